@@ -1,0 +1,56 @@
+// Request and response bodies of HTTP API v1, shared by the server and the browser client.
+import { z } from 'zod';
+import type { FileInfo, Message } from './messages';
+
+/** Body of POST /api/v1/cells and POST /api/v1/execute. `timeout` is checked against the server's limit later. */
+export const CellRequest = z.strictObject({
+  code: z.string({ error: 'code must be a string' }),
+  language: z.string({ error: 'language must be a string' }).regex(/^[a-z][a-z0-9_-]{0,31}$/, 'language must be a short lowercase name such as "python"').default('python'),
+  timeout: z.number({ error: 'timeout must be a number of seconds' }).positive('timeout must be more than 0 seconds').finite().optional(),
+});
+export type CellRequest = z.infer<typeof CellRequest>;
+
+export interface CellCreated { id: string; msg_id: string; status: 'queued'; messages: string }
+
+export type CellStatus = 'queued' | 'running' | 'done';
+
+export interface CellInfo {
+  id: string;
+  language: string;
+  status: CellStatus;
+  created: string;
+  started: string | null;
+  finished: string | null;
+  files: FileInfo[];
+}
+
+export interface MessagesAnswer { messages: Message[]; next: number; done: boolean }
+export interface PollAnswer { cells: Record<string, MessagesAnswer> }
+
+export interface ExecuteAnswer {
+  id: string;
+  status: 'ok' | 'error' | 'queued' | 'running';
+  stdout: string;
+  stderr: string;
+  messages: Message[];
+  files: FileInfo[];
+}
+
+export interface LanguageInfo {
+  name: string;
+  display_name: string;
+  version: string;
+  file_extension: string;
+  codemirror_mode: string;
+}
+
+/** Turns zod's issues into one sentence naming each bad field. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      if (i.code === 'unrecognized_keys') return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (i.code === 'invalid_type' && i.path.length === 0) return 'the body must be a JSON object';
+      return i.message;
+    })
+    .join('; ');
+}

@@ -1,0 +1,44 @@
+// Error codes: the request was bad (4xx, naming the field) or the server could not take it.
+// A cell's own failure is never one of these: it is an `error` message with HTTP 200.
+
+export const ERROR_STATUS = {
+  bad_request: 400,
+  invalid_json: 400,
+  invalid_utf8: 400,
+  invalid_field: 400,
+  unknown_language: 400,
+  unsupported_media_type: 415,
+  not_found: 404,
+  method_not_allowed: 405,
+  too_large: 413,
+  rate_limited: 429,
+  queue_full: 503,
+  unavailable: 503,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody { error: { code: ErrorCode; message: string } }
+
+/** Thrown by route bodies and turned into HTTP in exactly one place (app/_lib/respond.ts). */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(readonly code: ErrorCode, message: string, readonly headers: Record<string, string> = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = ERROR_STATUS[code];
+  }
+  body(): ErrorBody {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+/** The ename of each way the sandbox can stop a cell. */
+export const CELL_ERRORS = {
+  timeout: 'TimeoutError',
+  memory: 'MemoryError',
+  output: 'OutputLimitExceeded',
+  interrupted: 'Interrupted',
+  crashed: 'WorkerCrashed',
+} as const;

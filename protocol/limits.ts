@@ -1,0 +1,21 @@
+// Limits shared by server and browser, as named constants with units. Each says whether
+// going past it rejects the request or truncates the output.
+
+/** Largest cell code, in UTF-8 bytes. Past it: reject with 413. */
+export const MAX_CODE_BYTES = 64 * 1024;
+
+/** Largest request body, in bytes (code plus JSON escaping). Past it: reject with 413. */
+export const MAX_BODY_BYTES = 512 * 1024;
+
+/** Long-poll wait: default and largest, in seconds. Past the largest: reject with 400. */
+export const DEFAULT_WAIT_SECONDS = 25;
+export const MAX_WAIT_SECONDS = 30;
+
+/** Most cells one /api/v1/poll request may watch. Past it: reject with 400. */
+export const MAX_POLL_CELLS = 100;
+
+/** Most messages one long-poll answer carries; the client asks again with `after`. Truncates. */
+export const MAX_MESSAGES_PER_ANSWER = 1000;
+
+/** Longest file name the filestore keeps, in UTF-8 bytes. Past it: the file is skipped. */
+export const MAX_FILE_NAME_BYTES = 255;

@@ -1,0 +1,36 @@
+// The wire contract between the device and a language worker running inside the sandbox.
+// The worker side owns it; the device imports these types only. Workers are plain programs
+// (Python, JavaScript, Bash) and follow this text, not this file.
+//
+// 1. The device starts the worker in a fresh sandbox with four descriptors: 0 stdin, 1 stdout,
+//    2 stderr, 3 the event pipe (worker → device). Any other inherited descriptor the worker
+//    closes at once.
+// 2. When warm (runtime started, heavy imports done), the worker writes one `ready` event on
+//    fd 3 and then reads the cell's code from stdin until end of file (UTF-8, no framing).
+// 3. It runs the code with fd 0 at /dev/null. Bytes the code writes to fd 1 and 2 become
+//    stream output; richer output comes as events on fd 3, one JSON object per line.
+//    A worker may route its language's own print function through `stream` events so that
+//    text and displays keep their order.
+// 4. When the code is finished, the worker writes `done` and may exit. The device then kills
+//    the whole sandbox: anything the cell left running dies with it.
+// A worker that exits, or is killed, without `done` has crashed (or hit a limit).
+// Events from the cell's own code can be forged: the device treats them as untrusted output.
+
+export type WorkerEvent =
+  | { type: 'ready'; language: string; version: string }
+  | { type: 'stream'; name: 'stdout' | 'stderr'; text: string }
+  | { type: 'display_data'; data: Record<string, unknown>; metadata?: Record<string, unknown>; transient?: { display_id?: string } }
+  | { type: 'update_display_data'; data: Record<string, unknown>; metadata?: Record<string, unknown>; transient: { display_id: string } }
+  | { type: 'execute_result'; data: Record<string, unknown>; metadata?: Record<string, unknown> }
+  | { type: 'clear_output'; wait?: boolean }
+  | { type: 'error'; ename: string; evalue: string; traceback: string[] }
+  | { type: 'done'; status: 'ok' | 'error' };
+
+/** The fd number of the event pipe inside the sandbox. */
+export const EVENT_FD = 3;
+
+/** Where the worker programs are mounted inside the sandbox (read-only). */
+export const WORKERS_MOUNT = '/opt/cellbox/workers';
+
+/** The cell's working directory inside the sandbox: a private tmpfs, also $HOME. */
+export const CELL_DIR = '/cell';
