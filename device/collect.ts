@@ -1,0 +1,180 @@
+// Owns collecting the files a finished cell left at the top of its working directory, without
+// following anything the cell could have planted there.
+
+import fs from 'node:fs';
+import { checkName } from '../filestore/names';
+
+export interface CollectLimits {
+  /** Most files kept; later entries (by name) are skipped. */
+  maxFiles: number;
+  /** Largest file kept, in bytes; a larger one is skipped. */
+  maxFileBytes: number;
+  /** Most bytes kept in all; once the next file would pass it, it and the rest are skipped. */
+  maxTotalBytes: number;
+  /** Longest name kept, in UTF-8 bytes. */
+  maxNameBytes: number;
+}
+
+export interface CollectedFile { name: string; bytes: Buffer }
+
+/** A file not kept. `name` is for people: bytes that are not UTF-8 are shown as `\xNN`. */
+export interface SkippedFile { name: string; reason: string }
+
+export interface Collected { files: CollectedFile[]; skipped: SkippedFile[] }
+
+// O_NOFOLLOW: a symlink swapped in after lstat fails to open instead of being followed.
+// O_NONBLOCK: a FIFO swapped in opens at once instead of waiting forever for a writer.
+// O_NOCTTY: a terminal device swapped in cannot become our controlling terminal.
+const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
+
+/**
+ * Reads the regular files at the top of `dir`, which in production is the cell's pinned working
+ * directory, `/proc/self/fd/<n>`. Entries that are not plain, singly linked regular files with
+ * good names, or that pass a limit, are skipped with a reason, never thrown for. Throws only if
+ * `dir` itself cannot be read.
+ */
+export function collectFiles(dir: string, limits: CollectLimits): Collected {
+  const entries = fs.readdirSync(dir, { encoding: 'buffer', withFileTypes: true });
+  // Byte order: the same directory always gives the same files when a limit cuts the list.
+  const names = entries.map((entry) => entry.name).sort(Buffer.compare);
+  const prefix = Buffer.from(dir.endsWith('/') ? dir : `${dir}/`);
+
+  const files: CollectedFile[] = [];
+  const skipped: SkippedFile[] = [];
+  let totalBytes = 0;
+  let stopReason: string | null = null;
+
+  for (const raw of names) {
+    const check = checkName(raw, limits.maxNameBytes);
+    if (!check.ok) {
+      skipped.push({ name: displayName(raw), reason: check.reason });
+      continue;
+    }
+    const name = check.name;
+    if (stopReason === null && files.length >= limits.maxFiles) {
+      stopReason = `over the limit of ${limits.maxFiles} files`;
+    }
+    if (stopReason !== null) {
+      skipped.push({ name, reason: stopReason });
+      continue;
+    }
+    // The raw bytes, not the decoded name, so the path names exactly the entry that was listed.
+    const result = readEntry(Buffer.concat([prefix, raw]), limits.maxFileBytes, limits.maxTotalBytes - totalBytes);
+    if (result.kind === 'skip') {
+      skipped.push({ name, reason: result.reason });
+    } else if (result.kind === 'over-total') {
+      stopReason = `over the limit of ${limits.maxTotalBytes} bytes in all`;
+      skipped.push({ name, reason: stopReason });
+    } else {
+      files.push({ name, bytes: result.bytes });
+      totalBytes += result.bytes.length;
+    }
+  }
+  return { files, skipped };
+}
+
+type EntryResult = { kind: 'file'; bytes: Buffer } | { kind: 'skip'; reason: string } | { kind: 'over-total' };
+
+function readEntry(path: Buffer, maxFileBytes: number, budget: number): EntryResult {
+  let before: fs.BigIntStats;
+  try {
+    // The type comes from lstat, not the Dirent: d_type can be DT_UNKNOWN on some filesystems.
+    before = fs.lstatSync(path, { bigint: true });
+  } catch {
+    return { kind: 'skip', reason: 'could not be read' };
+  }
+  if (!before.isFile()) return { kind: 'skip', reason: kindOf(before) };
+  if (before.nlink !== 1n) return { kind: 'skip', reason: 'hard link' };
+
+  let fd: number;
+  try {
+    fd = fs.openSync(path, OPEN_FLAGS);
+  } catch {
+    return { kind: 'skip', reason: 'could not be read' };
+  }
+  try {
+    const st = fs.fstatSync(fd, { bigint: true });
+    // Whatever was opened must be the very file lstat saw: not a replacement, not a link.
+    if (!st.isFile() || st.dev !== before.dev || st.ino !== before.ino) {
+      return { kind: 'skip', reason: 'changed while being read' };
+    }
+    if (st.nlink !== 1n) return { kind: 'skip', reason: 'hard link' };
+    const size = Number(st.size);
+    if (size > maxFileBytes) return { kind: 'skip', reason: `larger than ${maxFileBytes} bytes` };
+    if (size > budget) return { kind: 'over-total' };
+    // Read to end of file, not to the size fstat gave: the size is only a hint for the buffer.
+    const bytes = readAtMost(fd, maxFileBytes + 1, size);
+    if (bytes.length > maxFileBytes) return { kind: 'skip', reason: `larger than ${maxFileBytes} bytes` };
+    if (bytes.length > budget) return { kind: 'over-total' };
+    return { kind: 'file', bytes };
+  } catch {
+    return { kind: 'skip', reason: 'could not be read' };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads from `fd` until end of file or `limit` bytes, whichever comes first. */
+function readAtMost(fd: number, limit: number, sizeHint: number): Buffer {
+  // One byte past the hint, so a file of exactly the hinted size is seen to end without a regrow.
+  let buf = Buffer.allocUnsafe(Math.min(limit, sizeHint + 1));
+  let used = 0;
+  for (;;) {
+    if (used === buf.length) {
+      if (used >= limit) break;
+      const bigger = Buffer.allocUnsafe(Math.min(limit, Math.max(buf.length * 2, 64 * 1024)));
+      buf.copy(bigger, 0, 0, used);
+      buf = bigger;
+    }
+    const n = fs.readSync(fd, buf, used, buf.length - used, null);
+    if (n === 0) break;
+    used += n;
+  }
+  return buf.subarray(0, used);
+}
+
+function kindOf(st: fs.BigIntStats): string {
+  if (st.isDirectory()) return 'directory';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isFIFO()) return 'FIFO';
+  if (st.isSocket()) return 'socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'device';
+  return 'not a regular file';
+}
+
+/** The name as UTF-8 if it is valid; otherwise printable ASCII kept and every other byte as `\xNN`. */
+function displayName(raw: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);
+  } catch {
+    let out = '';
+    for (const byte of raw) {
+      out += byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+    }
+    return out;
+  }
+}
+
+// Characters a cell could use to forge lines or reorder text in a note people read:
+// controls (C0, DEL, C1) and the Unicode bidirectional overrides and isolates.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+const LISTED_AT_MOST = 10;
+const NAME_SHOWN_AT_MOST = 80;
+
+/**
+ * One sentence for a stderr note, such as
+ * `2 files not kept: link (symlink), big.bin (larger than 10485760 bytes)`, or null if none.
+ */
+export function summarizeSkipped(skipped: SkippedFile[]): string | null {
+  if (skipped.length === 0) return null;
+  const listed = skipped.slice(0, LISTED_AT_MOST).map(({ name, reason }) => `${shown(name)} (${reason})`);
+  const more = skipped.length - listed.length;
+  const tail = more > 0 ? `, and ${more} more` : '';
+  return `${skipped.length} ${skipped.length === 1 ? 'file' : 'files'} not kept: ${listed.join(', ')}${tail}`;
+}
+
+function shown(name: string): string {
+  const safe = name.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return safe.length > NAME_SHOWN_AT_MOST ? `${safe.slice(0, NAME_SHOWN_AT_MOST - 1)}…` : safe;
+}

@@ -1,0 +1,240 @@
+// Tests collecting a finished cell's files: what is kept, what is skipped and why, and that
+// nothing the cell planted (links, FIFOs, odd names) is followed, blocks, or is mangled.
+
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { collectFiles, summarizeSkipped, type CollectLimits } from '../../device/collect';
+
+const LIMITS: CollectLimits = { maxFiles: 100, maxFileBytes: 1024, maxTotalBytes: 1024 * 1024, maxNameBytes: 255 };
+
+let parent: string;
+let cell: string;
+let outside: string;
+const children: ChildProcess[] = [];
+
+beforeEach(() => {
+  parent = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-collect-'));
+  cell = path.join(parent, 'cell');
+  outside = path.join(parent, 'outside');
+  fs.mkdirSync(cell);
+  fs.mkdirSync(outside);
+  fs.writeFileSync(path.join(outside, 'secret.txt'), 'secret');
+});
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  fs.rmSync(parent, { recursive: true, force: true });
+});
+
+function put(name: string, contents: string | Buffer = name): void {
+  fs.writeFileSync(path.join(cell, name), contents);
+}
+
+function keptNames(result: ReturnType<typeof collectFiles>): string[] {
+  return result.files.map((f) => f.name);
+}
+
+describe('collectFiles', () => {
+  it('keeps only plain regular files and says why it skipped the rest', () => {
+    put('a.txt', 'alpha');
+    put('b.csv', 'x,y\n1,2\n');
+    put('empty', '');
+    put('..dots', 'dots');
+    put('café 数据.txt', 'unicode');
+    put('big.bin', Buffer.alloc(1025, 7));
+    put('exact.bin', Buffer.alloc(1024, 9));
+    put('new\nline.txt', 'newline');
+    put('esc\u001b[2J.txt', 'escape');
+    fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(cell, 'link'));
+    fs.symlinkSync(outside, path.join(cell, 'dirlink'));
+    fs.symlinkSync(path.join(parent, 'nowhere'), path.join(cell, 'dangling'));
+    fs.linkSync(path.join(outside, 'secret.txt'), path.join(cell, 'hard'));
+    fs.mkdirSync(path.join(cell, 'sub'));
+    fs.writeFileSync(path.join(cell, 'sub', 'inner.txt'), 'inner');
+    execFileSync('mkfifo', [path.join(cell, 'fifo')]);
+    // Made through a Buffer path: "bad", 0xFF, ".txt" is not UTF-8.
+    fs.writeFileSync(Buffer.concat([Buffer.from(`${cell}/bad`), Buffer.from([0xff]), Buffer.from('.txt')]), 'bad');
+
+    const result = collectFiles(cell, LIMITS);
+
+    expect(keptNames(result)).toEqual(['..dots', 'a.txt', 'b.csv', 'café 数据.txt', 'empty', 'exact.bin']);
+    const byName = Object.fromEntries(result.files.map((f) => [f.name, f.bytes]));
+    expect(byName['a.txt'].toString()).toBe('alpha');
+    expect(byName['empty']).toEqual(Buffer.alloc(0));
+    expect(byName['exact.bin'].equals(Buffer.alloc(1024, 9))).toBe(true);
+    expect(byName['café 数据.txt'].toString()).toBe('unicode');
+
+    expect(result.skipped).toEqual([
+      { name: 'bad\\xff.txt', reason: 'not valid UTF-8' },
+      { name: 'big.bin', reason: 'larger than 1024 bytes' },
+      { name: 'dangling', reason: 'symlink' },
+      { name: 'dirlink', reason: 'symlink' },
+      { name: 'esc\u001b[2J.txt', reason: 'control character in name' },
+      { name: 'fifo', reason: 'FIFO' },
+      { name: 'hard', reason: 'hard link' },
+      { name: 'link', reason: 'symlink' },
+      { name: 'new\nline.txt', reason: 'control character in name' },
+      { name: 'sub', reason: 'directory' },
+    ]);
+    // Nothing outside the directory, nor inside the subdirectory, came in.
+    const allBytes = Buffer.concat(result.files.map((f) => f.bytes)).toString();
+    expect(allBytes).not.toContain('secret');
+    expect(allBytes).not.toContain('inner');
+  });
+
+  it('does not block on a FIFO', () => {
+    const fifo = path.join(cell, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    put('a.txt');
+    // Were collect to open the FIFO and wait for a writer, this writer would release it after
+    // two seconds: a mistake shows as a failed time check below rather than a hung test.
+    const writer = spawn('sh', ['-c', `sleep 2; echo planted > '${fifo}'`], { stdio: 'ignore' });
+    children.push(writer);
+    const started = performance.now();
+    const result = collectFiles(cell, LIMITS);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(keptNames(result)).toEqual(['a.txt']);
+    expect(result.skipped).toEqual([{ name: 'fifo', reason: 'FIFO' }]);
+  });
+
+  it('skips a socket', async () => {
+    const net = await import('node:net');
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(path.join(cell, 'sock'), resolve));
+    try {
+      expect(collectFiles(cell, LIMITS).skipped).toEqual([{ name: 'sock', reason: 'socket' }]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('refuses a hard link even when both names are inside the directory', () => {
+    put('one', 'shared');
+    fs.linkSync(path.join(cell, 'one'), path.join(cell, 'two'));
+    const result = collectFiles(cell, LIMITS);
+    expect(result.files).toEqual([]);
+    expect(result.skipped).toEqual([
+      { name: 'one', reason: 'hard link' },
+      { name: 'two', reason: 'hard link' },
+    ]);
+  });
+
+  it('takes the name limit as a parameter', () => {
+    // Names past 255 bytes cannot exist on Linux; the check itself is the same at any limit.
+    expect(() => fs.writeFileSync(path.join(cell, 'x'.repeat(10_000)), '')).toThrow(/ENAMETOOLONG/);
+    put('n'.repeat(200), 'long');
+    put('é'.repeat(100), 'two hundred bytes');
+    put('short', 'short');
+    const result = collectFiles(cell, { ...LIMITS, maxNameBytes: 150 });
+    expect(keptNames(result)).toEqual(['short']);
+    expect(result.skipped).toEqual([
+      { name: 'n'.repeat(200), reason: 'name longer than 150 bytes' },
+      { name: 'é'.repeat(100), reason: 'name longer than 150 bytes' },
+    ]);
+    expect(keptNames(collectFiles(cell, { ...LIMITS, maxNameBytes: 200 }))).toEqual(['n'.repeat(200), 'short', 'é'.repeat(100)]);
+  });
+
+  it('keeps the first maxFiles files by name and skips the rest', () => {
+    for (const n of [5, 3, 1, 4, 2, 6]) put(`f${n}.txt`);
+    fs.mkdirSync(path.join(cell, 'f0-dir'));
+    put('f\n.txt');
+    const result = collectFiles(cell, { ...LIMITS, maxFiles: 3 });
+    expect(keptNames(result)).toEqual(['f1.txt', 'f2.txt', 'f3.txt']);
+    expect(result.skipped).toEqual([
+      { name: 'f\n.txt', reason: 'control character in name' },
+      { name: 'f0-dir', reason: 'directory' },
+      { name: 'f4.txt', reason: 'over the limit of 3 files' },
+      { name: 'f5.txt', reason: 'over the limit of 3 files' },
+      { name: 'f6.txt', reason: 'over the limit of 3 files' },
+    ]);
+  });
+
+  it('stops at the total byte limit, skipping the file that would pass it and all after', () => {
+    put('a', Buffer.alloc(400));
+    put('b', Buffer.alloc(400));
+    put('c', Buffer.alloc(300));
+    put('d', Buffer.alloc(1));
+    put('e', Buffer.alloc(2000));
+    const result = collectFiles(cell, { ...LIMITS, maxTotalBytes: 1000 });
+    expect(keptNames(result)).toEqual(['a', 'b']);
+    expect(result.skipped).toEqual([
+      { name: 'c', reason: 'over the limit of 1000 bytes in all' },
+      { name: 'd', reason: 'over the limit of 1000 bytes in all' },
+      { name: 'e', reason: 'over the limit of 1000 bytes in all' },
+    ]);
+    // Exactly at the limit is still kept.
+    expect(keptNames(collectFiles(cell, { ...LIMITS, maxTotalBytes: 1100 }))).toEqual(['a', 'b', 'c']);
+  });
+
+  it('reads a large file whole, byte for byte', () => {
+    const bytes = Buffer.from(Array.from({ length: 3 * 1024 * 1024 }, (_, i) => (i * 31) & 0xff));
+    put('large.bin', bytes);
+    const result = collectFiles(cell, { ...LIMITS, maxFileBytes: 4 * 1024 * 1024, maxTotalBytes: 8 * 1024 * 1024 });
+    expect(result.files).toHaveLength(1);
+    expect(result.files[0].bytes.equals(bytes)).toBe(true);
+  });
+
+  it('reads through a pinned directory fd, even after the path is swapped for a symlink', () => {
+    put('kept.txt', 'kept');
+    const fd = fs.openSync(cell, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    try {
+      fs.renameSync(cell, path.join(parent, 'moved'));
+      fs.symlinkSync(outside, cell);
+      const result = collectFiles(`/proc/self/fd/${fd}`, LIMITS);
+      expect(keptNames(result)).toEqual(['kept.txt']);
+      expect(result.files[0].bytes.toString()).toBe('kept');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  it('returns nothing for an empty directory', () => {
+    expect(collectFiles(cell, LIMITS)).toEqual({ files: [], skipped: [] });
+  });
+
+  it('throws if the directory itself cannot be read', () => {
+    expect(() => collectFiles(path.join(parent, 'missing'), LIMITS)).toThrow(/ENOENT/);
+    put('plain');
+    expect(() => collectFiles(path.join(cell, 'plain'), LIMITS)).toThrow(/ENOTDIR/);
+  });
+});
+
+describe('summarizeSkipped', () => {
+  it('is null when nothing was skipped', () => {
+    expect(summarizeSkipped([])).toBeNull();
+  });
+
+  it('names each skipped file with its reason', () => {
+    expect(
+      summarizeSkipped([
+        { name: 'link', reason: 'symlink' },
+        { name: 'big.bin', reason: 'larger than 10485760 bytes' },
+      ]),
+    ).toBe('2 files not kept: link (symlink), big.bin (larger than 10485760 bytes)');
+    expect(summarizeSkipped([{ name: 'sub', reason: 'directory' }])).toBe('1 file not kept: sub (directory)');
+  });
+
+  it('cannot be made to print control or bidi characters', () => {
+    const note = summarizeSkipped([
+      { name: 'fake\nWarning: all good', reason: 'control character in name' },
+      { name: 'evil\u202Etxt.exe', reason: 'symlink' },
+    ])!;
+    expect(note).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    expect(note).toContain('fake\\u000aWarning: all good');
+    expect(note).toContain('evil\\u202etxt.exe');
+  });
+
+  it('lists at most ten and counts the rest, shortening long names', () => {
+    const skipped = Array.from({ length: 25 }, (_, i) => ({ name: `f${i}`, reason: 'over the limit of 1 files' }));
+    const note = summarizeSkipped(skipped)!;
+    expect(note.startsWith('25 files not kept: f0 (over the limit of 1 files), ')).toBe(true);
+    expect(note).toContain('f9 (');
+    expect(note).not.toContain('f10 (');
+    expect(note.endsWith(', and 15 more')).toBe(true);
+    const long = summarizeSkipped([{ name: 'x'.repeat(200), reason: 'directory' }])!;
+    expect(long).toBe(`1 file not kept: ${'x'.repeat(79)}… (directory)`);
+  });
+});
