@@ -1,0 +1,130 @@
+// The cell queue: queued → running → done, each step one atomic UPDATE, so the web app and
+// the device never both act on a cell.
+import type { Header } from '../protocol/messages';
+import type { CellStatus } from '../protocol/api';
+import type { Db } from './db';
+
+export interface CellRow {
+  id: string;
+  language: string;
+  code: string;
+  timeoutMs: number;
+  status: CellStatus;
+  header: Header;
+  created: number;
+  started: number | null;
+  finished: number | null;
+  outcome: 'ok' | 'error' | null;
+  finalSeq: number | null;
+  interrupt: boolean;
+}
+
+interface RawRow {
+  id: string; language: string; code: string; timeout_ms: number; status: CellStatus; header: string;
+  created: number; started: number | null; finished: number | null; outcome: 'ok' | 'error' | null;
+  final_seq: number | null; interrupt: number;
+}
+
+function fromRaw(r: RawRow): CellRow {
+  return {
+    id: r.id, language: r.language, code: r.code, timeoutMs: r.timeout_ms, status: r.status,
+    header: JSON.parse(r.header), created: r.created, started: r.started, finished: r.finished,
+    outcome: r.outcome, finalSeq: r.final_seq, interrupt: r.interrupt === 1,
+  };
+}
+
+export type CellQueue = ReturnType<typeof createCellQueue>;
+
+export function createCellQueue(db: Db) {
+  const insert = db.prepare(
+    `INSERT INTO cells (id, language, code, timeout_ms, status, header, created) VALUES (?, ?, ?, ?, 'queued', ?, ?)`,
+  );
+  const byId = db.prepare(`SELECT * FROM cells WHERE id = ?`);
+  const queuedCount = db.prepare(`SELECT COUNT(*) AS n FROM cells WHERE status = 'queued'`).pluck();
+  const hasQueued = db.prepare(`SELECT 1 FROM cells WHERE status = 'queued' LIMIT 1`).pluck();
+  const claim = db.prepare(
+    `UPDATE cells SET status = 'running', started = ?
+     WHERE seq = (SELECT seq FROM cells WHERE status = 'queued' ORDER BY seq LIMIT 1) AND status = 'queued'
+     RETURNING *`,
+  );
+  const finish = db.prepare(
+    `UPDATE cells SET status = 'done', finished = ?, outcome = ?, final_seq = ? WHERE id = ? AND status != 'done'`,
+  );
+  const cancelQueued = db.prepare(
+    `UPDATE cells SET status = 'done', started = ?, interrupt = 1 WHERE id = ? AND status = 'queued' RETURNING *`,
+  );
+  const flagInterrupt = db.prepare(`UPDATE cells SET interrupt = 1 WHERE id = ? AND status = 'running'`);
+  const interrupted = db.prepare(`SELECT id FROM cells WHERE status = 'running' AND interrupt = 1`).pluck();
+  const running = db.prepare(`SELECT * FROM cells WHERE status = 'running' ORDER BY seq`);
+  const oldDone = db.prepare(`SELECT id FROM cells WHERE status = 'done' AND finished < ?`).pluck();
+  const deleteCell = db.prepare(`DELETE FROM cells WHERE id = ?`);
+  const deleteMessages = db.prepare(`DELETE FROM messages WHERE cell_id = ?`);
+  const counts = db.prepare(`SELECT status, COUNT(*) AS n FROM cells GROUP BY status`);
+
+  return {
+    enqueue(cell: { id: string; language: string; code: string; timeoutMs: number; header: Header }, now = Date.now()): void {
+      insert.run(cell.id, cell.language, cell.code, cell.timeoutMs, JSON.stringify(cell.header), now);
+    },
+
+    get(id: string): CellRow | null {
+      const r = byId.get(id) as RawRow | undefined;
+      return r ? fromRaw(r) : null;
+    },
+
+    queuedCount(): number {
+      return queuedCount.get() as number;
+    },
+
+    hasQueued(): boolean {
+      return hasQueued.get() !== undefined;
+    },
+
+    /** Takes the oldest queued cell, atomically: two claimers never get the same cell. */
+    claimNext(now = Date.now()): CellRow | null {
+      const r = claim.get(now) as RawRow | undefined;
+      return r ? fromRaw(r) : null;
+    },
+
+    /** Marks a cell done; the caller writes its closing messages in the same transaction. */
+    markDone(id: string, outcome: 'ok' | 'error', finalSeq: number, now = Date.now()): boolean {
+      return finish.run(now, outcome, finalSeq, id).changes === 1;
+    },
+
+    /**
+     * Asks to stop a cell. A queued cell is taken out of the queue here (the caller writes its
+     * closing messages); a running one is flagged for the device, which owns its sandbox.
+     */
+    requestInterrupt(id: string, now = Date.now()): 'cancelled' | 'flagged' | 'finished' | 'unknown' {
+      const cancelled = cancelQueued.get(now, id) as RawRow | undefined;
+      if (cancelled) return 'cancelled';
+      if (flagInterrupt.run(id).changes === 1) return 'flagged';
+      return byId.get(id) ? 'finished' : 'unknown';
+    },
+
+    interruptRequested(): string[] {
+      return interrupted.all() as string[];
+    },
+
+    running(): CellRow[] {
+      return (running.all() as RawRow[]).map(fromRaw);
+    },
+
+    counts(): Record<CellStatus, number> {
+      const out: Record<CellStatus, number> = { queued: 0, running: 0, done: 0 };
+      for (const r of counts.all() as { status: CellStatus; n: number }[]) out[r.status] = r.n;
+      return out;
+    },
+
+    /** Deletes cells finished before `cutoff` with their messages; returns their ids (for the filestore). */
+    deleteFinishedBefore(cutoff: number): string[] {
+      return db.transaction(() => {
+        const ids = oldDone.all(cutoff) as string[];
+        for (const id of ids) {
+          deleteMessages.run(id);
+          deleteCell.run(id);
+        }
+        return ids;
+      })();
+    },
+  };
+}

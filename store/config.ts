@@ -1,0 +1,169 @@
+// The one configuration table of both server processes (web app and device): defaults,
+// then cellbox.config.json, then CELLBOX_* environment variables. Parsed once at start;
+// an invalid value stops the process with a message naming it. Mirrored in docs/config.md.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const Limits = z.strictObject({
+  wallSeconds: z.number().positive().max(3600),
+  cpuSeconds: z.number().int().positive().max(3600),
+  memoryMiB: z.number().int().min(32).max(65536),
+  processes: z.number().int().min(4).max(4096),
+  outputBytes: z.number().int().min(1024),
+  files: z.number().int().min(0).max(10000),
+  fileBytes: z.number().int().min(0),
+  filesTotalBytes: z.number().int().min(0),
+});
+export type Limits = z.infer<typeof Limits>;
+
+const Language = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
+  display_name: z.string().min(1),
+  /** argv of the worker inside the sandbox; argv[0] absolute, or a name looked up on the device's PATH. */
+  command: z.array(z.string()).min(1),
+  /** Extra environment for the worker inside the sandbox. */
+  env: z.record(z.string(), z.string()).default({}),
+  /** Extra host paths the runtime needs, bound read-only at the same place. */
+  readOnlyPaths: z.array(z.string()).default([]),
+  /** Which rlimit caps memory: `as` (address space) suits most runtimes; V8 reserves huge address ranges, so Node needs `data`. */
+  memoryRlimit: z.enum(['as', 'data']).default('as'),
+  file_extension: z.string(),
+  codemirror_mode: z.string(),
+  /** Warm workers kept ready for this language. */
+  pool: z.number().int().min(0).max(64).default(1),
+  /** The install line printed when the runtime is missing. */
+  install: z.string().default(''),
+});
+export type LanguageConfig = z.infer<typeof Language>;
+
+const Config = z.strictObject({
+  port: z.number().int().min(0).max(65535),
+  dataDir: z.string().min(1),
+  allowedOrigins: z.array(z.string()).min(1),
+  queueLimit: z.number().int().min(1),
+  concurrency: z.number().int().min(1).max(1024),
+  retentionHours: z.number().positive(),
+  watchIntervalMs: z.number().int().min(1).max(1000),
+  limits: Limits,
+  languages: z.array(Language).min(1),
+});
+export type Config = z.infer<typeof Config>;
+
+const PYTHON_ENV = {
+  MPLBACKEND: 'Agg',
+  MPLCONFIGDIR: '/tmp/matplotlib',
+  PYTHONDONTWRITEBYTECODE: '1',
+  PYTHONUNBUFFERED: '1',
+  OPENBLAS_NUM_THREADS: '1',
+  XDG_CACHE_HOME: '/tmp/cache',
+};
+
+export const DEFAULTS: Config = {
+  port: 3000,
+  dataDir: './data',
+  allowedOrigins: ['*'],
+  queueLimit: 1000,
+  concurrency: Math.max(2, os.availableParallelism() * 2),
+  retentionHours: 24,
+  watchIntervalMs: 5,
+  limits: {
+    wallSeconds: 30,
+    cpuSeconds: 30,
+    memoryMiB: 512,
+    processes: 64,
+    outputBytes: 1024 * 1024,
+    files: 50,
+    fileBytes: 10 * 1024 * 1024,
+    filesTotalBytes: 20 * 1024 * 1024,
+  },
+  languages: [
+    {
+      name: 'python', display_name: 'Python 3', command: ['/usr/bin/python3', '-I', '/opt/cellbox/workers/python/kernel.py'],
+      env: PYTHON_ENV, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.py', codemirror_mode: 'python', pool: 2,
+      install: 'apt-get install -y python3',
+    },
+    {
+      name: 'javascript', display_name: 'JavaScript (Node.js)', command: ['node', '/opt/cellbox/workers/node/kernel.cjs'],
+      env: {}, readOnlyPaths: [], memoryRlimit: 'data', file_extension: '.js', codemirror_mode: 'javascript', pool: 1,
+      install: 'apt-get install -y nodejs',
+    },
+    {
+      name: 'bash', display_name: 'Bash', command: ['/usr/bin/bash', '/opt/cellbox/workers/bash/kernel.sh'],
+      env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.sh', codemirror_mode: 'shell', pool: 1,
+      install: 'apt-get install -y bash',
+    },
+  ],
+};
+
+/** Environment variables and the config key each sets; numbers and lists are parsed from text. */
+const ENV_KEYS: Record<string, { key: string; kind: 'int' | 'float' | 'string' | 'list'; limit?: true }> = {
+  PORT: { key: 'port', kind: 'int' },
+  CELLBOX_DATA_DIR: { key: 'dataDir', kind: 'string' },
+  CELLBOX_ALLOWED_ORIGINS: { key: 'allowedOrigins', kind: 'list' },
+  CELLBOX_QUEUE_LIMIT: { key: 'queueLimit', kind: 'int' },
+  CELLBOX_CONCURRENCY: { key: 'concurrency', kind: 'int' },
+  CELLBOX_RETENTION_HOURS: { key: 'retentionHours', kind: 'float' },
+  CELLBOX_WATCH_INTERVAL_MS: { key: 'watchIntervalMs', kind: 'int' },
+  CELLBOX_WALL_SECONDS: { key: 'wallSeconds', kind: 'float', limit: true },
+  CELLBOX_CPU_SECONDS: { key: 'cpuSeconds', kind: 'int', limit: true },
+  CELLBOX_MEMORY_MIB: { key: 'memoryMiB', kind: 'int', limit: true },
+  CELLBOX_PROCESSES: { key: 'processes', kind: 'int', limit: true },
+  CELLBOX_OUTPUT_BYTES: { key: 'outputBytes', kind: 'int', limit: true },
+  CELLBOX_FILES: { key: 'files', kind: 'int', limit: true },
+  CELLBOX_FILE_BYTES: { key: 'fileBytes', kind: 'int', limit: true },
+  CELLBOX_FILES_TOTAL_BYTES: { key: 'filesTotalBytes', kind: 'int', limit: true },
+};
+
+export class ConfigError extends Error {}
+
+function parseEnvValue(name: string, raw: string, kind: string): unknown {
+  if (kind === 'string') return raw;
+  if (kind === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || (kind === 'int' && !Number.isInteger(n))) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not ${kind === 'int' ? 'a whole number' : 'a number'}`);
+  }
+  return n;
+}
+
+/** Loads the config: defaults < cellbox.config.json (or CELLBOX_CONFIG) < environment. Throws ConfigError naming the bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
+  const file = env.CELLBOX_CONFIG ?? path.join(cwd, 'cellbox.config.json');
+  let fromFile: Record<string, unknown> = {};
+  if (fs.existsSync(file)) {
+    try {
+      fromFile = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`${file} is not valid JSON: ${(e as Error).message}`);
+    }
+  } else if (env.CELLBOX_CONFIG) {
+    throw new ConfigError(`CELLBOX_CONFIG names ${file}, which does not exist`);
+  }
+  const merged: Record<string, unknown> = { ...DEFAULTS, ...fromFile };
+  merged.limits = { ...DEFAULTS.limits, ...((fromFile.limits as object) ?? {}) };
+  for (const [name, spec] of Object.entries(ENV_KEYS)) {
+    const raw = env[name];
+    if (raw === undefined) continue;
+    const value = parseEnvValue(name, raw, spec.kind);
+    if (spec.limit) (merged.limits as Record<string, unknown>)[spec.key] = value;
+    else merged[spec.key] = value;
+  }
+  const parsed = Config.safeParse(merged);
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${where}`);
+  }
+  const config = parsed.data;
+  config.dataDir = path.resolve(cwd, config.dataDir);
+  return config;
+}
+
+export function databasePath(config: Config): string {
+  return path.join(config.dataDir, 'cellbox.sqlite');
+}
+
+export function filestorePath(config: Config): string {
+  return path.join(config.dataDir, 'files.sqlite');
+}

@@ -1,0 +1,71 @@
+// The store: one SQLite connection per process with the queue, the message log, the language
+// table and the heartbeat, plus the few transactions that span them.
+import { nanoid } from 'nanoid';
+import { closingMessages, createExecuteRequest, openingMessages } from '../protocol/create';
+import type { ErrorContent, UnsequencedMessage } from '../protocol/messages';
+import { createCellQueue } from './cells';
+import { openDatabase } from './db';
+import { createHeartbeat } from './heartbeat';
+import { createLanguageTable } from './languages';
+import { createMessageLog } from './messages';
+import { createWatcher } from './watch';
+
+export type Store = ReturnType<typeof openStore>;
+
+export function openStore(file: string, opts: { watchIntervalMs: number }) {
+  const db = openDatabase(file);
+  const cells = createCellQueue(db);
+  const messages = createMessageLog(db);
+  const watcher = createWatcher(db, messages, opts.watchIntervalMs);
+
+  const finishTx = db.transaction((cellId: string, outcome: 'ok' | 'error', closing: UnsequencedMessage[]) => {
+    const finalSeq = messages.append(cellId, closing);
+    cells.markDone(cellId, outcome, finalSeq);
+  });
+
+  return {
+    db,
+    cells,
+    messages,
+    watcher,
+    languages: createLanguageTable(db),
+    heartbeat: createHeartbeat(db),
+
+    /** Queues a cell; its execute_request header is every later message's parent. */
+    createCell(code: string, language: string, timeoutMs: number): { id: string; msgId: string } {
+      const id = nanoid(12);
+      const request = createExecuteRequest(code);
+      cells.enqueue({ id, language, code, timeoutMs, header: request.header });
+      return { id, msgId: request.header.msg_id };
+    },
+
+    /** Writes a cell's last messages and marks it done, in one transaction, then wakes its waiters. */
+    finishCell(cellId: string, outcome: 'ok' | 'error', closing: UnsequencedMessage[]): void {
+      finishTx(cellId, outcome, closing);
+      watcher.check();
+    },
+
+    /**
+     * Stops a cell. Returns false for an unknown id. A queued cell is finished here with an
+     * `Interrupted` error; a running one is flagged and the device stops it.
+     */
+    interrupt(cellId: string): boolean {
+      const result = db.transaction(() => {
+        const r = cells.requestInterrupt(cellId);
+        if (r === 'cancelled') {
+          const cell = cells.get(cellId)!;
+          const error: ErrorContent = { ename: 'Interrupted', evalue: 'The cell was stopped before it started.', traceback: [] };
+          const finalSeq = messages.append(cellId, [...openingMessages(cell.header, cell.code), ...closingMessages(cell.header, error)]);
+          cells.markDone(cellId, 'error', finalSeq);
+        }
+        return r;
+      }).immediate();
+      if (result === 'cancelled') watcher.check();
+      return result !== 'unknown';
+    },
+
+    close(): void {
+      db.close();
+    },
+  };
+}
