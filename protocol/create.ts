@@ -53,10 +53,13 @@ export function openingMessages(parent: Header, code: string): UnsequencedMessag
   ];
 }
 
-/** The closing of every cell: an optional error, execute_reply, then status idle. */
-export function closingMessages(parent: Header, error: ErrorContent | null): UnsequencedMessage[] {
+/**
+ * The closing of every cell: an `error` (unless the worker already sent it), execute_reply,
+ * then status idle. `error` null means the cell succeeded.
+ */
+export function closingMessages(parent: Header, error: ErrorContent | null, errorAlreadySent = false): UnsequencedMessage[] {
   const out: UnsequencedMessage[] = [];
-  if (error) out.push(createMessage('error', error, parent));
+  if (error && !errorAlreadySent) out.push(createMessage('error', error, parent));
   const reply = error
     ? { status: 'error' as const, execution_count: 1, ename: error.ename, evalue: error.evalue, traceback: error.traceback, user_expressions: {}, payload: [] }
     : { status: 'ok' as const, execution_count: 1, user_expressions: {}, payload: [] };

@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   invalid_field: 400,
   unknown_language: 400,
   unsupported_media_type: 415,
+  origin_not_allowed: 403,
   not_found: 404,
   method_not_allowed: 405,
   too_large: 413,

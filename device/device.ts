@@ -1,0 +1,150 @@
+// The device: claims queued cells atomically, runs each on a fresh warm worker, keeps as many
+// running as the config allows, passes interrupts on, beats its heartbeat, drops expired
+// cells, and on start ends the cells a dead predecessor left `running`.
+import { closingMessages, openingMessages } from '../protocol/create';
+import { CELL_ERRORS } from '../protocol/errors';
+import type { Filestore } from '../filestore/filestore';
+import type { Config } from '../store/config';
+import type { CellRow } from '../store/cells';
+import type { Store } from '../store/store';
+import { resolveLanguages } from './languages';
+import { Pool } from './pool';
+import { runCell } from './run';
+import { Worker } from './worker';
+import { MessageWriter } from './writer';
+
+export type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
+
+export interface DeviceDeps {
+  store: Store;
+  files: Filestore;
+  config: Config;
+  /** Host folder of the worker programs (readable by the sandbox user). */
+  workersDir: string;
+  log: Log;
+}
+
+const HEARTBEAT_MS = 1000;
+const RETENTION_SWEEP_MS = 10 * 60 * 1000;
+const SHUTDOWN_GRACE_MS = 5000;
+
+export function createDevice({ store, files, config, workersDir, log }: DeviceDeps) {
+  const writer = new MessageWriter(store);
+  const languages = resolveLanguages(config, workersDir, log);
+  const byName = new Map(languages.map((l) => [l.config.name, l]));
+  const registered = new Set<string>();
+  const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  const startedAt = Date.now();
+  let stopping = false;
+  const timers: NodeJS.Timeout[] = [];
+  let unsubscribe: (() => void) | null = null;
+
+  const pool = new Pool((name) => {
+    const lang = byName.get(name)!;
+    const worker = new Worker(name, lang.spec);
+    worker.ready.then(() => {
+      // The first warm worker tells which version the runtime is; then the language is offered.
+      if (registered.has(name)) return;
+      registered.add(name);
+      const c = lang.config;
+      store.languages.set(
+        { name: c.name, display_name: c.display_name, version: worker.version, file_extension: c.file_extension, codemirror_mode: c.codemirror_mode },
+        languages.indexOf(lang),
+      );
+      log('info', `language ${name} ready (${worker.version})`);
+    }, () => {});
+    return worker;
+  }, log);
+
+  function deps() {
+    return { pool, writer, files, limits: config.limits, log };
+  }
+
+  /** Claims and starts queued cells while there is room. */
+  function pump(): void {
+    while (!stopping && running.size < config.concurrency) {
+      const cell = store.cells.claimNext();
+      if (!cell) return;
+      start(cell);
+    }
+  }
+
+  function start(cell: CellRow): void {
+    const controller = new AbortController();
+    const done = (async () => {
+      if (!byName.has(cell.language)) {
+        const error = { ename: 'LanguageUnavailable', evalue: `This server does not run ${cell.language} now.`, traceback: [] };
+        writer.finish(cell.id, 'error', [...openingMessages(cell.header, cell.code), ...closingMessages(cell.header, error)]);
+        return;
+      }
+      await runCell(cell, deps(), controller.signal);
+    })()
+      .catch((e) => log('error', `cell ${cell.id}: ${(e as Error).stack}`))
+      .finally(() => {
+        running.delete(cell.id);
+        pump();
+      });
+    running.set(cell.id, { controller, done });
+  }
+
+  function passInterrupts(): void {
+    for (const id of store.cells.interruptRequested()) {
+      const r = running.get(id);
+      if (r && !r.controller.signal.aborted) r.controller.abort('The cell was interrupted.');
+    }
+  }
+
+  /** Cells a previous device left running can't be resumed: end them with WorkerCrashed. */
+  function recover(): void {
+    for (const cell of store.cells.running()) {
+      const opening = store.messages.lastSeq(cell.id) === 0 ? openingMessages(cell.header, cell.code) : [];
+      const error = { ename: CELL_ERRORS.crashed, evalue: 'The worker running this cell was lost when the device stopped.', traceback: [] };
+      store.finishCell(cell.id, 'error', [...opening, ...closingMessages(cell.header, error)]);
+      log('warn', `cell ${cell.id} was running when the device stopped; ended it with ${CELL_ERRORS.crashed}`);
+    }
+  }
+
+  function sweep(): void {
+    const cutoff = Date.now() - config.retentionHours * 3600 * 1000;
+    const ids = store.cells.deleteFinishedBefore(cutoff);
+    if (ids.length) {
+      files.deleteCells(ids);
+      log('info', `dropped ${ids.length} cells finished more than ${config.retentionHours} h ago`);
+    }
+  }
+
+  return {
+    pool,
+
+    start(): void {
+      recover();
+      store.languages.reset([]);
+      store.heartbeat.beat(process.pid, startedAt);
+      for (const l of languages) pool.add(l.config.name, l.config.pool);
+      unsubscribe = store.watcher.onChange(() => {
+        passInterrupts();
+        pump();
+      });
+      timers.push(setInterval(() => store.heartbeat.beat(process.pid, startedAt), HEARTBEAT_MS));
+      timers.push(setInterval(sweep, RETENTION_SWEEP_MS));
+      for (const t of timers) t.unref();
+      sweep();
+      pump();
+    },
+
+    runningCount(): number {
+      return running.size;
+    },
+
+    /** Stops taking cells, ends the running ones as Interrupted, and releases the workers. */
+    async stop(): Promise<void> {
+      stopping = true;
+      unsubscribe?.();
+      for (const t of timers) clearInterval(t);
+      for (const r of running.values()) r.controller.abort('Cellbox is shutting down.');
+      await Promise.race([Promise.all([...running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
+      pool.close();
+      writer.flush();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// The device process: reads the config, opens the store and filestore, starts the device, and
+// stops it cleanly on SIGINT/SIGTERM.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openFilestore } from '../filestore/filestore';
+import { ConfigError, databasePath, filestorePath, loadConfig } from '../store/config';
+import { openStore } from '../store/store';
+import { createDevice, type Log } from './device';
+import { prepareWorkersDir } from './sandbox';
+
+const log: Log = (level, msg) => {
+  const line = `[device] ${level}: ${msg}`;
+  if (level === 'info') console.log(line);
+  else console.error(line);
+};
+
+/** The project's workers/ folder: beside this file's folder, whether run from source or from dist/. */
+function workersSource(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return process.env.CELLBOX_WORKERS_DIR ?? path.resolve(here, '..', 'workers');
+}
+
+function main(): void {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      log('error', e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const store = openStore(databasePath(config), { watchIntervalMs: config.watchIntervalMs });
+  const files = openFilestore(filestorePath(config));
+  const workers = prepareWorkersDir(workersSource());
+  const device = createDevice({ store, files, config, workersDir: workers.dir, log });
+  device.start();
+  log('info', `running up to ${config.concurrency} cells at once; data in ${config.dataDir}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log('info', `${signal}: stopping`);
+    await device.stop();
+    store.close();
+    files.close();
+    workers.dispose();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main();

@@ -1,0 +1,135 @@
+// Warm pools: per language, sandboxes started ahead of time that have said `ready`, so a cell
+// never waits for a runtime to start. A worker serves one cell and is never reused; the pool
+// refills in the background, and backs off when a language's workers keep failing to start.
+import type { Worker } from './worker';
+
+export interface PoolLog {
+  (level: 'info' | 'warn' | 'error', msg: string): void;
+}
+
+interface LanguagePool {
+  target: number;
+  warm: Worker[];
+  starting: number;
+  failures: number;
+  waiters: Array<{ resolve: (w: Worker) => void; reject: (e: Error) => void }>;
+  retryTimer: NodeJS.Timeout | null;
+}
+
+/** After this many failed starts in a row, a language's pool stops retrying fast. */
+const MAX_FAST_FAILURES = 3;
+const RETRY_MS = 5000;
+
+export class Pool {
+  private readonly pools = new Map<string, LanguagePool>();
+  private closed = false;
+
+  constructor(
+    private readonly start: (language: string) => Worker,
+    private readonly log: PoolLog,
+  ) {}
+
+  /** Sets how many warm workers a language keeps, and starts filling. */
+  add(language: string, target: number): void {
+    this.pools.set(language, { target, warm: [], starting: 0, failures: 0, waiters: [], retryTimer: null });
+    this.fill(language);
+  }
+
+  /** A ready worker for one cell: a warm one at once, or the next to become ready. */
+  take(language: string): Promise<Worker> {
+    const p = this.pools.get(language);
+    if (!p) return Promise.reject(new Error(`no pool for ${language}`));
+    const w = p.warm.shift();
+    const result = w ? Promise.resolve(w) : new Promise<Worker>((resolve, reject) => p.waiters.push({ resolve, reject }));
+    this.fill(language);
+    return result;
+  }
+
+  warmCount(language: string): number {
+    return this.pools.get(language)?.warm.length ?? 0;
+  }
+
+  /** Waits until every pool has its warm workers (or has failed); for start-up and tests. */
+  async settled(timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const busy = [...this.pools.values()].some((p) => p.starting > 0 || (p.warm.length < p.target && p.failures < MAX_FAST_FAILURES));
+      if (!busy) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const p of this.pools.values()) {
+      if (p.retryTimer) clearTimeout(p.retryTimer);
+      for (const w of p.warm.splice(0)) this.discard(w);
+      for (const waiter of p.waiters.splice(0)) waiter.reject(new Error('the device is shutting down'));
+    }
+  }
+
+  private fill(language: string): void {
+    const p = this.pools.get(language)!;
+    if (this.closed || p.retryTimer) return;
+    // Waiting cells count as demand on top of the warm target.
+    while (p.warm.length + p.starting < p.target + p.waiters.length) {
+      p.starting++;
+      let worker: Worker;
+      try {
+        worker = this.start(language);
+      } catch (e) {
+        p.starting--;
+        this.failed(language, e as Error);
+        return;
+      }
+      worker.ready.then(
+        () => {
+          p.starting--;
+          p.failures = 0;
+          if (this.closed) return this.discard(worker);
+          const waiter = p.waiters.shift();
+          if (waiter) return waiter.resolve(worker);
+          p.warm.push(worker);
+          // A warm worker that dies before use is replaced.
+          worker.exited.then(() => {
+            const i = p.warm.indexOf(worker);
+            if (i >= 0) {
+              p.warm.splice(i, 1);
+              worker.releaseDir();
+              this.log('warn', `a warm ${language} worker died before use; starting another`);
+              this.fill(language);
+            }
+          });
+        },
+        (err: Error) => {
+          p.starting--;
+          this.failed(language, err);
+        },
+      );
+    }
+  }
+
+  private failed(language: string, err: Error): void {
+    const p = this.pools.get(language)!;
+    p.failures++;
+    this.log('error', `could not start a ${language} worker: ${err.message}`);
+    if (p.failures >= MAX_FAST_FAILURES) {
+      // Tell waiting cells now rather than let them hang; keep trying slowly.
+      for (const waiter of p.waiters.splice(0)) waiter.reject(err);
+      if (!this.closed) {
+        p.retryTimer = setTimeout(() => {
+          p.retryTimer = null;
+          this.fill(language);
+        }, RETRY_MS);
+        p.retryTimer.unref();
+      }
+    } else {
+      this.fill(language);
+    }
+  }
+
+  private discard(w: Worker): void {
+    w.kill();
+    w.releaseDir();
+  }
+}

@@ -1,0 +1,152 @@
+// Runs one cell on one fresh worker: opening messages, the code, its output under the limits
+// (wall time, output cap, interrupt), then the sandbox is killed, files collected, and the
+// closing messages written. Every path ends the cell; none leaves it `running`.
+import { closingMessages, createMessage, filesMessage, openingMessages } from '../protocol/create';
+import { MAX_FILE_NAME_BYTES } from '../protocol/limits';
+import { CELL_ERRORS } from '../protocol/errors';
+import type { ErrorContent, FileInfo } from '../protocol/messages';
+import type { Filestore } from '../filestore/filestore';
+import { encodeFileUrl } from '../filestore/names';
+import { contentTypeFor } from '../filestore/mime';
+import type { Limits } from '../store/config';
+import type { CellRow } from '../store/cells';
+import { collectFiles, summarizeSkipped } from './collect';
+import type { Pool } from './pool';
+import { Translator } from './translate';
+import type { Worker, WorkerExit } from './worker';
+import type { MessageWriter } from './writer';
+
+export interface RunDeps {
+  pool: Pool;
+  writer: MessageWriter;
+  files: Filestore;
+  limits: Limits;
+  log: (level: 'info' | 'warn' | 'error', msg: string) => void;
+}
+
+type Stop =
+  | { kind: 'done' }
+  | { kind: 'timeout' }
+  | { kind: 'interrupted'; reason: string }
+  | { kind: 'output' }
+  | { kind: 'exit'; exit: WorkerExit };
+
+export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal): Promise<void> {
+  const { writer } = deps;
+  const parent = cell.header;
+  for (const m of openingMessages(parent, cell.code)) writer.push(cell.id, m);
+
+  let worker: Worker;
+  try {
+    worker = await deps.pool.take(cell.language);
+  } catch (e) {
+    const error = { ename: CELL_ERRORS.crashed, evalue: `No ${cell.language} worker could start: ${(e as Error).message}`, traceback: [] };
+    writer.finish(cell.id, 'error', closingMessages(parent, error));
+    return;
+  }
+
+  try {
+    const translator = new Translator(parent, deps.limits.outputBytes, (m) => writer.push(cell.id, m));
+    const stop = await new Promise<Stop>((resolve) => {
+      const timer = setTimeout(() => resolve({ kind: 'timeout' }), cell.timeoutMs);
+      const onAbort = () => resolve({ kind: 'interrupted', reason: String(signal.reason ?? 'The cell was interrupted.') });
+      if (signal.aborted) onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      worker.exited.then((exit) => resolve(translator.doneStatus ? { kind: 'done' } : { kind: 'exit', exit }));
+      const check = () => {
+        if (translator.overLimit) resolve({ kind: 'output' });
+        else if (translator.doneStatus) resolve({ kind: 'done' });
+      };
+      worker.run(cell.code, {
+        event: (e, bytes) => {
+          translator.event(e, bytes);
+          check();
+        },
+        output: (name, text) => {
+          translator.stream(name, text);
+          check();
+        },
+      });
+      worker.exited.finally(() => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      });
+    });
+    // Whatever the cell left running dies here, before its files are read.
+    worker.kill();
+    await worker.exited;
+
+    const files = storeFiles(cell, worker, deps);
+    if (files.length) writer.push(cell.id, filesMessage(parent, files));
+
+    const error = stopError(stop, translator, worker, deps.limits, cell.timeoutMs);
+    const alreadySent = stop.kind === 'done' && error === translator.lastError;
+    writer.finish(cell.id, error ? 'error' : 'ok', closingMessages(parent, error, alreadySent));
+  } catch (e) {
+    deps.log('error', `cell ${cell.id} failed inside the device: ${(e as Error).stack}`);
+    worker.kill();
+    const error = { ename: CELL_ERRORS.crashed, evalue: 'The cell could not be run to its end.', traceback: [] };
+    writer.finish(cell.id, 'error', closingMessages(parent, error));
+  } finally {
+    worker.releaseDir();
+  }
+}
+
+function storeFiles(cell: CellRow, worker: Worker, deps: RunDeps): FileInfo[] {
+  if (!worker.cellDir) return [];
+  const { limits } = deps;
+  try {
+    const { files, skipped } = collectFiles(worker.cellDir, {
+      maxFiles: limits.files,
+      maxFileBytes: limits.fileBytes,
+      maxTotalBytes: limits.filesTotalBytes,
+      maxNameBytes: MAX_FILE_NAME_BYTES,
+    });
+    // A note on stderr, so a person sees why a file is missing.
+    const note = summarizeSkipped(skipped);
+    if (note) deps.writer.push(cell.id, createMessage('stream', { name: 'stderr', text: `${note}\n` }, cell.header));
+    if (files.length === 0) return [];
+    deps.files.putMany(cell.id, files);
+    return files.map((f) => ({ name: f.name, size: f.bytes.length, content_type: contentTypeFor(f.name), url: encodeFileUrl(cell.id, f.name) }));
+  } catch (e) {
+    deps.log('error', `could not collect files of cell ${cell.id}: ${(e as Error).message}`);
+    return [];
+  }
+}
+
+function stopError(stop: Stop, t: Translator, worker: Worker, limits: Limits, timeoutMs: number): ErrorContent | null {
+  switch (stop.kind) {
+    case 'done':
+      return t.doneStatus === 'error' ? (t.lastError ?? { ename: 'Error', evalue: 'The cell failed.', traceback: [] }) : null;
+    case 'timeout':
+      return { ename: CELL_ERRORS.timeout, evalue: `The cell ran longer than its ${formatSeconds(timeoutMs)} wall-time limit and was stopped.`, traceback: [] };
+    case 'interrupted':
+      return { ename: CELL_ERRORS.interrupted, evalue: stop.reason, traceback: [] };
+    case 'output':
+      return { ename: CELL_ERRORS.output, evalue: `The cell wrote more than ${limits.outputBytes} bytes of output and was stopped.`, traceback: [] };
+    case 'exit':
+      return exitError(stop.exit, worker, limits);
+  }
+}
+
+const SIGNALS: Record<number, string> = { 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM', 24: 'SIGXCPU', 25: 'SIGXFSZ' };
+
+/** A worker that ended without `done`: the cell exited on its own, hit a limit, or crashed. */
+function exitError({ code }: WorkerExit, worker: Worker, limits: Limits): ErrorContent | null {
+  if (code === 0) return null; // the program ended itself (os._exit(0), exec …)
+  const tail = worker.stderrTail;
+  if (/heap out of memory|MemoryError|Cannot allocate memory|std::bad_alloc|out of memory/i.test(tail)) {
+    return { ename: CELL_ERRORS.memory, evalue: `The cell used more than its ${limits.memoryMiB} MiB memory limit.`, traceback: [] };
+  }
+  // bwrap reports a worker killed by signal N as status 128 + N.
+  const sig = code !== null && code > 128 ? code - 128 : null;
+  if (sig === 24) {
+    return { ename: CELL_ERRORS.timeout, evalue: `The cell used more than its ${limits.cpuSeconds} s CPU-time limit and was stopped.`, traceback: [] };
+  }
+  const how = sig ? `was killed by ${SIGNALS[sig] ?? `signal ${sig}`}` : `exited with status ${code}`;
+  return { ename: CELL_ERRORS.crashed, evalue: `The cell's process ${how} before it finished.`, traceback: [] };
+}
+
+function formatSeconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}

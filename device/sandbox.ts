@@ -1,0 +1,160 @@
+// The only place that builds bubblewrap's argv and spawns a sandbox. Every cell's worker runs
+// in a fresh one: new user, PID, IPC, UTS, mount, network and cgroup namespaces, a read-only
+// system, a private tmpfs as working directory, rlimits set inside, nothing else of the host.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Limits } from '../store/config';
+import { CELL_DIR, WORKERS_MOUNT } from '../workers/protocol';
+
+export interface SandboxSpec {
+  /** argv of the worker inside the sandbox, argv[0] absolute. */
+  command: string[];
+  env: Record<string, string>;
+  readOnlyPaths: string[];
+  memoryRlimit: 'as' | 'data';
+  limits: Limits;
+  /** Host folder holding the worker programs, bound read-only at WORKERS_MOUNT. */
+  workersDir: string;
+}
+
+export interface SandboxProcess {
+  proc: ChildProcess;
+  /** Host pid of the sandbox's first process (PID 1 of its namespace), from bwrap's --info-fd. */
+  childPid: Promise<number>;
+}
+
+/** System paths a runtime may need, bound read-only when they exist. /etc is never bound whole. */
+const SYSTEM_PATHS = [
+  '/usr',
+  '/etc/alternatives', // numpy reaches BLAS through it
+  '/etc/ld.so.cache',
+  '/etc/ld.so.conf',
+  '/etc/ld.so.conf.d',
+  '/etc/fonts', // matplotlib and fontconfig
+  '/etc/localtime',
+  '/etc/mime.types',
+  '/etc/matplotlibrc',
+  '/etc/python3',
+];
+
+/** The top-level links of a merged-/usr system (/bin → usr/bin …) or real folders. */
+const TOP_LEVEL = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+/** A scratch /tmp of its own, so runtimes' caches never land in the cell's files. */
+const TMP_BYTES = 64 * 1024 * 1024;
+
+function rootFsArgs(): string[] {
+  const args: string[] = [];
+  for (const p of TOP_LEVEL) {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) args.push('--symlink', fs.readlinkSync(p), p);
+    else args.push('--ro-bind', p, p);
+  }
+  for (const p of SYSTEM_PATHS) args.push('--ro-bind-try', p, p);
+  return args;
+}
+
+const isRoot = process.getuid?.() === 0;
+
+/** The unprivileged host user the sandbox maps to when the device runs as root. */
+const NOBODY = 65534;
+
+export function buildArgv(spec: SandboxSpec, infoFd: number): string[] {
+  const { limits } = spec;
+  const memBytes = limits.memoryMiB * 1024 * 1024;
+  // The cell's directory holds what it may keep plus room to work; past it, writes fail with ENOSPC.
+  const cellDirBytes = Math.max(16 * 1024 * 1024, limits.filesTotalBytes * 2);
+  const bwrap = [
+    'bwrap',
+    '--unshare-all',
+    '--die-with-parent',
+    '--new-session',
+    '--uid', '1000', '--gid', '1000',
+    '--hostname', 'cellbox',
+    ...rootFsArgs(),
+    ...spec.readOnlyPaths.flatMap((p) => ['--ro-bind', p, p]),
+    '--ro-bind', spec.workersDir, WORKERS_MOUNT,
+    '--proc', '/proc',
+    '--dev', '/dev',
+    '--size', String(TMP_BYTES), '--tmpfs', '/tmp',
+    '--size', String(cellDirBytes), '--tmpfs', CELL_DIR,
+    '--chdir', CELL_DIR,
+    '--clearenv',
+    '--setenv', 'PATH', '/usr/local/bin:/usr/bin:/bin',
+    '--setenv', 'HOME', CELL_DIR,
+    '--setenv', 'LANG', 'C.UTF-8',
+    '--setenv', 'TMPDIR', '/tmp',
+    ...Object.entries(spec.env).flatMap(([k, v]) => ['--setenv', k, v]),
+    '--info-fd', String(infoFd),
+    '--',
+    // Limits are set inside the sandbox so that RLIMIT_NPROC counts only this sandbox's
+    // processes (per user namespace), not every cell's.
+    '/usr/bin/prlimit',
+    `--${spec.memoryRlimit}=${memBytes}`,
+    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
+    `--nproc=${limits.processes}`,
+    `--fsize=${limits.fileBytes}`,
+    '--nofile=1024',
+    '--core=0',
+    '--',
+    ...spec.command.map((a) => expand(a, limits)),
+  ];
+  // As root, drop to an unprivileged host user first: then even an escape from the
+  // namespaces would find itself powerless.
+  return isRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--', ...bwrap] : bwrap;
+}
+
+/** `{memoryMiB}` and `{heapMiB}` (three quarters of it) in a worker's argv follow the limits. */
+function expand(arg: string, limits: Limits): string {
+  return arg.replaceAll('{memoryMiB}', String(limits.memoryMiB)).replaceAll('{heapMiB}', String(Math.floor(limits.memoryMiB * 0.75)));
+}
+
+/** Spawns a sandbox: fds 0-2 and 3 (events) are pipes; fd 4 carries bwrap's info JSON and stays outside. */
+export function spawnSandbox(spec: SandboxSpec): SandboxProcess {
+  const argv = buildArgv(spec, 4);
+  const proc = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} });
+  const childPid = new Promise<number>((resolve, reject) => {
+    let info = '';
+    const infoStream = proc.stdio[4]!;
+    infoStream.setEncoding?.('utf8');
+    infoStream.on('data', (d: string) => {
+      info += d;
+      const m = /"child-pid":\s*(\d+)/.exec(info);
+      if (m) resolve(Number(m[1]));
+    });
+    infoStream.on('error', () => {});
+    proc.once('exit', () => reject(new Error('the sandbox exited before it started')));
+    proc.once('error', reject);
+  });
+  childPid.catch(() => {});
+  return { proc, childPid };
+}
+
+/**
+ * Makes the worker programs readable by the unprivileged sandbox user. As root the sandbox
+ * runs as nobody, which may not traverse the project's folders (say, under /root): copy them
+ * to a fresh world-readable folder under the system temp dir. Returns the folder to bind.
+ */
+export function prepareWorkersDir(source: string): { dir: string; dispose: () => void } {
+  if (!isRoot) return { dir: source, dispose: () => {} };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-workers-'));
+  fs.cpSync(source, dir, { recursive: true, filter: (src) => !src.endsWith('.ts') });
+  chmodTree(dir);
+  return { dir, dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+function chmodTree(dir: string): void {
+  fs.chmodSync(dir, 0o755);
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) chmodTree(p);
+    else fs.chmodSync(p, 0o644);
+  }
+}

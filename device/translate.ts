@@ -1,0 +1,109 @@
+// Turns a worker's events and raw output into the cell's Jupyter messages, and counts output
+// against the cap: past it the text is cut at the cap and the cell is stopped.
+import { createMessage } from '../protocol/create';
+import type { ErrorContent, Header, MimeBundle, UnsequencedMessage } from '../protocol/messages';
+import type { WorkerEvent } from '../workers/protocol';
+
+export class Translator {
+  /** The last error the worker reported, for the execute_reply. */
+  lastError: ErrorContent | null = null;
+  /** Set when the worker said `done`. */
+  doneStatus: 'ok' | 'error' | null = null;
+  overLimit = false;
+  private used = 0;
+
+  constructor(
+    private readonly parent: Header,
+    private readonly maxBytes: number,
+    private readonly emit: (m: UnsequencedMessage) => void,
+  ) {}
+
+  /** Raw text from fd 1 or 2, or a `stream` event. */
+  stream(name: 'stdout' | 'stderr', text: string): void {
+    if (this.overLimit || this.doneStatus) return;
+    const room = this.maxBytes - this.used;
+    const bytes = Buffer.byteLength(text);
+    if (bytes > room) {
+      const cut = cutToBytes(text, room);
+      if (cut) this.emit(createMessage('stream', { name, text: cut }, this.parent));
+      this.exceed();
+      return;
+    }
+    this.used += bytes;
+    this.emit(createMessage('stream', { name, text }, this.parent));
+  }
+
+  /** One event from the worker's pipe; `null` for a line that was not one (counted, not shown). */
+  event(e: WorkerEvent | null, bytes: number): void {
+    if (this.overLimit || this.doneStatus) return;
+    if (e === null || e.type === 'ready') return this.charge(bytes);
+    switch (e.type) {
+      case 'stream':
+        if ((e.name === 'stdout' || e.name === 'stderr') && typeof e.text === 'string') this.stream(e.name, e.text);
+        return;
+      case 'done':
+        this.doneStatus = e.status === 'error' ? 'error' : 'ok';
+        return;
+      case 'clear_output':
+        return this.send(createMessage('clear_output', { wait: e.wait === true }, this.parent), bytes);
+      case 'error': {
+        const error = {
+          ename: String(e.ename ?? 'Error'),
+          evalue: String(e.evalue ?? ''),
+          traceback: Array.isArray(e.traceback) ? e.traceback.map(String) : [],
+        };
+        this.lastError = error;
+        return this.send(createMessage('error', error, this.parent), bytes);
+      }
+      case 'display_data':
+      case 'execute_result':
+      case 'update_display_data': {
+        if (!isBundle(e.data)) return this.charge(bytes);
+        const metadata = isPlainObject(e.metadata) ? e.metadata : {};
+        const displayId = isPlainObject(e.transient) && typeof e.transient.display_id === 'string' ? e.transient.display_id : undefined;
+        const transient = displayId ? { display_id: displayId } : undefined;
+        if (e.type === 'execute_result') {
+          return this.send(createMessage('execute_result', { data: e.data, metadata, execution_count: 1 }, this.parent), bytes);
+        }
+        if (e.type === 'update_display_data' && !transient) return this.charge(bytes);
+        return this.send(createMessage(e.type, { data: e.data, metadata, ...(transient ? { transient } : {}) }, this.parent), bytes);
+      }
+    }
+  }
+
+  private send(m: UnsequencedMessage, bytes: number): void {
+    if (this.charge(bytes)) this.emit(m);
+  }
+
+  /** Counts bytes against the cap; false (and the cell is over) when they do not fit. */
+  private charge(bytes: number): boolean {
+    if (this.used + bytes > this.maxBytes) {
+      this.exceed();
+      return false;
+    }
+    this.used += bytes;
+    return true;
+  }
+
+  private exceed(): void {
+    this.overLimit = true;
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isBundle(v: unknown): v is MimeBundle {
+  return isPlainObject(v) && Object.keys(v).length > 0 && Object.keys(v).every((k) => /^[\w.+-]+\/[\w.+-]+$/.test(k));
+}
+
+/** The longest prefix of `text` that fits in `bytes` UTF-8 bytes, never splitting a character. */
+export function cutToBytes(text: string, bytes: number): string {
+  if (bytes <= 0) return '';
+  const buf = Buffer.from(text);
+  if (buf.length <= bytes) return text;
+  let end = bytes;
+  while (end > 0 && (buf[end] & 0xc0) === 0x80) end--;
+  return buf.subarray(0, end).toString('utf8');
+}

@@ -1,0 +1,141 @@
+// One warm worker: a sandbox that has said `ready` and waits for exactly one cell. Parses its
+// event pipe, decodes its stdout/stderr, pins its working directory, and dies with its cell.
+import fs from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import type { WorkerEvent } from '../workers/protocol';
+import { CELL_DIR } from '../workers/protocol';
+import { spawnSandbox, type SandboxSpec } from './sandbox';
+
+export interface WorkerExit { code: number | null; signal: NodeJS.Signals | null }
+
+export interface WorkerHandlers {
+  /** A parsed event from fd 3, or null for a line that was not a valid event (the cell may write anything there). */
+  event(e: WorkerEvent | null, bytes: number): void;
+  /** Text the cell's processes wrote to fd 1 or 2. */
+  output(name: 'stdout' | 'stderr', text: string): void;
+}
+
+/** Lines on the event pipe longer than this are cut off: the output cap catches the cell long before. */
+const MAX_EVENT_LINE = 16 * 1024 * 1024;
+
+export class Worker {
+  readonly language: string;
+  version = '';
+  /** Resolves when the worker said `ready`; rejects if it died first. */
+  readonly ready: Promise<void>;
+  /** Resolves when the sandbox is gone. */
+  readonly exited: Promise<WorkerExit>;
+  /** The cell's working directory through a descriptor pinned before the cell ran: `/proc/self/fd/N`. */
+  cellDir: string | null = null;
+  /** The last bytes of stderr, for telling a crash apart from a limit. */
+  stderrTail = '';
+  private dirFd: number | null = null;
+  private handlers: WorkerHandlers | null = null;
+  private readonly proc;
+  private killed = false;
+
+  constructor(language: string, spec: SandboxSpec) {
+    this.language = language;
+    const { proc, childPid } = spawnSandbox(spec);
+    this.proc = proc;
+    this.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+    proc.once('error', () => {}); // reported through `exit`/`ready`
+    let markReady: () => void;
+    let fail: (e: Error) => void;
+    this.ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      fail = reject;
+    });
+    this.ready.catch(() => {});
+    let isReady = false;
+    const earlyStderr: string[] = [];
+    this.readEvents((e, bytes) => {
+      if (isReady) return this.handlers?.event(e, bytes);
+      if (e?.type !== 'ready') return;
+      this.version = e.version;
+      childPid
+        .then((pid) => {
+          // Only our worker has run in the sandbox so far, so this path is the real tmpfs.
+          this.dirFd = fs.openSync(`/proc/${pid}/root${CELL_DIR}`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+          this.cellDir = `/proc/self/fd/${this.dirFd}`;
+          isReady = true;
+          markReady();
+        })
+        .catch((err) => fail(err));
+    });
+    for (const name of ['stdout', 'stderr'] as const) {
+      const decoder = new StringDecoder('utf8');
+      proc[name]!.on('data', (chunk: Buffer) => {
+        const text = decoder.write(chunk);
+        if (!text) return;
+        if (name === 'stderr') this.stderrTail = (this.stderrTail + text).slice(-4096);
+        if (isReady) this.handlers?.output(name, text);
+        else earlyStderr.push(text);
+      });
+    }
+    this.exited.then(({ code, signal }) => {
+      // The pinned directory outlives the sandbox on purpose: the cell's files are collected
+      // after it is dead. Whoever took the worker releases it.
+      if (!isReady) fail(new Error(`worker for ${language} exited before it was ready (${signal ?? `status ${code}`}): ${earlyStderr.join('').trim().slice(-2000)}`));
+    });
+  }
+
+  private readEvents(onLine: (e: WorkerEvent | null, bytes: number) => void): void {
+    const pipe = this.proc.stdio[3]!;
+    const decoder = new StringDecoder('utf8');
+    let partial = '';
+    pipe.on('data', (chunk: Buffer) => {
+      let text = partial + decoder.write(chunk);
+      let nl: number;
+      while ((nl = text.indexOf('\n')) >= 0) {
+        const line = text.slice(0, nl);
+        text = text.slice(nl + 1);
+        onLine(parseEvent(line), line.length);
+      }
+      if (text.length > MAX_EVENT_LINE) {
+        onLine(null, text.length);
+        text = '';
+      }
+      partial = text;
+    });
+    pipe.on('error', () => {});
+  }
+
+  /** Hands the worker its cell: the handlers get everything from now on, then the code goes in. */
+  run(code: string, handlers: WorkerHandlers): void {
+    this.handlers = handlers;
+    const stdin = this.proc.stdin!;
+    stdin.on('error', () => {}); // the cell may close stdin early; the outcome shows elsewhere
+    stdin.end(code);
+  }
+
+  /** Kills the whole sandbox: its PID namespace dies with its first process. */
+  kill(): void {
+    if (this.killed) return;
+    this.killed = true;
+    this.proc.kill('SIGKILL');
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
+  releaseDir(): void {
+    if (this.dirFd !== null) {
+      fs.closeSync(this.dirFd);
+      this.dirFd = null;
+      this.cellDir = null;
+    }
+  }
+}
+
+const EVENT_TYPES = new Set(['ready', 'stream', 'display_data', 'update_display_data', 'execute_result', 'clear_output', 'error', 'done']);
+
+function parseEvent(line: string): WorkerEvent | null {
+  try {
+    const e = JSON.parse(line);
+    return e && typeof e === 'object' && EVENT_TYPES.has(e.type) ? (e as WorkerEvent) : null;
+  } catch {
+    return null;
+  }
+}
