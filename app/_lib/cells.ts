@@ -1,0 +1,85 @@
+// Reading a cell's messages for HTTP: the long-poll (wait until something new or the time is up),
+// the many-cell poll, and the cell's public description.
+import type { CellInfo, LanguageInfo } from '../../protocol/api';
+import { ApiError } from '../../protocol/errors';
+import type { FileInfo } from '../../protocol/messages';
+import { MAX_MESSAGES_PER_ANSWER } from '../../protocol/limits';
+import { encodeFileUrl } from '../../filestore/names';
+import type { Server } from './server';
+
+export interface Answer { json: string[]; next: number; done: boolean }
+
+function read(s: Server, cellId: string, after: number): Answer | null {
+  const cell = s.store.cells.get(cellId);
+  if (!cell) return null;
+  const r = s.store.messages.readAfter(cellId, after, MAX_MESSAGES_PER_ANSWER);
+  const done = cell.finalSeq !== null && r.next >= cell.finalSeq;
+  return { json: r.json, next: r.next, done };
+}
+
+function ready(a: Answer): boolean {
+  return a.json.length > 0 || a.done;
+}
+
+/**
+ * Answers as soon as any of the cells has a message past its `after`, or after `waitMs`.
+ * Subscribes before the second read, so a message committed in between is never missed.
+ */
+export async function readMessages(s: Server, wanted: ReadonlyMap<string, number>, waitMs: number, signal?: AbortSignal): Promise<Map<string, Answer>> {
+  const readAll = () => {
+    const out = new Map<string, Answer>();
+    for (const [id, after] of wanted) {
+      const a = read(s, id, after);
+      if (a) out.set(id, a);
+    }
+    return out;
+  };
+  let answers = readAll();
+  if (waitMs <= 0 || answers.size === 0 || [...answers.values()].some(ready)) return answers;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const woken = s.store.watcher.waitForCells([...answers.keys()], waitMs, stop.signal);
+    answers = readAll();
+    if ([...answers.values()].some(ready)) return answers;
+    await woken;
+    return readAll();
+  } finally {
+    stop.abort();
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+export function answerJson(a: Answer): string {
+  return `{"messages":[${a.json.join(',')}],"next":${a.next},"done":${a.done}}`;
+}
+
+export function cellFiles(s: Server, cellId: string): FileInfo[] {
+  return s.files.list(cellId).map((f) => ({ name: f.name, size: f.size, content_type: f.content_type, url: encodeFileUrl(cellId, f.name) }));
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+export function describeCell(s: Server, cellId: string): CellInfo {
+  const cell = s.store.cells.get(cellId);
+  if (!cell) throw new ApiError('not_found', `There is no cell ${cellId}; cells are kept for ${s.config.retentionHours} hours.`);
+  return {
+    id: cell.id,
+    language: cell.language,
+    status: cell.status,
+    created: iso(cell.created)!,
+    started: iso(cell.started),
+    finished: iso(cell.finished),
+    files: cell.status === 'done' ? cellFiles(s, cellId) : [],
+  };
+}
+
+/** The languages on offer: what the device found running, or the configured list before it has reported. */
+export function languages(s: Server): LanguageInfo[] {
+  const found = s.store.languages.list();
+  if (found.length) return found;
+  return s.config.languages.map((l) => ({ name: l.name, display_name: l.display_name, version: '', file_extension: l.file_extension, codemirror_mode: l.codemirror_mode }));
+}

@@ -1,0 +1,90 @@
+// Reading requests safely: bodies under a byte limit and valid UTF-8, JSON or form fields,
+// ids and query numbers checked, each failure an ApiError naming what is wrong.
+import { CellRequest, describeIssues } from '../../protocol/api';
+import { ApiError } from '../../protocol/errors';
+import { MAX_BODY_BYTES, MAX_CODE_BYTES, MAX_WAIT_SECONDS } from '../../protocol/limits';
+
+/** Reads the body, stopping at `max` bytes: a bigger one is refused without being read whole. */
+export async function readBody(req: Request, max: number): Promise<string> {
+  const declared = Number(req.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) {
+    throw new ApiError('too_large', `The request body is ${declared} bytes; the limit is ${max}.`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (req.body) {
+    const reader = req.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) {
+        await reader.cancel().catch(() => {});
+        throw new ApiError('too_large', `The request body is over ${max} bytes, the limit.`);
+      }
+      chunks.push(value);
+    }
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new ApiError('invalid_utf8', 'The request body is not valid UTF-8.');
+  }
+}
+
+/** The body of POST /cells and /execute, as JSON or form fields, checked field by field. */
+export async function readCellRequest(req: Request): Promise<CellRequest> {
+  const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  const text = await readBody(req, MAX_BODY_BYTES);
+  let raw: unknown;
+  if (type === 'application/x-www-form-urlencoded') {
+    const form = new URLSearchParams(text);
+    const fields: Record<string, unknown> = {};
+    for (const key of ['code', 'language', 'timeout']) {
+      const v = form.get(key);
+      if (v !== null) fields[key] = key === 'timeout' ? (v.trim() === '' ? NaN : Number(v)) : v;
+    }
+    raw = fields;
+  } else if (type === 'application/json' || type === '' || type.endsWith('+json')) {
+    if (text.trim() === '') throw new ApiError('invalid_json', 'The request body is empty; send a JSON object like {"code": "print(1)"}.');
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new ApiError('invalid_json', `The request body is not valid JSON: ${(e as Error).message}.`);
+    }
+  } else {
+    throw new ApiError('unsupported_media_type', `Content-Type ${type} is not accepted; send application/json or application/x-www-form-urlencoded.`);
+  }
+  const parsed = CellRequest.safeParse(raw);
+  if (!parsed.success) throw new ApiError('invalid_field', describeIssues(parsed.error));
+  const bytes = Buffer.byteLength(parsed.data.code);
+  if (bytes > MAX_CODE_BYTES) throw new ApiError('too_large', `code is ${bytes} bytes; the limit is ${MAX_CODE_BYTES}.`);
+  return parsed.data;
+}
+
+/** Cell ids are nanoid(12); anything else cannot exist, and is answered 404 without a lookup. */
+export function checkCellId(id: string): string {
+  if (!/^[A-Za-z0-9_-]{12}$/.test(id)) throw new ApiError('not_found', `There is no cell ${JSON.stringify(id.slice(0, 64))}.`);
+  return id;
+}
+
+/** A whole number query parameter within bounds. */
+export function intParam(url: URL, name: string, fallback: number, min: number, max: number): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ApiError('invalid_field', `${name} must be a whole number, not ${JSON.stringify(raw.slice(0, 32))}.`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ApiError('invalid_field', `${name} must be between ${min} and ${max}.`);
+  return n;
+}
+
+/** The long-poll wait in seconds (fractions allowed), 0 to MAX_WAIT_SECONDS. */
+export function waitParam(url: URL, fallback: number): number {
+  const raw = url.searchParams.get('wait');
+  if (raw === null || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(n) || n > MAX_WAIT_SECONDS) {
+    throw new ApiError('invalid_field', `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}, not ${JSON.stringify(raw.slice(0, 32))}.`);
+  }
+  return n;
+}

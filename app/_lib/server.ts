@@ -1,0 +1,27 @@
+// The web app's one store, filestore and config, opened on first use and kept on globalThis
+// so that every route module (and dev-mode reloads) shares the same connections.
+import { openFilestore, type Filestore } from '../../filestore/filestore';
+import { databasePath, filestorePath, loadConfig, type Config } from '../../store/config';
+import { openStore, type Store } from '../../store/store';
+
+export interface Server {
+  config: Config;
+  store: Store;
+  files: Filestore;
+}
+
+const KEY = Symbol.for('cellbox.server');
+type Holder = { [KEY]?: Server };
+
+export function server(): Server {
+  const g = globalThis as Holder;
+  if (!g[KEY]) {
+    const config = loadConfig();
+    g[KEY] = {
+      config,
+      store: openStore(databasePath(config), { watchIntervalMs: config.watchIntervalMs }),
+      files: openFilestore(filestorePath(config)),
+    };
+  }
+  return g[KEY];
+}
