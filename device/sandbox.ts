@@ -119,13 +119,12 @@ function expand(arg: string, limits: Limits): string {
 /** Spawns a sandbox: fds 0-2 and 3 (events) are pipes; fd 4 carries bwrap's info JSON and stays outside. */
 export function spawnSandbox(spec: SandboxSpec): SandboxProcess {
   const argv = buildArgv(spec, 4);
-  const proc = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} });
+  const proc: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} as NodeJS.ProcessEnv });
   const childPid = new Promise<number>((resolve, reject) => {
     let info = '';
-    const infoStream = proc.stdio[4]!;
-    infoStream.setEncoding?.('utf8');
-    infoStream.on('data', (d: string) => {
-      info += d;
+    const infoStream = proc.stdio[4] as NodeJS.ReadableStream;
+    infoStream.on('data', (d: Buffer) => {
+      info += d.toString('utf8');
       const m = /"child-pid":\s*(\d+)/.exec(info);
       if (m) resolve(Number(m[1]));
     });

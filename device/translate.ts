@@ -36,7 +36,10 @@ export class Translator {
   /** One event from the worker's pipe; `null` for a line that was not one (counted, not shown). */
   event(e: WorkerEvent | null, bytes: number): void {
     if (this.overLimit || this.doneStatus) return;
-    if (e === null || e.type === 'ready') return this.charge(bytes);
+    if (e === null || e.type === 'ready') {
+      this.charge(bytes);
+      return;
+    }
     switch (e.type) {
       case 'stream':
         if ((e.name === 'stdout' || e.name === 'stderr') && typeof e.text === 'string') this.stream(e.name, e.text);
@@ -58,14 +61,21 @@ export class Translator {
       case 'display_data':
       case 'execute_result':
       case 'update_display_data': {
-        if (!isBundle(e.data)) return this.charge(bytes);
+        if (!isBundle(e.data)) {
+          this.charge(bytes);
+          return;
+        }
         const metadata = isPlainObject(e.metadata) ? e.metadata : {};
-        const displayId = isPlainObject(e.transient) && typeof e.transient.display_id === 'string' ? e.transient.display_id : undefined;
+        const t = (e as { transient?: unknown }).transient;
+        const displayId = isPlainObject(t) && typeof t.display_id === 'string' ? t.display_id : undefined;
         const transient = displayId ? { display_id: displayId } : undefined;
         if (e.type === 'execute_result') {
           return this.send(createMessage('execute_result', { data: e.data, metadata, execution_count: 1 }, this.parent), bytes);
         }
-        if (e.type === 'update_display_data' && !transient) return this.charge(bytes);
+        if (e.type === 'update_display_data' && !transient) {
+          this.charge(bytes);
+          return;
+        }
         return this.send(createMessage(e.type, { data: e.data, metadata, ...(transient ? { transient } : {}) }, this.parent), bytes);
       }
     }

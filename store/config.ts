@@ -132,9 +132,9 @@ function parseEnvValue(name: string, raw: string, kind: string): unknown {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
   const file = env.CELLBOX_CONFIG ?? path.join(cwd, 'cellbox.config.json');
   let fromFile: Record<string, unknown> = {};
-  if (fs.existsSync(file)) {
+  if (fs.existsSync(/* turbopackIgnore: true */ file)) {
     try {
-      fromFile = JSON.parse(fs.readFileSync(file, 'utf8'));
+      fromFile = JSON.parse(fs.readFileSync(/* turbopackIgnore: true */ file, 'utf8'));
     } catch (e) {
       throw new ConfigError(`${file} is not valid JSON: ${(e as Error).message}`);
     }

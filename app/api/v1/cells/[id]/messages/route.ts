@@ -1,0 +1,22 @@
+// GET /api/v1/cells/:id/messages?after=N&wait=S: the long-poll for one cell's messages.
+import { ApiError } from '../../../../../../protocol/errors';
+import { DEFAULT_WAIT_SECONDS } from '../../../../../../protocol/limits';
+import { answerJson, readMessages } from '../../../../../_lib/cells';
+import { checkCellId, intParam, waitParam } from '../../../../../_lib/request';
+import { jsonText, preflight, route } from '../../../../../_lib/respond';
+import { server } from '../../../../../_lib/server';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = route(async (req, { params }: { params: Promise<{ id: string }> }) => {
+  const id = checkCellId((await params).id);
+  const url = new URL(req.url);
+  const after = intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
+  const wait = waitParam(url, DEFAULT_WAIT_SECONDS);
+  const answers = await readMessages(server(), new Map([[id, after]]), wait * 1000, req.signal);
+  const answer = answers.get(id);
+  if (!answer) throw new ApiError('not_found', `There is no cell ${id}.`);
+  return jsonText(answerJson(answer));
+});
+
+export const OPTIONS = preflight;

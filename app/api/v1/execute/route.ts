@@ -1,0 +1,45 @@
+// POST /api/v1/execute: run a cell and answer when it is done, for curl and scripts.
+import type { ExecuteAnswer } from '../../../../protocol/api';
+import type { ExecuteReplyContent, Message, StreamContent } from '../../../../protocol/messages';
+import { cellFiles, readMessages } from '../../../_lib/cells';
+import { readCellRequest } from '../../../_lib/request';
+import { json, preflight, route } from '../../../_lib/respond';
+import { server } from '../../../_lib/server';
+import { submitCell } from '../../../_lib/submit';
+
+export const dynamic = 'force-dynamic';
+
+/** How long a cell may wait in the queue on top of its own timeout before the answer gives up waiting. */
+const QUEUE_GRACE_MS = 60_000;
+
+export const POST = route(async (req) => {
+  const s = server();
+  const body = await readCellRequest(req);
+  const { id } = submitCell(s, body);
+  const deadline = Date.now() + (body.timeout ?? s.config.limits.wallSeconds) * 1000 + QUEUE_GRACE_MS;
+  const messages: Message[] = [];
+  let after = 0;
+  let done = false;
+  while (!done && Date.now() < deadline && !req.signal.aborted) {
+    const a = (await readMessages(s, new Map([[id, after]]), Math.min(25_000, deadline - Date.now()), req.signal)).get(id)!;
+    for (const text of a.json) messages.push(JSON.parse(text));
+    after = a.next;
+    done = a.done;
+  }
+  let stdout = '';
+  let stderr = '';
+  let status: ExecuteAnswer['status'] = done ? 'ok' : (s.store.cells.get(id)?.status === 'queued' ? 'queued' : 'running');
+  for (const m of messages) {
+    if (m.header.msg_type === 'stream') {
+      const c = m.content as StreamContent;
+      if (c.name === 'stdout') stdout += c.text;
+      else stderr += c.text;
+    } else if (m.header.msg_type === 'execute_reply') {
+      status = (m.content as ExecuteReplyContent).status;
+    }
+  }
+  const answer: ExecuteAnswer = { id, status, stdout, stderr, messages, files: done ? cellFiles(s, id) : [] };
+  return json(answer, done ? 200 : 202);
+});
+
+export const OPTIONS = preflight;

@@ -1,0 +1,35 @@
+// GET /api/v1/poll?c=<id>:<after>&c=…&wait=S: one long-poll for many cells, so a page with
+// many embedded cells holds one connection.
+import { ApiError } from '../../../../protocol/errors';
+import { DEFAULT_WAIT_SECONDS, MAX_POLL_CELLS } from '../../../../protocol/limits';
+import { answerJson, readMessages } from '../../../_lib/cells';
+import { checkCellId, waitParam } from '../../../_lib/request';
+import { jsonText, preflight, route } from '../../../_lib/respond';
+import { server } from '../../../_lib/server';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = route(async (req) => {
+  const url = new URL(req.url);
+  const specs = url.searchParams.getAll('c');
+  if (specs.length === 0) throw new ApiError('invalid_field', 'Name at least one cell as c=<id>:<after>.');
+  if (specs.length > MAX_POLL_CELLS) throw new ApiError('invalid_field', `At most ${MAX_POLL_CELLS} cells per poll, not ${specs.length}.`);
+  const wanted = new Map<string, number>();
+  for (const spec of specs) {
+    const m = /^([^:]*)(?::(\d{1,15}))?$/.exec(spec);
+    if (!m) throw new ApiError('invalid_field', `c must look like <id>:<after>, not ${JSON.stringify(spec.slice(0, 64))}.`);
+    wanted.set(checkCellId(m[1]), m[2] ? Number(m[2]) : 0);
+  }
+  const wait = waitParam(url, DEFAULT_WAIT_SECONDS);
+  const answers = await readMessages(server(), wanted, wait * 1000, req.signal);
+  const unknown = [...wanted.keys()].filter((id) => !answers.has(id));
+  if (unknown.length === wanted.size) throw new ApiError('not_found', `There is no cell ${unknown.join(', ')}.`);
+  // Unknown cells among known ones are answered as done and empty, so one expired cell does not break a page.
+  const parts = [...wanted.keys()].map((id) => {
+    const a = answers.get(id) ?? { json: [], next: wanted.get(id)!, done: true };
+    return `${JSON.stringify(id)}:${answerJson(a)}`;
+  });
+  return jsonText(`{"cells":{${parts.join(',')}}}`);
+});
+
+export const OPTIONS = preflight;

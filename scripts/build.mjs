@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// Builds what is stale: the device bundle (esbuild, dist/device.mjs) and the web app (next build).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function newest(paths) {
+  let t = 0;
+  const walk = (p) => {
+    let st;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const e of fs.readdirSync(p)) if (e !== 'node_modules' && !e.startsWith('.')) walk(path.join(p, e));
+    } else t = Math.max(t, st.mtimeMs);
+  };
+  for (const p of paths) walk(path.join(root, p));
+  return t;
+}
+
+function age(file) {
+  try {
+    return fs.statSync(path.join(root, file)).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+const shared = ['protocol', 'store', 'filestore', 'workers', 'package.json', 'package-lock.json'];
+
+if (newest(['device', ...shared, 'scripts/build.mjs']) > age('dist/device.mjs')) {
+  console.log('[build] device…');
+  await build({
+    entryPoints: [path.join(root, 'device/main.ts')],
+    outfile: path.join(root, 'dist/device.mjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    sourcemap: true,
+    external: ['better-sqlite3'],
+    // Bundled CommonJS dependencies call require(); give the ESM bundle one.
+    banner: { js: "import { createRequire as __cellboxRequire } from 'node:module'; const require = __cellboxRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+}
+
+if (newest(['app', 'embed', 'public', 'next.config.ts', 'tsconfig.json', ...shared]) > age('.next/BUILD_ID')) {
+  console.log('[build] web app (next build)…');
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Installs what this machine lacks for Cellbox: npm packages, and the Debian packages the
+// sandbox needs (as root), or stops with the exact command to run. `--for-tests` adds what
+// the test suites need.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const forTests = process.argv.includes('--for-tests');
+
+function say(msg) {
+  console.log(`[setup] ${msg}`);
+}
+
+function fail(msg) {
+  console.error(`[setup] ${msg}`);
+  process.exit(1);
+}
+
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 20) fail(`Cellbox needs Node.js 20 or newer; this is ${process.version}.`);
+
+// 1. npm packages: install when node_modules is missing or older than the lock file.
+const lock = path.join(root, 'package-lock.json');
+const installed = path.join(root, 'node_modules', '.package-lock.json');
+if (!fs.existsSync(installed) || (fs.existsSync(lock) && fs.statSync(lock).mtimeMs > fs.statSync(installed).mtimeMs)) {
+  say('installing npm packages…');
+  const r = spawnSync('npm', [fs.existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) fail('npm could not install the packages (see above).');
+}
+
+// 2. Debian packages: each with the file that proves it is there.
+const needs = [
+  { pkg: 'bubblewrap', file: '/usr/bin/bwrap' },
+  { pkg: 'python3', file: '/usr/bin/python3' },
+  { pkg: 'util-linux', file: '/usr/bin/prlimit' },
+  { pkg: 'util-linux', file: '/usr/bin/setpriv' },
+];
+const missing = [...new Set(needs.filter((n) => !fs.existsSync(n.file)).map((n) => n.pkg))];
+if (missing.length) {
+  const line = `apt-get update && apt-get install -y ${missing.join(' ')}`;
+  if (process.getuid?.() !== 0) fail(`Cellbox needs Debian packages that are missing. Run:\n\n  sudo sh -c '${line}'\n`);
+  say(`installing ${missing.join(', ')}…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', ...missing]]) {
+    const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
+    if (r.status !== 0) fail(`apt-get ${args.join(' ')} failed; run it by hand: ${line}`);
+  }
+}
+
+// 3. The sandbox must work here: user namespaces allowed for this user.
+try {
+  execFileSync('bwrap', ['--unshare-all', '--ro-bind', '/usr', '/usr', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/bin', '/bin', '--', '/usr/bin/true'], { stdio: 'pipe' });
+} catch (e) {
+  const detail = e.stderr?.toString().trim() ?? String(e);
+  fail(`bubblewrap cannot create a sandbox here (${detail}).\nUser namespaces may be disabled; as root run: sysctl -w kernel.unprivileged_userns_clone=1 (and on Ubuntu: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0).`);
+}
+
+if (forTests) say('ready for tests');
