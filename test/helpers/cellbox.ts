@@ -1,0 +1,163 @@
+// Starts a real Cellbox (web server and device as separate processes, like `npm start`) on a
+// free port with a temporary data directory, and offers small HTTP helpers to drive it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Message } from '../../protocol/messages';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Cellbox {
+  url: string;
+  port: number;
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  device: ChildProcess;
+  web: ChildProcess;
+  logs: string[];
+  startDevice(): Promise<void>;
+  killDevice(signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function pipeLogs(p: ChildProcess, logs: string[], tag: string): void {
+  for (const s of [p.stdout, p.stderr]) s?.on('data', (d: Buffer) => logs.push(`[${tag}] ${d.toString()}`));
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs: number, logs: string[]): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms. Logs:\n${logs.join('').slice(-4000)}`);
+}
+
+function exited(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => p.once('exit', () => r()));
+}
+
+/** Starts web server and device; resolves when both answer and every language is warm. */
+export async function startCellbox(extraEnv: Record<string, string> = {}): Promise<Cellbox> {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-test-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), CELLBOX_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: '1', ...extraEnv };
+  const logs: string[] = [];
+  const url = `http://127.0.0.1:${port}`;
+  const box = {
+    url,
+    port,
+    dataDir,
+    env,
+    logs,
+    device: null as unknown as ChildProcess,
+    web: spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], { cwd: root, env }),
+    async startDevice() {
+      box.device = spawn(process.execPath, ['--enable-source-maps', path.join(root, 'dist/device.mjs')], { cwd: root, env });
+      pipeLogs(box.device, logs, 'device');
+      const startedAfter = Date.now();
+      await waitFor(async () => {
+        const h = await (await fetch(`${url}/healthz`)).json();
+        const langs = (await (await fetch(`${url}/api/v1/languages`)).json()) as { version: string }[];
+        return h.device.alive && h.device.pid === box.device.pid && langs.length > 0 && langs.every((l) => l.version) && Date.now() > startedAfter;
+      }, 'device start', 60_000, logs);
+    },
+    async killDevice(signal: NodeJS.Signals = 'SIGKILL') {
+      box.device.kill(signal);
+      await exited(box.device);
+    },
+    async stop() {
+      for (const p of [box.device, box.web]) if (p && p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
+      await Promise.all([box.device, box.web].filter(Boolean).map((p) => Promise.race([exited(p), new Promise((r) => setTimeout(r, 8000))])));
+      for (const p of [box.device, box.web]) if (p && p.exitCode === null) p.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  pipeLogs(box.web, logs, 'web');
+  await waitFor(async () => (await fetch(`${url}/api/v1/languages`)).ok, 'web server start', 60_000, logs);
+  await box.startDevice();
+  return box;
+}
+
+export interface Reply { status: number; body: any; headers: Headers }
+
+export async function post(url: string, body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }): Promise<Reply> {
+  const res = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // leave as text
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+export async function get(url: string): Promise<Reply> {
+  const res = await fetch(url);
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // leave as text
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+/** Follows a cell's long-poll to its end; returns all messages. */
+export async function messagesUntilDone(base: string, id: string, onBatch?: (batch: Message[], at: number) => void): Promise<Message[]> {
+  const all: Message[] = [];
+  let after = 0;
+  for (let i = 0; i < 1000; i++) {
+    const r = await get(`${base}/api/v1/cells/${id}/messages?after=${after}&wait=25`);
+    if (r.status !== 200) throw new Error(`messages answered ${r.status}: ${JSON.stringify(r.body)}`);
+    onBatch?.(r.body.messages, Date.now());
+    all.push(...r.body.messages);
+    after = r.body.next;
+    if (r.body.done) return all;
+  }
+  throw new Error('the cell never finished');
+}
+
+/** Runs code through POST /cells and the long-poll; returns its messages. */
+export async function run(base: string, code: string, language = 'python', extra: Record<string, unknown> = {}): Promise<Message[]> {
+  const r = await post(`${base}/api/v1/cells`, { code, language, ...extra });
+  if (r.status !== 201) throw new Error(`POST /cells answered ${r.status}: ${JSON.stringify(r.body)}`);
+  return messagesUntilDone(base, r.body.id);
+}
+
+export function types(ms: Message[]): string[] {
+  return ms.map((m) => m.header.msg_type);
+}
+
+export function stdout(ms: Message[]): string {
+  return ms.filter((m) => m.header.msg_type === 'stream' && (m.content as any).name === 'stdout').map((m) => (m.content as any).text).join('');
+}
+
+export function stderr(ms: Message[]): string {
+  return ms.filter((m) => m.header.msg_type === 'stream' && (m.content as any).name === 'stderr').map((m) => (m.content as any).text).join('');
+}
+
+export function errorOf(ms: Message[]): { ename: string; evalue: string; traceback: string[] } | undefined {
+  return ms.find((m) => m.header.msg_type === 'error')?.content as any;
+}
+
+export function replyOf(ms: Message[]): { status: string } {
+  return ms.find((m) => m.header.msg_type === 'execute_reply')!.content as any;
+}

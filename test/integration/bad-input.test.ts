@@ -1,0 +1,120 @@
+// Bad requests get a clear 4xx naming what is wrong, never a 500; past the queue limit, 503.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { get, post, startCellbox, type Cellbox } from '../helpers/cellbox';
+
+let box: Cellbox;
+
+beforeAll(async () => {
+  box = await startCellbox();
+});
+
+afterAll(async () => {
+  await box?.stop();
+});
+
+const json = { 'Content-Type': 'application/json' };
+
+interface Case {
+  name: string;
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string | Uint8Array;
+  headers?: Record<string, string>;
+  status: number;
+  code: string;
+  message: RegExp;
+}
+
+const cases: Case[] = [
+  { name: 'malformed JSON', method: 'POST', path: '/api/v1/cells', body: '{"code": ', headers: json, status: 400, code: 'invalid_json', message: /not valid JSON/ },
+  { name: 'empty body', method: 'POST', path: '/api/v1/cells', body: '', headers: json, status: 400, code: 'invalid_json', message: /empty/ },
+  { name: 'JSON that is not an object', method: 'POST', path: '/api/v1/cells', body: '[1,2]', headers: json, status: 400, code: 'invalid_field', message: /JSON object/ },
+  { name: 'missing code', method: 'POST', path: '/api/v1/cells', body: '{"language":"python"}', headers: json, status: 400, code: 'invalid_field', message: /code must be a string/ },
+  { name: 'code of the wrong type', method: 'POST', path: '/api/v1/cells', body: '{"code": 5}', headers: json, status: 400, code: 'invalid_field', message: /code must be a string/ },
+  { name: 'language of the wrong type', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "language": 3}', headers: json, status: 400, code: 'invalid_field', message: /language must be a string/ },
+  { name: 'unknown language', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "language": "cobol"}', headers: json, status: 400, code: 'unknown_language', message: /cobol.*python/ },
+  { name: 'unknown field', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "lang": "python"}', headers: json, status: 400, code: 'invalid_field', message: /unknown field "lang"/ },
+  { name: 'timeout not a number', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "timeout": "5"}', headers: json, status: 400, code: 'invalid_field', message: /timeout must be a number/ },
+  { name: 'negative timeout', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "timeout": -1}', headers: json, status: 400, code: 'invalid_field', message: /timeout/ },
+  { name: 'timeout over the limit', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "timeout": 3600}', headers: json, status: 400, code: 'invalid_field', message: /at most 30 seconds/ },
+  { name: 'code over 64 KiB', method: 'POST', path: '/api/v1/cells', body: JSON.stringify({ code: 'x'.repeat(64 * 1024 + 1) }), headers: json, status: 413, code: 'too_large', message: /65537 bytes; the limit is 65536/ },
+  { name: 'a 10 MiB body', method: 'POST', path: '/api/v1/cells', body: 'x'.repeat(10 * 1024 * 1024), headers: json, status: 413, code: 'too_large', message: /limit/ },
+  { name: 'invalid UTF-8', method: 'POST', path: '/api/v1/cells', body: new Uint8Array([0x7b, 0x22, 0x63, 0xff, 0xfe, 0x7d]), headers: json, status: 400, code: 'invalid_utf8', message: /UTF-8/ },
+  { name: 'an odd Content-Type', method: 'POST', path: '/api/v1/cells', body: 'code=1', headers: { 'Content-Type': 'text/csv' }, status: 415, code: 'unsupported_media_type', message: /text\/csv/ },
+  { name: 'form with a bad timeout', method: 'POST', path: '/api/v1/cells', body: 'code=1&timeout=soon', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, status: 400, code: 'invalid_field', message: /timeout/ },
+  { name: 'execute with missing code', method: 'POST', path: '/api/v1/execute', body: '{}', headers: json, status: 400, code: 'invalid_field', message: /code must be a string/ },
+  { name: 'unknown cell', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA', status: 404, code: 'not_found', message: /no cell AAAAAAAAAAAA/ },
+  { name: 'malformed cell id', method: 'GET', path: '/api/v1/cells/..%2F..%2Fetc', status: 404, code: 'not_found', message: /no cell/ },
+  { name: 'messages of an unknown cell', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA/messages?wait=0', status: 404, code: 'not_found', message: /no cell/ },
+  { name: 'interrupt of an unknown cell', method: 'POST', path: '/api/v1/cells/AAAAAAAAAAAA/interrupt', status: 404, code: 'not_found', message: /no cell/ },
+  { name: 'unknown API route', method: 'GET', path: '/api/v1/nothing', status: 404, code: 'not_found', message: /no API route/ },
+  { name: 'poll without cells', method: 'GET', path: '/api/v1/poll', status: 400, code: 'invalid_field', message: /at least one cell/ },
+  { name: 'poll with a malformed spec', method: 'GET', path: '/api/v1/poll?c=abc:def:1', status: 400, code: 'invalid_field', message: /<id>:<after>/ },
+  { name: 'file of an unknown cell', method: 'GET', path: '/files/AAAAAAAAAAAA/x.txt', status: 404, code: 'not_found', message: /no file/ },
+];
+
+describe('bad input', () => {
+  for (const c of cases) {
+    it(c.name, async () => {
+      const res = await fetch(`${box.url}${c.path}`, { method: c.method, headers: c.headers, body: c.body as BodyInit | undefined });
+      const body = await res.json();
+      expect(res.status).toBe(c.status);
+      expect(body.error.code).toBe(c.code);
+      expect(body.error.message).toMatch(c.message);
+    });
+  }
+
+  describe('on a real cell', () => {
+    let id = '';
+    beforeAll(async () => {
+      id = (await post(`${box.url}/api/v1/cells`, { code: 'open("a.txt","w").write("a")' })).body.id;
+      await get(`${box.url}/api/v1/cells/${id}/messages?after=0&wait=10`);
+    });
+    const params: [string, RegExp][] = [
+      ['after=-1', /after must be between/],
+      ['after=abc', /after must be a whole number/],
+      ['after=1e3', /after must be a whole number/],
+      ['wait=31', /wait must be a number of seconds from 0 to 30/],
+      ['wait=-1', /wait must be/],
+      ['wait=soon', /wait must be/],
+      ['wait=99999999999999999999', /wait must be/],
+    ];
+    for (const [q, message] of params) {
+      it(`messages?${q}`, async () => {
+        const r = await get(`${box.url}/api/v1/cells/${id}/messages?${q}`);
+        expect(r.status).toBe(400);
+        expect(r.body.error.message).toMatch(message);
+      });
+    }
+    for (const name of ['..', '%2e%2e', '..%2F..%2Fcellbox.sqlite', '%2Fetc%2Fpasswd', 'a%0Ab', '%ZZ']) {
+      it(`files/${name} is refused`, async () => {
+        const r = await get(`${box.url}/files/${id}/${name}`);
+        expect([400, 404]).toContain(r.status);
+        expect(typeof r.body.error?.message).toBe('string');
+      });
+    }
+  });
+});
+
+describe('the queue limit', () => {
+  it('answers 503 with Retry-After past it', async () => {
+    const small = await startCellbox({ CELLBOX_QUEUE_LIMIT: '2', CELLBOX_CONCURRENCY: '1' });
+    try {
+      await small.killDevice('SIGTERM'); // nothing drains the queue now
+      const codes: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 3; i++) {
+        const r = await post(`${small.url}/api/v1/cells`, { code: 'pass' });
+        codes.push(r.status);
+        if (r.status === 503) {
+          retryAfter = r.headers.get('retry-after');
+          expect(r.body.error).toMatchObject({ code: 'queue_full', message: expect.stringMatching(/busy/) });
+        }
+      }
+      expect(codes).toEqual([201, 201, 503]);
+      expect(Number(retryAfter)).toBeGreaterThan(0);
+    } finally {
+      await small.stop();
+    }
+  });
+});

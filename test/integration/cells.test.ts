@@ -1,0 +1,262 @@
+// The whole path of a cell over HTTP against a real web server and device: message shape and
+// order, streaming, the last-expression value, errors, files, interrupt and the limits.
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FILES_MIME, type Message } from '../../protocol/messages';
+import { errorOf, get, messagesUntilDone, post, replyOf, run, startCellbox, stdout, types, type Cellbox } from '../helpers/cellbox';
+
+let box: Cellbox;
+
+beforeAll(async () => {
+  box = await startCellbox({ CELLBOX_WALL_SECONDS: '5', CELLBOX_CPU_SECONDS: '3' });
+});
+
+afterAll(async () => {
+  await box?.stop();
+});
+
+describe('messages of one cell', () => {
+  it('come in the Jupyter order with seq, channel and the execute_request as parent', async () => {
+    const created = await post(`${box.url}/api/v1/cells`, { code: 'print("hello")', language: 'python' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ status: 'queued', messages: `/api/v1/cells/${created.body.id}/messages` });
+    const ms = await messagesUntilDone(box.url, created.body.id);
+    expect(types(ms)).toEqual(['status', 'execute_input', 'stream', 'execute_reply', 'status']);
+    expect(ms.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(ms.map((m) => m.channel)).toEqual(['iopub', 'iopub', 'iopub', 'shell', 'iopub']);
+    for (const m of ms) {
+      expect((m.parent_header as { msg_id: string }).msg_id).toBe(created.body.msg_id);
+      expect((m.parent_header as { msg_type: string }).msg_type).toBe('execute_request');
+      expect(m.header).toMatchObject({ version: '5.3', msg_type: expect.any(String), session: expect.any(String), date: expect.any(String) });
+    }
+    expect(ms[0].content).toEqual({ execution_state: 'busy' });
+    expect(ms[1].content).toMatchObject({ code: 'print("hello")' });
+    expect(stdout(ms)).toBe('hello\n');
+    expect(replyOf(ms).status).toBe('ok');
+    expect(ms[4].content).toEqual({ execution_state: 'idle' });
+  });
+
+  it('stream while the code runs: the first line arrives before the second exists', async () => {
+    const code = 'import time\nprint("first", flush=True)\ntime.sleep(2)\nprint("second")';
+    const created = await post(`${box.url}/api/v1/cells`, { code });
+    const seen: { text: string; at: number }[] = [];
+    await messagesUntilDone(box.url, created.body.id, (batch, at) => {
+      for (const m of batch) if (m.header.msg_type === 'stream') seen.push({ text: (m.content as { text: string }).text, at });
+    });
+    expect(seen.map((s) => s.text)).toEqual(['first\n', 'second\n']);
+    // Arrived in separate long-poll answers, the first well before the second was printed.
+    expect(seen[1].at - seen[0].at).toBeGreaterThan(1000);
+  });
+
+  it('show the value of a last bare expression as execute_result', async () => {
+    const ms = await run(box.url, 'x = 20\nx + 22');
+    const result = ms.find((m) => m.header.msg_type === 'execute_result')!;
+    expect(result.content).toMatchObject({ data: { 'text/plain': '42' }, execution_count: 1 });
+  });
+
+  it('turn an exception into an error message and an error reply', async () => {
+    const ms = await run(box.url, 'def f():\n    return 1/0\nf()');
+    expect(types(ms)).toEqual(['status', 'execute_input', 'error', 'execute_reply', 'status']);
+    const e = errorOf(ms)!;
+    expect(e.ename).toBe('ZeroDivisionError');
+    expect(e.evalue).toBe('division by zero');
+    expect(e.traceback.join('\n')).toContain('return 1/0');
+    expect(replyOf(ms)).toMatchObject({ status: 'error', ename: 'ZeroDivisionError' });
+  });
+
+  it('offer display() for rich objects', async () => {
+    const code = 'class H:\n    def _repr_html_(self): return "<b>hi</b>"\n    def _repr_latex_(self): return "$x^2$"\ndisplay(H())';
+    const ms = await run(box.url, code);
+    const d = ms.find((m) => m.header.msg_type === 'display_data')!;
+    expect((d.content as { data: Record<string, string> }).data).toMatchObject({ 'text/html': '<b>hi</b>', 'text/latex': '$x^2$' });
+  });
+});
+
+describe('each language', () => {
+  const cases: { language: string; code: string; out: string; failing: string; ename: string }[] = [
+    { language: 'python', code: 'print(6*7)', out: '42\n', failing: 'raise ValueError("bad")', ename: 'ValueError' },
+    { language: 'javascript', code: 'console.log(6*7)', out: '42\n', failing: 'throw new TypeError("bad")', ename: 'TypeError' },
+    { language: 'bash', code: 'echo $((6*7))', out: '42\n', failing: 'false', ename: 'ExitStatus' },
+  ];
+  for (const c of cases) {
+    it(`${c.language}: runs, prints, fails clearly`, async () => {
+      const ok = await run(box.url, c.code, c.language);
+      expect(stdout(ok)).toBe(c.out);
+      expect(replyOf(ok).status).toBe('ok');
+      const bad = await run(box.url, c.failing, c.language);
+      expect(errorOf(bad)?.ename).toBe(c.ename);
+      expect(replyOf(bad).status).toBe('error');
+      expect(types(bad).slice(-2)).toEqual(['execute_reply', 'status']);
+    });
+  }
+});
+
+describe('files a cell creates', () => {
+  it('are listed before execute_reply and served byte for byte, a 5 MiB binary included', async () => {
+    const seed = crypto.randomBytes(4).toString('hex');
+    const code = [
+      'import random',
+      `random.seed("${seed}")`,
+      'data = bytes(random.getrandbits(8) for _ in range(5 * 1024 * 1024))',
+      'open("blob.bin", "wb").write(data)',
+      'open("notes.txt", "w").write("héllo\\n")',
+      'import hashlib; print(hashlib.sha256(data).hexdigest())',
+    ].join('\n');
+    const ms = await run(box.url, code);
+    const digest = stdout(ms).trim();
+    const listIdx = ms.findIndex((m) => m.header.msg_type === 'display_data' && FILES_MIME in (m.content as { data: object }).data);
+    const replyIdx = ms.findIndex((m) => m.header.msg_type === 'execute_reply');
+    expect(listIdx).toBeGreaterThan(0);
+    expect(listIdx).toBeLessThan(replyIdx);
+    const listing = (ms[listIdx].content as { data: Record<string, unknown> }).data;
+    const files = (listing[FILES_MIME] as { files: { name: string; size: number; url: string; content_type: string }[] }).files;
+    expect(files.map((f) => f.name)).toEqual(['blob.bin', 'notes.txt']);
+    expect(listing['text/plain']).toContain('blob.bin');
+    expect(listing['text/html']).toContain(`href="${files[0].url}"`);
+
+    const blob = await fetch(`${box.url}${files[0].url}`);
+    expect(blob.status).toBe(200);
+    expect(blob.headers.get('content-type')).toBe('application/octet-stream');
+    expect(blob.headers.get('content-length')).toBe(String(5 * 1024 * 1024));
+    expect(blob.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(blob.headers.get('content-disposition')).toMatch(/^inline/);
+    const bytes = Buffer.from(await blob.arrayBuffer());
+    expect(crypto.createHash('sha256').update(bytes).digest('hex')).toBe(digest);
+
+    const notes = await fetch(`${box.url}${files[1].url}`);
+    expect(notes.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await notes.text()).toBe('héllo\n');
+
+    const id = ms[0].parent_header && (await get(`${box.url}${files[0].url.replace(/\/files\/([^/]+)\/.*/, '/api/v1/cells/$1')}`));
+    expect(id && id.body.files.map((f: { name: string }) => f.name)).toEqual(['blob.bin', 'notes.txt']);
+  });
+
+  it('are never links, FIFOs or names with control characters', async () => {
+    const code = [
+      'import os',
+      'os.symlink("/etc/passwd", "link")',
+      'os.mkfifo("pipe")',
+      'open("bad\\nname", "w").write("x")',
+      'os.mkdir("sub")',
+      'open("good.txt", "w").write("ok")',
+    ].join('\n');
+    const ms = await run(box.url, code);
+    const listing = ms.find((m) => m.header.msg_type === 'display_data')!;
+    const files = ((listing.content as { data: Record<string, { files: { name: string }[] }> }).data[FILES_MIME]).files;
+    expect(files.map((f) => f.name)).toEqual(['good.txt']);
+  });
+});
+
+describe('stopping cells', () => {
+  it('interrupt ends a running cell with Interrupted', async () => {
+    const created = await post(`${box.url}/api/v1/cells`, { code: 'import time\nprint("started", flush=True)\ntime.sleep(60)' });
+    const id = created.body.id;
+    // Wait until it really runs.
+    const first = await get(`${box.url}/api/v1/cells/${id}/messages?after=2&wait=10`);
+    expect(first.body.messages[0].header.msg_type).toBe('stream');
+    const r = await post(`${box.url}/api/v1/cells/${id}/interrupt`, '');
+    expect(r.status).toBe(202);
+    const ms = await messagesUntilDone(box.url, id);
+    expect(errorOf(ms)?.ename).toBe('Interrupted');
+    expect(types(ms).slice(-3)).toEqual(['error', 'execute_reply', 'status']);
+  });
+
+  it('the wall-time limit ends a sleeping cell with TimeoutError', async () => {
+    const ms = await run(box.url, 'import time\ntime.sleep(30)', 'python', { timeout: 1 });
+    expect(errorOf(ms)?.ename).toBe('TimeoutError');
+    expect(replyOf(ms).status).toBe('error');
+  });
+
+  it('the CPU-time limit ends a busy cell with TimeoutError', async () => {
+    const ms = await run(box.url, 'while True: pass');
+    expect(errorOf(ms)).toMatchObject({ ename: 'TimeoutError', evalue: expect.stringMatching(/CPU|wall/) });
+  });
+
+  it('the memory limit gives MemoryError', async () => {
+    const ms = await run(box.url, 'x = bytearray(2 * 1024 * 1024 * 1024)');
+    expect(errorOf(ms)?.ename).toBe('MemoryError');
+  });
+
+  it('the memory limit gives MemoryError in JavaScript too', async () => {
+    const ms = await run(box.url, 'const a = []; for (;;) a.push(new Array(1e6).fill(1.5));', 'javascript');
+    expect(errorOf(ms)?.ename).toBe('MemoryError');
+  });
+
+  it('the output cap stops endless output with OutputLimitExceeded', async () => {
+    const ms = await run(box.url, 'while True: print("x" * 1000)');
+    expect(errorOf(ms)?.ename).toBe('OutputLimitExceeded');
+    const total = stdout(ms).length;
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThanOrEqual(1024 * 1024);
+  });
+});
+
+describe('other routes', () => {
+  it('POST /execute waits and answers with stdout and status', async () => {
+    const r = await post(`${box.url}/api/v1/execute`, { code: 'import sys\nprint("out")\nprint("err", file=sys.stderr)' });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ status: 'ok', stdout: 'out\n', stderr: 'err\n', files: [] });
+    expect((r.body.messages as Message[]).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('POST /cells takes form-encoded bodies', async () => {
+    const r = await post(`${box.url}/api/v1/cells`, 'code=print(1%2B1)&language=python', { 'Content-Type': 'application/x-www-form-urlencoded' });
+    expect(r.status).toBe(201);
+    expect(stdout(await messagesUntilDone(box.url, r.body.id))).toBe('2\n');
+  });
+
+  it('GET /poll follows many cells in one request', async () => {
+    const a = await post(`${box.url}/api/v1/cells`, { code: 'print("a")' });
+    const b = await post(`${box.url}/api/v1/cells`, { code: 'echo b', language: 'bash' });
+    const after: Record<string, number> = { [a.body.id]: 0, [b.body.id]: 0 };
+    const done = new Set<string>();
+    const out: Record<string, string> = { [a.body.id]: '', [b.body.id]: '' };
+    for (let i = 0; i < 50 && done.size < 2; i++) {
+      const q = Object.entries(after).map(([id, n]) => `c=${id}:${n}`).join('&');
+      const r = await get(`${box.url}/api/v1/poll?${q}&wait=10`);
+      expect(r.status).toBe(200);
+      for (const [id, ans] of Object.entries(r.body.cells as Record<string, { messages: Message[]; next: number; done: boolean }>)) {
+        out[id] += stdout(ans.messages);
+        after[id] = ans.next;
+        if (ans.done) done.add(id);
+      }
+    }
+    expect(out).toEqual({ [a.body.id]: 'a\n', [b.body.id]: 'b\n' });
+  });
+
+  it('GET /cells/:id describes the cell', async () => {
+    const r = await post(`${box.url}/api/v1/cells`, { code: '1' });
+    await messagesUntilDone(box.url, r.body.id);
+    const c = await get(`${box.url}/api/v1/cells/${r.body.id}`);
+    expect(c.body).toMatchObject({ id: r.body.id, language: 'python', status: 'done', files: [] });
+    expect(Date.parse(c.body.finished)).toBeGreaterThanOrEqual(Date.parse(c.body.started));
+  });
+
+  it('GET /languages lists python, javascript and bash with versions', async () => {
+    const r = await get(`${box.url}/api/v1/languages`);
+    expect(r.body.map((l: { name: string }) => l.name)).toEqual(['python', 'javascript', 'bash']);
+    for (const l of r.body) expect(l).toMatchObject({ display_name: expect.any(String), version: expect.stringMatching(/\d/), file_extension: expect.any(String), codemirror_mode: expect.any(String) });
+  });
+
+  it('GET /healthz reports the device alive', async () => {
+    const r = await get(`${box.url}/healthz`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ status: 'ok', database: 'ok', device: { alive: true } });
+  });
+
+  it('CORS is open by default', async () => {
+    const res = await fetch(`${box.url}/api/v1/languages`, { headers: { Origin: 'https://example.org' } });
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const pre = await fetch(`${box.url}/api/v1/cells`, { method: 'OPTIONS', headers: { Origin: 'https://example.org', 'Access-Control-Request-Method': 'POST' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
+  });
+
+  it('the page at / offers a code box, a language choice and Run', async () => {
+    const res = await fetch(`${box.url}/`);
+    const html = await res.text();
+    expect(html).toContain('<textarea');
+    expect(html).toContain('aria-label="Language"');
+    expect(html).toContain('>Run<');
+  });
+});

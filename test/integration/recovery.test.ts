@@ -1,0 +1,56 @@
+// The device dies with SIGKILL mid-cell and is restarted: the running cell ends with
+// WorkerCrashed and its final messages, a queued one runs, and no sandbox is left behind.
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorOf, get, messagesUntilDone, post, replyOf, startCellbox, stdout, types, type Cellbox } from '../helpers/cellbox';
+
+let box: Cellbox;
+
+beforeAll(async () => {
+  box = await startCellbox({ CELLBOX_CONCURRENCY: '1' });
+});
+
+afterAll(async () => {
+  await box?.stop();
+});
+
+describe('device restart', () => {
+  it('ends the running cell with WorkerCrashed and runs the queued one', async () => {
+    const tag = `cellbox-recover-${Date.now()}`;
+    const running = await post(`${box.url}/api/v1/cells`, { code: `import subprocess, time\nsubprocess.Popen(["bash", "-c", "exec -a ${tag} sleep 300"])\nprint("started", flush=True)\ntime.sleep(300)` });
+    const first = await get(`${box.url}/api/v1/cells/${running.body.id}/messages?after=2&wait=15`);
+    expect(stdout(first.body.messages)).toBe('started\n');
+    // With one cell at a time, this one waits in the queue.
+    const queued = await post(`${box.url}/api/v1/cells`, { code: 'print("ran after restart")' });
+    expect((await get(`${box.url}/api/v1/cells/${queued.body.id}`)).body.status).toBe('queued');
+
+    await box.killDevice('SIGKILL');
+    // The sandbox died with its parent: nothing of the cell is left on the machine.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(execFileSync('ps', ['-eo', 'args']).toString()).not.toContain(tag);
+    const health = await get(`${box.url}/healthz`);
+    expect(health.body.cells.running).toBe(1);
+
+    await box.startDevice();
+    const ms = await messagesUntilDone(box.url, running.body.id);
+    expect(errorOf(ms)?.ename).toBe('WorkerCrashed');
+    expect(types(ms).slice(-3)).toEqual(['error', 'execute_reply', 'status']);
+    expect(replyOf(ms).status).toBe('error');
+
+    const next = await messagesUntilDone(box.url, queued.body.id);
+    expect(stdout(next)).toBe('ran after restart\n');
+    expect((await get(`${box.url}/healthz`)).body.cells).toEqual({ queued: 0, running: 0 });
+  });
+
+  it('an interrupt of a queued cell ends it at once, before any device takes it', async () => {
+    await box.killDevice('SIGTERM');
+    const queued = await post(`${box.url}/api/v1/cells`, { code: 'print("never")' });
+    const r = await post(`${box.url}/api/v1/cells/${queued.body.id}/interrupt`, '');
+    expect(r.status).toBe(202);
+    const ms = await messagesUntilDone(box.url, queued.body.id);
+    expect(types(ms)).toEqual(['status', 'execute_input', 'error', 'execute_reply', 'status']);
+    expect(errorOf(ms)?.ename).toBe('Interrupted');
+    await box.startDevice();
+    expect(stdout(await messagesUntilDone(box.url, queued.body.id))).toBe('');
+  });
+});

@@ -1,0 +1,34 @@
+// The request schema: which bodies pass, and the sentence each bad one gets.
+import { describe, expect, it } from 'vitest';
+import { CellRequest, describeIssues } from '../../protocol/api';
+
+const cases: { name: string; body: unknown; ok?: unknown; error?: RegExp }[] = [
+  { name: 'code only', body: { code: 'x' }, ok: { code: 'x', language: 'python' } },
+  { name: 'all fields', body: { code: 'x', language: 'bash', timeout: 2.5 }, ok: { code: 'x', language: 'bash', timeout: 2.5 } },
+  { name: 'empty code is allowed', body: { code: '' }, ok: { code: '', language: 'python' } },
+  { name: 'not an object', body: 'x', error: /JSON object/ },
+  { name: 'null', body: null, error: /JSON object/ },
+  { name: 'missing code', body: {}, error: /code must be a string/ },
+  { name: 'code a number', body: { code: 1 }, error: /code must be a string/ },
+  { name: 'language with capitals', body: { code: 'x', language: 'Python' }, error: /short lowercase name/ },
+  { name: 'language too long', body: { code: 'x', language: 'p'.repeat(40) }, error: /short lowercase name/ },
+  { name: 'timeout zero', body: { code: 'x', timeout: 0 }, error: /more than 0/ },
+  { name: 'timeout infinite', body: { code: 'x', timeout: Infinity }, error: /timeout/ },
+  { name: 'timeout a string', body: { code: 'x', timeout: '3' }, error: /timeout must be a number/ },
+  { name: 'unknown field', body: { code: 'x', extra: 1 }, error: /unknown field "extra"/ },
+];
+
+describe('CellRequest', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const r = CellRequest.safeParse(c.body);
+      if (c.ok) {
+        expect(r.success).toBe(true);
+        expect(r.data).toEqual(c.ok);
+      } else {
+        expect(r.success).toBe(false);
+        expect(describeIssues(r.error!)).toMatch(c.error!);
+      }
+    });
+  }
+});

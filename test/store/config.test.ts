@@ -1,0 +1,49 @@
+// The config table: defaults, the file, the environment, and clear errors for bad values.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULTS, loadConfig } from '../../store/config';
+
+const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-config-'));
+
+describe('loadConfig', () => {
+  it('serves one machine with no configuration', () => {
+    const c = loadConfig({}, cwd);
+    expect(c.port).toBe(3000);
+    expect(c.dataDir).toBe(path.join(cwd, 'data'));
+    expect(c.limits).toEqual(DEFAULTS.limits);
+    expect(c.languages.map((l) => l.name)).toEqual(['python', 'javascript', 'bash']);
+  });
+
+  it('takes the file, then the environment on top', () => {
+    const file = path.join(cwd, 'c.json');
+    fs.writeFileSync(file, JSON.stringify({ queueLimit: 7, limits: { memoryMiB: 256 } }));
+    const c = loadConfig({ CELLBOX_CONFIG: file, PORT: '8080', CELLBOX_MEMORY_MIB: '128', CELLBOX_ALLOWED_ORIGINS: 'https://a.org, https://b.org' }, cwd);
+    expect(c).toMatchObject({ port: 8080, queueLimit: 7, allowedOrigins: ['https://a.org', 'https://b.org'] });
+    expect(c.limits.memoryMiB).toBe(128);
+    expect(c.limits.wallSeconds).toBe(30);
+  });
+
+  const bad: [string, Record<string, string>, RegExp][] = [
+    ['a port that is not a number', { PORT: 'abc' }, /PORT="abc" is not a whole number/],
+    ['a port out of range', { PORT: '70000' }, /port/],
+    ['a fractional process limit', { CELLBOX_PROCESSES: '1.5' }, /CELLBOX_PROCESSES="1.5"/],
+    ['a tiny memory limit', { CELLBOX_MEMORY_MIB: '1' }, /limits.memoryMiB/],
+    ['a missing config file', { CELLBOX_CONFIG: '/nonexistent/c.json' }, /does not exist/],
+  ];
+  for (const [name, env, message] of bad) {
+    it(`stops on ${name}`, () => {
+      expect(() => loadConfig(env, cwd)).toThrow(ConfigError);
+      expect(() => loadConfig(env, cwd)).toThrow(message);
+    });
+  }
+
+  it('stops on a config file that is not JSON, or has unknown keys', () => {
+    const file = path.join(cwd, 'bad.json');
+    fs.writeFileSync(file, '{ nope');
+    expect(() => loadConfig({ CELLBOX_CONFIG: file }, cwd)).toThrow(/not valid JSON/);
+    fs.writeFileSync(file, '{"prot": 1}');
+    expect(() => loadConfig({ CELLBOX_CONFIG: file }, cwd)).toThrow(/prot/);
+  });
+});

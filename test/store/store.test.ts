@@ -1,0 +1,123 @@
+// The store on real SQLite files: the queue's states, the message log, the watcher across
+// two connections (as between the web app and the device), and retention.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closingMessages, createMessage } from '../../protocol/create';
+import { openStore, type Store } from '../../store/store';
+
+let dir: string;
+let store: Store;
+let other: Store;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-store-'));
+  store = openStore(path.join(dir, 'db.sqlite'), { watchIntervalMs: 2 });
+  other = openStore(path.join(dir, 'db.sqlite'), { watchIntervalMs: 2 });
+});
+
+afterEach(() => {
+  store.close();
+  other.close();
+  fs.rmSync(dir, { recursive: true });
+});
+
+describe('the queue', () => {
+  it('hands out queued cells once each, oldest first', () => {
+    const a = store.createCell('a', 'python', 1000);
+    const b = store.createCell('b', 'python', 1000);
+    expect(store.cells.queuedCount()).toBe(2);
+    expect(other.cells.claimNext()?.id).toBe(a.id);
+    expect(store.cells.claimNext()?.id).toBe(b.id);
+    expect(other.cells.claimNext()).toBeNull();
+    expect(store.cells.get(a.id)).toMatchObject({ status: 'running', code: 'a', language: 'python', timeoutMs: 1000 });
+    expect(store.cells.get(a.id)!.header).toMatchObject({ msg_type: 'execute_request', msg_id: a.msgId });
+  });
+
+  it('finishing writes the closing messages and marks the cell done with its final seq', () => {
+    const { id } = store.createCell('x', 'python', 1000);
+    const cell = store.cells.claimNext()!;
+    store.messages.append(id, [createMessage('status', { execution_state: 'busy' }, cell.header)]);
+    store.finishCell(id, 'ok', closingMessages(cell.header, null));
+    expect(store.cells.get(id)).toMatchObject({ status: 'done', outcome: 'ok', finalSeq: 3 });
+    expect(store.cells.counts()).toEqual({ queued: 0, running: 0, done: 1 });
+  });
+
+  it('interrupting a queued cell ends it with Interrupted; a running one is flagged; unknown ids are told', () => {
+    const q = store.createCell('q', 'python', 1000);
+    expect(store.interrupt(q.id)).toBe(true);
+    const read = store.messages.readAfter(q.id, 0, 100).json.map((j) => JSON.parse(j));
+    expect(read.map((m) => m.header.msg_type)).toEqual(['status', 'execute_input', 'error', 'execute_reply', 'status']);
+    expect(read[2].content.ename).toBe('Interrupted');
+    expect(store.cells.claimNext()).toBeNull();
+
+    const r = store.createCell('r', 'python', 1000);
+    store.cells.claimNext();
+    expect(store.interrupt(r.id)).toBe(true);
+    expect(other.cells.interruptRequested()).toEqual([r.id]);
+    expect(store.interrupt('nope')).toBe(false);
+  });
+});
+
+describe('the message log', () => {
+  it('numbers each cell from 1 and reads after a seq, as JSON with seq first', () => {
+    const { id } = store.createCell('x', 'python', 1000);
+    const parent = store.cells.get(id)!.header;
+    store.messages.appendBatch([{ cellId: id, messages: [createMessage('stream', { name: 'stdout', text: 'a' }, parent), createMessage('stream', { name: 'stdout', text: 'b' }, parent)] }]);
+    const r = other.messages.readAfter(id, 1, 100);
+    expect(r.next).toBe(2);
+    expect(r.json[0].startsWith('{"seq":2,')).toBe(true);
+    expect(JSON.parse(r.json[0]).content.text).toBe('b');
+    expect(other.messages.readAfter(id, 2, 100)).toEqual({ json: [], next: 2 });
+  });
+});
+
+describe('the watcher', () => {
+  it('wakes a waiter when another connection appends to its cell, and not for other cells', async () => {
+    const { id } = store.createCell('x', 'python', 1000);
+    const { id: otherId } = store.createCell('y', 'python', 1000);
+    const parent = store.cells.get(id)!.header;
+    let woke = 0;
+    const wait = store.watcher.waitForCells([id], 5000).then(() => (woke = Date.now()));
+    const unrelated = store.watcher.waitForCells([otherId], 300);
+    await new Promise((r) => setTimeout(r, 50));
+    const wrote = Date.now();
+    other.messages.append(id, [createMessage('status', { execution_state: 'busy' }, parent)]);
+    await wait;
+    expect(woke - wrote).toBeLessThan(1000);
+    await unrelated; // ends by its timeout
+    expect(store.watcher.waiterCount()).toBe(0);
+  });
+
+  it('ends a wait on abort and on timeout', async () => {
+    const ac = new AbortController();
+    const p = store.watcher.waitForCells(['a'], 10_000, ac.signal);
+    ac.abort();
+    await p;
+    const t = Date.now();
+    await store.watcher.waitForCells(['a'], 50);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(45);
+  });
+
+  it('tells change listeners about commits of other connections', async () => {
+    let calls = 0;
+    const off = store.watcher.onChange(() => calls++);
+    other.createCell('x', 'python', 1000);
+    await new Promise((r) => setTimeout(r, 50));
+    off();
+    expect(calls).toBeGreaterThan(0);
+  });
+});
+
+describe('retention', () => {
+  it('drops cells finished before the cutoff with their messages', () => {
+    const { id } = store.createCell('x', 'python', 1000);
+    const cell = store.cells.claimNext()!;
+    store.finishCell(id, 'ok', closingMessages(cell.header, null));
+    expect(store.cells.deleteFinishedBefore(Date.now() - 60_000)).toEqual([]);
+    expect(store.cells.deleteFinishedBefore(Date.now() + 1)).toEqual([id]);
+    expect(store.cells.get(id)).toBeNull();
+    expect(store.messages.lastSeq(id)).toBe(0);
+  });
+});
