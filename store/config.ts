@@ -129,7 +129,7 @@ function parseEnvValue(name: string, raw: string, kind: string): unknown {
 }
 
 /** Loads the config: defaults < cellbox.config.json (or CELLBOX_CONFIG) < environment. Throws ConfigError naming the bad value. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): Config {
   const file = env.CELLBOX_CONFIG ?? path.join(cwd, 'cellbox.config.json');
   let fromFile: Record<string, unknown> = {};
   if (fs.existsSync(/* turbopackIgnore: true */ file)) {

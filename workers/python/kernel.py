@@ -1,0 +1,448 @@
+# Cellbox Python language worker: runs one code cell like a Jupyter kernel, events on fd 3.
+#
+# Started as `/usr/bin/python3 -I kernel.py` (see workers/protocol.ts for the contract).
+# `-I` ignores the environment and the user site, but keeps `site`, which Debian needs to
+# put /usr/lib/python3/dist-packages (numpy, matplotlib) on sys.path.
+import sys
+
+# First of all: nothing this process imports may write __pycache__ into the cell's directory.
+sys.dont_write_bytecode = True
+
+import ast
+import base64
+import builtins
+import io
+import json
+import linecache
+import os
+import tokenize
+import traceback
+import types
+import _thread
+
+EVENT_FD = 3
+CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
+CELL = '<cell>'  # the filename of the cell's code in tracebacks
+KERNEL_FILE = os.path.abspath(__file__)
+
+# Built before the code runs, so that an exhausted address space (RLIMIT_AS) cannot stop the
+# worker from reporting it: if even formatting the MemoryError fails, these bytes go out as is.
+MEMORY_ERROR_LINE = b'{"type":"error","ename":"MemoryError","evalue":"","traceback":["MemoryError"]}\n'
+DONE_ERROR_LINE = b'{"type":"done","status":"error"}\n'
+# Freed when the code runs out of memory, to give the worker room to format the error.
+_memory_reserve = bytearray(8 << 20)
+
+
+def close_inherited_fds():
+    """Close every descriptor above the event pipe: the cell must not see the device's."""
+    try:
+        fds = [int(name) for name in os.listdir('/proc/self/fd')]
+    except OSError:
+        os.closerange(EVENT_FD + 1, 65536)
+        return
+    for fd in fds:
+        if fd > EVENT_FD:
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # the descriptor listdir itself used, already closed
+
+
+# --- events ---------------------------------------------------------------------------------
+
+# Threads of the cell may print concurrently: one lock keeps every event line whole.
+# Reentrant because a signal handler that prints may interrupt a write in the same thread.
+_emit_lock = _thread.RLock()
+
+
+def emit(event):
+    """Write one event as a JSON line on fd 3, completely, before returning."""
+    try:
+        line = json.dumps(event, ensure_ascii=False, allow_nan=False).encode('utf-8')
+    except UnicodeEncodeError:
+        # Lone surrogates (e.g. from surrogateescape) are not UTF-8: let JSON escape them.
+        line = json.dumps(event, allow_nan=False).encode('ascii')
+    write_line(line + b'\n')
+
+
+def write_line(data):
+    with _emit_lock:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(EVENT_FD, view):]
+
+
+class EventStream(io.TextIOBase):
+    """sys.stdout / sys.stderr: every write becomes a `stream` event at once, so text keeps
+    its place among displays and appears while the cell is still running."""
+
+    encoding = 'utf-8'
+    errors = 'strict'
+
+    def __init__(self, name, fd):
+        self.name = f'<{name}>'
+        self._stream_name = name
+        self._fd = fd
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        # Code that hands sys.stdout to a subprocess or faulthandler gets the raw descriptor,
+        # which the device also shows as stream output.
+        return self._fd
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError(f'write() argument must be str, not {type(text).__name__}')
+        if self.closed:
+            raise ValueError('I/O operation on closed file.')
+        if text:
+            emit({'type': 'stream', 'name': self._stream_name, 'text': text})
+        return len(text)
+
+
+# --- rich display -----------------------------------------------------------------------------
+
+# MIME type → the IPython repr method that produces it, in IPython's order.
+REPR_METHODS = {
+    'text/html': '_repr_html_',
+    'text/markdown': '_repr_markdown_',
+    'image/svg+xml': '_repr_svg_',
+    'image/png': '_repr_png_',
+    'image/jpeg': '_repr_jpeg_',
+    'text/latex': '_repr_latex_',
+    'application/json': '_repr_json_',
+    'application/javascript': '_repr_javascript_',
+    'application/pdf': '_repr_pdf_',
+}
+# Binary MIME types travel base64-encoded, as in Jupyter.
+BINARY_TYPES = {'image/png', 'image/jpeg', 'application/pdf'}
+
+# Formatters for types without _repr_*_ methods (matplotlib figures, sympy expressions, ...).
+# Key: a class, or its dotted name 'module.QualName' so that a formatter can be registered
+# without importing its library. Value: obj -> data or (data, metadata), data a MIME bundle,
+# or None to pass. The first class in the object's MRO with a formatter wins, and what it
+# returns takes precedence over the object's own repr methods.
+FORMATTERS = {}
+
+
+def _lookup_formatter(cls):
+    for klass in cls.__mro__:
+        formatter = FORMATTERS.get(klass) or FORMATTERS.get(f'{klass.__module__}.{klass.__qualname__}')
+        if formatter is not None:
+            return formatter
+    return None
+
+
+def _warn(message):
+    sys.stderr.write(f'display: {message}\n')
+
+
+def _call_formatter(what, function, *args, **kwargs):
+    """Run a formatter; one that fails is reported on stderr and skipped, like IPython does."""
+    try:
+        return function(*args, **kwargs)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any error in user repr code
+        _warn(f'{what} failed: {type(exc).__name__}: {exc}')
+        return None
+
+
+def _get_method(obj, name):
+    # A class has the repr methods of its instances, unbound: it is shown by repr only.
+    if isinstance(obj, type):
+        return None
+    try:
+        method = getattr(obj, name, None)
+    except Exception:  # noqa: BLE001 - a __getattr__ that raises something else
+        return None
+    return method if callable(method) else None
+
+
+def _normalize(mime, value):
+    """The JSON form of one bundle entry, or None if it has no valid one."""
+    if mime in BINARY_TYPES and isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(value).decode('ascii')
+    if isinstance(value, str):
+        return value
+    if mime == 'application/json' or mime.endswith('+json'):
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            _warn(f'{mime} data is not JSON: {exc}')
+            return None
+        return value
+    _warn(f'{mime} data must be str, not {type(value).__name__}')
+    return None
+
+
+def format_bundle(obj):
+    """The MIME bundle and metadata that show obj, as IPython's display formatter builds them."""
+    data, metadata = {}, {}
+
+    def merge(result, what):
+        if result is None:
+            return
+        bundle, meta = result if isinstance(result, tuple) else (result, None)
+        if not isinstance(bundle, dict):
+            _warn(f'{what} must return a dict, not {type(bundle).__name__}')
+            return
+        for mime, value in bundle.items():
+            if mime not in data and value is not None:
+                value = _normalize(mime, value)
+                if value is not None:
+                    data[mime] = value
+        for key, value in (meta or {}).items():
+            metadata.setdefault(key, value)
+
+    formatter = _lookup_formatter(type(obj))
+    if formatter is not None:
+        merge(_call_formatter(f'formatter for {type(obj).__name__}', formatter, obj), 'formatter')
+    mimebundle = _get_method(obj, '_repr_mimebundle_')
+    if mimebundle is not None:
+        merge(_call_formatter('_repr_mimebundle_', mimebundle, include=None, exclude=None), '_repr_mimebundle_')
+    for mime, name in REPR_METHODS.items():
+        method = None if mime in data else _get_method(obj, name)
+        if method is None:
+            continue
+        result = _call_formatter(name, method)
+        # A repr method may return (data, metadata), metadata being for its own MIME type.
+        value, meta = result if isinstance(result, tuple) and len(result) == 2 else (result, None)
+        if value is not None:
+            value = _normalize(mime, value)
+        if value is not None:
+            data[mime] = value
+            if meta:
+                metadata[mime] = meta
+    if 'text/plain' not in data:
+        text = _call_formatter('repr', repr, obj)
+        data['text/plain'] = text if isinstance(text, str) else f'<{type(obj).__name__} object>'
+    return data, metadata
+
+
+class DisplayHandle:
+    """What display(..., display_id=...) returns: shows or replaces that display."""
+
+    def __init__(self, display_id):
+        self.display_id = display_id
+
+    def display(self, obj, **kwargs):
+        display(obj, display_id=self.display_id, **kwargs)
+
+    def update(self, obj, **kwargs):
+        display(obj, display_id=self.display_id, update=True, **kwargs)
+
+    def __repr__(self):
+        return f'<DisplayHandle display_id={self.display_id}>'
+
+
+def display(*objs, display_id=None, update=False, raw=False, metadata=None, clear=False):
+    """Show objects as rich output (IPython.display.display). display_id=True makes a new id;
+    update=True replaces the output shown under display_id; raw=True takes MIME bundles."""
+    if display_id is True:
+        display_id = os.urandom(16).hex()
+    if update and not display_id:
+        raise TypeError('display(update=True) needs a display_id')
+    if clear:
+        clear_output(wait=True)
+    for obj in objs:
+        if raw:
+            data, meta = {}, {}
+            for mime, value in dict(obj).items():
+                value = _normalize(mime, value)
+                if value is not None:
+                    data[mime] = value
+        else:
+            data, meta = format_bundle(obj)
+        if metadata:
+            meta = {**meta, **metadata}
+        event = {'type': 'update_display_data' if update else 'display_data', 'data': data, 'metadata': meta}
+        if display_id:
+            event['transient'] = {'display_id': str(display_id)}
+        emit(event)
+    return DisplayHandle(display_id) if display_id else None
+
+
+def clear_output(wait=False):
+    """Clear this cell's output; with wait=True, only when the next output arrives."""
+    emit({'type': 'clear_output', 'wait': bool(wait)})
+
+
+# --- running the cell -------------------------------------------------------------------------
+
+def read_code():
+    os.set_blocking(0, True)
+    chunks = []
+    while chunk := os.read(0, 1 << 16):
+        chunks.append(chunk)
+    # The cell reads nothing: its stdin is /dev/null from here on.
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    return b''.join(chunks).decode('utf-8', errors='replace').removeprefix('\ufeff')
+
+
+def _ends_with_semicolon(code):
+    """True if the code's last token is ';' (IPython: a trailing ';' hides the result)."""
+    last = None
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER,
+            tokenize.INDENT, tokenize.DEDENT}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            if token.type not in skip:
+                last = token
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return last is not None and last.type == tokenize.OP and last.string == ';'
+
+
+class Runner:
+    """Runs compiled parts of the cell in one namespace, top-level `await` on one event loop."""
+
+    def __init__(self, namespace):
+        self.namespace = namespace
+        self.loop = None
+
+    def run(self, code):
+        result = eval(code, self.namespace)
+        if code.co_flags & CO_COROUTINE:  # the code awaits at top level: eval gave a coroutine
+            import asyncio
+            if self.loop is None:
+                self.loop = asyncio.new_event_loop()
+            result = self.loop.run_until_complete(result)
+        return result
+
+
+def run_cell(code, namespace):
+    """Execute the cell; a last bare expression that is not None becomes execute_result."""
+    linecache.cache[CELL] = (len(code), None, code.splitlines(True), CELL)
+    tree = ast.parse(code, CELL)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr) and not _ends_with_semicolon(code):
+        last = ast.Expression(tree.body.pop().value)
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    body = compile(tree, CELL, 'exec', flags=flags, dont_inherit=True)
+    expression = compile(last, CELL, 'eval', flags=flags, dont_inherit=True) if last else None
+    runner = Runner(namespace)
+    runner.run(body)
+    if expression is not None:
+        value = runner.run(expression)
+        if value is not None:
+            data, metadata = format_bundle(value)
+            emit({'type': 'execute_result', 'data': data, 'metadata': metadata})
+
+
+def _trim_stack(te):
+    """Keep the cell's frames: drop the frames above the cell's first one (the worker's, and
+    asyncio's for top-level await) and the worker's own below it (display() called by the cell)."""
+    pending, seen = [te], set()
+    while pending:
+        te = pending.pop()
+        if te is None or id(te) in seen:
+            continue
+        seen.add(id(te))
+        frames = list(te.stack)
+        first = next((i for i, frame in enumerate(frames) if frame.filename == CELL), 0)
+        te.stack = traceback.StackSummary.from_list(
+            [frame for frame in frames[first:] if frame.filename != KERNEL_FILE])
+        pending += [te.__cause__, te.__context__, *(te.exceptions or [])]
+
+
+def error_event(exc):
+    te = traceback.TracebackException(type(exc), exc, exc.__traceback__, compact=True)
+    _trim_stack(te)
+    try:
+        evalue = str(exc)
+    except Exception:  # noqa: BLE001 - a broken __str__
+        evalue = f'<unprintable {type(exc).__name__} object>'
+    # Jupyter frontends join the traceback entries with newlines.
+    return {'type': 'error', 'ename': type(exc).__name__, 'evalue': evalue,
+            'traceback': [entry.rstrip('\n') for entry in te.format()]}
+
+
+def report_memory_error(exc, namespace):
+    """Report a MemoryError with the little memory left: free the reserve, the failed frames'
+    locals and the cell's globals (the cell is over), then format; else send it prebuilt."""
+    global _memory_reserve
+    _memory_reserve = None
+    try:
+        event = error_event(exc)
+        traceback.clear_frames(exc.__traceback__)
+        exc.__traceback__ = None
+        namespace.clear()
+        emit(event)
+    except MemoryError:
+        write_line(MEMORY_ERROR_LINE)
+
+
+def flush_raw_streams():
+    # Code may have written through the original (buffered) sys.__stdout__ / __stderr__.
+    for stream in (sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - closed or broken by the cell
+            pass
+
+
+def main():
+    close_inherited_fds()
+    # Subprocesses of the cell must not inherit the event pipe.
+    os.set_inheritable(EVENT_FD, False)
+    os.set_blocking(EVENT_FD, True)
+    # Modules in the cell's directory can be imported, as in Jupyter (no bytecode is written).
+    sys.path.insert(0, '')
+    builtins.display = display
+    builtins.clear_output = clear_output
+
+    version = '.'.join(str(part) for part in sys.version_info[:3])
+    emit({'type': 'ready', 'language': 'python', 'version': version})
+    code = read_code()
+
+    # A fresh __main__ for the cell, registered so that pickle and dataclasses find it.
+    main_module = types.ModuleType('__main__')
+    main_module.__dict__['__builtins__'] = builtins
+    sys.modules['__main__'] = main_module
+    namespace = main_module.__dict__
+
+    sys.stdout = EventStream('stdout', 1)
+    sys.stderr = EventStream('stderr', 2)
+    status = 'ok'
+    try:
+        run_cell(code, namespace)
+    except SystemExit as exc:
+        if exc.code is not None and exc.code != 0:
+            status = 'error'
+            emit(error_event(exc))
+    except MemoryError as exc:
+        status = 'error'
+        report_memory_error(exc, namespace)
+    except BaseException as exc:  # noqa: BLE001 - everything the cell raises is its error
+        status = 'error'
+        try:
+            emit(error_event(exc))
+        except MemoryError as again:
+            report_memory_error(again, namespace)
+    flush_raw_streams()
+    if status == 'ok':
+        emit({'type': 'done', 'status': 'ok'})
+    else:
+        write_line(DONE_ERROR_LINE)
+    # The cell is over: threads it left running and atexit hooks do not delay the exit.
+    os._exit(0)
+
+
+if __name__ == '__main__':
+    try:
+        main()
+    except BaseException:  # noqa: BLE001 - a bug in the worker itself: still end the cell
+        try:
+            traceback.print_exc(file=sys.__stderr__)
+            sys.__stderr__.flush()
+            write_line(DONE_ERROR_LINE)
+        finally:
+            os._exit(1)
