@@ -14,6 +14,7 @@ import builtins
 import io
 import json
 import linecache
+import mmap
 import os
 import tokenize
 import traceback
@@ -29,8 +30,9 @@ KERNEL_FILE = os.path.abspath(__file__)
 # worker from reporting it: if even formatting the MemoryError fails, these bytes go out as is.
 MEMORY_ERROR_LINE = b'{"type":"error","ename":"MemoryError","evalue":"","traceback":["MemoryError"]}\n'
 DONE_ERROR_LINE = b'{"type":"done","status":"error"}\n'
-# Freed when the code runs out of memory, to give the worker room to format the error.
-_memory_reserve = bytearray(8 << 20)
+# Address space given back when the code runs out of it, to give the worker room to format
+# the error. An anonymous mapping: it counts against RLIMIT_AS but occupies no memory.
+_memory_reserve = mmap.mmap(-1, 8 << 20)
 
 
 def close_inherited_fds():
@@ -58,10 +60,10 @@ _emit_lock = _thread.RLock()
 def emit(event):
     """Write one event as a JSON line on fd 3, completely, before returning."""
     try:
-        line = json.dumps(event, ensure_ascii=False, allow_nan=False).encode('utf-8')
+        line = json.dumps(event, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode('utf-8')
     except UnicodeEncodeError:
         # Lone surrogates (e.g. from surrogateescape) are not UTF-8: let JSON escape them.
-        line = json.dumps(event, allow_nan=False).encode('ascii')
+        line = json.dumps(event, allow_nan=False, separators=(',', ':')).encode('ascii')
     write_line(line + b'\n')
 
 
@@ -276,11 +278,11 @@ def clear_output(wait=False):
 # --- running the cell -------------------------------------------------------------------------
 
 def read_code():
+    """All of stdin, as text; then stdin becomes /dev/null."""
     os.set_blocking(0, True)
     chunks = []
     while chunk := os.read(0, 1 << 16):
         chunks.append(chunk)
-    # The cell reads nothing: its stdin is /dev/null from here on.
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
@@ -338,18 +340,22 @@ def run_cell(code, namespace):
 
 
 def _trim_stack(te):
-    """Keep the cell's frames: drop the frames above the cell's first one (the worker's, and
-    asyncio's for top-level await) and the worker's own below it (display() called by the cell)."""
-    pending, seen = [te], set()
+    """Keep the cell's frames: drop those above its first frame (the worker's, and asyncio's
+    for top-level await) and the worker's own below it (display() called by the cell).
+    An error with no frame in the cell came from compiling it: it gets no stack at all."""
+    pending, seen, top = [te], set(), te
     while pending:
         te = pending.pop()
         if te is None or id(te) in seen:
             continue
         seen.add(id(te))
         frames = list(te.stack)
-        first = next((i for i, frame in enumerate(frames) if frame.filename == CELL), 0)
-        te.stack = traceback.StackSummary.from_list(
-            [frame for frame in frames[first:] if frame.filename != KERNEL_FILE])
+        first = next((i for i, frame in enumerate(frames) if frame.filename == CELL), None)
+        if first is not None:
+            frames = frames[first:]
+        elif te is top:
+            frames = []
+        te.stack = traceback.StackSummary.from_list([frame for frame in frames if frame.filename != KERNEL_FILE])
         pending += [te.__cause__, te.__context__, *(te.exceptions or [])]
 
 
@@ -368,8 +374,7 @@ def error_event(exc):
 def report_memory_error(exc, namespace):
     """Report a MemoryError with the little memory left: free the reserve, the failed frames'
     locals and the cell's globals (the cell is over), then format; else send it prebuilt."""
-    global _memory_reserve
-    _memory_reserve = None
+    _memory_reserve.close()
     try:
         event = error_event(exc)
         traceback.clear_frames(exc.__traceback__)

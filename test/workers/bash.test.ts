@@ -1,0 +1,61 @@
+// Tests of the Bash language worker (workers/bash/kernel.sh), run outside the sandbox.
+import { describe, it, expect } from 'vitest';
+import { eventsOf, lastEvent, runWorker } from './run-worker';
+
+const run = (code: string, options?: Parameters<typeof runWorker>[2]) => runWorker('bash', code, options);
+
+describe('bash worker', () => {
+  it('says ready first, runs the code, ends with done', async () => {
+    const r = await run('echo "hello, world"\necho oops >&2');
+    expect(r.events[0]).toEqual({ type: 'ready', language: 'bash', version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+    expect(r.stdout).toBe('hello, world\n');
+    expect(r.stderr).toBe('oops\n');
+    expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
+    expect(r.badLines).toEqual([]);
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('reports a non-zero exit status as an error, with bash messages naming the cell', async () => {
+    const r = await run('echo before\nno_such_command_here');
+    expect(r.stdout).toBe('before\n');
+    expect(r.stderr).toBe('cell: line 2: no_such_command_here: command not found\n');
+    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 127', traceback: [] }]);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('ends only the cell on exit', async () => {
+    const failed = await run('echo a\nexit 3\necho b');
+    expect(failed.stdout).toBe('a\n');
+    expect(eventsOf(failed, 'error')[0]).toMatchObject({ ename: 'ExitStatus', evalue: 'exit status 3' });
+    expect(lastEvent(failed)).toEqual({ type: 'done', status: 'error' });
+    const ok = await run('echo a; exit 0; echo b');
+    expect(ok.stdout).toBe('a\n');
+    expect(ok.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
+  });
+
+  it('passes the code unchanged, trailing newlines included', async () => {
+    const r = await run('cat <<EOF\nline with $((6 * 7)) and "quotes" \\\\ \'single\'\nEOF\n');
+    expect(r.stdout).toBe('line with 42 and "quotes" \\ \'single\'\n');
+    // A here-document that runs to the end of the code keeps its last empty lines.
+    const open = await run('cat <<EOF\na\n\n\n');
+    expect(open.stdout).toBe('a\n\n\n');
+    expect(lastEvent(open)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('gives the code /dev/null as stdin and creates no files in the working directory', async () => {
+    const r = await run('readlink /proc/self/fd/0\ncat\necho "cat: $?"');
+    expect(r.stdout).toBe('/dev/null\ncat: 0\n');
+    expect(r.files).toEqual([]);
+  });
+
+  it('closes inherited descriptors above 3 and keeps the event pipe from the code', async () => {
+    // `ls` lists the descriptors of the cell's shell ($$) and of the worker ($PPID) from outside.
+    // No pipelines: the shell would hold the pipes' descriptors while they run. The trailing
+    // `true` keeps bash from replacing itself with the last ls.
+    const r = await run('ls /proc/$$/fd\necho --\nls /proc/$PPID/fd\ntrue', { extraStdio: ['pipe'] });
+    const [cell, worker] = r.stdout.split('--\n').map((list) => list.split('\n').filter(Boolean).map(Number).sort((a, b) => a - b));
+    expect(cell).toEqual([0, 1, 2]);
+    // The worker itself: the four descriptors of the protocol, and bash's own for the script.
+    expect(worker).toEqual([0, 1, 2, 3, 255]);
+  });
+});

@@ -1,0 +1,166 @@
+// Tests of the Node.js language worker (workers/node/kernel.cjs), run outside the sandbox.
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it, expect } from 'vitest';
+import { eventsOf, lastEvent, runWorker } from './run-worker';
+
+const run = (code: string, options?: Parameters<typeof runWorker>[2]) => runWorker('node', code, options);
+
+/** The text/plain of the cell's execute_result, or undefined if it had none. */
+async function resultOf(code: string): Promise<string | undefined> {
+  const r = await run(code);
+  expect(lastEvent(r), `${code}\n${r.stderr}`).toEqual({ type: 'done', status: 'ok' });
+  const results = eventsOf(r, 'execute_result');
+  expect(results.length).toBeLessThanOrEqual(1);
+  return results[0]?.data['text/plain'] as string | undefined;
+}
+
+describe('node worker', () => {
+  it('says ready first, runs the code, ends with done', async () => {
+    const r = await run('console.log("hello, world")\nconsole.error("to stderr")');
+    expect(r.events[0]).toEqual({ type: 'ready', language: 'node', version: expect.stringMatching(/^v\d+\.\d+\.\d+$/) });
+    expect(r.stdout).toBe('hello, world\n');
+    expect(r.stderr).toBe('to stderr\n');
+    expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
+    expect(r.badLines).toEqual([]);
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('shows the completion value as execute_result, inspected', async () => {
+    expect(await resultOf('const a = 40\na + 2')).toBe('42');
+    expect(await resultOf('"text"')).toBe("'text'");
+    expect(await resultOf('({ a: [1, 2] })')).toBe('{ a: [ 1, 2 ] }');
+    expect(await resultOf('if (true) { 5 }')).toBe('5');
+  });
+
+  it('shows no result for undefined or a declaration', async () => {
+    expect(await resultOf('undefined')).toBeUndefined();
+    expect(await resultOf('let x = 1')).toBeUndefined();
+    expect(await resultOf('function f() {}')).toBeUndefined();
+    expect(await resultOf('console.log(1)')).toBeUndefined();
+  });
+
+  it('has CommonJS require, module, exports, __filename and __dirname in the cell directory', async () => {
+    const text = await resultOf([
+      'const path = require("path")',
+      'require("fs").writeFileSync("helper.js", "module.exports = 7")',
+      'const same = __dirname === process.cwd() && path.dirname(__filename) === __dirname;',
+      '[require("./helper.js"), same, typeof module.exports, exports === module.exports]',
+    ].join('\n'));
+    expect(text).toBe('[ 7, true, \'object\', true ]');
+  });
+
+  it('runs top-level await and shows the value of the last expression', async () => {
+    expect(await resultOf('const v = await new Promise((r) => setTimeout(() => r(21), 20))\nv * 2')).toBe('42');
+    expect(await resultOf('const a = await Promise.resolve(1)\nconst b = 2\n;[a, b]')).toBe('[ 1, 2 ]');
+    expect(await resultOf('const o = await Promise.resolve({ a: 1 })\no.a\n  + 1')).toBe('2');
+    expect(await resultOf('await null; // comment; 5\n[1]')).toBe('[ 1 ]');
+    expect(await resultOf('const os = await import("node:os")\ntypeof os.cpus')).toBe("'function'");
+  });
+
+  it('shows no result after top-level await when the cell does not end with an expression', async () => {
+    expect(await resultOf('const a = await 1\n+2')).toBeUndefined(); // one declaration: a = 1 + 2
+    expect(await resultOf('await 1\nlet y = 3')).toBeUndefined();
+    expect(await resultOf('for await (const x of [1, 2]) console.log(x)')).toBeUndefined();
+  });
+
+  it('turns an exception into an error event with the cell frames, then done error', async () => {
+    const r = await run('console.log("before")\nfunction f() {\n  throw new TypeError("bad thing")\n}\nf()\nconsole.log("after")');
+    const [error] = eventsOf(r, 'error');
+    expect(error.ename).toBe('TypeError');
+    expect(error.evalue).toBe('bad thing');
+    const traceback = error.traceback.join('\n');
+    expect(traceback).toContain('at f (<cell>:3:9)');
+    expect(traceback).toContain('at <cell>:5:1');
+    expect(traceback).not.toMatch(/kernel\.cjs|node:internal|node:vm/);
+    expect(r.stdout).toBe('before\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('keeps the line of an error after top-level await', async () => {
+    const r = await run('await null\nnull.x');
+    const [error] = eventsOf(r, 'error');
+    expect(error.ename).toBe('TypeError');
+    expect(error.traceback).toEqual([expect.stringContaining('Cannot read properties of null'), '    at <cell>:2:6']);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('reports a SyntaxError', async () => {
+    const r = await run('console.log("never")\nlet = = 1');
+    const [error] = eventsOf(r, 'error');
+    expect(error.ename).toBe('SyntaxError');
+    expect(error.traceback.join('\n')).toContain('<cell>:2');
+    expect(r.stdout).toBe('');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('waits for timers: their output comes before done', async () => {
+    const r = await run('void setTimeout(() => console.log("later"), 300)');
+    expect(r.stdout).toBe('later\n');
+    const done = r.timeline.find((a) => a.value.type === 'done')!;
+    expect(done.value).toEqual({ type: 'done', status: 'ok' });
+    expect(done.at).toBeGreaterThanOrEqual(290); // not before the timer fired
+  });
+
+  it('reports an uncaught error thrown in a timer callback', async () => {
+    const r = await run('void setTimeout(function later() {\n  throw new RangeError("late")\n}, 10)');
+    const [error] = eventsOf(r, 'error');
+    expect(error).toMatchObject({ ename: 'RangeError', evalue: 'late' });
+    expect(error.traceback.join('\n')).toContain('<cell>:2:9');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('reports an unhandled rejection', async () => {
+    const r = await run('async function f() { throw new TypeError("nope") }\nvoid f()');
+    expect(eventsOf(r, 'error')[0]).toMatchObject({ ename: 'TypeError', evalue: 'nope' });
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('treats process.exit(0) as success and process.exit(n) as an error', async () => {
+    const ok = await run('console.log("a")\nprocess.exit(0)\nconsole.log("b")');
+    expect(ok.stdout).toBe('a\n');
+    expect(ok.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
+    const failed = await run('process.exit(3)');
+    expect(eventsOf(failed, 'error')).toEqual([{ type: 'error', ename: 'ProcessExit', evalue: 'process.exit(3)', traceback: [] }]);
+    expect(lastEvent(failed)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('fails a cell whose top-level await can never settle', async () => {
+    const r = await run('await new Promise(() => {})');
+    expect(eventsOf(r, 'error')[0].evalue).toMatch(/unsettled top-level await/);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('gives the code /dev/null as stdin and creates no files in the working directory', async () => {
+    expect(await resultOf('require("fs").readlinkSync("/proc/self/fd/0")')).toBe("'/dev/null'");
+    const r = await run('console.log(1 + 1)');
+    expect(r.files).toEqual([]);
+  });
+
+  it('closes inherited descriptors above 3 and keeps its own', async () => {
+    // Node has its own descriptors (epoll, eventfd, pipes) above 3 by the time the worker
+    // starts, so an inherited pipe and an inherited file are recognised by what they are.
+    const dir = mkdtempSync(path.join(tmpdir(), 'cellbox-inherited-'));
+    const marker = path.join(dir, 'marker');
+    const markerFd = openSync(marker, 'w');
+    try {
+      const r = await run([
+        'const fs = require("fs")',
+        'const links = []',
+        'for (const name of fs.readdirSync("/proc/self/fd")) {',
+        '  try { links.push([Number(name), fs.readlinkSync(`/proc/self/fd/${name}`)]) } catch {}',
+        '}',
+        'console.log(JSON.stringify(links))',
+      ].join('\n'), { extraStdio: ['pipe', markerFd] });
+      const links = JSON.parse(r.stdout) as [number, string][];
+      const above3 = links.filter(([fd]) => fd > 3).map(([, target]) => target);
+      expect(above3).not.toContain(marker);
+      expect(above3.filter((target) => target.startsWith('socket:'))).toEqual([]); // the stdio pipe
+      expect(above3.length).toBeGreaterThan(0); // Node's own are still there: the loop works
+    } finally {
+      closeSync(markerFd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,204 @@
+// Tests of the Python language worker (workers/python/kernel.py), run outside the sandbox.
+import { describe, it, expect } from 'vitest';
+import { eventsOf, lastEvent, runWorker, streamText } from './run-worker';
+
+const run = (code: string, options?: Parameters<typeof runWorker>[2]) => runWorker('python', code, options);
+
+describe('python worker', () => {
+  it('says ready first, runs the code, ends with done and exit code 0', async () => {
+    const r = await run('print("hello, world")');
+    expect(r.events[0]).toEqual({ type: 'ready', language: 'python', version: expect.stringMatching(/^3\.\d+\.\d+$/) });
+    expect(streamText(r, 'stdout')).toBe('hello, world\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(r.badLines).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe('');
+  });
+
+  it('sends stderr as stream events, subprocess output on the raw descriptors', async () => {
+    const r = await run('import sys, subprocess\nprint("oops", file=sys.stderr)\nsubprocess.run(["echo", "raw"])');
+    expect(streamText(r, 'stderr')).toBe('oops\n');
+    expect(r.stdout).toBe('raw\n');
+  });
+
+  it('shows the value of a last bare expression as execute_result', async () => {
+    const r = await run('x = 20\nx + 22');
+    expect(eventsOf(r, 'execute_result')).toEqual([{ type: 'execute_result', data: { 'text/plain': '42' }, metadata: {} }]);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('shows no result for None, a trailing semicolon or a last statement', async () => {
+    for (const code of ['None', '1 + 1;', 'x = 1', 'print("p")  # comment']) {
+      const r = await run(code);
+      expect(eventsOf(r, 'execute_result'), code).toEqual([]);
+      expect(lastEvent(r), code).toEqual({ type: 'done', status: 'ok' });
+    }
+  });
+
+  it('gives a result text/latex from _repr_latex_', async () => {
+    const r = await run('class F:\n    def _repr_latex_(self):\n        return "$x^2$"\nF()');
+    const [result] = eventsOf(r, 'execute_result');
+    expect(result.data['text/latex']).toBe('$x^2$');
+    expect(result.data['text/plain']).toMatch(/<__main__\.F object at/);
+  });
+
+  it('runs top-level await', async () => {
+    const r = await run('import asyncio\nawait asyncio.sleep(0.01)\nawait asyncio.sleep(0, result=7)');
+    expect(eventsOf(r, 'execute_result')[0].data).toEqual({ 'text/plain': '7' });
+  });
+
+  it('runs the code as __main__ with the cell in linecache and stdin at /dev/null', async () => {
+    const r = await run('import os, sys\nprint(__name__, repr(sys.stdin.read()), os.readlink("/proc/self/fd/0"))');
+    expect(streamText(r, 'stdout')).toBe("__main__ '' /dev/null\n");
+  });
+
+  it('turns an exception into an error event with the cell frames, then done error', async () => {
+    const r = await run('def f():\n    return 1 / 0\n\nf()');
+    const [error] = eventsOf(r, 'error');
+    expect(error.ename).toBe('ZeroDivisionError');
+    expect(error.evalue).toBe('division by zero');
+    const traceback = error.traceback.join('\n');
+    expect(traceback).toContain('File "<cell>", line 2, in f');
+    expect(traceback).toContain('return 1 / 0'); // the source line, from linecache
+    expect(traceback).toContain('File "<cell>", line 4, in <module>');
+    expect(traceback).not.toContain('kernel.py');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('reports a SyntaxError as an error without worker frames', async () => {
+    const r = await run('print("never")\nx = (');
+    const [error] = eventsOf(r, 'error');
+    expect(error.ename).toBe('SyntaxError');
+    expect(error.traceback.join('\n')).toContain('line 2');
+    expect(error.traceback.join('\n')).not.toMatch(/kernel\.py|ast\.py/);
+    expect(eventsOf(r, 'stream')).toEqual([]);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('treats SystemExit(0) and sys.exit() as success, a non-zero code as an error', async () => {
+    for (const code of ['import sys\nprint("bye")\nsys.exit(0)', 'import sys\nsys.exit()']) {
+      const r = await run(code);
+      expect(eventsOf(r, 'error'), code).toEqual([]);
+      expect(lastEvent(r), code).toEqual({ type: 'done', status: 'ok' });
+    }
+    const r = await run('import sys\nsys.exit(3)');
+    expect(eventsOf(r, 'error')[0]).toMatchObject({ ename: 'SystemExit', evalue: '3' });
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('streams output while the code runs', async () => {
+    const r = await run('import time\nprint("first")\ntime.sleep(1)\nprint("second")');
+    const first = r.timeline.find((a) => a.value.type === 'stream' && a.value.text === 'first');
+    const second = r.timeline.find((a) => a.value.type === 'stream' && a.value.text === 'second');
+    expect(first && second).toBeTruthy();
+    // The first line arrived a whole sleep before the second: it was not held until the end.
+    expect(second!.at - first!.at).toBeGreaterThan(800);
+  });
+
+  it('displays an object with _repr_html_ and _repr_png_, in order with printed text', async () => {
+    const r = await run([
+      'class Pic:',
+      '    def _repr_html_(self):',
+      '        return "<b>pic</b>"',
+      '    def _repr_png_(self):',
+      '        return b"\\x89PNG\\r\\n"',
+      '    def __repr__(self):',
+      '        return "Pic()"',
+      'print("before")',
+      'result = display(Pic())',
+      'print("after", result)',
+    ].join('\n'));
+    const kinds = r.events.filter((e) => e.type === 'stream' || e.type === 'display_data')
+      .map((e) => (e.type === 'stream' ? e.text : e.type));
+    expect(kinds.join('')).toBe('before\ndisplay_dataafter None\n');
+    expect(eventsOf(r, 'display_data')[0]).toEqual({
+      type: 'display_data',
+      data: { 'text/html': '<b>pic</b>', 'image/png': Buffer.from('\x89PNG\r\n', 'latin1').toString('base64'), 'text/plain': 'Pic()' },
+      metadata: {},
+    });
+  });
+
+  it('uses _repr_mimebundle_, reports a failing repr method on stderr and skips it', async () => {
+    const r = await run([
+      'class B:',
+      '    def _repr_mimebundle_(self, include=None, exclude=None):',
+      '        return {"application/vnd.test+json": {"a": 1}}, {"application/vnd.test+json": {"m": True}}',
+      '    def _repr_html_(self):',
+      '        raise ValueError("broken")',
+      'display(B())',
+    ].join('\n'));
+    const [shown] = eventsOf(r, 'display_data');
+    expect(shown.data['application/vnd.test+json']).toEqual({ a: 1 });
+    expect(shown.data['text/html']).toBeUndefined();
+    expect(shown.metadata).toEqual({ 'application/vnd.test+json': { m: true } });
+    expect(streamText(r, 'stderr')).toContain('ValueError: broken');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('sends clear_output', async () => {
+    const r = await run('print(1)\nclear_output()\nclear_output(wait=True)');
+    expect(eventsOf(r, 'clear_output')).toEqual([{ type: 'clear_output', wait: false }, { type: 'clear_output', wait: true }]);
+  });
+
+  it('updates a display by its display_id', async () => {
+    const r = await run('h = display("a", display_id="d1")\nh.update("b")\ndisplay("c", display_id="d1", update=True)');
+    expect(eventsOf(r, 'display_data')).toEqual([
+      { type: 'display_data', data: { 'text/plain': "'a'" }, metadata: {}, transient: { display_id: 'd1' } },
+    ]);
+    expect(eventsOf(r, 'update_display_data')).toEqual([
+      { type: 'update_display_data', data: { 'text/plain': "'b'" }, metadata: {}, transient: { display_id: 'd1' } },
+      { type: 'update_display_data', data: { 'text/plain': "'c'" }, metadata: {}, transient: { display_id: 'd1' } },
+    ]);
+  });
+
+  it('reports running out of address space as MemoryError, even with the memory still held', async () => {
+    // The cell sets its own RLIMIT_AS, as the sandbox does, and fills it with small objects
+    // held by a global: the worker has to free them to format the error.
+    const r = await run([
+      'import resource',
+      'size = int(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmSize"))) * 1024',
+      'resource.setrlimit(resource.RLIMIT_AS, (size + (256 << 20), resource.RLIM_INFINITY))',
+      'held = []',
+      'while True:',
+      '    held.append(str(len(held)) * 20)',
+    ].join('\n'));
+    const [error] = eventsOf(r, 'error');
+    expect(error.ename).toBe('MemoryError');
+    // A full traceback, not the prebuilt last-resort event: the worker had room to format it.
+    expect(error.traceback.join('\n')).toContain('File "<cell>", line 6');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('creates no files in the working directory, not even __pycache__ for imported modules', async () => {
+    const r = await run([
+      'import json, decimal, email.message',
+      'with open("mymod.py", "w") as f:',
+      '    f.write("VALUE = 5\\n")',
+      'import mymod',
+      'mymod.VALUE',
+    ].join('\n'));
+    expect(eventsOf(r, 'execute_result')[0].data).toEqual({ 'text/plain': '5' });
+    expect(r.files).toEqual(['mymod.py']);
+  });
+
+  it('closes inherited descriptors above 3', async () => {
+    const r = await run([
+      'import os',
+      'fds = []',
+      'for name in os.listdir("/proc/self/fd"):',
+      '    try:',
+      '        os.readlink(f"/proc/self/fd/{name}")  # the listing\'s own descriptor is gone',
+      '        fds.append(int(name))',
+      '    except OSError:',
+      '        pass',
+      'sorted(fds)',
+    ].join('\n'), { extraStdio: ['pipe'] });
+    expect(eventsOf(r, 'execute_result')[0].data).toEqual({ 'text/plain': '[0, 1, 2, 3]' });
+  });
+
+  it('does not let subprocesses inherit the event pipe', async () => {
+    const r = await run('import os\nos.system("test -e /proc/self/fd/3 && echo inherited || echo closed")');
+    expect(r.stdout).toBe('closed\n');
+  });
+});

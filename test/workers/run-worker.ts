@@ -1,0 +1,122 @@
+// Test helper: runs one language worker outside the sandbox on one cell and collects what it sends.
+import { spawn, type StdioOptions } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Readable, Writable } from 'node:stream';
+import type { WorkerEvent } from '../../workers/protocol';
+
+export type Language = 'python' | 'node' | 'bash';
+
+const WORKERS_DIR = fileURLToPath(new URL('../../workers/', import.meta.url));
+
+/** The command lines the device uses inside the sandbox, with the workers' real paths. */
+export const WORKER_COMMANDS: Record<Language, string[]> = {
+  python: ['/usr/bin/python3', '-I', path.join(WORKERS_DIR, 'python/kernel.py')],
+  node: ['/usr/bin/node', path.join(WORKERS_DIR, 'node/kernel.cjs')],
+  bash: ['/usr/bin/bash', path.join(WORKERS_DIR, 'bash/kernel.sh')],
+};
+
+/** Something the worker sent, with when it arrived (ms since the code was written). */
+export interface Arrival<T> { at: number; value: T }
+
+export interface WorkerRun {
+  events: WorkerEvent[];
+  /** The events with their arrival times, relative to the end of the cell's code on stdin. */
+  timeline: Arrival<WorkerEvent>[];
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** What the cell's working directory holds once the worker has exited. */
+  files: string[];
+  /** Lines on the event pipe that were not JSON. */
+  badLines: string[];
+  timedOut: boolean;
+}
+
+export interface RunOptions {
+  /** Descriptors from 4 up, to check that the worker closes what it inherits. */
+  extraStdio?: ('pipe' | 'ignore' | number)[];
+  timeoutMs?: number;
+}
+
+/** Start the worker in a fresh temp dir, wait for `ready`, send the code, collect until exit. */
+export async function runWorker(language: Language, code: string, options: RunOptions = {}): Promise<WorkerRun> {
+  const cwd = mkdtempSync(path.join(tmpdir(), `cellbox-${language}-`));
+  const [command, ...args] = WORKER_COMMANDS[language];
+  // A small, fixed environment like the sandbox's: the host's (pyenv shims, NODE_OPTIONS from
+  // the test runner) must not leak into the worker.
+  const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: cwd, LANG: 'C.UTF-8' };
+  const stdio: StdioOptions = ['pipe', 'pipe', 'pipe', 'pipe', ...(options.extraStdio ?? [])];
+  const child = spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio });
+  const run: WorkerRun = {
+    events: [], timeline: [], stdout: '', stderr: '', exitCode: null, signal: null,
+    files: [], badLines: [], timedOut: false,
+  };
+  let sentAt = 0;
+  const stdin = child.stdin as Writable;
+  stdin.on('error', () => {}); // a worker that dies early closes its stdin: the run shows why
+  (child.stdout as Readable).setEncoding('utf8').on('data', (text: string) => { run.stdout += text; });
+  (child.stderr as Readable).setEncoding('utf8').on('data', (text: string) => { run.stderr += text; });
+
+  let pending = '';
+  (child.stdio[3] as Readable).setEncoding('utf8').on('data', (text: string) => {
+    const at = performance.now() - sentAt;
+    const lines = (pending + text).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      let event: WorkerEvent;
+      try {
+        event = JSON.parse(line) as WorkerEvent;
+      } catch {
+        run.badLines.push(line);
+        continue;
+      }
+      run.events.push(event);
+      run.timeline.push({ at, value: event });
+      // The protocol: code goes in only once the worker is warm.
+      if (event.type === 'ready' && run.events.length === 1) {
+        sentAt = performance.now();
+        stdin.end(code);
+      }
+    }
+  });
+
+  const timer = setTimeout(() => {
+    run.timedOut = true;
+    child.kill('SIGKILL');
+  }, options.timeoutMs ?? 20_000);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (exitCode, signal) => {
+        run.exitCode = exitCode;
+        run.signal = signal;
+        resolve();
+      });
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  if (pending) run.badLines.push(pending);
+  run.files = readdirSync(cwd);
+  rmSync(cwd, { recursive: true, force: true });
+  return run;
+}
+
+/** All the text of one output stream sent as `stream` events. */
+export function streamText(run: WorkerRun, name: 'stdout' | 'stderr'): string {
+  return run.events.flatMap((e) => (e.type === 'stream' && e.name === name ? [e.text] : [])).join('');
+}
+
+/** The events of one type, narrowed. */
+export function eventsOf<T extends WorkerEvent['type']>(run: WorkerRun, type: T): Extract<WorkerEvent, { type: T }>[] {
+  return run.events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
+}
+
+/** The last event, which must be `done` for a worker that finished the cell. */
+export function lastEvent(run: WorkerRun): WorkerEvent | undefined {
+  return run.events.at(-1);
+}

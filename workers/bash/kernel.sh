@@ -1,0 +1,37 @@
+#!/usr/bin/bash
+# Cellbox Bash language worker: runs one code cell with `bash -c`, events on fd 3.
+#
+# Started as `/usr/bin/bash kernel.sh` (see workers/protocol.ts for the contract). The cell's
+# output is its own fd 1 and 2; this script only reports the exit status. Every JSON value it
+# writes is a constant, a number or the version (digits and dots), so printf makes valid JSON.
+
+# Close the descriptors the device left open above the event pipe. Bash keeps this script open
+# on a descriptor of its own (usually 255): that one stays. The glob's own descriptor for the
+# directory is closed again by the time the loop runs; closing it twice is harmless.
+for fd_path in /proc/self/fd/*; do
+  fd=${fd_path##*/}
+  if (( fd > 3 )) && ! [[ $fd_path -ef ${BASH_SOURCE[0]} ]]; then
+    exec {fd}>&-
+  fi
+done
+unset fd fd_path
+
+printf '{"type":"ready","language":"bash","version":"%s"}\n' "${BASH_VERSION%%[!0-9.]*}" >&3
+
+# $(...) strips trailing newlines; the x keeps them (a here-document may need its last one).
+code=$(cat; printf x)
+code=${code%x}
+exec </dev/null
+
+# A child bash, so that `exit` ends only the cell; "$0" is `cell` for its error messages. It
+# does not get the event pipe.
+"$BASH" -c "$code" cell 3>&-
+status=$?
+
+if (( status == 0 )); then
+  printf '{"type":"done","status":"ok"}\n' >&3
+else
+  printf '{"type":"error","ename":"ExitStatus","evalue":"exit status %d","traceback":[]}\n' "$status" >&3
+  printf '{"type":"done","status":"error"}\n' >&3
+fi
+exit 0

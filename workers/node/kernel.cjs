@@ -1,0 +1,306 @@
+// Cellbox Node.js language worker: runs one code cell as a script, events on fd 3.
+//
+// Started as `/usr/bin/node kernel.cjs` (see workers/protocol.ts for the contract). The cell
+// runs in this context like a REPL line: `require`, `module`, `exports`, `__filename` and
+// `__dirname` are globals pointing into the cell's directory, the script's completion value
+// becomes `execute_result`, and top-level `await` works. console output is the process's own
+// fd 1 and 2. The cell is done when the event loop is empty, as for `node file.js`.
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const util = require('node:util');
+const vm = require('node:vm');
+const { Module, createRequire } = require('node:module');
+
+const EVENT_FD = 3;
+const CELL = '<cell>'; // the script's name in stack traces
+const IMPORT_DYNAMICALLY = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+
+/**
+ * Close the descriptors the device left open above the event pipe. Node has opened its own by
+ * now (epoll and eventfd instances, both ends of its internal pipes): those are anonymous inodes
+ * or pipes held at two descriptors here, while what was inherited is held at one.
+ */
+function closeInheritedFds() {
+  let names;
+  try {
+    names = fs.readdirSync('/proc/self/fd');
+  } catch {
+    return;
+  }
+  const targets = new Map();
+  for (const name of names) {
+    const fd = Number(name);
+    if (fd <= EVENT_FD) continue;
+    try {
+      targets.set(fd, fs.readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      // the descriptor readdirSync itself used, already closed
+    }
+  }
+  const holders = new Map();
+  for (const target of targets.values()) holders.set(target, (holders.get(target) || 0) + 1);
+  for (const [fd, target] of targets) {
+    const ownedByNode = target.startsWith('anon_inode:') || (target.startsWith('pipe:') && holders.get(target) > 1);
+    if (!ownedByNode) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // gone already
+      }
+    }
+  }
+}
+
+/** Sleep without the event loop, for a descriptor that is not ready yet. */
+function pause(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Write all of a buffer to a descriptor, synchronously, even if the device made it non-blocking. */
+function writeAll(fd, buffer) {
+  let offset = 0;
+  while (offset < buffer.length) {
+    try {
+      offset += fs.writeSync(fd, buffer, offset, buffer.length - offset);
+    } catch (err) {
+      if (err.code !== 'EAGAIN') throw err;
+      pause(1);
+    }
+  }
+}
+
+function emit(event) {
+  writeAll(EVENT_FD, Buffer.from(JSON.stringify(event) + '\n'));
+}
+
+/** Read the cell's code from stdin until end of file, then leave stdin on /dev/null. */
+function readCode() {
+  const chunks = [];
+  const buffer = Buffer.alloc(1 << 16);
+  for (;;) {
+    let n;
+    try {
+      n = fs.readSync(0, buffer, 0, buffer.length, null);
+    } catch (err) {
+      if (err.code !== 'EAGAIN') throw err;
+      pause(1);
+      continue;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+  }
+  // open() takes the lowest free descriptor: 0, just closed. No handle was ever made on the
+  // old stdin, so nothing keeps the event loop alive for it.
+  fs.closeSync(0);
+  fs.openSync('/dev/null', 'r');
+  return Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
+}
+
+/** Set the CommonJS names a script run by `node cell.js` in the cell's directory would see. */
+function defineModuleGlobals() {
+  const filename = path.join(process.cwd(), 'cell.js');
+  const cellModule = new Module(filename, null);
+  cellModule.filename = filename;
+  cellModule.paths = Module._nodeModulePaths(process.cwd());
+  Object.assign(globalThis, {
+    require: createRequire(filename),
+    module: cellModule,
+    exports: cellModule.exports,
+    __filename: filename,
+    __dirname: process.cwd(),
+  });
+  process.argv = [process.argv[0], filename];
+}
+
+/**
+ * import() in vm scripts is experimental in Node 20 and warns once, on first use. The warning
+ * is about this worker, not the cell: trigger it once here, with warnings muted.
+ */
+function primeDynamicImport() {
+  if (!IMPORT_DYNAMICALLY) return;
+  const emitWarning = process.emitWarning;
+  process.emitWarning = () => {};
+  try {
+    new vm.Script('import("node:path")', { importModuleDynamically: IMPORT_DYNAMICALLY })
+      .runInThisContext()
+      .catch(() => {});
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
+function compiles(source) {
+  try {
+    new vm.Script(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// A cell with top-level await runs as the body of an async function called at once. The
+// function starts on the cell's first line, and a negative column offset keeps that line's
+// positions right.
+const ASYNC_PREFIX = '(async function () {';
+const ASYNC_SUFFIX = '\n})()';
+const asyncBody = (body) => ASYNC_PREFIX + body + ASYNC_SUFFIX;
+
+// A tail starting with one of these may continue the statement before it (`a\n(b)` is `a(b)`).
+const CONTINUES = /^\s*[([`+\-/.,?:=<>*%&|^!]/;
+const DECLARATION = /^\s*(?:function\b|class\b|async\s+function\b|\{)/;
+const MAX_SPLIT_TRIES = 500;
+const RETURN = 'return (';
+
+/**
+ * The async body for a cell with top-level await (which V8 cannot run as a script), made to
+ * return the cell's last statement if that is an expression, like a script's completion value.
+ *
+ * Without a parser: cut points are line starts and ends of `;`, tried from the end. The first
+ * cut where the head compiles decides, unless the tail could continue the head's last statement
+ * (then look further up), or the cut was in a comment (the returning body does not compile).
+ * `return (` goes at the end of the line before the tail if it can, so that the tail keeps its
+ * positions; else in front of it, on its line (`shift`: how far the first line moved). When in
+ * doubt the cell runs as it is, without a result: never as a different program.
+ */
+function returningBody(code) {
+  let tries = 0;
+  for (let cut = code.length; cut >= 0 && tries < MAX_SPLIT_TRIES; cut--) {
+    if (cut > 0 && code[cut - 1] !== '\n' && code[cut - 1] !== ';') continue;
+    const head = code.slice(0, cut);
+    const tail = code.slice(cut);
+    if (tail.trim() === '') continue;
+    tries++;
+    if (!compiles(asyncBody(head))) continue;
+    if (cut > 0 && CONTINUES.test(tail) && !head.trimEnd().endsWith(';')) continue;
+    if (DECLARATION.test(tail) || !compiles(asyncBody(`${RETURN}${tail}\n)`))) break;
+    const candidates = [{ body: `${head}${RETURN}${tail}\n)`, shift: head === '' ? RETURN.length : 0 }];
+    if (/\n$/.test(head)) candidates.unshift({ body: head.replace(/(\r?\n)$/, `;${RETURN}$1`) + `${tail}\n)`, shift: 0 });
+    // A `return (` in a comment leaves a `)` alone, and such a body does not compile.
+    const found = candidates.find((candidate) => compiles(asyncBody(candidate.body)));
+    if (found) return found;
+  }
+  return { body: code, shift: 0 };
+}
+
+/** The cell as a vm.Script: as is, or as an async function if it awaits at top level. */
+function compileCell(code) {
+  const options = { filename: CELL, importModuleDynamically: IMPORT_DYNAMICALLY };
+  try {
+    return { script: new vm.Script(code, options), isAsync: false };
+  } catch (err) {
+    if (!(err instanceof SyntaxError) || !/\bawait\b/.test(code) || !compiles(asyncBody(code))) throw err;
+  }
+  const { body, shift } = returningBody(code);
+  const script = new vm.Script(asyncBody(body), { ...options, columnOffset: -(ASYNC_PREFIX.length + shift) });
+  return { script, isAsync: true };
+}
+
+// Where the frames of the worker, and of the Node machinery that runs the cell, point.
+const WORKER_LOCATIONS = [`${__filename}:`, 'node:internal/', 'node:vm:'];
+let cellLineCount = Infinity;
+
+/** Whether a stack line is a frame of the worker rather than of the cell. A frame in the cell
+ * past its last line is the call of the async function a cell with top-level await becomes. */
+function isWorkerFrame(line) {
+  const frame = /^\s+at (?:.* \()?(.*?)\)?$/.exec(line);
+  if (!frame) return false;
+  const cellLine = /^<cell>:(\d+):\d+$/.exec(frame[1]);
+  if (cellLine) return Number(cellLine[1]) > cellLineCount;
+  return WORKER_LOCATIONS.some((prefix) => frame[1].startsWith(prefix));
+}
+
+function errorEvent(err) {
+  const isError = err instanceof Error || (err !== null && typeof err === 'object' && typeof err.stack === 'string');
+  if (!isError) {
+    // `throw 'text'` and the like: there is no stack to show.
+    const text = util.inspect(err);
+    return { type: 'error', ename: 'Error', evalue: text, traceback: [`Uncaught ${text}`] };
+  }
+  const stack = String(err.stack || `${err.name}: ${err.message}`);
+  return {
+    type: 'error',
+    ename: String(err.name || 'Error'),
+    evalue: String(err.message ?? ''),
+    traceback: stack.split('\n').filter((line) => !isWorkerFrame(line)),
+  };
+}
+
+let finished = false;
+
+/** End the cell: the error if any, then `done`. Only the first call counts. */
+function finish(status, error) {
+  if (finished) return;
+  finished = true;
+  if (error) emit(error);
+  emit({ type: 'done', status });
+}
+
+function failAndExit(err) {
+  finish('error', errorEvent(err));
+  process.exit(1);
+}
+
+/** End the cell as the process ends: `process.exit(n)` or `process.exitCode = n` with n ≠ 0 fails it. */
+function finishWithExitCode(exitCode) {
+  if (exitCode === 0) finish('ok');
+  else finish('error', { type: 'error', ename: 'ProcessExit', evalue: `process.exit(${exitCode})`, traceback: [] });
+}
+
+function showResult(value) {
+  if (value !== undefined) emit({ type: 'execute_result', data: { 'text/plain': util.inspect(value) }, metadata: {} });
+}
+
+function main() {
+  closeInheritedFds();
+  primeDynamicImport();
+  emit({ type: 'ready', language: 'node', version: process.version });
+  const code = readCode();
+  cellLineCount = code.split(/\r\n|[\n\r\u2028\u2029]/).length;
+  defineModuleGlobals();
+
+  process.on('uncaughtException', failAndExit);
+  process.on('exit', finishWithExitCode);
+
+  let compiled;
+  try {
+    compiled = compileCell(code);
+  } catch (err) {
+    failAndExit(err);
+    return;
+  }
+  let settled = true;
+  process.on('beforeExit', () => {
+    // The event loop is empty: the cell has finished.
+    if (settled) {
+      finishWithExitCode(Number(process.exitCode || 0));
+    } else {
+      // Like `node` with a module whose top-level await never settles.
+      const evalue = 'unsettled top-level await: the cell awaits a promise that nothing will settle';
+      finish('error', { type: 'error', ename: 'Error', evalue, traceback: [`Error: ${evalue}`] });
+    }
+  });
+
+  let value;
+  try {
+    value = compiled.script.runInThisContext({ displayErrors: true });
+  } catch (err) {
+    failAndExit(err);
+    return;
+  }
+  if (!compiled.isAsync) {
+    showResult(value);
+    return;
+  }
+  settled = false;
+  value.then(
+    (result) => {
+      settled = true;
+      showResult(result);
+    },
+    failAndExit,
+  );
+}
+
+main();
