@@ -85,6 +85,8 @@ export function buildArgv(spec: SandboxSpec, infoFd: number): string[] {
     '--dev', '/dev',
     '--size', String(TMP_BYTES), '--tmpfs', '/tmp',
     '--size', String(cellDirBytes), '--tmpfs', CELL_DIR,
+    // The root itself is a tmpfs bwrap built; seal it so nothing new can appear in /, /etc …
+    '--remount-ro', '/',
     '--chdir', CELL_DIR,
     '--clearenv',
     '--setenv', 'PATH', '/usr/local/bin:/usr/bin:/bin',

@@ -52,7 +52,7 @@ if (newest(['device', ...shared, 'scripts/build.mjs']) > age('dist/device.mjs'))
   });
 }
 
-if (newest(['app', 'embed', 'public', 'next.config.ts', 'tsconfig.json', ...shared]) > age('.next/BUILD_ID')) {
+if (newest(['app', 'embed', 'public', 'proxy.ts', 'next.config.ts', 'tsconfig.json', ...shared]) > age('.next/BUILD_ID')) {
   console.log('[build] web app (next build)…');
   const r = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], {
     cwd: root,

@@ -50,8 +50,9 @@ export function createCellQueue(db: Db) {
   const finish = db.prepare(
     `UPDATE cells SET status = 'done', finished = ?, outcome = ?, final_seq = ? WHERE id = ? AND status != 'done'`,
   );
+  // Taken out of the queue as if claimed; the caller marks it done in the same transaction.
   const cancelQueued = db.prepare(
-    `UPDATE cells SET status = 'done', started = ?, interrupt = 1 WHERE id = ? AND status = 'queued' RETURNING *`,
+    `UPDATE cells SET status = 'running', started = ?, interrupt = 1 WHERE id = ? AND status = 'queued' RETURNING *`,
   );
   const flagInterrupt = db.prepare(`UPDATE cells SET interrupt = 1 WHERE id = ? AND status = 'running'`);
   const interrupted = db.prepare(`SELECT id FROM cells WHERE status = 'running' AND interrupt = 1`).pluck();

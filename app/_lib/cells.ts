@@ -35,16 +35,22 @@ export async function readMessages(s: Server, wanted: ReadonlyMap<string, number
     return out;
   };
   let answers = readAll();
+  const deadline = Date.now() + waitMs;
   if (waitMs <= 0 || answers.size === 0 || [...answers.values()].some(ready)) return answers;
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const woken = s.store.watcher.waitForCells([...answers.keys()], waitMs, stop.signal);
-    answers = readAll();
-    if ([...answers.values()].some(ready)) return answers;
-    await woken;
-    return readAll();
+    // A wake-up may bring only messages at or before `after` (a client that saw them already): wait on.
+    while (!stop.signal.aborted && Date.now() < deadline) {
+      const woken = s.store.watcher.waitForCells([...answers.keys()], deadline - Date.now(), stop.signal);
+      answers = readAll();
+      if ([...answers.values()].some(ready)) return answers;
+      await woken;
+      answers = readAll();
+      if ([...answers.values()].some(ready)) return answers;
+    }
+    return answers;
   } finally {
     stop.abort();
     signal?.removeEventListener('abort', onAbort);

@@ -50,6 +50,7 @@ describe('the queue', () => {
     const read = store.messages.readAfter(q.id, 0, 100).json.map((j) => JSON.parse(j));
     expect(read.map((m) => m.header.msg_type)).toEqual(['status', 'execute_input', 'error', 'execute_reply', 'status']);
     expect(read[2].content.ename).toBe('Interrupted');
+    expect(store.cells.get(q.id)).toMatchObject({ status: 'done', outcome: 'error', finalSeq: 5 });
     expect(store.cells.claimNext()).toBeNull();
 
     const r = store.createCell('r', 'python', 1000);

@@ -1,0 +1,47 @@
+// GET /files/:cellId/:name: a file a cell created, from the filestore. Served with a
+// sandboxing CSP so an HTML or SVG file a cell wrote can never run script on Cellbox's origin.
+// One catch-all route that reads the raw path itself, so every malformed /files/ URL gets a
+// JSON answer naming the problem rather than a framework page.
+import { ApiError } from '../../../protocol/errors';
+import { checkName } from '../../../filestore/names';
+import { checkCellId } from '../../_lib/request';
+import { preflight, route } from '../../_lib/respond';
+import { server } from '../../_lib/server';
+
+export const dynamic = 'force-dynamic';
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiError('invalid_field', 'The file name is not valid percent-encoded UTF-8.');
+  }
+}
+
+export const GET = route(async (req) => {
+  const segments = new URL(req.url).pathname.split('/').slice(2); // drop '' and 'files'
+  if (segments.length !== 2) throw new ApiError('not_found', 'File URLs look like /files/<cell id>/<file name>.');
+  const cellId = checkCellId(decode(segments[0]));
+  const name = decode(segments[1]);
+  const check = checkName(name);
+  if (!check.ok) throw new ApiError('invalid_field', `Not a file name: ${check.reason}.`);
+  const files = server().files;
+  const meta = files.stat(cellId, name);
+  // Files are at most limits.fileBytes (10 MiB by default): read whole. Next.js drops
+  // Content-Length from route-handler answers and sends them chunked, whatever we set.
+  const bytes = meta && files.read(cellId, name);
+  if (!meta || !bytes) throw new ApiError('not_found', `Cell ${cellId} has no file ${JSON.stringify(name)}.`);
+  return new Response(new Uint8Array(bytes), {
+    headers: {
+      'Content-Type': meta.content_type,
+      'Content-Length': String(bytes.length),
+      'Content-Disposition': `inline; filename*=UTF-8''${encodeURIComponent(name)}`,
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+      // no-transform: served as stored, never re-compressed, so Content-Length holds.
+      'Cache-Control': 'private, max-age=3600, no-transform',
+    },
+  });
+});
+
+export const OPTIONS = preflight;
