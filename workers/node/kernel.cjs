@@ -252,8 +252,20 @@ function showResult(value) {
   if (value !== undefined) emit({ type: 'execute_result', data: { 'text/plain': util.inspect(value) }, metadata: {} });
 }
 
+/**
+ * fd 1 and 2 are sockets from the device, and Node writes to them asynchronously: a cell
+ * printing in a tight loop would queue its output in memory until the heap runs out, and the
+ * device would never see it reach the output cap. Blocking writes pace the cell by the reader.
+ */
+function blockingStdio() {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream._handle && typeof stream._handle.setBlocking === 'function') stream._handle.setBlocking(true);
+  }
+}
+
 function main() {
   closeInheritedFds();
+  blockingStdio();
   primeDynamicImport();
   emit({ type: 'ready', language: 'node', version: process.version });
   const code = readCode();
