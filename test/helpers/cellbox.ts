@@ -96,8 +96,7 @@ export async function startCellbox(extraEnv: Record<string, string> = {}): Promi
 
 export interface Reply { status: number; body: any; headers: Headers }
 
-export async function post(url: string, body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }): Promise<Reply> {
-  const res = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body) });
+async function reply(res: Response): Promise<Reply> {
   const text = await res.text();
   let parsed: unknown = text;
   try {
@@ -108,16 +107,13 @@ export async function post(url: string, body: unknown, headers: Record<string, s
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
+export async function post(url: string, body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }): Promise<Reply> {
+  const payload = typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
+  return reply(await fetch(url, { method: 'POST', headers, body: payload }));
+}
+
 export async function get(url: string): Promise<Reply> {
-  const res = await fetch(url);
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // leave as text
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
+  return reply(await fetch(url));
 }
 
 /** Follows a cell's long-poll to its end; returns all messages. */
