@@ -4,7 +4,10 @@ import CellPage from './cell-page';
 export default function Page() {
   return (
     <main>
-      <h1>Cellbox</h1>
+      <header className="site">
+        <h1>Cellbox</h1>
+        <p>Run Python, JavaScript or Bash in a private sandbox. Press Shift+Enter or Run.</p>
+      </header>
       <CellPage />
     </main>
   );

@@ -52,6 +52,21 @@ if (newest(['device', ...shared, 'scripts/build.mjs']) > age('dist/device.mjs'))
   });
 }
 
+// MathJax and its font are served by Cellbox itself (no CDN): copied from node_modules.
+const mathjaxDir = path.join(root, 'public/mathjax');
+const mathjaxVersion = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/mathjax/package.json'), 'utf8')).version;
+const stamp = path.join(mathjaxDir, '.version');
+if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8') !== mathjaxVersion) {
+  console.log('[build] MathJax…');
+  fs.rmSync(mathjaxDir, { recursive: true, force: true });
+  fs.cpSync(path.join(root, 'node_modules/mathjax'), mathjaxDir, { recursive: true });
+  fs.cpSync(path.join(root, 'node_modules/@mathjax/mathjax-newcm-font'), path.join(mathjaxDir, 'fonts/mathjax-newcm-font'), {
+    recursive: true,
+    filter: (src) => !/\/(svg|cjs|mjs|examples|def|tsconfig)$/.test(src) && !src.endsWith('.ts'),
+  });
+  fs.writeFileSync(stamp, mathjaxVersion);
+}
+
 if (newest(['app', 'embed', 'public', 'proxy.ts', 'next.config.ts', 'tsconfig.json', ...shared]) > age('.next/BUILD_ID')) {
   console.log('[build] web app (next build)…');
   const r = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], {

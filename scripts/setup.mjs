@@ -31,22 +31,41 @@ if (!fs.existsSync(installed) || (fs.existsSync(lock) && fs.statSync(lock).mtime
   if (r.status !== 0) fail('npm could not install the packages (see above).');
 }
 
-// 2. Debian packages: each with the file that proves it is there.
-const needs = [
+// 2. Debian packages, each with the file that proves it is there. Required ones stop the
+// set-up when they cannot be installed; wanted ones (Python's scientific stack, the test
+// browser) are installed when we can and reported when we cannot.
+const required = [
   { pkg: 'bubblewrap', file: '/usr/bin/bwrap' },
   { pkg: 'python3', file: '/usr/bin/python3' },
   { pkg: 'util-linux', file: '/usr/bin/prlimit' },
   { pkg: 'util-linux', file: '/usr/bin/setpriv' },
 ];
-const missing = [...new Set(needs.filter((n) => !fs.existsSync(n.file)).map((n) => n.pkg))];
+const wanted = [
+  { pkg: 'python3-numpy', file: '/usr/lib/python3/dist-packages/numpy' },
+  { pkg: 'python3-matplotlib', file: '/usr/lib/python3/dist-packages/matplotlib' },
+  { pkg: 'python3-sympy', file: '/usr/lib/python3/dist-packages/sympy' },
+  ...(forTests ? [{ pkg: 'chromium', file: '/usr/bin/chromium' }] : []),
+];
+const missingOf = (list) => [...new Set(list.filter((n) => !fs.existsSync(n.file)).map((n) => n.pkg))];
+const missingRequired = missingOf(required);
+const missingWanted = missingOf(wanted);
+const missing = [...missingRequired, ...missingWanted];
 if (missing.length) {
   const line = `apt-get update && apt-get install -y ${missing.join(' ')}`;
-  if (process.getuid?.() !== 0) fail(`Cellbox needs Debian packages that are missing. Run:\n\n  sudo sh -c '${line}'\n`);
-  say(`installing ${missing.join(', ')}…`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', ...missing]]) {
-    const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
-    if (r.status !== 0) fail(`apt-get ${args.join(' ')} failed; run it by hand: ${line}`);
+  if (process.getuid?.() !== 0) {
+    if (missingRequired.length) fail(`Cellbox needs Debian packages that are missing. Run:\n\n  sudo sh -c '${line}'\n`);
+    say(`optional Debian packages are missing (${missingWanted.join(', ')}); install them with: sudo sh -c '${line}'`);
+  } else {
+    say(`installing ${missing.join(', ')}…`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
+      const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
+      if (r.status !== 0) {
+        if (missingOf(required).length) fail(`apt-get ${args.join(' ')} failed; run it by hand: ${line}`);
+        say(`apt-get ${args.join(' ')} failed; optional packages may be missing (${line})`);
+        break;
+      }
+    }
   }
 }
 

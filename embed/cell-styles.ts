@@ -1,0 +1,34 @@
+// The styles of a cell's chrome (editor frame, bar, buttons), scoped under .cb-cell so they
+// never leak into a host page; light and dark follow the system unless .cb-light/.cb-dark says.
+export const CELL_CSS = `
+.cb-cell {
+  --cb-bg: #ffffff; --cb-fg: #1d1d1f; --cb-muted: #6b6b70; --cb-line: #d9d9de; --cb-accent: #2456d6; --cb-accent-fg: #ffffff; --cb-stop: #b3261e;
+  color: var(--cb-fg); font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; text-align: left;
+}
+@media (prefers-color-scheme: dark) {
+  .cb-cell:not(.cb-light *):not(.cb-light) { --cb-bg: #1f2024; --cb-fg: #ececef; --cb-muted: #a0a0a8; --cb-line: #3a3b40; --cb-accent: #7aa2ff; --cb-accent-fg: #10131a; --cb-stop: #ff8a80; }
+}
+.cb-dark .cb-cell, .cb-cell.cb-dark { --cb-bg: #1f2024; --cb-fg: #ececef; --cb-muted: #a0a0a8; --cb-line: #3a3b40; --cb-accent: #7aa2ff; --cb-accent-fg: #10131a; --cb-stop: #ff8a80; }
+.cb-cell .cb-editor { border: 1px solid var(--cb-line); border-radius: 8px; overflow: hidden; background: var(--cb-bg); }
+.cb-cell .cb-editor .cm-editor { min-height: 6rem; max-height: 70vh; font-size: 14px; background: var(--cb-bg); color: var(--cb-fg); }
+.cb-cell .cb-editor .cm-scroller { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; }
+.cb-cell .cb-editor .cm-gutters { background: var(--cb-bg); color: var(--cb-muted); border-right: 1px solid var(--cb-line); }
+.cb-cell .cb-editor .cm-activeLine, .cb-cell .cb-editor .cm-activeLineGutter { background: color-mix(in srgb, var(--cb-accent) 7%, transparent); }
+.cb-cell .cb-editor .cm-cursor { border-left-color: var(--cb-fg); }
+.cb-cell .cb-editor .cm-focused { outline: 2px solid color-mix(in srgb, var(--cb-accent) 60%, transparent); }
+.cb-cell .cb-bar { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; margin: 0.6rem 0; }
+.cb-cell .cb-bar button, .cb-cell .cb-bar select {
+  font: inherit; font-size: 14px; padding: 0.4rem 0.9rem; border-radius: 8px; border: 1px solid var(--cb-line);
+  background: var(--cb-bg); color: var(--cb-fg); cursor: pointer; min-height: 2.25rem;
+}
+.cb-cell .cb-bar .cb-run { background: var(--cb-accent); border-color: var(--cb-accent); color: var(--cb-accent-fg); min-width: 5.5rem; font-weight: 600; }
+.cb-cell .cb-bar .cb-run.cb-stop { background: var(--cb-stop); border-color: var(--cb-stop); }
+.cb-cell .cb-bar button:focus-visible, .cb-cell .cb-bar select:focus-visible { outline: 2px solid var(--cb-accent); outline-offset: 2px; }
+.cb-cell .cb-status { color: var(--cb-muted); font-size: 14px; font-variant-numeric: tabular-nums; }
+.cb-cell .cb-spacer { flex: 1; }
+.cb-cell .cb-bar .cb-copy, .cb-cell .cb-bar .cb-reset { padding: 0.3rem 0.7rem; font-size: 13px; }
+@media (max-width: 520px) {
+  .cb-cell .cb-bar .cb-run { flex: 1; min-height: 2.75rem; }
+  .cb-cell .cb-status { order: 5; width: 100%; }
+}
+`;

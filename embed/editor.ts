@@ -1,0 +1,74 @@
+// The code editor of a cell: CodeMirror 6 with highlighting per language, line numbers,
+// bracket matching and undo; Shift+Enter and Ctrl/Cmd+Enter run; after Esc, Tab leaves.
+import { indentWithTab } from '@codemirror/commands';
+import { StreamLanguage, type LanguageSupport, type StreamParser } from '@codemirror/language';
+import { Compartment, EditorState, type Extension } from '@codemirror/state';
+import { EditorView, keymap } from '@codemirror/view';
+import { basicSetup } from 'codemirror';
+import { python } from '@codemirror/lang-python';
+import { javascript } from '@codemirror/lang-javascript';
+import { shell } from '@codemirror/legacy-modes/mode/shell';
+import { r } from '@codemirror/legacy-modes/mode/r';
+import { octave } from '@codemirror/legacy-modes/mode/octave';
+import { c } from '@codemirror/legacy-modes/mode/clike';
+import { fortran } from '@codemirror/legacy-modes/mode/fortran';
+
+/** Highlighting by the `codemirror_mode` a language reports; unknown modes get plain text. */
+const MODES: Record<string, () => LanguageSupport | StreamLanguage<unknown>> = {
+  python: () => python(),
+  javascript: () => javascript(),
+  shell: () => StreamLanguage.define(shell as StreamParser<unknown>),
+  r: () => StreamLanguage.define(r as StreamParser<unknown>),
+  octave: () => StreamLanguage.define(octave as StreamParser<unknown>),
+  c: () => StreamLanguage.define(c as StreamParser<unknown>),
+  fortran: () => StreamLanguage.define(fortran as StreamParser<unknown>),
+};
+
+export function modeExtension(mode: string): Extension {
+  const make = MODES[mode] ?? MODES[mode.replace(/^text\/x-/, '')];
+  return make ? make() : [];
+}
+
+export interface Editor {
+  readonly view: EditorView;
+  getCode(): string;
+  setCode(code: string): void;
+  setMode(mode: string): void;
+  focus(): void;
+}
+
+export function createEditor(parent: HTMLElement, opts: { code: string; mode: string; readOnly?: boolean; onRun: () => void; onChange?: () => void; label?: string }): Editor {
+  const language = new Compartment();
+  const run = () => {
+    opts.onRun();
+    return true;
+  };
+  const view = new EditorView({
+    parent,
+    state: EditorState.create({
+      doc: opts.code,
+      extensions: [
+        // Ours first, so Shift+Enter runs rather than inserting a line.
+        keymap.of([
+          { key: 'Shift-Enter', run },
+          { key: 'Mod-Enter', run },
+          indentWithTab,
+        ]),
+        basicSetup,
+        language.of(modeExtension(opts.mode)),
+        EditorState.readOnly.of(opts.readOnly === true),
+        EditorView.contentAttributes.of({ 'aria-label': opts.label ?? 'Code' }),
+        EditorView.updateListener.of((u) => {
+          if (u.docChanged) opts.onChange?.();
+        }),
+      ],
+    }),
+  });
+  return {
+    view,
+    getCode: () => view.state.doc.toString(),
+    setCode: (code) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: code } }),
+    setMode: (mode) => view.dispatch({ effects: language.reconfigure(modeExtension(mode)) }),
+    focus: () => view.focus(),
+  };
+}

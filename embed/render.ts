@@ -1,0 +1,306 @@
+// Outputs by MIME type, richest first: the output area of a cell. Every string from a cell is
+// either set as text, escaped by ansi_up, or sanitised by DOMPurify: no cell runs script here.
+import { AnsiUp } from 'ansi_up';
+import DOMPurify from 'dompurify';
+import { marked } from 'marked';
+import { FILES_MIME, type DisplayDataContent, type ErrorContent, type FileInfo, type Message, type MimeBundle, type StreamContent } from '../protocol/messages';
+
+/** The MIME types shown, richest first. */
+export const MIME_ORDER = [FILES_MIME, 'text/html', 'image/svg+xml', 'image/png', 'image/jpeg', 'image/gif', 'text/latex', 'text/markdown', 'application/json', 'text/plain'];
+
+export function chooseMime(data: MimeBundle): string | null {
+  return MIME_ORDER.find((t) => t in data && data[t] !== null && data[t] !== undefined) ?? null;
+}
+
+export function formatSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Applies carriage returns the way a terminal does: `\r` goes back to the start of the line. */
+export function applyCarriageReturns(text: string): string {
+  if (!text.includes('\r')) return text;
+  return text
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .map((line) => {
+      const parts = line.split('\r');
+      let out = '';
+      for (const p of parts) out = p + out.slice(p.length);
+      return out;
+    })
+    .join('\n');
+}
+
+/** Takes $…$ and $$…$$ out of markdown before it is parsed (so `_` in math stays math), to put back after. */
+export function protectMath(md: string): { text: string; math: string[] } {
+  const math: string[] = [];
+  const text = md.replace(/\$\$[\s\S]+?\$\$|\\\[[\s\S]+?\\\]|\$(?!\s)[^$\n]+?(?<!\s)\$/g, (m) => {
+    math.push(m);
+    return `@@CBMATH${math.length - 1}@@`;
+  });
+  return { text, math };
+}
+
+export function restoreMath(html: string, math: string[]): string {
+  return html.replace(/@@CBMATH(\d+)@@/g, (_, i) => escapeHtml(math[Number(i)]));
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Keeps the head and the tail of an over-long text, with how much was cut. */
+export function truncateMiddle(text: string, max: number): { text: string; cut: number; headEnd: number } {
+  if (text.length <= max) return { text, cut: 0, headEnd: text.length };
+  const tail = Math.floor(max * 0.2);
+  const head = max - tail;
+  return { text: text.slice(0, head) + text.slice(text.length - tail), cut: text.length - max, headEnd: head };
+}
+
+export interface OutputArea {
+  readonly element: HTMLElement;
+  clear(): void;
+  handle(m: Message): void;
+}
+
+export interface OutputOptions {
+  /** Base URL that /files/ links are resolved against ('' for this origin). */
+  serverBase?: string;
+  typeset?: (el: HTMLElement) => Promise<void>;
+  /** Characters of text shown per stream block before the middle is cut. */
+  maxChars?: number;
+}
+
+const SANITIZE = {
+  FORBID_TAGS: ['script', 'iframe', 'object', 'embed', 'form', 'input', 'button', 'textarea', 'select', 'frame', 'frameset', 'base', 'meta', 'link'],
+  FORBID_ATTR: ['style'],
+  ALLOW_DATA_ATTR: false,
+};
+
+export function createOutputArea(doc: Document, opts: OutputOptions = {}): OutputArea {
+  const base = opts.serverBase ?? '';
+  const maxChars = opts.maxChars ?? 200_000;
+  const ansi = new AnsiUp();
+  ansi.use_classes = false;
+  const purify = DOMPurify(doc.defaultView!);
+  purify.addHook('afterSanitizeAttributes', (node) => {
+    if (node.tagName === 'A') {
+      node.setAttribute('target', '_blank');
+      node.setAttribute('rel', 'noopener noreferrer');
+    }
+  });
+  const element = doc.createElement('div');
+  element.className = 'cb-output';
+  element.setAttribute('role', 'log');
+  element.setAttribute('aria-live', 'polite');
+
+  let lastStream: { pre: HTMLPreElement; name: string; text: string } | null = null;
+  let clearPending = false;
+  const displays = new Map<string, HTMLElement[]>();
+
+  function sanitize(html: string): string {
+    return purify.sanitize(html, SANITIZE) as unknown as string;
+  }
+
+  function resolveUrl(url: string): string {
+    return url.startsWith('/') ? base + url : url;
+  }
+
+  function clear(): void {
+    element.replaceChildren();
+    lastStream = null;
+    clearPending = false;
+    displays.clear();
+  }
+
+  function beforeOutput(): void {
+    if (clearPending) clear();
+  }
+
+  function renderStreamText(s: { pre: HTMLPreElement; text: string }): void {
+    const shown = truncateMiddle(applyCarriageReturns(s.text), maxChars);
+    if (!shown.cut) {
+      s.pre.innerHTML = ansi.ansi_to_html(shown.text);
+      return;
+    }
+    const head = doc.createElement('span');
+    head.innerHTML = ansi.ansi_to_html(shown.text.slice(0, shown.headEnd));
+    const note = doc.createElement('span');
+    note.className = 'cb-truncated';
+    note.textContent = `\n… ${shown.cut.toLocaleString('en')} characters not shown …\n`;
+    const tail = doc.createElement('span');
+    tail.innerHTML = ansi.ansi_to_html(shown.text.slice(shown.headEnd));
+    s.pre.replaceChildren(head, note, tail);
+  }
+
+  function stream(c: StreamContent): void {
+    beforeOutput();
+    if (!lastStream || lastStream.name !== c.name || lastStream.pre.parentNode !== element || element.lastChild !== lastStream.pre) {
+      const pre = doc.createElement('pre');
+      pre.className = c.name === 'stderr' ? 'cb-stream cb-stderr' : 'cb-stream cb-stdout';
+      element.append(pre);
+      lastStream = { pre, name: c.name, text: '' };
+    }
+    lastStream.text += c.text;
+    renderStreamText(lastStream);
+  }
+
+  function image(mime: string, data: string, meta: Record<string, unknown>): HTMLElement {
+    const img = doc.createElement('img');
+    img.alt = 'output image';
+    img.src = `data:${mime};base64,${data.replace(/\s+/g, '')}`;
+    const size = meta[mime] as { width?: number; height?: number } | undefined;
+    if (size?.width) img.width = size.width;
+    if (size?.height) img.height = size.height;
+    return img;
+  }
+
+  function files(list: FileInfo[]): HTMLElement {
+    const box = doc.createElement('div');
+    const ul = doc.createElement('ul');
+    ul.className = 'cb-files';
+    const images: HTMLElement[] = [];
+    for (const f of list) {
+      const li = doc.createElement('li');
+      const a = doc.createElement('a');
+      a.href = resolveUrl(f.url);
+      a.textContent = f.name;
+      a.setAttribute('download', f.name);
+      a.target = '_blank';
+      a.rel = 'noopener';
+      const size = doc.createElement('span');
+      size.className = 'cb-size';
+      size.textContent = formatSize(f.size);
+      li.append(a, size);
+      ul.append(li);
+      if (/^image\/(png|jpeg|gif|webp)/.test(f.content_type)) {
+        const img = doc.createElement('img');
+        img.src = resolveUrl(f.url);
+        img.alt = f.name;
+        img.loading = 'lazy';
+        images.push(img);
+      }
+    }
+    box.append(ul, ...images);
+    return box;
+  }
+
+  function json(value: unknown): HTMLElement {
+    const details = doc.createElement('details');
+    details.className = 'cb-json';
+    details.open = true;
+    const summary = doc.createElement('summary');
+    summary.textContent = Array.isArray(value) ? `JSON array (${value.length})` : 'JSON';
+    const pre = doc.createElement('pre');
+    pre.textContent = JSON.stringify(value, null, 2);
+    details.append(summary, pre);
+    return details;
+  }
+
+  function math(text: string, cls: string, html?: string): HTMLElement {
+    const div = doc.createElement('div');
+    div.className = cls;
+    if (html !== undefined) div.innerHTML = html;
+    else div.textContent = text;
+    if (opts.typeset) void opts.typeset(div);
+    return div;
+  }
+
+  /** One display's element(s) for its richest MIME type. */
+  function bundle(data: MimeBundle, meta: Record<string, unknown>): HTMLElement {
+    const mime = chooseMime(data);
+    const value = mime ? data[mime] : '';
+    const text = typeof value === 'string' ? value : Array.isArray(value) ? value.join('') : '';
+    switch (mime) {
+      case FILES_MIME:
+        return files(((value as { files?: FileInfo[] }).files ?? []).filter((f) => f && typeof f.name === 'string'));
+      case 'text/html': {
+        const div = doc.createElement('div');
+        div.className = 'cb-html';
+        div.innerHTML = sanitize(text);
+        return div;
+      }
+      case 'image/svg+xml': {
+        // As an image, an SVG can never run its scripts.
+        const img = doc.createElement('img');
+        img.alt = 'output image';
+        img.src = `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(text)))}`;
+        return img;
+      }
+      case 'image/png':
+      case 'image/jpeg':
+      case 'image/gif':
+        return image(mime, text, meta);
+      case 'text/latex':
+        return math(text, 'cb-latex');
+      case 'text/markdown': {
+        const { text: md, math: spans } = protectMath(text);
+        const html = sanitize(restoreMath(marked.parse(md, { async: false }) as string, spans));
+        return math('', 'cb-markdown cb-html', html);
+      }
+      case 'application/json':
+        return json(value);
+      default: {
+        const pre = doc.createElement('pre');
+        pre.className = 'cb-plain';
+        pre.innerHTML = ansi.ansi_to_html(text);
+        return pre;
+      }
+    }
+  }
+
+  function display(c: DisplayDataContent, update: boolean): void {
+    const id = c.transient?.display_id;
+    if (update) {
+      if (!id) return;
+      for (const old of displays.get(id) ?? []) {
+        const fresh = bundle(c.data, c.metadata ?? {});
+        old.replaceWith(fresh);
+        displays.set(id, (displays.get(id) ?? []).map((e) => (e === old ? fresh : e)));
+      }
+      return;
+    }
+    beforeOutput();
+    const node = bundle(c.data, c.metadata ?? {});
+    element.append(node);
+    lastStream = null;
+    if (id) displays.set(id, [...(displays.get(id) ?? []), node]);
+  }
+
+  function error(c: ErrorContent): void {
+    beforeOutput();
+    const pre = doc.createElement('pre');
+    pre.className = 'cb-error';
+    const text = c.traceback?.length ? c.traceback.join('\n') : `${c.ename}: ${c.evalue}`;
+    pre.innerHTML = ansi.ansi_to_html(text);
+    element.append(pre);
+    lastStream = null;
+  }
+
+  return {
+    element,
+    clear,
+    handle(m) {
+      const c = m.content as unknown;
+      switch (m.header.msg_type) {
+        case 'stream':
+          return stream(c as StreamContent);
+        case 'display_data':
+        case 'execute_result':
+          return display(c as DisplayDataContent, false);
+        case 'update_display_data':
+          return display(c as DisplayDataContent, true);
+        case 'clear_output':
+          if ((c as { wait?: boolean }).wait) clearPending = true;
+          else clear();
+          return;
+        case 'error':
+          return error(c as ErrorContent);
+        default:
+          return;
+      }
+    },
+  };
+}

@@ -1,0 +1,39 @@
+// The output area's styles, every selector under .cb-output so nothing leaks into a host page,
+// and the helper that puts a stylesheet into a document or shadow root once.
+export const OUTPUT_CSS = `
+.cb-output { --cb-out-fg: #1d1d1f; --cb-out-muted: #6b6b70; --cb-out-line: #e2e2e6; --cb-out-err: #b3261e; --cb-out-err-bg: #fdf1f0; --cb-out-warn-bg: #fff8e6; --cb-out-link: #2456d6;
+  color: var(--cb-out-fg); font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; overflow-wrap: anywhere; }
+@media (prefers-color-scheme: dark) {
+  .cb-output:not(.cb-light *) { --cb-out-fg: #ececef; --cb-out-muted: #a0a0a8; --cb-out-line: #3a3b40; --cb-out-err: #ff8a80; --cb-out-err-bg: #2d1b1a; --cb-out-warn-bg: #2b2616; --cb-out-link: #7aa2ff; }
+}
+.cb-dark .cb-output { --cb-out-fg: #ececef; --cb-out-muted: #a0a0a8; --cb-out-line: #3a3b40; --cb-out-err: #ff8a80; --cb-out-err-bg: #2d1b1a; --cb-out-warn-bg: #2b2616; --cb-out-link: #7aa2ff; }
+.cb-output:empty { display: none; }
+.cb-output { border-top: 1px solid var(--cb-out-line); padding-top: 0.5rem; }
+.cb-output > * { margin: 0 0 0.5rem; }
+.cb-output pre { margin: 0 0 0.5rem; padding: 0; white-space: pre-wrap; word-break: break-word; background: none; border: 0;
+  font: 13.5px/1.45 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; color: inherit; }
+.cb-output pre.cb-stderr { background: var(--cb-out-warn-bg); padding: 0.25rem 0.5rem; border-radius: 6px; }
+.cb-output pre.cb-error { background: var(--cb-out-err-bg); color: var(--cb-out-err); padding: 0.5rem; border-radius: 6px; }
+.cb-output img { max-width: 100%; height: auto; display: block; }
+.cb-output a { color: var(--cb-out-link); }
+.cb-output .cb-html { overflow-x: auto; }
+.cb-output .cb-html table { border-collapse: collapse; font-size: 14px; }
+.cb-output .cb-html th, .cb-output .cb-html td { border: 1px solid var(--cb-out-line); padding: 0.2rem 0.5rem; text-align: right; }
+.cb-output .cb-latex { overflow-x: auto; padding: 0.25rem 0; }
+.cb-output .cb-files { list-style: none; padding: 0; margin: 0 0 0.5rem; font-size: 14px; }
+.cb-output .cb-files li { padding: 0.15rem 0; }
+.cb-output .cb-files .cb-size { color: var(--cb-out-muted); margin-left: 0.5rem; }
+.cb-output .cb-truncated { color: var(--cb-out-muted); font-style: italic; font-size: 13px; }
+.cb-output details.cb-json > summary { cursor: pointer; color: var(--cb-out-muted); font-size: 13px; }
+`;
+
+/** Adds a <style> with this id to a document's head or a shadow root, once. */
+export function ensureStyles(root: Document | ShadowRoot, id: string, css: string): void {
+  const scope: ParentNode = 'head' in root ? root.head : root;
+  if (scope.querySelector(`style[data-cellbox="${id}"]`)) return;
+  const doc = 'head' in root ? root : root.ownerDocument;
+  const style = doc.createElement('style');
+  style.dataset.cellbox = id;
+  style.textContent = css;
+  scope.append(style);
+}

@@ -1,0 +1,132 @@
+// The cell page in a real browser (Debian's Chromium) against the real server and device:
+// typing and running, streaming state, rich outputs, MathJax served locally, sanitised HTML,
+// Stop, keyboard escape from the editor, and screenshots for a person to look at.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startCellbox, type Cellbox } from '../helpers/cellbox';
+import { launch, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
+
+let box: Cellbox;
+let browser: Browser;
+let w: Watched;
+
+beforeAll(async () => {
+  [box, browser] = await Promise.all([startCellbox(), launch()]);
+  w = await openPage(browser, `${box.url}/`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await box?.stop();
+});
+
+async function runCode(code: string, expectStatus: RegExp = /Done in/): Promise<void> {
+  await setCode(w.page, code);
+  await w.page.keyboard.press('Shift+Enter');
+  await w.page.locator('.cb-status', { hasText: expectStatus }).waitFor({ timeout: 30_000 });
+}
+
+describe('the cell page', () => {
+  it('runs typed code with Shift+Enter and shows text, errors and the value', async () => {
+    await runCode('import sys\nprint("hello from the page")\nprint("careful", file=sys.stderr)\n6 * 7');
+    const out = w.page.locator('.cb-output');
+    await expect(out.textContent()).resolves.toContain('hello from the page');
+    expect(await out.locator('.cb-stderr').textContent()).toContain('careful');
+    expect(await out.textContent()).toContain('42');
+    await runCode('def f():\n    return 1/0\nf()', /Error: ZeroDivisionError/);
+    expect(await w.page.locator('.cb-output .cb-error').textContent()).toContain('ZeroDivisionError');
+  });
+
+  it('shows the run state: Stop while running, elapsed time, then the result', async () => {
+    await setCode(w.page, 'import time\nprint("tick", flush=True)\ntime.sleep(1.5)\nprint("tock")');
+    await w.page.keyboard.press('Shift+Enter');
+    await w.page.locator('.cb-run', { hasText: 'Stop' }).waitFor();
+    await w.page.locator('.cb-status', { hasText: /Running… \d/ }).waitFor();
+    // Streams: the first line is on screen while the cell still runs.
+    await w.page.locator('.cb-output', { hasText: 'tick' }).waitFor();
+    expect(await w.page.locator('.cb-output').textContent()).not.toContain('tock');
+    await w.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 10_000 });
+    expect(await w.page.locator('.cb-run').textContent()).toBe('Run');
+  });
+
+  it('Stop ends an endless loop', async () => {
+    await setCode(w.page, 'while True:\n    pass');
+    await w.page.keyboard.press('Shift+Enter');
+    await w.page.locator('.cb-run', { hasText: 'Stop' }).click();
+    await w.page.locator('.cb-status', { hasText: 'Error: Interrupted' }).waitFor({ timeout: 10_000 });
+  });
+
+  it('draws a matplotlib figure inline without savefig', async () => {
+    await runCode('import matplotlib.pyplot as plt\nplt.plot([1, 3, 2, 4])\nplt.title("inline")');
+    const img = w.page.locator('.cb-output img').first();
+    await img.waitFor();
+    const size = await img.evaluate((e: HTMLImageElement) => (e.decode().then(() => [e.naturalWidth, e.naturalHeight])));
+    expect(size[0]).toBeGreaterThan(100);
+    expect(size[1]).toBeGreaterThan(100);
+    await screenshot(w.page, 'plot-light');
+  });
+
+  it('typesets a sympy integral with MathJax served by Cellbox, nothing fetched from elsewhere', async () => {
+    await runCode('from sympy import symbols, integrate, sin\nx = symbols("x")\nintegrate(x**2 * sin(x), x)');
+    await w.page.locator('.cb-output mjx-container').first().waitFor({ timeout: 20_000 });
+    expect(w.offMachine).toEqual([]);
+    await screenshot(w.page, 'sympy-light');
+  });
+
+  it('never runs script from HTML output', async () => {
+    await runCode('class Evil:\n    def _repr_html_(self):\n        return "<b id=bold>bold</b><script>window.__pwned = 1</script><img src=x onerror=\\"window.__pwned = 2\\">"\nEvil()');
+    await w.page.locator('.cb-output b', { hasText: 'bold' }).waitFor();
+    await w.page.waitForTimeout(300);
+    expect(await w.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await w.page.locator('.cb-output script').count()).toBe(0);
+  });
+
+  it('lists created files with a link, and shows images among them', async () => {
+    await runCode('import matplotlib\nmatplotlib.use("Agg")\nimport matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.savefig("line.png")\nplt.close("all")\nopen("data.csv", "w").write("a,b\\n1,2\\n")');
+    const links = w.page.locator('.cb-output a[href*="/files/"]');
+    await links.first().waitFor();
+    const hrefs = await links.evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).textContent));
+    expect(hrefs).toEqual(expect.arrayContaining(['data.csv', 'line.png']));
+    const inline = w.page.locator('.cb-output img[src*="/files/"]');
+    expect(await inline.count()).toBe(1);
+  });
+
+  it('Esc then Tab moves focus out of the editor', async () => {
+    await w.page.locator('.cm-content').click();
+    await w.page.keyboard.press('Escape');
+    await w.page.keyboard.press('Tab');
+    const inEditor = await w.page.evaluate(() => !!document.activeElement?.closest('.cm-editor'));
+    expect(inEditor).toBe(false);
+  });
+
+  it('changes highlighting with the language', async () => {
+    await w.page.selectOption('.cb-lang', 'javascript');
+    await setCode(w.page, 'const answer = 6 * 7;\nconsole.log(answer)');
+    await w.page.keyboard.press('Shift+Enter');
+    await w.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 20_000 });
+    expect(await w.page.locator('.cb-output').textContent()).toContain('42');
+    // `const` is a keyword in the JavaScript mode: it gets a highlighting span of its own.
+    expect(await w.page.locator('.cm-content span', { hasText: /^const$/ }).count()).toBeGreaterThan(0);
+    await w.page.selectOption('.cb-lang', 'python');
+  });
+
+  it('looks right in light, dark and at phone width', async () => {
+    await runCode('print("Hello from Cellbox")\n[n * n for n in range(10)]');
+    await screenshot(w.page, 'page-light');
+    const dark = await openPage(browser, `${box.url}/`, { colorScheme: 'dark' });
+    await setCode(dark.page, 'print("Hello in the dark")');
+    await dark.page.keyboard.press('Shift+Enter');
+    await dark.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 20_000 });
+    await screenshot(dark.page, 'page-dark');
+    const phone = await openPage(browser, `${box.url}/`, { viewport: { width: 390, height: 844 } });
+    // No Shift key on a phone: the Run button is visible and works.
+    const run = phone.page.locator('.cb-run');
+    expect(await run.isVisible()).toBe(true);
+    await run.click();
+    await phone.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 20_000 });
+    await screenshot(phone.page, 'page-phone');
+    expect([...w.pageErrors, ...dark.pageErrors, ...phone.pageErrors]).toEqual([]);
+    await dark.context.close();
+    await phone.context.close();
+  });
+});

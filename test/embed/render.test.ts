@@ -1,0 +1,52 @@
+// The renderer's pure parts: which MIME type wins, carriage returns, math kept out of
+// markdown, sizes, and cutting the middle of huge output.
+import { describe, expect, it } from 'vitest';
+import { applyCarriageReturns, chooseMime, formatSize, protectMath, restoreMath, truncateMiddle } from '../../embed/render';
+import { FILES_MIME } from '../../protocol/messages';
+
+describe('chooseMime', () => {
+  const cases: [string, Record<string, unknown>, string | null][] = [
+    ['html over plain', { 'text/plain': 'x', 'text/html': '<b>x</b>' }, 'text/html'],
+    ['png over latex', { 'text/latex': '$x$', 'image/png': 'AA==' }, 'image/png'],
+    ['latex over plain', { 'text/plain': 'x', 'text/latex': '$x$' }, 'text/latex'],
+    ['files first', { 'text/html': '<ul>', [FILES_MIME]: { files: [] } }, FILES_MIME],
+    ['unknown types alone', { 'application/x-unknown': 1 }, null],
+    ['markdown over json', { 'application/json': {}, 'text/markdown': '# a' }, 'text/markdown'],
+  ];
+  for (const [name, data, want] of cases) it(name, () => expect(chooseMime(data)).toBe(want));
+});
+
+describe('applyCarriageReturns', () => {
+  it('overwrites the line like a terminal', () => {
+    expect(applyCarriageReturns('10%\r50%\r100%\ndone')).toBe('100%\ndone');
+    expect(applyCarriageReturns('abcdef\rXY')).toBe('XYcdef');
+    expect(applyCarriageReturns('a\r\nb')).toBe('a\nb');
+    expect(applyCarriageReturns('plain')).toBe('plain');
+  });
+});
+
+describe('protectMath', () => {
+  it('keeps $…$ and $$…$$ away from markdown and restores them escaped', () => {
+    const { text, math } = protectMath('Area $a_1 * b_2$ and $$\\int_0^1 x\\,dx$$ cost $5 and $6');
+    expect(math).toEqual(['$a_1 * b_2$', '$$\\int_0^1 x\\,dx$$']);
+    expect(text).not.toContain('a_1');
+    expect(text).toContain('cost $5 and $6');
+    expect(restoreMath(`<p>${text}</p>`, math)).toContain('$a_1 * b_2$');
+    expect(restoreMath('@@CBMATH0@@', ['$a<b$'])).toBe('$a&#60;b$');
+  });
+});
+
+describe('formatSize and truncateMiddle', () => {
+  it('formats sizes', () => {
+    expect([formatSize(5), formatSize(2048), formatSize(5 * 1024 * 1024)]).toEqual(['5 B', '2.0 KiB', '5.0 MiB']);
+  });
+  it('keeps head and tail and says how much was cut', () => {
+    const t = 'a'.repeat(80) + 'b'.repeat(20) + 'c'.repeat(900) + 'z'.repeat(20);
+    const r = truncateMiddle(t, 100);
+    expect(r.cut).toBe(t.length - 100);
+    expect(r.text.length).toBe(100);
+    expect(r.text.startsWith('a'.repeat(80))).toBe(true);
+    expect(r.text.endsWith('z'.repeat(20))).toBe(true);
+    expect(truncateMiddle('short', 100)).toEqual({ text: 'short', cut: 0, headEnd: 5 });
+  });
+});

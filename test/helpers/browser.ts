@@ -1,0 +1,55 @@
+// Debian's Chromium driven by playwright-core, headless, recording every request that would
+// leave the machine so tests can assert that none did.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const SCREENSHOTS = fileURLToPath(new URL('../e2e/screenshots/', import.meta.url));
+
+export async function launch(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run npm test as root once (it installs chromium), or apt-get install -y chromium`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+export interface Watched {
+  context: BrowserContext;
+  page: Page;
+  /** URLs requested from anywhere but this machine. */
+  offMachine: string[];
+  /** Errors the page's scripts threw. */
+  pageErrors: string[];
+}
+
+export async function openPage(browser: Browser, url: string, opts: { colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {}): Promise<Watched> {
+  const context = await browser.newContext({ colorScheme: opts.colorScheme ?? 'light', viewport: opts.viewport ?? { width: 1100, height: 800 } });
+  const page = await context.newPage();
+  const offMachine: string[] = [];
+  const pageErrors: string[] = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    // data: and blob: URLs are made inside the page; everything else must stay on this machine.
+    if (url.protocol === 'data:' || url.protocol === 'blob:') return;
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) offMachine.push(r.url());
+  });
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await page.goto(url);
+  return { context, page, offMachine, pageErrors };
+}
+
+/** Replaces the editor's code as a paste would (no auto-closing brackets), then focuses it. */
+export async function setCode(page: Page, code: string, scope = ''): Promise<void> {
+  const content = page.locator(`${scope} .cm-content`.trim()).first();
+  await content.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(code);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
