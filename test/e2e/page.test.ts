@@ -91,6 +91,52 @@ describe('the cell page', () => {
     expect(await inline.count()).toBe(1);
   });
 
+  it('honours update_display_data and clear_output', async () => {
+    await runCode('import time\nh = display("step 1", display_id=True)\ntime.sleep(0.3)\nh.update("step 2")\nprint("gone soon")\nclear_output(wait=True)\nprint("after clear")');
+    const text = await w.page.locator('.cb-output').textContent();
+    expect(text).not.toContain('gone soon');
+    expect(text).toContain('after clear');
+    await runCode('h = display("first", display_id=True)\nprint("between")\nh.update("second")');
+    const out = await w.page.locator('.cb-output').textContent();
+    expect(out).toContain('second');
+    expect(out).not.toContain('first');
+    expect(out!.indexOf('second')).toBeLessThan(out!.indexOf('between'));
+  });
+
+  it('renders markdown with math, JSON collapsibly, and SVG as an image', async () => {
+    await runCode([
+      'display({"text/markdown": "Some **bold** and $a_1 + b_2$", "text/plain": "md"}, raw=True)',
+      'display({"application/json": {"answer": 42, "list": [1, 2]}, "text/plain": "json"}, raw=True)',
+      'display({"image/svg+xml": "<svg xmlns=\'http://www.w3.org/2000/svg\' width=\'40\' height=\'20\'><script>window.__svg=1</script><rect width=\'40\' height=\'20\' fill=\'teal\'/></svg>", "text/plain": "svg"}, raw=True)',
+    ].join('\n'));
+    await w.page.locator('.cb-output .cb-markdown strong', { hasText: 'bold' }).waitFor();
+    await w.page.locator('.cb-output .cb-markdown mjx-container').waitFor({ timeout: 20_000 });
+    expect(await w.page.locator('.cb-output details.cb-json pre').textContent()).toContain('"answer": 42');
+    const svg = w.page.locator('.cb-output img[src^="data:image/svg+xml"]');
+    expect(await svg.evaluate((e: HTMLImageElement) => e.decode().then(() => e.naturalWidth))).toBe(40);
+    expect(await w.page.evaluate(() => (window as unknown as { __svg?: number }).__svg)).toBeUndefined();
+  });
+
+  it('shows huge output with its head, its tail and a note of what was cut', async () => {
+    await runCode('for i in range(40000):\n    print(f"line {i:05d}")');
+    const note = await w.page.locator('.cb-output .cb-truncated').textContent();
+    expect(note).toMatch(/characters not shown/);
+    const text = await w.page.locator('.cb-output').textContent();
+    expect(text).toContain('line 00000');
+    expect(text).toContain('line 39999');
+  });
+
+  it('says plainly when the code is too large or the server cannot be reached', async () => {
+    await setCode(w.page, `# ${'x'.repeat(70 * 1024)}`);
+    await w.page.keyboard.press('Shift+Enter');
+    await w.page.locator('.cb-status', { hasText: 'The code is too large to run here.' }).waitFor();
+    await w.page.route('**/api/v1/cells', (r) => r.abort('connectionrefused'));
+    await setCode(w.page, 'print(1)');
+    await w.page.keyboard.press('Shift+Enter');
+    await w.page.locator('.cb-status', { hasText: 'could not be reached' }).waitFor();
+    await w.page.unroute('**/api/v1/cells');
+  });
+
   it('Esc then Tab moves focus out of the editor', async () => {
     await w.page.locator('.cm-content').click();
     await w.page.keyboard.press('Escape');
@@ -108,6 +154,21 @@ describe('the cell page', () => {
     // `const` is a keyword in the JavaScript mode: it gets a highlighting span of its own.
     expect(await w.page.locator('.cm-content span', { hasText: /^const$/ }).count()).toBeGreaterThan(0);
     await w.page.selectOption('.cb-lang', 'python');
+  });
+
+  it('copies the code and resets it to the original', async () => {
+    const fresh = await openPage(browser, `${box.url}/`);
+    await fresh.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    const original = await fresh.page.locator('.cm-content').textContent();
+    expect(await fresh.page.locator('.cb-reset').isVisible()).toBe(false);
+    await setCode(fresh.page, 'print("edited")');
+    await fresh.page.locator('.cb-copy').click();
+    await fresh.page.locator('.cb-copy', { hasText: 'Copied' }).waitFor();
+    expect(await fresh.page.evaluate(() => navigator.clipboard.readText())).toBe('print("edited")');
+    await fresh.page.locator('.cb-reset').click();
+    expect(await fresh.page.locator('.cm-content').textContent()).toBe(original);
+    expect(await fresh.page.locator('.cb-reset').isVisible()).toBe(false);
+    await fresh.context.close();
   });
 
   it('looks right in light, dark and at phone width', async () => {
