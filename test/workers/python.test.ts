@@ -89,11 +89,38 @@ describe('python worker', () => {
 
   it('streams output while the code runs', async () => {
     const r = await run('import time\nprint("first")\ntime.sleep(1)\nprint("second")');
-    const first = r.timeline.find((a) => a.value.type === 'stream' && a.value.text === 'first');
-    const second = r.timeline.find((a) => a.value.type === 'stream' && a.value.text === 'second');
+    const first = r.timeline.find((a) => a.value.type === 'stream' && a.value.text === 'first\n');
+    const second = r.timeline.find((a) => a.value.type === 'stream' && a.value.text === 'second\n');
     expect(first && second).toBeTruthy();
     // The first line arrived a whole sleep before the second: it was not held until the end.
     expect(second!.at - first!.at).toBeGreaterThan(800);
+  });
+
+  it('sends a printed line as one stream event, whatever pieces print() wrote it in', async () => {
+    const r = await run('print("a", "b", sep="-")\nprint("c", end="")\nprint("d")\nimport sys\nsys.stdout.write("e\\nf")\nprint("g")');
+    expect(eventsOf(r, 'stream').map((e) => e.text)).toEqual(['a-b\n', 'cd\n', 'e\n', 'fg\n']);
+  });
+
+  it('sends a partial line soon while the code runs, and at once on flush', async () => {
+    const r = await run('import sys, time\nprint("prompt> ", end="")\ntime.sleep(1)\nprint("x", end="", flush=True)\ntime.sleep(1)\nprint("!")');
+    const texts = r.timeline.filter((a) => a.value.type === 'stream');
+    expect(texts.map((a) => (a.value as { text: string }).text)).toEqual(['prompt> ', 'x', '!\n']);
+    // Each piece went out about a second before the next, not with it.
+    expect(texts[1].at - texts[0].at).toBeGreaterThan(800);
+    expect(texts[2].at - texts[1].at).toBeGreaterThan(800);
+  });
+
+  it('keeps stdout and stderr in the order they were written', async () => {
+    const r = await run('import sys\nprint("1", end="")\nprint("2", end="", file=sys.stderr)\nprint("3")\ndisplay("4")\nprint("5", end="")');
+    expect(eventsOf(r, 'stream').map((e) => [e.name, e.text])).toEqual([['stdout', '1'], ['stderr', '2'], ['stdout', '3\n'], ['stdout', '5']]);
+    const kinds = r.events.filter((e) => e.type === 'stream' || e.type === 'display_data').map((e) => e.type);
+    expect(kinds).toEqual(['stream', 'stream', 'stream', 'display_data', 'stream']);
+  });
+
+  it('loses no partial line when a forked child prints, nor when the cell fails', async () => {
+    const r = await run('import os\npid = os.fork()\nif pid == 0:\n    print("child")\n    os._exit(0)\nos.waitpid(pid, 0)\nprint("parent", end="")\n1/0');
+    expect(streamText(r, 'stdout')).toBe('child\nparent');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
   it('displays an object with _repr_html_ and _repr_png_, in order with printed text', async () => {

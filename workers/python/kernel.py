@@ -16,6 +16,7 @@ import json
 import linecache
 import mmap
 import os
+import time
 import tokenize
 import traceback
 import types
@@ -56,15 +57,112 @@ def close_inherited_fds():
 # Reentrant because a signal handler that prints may interrupt a write in the same thread.
 _emit_lock = _thread.RLock()
 
+# Stream text not yet sent: print() writes its arguments, separators and end one by one, and
+# a line is one `stream` event, as in Jupyter. Held until a newline, a flush, another event,
+# or STREAM_HOLD_SECONDS (a prompt without a newline still appears while the cell runs).
+STREAM_HOLD_SECONDS = 0.05
+STREAM_HOLD_BYTES = 1 << 16
+_pending = {'name': None, 'parts': [], 'size': 0, 'since': 0.0}
+_flusher_wake = None  # a lock the flusher thread sleeps on; None until the first partial line
+
 
 def emit(event):
     """Write one event as a JSON line on fd 3, completely, before returning."""
+    with _emit_lock:
+        _send_pending()
+        _send(event)
+
+
+def _send(event):
     try:
         line = json.dumps(event, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode('utf-8')
     except UnicodeEncodeError:
         # Lone surrogates (e.g. from surrogateescape) are not UTF-8: let JSON escape them.
         line = json.dumps(event, allow_nan=False, separators=(',', ':')).encode('ascii')
     write_line(line + b'\n')
+
+
+def _send_pending():
+    if _pending['parts']:
+        text = ''.join(_pending['parts'])
+        _pending['parts'] = []
+        _pending['size'] = 0
+        _send({'type': 'stream', 'name': _pending['name'], 'text': text})
+
+
+def write_stream(name, text):
+    with _emit_lock:
+        if _pending['parts'] and _pending['name'] != name:
+            _send_pending()
+        if not _pending['parts']:
+            _pending['since'] = time.monotonic()
+        _pending['name'] = name
+        _pending['parts'].append(text)
+        _pending['size'] += len(text)
+        if _pending['size'] >= STREAM_HOLD_BYTES:
+            _send_pending()
+        elif '\n' in text:
+            # Whole lines go now; the start of the next line waits for the rest of it.
+            held = ''.join(_pending['parts'])
+            cut = held.rindex('\n') + 1
+            _pending['parts'] = [held[:cut]]
+            _send_pending()
+            if cut < len(held):
+                _pending['parts'] = [held[cut:]]
+                _pending['size'] = len(held) - cut
+                _pending['since'] = time.monotonic()
+                _wake_flusher()
+        else:
+            _wake_flusher()
+
+
+def flush_streams():
+    with _emit_lock:
+        _send_pending()
+
+
+def _wake_flusher():
+    global _flusher_wake
+    if _flusher_wake is None:
+        _flusher_wake = _thread.allocate_lock()
+        _flusher_wake.acquire()
+        try:
+            _thread.start_new_thread(_flusher, ())
+        except RuntimeError:  # no thread to be had (a process limit): send at once instead
+            _flusher_wake = None
+            _send_pending()
+            return
+    if _flusher_wake.locked():
+        _flusher_wake.release()
+
+
+def _flusher():
+    """Sends a partial line that has waited STREAM_HOLD_SECONDS; sleeps while none waits."""
+    while True:
+        _flusher_wake.acquire()
+        while True:
+            with _emit_lock:
+                if not _pending['parts']:
+                    break
+                due = _pending['since'] + STREAM_HOLD_SECONDS - time.monotonic()
+                if due <= 0:
+                    _send_pending()
+                    break
+            time.sleep(due)
+
+
+def _after_fork_in_child():
+    # The forking thread held the lock (see below) and is the child's only thread; the
+    # flusher thread did not come along.
+    global _flusher_wake
+    _flusher_wake = None
+    _emit_lock.release()
+
+
+# A fork while another thread is halfway through an event would leave the child a lock it can
+# never take: fork only between events.
+os.register_at_fork(before=_emit_lock.acquire, after_in_parent=_emit_lock.release,
+                    after_in_child=_after_fork_in_child)
 
 
 def write_line(data):
@@ -75,8 +173,8 @@ def write_line(data):
 
 
 class EventStream(io.TextIOBase):
-    """sys.stdout / sys.stderr: every write becomes a `stream` event at once, so text keeps
-    its place among displays and appears while the cell is still running."""
+    """sys.stdout / sys.stderr: text becomes `stream` events line by line, so it keeps its
+    place among displays and appears while the cell is still running."""
 
     encoding = 'utf-8'
     errors = 'strict'
@@ -103,8 +201,13 @@ class EventStream(io.TextIOBase):
         if self.closed:
             raise ValueError('I/O operation on closed file.')
         if text:
-            emit({'type': 'stream', 'name': self._stream_name, 'text': text})
+            write_stream(self._stream_name, text)
         return len(text)
+
+    def flush(self):
+        if self.closed:
+            raise ValueError('I/O operation on closed file.')
+        flush_streams()
 
 
 # --- rich display -----------------------------------------------------------------------------
@@ -275,6 +378,72 @@ def clear_output(wait=False):
     emit({'type': 'clear_output', 'wait': bool(wait)})
 
 
+# --- matplotlib inline ------------------------------------------------------------------------
+
+# The backend module (workers/python/inline/cellbox_inline.py) that pyplot loads when the cell
+# uses it: Agg drawing, with show() handing figures to this kernel. Nothing is imported ahead.
+INLINE_DIR = os.path.join(os.path.dirname(KERNEL_FILE), 'inline')
+INLINE_BACKEND = 'module://cellbox_inline'
+# Figures already shown, with the state they were shown in: shown again only if changed since.
+_figures_shown = {}
+
+
+def _png_size(png):
+    """Width and height from a PNG's IHDR chunk."""
+    return int.from_bytes(png[16:20], 'big'), int.from_bytes(png[20:24], 'big')
+
+
+def format_figure(figure):
+    """A matplotlib Figure as PNG, the way Jupyter's inline backend draws it."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format='png', bbox_inches='tight')
+    png = buffer.getvalue()
+    width, height = _png_size(png)
+    _figures_shown[id(figure)] = figure
+    figure.stale = False
+    return ({'image/png': png, 'text/plain': repr(figure)},
+            {'image/png': {'width': width, 'height': height}})
+
+
+FORMATTERS['matplotlib.figure.Figure'] = format_figure
+
+
+def show_figures():
+    """plt.show() and the end of the cell: display every open pyplot figure not yet shown as
+    it is now, then close them all, so that the next plot starts on a new figure."""
+    pyplot = sys.modules.get('matplotlib.pyplot')
+    if pyplot is None:
+        return
+    from matplotlib._pylab_helpers import Gcf
+    try:
+        for manager in Gcf.get_all_fig_managers():
+            figure = manager.canvas.figure
+            if _figures_shown.get(id(figure)) is not figure or figure.stale:
+                display(figure)
+    finally:
+        pyplot.close('all')
+
+
+def show_figures_at_end():
+    """The end of the cell: figures left open appear, if the cell kept the inline backend."""
+    matplotlib = sys.modules.get('matplotlib')
+    if matplotlib is None or 'matplotlib.pyplot' not in sys.modules:
+        return
+    # The raw value: reading rcParams['backend'] would resolve (and import) a default backend.
+    if dict.__getitem__(matplotlib.rcParams, 'backend') == INLINE_BACKEND:
+        show_figures()
+
+
+def use_inline_backend():
+    sys.path.append(INLINE_DIR)
+    os.environ['MPLBACKEND'] = INLINE_BACKEND
+    # Matplotlib's font cache and config go to the sandbox's /tmp, not into the cell's files.
+    os.environ.setdefault('MPLCONFIGDIR', os.path.join(os.environ.get('TMPDIR', '/tmp'), 'matplotlib'))
+    # A Python the cell starts (a subprocess) finds the backend too; there, with no kernel to
+    # show figures, it draws like Agg and shows nothing.
+    os.environ['PYTHONPATH'] = INLINE_DIR
+
+
 # --- running the cell -------------------------------------------------------------------------
 
 def read_code():
@@ -382,7 +551,31 @@ def report_memory_error(exc, namespace):
         namespace.clear()
         emit(event)
     except MemoryError:
+        try:
+            flush_streams()
+        except MemoryError:
+            pass
         write_line(MEMORY_ERROR_LINE)
+
+
+def run_guarded(function, *args):
+    """Run the cell's code (or what it left to do); report what it raises as its error."""
+    try:
+        function(*args)
+    except SystemExit as exc:
+        if exc.code is not None and exc.code != 0:
+            emit(error_event(exc))
+            return 'error'
+    except MemoryError as exc:
+        report_memory_error(exc, sys.modules['__main__'].__dict__)
+        return 'error'
+    except BaseException as exc:  # noqa: BLE001 - everything the cell raises is its error
+        try:
+            emit(error_event(exc))
+        except MemoryError as again:
+            report_memory_error(again, sys.modules['__main__'].__dict__)
+        return 'error'
+    return 'ok'
 
 
 def flush_raw_streams():
@@ -403,6 +596,8 @@ def main():
     sys.path.insert(0, '')
     builtins.display = display
     builtins.clear_output = clear_output
+    sys.modules['cellbox_kernel'] = sys.modules[__name__]
+    use_inline_backend()
 
     version = '.'.join(str(part) for part in sys.version_info[:3])
     emit({'type': 'ready', 'language': 'python', 'version': version})
@@ -416,26 +611,23 @@ def main():
 
     sys.stdout = EventStream('stdout', 1)
     sys.stderr = EventStream('stderr', 2)
-    status = 'ok'
-    try:
-        run_cell(code, namespace)
-    except SystemExit as exc:
-        if exc.code is not None and exc.code != 0:
-            status = 'error'
-            emit(error_event(exc))
-    except MemoryError as exc:
-        status = 'error'
-        report_memory_error(exc, namespace)
-    except BaseException as exc:  # noqa: BLE001 - everything the cell raises is its error
-        status = 'error'
+    status = run_guarded(run_cell, code, namespace)
+    # Figures the cell left open appear after its output, as in Jupyter, even after an error.
+    if status == 'ok':
+        status = run_guarded(show_figures_at_end)
+    else:
         try:
-            emit(error_event(exc))
-        except MemoryError as again:
-            report_memory_error(again, namespace)
+            show_figures_at_end()
+        except Exception:  # noqa: BLE001 - the cell's own error is the one to report
+            pass
     flush_raw_streams()
     if status == 'ok':
         emit({'type': 'done', 'status': 'ok'})
     else:
+        try:
+            flush_streams()
+        except MemoryError:
+            pass
         write_line(DONE_ERROR_LINE)
     # The cell is over: threads it left running and atexit hooks do not delay the exit.
     os._exit(0)

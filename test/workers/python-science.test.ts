@@ -1,0 +1,117 @@
+// Python's scientific stack in the worker (Debian's python3-matplotlib, -sympy, -numpy): figures
+// inline without savefig, sympy as LaTeX. These packages are installed by the set-up script.
+import { describe, expect, it } from 'vitest';
+import { eventsOf, lastEvent, runWorker, streamText } from './run-worker';
+
+const run = (code: string) => runWorker('python', code, { timeoutMs: 30_000 });
+
+interface Shown { data: Record<string, unknown>; metadata?: Record<string, unknown> }
+
+function figures(events: Shown[]) {
+  return events.filter((e) => 'image/png' in e.data).map((e) => {
+    const png = Buffer.from(e.data['image/png'] as string, 'base64');
+    return { png, width: png.readUInt32BE(16), height: png.readUInt32BE(20), text: e.data['text/plain'], metadata: e.metadata };
+  });
+}
+
+describe('matplotlib in the python worker', () => {
+  it('shows a figure left open at the end of the cell as PNG, with its size and text', async () => {
+    const r = await run('import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nprint("drawn")');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    const shown = figures(eventsOf(r, 'display_data'));
+    expect(shown).toHaveLength(1);
+    expect(shown[0].png.subarray(1, 4).toString()).toBe('PNG');
+    expect(shown[0].width).toBeGreaterThan(300);
+    expect(shown[0].height).toBeGreaterThan(200);
+    expect(shown[0].metadata).toEqual({ 'image/png': { width: shown[0].width, height: shown[0].height } });
+    expect(shown[0].text).toMatch(/^<Figure size \d+x\d+ with 1 Axes>$/);
+    // After the printed text: figures come at the end, as in Jupyter.
+    expect(r.events.findIndex((e) => e.type === 'stream')).toBeLessThan(r.events.findIndex((e) => e.type === 'display_data'));
+    expect(r.files).toEqual([]);
+  });
+
+  it('shows each of several figures once, and plt.show() shows at once and starts afresh', async () => {
+    const r = await run([
+      'import matplotlib.pyplot as plt',
+      'plt.figure(); plt.plot([1, 2])',
+      'plt.show()',
+      'print("between")',
+      'plt.figure(); plt.bar([1, 2], [3, 4])',
+      'plt.figure(); plt.scatter([1], [1])',
+    ].join('\n'));
+    const kinds = r.events.filter((e) => e.type === 'stream' || e.type === 'display_data').map((e) => e.type);
+    expect(kinds).toEqual(['display_data', 'stream', 'display_data', 'display_data']);
+    expect(figures(eventsOf(r, 'display_data'))).toHaveLength(3);
+  });
+
+  it('shows a Figure as the last expression once, as the result', async () => {
+    const r = await run('import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([0, 1])\nfig');
+    expect(figures(eventsOf(r, 'execute_result'))).toHaveLength(1);
+    expect(eventsOf(r, 'display_data')).toEqual([]);
+  });
+
+  it('shows a displayed figure again only if it changed since', async () => {
+    const r = await run([
+      'import matplotlib.pyplot as plt',
+      'a = plt.figure(); plt.plot([1, 2]); display(a)',
+      'b = plt.figure(); plt.plot([2, 1]); display(b)',
+      'b.axes[0].set_title("changed")',
+    ].join('\n'));
+    expect(figures(eventsOf(r, 'display_data'))).toHaveLength(3);
+  });
+
+  it('still shows the figure when the cell fails after drawing it', async () => {
+    const r = await run('import matplotlib.pyplot as plt\nplt.plot([1, 2])\n1/0');
+    expect(eventsOf(r, 'error')[0]).toMatchObject({ ename: 'ZeroDivisionError' });
+    expect(figures(eventsOf(r, 'display_data'))).toHaveLength(1);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('reports a figure that cannot be drawn on stderr and shows its text, as IPython does', async () => {
+    const r = await run('import matplotlib.pyplot as plt\nplt.title("$\\\\frac{1}{$")\nprint("went on")');
+    expect(streamText(r, 'stderr')).toMatch(/^display: formatter for Figure failed: ValueError: [^]*Expected \\frac\{num\}\{den\}/);
+    expect(eventsOf(r, 'display_data').map((e) => e.data)).toEqual([{ 'text/plain': '<Figure size 640x480 with 1 Axes>' }]);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('shows nothing inline when the cell picks another backend, and saves files as asked', async () => {
+    const r = await run('import matplotlib\nmatplotlib.use("Agg")\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.savefig("plot.png")');
+    expect(eventsOf(r, 'display_data')).toEqual([]);
+    expect(r.files).toEqual(['plot.png']);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('lets a Python the cell starts use pyplot, drawing without showing', async () => {
+    const code = 'import matplotlib.pyplot as plt; plt.plot([1]); plt.show(); plt.savefig("sub.png"); print(plt.get_backend())';
+    const r = await run(`import subprocess\nsubprocess.run(["/usr/bin/python3", "-c", ${JSON.stringify(code)}], check=True)`);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(r.stdout).toBe('module://cellbox_inline\n');
+    expect(r.files).toEqual(['sub.png']);
+  });
+
+  it('imports nothing of matplotlib unless the cell does', async () => {
+    const r = await run('import sys\nprint(sorted(m for m in sys.modules if m.startswith(("matplotlib", "numpy", "cellbox_inline"))))');
+    expect(streamText(r, 'stdout')).toBe('[]\n');
+  });
+});
+
+describe('sympy in the python worker', () => {
+  it('shows a last-expression sympy value as LaTeX math with a text form', async () => {
+    const r = await run('from sympy import symbols, integrate, sin\nx = symbols("x")\nintegrate(x**2 * sin(x), x)');
+    const [result] = eventsOf(r, 'execute_result');
+    expect(result.data['text/latex']).toMatch(/^\$\\displaystyle .*\\sin\{\\left\(x \\right\)\}.*\$$/);
+    expect(result.data['text/plain']).toBe('-x**2*cos(x) + 2*x*sin(x) + 2*cos(x)');
+  });
+
+  it('displays sympy matrices and equations as LaTeX', async () => {
+    const r = await run('from sympy import Matrix, Eq, symbols\nx = symbols("x")\ndisplay(Matrix([[1, x], [x, 1]]))\ndisplay(Eq(x**2, 4))');
+    const shown = eventsOf(r, 'display_data').map((e) => e.data['text/latex']);
+    expect(shown[0]).toContain('\\left[\\begin{matrix}');
+    expect(shown[1]).toBe('$\\displaystyle x^{2} = 4$');
+  });
+
+  it('shows numpy arrays as text', async () => {
+    const r = await run('import numpy as np\nnp.arange(6).reshape(2, 3)');
+    expect(eventsOf(r, 'execute_result')[0].data['text/plain']).toBe('array([[0, 1, 2],\n       [3, 4, 5]])');
+  });
+});
