@@ -118,7 +118,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
 
     start(): void {
       recover();
-      store.languages.reset([]);
+      store.languages.retain(languages.map((l) => l.config.name));
       store.heartbeat.beat(process.pid, startedAt);
       for (const l of languages) pool.add(l.config.name, l.config.pool);
       unsubscribe = store.watcher.onChange(() => {

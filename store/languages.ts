@@ -6,7 +6,6 @@ export type LanguageTable = ReturnType<typeof createLanguageTable>;
 
 export function createLanguageTable(db: Db) {
   const all = db.prepare(`SELECT info FROM languages ORDER BY position`).pluck();
-  const clear = db.prepare(`DELETE FROM languages`);
   const upsert = db.prepare(
     `INSERT INTO languages (name, info, position) VALUES (?, ?, ?)
      ON CONFLICT(name) DO UPDATE SET info = excluded.info, position = excluded.position`,
@@ -16,10 +15,16 @@ export function createLanguageTable(db: Db) {
     list(): LanguageInfo[] {
       return (all.all() as string[]).map((s) => JSON.parse(s));
     },
-    /** Replaces the list at device start: a runtime removed since the last start disappears. */
-    reset: db.transaction((infos: LanguageInfo[]) => {
-      clear.run();
-      infos.forEach((info, i) => upsert.run(info.name, JSON.stringify(info), i));
+    /**
+     * At device start: drops the languages the device will not run (a runtime removed since the
+     * last start). The others stay listed while their workers warm up, so a restart of the
+     * device never makes the web app refuse a language it is about to run again.
+     */
+    retain: db.transaction((names: string[]) => {
+      const keep = new Set(names);
+      for (const info of (all.all() as string[]).map((s) => JSON.parse(s) as LanguageInfo)) {
+        if (!keep.has(info.name)) remove.run(info.name);
+      }
     }),
     set(info: LanguageInfo, position: number): void {
       upsert.run(info.name, JSON.stringify(info), position);

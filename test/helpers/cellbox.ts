@@ -52,7 +52,14 @@ function exited(p: ChildProcess): Promise<void> {
   return new Promise((r) => p.once('exit', () => r()));
 }
 
-/** Starts web server and device; resolves when both answer and every language is warm. */
+/** The languages the set-up script makes sure of; tests may rely on all of them. */
+const EXPECTED_LANGUAGES = ['python', 'javascript', 'bash'];
+
+/**
+ * Starts web server and device; resolves when both answer and every expected language is
+ * warm. (The device offers each language once its first worker is ready, one by one: a slow
+ * machine may offer bash well before python.)
+ */
 export async function startCellbox(extraEnv: Record<string, string> = {}): Promise<Cellbox> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-test-'));
@@ -73,8 +80,9 @@ export async function startCellbox(extraEnv: Record<string, string> = {}): Promi
       const startedAfter = Date.now();
       await waitFor(async () => {
         const h = await (await fetch(`${url}/healthz`)).json();
-        const langs = (await (await fetch(`${url}/api/v1/languages`)).json()) as { version: string }[];
-        return h.device.alive && h.device.pid === box.device.pid && langs.length > 0 && langs.every((l) => l.version) && Date.now() > startedAfter;
+        const langs = (await (await fetch(`${url}/api/v1/languages`)).json()) as { name: string; version: string }[];
+        const ready = new Set(langs.filter((l) => l.version).map((l) => l.name));
+        return h.device.alive && h.device.pid === box.device.pid && EXPECTED_LANGUAGES.every((l) => ready.has(l)) && Date.now() > startedAfter;
       }, 'device start', 60_000, logs);
     },
     async killDevice(signal: NodeJS.Signals = 'SIGKILL') {

@@ -122,3 +122,18 @@ describe('retention', () => {
     expect(store.messages.lastSeq(id)).toBe(0);
   });
 });
+
+describe('the language list', () => {
+  const info = (name: string, version: string) => ({ name, display_name: name, version, file_extension: '.x', codemirror_mode: name });
+
+  it('keeps the languages a restarted device will run, in order, and drops the others', () => {
+    store.languages.set(info('python', '3.11.2'), 0);
+    store.languages.set(info('bash', '5.2'), 2);
+    store.languages.set(info('ruby', '3.1'), 1);
+    // A device starts that no longer finds ruby: python and bash stay offered while warming.
+    other.languages.retain(['python', 'bash']);
+    expect(store.languages.list().map((l) => l.name)).toEqual(['python', 'bash']);
+    other.languages.set(info('python', '3.11.4'), 0);
+    expect(store.languages.list()[0].version).toBe('3.11.4');
+  });
+});
