@@ -235,11 +235,14 @@ describe('other routes', () => {
     expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
   });
 
-  it('the page at / offers a code box, a language choice and Run', async () => {
+  it('the page at / is HTML that mounts the cell, and says what to do without JavaScript', async () => {
+    // The editor itself is built in the browser: test/e2e/page.test.ts types into it.
     const res = await fetch(`${box.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await res.text();
-    expect(html).toContain('<textarea');
-    expect(html).toContain('aria-label="Language"');
-    expect(html).toContain('>Run<');
+    expect(html).toContain('<title>Cellbox</title>');
+    expect(html).toContain('class="cell-host"');
+    expect(html).toMatch(/<noscript>.*api\/v1\/execute.*<\/noscript>/s);
   });
 });
