@@ -28,7 +28,11 @@ export const CELL_CSS = `
 .cb-cell .cb-spacer { flex: 1; }
 .cb-cell .cb-bar .cb-copy, .cb-cell .cb-bar .cb-reset { padding: 0.3rem 0.7rem; font-size: 13px; }
 @media (max-width: 520px) {
-  .cb-cell .cb-bar .cb-run { flex: 1; min-height: 2.75rem; }
+  /* One row of big touch targets: the language shrinks first, the status goes below. */
+  .cb-cell .cb-bar select { flex: 1 1 6rem; min-width: 0; min-height: 2.75rem; }
+  .cb-cell .cb-bar .cb-run { flex: 1 1 4.5rem; min-width: 4.5rem; min-height: 2.75rem; }
+  .cb-cell .cb-bar .cb-copy, .cb-cell .cb-bar .cb-reset { min-height: 2.75rem; }
+  .cb-cell .cb-spacer { display: none; }
   .cb-cell .cb-status { order: 5; width: 100%; }
 }
 `;
