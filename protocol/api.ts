@@ -1,14 +1,39 @@
 // Request and response bodies of HTTP API v1, shared by the server and the browser client.
 import { z } from 'zod';
+import { MAX_SNIPPET_TITLE_CHARS } from './limits';
 import type { FileInfo, Message } from './messages';
+
+/** A language as requests name it; whether the server offers it is checked later. */
+const LANGUAGE_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /** Body of POST /api/v1/cells and POST /api/v1/execute. `timeout` is checked against the server's limit later. */
 export const CellRequest = z.strictObject({
   code: z.string({ error: 'code must be a string' }),
-  language: z.string({ error: 'language must be a string' }).regex(/^[a-z][a-z0-9_-]{0,31}$/, 'language must be a short lowercase name such as "python"').default('python'),
+  language: z.string({ error: 'language must be a string' }).regex(LANGUAGE_NAME, 'language must be a short lowercase name such as "python"').default('python'),
   timeout: z.number({ error: 'timeout must be a number of seconds' }).positive('timeout must be more than 0 seconds').finite().optional(),
 });
 export type CellRequest = z.infer<typeof CellRequest>;
+
+/** Body of POST /api/v1/snippets. The code's size is checked after parsing (413, not 400). */
+export const SnippetRequest = z.strictObject({
+  code: z.string({ error: (i) => (i.input === undefined ? 'code is required' : 'code must be a string') }),
+  language: z
+    .string({ error: (i) => (i.input === undefined ? 'language is required, for example "python"' : 'language must be a string') })
+    .regex(LANGUAGE_NAME, 'language must be a short lowercase name such as "python"'),
+  title: z
+    .string({ error: 'title must be a string' })
+    .nullish()
+    .transform((t) => (t == null || t.trim() === '' ? null : t.trim()))
+    .refine((t) => t === null || [...t].length <= MAX_SNIPPET_TITLE_CHARS, `title must be at most ${MAX_SNIPPET_TITLE_CHARS} characters`)
+    .refine((t) => t === null || !/[\u0000-\u001f\u007f]/.test(t), 'title must be one line of text, without control characters'),
+});
+export type SnippetRequest = z.infer<typeof SnippetRequest>;
+
+/** Answer of POST /api/v1/snippets (201 when stored now, 200 when the same snippet was stored before). */
+export interface SnippetCreated { id: string; url: string; raw: string; language: string; created: string }
+
+/** Answer of GET /api/v1/snippets/:id. */
+export interface SnippetInfo { id: string; code: string; language: string; title: string | null; created: string }
 
 export interface CellCreated { id: string; msg_id: string; status: 'queued'; messages: string }
 

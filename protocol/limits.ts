@@ -19,3 +19,9 @@ export const MAX_MESSAGES_PER_ANSWER = 1000;
 
 /** Longest file name the filestore keeps, in UTF-8 bytes. Past it: the file is skipped. */
 export const MAX_FILE_NAME_BYTES = 255;
+
+/** Largest snippet (shared code), in UTF-8 bytes; also the most a ?z=/#z= link may inflate to. Past it: reject with 413 (a link: a message on the page). */
+export const MAX_SNIPPET_BYTES = 64 * 1024;
+
+/** Longest snippet title, in characters (code points). Past it: reject with 400. */
+export const MAX_SNIPPET_TITLE_CHARS = 200;

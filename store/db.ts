@@ -42,6 +42,14 @@ const MIGRATIONS: string[] = [
      started INTEGER NOT NULL,
      heartbeat INTEGER NOT NULL
    );`,
+  // Shared code, content-addressed (store/snippets.ts). Kept for good: retention never touches it.
+  `CREATE TABLE snippets (
+     id TEXT PRIMARY KEY,
+     language TEXT NOT NULL,
+     code TEXT NOT NULL,
+     title TEXT,
+     created INTEGER NOT NULL               -- ms since the epoch; the first share's
+   );`,
 ];
 
 export function openDatabase(file: string): Db {

@@ -1,5 +1,5 @@
 // The store: one SQLite connection per process with the queue, the message log, the language
-// table and the heartbeat, plus the few transactions that span them.
+// table, the heartbeat and the snippets, plus the few transactions that span them.
 import { nanoid } from 'nanoid';
 import { closingMessages, createExecuteRequest, openingMessages } from '../protocol/create';
 import type { ErrorContent, UnsequencedMessage } from '../protocol/messages';
@@ -8,6 +8,7 @@ import { openDatabase } from './db';
 import { createHeartbeat } from './heartbeat';
 import { createLanguageTable } from './languages';
 import { createMessageLog } from './messages';
+import { createSnippetTable } from './snippets';
 import { createWatcher } from './watch';
 
 export type Store = ReturnType<typeof openStore>;
@@ -30,6 +31,7 @@ export function openStore(file: string, opts: { watchIntervalMs: number }) {
     watcher,
     languages: createLanguageTable(db),
     heartbeat: createHeartbeat(db),
+    snippets: createSnippetTable(db),
 
     /** Queues a cell; its execute_request header is every later message's parent. */
     createCell(code: string, language: string, timeoutMs: number): { id: string; msgId: string } {

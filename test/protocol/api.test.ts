@@ -1,6 +1,6 @@
 // The request schema: which bodies pass, and the sentence each bad one gets.
 import { describe, expect, it } from 'vitest';
-import { CellRequest, describeIssues } from '../../protocol/api';
+import { CellRequest, describeIssues, SnippetRequest } from '../../protocol/api';
 
 const cases: { name: string; body: unknown; ok?: unknown; error?: RegExp }[] = [
   { name: 'code only', body: { code: 'x' }, ok: { code: 'x', language: 'python' } },
@@ -22,6 +22,39 @@ describe('CellRequest', () => {
   for (const c of cases) {
     it(c.name, () => {
       const r = CellRequest.safeParse(c.body);
+      if (c.ok) {
+        expect(r.success).toBe(true);
+        expect(r.data).toEqual(c.ok);
+      } else {
+        expect(r.success).toBe(false);
+        expect(describeIssues(r.error!)).toMatch(c.error!);
+      }
+    });
+  }
+});
+
+const snippetCases: { name: string; body: unknown; ok?: unknown; error?: RegExp }[] = [
+  { name: 'code and language', body: { code: 'x', language: 'bash' }, ok: { code: 'x', language: 'bash', title: null } },
+  { name: 'a title, trimmed', body: { code: 'x', language: 'python', title: '  Squares  ' }, ok: { code: 'x', language: 'python', title: 'Squares' } },
+  { name: 'an empty title is none', body: { code: 'x', language: 'python', title: ' ' }, ok: { code: 'x', language: 'python', title: null } },
+  { name: 'a null title is none', body: { code: 'x', language: 'python', title: null }, ok: { code: 'x', language: 'python', title: null } },
+  { name: 'a title of 200 characters (emoji count once)', body: { code: 'x', language: 'python', title: '🎲'.repeat(200) }, ok: { code: 'x', language: 'python', title: '🎲'.repeat(200) } },
+  { name: 'a title of 201 characters', body: { code: 'x', language: 'python', title: 't'.repeat(201) }, error: /title must be at most 200 characters/ },
+  { name: 'a title with a line break', body: { code: 'x', language: 'python', title: 'a\nb' }, error: /one line of text/ },
+  { name: 'a title that is a number', body: { code: 'x', language: 'python', title: 3 }, error: /title must be a string/ },
+  { name: 'missing code', body: { language: 'python' }, error: /code is required/ },
+  { name: 'code a number', body: { code: 1, language: 'python' }, error: /code must be a string/ },
+  { name: 'missing language (no default: it is part of the id)', body: { code: 'x' }, error: /language is required/ },
+  { name: 'language a list', body: { code: 'x', language: ['python'] }, error: /language must be a string/ },
+  { name: 'language with capitals', body: { code: 'x', language: 'Python' }, error: /short lowercase name/ },
+  { name: 'unknown field', body: { code: 'x', language: 'python', timeout: 3 }, error: /unknown field "timeout"/ },
+  { name: 'not an object', body: [], error: /JSON object/ },
+];
+
+describe('SnippetRequest', () => {
+  for (const c of snippetCases) {
+    it(c.name, () => {
+      const r = SnippetRequest.safeParse(c.body);
       if (c.ok) {
         expect(r.success).toBe(true);
         expect(r.data).toEqual(c.ok);
