@@ -3,6 +3,7 @@
 import type { CellCreated, MessagesAnswer } from '../protocol/api';
 import type { ErrorBody } from '../protocol/errors';
 import type { Message } from '../protocol/messages';
+import { Poller } from './poller';
 
 /** What a person reads when a request fails, by HTTP status. */
 const STATUS_MESSAGES: Record<number, string> = {
@@ -46,6 +47,18 @@ export interface RunOptions {
   onCreated?: (id: string) => void;
 }
 
+/** One poller per server for the whole page (see poller.ts). */
+const pollers = new Map<string, Poller>();
+
+function pollerFor(server: string): Poller {
+  let p = pollers.get(server);
+  if (!p) {
+    p = new Poller(server, (url, init) => request(url, init));
+    pollers.set(server, p);
+  }
+  return p;
+}
+
 /** Runs a cell to its end, handing each message over as it arrives. Resolves with the cell id. */
 export async function runCell(code: string, language: string, opts: RunOptions): Promise<string> {
   const base = opts.server ?? '';
@@ -56,13 +69,33 @@ export async function runCell(code: string, language: string, opts: RunOptions):
     signal: opts.signal,
   });
   opts.onCreated?.(created.id);
-  let after = 0;
-  for (;;) {
-    const a = await request<MessagesAnswer>(`${base}/api/v1/cells/${created.id}/messages?after=${after}&wait=25`, { signal: opts.signal });
-    for (const m of a.messages) opts.onMessage(m);
-    after = a.next;
-    if (a.done) return created.id;
-  }
+  return new Promise<string>((resolve, reject) => {
+    const stop = pollerFor(base).follow(created.id, 0, {
+      onAnswer: (a: MessagesAnswer) => {
+        try {
+          for (const m of a.messages) opts.onMessage(m);
+        } catch (e) {
+          stop();
+          reject(e);
+          return;
+        }
+        if (a.done) {
+          opts.signal?.removeEventListener('abort', onAbort);
+          resolve(created.id);
+        }
+      },
+      onError: (e) => {
+        opts.signal?.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    });
+    const onAbort = () => {
+      stop();
+      reject(new DOMException('The run was abandoned.', 'AbortError'));
+    };
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** Asks the server to stop a cell. */
@@ -72,4 +105,15 @@ export async function interruptCell(id: string, server = ''): Promise<void> {
 
 export async function listLanguages(server = ''): Promise<{ name: string; display_name: string }[]> {
   return request(`${server}/api/v1/languages`);
+}
+
+export interface SnippetCreated { id: string; url: string }
+
+/** Saves code as a snippet (content-addressed: the same code gives the same id). */
+export async function shareSnippet(code: string, language: string, server = ''): Promise<SnippetCreated> {
+  return request(`${server}/api/v1/snippets`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ code, language }),
+  });
 }
