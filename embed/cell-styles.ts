@@ -10,7 +10,7 @@ export const CELL_CSS = `
 }
 .cb-dark .cb-cell, .cb-cell.cb-dark { --cb-bg: #1f2024; --cb-fg: #ececef; --cb-muted: #a0a0a8; --cb-line: #3a3b40; --cb-accent: #7aa2ff; --cb-accent-fg: #10131a; --cb-stop: #ff8a80; }
 .cb-cell .cb-editor { border: 1px solid var(--cb-line); border-radius: 8px; overflow: hidden; background: var(--cb-bg); }
-.cb-cell .cb-editor .cm-editor { min-height: 6rem; max-height: 70vh; font-size: 14px; background: var(--cb-bg); color: var(--cb-fg); }
+.cb-cell .cb-editor .cm-editor { min-height: var(--cb-editor-min-height, 6rem); max-height: 70vh; font-size: 14px; background: var(--cb-bg); color: var(--cb-fg); }
 .cb-cell .cb-editor .cm-scroller { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; }
 .cb-cell .cb-editor .cm-gutters { background: var(--cb-bg); color: var(--cb-muted); border-right: 1px solid var(--cb-line); }
 .cb-cell .cb-editor .cm-activeLine, .cb-cell .cb-editor .cm-activeLineGutter { background: color-mix(in srgb, var(--cb-accent) 7%, transparent); }
@@ -27,12 +27,23 @@ export const CELL_CSS = `
 .cb-cell .cb-status { color: var(--cb-muted); font-size: 14px; font-variant-numeric: tabular-nums; }
 .cb-cell .cb-spacer { flex: 1; }
 .cb-cell .cb-bar .cb-copy, .cb-cell .cb-bar .cb-reset { padding: 0.3rem 0.7rem; font-size: 13px; }
+.cb-cell [hidden], .cb-output[hidden] { display: none !important; }
+.cb-cell .cb-note { margin: 0 0 0.6rem; font-size: 13px; color: var(--cb-muted); }
+.cb-cell .cb-share { display: grid; gap: 0.5rem; margin: 0 0 0.75rem; padding: 0.75rem; border: 1px solid var(--cb-line); border-radius: 8px; font-size: 14px; }
+.cb-cell .cb-share p { margin: 0; }
+.cb-cell .cb-share-error { color: var(--cb-stop); }
+.cb-cell .cb-share-row { display: grid; grid-template-columns: 1fr auto; gap: 0.25rem 0.5rem; align-items: start; }
+.cb-cell .cb-share-label { grid-column: 1 / -1; color: var(--cb-muted); font-size: 13px; }
+.cb-cell .cb-share-value { font: 13px/1.4 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; padding: 0.35rem 0.5rem; border: 1px solid var(--cb-line);
+  border-radius: 6px; background: var(--cb-bg); color: var(--cb-fg); min-width: 0; width: 100%; box-sizing: border-box; resize: vertical; }
+.cb-cell .cb-share-copy { font: inherit; font-size: 13px; padding: 0.3rem 0.7rem; border-radius: 8px; border: 1px solid var(--cb-line); background: var(--cb-bg); color: var(--cb-fg); cursor: pointer; }
+.cb-cell .cb-bar .cb-share-button { padding: 0.3rem 0.7rem; font-size: 13px; }
 @media (max-width: 520px) {
-  /* One row of big touch targets: the language shrinks first, the status goes below. */
+  /* Two rows of big touch targets: language and Run; then the status and the small actions. */
   .cb-cell .cb-bar select { flex: 1 1 6rem; min-width: 0; min-height: 2.75rem; }
   .cb-cell .cb-bar .cb-run { flex: 1 1 4.5rem; min-width: 4.5rem; min-height: 2.75rem; }
-  .cb-cell .cb-bar .cb-copy, .cb-cell .cb-bar .cb-reset { min-height: 2.75rem; }
-  .cb-cell .cb-spacer { display: none; }
-  .cb-cell .cb-status { order: 5; width: 100%; }
+  .cb-cell .cb-spacer { order: 3; flex-basis: 100%; height: 0; }
+  .cb-cell .cb-status { order: 4; flex: 1 1 auto; }
+  .cb-cell .cb-bar .cb-copy, .cb-cell .cb-bar .cb-reset, .cb-cell .cb-bar .cb-share-button { order: 5; min-height: 2.75rem; }
 }
 `;

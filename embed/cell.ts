@@ -2,12 +2,17 @@
 // Run/Stop with elapsed time and a status line, copy and reset, and the output area.
 import type { LanguageInfo } from '../protocol/api';
 import type { ErrorContent, Message } from '../protocol/messages';
-import { CellClientError, interruptCell, listLanguages, runCell } from './client';
+import { zLinkPath } from '../protocol/zlink';
+import { CellClientError, interruptCell, listLanguages, runCell, shareSnippet } from './client';
 import { CELL_CSS } from './cell-styles';
 import { createEditor } from './editor';
 import { mathjaxTypesetter } from './mathjax';
 import { createOutputArea } from './render';
 import { OUTPUT_CSS, ensureStyles } from './styles';
+
+/** Parts of a cell that can be left out (an embed's `data-hide`). */
+export const HIDEABLE = ['editor', 'language', 'run', 'status', 'share', 'copy', 'reset', 'files', 'output'] as const;
+export type Hideable = (typeof HIDEABLE)[number];
 
 export interface CellOptions {
   code: string;
@@ -17,16 +22,39 @@ export interface CellOptions {
   /** The languages to offer; fetched from the server when absent. */
   languages?: LanguageInfo[];
   readOnly?: boolean;
+  /** Run once mounted. */
+  autorun?: boolean;
+  /** Shown while the code differs from the original (a shared snippet, edited). */
+  editedNote?: string;
+  hide?: readonly Hideable[];
+  /** Where the output goes, if not below the cell (an embed's `data-output`). */
+  outputTarget?: HTMLElement;
+  /** Shown in the output area until the first run (pre-rendered output). */
+  preview?: Node[];
+  /** 'light' or 'dark' fixes the colours; 'auto' (default) follows the system. */
+  theme?: 'light' | 'dark' | 'auto';
+  /** Builds the embed code offered by Share; no embed code when absent. */
+  embedCode?: (code: string, language: string) => string;
+  onRun?: (r: { code: string; language: string }) => void;
   /** Called with each message as it arrives, and when a run ends. */
   onMessage?: (m: Message) => void;
-  onDone?: (r: { ok: boolean; ename?: string; cellId: string | null }) => void;
+  onDone?: (r: RunResult) => void;
+}
+
+export interface RunResult {
+  ok: boolean;
+  cellId: string | null;
+  /** The cell's error name, or 'ClientError' when the request itself failed. */
+  ename?: string;
+  evalue?: string;
 }
 
 export interface CellHandle {
   readonly element: HTMLElement;
   run(): Promise<void>;
   stop(): Promise<void>;
-  readonly code: string;
+  code: string;
+  readonly language: string;
   reset(): void;
   destroy(): void;
 }
@@ -45,6 +73,7 @@ function formatElapsed(ms: number): string {
 export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle {
   const doc = container.ownerDocument;
   const server = opts.server ?? '';
+  const hidden = new Set<Hideable>(opts.hide ?? []);
   const root = container.getRootNode() as Document | ShadowRoot;
   ensureStyles(root, 'cellbox-cell', CELL_CSS);
   ensureStyles(root, 'cellbox-output', OUTPUT_CSS);
@@ -52,27 +81,45 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   const original = opts.code;
   let language = opts.language;
   const cell = el(doc, 'div', 'cb-cell');
+  if (opts.theme === 'light' || opts.theme === 'dark') cell.classList.add(`cb-${opts.theme}`);
   const editorBox = el(doc, 'div', 'cb-editor');
+  editorBox.hidden = hidden.has('editor');
   const bar = el(doc, 'div', 'cb-bar');
   const select = el(doc, 'select', 'cb-lang');
   select.setAttribute('aria-label', 'Language');
-  const runButton = el(doc, 'button', 'cb-run', 'Run');
-  runButton.type = 'button';
-  runButton.title = 'Run (Shift+Enter)';
+  select.hidden = hidden.has('language');
+  const runButton = button(doc, 'cb-run', 'Run', 'Run (Shift+Enter)', hidden.has('run'));
   const status = el(doc, 'span', 'cb-status');
   status.setAttribute('role', 'status');
   status.setAttribute('aria-live', 'polite');
+  status.hidden = hidden.has('status');
   const spacer = el(doc, 'span', 'cb-spacer');
-  const copyButton = el(doc, 'button', 'cb-copy', 'Copy');
-  copyButton.type = 'button';
-  copyButton.title = 'Copy the code';
-  const resetButton = el(doc, 'button', 'cb-reset', 'Reset');
-  resetButton.type = 'button';
-  resetButton.title = 'Back to the original code';
-  resetButton.hidden = true;
-  bar.append(select, runButton, status, spacer, copyButton, resetButton);
-  const output = createOutputArea(doc, { serverBase: server, typeset: mathjaxTypesetter(doc, server) });
-  cell.append(editorBox, bar, output.element);
+  const shareButton = button(doc, 'cb-share-button', 'Share', 'Get a link to this code', hidden.has('share'));
+  shareButton.setAttribute('aria-expanded', 'false');
+  const copyButton = button(doc, 'cb-copy', 'Copy', 'Copy the code', hidden.has('copy'));
+  const resetButton = button(doc, 'cb-reset', 'Reset', 'Back to the original code', true);
+  bar.append(select, runButton, status, spacer, shareButton, copyButton, resetButton);
+  const note = el(doc, 'p', 'cb-note', opts.editedNote ?? '');
+  note.hidden = true;
+  const sharePanel = el(doc, 'div', 'cb-share');
+  sharePanel.hidden = true;
+  sharePanel.setAttribute('role', 'group');
+  sharePanel.setAttribute('aria-label', 'Share');
+  const output = createOutputArea(doc, { serverBase: server, typeset: mathjaxTypesetter(doc, server), hideFiles: hidden.has('files') });
+  if (opts.preview?.length) {
+    const preview = el(doc, 'div', 'cb-preview');
+    preview.append(...opts.preview);
+    output.element.append(preview);
+  }
+  output.element.hidden = hidden.has('output');
+  cell.append(editorBox, bar, note, sharePanel);
+  if (opts.outputTarget) {
+    // Outside this cell's root (a host page element): its styles go there too.
+    ensureStyles(opts.outputTarget.getRootNode() as Document | ShadowRoot, 'cellbox-output', OUTPUT_CSS);
+    opts.outputTarget.append(output.element);
+  } else {
+    cell.append(output.element);
+  }
   container.append(cell);
 
   const editor = createEditor(editorBox, {
@@ -80,10 +127,14 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     mode: language,
     readOnly: opts.readOnly,
     onRun: () => void (running ? undefined : handle.run()),
-    onChange: () => {
-      resetButton.hidden = editor.getCode() === original;
-    },
+    onChange: edited,
   });
+
+  function edited(): void {
+    const changed = editor.getCode() !== original;
+    resetButton.hidden = !changed || hidden.has('reset') || opts.readOnly === true;
+    note.hidden = !changed || !opts.editedNote;
+  }
 
   function fillLanguages(list: LanguageInfo[]): void {
     select.replaceChildren(...list.map((l) => {
@@ -104,7 +155,8 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   }
   let modes = new Map<string, string>();
   fillLanguages(opts.languages ?? [{ name: language, display_name: language, version: '', file_extension: '', codemirror_mode: language }]);
-  if (!opts.languages) listLanguages(server).then((l) => fillLanguages(l as LanguageInfo[]), () => {});
+  if (!opts.languages && !select.hidden) listLanguages(server).then((l) => fillLanguages(l as LanguageInfo[]), () => {});
+  select.disabled = opts.readOnly === true;
   select.addEventListener('change', () => {
     language = select.value;
     editor.setMode(modes.get(language) ?? language);
@@ -124,19 +176,63 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   }
 
   runButton.addEventListener('click', () => void (running ? handle.stop() : handle.run()));
-  copyButton.addEventListener('click', () => {
-    void navigator.clipboard?.writeText(editor.getCode()).then(
-      () => (copyButton.textContent = 'Copied'),
-      () => (copyButton.textContent = 'Copy failed'),
-    );
-    setTimeout(() => (copyButton.textContent = 'Copy'), 1500);
-  });
+  copyButton.addEventListener('click', () => void copyText(copyButton, editor.getCode(), 'Copy'));
   resetButton.addEventListener('click', () => handle.reset());
+  shareButton.addEventListener('click', () => void toggleShare());
+
+  async function toggleShare(): Promise<void> {
+    if (!sharePanel.hidden) {
+      sharePanel.hidden = true;
+      shareButton.setAttribute('aria-expanded', 'false');
+      return;
+    }
+    sharePanel.hidden = false;
+    shareButton.setAttribute('aria-expanded', 'true');
+    sharePanel.replaceChildren(el(doc, 'p', 'cb-share-wait', 'Making a link…'));
+    const code = editor.getCode();
+    const origin = server || doc.defaultView!.location.origin;
+    try {
+      const [snippet, zPath] = await Promise.all([shareSnippet(code, language, server), zLinkPath(code, language)]);
+      const rows = [
+        shareRow('Link', new URL(snippet.url, origin + '/').href),
+        shareRow('Link with the code in it', origin + zPath),
+      ];
+      if (opts.embedCode) rows.push(shareRow('Embed in a page', opts.embedCode(code, language), true));
+      sharePanel.replaceChildren(...rows);
+      rows[0].querySelector('input')?.select();
+      (rows[0].querySelector('input') as HTMLInputElement | null)?.focus();
+    } catch (e) {
+      sharePanel.replaceChildren(el(doc, 'p', 'cb-share-error', e instanceof CellClientError ? e.message : `Could not make a link: ${(e as Error).message}`));
+    }
+  }
+
+  function shareRow(label: string, value: string, multiline = false): HTMLElement {
+    const row = el(doc, 'label', 'cb-share-row');
+    const caption = el(doc, 'span', 'cb-share-label', label);
+    const field = multiline ? el(doc, 'textarea', 'cb-share-value') : el(doc, 'input', 'cb-share-value');
+    field.value = value;
+    field.readOnly = true;
+    if (multiline) (field as HTMLTextAreaElement).rows = Math.min(8, value.split('\n').length + 1);
+    const copy = button(doc, 'cb-share-copy', 'Copy', `Copy: ${label}`, false);
+    copy.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      void copyText(copy, value, 'Copy');
+    });
+    row.append(caption, field, copy);
+    return row;
+  }
 
   const handle: CellHandle = {
     element: cell,
     get code() {
       return editor.getCode();
+    },
+    set code(code: string) {
+      editor.setCode(code);
+      edited();
+    },
+    get language() {
+      return language;
     },
     async run() {
       if (running) return;
@@ -148,8 +244,10 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       status.textContent = 'Running…';
       ticker = setInterval(() => (status.textContent = `Running… ${formatElapsed(performance.now() - started)}`), 100);
       let error: ErrorContent | null = null;
+      const code = editor.getCode();
+      opts.onRun?.({ code, language });
       try {
-        await runCell(editor.getCode(), language, {
+        await runCell(code, language, {
           server,
           signal: controller.signal,
           onCreated: (id) => (cellId = id),
@@ -161,11 +259,13 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
         });
         const e = error as ErrorContent | null;
         status.textContent = e ? `Error: ${e.ename}` : `Done in ${formatElapsed(performance.now() - started)}`;
-        opts.onDone?.({ ok: !e, ename: e?.ename, cellId });
+        opts.onDone?.({ ok: !e, ename: e?.ename, evalue: e?.evalue, cellId });
       } catch (e) {
-        if ((e as Error).name === 'AbortError') status.textContent = 'Stopped';
-        else status.textContent = e instanceof CellClientError ? e.message : `Error: ${(e as Error).message}`;
-        opts.onDone?.({ ok: false, ename: 'ClientError', cellId });
+        const message = (e as Error).name === 'AbortError' ? 'Stopped' : e instanceof CellClientError ? e.message : `Error: ${(e as Error).message}`;
+        status.textContent = message;
+        // With the status line hidden, a failed request must still be seen: in the output.
+        if (status.hidden && (e as Error).name !== 'AbortError') output.element.append(el(doc, 'p', 'cb-client-error', message));
+        opts.onDone?.({ ok: false, ename: 'ClientError', evalue: message, cellId });
       } finally {
         if (ticker) clearInterval(ticker);
         ticker = null;
@@ -184,14 +284,34 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     },
     reset() {
       editor.setCode(original);
-      resetButton.hidden = true;
+      edited();
     },
     destroy() {
       controller?.abort();
       if (ticker) clearInterval(ticker);
       editor.view.destroy();
       cell.remove();
+      output.element.remove();
     },
   };
+  if (opts.autorun) void handle.run();
   return handle;
+}
+
+function button(doc: Document, cls: string, text: string, title: string, hide: boolean): HTMLButtonElement {
+  const b = el(doc, 'button', cls, text);
+  b.type = 'button';
+  b.title = title;
+  b.hidden = hide;
+  return b;
+}
+
+async function copyText(b: HTMLButtonElement, text: string, label: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(text);
+    b.textContent = 'Copied';
+  } catch {
+    b.textContent = 'Copy failed';
+  }
+  setTimeout(() => (b.textContent = label), 1500);
 }

@@ -71,6 +71,8 @@ export interface OutputOptions {
   typeset?: (el: HTMLElement) => Promise<void>;
   /** Characters of text shown per stream block before the middle is cut. */
   maxChars?: number;
+  /** Leave out the list of files the cell created (an embed's `data-hide="files"`). */
+  hideFiles?: boolean;
 }
 
 const SANITIZE = {
@@ -252,6 +254,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
   }
 
   function display(c: DisplayDataContent, update: boolean): void {
+    if (opts.hideFiles && c.data && FILES_MIME in c.data) return;
     const id = c.transient?.display_id;
     if (update) {
       if (!id) return;

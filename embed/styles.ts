@@ -23,6 +23,7 @@ export const OUTPUT_CSS = `
 .cb-output .cb-files { list-style: none; padding: 0; margin: 0 0 0.5rem; font-size: 14px; }
 .cb-output .cb-files li { padding: 0.15rem 0; }
 .cb-output .cb-files .cb-size { color: var(--cb-out-muted); margin-left: 0.5rem; }
+.cb-output .cb-client-error { color: var(--cb-out-err); }
 .cb-output .cb-truncated { color: var(--cb-out-muted); font-style: italic; font-size: 13px; }
 .cb-output details.cb-json > summary { cursor: pointer; color: var(--cb-out-muted); font-size: 13px; }
 `;
