@@ -52,6 +52,27 @@ if (newest(['device', ...shared, 'scripts/build.mjs']) > age('dist/device.mjs'))
   });
 }
 
+// The embed script, for any page on any site: one file, no imports, ES2022 syntax (every browser
+// since 2022). /embed.js follows the newest version; /embed/v1.js stays v1.
+const embedFiles = ['public/embed.js', 'public/embed/v1.js'];
+if (newest(['embed', 'protocol', 'package-lock.json', 'scripts/build.mjs']) > Math.min(...embedFiles.map(age))) {
+  console.log('[build] embed script…');
+  for (const file of embedFiles) {
+    await build({
+      entryPoints: [path.join(root, 'embed/main.ts')],
+      outfile: path.join(root, file),
+      bundle: true,
+      minify: true,
+      format: 'iife',
+      platform: 'browser',
+      target: ['es2022'],
+      sourcemap: 'linked',
+      legalComments: 'linked',
+      logLevel: 'warning',
+    });
+  }
+}
+
 // MathJax and its font are served by Cellbox itself (no CDN): copied from node_modules.
 const mathjaxDir = path.join(root, 'public/mathjax');
 const mathjaxVersion = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/mathjax/package.json'), 'utf8')).version;
