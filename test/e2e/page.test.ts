@@ -185,14 +185,18 @@ describe('the cell page', () => {
     expect(await run.isVisible()).toBe(true);
     await run.click();
     await phone.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 20_000 });
-    // After an edit: language, Run, Copy and Reset share one row, all inside the screen.
+    // After an edit: language and Run share the first row, Share, Copy and Reset the second,
+    // all big enough to touch and inside the screen.
     await phone.page.locator('.cm-content').click();
     await phone.page.keyboard.type('# edited');
-    const boxes = await Promise.all(['select', '.cb-run', '.cb-copy', '.cb-reset'].map((s) => phone.page.locator(`.cb-bar ${s}`).boundingBox()));
-    for (const b of boxes) {
-      expect(b!.y).toBeCloseTo(boxes[1]!.y, -1);
-      expect(b!.x + b!.width).toBeLessThanOrEqual(390);
-      expect(b!.height).toBeGreaterThanOrEqual(40);
+    const rows = [['select', '.cb-run'], ['.cb-share-button', '.cb-copy', '.cb-reset']];
+    for (const row of rows) {
+      const boxes = await Promise.all(row.map((s) => phone.page.locator(`.cb-bar ${s}`).boundingBox()));
+      for (const b of boxes) {
+        expect(b!.y).toBeCloseTo(boxes[0]!.y, -1);
+        expect(b!.x + b!.width).toBeLessThanOrEqual(390);
+        expect(b!.height).toBeGreaterThanOrEqual(40);
+      }
     }
     await screenshot(phone.page, 'page-phone');
     expect([...w.pageErrors, ...dark.pageErrors, ...phone.pageErrors]).toEqual([]);

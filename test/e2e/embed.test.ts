@@ -1,0 +1,253 @@
+// The embed script in a real browser, across two origins: a host page served from one port
+// embeds cells from the Cellbox server on another, styled boldly to try to break them.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startCellbox, type Cellbox } from '../helpers/cellbox';
+import { launch, openPage, screenshot, type Watched } from '../helpers/browser';
+
+let box: Cellbox;
+let browser: Browser;
+let host: http.Server;
+let hostUrl: string;
+/** The host pages, by path; filled in once the Cellbox server's port is known. */
+const pages = new Map<string, string>();
+
+/** A page that styles pre and button as loudly as it can: none of it may reach a cell. */
+const LOUD_CSS = `
+  body { font: 21px/2 Georgia, serif; color: #6a1b9a; background: #fffde7; }
+  pre, button, select, textarea { font: 900 28px/3 'Comic Sans MS', cursive !important; color: #d50000 !important;
+    background: #ffeb3b !important; border: 6px dashed #00c853 !important; padding: 20px !important; }
+  div { letter-spacing: 3px; }`;
+
+function hostPage(cellbox: string, body: string, head = ''): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Host page</title><style>${LOUD_CSS}</style>${head}
+<script src="${cellbox}/embed.js" defer></script></head><body><h1>A course page</h1>${body}</body></html>`;
+}
+
+beforeAll(async () => {
+  [box, browser] = await Promise.all([startCellbox(), launch()]);
+  // Another origin: the page is on 127.0.0.1, Cellbox on localhost.
+  const cellbox = `http://localhost:${box.port}`;
+  host = http.createServer((req, res) => {
+    const html = pages.get(new URL(req.url ?? '/', 'http://x').pathname);
+    res.writeHead(html ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(html ?? 'not found');
+  });
+  await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
+  hostUrl = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+  pages.set('/cells', hostPage(cellbox, `
+<script type="application/json" data-cellbox-config>{"theme": "light"}</script>
+<p>Run these:</p>
+<pre data-cellbox id="plain">
+    for i in range(3):
+        print("line", i)
+</pre>
+<pre data-cellbox data-autorun id="auto">print("ran by itself")</pre>
+<pre data-cellbox data-readonly id="readonly">print("read only")</pre>
+<pre data-cellbox data-hide="editor language share" id="noeditor">print("no editor here")</pre>
+<textarea data-cellbox data-language="javascript" id="js">console.log(6 * 7)</textarea>
+<script type="text/x-cellbox" data-language="bash" id="sh">echo "from bash"</script>
+<pre data-cellbox data-output="#elsewhere" id="redirected">print("printed elsewhere")</pre>
+<div id="elsewhere"></div>
+<pre data-cellbox id="previewed">print("fresh output")</pre><output>an old run's output</output>
+<div id="manual"></div>`));
+  pages.set('/math', hostPage(cellbox, `
+<pre data-cellbox data-autorun>from sympy import symbols, integrate, sin
+x = symbols("x")
+integrate(x**2 * sin(x), x)</pre>`));
+  pages.set('/unreachable', hostPage(cellbox, '<pre data-cellbox data-server="http://127.0.0.1:9">print(1)</pre>'));
+  pages.set('/manual', hostPage(cellbox, '<script type="application/json" data-cellbox-config>{"autoMount": false}</script><pre data-cellbox>print(1)</pre>'));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await box?.stop();
+  await new Promise((r) => host?.close(r));
+});
+
+/**
+ * Counts the page's long-polls: open at once (as the page's fetch sees them: a poll ends when
+ * its promise settles, aborted or answered), in all, and requests for one cell's messages.
+ */
+async function watchPolls(page: Page) {
+  await page.addInitScript(() => {
+    const seen = { open: 0, maxOpen: 0, polls: 0 };
+    (window as unknown as { polls: typeof seen }).polls = seen;
+    const original = window.fetch;
+    window.fetch = (input, init) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (!url.includes('/api/v1/poll?')) return original(input, init);
+      seen.polls++;
+      seen.maxOpen = Math.max(seen.maxOpen, ++seen.open);
+      const settled = () => void seen.open--;
+      const p = original(input, init);
+      p.then(settled, settled);
+      return p;
+    };
+  });
+  const perCell: string[] = [];
+  page.on('request', (r) => {
+    if (/\/api\/v1\/cells\/[^/]+\/messages/.test(r.url())) perCell.push(r.url());
+  });
+  return {
+    perCell,
+    counts: () => page.evaluate(() => (window as unknown as { polls: { open: number; maxOpen: number; polls: number } }).polls),
+  };
+}
+
+const cell = (page: Page, id: string) => page.locator(`.cellbox-embed:has(+ #${id})`);
+
+describe('cells embedded in another site', () => {
+  let w: Watched;
+  let polls: Awaited<ReturnType<typeof watchPolls>>;
+
+  beforeAll(async () => {
+    w = await openPage(browser, 'about:blank');
+    polls = await watchPolls(w.page);
+    await w.page.addInitScript(() => {
+      (window as unknown as { events: string[] }).events = [];
+      for (const t of ['ready', 'run', 'done', 'error']) document.addEventListener(`cellbox:${t}`, () => (window as unknown as { events: string[] }).events.push(t));
+    });
+    await w.page.goto(`${hostUrl}/cells`);
+  });
+
+  afterAll(async () => {
+    await w.context.close();
+  });
+
+  it('mounts every kind of markup, with its code dedented, and runs the autorun cell alone', async () => {
+    await w.page.locator('.cellbox-embed').nth(7).waitFor();
+    expect(await w.page.locator('.cellbox-embed').count()).toBe(8);
+    expect(await cell(w.page, 'plain').locator('.cm-content').innerText()).toBe('for i in range(3):\n    print("line", i)');
+    await cell(w.page, 'auto').locator('.cb-output', { hasText: 'ran by itself' }).waitFor({ timeout: 30_000 });
+    expect(await cell(w.page, 'plain').locator('.cb-output').textContent()).toBe('');
+    // The markup stays in the page for readers without JavaScript, hidden.
+    expect(await w.page.locator('#plain').isHidden()).toBe(true);
+  });
+
+  it('runs all the cells at once over one long-poll', async () => {
+    const ids = ['plain', 'readonly', 'noeditor', 'js', 'sh', 'redirected', 'previewed'];
+    expect(await cell(w.page, 'previewed').locator('.cb-output').textContent()).toContain("an old run's output");
+    await w.page.evaluate(async () => {
+      const cells = [...document.querySelectorAll('[data-cellbox-mounted]')];
+      await Promise.all(cells.map((e) => (window as unknown as { Cellbox: { mount(e: Element): { run(): Promise<void> } } }).Cellbox.mount(e).run()));
+    });
+    const expected: Record<string, string> = {
+      plain: 'line 0\nline 1\nline 2',
+      readonly: 'read only',
+      noeditor: 'no editor here',
+      js: '42',
+      sh: 'from bash',
+      previewed: 'fresh output',
+    };
+    for (const id of ids.filter((i) => i !== 'redirected')) {
+      expect((await cell(w.page, id).locator('.cb-output').innerText()).trim(), id).toBe(expected[id]);
+    }
+    expect((await w.page.locator('#elsewhere .cb-output').innerText()).trim()).toBe('printed elsewhere');
+    // Output placed in the page is isolated too: the page's loud pre style does not reach it.
+    expect(await w.page.locator('#elsewhere .cb-output pre').evaluate((p) => getComputedStyle(p).fontSize)).toBe('13.5px');
+    const counts = await polls.counts();
+    expect(counts.maxOpen).toBe(1);
+    // A poll is restarted when a cell joins, and answered as messages come: a few per cell.
+    expect(counts.polls).toBeGreaterThan(1);
+    expect(counts.polls).toBeLessThan(100);
+    expect(polls.perCell).toEqual([]);
+  });
+
+  it('keeps the host page styles out of the cells', async () => {
+    const run = cell(w.page, 'plain').locator('.cb-run');
+    const style = await run.evaluate((b) => {
+      const s = getComputedStyle(b);
+      return { weight: s.fontWeight, size: s.fontSize, color: s.color, border: s.borderStyle, family: s.fontFamily };
+    });
+    expect(style).toMatchObject({ weight: '600', size: '14px', color: 'rgb(255, 255, 255)', border: 'solid' });
+    expect(style.family).not.toContain('Comic');
+    const out = await cell(w.page, 'plain').locator('.cb-output pre').first().evaluate((p) => {
+      const s = getComputedStyle(p);
+      return { size: s.fontSize, color: s.color, background: s.backgroundColor, letterSpacing: s.letterSpacing };
+    });
+    expect(out).toEqual({ size: '13.5px', color: 'rgb(29, 29, 31)', background: 'rgba(0, 0, 0, 0)', letterSpacing: 'normal' });
+    await screenshot(w.page, 'embed-host-page');
+  });
+
+  it('honours readonly and a hidden editor', async () => {
+    const ro = cell(w.page, 'readonly');
+    await ro.locator('.cm-content').click();
+    await w.page.keyboard.type('# typed');
+    expect(await ro.locator('.cm-content').innerText()).toBe('print("read only")');
+    const hidden = cell(w.page, 'noeditor');
+    expect(await hidden.locator('.cb-editor').isHidden()).toBe(true);
+    expect(await hidden.locator('.cb-lang').isHidden()).toBe(true);
+    expect(await hidden.locator('.cb-share-button').isHidden()).toBe(true);
+    expect(await hidden.locator('.cb-run').isVisible()).toBe(true);
+  });
+
+  it('offers Cellbox.mount with run, code, reset and bubbling events; the script twice mounts once', async () => {
+    const result = await w.page.evaluate(async () => {
+      type Handle = { run(): Promise<void>; code: string; reset(): void; element: HTMLElement };
+      const api = (window as unknown as { Cellbox: { mount(e: Element, o: object): Handle; version: string } }).Cellbox;
+      const handle = api.mount(document.getElementById('manual')!, { code: 'print(1 + 1)', language: 'python' });
+      const before = (window as unknown as { events: string[] }).events.length;
+      await handle.run();
+      const output = handle.element.shadowRoot!.querySelector('.cb-output')!.textContent;
+      handle.code = 'print("changed")';
+      const changed = handle.code;
+      handle.reset();
+      // Load the script a second time: nothing is mounted again.
+      const again = document.createElement('script');
+      again.src = document.querySelector('script[src$="/embed.js"]')!.getAttribute('src')!;
+      await new Promise((r) => {
+        again.onload = r;
+        document.head.append(again);
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      return {
+        output,
+        changed,
+        reset: handle.code,
+        events: (window as unknown as { events: string[] }).events.slice(before),
+        mounted: document.querySelectorAll('.cellbox-embed').length,
+        version: api.version,
+      };
+    });
+    expect(result).toEqual({ output: '2\n', changed: 'print("changed")', reset: 'print(1 + 1)', events: ['run', 'done'], mounted: 9, version: '1' });
+    const all = await w.page.evaluate(() => (window as unknown as { events: string[] }).events);
+    expect(all.filter((e) => e === 'ready')).toHaveLength(9);
+    expect(w.pageErrors).toEqual([]);
+    expect(w.offMachine).toEqual([]);
+  });
+});
+
+describe('an embedded cell', () => {
+  it('typesets math with Cellbox\'s own MathJax when the page has none, loading nothing from elsewhere', async () => {
+    const w = await openPage(browser, `${hostUrl}/math`);
+    const failedFonts: string[] = [];
+    w.page.on('requestfailed', (r) => failedFonts.push(r.url()));
+    const math = w.page.locator('.cellbox-embed mjx-container');
+    await math.waitFor({ timeout: 30_000 });
+    const box = await math.boundingBox();
+    expect(box!.width).toBeGreaterThan(100);
+    expect(w.offMachine).toEqual([]);
+    expect(failedFonts).toEqual([]);
+    await screenshot(w.page, 'embed-math');
+    await w.context.close();
+  });
+
+  it('says so when the server cannot be reached', async () => {
+    const w = await openPage(browser, `${hostUrl}/unreachable`);
+    await w.page.locator('.cellbox-embed .cb-run').click();
+    await w.page.locator('.cellbox-embed .cb-status', { hasText: 'could not be reached' }).waitFor({ timeout: 15_000 });
+    await w.context.close();
+  });
+
+  it('mounts nothing by itself when the page opts out, and mounts on Cellbox.scan()', async () => {
+    const w = await openPage(browser, `${hostUrl}/manual`);
+    await w.page.waitForFunction(() => 'Cellbox' in window);
+    expect(await w.page.locator('.cellbox-embed').count()).toBe(0);
+    await w.page.evaluate(() => (window as unknown as { Cellbox: { scan(): unknown[] } }).Cellbox.scan());
+    expect(await w.page.locator('.cellbox-embed').count()).toBe(1);
+    await w.context.close();
+  });
+});
