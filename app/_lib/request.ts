@@ -1,8 +1,8 @@
 // Reading requests safely: bodies under a byte limit and valid UTF-8, JSON or form fields,
 // ids and query numbers checked, each failure an ApiError naming what is wrong.
-import { CellRequest, describeIssues } from '../../protocol/api';
+import { CellRequest, describeIssues, SnippetRequest } from '../../protocol/api';
 import { ApiError } from '../../protocol/errors';
-import { MAX_BODY_BYTES, MAX_CODE_BYTES, MAX_WAIT_SECONDS } from '../../protocol/limits';
+import { MAX_BODY_BYTES, MAX_CODE_BYTES, MAX_SNIPPET_BYTES, MAX_WAIT_SECONDS } from '../../protocol/limits';
 
 /** Reads the body, stopping at `max` bytes: a bigger one is refused without being read whole. */
 export async function readBody(req: Request, max: number): Promise<string> {
@@ -32,33 +32,51 @@ export async function readBody(req: Request, max: number): Promise<string> {
   }
 }
 
-/** The body of POST /cells and /execute, as JSON or form fields, checked field by field. */
-export async function readCellRequest(req: Request): Promise<CellRequest> {
+/**
+ * A POST body as JSON or form fields: JSON must be an object (checked by the schema), a form
+ * gives the named fields as strings (or numbers, for `numeric` ones). Read through MAX_BODY_BYTES.
+ */
+async function readFields(req: Request, fields: string[], numeric: string[] = []): Promise<unknown> {
   const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
   const text = await readBody(req, MAX_BODY_BYTES);
-  let raw: unknown;
   if (type === 'application/x-www-form-urlencoded') {
     const form = new URLSearchParams(text);
-    const fields: Record<string, unknown> = {};
-    for (const key of ['code', 'language', 'timeout']) {
+    const out: Record<string, unknown> = {};
+    for (const key of fields) {
       const v = form.get(key);
-      if (v !== null) fields[key] = key === 'timeout' ? (v.trim() === '' ? NaN : Number(v)) : v;
+      if (v !== null) out[key] = numeric.includes(key) ? (v.trim() === '' ? NaN : Number(v)) : v;
     }
-    raw = fields;
-  } else if (type === 'application/json' || type === '' || type.endsWith('+json')) {
+    return out;
+  }
+  if (type === 'application/json' || type === '' || type.endsWith('+json')) {
     if (text.trim() === '') throw new ApiError('invalid_json', 'The request body is empty; send a JSON object like {"code": "print(1)"}.');
     try {
-      raw = JSON.parse(text);
+      return JSON.parse(text);
     } catch (e) {
       throw new ApiError('invalid_json', `The request body is not valid JSON: ${(e as Error).message}.`);
     }
-  } else {
-    throw new ApiError('unsupported_media_type', `Content-Type ${type} is not accepted; send application/json or application/x-www-form-urlencoded.`);
   }
-  const parsed = CellRequest.safeParse(raw);
+  throw new ApiError('unsupported_media_type', `Content-Type ${type} is not accepted; send application/json or application/x-www-form-urlencoded.`);
+}
+
+function checkCodeSize(code: string, max: number): void {
+  const bytes = Buffer.byteLength(code);
+  if (bytes > max) throw new ApiError('too_large', `code is ${bytes} bytes; the limit is ${max}.`);
+}
+
+/** The body of POST /cells and /execute, as JSON or form fields, checked field by field. */
+export async function readCellRequest(req: Request): Promise<CellRequest> {
+  const parsed = CellRequest.safeParse(await readFields(req, ['code', 'language', 'timeout'], ['timeout']));
   if (!parsed.success) throw new ApiError('invalid_field', describeIssues(parsed.error));
-  const bytes = Buffer.byteLength(parsed.data.code);
-  if (bytes > MAX_CODE_BYTES) throw new ApiError('too_large', `code is ${bytes} bytes; the limit is ${MAX_CODE_BYTES}.`);
+  checkCodeSize(parsed.data.code, MAX_CODE_BYTES);
+  return parsed.data;
+}
+
+/** The body of POST /snippets, as JSON or form fields; code past MAX_SNIPPET_BYTES is 413. */
+export async function readSnippetRequest(req: Request): Promise<SnippetRequest> {
+  const parsed = SnippetRequest.safeParse(await readFields(req, ['code', 'language', 'title']));
+  if (!parsed.success) throw new ApiError('invalid_field', describeIssues(parsed.error));
+  checkCodeSize(parsed.data.code, MAX_SNIPPET_BYTES);
   return parsed.data;
 }
 

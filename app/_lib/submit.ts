@@ -1,15 +1,22 @@
 // Accepting a cell: the checks that need the server (language on offer, timeout within the
 // limit, room in the queue) and the insert.
-import type { CellRequest } from '../../protocol/api';
+import type { CellRequest, LanguageInfo } from '../../protocol/api';
 import { ApiError } from '../../protocol/errors';
 import { languages } from './cells';
 import type { Server } from './server';
 
-export function submitCell(s: Server, body: CellRequest): { id: string; msgId: string } {
-  const names = languages(s).map((l) => l.name);
-  if (!names.includes(body.language)) {
-    throw new ApiError('unknown_language', `language "${body.language}" is not offered here; choose one of: ${names.join(', ')}.`);
+/** Refuses a language the server does not offer, naming those it does; returns its entry. */
+export function offeredLanguage(s: Server, language: string): LanguageInfo {
+  const all = languages(s);
+  const found = all.find((l) => l.name === language);
+  if (!found) {
+    throw new ApiError('unknown_language', `language "${language}" is not offered here; choose one of: ${all.map((l) => l.name).join(', ')}.`);
   }
+  return found;
+}
+
+export function submitCell(s: Server, body: CellRequest): { id: string; msgId: string } {
+  offeredLanguage(s, body.language);
   const max = s.config.limits.wallSeconds;
   if (body.timeout !== undefined && body.timeout > max) {
     throw new ApiError('invalid_field', `timeout must be at most ${max} seconds on this server, not ${body.timeout}.`);
