@@ -1,8 +1,11 @@
-// Runs before routing for the API and file URLs: a path the router cannot take apart (a bad
-// percent escape, a `..` segment) gets a JSON 400 naming the problem instead of a framework page.
+// Runs before routing for the API, file and snippet URLs: a path the router cannot take apart
+// (a bad percent escape, a `..` segment) gets a JSON 400 naming the problem instead of a
+// framework page; under /s/ it gets the 404 page, since no snippet id has such characters.
 import { NextResponse, type NextRequest } from 'next/server';
+import { server } from './app/_lib/server';
+import { findSnippet } from './app/_lib/snippets';
 
-export const config = { matcher: ['/api/:path*', '/files/:path*', '/files'] };
+export const config = { matcher: ['/api/:path*', '/files/:path*', '/files', '/s/:path*'] };
 
 function problem(path: string): string | null {
   for (const raw of path.split('/')) {
@@ -17,9 +20,26 @@ function problem(path: string): string | null {
   return null;
 }
 
+/**
+ * An unknown snippet's page goes straight to the 404 page. The page's own notFound() gives a
+ * 404 too, but Next.js renders a dynamic page's not-found only in the browser (an empty
+ * `__next_error__` document: vercel/next.js#62228), which leaves curl and readers without
+ * JavaScript a blank page. (Proxy runs on Node.js, so it can read the store.)
+ */
+function unknownSnippetPage(path: string): boolean {
+  const m = /^\/s\/([^/]+)\/?$/.exec(path);
+  if (!m) return false;
+  try {
+    return findSnippet(server(), decodeURIComponent(m[1])) === null;
+  } catch {
+    return false; // the page will answer (a busy database is its problem to report)
+  }
+}
+
 export function proxy(req: NextRequest) {
   const raw = new URL(req.url).pathname;
   const p = problem(raw);
+  if (raw.startsWith('/s/') && (p || unknownSnippetPage(raw))) return NextResponse.rewrite(new URL('/_not-found', req.url));
   if (p) return NextResponse.json({ error: { code: 'invalid_field', message: `Bad URL: ${p}.` } }, { status: 400, headers: { 'Access-Control-Allow-Origin': '*' } });
   if (raw === '/files' || raw === '/files/') {
     return NextResponse.json({ error: { code: 'not_found', message: 'File URLs look like /files/<cell id>/<file name>.' } }, { status: 404 });

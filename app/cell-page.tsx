@@ -1,20 +1,69 @@
 'use client';
-// The interactive cell of the page at /: the shared cell widget (embed/cell.ts) mounted in React.
-import { useEffect, useRef } from 'react';
-import { mountCell } from '../embed/cell';
+// The interactive cell of Cellbox's pages: the shared cell widget (embed/cell.ts) mounted in
+// React. On / it also reads a `#z=…&lang=…` link from the hash, which never reaches the server.
+import { useEffect, useRef, useState } from 'react';
+import { mountCell, type CellHandle } from '../embed/cell';
+import { decodeZLink, parseZLinkHash } from '../protocol/zlink';
+import { startingCell } from './link-code';
 
-const WELCOME = `# Shift+Enter runs the cell
-import math
+export interface CellPageProps {
+  code: string;
+  language: string;
+  /** Sentences shown above the cell (what was wrong with a ?z= link). */
+  notices?: string[];
+  /** Names of the languages the server offers: a #z= link's `lang` must be one. */
+  offered?: string[];
+  /** Take code and language from a #z= link in the hash when there is one (the page at /). */
+  readHash?: boolean;
+  autorun?: boolean;
+  editedNote?: string;
+}
 
-print("Hello from Cellbox")
-[math.factorial(n) for n in range(8)]
-`;
-
-export default function CellPage() {
+export default function CellPage({ code, language, notices = [], offered = [], readHash = false, autorun = false, editedNote }: CellPageProps) {
   const box = useRef<HTMLDivElement>(null);
+  const [mounted, setMounted] = useState(false);
+  // The notices of a #z= link, which replace the server's (the hash wins over ?z=); null: none read.
+  const [hashNotices, setHashNotices] = useState<string[] | null>(null);
+
   useEffect(() => {
-    const cell = mountCell(box.current!, { code: WELCOME, language: 'python' });
-    return () => cell.destroy();
-  }, []);
-  return <div ref={box} className="cell-host" />;
+    let cell: CellHandle | null = null;
+    let generation = 0;
+    let closed = false;
+    async function mount(): Promise<void> {
+      const mine = ++generation;
+      let start = { code, language, notices: null as string[] | null };
+      const link = readHash ? parseZLinkHash(window.location.hash) : null;
+      if (link) {
+        const s = await startingCell(link.z, link.lang, offered, (z) => decodeZLink(z));
+        start = { ...s, notices: s.notices };
+      }
+      if (closed || mine !== generation) return;
+      setHashNotices(start.notices);
+      cell?.destroy();
+      cell = mountCell(box.current!, { code: start.code, language: start.language, autorun, editedNote });
+      setMounted(true);
+    }
+    const onHash = () => void mount();
+    void mount();
+    if (readHash) window.addEventListener('hashchange', onHash);
+    return () => {
+      closed = true;
+      window.removeEventListener('hashchange', onHash);
+      cell?.destroy();
+    };
+  }, [code, language, offered, readHash, autorun, editedNote]);
+
+  const shown = hashNotices ?? notices;
+  return (
+    <>
+      {shown.map((n) => (
+        <p key={n} className="notice" role="alert">
+          {n}
+        </p>
+      ))}
+      {/* The code before the editor is built, and for readers without JavaScript. */}
+      {!mounted && <pre className="cell-static">{code}</pre>}
+      <div ref={box} className="cell-host" />
+    </>
+  );
 }

@@ -1,14 +1,30 @@
-// The cell page at /: one cell, ready to run.
+// The cell page at /: one cell, ready to run; `?z=<zip>&lang=<language>` (SageMathCell's link
+// format) preloads it with code. `#z=` links are read in the browser (app/cell-page.tsx).
+import { languages } from './_lib/cells';
+import { server } from './_lib/server';
+import { inflateZLink } from './_lib/zlink';
 import CellPage from './cell-page';
+import { startingCell } from './link-code';
 
-export default function Page() {
+export const dynamic = 'force-dynamic';
+
+type Query = Record<string, string | string[] | undefined>;
+
+function first(v: string | string[] | undefined): string | null {
+  return (Array.isArray(v) ? v[0] : v) ?? null;
+}
+
+export default async function Page({ searchParams }: { searchParams: Promise<Query> }) {
+  const q = await searchParams;
+  const offered = languages(server()).map((l) => l.name);
+  const start = await startingCell(first(q.z), first(q.lang), offered, inflateZLink);
   return (
     <main>
       <header className="site">
         <h1>Cellbox</h1>
         <p>Run Python, JavaScript or Bash in a private sandbox. Press Shift+Enter or Run.</p>
       </header>
-      <CellPage />
+      <CellPage code={start.code} language={start.language} notices={start.notices} offered={offered} readHash />
       <noscript>
         <p className="noscript">
           The cell needs JavaScript. Without it, run code over HTTP:{' '}
