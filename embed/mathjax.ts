@@ -1,5 +1,6 @@
 // Typesets math with MathJax 4 served by Cellbox itself (no CDN, fonts included), loaded once
-// per document on first use; a page that already has MathJax keeps its own.
+// per document on first use. A page that has its own MathJax (3 or 4) keeps it and lends it to
+// the cells; one still loading is waited for, never overwritten.
 interface MathJaxLike {
   typesetPromise?: (els: HTMLElement[]) => Promise<void>;
   startup?: { promise?: Promise<void> };
@@ -7,14 +8,22 @@ interface MathJaxLike {
 
 type WithMathJax = Window & { MathJax?: MathJaxLike | Record<string, unknown> };
 
+/** How long to wait for a page's own MathJax that is still loading. */
+const PAGE_MATHJAX_WAIT_MS = 15_000;
+
+/** Per document: the MathJax in use, and the chain that typesets one thing at a time. */
+const states = new WeakMap<Document, { ready: Promise<MathJaxLike> | null; chain: Promise<void> }>();
+
 export function mathjaxTypesetter(doc: Document, base: string): (el: HTMLElement) => Promise<void> {
   const win = doc.defaultView as WithMathJax;
-  let ready: Promise<MathJaxLike> | null = null;
-  let chain: Promise<void> = Promise.resolve();
+  let state = states.get(doc);
+  if (!state) {
+    state = { ready: null, chain: Promise.resolve() };
+    states.set(doc, state);
+  }
+  const page = state;
 
-  function load(): Promise<MathJaxLike> {
-    const existing = win.MathJax as MathJaxLike | undefined;
-    if (existing?.typesetPromise) return Promise.resolve(existing);
+  function loadOwn(): Promise<MathJaxLike> {
     return new Promise((resolve, reject) => {
       win.MathJax = {
         loader: { paths: { mathjax: `${base}/mathjax`, fonts: `${base}/mathjax/fonts` } },
@@ -35,12 +44,60 @@ export function mathjaxTypesetter(doc: Document, base: string): (el: HTMLElement
     });
   }
 
-  return (el) => {
-    ready ??= load();
-    // MathJax must not typeset two things at once: one chain for the whole page.
-    chain = chain.then(() => ready!).then((mj) => mj.typesetPromise?.([el])).catch(() => {
-      el.classList.add('cb-math-failed');
+  /** The page's MathJax once it can typeset; rejects for MathJax 2 or one that never loads. */
+  function pages(): Promise<MathJaxLike> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const mj = win.MathJax as MathJaxLike & { Hub?: unknown };
+        if (mj?.typesetPromise) return void (mj.startup?.promise ?? Promise.resolve()).then(() => resolve(mj), reject);
+        if (mj?.Hub) return reject(new Error('MathJax 2 on this page cannot typeset cells'));
+        if (Date.now() - started > PAGE_MATHJAX_WAIT_MS) return reject(new Error("the page's MathJax did not load"));
+        setTimeout(check, 100);
+      };
+      check();
     });
-    return chain;
+  }
+
+  function load(): Promise<MathJaxLike> {
+    return win.MathJax ? pages() : loadOwn();
+  }
+
+  return (el) => {
+    // The first cell to need math decides where MathJax comes from (the page's, or ours).
+    const ready = (page.ready ??= load());
+    // MathJax must not typeset two things at once: one chain for the whole page.
+    page.chain = page.chain
+      .then(() => ready)
+      .then((mj) => mj.typesetPromise?.([el]))
+      .then(() => copyStylesInto(el.getRootNode(), doc))
+      .catch(() => {
+        el.classList.add('cb-math-failed');
+      });
+    return page.chain;
   };
+}
+
+/**
+ * MathJax puts its CSS in the document's head (adding rules as it meets new characters); a
+ * cell in a shadow root needs a copy of it there, brought up to date after each typesetting.
+ */
+function copyStylesInto(root: Node, doc: Document): void {
+  if (!(root instanceof ShadowRoot)) return;
+  for (const source of doc.head.querySelectorAll<HTMLStyleElement>('style[id^="MJX-"]')) {
+    const id = `cellbox-copy-${source.id}`;
+    let copy = root.querySelector<HTMLStyleElement>(`style[data-cellbox="${id}"]`);
+    if (!copy) {
+      copy = doc.createElement('style');
+      copy.dataset.cellbox = id;
+      root.append(copy);
+    }
+    let css: string;
+    try {
+      css = [...(source.sheet?.cssRules ?? [])].map((r) => r.cssText).join('\n');
+    } catch {
+      css = source.textContent ?? '';
+    }
+    if (copy.textContent !== css) copy.textContent = css;
+  }
 }

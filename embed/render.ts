@@ -33,10 +33,24 @@ export function applyCarriageReturns(text: string): string {
     .join('\n');
 }
 
+const MATH_SPAN = /\$\$[\s\S]+?\$\$|\\\[[\s\S]+?\\\]|\$(?!\s)[^$\n]+?(?<!\s)\$/g;
+
+/**
+ * `$…$` and `$$…$$` as `\(…\)` and `\[…\]`: the delimiters every MathJax 3 and 4 knows by
+ * default, so that a page's own MathJax, configured without dollars, still typesets cells.
+ */
+export function standardDelimiters(text: string): string {
+  return text.replace(MATH_SPAN, (m) => {
+    if (m.startsWith('$$')) return `\\[${m.slice(2, -2)}\\]`;
+    if (m.startsWith('$')) return `\\(${m.slice(1, -1)}\\)`;
+    return m;
+  });
+}
+
 /** Takes $…$ and $$…$$ out of markdown before it is parsed (so `_` in math stays math), to put back after. */
 export function protectMath(md: string): { text: string; math: string[] } {
   const math: string[] = [];
-  const text = md.replace(/\$\$[\s\S]+?\$\$|\\\[[\s\S]+?\\\]|\$(?!\s)[^$\n]+?(?<!\s)\$/g, (m) => {
+  const text = md.replace(MATH_SPAN, (m) => {
     math.push(m);
     return `@@CBMATH${math.length - 1}@@`;
   });
@@ -44,7 +58,7 @@ export function protectMath(md: string): { text: string; math: string[] } {
 }
 
 export function restoreMath(html: string, math: string[]): string {
-  return html.replace(/@@CBMATH(\d+)@@/g, (_, i) => escapeHtml(math[Number(i)]));
+  return html.replace(/@@CBMATH(\d+)@@/g, (_, i) => escapeHtml(standardDelimiters(math[Number(i)])));
 }
 
 function escapeHtml(s: string): string {
@@ -205,7 +219,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     const div = doc.createElement('div');
     div.className = cls;
     if (html !== undefined) div.innerHTML = html;
-    else div.textContent = text;
+    else div.textContent = standardDelimiters(text);
     if (opts.typeset) void opts.typeset(div);
     return div;
   }

@@ -57,6 +57,10 @@ beforeAll(async () => {
 <pre data-cellbox data-autorun>from sympy import symbols, integrate, sin
 x = symbols("x")
 integrate(x**2 * sin(x), x)</pre>`));
+  // A page with MathJax of its own (loaded from the one copy on this machine, marked ?page).
+  pages.set('/page-mathjax', hostPage(cellbox, '<pre data-cellbox data-autorun>from sympy import sqrt, Symbol\nsqrt(Symbol("y"))</pre>', `
+<script>window.MathJax = { loader: { paths: { mathjax: '${cellbox}/mathjax', fonts: '${cellbox}/mathjax/fonts' } }, output: { font: 'mathjax-newcm' } };</script>
+<script src="${cellbox}/mathjax/tex-chtml.js?page" async></script>`));
   pages.set('/unreachable', hostPage(cellbox, '<pre data-cellbox data-server="http://127.0.0.1:9">print(1)</pre>'));
   pages.set('/manual', hostPage(cellbox, '<script type="application/json" data-cellbox-config>{"autoMount": false}</script><pre data-cellbox>print(1)</pre>'));
 });
@@ -229,9 +233,26 @@ describe('an embedded cell', () => {
     await math.waitFor({ timeout: 30_000 });
     const box = await math.boundingBox();
     expect(box!.width).toBeGreaterThan(100);
+    // MathJax's CSS (kept in the document's head) is copied into the cell's shadow root.
+    await w.page.waitForFunction(() =>
+      document.querySelector('.cellbox-embed')?.shadowRoot?.querySelector('style[data-cellbox="cellbox-copy-MJX-CHTML-styles"]')?.textContent?.includes('mjx-container'),
+    null, { timeout: 10_000 });
+    expect(await math.locator('mjx-c').first().evaluate((c) => getComputedStyle(c).display)).toBe('inline-block');
     expect(w.offMachine).toEqual([]);
     expect(failedFonts).toEqual([]);
     await screenshot(w.page, 'embed-math');
+    await w.context.close();
+  });
+
+  it("borrows the page's own MathJax rather than loading a second one", async () => {
+    const w = await openPage(browser, 'about:blank');
+    const loads: string[] = [];
+    w.page.on('request', (r) => {
+      if (r.url().includes('/tex-chtml.js')) loads.push(new URL(r.url()).search);
+    });
+    await w.page.goto(`${hostUrl}/page-mathjax`);
+    await w.page.locator('.cellbox-embed mjx-container').waitFor({ timeout: 30_000 });
+    expect(loads).toEqual(['?page']);
     await w.context.close();
   });
 

@@ -1,7 +1,7 @@
 // The renderer's pure parts: which MIME type wins, carriage returns, math kept out of
 // markdown, sizes, and cutting the middle of huge output.
 import { describe, expect, it } from 'vitest';
-import { applyCarriageReturns, chooseMime, formatSize, protectMath, restoreMath, truncateMiddle } from '../../embed/render';
+import { applyCarriageReturns, chooseMime, formatSize, protectMath, restoreMath, standardDelimiters, truncateMiddle } from '../../embed/render';
 import { FILES_MIME } from '../../protocol/messages';
 
 describe('chooseMime', () => {
@@ -31,8 +31,16 @@ describe('protectMath', () => {
     expect(math).toEqual(['$a_1 * b_2$', '$$\\int_0^1 x\\,dx$$']);
     expect(text).not.toContain('a_1');
     expect(text).toContain('cost $5 and $6');
-    expect(restoreMath(`<p>${text}</p>`, math)).toContain('$a_1 * b_2$');
-    expect(restoreMath('@@CBMATH0@@', ['$a<b$'])).toBe('$a&#60;b$');
+    expect(restoreMath(`<p>${text}</p>`, math)).toContain('\\(a_1 * b_2\\)');
+    expect(restoreMath('@@CBMATH0@@', ['$a<b$'])).toBe('\\(a&#60;b\\)');
+  });
+});
+
+describe('standardDelimiters', () => {
+  it('turns dollars into the delimiters every MathJax knows, leaving prices and \\[…\\] alone', () => {
+    expect(standardDelimiters('$\\displaystyle x^{2}$')).toBe('\\(\\displaystyle x^{2}\\)');
+    expect(standardDelimiters('$$\n\\int f$$ and $y$')).toBe('\\[\n\\int f\\] and \\(y\\)');
+    expect(standardDelimiters('costs $5 and $ 6, \\[z\\]')).toBe('costs $5 and $ 6, \\[z\\]');
   });
 });
 
