@@ -1,0 +1,168 @@
+// Links in a real browser (Debian's Chromium) against the real server and device: / opened
+// from ?z= and #z= links made by Python, a bad link's notice, and the permalink page /s/:id
+// (not run until asked, ?autorun=1, the edited note, Raw and Download).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { WELCOME } from '../../app/link-code';
+import { post, startCellbox, type Cellbox } from '../helpers/cellbox';
+import { launch, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
+import { pythonZ } from '../helpers/python-link';
+
+let box: Cellbox;
+let browser: Browser;
+const opened: Watched[] = [];
+
+beforeAll(async () => {
+  [box, browser] = await Promise.all([startCellbox(), launch()]);
+});
+
+afterAll(async () => {
+  const errors = opened.flatMap((w) => w.pageErrors);
+  const offMachine = opened.flatMap((w) => w.offMachine);
+  await browser?.close();
+  await box?.stop();
+  expect(errors).toEqual([]);
+  expect(offMachine).toEqual([]);
+});
+
+async function open(path: string): Promise<Watched> {
+  const w = await openPage(browser, `${box.url}${path}`);
+  opened.push(w);
+  await w.page.locator('.cm-content').waitFor();
+  return w;
+}
+
+/** The editor's code, line by line (CodeMirror draws each line as its own element). */
+async function editorCode(page: Page): Promise<string> {
+  return page.locator('.cm-content .cm-line').evaluateAll((lines) => lines.map((l) => l.textContent).join('\n'));
+}
+
+async function share(code: string, language: string, title?: string): Promise<string> {
+  const r = await post(`${box.url}/api/v1/snippets`, { code, language, ...(title ? { title } : {}) });
+  expect(r.status).toBeLessThan(300);
+  return r.body.id;
+}
+
+describe('the page at / from a link made by Python', () => {
+  const code = 'import math\nprint("from a link: ünïcødé", math.tau)';
+
+  it('?z= opens with its code and language, and runs it', async () => {
+    const w = await open(`/?z=${pythonZ(code)}&lang=python`);
+    expect(await editorCode(w.page)).toBe(code);
+    expect(await w.page.locator('.cb-lang').inputValue()).toBe('python');
+    expect(await w.page.locator('.notice').count()).toBe(0);
+    await w.page.locator('.cb-run').click();
+    await w.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
+    expect(await w.page.locator('.cb-output').textContent()).toContain('from a link: ünïcødé 6.28');
+    await w.context.close();
+  });
+
+  it('#z= opens with its code and language (the hash never reaches the server)', async () => {
+    const bash = 'echo "hello from the hash"\nseq 3';
+    const w = await open(`/#z=${pythonZ(bash)}&lang=bash`);
+    await expect.poll(() => editorCode(w.page)).toBe(bash);
+    expect(await w.page.locator('.cb-lang').inputValue()).toBe('bash');
+    // Another link in the same tab replaces the cell.
+    await w.page.evaluate((z) => (window.location.hash = `z=${z}&lang=python`), pythonZ(code));
+    await expect.poll(() => editorCode(w.page)).toBe(code);
+    expect(await w.page.locator('.cb-cell').count()).toBe(1);
+    await w.context.close();
+  });
+
+  it('a bad link shows a clear message and the usual code, from ?z= and from #z=', async () => {
+    for (const path of ['/?z=eJxLT&lang=python', `/#z=${pythonZ(code).slice(0, 12)}`]) {
+      const w = await open(path);
+      const notice = w.page.locator('.notice');
+      await notice.waitFor();
+      expect(await notice.textContent()).toMatch(/^This link's code could not be read: .+\. The usual starting code is shown instead\.$/);
+      await expect.poll(() => editorCode(w.page)).toBe(WELCOME);
+      if (path.startsWith('/?')) await screenshot(w.page, 'link-bad');
+      await w.context.close();
+    }
+  });
+
+  it('an unknown language falls back to Python with a note', async () => {
+    const w = await open(`/?z=${pythonZ('1 + 1')}&lang=sage`);
+    expect(await w.page.locator('.notice').textContent()).toContain('asks for the language "sage"');
+    expect(await editorCode(w.page)).toBe('1 + 1');
+    expect(await w.page.locator('.cb-lang').inputValue()).toBe('python');
+    await w.context.close();
+  });
+});
+
+describe('the permalink page /s/:id', () => {
+  const code = 'print("shared and run")\n6 * 7';
+
+  it('shows the snippet with its title and language, not run', async () => {
+    const id = await share(code, 'python', 'The answer');
+    const w = await openPage(browser, `${box.url}/s/${id}`);
+    opened.push(w);
+    const cells: string[] = [];
+    w.page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().includes('/api/v1/cells')) cells.push(r.url());
+    });
+    await w.page.locator('.cm-content').waitFor();
+    expect(await w.page.title()).toBe('The answer · Cellbox');
+    expect(await w.page.locator('h1').textContent()).toBe('The answer');
+    expect(await w.page.locator('.snippet-meta').textContent()).toContain('Python 3');
+    expect(await editorCode(w.page)).toBe(code);
+    await w.page.waitForTimeout(1000);
+    expect(cells).toEqual([]);
+    expect(await w.page.locator('.cb-output').textContent()).toBe('');
+    expect(await w.page.locator('.cb-run').textContent()).toBe('Run');
+    await screenshot(w.page, 'permalink');
+    await w.context.close();
+  });
+
+  it('?autorun=1 runs it at once and shows the output', async () => {
+    // Untitled: the titled share of the same code above would name it.
+    const id = await share(`# autorun\n${code}`, 'python');
+    const w = await open(`/s/${id}?autorun=1`);
+    expect(await w.page.title()).toBe(`Snippet ${id} · Cellbox`);
+    await w.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
+    const out = await w.page.locator('.cb-output').textContent();
+    expect(out).toContain('shared and run');
+    expect(out).toContain('42');
+    await w.context.close();
+  });
+
+  it('says the code was edited since it was shared, until it is reset', async () => {
+    const id = await share(code, 'python');
+    const w = await open(`/s/${id}`);
+    const note = w.page.getByText('Edited since it was shared — the link still runs the original.');
+    expect(await note.isVisible()).toBe(false);
+    await setCode(w.page, 'print("my own version")');
+    await note.waitFor();
+    await w.page.keyboard.press('Shift+Enter');
+    await w.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
+    expect(await w.page.locator('.cb-output').textContent()).toContain('my own version');
+    await screenshot(w.page, 'permalink-edited');
+    await w.page.locator('.cb-reset').click();
+    await note.waitFor({ state: 'hidden' });
+    expect(await editorCode(w.page)).toBe(code);
+    await w.context.close();
+  });
+
+  it('links to the raw code and to a download', async () => {
+    const bash = 'for i in 1 2 3; do\n  echo "line $i"\ndone\n';
+    const id = await share(bash, 'bash');
+    const w = await open(`/s/${id}`);
+    expect(await w.page.locator('a', { hasText: 'Download' }).getAttribute('href')).toBe(`/s/${id}/raw?download=1`);
+    const [download] = await Promise.all([w.page.waitForEvent('download'), w.page.locator('a', { hasText: 'Download' }).click()]);
+    expect(download.suggestedFilename()).toBe(`snippet-${id}.sh`);
+    await w.page.locator('a', { hasText: 'Raw' }).click();
+    await w.page.waitForURL(`${box.url}/s/${id}/raw`);
+    expect(await w.page.evaluate(() => document.body.textContent)).toBe(bash);
+    await w.context.close();
+  });
+
+  it('an unknown snippet is the 404 page, with a way home', async () => {
+    const w = await openPage(browser, `${box.url}/s/AAAAAAAAAA`);
+    opened.push(w);
+    expect(await w.page.locator('h1').textContent()).toBe('Nothing here');
+    expect(await w.page.locator('main').textContent()).toContain('does not exist');
+    await w.page.locator('a', { hasText: 'Go to Cellbox' }).click();
+    await w.page.locator('.cm-content').waitFor();
+    await w.context.close();
+  });
+});
