@@ -33,8 +33,6 @@ export interface CellOptions {
   preview?: Node[];
   /** 'light' or 'dark' fixes the colours; 'auto' (default) follows the system. */
   theme?: 'light' | 'dark' | 'auto';
-  /** Builds the embed code offered by Share; no embed code when absent. */
-  embedCode?: (code: string, language: string) => string;
   onRun?: (r: { code: string; language: string }) => void;
   /** Called with each message as it arrives, and when a run ends. */
   onMessage?: (m: Message) => void;
@@ -197,7 +195,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
         shareRow('Link', new URL(snippet.url, origin + '/').href),
         shareRow('Link with the code in it', origin + zPath),
       ];
-      if (opts.embedCode) rows.push(shareRow('Embed in a page', opts.embedCode(code, language), true));
+      rows.push(shareRow('Embed in a page', embedMarkup(origin, code, language), true));
       sharePanel.replaceChildren(...rows);
       rows[0].querySelector('input')?.select();
       (rows[0].querySelector('input') as HTMLInputElement | null)?.focus();
@@ -296,6 +294,12 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   };
   if (opts.autorun) void handle.run();
   return handle;
+}
+
+/** The markup that embeds this code in another page: readable without JavaScript. */
+export function embedMarkup(server: string, code: string, language: string): string {
+  const escaped = code.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<script src="${server}/embed.js" defer></script>\n<pre data-cellbox data-language="${language.replace(/"/g, '&quot;')}">${escaped}</pre>`;
 }
 
 function button(doc: Document, cls: string, text: string, title: string, hide: boolean): HTMLButtonElement {

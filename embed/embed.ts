@@ -164,7 +164,6 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
     outputTarget,
     preview,
     theme: o.theme,
-    embedCode: (c, lang) => embedSnippet(server || doc.defaultView!.location.origin, c, lang),
     onRun: (r) => fire('run', r),
     onMessage: (m: Message) => fire('output', { message: m }),
     onDone: (r: RunResult) => {
@@ -208,12 +207,6 @@ export function scan(root: ParentNode, defaultServer = ''): EmbeddedCell[] {
   return [...root.querySelectorAll<HTMLElement>(CELL_SELECTOR)]
     .filter((e) => !e.hasAttribute('data-cellbox-mounted'))
     .map((e) => mount(e, {}, defaultServer));
-}
-
-/** The markup that embeds this code elsewhere: readable without JavaScript. */
-export function embedSnippet(server: string, code: string, language: string): string {
-  const escaped = code.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return `<script src="${server}/embed.js" defer></script>\n<pre data-cellbox data-language="${language.replace(/"/g, '&quot;')}">${escaped}</pre>`;
 }
 
 /**

@@ -272,3 +272,54 @@ describe('an embedded cell', () => {
     await w.context.close();
   });
 });
+
+describe('the /embed page', () => {
+  it('runs every example live, the scripted one included', async () => {
+    const w = await openPage(browser, `${box.url}/embed`);
+    const examples = await w.page.locator('section').count();
+    // One cell per example section, plus the one a script mounts.
+    await w.page.locator('.cellbox-embed').nth(examples - 1).waitFor();
+    expect(await w.page.locator('.cellbox-embed').count()).toBe(examples);
+    await w.page.locator('#autorun .cb-output', { hasText: 'Ran as the page loaded' }).waitFor({ timeout: 30_000 });
+    await w.page.locator('#by-script-log', { hasText: 'cellbox:done {"ok":true' }).waitFor({ timeout: 30_000 });
+    await w.page.locator('#math .cb-run').click();
+    await w.page.locator('#math mjx-container').waitFor({ timeout: 30_000 });
+    await w.page.locator('#output .cb-run').click();
+    await w.page.locator('#plot-here .cb-output img').waitFor({ timeout: 30_000 });
+    expect(await w.page.locator('#preview .cb-output').innerText()).toContain('1267650600228229401496703205376');
+    await w.page.locator('#markup .cb-run').click();
+    await w.page.locator('#markup .cb-output', { hasText: '<c> & done' }).waitFor({ timeout: 30_000 });
+    await screenshot(w.page, 'embed-demo');
+    expect(w.pageErrors).toEqual([]);
+    expect(w.offMachine).toEqual([]);
+    await w.context.close();
+  });
+});
+
+describe('sharing', () => {
+  it('makes a permalink from the page that opens the same code, ready to run', async () => {
+    const w = await openPage(browser, `${box.url}/`);
+    await w.page.locator('.cm-content').click();
+    await w.page.keyboard.press('Control+A');
+    await w.page.keyboard.insertText('print("shared " * 2)');
+    await w.page.locator('.cb-share-button').click();
+    const link = w.page.locator('.cb-share input').first();
+    await expect.poll(() => link.inputValue(), { timeout: 10_000 }).toMatch(/\/s\/[A-Za-z0-9_-]+$/);
+    const url = await link.inputValue();
+    const zLink = await w.page.locator('.cb-share input').nth(1).inputValue();
+    expect(zLink).toMatch(/\/\?z=[A-Za-z0-9_-]+&lang=python$/);
+    const embedCode = await w.page.locator('.cb-share textarea').inputValue();
+    expect(embedCode).toBe(`<script src="${box.url}/embed.js" defer></script>\n<pre data-cellbox data-language="python">print("shared " * 2)</pre>`);
+    await screenshot(w.page, 'share-panel');
+
+    await w.page.goto(url);
+    expect(await w.page.locator('.cm-content').innerText()).toBe('print("shared " * 2)');
+    await w.page.locator('.cb-run').click();
+    await w.page.locator('.cb-output', { hasText: 'shared shared' }).waitFor({ timeout: 30_000 });
+
+    await w.page.goto(zLink);
+    await expect.poll(() => w.page.locator('.cm-content').innerText(), { timeout: 10_000 }).toBe('print("shared " * 2)');
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+});
