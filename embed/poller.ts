@@ -47,7 +47,11 @@ export class Poller {
         this.current = controller;
         let answer: PollAnswer;
         try {
-          answer = await this.get(`${this.server}/api/v1/poll?${query}&wait=${this.waitSeconds}`, { signal: controller.signal });
+          // Raced with the abort itself: a fetch that is slow to give up must not hold the loop.
+          answer = await Promise.race([
+            this.get(`${this.server}/api/v1/poll?${query}&wait=${this.waitSeconds}`, { signal: controller.signal }),
+            whenAborted(controller.signal),
+          ]);
           failures = 0;
         } catch (e) {
           if (controller.signal.aborted) continue; // a new cell to follow: ask again at once
@@ -83,6 +87,10 @@ export class Poller {
       this.looping = false;
     }
   }
+}
+
+function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), { once: true }));
 }
 
 /** A 4xx will not get better by asking again. */
