@@ -61,6 +61,14 @@ integrate(x**2 * sin(x), x)</pre>`));
   pages.set('/page-mathjax', hostPage(cellbox, '<pre data-cellbox data-autorun>from sympy import sqrt, Symbol\nsqrt(Symbol("y"))</pre>', `
 <script>window.MathJax = { loader: { paths: { mathjax: '${cellbox}/mathjax', fonts: '${cellbox}/mathjax/fonts' } }, output: { font: 'mathjax-newcm' } };</script>
 <script src="${cellbox}/mathjax/tex-chtml.js?page" async></script>`));
+  // The code is escaped in the page, as any author must: only the cell's output holds the tags.
+  const htmlCell = [
+    'class Page:',
+    '    def _repr_html_(self):',
+    '        return \'<b id="bold">bold</b><img src="x" onerror="window.pwned = 1"><script>window.pwned = 2</script>\'',
+    'Page()',
+  ].join('\n').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  pages.set('/html', hostPage(cellbox, `<pre data-cellbox data-autorun>${htmlCell}</pre>`));
   pages.set('/unreachable', hostPage(cellbox, '<pre data-cellbox data-server="http://127.0.0.1:9">print(1)</pre>'));
   pages.set('/manual', hostPage(cellbox, '<script type="application/json" data-cellbox-config>{"autoMount": false}</script><pre data-cellbox>print(1)</pre>'));
 });
@@ -253,6 +261,15 @@ describe('an embedded cell', () => {
     await w.page.goto(`${hostUrl}/page-mathjax`);
     await w.page.locator('.cellbox-embed mjx-container').waitFor({ timeout: 30_000 });
     expect(loads).toEqual(['?page']);
+    await w.context.close();
+  });
+
+  it('shows HTML output without ever running its script in the host page', async () => {
+    const w = await openPage(browser, `${hostUrl}/html`);
+    await w.page.locator('.cellbox-embed #bold').waitFor({ timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await w.page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(await w.page.locator('.cellbox-embed script').count()).toBe(0);
     await w.context.close();
   });
 
