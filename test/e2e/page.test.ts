@@ -138,12 +138,16 @@ describe('the cell page', () => {
   });
 
   it('Esc then Tab moves focus out of the editor', async () => {
-    await w.page.locator('.cm-content').click();
+    // A cursor, no selection and no completion popup: Esc would first clear those.
+    await setCode(w.page, '1 + 1');
+    await w.page.keyboard.press('End');
     await w.page.keyboard.press('Escape');
     await w.page.keyboard.press('Tab');
-    const inEditor = await w.page.evaluate(() => !!document.activeElement?.closest('.cm-editor'));
-    expect(inEditor).toBe(false);
+    const focused = await w.page.evaluate(() => ({ inEditor: !!document.activeElement?.closest('.cm-editor'), what: document.activeElement?.outerHTML.slice(0, 120) }));
+    expect(focused.inEditor, focused.what).toBe(false);
+    expect(await w.page.locator('.cm-content').innerText()).toBe('1 + 1');
   });
+
 
   it('changes highlighting with the language', async () => {
     await w.page.selectOption('.cb-lang', 'javascript');
