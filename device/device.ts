@@ -29,7 +29,7 @@ const RETENTION_SWEEP_MS = 10 * 60 * 1000;
 const SHUTDOWN_GRACE_MS = 5000;
 
 export function createDevice({ store, files, config, workersDir, log }: DeviceDeps) {
-  const writer = new MessageWriter(store);
+  const writer = new MessageWriter(store, log);
   const languages = resolveLanguages(config, workersDir, log);
   const byName = new Map(languages.map((l) => [l.config.name, l]));
   const registered = new Set<string>();

@@ -1,19 +1,31 @@
 // Batches the messages of all running cells into one transaction every few milliseconds, and
 // merges consecutive stream chunks: a cell printing in a tight loop costs one write, not thousands.
 import type { StreamContent, UnsequencedMessage } from '../protocol/messages';
-import type { Store } from '../store/store';
+import type { CellEnd, Store } from '../store/store';
 
 /** How long a message may wait for its batch; short enough that streaming looks live. */
 const FLUSH_MS = 2;
 /** A batch this long is written at once. */
 const MAX_BATCH = 512;
 
+/** Waits before writing again while the database is locked, doubling up to the last. */
+const BUSY_RETRY_MS = [50, 100, 200, 400, 800, 1000];
+
+function isBusy(e: unknown): boolean {
+  return /^SQLITE_(BUSY|LOCKED)/.test((e as { code?: string }).code ?? '');
+}
+
 export class MessageWriter {
   private pending = new Map<string, UnsequencedMessage[]>();
+  private finished: CellEnd[] = [];
   private count = 0;
   private timer: NodeJS.Timeout | null = null;
+  private busyRetries = 0;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly log: (level: 'info' | 'warn' | 'error', msg: string) => void = () => {},
+  ) {}
 
   push(cellId: string, m: UnsequencedMessage): void {
     let list = this.pending.get(cellId);
@@ -28,25 +40,46 @@ export class MessageWriter {
       }
     }
     list.push(m);
-    if (++this.count >= MAX_BATCH) this.flush();
+    if (++this.count >= MAX_BATCH && !this.busyRetries) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), FLUSH_MS);
   }
 
+  /**
+   * Writes what is pending in one transaction. While another process holds the database
+   * (longer than its busy timeout) nothing is lost: the batch waits and is tried again.
+   */
   flush(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.pending.size === 0) return;
+    if (this.pending.size === 0 && this.finished.length === 0) return;
     const batch = [...this.pending].map(([cellId, messages]) => ({ cellId, messages }));
+    const finished = this.finished;
+    try {
+      this.store.writeBatch(batch, finished);
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+      const wait = BUSY_RETRY_MS[Math.min(this.busyRetries++, BUSY_RETRY_MS.length - 1)];
+      if (this.busyRetries === 1 || this.busyRetries % 20 === 0) this.log('warn', `the database is busy (${(e as Error).message}); ${this.count} messages wait, trying again in ${wait} ms`);
+      this.timer = setTimeout(() => this.flush(), wait);
+      return;
+    }
+    if (this.busyRetries) this.log('info', `the database took writes again after ${this.busyRetries} tries`);
+    this.busyRetries = 0;
     this.pending = new Map();
+    this.finished = [];
     this.count = 0;
-    this.store.messages.appendBatch(batch);
   }
 
   /** Writes what is pending, then the cell's closing messages with its `done` state, in order. */
   finish(cellId: string, outcome: 'ok' | 'error', closing: UnsequencedMessage[]): void {
-    this.flush();
-    this.store.finishCell(cellId, outcome, closing);
+    this.finished.push({ cellId, outcome, closing });
+    if (!this.busyRetries) this.flush();
+  }
+
+  /** Messages or endings not yet written (the database was busy). */
+  get waiting(): number {
+    return this.count + this.finished.length;
   }
 }

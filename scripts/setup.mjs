@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Installs what this machine lacks for Cellbox: npm packages, and the Debian packages the
 // sandbox needs (as root), or stops with the exact command to run. `--for-tests` adds what
-// the test suites need.
+// the test suites need, `--for-bench` Jupyter Server for the bench to compare with.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const forTests = process.argv.includes('--for-tests');
+const forBench = process.argv.includes('--for-bench');
 
 function say(msg) {
   console.log(`[setup] ${msg}`);
@@ -45,6 +46,8 @@ const wanted = [
   { pkg: 'python3-matplotlib', file: '/usr/lib/python3/dist-packages/matplotlib' },
   { pkg: 'python3-sympy', file: '/usr/lib/python3/dist-packages/sympy' },
   ...(forTests ? [{ pkg: 'chromium', file: '/usr/bin/chromium' }] : []),
+  // The bench runs the same cells against Jupyter Server for comparison.
+  ...(forBench ? [{ pkg: 'python3-jupyter-server', file: '/usr/lib/python3/dist-packages/jupyter_server' }, { pkg: 'python3-ipykernel', file: '/usr/lib/python3/dist-packages/ipykernel' }] : []),
 ];
 const missingOf = (list) => [...new Set(list.filter((n) => !fs.existsSync(n.file)).map((n) => n.pkg))];
 const missingRequired = missingOf(required);
@@ -78,3 +81,4 @@ try {
 }
 
 if (forTests) say('ready for tests');
+if (forBench) say('ready for the bench');

@@ -125,7 +125,7 @@ export function createCellQueue(db: Db) {
           deleteCell.run(id);
         }
         return ids;
-      })();
+      }).immediate();
     },
   };
 }

@@ -11,6 +11,12 @@ export function createLanguageTable(db: Db) {
      ON CONFLICT(name) DO UPDATE SET info = excluded.info, position = excluded.position`,
   );
   const remove = db.prepare(`DELETE FROM languages WHERE name = ?`);
+  const retainTx = db.transaction((names: string[]) => {
+    const keep = new Set(names);
+    for (const info of (all.all() as string[]).map((s) => JSON.parse(s) as LanguageInfo)) {
+      if (!keep.has(info.name)) remove.run(info.name);
+    }
+  });
   return {
     list(): LanguageInfo[] {
       return (all.all() as string[]).map((s) => JSON.parse(s));
@@ -20,12 +26,9 @@ export function createLanguageTable(db: Db) {
      * last start). The others stay listed while their workers warm up, so a restart of the
      * device never makes the web app refuse a language it is about to run again.
      */
-    retain: db.transaction((names: string[]) => {
-      const keep = new Set(names);
-      for (const info of (all.all() as string[]).map((s) => JSON.parse(s) as LanguageInfo)) {
-        if (!keep.has(info.name)) remove.run(info.name);
-      }
-    }),
+    retain(names: string[]): void {
+      retainTx.immediate(names);
+    },
     set(info: LanguageInfo, position: number): void {
       upsert.run(info.name, JSON.stringify(info), position);
     },

@@ -26,12 +26,17 @@ export function createMessageLog(db: Db) {
     return seq;
   }
 
+  const appendAll = db.transaction((batch: ReadonlyArray<{ cellId: string; messages: readonly UnsequencedMessage[] }>) => {
+    for (const b of batch) append(b.cellId, b.messages);
+  });
+
   return {
     append,
 
-    appendBatch: db.transaction((batch: ReadonlyArray<{ cellId: string; messages: readonly UnsequencedMessage[] }>) => {
-      for (const b of batch) append(b.cellId, b.messages);
-    }),
+    /** In a transaction of the caller's, or its own. */
+    appendBatch(batch: ReadonlyArray<{ cellId: string; messages: readonly UnsequencedMessage[] }>): void {
+      appendAll.immediate(batch);
+    },
 
     readAfter(cellId: string, afterSeq: number, limit: number): ReadResult {
       const rows = after.all(cellId, afterSeq, limit) as [number, string][];

@@ -11,6 +11,9 @@ import { createMessageLog } from './messages';
 import { createSnippetTable } from './snippets';
 import { createWatcher } from './watch';
 
+/** A cell that ended: its closing messages and outcome. */
+export interface CellEnd { cellId: string; outcome: 'ok' | 'error'; closing: readonly UnsequencedMessage[] }
+
 export type Store = ReturnType<typeof openStore>;
 
 export function openStore(file: string, opts: { watchIntervalMs: number }) {
@@ -19,9 +22,15 @@ export function openStore(file: string, opts: { watchIntervalMs: number }) {
   const messages = createMessageLog(db);
   const watcher = createWatcher(db, messages, opts.watchIntervalMs);
 
-  const finishTx = db.transaction((cellId: string, outcome: 'ok' | 'error', closing: UnsequencedMessage[]) => {
+  // Read-then-write transactions begin IMMEDIATE: a deferred one that read before another
+  // process wrote could not upgrade to a write and would fail at once, without waiting.
+  const finishTx = db.transaction((cellId: string, outcome: 'ok' | 'error', closing: readonly UnsequencedMessage[]) => {
     const finalSeq = messages.append(cellId, closing);
     cells.markDone(cellId, outcome, finalSeq);
+  });
+  const writeTx = db.transaction((batch: ReadonlyArray<{ cellId: string; messages: readonly UnsequencedMessage[] }>, finished: ReadonlyArray<CellEnd>) => {
+    for (const b of batch) messages.append(b.cellId, b.messages);
+    for (const f of finished) finishTx(f.cellId, f.outcome, f.closing);
   });
 
   return {
@@ -43,8 +52,17 @@ export function openStore(file: string, opts: { watchIntervalMs: number }) {
 
     /** Writes a cell's last messages and marks it done, in one transaction, then wakes its waiters. */
     finishCell(cellId: string, outcome: 'ok' | 'error', closing: UnsequencedMessage[]): void {
-      finishTx(cellId, outcome, closing);
+      finishTx.immediate(cellId, outcome, closing);
       watcher.check();
+    },
+
+    /**
+     * The device's writes of a few milliseconds in one transaction: messages of running cells,
+     * then the cells that ended, each with its closing messages and `done` state.
+     */
+    writeBatch(batch: ReadonlyArray<{ cellId: string; messages: readonly UnsequencedMessage[] }>, finished: ReadonlyArray<CellEnd>): void {
+      writeTx.immediate(batch, finished);
+      if (finished.length) watcher.check();
     },
 
     /**

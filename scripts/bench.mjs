@@ -1,0 +1,429 @@
+#!/usr/bin/env node
+// npm run bench: starts Cellbox on a free port and measures what a user and an operator feel:
+// the round trip of single cells (Python, a matplotlib plot, JavaScript), sustained throughput
+// under many clients, the web server's CPU with 1,000 idle long-polls, and the memory of a warm
+// worker. The same cells then run against Jupyter Server on loopback, with a fresh kernel per
+// cell and with one warm kernel, and every ratio is printed. One table on stdout, JSON in
+// bench/results/. Environment: BENCH_QUICK=1 for a short run; BENCH_SECONDS for the sustained run.
+import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const QUICK = process.env.BENCH_QUICK === '1';
+const N = QUICK ? { trivial: 40, plot: 8, js: 20, jupyterFresh: 5, jupyterWarm: 40 } : { trivial: 200, plot: 30, js: 100, jupyterFresh: 15, jupyterWarm: 200 };
+const SUSTAINED_SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 8 : 30));
+const SUSTAINED_CLIENTS = 64;
+const IDLE_POLLS = 1000;
+
+const CELLS = {
+  trivial: { language: 'python', code: 'print(1+1)' },
+  plot: { language: 'python', code: 'import matplotlib.pyplot as plt\nplt.plot([1, 3, 2, 4])' },
+  js: { language: 'javascript', code: 'console.log(1+1)' },
+};
+
+const log = (...a) => console.error('[bench]', ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function percentile(sorted, p) {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function stats(ms) {
+  const s = [...ms].sort((a, b) => a - b);
+  return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), min: s[0], max: s[s.length - 1] };
+}
+
+/** CPU seconds (user + system) used so far by a process and all its descendants. */
+function treeCpuSeconds(pid) {
+  const tick = 100; // USER_HZ on Linux
+  const children = new Map();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(fields[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push({ pid: Number(entry), cpu: (Number(fields[11]) + Number(fields[12])) / tick });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let own = 0;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    own = (Number(fields[11]) + Number(fields[12])) / tick;
+  } catch {
+    return 0;
+  }
+  return own + (children.get(pid) ?? []).reduce((sum, c) => sum + treeCpuSeconds(c.pid), 0);
+}
+
+/** Unique memory (USS: private clean + private dirty) of one process, in MiB. */
+function ussMiB(pid) {
+  const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return (kb('Private_Clean') + kb('Private_Dirty')) / 1024;
+}
+
+// --- Cellbox ---------------------------------------------------------------------------------
+
+async function startCellbox() {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-bench-'));
+  const env = { ...process.env, PORT: String(port), CELLBOX_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: '1', CELLBOX_QUEUE_LIMIT: '100000' };
+  const url = `http://127.0.0.1:${port}`;
+  const web = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const device = spawn(process.execPath, [path.join(root, 'dist/device.mjs')], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      const langs = await (await fetch(`${url}/api/v1/languages`)).json();
+      const ready = new Set(langs.filter((l) => l.version).map((l) => l.name));
+      if (ready.has('python') && ready.has('javascript')) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error('Cellbox did not start within two minutes');
+    await sleep(200);
+  }
+  return {
+    url,
+    web,
+    device,
+    async stop() {
+      for (const p of [web, device]) p.kill('SIGTERM');
+      await sleep(1000);
+      for (const p of [web, device]) if (p.exitCode === null) p.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POST a cell, follow its long-poll to execute_reply; the time from POST to that reply. */
+async function cellboxRun(url, cell) {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/api/v1/cells`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(cell) });
+  if (res.status !== 201) return { ok: false, status: res.status, ms: performance.now() - t0 };
+  const { id } = await res.json();
+  let after = 0;
+  let sawPng = false;
+  for (;;) {
+    const a = await (await fetch(`${url}/api/v1/cells/${id}/messages?after=${after}&wait=25`)).json();
+    for (const m of a.messages) {
+      if (m.header.msg_type === 'display_data' && m.content.data?.['image/png']) sawPng = true;
+      if (m.header.msg_type === 'execute_reply') {
+        const ms = performance.now() - t0;
+        return { ok: m.content.status === 'ok', ms, sawPng, id };
+      }
+    }
+    after = a.next;
+    if (a.done) return { ok: false, ms: performance.now() - t0, id };
+  }
+}
+
+async function sequential(url, cell, n, check = () => true) {
+  const times = [];
+  let failed = 0;
+  for (let i = 0; i < n + 3; i++) {
+    const r = await cellboxRun(url, cell);
+    if (i < 3) continue; // warm-up
+    if (r.ok && check(r)) times.push(r.ms);
+    else failed++;
+  }
+  return { ...stats(times), failed };
+}
+
+async function sustained(url) {
+  const until = performance.now() + SUSTAINED_SECONDS * 1000;
+  const times = [];
+  let sent = 0;
+  let rejected = 0;
+  let failed = 0;
+  const accepted = new Set();
+  const finished = new Set();
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: SUSTAINED_CLIENTS }, async () => {
+    while (performance.now() < until) {
+      sent++;
+      const r = await cellboxRun(url, CELLS.trivial).catch(() => ({ ok: false, ms: 0 }));
+      if (r.status === 503 || r.status === 429) {
+        rejected++;
+        await sleep(50);
+        continue;
+      }
+      if (r.id) accepted.add(r.id);
+      if (r.ok) {
+        finished.add(r.id);
+        times.push(r.ms);
+      } else failed++;
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  // Lost: accepted by the server, never finished with its final messages.
+  let lost = 0;
+  for (const id of accepted) {
+    if (finished.has(id)) continue;
+    const c = await (await fetch(`${url}/api/v1/cells/${id}`)).json();
+    if (c.status !== 'done') lost++;
+  }
+  return { seconds, sent, finished: finished.size, rejected, failed, lost, perSecond: finished.size / seconds, ...stats(times) };
+}
+
+async function idleLongPolls(url, webPid) {
+  // A cell that runs for a while and says nothing: long-polls on it wait the whole time.
+  const res = await fetch(`${url}/api/v1/cells`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: 'import time\nprint("start", flush=True)\ntime.sleep(40)', timeout: 60 }) });
+  const { id } = await res.json();
+  let after = 0;
+  while (after < 3) after = (await (await fetch(`${url}/api/v1/cells/${id}/messages?after=${after}&wait=10`)).json()).next;
+  const controller = new AbortController();
+  const polls = [];
+  for (let i = 0; i < IDLE_POLLS; i++) {
+    polls.push(fetch(`${url}/api/v1/cells/${id}/messages?after=${after}&wait=30`, { signal: controller.signal }).catch(() => {}));
+  }
+  await sleep(2000); // all connected and waiting
+  const seconds = 10;
+  const cpu0 = treeCpuSeconds(webPid);
+  await sleep(seconds * 1000);
+  const cpu = treeCpuSeconds(webPid) - cpu0;
+  controller.abort();
+  await Promise.all(polls);
+  await fetch(`${url}/api/v1/cells/${id}/interrupt`, { method: 'POST' });
+  return { polls: IDLE_POLLS, seconds, cpuPercentOfOneCore: (cpu / seconds) * 100 };
+}
+
+function warmWorkerMemory() {
+  // The warm Python workers: processes running kernel.py, waiting for code.
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  const pids = out.split('\n').filter((l) => /python3 -I \S*kernel\.py/.test(l) && !/bwrap|prlimit|setpriv/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
+  const uss = pids.map(ussMiB).sort((a, b) => a - b);
+  return { workers: pids.length, ussMiB: uss.length ? uss[Math.floor(uss.length / 2)] : NaN };
+}
+
+// --- Jupyter Server --------------------------------------------------------------------------
+
+async function startJupyter() {
+  const probe = spawn('/usr/bin/python3', ['-c', 'import jupyter_server, ipykernel'], { stdio: 'ignore' });
+  const code = await new Promise((r) => probe.on('exit', r));
+  if (code !== 0) return null;
+  const port = await freePort();
+  const token = crypto.randomBytes(16).toString('hex');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-bench-jupyter-'));
+  const proc = spawn('/usr/bin/python3', ['-m', 'jupyter_server', `--port=${port}`, '--ip=127.0.0.1', '--no-browser', `--ServerApp.token=${token}`, `--ServerApp.root_dir=${dir}`, ...(process.getuid?.() === 0 ? ['--allow-root'] : [])], {
+    env: { ...process.env, JUPYTER_RUNTIME_DIR: path.join(dir, 'runtime'), JUPYTER_CONFIG_DIR: path.join(dir, 'config'), JUPYTER_DATA_DIR: path.join(dir, 'data'), MPLCONFIGDIR: path.join(dir, 'mpl') },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const url = `http://127.0.0.1:${port}`;
+  const headers = { Authorization: `token ${token}` };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/api/status`, { headers })).ok) break;
+    } catch {
+      // starting
+    }
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`Jupyter Server did not start:\n${stderr}`);
+    await sleep(200);
+  }
+  return {
+    url,
+    headers,
+    token,
+    async stop() {
+      proc.kill('SIGTERM');
+      await sleep(1000);
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One kernel over the Jupyter websocket: send execute_request, await the reply. */
+async function openKernel(j) {
+  const k = await (await fetch(`${j.url}/api/kernels`, { method: 'POST', headers: { ...j.headers, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'python3' }) })).json();
+  const ws = new WebSocket(`${j.url.replace('http', 'ws')}/api/kernels/${k.id}/channels?token=${j.token}`);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  const waiting = new Map();
+  ws.on('message', (raw) => {
+    const m = JSON.parse(raw.toString());
+    const w = waiting.get(m.parent_header?.msg_id);
+    if (!w) return;
+    if (m.msg_type === 'display_data' && m.content.data?.['image/png']) w.png = true;
+    if (m.msg_type === 'execute_reply') w.reply = m.content.status;
+    if (m.msg_type === 'status' && m.content.execution_state === 'idle') w.idle = true;
+    if (m.msg_type === 'kernel_info_reply') w.resolve({ ok: true });
+    // Done when both the reply (shell) and idle (iopub) came, in whichever order they did.
+    if (w.reply && w.idle) w.resolve({ ok: w.reply === 'ok', sawPng: w.png });
+  });
+  const request = (msgType, content, channel = 'shell') => {
+    const msgId = crypto.randomUUID();
+    const msg = { header: { msg_id: msgId, msg_type: msgType, username: 'bench', session: crypto.randomUUID(), date: new Date().toISOString(), version: '5.3' }, parent_header: {}, metadata: {}, content, channel, buffers: [] };
+    return new Promise((resolve) => {
+      waiting.set(msgId, { resolve });
+      ws.send(JSON.stringify(msg));
+    });
+  };
+  // Ready when it answers kernel_info (as a frontend waits before running anything).
+  for (;;) {
+    const r = await Promise.race([request('kernel_info_request', {}), sleep(500).then(() => null)]);
+    if (r) break;
+  }
+  return {
+    run: (code) => request('execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true }),
+    async close() {
+      ws.close();
+      await fetch(`${j.url}/api/kernels/${k.id}`, { method: 'DELETE', headers: j.headers });
+    },
+  };
+}
+
+/** A fresh kernel per cell, as isolated as Cellbox's cells: start, run, shut down. */
+async function jupyterFresh(j, cell, n, check = () => true) {
+  const times = [];
+  let failed = 0;
+  for (let i = 0; i < n + 1; i++) {
+    const t0 = performance.now();
+    const k = await openKernel(j);
+    const r = await k.run(cell.code);
+    const ms = performance.now() - t0;
+    await k.close();
+    if (i === 0) continue;
+    if (r.ok && check(r)) times.push(ms);
+    else failed++;
+  }
+  return { ...stats(times), failed };
+}
+
+/** One warm kernel reused for every cell (no isolation between cells). */
+async function jupyterWarm(j, cell, n, check = () => true) {
+  const k = await openKernel(j);
+  const times = [];
+  let failed = 0;
+  for (let i = 0; i < n + 3; i++) {
+    const t0 = performance.now();
+    const r = await k.run(cell.code);
+    const ms = performance.now() - t0;
+    if (i < 3) continue;
+    if (r.ok && check(r)) times.push(ms);
+    else failed++;
+  }
+  await k.close();
+  return { ...stats(times), failed };
+}
+
+// --- the run ---------------------------------------------------------------------------------
+
+function machine() {
+  const cpus = os.cpus();
+  let debian = '';
+  try {
+    debian = fs.readFileSync('/etc/debian_version', 'utf8').trim();
+  } catch {
+    // not Debian
+  }
+  return { cpu: cpus[0]?.model ?? 'unknown', cores: os.availableParallelism(), memoryGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version, debian };
+}
+
+const fmt = (v, digits = 1) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—');
+
+async function main() {
+  const started = Date.now();
+  const results = { date: new Date().toISOString(), machine: machine(), quick: QUICK, cellbox: {}, jupyter: null };
+  log('starting Cellbox…');
+  const box = await startCellbox();
+  try {
+    await sleep(3000); // pools filled
+    results.cellbox.memory = warmWorkerMemory();
+    log('trivial Python cells…');
+    results.cellbox.trivial = await sequential(box.url, CELLS.trivial, N.trivial);
+    log('matplotlib cells…');
+    results.cellbox.plot = await sequential(box.url, CELLS.plot, N.plot, (r) => r.sawPng);
+    log('JavaScript cells…');
+    results.cellbox.js = await sequential(box.url, CELLS.js, N.js);
+    log(`sustained load, ${SUSTAINED_CLIENTS} clients, ${SUSTAINED_SECONDS} s…`);
+    results.cellbox.sustained = await sustained(box.url);
+    log(`${IDLE_POLLS} idle long-polls…`);
+    results.cellbox.idle = await idleLongPolls(box.url, box.web.pid);
+  } finally {
+    await box.stop();
+  }
+
+  log('starting Jupyter Server…');
+  const j = await startJupyter();
+  if (!j) {
+    log('Jupyter Server is not installed (apt-get install -y python3-jupyter-server python3-ipykernel): no comparison.');
+  } else {
+    try {
+      results.jupyter = {};
+      log('Jupyter, a fresh kernel per cell…');
+      results.jupyter.freshTrivial = await jupyterFresh(j, CELLS.trivial, N.jupyterFresh);
+      results.jupyter.freshPlot = await jupyterFresh(j, { code: '%matplotlib inline\n' + CELLS.plot.code }, N.jupyterFresh, (r) => r.sawPng);
+      log('Jupyter, one warm kernel…');
+      results.jupyter.warmTrivial = await jupyterWarm(j, CELLS.trivial, N.jupyterWarm);
+      results.jupyter.warmPlot = await jupyterWarm(j, { code: '%matplotlib inline\n' + CELLS.plot.code }, Math.min(N.jupyterWarm, N.plot), (r) => r.sawPng);
+    } finally {
+      await j.stop();
+    }
+  }
+  results.seconds = (Date.now() - started) / 1000;
+
+  const c = results.cellbox;
+  const jr = results.jupyter;
+  const ratio = (a, b) => (jr && Number.isFinite(a) && Number.isFinite(b) ? `${(b / a).toFixed(1)}×` : '—');
+  const rows = [
+    ['measure', 'Cellbox', 'target', 'Jupyter fresh kernel', 'ratio', 'Jupyter warm kernel', 'ratio'],
+    ['trivial Python cell p50 (ms)', fmt(c.trivial.p50), '≤ 10', fmt(jr?.freshTrivial.p50), ratio(c.trivial.p50, jr?.freshTrivial.p50), fmt(jr?.warmTrivial.p50), ratio(c.trivial.p50, jr?.warmTrivial.p50)],
+    ['trivial Python cell p99 (ms)', fmt(c.trivial.p99), '≤ 30', fmt(jr?.freshTrivial.p99), ratio(c.trivial.p99, jr?.freshTrivial.p99), fmt(jr?.warmTrivial.p99), ratio(c.trivial.p99, jr?.warmTrivial.p99)],
+    ['matplotlib plot p50 (ms)', fmt(c.plot.p50), '≤ 100', fmt(jr?.freshPlot.p50), ratio(c.plot.p50, jr?.freshPlot.p50), fmt(jr?.warmPlot.p50), ratio(c.plot.p50, jr?.warmPlot.p50)],
+    ['JavaScript cell p50 (ms)', fmt(c.js.p50), '≤ 20', '', '', '', ''],
+    [`sustained, ${SUSTAINED_CLIENTS} clients (cells/s)`, fmt(c.sustained.perSecond), '≥ 500', '', '', '', ''],
+    ['sustained p99 (ms)', fmt(c.sustained.p99), '≤ 1000', '', '', '', ''],
+    ['sustained: sent / finished / rejected / lost', `${c.sustained.sent} / ${c.sustained.finished} / ${c.sustained.rejected} / ${c.sustained.lost}`, 'lost 0', '', '', '', ''],
+    [`${IDLE_POLLS} idle long-polls, web CPU (% of a core)`, fmt(c.idle.cpuPercentOfOneCore), '≤ 5', '', '', '', ''],
+    ['warm Python worker memory, USS (MiB)', fmt(c.memory.ussMiB), '≤ 15', '', '', '', ''],
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  const line = (r) => '| ' + r.map((v, i) => String(v).padEnd(widths[i])).join(' | ') + ' |';
+  const m = results.machine;
+  console.log(`\nCellbox bench, ${results.date}${QUICK ? ' (quick)' : ''}`);
+  console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}, Debian ${m.debian}, Node ${m.node}\n`);
+  console.log(line(rows[0]));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const r of rows.slice(1)) console.log(line(r));
+  console.log('\nratio: how many times longer Jupyter took than Cellbox for the same cell (higher is better for Cellbox).');
+  console.log(`failed cells: Cellbox ${c.trivial.failed + c.plot.failed + c.js.failed + c.sustained.failed}${jr ? `, Jupyter ${jr.freshTrivial.failed + jr.freshPlot.failed + jr.warmTrivial.failed + jr.warmPlot.failed}` : ''}; run took ${fmt(results.seconds, 0)} s`);
+  const dir = path.join(root, 'bench/results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${results.date.replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify(results, null, 2));
+  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(results, null, 2));
+  console.log(`JSON: ${path.relative(root, file)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

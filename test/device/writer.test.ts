@@ -1,0 +1,63 @@
+// The device's message writer on real SQLite files: batches, merged streams, and nothing lost
+// while another process holds the database longer than the busy timeout.
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closingMessages, createMessage, openingMessages } from '../../protocol/create';
+import { openStore, type Store } from '../../store/store';
+import { MessageWriter } from '../../device/writer';
+
+let dir: string;
+let store: Store;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-writer-'));
+  store = openStore(path.join(dir, 'db.sqlite'), { watchIntervalMs: 2 });
+});
+
+afterEach(() => {
+  store.close();
+  fs.rmSync(dir, { recursive: true });
+});
+
+function types(cellId: string): string[] {
+  return store.messages.readAfter(cellId, 0, 1000).json.map((j) => JSON.parse(j).header.msg_type);
+}
+
+describe('the message writer', () => {
+  it('merges consecutive stream chunks and writes the closing messages last', () => {
+    const { id } = store.createCell('print(1)', 'python', 1000);
+    const header = store.cells.get(id)!.header;
+    const w = new MessageWriter(store);
+    for (const m of openingMessages(header, 'print(1)')) w.push(id, m);
+    for (const text of ['a', 'b', 'c']) w.push(id, createMessage('stream', { name: 'stdout', text }, header));
+    w.finish(id, 'ok', closingMessages(header, null));
+    expect(types(id)).toEqual(['status', 'execute_input', 'stream', 'execute_reply', 'status']);
+    expect(JSON.parse(store.messages.readAfter(id, 2, 1).json[0]).content.text).toBe('abc');
+    expect(store.cells.get(id)!.status).toBe('done');
+  });
+
+  it('keeps messages and endings while the database is locked, and writes them in order after', async () => {
+    const { id } = store.createCell('print(1)', 'python', 1000);
+    const header = store.cells.get(id)!.header;
+    const logs: string[] = [];
+    const w = new MessageWriter(store, (_, msg) => logs.push(msg));
+    // Another process holds the write lock longer than the busy timeout (5 s).
+    const other = new Database(path.join(dir, 'db.sqlite'));
+    other.exec('BEGIN IMMEDIATE');
+    const release = setTimeout(() => other.exec('COMMIT'), 100);
+    for (const m of openingMessages(header, 'print(1)')) w.push(id, m);
+    w.push(id, createMessage('stream', { name: 'stdout', text: 'held\n' }, header));
+    w.finish(id, 'ok', closingMessages(header, null));
+    expect(w.waiting).toBeGreaterThan(0);
+    expect(logs[0]).toMatch(/database is busy/);
+    await new Promise((r) => setTimeout(r, 1000));
+    clearTimeout(release);
+    other.close();
+    expect(w.waiting).toBe(0);
+    expect(types(id)).toEqual(['status', 'execute_input', 'stream', 'execute_reply', 'status']);
+    expect(store.cells.get(id)!.status).toBe('done');
+  }, 20_000);
+});
