@@ -22,6 +22,11 @@ import traceback
 import types
 import _thread
 
+# The worker's own references: a cell that replaces json.dumps or os.write for itself must
+# not silence the worker's reports of what it printed.
+_json_dumps = json.dumps
+_os_write = os.write
+
 EVENT_FD = 3
 CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
 CELL = '<cell>'  # the filename of the cell's code in tracebacks
@@ -75,10 +80,10 @@ def emit(event):
 
 def _send(event):
     try:
-        line = json.dumps(event, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode('utf-8')
+        line = _json_dumps(event, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode('utf-8')
     except UnicodeEncodeError:
         # Lone surrogates (e.g. from surrogateescape) are not UTF-8: let JSON escape them.
-        line = json.dumps(event, allow_nan=False, separators=(',', ':')).encode('ascii')
+        line = _json_dumps(event, allow_nan=False, separators=(',', ':')).encode('ascii')
     write_line(line + b'\n')
 
 
@@ -169,7 +174,7 @@ def write_line(data):
     with _emit_lock:
         view = memoryview(data)
         while view:
-            view = view[os.write(EVENT_FD, view):]
+            view = view[_os_write(EVENT_FD, view):]
 
 
 class EventStream(io.TextIOBase):
@@ -277,7 +282,7 @@ def _normalize(mime, value):
         return value
     if mime == 'application/json' or mime.endswith('+json'):
         try:
-            json.dumps(value, allow_nan=False)
+            _json_dumps(value, allow_nan=False)
         except (TypeError, ValueError) as exc:
             _warn(f'{mime} data is not JSON: {exc}')
             return None

@@ -1,0 +1,82 @@
+// The warm pools: every cell gets a fresh worker (nothing one cell does is seen by the next),
+// and a pool whose workers crash fills up again.
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorOf, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+
+let box: Cellbox;
+
+beforeAll(async () => {
+  box = await startCellbox({ CELLBOX_CONCURRENCY: '1' });
+});
+
+afterAll(async () => {
+  await box?.stop();
+});
+
+/** Process ids of this Cellbox's warm Python workers, waiting for code. */
+function pythonWorkers(): number[] {
+  // The device is the ancestor: only workers of this test's Cellbox count.
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).trim().split('\n').map((l) => {
+    const [pid, ppid, ...args] = l.trim().split(/\s+/);
+    return { pid: Number(pid), ppid: Number(ppid), args: args.join(' ') };
+  });
+  const parent = new Map(rows.map((r) => [r.pid, r.ppid]));
+  const under = (pid: number) => {
+    for (let p = parent.get(pid); p; p = parent.get(p)) if (p === box.device.pid) return true;
+    return false;
+  };
+  return rows.filter((r) => /^\/usr\/bin\/python3 -I \S*kernel\.py$/.test(r.args) && under(r.pid)).map((r) => r.pid);
+}
+
+async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('warm pools', () => {
+  it('give every cell a fresh worker: no variable, file, environment or module survives', async () => {
+    const first = await run(box.url, [
+      'import os, sys, json',
+      'secret = 42',
+      'open("left-behind.txt", "w").write("x")',
+      'os.environ["CELLBOX_LEAK"] = "1"',
+      'json.dumps = None',
+      'sys.modules["planted"] = sys',
+      'print("planted")',
+    ].join('\n'));
+    expect(stdout(first)).toBe('planted\n');
+    const second = await run(box.url, [
+      'import os, sys, json',
+      'print("secret" in globals(), os.path.exists("left-behind.txt"), os.listdir("."), "CELLBOX_LEAK" in os.environ, json.dumps is None, "planted" in sys.modules)',
+    ].join('\n'));
+    expect(stdout(second)).toBe('False False [] False False False\n');
+  });
+
+  it('give every JavaScript cell a fresh worker too', async () => {
+    await run(box.url, 'globalThis.leak = 1; process.env.CELLBOX_LEAK = "1"; require("fs").writeFileSync("left.txt", "x")', 'javascript');
+    const next = await run(box.url, 'console.log(typeof leak, process.env.CELLBOX_LEAK, require("fs").readdirSync(".").length)', 'javascript');
+    expect(stdout(next)).toBe('undefined undefined 0\n');
+  });
+
+  it('fill up again when warm workers are killed, and cells still run', async () => {
+    await until('a full python pool', () => pythonWorkers().length >= 2);
+    const before = pythonWorkers();
+    for (const pid of before) process.kill(pid, 'SIGKILL');
+    await until('the pool to refill with new workers', () => {
+      const now = pythonWorkers();
+      return now.length >= before.length && now.every((p) => !before.includes(p));
+    });
+    expect(stdout(await run(box.url, 'print("after the crash")'))).toBe('after the crash\n');
+  });
+
+  it('end a cell whose worker dies mid-run with WorkerCrashed, and run the next', async () => {
+    const ms = await run(box.url, 'import os, signal\nprint("going", flush=True)\nos.kill(os.getpid(), signal.SIGKILL)');
+    expect(stdout(ms)).toBe('going\n');
+    expect(errorOf(ms)?.ename).toBe('WorkerCrashed');
+    expect(stdout(await run(box.url, 'print("next")'))).toBe('next\n');
+  });
+});
