@@ -7,6 +7,33 @@ import { findSnippet } from './app/_lib/snippets';
 
 export const config = { matcher: ['/api/:path*', '/files/:path*', '/files', '/s/:path*'] };
 
+/**
+ * The methods each route answers (besides OPTIONS, the CORS preflight, and HEAD where GET is).
+ * Next.js answers any other method with an empty 405; here it gets a JSON one naming them.
+ * Keep in step with the route handlers' exports (test/input/fuzz.test.ts sends every method).
+ */
+const METHODS: [RegExp, string[]][] = [
+  [/^\/api\/v1\/cells\/?$/, ['POST']],
+  [/^\/api\/v1\/cells\/[^/]+\/?$/, ['GET']],
+  [/^\/api\/v1\/cells\/[^/]+\/messages\/?$/, ['GET']],
+  [/^\/api\/v1\/cells\/[^/]+\/interrupt\/?$/, ['POST']],
+  [/^\/api\/v1\/poll\/?$/, ['GET']],
+  [/^\/api\/v1\/execute\/?$/, ['POST']],
+  [/^\/api\/v1\/languages\/?$/, ['GET']],
+  [/^\/api\/v1\/snippets\/?$/, ['POST']],
+  [/^\/api\/v1\/snippets\/[^/]+\/?$/, ['GET']],
+  [/^\/s\/[^/]+\/raw\/?$/, ['GET']],
+  [/^\/files\/.+$/, ['GET']],
+];
+
+function notAllowed(path: string, method: string): string[] | null {
+  if (method === 'OPTIONS') return null;
+  const allowed = METHODS.find(([re]) => re.test(path))?.[1];
+  if (!allowed) return null;
+  const ok = allowed.includes(method) || (method === 'HEAD' && allowed.includes('GET'));
+  return ok ? null : allowed;
+}
+
 function problem(path: string): string | null {
   for (const raw of path.split('/')) {
     let seg: string;
@@ -39,8 +66,17 @@ function unknownSnippetPage(path: string): boolean {
 export function proxy(req: NextRequest) {
   const raw = new URL(req.url).pathname;
   const p = problem(raw);
-  if (raw.startsWith('/s/') && (p || unknownSnippetPage(raw))) return NextResponse.rewrite(new URL('/_not-found', req.url));
+  // The permalink page gets the 404 page; its raw text (/s/<id>/raw) answers in JSON like the API.
+  const page = raw.startsWith('/s/') && !/^\/s\/[^/]*\/raw\/?$/.test(raw);
+  if (page && (p || unknownSnippetPage(raw))) return NextResponse.rewrite(new URL('/_not-found', req.url));
   if (p) return NextResponse.json({ error: { code: 'invalid_field', message: `Bad URL: ${p}.` } }, { status: 400, headers: { 'Access-Control-Allow-Origin': '*' } });
+  const allowed = notAllowed(raw, req.method);
+  if (allowed) {
+    return NextResponse.json(
+      { error: { code: 'method_not_allowed', message: `${req.method} is not answered here; use ${allowed.join(' or ')}.` } },
+      { status: 405, headers: { Allow: [...allowed, 'OPTIONS'].join(', '), 'Access-Control-Allow-Origin': '*' } },
+    );
+  }
   if (raw === '/files' || raw === '/files/') {
     return NextResponse.json({ error: { code: 'not_found', message: 'File URLs look like /files/<cell id>/<file name>.' } }, { status: 404 });
   }

@@ -16,7 +16,7 @@ const json = { 'Content-Type': 'application/json' };
 
 interface Case {
   name: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   body?: string | Uint8Array;
   headers?: Record<string, string>;
@@ -50,6 +50,9 @@ const cases: Case[] = [
   { name: 'unknown API route', method: 'GET', path: '/api/v1/nothing', status: 404, code: 'not_found', message: /no API route/ },
   { name: 'poll without cells', method: 'GET', path: '/api/v1/poll', status: 400, code: 'invalid_field', message: /at least one cell/ },
   { name: 'poll with a malformed spec', method: 'GET', path: '/api/v1/poll?c=abc:def:1', status: 400, code: 'invalid_field', message: /<id>:<after>/ },
+  { name: 'a method the route does not answer', method: 'PUT', path: '/api/v1/cells', body: '{}', headers: json, status: 405, code: 'method_not_allowed', message: /PUT is not answered here; use POST/ },
+  { name: 'GET on a POST-only route', method: 'GET', path: '/api/v1/execute', status: 405, code: 'method_not_allowed', message: /use POST/ },
+  { name: 'DELETE of an unknown API route', method: 'DELETE', path: '/api/v1/nothing', status: 404, code: 'not_found', message: /no API route/ },
   { name: 'file of an unknown cell', method: 'GET', path: '/files/AAAAAAAAAAAA/x.txt', status: 404, code: 'not_found', message: /no file/ },
 ];
 

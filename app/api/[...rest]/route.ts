@@ -5,9 +5,13 @@ import { preflight, route } from '../../_lib/respond';
 export const dynamic = 'force-dynamic';
 
 const notFound = route((req) => {
-  throw new ApiError('not_found', `There is no API route ${new URL(req.url).pathname}; see /docs/api.md.`);
+  throw new ApiError('not_found', `There is no API route ${new URL(req.url).pathname}; the routes are listed in docs/api.md of Cellbox's source.`);
 });
 
 export const GET = notFound;
+export const HEAD = notFound;
 export const POST = notFound;
+export const PUT = notFound;
+export const PATCH = notFound;
+export const DELETE = notFound;
 export const OPTIONS = preflight;
