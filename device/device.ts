@@ -38,6 +38,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
   let stopping = false;
   const timers: NodeJS.Timeout[] = [];
   let unsubscribe: (() => void) | null = null;
+  let retryPump: NodeJS.Timeout | null = null;
 
   const pool = new Pool((name) => {
     const lang = byName.get(name)!;
@@ -63,7 +64,15 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
   /** Claims and starts queued cells while there is room. */
   function pump(): void {
     while (!stopping && running.size < config.concurrency) {
-      const cell = store.cells.claimNext();
+      let cell: CellRow | null | undefined;
+      try {
+        cell = store.cells.claimNext();
+      } catch (e) {
+        // Busy or full for now: the cells stay queued; the next change or retry claims them.
+        log('warn', `could not take a queued cell: ${(e as Error).message}`);
+        if (!retryPump) retryPump = setTimeout(() => ((retryPump = null), pump()), 500);
+        return;
+      }
       if (!cell) return;
       start(cell);
     }
@@ -105,6 +114,14 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
   }
 
   function sweep(): void {
+    try {
+      sweepOnce();
+    } catch (e) {
+      log('warn', `retention sweep failed, tried again later: ${(e as Error).message}`);
+    }
+  }
+
+  function sweepOnce(): void {
     const cutoff = Date.now() - config.retentionHours * 3600 * 1000;
     const ids = store.cells.deleteFinishedBefore(cutoff);
     if (ids.length) {
@@ -125,7 +142,13 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
         passInterrupts();
         pump();
       });
-      timers.push(setInterval(() => store.heartbeat.beat(process.pid, startedAt), HEARTBEAT_MS));
+      timers.push(setInterval(() => {
+        try {
+          store.heartbeat.beat(process.pid, startedAt);
+        } catch (e) {
+          log('warn', `could not write the heartbeat: ${(e as Error).message}`);
+        }
+      }, HEARTBEAT_MS));
       timers.push(setInterval(sweep, RETENTION_SWEEP_MS));
       for (const t of timers) t.unref();
       sweep();
@@ -141,6 +164,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       stopping = true;
       unsubscribe?.();
       for (const t of timers) clearInterval(t);
+      if (retryPump) clearTimeout(retryPump);
       for (const r of running.values()) r.controller.abort('Cellbox is shutting down.');
       await Promise.race([Promise.all([...running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
       pool.close();

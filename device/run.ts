@@ -110,6 +110,8 @@ function storeFiles(cell: CellRow, worker: Worker, deps: RunDeps): FileInfo[] {
     return files.map((f) => ({ name: f.name, size: f.bytes.length, content_type: contentTypeFor(f.name), url: encodeFileUrl(cell.id, f.name) }));
   } catch (e) {
     deps.log('error', `could not collect files of cell ${cell.id}: ${(e as Error).message}`);
+    // The cell ran; only its files are lost: say so where its reader looks.
+    deps.writer.push(cell.id, createMessage('stream', { name: 'stderr', text: 'The files this cell created could not be stored (the server\'s storage is full or failing).\n' }, cell.header));
     return [];
   }
 }

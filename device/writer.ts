@@ -11,8 +11,12 @@ const MAX_BATCH = 512;
 /** Waits before writing again while the database is locked, doubling up to the last. */
 const BUSY_RETRY_MS = [50, 100, 200, 400, 800, 1000];
 
-function isBusy(e: unknown): boolean {
-  return /^SQLITE_(BUSY|LOCKED)/.test((e as { code?: string }).code ?? '');
+/**
+ * Failures that pass: another process holds the database (busy, locked), or the disk is full
+ * or failing for now. Keeping the batch and trying again loses nothing.
+ */
+function isPassing(e: unknown): boolean {
+  return /^SQLITE_(BUSY|LOCKED|FULL|IOERR)/.test((e as { code?: string }).code ?? '');
 }
 
 export class MessageWriter {
@@ -46,7 +50,8 @@ export class MessageWriter {
 
   /**
    * Writes what is pending in one transaction. While another process holds the database
-   * (longer than its busy timeout) nothing is lost: the batch waits and is tried again.
+   * (longer than its busy timeout) or the disk is full, nothing is lost: the batch waits in
+   * memory (bounded: running cells are few and each one's output is capped) and is tried again.
    */
   flush(): void {
     if (this.timer) {
@@ -59,13 +64,13 @@ export class MessageWriter {
     try {
       this.store.writeBatch(batch, finished);
     } catch (e) {
-      if (!isBusy(e)) throw e;
+      if (!isPassing(e)) throw e;
       const wait = BUSY_RETRY_MS[Math.min(this.busyRetries++, BUSY_RETRY_MS.length - 1)];
-      if (this.busyRetries === 1 || this.busyRetries % 20 === 0) this.log('warn', `the database is busy (${(e as Error).message}); ${this.count} messages wait, trying again in ${wait} ms`);
+      if (this.busyRetries === 1 || this.busyRetries % 20 === 0) this.log('warn', `the database cannot take writes now (${(e as { code?: string }).code}: ${(e as Error).message}); ${this.count} messages wait, trying again in ${wait} ms`);
       this.timer = setTimeout(() => this.flush(), wait);
       return;
     }
-    if (this.busyRetries) this.log('info', `the database took writes again after ${this.busyRetries} tries`);
+    if (this.busyRetries) this.log('info', `the database takes writes again, after ${this.busyRetries} tries`);
     this.busyRetries = 0;
     this.pending = new Map();
     this.finished = [];

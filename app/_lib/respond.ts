@@ -38,8 +38,13 @@ function withCors(req: Request, res: Response): Response {
 
 export function errorResponse(e: unknown): Response {
   if (e instanceof ApiError) return json(e.body(), e.status, e.headers);
-  if (e && typeof e === 'object' && 'code' in e && (e as { code: string }).code === 'SQLITE_BUSY') {
+  const sqlite = e && typeof e === 'object' && 'code' in e ? String((e as { code: unknown }).code) : '';
+  if (/^SQLITE_(BUSY|LOCKED)/.test(sqlite)) {
     return json({ error: { code: 'unavailable', message: 'The database is busy; try again in a moment.' } }, 503, { 'Retry-After': '1' });
+  }
+  if (/^SQLITE_FULL/.test(sqlite) || /^SQLITE_IOERR/.test(sqlite)) {
+    console.error('[web] storage error:', e);
+    return json({ error: { code: 'unavailable', message: "The server's storage is full or failing; nothing was saved. Try again later." } }, 503, { 'Retry-After': '30' });
   }
   console.error('[web] internal error:', e);
   return json({ error: { code: 'internal', message: 'Something went wrong on our side; it has been logged.' } }, 500);

@@ -52,7 +52,7 @@ describe('the message writer', () => {
     w.push(id, createMessage('stream', { name: 'stdout', text: 'held\n' }, header));
     w.finish(id, 'ok', closingMessages(header, null));
     expect(w.waiting).toBeGreaterThan(0);
-    expect(logs[0]).toMatch(/database is busy/);
+    expect(logs[0]).toMatch(/cannot take writes now \(SQLITE_BUSY/);
     await new Promise((r) => setTimeout(r, 1000));
     clearTimeout(release);
     other.close();
@@ -60,4 +60,25 @@ describe('the message writer', () => {
     expect(types(id)).toEqual(['status', 'execute_input', 'stream', 'execute_reply', 'status']);
     expect(store.cells.get(id)!.status).toBe('done');
   }, 20_000);
+
+  it('keeps them while the disk is full, and writes them once there is room', async () => {
+    const { id } = store.createCell('print(1)', 'python', 1000);
+    const header = store.cells.get(id)!.header;
+    const logs: string[] = [];
+    const w = new MessageWriter(store, (_, msg) => logs.push(msg));
+    // The database may not grow: as on a full disk, SQLite answers SQLITE_FULL.
+    const pages = store.db.pragma('page_count', { simple: true }) as number;
+    store.db.pragma(`max_page_count = ${pages}`);
+    for (const m of openingMessages(header, 'print(1)')) w.push(id, m);
+    w.push(id, createMessage('stream', { name: 'stdout', text: 'x'.repeat(200_000) }, header));
+    w.finish(id, 'ok', closingMessages(header, null));
+    expect(w.waiting).toBeGreaterThan(0);
+    expect(logs[0]).toMatch(/SQLITE_FULL/);
+    expect(store.cells.get(id)!.status).toBe('queued');
+    store.db.pragma('max_page_count = 1073741823');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(w.waiting).toBe(0);
+    expect(types(id)).toEqual(['status', 'execute_input', 'stream', 'execute_reply', 'status']);
+    expect(store.cells.get(id)!.status).toBe('done');
+  });
 });
