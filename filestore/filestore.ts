@@ -1,6 +1,8 @@
 // Owns the bytes of the files cells leave behind: a SQLite database of metadata and BLOB chunks.
 
 import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import nodePath from 'node:path';
 import { contentTypeFor } from './mime';
 import { checkName } from './names';
 
@@ -57,6 +59,18 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS files_created ON files (created);
 `;
 
+/** Disk space left free for the message log after storing a cell's files. */
+const FREE_SPACE_RESERVE = 8 * 1024 * 1024;
+
+function freeBytes(dir: string): number | null {
+  try {
+    const st = fs.statfsSync(dir);
+    return st.bavail * st.bsize;
+  } catch {
+    return null; // cannot tell: let SQLite find out
+  }
+}
+
 /** Opens the filestore at `path`, creating the database and its tables if missing. */
 export function openFilestore(path: string): Filestore {
   const db = new Database(path);
@@ -66,6 +80,8 @@ export function openFilestore(path: string): Filestore {
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');
     db.pragma('synchronous = NORMAL');
+    // After a checkpoint the WAL file is cut back to this size instead of keeping its largest.
+    db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
     db.exec(SCHEMA);
   } catch (err) {
     db.close();
@@ -157,7 +173,17 @@ export function openFilestore(path: string): Filestore {
 
   return {
     put: (cellId, name, bytes) => putOne(cellId, name, bytes),
-    putMany: (cellId, files) => putAll(cellId, files),
+    putMany: (cellId, files) => {
+      // A write that cannot fit would fill the disk up to the last byte on its way to failing
+      // (and leave its pages in the WAL file): refuse it first, keeping room for messages.
+      const needed = files.reduce((n, f) => n + f.bytes.length, 0) * 2 + FREE_SPACE_RESERVE;
+      const free = freeBytes(nodePath.dirname(path));
+      if (free !== null && needed > free) {
+        throw Object.assign(new Error(`not enough free disk space for ${files.length} files (${free} bytes free)`), { code: 'SQLITE_FULL' });
+      }
+      putAll(cellId, files);
+    },
+
     list: (cellId) => selectList.all(cellId) as StoredFile[],
     stat: (cellId, name) => (selectStat.get(cellId, name) as StoredFile | undefined) ?? null,
     read: (cellId, name) => readWhole(cellId, name),

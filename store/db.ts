@@ -58,6 +58,8 @@ export function openDatabase(file: string): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
+  // After a checkpoint the WAL file is cut back to this size instead of keeping its largest.
+  db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
   migrate(db);
   return db;
 }

@@ -31,6 +31,8 @@ export interface Cellbox {
   logs: string[];
   startDevice(): Promise<void>;
   killDevice(signal?: NodeJS.Signals): Promise<void>;
+  startWeb(): Promise<void>;
+  killWeb(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,7 +75,16 @@ export async function startCellbox(extraEnv: Record<string, string> = {}): Promi
     env,
     logs,
     device: null as unknown as ChildProcess,
-    web: spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], { cwd: root, env }),
+    web: null as unknown as ChildProcess,
+    startWeb() {
+      box.web = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], { cwd: root, env });
+      pipeLogs(box.web, logs, 'web');
+      return waitFor(async () => (await fetch(`${url}/api/v1/languages`)).ok, 'web server start', 60_000, logs);
+    },
+    async killWeb(signal: NodeJS.Signals = 'SIGKILL') {
+      box.web.kill(signal);
+      await exited(box.web);
+    },
     async startDevice() {
       box.device = spawn(process.execPath, ['--enable-source-maps', path.join(root, 'dist/device.mjs')], { cwd: root, env });
       pipeLogs(box.device, logs, 'device');
@@ -96,8 +107,7 @@ export async function startCellbox(extraEnv: Record<string, string> = {}): Promi
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  pipeLogs(box.web, logs, 'web');
-  await waitFor(async () => (await fetch(`${url}/api/v1/languages`)).ok, 'web server start', 60_000, logs);
+  await box.startWeb();
   await box.startDevice();
   return box;
 }

@@ -1,0 +1,37 @@
+// The web server dies with SIGKILL while clients hold long-polls: they get an error at once,
+// not a hang; the cell runs on in the device; a restarted web server hands out every message.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { get, messagesUntilDone, post, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+
+let box: Cellbox;
+
+beforeAll(async () => {
+  box = await startCellbox();
+});
+
+afterAll(async () => {
+  await box?.stop();
+});
+
+describe('web server restart', () => {
+  it('fails open long-polls at once, and loses nothing of the running cell', async () => {
+    const created = await post(`${box.url}/api/v1/cells`, { code: 'import time\nprint("before", flush=True)\ntime.sleep(3)\nprint("after")' });
+    const first = await get(`${box.url}/api/v1/cells/${created.body.id}/messages?after=2&wait=15`);
+    expect(stdout(first.body.messages)).toBe('before\n');
+    const waiting = fetch(`${box.url}/api/v1/cells/${created.body.id}/messages?after=${first.body.next}&wait=25`).then(
+      (r) => `answered ${r.status}`,
+      (e: Error) => `failed: ${e.message}`,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const killedAt = Date.now();
+    await box.killWeb('SIGKILL');
+    expect(await waiting).toMatch(/^failed/);
+    expect(Date.now() - killedAt).toBeLessThan(2000);
+
+    await box.startWeb();
+    const all = await messagesUntilDone(box.url, created.body.id);
+    expect(stdout(all)).toBe('before\nafter\n');
+    expect(all.at(-1)?.content).toEqual({ execution_state: 'idle' });
+    expect(all.map((m) => m.seq)).toEqual(all.map((_, i) => i + 1));
+  });
+});
