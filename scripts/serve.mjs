@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the two server processes side by side: the web app (next start on PORT) and the device.
+// Runs the two server processes side by side: the web app (scripts/web.mjs on PORT) and the device.
 // If either stops, the other is stopped too; Ctrl-C stops both cleanly.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -11,7 +11,7 @@ const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
 
 const children = [
   spawn(process.execPath, ['--enable-source-maps', path.join(root, 'dist/device.mjs')], { cwd: root, env, stdio: 'inherit' }),
-  spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', port], { cwd: root, env, stdio: 'inherit' }),
+  spawn(process.execPath, [path.join(root, 'scripts/web.mjs'), '-p', port], { cwd: root, env, stdio: 'inherit' }),
 ];
 let exitCode = 0;
 let stopping = false;

@@ -46,6 +46,14 @@ const Config = z.strictObject({
   concurrency: z.number().int().min(1).max(1024),
   retentionHours: z.number().positive(),
   watchIntervalMs: z.number().int().min(1).max(1000),
+  /** Believe X-Forwarded-For's last entry (set by one reverse proxy in front) as the client. */
+  trustProxy: z.boolean(),
+  /** Cells (and snippets) a client address may submit per minute, on average; 0: no limit. */
+  cellsPerMinute: z.number().min(0),
+  /** How many of those it may submit at once before the rate applies. */
+  cellsBurst: z.number().int().min(1),
+  /** Long-polls one client address may hold open at once. */
+  longPollsPerClient: z.number().int().min(1),
   limits: Limits,
   languages: z.array(Language).min(1),
 });
@@ -68,6 +76,11 @@ export const DEFAULTS: Config = {
   concurrency: Math.max(2, os.availableParallelism() * 2),
   retentionHours: 24,
   watchIntervalMs: 5,
+  trustProxy: false,
+  // Generous: a classroom behind one address shares it.
+  cellsPerMinute: 600,
+  cellsBurst: 100,
+  longPollsPerClient: 100,
   limits: {
     wallSeconds: 30,
     cpuSeconds: 30,
@@ -98,7 +111,7 @@ export const DEFAULTS: Config = {
 };
 
 /** Environment variables and the config key each sets; numbers and lists are parsed from text. */
-const ENV_KEYS: Record<string, { key: string; kind: 'int' | 'float' | 'string' | 'list'; limit?: true }> = {
+const ENV_KEYS: Record<string, { key: string; kind: 'int' | 'float' | 'string' | 'list' | 'bool'; limit?: true }> = {
   PORT: { key: 'port', kind: 'int' },
   CELLBOX_DATA_DIR: { key: 'dataDir', kind: 'string' },
   CELLBOX_ALLOWED_ORIGINS: { key: 'allowedOrigins', kind: 'list' },
@@ -106,6 +119,10 @@ const ENV_KEYS: Record<string, { key: string; kind: 'int' | 'float' | 'string' |
   CELLBOX_CONCURRENCY: { key: 'concurrency', kind: 'int' },
   CELLBOX_RETENTION_HOURS: { key: 'retentionHours', kind: 'float' },
   CELLBOX_WATCH_INTERVAL_MS: { key: 'watchIntervalMs', kind: 'int' },
+  CELLBOX_TRUST_PROXY: { key: 'trustProxy', kind: 'bool' },
+  CELLBOX_CELLS_PER_MINUTE: { key: 'cellsPerMinute', kind: 'float' },
+  CELLBOX_CELLS_BURST: { key: 'cellsBurst', kind: 'int' },
+  CELLBOX_LONG_POLLS_PER_CLIENT: { key: 'longPollsPerClient', kind: 'int' },
   CELLBOX_WALL_SECONDS: { key: 'wallSeconds', kind: 'float', limit: true },
   CELLBOX_CPU_SECONDS: { key: 'cpuSeconds', kind: 'int', limit: true },
   CELLBOX_MEMORY_MIB: { key: 'memoryMiB', kind: 'int', limit: true },
@@ -121,6 +138,12 @@ export class ConfigError extends Error {}
 function parseEnvValue(name: string, raw: string, kind: string): unknown {
   if (kind === 'string') return raw;
   if (kind === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (kind === 'bool') {
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not true or false`);
+  }
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || (kind === 'int' && !Number.isInteger(n))) {
     throw new ConfigError(`${name}=${JSON.stringify(raw)} is not ${kind === 'int' ? 'a whole number' : 'a number'}`);

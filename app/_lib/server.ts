@@ -3,11 +3,13 @@
 import { openFilestore, type Filestore } from '../../filestore/filestore';
 import { databasePath, filestorePath, loadConfig, type Config } from '../../store/config';
 import { openStore, type Store } from '../../store/store';
+import { ClientLimits } from './client';
 
 export interface Server {
   config: Config;
   store: Store;
   files: Filestore;
+  limits: ClientLimits;
 }
 
 const KEY = Symbol.for('cellbox.server');
@@ -21,6 +23,7 @@ export function server(): Server {
       config,
       store: openStore(databasePath(config), { watchIntervalMs: config.watchIntervalMs }),
       files: openFilestore(filestorePath(config)),
+      limits: new ClientLimits(config),
     };
   }
   return g[KEY];

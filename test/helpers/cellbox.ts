@@ -77,7 +77,7 @@ export async function startCellbox(extraEnv: Record<string, string> = {}): Promi
     device: null as unknown as ChildProcess,
     web: null as unknown as ChildProcess,
     startWeb() {
-      box.web = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], { cwd: root, env });
+      box.web = spawn(process.execPath, [path.join(root, 'scripts/web.mjs'), '-p', String(port), '-H', '127.0.0.1'], { cwd: root, env });
       pipeLogs(box.web, logs, 'web');
       return waitFor(async () => (await fetch(`${url}/api/v1/languages`)).ok, 'web server start', 60_000, logs);
     },

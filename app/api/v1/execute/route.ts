@@ -6,6 +6,7 @@ import { readCellRequest } from '../../../_lib/request';
 import { json, preflight, route } from '../../../_lib/respond';
 import { server } from '../../../_lib/server';
 import { submitCell } from '../../../_lib/submit';
+import { countSubmission } from '../../../_lib/client';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,6 +15,7 @@ const QUEUE_GRACE_MS = 60_000;
 
 export const POST = route(async (req) => {
   const s = server();
+  countSubmission(s, req);
   const body = await readCellRequest(req);
   const { id } = submitCell(s, body);
   const deadline = Date.now() + (body.timeout ?? s.config.limits.wallSeconds) * 1000 + QUEUE_GRACE_MS;

@@ -6,6 +6,7 @@ import { answerJson, readMessages } from '../../../_lib/cells';
 import { checkCellId, waitParam } from '../../../_lib/request';
 import { jsonText, preflight, route } from '../../../_lib/respond';
 import { server } from '../../../_lib/server';
+import { holdingPoll } from '../../../_lib/client';
 
 export const dynamic = 'force-dynamic';
 
@@ -21,7 +22,8 @@ export const GET = route(async (req) => {
     wanted.set(checkCellId(m[1]), m[2] ? Number(m[2]) : 0);
   }
   const wait = waitParam(url, DEFAULT_WAIT_SECONDS);
-  const answers = await readMessages(server(), wanted, wait * 1000, req.signal);
+  const s = server();
+  const answers = await holdingPoll(s, req, wait, () => readMessages(s, wanted, wait * 1000, req.signal));
   const unknown = [...wanted.keys()].filter((id) => !answers.has(id));
   if (unknown.length === wanted.size) throw new ApiError('not_found', `There is no cell ${unknown.join(', ')}.`);
   // Unknown cells among known ones are answered as done and empty, so one expired cell does not break a page.

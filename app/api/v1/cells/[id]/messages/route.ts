@@ -5,6 +5,7 @@ import { answerJson, readMessages } from '../../../../../_lib/cells';
 import { checkCellId, intParam, waitParam } from '../../../../../_lib/request';
 import { jsonText, preflight, route } from '../../../../../_lib/respond';
 import { server } from '../../../../../_lib/server';
+import { holdingPoll } from '../../../../../_lib/client';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,7 +14,8 @@ export const GET = route(async (req, { params }: { params: Promise<{ id: string 
   const url = new URL(req.url);
   const after = intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
   const wait = waitParam(url, DEFAULT_WAIT_SECONDS);
-  const answers = await readMessages(server(), new Map([[id, after]]), wait * 1000, req.signal);
+  const s = server();
+  const answers = await holdingPoll(s, req, wait, () => readMessages(s, new Map([[id, after]]), wait * 1000, req.signal));
   const answer = answers.get(id);
   if (!answer) throw new ApiError('not_found', `There is no cell ${id}.`);
   return jsonText(answerJson(answer));
