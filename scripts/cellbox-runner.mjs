@@ -1,0 +1,86 @@
+// Shared by the bench and the load test: a Cellbox started on a free port with a temporary data
+// directory, one cell's round trip over the HTTP API, and percentiles.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function percentile(sorted, p) {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export function stats(ms) {
+  const s = [...ms].sort((a, b) => a - b);
+  return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), min: s[0], max: s[s.length - 1] };
+}
+
+export async function startCellbox(extraEnv = {}) {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-bench-'));
+  const env = { ...process.env, PORT: String(port), CELLBOX_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: '1', CELLBOX_QUEUE_LIMIT: '100000', CELLBOX_CELLS_PER_MINUTE: '0', ...extraEnv };
+  const url = `http://127.0.0.1:${port}`;
+  const web = spawn(process.execPath, [path.join(root, 'scripts/web.mjs'), '-p', String(port), '-H', '127.0.0.1'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const device = spawn(process.execPath, [path.join(root, 'dist/device.mjs')], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      const langs = await (await fetch(`${url}/api/v1/languages`)).json();
+      const ready = new Set(langs.filter((l) => l.version).map((l) => l.name));
+      if (ready.has('python') && ready.has('javascript')) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error('Cellbox did not start within two minutes');
+    await sleep(200);
+  }
+  return {
+    url,
+    web,
+    device,
+    async stop() {
+      for (const p of [web, device]) p.kill('SIGTERM');
+      await sleep(1000);
+      for (const p of [web, device]) if (p.exitCode === null) p.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POST a cell, follow its long-poll to execute_reply; the time from POST to that reply. */
+export async function cellboxRun(url, cell) {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/api/v1/cells`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(cell) });
+  if (res.status !== 201) return { ok: false, status: res.status, ms: performance.now() - t0 };
+  const { id } = await res.json();
+  let after = 0;
+  let sawPng = false;
+  for (;;) {
+    const a = await (await fetch(`${url}/api/v1/cells/${id}/messages?after=${after}&wait=25`)).json();
+    for (const m of a.messages) {
+      if (m.header.msg_type === 'display_data' && m.content.data?.['image/png']) sawPng = true;
+      if (m.header.msg_type === 'execute_reply') {
+        const ms = performance.now() - t0;
+        return { ok: m.content.status === 'ok', ms, sawPng, id };
+      }
+    }
+    after = a.next;
+    if (a.done) return { ok: false, ms: performance.now() - t0, id };
+  }
+}
+
