@@ -2,6 +2,7 @@
 // zip is zlib (RFC 1950, as Python's zlib.compress) of the UTF-8 code in URL-safe base64,
 // padding optional. Browser-safe: Compression/DecompressionStream, atob/btoa (Node 20 has all).
 import { MAX_SNIPPET_BYTES } from './limits';
+import { readAtMost } from './streams';
 
 /** Why a link's code could not be read; its message finishes "This link's code could not be read: …". */
 export class ZLinkError extends Error {
@@ -76,30 +77,13 @@ export async function encodeZLink(code: string): Promise<string> {
  */
 export async function decodeZLink(z: string, maxBytes: number = MAX_SNIPPET_BYTES): Promise<string> {
   const compressed = base64UrlDecode(z);
-  const reader = new Blob([compressed]).stream().pipeThrough(new DecompressionStream('deflate')).getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  let all: Uint8Array | null;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw new ZLinkError(tooLargeMessage(maxBytes));
-      }
-      chunks.push(value);
-    }
-  } catch (e) {
-    if (e instanceof ZLinkError) throw e;
+    all = await readAtMost(new Blob([compressed]).stream().pipeThrough(new DecompressionStream('deflate')), maxBytes);
+  } catch {
     throw new ZLinkError('z is not zlib-compressed data (was the link cut short?)');
   }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
+  if (!all) throw new ZLinkError(tooLargeMessage(maxBytes));
   return utf8Text(all);
 }
 

@@ -3,6 +3,7 @@
 import { CellRequest, describeIssues, SnippetRequest } from '../../protocol/api';
 import { ApiError } from '../../protocol/errors';
 import { MAX_BODY_BYTES, MAX_CODE_BYTES, MAX_SNIPPET_BYTES, MAX_WAIT_SECONDS } from '../../protocol/limits';
+import { readAtMost } from '../../protocol/streams';
 
 /** Reads the body, stopping at `max` bytes: a bigger one is refused without being read whole. */
 export async function readBody(req: Request, max: number): Promise<string> {
@@ -10,23 +11,10 @@ export async function readBody(req: Request, max: number): Promise<string> {
   if (Number.isFinite(declared) && declared > max) {
     throw new ApiError('too_large', `The request body is ${declared} bytes; the limit is ${max}.`);
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (req.body) {
-    const reader = req.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > max) {
-        await reader.cancel().catch(() => {});
-        throw new ApiError('too_large', `The request body is over ${max} bytes, the limit.`);
-      }
-      chunks.push(value);
-    }
-  }
+  const bytes = req.body ? await readAtMost(req.body, max) : new Uint8Array();
+  if (!bytes) throw new ApiError('too_large', `The request body is over ${max} bytes, the limit.`);
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new ApiError('invalid_utf8', 'The request body is not valid UTF-8.');
   }
