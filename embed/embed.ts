@@ -31,16 +31,8 @@ export interface PageConfig extends EmbedOptions {
   autoMount?: boolean;
 }
 
-export interface EmbeddedCell {
-  /** The element the cell lives in (its shadow root holds the cell). */
-  readonly element: HTMLElement;
-  run(): Promise<void>;
-  stop(): Promise<void>;
-  code: string;
-  readonly language: string;
-  reset(): void;
-  destroy(): void;
-}
+/** The handle of an embedded cell: the cell's own, with `element` its host in the page. */
+export type EmbeddedCell = CellHandle;
 
 const DEFAULTS = { language: 'python', autorun: false, readonly: false, hide: [] as Hideable[], theme: 'auto' as const };
 
