@@ -19,24 +19,15 @@ export function createMessageLog(db: Db) {
   const maxId = db.prepare(`SELECT COALESCE(MAX(id), 0) FROM messages`).pluck();
   const cellsSince = db.prepare(`SELECT DISTINCT cell_id FROM messages WHERE id > ?`).pluck();
 
-  /** Appends messages to a cell, giving them the next seqs; returns the last seq. Call inside a transaction when batching. */
+  /** Appends messages to a cell, giving them the next seqs; returns the last seq. Call inside a transaction when batching (see Store.writeBatch). */
   function append(cellId: string, messages: readonly UnsequencedMessage[]): number {
     let seq = lastSeq.get(cellId) as number;
     for (const m of messages) insert.run(cellId, ++seq, JSON.stringify(m));
     return seq;
   }
 
-  const appendAll = db.transaction((batch: ReadonlyArray<{ cellId: string; messages: readonly UnsequencedMessage[] }>) => {
-    for (const b of batch) append(b.cellId, b.messages);
-  });
-
   return {
     append,
-
-    /** In a transaction of the caller's, or its own. */
-    appendBatch(batch: ReadonlyArray<{ cellId: string; messages: readonly UnsequencedMessage[] }>): void {
-      appendAll.immediate(batch);
-    },
 
     readAfter(cellId: string, afterSeq: number, limit: number): ReadResult {
       const rows = after.all(cellId, afterSeq, limit) as [number, string][];

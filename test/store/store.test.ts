@@ -65,7 +65,7 @@ describe('the message log', () => {
   it('numbers each cell from 1 and reads after a seq, as JSON with seq first', () => {
     const { id } = store.createCell('x', 'python', 1000);
     const parent = store.cells.get(id)!.header;
-    store.messages.appendBatch([{ cellId: id, messages: [createMessage('stream', { name: 'stdout', text: 'a' }, parent), createMessage('stream', { name: 'stdout', text: 'b' }, parent)] }]);
+    store.writeBatch([{ cellId: id, messages: [createMessage('stream', { name: 'stdout', text: 'a' }, parent), createMessage('stream', { name: 'stdout', text: 'b' }, parent)] }], []);
     const r = other.messages.readAfter(id, 1, 100);
     expect(r.next).toBe(2);
     expect(r.json[0].startsWith('{"seq":2,')).toBe(true);
