@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { CellRequest, describeIssues, SnippetRequest } from '../../protocol/api';
 
-const cases: { name: string; body: unknown; ok?: unknown; error?: RegExp }[] = [
+interface Case { name: string; body: unknown; ok?: unknown; error?: RegExp }
+
+const cases: Case[] = [
   { name: 'code only', body: { code: 'x' }, ok: { code: 'x', language: 'python' } },
   { name: 'all fields', body: { code: 'x', language: 'bash', timeout: 2.5 }, ok: { code: 'x', language: 'bash', timeout: 2.5 } },
   { name: 'empty code is allowed', body: { code: '' }, ok: { code: '', language: 'python' } },
@@ -18,22 +20,7 @@ const cases: { name: string; body: unknown; ok?: unknown; error?: RegExp }[] = [
   { name: 'unknown field', body: { code: 'x', extra: 1 }, error: /unknown field "extra"/ },
 ];
 
-describe('CellRequest', () => {
-  for (const c of cases) {
-    it(c.name, () => {
-      const r = CellRequest.safeParse(c.body);
-      if (c.ok) {
-        expect(r.success).toBe(true);
-        expect(r.data).toEqual(c.ok);
-      } else {
-        expect(r.success).toBe(false);
-        expect(describeIssues(r.error!)).toMatch(c.error!);
-      }
-    });
-  }
-});
-
-const snippetCases: { name: string; body: unknown; ok?: unknown; error?: RegExp }[] = [
+const snippetCases: Case[] = [
   { name: 'code and language', body: { code: 'x', language: 'bash' }, ok: { code: 'x', language: 'bash', title: null } },
   { name: 'a title, trimmed', body: { code: 'x', language: 'python', title: '  Squares  ' }, ok: { code: 'x', language: 'python', title: 'Squares' } },
   { name: 'an empty title is none', body: { code: 'x', language: 'python', title: ' ' }, ok: { code: 'x', language: 'python', title: null } },
@@ -51,17 +38,23 @@ const snippetCases: { name: string; body: unknown; ok?: unknown; error?: RegExp 
   { name: 'not an object', body: [], error: /JSON object/ },
 ];
 
-describe('SnippetRequest', () => {
-  for (const c of snippetCases) {
-    it(c.name, () => {
-      const r = SnippetRequest.safeParse(c.body);
-      if (c.ok) {
-        expect(r.success).toBe(true);
-        expect(r.data).toEqual(c.ok);
-      } else {
-        expect(r.success).toBe(false);
-        expect(describeIssues(r.error!)).toMatch(c.error!);
-      }
-    });
-  }
-});
+/** Each body passes with the parsed value, or fails with a sentence matching `error`. */
+function table(name: string, schema: typeof CellRequest | typeof SnippetRequest, rows: Case[]): void {
+  describe(name, () => {
+    for (const c of rows) {
+      it(c.name, () => {
+        const r = schema.safeParse(c.body);
+        if (c.ok) {
+          expect(r.success).toBe(true);
+          expect(r.data).toEqual(c.ok);
+        } else {
+          expect(r.success).toBe(false);
+          expect(describeIssues(r.error!)).toMatch(c.error!);
+        }
+      });
+    }
+  });
+}
+
+table('CellRequest', CellRequest, cases);
+table('SnippetRequest', SnippetRequest, snippetCases);
