@@ -30,6 +30,8 @@ const log = (...a) => console.error('[bench]', ...a);
 /** CPU seconds (user + system) used so far by a process and all its descendants. */
 function treeCpuSeconds(pid) {
   const tick = 100; // USER_HZ on Linux
+  // One pass over /proc: each process's CPU time and its children.
+  const cpu = new Map();
   const children = new Map();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -37,21 +39,15 @@ function treeCpuSeconds(pid) {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ppid = Number(fields[1]);
+      cpu.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / tick);
       if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push({ pid: Number(entry), cpu: (Number(fields[11]) + Number(fields[12])) / tick });
+      children.get(ppid).push(Number(entry));
     } catch {
       // gone meanwhile
     }
   }
-  let own = 0;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    own = (Number(fields[11]) + Number(fields[12])) / tick;
-  } catch {
-    return 0;
-  }
-  return own + (children.get(pid) ?? []).reduce((sum, c) => sum + treeCpuSeconds(c.pid), 0);
+  const sum = (p) => (cpu.get(p) ?? 0) + (children.get(p) ?? []).reduce((n, c) => n + sum(c), 0);
+  return sum(pid);
 }
 
 /** Unique memory (USS: private clean + private dirty) of one process, in MiB. */
