@@ -163,6 +163,12 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   let running = false;
   let cellId: string | null = null;
   let controller: AbortController | null = null;
+  let stopWanted = false;
+
+  /** The server ends the cell with Interrupted; the long-poll brings that home. */
+  function interrupt(id: string): Promise<void> {
+    return interruptCell(id, server).catch(() => controller?.abort());
+  }
   let ticker: ReturnType<typeof setInterval> | null = null;
 
   function setRunning(on: boolean): void {
@@ -237,6 +243,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       controller = new AbortController();
       output.clear();
       cellId = null;
+      stopWanted = false;
       setRunning(true);
       const started = performance.now();
       status.textContent = 'Running…';
@@ -248,7 +255,11 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
         await runCell(code, language, {
           server,
           signal: controller.signal,
-          onCreated: (id) => (cellId = id),
+          onCreated: (id) => {
+            cellId = id;
+            // Stop was pressed while the cell was being posted: stop it now that it has an id.
+            if (stopWanted) void interrupt(id);
+          },
           onMessage: (m) => {
             if (m.header.msg_type === 'error') error = m.content as ErrorContent;
             output.handle(m);
@@ -273,12 +284,10 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     async stop() {
       if (!running) return;
       status.textContent = 'Stopping…';
-      if (cellId) {
-        // The server ends the cell with Interrupted; the long-poll brings that home.
-        await interruptCell(cellId, server).catch(() => controller?.abort());
-      } else {
-        controller?.abort();
-      }
+      stopWanted = true;
+      // Before the server answered the POST there is no id yet: onCreated stops it. Abandoning
+      // the POST instead would leave a cell the server accepted running to its time limit.
+      if (cellId) await interrupt(cellId);
     },
     reset() {
       editor.setCode(original);
