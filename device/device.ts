@@ -7,10 +7,12 @@ import type { Filestore } from '../filestore/filestore';
 import type { Config } from '../store/config';
 import type { CellRow } from '../store/cells';
 import type { Store } from '../store/store';
-import { resolveLanguages } from './languages';
+import { ForkServer } from './forkserver';
+import { resolveLanguages, type RunnableLanguage } from './languages';
 import { Pool } from './pool';
 import { runCell } from './run';
-import { Worker } from './worker';
+import { sandboxWorker } from './sandbox';
+import { Worker, type WorkerProcess } from './worker';
 import { MessageWriter } from './writer';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
@@ -40,9 +42,23 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
   let unsubscribe: (() => void) | null = null;
   let retryPump: NodeJS.Timeout | null = null;
 
+  const forkServers = new Map<string, ForkServer>();
+
+  /** A fresh worker process: from the language's fork server (started again if it died), or a sandbox of its own. */
+  function startProcess(lang: RunnableLanguage): WorkerProcess {
+    const options = lang.config.forkServer;
+    if (!options) return sandboxWorker(lang.spec);
+    let server = forkServers.get(lang.config.name);
+    if (!server?.running) {
+      server = new ForkServer(lang.config.name, lang.spec, options, log);
+      forkServers.set(lang.config.name, server);
+    }
+    return server.fork();
+  }
+
   const pool = new Pool((name) => {
     const lang = byName.get(name)!;
-    const worker = new Worker(name, lang.spec);
+    const worker = new Worker(name, startProcess(lang));
     worker.ready.then(() => {
       // The first warm worker tells which version the runtime is; then the language is offered.
       if (registered.has(name)) return;
@@ -168,6 +184,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       for (const r of running.values()) r.controller.abort('Cellbox is shutting down.');
       await Promise.race([Promise.all([...running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
       pool.close();
+      for (const server of forkServers.values()) server.kill();
       writer.flush();
     },
   };

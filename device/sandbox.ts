@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Limits } from '../store/config';
 import { CELL_DIR, WORKERS_MOUNT } from '../workers/protocol';
+import type { WorkerProcess } from './worker';
 
 export interface SandboxSpec {
   /** argv of the worker inside the sandbox, argv[0] absolute. */
@@ -23,6 +24,11 @@ export interface SandboxProcess {
   proc: ChildProcess;
   /** Host pid of the sandbox's first process (PID 1 of its namespace), from bwrap's --info-fd. */
   childPid: Promise<number>;
+}
+
+/** What a fork server's zygote is told beyond the sandbox spec (see workers/python/forkserver.py). */
+export interface ForkServerOptions {
+  preload: string[];
 }
 
 /** System paths a runtime may need, bound read-only when they exist. /etc is never bound whole. */
@@ -66,11 +72,14 @@ const isRoot = process.getuid?.() === 0;
 /** The unprivileged host user the sandbox maps to when the device runs as root. */
 const NOBODY = 65534;
 
-export function buildArgv(spec: SandboxSpec, infoFd: number): string[] {
+/** The cell's directory holds what it may keep plus room to work; past it, writes fail with ENOSPC. */
+function cellDirBytes(limits: Limits): number {
+  return Math.max(16 * 1024 * 1024, limits.filesTotalBytes * 2);
+}
+
+export function buildArgv(spec: SandboxSpec, infoFd: number, forkServer?: ForkServerOptions): string[] {
   const { limits } = spec;
-  const memBytes = limits.memoryMiB * 1024 * 1024;
-  // The cell's directory holds what it may keep plus room to work; past it, writes fail with ENOSPC.
-  const cellDirBytes = Math.max(16 * 1024 * 1024, limits.filesTotalBytes * 2);
+  const command = spec.command.map((a) => expand(a, limits));
   const bwrap = [
     'bwrap',
     '--unshare-all',
@@ -84,7 +93,7 @@ export function buildArgv(spec: SandboxSpec, infoFd: number): string[] {
     '--proc', '/proc',
     '--dev', '/dev',
     '--size', String(TMP_BYTES), '--tmpfs', '/tmp',
-    '--size', String(cellDirBytes), '--tmpfs', CELL_DIR,
+    '--size', String(cellDirBytes(limits)), '--tmpfs', CELL_DIR,
     // The root itself is a tmpfs bwrap built; seal it so nothing new can appear in /, /etc …
     '--remount-ro', '/',
     '--chdir', CELL_DIR,
@@ -95,22 +104,50 @@ export function buildArgv(spec: SandboxSpec, infoFd: number): string[] {
     '--setenv', 'TMPDIR', '/tmp',
     ...Object.entries(spec.env).flatMap(([k, v]) => ['--setenv', k, v]),
     '--info-fd', String(infoFd),
+    // A zygote keeps the capabilities of this sandbox's user namespace (over it alone) to make
+    // each cell's namespaces; it sets each cell's limits itself.
+    ...(forkServer ? ['--cap-add', 'ALL'] : []),
     '--',
-    // Limits are set inside the sandbox so that RLIMIT_NPROC counts only this sandbox's
-    // processes (per user namespace), not every cell's.
+    ...(forkServer ? [...command, forkServerArgument(spec, forkServer)] : withLimits(spec, command)),
+  ];
+  // As root, drop to an unprivileged host user first: then even an escape from the
+  // namespaces would find itself powerless.
+  return isRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--', ...bwrap] : bwrap;
+}
+
+/**
+ * Limits are set inside the sandbox so that RLIMIT_NPROC counts only this sandbox's processes
+ * (per user namespace), not every cell's.
+ */
+function withLimits(spec: SandboxSpec, command: string[]): string[] {
+  const { limits } = spec;
+  return [
     '/usr/bin/prlimit',
-    `--${spec.memoryRlimit}=${memBytes}`,
+    `--${spec.memoryRlimit}=${limits.memoryMiB * 1024 * 1024}`,
     `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
     `--nproc=${limits.processes}`,
     `--fsize=${limits.fileBytes}`,
     '--nofile=1024',
     '--core=0',
     '--',
-    ...spec.command.map((a) => expand(a, limits)),
+    ...command,
   ];
-  // As root, drop to an unprivileged host user first: then even an escape from the
-  // namespaces would find itself powerless.
-  return isRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--', ...bwrap] : bwrap;
+}
+
+/** The zygote's last argument: what it preloads, and the limits it sets on every cell. */
+function forkServerArgument(spec: SandboxSpec, options: ForkServerOptions): string {
+  const { limits } = spec;
+  const cell = {
+    preload: options.preload.join(','),
+    memoryRlimit: spec.memoryRlimit,
+    memoryBytes: limits.memoryMiB * 1024 * 1024,
+    cpuSeconds: limits.cpuSeconds,
+    processes: limits.processes,
+    fileBytes: limits.fileBytes,
+    cellDirBytes: cellDirBytes(limits),
+    tmpBytes: TMP_BYTES,
+  };
+  return `--fork-server=${JSON.stringify(cell)}`;
 }
 
 /** `{memoryMiB}` and `{heapMiB}` (three quarters of it) in a worker's argv follow the limits. */
@@ -119,8 +156,8 @@ function expand(arg: string, limits: Limits): string {
 }
 
 /** Spawns a sandbox: fds 0-2 and 3 (events) are pipes; fd 4 carries bwrap's info JSON and stays outside. */
-export function spawnSandbox(spec: SandboxSpec): SandboxProcess {
-  const argv = buildArgv(spec, 4);
+export function spawnSandbox(spec: SandboxSpec, forkServer?: ForkServerOptions): SandboxProcess {
+  const argv = buildArgv(spec, 4, forkServer);
   const proc: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} as NodeJS.ProcessEnv });
   const childPid = new Promise<number>((resolve, reject) => {
     let info = '';
@@ -136,6 +173,21 @@ export function spawnSandbox(spec: SandboxSpec): SandboxProcess {
   });
   childPid.catch(() => {});
   return { proc, childPid };
+}
+
+/** A worker in a sandbox of its own, for one cell: killing it ends the sandbox. */
+export function sandboxWorker(spec: SandboxSpec): WorkerProcess {
+  const { proc, childPid } = spawnSandbox(spec);
+  proc.once('error', () => {}); // reported through `exit`
+  return {
+    stdin: proc.stdin!,
+    stdout: proc.stdout!,
+    stderr: proc.stderr!,
+    events: proc.stdio[3] as NodeJS.ReadableStream,
+    exited: new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))),
+    rootPid: childPid,
+    kill: () => proc.kill('SIGKILL'),
+  };
 }
 
 /**

@@ -1,10 +1,9 @@
-// One warm worker: a sandbox that has said `ready` and waits for exactly one cell. Parses its
+// One warm worker: a cell process that has said `ready` and waits for exactly one cell. Parses its
 // event pipe, decodes its stdout/stderr, pins its working directory, and dies with its cell.
 import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { WorkerEvent } from '../workers/protocol';
 import { CELL_DIR } from '../workers/protocol';
-import { spawnSandbox, type SandboxSpec } from './sandbox';
 
 export interface WorkerExit { code: number | null; signal: NodeJS.Signals | null }
 
@@ -17,6 +16,23 @@ export interface WorkerHandlers {
 
 /** Lines on the event pipe longer than this are cut off: the output cap catches the cell long before. */
 const MAX_EVENT_LINE = 16 * 1024 * 1024;
+
+/**
+ * A started worker's process, however it was made: its own bwrap sandbox (sandbox.ts) or a
+ * process forked by a language's fork server (forkserver.ts).
+ */
+export interface WorkerProcess {
+  stdin: NodeJS.WritableStream;
+  stdout: NodeJS.ReadableStream;
+  stderr: NodeJS.ReadableStream;
+  /** The event pipe, fd 3 inside. */
+  events: NodeJS.ReadableStream;
+  /** Resolves when every process of the cell is gone. */
+  exited: Promise<WorkerExit>;
+  /** Host pid of a process in the cell's mount namespace, whose `/proc/<pid>/root` shows its files. */
+  rootPid: Promise<number>;
+  kill(): void;
+}
 
 export class Worker {
   readonly language: string;
@@ -31,15 +47,13 @@ export class Worker {
   stderrTail = '';
   private dirFd: number | null = null;
   private handlers: WorkerHandlers | null = null;
-  private readonly proc;
+  private readonly proc: WorkerProcess;
   private killed = false;
 
-  constructor(language: string, spec: SandboxSpec) {
+  constructor(language: string, proc: WorkerProcess) {
     this.language = language;
-    const { proc, childPid } = spawnSandbox(spec);
     this.proc = proc;
-    this.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-    proc.once('error', () => {}); // reported through `exit`/`ready`
+    this.exited = proc.exited;
     let markReady: () => void;
     let fail: (e: Error) => void;
     this.ready = new Promise<void>((resolve, reject) => {
@@ -53,7 +67,7 @@ export class Worker {
       if (isReady) return this.handlers?.event(e, bytes);
       if (e?.type !== 'ready') return;
       this.version = e.version;
-      childPid
+      proc.rootPid
         .then((pid) => {
           // Only our worker has run in the sandbox so far, so this path is the real tmpfs.
           this.dirFd = fs.openSync(`/proc/${pid}/root${CELL_DIR}`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
@@ -65,13 +79,14 @@ export class Worker {
     });
     for (const name of ['stdout', 'stderr'] as const) {
       const decoder = new StringDecoder('utf8');
-      proc[name]!.on('data', (chunk: Buffer) => {
+      proc[name].on('data', (chunk: Buffer) => {
         const text = decoder.write(chunk);
         if (!text) return;
         if (name === 'stderr') this.stderrTail = (this.stderrTail + text).slice(-4096);
         if (isReady) this.handlers?.output(name, text);
         else earlyStderr.push(text);
       });
+      proc[name].on('error', () => {});
     }
     this.exited.then(({ code, signal }) => {
       // The pinned directory outlives the sandbox on purpose: the cell's files are collected
@@ -81,7 +96,7 @@ export class Worker {
   }
 
   private readEvents(onLine: (e: WorkerEvent | null, bytes: number) => void): void {
-    const pipe = this.proc.stdio[3]!;
+    const pipe = this.proc.events;
     const decoder = new StringDecoder('utf8');
     let partial = '';
     pipe.on('data', (chunk: Buffer) => {
@@ -104,20 +119,16 @@ export class Worker {
   /** Hands the worker its cell: the handlers get everything from now on, then the code goes in. */
   run(code: string, handlers: WorkerHandlers): void {
     this.handlers = handlers;
-    const stdin = this.proc.stdin!;
+    const stdin = this.proc.stdin;
     stdin.on('error', () => {}); // the cell may close stdin early; the outcome shows elsewhere
     stdin.end(code);
   }
 
-  /** Kills the whole sandbox: its PID namespace dies with its first process. */
+  /** Kills every process of the cell: its PID namespace dies with its first process. */
   kill(): void {
     if (this.killed) return;
     this.killed = true;
-    this.proc.kill('SIGKILL');
-  }
-
-  get pid(): number | undefined {
-    return this.proc.pid;
+    this.proc.kill();
   }
 
   releaseDir(): void {

@@ -31,6 +31,11 @@ const Language = z.strictObject({
   memoryRlimit: z.enum(['as', 'data']).default('as'),
   file_extension: z.string(),
   codemirror_mode: z.string(),
+  /**
+   * Start the worker once per sandbox as a fork server that forks an isolated process per cell
+   * (the worker must support it: Python's does), importing `preload` once ahead of every cell.
+   */
+  forkServer: z.strictObject({ preload: z.array(z.string()).default([]) }).optional(),
   /** Warm workers kept ready for this language. */
   pool: z.number().int().min(0).max(64).default(1),
   /** The install line printed when the runtime is missing. */
@@ -95,6 +100,7 @@ export const DEFAULTS: Config = {
     {
       name: 'python', display_name: 'Python 3', command: ['/usr/bin/python3', '-I', '/opt/cellbox/workers/python/kernel.py'],
       env: PYTHON_ENV, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.py', codemirror_mode: 'python', pool: 2,
+      forkServer: { preload: ['numpy', 'matplotlib.pyplot', 'sympy'] },
       install: 'apt-get install -y python3',
     },
     {

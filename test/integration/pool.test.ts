@@ -14,8 +14,8 @@ afterAll(async () => {
   await box?.stop();
 });
 
-/** Process ids of this Cellbox's warm Python workers, waiting for code. */
-function pythonWorkers(): number[] {
+/** This Cellbox's Python worker processes: the fork server (zygote) and the cells it forked. */
+function pythonProcesses() {
   // The device is the ancestor: only workers of this test's Cellbox count.
   const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).trim().split('\n').map((l) => {
     const [pid, ppid, ...args] = l.trim().split(/\s+/);
@@ -26,7 +26,18 @@ function pythonWorkers(): number[] {
     for (let p = parent.get(pid); p; p = parent.get(p)) if (p === box.device.pid) return true;
     return false;
   };
-  return rows.filter((r) => /^\/usr\/bin\/python3 -I \S*kernel\.py$/.test(r.args) && under(r.pid)).map((r) => r.pid);
+  const python = rows.filter((r) => /^\/usr\/bin\/python3 -I \S*kernel\.py( --fork-server=.*)?$/.test(r.args) && under(r.pid));
+  const isPython = new Set(python.map((r) => r.pid));
+  return {
+    /** Warm workers waiting for code: the cells' own processes, which have no Python below them. */
+    workers: python.filter((r) => !python.some((c) => c.ppid === r.pid)).filter((r) => isPython.has(r.ppid)).map((r) => r.pid),
+    /** The fork server: the Python process bwrap started. */
+    zygotes: python.filter((r) => !isPython.has(r.ppid)).map((r) => r.pid),
+  };
+}
+
+function pythonWorkers(): number[] {
+  return pythonProcesses().workers;
 }
 
 async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
@@ -71,6 +82,19 @@ describe('warm pools', () => {
       return now.length >= before.length && now.every((p) => !before.includes(p));
     });
     expect(stdout(await run(box.url, 'print("after the crash")'))).toBe('after the crash\n');
+  });
+
+  it('start a new fork server when the old one is killed, and cells still run', async () => {
+    await until('a full python pool', () => pythonWorkers().length >= 2);
+    const { zygotes, workers } = pythonProcesses();
+    expect(zygotes).toHaveLength(1);
+    process.kill(zygotes[0], 'SIGKILL');
+    // Its warm cells die with it; a new fork server forks new ones.
+    await until('a new fork server with a full pool', () => {
+      const now = pythonProcesses();
+      return now.zygotes.length === 1 && now.zygotes[0] !== zygotes[0] && now.workers.length >= 2 && now.workers.every((p) => !workers.includes(p));
+    });
+    expect(stdout(await run(box.url, 'print("after the fork server died")'))).toBe('after the fork server died\n');
   });
 
   it('end a cell whose worker dies mid-run with WorkerCrashed, and run the next', async () => {

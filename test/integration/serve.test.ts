@@ -23,10 +23,12 @@ async function startServe() {
   proc.stderr.on('data', (d) => (log += d));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   let health: { device: { pid: number } } | null = null;
+  // Up when Python is offered: the device lists a language once its first worker is warm.
   for (let i = 0; i < 600 && !health; i++) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (res.ok) health = await res.json();
+      const languages = await fetch(`http://127.0.0.1:${port}/api/v1/languages`).then((r) => r.json());
+      if (res.ok && languages.some((l: { name: string }) => l.name === 'python')) health = await res.json();
     } catch {
       // not up yet
     }

@@ -592,11 +592,8 @@ def flush_raw_streams():
             pass
 
 
-def main():
-    close_inherited_fds()
-    # Subprocesses of the cell must not inherit the event pipe.
-    os.set_inheritable(EVENT_FD, False)
-    os.set_blocking(EVENT_FD, True)
+def prepare():
+    """What every cell needs before its code comes; in a fork server, done once in the zygote."""
     # Modules in the cell's directory can be imported, as in Jupyter (no bytecode is written).
     sys.path.insert(0, '')
     builtins.display = display
@@ -604,8 +601,50 @@ def main():
     sys.modules['cellbox_kernel'] = sys.modules[__name__]
     use_inline_backend()
 
+
+def ready_event():
     version = '.'.join(str(part) for part in sys.version_info[:3])
-    emit({'type': 'ready', 'language': 'python', 'version': version})
+    return {'type': 'ready', 'language': 'python', 'version': version}
+
+
+def warm_up():
+    """In a fork server, after the preloads: do once what every plotting cell would do first
+    (choose the backend, draw, encode a PNG), then drop the open font files, which the cells
+    must not share (FreeType reads them through one shared file offset)."""
+    pyplot = sys.modules.get('matplotlib.pyplot')
+    if pyplot is None:
+        return
+    figure = pyplot.figure(figsize=(1, 1))
+    figure.gca().plot([0, 1], [0, 1])
+    figure.gca().set_title('x')
+    figure.savefig(io.BytesIO(), format='png', bbox_inches='tight')
+    pyplot.close('all')
+    from matplotlib import font_manager
+    font_manager._get_font.cache_clear()
+    import gc
+    gc.collect()
+
+
+def after_fork():
+    """In a cell forked from the zygote: what must differ between cells that forked from one
+    process. Python's own `random` reseeds itself at fork; numpy's global generator does not."""
+    numpy_random = sys.modules.get('numpy.random')
+    if numpy_random is not None:
+        numpy_random.seed()
+
+
+def main():
+    close_inherited_fds()
+    prepare()
+    serve_cell()
+
+
+def serve_cell():
+    """Says ready, reads the cell's code from stdin, runs it, reports, and exits."""
+    # Subprocesses of the cell must not inherit the event pipe.
+    os.set_inheritable(EVENT_FD, False)
+    os.set_blocking(EVENT_FD, True)
+    emit(ready_event())
     code = read_code()
 
     # A fresh __main__ for the cell, registered so that pickle and dataclasses find it.
@@ -638,9 +677,29 @@ def main():
     os._exit(0)
 
 
+def fork_server(argument):
+    """`--fork-server=<json>`: preload, then fork one isolated process per cell (forkserver.py)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'cellbox_forkserver', os.path.join(os.path.dirname(KERNEL_FILE), 'forkserver.py'))
+    forkserver = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(forkserver)
+    prepare()
+
+    def cell_main():
+        after_fork()
+        serve_cell()
+
+    forkserver.serve(json.loads(argument), ready_event(), cell_main)
+
+
 if __name__ == '__main__':
     try:
-        main()
+        server = [a for a in sys.argv[1:] if a.startswith('--fork-server=')]
+        if server:
+            fork_server(server[0].partition('=')[2])
+        else:
+            main()
     except BaseException:  # noqa: BLE001 - a bug in the worker itself: still end the cell
         try:
             traceback.print_exc(file=sys.__stderr__)

@@ -1,0 +1,207 @@
+// A language's fork server: one sandbox holding a zygote that has done the language's heavy
+// imports once, and forks a fresh, isolated process per cell (workers/python/forkserver.py
+// makes its namespaces, limits and capabilities; the protocol is described there). The device
+// reaches each cell's pipes through /proc/<zygote>/fd/<n>, so no other cell ever holds them.
+import fs from 'node:fs';
+import net from 'node:net';
+import { PassThrough } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { spawnSandbox, type ForkServerOptions, type SandboxSpec } from './sandbox';
+import type { WorkerExit, WorkerProcess } from './worker';
+
+type Reply =
+  | { type: 'ready'; version: string }
+  | { type: 'forked'; id: string; pid: number; fds: [number, number, number, number] }
+  | { type: 'exit'; id: string; status: number }
+  | { type: 'fork_failed'; id: string; message: string };
+
+interface Pending {
+  resolve(p: { pid: number; fds: number[] }): void;
+  reject(e: Error): void;
+  exit(status: number): void;
+}
+
+export class ForkServer {
+  /** Resolves when the zygote has preloaded and takes forks; rejects if it died first. */
+  readonly ready: Promise<void>;
+  readonly exited: Promise<WorkerExit>;
+  version = '';
+  private readonly proc;
+  private readonly hostPid: Promise<number>;
+  private readonly cells = new Map<string, Pending>();
+  private nextId = 1;
+  private alive = true;
+  private stderrTail = '';
+
+  constructor(
+    readonly language: string,
+    spec: SandboxSpec,
+    options: ForkServerOptions,
+    private readonly log: (level: 'info' | 'warn' | 'error', msg: string) => void,
+  ) {
+    const { proc, childPid } = spawnSandbox(spec, options);
+    this.proc = proc;
+    proc.once('error', () => {});
+    proc.stdin!.on('error', () => {});
+    this.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+    let markReady: () => void;
+    let fail: (e: Error) => void;
+    this.ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      fail = reject;
+    });
+    this.ready.catch(() => {});
+    let zygoteStarted!: () => void;
+    // bwrap's first process in the sandbox is its own init; the zygote, its only child, is
+    // surely there once it has said `ready`.
+    this.hostPid = new Promise<void>((resolve) => (zygoteStarted = resolve)).then(() => childPid).then(onlyChild);
+    this.hostPid.catch(() => {});
+    readLines(proc.stdio[3] as NodeJS.ReadableStream, (line) => {
+      let reply: Reply;
+      try {
+        reply = JSON.parse(line);
+      } catch {
+        return this.log('error', `${language} fork server said something unreadable: ${line.slice(0, 200)}`);
+      }
+      if (reply.type === 'ready') {
+        this.version = reply.version;
+        zygoteStarted();
+        this.hostPid.then(() => markReady(), fail);
+      } else if (reply.type === 'forked') this.cells.get(reply.id)?.resolve({ pid: reply.pid, fds: reply.fds });
+      else if (reply.type === 'fork_failed') {
+        this.log('error', `the ${language} fork server could not fork a cell: ${reply.message}`);
+        this.cells.get(reply.id)?.reject(new Error(`fork failed: ${reply.message}`));
+        this.cells.delete(reply.id);
+      }
+      else if (reply.type === 'exit') {
+        this.cells.get(reply.id)?.exit(reply.status);
+        this.cells.delete(reply.id);
+      }
+    });
+    const decoder = new StringDecoder('utf8');
+    proc.stderr!.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + decoder.write(chunk)).slice(-4096);
+    });
+    proc.stdout!.resume();
+    this.exited.then(({ code, signal }) => {
+      this.alive = false;
+      const why = `the ${language} fork server exited (${signal ?? `status ${code}`}): ${this.stderrTail.trim().slice(-2000)}`;
+      fail(new Error(why));
+      // Its cells died with it (each holds PDEATHSIG on its parent).
+      for (const cell of this.cells.values()) {
+        cell.reject(new Error(why));
+        cell.exit(128 + 9);
+      }
+      this.cells.clear();
+    });
+  }
+
+  get running(): boolean {
+    return this.alive;
+  }
+
+  /** A fresh cell process; its streams carry data once the zygote has forked it and the device opened its pipes. */
+  fork(): WorkerProcess {
+    const id = String(this.nextId++);
+    let exitStatus!: (e: WorkerExit) => void;
+    const exited = new Promise<WorkerExit>((resolve) => (exitStatus = resolve));
+    const forked = new Promise<{ pid: number; fds: number[] }>((resolve, reject) => {
+      this.cells.set(id, { resolve, reject, exit: (status) => exitStatus({ code: status, signal: null }) });
+    });
+    forked.catch(() => exitStatus({ code: null, signal: null }));
+    const started = this.ready.then(() => {
+      this.send(`fork ${id}`);
+      return forked;
+    });
+    started.catch(() => exitStatus({ code: null, signal: null }));
+
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const events = new PassThrough();
+    const outputs = [stdout, stderr, events];
+    started
+      .then(async ({ fds }) => {
+        const zygote = await this.hostPid;
+        try {
+          const open = (fd: number, flags: number) => fs.openSync(`/proc/${zygote}/fd/${fd}`, flags | fs.constants.O_NONBLOCK);
+          const ends = [open(fds[0], fs.constants.O_WRONLY), ...fds.slice(1).map((fd) => open(fd, fs.constants.O_RDONLY))];
+          return ends;
+        } finally {
+          // Opened or not, the zygote drops its copies: the cell then sees end of file on
+          // stdin when the device closes its end.
+          this.send(`opened ${id}`);
+        }
+      })
+      .then(
+        ([inFd, ...outFds]) => {
+          const input = new net.Socket({ fd: inFd, readable: false, writable: true });
+          input.on('error', () => {});
+          stdin.pipe(input);
+          outFds.forEach((fd, i) => {
+            const pipe = new net.Socket({ fd, readable: true, writable: false });
+            pipe.on('error', () => outputs[i].end());
+            pipe.pipe(outputs[i]);
+          });
+        },
+        () => {
+          for (const s of outputs) s.end();
+        },
+      );
+    // Gone when the zygote saw it exit and its pipes are drained: no output is left behind.
+    const drained = Promise.all(outputs.map((s) => finished(s).catch(() => {})));
+    return {
+      stdin,
+      stdout,
+      stderr,
+      events,
+      exited: Promise.all([exited, drained]).then(([e]) => e),
+      rootPid: started.then(async ({ pid }) => hostPidOf(await this.hostPid, pid)),
+      kill: () => {
+        if (this.cells.has(id)) this.send(`kill ${id}`);
+      },
+    };
+  }
+
+  kill(): void {
+    this.proc.kill('SIGKILL');
+  }
+
+  private send(command: string): void {
+    if (this.alive) this.proc.stdin!.write(`${command}\n`);
+  }
+}
+
+function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  const decoder = new StringDecoder('utf8');
+  let partial = '';
+  stream.on('data', (chunk: Buffer) => {
+    const lines = (partial + decoder.write(chunk)).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) onLine(line);
+  });
+  stream.on('error', () => {});
+}
+
+/** The host pid of the one child of `pid` (bwrap's init in the sandbox has the zygote only). */
+function onlyChild(pid: number): number {
+  const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  if (children.length !== 1) throw new Error(`expected one process under the sandbox's init, found ${children.length}`);
+  return Number(children[0]);
+}
+
+/** The host pid of the zygote's child that the sandbox's PID namespace numbers `inner`. */
+function hostPidOf(zygote: number, inner: number): number {
+  for (const child of fs.readFileSync(`/proc/${zygote}/task/${zygote}/children`, 'utf8').trim().split(/\s+/)) {
+    let status: string;
+    try {
+      status = fs.readFileSync(`/proc/${child}/status`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const nspid = /^NSpid:\s+(.+)$/m.exec(status)?.[1].trim().split(/\s+/).map(Number);
+    if (nspid && nspid[1] === inner) return Number(child);
+  }
+  throw new Error(`the cell process ${inner} is not among the fork server's children`);
+}

@@ -1,0 +1,105 @@
+// Python cells are forked from a fork server that preloaded the heavy modules: what one forked
+// cell gets must still be a fresh, isolated, powerless process of its own.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorOf, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+
+let box: Cellbox;
+
+beforeAll(async () => {
+  box = await startCellbox({ CELLBOX_WALL_SECONDS: '10' });
+});
+
+afterAll(async () => {
+  await box?.stop();
+});
+
+async function py(code: string): Promise<string> {
+  const ms = await run(box.url, code);
+  const e = errorOf(ms);
+  if (e) throw new Error(`cell failed: ${e.ename}: ${e.evalue}\n${e.traceback.join('\n')}`);
+  return stdout(ms);
+}
+
+describe('cells forked from the Python fork server', () => {
+  it('find numpy, matplotlib and sympy already imported', async () => {
+    expect(await py('import sys\nprint(all(m in sys.modules for m in ("numpy", "matplotlib.pyplot", "sympy")))')).toBe('True\n');
+  });
+
+  it('keep no capability, may gain none, and are uid 1000 in a user namespace of their own', async () => {
+    const out = await py([
+      'import os',
+      'status = dict(l.split(":\\t", 1) for l in open("/proc/self/status").read().splitlines() if ":\\t" in l)',
+      'print(os.getuid(), os.getgid(), *(status[k].strip() for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs")))',
+      'print(open("/proc/self/uid_map").read().split())',
+    ].join('\n'));
+    expect(out).toBe(`1000 1000 ${Array(5).fill('0000000000000000').join(' ')} 1\n['1000', '1000', '1']\n`);
+  });
+
+  it('each get their own random state, numpy\'s included', async () => {
+    const code = 'import random, numpy\nprint(random.random(), numpy.random.random())';
+    const [a, b] = await Promise.all([py(code), py(code)]);
+    const [ra, na] = a.trim().split(' ');
+    const [rb, nb] = b.trim().split(' ');
+    expect(ra).not.toBe(rb);
+    expect(na).not.toBe(nb);
+  });
+
+  it('see only their own processes, with a /proc and /tmp, /dev/shm and working directory of their own', async () => {
+    await py('open("/tmp/left", "w").write("x"); open("/dev/shm/left", "w").write("x"); open("here", "w").write("x")');
+    const out = await py([
+      'import os',
+      'print(os.path.exists("/tmp/left"), os.path.exists("/dev/shm/left"), os.listdir("."))',
+      'print(sorted(int(p) for p in os.listdir("/proc") if p.isdigit()), os.getpid())',
+    ].join('\n'));
+    expect(out).toBe('False False []\n[1, 2] 2\n');
+  });
+
+  it('cannot mount, change the host name or unshare their way back to power', async () => {
+    const out = await py([
+      'import ctypes, os, socket',
+      'libc = ctypes.CDLL(None, use_errno=True)',
+      'r = libc.mount(b"tmpfs", b"/cell", b"tmpfs", 0, None); print("mount", r, os.strerror(ctypes.get_errno()))',
+      'try:\n    socket.sethostname("evil"); print("sethostname ok")\nexcept OSError as e:\n    print("sethostname", e.strerror)',
+      'r = libc.umount2(b"/proc", 2); print("umount", r, os.strerror(ctypes.get_errno()))',
+    ].join('\n'));
+    expect(out).toBe('mount -1 Operation not permitted\nsethostname Operation not permitted\numount -1 Operation not permitted\n');
+  });
+
+  it('count their processes alone: a fork bomb in one cell leaves another cell free to start processes', async () => {
+    const bomb = run(box.url, [
+      'import os, time',
+      'kids = 0',
+      'while True:',
+      '    try:',
+      '        if os.fork() == 0:',
+      '            time.sleep(30); os._exit(0)',
+      '        kids += 1',
+      '    except OSError:',
+      '        break',
+      'print("stopped after", kids, flush=True)',
+      'time.sleep(3)',
+    ].join('\n'));
+    await new Promise((r) => setTimeout(r, 1000));
+    const other = await py('import subprocess\nprint(sum(1 for _ in range(20) if subprocess.run(["true"]).returncode == 0))');
+    expect(other).toBe('20\n');
+    expect(stdout(await bomb)).toMatch(/^stopped after (6\d|5\d)\n/);
+  });
+
+  it('reap what they orphan, and a signal to themselves works as in any process', async () => {
+    const out = await py([
+      'import os, time',
+      'for _ in range(5):',
+      '    if os.fork() == 0:',
+      '        if os.fork() == 0:',
+      '            os._exit(0)',
+      '        os._exit(0)',
+      '    os.wait()',
+      'time.sleep(0.3)',
+      'zombies = [p for p in os.listdir("/proc") if p.isdigit() and open(f"/proc/{p}/stat").read().split(") ")[1][0] == "Z"]',
+      'print(len(zombies))',
+    ].join('\n'));
+    expect(out).toBe('0\n');
+    const term = await run(box.url, 'import os, signal\nos.kill(os.getpid(), signal.SIGTERM)');
+    expect(errorOf(term)).toMatchObject({ ename: 'WorkerCrashed', evalue: expect.stringContaining('SIGTERM') });
+  });
+});
