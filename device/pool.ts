@@ -40,6 +40,12 @@ export class Pool {
     const p = this.pools.get(language);
     if (!p) return Promise.reject(new Error(`no pool for ${language}`));
     const w = p.warm.shift();
+    if (w && p.warm.length > 0) {
+      // A spare is still warm: make the replacement once this cell is over, so that starting
+      // it never competes with the cell for the CPU.
+      w.exited.then(() => this.fill(language));
+      return Promise.resolve(w);
+    }
     const result = w ? Promise.resolve(w) : new Promise<Worker>((resolve, reject) => p.waiters.push({ resolve, reject }));
     this.fill(language);
     return result;

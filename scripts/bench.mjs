@@ -130,11 +130,35 @@ async function idleLongPolls(url, webPid) {
 }
 
 function warmWorkerMemory() {
-  // The warm Python workers: processes running kernel.py, waiting for code.
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  const pids = out.split('\n').filter((l) => /python3 -I \S*kernel\.py/.test(l) && !/bwrap|prlimit|setpriv/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
-  const uss = pids.map(ussMiB).sort((a, b) => a - b);
-  return { workers: pids.length, ussMiB: uss.length ? uss[Math.floor(uss.length / 2)] : NaN };
+  // Python cells fork from a fork server (zygote). A warm cell is two processes of its own: the
+  // cell's process waiting for code and its PID namespace's init, both sharing their pages
+  // with the zygote until written: count what is unique to them.
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).trim().split('\n').map((l) => {
+    const [pid, ppid, ...args] = l.trim().split(/\s+/);
+    return { pid: Number(pid), ppid: Number(ppid), args: args.join(' ') };
+  });
+  const python = rows.filter((r) => /^\/usr\/bin\/python3 -I \S*kernel\.py/.test(r.args));
+  const isPython = new Set(python.map((r) => r.pid));
+  const hasChild = (pid) => python.some((c) => c.ppid === pid);
+  const nsPid = (pid) => {
+    try {
+      return /^NSpid:(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1].trim().split(/\s+/).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const pidNs = (pid) => fs.readlinkSync(`/proc/${pid}/ns/pid`);
+  const zygotes = python.filter((r) => !isPython.has(r.ppid) && hasChild(r.pid)).map((r) => r.pid);
+  const cells = python.filter((r) => zygotes.includes(r.ppid) && !hasChild(r.pid) && nsPid(r.pid).length === 3).map((r) => {
+    const init = python.find((p) => nsPid(p.pid).length === 3 && nsPid(p.pid)[2] === 1 && pidNs(p.pid) === pidNs(r.pid));
+    return ussMiB(r.pid) + (init ? ussMiB(init.pid) : 0);
+  });
+  cells.sort((a, b) => a - b);
+  return {
+    workers: cells.length,
+    ussMiB: cells.length ? cells[Math.floor(cells.length / 2)] : NaN,
+    forkServerUssMiB: zygotes.length ? ussMiB(zygotes[0]) : NaN,
+  };
 }
 
 // --- Jupyter Server --------------------------------------------------------------------------
@@ -323,6 +347,7 @@ async function main() {
     ['sustained: sent / finished / rejected / lost', `${c.sustained.sent} / ${c.sustained.finished} / ${c.sustained.rejected} / ${c.sustained.lost}`, 'lost 0', '', '', '', ''],
     [`${IDLE_POLLS} idle long-polls, web CPU (% of a core)`, fmt(c.idle.cpuPercentOfOneCore), '≤ 5', '', '', '', ''],
     ['warm Python worker memory, USS (MiB)', fmt(c.memory.ussMiB), '≤ 15', '', '', '', ''],
+    ['Python fork server (shared by all cells), USS (MiB)', fmt(c.memory.forkServerUssMiB), '', '', '', '', ''],
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   const line = (r) => '| ' + r.map((v, i) => String(v).padEnd(widths[i])).join(' | ') + ' |';

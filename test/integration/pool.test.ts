@@ -1,6 +1,7 @@
 // The warm pools: every cell gets a fresh worker (nothing one cell does is seen by the next),
 // and a pool whose workers crash fills up again.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
 
@@ -28,11 +29,14 @@ function pythonProcesses() {
   };
   const python = rows.filter((r) => /^\/usr\/bin\/python3 -I \S*kernel\.py( --fork-server=.*)?$/.test(r.args) && under(r.pid));
   const isPython = new Set(python.map((r) => r.pid));
+  const hasChild = (pid: number) => python.some((c) => c.ppid === pid);
+  // How deep in PID namespaces a process is: a cell's own processes are one level below the sandbox.
+  const depth = (pid: number) => /^NSpid:(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].trim().split(/\s+/).length ?? 0;
   return {
-    /** Warm workers waiting for code: the cells' own processes, which have no Python below them. */
-    workers: python.filter((r) => !python.some((c) => c.ppid === r.pid)).filter((r) => isPython.has(r.ppid)).map((r) => r.pid),
-    /** The fork server: the Python process bwrap started. */
-    zygotes: python.filter((r) => !isPython.has(r.ppid)).map((r) => r.pid),
+    /** Warm workers waiting for code: the cells' own processes, forked into namespaces of their own, with nothing below them. */
+    workers: python.filter((r) => isPython.has(r.ppid) && !hasChild(r.pid) && depth(r.pid) === 3).map((r) => r.pid),
+    /** The fork server: the Python process bwrap started, parent of the cells. */
+    zygotes: python.filter((r) => !isPython.has(r.ppid) && hasChild(r.pid)).map((r) => r.pid),
   };
 }
 

@@ -94,15 +94,36 @@ class _CapData(ctypes.Structure):
                 ('inheritable', ctypes.c_uint32)]
 
 
-# --- one cell process ---------------------------------------------------------------------------
+# --- the namespace maker: light, forked before the preloads -------------------------------------
 
-def isolate(options):
-    """Runs in the forked child before any cell code, and returns only in the cell's process,
-    with its namespaces made, its limits set and no capability left. On the way it leaves two
-    processes that hold nothing of the cell's: this one, outside the cell's PID namespace,
-    which the zygote waits for and kills; and the namespace's first process (its init), which
-    reaps what the cell orphans. When either ends, every process of the cell dies."""
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+def namespace_maker(requests, replies, options):
+    """A small process forked before the heavy imports: forking it is cheap. For each request
+    it forks a child that makes a cell's mount, network, IPC, UTS and PID namespaces, with a
+    fresh /cell, /tmp, /dev/shm and /proc, and leaves there the PID namespace's first process
+    (its init, which reaps what the cell orphans). The zygote then forks the cell's process
+    straight into them: one fork of the heavy zygote per cell."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the children exit at once: no zombies
+    buffer = b''
+    while True:
+        chunk = os.read(requests, 4096)
+        if not chunk:
+            os._exit(0)
+        buffer += chunk
+        while b'\n' in buffer:
+            line, buffer = buffer.split(b'\n', 1)
+            cell_id = line.decode()
+            if os.fork() == 0:
+                try:
+                    init = make_namespaces(options)
+                    reply = f'{cell_id} {init}\n'
+                except BaseException as e:  # noqa: BLE001 - reported to the zygote
+                    reply = f'{cell_id} 0 {e}\n'
+                os.write(replies, reply.encode())
+                os._exit(0)
+
+
+def make_namespaces(options):
+    """In a child of the namespace maker: returns the pid of the new namespaces' init."""
     _check(_libc.unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS),
            'unshare')
     _mount(None, '/', None, MS_REC | MS_PRIVATE)
@@ -113,25 +134,46 @@ def isolate(options):
     if os.path.isdir('/dev/shm'):
         _mount('tmpfs', '/dev/shm', 'tmpfs', hidden | MS_NOEXEC, f'size={options["tmpBytes"]},mode=1777')
     _loopback_up()
-    last_cap = int(open('/proc/sys/kernel/cap_last_cap').read())
+    ready_r, ready_w = os.pipe()
     init = os.fork()
     if init:
-        _wait_for(init, lambda pid: True)
-
-    # The first process of the new PID namespace.
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    # Its own /proc, showing the cell's processes only.
+        os.close(ready_w)
+        os.read(ready_r, 1)  # /proc is mounted
+        return init
+    # The namespace's init. Its own /proc shows the cell's processes only.
+    os.close(ready_r)
     _mount('proc', '/proc', 'proc', hidden | MS_NOEXEC)
     for name in PROC_COVERED:
         path = f'/proc/{name}'
         if os.path.exists(path):
             _mount(path, path, None, MS_BIND | MS_REC)
             _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
-    cell = os.fork()
-    if cell:
-        # Orphans are reparented to the init: reap them all, end when the cell's process does.
-        _wait_for(-1, lambda pid: pid == cell)
+    # It holds nothing: not the maker's pipes, not anything the cell could use.
+    os.closerange(0, ready_w)
+    os.closerange(ready_w + 1, 65536)
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes pause()
+    os.write(ready_w, b'.')
+    os.close(ready_w)
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            signal.pause()
+        except InterruptedError:
+            pass
 
+
+# --- one cell process ---------------------------------------------------------------------------
+
+def enter(namespaces, options):
+    """In the cell's process, forked by the zygote into the PID namespace the maker made:
+    joins that cell's other namespaces, then makes a user namespace of its own, sets the limits
+    and drops every capability. Returns with nothing of the zygote's power left."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    for flag, fd in namespaces:
+        _check(_libc.setns(fd, flag), 'setns')
+        os.close(fd)
+    last_cap = int(open('/proc/sys/kernel/cap_last_cap').read())
     # A user namespace of its own: inside it the cell is uid 1000 and keeps no capability
     # anywhere. Made before the limits are set: the kernel caps the processes of all cells
     # together by the RLIMIT_NPROC in force when the namespace is made, and this cell's alone
@@ -150,24 +192,6 @@ def isolate(options):
     data = (_CapData * 2)()
     _check(_libc.capset(ctypes.byref(header), data), 'capset')
     os.chdir(CELL_DIR)
-
-
-def _wait_for(which, is_last):
-    """Drops the cell's descriptors, waits until `is_last` of a reaped child, then ends the way
-    that child ended (128 + N for a signal N, as bwrap reports it)."""
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2, 3):
-        os.dup2(null, fd)
-    os.close(null)
-    while True:
-        try:
-            pid, status = os.waitpid(which, 0)
-        except InterruptedError:
-            continue
-        if is_last(pid):
-            break
-    code = os.waitstatus_to_exitcode(status)
-    os._exit(128 - code if code < 0 else code)
 
 
 def _loopback_up():
@@ -211,77 +235,143 @@ def _send(event):
         data = data[os.write(CONTROL_FD, data):]
 
 
+# Namespaces the cell's process joins, in this order (the mount namespace last: joining it
+# moves the process's root and working directory).
+JOINED = (('net', CLONE_NEWNET), ('ipc', CLONE_NEWIPC), ('uts', CLONE_NEWUTS), ('mnt', CLONE_NEWNS))
+
+
+def _kill(pidfd):
+    try:
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # already gone
+
+
+class Cell:
+    def __init__(self, cell_id):
+        self.id = cell_id
+        self.pid = None  # the cell's process, our child
+        self.pidfd = None
+        self.init_pidfd = None  # its PID namespace's init, made by the maker
+        self.device_ends = []
+        self.status = None
+        self.killed = False
+
+
 class Zygote:
-    def __init__(self, options, cell_main):
+    def __init__(self, options, cell_main, maker, replies):
         self.options = options
         self.cell_main = cell_main
+        self.maker = maker  # write end of the namespace maker's requests
+        self.replies = replies
         self.selector = selectors.DefaultSelector()
-        self.cells = {}  # id → (pid, pidfd)
-        self.device_ends = {}  # id → our copies of the device's pipe ends, until `opened`
-        self.buffer = b''
+        self.cells = {}  # id → Cell
+        self.buffers = {0: b'', replies: b''}
 
     def serve(self, ready_event):
         os.set_blocking(0, False)
-        self.selector.register(0, selectors.EVENT_READ, None)
+        os.set_blocking(self.replies, False)
+        self.selector.register(0, selectors.EVENT_READ, ('commands', None))
+        self.selector.register(self.replies, selectors.EVENT_READ, ('namespaces', None))
         _send(ready_event)
         while True:
             for key, _ in self.selector.select():
-                if key.data is None:
-                    if not self.read_commands():
-                        return self.shutdown()
-                else:
-                    self.reap(key.data)
+                what, cell = key.data
+                if what == 'commands':
+                    for line in self.lines(0):
+                        self.command(line)
+                elif what == 'namespaces':
+                    for line in self.lines(self.replies):
+                        self.fork(line)
+                elif what == 'cell':
+                    self.cell_ended(cell)
+                elif what == 'init':
+                    self.init_ended(cell)
 
-    def read_commands(self):
+    def lines(self, fd):
         try:
-            chunk = os.read(0, 65536)
+            chunk = os.read(fd, 65536)
         except BlockingIOError:
-            return True
+            return []
         if not chunk:
-            return False
-        self.buffer += chunk
-        while b'\n' in self.buffer:
-            line, self.buffer = self.buffer.split(b'\n', 1)
-            command, _, cell_id = line.decode().partition(' ')
-            if command == 'fork':
-                self.fork(cell_id)
-            elif command == 'opened':
-                for fd in self.device_ends.pop(cell_id, ()):
-                    os.close(fd)
-            elif command == 'kill':
-                cell = self.cells.get(cell_id)
-                if cell:
-                    signal.pidfd_send_signal(cell[1], signal.SIGKILL)
-        return True
+            self.shutdown()
+        data = self.buffers[fd] + chunk
+        *lines, self.buffers[fd] = data.split(b'\n')
+        return [line.decode() for line in lines]
 
-    def fork(self, cell_id):
+    def command(self, line):
+        command, _, cell_id = line.partition(' ')
+        if command == 'fork':
+            self.cells[cell_id] = Cell(cell_id)
+            os.write(self.maker, f'{cell_id}\n'.encode())
+        elif command == 'opened':
+            cell = self.cells.get(cell_id)
+            for fd in cell.device_ends if cell else ():
+                os.close(fd)
+            if cell:
+                cell.device_ends = []
+        elif command == 'kill':
+            cell = self.cells.get(cell_id)
+            if cell:
+                self.kill(cell)
+
+    def fork(self, line):
+        cell_id, init, *error = line.split(' ', 2)
+        cell = self.cells.get(cell_id)
+        if cell is None:
+            return
+        init = int(init)
+        if not init or cell.killed:
+            return self.failed(cell, error[0] if error else 'killed before it started')
         # Pipes as the cell sees them: (read, write) of stdin, stdout, stderr, events.
         pipes = [os.pipe() for _ in range(4)]
         ours = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
         theirs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
+        namespaces = []
         try:
+            cell.init_pidfd = os.pidfd_open(init)
+            namespaces = [(flag, os.open(f'/proc/{init}/ns/{name}', os.O_RDONLY)) for name, flag in JOINED]
+            pid_ns = os.open(f'/proc/{init}/ns/pid', os.O_RDONLY)
+            try:
+                # Our next child is born in the cell's PID namespace.
+                _check(_libc.setns(pid_ns, CLONE_NEWPID), 'setns pid')
+            finally:
+                os.close(pid_ns)
             pid = os.fork()
         except OSError as e:
-            for fd in ours + theirs:
+            for fd in ours + theirs + [fd for _, fd in namespaces]:
                 os.close(fd)
-            _send({'type': 'fork_failed', 'id': cell_id, 'message': str(e)})
-            return
+            return self.failed(cell, str(e))
         if pid == 0:
-            self.become_cell(theirs)
-        for fd in theirs:
+            self.become_cell(theirs, namespaces)
+        for fd in theirs + [fd for _, fd in namespaces]:
             os.close(fd)
-        pidfd = os.pidfd_open(pid)
-        self.cells[cell_id] = (pid, pidfd)
-        self.device_ends[cell_id] = ours
-        self.selector.register(pidfd, selectors.EVENT_READ, cell_id)
+        cell.pid = pid
+        cell.pidfd = os.pidfd_open(pid)
+        cell.device_ends = ours
+        self.selector.register(cell.pidfd, selectors.EVENT_READ, ('cell', cell))
         _send({'type': 'forked', 'id': cell_id, 'pid': pid, 'fds': ours})
 
-    def become_cell(self, theirs):
+    def failed(self, cell, message):
+        if cell.init_pidfd is not None:
+            _kill(cell.init_pidfd)
+            os.close(cell.init_pidfd)
+        del self.cells[cell.id]
+        _send({'type': 'fork_failed', 'id': cell.id, 'message': message})
+
+    def become_cell(self, theirs, namespaces):
         try:
             for target, fd in enumerate(theirs):
                 os.dup2(fd, target)
-            os.closerange(4, 65536)
-            isolate(self.options)
+            keep = {fd for _, fd in namespaces}
+            for fd in range(4, 1024):
+                if fd not in keep:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+            os.closerange(1024, 65536)
+            enter(namespaces, self.options)
         except BaseException as e:  # noqa: BLE001 - the device sees the cell fail to start
             try:
                 os.write(2, f'the cell could not be isolated: {e}\n'.encode())
@@ -290,30 +380,53 @@ class Zygote:
         self.cell_main()
         os._exit(0)
 
-    def reap(self, cell_id):
-        pid, pidfd = self.cells.pop(cell_id)
-        self.selector.unregister(pidfd)
-        os.close(pidfd)
-        for fd in self.device_ends.pop(cell_id, ()):
-            os.close(fd)
-        _, status = os.waitpid(pid, 0)
+    def kill(self, cell):
+        cell.killed = True
+        for pidfd in (cell.init_pidfd, cell.pidfd):
+            if pidfd is not None:
+                _kill(pidfd)
+
+    def cell_ended(self, cell):
+        """The cell's process ended: its init goes too, and with it whatever the cell left."""
+        self.selector.unregister(cell.pidfd)
+        os.close(cell.pidfd)
+        _, status = os.waitpid(cell.pid, 0)
         code = os.waitstatus_to_exitcode(status)
-        _send({'type': 'exit', 'id': cell_id, 'status': 128 - code if code < 0 else code})
+        cell.status = 128 - code if code < 0 else code
+        _kill(cell.init_pidfd)
+        self.selector.register(cell.init_pidfd, selectors.EVENT_READ, ('init', cell))
+
+    def init_ended(self, cell):
+        """An init ends only after every other process of its namespace: the cell is gone."""
+        self.selector.unregister(cell.init_pidfd)
+        os.close(cell.init_pidfd)
+        for fd in cell.device_ends:
+            os.close(fd)
+        del self.cells[cell.id]
+        _send({'type': 'exit', 'id': cell.id, 'status': cell.status})
 
     def shutdown(self):
-        for pid, pidfd in self.cells.values():
-            try:
-                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-            except OSError:
-                pass
+        for cell in self.cells.values():
+            self.kill(cell)
         os._exit(0)
 
 
 def serve(options, ready_event, cell_main):
-    """Preloads, then forks cells until the device closes stdin. Never returns."""
+    """Starts the namespace maker, preloads, then forks cells until the device closes stdin.
+    Never returns."""
+    requests_r, requests_w = os.pipe()
+    replies_r, replies_w = os.pipe()
+    if os.fork() == 0:
+        os.close(requests_w)
+        os.close(replies_r)
+        # The maker must not outlive the zygote.
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        namespace_maker(requests_r, replies_w, options)
+    os.close(requests_r)
+    os.close(replies_w)
     preload(options.get('preload', ''))
     # Objects that exist now are never collected in the cells: their pages stay shared.
     gc.collect()
     gc.freeze()
-    Zygote(options, cell_main).serve(ready_event)
+    Zygote(options, cell_main, requests_w, replies_r).serve(ready_event)
     os._exit(0)
