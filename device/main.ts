@@ -31,7 +31,7 @@ function main(): void {
     }
     throw e;
   }
-  const store = openStore(databasePath(config), { watchIntervalMs: config.watchIntervalMs });
+  const store = openStore(databasePath(config), { watchIntervalMs: config.watchIntervalMs, bell: 'device' });
   const files = openFilestore(filestorePath(config));
   const workers = prepareWorkersDir(workersSource());
   const device = createDevice({ store, files, config, workersDir: workers.dir, log });

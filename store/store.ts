@@ -3,6 +3,7 @@
 import { nanoid } from 'nanoid';
 import { closingMessages, createExecuteRequest, openingMessages } from '../protocol/create';
 import type { ErrorContent, UnsequencedMessage } from '../protocol/messages';
+import { createBell, type BellRole } from './bell';
 import { createCellQueue } from './cells';
 import { openDatabase } from './db';
 import { createHeartbeat } from './heartbeat';
@@ -16,11 +17,14 @@ export interface CellEnd { cellId: string; outcome: 'ok' | 'error'; closing: rea
 
 export type Store = ReturnType<typeof openStore>;
 
-export function openStore(file: string, opts: { watchIntervalMs: number }) {
+export function openStore(file: string, opts: { watchIntervalMs: number; bell?: BellRole }) {
   const db = openDatabase(file);
   const cells = createCellQueue(db);
   const messages = createMessageLog(db);
   const watcher = createWatcher(db, messages, opts.watchIntervalMs);
+  const bell = opts.bell ? createBell(file, opts.bell, () => watcher.poke(), () => watcher.useBell(() => bell!.connected())) : null;
+  /** After a commit the other process should see at once. */
+  const ring = () => bell?.ring();
 
   // Read-then-write transactions begin IMMEDIATE: a deferred one that read before another
   // process wrote could not upgrade to a write and would fail at once, without waiting.
@@ -47,12 +51,14 @@ export function openStore(file: string, opts: { watchIntervalMs: number }) {
       const id = nanoid(12);
       const request = createExecuteRequest(code);
       cells.enqueue({ id, language, code, timeoutMs, header: request.header });
+      ring();
       return { id, msgId: request.header.msg_id };
     },
 
     /** Writes a cell's last messages and marks it done, in one transaction, then wakes its waiters. */
     finishCell(cellId: string, outcome: 'ok' | 'error', closing: UnsequencedMessage[]): void {
       finishTx.immediate(cellId, outcome, closing);
+      ring();
       watcher.check();
     },
 
@@ -62,6 +68,7 @@ export function openStore(file: string, opts: { watchIntervalMs: number }) {
      */
     writeBatch(batch: ReadonlyArray<{ cellId: string; messages: readonly UnsequencedMessage[] }>, finished: ReadonlyArray<CellEnd>): void {
       writeTx.immediate(batch, finished);
+      ring();
       if (finished.length) watcher.check();
     },
 
@@ -80,11 +87,13 @@ export function openStore(file: string, opts: { watchIntervalMs: number }) {
         }
         return r;
       }).immediate();
+      if (result !== 'unknown') ring();
       if (result === 'cancelled') watcher.check();
       return result !== 'unknown';
     },
 
     close(): void {
+      bell?.close();
       db.close();
     },
   };

@@ -1,10 +1,15 @@
-// One change watcher per process: polls SQLite's cheap `PRAGMA data_version` (which moves when
-// another connection commits) only while someone is waiting, and wakes exactly the waiters
-// whose cells got new messages. Per-request polling from many long-polls would cost a core.
+// One change watcher per process: looks at SQLite's cheap `PRAGMA data_version` (which moves
+// when another connection commits) when the other process rings the doorbell (bell.ts), and
+// polls it only while someone is waiting: every `intervalMs` while no bell connects the
+// processes, once a second as a safety net while one does. It wakes exactly the waiters whose
+// cells got new messages. Per-request polling from many long-polls would cost a core.
 import type { Db } from './db';
 import type { MessageLog } from './messages';
 
 export type Watcher = ReturnType<typeof createWatcher>;
+
+/** How often a watcher still polls while the bell carries the wake-ups. */
+const SAFETY_POLL_MS = 1000;
 
 export function createWatcher(db: Db, log: MessageLog, intervalMs: number) {
   const dataVersion = db.prepare('PRAGMA data_version').pluck();
@@ -13,6 +18,7 @@ export function createWatcher(db: Db, log: MessageLog, intervalMs: number) {
   let lastVersion = dataVersion.get() as number;
   let lastMessageId = log.maxId();
   let timer: NodeJS.Timeout | null = null;
+  let rung = () => false;
 
   function waiting(): boolean {
     return cellWaiters.size > 0 || changeListeners.size > 0;
@@ -23,12 +29,20 @@ export function createWatcher(db: Db, log: MessageLog, intervalMs: number) {
       // Catch up first: what was committed while nobody waited is not news to a new waiter.
       lastVersion = dataVersion.get() as number;
       lastMessageId = log.maxId();
-      timer = setInterval(tick, intervalMs);
-      timer.unref();
+      arm();
     } else if (!waiting() && timer) {
-      clearInterval(timer);
+      clearTimeout(timer);
       timer = null;
     }
+  }
+
+  function arm(): void {
+    timer = setTimeout(() => {
+      timer = null;
+      tick();
+      if (waiting()) arm();
+    }, rung() ? SAFETY_POLL_MS : intervalMs);
+    timer.unref();
   }
 
   function tick(): void {
@@ -55,6 +69,23 @@ export function createWatcher(db: Db, log: MessageLog, intervalMs: number) {
 
   return {
     check,
+
+    /** The other process rang: look at the database now. */
+    poke(): void {
+      if (waiting()) tick();
+    },
+
+    /**
+     * Whether rings carry the wake-ups now (then polling slows to a safety net); called again
+     * when that changes, so the next poll comes at the right interval.
+     */
+    useBell(connected: () => boolean): void {
+      rung = connected;
+      if (timer) {
+        clearTimeout(timer);
+        arm();
+      }
+    },
 
     /** Resolves when any of `cellIds` gets a new message, after `timeoutMs`, or on abort. */
     waitForCells(cellIds: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {

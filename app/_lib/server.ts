@@ -21,7 +21,7 @@ export function server(): Server {
     const config = loadConfig();
     g[KEY] = {
       config,
-      store: openStore(databasePath(config), { watchIntervalMs: config.watchIntervalMs }),
+      store: openStore(databasePath(config), { watchIntervalMs: config.watchIntervalMs, bell: 'web' }),
       files: openFilestore(filestorePath(config)),
       limits: new ClientLimits(config),
     };
