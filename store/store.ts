@@ -94,6 +94,7 @@ export function openStore(file: string, opts: { watchIntervalMs: number; bell?: 
 
     close(): void {
       bell?.close();
+      watcher.close();
       db.close();
     },
   };

@@ -46,6 +46,7 @@ export function createWatcher(db: Db, log: MessageLog, intervalMs: number) {
   }
 
   function tick(): void {
+    if (!db.open) return; // closed while a poll was due
     const v = dataVersion.get() as number;
     if (v === lastVersion) return;
     lastVersion = v;
@@ -121,6 +122,13 @@ export function createWatcher(db: Db, log: MessageLog, intervalMs: number) {
         changeListeners.delete(listener);
         schedule();
       };
+    },
+
+    /** Stops polling for good: the database is closing. */
+    close(): void {
+      cellWaiters.clear();
+      changeListeners.clear();
+      schedule();
     },
 
     waiterCount(): number {
