@@ -45,7 +45,7 @@ export function resolveLanguages(
     }
     const missing = lang.readOnlyPaths.filter((p) => !fs.existsSync(p));
     if (missing.length) {
-      log('warn', `language ${lang.name} left out: ${missing.join(', ')} not found`);
+      log('warn', `language ${lang.name} left out: ${missing.join(', ')} not found${lang.install ? ` (install it with: ${lang.install})` : ''}`);
       continue;
     }
     out.push({

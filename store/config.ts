@@ -61,6 +61,8 @@ const Config = z.strictObject({
   longPollsPerClient: z.number().int().min(1),
   limits: Limits,
   languages: z.array(Language).min(1),
+  /** Names of the configured languages to offer; absent: all of them. */
+  enabledLanguages: z.array(z.string()).min(1).optional(),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -104,6 +106,15 @@ export const DEFAULTS: Config = {
       install: 'apt-get install -y python3',
     },
     {
+      // Sage through the Python worker's Sage dialect (workers/python/sage.py). Sage maps far more
+      // address space than it uses, so its memory limit caps data, not address space.
+      name: 'sage', display_name: 'SageMath', command: ['/usr/bin/python3', '-I', '/opt/cellbox/workers/python/kernel.py'],
+      env: { ...PYTHON_ENV, CELLBOX_DIALECT: 'sage', DOT_SAGE: '/tmp/dot_sage' },
+      readOnlyPaths: ['/usr/lib/python3/dist-packages/sage'], memoryRlimit: 'data', file_extension: '.sage', codemirror_mode: 'python', pool: 1,
+      forkServer: { preload: ['sage.all'] },
+      install: 'apt-get install -y sagemath',
+    },
+    {
       name: 'javascript', display_name: 'JavaScript (Node.js)', command: ['node', '/opt/cellbox/workers/node/kernel.cjs'],
       env: {}, readOnlyPaths: [], memoryRlimit: 'data', file_extension: '.js', codemirror_mode: 'javascript', pool: 1,
       install: 'apt-get install -y nodejs',
@@ -129,6 +140,7 @@ const ENV_KEYS: Record<string, { key: string; kind: 'int' | 'float' | 'string' |
   CELLBOX_CELLS_PER_MINUTE: { key: 'cellsPerMinute', kind: 'float' },
   CELLBOX_CELLS_BURST: { key: 'cellsBurst', kind: 'int' },
   CELLBOX_LONG_POLLS_PER_CLIENT: { key: 'longPollsPerClient', kind: 'int' },
+  CELLBOX_LANGUAGES: { key: 'enabledLanguages', kind: 'list' },
   CELLBOX_WALL_SECONDS: { key: 'wallSeconds', kind: 'float', limit: true },
   CELLBOX_CPU_SECONDS: { key: 'cpuSeconds', kind: 'int', limit: true },
   CELLBOX_MEMORY_MIB: { key: 'memoryMiB', kind: 'int', limit: true },
@@ -186,6 +198,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const config = parsed.data;
   config.dataDir = path.resolve(cwd, config.dataDir);
+  if (config.enabledLanguages) {
+    const names = new Set(config.languages.map((l) => l.name));
+    const unknown = config.enabledLanguages.filter((n) => !names.has(n));
+    if (unknown.length) throw new ConfigError(`enabledLanguages names languages that are not configured: ${unknown.join(', ')} (configured: ${[...names].join(', ')})`);
+    config.languages = config.languages.filter((l) => config.enabledLanguages!.includes(l.name));
+  }
   return config;
 }
 

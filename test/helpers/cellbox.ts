@@ -56,6 +56,12 @@ function exited(p: ChildProcess): Promise<void> {
 
 /** The languages the set-up script makes sure of; tests may rely on all of them. */
 const EXPECTED_LANGUAGES = ['python', 'javascript', 'bash'];
+/**
+ * What a test's Cellbox offers unless the test asks for more (CELLBOX_LANGUAGES): the others
+ * (Sage, R, Octave …) take seconds of CPU to warm, which every one of the suite's servers
+ * would pay on two cores.
+ */
+const TEST_LANGUAGES = EXPECTED_LANGUAGES.join(',');
 
 /**
  * Starts web server and device; resolves when both answer and every expected language is
@@ -65,7 +71,8 @@ const EXPECTED_LANGUAGES = ['python', 'javascript', 'bash'];
 export async function startCellbox(extraEnv: Record<string, string> = {}): Promise<Cellbox> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-test-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), CELLBOX_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: '1', ...extraEnv };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), CELLBOX_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: '1', CELLBOX_LANGUAGES: TEST_LANGUAGES, ...extraEnv };
+  const expected = EXPECTED_LANGUAGES.filter((l) => env.CELLBOX_LANGUAGES!.split(',').includes(l));
   const logs: string[] = [];
   const url = `http://127.0.0.1:${port}`;
   const box = {
@@ -93,7 +100,7 @@ export async function startCellbox(extraEnv: Record<string, string> = {}): Promi
         const h = await (await fetch(`${url}/healthz`)).json();
         const langs = (await (await fetch(`${url}/api/v1/languages`)).json()) as { name: string; version: string }[];
         const ready = new Set(langs.filter((l) => l.version).map((l) => l.name));
-        return h.device.alive && h.device.pid === box.device.pid && EXPECTED_LANGUAGES.every((l) => ready.has(l)) && Date.now() > startedAfter;
+        return h.device.alive && h.device.pid === box.device.pid && expected.every((l) => ready.has(l)) && Date.now() > startedAfter;
       }, 'device start', 60_000, logs);
     },
     async killDevice(signal: NodeJS.Signals = 'SIGKILL') {

@@ -496,6 +496,9 @@ class Runner:
 
 def run_cell(code, namespace):
     """Execute the cell; a last bare expression that is not None becomes execute_result."""
+    if DIALECT is not None:
+        DIALECT.prepare_namespace(sys.modules['cellbox_kernel'], namespace)
+        code = DIALECT.preparse(code)
     linecache.cache[CELL] = (len(code), None, code.splitlines(True), CELL)
     tree = ast.parse(code, CELL)
     last = None
@@ -592,8 +595,30 @@ def flush_raw_streams():
             pass
 
 
+# A dialect of Python the language is (CELLBOX_DIALECT=<name>, the module workers/python/<name>.py):
+# it reads the code its own way, fills the namespace and shows its own values. None: Python.
+DIALECT = None
+
+
+def load_sibling(name):
+    """A module of the worker's own folder, loaded without putting that folder on sys.path."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        f'cellbox_{name}', os.path.join(os.path.dirname(KERNEL_FILE), f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def prepare():
     """What every cell needs before its code comes; in a fork server, done once in the zygote."""
+    global DIALECT
+    dialect = os.environ.get('CELLBOX_DIALECT')
+    if dialect:
+        if not dialect.isidentifier():
+            raise ValueError(f'CELLBOX_DIALECT={dialect!r} is not a module name')
+        DIALECT = load_sibling(dialect)
+        DIALECT.install(sys.modules[__name__])
     # Modules in the cell's directory can be imported, as in Jupyter (no bytecode is written).
     sys.path.insert(0, '')
     builtins.display = display
@@ -603,6 +628,8 @@ def prepare():
 
 
 def ready_event():
+    if DIALECT is not None:
+        return {'type': 'ready', 'language': DIALECT.LANGUAGE, 'version': DIALECT.version()}
     version = '.'.join(str(part) for part in sys.version_info[:3])
     return {'type': 'ready', 'language': 'python', 'version': version}
 
@@ -611,6 +638,8 @@ def warm_up():
     """In a fork server, after the preloads: do once what every plotting cell would do first
     (choose the backend, draw, encode a PNG), then drop the open font files, which the cells
     must not share (FreeType reads them through one shared file offset)."""
+    if DIALECT is not None and hasattr(DIALECT, 'warm_up'):
+        DIALECT.warm_up()
     pyplot = sys.modules.get('matplotlib.pyplot')
     if pyplot is None:
         return
@@ -679,11 +708,7 @@ def serve_cell():
 
 def fork_server(argument):
     """`--fork-server=<json>`: preload, then fork one isolated process per cell (forkserver.py)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'cellbox_forkserver', os.path.join(os.path.dirname(KERNEL_FILE), 'forkserver.py'))
-    forkserver = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(forkserver)
+    forkserver = load_sibling('forkserver')
     prepare()
 
     def cell_main():

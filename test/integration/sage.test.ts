@@ -1,0 +1,78 @@
+// Sage cells through the real server and device: Sage's preparser, values as typeset math,
+// show(), plots inline as images, files and errors as for Python, and a fresh process per cell
+// forked from a fork server that imported sage.all once.
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FILES_MIME, type Message } from '../../protocol/messages';
+import { errorOf, get, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+
+const installed = fs.existsSync('/usr/lib/python3/dist-packages/sage');
+let box: Cellbox;
+
+beforeAll(async () => {
+  if (!installed) return;
+  box = await startCellbox({ CELLBOX_LANGUAGES: 'python,javascript,bash,sage' });
+  // Sage is offered once its fork server has imported sage.all: seconds on a slow machine.
+  for (let i = 0; i < 600; i++) {
+    const langs = (await get(`${box.url}/api/v1/languages`)).body as { name: string; version: string }[];
+    if (langs.some((l) => l.name === 'sage' && l.version)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Sage was not offered within a minute:\n${box.logs.join('').slice(-3000)}`);
+}, 90_000);
+
+afterAll(async () => {
+  await box?.stop();
+});
+
+const sage = (code: string) => run(box.url, code, 'sage');
+
+function results(ms: Message[], type: 'execute_result' | 'display_data') {
+  return ms.filter((m) => m.header.msg_type === type).map((m) => (m.content as { data: Record<string, string> }).data);
+}
+
+describe.skipIf(!installed)('Sage cells', () => {
+  it('are offered with the Sage version', async () => {
+    const langs = (await get(`${box.url}/api/v1/languages`)).body as { name: string; display_name: string; version: string }[];
+    expect(langs.find((l) => l.name === 'sage')).toMatchObject({ display_name: 'SageMath', version: expect.stringMatching(/^\d+\.\d+/) });
+  });
+
+  it('read code through the preparser: ^ is a power and 1/3 a rational', async () => {
+    const ms = await sage('print(2^64, 1/3, type(1/3).__name__)\nprint(factorial(20) / 2^10)');
+    expect(errorOf(ms)).toBeUndefined();
+    expect(stdout(ms)).toBe('18446744073709551616 1/3 Rational\n2375880867360000\n');
+  });
+
+  it('show the last value as typeset math, with x a symbolic variable from the start', async () => {
+    const [value] = results(await sage('integrate(sin(x)^2, x)'), 'execute_result');
+    expect(value['text/plain']).toBe('1/2*x - 1/4*sin(2*x)');
+    expect(value['text/latex']).toBe('$$\\frac{1}{2} \\, x - \\frac{1}{4} \\, \\sin\\left(2 \\, x\\right)$$');
+  });
+
+  it('show() displays math in the output, in order with printed text', async () => {
+    const ms = await sage('print("before")\nshow(matrix([[1, 2], [3, 4]]))\nprint("after")');
+    const order = ms.filter((m) => m.header.msg_type === 'stream' || m.header.msg_type === 'display_data').map((m) => m.header.msg_type === 'stream' ? (m.content as { text: string }).text.trim() : 'math');
+    expect(order).toEqual(['before', 'math', 'after']);
+    expect(results(ms, 'display_data')[0]['text/latex']).toContain('\\begin{array}');
+  });
+
+  it('draw plots inline as PNG: a returned plot, and plot(...).show()', async () => {
+    const [value] = results(await sage('plot(sin(x), (x, 0, 2*pi))'), 'execute_result');
+    expect(Buffer.from(value['image/png'], 'base64').subarray(1, 4).toString()).toBe('PNG');
+    const shown = results(await sage('p = plot(x^2, (x, -1, 1))\np.show()\nprint("shown")'), 'display_data');
+    expect(shown).toHaveLength(1);
+    expect(shown[0]['image/png']).toBeTruthy();
+  });
+
+  it('report errors with their Sage exception, and keep files as Python does', async () => {
+    expect(errorOf(await sage('1/0'))).toMatchObject({ ename: 'ZeroDivisionError' });
+    const ms = await sage('with open("primes.txt", "w") as f:\n    f.write(str(list(primes(20))))');
+    const files = ms.find((m) => m.header.msg_type === 'display_data' && FILES_MIME in (m.content as { data: object }).data);
+    expect(JSON.stringify(files)).toContain('primes.txt');
+  });
+
+  it('run each in a fresh process: nothing of one cell is seen by the next', async () => {
+    await sage('secret = 42\nx = 7');
+    expect(stdout(await sage('print("secret" in globals(), x)'))).toBe('False x\n');
+  });
+});
