@@ -1,0 +1,59 @@
+// A Sage cell in a real browser against the real server and device: a plot appears as an
+// image, and an integral is typeset by the MathJax Cellbox serves itself.
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { get, startCellbox, type Cellbox } from '../helpers/cellbox';
+import { launch, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
+
+const installed = fs.existsSync('/usr/lib/python3/dist-packages/sage');
+let box: Cellbox;
+let browser: Browser;
+let w: Watched;
+
+beforeAll(async () => {
+  if (!installed) return;
+  [box, browser] = await Promise.all([startCellbox({ CELLBOX_LANGUAGES: 'python,javascript,bash,sage' }), launch()]);
+  for (let i = 0; i < 600; i++) {
+    const langs = (await get(`${box.url}/api/v1/languages`)).body as { name: string; version: string }[];
+    if (langs.some((l) => l.name === 'sage' && l.version)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  w = await openPage(browser, `${box.url}/`);
+  await w.page.selectOption('.cb-lang', 'sage');
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await box?.stop();
+});
+
+async function runCode(code: string): Promise<void> {
+  await setCode(w.page, code);
+  await w.page.keyboard.press('Shift+Enter');
+  await w.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
+}
+
+describe.skipIf(!installed)('a Sage cell in the browser', () => {
+  it('draws a plot inline', async () => {
+    await runCode('plot(sin(x) * x, (x, -2*pi, 2*pi), color="green")');
+    const img = w.page.locator('.cb-output img').first();
+    await img.waitFor();
+    const size = await img.evaluate((e: HTMLImageElement) => e.decode().then(() => [e.naturalWidth, e.naturalHeight]));
+    expect(size[0]).toBeGreaterThan(200);
+    expect(size[1]).toBeGreaterThan(100);
+    await screenshot(w.page, 'sage-plot');
+  });
+
+  it('shows an integral as typeset math, with nothing fetched from elsewhere', async () => {
+    await runCode('integrate(x^2 * sin(x), x)');
+    const math = w.page.locator('.cb-output mjx-container').first();
+    await math.waitFor({ timeout: 20_000 });
+    // MathJax drew the fraction-free result's cosine as math, not as the TeX source.
+    expect(await w.page.locator('.cb-output').textContent()).not.toContain('\\cos');
+    expect(await math.evaluate((e) => e.getBoundingClientRect().width)).toBeGreaterThan(50);
+    expect(w.offMachine).toEqual([]);
+    expect(w.pageErrors).toEqual([]);
+    await screenshot(w.page, 'sage-integral');
+  });
+});
