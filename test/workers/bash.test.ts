@@ -55,7 +55,24 @@ describe('bash worker', () => {
     const r = await run('ls /proc/$$/fd\necho --\nls /proc/$PPID/fd\ntrue', { extraStdio: ['pipe'] });
     const [cell, worker] = r.stdout.split('--\n').map((list) => list.split('\n').filter(Boolean).map(Number).sort((a, b) => a - b));
     expect(cell).toEqual([0, 1, 2]);
-    // The worker itself: the four descriptors of the protocol, and bash's own for the script.
-    expect(worker).toEqual([0, 1, 2, 3, 255]);
+    // The worker itself: the four descriptors of the protocol, the cell's stderr kept at 4
+    // while the worker's own goes to /dev/null, and bash's own for the script.
+    expect(worker).toEqual([0, 1, 2, 3, 4, 255]);
+  });
+
+  it('names the signal that killed the cell, and writes no line of its own on stderr', async () => {
+    const r = await run('echo before >&2\nkill -SEGV $$');
+    expect(r.stderr).toBe('before\n');
+    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 139 (killed by SIGSEGV)', traceback: [] }]);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+    expect(r.badLines).toEqual([]);
+  });
+
+  it('ends as the cell did, without done, when the cell is killed for its CPU time (SIGXCPU)', async () => {
+    // The device then reports the CPU-time limit it set (device/run.ts reads status 128 + 24).
+    const r = await run('kill -XCPU $$');
+    expect(r.events.slice(1)).toEqual([]);
+    expect(r.exitCode).toBe(128 + 24);
+    expect(r.stderr).toBe('');
   });
 });

@@ -3,7 +3,8 @@
 #
 # Started as `/usr/bin/bash kernel.sh` (see workers/protocol.ts for the contract). The cell's
 # output is its own fd 1 and 2; this script only reports the exit status. Every JSON value it
-# writes is a constant, a number or the version (digits and dots), so printf makes valid JSON.
+# writes is a constant, a number, the version (digits and dots) or a signal name (capitals,
+# digits and `+`), so printf makes valid JSON.
 
 # Close the descriptors the device left open above the event pipe. Bash keeps this script open
 # on a descriptor of its own (usually 255): that one stays. The glob's own descriptor for the
@@ -24,14 +25,29 @@ code=${code%x}
 exec </dev/null
 
 # A child bash, so that `exit` ends only the cell; "$0" is `cell` for its error messages. It
-# does not get the event pipe.
-"$BASH" -c "$code" cell 3>&-
+# does not get the event pipe. Its stderr is the cell's (fd 4 for the moment); this script's
+# own goes nowhere while it waits, because bash reports a child killed by a signal with a line
+# naming this script and its code ("kernel.sh: line 32: 5 Killed "$BASH" -c ...").
+exec 4>&2 2>/dev/null
+"$BASH" -c "$code" cell 2>&4 3>&- 4>&-
 status=$?
+exec 2>&4 4>&-
+
+# Killed by SIGXCPU: the cell's process reached its CPU-time limit. End the same way, without
+# `done`, so that the device reports the limit it set (bwrap reports a signal N as 128 + N).
+if (( status == 128 + 24 )); then
+  exit "$status"
+fi
 
 if (( status == 0 )); then
   printf '{"type":"done","status":"ok"}\n' >&3
 else
-  printf '{"type":"error","ename":"ExitStatus","evalue":"exit status %d","traceback":[]}\n' "$status" >&3
+  evalue="exit status $status"
+  # 128 + N is how bash reports a process killed by signal N: name it.
+  if (( status > 128 )) && signal=$(kill -l "$status" 2>/dev/null); then
+    evalue+=" (killed by SIG${signal})"
+  fi
+  printf '{"type":"error","ename":"ExitStatus","evalue":"%s","traceback":[]}\n' "$evalue" >&3
   printf '{"type":"done","status":"error"}\n' >&3
 fi
 exit 0
