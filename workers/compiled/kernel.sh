@@ -1,0 +1,177 @@
+#!/usr/bin/bash
+# Cellbox worker for compiled languages (C with gcc, Fortran with gfortran): compiles the cell
+# as one source file, then runs the program in the cell's directory. Events on fd 3.
+#
+# Started as `/usr/bin/bash kernel.sh c` or `… kernel.sh fortran` (see workers/protocol.ts for
+# the contract). The cell is a whole program (C: with `main`; Fortran: a main program, whose
+# `program` line is optional). It is compiled in the sandbox's private /tmp, never in the
+# cell's directory, under the name `cell.c` or `cell.f90`, so the compiler's messages point at
+# the cell's own lines. A compiler that fails is a `CompileError` whose traceback is the
+# compiler's messages. Compiling happens inside the cell's sandbox, so it counts against the
+# cell's limits like the program does.
+#
+# The environment chooses the compiler and its flags, so that two registry entries can share
+# one compiler: CC, CFLAGS (default -O2) for C; FC, FFLAGS (default -O2 -fcheck=bounds
+# -fno-backtrace) for Fortran; LDLIBS (default -lm for C) for both.
+
+lang=${1:-c}
+case $lang in
+  c)
+    compiler=${CC:-gcc}
+    source_name=cell.c
+    read -r -a flags <<<"${CFLAGS--O2}"
+    read -r -a libs <<<"${LDLIBS--lm}"
+    ;;
+  fortran)
+    compiler=${FC:-gfortran}
+    source_name=cell.f90
+    read -r -a flags <<<"${FFLAGS--O2 -fcheck=bounds -fno-backtrace}"
+    read -r -a libs <<<"${LDLIBS-}"
+    ;;
+  *)
+    echo "kernel.sh: unknown language '$lang' (c or fortran)" >&2
+    exit 2
+    ;;
+esac
+
+# Close the descriptors the device left open above the event pipe (but not bash's own for
+# this script), as the Bash worker does.
+for fd_path in /proc/self/fd/*; do
+  fd=${fd_path##*/}
+  if (( fd > 3 )) && ! [[ $fd_path -ef ${BASH_SOURCE[0]} ]]; then
+    exec {fd}>&-
+  fi
+done
+unset fd fd_path
+
+shopt -s extglob
+
+# A JSON string for arbitrary text (compiler messages): quotes, backslashes and control
+# characters escaped. Bytes that are not UTF-8 stay as they are; the device decodes the line
+# with replacement characters, so the JSON stays valid.
+json_string() {
+  local s=$1 code char
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\t'/\\t}
+  s=${s//$'\r'/\\r}
+  if [[ $s == *[$'\x01'-$'\x1f\x7f']* ]]; then
+    for code in {1..8} 11 12 {14..31} 127; do
+      printf -v char "\\x$(printf %02x "$code")"
+      s=${s//"$char"/$(printf '\\u%04x' "$code")}
+    done
+  fi
+  printf '"%s"' "$s"
+}
+
+emit_error() { # ename evalue traceback-lines…
+  local ename=$1 evalue=$2 line tb='' sep=''
+  shift 2
+  for line in "$@"; do
+    tb+="$sep$(json_string "$line")"
+    sep=,
+  done
+  printf '{"type":"error","ename":%s,"evalue":%s,"traceback":[%s]}\n' "$(json_string "$ename")" "$(json_string "$evalue")" "$tb" >&3
+  printf '{"type":"done","status":"error"}\n' >&3
+}
+
+# The first line of the compiler's messages that says what went wrong. gcc puts the place and
+# the error on one line (`cell.c:4:3: error: …`); gfortran puts the place on a line of its own
+# (`cell.f90:3:9:`), then the source, then `Error: …`.
+first_error() {
+  local line place=''
+  local place_only='^[^ ]+:[0-9]+:[0-9]+:$' fortran_error='^(Fatal )?Error: ' gcc_error=': (fatal )?error: '
+  while IFS= read -r line; do
+    if [[ $line =~ $place_only ]]; then
+      place=$line
+    elif [[ $line =~ $fortran_error ]]; then
+      printf '%s' "${place:+$place }$line"
+      return
+    elif [[ $line =~ $gcc_error || $line == *'undefined reference'* ]]; then
+      printf '%s' "$line"
+      return
+    fi
+  done <<<"$1"
+  while IFS= read -r line; do
+    if [[ ${line,,} == *error* ]]; then
+      printf '%s' "$line"
+      return
+    fi
+  done <<<"$1"
+}
+
+# The build folder: in the sandbox's private /tmp (outside the sandbox, as in the worker tests,
+# a fresh one under $TMPDIR, removed at the end).
+cell_dir=$PWD
+build=$(mktemp -d "${TMPDIR:-/tmp}/cellbox-build.XXXXXX") || exit 1
+trap 'rm -rf "$build"' EXIT
+
+printf '{"type":"ready","language":"%s","version":""}\n' "$lang" >&3
+
+cat >"$build/$source_name"
+exec </dev/null
+
+# Compile. The messages name `cell.c` (the file is compiled from its own folder); the linker's
+# name for the compiler's temporary object file is of no use to anyone and goes.
+cd "$build" || exit 1
+messages=$("$compiler" "${flags[@]}" -fdiagnostics-color=never -o "$build/cell" "$source_name" "${libs[@]}" 2>&1 </dev/null)
+compiled=$?
+messages=${messages//\/tmp\/cc+([A-Za-z0-9_]).o: /}
+cd "$cell_dir" || exit 1
+
+if (( compiled != 0 )); then
+  # Keep the traceback to a readable size; the output cap would stop a huge one anyway.
+  mapfile -t lines <<<"$messages"
+  if (( ${#lines[@]} > 200 )); then
+    lines=("${lines[@]:0:200}" "… ($(( ${#lines[@]} - 200 )) more lines)")
+  fi
+  evalue=$(first_error "$messages")
+  emit_error CompileError "${evalue:-the compiler failed with status $compiled}" "${lines[@]}"
+  exit 0
+fi
+# Warnings of a successful compile are worth seeing: on the cell's stderr, before its output.
+if [[ -n $messages ]]; then
+  printf '%s\n' "$messages" >&2
+fi
+
+# Run the program. Its stdout is line-buffered, as on a terminal, so output streams as it is
+# printed (C: stdbuf; gfortran's runtime: its own switch). Its stderr is the cell's (fd 4 for
+# the moment); this script's own goes nowhere while it waits, because bash reports a program
+# killed by a signal with a line naming this script.
+exec 4>&2 2>/dev/null
+if [[ $lang == fortran ]]; then
+  GFORTRAN_UNBUFFERED_PRECONNECTED=y "$build/cell" 2>&4 3>&- 4>&-
+else
+  stdbuf -oL "$build/cell" 2>&4 3>&- 4>&-
+fi
+status=$?
+exec 2>&4 4>&-
+
+if (( status == 0 )); then
+  printf '{"type":"done","status":"ok"}\n' >&3
+  exit 0
+fi
+
+# Killed by SIGXCPU: the program reached its CPU-time limit. End without `done`, so that the
+# device reports the limit it set (it reads status 128 + 24).
+if (( status == 128 + 24 )); then
+  exit "$status"
+fi
+
+if (( status > 128 )) && signal=$(kill -l "$status" 2>/dev/null); then
+  case $signal in
+    SEGV) why='Segmentation fault: the program read or wrote memory it does not own' ;;
+    BUS) why='Bus error: the program accessed memory that does not exist' ;;
+    FPE) why='Floating-point exception: an arithmetic error such as an integer division by zero' ;;
+    ABRT) why='Aborted: the program called abort(), perhaps through a failed assert()' ;;
+    ILL) why='Illegal instruction' ;;
+    XFSZ) why='File too large: the program wrote past the per-file size limit' ;;
+    *) why="Killed by SIG$signal" ;;
+  esac
+  emit_error "SIG$signal" "$why (signal $(( status - 128 )))." 
+  exit 0
+fi
+
+emit_error ExitStatus "exit status $status"
+exit 0

@@ -1,0 +1,249 @@
+# Cellbox R language worker: runs one code cell like the R console, events on fd 3.
+#
+# Started by kernel.sh as `R --vanilla --no-echo --file=kernel.R` (see workers/protocol.ts for
+# the contract). The cell's code is parsed whole (a syntax error runs nothing and is a
+# `ParseError` naming the cell's line), then its top-level expressions run one by one in the
+# global environment; each visible value is printed as the console prints it. Text goes out on
+# the process's own fd 1 and 2. The first error stops the cell and is an `error` event with R's
+# own "Error in f(x) : message" and "Calls: a -> b" lines. Warnings print at once (warn = 1).
+#
+# Graphics: unless the cell opens a device of its own, R's default device is a PNG file device
+# in a private folder. A page is shown (display_data, image/png) once it is complete: after
+# the top-level expression that started the next page or closed the device, and at the end of
+# the cell, when every device still open is closed (which also writes the cell's own files,
+# say a pdf() it never closed). Low-level additions (lines(), abline() …) in later expressions
+# land on the same page, as in the console.
+#
+# Everything of the worker lives in an environment whose parent is base, so a cell that
+# defines `print`, `cat` or `paste0` does not change how the worker talks to the device.
+
+local(envir = new.env(parent = baseenv()), {
+  PLOT_WIDTH_IN <- 7
+  PLOT_HEIGHT_IN <- 5
+  PLOT_DPI <- 96
+
+  # Events go out on fd 3. R writes only to descriptors 1 and 2 of its own, and /dev/fd/3
+  # cannot be opened again inside the sandbox (the pipe belongs to the device's user), so a
+  # `cat` that inherits fd 3 copies them there. close() waits for it: the events are out before
+  # the cell's next output, so text and plots keep their order, and `done` is out before R
+  # exits. One `cat` per call, so lines that go out together share one. (A cell at its process
+  # limit may leave no room for the `cat` for a moment: it is tried again.)
+  emit <- function(...) {
+    lines <- c(...)
+    for (attempt in 1:5) {
+      sent <- tryCatch({
+        con <- pipe("exec /bin/cat >&3", open = "w")
+        tryCatch(writeLines(lines, con, useBytes = TRUE), finally = close(con))
+        TRUE
+      }, error = function(e) FALSE, warning = function(w) FALSE)
+      if (sent) return(invisible(TRUE))
+      Sys.sleep(0.05 * attempt)
+    }
+    invisible(FALSE)
+  }
+
+  json_string <- function(x) {
+    x <- enc2utf8(paste(as.character(x), collapse = "\n"))
+    x <- gsub("\\", "\\\\", x, fixed = TRUE, useBytes = TRUE)
+    x <- gsub("\"", "\\\"", x, fixed = TRUE, useBytes = TRUE)
+    x <- gsub("\n", "\\n", x, fixed = TRUE, useBytes = TRUE)
+    x <- gsub("\r", "\\r", x, fixed = TRUE, useBytes = TRUE)
+    x <- gsub("\t", "\\t", x, fixed = TRUE, useBytes = TRUE)
+    if (grepl("[\001-\037\177]", x, useBytes = TRUE)) {
+      for (code in c(1:8, 11, 12, 14:31, 127)) {
+        x <- gsub(rawToChar(as.raw(code)), sprintf("\\u%04x", code), x, fixed = TRUE, useBytes = TRUE)
+      }
+    }
+    paste0("\"", x, "\"")
+  }
+
+  json_array <- function(strings) {
+    paste0("[", paste(vapply(strings, json_string, ""), collapse = ","), "]")
+  }
+
+  B64 <- c(LETTERS, letters, 0:9, "+", "/")
+  base64 <- function(bytes) {
+    n <- length(bytes)
+    if (n == 0) return("")
+    pad <- (3 - n %% 3) %% 3
+    v <- matrix(as.integer(c(bytes, as.raw(integer(pad)))), nrow = 3)
+    w <- v[1, ] * 65536 + v[2, ] * 256 + v[3, ]
+    idx <- rbind(w %/% 262144, (w %/% 4096) %% 64, (w %/% 64) %% 64, w %% 64) + 1
+    chars <- B64[idx]
+    if (pad > 0) chars[(length(chars) - pad + 1):length(chars)] <- "="
+    paste(chars, collapse = "")
+  }
+
+  # Text the cell wrote goes out before any event that follows it.
+  flush_output <- function() {
+    try(flush(stdout()), silent = TRUE)
+    try(flush(stderr()), silent = TRUE)
+  }
+
+  # ---- graphics -------------------------------------------------------------------------
+
+  plot_dir <- file.path(tempdir(), "cellbox-plots")
+  dir.create(plot_dir, showWarnings = FALSE)
+  devices_opened <- 0L
+
+  # R's default device: PNG pages in plot_dir, one file name pattern per device opened, so a
+  # second device never overwrites a first one's pages before they are shown.
+  cellbox_device <- function(...) {
+    devices_opened <<- devices_opened + 1L
+    grDevices::png(
+      filename = file.path(plot_dir, sprintf("device%03d-page%%03d.png", devices_opened)),
+      width = PLOT_WIDTH_IN, height = PLOT_HEIGHT_IN, units = "in", res = PLOT_DPI, type = "cairo"
+    )
+  }
+
+  # Every complete page not yet shown, in order. The device creates a page's file empty when
+  # the page starts and writes it whole when the page is done (the next page starts, or the
+  # device is closed): an empty file is a page still being drawn.
+  show_plots <- function() {
+    pages <- sort(list.files(plot_dir, pattern = "\\.png$", full.names = TRUE))
+    sizes <- file.size(pages)
+    pages <- pages[!is.na(sizes) & sizes > 0]
+    if (!length(pages)) return(invisible())
+    flush_output()
+    events <- character()
+    for (page in pages) {
+      png <- base64(readBin(page, "raw", file.size(page)))
+      unlink(page)
+      events <- c(events, paste0(
+        "{\"type\":\"display_data\",\"data\":{\"image/png\":\"", png,
+        "\",\"text/plain\":\"<R plot>\"},\"metadata\":{\"image/png\":{\"width\":",
+        PLOT_WIDTH_IN * PLOT_DPI, ",\"height\":", PLOT_HEIGHT_IN * PLOT_DPI, "}}}"
+      ))
+    }
+    emit(events)
+  }
+
+  # At the end of the cell: close every device still open (writing its last page, or the
+  # cell's own file), then show what is left.
+  close_devices <- function() {
+    while (grDevices::dev.cur() > 1L) {
+      if (inherits(try(grDevices::dev.off(), silent = TRUE), "try-error")) break
+    }
+    show_plots()
+  }
+
+  # ---- running the cell -----------------------------------------------------------------
+
+  # The call R gives to a condition signalled at the top of a cell is this worker's eval(): a
+  # top-level `stop("x")` or a missing variable should read as in the console, without a call.
+  WORKER_CALL <- quote(eval(cellbox_expression, globalenv()))
+  PRINT_CALL <- quote(eval(AUTO_PRINT, list(x = result$value), globalenv()))
+  # Frames of the worker and of R's condition machinery, left out of "Calls:".
+  CONDITION_FUNCTIONS <- list(stop, warning, signalCondition, .handleSimpleError, stopifnot)
+
+  AUTO_PRINT <- quote(if (isS4(x)) methods::show(x) else print(x))
+
+  error_ename <- function(e) {
+    cls <- class(e)[1]
+    if (identical(cls, "simpleError")) "Error" else cls
+  }
+
+  call_name <- function(cl) {
+    f <- cl[[1L]]
+    if (is.symbol(f)) as.character(f) else "<Anonymous>"
+  }
+
+  # R's own report of an uncaught error: "Error in f(x) : message" and, when the error came
+  # from deeper down, "Calls: a -> b -> c".
+  error_event <- function(e, calls) {
+    message <- conditionMessage(e)
+    call <- conditionCall(e)
+    if (identical(call, WORKER_CALL)) call <- NULL
+    head <- if (is.null(call)) {
+      paste0("Error: ", message)
+    } else {
+      paste0("Error in ", paste(deparse(call, nlines = 1L), collapse = ""), " : ", message)
+    }
+    traceback <- strsplit(head, "\n", fixed = TRUE)[[1]]
+    names <- vapply(calls, call_name, "")
+    # As R does: no "Calls:" line when it would only repeat the call in the message.
+    if (length(names) > 1L || (length(names) == 1L && (is.null(call) || names != call_name(call)))) {
+      traceback <- c(traceback, paste0("Calls: ", paste(names, collapse = " -> ")))
+    }
+    paste0(
+      "{\"type\":\"error\",\"ename\":", json_string(error_ename(e)),
+      ",\"evalue\":", json_string(message), ",\"traceback\":", json_array(traceback), "}"
+    )
+  }
+
+  # The cell's own frames at the moment of an error: those after this worker's eval() and
+  # before R's condition machinery and the handler.
+  cell_calls <- function(calls, functions) {
+    n <- length(calls)
+    start <- 0L
+    for (i in seq_len(n)) if (identical(calls[[i]], WORKER_CALL) || identical(calls[[i]], PRINT_CALL)) start <- i
+    if (start == 0L) return(list())
+    end <- n - 1L # the handler itself
+    while (end > start && any(vapply(CONDITION_FUNCTIONS, identical, TRUE, functions[[end]]))) end <- end - 1L
+    if (end <= start) return(list())
+    calls[(start + 1L):end]
+  }
+
+  error <- NULL
+
+  # One top-level expression: evaluated, and its value printed if visible. FALSE on error.
+  run_expression <- function(cellbox_expression) {
+    tryCatch(
+      withCallingHandlers(
+        {
+          result <- withVisible(eval(cellbox_expression, globalenv()))
+          # Printed from the global environment, as the console does: the cell's own print
+          # methods (print.myclass) apply.
+          if (result$visible) eval(AUTO_PRINT, list(x = result$value), globalenv())
+          TRUE
+        },
+        error = function(e) {
+          calls <- sys.calls()
+          functions <- lapply(seq_along(calls), sys.function)
+          error <<- error_event(e, cell_calls(calls, functions))
+        }
+      ),
+      error = function(e) {
+        if (is.null(error)) error <<- error_event(e, list())
+        FALSE
+      }
+    )
+  }
+
+  read_code <- function() {
+    con <- file("stdin", open = "r")
+    on.exit(close(con))
+    lines <- readLines(con, warn = FALSE, encoding = "UTF-8")
+    if (length(lines)) lines[1] <- sub("^\ufeff", "", lines[1])
+    lines
+  }
+
+  run_cell <- function(lines) {
+    expressions <- tryCatch(
+      parse(text = lines, srcfile = srcfilecopy("cell", lines), keep.source = TRUE),
+      error = function(e) e
+    )
+    if (inherits(expressions, "error")) {
+      message <- conditionMessage(expressions)
+      error <<- paste0(
+        "{\"type\":\"error\",\"ename\":\"ParseError\",\"evalue\":", json_string(strsplit(message, "\n")[[1]][1]),
+        ",\"traceback\":", json_array(c("Error: parse error", strsplit(message, "\n", fixed = TRUE)[[1]])), "}"
+      )
+      return(invisible())
+    }
+    for (i in seq_along(expressions)) {
+      ok <- run_expression(expressions[[i]])
+      show_plots()
+      if (!isTRUE(ok)) break
+    }
+  }
+
+  options(warn = 1, device = cellbox_device, keep.source = TRUE)
+  version <- paste(R.version$major, R.version$minor, sep = ".")
+  emit(paste0("{\"type\":\"ready\",\"language\":\"r\",\"version\":", json_string(version), "}"))
+
+  run_cell(read_code())
+  close_devices()
+  flush_output()
+  emit(error, paste0("{\"type\":\"done\",\"status\":\"", if (is.null(error)) "ok" else "error", "\"}"))
+})
