@@ -64,17 +64,20 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       if (registered.has(name)) return;
       registered.add(name);
       const c = lang.config;
+      // The version probe's, when the language has one (its worker cannot say it); else the worker's.
+      const version = lang.version ?? worker.version;
       store.languages.set(
-        { name: c.name, display_name: c.display_name, version: worker.version, file_extension: c.file_extension, codemirror_mode: c.codemirror_mode },
+        { name: c.name, display_name: c.display_name, version, file_extension: c.file_extension, codemirror_mode: c.codemirror_mode },
         languages.indexOf(lang),
       );
-      log('info', `language ${name} ready (${worker.version})`);
+      log('info', `language ${name} ready (${version})`);
     }, () => {});
     return worker;
   }, log);
 
-  function deps() {
-    return { pool, writer, files, limits: config.limits, log };
+  /** What running one cell needs; the limits are its language's (the global ones, with the language's own over them). */
+  function deps(language: string) {
+    return { pool, writer, files, limits: byName.get(language)?.spec.limits ?? config.limits, log };
   }
 
   /** Claims and starts queued cells while there is room. */
@@ -102,7 +105,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
         writer.finish(cell.id, 'error', [...openingMessages(cell.header, cell.code), ...closingMessages(cell.header, error)]);
         return;
       }
-      await runCell(cell, deps(), controller.signal);
+      await runCell(cell, deps(cell.language), controller.signal);
     })()
       .catch((e) => log('error', `cell ${cell.id}: ${(e as Error).stack}`))
       .finally(() => {

@@ -18,6 +18,28 @@ const Limits = z.strictObject({
 });
 export type Limits = z.infer<typeof Limits>;
 
+/** A regular expression given as text in the config: checked when the config is read. */
+const RegExpText = z.string().refine((p) => {
+  try {
+    new RegExp(p);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'is not a valid regular expression');
+
+/**
+ * The version probe: a command run on the host (with the language's `env`) when the device
+ * starts, for a worker that cannot say its runtime's version itself (C's and Fortran's workers
+ * are Bash scripts). Its first line, or `pattern`'s first group (else its whole match) in the
+ * output, is the version listed. Its program must be installed too, so it also tells whether
+ * the runtime is.
+ */
+const VersionProbe = z.strictObject({
+  command: z.array(z.string()).min(1),
+  pattern: RegExpText.optional(),
+});
+
 const Language = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
   display_name: z.string().min(1),
@@ -38,6 +60,10 @@ const Language = z.strictObject({
   forkServer: z.strictObject({ preload: z.array(z.string()).default([]) }).optional(),
   /** Warm workers kept ready for this language. */
   pool: z.number().int().min(0).max(64).default(1),
+  /** This language's own limits: any of the keys of `limits`, over the global ones. */
+  limits: Limits.partial().optional(),
+  /** Where the listed version comes from when the worker's `ready` cannot say it. */
+  versionProbe: VersionProbe.optional(),
   /** The install line printed when the runtime is missing. */
   install: z.string().default(''),
 });
@@ -124,8 +150,41 @@ export const DEFAULTS: Config = {
       env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.sh', codemirror_mode: 'shell', pool: 1,
       install: 'apt-get install -y bash',
     },
+    // R, Octave, C and Fortran start through small Bash launchers (workers/<lang>/kernel.sh), so
+    // the version probe is what finds their runtime. R reads its configuration from /etc/R.
+    {
+      name: 'r', display_name: 'R', command: ['/usr/bin/bash', '/opt/cellbox/workers/r/kernel.sh'],
+      env: { XDG_CACHE_HOME: '/tmp/cache' }, readOnlyPaths: ['/etc/R'], memoryRlimit: 'as', file_extension: '.r', codemirror_mode: 'r', pool: 1,
+      versionProbe: { command: ['R', '--version'], pattern: 'R version (\\S+)' },
+      install: 'apt-get install -y r-base-core',
+    },
+    {
+      // Figures through gnuplot (gnuplot-nox), off screen.
+      name: 'octave', display_name: 'Octave', command: ['/usr/bin/bash', '/opt/cellbox/workers/octave/kernel.sh'],
+      env: { XDG_CACHE_HOME: '/tmp/cache' }, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.m', codemirror_mode: 'octave', pool: 1,
+      versionProbe: { command: ['octave-cli', '--version'], pattern: 'version (\\S+)' },
+      install: 'apt-get install -y octave gnuplot-nox',
+    },
+    {
+      name: 'c', display_name: 'C (GCC)', command: ['/usr/bin/bash', '/opt/cellbox/workers/compiled/kernel.sh', 'c'],
+      env: { CFLAGS: '-O2', LDLIBS: '-lm' }, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.c', codemirror_mode: 'c', pool: 1,
+      versionProbe: { command: ['gcc', '-dumpfullversion'] },
+      install: 'apt-get install -y gcc libc6-dev',
+    },
+    {
+      name: 'fortran', display_name: 'Fortran (GFortran)', command: ['/usr/bin/bash', '/opt/cellbox/workers/compiled/kernel.sh', 'fortran'],
+      env: { FFLAGS: '-O2 -fcheck=bounds -fno-backtrace' }, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.f90', codemirror_mode: 'fortran', pool: 1,
+      versionProbe: { command: ['gfortran', '-dumpfullversion'] },
+      install: 'apt-get install -y gfortran',
+    },
   ],
 };
+
+/** The limits of one language's cells: the global ones, with the language's own over them. */
+export function languageLimits(config: Pick<Config, 'limits' | 'languages'>, name: string): Limits {
+  const own = config.languages.find((l) => l.name === name)?.limits;
+  return { ...config.limits, ...own };
+}
 
 /** Environment variables and the config key each sets; numbers and lists are parsed from text. */
 const ENV_KEYS: Record<string, { key: string; kind: 'int' | 'float' | 'string' | 'list' | 'bool'; limit?: true }> = {

@@ -2,6 +2,7 @@
 // limit, room in the queue) and the insert.
 import type { CellRequest, LanguageInfo } from '../../protocol/api';
 import { ApiError } from '../../protocol/errors';
+import { languageLimits } from '../../store/config';
 import { languages } from './cells';
 import type { Server } from './server';
 
@@ -17,7 +18,8 @@ export function offeredLanguage(s: Server, language: string): LanguageInfo {
 
 export function submitCell(s: Server, body: CellRequest): { id: string; msgId: string } {
   offeredLanguage(s, body.language);
-  const max = s.config.limits.wallSeconds;
+  // The language's own wall time, when the config gives it one.
+  const max = languageLimits(s.config, body.language).wallSeconds;
   if (body.timeout !== undefined && body.timeout > max) {
     throw new ApiError('invalid_field', `timeout must be at most ${max} seconds on this server, not ${body.timeout}.`);
   }

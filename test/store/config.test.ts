@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULTS, loadConfig } from '../../store/config';
+import { ConfigError, DEFAULTS, languageLimits, loadConfig } from '../../store/config';
 
 const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-config-'));
 
@@ -13,7 +13,7 @@ describe('loadConfig', () => {
     expect(c.port).toBe(3000);
     expect(c.dataDir).toBe(path.join(cwd, 'data'));
     expect(c.limits).toEqual(DEFAULTS.limits);
-    expect(c.languages.map((l) => l.name)).toEqual(['python', 'javascript', 'bash']);
+    expect(c.languages.map((l) => l.name)).toEqual(['python', 'sage', 'javascript', 'bash', 'r', 'octave', 'c', 'fortran']);
   });
 
   it('takes the file, then the environment on top', () => {
@@ -45,5 +45,39 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CELLBOX_CONFIG: file }, cwd)).toThrow(/not valid JSON/);
     fs.writeFileSync(file, '{"prot": 1}');
     expect(() => loadConfig({ CELLBOX_CONFIG: file }, cwd)).toThrow(/prot/);
+  });
+
+  const language = (extra: Record<string, unknown>) => ({
+    name: 'py', display_name: 'Py', command: ['/usr/bin/python3'], file_extension: '.py', codemirror_mode: 'python', ...extra,
+  });
+  const withLanguages = (languages: unknown[], limits?: unknown) => {
+    const file = path.join(cwd, 'languages.json');
+    fs.writeFileSync(file, JSON.stringify({ languages, ...(limits ? { limits } : {}) }));
+    return { CELLBOX_CONFIG: file };
+  };
+
+  it("gives a language its own limits over the global ones, the file's and the environment's", () => {
+    const env = { ...withLanguages([language({ name: 'slow', limits: { wallSeconds: 120, outputBytes: 4096 } }), language({ name: 'plain' })], { memoryMiB: 256 }), CELLBOX_WALL_SECONDS: '10' };
+    const c = loadConfig(env, cwd);
+    expect(languageLimits(c, 'slow')).toEqual({ ...DEFAULTS.limits, memoryMiB: 256, wallSeconds: 120, outputBytes: 4096 });
+    expect(languageLimits(c, 'plain')).toEqual({ ...DEFAULTS.limits, memoryMiB: 256, wallSeconds: 10 });
+    expect(languageLimits(c, 'unknown')).toEqual(c.limits);
+  });
+
+  it('takes a version probe, and stops on a bad one or a bad language limit', () => {
+    const probe = { command: ['gcc', '-dumpfullversion'], pattern: '^(\\d+)' };
+    expect(loadConfig(withLanguages([language({ versionProbe: probe })]), cwd).languages[0].versionProbe).toEqual(probe);
+    expect(() => loadConfig(withLanguages([language({ versionProbe: { command: ['x'], pattern: '(' } })]), cwd)).toThrow(/languages.0.versionProbe.pattern: is not a valid regular expression/);
+    expect(() => loadConfig(withLanguages([language({ versionProbe: { command: [] } })]), cwd)).toThrow(/versionProbe.command/);
+    expect(() => loadConfig(withLanguages([language({ limits: { wallSecond: 5 } })]), cwd)).toThrow(/wallSecond/);
+    expect(() => loadConfig(withLanguages([language({ limits: { memoryMiB: 1 } })]), cwd)).toThrow(/languages.0.limits.memoryMiB/);
+  });
+
+  it('lets two entries share one runtime with different environments', () => {
+    const c = loadConfig(withLanguages([
+      language({ name: 'py-a', env: { FLAVOR: 'a' } }),
+      language({ name: 'py-b', env: { FLAVOR: 'b' }, limits: { wallSeconds: 5 } }),
+    ]), cwd);
+    expect(c.languages.map((l) => [l.name, l.command[0], l.env.FLAVOR])).toEqual([['py-a', '/usr/bin/python3', 'a'], ['py-b', '/usr/bin/python3', 'b']]);
   });
 });

@@ -7,6 +7,7 @@ import { json, preflight, route } from '../../../_lib/respond';
 import { server } from '../../../_lib/server';
 import { submitCell } from '../../../_lib/submit';
 import { countSubmission } from '../../../_lib/client';
+import { languageLimits } from '../../../../store/config';
 
 export const dynamic = 'force-dynamic';
 
@@ -18,7 +19,7 @@ export const POST = route(async (req) => {
   countSubmission(s, req);
   const body = await readCellRequest(req);
   const { id } = submitCell(s, body);
-  const deadline = Date.now() + (body.timeout ?? s.config.limits.wallSeconds) * 1000 + QUEUE_GRACE_MS;
+  const deadline = Date.now() + (body.timeout ?? languageLimits(s.config, body.language).wallSeconds) * 1000 + QUEUE_GRACE_MS;
   const messages: Message[] = [];
   let after = 0;
   let done = false;
