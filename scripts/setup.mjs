@@ -33,8 +33,42 @@ if (!fs.existsSync(installed) || (fs.existsSync(lock) && fs.statSync(lock).mtime
 }
 
 // 2. Debian packages, each with the file that proves it is there. Required ones stop the
-// set-up when they cannot be installed; wanted ones (Python's scientific stack, the test
-// browser) are installed when we can and reported when we cannot.
+// set-up when they cannot be installed; wanted ones (Python's scientific stack, the runtimes of
+// the languages the config enables, the test browser) are installed when we can and reported
+// when we cannot.
+
+/** The Debian packages of each language's runtime, by the language's name in the registry. */
+const LANGUAGE_PACKAGES = {
+  sage: [{ pkg: 'sagemath', file: '/usr/lib/python3/dist-packages/sage' }],
+  r: [{ pkg: 'r-base-core', file: '/usr/bin/R' }],
+  // Octave draws its figures through gnuplot, off screen.
+  octave: [{ pkg: 'octave', file: '/usr/bin/octave-cli' }, { pkg: 'gnuplot-nox', file: '/usr/bin/gnuplot' }],
+  // Without recommends, gcc comes without the C library's headers.
+  c: [{ pkg: 'gcc', file: '/usr/bin/gcc' }, { pkg: 'libc6-dev', file: '/usr/include/stdio.h' }],
+  fortran: [{ pkg: 'gfortran', file: '/usr/bin/gfortran' }, { pkg: 'libc6-dev', file: '/usr/include/stdio.h' }],
+};
+
+/**
+ * The names of the languages this machine should run: those the config enables (store/config.ts
+ * read as the servers read it, bundled on the fly since it is TypeScript); for the tests, every
+ * language of the default registry as well, since the suites run each one.
+ */
+async function enabledLanguages() {
+  const { build } = await import('esbuild');
+  const bundle = await build({ entryPoints: [path.join(root, 'store/config.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent' });
+  const { loadConfig, DEFAULTS } = await import(`data:text/javascript;base64,${Buffer.from(bundle.outputFiles[0].text).toString('base64')}`);
+  let names;
+  try {
+    names = loadConfig(process.env, process.cwd()).languages.map((l) => l.name);
+  } catch (e) {
+    say(`the configuration does not load (${e.message}); installing the runtimes of the default languages`);
+    names = DEFAULTS.languages.map((l) => l.name);
+  }
+  if (forTests) names.push(...DEFAULTS.languages.map((l) => l.name));
+  return [...new Set(names)];
+}
+
+const languages = await enabledLanguages();
 const required = [
   { pkg: 'bubblewrap', file: '/usr/bin/bwrap' },
   { pkg: 'python3', file: '/usr/bin/python3' },
@@ -45,6 +79,7 @@ const wanted = [
   { pkg: 'python3-numpy', file: '/usr/lib/python3/dist-packages/numpy' },
   { pkg: 'python3-matplotlib', file: '/usr/lib/python3/dist-packages/matplotlib' },
   { pkg: 'python3-sympy', file: '/usr/lib/python3/dist-packages/sympy' },
+  ...languages.flatMap((name) => LANGUAGE_PACKAGES[name] ?? []),
   ...(forTests ? [{ pkg: 'chromium', file: '/usr/bin/chromium' }] : []),
   // The bench runs the same cells against Jupyter Server for comparison.
   ...(forBench ? [{ pkg: 'python3-jupyter-server', file: '/usr/lib/python3/dist-packages/jupyter_server' }, { pkg: 'python3-ipykernel', file: '/usr/lib/python3/dist-packages/ipykernel' }] : []),
@@ -61,13 +96,14 @@ if (missing.length) {
   } else {
     say(`installing ${missing.join(', ')}…`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
-      const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
-      if (r.status !== 0) {
-        if (missingOf(required).length) fail(`apt-get ${args.join(' ')} failed; run it by hand: ${line}`);
-        say(`apt-get ${args.join(' ')} failed; optional packages may be missing (${line})`);
-        break;
-      }
+    const aptGet = (...args) => spawnSync('apt-get', args, { stdio: 'inherit', env }).status === 0;
+    const install = ['install', '-y', '-qq', '--no-install-recommends'];
+    if (!aptGet('update', '-qq')) say(`apt-get update failed; trying to install from the package lists this machine has`);
+    if (!aptGet(...install, ...missing)) {
+      if (missingOf(required).length) fail(`apt-get install failed; run it by hand: ${line}`);
+      // One runtime this release lacks must not keep the others out: one package at a time.
+      const failed = missingOf(wanted).filter((pkg) => !aptGet(...install, pkg));
+      if (failed.length) say(`could not install ${failed.join(', ')}; the languages that need them are left out (${line})`);
     }
   }
 }
