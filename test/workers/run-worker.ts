@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import type { WorkerEvent } from '../../workers/protocol';
 
-export type Language = 'python' | 'node' | 'bash';
+export type Language = 'python' | 'node' | 'bash' | 'r' | 'octave' | 'c' | 'fortran';
 
 const WORKERS_DIR = fileURLToPath(new URL('../../workers/', import.meta.url));
 
@@ -16,6 +16,10 @@ export const WORKER_COMMANDS: Record<Language, string[]> = {
   python: ['/usr/bin/python3', '-I', path.join(WORKERS_DIR, 'python/kernel.py')],
   node: ['/usr/bin/node', path.join(WORKERS_DIR, 'node/kernel.cjs')],
   bash: ['/usr/bin/bash', path.join(WORKERS_DIR, 'bash/kernel.sh')],
+  r: ['/usr/bin/bash', path.join(WORKERS_DIR, 'r/kernel.sh')],
+  octave: ['/usr/bin/bash', path.join(WORKERS_DIR, 'octave/kernel.sh')],
+  c: ['/usr/bin/bash', path.join(WORKERS_DIR, 'compiled/kernel.sh'), 'c'],
+  fortran: ['/usr/bin/bash', path.join(WORKERS_DIR, 'compiled/kernel.sh'), 'fortran'],
 };
 
 /** Something the worker sent, with when it arrived (ms since the code was written). */
@@ -40,6 +44,8 @@ export interface RunOptions {
   /** Descriptors from 4 up, to check that the worker closes what it inherits. */
   extraStdio?: ('pipe' | 'ignore' | number)[];
   timeoutMs?: number;
+  /** More environment, as a registry entry's `env` gives it. */
+  env?: Record<string, string>;
 }
 
 /** Start the worker in a fresh temp dir, wait for `ready`, send the code, collect until exit. */
@@ -48,7 +54,7 @@ export async function runWorker(language: Language, code: string, options: RunOp
   const [command, ...args] = WORKER_COMMANDS[language];
   // A small, fixed environment like the sandbox's: the host's (pyenv shims, NODE_OPTIONS from
   // the test runner) must not leak into the worker.
-  const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: cwd, LANG: 'C.UTF-8' };
+  const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: cwd, LANG: 'C.UTF-8', ...options.env };
   const stdio: StdioOptions = ['pipe', 'pipe', 'pipe', 'pipe', ...(options.extraStdio ?? [])];
   const child = spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio });
   const run: WorkerRun = {

@@ -1,0 +1,125 @@
+// Tests of the compiled-language worker (workers/compiled/kernel.sh) for C and Fortran, run
+// outside the sandbox: compile, run, compiler errors with the cell's line numbers, crashes.
+import fs from 'node:fs';
+import { describe, it, expect } from 'vitest';
+import { eventsOf, lastEvent, runWorker } from './run-worker';
+
+// As root, `npm test`'s set-up installs gcc and gfortran; elsewhere these run where they are.
+const isRoot = process.getuid?.() === 0;
+const hasC = isRoot || (fs.existsSync('/usr/bin/gcc') && fs.existsSync('/usr/include/stdio.h'));
+const hasFortran = isRoot || fs.existsSync('/usr/bin/gfortran');
+
+const c = (code: string, options?: Parameters<typeof runWorker>[2]) => runWorker('c', code, options);
+const fortran = (code: string, options?: Parameters<typeof runWorker>[2]) => runWorker('fortran', code, options);
+
+describe.skipIf(!hasC)('c worker', () => {
+  it('says ready first, compiles and runs the program in the working directory, ends with done', async () => {
+    const r = await c('#include <stdio.h>\n#include <unistd.h>\nint main(void) {\n  char cwd[4096];\n  printf("hello, world\\n");\n  fprintf(stderr, "oops\\n");\n  return getcwd(cwd, sizeof cwd) == NULL;\n}\n');
+    expect(r.events[0]).toEqual({ type: 'ready', language: 'c', version: '' });
+    expect(r.stdout).toBe('hello, world\n');
+    expect(r.stderr).toBe('oops\n');
+    expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
+    expect(r.badLines).toEqual([]);
+    // Neither the source nor the program lands among the cell's files.
+    expect(r.files).toEqual([]);
+  });
+
+  it("reports a compiler error as CompileError with the cell's own line numbers, and runs nothing", async () => {
+    const r = await c('#include <stdio.h>\nint main(void) {\n  puts("ran");\n  int x = 1\n  return x;\n}\n');
+    expect(r.stdout).toBe('');
+    const [error] = eventsOf(r, 'error');
+    expect(error.ename).toBe('CompileError');
+    expect(error.evalue).toMatch(/^cell\.c:5:3: error: expected .,. or .;. before .return.$/);
+    expect(error.traceback).toContain('    5 |   return x;');
+    expect(error.traceback.join('\n')).not.toMatch(/\/tmp\//);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('reports a link error as CompileError too', async () => {
+    const r = await c('int missing(void);\nint main(void) { return missing(); }');
+    const [error] = eventsOf(r, 'error');
+    expect(error).toMatchObject({ ename: 'CompileError', evalue: expect.stringMatching(/undefined reference to `missing'/) });
+    expect(error.traceback.at(-1)).toBe('collect2: error: ld returned 1 exit status');
+  });
+
+  it("shows a successful compile's warnings on stderr, then runs the program", async () => {
+    const r = await c('#warning "careful"\n#include <stdio.h>\nint main(void) { puts("ran"); return 0; }');
+    expect(r.stderr).toMatch(/^cell\.c:1:2: warning: #warning "careful"/);
+    expect(r.stdout).toBe('ran\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('names a crash by its signal, after the output the program wrote before it', async () => {
+    const r = await c('#include <stdio.h>\nint main(void) {\n  int *p = NULL;\n  printf("before\\n");\n  *p = 1;\n  return 0;\n}');
+    // Line-buffered, as on a terminal: the line printed before the crash is not lost with the buffer.
+    expect(r.stdout).toBe('before\n');
+    expect(r.stderr).toBe(''); // nothing of bash's own "Segmentation fault" line
+    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'SIGSEGV', evalue: 'Segmentation fault: the program read or wrote memory it does not own (signal 11).', traceback: [] }]);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+
+    const aborted = await c('#include <assert.h>\nint main(void) { assert(1 + 1 == 3); return 0; }');
+    expect(aborted.stderr).toMatch(/Assertion .1 \+ 1 == 3. failed/);
+    expect(eventsOf(aborted, 'error')[0]).toMatchObject({ ename: 'SIGABRT' });
+  });
+
+  it('reports a non-zero exit status', async () => {
+    const r = await c('int main(void) { return 3; }');
+    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 3', traceback: [] }]);
+  });
+
+  it('ends without done when the program is killed for its CPU time, so the device reports the limit', async () => {
+    const r = await c('#include <signal.h>\nint main(void) { raise(SIGXCPU); return 0; }');
+    expect(r.events.slice(1)).toEqual([]);
+    expect(r.exitCode).toBe(128 + 24);
+  });
+
+  it("takes its flags from the environment, so two registry entries can share gcc", async () => {
+    const r = await c('#include <stdio.h>\nint main(void) { printf("%d\\n", ANSWER); return 0; }', { env: { CFLAGS: '-O0 -DANSWER=42' } });
+    expect(r.stdout).toBe('42\n');
+  });
+
+  it('closes inherited descriptors above 3 and keeps the event pipe from the program', async () => {
+    // The shell that system() starts lists its parent's (the program's) descriptors, then the
+    // worker's (the program's parent, field 4 of its /proc stat).
+    const script = 'ls /proc/$PPID/fd; echo --; ls /proc/$(cut -d" " -f4 /proc/$PPID/stat)/fd';
+    const r = await c(`#include <stdlib.h>\nint main(void) { return system(${JSON.stringify(script)}); }`, { extraStdio: ['pipe'] });
+    const [program, worker] = r.stdout.split('--\n').map((list) => list.split('\n').filter(Boolean).map(Number).sort((a, b) => a - b));
+    expect(program).toEqual([0, 1, 2]);
+    // The worker: the protocol's four, the program's stderr kept at 4 while the worker's own goes
+    // to /dev/null, and bash's own for the script.
+    expect(worker).toEqual([0, 1, 2, 3, 4, 255]);
+  });
+});
+
+describe.skipIf(!hasFortran)('fortran worker', () => {
+  it('compiles and runs a main program, with or without its program line', async () => {
+    const r = await fortran('program hello\n  print "(a)", "hello, world"\nend program hello\n');
+    expect(r.events[0]).toEqual({ type: 'ready', language: 'fortran', version: '' });
+    expect(r.stdout).toBe('hello, world\n');
+    expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
+    const bare = await fortran('integer :: i\ndo i = 1, 3\n  print "(i0)", i * i\nend do\nend');
+    expect(bare.stdout).toBe('1\n4\n9\n');
+    expect(bare.files).toEqual([]);
+  });
+
+  it("reports a compiler error as CompileError with the cell's own line and column", async () => {
+    const r = await fortran('program p\n  integer :: x\n  x = 1 +\nend program p\n');
+    const [error] = eventsOf(r, 'error');
+    expect(error).toMatchObject({ ename: 'CompileError', evalue: 'cell.f90:3:9: Error: Syntax error in expression at (1)' });
+    expect(error.traceback).toContain('    3 |   x = 1 +');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('reports a runtime error (an index out of bounds) with the cell\'s line on stderr', async () => {
+    const r = await fortran('real :: a(3)\ninteger :: i\ni = 5\na(i) = 1.0\nprint *, a\nend');
+    expect(r.stderr).toContain('At line 4 of file cell.f90');
+    expect(r.stderr).toContain('Fortran runtime error: Index \'5\' of dimension 1 of array \'a\' above upper bound of 3');
+    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 2', traceback: [] }]);
+  });
+
+  it('reports error stop as a failed cell', async () => {
+    const r = await fortran('error stop "bad value"\nend');
+    expect(r.stderr).toContain('ERROR STOP bad value');
+    expect(eventsOf(r, 'error')[0]).toMatchObject({ ename: 'ExitStatus', evalue: 'exit status 1' });
+  });
+});

@@ -1,0 +1,93 @@
+// Tests of the Octave language worker (workers/octave/), run outside the sandbox.
+import fs from 'node:fs';
+import { describe, it, expect } from 'vitest';
+import { eventsOf, lastEvent, runWorker } from './run-worker';
+import { pngSize } from './png';
+
+// As root, `npm test`'s set-up installs Octave and gnuplot; elsewhere these run where they are.
+const installed = process.getuid?.() === 0 || (fs.existsSync('/usr/bin/octave-cli') && fs.existsSync('/usr/bin/gnuplot'));
+const run = (code: string, options?: Parameters<typeof runWorker>[2]) => runWorker('octave', code, { env: { XDG_CACHE_HOME: '/tmp/cellbox-test-cache' }, ...options });
+
+describe.skipIf(!installed)('octave worker', () => {
+  it('says ready first, shows the values of statements without a semicolon, ends with done', async () => {
+    const r = await run('disp("hello, world")\nx = 3\ny = x + 1;\nz = y * 2\n[1 2] * 2');
+    expect(r.events[0]).toEqual({ type: 'ready', language: 'octave', version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+    expect(r.stdout).toBe('hello, world\nx = 3\nz = 8\nans =\n\n   2   4\n\n');
+    expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
+    expect(r.badLines).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    expect(r.files).toEqual([]);
+  });
+
+  it("reports an error with Octave's message and the cell's own line numbers", async () => {
+    const code = [
+      'function r = g(a)',
+      '  r = h(a);',
+      'end',
+      'function r = h(a)',
+      '  r = undefined_thing(a);',
+      'end',
+      'disp("before")',
+      'g(1)',
+      'disp("never")',
+    ].join('\n');
+    const r = await run(code);
+    expect(r.stdout).toBe('before\n');
+    const [error] = eventsOf(r, 'error');
+    expect(error.ename).toBe('Octave:undefined-function');
+    expect(error.evalue).toMatch(/^'undefined_thing' undefined/);
+    expect(error.traceback[0]).toBe(`error: ${error.evalue}`);
+    expect(error.traceback.slice(1).map((l) => l.replace(/ column \d+$/, ''))).toEqual(['error: called from', '    h at line 5', '    g at line 2', '    cell.m at line 8']);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('names an error without an identifier `error`', async () => {
+    const r = await run('error("bad value %d", 3)');
+    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'error', evalue: 'bad value 3', traceback: ['error: bad value 3', 'error: called from', '    cell.m at line 1 column 1'] }]);
+  });
+
+  it("runs nothing when the cell does not parse, and names the cell's line", async () => {
+    const r = await run('disp("ran")\ny = = 4');
+    expect(r.stdout).toBe('');
+    const [error] = eventsOf(r, 'error');
+    expect(error).toMatchObject({ ename: 'ParseError', evalue: 'parse error near line 2 of file cell.m' });
+    expect(error.traceback).toContain('>>> y = = 4');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('shows each figure as a PNG when the cell ends, in the order of their numbers', async () => {
+    const r = await run('x = linspace(0, 2*pi, 50);\nplot(x, sin(x)); title("sin")\nfigure\nbar([1 2 3])\ndisp("drawn")');
+    expect(r.stdout).toBe('drawn\n');
+    const shown = eventsOf(r, 'display_data');
+    expect(shown.map((e) => e.data['text/plain'])).toEqual(['<Figure 1>', '<Figure 2>']);
+    for (const e of shown) {
+      expect(pngSize(e.data['image/png'] as string)).toEqual({ width: 640, height: 480 });
+      expect(e.metadata).toEqual({ 'image/png': { width: 640, height: 480 } });
+    }
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(r.files).toEqual([]);
+  });
+
+  it('shows the figures of a cell that failed, then its error', async () => {
+    const r = await run('plot(1:3)\nerror("after the plot")');
+    expect(r.events.slice(1).map((e) => e.type)).toEqual(['display_data', 'error', 'done']);
+  });
+
+  it('keeps a figure the cell printed to a file itself, as SVG too', async () => {
+    const r = await run('plot(1:10)\nprint -dsvg out.svg');
+    expect(r.files).toEqual(['out.svg']);
+    expect(eventsOf(r, 'display_data')).toHaveLength(1);
+  });
+
+  it("keeps the worker's own variables out of the cell's workspace, and survives `fclose all`", async () => {
+    const r = await run('disp(exist("code"))\ndisp(exist("folder"))\nfclose("all");\nplot(1)\nw = who;\ndisp(strjoin(w\', ","))');
+    expect(r.stdout).toBe('0\n0\nans\n');
+    expect(eventsOf(r, 'display_data')).toHaveLength(1);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('closes inherited descriptors above 3', async () => {
+    const r = await run('system("ls /proc/$PPID/fd");', { extraStdio: ['pipe'] });
+    expect(r.stdout.split('\n').filter(Boolean).map(Number).sort((a, b) => a - b)).toEqual([0, 1, 2, 3]);
+  });
+});

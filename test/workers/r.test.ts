@@ -1,0 +1,91 @@
+// Tests of the R language worker (workers/r/), run outside the sandbox.
+import fs from 'node:fs';
+import { describe, it, expect } from 'vitest';
+import { eventsOf, lastEvent, runWorker } from './run-worker';
+import { pngSize } from './png';
+
+// As root, `npm test`'s set-up installs R; elsewhere these run where R is installed.
+const installed = process.getuid?.() === 0 || fs.existsSync('/usr/bin/R');
+// As the registry runs it: fontconfig's cache out of the cell's directory.
+const run = (code: string, options?: Parameters<typeof runWorker>[2]) => runWorker('r', code, { env: { XDG_CACHE_HOME: '/tmp/cellbox-test-cache' }, ...options });
+const pngs = (r: Awaited<ReturnType<typeof run>>) => eventsOf(r, 'display_data').map((e) => e.data['image/png'] as string);
+
+describe.skipIf(!installed)('r worker', () => {
+  it('says ready first, prints visible top-level values as the console does, ends with done', async () => {
+    const r = await run('cat("hello, world\\n")\nx <- 1:3\nx\ninvisible(7)\nx * 2L\nf <- function() invisible(5)\nf()');
+    expect(r.events[0]).toEqual({ type: 'ready', language: 'r', version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+    expect(r.stdout).toBe('hello, world\n[1] 1 2 3\n[1] 2 4 6\n');
+    expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
+    expect(r.badLines).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    expect(r.files).toEqual([]);
+  });
+
+  it("stops at the first error, reported as R reports it, with the cell's calls", async () => {
+    const r = await run('f <- function(x) g(x)\ng <- function(x) stop("boom: ", x)\ncat("before\\n")\nf(3)\ncat("never\\n")');
+    expect(r.stdout).toBe('before\n');
+    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'Error', evalue: 'boom: 3', traceback: ['Error in g(x) : boom: 3', 'Calls: f -> g'] }]);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('reports an error at the top of the cell without a call, and names classed conditions', async () => {
+    const top = await run('stop("bad value")');
+    expect(eventsOf(top, 'error')).toEqual([{ type: 'error', ename: 'Error', evalue: 'bad value', traceback: ['Error: bad value'] }]);
+    const missing = await run('nope');
+    expect(eventsOf(missing, 'error')[0]).toMatchObject({ ename: 'Error', evalue: "object 'nope' not found" });
+    const classed = await run('stop(structure(class = c("myError", "error", "condition"), list(message = "mine", call = NULL)))');
+    expect(eventsOf(classed, 'error')[0]).toMatchObject({ ename: 'myError', evalue: 'mine' });
+  });
+
+  it("runs nothing when the cell does not parse, and names the cell's line", async () => {
+    const r = await run('cat("ran\\n")\nx <- )');
+    expect(r.stdout).toBe('');
+    const [error] = eventsOf(r, 'error');
+    expect(error).toMatchObject({ ename: 'ParseError', evalue: "cell:2:6: unexpected ')'" });
+    expect(error.traceback).toContain('2: x <- )');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('shows a base graphics plot as a PNG, one per page, with low-level additions on their page', async () => {
+    const r = await run('plot(1:10, main = "one")\nabline(h = 5)\ncat("drawn\\n")\nhist(rnorm(100))');
+    expect(r.stdout).toBe('drawn\n');
+    const images = pngs(r);
+    expect(images).toHaveLength(2);
+    for (const png of images) expect(pngSize(png)).toEqual({ width: 672, height: 480 });
+    expect(eventsOf(r, 'display_data')[0]).toMatchObject({ data: { 'text/plain': '<R plot>' }, metadata: { 'image/png': { width: 672, height: 480 } } });
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    // The pages went out as images, not as Rplots.pdf in the cell's directory.
+    expect(r.files).toEqual([]);
+  });
+
+  it('shows the plot drawn before an error, then the error', async () => {
+    const r = await run('plot(1)\nstop("after the plot")');
+    expect(r.events.slice(1).map((e) => e.type)).toEqual(['display_data', 'error', 'done']);
+  });
+
+  it("keeps a device the cell opened itself: its file is written and kept, and nothing is shown", async () => {
+    const r = await run('pdf("out.pdf")\nplot(1:3)');
+    expect(r.files).toEqual(['out.pdf']);
+    expect(pngs(r)).toEqual([]);
+  });
+
+  it("uses the cell's own print methods, and a cell redefining cat or closing connections cannot silence it", async () => {
+    const r = await run('print.money <- function(x, ...) base::cat("$", unclass(x), "\\n")\nstructure(5, class = "money")\ncat <- function(...) stop("no cat")\ncloseAllConnections()\nplot(1)\n1 + 1');
+    expect(r.stdout).toBe('$ 5 \n[1] 2\n');
+    expect(pngs(r)).toHaveLength(1);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('prints warnings at once on stderr', async () => {
+    const r = await run('log(-1)');
+    expect(r.stdout).toBe('[1] NaN\n');
+    expect(r.stderr).toContain('Warning in log(-1) : NaNs produced');
+  });
+
+  it('closes inherited descriptors above 3', async () => {
+    const r = await run('for (f in list.files("/proc/self/fd", full.names = TRUE)) cat(basename(f), Sys.readlink(f), "\\n")', { extraStdio: ['pipe'] });
+    const pipes = r.stdout.split('\n').filter((l) => /pipe:|socket:/.test(l)).map((l) => Number(l.split(' ')[0]));
+    expect(pipes.every((fd) => fd <= 3)).toBe(true);
+    expect(pipes).toContain(3);
+  });
+});
