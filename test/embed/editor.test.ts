@@ -1,0 +1,50 @@
+// The editor's highlighting by `codemirror_mode` (embed/editor.ts), which the cell page and the
+// embed share: every language of the default registry gets a real parser that tells a comment,
+// a string and a keyword of its own syntax apart; an unknown mode gets plain text.
+import { ensureSyntaxTree } from '@codemirror/language';
+import { EditorState } from '@codemirror/state';
+import { classHighlighter, highlightTree } from '@lezer/highlight';
+import { describe, expect, it } from 'vitest';
+import { modeExtension } from '../../embed/editor';
+import { DEFAULTS } from '../../store/config';
+
+/** The highlighted pieces of `doc` in a mode: [text, classes]. */
+function tokens(mode: string, doc: string): [string, string][] {
+  const state = EditorState.create({ doc, extensions: [modeExtension(mode)] });
+  const tree = ensureSyntaxTree(state, doc.length, 5000);
+  if (!tree) throw new Error(`no syntax tree for ${mode}`);
+  const out: [string, string][] = [];
+  highlightTree(tree, classHighlighter, (from, to, classes) => out.push([doc.slice(from, to), classes]));
+  return out;
+}
+
+/** For each default language: a comment, a string and a keyword in its own syntax. */
+const SAMPLES: Record<string, { doc: string; comment: string; string: string; keyword: string }> = {
+  python: { doc: 'def f():  # note\n    return "s"', comment: '# note', string: '"s"', keyword: 'def' },
+  sage: { doc: 'def f():  # note\n    return "s"', comment: '# note', string: '"s"', keyword: 'def' },
+  javascript: { doc: 'function f() { return "s"; } // note', comment: '// note', string: '"s"', keyword: 'function' },
+  bash: { doc: 'if true; then echo "s"; fi # note', comment: '# note', string: '"s"', keyword: 'if' },
+  r: { doc: 'f <- function(x) "s" # note', comment: '# note', string: '"s"', keyword: 'function' },
+  octave: { doc: 'for i = 1:3\n  r = "s"; % note\nend', comment: '% note', string: '"s"', keyword: 'for' },
+  c: { doc: 'int main(void) { return "s"[0]; } /* note */', comment: '/* note */', string: '"s"', keyword: 'return' },
+  fortran: { doc: 'program p\n  print *, "s" ! note\nend program p', comment: '! note', string: '"s"', keyword: 'program' },
+};
+
+describe('highlighting by codemirror_mode', () => {
+  for (const lang of DEFAULTS.languages) {
+    it(`${lang.name} (${lang.codemirror_mode}) tells comments, strings and keywords apart`, () => {
+      const sample = SAMPLES[lang.name];
+      expect(sample, `a sample for ${lang.name}`).toBeDefined();
+      const found = tokens(lang.codemirror_mode, sample.doc);
+      const classOf = (text: string) => found.filter(([t]) => t === text).map(([, c]) => c).join(' ');
+      expect(classOf(sample.comment)).toMatch(/tok-comment/);
+      expect(classOf(sample.string)).toMatch(/tok-string/);
+      expect(classOf(sample.keyword)).toMatch(/tok-keyword/);
+    });
+  }
+
+  it('accepts a MIME-style mode and gives an unknown one plain text', () => {
+    expect(tokens('text/x-fortran', '! note').map(([, c]) => c)).toEqual(['tok-comment']);
+    expect(modeExtension('brainfuck')).toEqual([]);
+  });
+});
