@@ -1,0 +1,85 @@
+// R, Octave, C and Fortran through the real server, device and sandbox: what the conformance
+// suite does not ask of every language. Plots and figures as PNG (R needs /etc/R inside, Octave
+// runs gnuplot inside), compiler errors with the cell's line numbers, a crash named by its
+// signal, the CPU-time limit of a compiled program, versions from the probes.
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Message } from '../../protocol/messages';
+import { errorOf, get, replyOf, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+
+const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
+// As root, `npm test`'s set-up installs them all: then none may be missing.
+const isRoot = process.getuid?.() === 0;
+const runnable = Object.keys(RUNTIMES).filter((l) => isRoot || fs.existsSync(RUNTIMES[l]));
+
+let box: Cellbox;
+let listed: { name: string; version: string; file_extension: string; codemirror_mode: string }[] = [];
+
+beforeAll(async () => {
+  if (!runnable.length) return;
+  // A short CPU-time limit, for the compiled program that spins.
+  box = await startCellbox({ CELLBOX_LANGUAGES: runnable.join(','), CELLBOX_CPU_SECONDS: '2' });
+  for (let i = 0; i < 600; i++) {
+    listed = (await get(`${box.url}/api/v1/languages`)).body;
+    if (runnable.every((n) => listed.some((l) => l.name === n && l.version))) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not all of ${runnable.join(', ')} were offered:\n${box.logs.join('').slice(-3000)}`);
+}, 90_000);
+
+afterAll(async () => {
+  await box?.stop();
+});
+
+const images = (ms: Message[]) => ms.filter((m) => m.header.msg_type === 'display_data').map((m) => (m.content as { data: Record<string, string> }).data['image/png']).filter(Boolean);
+const isPng = (b64: string) => Buffer.from(b64, 'base64').subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+
+describe.skipIf(!runnable.length)('more languages', () => {
+  it("lists each with its probe's version, its file extension and its editor mode", () => {
+    const want: Record<string, [string, string]> = { r: ['.r', 'r'], octave: ['.m', 'octave'], c: ['.c', 'c'], fortran: ['.f90', 'fortran'] };
+    for (const name of runnable) {
+      expect(listed.find((l) => l.name === name)).toMatchObject({ version: expect.stringMatching(/^\d+\.\d+(\.\d+)?$/), file_extension: want[name][0], codemirror_mode: want[name][1] });
+    }
+  });
+
+  it.skipIf(!runnable.includes('r'))('R: prints values and shows a plot as PNG inside the sandbox', async () => {
+    const ms = await run(box.url, 'x <- c(a = 1, b = 2)\nx\nplot(cumsum(rnorm(50)), type = "l")', 'r');
+    expect(stdout(ms)).toBe('a b \n1 2 \n');
+    expect(images(ms)).toHaveLength(1);
+    expect(isPng(images(ms)[0])).toBe(true);
+    expect(replyOf(ms).status).toBe('ok');
+  });
+
+  it.skipIf(!runnable.includes('octave'))('Octave: shows a figure as PNG, drawn by gnuplot inside the sandbox', async () => {
+    const ms = await run(box.url, 'x = 0:0.1:1;\ny = x .^ 2\nplot(x, y)', 'octave');
+    expect(stdout(ms)).toMatch(/^y =\n/);
+    expect(images(ms)).toHaveLength(1);
+    expect(isPng(images(ms)[0])).toBe(true);
+    expect(replyOf(ms).status).toBe('ok');
+  });
+
+  it.skipIf(!runnable.includes('c'))("C: a compiler error keeps the cell's line numbers", async () => {
+    const ms = await run(box.url, '#include <stdio.h>\n\nint main(void) {\n  printf("%d\\n", 6 * 7)\n  return 0;\n}', 'c');
+    expect(errorOf(ms)).toMatchObject({ ename: 'CompileError', evalue: expect.stringMatching(/^cell\.c:4:\d+: error: expected .;. before .return./) });
+    expect(errorOf(ms)!.traceback).toContain('    4 |   printf("%d\\n", 6 * 7)');
+    expect(replyOf(ms)).toMatchObject({ status: 'error', ename: 'CompileError' });
+  });
+
+  it.skipIf(!runnable.includes('c'))('C: a segfault is a clear error, after the output before it', async () => {
+    const ms = await run(box.url, '#include <stdio.h>\nint main(void) { volatile int *p = 0; puts("before"); return *p; }', 'c');
+    expect(stdout(ms)).toBe('before\n');
+    expect(errorOf(ms)).toMatchObject({ ename: 'SIGSEGV', evalue: expect.stringContaining('Segmentation fault') });
+  });
+
+  it.skipIf(!runnable.includes('c'))("C: a program that spins is stopped at the CPU-time limit", async () => {
+    const ms = await run(box.url, 'int main(void) { volatile unsigned long n = 0; for (;;) n++; }', 'c');
+    expect(errorOf(ms)).toMatchObject({ ename: 'TimeoutError', evalue: expect.stringContaining('CPU-time') });
+  });
+
+  it.skipIf(!runnable.includes('fortran'))("Fortran: runs a program, and a compiler error keeps the cell's line", async () => {
+    const ok = await run(box.url, 'real :: x = 2.0\nprint "(f4.2)", sqrt(x)\nend', 'fortran');
+    expect(stdout(ok)).toBe('1.41\n');
+    const bad = await run(box.url, 'integer :: i\ni = 1 +\nend', 'fortran');
+    expect(errorOf(bad)).toMatchObject({ ename: 'CompileError', evalue: expect.stringMatching(/^cell\.f90:2:\d+: Error: /) });
+  });
+});
