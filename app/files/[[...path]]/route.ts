@@ -18,6 +18,14 @@ function decode(segment: string): string {
   }
 }
 
+/**
+ * The file name as an RFC 8187 ext-value: percent escapes and attr-chars only. encodeURIComponent
+ * leaves ' ( ) * as they are, and a ' ends the value's language part: "it's.txt" would not parse.
+ */
+function headerFileName(name: string): string {
+  return encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 export const GET = route(async (req) => {
   const segments = new URL(req.url).pathname.split('/').slice(2); // drop '' and 'files'
   if (segments.length !== 2) throw new ApiError('not_found', 'File URLs look like /files/<cell id>/<file name>.');
@@ -35,7 +43,7 @@ export const GET = route(async (req) => {
     headers: {
       'Content-Type': meta.content_type,
       'Content-Length': String(bytes.length),
-      'Content-Disposition': `inline; filename*=UTF-8''${encodeURIComponent(name)}`,
+      'Content-Disposition': `inline; filename*=UTF-8''${headerFileName(name)}`,
       'X-Content-Type-Options': 'nosniff',
       'Content-Security-Policy': "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
       // no-transform: served as stored, never re-compressed, so Content-Length holds.
