@@ -44,7 +44,7 @@ subprocess.Popen(["nohup", "bash", "-c", "exec -a ${tags[2]} sleep 300"], start_
 subprocess.Popen(["unshare", "--user", "--map-root-user", "--pid", "--fork", "bash", "-c", "exec -a ${tags[3]} sleep 300"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 # 5. A plain child never waited for.
 subprocess.Popen(["bash", "-c", "exec -a ${tags[4]} sleep 300"])
-time.sleep(0.5)
+time.sleep(1)
 print("left")
 `;
 
@@ -55,7 +55,7 @@ nohup bash -c "exec -a ${tags[2]} sleep 300" </dev/null &>/dev/null &
 disown -a
 unshare --user --map-root-user --pid --fork bash -c "exec -a ${tags[3]} sleep 300" </dev/null &>/dev/null &
 bash -c "exec -a ${tags[4]} sleep 300" </dev/null &>/dev/null &
-sleep 0.5
+sleep 1
 echo left
 `;
 
@@ -64,7 +64,7 @@ const { spawn } = require('node:child_process');
 for (const tag of ${JSON.stringify(tags)}) {
   spawn('sleep', ['300'], { argv0: tag, detached: true, stdio: 'ignore' }).unref();
 }
-await new Promise((r) => setTimeout(r, 500));
+await new Promise((r) => setTimeout(r, 1000));
 console.log('left');
 `;
 
