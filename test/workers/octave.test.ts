@@ -86,6 +86,14 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
 
+  it('survives a cell that clears everything, resets the path, shadows functions the worker uses, or fails with bytes that are not UTF-8', async () => {
+    const r = await run('clear all; close all;\nrestoredefaultpath;\nfunction print(varargin)\n  disp("mine")\nend\nfunction r = jsonencode(x)\n  r = "broken";\nend\nplot(1:3)\nerror(["bad " char(255) " byte"])');
+    expect(r.events.slice(1).map((e) => e.type)).toEqual(['display_data', 'error', 'done']);
+    // A byte that is not UTF-8 in the message (char(255)) is replaced, never a broken event.
+    expect(eventsOf(r, 'error')[0]).toMatchObject({ ename: 'error', evalue: 'bad ? byte' });
+    expect(r.badLines).toEqual([]);
+  });
+
   it('closes inherited descriptors above 3', async () => {
     const r = await run('system("ls /proc/$PPID/fd");', { extraStdio: ['pipe'] });
     expect(r.stdout.split('\n').filter(Boolean).map(Number).sort((a, b) => a - b)).toEqual([0, 1, 2, 3]);

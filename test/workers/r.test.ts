@@ -76,6 +76,17 @@ describe.skipIf(!installed)('r worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
 
+  it('keeps working when a cell empties PATH, turns warnings into errors, or fails with bytes that are not UTF-8', async () => {
+    const r = await run('Sys.setenv(PATH = "")\noptions(warn = 2)\nplot(1)\nf <- function() warning("careful")\nf()');
+    expect(r.events.slice(1).map((e) => e.type)).toEqual(['display_data', 'error', 'done']);
+    // R's own frames of turning the warning into an error are not the cell's calls.
+    expect(eventsOf(r, 'error')[0]).toMatchObject({ evalue: '(converted from warning) careful', traceback: ['Error in f() : (converted from warning) careful'] });
+    const bytes = await run('stop(rawToChar(as.raw(c(0x62, 0xff, 0x01))))');
+    expect(bytes.badLines).toEqual([]);
+    expect(eventsOf(bytes, 'error')[0]).toMatchObject({ ename: 'Error', evalue: expect.stringMatching(/^b/) });
+    expect(lastEvent(bytes)).toEqual({ type: 'done', status: 'error' });
+  });
+
   it('prints warnings at once on stderr', async () => {
     const r = await run('log(-1)');
     expect(r.stdout).toBe('[1] NaN\n');

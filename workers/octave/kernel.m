@@ -12,121 +12,18 @@
 ## PNG (display_data) when the cell ends, in the order of their numbers, then closed. Files
 ## the cell writes itself (print -dsvg out.svg) are kept as its files.
 ##
-## The worker's own functions are named __cellbox_…__ and keep their state in their own scope,
-## not in the cell's workspace.
+## The worker's helpers are function files in lib/ (named __cellbox_…__), not functions of
+## this script: a cell that starts with `clear all` (as many do) clears the functions Octave
+## holds, and those in files come back from the path, which the worker sets again after the
+## cell. The worker's state lives in this function's scope, not in the cell's workspace.
 
 1; # a script file, not a function file
 
-function __cellbox_emit__ (varargin)
-  ## Events go out on fd 3. Octave writes only to descriptors it opened itself, and /dev/fd/3
-  ## cannot be opened again inside the sandbox (the pipe belongs to the device's user), so a
-  ## `cat` that inherits fd 3 copies them there. pclose() waits for it: the events are out
-  ## before anything the cell writes next, and `done` is out before Octave exits. One `cat` per
-  ## call, so lines that go out together share one. (A cell at its process limit may leave no
-  ## room for the `cat` for a moment: it is tried again.)
-  text = sprintf ("%s\n", varargin{:});
-  for attempt = 1:5
-    events = popen ("exec /bin/cat >&3", "w");
-    if (events >= 0)
-      fputs (events, text);
-      pclose (events);
-      return;
-    endif
-    pause (0.05 * attempt);
-  endfor
-endfunction
-
-function __cellbox_flush__ ()
-  fflush (stdout);
-  fflush (stderr);
-endfunction
-
-## The worker's temporary folder (and the cell's file in it) reads as plain `cell.m`.
-function text = __cellbox_clean__ (text, folder)
-  text = strrep (text, [folder filesep], "");
-  text = strrep (text, folder, "");
-endfunction
-
-function json = __cellbox_error__ (ename, evalue, traceback)
-  event = struct ("type", "error", "ename", ename, "evalue", evalue);
-  event.traceback = {};
-  for i = 1:numel (traceback)
-    event.traceback{end + 1} = traceback{i};
-  endfor
-  json = jsonencode (event);
-  if (numel (traceback) == 1)
-    ## jsonencode writes a 1x1 cell array as a plain string: keep it a list.
-    json = strrep (json, ["\"traceback\":" jsonencode(traceback{1})], ["\"traceback\":[" jsonencode(traceback{1}) "]"]);
-  elseif (isempty (traceback))
-    json = regexprep (json, '"traceback":(\[\]|\{\}|"")', '"traceback":[]');
-  endif
-endfunction
-
-## Octave's own report of an uncaught error: "error: message", then "error: called from" and
-## the frames of the cell (not of this worker).
-function json = __cellbox_report__ (err, folder, worker_file)
-  message = __cellbox_clean__ (err.message, folder);
-  traceback = strsplit (["error: " message], "\n");
-  frames = {};
-  for i = 1:numel (err.stack)
-    s = err.stack(i);
-    if (strcmp (s.file, worker_file))
-      continue;
-    endif
-    name = __cellbox_clean__ (s.name, folder);
-    if (s.line > 0)
-      frames{end + 1} = sprintf ("    %s at line %d column %d", name, s.line, s.column);
-    else
-      frames{end + 1} = sprintf ("    %s", name);
-    endif
-  endfor
-  if (! isempty (frames))
-    traceback = [traceback, {"error: called from"}, frames];
-  endif
-  ename = err.identifier;
-  if (isempty (ename))
-    ename = "error";
-  endif
-  json = __cellbox_error__ (ename, message, traceback);
-endfunction
-
-## Every figure still open, as PNG, in the order of its number; then closed.
-function __cellbox_show_figures__ (folder, toolkit)
-  figures = sort (get (0, "children"));
-  if (isempty (figures))
-    return;
-  endif
-  __cellbox_flush__ ();
-  device = "-dpng";
-  if (strcmp (toolkit, "gnuplot"))
-    device = "-dpngcairo";
-  endif
-  events = {};
-  for h = figures(:)'
-    file = fullfile (folder, sprintf ("figure%d.png", h));
-    try
-      print (h, file, device, "-S640,480");
-      fid = fopen (file, "r");
-      bytes = fread (fid, Inf, "*uint8")';
-      fclose (fid);
-      unlink (file);
-      ## The size is in the PNG header (IHDR): two big-endian 32-bit numbers at byte 17.
-      width = double (bytes(17:20)) * [16777216; 65536; 256; 1];
-      height = double (bytes(21:24)) * [16777216; 65536; 256; 1];
-      events{end + 1} = sprintf (['{"type":"display_data","data":{"image/png":"%s","text/plain":"<Figure %d>"},' ...
-                                  '"metadata":{"image/png":{"width":%d,"height":%d}}}'],
-                                 matlab.net.base64encode (bytes), h, width, height);
-    catch err
-      fprintf (stderr, "Figure %d could not be shown: %s\n", h, err.message);
-    end_try_catch
-  endfor
-  close all;
-  if (! isempty (events))
-    __cellbox_emit__ (events{:});
-  endif
-endfunction
-
 function __cellbox_main__ (worker_file)
+  lib = fullfile (fileparts (worker_file), "lib");
+  addpath (lib);
+  worker_files = {worker_file};
+
   more off;
   page_screen_output (false);
   page_output_immediately (true);
@@ -159,9 +56,9 @@ function __cellbox_main__ (worker_file)
   fwrite (fid, code);
   fclose (fid);
 
-  failed = false;
   ## The parser first, so that a syntax error runs nothing. (Its warnings about a file that
   ## starts with `function` do not apply: the cell runs as a script.)
+  error_event = "";
   state = warning ();
   warning ("off", "all");
   try
@@ -169,38 +66,39 @@ function __cellbox_main__ (worker_file)
     parsed = true;
   catch err
     parsed = false;
-    parse_error = err;
+    lines = strsplit (__cellbox_text__ (err.message, folder), "\n");
+    error_event = __cellbox_error__ ("ParseError", lines{1}, lines);
   end_try_catch
   warning (state);
 
-  if (! parsed)
-    message = __cellbox_clean__ (parse_error.message, folder);
-    lines = strsplit (message, "\n");
-    error_event = __cellbox_error__ ("ParseError", lines{1}, lines);
-    failed = true;
-  else
+  if (parsed)
     try
       evalin ("base", sprintf ("source ('%s');", strrep (cell_file, "'", "''")));
     catch err
-      __cellbox_flush__ ();
-      error_report = err;
-      failed = true;
+      fflush (stdout);
+      fflush (stderr);
+      cell_error = err;
+      error_event = "pending";
     end_try_catch
   endif
 
+  ## What the cell may have changed: the path (restoredefaultpath), and functions of its own
+  ## that shadow the ones the worker uses (a `function print …` in the cell).
+  addpath (lib);
+  clear functions;
   try
     __cellbox_show_figures__ (folder, toolkit);
   catch err
     fprintf (stderr, "The figures could not be shown: %s\n", err.message);
   end_try_catch
   __cellbox_flush__ ();
-  if (failed && parsed)
-    error_event = __cellbox_report__ (error_report, folder, worker_file);
+  if (strcmp (error_event, "pending"))
+    error_event = __cellbox_report__ (cell_error, folder, worker_files);
   endif
-  if (failed)
-    __cellbox_emit__ (error_event, '{"type":"done","status":"error"}');
-  else
+  if (isempty (error_event))
     __cellbox_emit__ ('{"type":"done","status":"ok"}');
+  else
+    __cellbox_emit__ (error_event, '{"type":"done","status":"error"}');
   endif
 endfunction
 

@@ -42,8 +42,15 @@ local(envir = new.env(parent = baseenv()), {
     invisible(FALSE)
   }
 
+  # Text as UTF-8, bytes that are not (a message made of raw bytes) replaced by "?".
+  utf8 <- function(x) {
+    x <- iconv(enc2utf8(x), "UTF-8", "UTF-8", sub = "?")
+    x[is.na(x)] <- "?"
+    x
+  }
+
   json_string <- function(x) {
-    x <- enc2utf8(paste(as.character(x), collapse = "\n"))
+    x <- utf8(paste(as.character(x), collapse = "\n"))
     x <- gsub("\\", "\\\\", x, fixed = TRUE, useBytes = TRUE)
     x <- gsub("\"", "\\\"", x, fixed = TRUE, useBytes = TRUE)
     x <- gsub("\n", "\\n", x, fixed = TRUE, useBytes = TRUE)
@@ -134,7 +141,15 @@ local(envir = new.env(parent = baseenv()), {
   WORKER_CALL <- quote(eval(cellbox_expression, globalenv()))
   PRINT_CALL <- quote(eval(AUTO_PRINT, list(x = result$value), globalenv()))
   # Frames of the worker and of R's condition machinery, left out of "Calls:".
-  CONDITION_FUNCTIONS <- list(stop, warning, signalCondition, .handleSimpleError, stopifnot)
+  # (options(warn = 2) turns a warning into an error through warning's restarts.)
+  CONDITION_FUNCTIONS <- c(
+    "stop", "warning", "signalCondition", "stopifnot", ".handleSimpleError", ".signalSimpleWarning",
+    "withRestarts", "withOneRestart", "doWithOneRestart"
+  )
+  is_condition_frame <- function(call, fn) {
+    is.function(fn) && call_name(call) %in% CONDITION_FUNCTIONS &&
+      identical(topenv(environment(fn)), .BaseNamespaceEnv)
+  }
 
   AUTO_PRINT <- quote(if (isS4(x)) methods::show(x) else print(x))
 
@@ -145,19 +160,20 @@ local(envir = new.env(parent = baseenv()), {
 
   call_name <- function(cl) {
     f <- cl[[1L]]
+    if (is.call(f) && length(f) == 3L && as.character(f[[1L]]) %in% c("::", ":::")) f <- f[[3L]] # base::stop
     if (is.symbol(f)) as.character(f) else "<Anonymous>"
   }
 
   # R's own report of an uncaught error: "Error in f(x) : message" and, when the error came
   # from deeper down, "Calls: a -> b -> c".
   error_event <- function(e, calls) {
-    message <- conditionMessage(e)
+    message <- utf8(conditionMessage(e))
     call <- conditionCall(e)
     if (identical(call, WORKER_CALL)) call <- NULL
     head <- if (is.null(call)) {
       paste0("Error: ", message)
     } else {
-      paste0("Error in ", paste(deparse(call, nlines = 1L), collapse = ""), " : ", message)
+      paste0("Error in ", utf8(paste(deparse(call, nlines = 1L), collapse = "")), " : ", message)
     }
     traceback <- strsplit(head, "\n", fixed = TRUE)[[1]]
     names <- vapply(calls, call_name, "")
@@ -179,7 +195,7 @@ local(envir = new.env(parent = baseenv()), {
     for (i in seq_len(n)) if (identical(calls[[i]], WORKER_CALL) || identical(calls[[i]], PRINT_CALL)) start <- i
     if (start == 0L) return(list())
     end <- n - 1L # the handler itself
-    while (end > start && any(vapply(CONDITION_FUNCTIONS, identical, TRUE, functions[[end]]))) end <- end - 1L
+    while (end > start && is_condition_frame(calls[[end]], functions[[end]])) end <- end - 1L
     if (end <= start) return(list())
     calls[(start + 1L):end]
   }
@@ -224,7 +240,7 @@ local(envir = new.env(parent = baseenv()), {
       error = function(e) e
     )
     if (inherits(expressions, "error")) {
-      message <- conditionMessage(expressions)
+      message <- utf8(conditionMessage(expressions))
       error <<- paste0(
         "{\"type\":\"error\",\"ename\":\"ParseError\",\"evalue\":", json_string(strsplit(message, "\n")[[1]][1]),
         ",\"traceback\":", json_array(c("Error: parse error", strsplit(message, "\n", fixed = TRUE)[[1]])), "}"
