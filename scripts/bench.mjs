@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: starts Cellbox on a free port and measures what a user and an operator feel:
-// the round trip of single cells (Python, a matplotlib plot, JavaScript), sustained throughput
+// the round trip of single cells (Python, a matplotlib plot, JavaScript, a trivial cell of each
+// other language the server offers), sustained throughput
 // under many clients, the web server's CPU with 1,000 idle long-polls, and the memory of a warm
 // worker. The same cells then run against Jupyter Server on loopback, with a fresh kernel per
 // cell and with one warm kernel, and every ratio is printed. One table on stdout, JSON in
@@ -14,7 +15,7 @@ import WebSocket from 'ws';
 import { cellboxRun, freePort, root, sleep, startCellbox, stats } from './cellbox-runner.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const N = QUICK ? { trivial: 40, plot: 8, js: 20, jupyterFresh: 5, jupyterWarm: 40 } : { trivial: 200, plot: 30, js: 100, jupyterFresh: 15, jupyterWarm: 200 };
+const N = QUICK ? { trivial: 40, plot: 8, js: 20, language: 8, jupyterFresh: 5, jupyterWarm: 40 } : { trivial: 200, plot: 30, js: 100, language: 20, jupyterFresh: 15, jupyterWarm: 200 };
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 8 : 30));
 const SUSTAINED_CLIENTS = 64;
 const IDLE_POLLS = 1000;
@@ -24,6 +25,21 @@ const CELLS = {
   plot: { language: 'python', code: 'import matplotlib.pyplot as plt\nplt.plot([1, 3, 2, 4])' },
   js: { language: 'javascript', code: 'console.log(1+1)' },
 };
+
+/**
+ * A trivial cell of each other language, for a row each (p50), when the server offers it. One
+ * every second, a person's pace: a pool of one R or Octave worker takes a moment to refill, and
+ * cells sent back to back would measure that instead.
+ */
+const LANGUAGE_CELLS = {
+  bash: 'echo $((1 + 1))',
+  sage: 'print(1 + 1)',
+  r: 'cat(1 + 1, "\\n")',
+  octave: 'disp(1 + 1)',
+  c: '#include <stdio.h>\nint main(void) { printf("%d\\n", 1 + 1); return 0; }',
+  fortran: 'print "(i0)", 1 + 1\nend',
+};
+const LANGUAGE_PACE_MS = 1000;
 
 const log = (...a) => console.error('[bench]', ...a);
 
@@ -59,10 +75,11 @@ function ussMiB(pid) {
 
 // --- Cellbox ---------------------------------------------------------------------------------
 
-async function sequential(url, cell, n, check = () => true) {
+async function sequential(url, cell, n, check = () => true, paceMs = 0) {
   const times = [];
   let failed = 0;
   for (let i = 0; i < n + 3; i++) {
+    if (paceMs && i > 0) await sleep(paceMs);
     const r = await cellboxRun(url, cell);
     if (i < 3) continue; // warm-up
     if (r.ok && check(r)) times.push(r.ms);
@@ -277,6 +294,20 @@ async function jupyterWarm(j, cell, n, check = () => true) {
   return { ...stats(times), failed };
 }
 
+/**
+ * Whether the server offers a language, waiting for its first worker (Sage's fork server takes
+ * seconds). A language whose runtime is missing is never listed: the wait ends after 30 s.
+ */
+async function offered(url, language) {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const langs = await (await fetch(`${url}/api/v1/languages`)).json();
+    if (langs.some((l) => l.name === language && l.version)) return true;
+    if (Date.now() > until) return false;
+    await sleep(200);
+  }
+}
+
 // --- the run ---------------------------------------------------------------------------------
 
 function machine() {
@@ -306,6 +337,15 @@ async function main() {
     results.cellbox.plot = await sequential(box.url, CELLS.plot, N.plot, (r) => r.sawPng);
     log('JavaScript cells…');
     results.cellbox.js = await sequential(box.url, CELLS.js, N.js);
+    results.cellbox.languages = {};
+    for (const [language, code] of Object.entries(LANGUAGE_CELLS)) {
+      if (!(await offered(box.url, language))) {
+        log(`${language} is not offered here (its runtime is not installed): no row`);
+        continue;
+      }
+      log(`${language} cells, one a second…`);
+      results.cellbox.languages[language] = await sequential(box.url, { language, code }, N.language, () => true, LANGUAGE_PACE_MS);
+    }
     log(`sustained load, ${SUSTAINED_CLIENTS} clients, ${SUSTAINED_SECONDS} s…`);
     results.cellbox.sustained = await sustained(box.url);
     log(`${IDLE_POLLS} idle long-polls…`);
@@ -342,6 +382,7 @@ async function main() {
     ['trivial Python cell p99 (ms)', fmt(c.trivial.p99), '≤ 30', fmt(jr?.freshTrivial.p99), ratio(c.trivial.p99, jr?.freshTrivial.p99), fmt(jr?.warmTrivial.p99), ratio(c.trivial.p99, jr?.warmTrivial.p99)],
     ['matplotlib plot p50 (ms)', fmt(c.plot.p50), '≤ 100', fmt(jr?.freshPlot.p50), ratio(c.plot.p50, jr?.freshPlot.p50), fmt(jr?.warmPlot.p50), ratio(c.plot.p50, jr?.warmPlot.p50)],
     ['JavaScript cell p50 (ms)', fmt(c.js.p50), '≤ 20', '', '', '', ''],
+    ...Object.entries(c.languages).map(([language, r]) => [`trivial ${language} cell p50 (ms)`, fmt(r.p50), '', '', '', '', '']),
     [`sustained, ${SUSTAINED_CLIENTS} clients (cells/s)`, fmt(c.sustained.perSecond), '≥ 500', '', '', '', ''],
     ['sustained p99 (ms)', fmt(c.sustained.p99), '≤ 1000', '', '', '', ''],
     ['sustained: sent / finished / rejected / lost', `${c.sustained.sent} / ${c.sustained.finished} / ${c.sustained.rejected} / ${c.sustained.lost}`, 'lost 0', '', '', '', ''],
@@ -358,7 +399,8 @@ async function main() {
   console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
   for (const r of rows.slice(1)) console.log(line(r));
   console.log('\nratio: how many times longer Jupyter took than Cellbox for the same cell (higher is better for Cellbox).');
-  console.log(`failed cells: Cellbox ${c.trivial.failed + c.plot.failed + c.js.failed + c.sustained.failed}${jr ? `, Jupyter ${jr.freshTrivial.failed + jr.freshPlot.failed + jr.warmTrivial.failed + jr.warmPlot.failed}` : ''}; run took ${fmt(results.seconds, 0)} s`);
+  const languageFailures = Object.values(c.languages).reduce((n, r) => n + r.failed, 0);
+  console.log(`failed cells: Cellbox ${c.trivial.failed + c.plot.failed + c.js.failed + languageFailures + c.sustained.failed}${jr ? `, Jupyter ${jr.freshTrivial.failed + jr.freshPlot.failed + jr.warmTrivial.failed + jr.warmPlot.failed}` : ''}; run took ${fmt(results.seconds, 0)} s`);
   const dir = path.join(root, 'bench/results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${results.date.replace(/[:.]/g, '-')}.json`);
