@@ -20,7 +20,23 @@ export interface CollectedFile { name: string; bytes: Buffer }
 /** A file not kept. `name` is for people: bytes that are not UTF-8 are shown as `\xNN`. */
 export interface SkippedFile { name: string; reason: string }
 
-export interface Collected { files: CollectedFile[]; skipped: SkippedFile[] }
+export interface Collected {
+  files: CollectedFile[];
+  skipped: SkippedFile[];
+  /** Entries after the examined ones in byte order: not kept, never read, only counted. */
+  unexamined: number;
+}
+
+/**
+ * How many entries past `maxFiles` the collector examines, the first ones in byte order: room
+ * for that many links, directories and bad names ahead of the files. The others, however many
+ * (a cell can leave millions of empty files), are counted and never looked at, so that the
+ * collector's memory stays bounded.
+ */
+export const EXAMINED_PAST_MAX_FILES = 1000;
+
+/** Directory entries read per batch; the device's other work runs between batches. */
+const READ_BATCH = 1024;
 
 // O_NOFOLLOW: a symlink swapped in after lstat fails to open instead of being followed.
 // O_NONBLOCK: a FIFO swapped in opens at once instead of waiting forever for a writer.
@@ -30,13 +46,13 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constant
 /**
  * Reads the regular files at the top of `dir`, which in production is the cell's pinned working
  * directory, `/proc/self/fd/<n>`. Entries that are not plain, singly linked regular files with
- * good names, or that pass a limit, are skipped with a reason, never thrown for. Throws only if
- * `dir` itself cannot be read.
+ * good names, or that pass a limit, are skipped with a reason, never thrown for. Rejects only if
+ * `dir` itself cannot be read. The directory is listed in batches, so a huge one does not hold
+ * up the device's other cells while it is read.
  */
-export function collectFiles(dir: string, limits: CollectLimits): Collected {
-  const entries = fs.readdirSync(dir, { encoding: 'buffer', withFileTypes: true });
+export async function collectFiles(dir: string, limits: CollectLimits): Promise<Collected> {
   // Byte order: the same directory always gives the same files when a limit cuts the list.
-  const names = entries.map((entry) => entry.name).sort(Buffer.compare);
+  const { names, rest } = await firstNames(dir, limits.maxFiles + EXAMINED_PAST_MAX_FILES);
   const prefix = Buffer.from(dir.endsWith('/') ? dir : `${dir}/`);
 
   const files: CollectedFile[] = [];
@@ -70,7 +86,69 @@ export function collectFiles(dir: string, limits: CollectLimits): Collected {
       totalBytes += result.bytes.length;
     }
   }
-  return { files, skipped };
+  return { files, skipped, unexamined: rest };
+}
+
+/**
+ * The `count` first names of `dir` in byte order, sorted, and how many other entries it holds.
+ * Memory for `count` names only, whatever the directory holds.
+ */
+async function firstNames(dir: string, count: number): Promise<{ names: Buffer[]; rest: number }> {
+  const heap = new LargestOnTop();
+  let rest = 0;
+  // Names as raw bytes: a name that is not UTF-8 must still name exactly its entry.
+  const handle = await fs.promises.opendir(dir, { encoding: 'buffer' as BufferEncoding, bufferSize: READ_BATCH });
+  for await (const entry of handle) {
+    const name = entry.name as unknown as Buffer;
+    if (heap.size < count) {
+      heap.push(name);
+    } else {
+      rest++;
+      if (count > 0 && Buffer.compare(name, heap.top()) < 0) heap.replaceTop(name);
+    }
+  }
+  return { names: heap.items.sort(Buffer.compare), rest };
+}
+
+/** A binary max-heap of names in byte order: the largest kept so far is at the top, to be pushed out. */
+class LargestOnTop {
+  readonly items: Buffer[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  top(): Buffer {
+    return this.items[0];
+  }
+
+  push(name: Buffer): void {
+    const a = this.items;
+    a.push(name);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (Buffer.compare(a[parent], a[i]) >= 0) break;
+      [a[parent], a[i]] = [a[i], a[parent]];
+      i = parent;
+    }
+  }
+
+  replaceTop(name: Buffer): void {
+    const a = this.items;
+    a[0] = name;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let largest = i;
+      if (left < a.length && Buffer.compare(a[left], a[largest]) > 0) largest = left;
+      if (right < a.length && Buffer.compare(a[right], a[largest]) > 0) largest = right;
+      if (largest === i) break;
+      [a[largest], a[i]] = [a[i], a[largest]];
+      i = largest;
+    }
+  }
 }
 
 type EntryResult = { kind: 'file'; bytes: Buffer } | { kind: 'skip'; reason: string } | { kind: 'over-total' };
@@ -165,13 +243,16 @@ const NAME_SHOWN_AT_MOST = 80;
 /**
  * One sentence for a stderr note, such as
  * `2 files not kept: link (symlink), big.bin (larger than 10485760 bytes)`, or null if none.
+ * `unexamined` entries (see Collected) count among the "more".
  */
-export function summarizeSkipped(skipped: SkippedFile[]): string | null {
-  if (skipped.length === 0) return null;
+export function summarizeSkipped(skipped: SkippedFile[], unexamined = 0): string | null {
+  const count = skipped.length + unexamined;
+  if (count === 0) return null;
   const listed = skipped.slice(0, LISTED_AT_MOST).map(({ name, reason }) => `${shown(name)} (${reason})`);
-  const more = skipped.length - listed.length;
-  const tail = more > 0 ? `, and ${more} more` : '';
-  return `${skipped.length} ${skipped.length === 1 ? 'file' : 'files'} not kept: ${listed.join(', ')}${tail}`;
+  const more = count - listed.length;
+  const head = `${count} ${count === 1 ? 'file' : 'files'} not kept`;
+  if (listed.length === 0) return head;
+  return `${head}: ${listed.join(', ')}${more > 0 ? `, and ${more} more` : ''}`;
 }
 
 function shown(name: string): string {

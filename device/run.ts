@@ -76,7 +76,7 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
     worker.kill();
     await worker.exited;
 
-    const files = storeFiles(cell, worker, deps);
+    const files = await storeFiles(cell, worker, deps);
     if (files.length) writer.push(cell.id, filesMessage(parent, files));
 
     const error = stopError(stop, translator, worker, deps.limits, cell.timeoutMs);
@@ -92,18 +92,18 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
   }
 }
 
-function storeFiles(cell: CellRow, worker: Worker, deps: RunDeps): FileInfo[] {
+async function storeFiles(cell: CellRow, worker: Worker, deps: RunDeps): Promise<FileInfo[]> {
   if (!worker.cellDir) return [];
   const { limits } = deps;
   try {
-    const { files, skipped } = collectFiles(worker.cellDir, {
+    const { files, skipped, unexamined } = await collectFiles(worker.cellDir, {
       maxFiles: limits.files,
       maxFileBytes: limits.fileBytes,
       maxTotalBytes: limits.filesTotalBytes,
       maxNameBytes: MAX_FILE_NAME_BYTES,
     });
     // A note on stderr, so a person sees why a file is missing.
-    const note = summarizeSkipped(skipped);
+    const note = summarizeSkipped(skipped, unexamined);
     if (note) deps.writer.push(cell.id, createMessage('stream', { name: 'stderr', text: `${note}\n` }, cell.header));
     if (files.length === 0) return [];
     deps.files.putMany(cell.id, files);

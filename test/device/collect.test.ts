@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collectFiles, summarizeSkipped, type CollectLimits } from '../../device/collect';
+import { collectFiles, EXAMINED_PAST_MAX_FILES, summarizeSkipped, type CollectLimits } from '../../device/collect';
 
 const LIMITS: CollectLimits = { maxFiles: 100, maxFileBytes: 1024, maxTotalBytes: 1024 * 1024, maxNameBytes: 255 };
 
@@ -33,12 +33,12 @@ function put(name: string, contents: string | Buffer = name): void {
   fs.writeFileSync(path.join(cell, name), contents);
 }
 
-function keptNames(result: ReturnType<typeof collectFiles>): string[] {
+function keptNames(result: Awaited<ReturnType<typeof collectFiles>>): string[] {
   return result.files.map((f) => f.name);
 }
 
 describe('collectFiles', () => {
-  it('keeps only plain regular files and says why it skipped the rest', () => {
+  it('keeps only plain regular files and says why it skipped the rest', async () => {
     put('a.txt', 'alpha');
     put('b.csv', 'x,y\n1,2\n');
     put('empty', '');
@@ -58,7 +58,7 @@ describe('collectFiles', () => {
     // Made through a Buffer path: "bad", 0xFF, ".txt" is not UTF-8.
     fs.writeFileSync(Buffer.concat([Buffer.from(`${cell}/bad`), Buffer.from([0xff]), Buffer.from('.txt')]), 'bad');
 
-    const result = collectFiles(cell, LIMITS);
+    const result = await collectFiles(cell, LIMITS);
 
     expect(keptNames(result)).toEqual(['..dots', 'a.txt', 'b.csv', 'café 数据.txt', 'empty', 'exact.bin']);
     const byName = Object.fromEntries(result.files.map((f) => [f.name, f.bytes]));
@@ -85,7 +85,7 @@ describe('collectFiles', () => {
     expect(allBytes).not.toContain('inner');
   });
 
-  it('does not block on a FIFO', () => {
+  it('does not block on a FIFO', async () => {
     const fifo = path.join(cell, 'fifo');
     execFileSync('mkfifo', [fifo]);
     put('a.txt');
@@ -94,7 +94,7 @@ describe('collectFiles', () => {
     const writer = spawn('sh', ['-c', `sleep 2; echo planted > '${fifo}'`], { stdio: 'ignore' });
     children.push(writer);
     const started = performance.now();
-    const result = collectFiles(cell, LIMITS);
+    const result = await collectFiles(cell, LIMITS);
     expect(performance.now() - started).toBeLessThan(1000);
     expect(keptNames(result)).toEqual(['a.txt']);
     expect(result.skipped).toEqual([{ name: 'fifo', reason: 'FIFO' }]);
@@ -105,16 +105,16 @@ describe('collectFiles', () => {
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(path.join(cell, 'sock'), resolve));
     try {
-      expect(collectFiles(cell, LIMITS).skipped).toEqual([{ name: 'sock', reason: 'socket' }]);
+      expect((await collectFiles(cell, LIMITS)).skipped).toEqual([{ name: 'sock', reason: 'socket' }]);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
   });
 
-  it('refuses a hard link even when both names are inside the directory', () => {
+  it('refuses a hard link even when both names are inside the directory', async () => {
     put('one', 'shared');
     fs.linkSync(path.join(cell, 'one'), path.join(cell, 'two'));
-    const result = collectFiles(cell, LIMITS);
+    const result = await collectFiles(cell, LIMITS);
     expect(result.files).toEqual([]);
     expect(result.skipped).toEqual([
       { name: 'one', reason: 'hard link' },
@@ -122,26 +122,26 @@ describe('collectFiles', () => {
     ]);
   });
 
-  it('takes the name limit as a parameter', () => {
+  it('takes the name limit as a parameter', async () => {
     // Names past 255 bytes cannot exist on Linux; the check itself is the same at any limit.
     expect(() => fs.writeFileSync(path.join(cell, 'x'.repeat(10_000)), '')).toThrow(/ENAMETOOLONG/);
     put('n'.repeat(200), 'long');
     put('é'.repeat(100), 'two hundred bytes');
     put('short', 'short');
-    const result = collectFiles(cell, { ...LIMITS, maxNameBytes: 150 });
+    const result = await collectFiles(cell, { ...LIMITS, maxNameBytes: 150 });
     expect(keptNames(result)).toEqual(['short']);
     expect(result.skipped).toEqual([
       { name: 'n'.repeat(200), reason: 'name longer than 150 bytes' },
       { name: 'é'.repeat(100), reason: 'name longer than 150 bytes' },
     ]);
-    expect(keptNames(collectFiles(cell, { ...LIMITS, maxNameBytes: 200 }))).toEqual(['n'.repeat(200), 'short', 'é'.repeat(100)]);
+    expect(keptNames(await collectFiles(cell, { ...LIMITS, maxNameBytes: 200 }))).toEqual(['n'.repeat(200), 'short', 'é'.repeat(100)]);
   });
 
-  it('keeps the first maxFiles files by name and skips the rest', () => {
+  it('keeps the first maxFiles files by name and skips the rest', async () => {
     for (const n of [5, 3, 1, 4, 2, 6]) put(`f${n}.txt`);
     fs.mkdirSync(path.join(cell, 'f0-dir'));
     put('f\n.txt');
-    const result = collectFiles(cell, { ...LIMITS, maxFiles: 3 });
+    const result = await collectFiles(cell, { ...LIMITS, maxFiles: 3 });
     expect(keptNames(result)).toEqual(['f1.txt', 'f2.txt', 'f3.txt']);
     expect(result.skipped).toEqual([
       { name: 'f\n.txt', reason: 'control character in name' },
@@ -152,13 +152,13 @@ describe('collectFiles', () => {
     ]);
   });
 
-  it('stops at the total byte limit, skipping the file that would pass it and all after', () => {
+  it('stops at the total byte limit, skipping the file that would pass it and all after', async () => {
     put('a', Buffer.alloc(400));
     put('b', Buffer.alloc(400));
     put('c', Buffer.alloc(300));
     put('d', Buffer.alloc(1));
     put('e', Buffer.alloc(2000));
-    const result = collectFiles(cell, { ...LIMITS, maxTotalBytes: 1000 });
+    const result = await collectFiles(cell, { ...LIMITS, maxTotalBytes: 1000 });
     expect(keptNames(result)).toEqual(['a', 'b']);
     expect(result.skipped).toEqual([
       { name: 'c', reason: 'over the limit of 1000 bytes in all' },
@@ -166,24 +166,24 @@ describe('collectFiles', () => {
       { name: 'e', reason: 'over the limit of 1000 bytes in all' },
     ]);
     // Exactly at the limit is still kept.
-    expect(keptNames(collectFiles(cell, { ...LIMITS, maxTotalBytes: 1100 }))).toEqual(['a', 'b', 'c']);
+    expect(keptNames(await collectFiles(cell, { ...LIMITS, maxTotalBytes: 1100 }))).toEqual(['a', 'b', 'c']);
   });
 
-  it('reads a large file whole, byte for byte', () => {
+  it('reads a large file whole, byte for byte', async () => {
     const bytes = Buffer.from(Array.from({ length: 3 * 1024 * 1024 }, (_, i) => (i * 31) & 0xff));
     put('large.bin', bytes);
-    const result = collectFiles(cell, { ...LIMITS, maxFileBytes: 4 * 1024 * 1024, maxTotalBytes: 8 * 1024 * 1024 });
+    const result = await collectFiles(cell, { ...LIMITS, maxFileBytes: 4 * 1024 * 1024, maxTotalBytes: 8 * 1024 * 1024 });
     expect(result.files).toHaveLength(1);
     expect(result.files[0].bytes.equals(bytes)).toBe(true);
   });
 
-  it('reads through a pinned directory fd, even after the path is swapped for a symlink', () => {
+  it('reads through a pinned directory fd, even after the path is swapped for a symlink', async () => {
     put('kept.txt', 'kept');
     const fd = fs.openSync(cell, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     try {
       fs.renameSync(cell, path.join(parent, 'moved'));
       fs.symlinkSync(outside, cell);
-      const result = collectFiles(`/proc/self/fd/${fd}`, LIMITS);
+      const result = await collectFiles(`/proc/self/fd/${fd}`, LIMITS);
       expect(keptNames(result)).toEqual(['kept.txt']);
       expect(result.files[0].bytes.toString()).toBe('kept');
     } finally {
@@ -191,14 +191,47 @@ describe('collectFiles', () => {
     }
   });
 
-  it('returns nothing for an empty directory', () => {
-    expect(collectFiles(cell, LIMITS)).toEqual({ files: [], skipped: [] });
+  it('examines only the first entries in byte order and counts the others, whatever the directory order', async () => {
+    const maxFiles = 3;
+    const examined = maxFiles + EXAMINED_PAST_MAX_FILES;
+    // Made in reverse order, with a link among the first names: the first by name still win.
+    const names = Array.from({ length: examined + 20 }, (_, i) => `n${String(i).padStart(5, '0')}`);
+    for (const name of [...names].reverse()) put(name, 'x');
+    fs.symlinkSync(outside, path.join(cell, 'a-link'));
+    const result = await collectFiles(cell, { ...LIMITS, maxFiles });
+    expect(keptNames(result)).toEqual(names.slice(0, maxFiles));
+    expect(result.skipped).toHaveLength(examined - maxFiles);
+    expect(result.skipped[0]).toEqual({ name: 'a-link', reason: 'symlink' });
+    expect(result.skipped.at(-1)).toEqual({ name: names[examined - 2], reason: `over the limit of ${maxFiles} files` });
+    expect(result.unexamined).toBe(names.length + 1 - examined);
+    expect(summarizeSkipped(result.skipped, result.unexamined)).toMatch(new RegExp(`^${names.length + 1 - maxFiles} files not kept: a-link \\(symlink\\), .*, and ${names.length + 1 - maxFiles - 10} more$`));
   });
 
-  it('throws if the directory itself cannot be read', () => {
-    expect(() => collectFiles(path.join(parent, 'missing'), LIMITS)).toThrow(/ENOENT/);
+  it('lets other work run while it lists a huge directory', async () => {
+    // A cell can leave millions of empty files; listing them must not hold up the device.
+    for (let i = 0; i < 20_000; i++) fs.closeSync(fs.openSync(path.join(cell, `e${i}`), 'w'));
+    let turns = 0;
+    let stop = false;
+    const tick = () => {
+      turns++;
+      if (!stop) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const result = await collectFiles(cell, LIMITS);
+    stop = true;
+    expect(result.files).toHaveLength(LIMITS.maxFiles);
+    expect(result.skipped.length + result.unexamined).toBe(20_000 - LIMITS.maxFiles);
+    expect(turns).toBeGreaterThan(1);
+  });
+
+  it('returns nothing for an empty directory', async () => {
+    expect(await collectFiles(cell, LIMITS)).toEqual({ files: [], skipped: [], unexamined: 0 });
+  });
+
+  it('rejects if the directory itself cannot be read', async () => {
+    await expect(collectFiles(path.join(parent, 'missing'), LIMITS)).rejects.toThrow(/ENOENT/);
     put('plain');
-    expect(() => collectFiles(path.join(cell, 'plain'), LIMITS)).toThrow(/ENOTDIR/);
+    await expect(collectFiles(path.join(cell, 'plain'), LIMITS)).rejects.toThrow(/ENOTDIR/);
   });
 });
 
@@ -234,6 +267,9 @@ describe('summarizeSkipped', () => {
     expect(note).toContain('f9 (');
     expect(note).not.toContain('f10 (');
     expect(note.endsWith(', and 15 more')).toBe(true);
+    // Entries not examined count among the rest.
+    expect(summarizeSkipped(skipped, 1000)!.startsWith('1025 files not kept: f0 (')).toBe(true);
+    expect(summarizeSkipped(skipped, 1000)!.endsWith(', and 1015 more')).toBe(true);
     const long = summarizeSkipped([{ name: 'x'.repeat(200), reason: 'directory' }])!;
     expect(long).toBe(`1 file not kept: ${'x'.repeat(79)}… (directory)`);
   });
