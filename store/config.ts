@@ -101,6 +101,9 @@ const PYTHON_ENV = {
   XDG_CACHE_HOME: '/tmp/cache',
 };
 
+/** R's and Octave's environment: one BLAS thread, fontconfig's cache out of the cell's directory. */
+const BLAS_ENV = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', XDG_CACHE_HOME: '/tmp/cache' };
+
 export const DEFAULTS: Config = {
   port: 3000,
   dataDir: './data',
@@ -151,17 +154,19 @@ export const DEFAULTS: Config = {
       install: 'apt-get install -y bash',
     },
     // R, Octave, C and Fortran start through small Bash launchers (workers/<lang>/kernel.sh), so
-    // the version probe is what finds their runtime. R reads its configuration from /etc/R.
+    // the version probe is what finds their runtime. R reads its configuration from /etc/R. R and
+    // Octave multiply matrices with OpenBLAS, which would start a thread per core: each thread
+    // counts against the process limit and reserves memory under the address-space limit.
     {
       name: 'r', display_name: 'R', command: ['/usr/bin/bash', '/opt/cellbox/workers/r/kernel.sh'],
-      env: { XDG_CACHE_HOME: '/tmp/cache' }, readOnlyPaths: ['/etc/R'], memoryRlimit: 'as', file_extension: '.r', codemirror_mode: 'r', pool: 1,
+      env: BLAS_ENV, readOnlyPaths: ['/etc/R'], memoryRlimit: 'as', file_extension: '.r', codemirror_mode: 'r', pool: 1,
       versionProbe: { command: ['R', '--version'], pattern: 'R version (\\S+)' },
       install: 'apt-get install -y r-base-core',
     },
     {
       // Figures through gnuplot (gnuplot-nox), off screen.
       name: 'octave', display_name: 'Octave', command: ['/usr/bin/bash', '/opt/cellbox/workers/octave/kernel.sh'],
-      env: { XDG_CACHE_HOME: '/tmp/cache' }, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.m', codemirror_mode: 'octave', pool: 1,
+      env: BLAS_ENV, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.m', codemirror_mode: 'octave', pool: 1,
       versionProbe: { command: ['octave-cli', '--version'], pattern: 'version (\\S+)' },
       install: 'apt-get install -y octave gnuplot-nox',
     },

@@ -58,6 +58,23 @@ describe.skipIf(!runnable.length)('more languages', () => {
     expect(replyOf(ms).status).toBe('ok');
   });
 
+  // OpenBLAS would start a thread per core, each counted against the sandbox's process limit
+  // and reserving memory under its address-space limit: on a many-core machine, a matrix
+  // product would fail. One thread, whatever the machine.
+  it.skipIf(!runnable.includes('r'))('R: multiplies matrices with one BLAS thread', async () => {
+    const ms = await run(box.url, 'a <- matrix(runif(800^2), 800)\nb <- a %*% a\ncat(dim(b), grep("^Threads:", readLines("/proc/self/status"), value = TRUE), "\\n")', 'r');
+    expect(stdout(ms)).toMatch(/^800 800 Threads:\s+1 \n$/);
+  });
+
+  it.skipIf(!runnable.includes('octave'))('Octave: multiplies matrices without starting BLAS threads', async () => {
+    // Octave runs two threads of its own; the product must not add any.
+    const threads = "disp(regexp(fileread('/proc/self/status'), 'Threads:\\s+\\d+', 'match'){1})";
+    const ms = await run(box.url, `${threads}\na = rand(800);\nb = a * a;\n${threads}`, 'octave');
+    const [before, after] = stdout(ms).trim().split('\n');
+    expect(before).toMatch(/^Threads:\s+\d+$/);
+    expect(after).toBe(before);
+  });
+
   it.skipIf(!runnable.includes('c'))("C: a compiler error keeps the cell's line numbers", async () => {
     const ms = await run(box.url, '#include <stdio.h>\n\nint main(void) {\n  printf("%d\\n", 6 * 7)\n  return 0;\n}', 'c');
     expect(errorOf(ms)).toMatchObject({ ename: 'CompileError', evalue: expect.stringMatching(/^cell\.c:4:\d+: error: expected .;. before .return./) });
