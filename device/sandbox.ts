@@ -83,6 +83,8 @@ export function buildArgv(spec: SandboxSpec, infoFd: number, forkServer?: ForkSe
   const bwrap = [
     'bwrap',
     '--unshare-all',
+    // --unshare-all only tries a user namespace; --disable-userns below needs one for sure.
+    '--unshare-user',
     '--die-with-parent',
     '--new-session',
     '--uid', '1000', '--gid', '1000',
@@ -93,9 +95,14 @@ export function buildArgv(spec: SandboxSpec, infoFd: number, forkServer?: ForkSe
     '--proc', '/proc',
     '--dev', '/dev',
     '--size', String(TMP_BYTES), '--tmpfs', '/tmp',
+    // bwrap's /dev/shm is a folder on its /dev tmpfs, which has no size: give it its own.
+    '--size', String(TMP_BYTES), '--tmpfs', '/dev/shm',
     '--size', String(cellDirBytes(limits)), '--tmpfs', CELL_DIR,
     // The root itself is a tmpfs bwrap built; seal it so nothing new can appear in /, /etc …
     '--remount-ro', '/',
+    // … and /dev, a tmpfs without a size limit that a fork server's cells would share. Its
+    // device nodes stay writable (the kernel checks a read-only mount for files only).
+    '--remount-ro', '/dev',
     '--chdir', CELL_DIR,
     '--clearenv',
     '--setenv', 'PATH', '/usr/local/bin:/usr/bin:/bin',
@@ -105,8 +112,11 @@ export function buildArgv(spec: SandboxSpec, infoFd: number, forkServer?: ForkSe
     ...Object.entries(spec.env).flatMap(([k, v]) => ['--setenv', k, v]),
     '--info-fd', String(infoFd),
     // A zygote keeps the capabilities of this sandbox's user namespace (over it alone) to make
-    // each cell's namespaces; it sets each cell's limits itself.
-    ...(forkServer ? ['--cap-add', 'ALL'] : []),
+    // each cell's namespaces; it sets each cell's limits itself, and a seccomp filter that
+    // keeps the cell from making namespaces of its own (forkserver.py). A cell in a sandbox of
+    // its own may not make a user namespace either: inside one it could mount a tmpfs that no
+    // limit bounds, and fill the host's memory.
+    ...(forkServer ? ['--cap-add', 'ALL'] : ['--disable-userns']),
     '--',
     ...(forkServer ? [...command, forkServerArgument(spec, forkServer)] : withLimits(spec, command)),
   ];
