@@ -22,6 +22,7 @@ import gc
 import importlib
 import json
 import os
+import platform
 import resource
 import selectors
 import signal
@@ -48,6 +49,8 @@ MS_REC = 0x4000
 MS_PRIVATE = 0x40000
 
 PR_SET_PDEATHSIG = 1
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT = 47
@@ -133,6 +136,10 @@ def make_namespaces(options):
     _mount('tmpfs', '/tmp', 'tmpfs', hidden, f'size={options["tmpBytes"]},mode=1777')
     if os.path.isdir('/dev/shm'):
         _mount('tmpfs', '/dev/shm', 'tmpfs', hidden | MS_NOEXEC, f'size={options["tmpBytes"]},mode=1777')
+    # Terminals of its own: bwrap's /dev/pts is one for the whole sandbox, where a cell could
+    # list and type into the terminals another cell opened.
+    if os.path.isdir('/dev/pts'):
+        _mount('devpts', '/dev/pts', 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=620')
     _loopback_up()
     ready_r, ready_w = os.pipe()
     init = os.fork()
@@ -185,6 +192,7 @@ def enter(namespaces, options):
             f.write(text)
     _set_limits(options)
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
+    _forbid_namespaces()
     for cap in range(last_cap + 1):
         _prctl(PR_CAPBSET_DROP, cap)
     _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
@@ -192,6 +200,88 @@ def enter(namespaces, options):
     data = (_CapData * 2)()
     _check(_libc.capset(ctypes.byref(header), data), 'capset')
     os.chdir(CELL_DIR)
+
+
+# --- the seccomp filter: no namespaces of the cell's own --------------------------------------
+#
+# A cell with a user namespace of its own could mount a tmpfs that no limit bounds (and fill
+# the host's memory) or rearrange its view of the files. bwrap's --disable-userns does not fit
+# here (the zygote makes a user namespace per cell), so each cell installs a filter that refuses
+# every call that makes or joins a namespace; nothing else changes.
+
+# Syscall numbers by machine: (audit arch, clone, unshare, setns, clone3).
+_SYSCALLS = {
+    'x86_64': (0xC000003E, 56, 272, 308, 435),
+    'aarch64': (0xC00000B7, 220, 97, 268, 435),
+}
+# CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET; unshare also takes
+# CLONE_NEWTIME (0x80), which in clone's flags is part of the exit signal.
+_CLONE_NAMESPACES = 0x7E020000
+_UNSHARE_NAMESPACES = _CLONE_NAMESPACES | 0x80
+_X32_SYSCALL_BIT = 0x40000000
+_EPERM, _ENOSYS = 1, 38
+
+_BPF_LD_W_ABS = 0x20
+_BPF_JEQ = 0x15
+_BPF_JGE = 0x35
+_BPF_JSET = 0x45
+_BPF_RET = 0x06
+_RET_ALLOW = 0x7FFF0000
+_RET_ERRNO = 0x00050000
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_void_p)]
+
+
+def namespace_filter(machine):
+    """The classic BPF program, as the bytes of `struct sock_filter[]`: refuses clone and
+    unshare with a namespace flag, setns, clone3 (its flags sit in memory a filter cannot read;
+    given ENOSYS the C library falls back to clone), and every call of another ABI."""
+    arch, clone, unshare, setns, clone3 = _SYSCALLS[machine]
+    # seccomp_data holds nr at offset 0, arch at 4, args[0] at 16 (its low half, on these
+    # little-endian machines). Steps: ('ld', offset), (jump, k, label if true, label if false),
+    # ('ret', action); a string names the step after it.
+    steps = [
+        ('ld', 4),
+        ('jeq', arch, None, 'eperm'),  # i386 calls from a 64-bit process are another ABI
+        ('ld', 0),
+        ('jge', _X32_SYSCALL_BIT, 'eperm', None),
+        ('jeq', clone3, 'enosys', None),
+        ('jeq', setns, 'eperm', None),
+        ('jeq', unshare, 'unshare', None),
+        ('jeq', clone, 'clone', None),
+        ('ret', _RET_ALLOW),
+        'clone', ('ld', 16), ('jset', _CLONE_NAMESPACES, 'eperm', None), ('ret', _RET_ALLOW),
+        'unshare', ('ld', 16), ('jset', _UNSHARE_NAMESPACES, 'eperm', None), ('ret', _RET_ALLOW),
+        'eperm', ('ret', _RET_ERRNO | _EPERM),
+        'enosys', ('ret', _RET_ERRNO | _ENOSYS),
+    ]
+    labels, program = {}, []
+    for step in steps:
+        if isinstance(step, str):
+            labels[step] = len(program)
+        else:
+            program.append(step)
+    codes = {'ld': _BPF_LD_W_ABS, 'ret': _BPF_RET, 'jeq': _BPF_JEQ, 'jge': _BPF_JGE, 'jset': _BPF_JSET}
+    out = b''
+    for i, (op, k, *targets) in enumerate(program):
+        jt, jf = (0 if t is None else labels[t] - i - 1 for t in (targets or (None, None)))
+        out += struct.pack('=HBBI', codes[op], jt, jf, k)
+    return out
+
+
+def _forbid_namespaces():
+    """Installs namespace_filter() on this process and all it will start. Needs no_new_privs."""
+    machine = platform.machine()
+    if machine not in _SYSCALLS:
+        # Fail closed: a cell without the filter could make a user namespace.
+        raise OSError(f'no namespace filter for this machine ({machine})')
+    code = namespace_filter(machine)
+    buffer = ctypes.create_string_buffer(code, len(code))
+    program = _SockFprog(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    _check(_libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(program),
+                       ctypes.c_ulong(0), ctypes.c_ulong(0)), 'seccomp')
 
 
 def _loopback_up():
