@@ -7,6 +7,7 @@ import type { Filestore } from '../filestore/filestore';
 import type { Config } from '../store/config';
 import type { CellRow } from '../store/cells';
 import type { Store } from '../store/store';
+import { openCellGroups } from './cgroup';
 import { ForkServer } from './forkserver';
 import { resolveLanguages, type RunnableLanguage } from './languages';
 import { Pool } from './pool';
@@ -44,6 +45,16 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
 
   const forkServers = new Map<string, ForkServer>();
 
+  const groups = openCellGroups();
+  if ('unavailable' in groups) {
+    log('warn', `no control groups for cells (${groups.unavailable}): each process of a cell is held to the memory limit alone, not all of them together; run the device as root for per-cell limits`);
+  } else {
+    log('info', `each cell's processes share one memory limit, in cgroup ${groups.version} groups under ${groups.dir}`);
+  }
+  let workerCount = 0;
+  /** Groups being removed as their workers' processes finish exiting; stop() waits for them. */
+  const removals = new Set<Promise<void>>();
+
   /** A fresh worker process: from the language's fork server (started again if it died), or a sandbox of its own. */
   function startProcess(lang: RunnableLanguage): WorkerProcess {
     const options = lang.config.forkServer;
@@ -58,7 +69,15 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
 
   const pool = new Pool((name) => {
     const lang = byName.get(name)!;
-    const worker = new Worker(name, startProcess(lang));
+    const group = 'unavailable' in groups ? null : groups.create(`worker-${++workerCount}`, lang.spec.limits.memoryMiB * 1024 * 1024);
+    const worker = new Worker(name, startProcess(lang), group);
+    if (group) {
+      const removal = worker.exited
+        .then(() => group.remove())
+        .catch((e) => log('warn', `${(e as Error).message}; the next device start removes it`))
+        .finally(() => removals.delete(removal));
+      removals.add(removal);
+    }
     worker.ready.then(() => {
       // The first warm worker tells which version the runtime is; then the language is offered.
       if (registered.has(name)) return;
@@ -189,6 +208,10 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       pool.close();
       for (const server of forkServers.values()) server.kill();
       writer.flush();
+      if (!('unavailable' in groups)) {
+        await Promise.race([Promise.all(removals), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
+        groups.close();
+      }
     },
   };
 }

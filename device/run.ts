@@ -80,6 +80,11 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
     if (files.length) writer.push(cell.id, filesMessage(parent, files));
 
     const error = stopError(stop, translator, worker, deps.limits, cell.timeoutMs);
+    if (worker.outOfMemory && stop.kind !== 'exit') {
+      // The cell went on, but the kernel stopped one of its processes: say why it vanished.
+      const text = `A process of this cell was stopped: together its processes used more than the ${deps.limits.memoryMiB} MiB memory limit.\n`;
+      writer.push(cell.id, createMessage('stream', { name: 'stderr', text }, parent));
+    }
     const alreadySent = stop.kind === 'done' && error === translator.lastError;
     writer.finish(cell.id, error ? 'error' : 'ok', closingMessages(parent, error, alreadySent));
   } catch (e) {
@@ -136,6 +141,9 @@ const SIGNALS: Record<number, string> = { 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSE
 /** A worker that ended without `done`: the cell exited on its own, hit a limit, or crashed. */
 function exitError({ code }: WorkerExit, worker: Worker, limits: Limits): ErrorContent | null {
   if (code === 0) return null; // the program ended itself (os._exit(0), exec …)
+  if (worker.outOfMemory) {
+    return { ename: CELL_ERRORS.memory, evalue: `The cell's processes together used more than its ${limits.memoryMiB} MiB memory limit.`, traceback: [] };
+  }
   const tail = worker.stderrTail;
   if (/heap out of memory|MemoryError|Cannot allocate memory|std::bad_alloc|out of memory/i.test(tail)) {
     return { ename: CELL_ERRORS.memory, evalue: `The cell used more than its ${limits.memoryMiB} MiB memory limit.`, traceback: [] };

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { WorkerEvent } from '../workers/protocol';
 import { CELL_DIR } from '../workers/protocol';
+import { processTree, type CellGroup } from './cgroup';
 
 export interface WorkerExit { code: number | null; signal: NodeJS.Signals | null }
 
@@ -45,15 +46,24 @@ export class Worker {
   cellDir: string | null = null;
   /** The last bytes of stderr, for telling a crash apart from a limit. */
   stderrTail = '';
+  /** Known once it exited: the kernel stopped a process of the cell for the memory of them all. */
+  outOfMemory = false;
   private dirFd: number | null = null;
   private handlers: WorkerHandlers | null = null;
   private readonly proc: WorkerProcess;
   private killed = false;
 
-  constructor(language: string, proc: WorkerProcess) {
+  /**
+   * `group`, when the device has control groups, holds the cell's processes from before its
+   * code arrives, so that its memory limit counts them all together.
+   */
+  constructor(language: string, proc: WorkerProcess, group: CellGroup | null = null) {
     this.language = language;
     this.proc = proc;
-    this.exited = proc.exited;
+    this.exited = proc.exited.then((exit) => {
+      this.outOfMemory = (group?.oomKills() ?? 0) > 0;
+      return exit;
+    });
     let markReady: () => void;
     let fail: (e: Error) => void;
     this.ready = new Promise<void>((resolve, reject) => {
@@ -69,6 +79,9 @@ export class Worker {
       this.version = e.version;
       proc.rootPid
         .then((pid) => {
+          // The worker waits for its code now: nothing runs that the group would miss. A worker
+          // that cannot be confined never gets a cell.
+          group?.adopt(processTree(pid));
           // Only our worker has run in the sandbox so far, so this path is the real tmpfs.
           this.dirFd = fs.openSync(`/proc/${pid}/root${CELL_DIR}`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
           this.cellDir = `/proc/self/fd/${this.dirFd}`;

@@ -1,0 +1,177 @@
+// Control groups per worker: a cell's memory limit holds for all its processes together, and
+// for the tmpfs pages they write (/cell, /tmp, /dev/shm), where an rlimit bounds each process
+// alone (eight children of 100 MiB each would pass a 512 MiB rlimit one by one). The device
+// makes one group per warm worker, moves the worker's processes in before its cell's code
+// arrives (whatever they start inherits it), and removes the group when they are gone.
+// Needs a writable cgroup tree (root, or a delegated v2 subtree); without one the device says
+// so at start and each process keeps only its own rlimit.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface CellGroup {
+  /** Moves these host processes into the group; everything they start later is born there. */
+  adopt(pids: number[]): void;
+  /** How many processes of the group the kernel's out-of-memory killer stopped. */
+  oomKills(): number;
+  /** Removes the group once its processes are gone; tries again while they finish exiting. */
+  remove(): Promise<void>;
+}
+
+export interface CellGroups {
+  readonly version: 'v1' | 'v2';
+  /** The folder holding this device's groups. */
+  readonly dir: string;
+  create(name: string, memoryBytes: number): CellGroup;
+  /** Removes the device's folder (its groups must be gone). */
+  close(): void;
+}
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+/** The device's folder is named after its pid, so a restarted device can tell stale ones. */
+const PREFIX = 'cellbox-';
+const REMOVE_TRIES = 40;
+const REMOVE_WAIT_MS = 50;
+
+/**
+ * The device's own folder of groups: under its own memory cgroup on v1, so a container's limit
+ * still covers the cells; under the root on v2, whose other cgroups may not hold both processes
+ * and children with controllers. Returns why not, when groups cannot be made here.
+ */
+export function openCellGroups(root = CGROUP_ROOT): CellGroups | { unavailable: string } {
+  try {
+    const v1 = path.join(root, 'memory');
+    if (fs.existsSync(path.join(v1, 'memory.limit_in_bytes'))) {
+      const own = ownCgroup('memory');
+      return openFolder('v1', path.join(v1, own ?? '/'));
+    }
+    if (fs.existsSync(path.join(root, 'cgroup.controllers'))) {
+      if (!fs.readFileSync(path.join(root, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('memory')) {
+        return { unavailable: 'the cgroup v2 tree has no memory controller' };
+      }
+      enableMemory(root);
+      return openFolder('v2', root);
+    }
+    return { unavailable: `no cgroup tree at ${root}` };
+  } catch (e) {
+    return { unavailable: (e as Error).message };
+  }
+}
+
+/** Removes the folders that devices which are no longer running left behind. */
+function sweepStale(parent: string): void {
+  for (const name of fs.readdirSync(parent)) {
+    const pid = name.startsWith(PREFIX) ? Number(name.slice(PREFIX.length)) : NaN;
+    if (!Number.isInteger(pid) || pid === process.pid || fs.existsSync(`/proc/${pid}`)) continue;
+    const dir = path.join(parent, name);
+    try {
+      for (const child of fs.readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) fs.rmdirSync(path.join(dir, child.name));
+      fs.rmdirSync(dir);
+    } catch {
+      // Still in use (processes of a dead device's cells, exiting): a later start takes it.
+    }
+  }
+}
+
+function openFolder(version: 'v1' | 'v2', parent: string): CellGroups {
+  sweepStale(parent);
+  const dir = path.join(parent, `${PREFIX}${process.pid}`);
+  fs.mkdirSync(dir, { recursive: true });
+  if (version === 'v2') enableMemory(dir);
+  return {
+    version,
+    dir,
+    create: (name, memoryBytes) => createGroup(version, path.join(dir, name), memoryBytes),
+    close: () => {
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        // Processes are still exiting; the next device start sweeps it.
+      }
+    },
+  };
+}
+
+function createGroup(version: 'v1' | 'v2', dir: string, memoryBytes: number): CellGroup {
+  fs.mkdirSync(dir);
+  const write = (file: string, value: string) => fs.writeFileSync(path.join(dir, file), value);
+  if (version === 'v1') {
+    write('memory.limit_in_bytes', String(memoryBytes));
+    // With swap accounting, the same bound on memory and swap together: no escape into swap.
+    if (fs.existsSync(path.join(dir, 'memory.memsw.limit_in_bytes'))) write('memory.memsw.limit_in_bytes', String(memoryBytes));
+  } else {
+    write('memory.max', String(memoryBytes));
+    if (fs.existsSync(path.join(dir, 'memory.swap.max'))) write('memory.swap.max', '0');
+  }
+  const events = version === 'v1' ? 'memory.oom_control' : 'memory.events';
+  return {
+    adopt(pids) {
+      for (const pid of pids) write('cgroup.procs', String(pid));
+    },
+    oomKills() {
+      try {
+        return Number(/^oom_kill (\d+)$/m.exec(fs.readFileSync(path.join(dir, events), 'utf8'))?.[1] ?? 0);
+      } catch {
+        return 0;
+      }
+    },
+    async remove() {
+      for (let i = 0; i < REMOVE_TRIES; i++) {
+        try {
+          fs.rmdirSync(dir);
+          return;
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') return;
+          if (code !== 'EBUSY') throw e;
+        }
+        await new Promise((r) => setTimeout(r, REMOVE_WAIT_MS));
+      }
+      throw new Error(`the control group ${dir} still holds processes`);
+    },
+  };
+}
+
+/** This process's cgroup path in a v1 hierarchy that has `controller`, from /proc/self/cgroup. */
+function ownCgroup(controller: string): string | null {
+  for (const line of fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
+    const [, controllers, where] = line.split(':');
+    if (controllers?.split(',').includes(controller)) return where;
+  }
+  return null;
+}
+
+/** Lets the children of a v2 cgroup have memory limits. */
+function enableMemory(dir: string): void {
+  const control = path.join(dir, 'cgroup.subtree_control');
+  if (!fs.readFileSync(control, 'utf8').split(/\s+/).includes('memory')) fs.writeFileSync(control, '+memory');
+}
+
+/** `pid` and every process below it, parents first. */
+export function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    let tasks: string[];
+    try {
+      tasks = fs.readdirSync(`/proc/${tree[i]}/task`);
+    } catch {
+      continue; // gone meanwhile
+    }
+    for (const task of tasks) {
+      try {
+        const children = fs.readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim();
+        if (children) tree.push(...children.split(/\s+/).map(Number));
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  }
+  return tree;
+}
+
+/** Why this process cannot make control groups, or null when it can; leaves nothing behind. */
+export function cellGroupsUnavailable(): string | null {
+  const groups = openCellGroups();
+  if ('unavailable' in groups) return groups.unavailable;
+  groups.close();
+  return null;
+}

@@ -1,0 +1,86 @@
+// Control groups per worker (device/cgroup.ts), on this machine's real cgroup tree: the limit
+// holds for a process and its children together, the out-of-memory killer is counted, and the
+// groups go away. Where the tree cannot be written (not root), the device runs without them and
+// says so; these tests then have nothing to check.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { once } from 'node:events';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openCellGroups, processTree, type CellGroups } from '../../device/cgroup';
+
+const opened = openCellGroups();
+const groups: CellGroups | null = 'unavailable' in opened ? null : opened;
+const MiB = 1024 * 1024;
+
+afterAll(() => groups?.close());
+
+/** A Python that waits for a line on stdin, then has `children` children fill `mib` MiB each at once. */
+function hoarder(children: number, mib: number) {
+  const code = `
+import os, sys, time
+sys.stdin.readline()
+for _ in range(${children}):
+    if os.fork() == 0:
+        held = b"\\1" * (${mib} << 20)
+        os.write(1, b"H")
+        time.sleep(2)
+        os._exit(0)
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+`;
+  return spawn('/usr/bin/python3', ['-c', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+}
+
+async function outcome(proc: ReturnType<typeof hoarder>): Promise<{ held: number; code: number | null }> {
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const [code] = await once(proc, 'exit');
+  return { held: out.split('').filter((c) => c === 'H').length, code };
+}
+
+describe.skipIf(!groups)('control groups per worker', () => {
+  it('hold a process and all its children to one limit together, and count what the kernel killed', async () => {
+    const group = groups!.create('test-limit', 160 * MiB);
+    const proc = hoarder(4, 100);
+    group.adopt(processTree(proc.pid!));
+    proc.stdin!.end('go\n');
+    const { held } = await outcome(proc);
+    // Four children of 100 MiB would be 400 MiB: at most one fits in 160 MiB.
+    expect(held).toBeLessThanOrEqual(1);
+    expect(group.oomKills()).toBeGreaterThanOrEqual(3);
+    await group.remove();
+    expect(fs.existsSync(`${groups!.dir}/test-limit`)).toBe(false);
+  });
+
+  it('leave a process within its limit alone', async () => {
+    const group = groups!.create('test-within', 256 * MiB);
+    const proc = hoarder(2, 50);
+    group.adopt(processTree(proc.pid!));
+    proc.stdin!.end('go\n');
+    expect(await outcome(proc)).toEqual({ held: 2, code: 0 });
+    expect(group.oomKills()).toBe(0);
+    await group.remove();
+  });
+
+  it('are kept apart by device: each device has its folder, named by its pid', () => {
+    expect(groups!.dir).toMatch(new RegExp(`/cellbox-${process.pid}$`));
+  });
+});
+
+describe('processTree', () => {
+  it('lists a process and those below it, parents first', async () => {
+    const proc = spawn('/bin/sh', ['-c', 'sleep 5 & sleep 5 & wait'], { stdio: 'ignore' });
+    let tree: number[] = [];
+    for (let i = 0; i < 50 && tree.length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      tree = processTree(proc.pid!);
+    }
+    proc.kill('SIGKILL');
+    for (const pid of tree.slice(1)) process.kill(pid, 'SIGKILL');
+    expect(tree[0]).toBe(proc.pid);
+    expect(tree).toHaveLength(3);
+  });
+});
