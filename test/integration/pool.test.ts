@@ -31,7 +31,16 @@ function pythonProcesses() {
   const isPython = new Set(python.map((r) => r.pid));
   const hasChild = (pid: number) => python.some((c) => c.ppid === pid);
   // How deep in PID namespaces a process is: a cell's own processes are one level below the sandbox.
-  const depth = (pid: number) => /^NSpid:(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].trim().split(/\s+/).length ?? 0;
+  // A process that ended since `ps` listed it has no depth (0), so it counts as no worker.
+  const depth = (pid: number) => {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      return 0;
+    }
+    return /^NSpid:(.*)$/m.exec(status)?.[1].trim().split(/\s+/).length ?? 0;
+  };
   return {
     /** Warm workers waiting for code: the cells' own processes, forked into namespaces of their own, with nothing below them. */
     workers: python.filter((r) => isPython.has(r.ppid) && !hasChild(r.pid) && depth(r.pid) === 3).map((r) => r.pid),
