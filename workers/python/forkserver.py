@@ -446,6 +446,7 @@ class Zygote:
         if cell.init_pidfd is not None:
             _kill(cell.init_pidfd)
             os.close(cell.init_pidfd)
+            cell.init_pidfd = None
         del self.cells[cell.id]
         _send({'type': 'fork_failed', 'id': cell.id, 'message': message})
 
@@ -480,6 +481,9 @@ class Zygote:
         """The cell's process ended: its init goes too, and with it whatever the cell left."""
         self.selector.unregister(cell.pidfd)
         os.close(cell.pidfd)
+        # A closed pidfd's number is soon another cell's: a later `kill` of this cell must not
+        # signal it.
+        cell.pidfd = None
         _, status = os.waitpid(cell.pid, 0)
         code = os.waitstatus_to_exitcode(status)
         cell.status = 128 - code if code < 0 else code
@@ -490,6 +494,7 @@ class Zygote:
         """An init ends only after every other process of its namespace: the cell is gone."""
         self.selector.unregister(cell.init_pidfd)
         os.close(cell.init_pidfd)
+        cell.init_pidfd = None
         for fd in cell.device_ends:
             os.close(fd)
         del self.cells[cell.id]
