@@ -1,7 +1,8 @@
 // Attack: leave a process running after the cell, to keep working (mining, waiting to read a
 // later cell's files, holding resources) once its output is closed. It leaves the process
 // group and the session (setsid), double-forks so that it is nobody's child, ignores SIGHUP
-// and SIGTERM, hides in a PID namespace of its own (unshare), and, in JavaScript, a detached
+// and SIGTERM, tries to hide in a PID namespace of its own (unshare: refused, since a cell may
+// make no user namespace), and, in JavaScript, a detached
 // child the event loop forgets (unref), both when the cell ends on its own and when it is
 // stopped at its wall time.
 // Must happen: the cell ends normally (or with `TimeoutError` at its wall time); then no
@@ -70,9 +71,16 @@ console.log('left');
 
 const ESCAPES = { python: pythonEscapes, bash: bashEscapes, javascript: javascriptEscapes } as const;
 
-/** Every tagged process is running (the escape worked inside the cell), then none is after it. */
-async function expectNoneLeft(tags: string[], cell: Promise<Awaited<ReturnType<typeof run>>>) {
-  for (const tag of tags) await appears(tag);
+/**
+ * The fourth escape, a PID namespace of its own, needs a user namespace, which no cell may make
+ * (bwrap's --disable-userns, the fork server's seccomp filter): it is refused at once, so it
+ * never appears. Should it ever work again, the survivors check still covers it.
+ */
+const REFUSED = 3;
+
+/** Every tagged process that can start is running (the escape worked inside the cell), then none is after it. */
+async function expectNoneLeft(tags: string[], cell: Promise<Awaited<ReturnType<typeof run>>>, refused: number[] = []) {
+  for (const [i, tag] of tags.entries()) if (!refused.includes(i)) await appears(tag);
   const ms = await cell;
   const left = await Promise.all(tags.map((tag) => survivors(tag)));
   expect(left.flat()).toEqual([]);
@@ -83,7 +91,7 @@ describe('escaping the process group and outliving the cell', () => {
   for (const language of ['python', 'bash', 'javascript'] as const) {
     it(`${language}: processes left behind by a cell that ends on its own are gone once it has ended`, async () => {
       const tags = [1, 2, 3, 4, 5].map((n) => marker(`o${language[0]}${n}`));
-      const ms = await expectNoneLeft(tags, run(box.url, ESCAPES[language](tags), language));
+      const ms = await expectNoneLeft(tags, run(box.url, ESCAPES[language](tags), language), language === 'javascript' ? [] : [REFUSED]);
       expect(stdout(ms)).toBe('left\n');
       await expectRecovered(box, [language]);
     });
@@ -93,8 +101,8 @@ describe('escaping the process group and outliving the cell', () => {
     const pyTags = [1, 2, 3, 4, 5].map((n) => marker(`wp${n}`));
     const shTags = [1, 2, 3, 4, 5].map((n) => marker(`wb${n}`));
     const [py, sh] = await Promise.all([
-      expectNoneLeft(pyTags, runFor(box, `${pythonEscapes(pyTags)}\ntime.sleep(300)`, 'python', 2)),
-      expectNoneLeft(shTags, runFor(box, `${bashEscapes(shTags)}\nsleep 300`, 'bash', 2)),
+      expectNoneLeft(pyTags, runFor(box, `${pythonEscapes(pyTags)}\ntime.sleep(300)`, 'python', 2), [REFUSED]),
+      expectNoneLeft(shTags, runFor(box, `${bashEscapes(shTags)}\nsleep 300`, 'bash', 2), [REFUSED]),
     ]);
     expectStopped(py, 'TimeoutError', /wall-time/);
     expectStopped(sh, 'TimeoutError', /wall-time/);
