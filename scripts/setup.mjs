@@ -41,8 +41,13 @@ if (!fs.existsSync(installed) || (fs.existsSync(lock) && fs.statSync(lock).mtime
 const LANGUAGE_PACKAGES = {
   sage: [{ pkg: 'sagemath', file: '/usr/lib/python3/dist-packages/sage' }],
   r: [{ pkg: 'r-base-core', file: '/usr/bin/R' }],
-  // Octave draws its figures through gnuplot, off screen.
-  octave: [{ pkg: 'octave', file: '/usr/bin/octave-cli' }, { pkg: 'gnuplot-nox', file: '/usr/bin/gnuplot' }],
+  // Octave draws its figures through gnuplot, off screen, and cannot make axes without its
+  // default font (a Recommends of octave, which the install without recommends leaves out).
+  octave: [
+    { pkg: 'octave', file: '/usr/bin/octave-cli' },
+    { pkg: 'gnuplot-nox', file: '/usr/bin/gnuplot' },
+    { pkg: 'fonts-freefont-otf', file: '/usr/share/fonts/opentype/freefont/FreeSans.otf' },
+  ],
   // Without recommends, gcc comes without the C library's headers.
   c: [{ pkg: 'gcc', file: '/usr/bin/gcc' }, { pkg: 'libc6-dev', file: '/usr/include/stdio.h' }],
   fortran: [{ pkg: 'gfortran', file: '/usr/bin/gfortran' }, { pkg: 'libc6-dev', file: '/usr/include/stdio.h' }],
