@@ -19,7 +19,15 @@ export interface CellPageProps {
   editedNote?: string;
 }
 
-export default function CellPage({ code, language, notices = [], offered = [], readHash = false, autorun = false, editedNote }: CellPageProps) {
+/**
+ * The defaults of the array props, made once: `offered` is a dependency of the effect that
+ * mounts the cell, and a fresh `[]` on every render (the permalink page passes none) made each
+ * re-render destroy the cell and mount a new one: a Run pressed on the first was lost, and
+ * `?autorun=1` ran the code twice.
+ */
+const NONE: string[] = [];
+
+export default function CellPage({ code, language, notices = NONE, offered = NONE, readHash = false, autorun = false, editedNote }: CellPageProps) {
   const box = useRef<HTMLDivElement>(null);
   const [mounted, setMounted] = useState(false);
   // The notices of a #z= link, which replace the server's (the hash wins over ?z=); null: none read.

@@ -114,15 +114,32 @@ describe('the permalink page /s/:id', () => {
     await w.context.close();
   });
 
-  it('?autorun=1 runs it at once and shows the output', async () => {
+  it('?autorun=1 runs it at once, once, and shows the output', async () => {
     // Untitled: the titled share of the same code above would name it.
     const id = await share(`# autorun\n${code}`, 'python');
-    const w = await open(`/s/${id}?autorun=1`);
+    const w = await openPage(browser, 'about:blank');
+    opened.push(w);
+    // Counts the cells mounted and run: a page that mounted its cell again after rendering
+    // threw away the first one, and a Run pressed on it, and ran ?autorun=1 code twice.
+    await w.page.addInitScript(() => {
+      const seen = { mounts: 0 };
+      (window as unknown as { seen: typeof seen }).seen = seen;
+      new MutationObserver((records) => {
+        for (const r of records) for (const n of r.addedNodes) if (n instanceof Element && n.classList.contains('cb-cell')) seen.mounts++;
+      }).observe(document, { childList: true, subtree: true });
+    });
+    const posts: string[] = [];
+    w.page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().includes('/api/v1/cells')) posts.push(r.url());
+    });
+    await w.page.goto(`${box.url}/s/${id}?autorun=1`);
     expect(await w.page.title()).toBe(`Snippet ${id} · Cellbox`);
     await w.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
     const out = await w.page.locator('.cb-output').textContent();
     expect(out).toContain('shared and run');
     expect(out).toContain('42');
+    expect(posts).toHaveLength(1);
+    expect(await w.page.evaluate(() => (window as unknown as { seen: { mounts: number } }).seen.mounts)).toBe(1);
     await w.context.close();
   });
 
