@@ -9,8 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export interface CellGroup {
-  /** Moves these host processes into the group; everything they start later is born there. */
-  adopt(pids: number[]): void;
+  /**
+   * Moves the process `root` and every process below it into the group; whatever they start
+   * from then on is born there. Walks the tree again until a walk finds every process inside:
+   * one started meanwhile by a process not yet moved was born outside.
+   */
+  adopt(root: number): void;
   /** How many processes of the group the kernel's out-of-memory killer stopped. */
   oomKills(): number;
   /** Removes the group once its processes are gone; tries again while they finish exiting. */
@@ -29,6 +33,8 @@ export interface CellGroups {
 const CGROUP_ROOT = '/sys/fs/cgroup';
 /** The device's folder is named after its pid, so a restarted device can tell stale ones. */
 const PREFIX = 'cellbox-';
+/** Walks of a worker's process tree before adopt() gives up on one that keeps forking. */
+const ADOPT_WALKS = 20;
 const REMOVE_TRIES = 40;
 const REMOVE_WAIT_MS = 50;
 
@@ -104,8 +110,23 @@ function createGroup(version: 'v1' | 'v2', dir: string, memoryBytes: number): Ce
   }
   const events = version === 'v1' ? 'memory.oom_control' : 'memory.events';
   return {
-    adopt(pids) {
-      for (const pid of pids) write('cgroup.procs', String(pid));
+    adopt(root) {
+      const gone = new Set<number>();
+      for (let walk = 0; walk < ADOPT_WALKS; walk++) {
+        const inside = new Set(fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number));
+        const outside = processTree(root).filter((pid) => !inside.has(pid) && !gone.has(pid));
+        if (outside.length === 0) return;
+        for (const pid of outside) {
+          try {
+            write('cgroup.procs', String(pid));
+          } catch (e) {
+            // Gone since the walk: nothing of it is left to hold.
+            if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+            gone.add(pid);
+          }
+        }
+      }
+      throw new Error(`the processes under ${root} kept starting new ones outside ${dir} while they were moved in`);
     },
     oomKills() {
       try {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { WorkerEvent } from '../workers/protocol';
 import { CELL_DIR } from '../workers/protocol';
-import { processTree, type CellGroup } from './cgroup';
+import type { CellGroup } from './cgroup';
 
 export interface WorkerExit { code: number | null; signal: NodeJS.Signals | null }
 
@@ -81,14 +81,18 @@ export class Worker {
         .then((pid) => {
           // The worker waits for its code now: nothing runs that the group would miss. A worker
           // that cannot be confined never gets a cell.
-          group?.adopt(processTree(pid));
+          group?.adopt(pid);
           // Only our worker has run in the sandbox so far, so this path is the real tmpfs.
           this.dirFd = fs.openSync(`/proc/${pid}/root${CELL_DIR}`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
           this.cellDir = `/proc/self/fd/${this.dirFd}`;
           isReady = true;
           markReady();
         })
-        .catch((err) => fail(err));
+        .catch((err) => {
+          // Not confined, or its directory not pinned: it never gets a cell, and must not linger.
+          this.kill();
+          fail(err);
+        });
     });
     for (const name of ['stdout', 'stderr'] as const) {
       const decoder = new StringDecoder('utf8');

@@ -45,7 +45,7 @@ describe.skipIf(!groups)('control groups per worker', () => {
   it('hold a process and all its children to one limit together, and count what the kernel killed', async () => {
     const group = groups!.create('test-limit', 160 * MiB);
     const proc = hoarder(4, 100);
-    group.adopt(processTree(proc.pid!));
+    group.adopt(proc.pid!);
     proc.stdin!.end('go\n');
     const { held } = await outcome(proc);
     // Four children of 100 MiB would be 400 MiB: at most one fits in 160 MiB.
@@ -58,10 +58,31 @@ describe.skipIf(!groups)('control groups per worker', () => {
   it('leave a process within its limit alone', async () => {
     const group = groups!.create('test-within', 256 * MiB);
     const proc = hoarder(2, 50);
-    group.adopt(processTree(proc.pid!));
+    group.adopt(proc.pid!);
     proc.stdin!.end('go\n');
     expect(await outcome(proc)).toEqual({ held: 2, code: 0 });
     expect(group.oomKills()).toBe(0);
+    await group.remove();
+  });
+
+  it('take in a whole tree that keeps starting processes, and what it starts later', async () => {
+    const group = groups!.create('test-tree', 64 * MiB);
+    // A shell that starts a short-lived process after another, beside a long-lived child.
+    const proc = spawn('/bin/sh', ['-c', 'sleep 30 & while :; do /bin/true; done'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 100));
+    group.adopt(proc.pid!);
+    const inside = () => new Set(fs.readFileSync(`${groups!.dir}/test-tree/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number));
+    const tree = processTree(proc.pid!);
+    expect(tree.length).toBeGreaterThanOrEqual(2);
+    const now = inside();
+    expect(tree.filter((pid) => !now.has(pid) && fs.existsSync(`/proc/${pid}`))).toEqual([]);
+    for (const pid of tree.reverse()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     await group.remove();
   });
 
