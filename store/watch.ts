@@ -37,12 +37,17 @@ export function createWatcher(db: Db, log: MessageLog, intervalMs: number) {
   }
 
   function arm(): void {
-    timer = setTimeout(() => {
-      timer = null;
+    const armed = setTimeout(() => {
+      // `timer` stays set while the poll runs: a waiter it wakes that leaves must not find the
+      // watcher idle, or schedule() would catch up past a commit made since the poll read the
+      // version (that commit's waiters then slept until their timeout) and start a second timer.
       tick();
+      if (timer !== armed) return; // stopped (nobody waits) or re-armed meanwhile
+      timer = null;
       if (waiting()) arm();
     }, rung() ? SAFETY_POLL_MS : intervalMs);
-    timer.unref();
+    timer = armed;
+    armed.unref();
   }
 
   function tick(): void {

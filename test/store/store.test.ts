@@ -101,6 +101,24 @@ describe('the watcher', () => {
     expect(Date.now() - t).toBeGreaterThanOrEqual(45);
   });
 
+  it('misses no commit that lands while a poll is waking others, and a waiter leaves then', async () => {
+    // A poll's wake-ups run inside it; one that leaves lets the watcher re-arm. A commit made
+    // just then (here by a change listener, which runs inside the poll too) must still wake its
+    // waiter, not be taken as already seen.
+    const { id } = store.createCell('x', 'python', 1000);
+    const parent = store.cells.get(id)!.header;
+    let woke = false;
+    const wait = store.watcher.waitForCells([id], 3000).then(() => (woke = true));
+    const off = store.watcher.onChange(() => {
+      other.messages.append(id, [createMessage('status', { execution_state: 'busy' }, parent)]);
+      off();
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    other.createCell('y', 'python', 1000); // a commit that wakes no cell's waiter
+    await Promise.race([wait, new Promise((r) => setTimeout(r, 1500))]);
+    expect(woke).toBe(true);
+  });
+
   it('tells change listeners about commits of other connections', async () => {
     let calls = 0;
     const off = store.watcher.onChange(() => calls++);
