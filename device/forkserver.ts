@@ -151,13 +151,17 @@ export class ForkServer {
       );
     // Gone when the zygote saw it exit and its pipes are drained: no output is left behind.
     const drained = Promise.all(outputs.map((s) => finished(s).catch(() => {})));
+    const rootPid = started.then(async ({ pid }) => hostPidOf(await this.hostPid, pid));
+    // Read only once the cell said `ready`: a cell the fork server took down with it before
+    // then must not crash the device with an unhandled rejection (seen at every shutdown).
+    rootPid.catch(() => {});
     return {
       stdin,
       stdout,
       stderr,
       events,
       exited: Promise.all([exited, drained]).then(([e]) => e),
-      rootPid: started.then(async ({ pid }) => hostPidOf(await this.hostPid, pid)),
+      rootPid,
       kill: () => {
         if (this.cells.has(id)) this.send(`kill ${id}`);
       },

@@ -109,7 +109,8 @@ export class Pool {
         },
         (err: Error) => {
           p.starting--;
-          this.failed(language, err);
+          // Shutting down takes starting workers with it: that is no failure to report.
+          if (!this.closed) this.failed(language, err);
         },
       );
     }
