@@ -114,7 +114,7 @@ function createGroup(version: 'v1' | 'v2', dir: string, memoryBytes: number): Ce
       const gone = new Set<number>();
       for (let walk = 0; walk < ADOPT_WALKS; walk++) {
         const inside = new Set(fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number));
-        const outside = processTree(root).filter((pid) => !inside.has(pid) && !gone.has(pid));
+        const outside = processTree(root).filter((pid) => !inside.has(pid) && !gone.has(pid) && !isZombie(pid));
         if (outside.length === 0) return;
         for (const pid of outside) {
           try {
@@ -165,6 +165,19 @@ function ownCgroup(controller: string): string | null {
 function enableMemory(dir: string): void {
   const control = path.join(dir, 'cgroup.subtree_control');
   if (!fs.readFileSync(control, 'utf8').split(/\s+/).includes('memory')) fs.writeFileSync(control, '+memory');
+}
+
+/**
+ * Whether `pid` has exited and waits for its parent to reap it (or is gone): it holds no
+ * memory, and a control group never lists it, so it is no process to move.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return /^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return true;
+  }
 }
 
 /** `pid` and every process below it, parents first. */

@@ -86,6 +86,23 @@ describe.skipIf(!groups)('control groups per worker', () => {
     await group.remove();
   });
 
+  it('take in a tree that holds a zombie (a child not yet reaped), which no group ever lists', async () => {
+    const group = groups!.create('test-zombie', 64 * MiB);
+    // Python starts a child that exits at once and is never waited for, then sleeps.
+    const proc = spawn('/usr/bin/python3', ['-c', 'import os, time\nif os.fork() == 0:\n    os._exit(0)\ntime.sleep(30)'], { stdio: 'ignore' });
+    let tree: number[] = [];
+    for (let i = 0; i < 100 && tree.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      tree = processTree(proc.pid!);
+    }
+    expect(tree).toHaveLength(2);
+    group.adopt(proc.pid!);
+    expect(fs.readFileSync(`${groups!.dir}/test-zombie/cgroup.procs`, 'utf8').trim()).toBe(String(proc.pid));
+    proc.kill('SIGKILL');
+    await once(proc, 'exit');
+    await group.remove();
+  });
+
   it('are kept apart by device: each device has its folder, named by its pid', () => {
     expect(groups!.dir).toMatch(new RegExp(`/cellbox-${process.pid}$`));
   });
