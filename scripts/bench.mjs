@@ -339,7 +339,9 @@ async function main() {
   const started = Date.now();
   const results = { date: new Date().toISOString(), machine: machine(), quick: QUICK, cellbox: {}, jupyter: null };
   log('starting Cellbox…');
-  const box = await startCellbox();
+  // Every client of the bench comes from one address: the per-address cap on long-polls (100
+  // by default) would refuse 900 of the 1,000 idle ones with 429.
+  const box = await startCellbox({ CELLBOX_LONG_POLLS_PER_CLIENT: String(IDLE_POLLS * 2) });
   try {
     await sleep(3000); // pools filled
     results.cellbox.memory = warmWorkerMemory();
