@@ -125,8 +125,10 @@ async function sustained(url) {
 }
 
 async function idleLongPolls(url, webPid) {
-  // A cell that runs for a while and says nothing: long-polls on it wait the whole time.
-  const res = await fetch(`${url}/api/v1/cells`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: 'import time\nprint("start", flush=True)\ntime.sleep(40)', timeout: 60 }) });
+  // A cell that says nothing until its 30 s wall time stops it: long-polls on it wait.
+  const cellStarted = performance.now();
+  const res = await fetch(`${url}/api/v1/cells`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: 'import time\nprint("start", flush=True)\ntime.sleep(60)', timeout: 30 }) });
+  if (res.status !== 201) throw new Error(`the idle cell was refused: ${res.status} ${await res.text()}`);
   const { id } = await res.json();
   let after = 0;
   while (after < 3) after = (await (await fetch(`${url}/api/v1/cells/${id}/messages?after=${after}&wait=10`)).json()).next;
@@ -146,8 +148,9 @@ async function idleLongPolls(url, webPid) {
   }
   await sleep(1000); // the last requests' own bookkeeping after they began to wait
   const settleSeconds = (performance.now() - sent) / 1000;
-  // The window must end before the polls' 30 s wait does, or it would count their answers.
-  const seconds = Math.min(10, Math.floor(29 - settleSeconds));
+  // The window must end before the polls' 30 s wait and the cell's wall time do, or it would
+  // count their answers.
+  const seconds = Math.min(10, Math.floor(28 - (performance.now() - cellStarted) / 1000));
   if (seconds < 3) throw new Error(`the web server took ${settleSeconds.toFixed(1)} s to take ${IDLE_POLLS} long-polls: no quiet window is left to measure`);
   const cpu0 = treeCpuSeconds(webPid);
   await sleep(seconds * 1000);
