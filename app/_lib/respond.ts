@@ -20,13 +20,13 @@ export function jsonText(text: string, status = 200, headers: Record<string, str
   return new Response(text, { status, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers } });
 }
 
-function originAllowed(origin: string, allowed: string[]): boolean {
+export function originAllowed(origin: string, allowed: string[]): boolean {
   return allowed.includes('*') || allowed.includes(origin);
 }
 
-function withCors(req: Request, res: Response): Response {
+/** Adds the CORS headers an answer to a request from `origin` (its Origin header) carries. */
+export function withCors(origin: string | null, res: Response): Response {
   const allowed = server().config.allowedOrigins;
-  const origin = req.headers.get('origin');
   if (allowed.includes('*')) res.headers.set('Access-Control-Allow-Origin', '*');
   else if (origin && originAllowed(origin, allowed)) {
     res.headers.set('Access-Control-Allow-Origin', origin);
@@ -64,7 +64,7 @@ export function route<C>(fn: Handler<C>): (req: Request, ctx: C) => Promise<Resp
       res = errorResponse(e);
     }
     try {
-      return withCors(req, res);
+      return withCors(req.headers.get('origin'), res);
     } catch {
       return res;
     }

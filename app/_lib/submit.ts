@@ -23,9 +23,14 @@ export function submitCell(s: Server, body: CellRequest): { id: string; msgId: s
   if (body.timeout !== undefined && body.timeout > max) {
     throw new ApiError('invalid_field', `timeout must be at most ${max} seconds on this server, not ${body.timeout}.`);
   }
-  if (s.store.cells.queuedCount() >= s.config.queueLimit) {
-    throw new ApiError('queue_full', `The server is busy: ${s.config.queueLimit} cells are waiting. Try again in a few seconds.`, { 'Retry-After': '5' });
-  }
+  const full = queueFull(s);
+  if (full) throw full;
   const timeoutMs = Math.round((body.timeout ?? max) * 1000);
   return s.store.createCell(body.code, body.language, timeoutMs);
+}
+
+/** The refusal of a new cell while the queue is full, or null while there is room. */
+export function queueFull(s: Server): ApiError | null {
+  if (s.store.cells.queuedCount() < s.config.queueLimit) return null;
+  return new ApiError('queue_full', `The server is busy: ${s.config.queueLimit} cells are waiting. Try again in a few seconds.`, { 'Retry-After': '5' });
 }

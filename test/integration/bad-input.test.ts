@@ -116,6 +116,18 @@ describe('the queue limit', () => {
       }
       expect(codes).toEqual([201, 201, 503]);
       expect(Number(retryAfter)).toBeGreaterThan(0);
+      // Once the queue is full, the web server refuses new cells before Next.js routes them
+      // (app/_lib/admission.ts): the same answer, with CORS, but none of Next.js's headers.
+      for (const path of ['/api/v1/cells', '/api/v1/execute']) {
+        const r = await fetch(`${small.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://course.example' }, body: 'code=pass' });
+        expect(r.status).toBe(503);
+        expect(await r.json()).toMatchObject({ error: { code: 'queue_full', message: expect.stringMatching(/busy/) } });
+        expect(r.headers.get('retry-after')).toBe(retryAfter);
+        expect(r.headers.get('access-control-allow-origin')).toBe('*');
+        expect(r.headers.get('vary') ?? '').not.toMatch(/next-router/);
+      }
+      // Other requests are routed as ever.
+      expect((await get(`${small.url}/api/v1/languages`)).status).toBe(200);
     } finally {
       await small.stop();
     }
