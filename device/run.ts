@@ -80,7 +80,7 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
     if (files.length) writer.push(cell.id, filesMessage(parent, files));
 
     const error = stopError(stop, translator, worker, deps.limits, cell.timeoutMs);
-    if (worker.outOfMemory && stop.kind !== 'exit') {
+    if (worker.outOfMemory && error?.ename !== CELL_ERRORS.memory) {
       // The cell went on, but the kernel stopped one of its processes: say why it vanished.
       const text = `A process of this cell was stopped: together its processes used more than the ${deps.limits.memoryMiB} MiB memory limit.\n`;
       writer.push(cell.id, createMessage('stream', { name: 'stderr', text }, parent));

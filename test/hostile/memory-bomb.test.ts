@@ -73,8 +73,10 @@ print(answers.count(b"H"), answers.count(b"R"))
     const out = stdout(ms);
     if (/^\d+ \d+\n$/.test(out)) {
       // The cell went on: then the children that got their memory fit in the limit together.
-      const held = Number(out.split(' ')[0]);
+      const [held, refused] = out.trim().split(' ').map(Number);
       expect(held * 100, `${held} children held 100 MiB each at once`).toBeLessThanOrEqual(MEMORY_MIB);
+      // Children that answered neither were stopped by the kernel: the cell says why.
+      if (held + refused < 8) expect(stderr(ms)).toMatch(/A process of this cell was stopped: together its processes used more than the 512 MiB memory limit/);
     } else {
       // Or the cell as a whole was stopped for its memory.
       expectStopped(ms, 'MemoryError');
