@@ -30,6 +30,13 @@ export interface DeviceDeps {
 const HEARTBEAT_MS = 1000;
 const RETENTION_SWEEP_MS = 10 * 60 * 1000;
 const SHUTDOWN_GRACE_MS = 5000;
+/**
+ * A worker's control group holds its processes to the memory limit plus this: one process
+ * meets its own limit first (RLIMIT_AS, V8's heap) and fails with a clear MemoryError, where at
+ * the group's limit the kernel would reclaim at the cell's CPU cost before it stops a process.
+ * The group is the bound on all of them together.
+ */
+const GROUP_HEADROOM_MIB = 64;
 
 export function createDevice({ store, files, config, workersDir, log }: DeviceDeps) {
   const writer = new MessageWriter(store, log);
@@ -69,7 +76,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
 
   const pool = new Pool((name) => {
     const lang = byName.get(name)!;
-    const group = 'unavailable' in groups ? null : groups.create(`worker-${++workerCount}`, lang.spec.limits.memoryMiB * 1024 * 1024);
+    const group = 'unavailable' in groups ? null : groups.create(`worker-${++workerCount}`, (lang.spec.limits.memoryMiB + GROUP_HEADROOM_MIB) * 1024 * 1024);
     const worker = new Worker(name, startProcess(lang), group);
     if (group) {
       const removal = worker.exited

@@ -74,7 +74,9 @@ print(answers.count(b"H"), answers.count(b"R"))
     if (/^\d+ \d+\n$/.test(out)) {
       // The cell went on: then the children that got their memory fit in the limit together.
       const [held, refused] = out.trim().split(' ').map(Number);
-      expect(held * 100, `${held} children held 100 MiB each at once`).toBeLessThanOrEqual(MEMORY_MIB);
+      // The group's bound is the limit plus 64 MiB of headroom (device/device.ts), so that
+      // one process meets its own limit first; the children's 100 MiB each fit it five times.
+      expect(held * 100, `${held} children held 100 MiB each at once`).toBeLessThanOrEqual(MEMORY_MIB + 64);
       // Children that answered neither were stopped by the kernel: the cell says why.
       if (held + refused < 8) expect(stderr(ms)).toMatch(/A process of this cell was stopped: together its processes used more than the 512 MiB memory limit/);
     } else {
