@@ -194,7 +194,9 @@ export function sandboxWorker(spec: SandboxSpec): WorkerProcess {
     stdout: proc.stdout!,
     stderr: proc.stderr!,
     events: proc.stdio[3] as NodeJS.ReadableStream,
-    exited: new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))),
+    // 'close', not 'exit': once the pipes are drained too, so no output the cell wrote before
+    // it ended arrives after the device closed the cell (a JavaScript cell's last line was lost).
+    exited: new Promise((resolve) => proc.once('close', (code, signal) => resolve({ code, signal }))),
     rootPid: childPid,
     kill: () => proc.kill('SIGKILL'),
   };
