@@ -48,6 +48,20 @@ describe('messages of one cell', () => {
     expect(seen[1].at - seen[0].at).toBeGreaterThan(1000);
   });
 
+  it('keep everything a cell wrote just before it ended, in a sandbox of its own too', async () => {
+    // Just under a pipe's 64 KiB, written last: when the worker says it is done, the bytes may
+    // still be in the pipe. The cell is closed only once they are read.
+    const cells = [
+      ['bash', 'head -c 60000 /dev/zero | tr "\\0" x'],
+      ['javascript', 'process.stdout.write("x".repeat(60000))'],
+      ['python', 'print("x" * 60000, end="")'],
+    ] as const;
+    for (let round = 0; round < 4; round++) {
+      const runs = await Promise.all(cells.map(([language, code]) => run(box.url, code, language)));
+      for (const [i, ms] of runs.entries()) expect(stdout(ms), `${cells[i][0]}, round ${round}`).toBe('x'.repeat(60000));
+    }
+  });
+
   it('show the value of a last bare expression as execute_result', async () => {
     const ms = await run(box.url, 'x = 20\nx + 22');
     const result = ms.find((m) => m.header.msg_type === 'execute_result')!;
