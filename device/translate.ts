@@ -18,9 +18,14 @@ export class Translator {
     private readonly emit: (m: UnsequencedMessage) => void,
   ) {}
 
-  /** Raw text from fd 1 or 2, or a `stream` event. */
+  /**
+   * Raw text from fd 1 or 2, or a `stream` event. Raw text still counts after `done`: fd 1 and 2
+   * are other pipes than the events', so what the cell wrote just before it said done can be
+   * read after it (a JavaScript cell's last 60,000 bytes were dropped). The device reads them
+   * until the pipes close, before it closes the cell.
+   */
   stream(name: 'stdout' | 'stderr', text: string): void {
-    if (this.overLimit || this.doneStatus) return;
+    if (this.overLimit) return;
     const room = this.maxBytes - this.used;
     const bytes = Buffer.byteLength(text);
     if (bytes > room) {
