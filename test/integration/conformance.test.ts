@@ -137,7 +137,8 @@ describe.each(Object.entries(LANGUAGES).filter(([language]) => runnable.includes
       for (const m of batch) if (m.header.msg_type === 'stream') arrivals.push({ text: (m.content as { text: string }).text, at });
     });
     expect(arrivals.map((a) => a.text).join('')).toBe('one\ntwo\n');
-    expect(arrivals[0].text).toBe('one\n');
+    // What came before the pause is the first line (a runtime may write it in pieces).
+    expect(arrivals.filter((a) => a.at - arrivals[0].at < 500).map((a) => a.text).join('')).toBe('one\n');
     expect(arrivals[arrivals.length - 1].at - arrivals[0].at).toBeGreaterThan(700);
   });
 
