@@ -16,13 +16,16 @@ function first(v: string | string[] | undefined): string | null {
 
 export default async function Page({ searchParams }: { searchParams: Promise<Query> }) {
   const q = await searchParams;
-  const offered = languages(server()).map((l) => l.name);
+  const all = languages(server());
+  const offered = all.map((l) => l.name);
+  // Names the languages this server runs, not a fixed few: a site enables its own.
+  const named = new Intl.ListFormat('en', { type: 'disjunction' }).format(all.map((l) => l.display_name));
   const start = await startingCell(first(q.z), first(q.lang), offered, inflateZLink);
   return (
     <main>
       <header className="site">
         <h1>Cellbox</h1>
-        <p>Run Python, JavaScript or Bash in a private sandbox. Press Shift+Enter or Run.</p>
+        <p>{`Run ${named} in a private sandbox. Press Shift+Enter or Run.`}</p>
       </header>
       <CellPage code={start.code} language={start.language} notices={start.notices} offered={offered} readHash />
       <noscript>

@@ -258,5 +258,9 @@ describe('other routes', () => {
     expect(html).toContain('<title>Cellbox</title>');
     expect(html).toContain('class="cell-host"');
     expect(html).toMatch(/<noscript>.*api\/v1\/execute.*<\/noscript>/s);
+    // It names the languages this server runs (this one: Python, JavaScript and Bash).
+    const names = ((await get(`${box.url}/api/v1/languages`)).body as { display_name: string }[]).map((l) => l.display_name);
+    expect(names).toHaveLength(3);
+    expect(html).toContain(`Run ${names[0]}, ${names[1]}, or ${names[2]} in a private sandbox.`);
   });
 });
