@@ -30,6 +30,16 @@ export interface CellGroups {
   close(): void;
 }
 
+/**
+ * A worker's control group holds its processes to the memory limit plus this: one process
+ * meets its own limit first (RLIMIT_AS, V8's heap) and fails with a clear MemoryError, where at
+ * the group's limit the kernel would reclaim at the cell's CPU cost before it stops a process.
+ * The group is also charged for the runtime's own binary and libraries as they are read in
+ * (Node's are some 100 MiB): with 64 MiB, a JavaScript memory bomb on a loaded machine still
+ * ended in TimeoutError now and then. The group is the bound on all of them together.
+ */
+export const GROUP_HEADROOM_MIB = 128;
+
 const CGROUP_ROOT = '/sys/fs/cgroup';
 /** The device's folder is named after its pid, so a restarted device can tell stale ones. */
 const PREFIX = 'cellbox-';

@@ -7,7 +7,7 @@ import type { Filestore } from '../filestore/filestore';
 import type { Config } from '../store/config';
 import type { CellRow } from '../store/cells';
 import type { Store } from '../store/store';
-import { openCellGroups } from './cgroup';
+import { GROUP_HEADROOM_MIB, openCellGroups } from './cgroup';
 import { ForkServer } from './forkserver';
 import { resolveLanguages, type RunnableLanguage } from './languages';
 import { Pool } from './pool';
@@ -30,13 +30,6 @@ export interface DeviceDeps {
 const HEARTBEAT_MS = 1000;
 const RETENTION_SWEEP_MS = 10 * 60 * 1000;
 const SHUTDOWN_GRACE_MS = 5000;
-/**
- * A worker's control group holds its processes to the memory limit plus this: one process
- * meets its own limit first (RLIMIT_AS, V8's heap) and fails with a clear MemoryError, where at
- * the group's limit the kernel would reclaim at the cell's CPU cost before it stops a process.
- * The group is the bound on all of them together.
- */
-const GROUP_HEADROOM_MIB = 64;
 
 export function createDevice({ store, files, config, workersDir, log }: DeviceDeps) {
   const writer = new MessageWriter(store, log);
