@@ -25,6 +25,17 @@ describe('cells forked from the Python fork server', () => {
     expect(await py('import sys\nprint(all(m in sys.modules for m in ("numpy", "matplotlib.pyplot", "sympy")))')).toBe('True\n');
   });
 
+  it('find nothing of the rehearsal each one ran before its code came: no name, no output, no traceback lines', async () => {
+    const ms = await run(box.url, 'import sys, linecache\nprint(sorted(k for k in globals() if not k.startswith("__")))\nprint(type(sys.stdout).__name__)\nrehearsal');
+    expect(stdout(ms)).toBe("['linecache', 'sys']\nEventStream\n");
+    const e = errorOf(ms)!;
+    expect(e.ename).toBe('NameError');
+    // The traceback quotes this cell's own line 4, not the rehearsal's.
+    expect(e.traceback.join('\n')).toContain('rehearsal');
+    expect(e.traceback.join('\n')).not.toMatch(/print\(rehearsal|len\(rehearsal/);
+    expect(ms.filter((m) => m.header.msg_type === 'execute_result')).toEqual([]);
+  });
+
   it('keep no capability, may gain none, and are uid 1000 in a user namespace of their own', async () => {
     const out = await py([
       'import os',
