@@ -22,8 +22,21 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 
 export interface ErrorBody { error: { code: ErrorCode; message: string } }
 
+/** Marks an ApiError, whichever copy of this module made it. */
+const API_ERROR = Symbol.for('cellbox.ApiError');
+
 /** Thrown by route bodies and turned into HTTP in exactly one place (app/_lib/respond.ts). */
 export class ApiError extends Error {
+  /**
+   * The web server holds this module twice, in Next.js's bundle and in dist/api.mjs (the hot
+   * routes), and the one store and client limits of the process may come from either: an error
+   * one copy throws must be an ApiError to the other's `instanceof`.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [API_ERROR]?: boolean })[API_ERROR] === true;
+  }
+
+  readonly [API_ERROR] = true;
   readonly status: number;
   constructor(readonly code: ErrorCode, message: string, readonly headers: Record<string, string> = {}) {
     super(message);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds what is stale: the device bundle (esbuild, dist/device.mjs) and the web app (next build).
+// Builds what is stale: the device and API bundles (esbuild, dist/device.mjs, dist/api.mjs) and the web app (next build).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,6 +33,19 @@ function age(file) {
   }
 }
 
+/** esbuild's options for the bundles Node.js runs: the device and the hot API routes. */
+const SERVER_BUNDLE = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  external: ['better-sqlite3'],
+  // Bundled CommonJS dependencies call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __cellboxRequire } from 'node:module'; const require = __cellboxRequire(import.meta.url);" },
+  logLevel: 'warning',
+};
+
 const shared = ['protocol', 'store', 'filestore', 'workers', 'package.json', 'package-lock.json'];
 
 if (newest(['device', ...shared, 'scripts/build.mjs']) > age('dist/device.mjs')) {
@@ -40,15 +53,17 @@ if (newest(['device', ...shared, 'scripts/build.mjs']) > age('dist/device.mjs'))
   await build({
     entryPoints: [path.join(root, 'device/main.ts')],
     outfile: path.join(root, 'dist/device.mjs'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    sourcemap: true,
-    external: ['better-sqlite3'],
-    // Bundled CommonJS dependencies call require(); give the ESM bundle one.
-    banner: { js: "import { createRequire as __cellboxRequire } from 'node:module'; const require = __cellboxRequire(import.meta.url);" },
-    logLevel: 'warning',
+    ...SERVER_BUNDLE,
+  });
+}
+
+// The hot API routes, for scripts/web.mjs to answer without Next.js (app/_lib/router.ts).
+if (newest(['app', ...shared, 'scripts/build.mjs']) > age('dist/api.mjs')) {
+  console.log('[build] API routes…');
+  await build({
+    entryPoints: [path.join(root, 'app/_lib/router.ts')],
+    outfile: path.join(root, 'dist/api.mjs'),
+    ...SERVER_BUNDLE,
   });
 }
 

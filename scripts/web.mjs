@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The web server: Next.js behind a plain Node HTTP server, for one fact Next.js does not give a
-// route handler: the address the request came from. It is put in `x-cellbox-peer`, replacing
-// any such header a client sent; app/_lib/client.ts decides what to believe (see trustProxy).
-// It also lets app/_lib/admission.ts refuse new cells early while the queue is full.
+// The web server: a plain Node HTTP server in front of Next.js. It answers the hot API routes
+// itself (app/_lib/router.ts, bundled as dist/api.mjs: posting a cell, its long-polls), and
+// hands every other request to Next.js. It also gives the route handlers one fact Next.js does
+// not: the address the request came from, in `x-cellbox-peer`, replacing any such header a
+// client sent; app/_lib/client.ts decides what to believe (see trustProxy).
 // Usage: node scripts/web.mjs [-p PORT] [-H HOST]
 import http from 'node:http';
 import path from 'node:path';
@@ -21,22 +22,12 @@ const app = next({ dev: false, dir: root, port, hostname: host ?? 'localhost' })
 const handle = app.getRequestHandler();
 await app.prepare();
 
-/** app/_lib/admission.ts: answers a new cell while the queue is full, before Next.js routes it. */
-const ADMISSION = Symbol.for('cellbox.admission');
+const { serveHot, warm } = await import(path.join(root, 'dist/api.mjs'));
+warm();
 
 const server = http.createServer((req, res) => {
   req.headers['x-cellbox-peer'] = req.socket.remoteAddress ?? '';
-  let early = null;
-  try {
-    early = globalThis[ADMISSION]?.(req.method, req.url.split('?')[0], req.headers.origin ?? null) ?? null;
-  } catch {
-    // The route answers, and reports the error as every route does.
-  }
-  if (!early) return handle(req, res);
-  early.arrayBuffer().then((body) => {
-    res.writeHead(early.status, { ...Object.fromEntries(early.headers), 'Content-Length': body.byteLength });
-    res.end(Buffer.from(body));
-  });
+  if (!serveHot(req, res)) handle(req, res);
 });
 server.listen(port, host, () => console.log(`[web] ready on http://${host ?? 'localhost'}:${port}`));
 

@@ -116,8 +116,8 @@ describe('the queue limit', () => {
       }
       expect(codes).toEqual([201, 201, 503]);
       expect(Number(retryAfter)).toBeGreaterThan(0);
-      // Once the queue is full, the web server refuses new cells before Next.js routes them
-      // (app/_lib/admission.ts): the same answer, with CORS, but none of Next.js's headers.
+      // The web server answers these routes without Next.js (app/_lib/router.ts): the same
+      // answer, with CORS, but none of Next.js's headers.
       for (const path of ['/api/v1/cells', '/api/v1/execute']) {
         const r = await fetch(`${small.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://course.example' }, body: 'code=pass' });
         expect(r.status).toBe(503);

@@ -5,11 +5,8 @@ import { json, preflight, route } from '../../../_lib/respond';
 import { server } from '../../../_lib/server';
 import { submitCell } from '../../../_lib/submit';
 import { countSubmission } from '../../../_lib/client';
-import { installAdmission } from '../../../_lib/admission';
 
 export const dynamic = 'force-dynamic';
-
-installAdmission();
 
 export const POST = route(async (req) => {
   const s = server();

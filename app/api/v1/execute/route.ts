@@ -8,11 +8,8 @@ import { server } from '../../../_lib/server';
 import { submitCell } from '../../../_lib/submit';
 import { countSubmission } from '../../../_lib/client';
 import { languageLimits } from '../../../../store/config';
-import { installAdmission } from '../../../_lib/admission';
 
 export const dynamic = 'force-dynamic';
-
-installAdmission();
 
 /** How long a cell may wait in the queue on top of its own timeout before the answer gives up waiting. */
 const QUEUE_GRACE_MS = 60_000;

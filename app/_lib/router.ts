@@ -1,0 +1,113 @@
+// The hot API routes, answered by scripts/web.mjs itself instead of Next.js: posting a cell and
+// following its messages are nearly all of a busy server's requests, and Next.js's routing of
+// them cost more CPU and time than the work (docs/performance.md). The handlers are the route
+// modules' own exports, so an answer is the same either way. Only canonical requests are taken
+// here (the route's method, its exact path, a well-formed cell id); anything else goes on to
+// Next.js, where the proxy, the 405s and the catch-all 404 answer it as before.
+// scripts/build.mjs bundles this file as dist/api.mjs.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import * as cellRoute from '../api/v1/cells/[id]/route';
+import * as messagesRoute from '../api/v1/cells/[id]/messages/route';
+import * as cellsRoute from '../api/v1/cells/route';
+import * as executeRoute from '../api/v1/execute/route';
+import * as pollRoute from '../api/v1/poll/route';
+import { errorResponse } from './respond';
+import { server } from './server';
+
+type Params = Record<string, string>;
+type Handler = (req: Request, ctx: { params: Promise<Params> }) => Promise<Response>;
+
+/** Smaller answers (most long-polls) go as they are: gzip would cost more than it saves. */
+const GZIP_FROM_BYTES = 1024;
+/** In the thread pool: a megabyte of output must not hold up the other requests. */
+const gzip = promisify(zlib.gzip);
+
+/** A cell id as nanoid makes them (app/_lib/request.ts checks the same). */
+const ID = '([A-Za-z0-9_-]{12})';
+
+const ROUTES: { method: string; path: RegExp; handler: Handler }[] = [
+  { method: 'POST', path: /^\/api\/v1\/cells$/, handler: cellsRoute.POST as Handler },
+  { method: 'GET', path: new RegExp(`^/api/v1/cells/${ID}/messages$`), handler: messagesRoute.GET as Handler },
+  { method: 'GET', path: /^\/api\/v1\/poll$/, handler: pollRoute.GET as Handler },
+  { method: 'POST', path: /^\/api\/v1\/execute$/, handler: executeRoute.POST as Handler },
+  { method: 'GET', path: new RegExp(`^/api/v1/cells/${ID}$`), handler: cellRoute.GET as Handler },
+];
+
+/** Opens the store now, so that the first cell does not pay for it. */
+export function warm(): void {
+  server();
+}
+
+/** Answers `req` if it is a hot route and returns true; false leaves it to Next.js. */
+export function serveHot(req: IncomingMessage, res: ServerResponse): boolean {
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  for (const { method, path: pattern, handler } of ROUTES) {
+    if (req.method !== method) continue;
+    const m = pattern.exec(path);
+    if (!m) continue;
+    // A long-poll whose client went away stops waiting.
+    const gone = new AbortController();
+    let request: Request;
+    try {
+      request = toRequest(req, gone.signal);
+    } catch {
+      return false; // a header the Fetch API refuses: Next.js answers it as it would anyway
+    }
+    res.once('close', () => gone.abort());
+    answer(request, res, handler, m[1] === undefined ? {} : { id: m[1] });
+    return true;
+  }
+  return false;
+}
+
+async function answer(req: Request, res: ServerResponse, handler: Handler, params: Params): Promise<void> {
+  let response: Response;
+  try {
+    response = await handler(req, { params: Promise.resolve(params) });
+  } catch (e) {
+    response = errorResponse(e);
+  }
+  try {
+    let body = response.body ? Buffer.from(await response.arrayBuffer()) : null;
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => (headers[name] = value));
+    // Gzip, as Next.js does: a cell's output (a megabyte of text, a plot) travels to other sites' pages.
+    if (body && body.length >= GZIP_FROM_BYTES) {
+      headers.vary = headers.vary ? `${headers.vary}, Accept-Encoding` : 'Accept-Encoding';
+      if (/\bgzip\b/.test(req.headers.get('accept-encoding') ?? '')) {
+        body = await gzip(body);
+        headers['content-encoding'] = 'gzip';
+      }
+    }
+    if (res.destroyed) return;
+    if (body) headers['content-length'] = String(body.length);
+    res.writeHead(response.status, headers);
+    res.end(body);
+  } catch (e) {
+    // Writing failed (the client is gone, most likely): nothing left to tell anyone.
+    if (!res.headersSent) res.destroy(e as Error);
+  }
+}
+
+/** The Fetch API request a route handler takes, over the Node.js one. */
+function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+  return new Request(`http://localhost${req.url}`, {
+    method: req.method,
+    headers,
+    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null,
+    signal,
+    // @ts-expect-error: Node's fetch needs it for a streamed body; the DOM types lack it.
+    duplex: 'half',
+  });
+}
