@@ -9,6 +9,7 @@ import type { CellRow } from '../store/cells';
 import type { Store } from '../store/store';
 import { GROUP_HEADROOM_MIB, openCellGroups } from './cgroup';
 import { ForkServer } from './forkserver';
+import { importsOnly } from './imports';
 import { resolveLanguages, type RunnableLanguage } from './languages';
 import { Pool } from './pool';
 import { runCell } from './run';
@@ -28,6 +29,8 @@ export interface DeviceDeps {
 }
 
 const HEARTBEAT_MS = 1000;
+/** The pool (and fork server) of a language's light zygote: its name, then this. */
+const LIGHT = '+light';
 const RETENTION_SWEEP_MS = 10 * 60 * 1000;
 const SHUTDOWN_GRACE_MS = 5000;
 
@@ -55,22 +58,36 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
   /** Groups being removed as their workers' processes finish exiting; stop() waits for them. */
   const removals = new Set<Promise<void>>();
 
-  /** A fresh worker process: from the language's fork server (started again if it died), or a sandbox of its own. */
-  function startProcess(lang: RunnableLanguage): WorkerProcess {
+  /**
+   * A fresh worker process: from the language's fork server (started again if it died), its
+   * light one (nothing preloaded) for the pool `<name>+light`, or a sandbox of its own.
+   */
+  function startProcess(lang: RunnableLanguage, poolName: string): WorkerProcess {
     const options = lang.config.forkServer;
     if (!options) return sandboxWorker(lang.spec);
-    let server = forkServers.get(lang.config.name);
+    let server = forkServers.get(poolName);
     if (!server?.running) {
-      server = new ForkServer(lang.config.name, lang.spec, options, log);
-      forkServers.set(lang.config.name, server);
+      server = new ForkServer(poolName, lang.spec, poolName.endsWith(LIGHT) ? { ...options, preload: [] } : options, log);
+      forkServers.set(poolName, server);
     }
     return server.fork();
   }
 
-  const pool = new Pool((name) => {
+  /**
+   * The pool a cell takes its worker from: the light one when its language has one that is up
+   * and the code imports nothing beyond the standard library, else the language's own.
+   */
+  function poolFor(cell: CellRow): string {
+    const light = forkServers.get(cell.language + LIGHT);
+    if (!light?.running || !light.stdlib.size) return cell.language;
+    return importsOnly(cell.code, light.stdlib) ? cell.language + LIGHT : cell.language;
+  }
+
+  const pool = new Pool((poolName) => {
+    const name = poolName.endsWith(LIGHT) ? poolName.slice(0, -LIGHT.length) : poolName;
     const lang = byName.get(name)!;
     const group = 'unavailable' in groups ? null : groups.create(`worker-${++workerCount}`, (lang.spec.limits.memoryMiB + GROUP_HEADROOM_MIB) * 1024 * 1024);
-    const worker = new Worker(name, startProcess(lang), group);
+    const worker = new Worker(name, startProcess(lang, poolName), group);
     if (group) {
       const removal = worker.exited
         .then(() => group.remove())
@@ -95,8 +112,8 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
   }, log);
 
   /** What running one cell needs; the limits are its language's (the global ones, with the language's own over them). */
-  function deps(language: string) {
-    return { pool, writer, files, limits: byName.get(language)?.spec.limits ?? config.limits, log };
+  function deps(cell: CellRow) {
+    return { pool, poolName: poolFor(cell), writer, files, limits: byName.get(cell.language)?.spec.limits ?? config.limits, log };
   }
 
   /** Claims and starts queued cells while there is room. */
@@ -124,7 +141,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
         writer.finish(cell.id, 'error', [...openingMessages(cell.header, cell.code), ...closingMessages(cell.header, error)]);
         return;
       }
-      await runCell(cell, deps(cell.language), controller.signal);
+      await runCell(cell, deps(cell), controller.signal);
     })()
       .catch((e) => log('error', `cell ${cell.id}: ${(e as Error).stack}`))
       .finally(() => {
@@ -175,7 +192,10 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       recover();
       store.languages.retain(languages.map((l) => l.config.name));
       store.heartbeat.beat(process.pid, startedAt);
-      for (const l of languages) pool.add(l.config.name, l.config.pool);
+      for (const l of languages) {
+        pool.add(l.config.name, l.config.pool);
+        if (l.config.forkServer?.light) pool.add(l.config.name + LIGHT, l.config.pool);
+      }
       unsubscribe = store.watcher.onChange(() => {
         passInterrupts();
         pump();

@@ -11,7 +11,7 @@ import { spawnSandbox, type ForkServerOptions, type SandboxSpec } from './sandbo
 import type { WorkerExit, WorkerProcess } from './worker';
 
 type Reply =
-  | { type: 'ready'; version: string }
+  | { type: 'ready'; version: string; stdlib?: string[] }
   | { type: 'forked'; id: string; pid: number; fds: [number, number, number, number] }
   | { type: 'exit'; id: string; status: number }
   | { type: 'fork_failed'; id: string; message: string };
@@ -27,6 +27,8 @@ export class ForkServer {
   readonly ready: Promise<void>;
   readonly exited: Promise<WorkerExit>;
   version = '';
+  /** The modules of the runtime's standard library, when the zygote says them. */
+  stdlib: ReadonlySet<string> = new Set();
   private readonly proc;
   private readonly hostPid: Promise<number>;
   private readonly cells = new Map<string, Pending>();
@@ -66,6 +68,7 @@ export class ForkServer {
       }
       if (reply.type === 'ready') {
         this.version = reply.version;
+        this.stdlib = new Set(reply.stdlib ?? []);
         zygoteStarted();
         this.hostPid.then(() => markReady(), fail);
       } else if (reply.type === 'forked') this.cells.get(reply.id)?.resolve({ pid: reply.pid, fds: reply.fds });

@@ -18,6 +18,8 @@ import type { MessageWriter } from './writer';
 
 export interface RunDeps {
   pool: Pool;
+  /** The pool to take the worker from: the cell's language, or its light variant. */
+  poolName: string;
   writer: MessageWriter;
   files: Filestore;
   limits: Limits;
@@ -38,7 +40,7 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
 
   let worker: Worker;
   try {
-    worker = await deps.pool.take(cell.language);
+    worker = await deps.pool.take(deps.poolName);
   } catch (e) {
     const error = { ename: CELL_ERRORS.crashed, evalue: `No ${cell.language} worker could start: ${(e as Error).message}`, traceback: [] };
     writer.finish(cell.id, 'error', closingMessages(parent, error));

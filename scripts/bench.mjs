@@ -180,16 +180,20 @@ function warmWorkerMemory() {
     }
   };
   const pidNs = (pid) => fs.readlinkSync(`/proc/${pid}/ns/pid`);
-  const zygotes = python.filter((r) => !isPython.has(r.ppid) && hasChild(r.pid)).map((r) => r.pid);
-  const cells = python.filter((r) => zygotes.includes(r.ppid) && !hasChild(r.pid) && nsPid(r.pid).length === 3).map((r) => {
-    const init = python.find((p) => nsPid(p.pid).length === 3 && nsPid(p.pid)[2] === 1 && pidNs(p.pid) === pidNs(r.pid));
-    return ussMiB(r.pid) + (init ? ussMiB(init.pid) : 0);
-  });
-  cells.sort((a, b) => a - b);
+  // Two zygotes: the full one preloads numpy and the rest, the light one nothing.
+  const zygotes = python.filter((r) => !isPython.has(r.ppid) && hasChild(r.pid));
+  const of = (zygote) => {
+    if (!zygote) return { workers: 0, ussMiB: NaN, forkServerUssMiB: NaN };
+    const cells = python.filter((r) => r.ppid === zygote.pid && !hasChild(r.pid) && nsPid(r.pid).length === 3).map((r) => {
+      const init = python.find((p) => nsPid(p.pid).length === 3 && nsPid(p.pid)[2] === 1 && pidNs(p.pid) === pidNs(r.pid));
+      return ussMiB(r.pid) + (init ? ussMiB(init.pid) : 0);
+    });
+    cells.sort((a, b) => a - b);
+    return { workers: cells.length, ussMiB: cells.length ? cells[Math.floor(cells.length / 2)] : NaN, forkServerUssMiB: ussMiB(zygote.pid) };
+  };
   return {
-    workers: cells.length,
-    ussMiB: cells.length ? cells[Math.floor(cells.length / 2)] : NaN,
-    forkServerUssMiB: zygotes.length ? ussMiB(zygotes[0]) : NaN,
+    full: of(zygotes.find((z) => /"preload":"[^"]/.test(z.args))),
+    light: of(zygotes.find((z) => /"preload":""/.test(z.args))),
   };
 }
 
@@ -404,8 +408,8 @@ async function main() {
     ['sustained p99 (ms)', fmt(c.sustained.p99), '≤ 1000', '', '', '', ''],
     ['sustained: sent / finished / rejected / lost', `${c.sustained.sent} / ${c.sustained.finished} / ${c.sustained.rejected} / ${c.sustained.lost}`, 'lost 0', '', '', '', ''],
     [`${IDLE_POLLS} idle long-polls, web CPU (% of a core)`, fmt(c.idle.cpuPercentOfOneCore), '≤ 5', '', '', '', ''],
-    ['warm Python worker memory, USS (MiB)', fmt(c.memory.ussMiB), '≤ 15', '', '', '', ''],
-    ['Python fork server (shared by all cells), USS (MiB)', fmt(c.memory.forkServerUssMiB), '', '', '', '', ''],
+    ['warm Python worker memory, USS (MiB): light / full zygote', `${fmt(c.memory.light.ussMiB)} / ${fmt(c.memory.full.ussMiB)}`, '≤ 15', '', '', '', ''],
+    ['Python fork servers (shared by their cells), USS (MiB): light / full', `${fmt(c.memory.light.forkServerUssMiB)} / ${fmt(c.memory.full.forkServerUssMiB)}`, '', '', '', '', ''],
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   const line = (r) => '| ' + r.map((v, i) => String(v).padEnd(widths[i])).join(' | ') + ' |';

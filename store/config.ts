@@ -56,8 +56,11 @@ const Language = z.strictObject({
   /**
    * Start the worker once per sandbox as a fork server that forks an isolated process per cell
    * (the worker must support it: Python's does), importing `preload` once ahead of every cell.
+   * `light`: a second fork server with nothing preloaded, and a pool of the same size, takes the
+   * cells whose code imports only the standard library: a small process forks and ends in a
+   * fraction of the time of one holding the preloads (docs/performance.md).
    */
-  forkServer: z.strictObject({ preload: z.array(z.string()).default([]) }).optional(),
+  forkServer: z.strictObject({ preload: z.array(z.string()).default([]), light: z.boolean().default(false) }).optional(),
   /** Warm workers kept ready for this language. */
   pool: z.number().int().min(0).max(64).default(1),
   /** This language's own limits: any of the keys of `limits`, over the global ones. */
@@ -131,7 +134,7 @@ export const DEFAULTS: Config = {
     {
       name: 'python', display_name: 'Python 3', command: ['/usr/bin/python3', '-I', '/opt/cellbox/workers/python/kernel.py'],
       env: PYTHON_ENV, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.py', codemirror_mode: 'python', pool: 2,
-      forkServer: { preload: ['numpy', 'matplotlib.pyplot', 'sympy'] },
+      forkServer: { preload: ['numpy', 'matplotlib.pyplot', 'sympy'], light: true },
       install: 'apt-get install -y python3',
     },
     {
@@ -140,7 +143,7 @@ export const DEFAULTS: Config = {
       name: 'sage', display_name: 'SageMath', command: ['/usr/bin/python3', '-I', '/opt/cellbox/workers/python/kernel.py'],
       env: { ...PYTHON_ENV, CELLBOX_DIALECT: 'sage', DOT_SAGE: '/tmp/dot_sage' },
       readOnlyPaths: ['/usr/lib/python3/dist-packages/sage'], memoryRlimit: 'data', file_extension: '.sage', codemirror_mode: 'python', pool: 1,
-      forkServer: { preload: ['sage.all'] },
+      forkServer: { preload: ['sage.all'], light: false },
       install: 'apt-get install -y sagemath',
     },
     {

@@ -1,7 +1,7 @@
 // Python cells are forked from a fork server that preloaded the heavy modules: what one forked
 // cell gets must still be a fresh, isolated, powerless process of its own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+import { errorOf, run as runIn, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
 
 let box: Cellbox;
 
@@ -13,21 +13,45 @@ afterAll(async () => {
   await box?.stop();
 });
 
-async function py(code: string): Promise<string> {
-  const ms = await run(box.url, code);
+async function pyIn(code: string): Promise<string> {
+  const ms = await runIn(box.url, code);
   const e = errorOf(ms);
   if (e) throw new Error(`cell failed: ${e.ename}: ${e.evalue}\n${e.traceback.join('\n')}`);
   return stdout(ms);
 }
 
-describe('cells forked from the Python fork server', () => {
-  it('find numpy, matplotlib and sympy already imported', async () => {
-    expect(await py('import sys\nprint(all(m in sys.modules for m in ("numpy", "matplotlib.pyplot", "sympy")))')).toBe('True\n');
+describe('the Python fork servers', () => {
+  it('fork a cell that imports numpy, matplotlib or sympy from the zygote that preloaded all three', async () => {
+    for (const module of ['numpy', 'matplotlib.pyplot', 'sympy']) {
+      expect(await pyIn(`import sys, ${module}\nprint(all(m in sys.modules for m in ("numpy", "matplotlib.pyplot", "sympy")))`)).toBe('True\n');
+    }
   });
+
+  it('fork a cell that imports only the standard library from the light zygote, which preloaded nothing', async () => {
+    expect(await pyIn('import sys, os.path\nfrom math import pi\nprint([m for m in ("numpy", "matplotlib", "sympy") if m in sys.modules])')).toBe('[]\n');
+    // Anything the text cannot show goes to the full one; either runs any cell.
+    expect(await pyIn('import sys\nexec("import json")\nprint("numpy" in sys.modules)')).toBe('True\n');
+    expect(await pyIn('import sys\nm = __import__("numpy")\nprint(m.__name__, "sympy" in sys.modules)')).toBe('numpy True\n');
+  });
+
+  it('run any cell on either zygote: one whose numpy import its text hides gets numpy all the same', async () => {
+    // No word of the code shows an import beyond sys: it goes to the light zygote, which imports numpy then.
+    const hidden = 'import sys\nb = sys.modules["built" + "ins"]\nm = getattr(b, "__imp" + "ort__")("num" + "py")\nprint(m.add(1, 1), "sympy" in sys.modules)';
+    expect(await pyIn(hidden)).toBe('2 False\n');
+  });
+});
+
+/** The same lines hold for cells of either zygote: a numpy import sends a cell to the full one. */
+describe.each([
+  ['light', ''],
+  ['full', 'import numpy\n'],
+])('cells forked from the %s Python fork server', (_name, prefix) => {
+  const py = (code: string) => pyIn(prefix + code);
+  const run = (url: string, code: string) => runIn(url, prefix + code);
 
   it('find nothing of the rehearsal each one ran before its code came: no name, no output, no traceback lines', async () => {
     const ms = await run(box.url, 'import sys, linecache\nprint(sorted(k for k in globals() if not k.startswith("__")))\nprint(type(sys.stdout).__name__)\nrehearsal');
-    expect(stdout(ms)).toBe("['linecache', 'sys']\nEventStream\n");
+    expect(stdout(ms)).toBe(`[${prefix ? "'linecache', 'numpy', 'sys'" : "'linecache', 'sys'"}]\nEventStream\n`);
     const e = errorOf(ms)!;
     expect(e.ename).toBe('NameError');
     // The traceback quotes this cell's own line 4, not the rehearsal's.

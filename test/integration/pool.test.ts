@@ -44,7 +44,7 @@ function pythonProcesses() {
   return {
     /** Warm workers waiting for code: the cells' own processes, forked into namespaces of their own, with nothing below them. */
     workers: python.filter((r) => isPython.has(r.ppid) && !hasChild(r.pid) && depth(r.pid) === 3).map((r) => r.pid),
-    /** The fork server: the Python process bwrap started, parent of the cells. */
+    /** The fork servers: the Python processes bwrap started, parents of the cells. */
     zygotes: python.filter((r) => !isPython.has(r.ppid) && hasChild(r.pid)).map((r) => r.pid),
   };
 }
@@ -97,17 +97,18 @@ describe('warm pools', () => {
     expect(stdout(await run(box.url, 'print("after the crash")'))).toBe('after the crash\n');
   });
 
-  it('start a new fork server when the old one is killed, and cells still run', async () => {
-    await until('a full python pool', () => pythonWorkers().length >= 2);
+  it('start new fork servers when the old ones are killed, and cells still run', async () => {
+    // Python has two: the full zygote and the light one (nothing preloaded), two warm cells each.
+    await until('full python pools', () => pythonWorkers().length >= 4 && pythonProcesses().zygotes.length === 2);
     const { zygotes, workers } = pythonProcesses();
-    expect(zygotes).toHaveLength(1);
-    process.kill(zygotes[0], 'SIGKILL');
-    // Its warm cells die with it; a new fork server forks new ones.
-    await until('a new fork server with a full pool', () => {
+    for (const pid of zygotes) process.kill(pid, 'SIGKILL');
+    // Their warm cells die with them; new fork servers fork new ones.
+    await until('new fork servers with full pools', () => {
       const now = pythonProcesses();
-      return now.zygotes.length === 1 && now.zygotes[0] !== zygotes[0] && now.workers.length >= 2 && now.workers.every((p) => !workers.includes(p));
+      return now.zygotes.length === 2 && now.zygotes.every((p) => !zygotes.includes(p)) && now.workers.length >= 4 && now.workers.every((p) => !workers.includes(p));
     });
     expect(stdout(await run(box.url, 'print("after the fork server died")'))).toBe('after the fork server died\n');
+    expect(stdout(await run(box.url, 'import numpy\nprint("and the full one")'))).toBe('and the full one\n');
   });
 
   it('end a cell whose worker dies mid-run with WorkerCrashed, and run the next', async () => {

@@ -748,7 +748,10 @@ def fork_server(argument):
         after_fork()
         serve_cell()
 
-    forkserver.serve(json.loads(argument), ready_event(), cell_main)
+    # The standard library's modules: a cell that imports no others may be forked from a light
+    # zygote with nothing preloaded (device/imports.ts).
+    ready = dict(ready_event(), stdlib=sorted(sys.stdlib_module_names))
+    forkserver.serve(json.loads(argument), ready, cell_main)
 
 
 if __name__ == '__main__':
