@@ -5,8 +5,9 @@
 //
 // The device listens on an abstract Unix socket named after the database file (abstract: no
 // file to clean up, and unreachable from the cells, which have network namespaces of their
-// own); each web process connects to it. A ring is one byte; rings within one turn of the event
-// loop go out as one.
+// own); each web process connects to it. A ring is one byte; rings made by one piece of work
+// (up to its microtasks) go out as one, right after it: waiting for the event loop's next turn
+// held a cell's last messages back 1-2 ms behind the device's other callbacks.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -94,7 +95,7 @@ export function createBell(dbFile: string, role: BellRole, onRing: () => void, o
     ring(): void {
       if (pending || peers.size === 0) return;
       pending = true;
-      setImmediate(() => {
+      process.nextTick(() => {
         pending = false;
         for (const p of peers) p.write('!');
       });
