@@ -22,8 +22,17 @@ function ready(a: Answer): boolean {
 }
 
 /**
- * Answers as soon as any of the cells has a message past its `after`, or after `waitMs`.
- * Subscribes before the second read, so a message committed in between is never missed.
+ * How long a long-poll that has new messages of a running cell holds them for the ones that
+ * follow. A trivial cell's messages (busy, its input, its output, its reply) come within a few
+ * milliseconds of each other: one answer instead of three saves each client the round trips,
+ * and the server their work, and a person watching output cannot see 10 ms.
+ */
+export const LINGER_MS = 10;
+
+/**
+ * Answers once any of the cells has a message past its `after` (then up to LINGER_MS later,
+ * unless a cell is done or its answer full), or after `waitMs`. Subscribes before each second
+ * read, so a message committed in between is never missed.
  */
 export async function readMessages(s: Server, wanted: ReadonlyMap<string, number>, waitMs: number, signal?: AbortSignal): Promise<Map<string, Answer>> {
   const readAll = () => {
@@ -34,23 +43,29 @@ export async function readMessages(s: Server, wanted: ReadonlyMap<string, number
     }
     return out;
   };
-  let answers = readAll();
+  const answers = readAll();
+  if (waitMs <= 0 || answers.size === 0) return answers;
   const deadline = Date.now() + waitMs;
-  if (waitMs <= 0 || answers.size === 0 || [...answers.values()].some(ready)) return answers;
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
-  try {
+  /** Reads until `enough`, or until `end`; returns the last read. */
+  const until = async (enough: (a: Answer) => boolean, end: number, last: Map<string, Answer>) => {
+    let now = last;
     // A wake-up may bring only messages at or before `after` (a client that saw them already): wait on.
-    while (!stop.signal.aborted && Date.now() < deadline) {
-      const woken = s.store.watcher.waitForCells([...answers.keys()], deadline - Date.now(), stop.signal);
-      answers = readAll();
-      if ([...answers.values()].some(ready)) return answers;
+    while (![...now.values()].some(enough) && !stop.signal.aborted && Date.now() < end) {
+      const woken = s.store.watcher.waitForCells([...now.keys()], end - Date.now(), stop.signal);
+      now = readAll();
+      if ([...now.values()].some(enough)) break;
       await woken;
-      answers = readAll();
-      if ([...answers.values()].some(ready)) return answers;
+      now = readAll();
     }
-    return answers;
+    return now;
+  };
+  try {
+    const first = await until(ready, deadline, answers);
+    if (![...first.values()].some(ready)) return first;
+    return await until((a) => a.done || a.json.length >= MAX_MESSAGES_PER_ANSWER, Math.min(deadline, Date.now() + LINGER_MS), first);
   } finally {
     stop.abort();
     signal?.removeEventListener('abort', onAbort);

@@ -1,0 +1,74 @@
+// The long-poll's read (app/_lib/cells.ts) on a real database written by a second connection, as
+// the device writes it: messages that follow the first new ones within LINGER_MS come in the
+// same answer; a cell that is done, or no further message, ends the wait.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LINGER_MS, readMessages } from '../../app/_lib/cells';
+import type { Server } from '../../app/_lib/server';
+import { closingMessages, createMessage, openingMessages } from '../../protocol/create';
+import { openStore, type Store } from '../../store/store';
+
+let dir: string;
+let web: Store;
+let device: Store;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-cells-'));
+  const file = path.join(dir, 'cellbox.sqlite');
+  web = openStore(file, { watchIntervalMs: 1 });
+  device = openStore(file, { watchIntervalMs: 1 });
+});
+
+afterEach(() => {
+  web.close();
+  device.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A queued cell the device has claimed and opened (busy, execute_input). */
+function runningCell() {
+  const { id } = web.createCell('print(1)', 'python', 10_000);
+  const cell = device.cells.claimNext()!;
+  device.writeBatch([{ cellId: id, messages: openingMessages(cell.header, cell.code) }], []);
+  return { id, header: cell.header };
+}
+
+const types = (json: string[]) => json.map((m) => JSON.parse(m).header.msg_type);
+
+describe('readMessages', () => {
+  it('holds the first new messages of a running cell for the ones that follow at once', async () => {
+    const { id, header } = runningCell();
+    const poll = readMessages({ store: web } as Server, new Map([[id, 0]]), 5000);
+    // Written while the long-poll holds busy and execute_input.
+    setImmediate(() => device.writeBatch([{ cellId: id, messages: [createMessage('stream', { name: 'stdout', text: '1\n' }, header)] }], []));
+    const a = (await poll).get(id)!;
+    expect(types(a.json)).toEqual(['status', 'execute_input', 'stream']);
+    expect(a.done).toBe(false);
+  });
+
+  it('answers with what it has once nothing more comes, long before its wait is over', async () => {
+    const { id } = runningCell();
+    const started = Date.now();
+    const a = (await readMessages({ store: web } as Server, new Map([[id, 0]]), 20_000)).get(id)!;
+    expect(types(a.json)).toEqual(['status', 'execute_input']);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(LINGER_MS).toBeLessThanOrEqual(50);
+  });
+
+  it('brings a cell that ends meanwhile to its end in the same answer', async () => {
+    const { id, header } = runningCell();
+    const poll = readMessages({ store: web } as Server, new Map([[id, 2]]), 20_000);
+    setImmediate(() => device.writeBatch([{ cellId: id, messages: [createMessage('stream', { name: 'stdout', text: '1\n' }, header)] }], [{ cellId: id, outcome: 'ok', closing: closingMessages(header, null) }]));
+    const a = (await poll).get(id)!;
+    expect(types(a.json)).toEqual(['stream', 'execute_reply', 'status']);
+    expect(a.done).toBe(true);
+  });
+
+  it('does not wait at all with wait=0', async () => {
+    const { id } = runningCell();
+    const a = (await readMessages({ store: web } as Server, new Map([[id, 2]]), 0)).get(id)!;
+    expect(a.json).toEqual([]);
+  });
+});
