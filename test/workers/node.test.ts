@@ -1,4 +1,5 @@
 // Tests of the Node.js language worker (workers/node/kernel.cjs), run outside the sandbox.
+import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -130,6 +131,28 @@ describe('node worker', () => {
     const r = await run('await new Promise(() => {})');
     expect(eventsOf(r, 'error')[0].evalue).toMatch(/unsettled top-level await/);
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it('finds nothing of the rehearsal it ran before its code came: no name, no output, no handler, no stack', async () => {
+    const names = 'console.log(JSON.stringify(Object.getOwnPropertyNames(globalThis).sort()))';
+    const r = await run([
+      names,
+      'console.log(typeof rehearsal, ["exit", "beforeExit", "uncaughtException"].map((e) => process.listenerCount(e)))',
+      'null.x',
+    ].join('\n'));
+    const [globals, rest] = r.stdout.split('\n');
+    // The global names of a script that `node -` reads from stdin, which has the CommonJS names
+    // as globals too.
+    const plain = execFileSync('/usr/bin/node', ['-'], { input: names, env: { PATH: '/usr/bin:/bin' } as Record<string, string> as NodeJS.ProcessEnv, encoding: 'utf8' });
+    expect(JSON.parse(globals)).toEqual(JSON.parse(plain));
+    expect(rest).toBe('undefined [ 1, 1, 1 ]'); // the worker's own handlers, one of each
+    expect(r.stderr).toBe('');
+    // The error quotes this cell's own line 3, not the rehearsal's failing line.
+    const error = "TypeError: Cannot read properties of null (reading 'x')";
+    expect(r.events.slice(1)).toEqual([
+      { type: 'error', ename: 'TypeError', evalue: error.slice(11), traceback: ['<cell>:3', 'null.x', '     ^', '', error, '    at <cell>:3:6'] },
+      { type: 'done', status: 'error' },
+    ]);
   });
 
   it('gives the code /dev/null as stdin and creates no files in the working directory', async () => {

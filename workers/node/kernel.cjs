@@ -9,6 +9,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
+const { Writable } = require('node:stream');
 const util = require('node:util');
 const vm = require('node:vm');
 const { Module, createRequire } = require('node:module');
@@ -95,8 +96,11 @@ function readCode() {
   // old stdin, so nothing keeps the event loop alive for it.
   fs.closeSync(0);
   fs.openSync('/dev/null', 'r');
-  return Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
+  return decodeCode(chunks);
 }
+
+const decodeCode = (chunks) => Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
+const countLines = (code) => code.split(/\r\n|[\n\r\u2028\u2029]/).length;
 
 /** Set the CommonJS names a script run by `node cell.js` in the cell's directory would see. */
 function defineModuleGlobals() {
@@ -263,14 +267,45 @@ function blockingStdio() {
   }
 }
 
+// A small cell that takes the steps a real one does (compile, run, show a value), and one that
+// fails with a stack. Neither declares a name. See rehearse().
+const REHEARSAL = '[1, 2.5, "a"].map((x) => typeof x)';
+const REHEARSAL_ERROR = 'null.rehearsal';
+
+/**
+ * Runs a cell's steps once, before the worker says ready: V8 compiles each function on its first
+ * call, and Node builds parts of its machinery on first use (console's formatting, util.inspect,
+ * an error's stack). Done after the code came, that put a cell's first output or its error some
+ * 1.5 ms later on a VM. Nothing of it reaches the cell: the scripts declare nothing and console
+ * writes to a stream that drops it. What the steps and primeDynamicImport() left queued runs
+ * here too: the first import()'s remaining steps, some 2 ms of microtasks, ran after the cell's
+ * code and held back its awaits and its `done`.
+ */
+function rehearse() {
+  countLines(decodeCode([Buffer.from(REHEARSAL)]));
+  const sink = new Writable({ write: (chunk, encoding, callback) => callback() });
+  new console.Console({ stdout: sink, stderr: sink }).log(1 + 1, 'a', [1, 2.5]);
+  util.inspect(compileCell(REHEARSAL).script.runInThisContext({ displayErrors: true }));
+  try {
+    compileCell(REHEARSAL_ERROR).script.runInThisContext({ displayErrors: true });
+  } catch (err) {
+    errorEvent(err);
+  }
+  // process._tickCallback, Node's own and undocumented, runs the pending ticks and microtasks
+  // now; a Node without it runs them after the cell's code, as it always did.
+  if (typeof process._tickCallback === 'function') process._tickCallback();
+}
+
 function main() {
   closeInheritedFds();
   blockingStdio();
   primeDynamicImport();
+  rehearse();
+  // They do not depend on the code: set before it comes.
+  defineModuleGlobals();
   emit({ type: 'ready', language: 'node', version: process.version });
   const code = readCode();
-  cellLineCount = code.split(/\r\n|[\n\r\u2028\u2029]/).length;
-  defineModuleGlobals();
+  cellLineCount = countLines(code);
 
   process.on('uncaughtException', failAndExit);
   process.on('exit', finishWithExitCode);
