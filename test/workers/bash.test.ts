@@ -1,4 +1,5 @@
 // Tests of the Bash language worker (workers/bash/kernel.sh), run outside the sandbox.
+import { execFileSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
 import { eventsOf, lastEvent, runWorker } from './run-worker';
 
@@ -46,6 +47,27 @@ describe('bash worker', () => {
     const r = await run('readlink /proc/self/fd/0\ncat\necho "cat: $?"');
     expect(r.stdout).toBe('/dev/null\ncat: 0\n');
     expect(r.files).toEqual([]);
+  });
+
+  it('finds nothing of what its shell did before the code came: environment, variables and signals of a plain child bash', async () => {
+    // The cell's bash is forked before ready, and the fork reads the code, then execs: neither
+    // its variables, nor what `&` did to its stdin and signals, nor a missing `_` may show.
+    const ignored = 'while read -r line; do if [[ $line == SigIgn* ]]; then echo "$line"; fi; done </proc/$$/status';
+    const r = await run([
+      'tr "\\0" "\\n" </proc/$$/environ | sed "s|$PWD|.|" | sort',
+      'echo "SHLVL=$SHLVL _=$_ flags=$- code=${code-unset} LC_ALL=${LC_ALL-unset} stdin=$(readlink /proc/$$/fd/0)"',
+      ignored,
+      'trap -p',
+    ].join('\n'));
+    // What a bash started here ignores (bash itself ignores SIGQUIT), as the worker's child would.
+    const plain = execFileSync('/usr/bin/bash', ['-c', ignored], { env: { PATH: '/usr/bin:/bin' } as Record<string, string> as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    expect(r.stdout).toBe([
+      'HOME=.', 'LANG=C.UTF-8', 'PATH=/usr/bin:/bin', 'PWD=.', 'SHLVL=1', '_=/usr/bin/bash',
+      'SHLVL=2 _=/usr/bin/bash flags=hBc code=unset LC_ALL=unset stdin=/dev/null',
+    ].join('\n') + '\n' + plain);
+    expect(plain).toMatch(/^SigIgn:\s+[0-9a-f]+\n$/);
+    expect(r.stderr).toBe('');
+    expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
   });
 
   it('closes inherited descriptors above 3 and keeps the event pipe from the code', async () => {

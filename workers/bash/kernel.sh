@@ -17,19 +17,28 @@ for fd_path in /proc/self/fd/*; do
 done
 unset fd fd_path
 
+# The cell runs in a child bash, so that `exit` ends only the cell; "$0" is `cell` for its error
+# messages. It does not get the event pipe. The child is forked before this script says ready
+# and reads the code itself, so that the cell's own bash is the only process made after the code
+# came: a fork costs some 3 ms on a VM, and reading the code here (`$(cat)`: a subshell and cat)
+# took two more before the cell's. `&` lets this script go on to say ready and wait; bash gives
+# such a child /dev/null as stdin unless told otherwise (0<&0), and ignores SIGINT and SIGQUIT in
+# it: `trap -` gives them back (bash 5.2's exec does too). read -N reads blocks (-d '' reads byte
+# by byte), and with LC_ALL=C it counts bytes, so the code comes unchanged whatever its encoding
+# (NUL bytes are dropped, as `$(...)` drops them). exec does not put `_` in the environment as
+# running a command does: `_=` does.
+(
+  trap - INT QUIT
+  LC_ALL=C IFS= read -r -N 2147483647 code
+  _=$BASH exec "$BASH" -c "$code" cell </dev/null
+) 0<&0 3>&- &
+
+# The cell's stderr is kept at fd 4; this script's own goes nowhere while it waits, because bash
+# reports a child killed by a signal with a line naming this script and its code
+# ("kernel.sh: line 41: 5 Killed ( trap - INT QUIT; ...").
+exec </dev/null 4>&2 2>/dev/null
 printf '{"type":"ready","language":"bash","version":"%s"}\n' "${BASH_VERSION%%[!0-9.]*}" >&3
-
-# $(...) strips trailing newlines; the x keeps them (a here-document may need its last one).
-code=$(cat; printf x)
-code=${code%x}
-exec </dev/null
-
-# A child bash, so that `exit` ends only the cell; "$0" is `cell` for its error messages. It
-# does not get the event pipe. Its stderr is the cell's (fd 4 for the moment); this script's
-# own goes nowhere while it waits, because bash reports a child killed by a signal with a line
-# naming this script and its code ("kernel.sh: line 32: 5 Killed "$BASH" -c ...").
-exec 4>&2 2>/dev/null
-"$BASH" -c "$code" cell 2>&4 3>&- 4>&-
+wait "$!"
 status=$?
 exec 2>&4 4>&-
 
