@@ -40,13 +40,21 @@ export class Pool {
     const p = this.pools.get(language);
     if (!p) return Promise.reject(new Error(`no pool for ${language}`));
     const w = p.warm.shift();
+    // Starting a sandbox blocks the device for its spawn (some 10 ms of forking a large Node
+    // process here), so a replacement is started in a later turn of the event loop, once the
+    // taker has handed the worker its code or written the cell's last messages.
+    const fillSoon = () => setImmediate(() => this.fill(language));
     if (w && p.warm.length > 0) {
       // A spare is still warm: make the replacement once this cell is over, so that starting
       // it never competes with the cell for the CPU.
-      w.exited.then(() => this.fill(language));
+      w.exited.then(fillSoon);
       return Promise.resolve(w);
     }
-    const result = w ? Promise.resolve(w) : new Promise<Worker>((resolve, reject) => p.waiters.push({ resolve, reject }));
+    if (w) {
+      fillSoon();
+      return Promise.resolve(w);
+    }
+    const result = new Promise<Worker>((resolve, reject) => p.waiters.push({ resolve, reject }));
     this.fill(language);
     return result;
   }

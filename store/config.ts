@@ -153,7 +153,7 @@ export const DEFAULTS: Config = {
     },
     {
       name: 'bash', display_name: 'Bash', command: ['/usr/bin/bash', '/opt/cellbox/workers/bash/kernel.sh'],
-      env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.sh', codemirror_mode: 'shell', pool: 1,
+      env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.sh', codemirror_mode: 'shell', pool: 2,
       install: 'apt-get install -y bash',
     },
     // R, Octave, C and Fortran start through small Bash launchers (workers/<lang>/kernel.sh), so
