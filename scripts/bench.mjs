@@ -15,7 +15,7 @@ import WebSocket from 'ws';
 import { cellboxRun, freePort, root, sleep, startCellbox, stats } from './cellbox-runner.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const N = QUICK ? { trivial: 40, plot: 8, js: 20, language: 8, jupyterFresh: 5, jupyterWarm: 40 } : { trivial: 200, plot: 30, js: 100, language: 20, jupyterFresh: 15, jupyterWarm: 200 };
+const N = QUICK ? { trivial: 40, plot: 8, js: 20, language: 8, jupyterFresh: 5, jupyterWarm: 40 } : { trivial: 200, plot: 30, js: 100, language: 15, jupyterFresh: 15, jupyterWarm: 200 };
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 8 : 30));
 const SUSTAINED_CLIENTS = 64;
 const IDLE_POLLS = 1000;
@@ -40,6 +40,12 @@ const LANGUAGE_CELLS = {
   fortran: 'print "(i0)", 1 + 1\nend',
 };
 const LANGUAGE_PACE_MS = 1000;
+/**
+ * The trivial Python and JavaScript rows run back to back, each cell right after the last, so
+ * each also meets the work of replacing the worker the last one used. A second row for each at
+ * a quick person's pace, one cell every PACE_MS, shows a cell on its own.
+ */
+const PACE_MS = 300;
 
 const log = (...a) => console.error('[bench]', ...a);
 
@@ -358,6 +364,9 @@ async function main() {
     results.cellbox.plot = await sequential(box.url, CELLS.plot, N.plot, (r) => r.sawPng);
     log('JavaScript cells…');
     results.cellbox.js = await sequential(box.url, CELLS.js, N.js);
+    log(`trivial Python and JavaScript cells, one every ${PACE_MS} ms…`);
+    results.cellbox.trivialPaced = await sequential(box.url, CELLS.trivial, N.language, () => true, PACE_MS);
+    results.cellbox.jsPaced = await sequential(box.url, CELLS.js, N.language, () => true, PACE_MS);
     results.cellbox.languages = {};
     for (const [language, code] of Object.entries(LANGUAGE_CELLS)) {
       if (!(await offered(box.url, language))) {
@@ -403,6 +412,7 @@ async function main() {
     ['trivial Python cell p99 (ms)', fmt(c.trivial.p99), '≤ 30', fmt(jr?.freshTrivial.p99), ratio(c.trivial.p99, jr?.freshTrivial.p99), fmt(jr?.warmTrivial.p99), ratio(c.trivial.p99, jr?.warmTrivial.p99)],
     ['matplotlib plot p50 (ms)', fmt(c.plot.p50), '≤ 100', fmt(jr?.freshPlot.p50), ratio(c.plot.p50, jr?.freshPlot.p50), fmt(jr?.warmPlot.p50), ratio(c.plot.p50, jr?.warmPlot.p50)],
     ['JavaScript cell p50 (ms)', fmt(c.js.p50), '≤ 20', '', '', '', ''],
+    [`trivial Python / JavaScript cell, one every ${PACE_MS} ms: p50 / p99 (ms)`, `${fmt(c.trivialPaced.p50)} / ${fmt(c.trivialPaced.p99)}, ${fmt(c.jsPaced.p50)} / ${fmt(c.jsPaced.p99)}`, '', '', '', '', ''],
     ...Object.entries(c.languages).map(([language, r]) => [`trivial ${language} cell p50 (ms)`, fmt(r.p50), '', '', '', '', '']),
     [`sustained, ${SUSTAINED_CLIENTS} clients (cells/s)`, fmt(c.sustained.perSecond), '≥ 500', '', '', '', ''],
     ['sustained p99 (ms)', fmt(c.sustained.p99), '≤ 1000', '', '', '', ''],
