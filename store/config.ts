@@ -147,7 +147,10 @@ export const DEFAULTS: Config = {
       install: 'apt-get install -y sagemath',
     },
     {
-      name: 'javascript', display_name: 'JavaScript (Node.js)', command: ['node', '/opt/cellbox/workers/node/kernel.cjs'],
+      // V8's own heap limit, under the memory limit: a cell that allocates without end fails with
+      // V8's "heap out of memory" at once. Without it V8 (sized for the host's memory) thrashed
+      // its collector against RLIMIT_DATA until the CPU-time limit ended the cell instead.
+      name: 'javascript', display_name: 'JavaScript (Node.js)', command: ['node', '--max-old-space-size={heapMiB}', '/opt/cellbox/workers/node/kernel.cjs'],
       env: {}, readOnlyPaths: [], memoryRlimit: 'data', file_extension: '.js', codemirror_mode: 'javascript', pool: 1,
       install: 'apt-get install -y nodejs',
     },
