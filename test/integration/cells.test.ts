@@ -174,10 +174,9 @@ describe('stopping cells', () => {
     expect(errorOf(ms)?.ename).toBe('MemoryError');
   });
 
-  it('the memory limit gives MemoryError in JavaScript too', async () => {
-    const ms = await run(box.url, 'const a = []; for (;;) a.push(new Array(1e6).fill(1.5));', 'javascript');
-    expect(errorOf(ms)?.ename).toBe('MemoryError');
-  });
+  // JavaScript's memory limit is tested in test/hostile/memory-bomb.test.ts, in a box without
+  // this one's 3 s CPU limit: here the collector's work on a loaded machine (the whole suite at
+  // once) raced that limit, and TimeoutError, which is right when it comes first, won on CI.
 
   it('the output cap stops endless output with OutputLimitExceeded', async () => {
     const ms = await run(box.url, 'while True: print("x" * 1000)');
