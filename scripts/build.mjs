@@ -48,24 +48,16 @@ const SERVER_BUNDLE = {
 
 const shared = ['protocol', 'store', 'filestore', 'workers', 'package.json', 'package-lock.json'];
 
-if (newest(['device', ...shared, 'scripts/build.mjs']) > age('dist/device.mjs')) {
-  console.log('[build] device…');
-  await build({
-    entryPoints: [path.join(root, 'device/main.ts')],
-    outfile: path.join(root, 'dist/device.mjs'),
-    ...SERVER_BUNDLE,
-  });
+/** Bundles `entry` (under `dir`) as `outfile` when anything it may import is newer. */
+async function serverBundle(what, dir, entry, outfile) {
+  if (newest([dir, ...shared, 'scripts/build.mjs']) <= age(outfile)) return;
+  console.log(`[build] ${what}…`);
+  await build({ entryPoints: [path.join(root, entry)], outfile: path.join(root, outfile), ...SERVER_BUNDLE });
 }
 
+await serverBundle('device', 'device', 'device/main.ts', 'dist/device.mjs');
 // The hot API routes, for scripts/web.mjs to answer without Next.js (app/_lib/router.ts).
-if (newest(['app', ...shared, 'scripts/build.mjs']) > age('dist/api.mjs')) {
-  console.log('[build] API routes…');
-  await build({
-    entryPoints: [path.join(root, 'app/_lib/router.ts')],
-    outfile: path.join(root, 'dist/api.mjs'),
-    ...SERVER_BUNDLE,
-  });
-}
+await serverBundle('API routes', 'app', 'app/_lib/router.ts', 'dist/api.mjs');
 
 // The embed script, for any page on any site: one file, no imports, ES2022 syntax (every browser
 // since 2022). /embed.js follows the newest version; /embed/v1.js stays v1.
