@@ -62,12 +62,12 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
    * A fresh worker process: from the language's fork server (started again if it died), its
    * light one (nothing preloaded) for the pool `<name>+light`, or a sandbox of its own.
    */
-  function startProcess(lang: RunnableLanguage, poolName: string): WorkerProcess {
+  function startProcess(lang: RunnableLanguage, poolName: string, light: boolean): WorkerProcess {
     const options = lang.config.forkServer;
     if (!options) return sandboxWorker(lang.spec);
     let server = forkServers.get(poolName);
     if (!server?.running) {
-      server = new ForkServer(poolName, lang.spec, poolName.endsWith(LIGHT) ? { ...options, preload: [] } : options, log);
+      server = new ForkServer(poolName, lang.spec, light ? { ...options, preload: [] } : options, log);
       forkServers.set(poolName, server);
     }
     return server.fork();
@@ -84,10 +84,11 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
   }
 
   const pool = new Pool((poolName) => {
-    const name = poolName.endsWith(LIGHT) ? poolName.slice(0, -LIGHT.length) : poolName;
+    const light = poolName.endsWith(LIGHT);
+    const name = light ? poolName.slice(0, -LIGHT.length) : poolName;
     const lang = byName.get(name)!;
     const group = 'unavailable' in groups ? null : groups.create(`worker-${++workerCount}`, (lang.spec.limits.memoryMiB + GROUP_HEADROOM_MIB) * 1024 * 1024);
-    const worker = new Worker(name, startProcess(lang, poolName), group);
+    const worker = new Worker(name, startProcess(lang, poolName, light), group);
     if (group) {
       const removal = worker.exited
         .then(() => group.remove())
