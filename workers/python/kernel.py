@@ -660,12 +660,18 @@ def warm_up():
 REHEARSAL = 'rehearsal = [1, 2.5, "a"]\nprint(rehearsal, len(rehearsal))\nrehearsal'
 
 
-def rehearse():
+# What a rehearsal draws where pyplot is loaded: a line plot, shown at the end of the cell.
+REHEARSAL_PLOT = 'import matplotlib.pyplot\nmatplotlib.pyplot.plot([1, 2, 3], [1, 4, 9])'
+
+
+def rehearse(plot=False):
     """Runs REHEARSAL with its events thrown away. In the zygote it fills the caches every cell
-    would fill on its own (tokenize's patterns, the compiler's, the formatters'), once for all;
-    in a forked cell, before it says ready, it takes the copy-on-write faults of those steps
-    (about 400 pages, some 20 ms on a VM) off the cell's round trip. Nothing of it stays: its
-    namespace, its traceback cache entry and its output go with it."""
+    would fill on its own (tokenize's patterns, the compiler's, the formatters'), once for all.
+    In a child of the zygote it shows which pages a cell's first steps write (about 400, and
+    4,000 more for a first plot), for every forked cell to copy before its code comes
+    (forkserver.py's learn_pages()); where that cannot be done, each forked cell rehearses
+    before it says ready, taking those copy-on-write faults off its round trip. Nothing of it
+    stays: its namespace, its traceback cache entry and its output go with it."""
     saved = os.dup(EVENT_FD)
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, EVENT_FD, inheritable=False)
@@ -677,6 +683,8 @@ def rehearse():
         namespace = {'__name__': '__main__', '__builtins__': builtins}
         run_guarded(run_cell, REHEARSAL, namespace)
         run_guarded(run_cell, 'rehearsal[3]', namespace)  # and a traceback
+        if plot and 'matplotlib.pyplot' in sys.modules:
+            run_guarded(run_cell, REHEARSAL_PLOT, namespace)
         run_guarded(show_figures_at_end)
         flush_streams()
     finally:
@@ -694,18 +702,27 @@ def after_fork():
         numpy_random.seed()
 
 
+def rehearse_forked_cell():
+    """In a child of the zygote that learns which pages a cell writes first (forkserver.py's
+    learn_pages()): the first steps of a forked cell, and a plot where pyplot is loaded."""
+    after_fork()
+    rehearse(plot=True)
+
+
 def main():
     close_inherited_fds()
     prepare()
     serve_cell()
 
 
-def serve_cell():
-    """Says ready, reads the cell's code from stdin, runs it, reports, and exits."""
+def serve_cell(populated=False):
+    """Says ready, reads the cell's code from stdin, runs it, reports, and exits. A cell whose
+    first pages the fork server copied (populated) needs no rehearsal of its own."""
     # Subprocesses of the cell must not inherit the event pipe.
     os.set_inheritable(EVENT_FD, False)
     os.set_blocking(EVENT_FD, True)
-    rehearse()
+    if not populated:
+        rehearse()
     emit(ready_event())
     code = read_code()
 
@@ -744,14 +761,14 @@ def fork_server(argument):
     forkserver = load_sibling('forkserver')
     prepare()
 
-    def cell_main():
+    def cell_main(populated):
         after_fork()
-        serve_cell()
+        serve_cell(populated)
 
     # The standard library's modules: a cell that imports no others may be forked from a light
     # zygote with nothing preloaded (device/imports.ts).
     ready = dict(ready_event(), stdlib=sorted(sys.stdlib_module_names))
-    forkserver.serve(json.loads(argument), ready, cell_main)
+    forkserver.serve(json.loads(argument), ready, cell_main, rehearse_forked_cell)
 
 
 if __name__ == '__main__':
