@@ -3,10 +3,8 @@
 // makes its namespaces, limits and capabilities; the protocol is described there). The device
 // reaches each cell's pipes through /proc/<zygote>/fd/<n>, so no other cell ever holds them.
 import fs from 'node:fs';
-import net from 'node:net';
-import { PassThrough } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { adoptPipes, readLines } from './handoff';
 import { spawnSandbox, type ForkServerOptions, type SandboxSpec } from './sandbox';
 import type { WorkerExit, WorkerProcess } from './worker';
 
@@ -119,41 +117,11 @@ export class ForkServer {
     });
     started.catch(() => exitStatus({ code: null, signal: null }));
 
-    const stdin = new PassThrough();
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    const events = new PassThrough();
-    const outputs = [stdout, stderr, events];
-    started
-      .then(async ({ fds }) => {
-        const zygote = await this.hostPid;
-        try {
-          const open = (fd: number, flags: number) => fs.openSync(`/proc/${zygote}/fd/${fd}`, flags | fs.constants.O_NONBLOCK);
-          const ends = [open(fds[0], fs.constants.O_WRONLY), ...fds.slice(1).map((fd) => open(fd, fs.constants.O_RDONLY))];
-          return ends;
-        } finally {
-          // Opened or not, the zygote drops its copies: the cell then sees end of file on
-          // stdin when the device closes its end.
-          this.send(`opened ${id}`);
-        }
-      })
-      .then(
-        ([inFd, ...outFds]) => {
-          const input = new net.Socket({ fd: inFd, readable: false, writable: true });
-          input.on('error', () => {});
-          stdin.pipe(input);
-          outFds.forEach((fd, i) => {
-            const pipe = new net.Socket({ fd, readable: true, writable: false });
-            pipe.on('error', () => outputs[i].end());
-            pipe.pipe(outputs[i]);
-          });
-        },
-        () => {
-          for (const s of outputs) s.end();
-        },
-      );
-    // Gone when the zygote saw it exit and its pipes are drained: no output is left behind.
-    const drained = Promise.all(outputs.map((s) => finished(s).catch(() => {})));
+    const { stdin, outputs: [stdout, stderr, events], drained } = adoptPipes(
+      started.then(async ({ fds }) => ({ holder: await this.hostPid, fds })),
+      3,
+      () => this.send(`opened ${id}`),
+    );
     const rootPid = started.then(async ({ pid }) => hostPidOf(await this.hostPid, pid));
     // Read only once the cell said `ready`: a cell the fork server took down with it before
     // then must not crash the device with an unhandled rejection (seen at every shutdown).
@@ -163,6 +131,7 @@ export class ForkServer {
       stdout,
       stderr,
       events,
+      // Gone when the zygote saw it exit and its pipes are drained: no output is left behind.
       exited: Promise.all([exited, drained]).then(([e]) => e),
       rootPid,
       kill: () => {
@@ -178,17 +147,6 @@ export class ForkServer {
   private send(command: string): void {
     if (this.alive) this.proc.stdin!.write(`${command}\n`);
   }
-}
-
-function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
-  const decoder = new StringDecoder('utf8');
-  let partial = '';
-  stream.on('data', (chunk: Buffer) => {
-    const lines = (partial + decoder.write(chunk)).split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) onLine(line);
-  });
-  stream.on('error', () => {});
 }
 
 /** The host pid of the one child of `pid` (bwrap's init in the sandbox has the zygote only). */
