@@ -13,7 +13,8 @@ import { importsOnly } from './imports';
 import { resolveLanguages, type RunnableLanguage } from './languages';
 import { Pool } from './pool';
 import { runCell } from './run';
-import { sandboxWorker } from './sandbox';
+import { buildArgv, SANDBOX_INFO_FD } from './sandbox';
+import { Spawner } from './spawner';
 import { Worker, type WorkerProcess } from './worker';
 import { MessageWriter } from './writer';
 
@@ -47,6 +48,8 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
   let retryPump: NodeJS.Timeout | null = null;
 
   const forkServers = new Map<string, ForkServer>();
+  /** Starts the sandboxes of languages without a fork server; made at the first need. */
+  let spawner: Spawner | null = null;
 
   const groups = openCellGroups();
   if ('unavailable' in groups) {
@@ -64,7 +67,10 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
    */
   function startProcess(lang: RunnableLanguage, poolName: string, light: boolean): WorkerProcess {
     const options = lang.config.forkServer;
-    if (!options) return sandboxWorker(lang.spec);
+    if (!options) {
+      if (!spawner?.running) spawner = new Spawner(log);
+      return spawner.spawn(buildArgv(lang.spec, SANDBOX_INFO_FD));
+    }
     let server = forkServers.get(poolName);
     if (!server?.running) {
       server = new ForkServer(poolName, lang.spec, light ? { ...options, preload: [] } : options, log);
@@ -228,6 +234,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       await Promise.race([Promise.all([...running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
       pool.close();
       for (const server of forkServers.values()) server.kill();
+      spawner?.kill();
       writer.flush();
       if (!('unavailable' in groups)) {
         await Promise.race([Promise.all(removals), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);

@@ -1,4 +1,5 @@
-// The only place that builds bubblewrap's argv and spawns a sandbox. Every cell's worker runs
+// The only place that builds bubblewrap's argv (the spawner, spawner.ts, starts most sandboxes
+// from it; a fork server's is spawned here). Every cell's worker runs
 // in a fresh one: new user, PID, IPC, UTS, mount, network and cgroup namespaces, a read-only
 // system, a private tmpfs as working directory, rlimits set inside, nothing else of the host.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Limits } from '../store/config';
 import { CELL_DIR, WORKERS_MOUNT } from '../workers/protocol';
-import type { WorkerProcess } from './worker';
 
 export interface SandboxSpec {
   /** argv of the worker inside the sandbox, argv[0] absolute. */
@@ -165,9 +165,12 @@ function expand(arg: string, limits: Limits): string {
   return arg.replaceAll('{memoryMiB}', String(limits.memoryMiB)).replaceAll('{heapMiB}', String(Math.floor(limits.memoryMiB * 0.75)));
 }
 
-/** Spawns a sandbox: fds 0-2 and 3 (events) are pipes; fd 4 carries bwrap's info JSON and stays outside. */
+/** The descriptor bwrap writes its info JSON to (the sandbox's first pid); it stays outside. */
+export const SANDBOX_INFO_FD = 4;
+
+/** Spawns a sandbox: fds 0-2 and 3 (events) are pipes; fd 4 carries bwrap's info JSON. */
 export function spawnSandbox(spec: SandboxSpec, forkServer?: ForkServerOptions): SandboxProcess {
-  const argv = buildArgv(spec, 4, forkServer);
+  const argv = buildArgv(spec, SANDBOX_INFO_FD, forkServer);
   const proc: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} as NodeJS.ProcessEnv });
   const childPid = new Promise<number>((resolve, reject) => {
     let info = '';
@@ -183,23 +186,6 @@ export function spawnSandbox(spec: SandboxSpec, forkServer?: ForkServerOptions):
   });
   childPid.catch(() => {});
   return { proc, childPid };
-}
-
-/** A worker in a sandbox of its own, for one cell: killing it ends the sandbox. */
-export function sandboxWorker(spec: SandboxSpec): WorkerProcess {
-  const { proc, childPid } = spawnSandbox(spec);
-  proc.once('error', () => {}); // reported through `exit`
-  return {
-    stdin: proc.stdin!,
-    stdout: proc.stdout!,
-    stderr: proc.stderr!,
-    events: proc.stdio[3] as NodeJS.ReadableStream,
-    // 'close', not 'exit': once the pipes are drained too, so no output the cell wrote before
-    // it ended arrives after the device closed the cell (a JavaScript cell's last line was lost).
-    exited: new Promise((resolve) => proc.once('close', (code, signal) => resolve({ code, signal }))),
-    rootPid: childPid,
-    kill: () => proc.kill('SIGKILL'),
-  };
 }
 
 /**

@@ -111,6 +111,29 @@ describe('warm pools', () => {
     expect(stdout(await run(box.url, 'import numpy\nprint("and the full one")'))).toBe('and the full one\n');
   });
 
+  it('start sandboxes without a fork server from the spawner, never from the device, and survive its death', async () => {
+    /** The spawner under this test's device, and the JavaScript sandboxes (bwrap) under any process. */
+    const processes = () => {
+      const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).trim().split('\n').map((l) => {
+        const [pid, ppid, ...args] = l.trim().split(/\s+/);
+        return { pid: Number(pid), ppid: Number(ppid), args: args.join(' ') };
+      });
+      const spawners = rows.filter((r) => r.ppid === box.device.pid && / \S*device\/spawner\.py$/.test(r.args)).map((r) => r.pid);
+      const sandboxes = rows.filter((r) => /^(setpriv .* -- )?bwrap .*kernel\.cjs$/.test(r.args));
+      return { spawners, javascript: sandboxes.filter((r) => spawners.includes(r.ppid)).map((r) => r.pid), fromDevice: sandboxes.filter((r) => r.ppid === box.device.pid) };
+    };
+    await until('warm JavaScript workers under the spawner', () => processes().spawners.length === 1 && processes().javascript.length >= 1);
+    expect(processes().fromDevice).toEqual([]);
+    const { spawners, javascript } = processes();
+    process.kill(spawners[0], 'SIGKILL');
+    // Its sandboxes die with it (bwrap's --die-with-parent); a new spawner starts new ones.
+    await until('a new spawner with new JavaScript workers', () => {
+      const now = processes();
+      return now.spawners.length === 1 && now.spawners[0] !== spawners[0] && now.javascript.length >= 1 && now.javascript.every((p) => !javascript.includes(p));
+    });
+    expect(stdout(await run(box.url, 'console.log("after the spawner died")', 'javascript'))).toBe('after the spawner died\n');
+  });
+
   it('end a cell whose worker dies mid-run with WorkerCrashed, and run the next', async () => {
     const ms = await run(box.url, 'import os, signal\nprint("going", flush=True)\nos.kill(os.getpid(), signal.SIGKILL)');
     expect(stdout(ms)).toBe('going\n');

@@ -1,0 +1,164 @@
+# The device's spawner: starts the sandboxes of the languages that have no fork server (one
+# bwrap per cell), so that the device itself never forks. A fork copies the forking process's
+# page tables: for the device, a Node process of 100 MB or more, that blocked its event loop some
+# 10 ms per sandbox on a VM, just when a running cell's output was coming in. This process is
+# small, and spawns with posix_spawn (vfork and exec, no copy at all).
+#
+# It holds the sandbox's pipes; the device opens its ends through /proc/<spawner>/fd/<n>, as it
+# does a fork server's cells' (device/spawner.ts). Protocol with the device:
+#   stdin (device → spawner), one command per line:
+#     spawn <id> <json argv>   start a sandbox: fds 0-2, 3 (events) and 4 (bwrap's info) are pipes
+#     opened <id>              the device has opened its ends of the pipes: drop our copies
+#     kill <id>                SIGKILL the sandbox's first process (bwrap: the rest dies with it)
+#   fd 3 (spawner → device), JSON lines:
+#     {"type":"ready"}
+#     {"type":"forked","id":…,"pid":…,"fds":[in,out,err,events,info]}   the fds are ours
+#     {"type":"exit","id":…,"status":…}   it ended (128+N: killed by signal N)
+#     {"type":"fork_failed","id":…,"message":…}
+#   End of stdin: the device is gone; the spawner kills its sandboxes and exits.
+import ctypes
+import json
+import os
+import selectors
+import signal
+import sys
+
+CONTROL_FD = 3
+# How many descriptors a sandbox gets: stdin, stdout, stderr, events, bwrap's info.
+CHILD_FDS = 5
+PR_SET_PDEATHSIG = 1
+
+# Python ignores these; an ignored signal stays ignored across exec, so the sandbox gets them
+# back to their defaults (a cell writing to a closed pipe dies of SIGPIPE, as under a shell).
+RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ)
+
+
+def send(event):
+    data = (json.dumps(event, separators=(',', ':')) + '\n').encode()
+    while data:
+        data = data[os.write(CONTROL_FD, data):]
+
+
+def kill(pidfd):
+    try:
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # already gone
+
+
+class Sandbox:
+    def __init__(self, sandbox_id, pid, pidfd, ends):
+        self.id = sandbox_id
+        self.pid = pid
+        self.pidfd = pidfd
+        self.ends = ends  # our ends of its pipes, until the device says it opened them
+
+
+class Spawner:
+    def __init__(self):
+        self.selector = selectors.DefaultSelector()
+        self.sandboxes = {}
+        self.buffer = b''
+
+    def serve(self):
+        os.set_blocking(0, False)
+        self.selector.register(0, selectors.EVENT_READ, None)
+        send({'type': 'ready'})
+        while True:
+            for key, _ in self.selector.select():
+                if key.data is None:
+                    self.commands()
+                else:
+                    self.ended(key.data)
+
+    def commands(self):
+        try:
+            chunk = os.read(0, 1 << 16)
+        except BlockingIOError:
+            return
+        if not chunk:
+            self.shutdown()
+        *lines, self.buffer = (self.buffer + chunk).split(b'\n')
+        for line in lines:
+            command, _, rest = line.decode().partition(' ')
+            sandbox_id, _, argument = rest.partition(' ')
+            if command == 'spawn':
+                self.spawn(sandbox_id, json.loads(argument))
+            elif command == 'opened':
+                sandbox = self.sandboxes.get(sandbox_id)
+                if sandbox:
+                    self.drop_ends(sandbox)
+            elif command == 'kill':
+                sandbox = self.sandboxes.get(sandbox_id)
+                if sandbox:
+                    kill(sandbox.pidfd)
+
+    def spawn(self, sandbox_id, argv):
+        # (read, write) of each; the sandbox reads stdin and writes the others.
+        pipes = [os.pipe() for _ in range(CHILD_FDS)]
+        theirs = [pipes[0][0]] + [w for _, w in pipes[1:]]
+        ours = [pipes[0][1]] + [r for r, _ in pipes[1:]]
+        try:
+            # Every descriptor of ours is close-on-exec (Python's default): the sandbox gets
+            # these five and nothing else.
+            pid = os.posix_spawnp(argv[0], argv, {},
+                                  file_actions=[(os.POSIX_SPAWN_DUP2, fd, n) for n, fd in enumerate(theirs)],
+                                  setsigdef=RESET_SIGNALS, setsigmask=())
+            pidfd = os.pidfd_open(pid)
+        except OSError as e:
+            for fd in ours:
+                os.close(fd)
+            send({'type': 'fork_failed', 'id': sandbox_id, 'message': str(e)})
+            return
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        sandbox = Sandbox(sandbox_id, pid, pidfd, ours)
+        self.sandboxes[sandbox_id] = sandbox
+        self.selector.register(pidfd, selectors.EVENT_READ, sandbox)
+        send({'type': 'forked', 'id': sandbox_id, 'pid': pid, 'fds': ours})
+
+    @staticmethod
+    def drop_ends(sandbox):
+        for fd in sandbox.ends:
+            os.close(fd)
+        sandbox.ends = []
+
+    def ended(self, sandbox):
+        self.selector.unregister(sandbox.pidfd)
+        os.close(sandbox.pidfd)
+        _, status = os.waitpid(sandbox.pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        self.drop_ends(sandbox)
+        del self.sandboxes[sandbox.id]
+        send({'type': 'exit', 'id': sandbox.id, 'status': 128 - code if code < 0 else code})
+
+    def shutdown(self):
+        for sandbox in self.sandboxes.values():
+            kill(sandbox.pidfd)
+        os._exit(0)
+
+
+def main():
+    # Die with the device: its sandboxes then die with us (bwrap's --die-with-parent).
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(0)  # the device died before the line above
+    # Hold descriptor 4, so that no pipe of ours is numbered 0-4: a sandbox's descriptors are
+    # made by dup2 onto 0-4, and a pipe end already there would be overwritten before it was copied.
+    null = os.open(os.devnull, os.O_RDONLY)
+    while null < CHILD_FDS - 1:
+        null = os.dup(null)
+    Spawner().serve()
+
+
+if __name__ == '__main__':
+    try:
+        main()
+    except BaseException:  # noqa: BLE001 - the device sees this process end, with the reason on stderr
+        import traceback
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(1)
