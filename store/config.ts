@@ -151,7 +151,7 @@ export const DEFAULTS: Config = {
       // V8's "heap out of memory" at once. Without it V8 (sized for the host's memory) thrashed
       // its collector against RLIMIT_DATA until the CPU-time limit ended the cell instead.
       name: 'javascript', display_name: 'JavaScript (Node.js)', command: ['node', '--max-old-space-size={heapMiB}', '/opt/cellbox/workers/node/kernel.cjs'],
-      env: {}, readOnlyPaths: [], memoryRlimit: 'data', file_extension: '.js', codemirror_mode: 'javascript', pool: 1,
+      env: {}, readOnlyPaths: [], memoryRlimit: 'data', file_extension: '.js', codemirror_mode: 'javascript', pool: 2,
       install: 'apt-get install -y nodejs',
     },
     {
