@@ -51,7 +51,11 @@ class Sandbox:
         self.id = sandbox_id
         self.pid = pid
         self.pidfd = pidfd
-        self.ends = ends  # our ends of its pipes, until the device says it opened them
+        # Our ends of its pipes, until the device says it opened them: held even after the
+        # sandbox ended, or their numbers could be another sandbox's pipes by the time the
+        # device opens /proc/<spawner>/fd/<n>.
+        self.ends = ends
+        self.exited = False
 
 
 class Spawner:
@@ -88,9 +92,11 @@ class Spawner:
                 sandbox = self.sandboxes.get(sandbox_id)
                 if sandbox:
                     self.drop_ends(sandbox)
+                    if sandbox.exited:
+                        del self.sandboxes[sandbox.id]
             elif command == 'kill':
                 sandbox = self.sandboxes.get(sandbox_id)
-                if sandbox:
+                if sandbox and not sandbox.exited:
                     kill(sandbox.pidfd)
 
     def spawn(self, sandbox_id, argv):
@@ -127,15 +133,17 @@ class Spawner:
     def ended(self, sandbox):
         self.selector.unregister(sandbox.pidfd)
         os.close(sandbox.pidfd)
+        sandbox.exited = True
         _, status = os.waitpid(sandbox.pid, 0)
         code = os.waitstatus_to_exitcode(status)
-        self.drop_ends(sandbox)
-        del self.sandboxes[sandbox.id]
+        if not sandbox.ends:  # the device has them open: nothing more comes for this one
+            del self.sandboxes[sandbox.id]
         send({'type': 'exit', 'id': sandbox.id, 'status': 128 - code if code < 0 else code})
 
     def shutdown(self):
         for sandbox in self.sandboxes.values():
-            kill(sandbox.pidfd)
+            if not sandbox.exited:
+                kill(sandbox.pidfd)
         os._exit(0)
 
 

@@ -528,6 +528,8 @@ class Zygote:
                 os.close(fd)
             if cell:
                 cell.device_ends = []
+                if cell.init_pidfd is None and cell.pidfd is None:  # it ended already
+                    del self.cells[cell_id]
         elif command == 'kill':
             cell = self.cells.get(cell_id)
             if cell:
@@ -644,13 +646,15 @@ class Zygote:
             _send({'type': 'exit', 'id': cell.id, 'status': cell.status})
 
     def init_ended(self, cell):
-        """An init ends only after every other process of its namespace: the cell is gone."""
+        """An init ends only after every other process of its namespace: the cell is gone.
+        Its pipes' ends for the device stay until the device says it opened them: closed
+        before, their numbers could be the next cell's pipes by the time it opens
+        /proc/<zygote>/fd/<n>."""
         self.selector.unregister(cell.init_pidfd)
         os.close(cell.init_pidfd)
         cell.init_pidfd = None
-        for fd in cell.device_ends:
-            os.close(fd)
-        del self.cells[cell.id]
+        if not cell.device_ends:
+            del self.cells[cell.id]
         self.report_exit(cell)
 
     def shutdown(self):

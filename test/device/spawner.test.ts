@@ -1,0 +1,91 @@
+// The sandbox spawner (device/spawner.py), spoken to directly over its protocol: it starts
+// programs with the five pipes, reports their end, and keeps its ends of a program's pipes
+// until the device says it opened them, even after the program ended: closed sooner, their
+// numbers could already be the next program's pipes when the device opens /proc/<spawner>/fd/<n>.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readLines } from '../../device/handoff';
+import { SPAWNER_SCRIPT } from '../../device/spawner';
+
+let spawner: ChildProcess | null = null;
+
+afterEach(() => {
+  spawner?.kill('SIGKILL');
+  spawner = null;
+});
+
+type Reply = { type: string; id?: string; pid?: number; fds?: number[]; status?: number; message?: string };
+
+function start() {
+  spawner = spawn('/usr/bin/python3', ['-I', SPAWNER_SCRIPT], { stdio: ['pipe', 'ignore', 'inherit', 'pipe'] });
+  const replies: Reply[] = [];
+  const waiters: Array<() => void> = [];
+  readLines(spawner.stdio[3] as NodeJS.ReadableStream, (line) => {
+    replies.push(JSON.parse(line));
+    for (const w of waiters.splice(0)) w();
+  });
+  const next = async (type: string, id?: string): Promise<Reply> => {
+    for (;;) {
+      const i = replies.findIndex((r) => r.type === type && (id === undefined || r.id === id));
+      if (i >= 0) return replies.splice(i, 1)[0];
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  const send = (line: string) => spawner!.stdin!.write(`${line}\n`);
+  const pid = spawner.pid!;
+  /** What the spawner's descriptor n is now: a pipe's identity, or null if closed. */
+  const fd = (n: number) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/fd/${n}`);
+    } catch {
+      return null;
+    }
+  };
+  return { next, send, fd };
+}
+
+describe('the sandbox spawner', () => {
+  it('starts a program with the five pipes and reports its exit status, 128 + N for a signal', async () => {
+    const s = start();
+    await s.next('ready');
+    s.send(`spawn 1 ${JSON.stringify(['sh', '-c', 'echo out; echo err >&2; echo events >&3; echo info >&4; read line; exit 7'])}`);
+    const forked = await s.next('forked', '1');
+    expect(forked.fds).toHaveLength(5);
+    const [input, ...outputs] = forked.fds!.map((n, i) => fs.openSync(`/proc/${spawner!.pid}/fd/${n}`, i === 0 ? 'w' : 'r'));
+    s.send('opened 1');
+    fs.writeSync(input, 'go\n');
+    fs.closeSync(input);
+    expect((await s.next('exit', '1')).status).toBe(7);
+    expect(outputs.map((f) => fs.readFileSync(f, 'utf8'))).toEqual(['out\n', 'err\n', 'events\n', 'info\n']);
+
+    s.send(`spawn 2 ${JSON.stringify(['sleep', '30'])}`);
+    await s.next('forked', '2');
+    s.send('opened 2');
+    s.send('kill 2');
+    expect((await s.next('exit', '2')).status).toBe(128 + 9);
+
+    s.send(`spawn 3 ${JSON.stringify(['/nonexistent/program'])}`);
+    expect((await s.next('fork_failed', '3')).message).toMatch(/No such file/);
+  });
+
+  it('keeps a program\'s pipes after it ended until the device opened them, so the next program never gets their numbers', async () => {
+    const s = start();
+    await s.next('ready');
+    s.send(`spawn 1 ${JSON.stringify(['true'])}`);
+    const first = await s.next('forked', '1');
+    await s.next('exit', '1');
+    const held = first.fds!.map(s.fd);
+    expect(held.every((p) => p !== null && p.startsWith('pipe:'))).toBe(true);
+
+    s.send(`spawn 2 ${JSON.stringify(['sleep', '30'])}`);
+    const second = await s.next('forked', '2');
+    expect(second.fds!.filter((n) => first.fds!.includes(n))).toEqual([]);
+    expect(first.fds!.map(s.fd)).toEqual(held);
+
+    s.send('opened 1');
+    s.send('kill 2');
+    await s.next('exit', '2');
+    expect(first.fds!.map(s.fd)).toEqual([null, null, null, null, null]);
+  });
+});
