@@ -15,7 +15,7 @@ import WebSocket from 'ws';
 import { cellboxRun, freePort, root, sleep, startCellbox, stats } from './cellbox-runner.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const N = QUICK ? { trivial: 40, plot: 8, js: 20, language: 8, jupyterFresh: 5, jupyterWarm: 40 } : { trivial: 200, plot: 30, js: 100, language: 15, jupyterFresh: 15, jupyterWarm: 200 };
+const N = QUICK ? { trivial: 40, plot: 8, plotPaced: 5, js: 20, language: 8, jupyterFresh: 5, jupyterWarm: 40 } : { trivial: 200, plot: 20, plotPaced: 10, js: 100, language: 15, jupyterFresh: 15, jupyterWarm: 200 };
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 8 : 30));
 const SUSTAINED_CLIENTS = 64;
 const IDLE_POLLS = 1000;
@@ -364,8 +364,9 @@ async function main() {
     results.cellbox.plot = await sequential(box.url, CELLS.plot, N.plot, (r) => r.sawPng);
     log('JavaScript cells…');
     results.cellbox.js = await sequential(box.url, CELLS.js, N.js);
-    log(`trivial Python and JavaScript cells, one every ${PACE_MS} ms…`);
+    log(`trivial Python cells, plots and JavaScript cells, one every ${PACE_MS} ms…`);
     results.cellbox.trivialPaced = await sequential(box.url, CELLS.trivial, N.language, () => true, PACE_MS);
+    results.cellbox.plotPaced = await sequential(box.url, CELLS.plot, N.plotPaced, (r) => r.sawPng, PACE_MS);
     results.cellbox.jsPaced = await sequential(box.url, CELLS.js, N.language, () => true, PACE_MS);
     results.cellbox.languages = {};
     for (const [language, code] of Object.entries(LANGUAGE_CELLS)) {
@@ -413,6 +414,7 @@ async function main() {
     ['matplotlib plot p50 (ms)', fmt(c.plot.p50), '≤ 100', fmt(jr?.freshPlot.p50), ratio(c.plot.p50, jr?.freshPlot.p50), fmt(jr?.warmPlot.p50), ratio(c.plot.p50, jr?.warmPlot.p50)],
     ['JavaScript cell p50 (ms)', fmt(c.js.p50), '≤ 20', '', '', '', ''],
     [`trivial Python / JavaScript cell, one every ${PACE_MS} ms: p50 / p99 (ms)`, `${fmt(c.trivialPaced.p50)} / ${fmt(c.trivialPaced.p99)}, ${fmt(c.jsPaced.p50)} / ${fmt(c.jsPaced.p99)}`, '', '', '', '', ''],
+    [`matplotlib plot, one every ${PACE_MS} ms: p50 (ms)`, fmt(c.plotPaced.p50), '≤ 100', '', '', '', ''],
     ...Object.entries(c.languages).map(([language, r]) => [`trivial ${language} cell p50 (ms)`, fmt(r.p50), '', '', '', '', '']),
     [`sustained, ${SUSTAINED_CLIENTS} clients (cells/s)`, fmt(c.sustained.perSecond), '≥ 500', '', '', '', ''],
     ['sustained p99 (ms)', fmt(c.sustained.p99), '≤ 1000', '', '', '', ''],
@@ -431,7 +433,7 @@ async function main() {
   for (const r of rows.slice(1)) console.log(line(r));
   console.log('\nratio: how many times longer Jupyter took than Cellbox for the same cell (higher is better for Cellbox).');
   const languageFailures = Object.values(c.languages).reduce((n, r) => n + r.failed, 0);
-  console.log(`failed cells: Cellbox ${c.trivial.failed + c.plot.failed + c.js.failed + languageFailures + c.sustained.failed}${jr ? `, Jupyter ${jr.freshTrivial.failed + jr.freshPlot.failed + jr.warmTrivial.failed + jr.warmPlot.failed}` : ''}; run took ${fmt(results.seconds, 0)} s`);
+  console.log(`failed cells: Cellbox ${c.trivial.failed + c.plot.failed + c.js.failed + c.trivialPaced.failed + c.plotPaced.failed + c.jsPaced.failed + languageFailures + c.sustained.failed}${jr ? `, Jupyter ${jr.freshTrivial.failed + jr.freshPlot.failed + jr.warmTrivial.failed + jr.warmPlot.failed}` : ''}; run took ${fmt(results.seconds, 0)} s`);
   const dir = path.join(root, 'bench/results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${results.date.replace(/[:.]/g, '-')}.json`);
