@@ -14,20 +14,32 @@ afterAll(async () => {
   await box?.stop();
 });
 
-/** GETs JSON like the browser client, counting polls open at once. */
+/**
+ * GETs JSON like the browser client, counting polls open at once. A poll stops counting when
+ * it settles or is aborted: the poller moves on at the abort (a fetch may take a moment to
+ * give up, and on a loaded machine it did), and the aborted request's connection is dropped.
+ */
 function counting() {
   const seen = { open: 0, maxOpen: 0, calls: 0, urls: [] as string[] };
   const get = async (url: string, init: RequestInit): Promise<PollAnswer> => {
     seen.calls++;
     seen.urls.push(url);
     seen.maxOpen = Math.max(seen.maxOpen, ++seen.open);
+    let closed = false;
+    const close = () => {
+      if (!closed) {
+        closed = true;
+        seen.open--;
+      }
+    };
+    init.signal?.addEventListener('abort', close, { once: true });
     try {
       const res = await fetch(url, init);
       const body = await res.json();
       if (!res.ok) throw Object.assign(new Error(body.error.message), { status: res.status });
       return body as PollAnswer;
     } finally {
-      seen.open--;
+      close();
     }
   };
   return { seen, get };
