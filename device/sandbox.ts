@@ -1,7 +1,7 @@
-// The only place that builds bubblewrap's argv (the spawner, spawner.ts, starts most sandboxes
-// from it; a fork server's is spawned here). Every cell's worker runs
-// in a fresh one: new user, PID, IPC, UTS, mount, network and cgroup namespaces, a read-only
-// system, a private tmpfs as working directory, rlimits set inside, nothing else of the host.
+// The only place that builds bubblewrap's argv. The spawner (spawner.ts) starts most sandboxes
+// from it; a fork server's sandbox is spawned here. Every cell's worker runs in a fresh one:
+// new user, PID, IPC, UTS, mount, network and cgroup namespaces, a read-only system, a private
+// tmpfs as working directory, rlimits set inside, nothing else of the host.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
