@@ -124,7 +124,7 @@ function createGroup(version: 'v1' | 'v2', dir: string, memoryBytes: number): Ce
       const gone = new Set<number>();
       for (let walk = 0; walk < ADOPT_WALKS; walk++) {
         const inside = new Set(fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number));
-        const outside = processTree(root).filter((pid) => !inside.has(pid) && !gone.has(pid) && !isZombie(pid));
+        const outside = processTree(root).filter((pid) => !inside.has(pid) && !gone.has(pid) && !isEnding(pid));
         if (outside.length === 0) return;
         for (const pid of outside) {
           try {
@@ -177,14 +177,22 @@ function enableMemory(dir: string): void {
   if (!fs.readFileSync(control, 'utf8').split(/\s+/).includes('memory')) fs.writeFileSync(control, '+memory');
 }
 
+/** The kernel's flag of a process inside exit() (include/linux/sched.h), in /proc/<pid>/stat. */
+const PF_EXITING = 0x4;
+
 /**
- * Whether `pid` has exited and waits for its parent to reap it (or is gone): it holds no
- * memory, and a control group never lists it, so it is no process to move.
+ * Whether `pid` is ending: inside exit(), or exited and waiting for its parent to reap it (or
+ * gone). It starts nothing more, and a control group no longer lists it (it leaves its group
+ * early in exit(), before it is a zombie; moving it then does nothing), so it is no process
+ * to move. On a loaded machine a process can sit in that stretch of exit() for milliseconds,
+ * and every walk of adopt() found it outside again.
  */
-function isZombie(pid: number): boolean {
+function isEnding(pid: number): boolean {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return /^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+    // After the command's closing parenthesis: state, ppid, pgrp, session, tty, tpgid, flags.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return /^[ZX]/.test(fields[0]) || (Number(fields[6]) & PF_EXITING) !== 0;
   } catch {
     return true;
   }

@@ -45,7 +45,8 @@ subprocess.Popen(["nohup", "bash", "-c", "exec -a ${tags[2]} sleep 300"], start_
 subprocess.Popen(["unshare", "--user", "--map-root-user", "--pid", "--fork", "bash", "-c", "exec -a ${tags[3]} sleep 300"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 # 5. A plain child never waited for.
 subprocess.Popen(["bash", "-c", "exec -a ${tags[4]} sleep 300"])
-time.sleep(1)
+# Long enough for the test to see each process in the host's /proc on a loaded machine.
+time.sleep(3)
 print("left")
 `;
 
@@ -65,7 +66,8 @@ const { spawn } = require('node:child_process');
 for (const tag of ${JSON.stringify(tags)}) {
   spawn('sleep', ['300'], { argv0: tag, detached: true, stdio: 'ignore' }).unref();
 }
-await new Promise((r) => setTimeout(r, 1000));
+// Long enough for the test to see each process in the host's /proc on a loaded machine.
+await new Promise((r) => setTimeout(r, 3000));
 console.log('left');
 `;
 
