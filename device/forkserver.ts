@@ -3,22 +3,11 @@
 // makes its namespaces, limits and capabilities; the protocol is described there). The device
 // reaches each cell's pipes through /proc/<zygote>/fd/<n>, so no other cell ever holds them.
 import fs from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
-import { adoptPipes, readLines } from './handoff';
+import { adoptPipes, HelperWorkers, keepTail, parseReply, readLines, type WorkerReply } from './handoff';
 import { spawnSandbox, type ForkServerOptions, type SandboxSpec } from './sandbox';
 import type { WorkerExit, WorkerProcess } from './worker';
 
-type Reply =
-  | { type: 'ready'; version: string; stdlib?: string[] }
-  | { type: 'forked'; id: string; pid: number; fds: [number, number, number, number] }
-  | { type: 'exit'; id: string; status: number }
-  | { type: 'fork_failed'; id: string; message: string };
-
-interface Pending {
-  resolve(p: { pid: number; fds: number[] }): void;
-  reject(e: Error): void;
-  exit(status: number): void;
-}
+type Reply = { type: 'ready'; version: string; stdlib?: string[] } | WorkerReply;
 
 export class ForkServer {
   /** Resolves when the zygote has preloaded and takes forks; rejects if it died first. */
@@ -29,10 +18,8 @@ export class ForkServer {
   stdlib: ReadonlySet<string> = new Set();
   private readonly proc;
   private readonly hostPid: Promise<number>;
-  private readonly cells = new Map<string, Pending>();
-  private nextId = 1;
+  private readonly cells = new HelperWorkers();
   private alive = true;
-  private stderrTail = '';
 
   constructor(
     readonly language: string,
@@ -58,43 +45,26 @@ export class ForkServer {
     this.hostPid = new Promise<void>((resolve) => (zygoteStarted = resolve)).then(() => childPid).then(onlyChild);
     this.hostPid.catch(() => {});
     readLines(proc.stdio[3] as NodeJS.ReadableStream, (line) => {
-      let reply: Reply;
-      try {
-        reply = JSON.parse(line);
-      } catch {
-        return this.log('error', `${language} fork server said something unreadable: ${line.slice(0, 200)}`);
-      }
+      const reply = parseReply<Reply>(line, `${language} fork server`, log);
+      if (!reply) return;
       if (reply.type === 'ready') {
         this.version = reply.version;
         this.stdlib = new Set(reply.stdlib ?? []);
         zygoteStarted();
         this.hostPid.then(() => markReady(), fail);
-      } else if (reply.type === 'forked') this.cells.get(reply.id)?.resolve({ pid: reply.pid, fds: reply.fds });
-      else if (reply.type === 'fork_failed') {
-        this.log('error', `the ${language} fork server could not fork a cell: ${reply.message}`);
-        this.cells.get(reply.id)?.reject(new Error(`fork failed: ${reply.message}`));
-        this.cells.delete(reply.id);
+        return;
       }
-      else if (reply.type === 'exit') {
-        this.cells.get(reply.id)?.exit(reply.status);
-        this.cells.delete(reply.id);
-      }
+      if (reply.type === 'fork_failed') this.log('error', `the ${language} fork server could not fork a cell: ${reply.message}`);
+      this.cells.handle(reply, (message) => new Error(`fork failed: ${message}`));
     });
-    const decoder = new StringDecoder('utf8');
-    proc.stderr!.on('data', (chunk: Buffer) => {
-      this.stderrTail = (this.stderrTail + decoder.write(chunk)).slice(-4096);
-    });
+    const stderrTail = keepTail(proc.stderr!);
     proc.stdout!.resume();
     this.exited.then(({ code, signal }) => {
       this.alive = false;
-      const why = `the ${language} fork server exited (${signal ?? `status ${code}`}): ${this.stderrTail.trim().slice(-2000)}`;
+      const why = `the ${language} fork server exited (${signal ?? `status ${code}`}): ${stderrTail().trim().slice(-2000)}`;
       fail(new Error(why));
       // Its cells died with it (each holds PDEATHSIG on its parent).
-      for (const cell of this.cells.values()) {
-        cell.reject(new Error(why));
-        cell.exit(128 + 9);
-      }
-      this.cells.clear();
+      this.cells.lost(why);
     });
   }
 
@@ -104,18 +74,13 @@ export class ForkServer {
 
   /** A fresh cell process; its streams carry data once the zygote has forked it and the device opened its pipes. */
   fork(): WorkerProcess {
-    const id = String(this.nextId++);
-    let exitStatus!: (e: WorkerExit) => void;
-    const exited = new Promise<WorkerExit>((resolve) => (exitStatus = resolve));
-    const forked = new Promise<{ pid: number; fds: number[] }>((resolve, reject) => {
-      this.cells.set(id, { resolve, reject, exit: (status) => exitStatus({ code: status, signal: null }) });
-    });
-    forked.catch(() => exitStatus({ code: null, signal: null }));
+    const { id, forked, exited } = this.cells.add();
     const started = this.ready.then(() => {
       this.send(`fork ${id}`);
       return forked;
     });
-    started.catch(() => exitStatus({ code: null, signal: null }));
+    // The fork server never became ready: this cell will not start.
+    started.catch((e: Error) => this.cells.drop(id, e));
 
     const { stdin, outputs: [stdout, stderr, events], drained } = adoptPipes(
       started.then(async ({ fds }) => ({ holder: await this.hostPid, fds })),

@@ -1,12 +1,14 @@
 // Pipes a helper process holds for a worker, handed to the device: a fork server's zygote
 // (forkserver.ts) or the spawner (spawner.ts) makes them, and the device opens its ends through
 // /proc/<helper>/fd/<n>, so that no other process ever holds them once the helper drops its
-// copies. Shared by both, with the line reader of their control pipes.
+// copies. Shared by both, with the device's side of their protocol: the line reader of their
+// control pipes and the workers they make.
 import fs from 'node:fs';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
+import type { WorkerExit } from './worker';
 
 /** What a helper says it made: its pid, and its descriptors for our ends, stdin's first. */
 export interface Handed {
@@ -69,4 +71,88 @@ export function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) 
     for (const line of lines) onLine(line);
   });
   stream.on('error', () => {});
+}
+
+/** What a helper makes for the device: its pid (as the helper sees it) and its pipes' descriptors. */
+export interface Made {
+  pid: number;
+  fds: number[];
+}
+
+/** A helper's reply about one of its workers (a zygote's cells, the spawner's sandboxes). */
+export type WorkerReply =
+  | { type: 'forked'; id: string; pid: number; fds: number[] }
+  | { type: 'exit'; id: string; status: number }
+  | { type: 'fork_failed'; id: string; message: string };
+
+/**
+ * The workers a helper makes and runs for the device, by the id the device gave each: the
+ * helper's `forked` reply hands a worker over, `fork_failed` or `exit` ends it, and when the
+ * helper itself dies, they all die with it.
+ */
+export class HelperWorkers {
+  private readonly pending = new Map<string, { made(m: Made): void; failed(e: Error): void; exit(status: number): void }>();
+  private nextId = 1;
+
+  /** A new worker: its id, the helper's `forked` reply for it, and its end (status null if it never started). */
+  add(): { id: string; forked: Promise<Made>; exited: Promise<WorkerExit> } {
+    const id = String(this.nextId++);
+    let exitStatus!: (e: WorkerExit) => void;
+    const exited = new Promise<WorkerExit>((resolve) => (exitStatus = resolve));
+    const forked = new Promise<Made>((resolve, reject) => {
+      this.pending.set(id, { made: resolve, failed: reject, exit: (status) => exitStatus({ code: status, signal: null }) });
+    });
+    forked.catch(() => exitStatus({ code: null, signal: null }));
+    return { id, forked, exited };
+  }
+
+  /** Whether the worker may still be running (the helper has not said it ended). */
+  has(id: string): boolean {
+    return this.pending.has(id);
+  }
+
+  /** The worker will not start: `error` is why. */
+  drop(id: string, error: Error): void {
+    this.pending.get(id)?.failed(error);
+    this.pending.delete(id);
+  }
+
+  /** Takes the helper's reply about a worker; `failure` makes the error of a `fork_failed`. */
+  handle(reply: WorkerReply, failure: (message: string) => Error): void {
+    if (reply.type === 'forked') this.pending.get(reply.id)?.made({ pid: reply.pid, fds: reply.fds });
+    else if (reply.type === 'fork_failed') this.drop(reply.id, failure(reply.message));
+    else {
+      this.pending.get(reply.id)?.exit(reply.status);
+      this.pending.delete(reply.id);
+    }
+  }
+
+  /** The helper is gone, and its workers with it: `why` says how. */
+  lost(why: string): void {
+    for (const worker of this.pending.values()) {
+      worker.failed(new Error(why));
+      worker.exit(128 + 9);
+    }
+    this.pending.clear();
+  }
+}
+
+/** A helper's reply line as JSON, or null (logged) if it is not JSON. */
+export function parseReply<T>(line: string, who: string, log: (level: 'error', msg: string) => void): T | null {
+  try {
+    return JSON.parse(line) as T;
+  } catch {
+    log('error', `${who} said something unreadable: ${line.slice(0, 200)}`);
+    return null;
+  }
+}
+
+/** Keeps the last 4 KiB a helper wrote to `stream` (its stderr), for the message of its death. */
+export function keepTail(stream: NodeJS.ReadableStream): () => string {
+  const decoder = new StringDecoder('utf8');
+  let tail = '';
+  stream.on('data', (chunk: Buffer) => {
+    tail = (tail + decoder.write(chunk)).slice(-4096);
+  });
+  return () => tail;
 }

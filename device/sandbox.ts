@@ -168,24 +168,37 @@ function expand(arg: string, limits: Limits): string {
 /** The descriptor bwrap writes its info JSON to (the sandbox's first pid); it stays outside. */
 export const SANDBOX_INFO_FD = 4;
 
+const EXITED_BEFORE_START = 'the sandbox exited before it started';
+
 /** Spawns a sandbox: fds 0-2 and 3 (events) are pipes; fd 4 carries bwrap's info JSON. */
 export function spawnSandbox(spec: SandboxSpec, forkServer?: ForkServerOptions): SandboxProcess {
   const argv = buildArgv(spec, SANDBOX_INFO_FD, forkServer);
   const proc: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} as NodeJS.ProcessEnv });
-  const childPid = new Promise<number>((resolve, reject) => {
-    let info = '';
-    const infoStream = proc.stdio[4] as NodeJS.ReadableStream;
-    infoStream.on('data', (d: Buffer) => {
-      info += d.toString('utf8');
-      const m = /"child-pid":\s*(\d+)/.exec(info);
-      if (m) resolve(Number(m[1]));
-    });
-    infoStream.on('error', () => {});
-    proc.once('exit', () => reject(new Error('the sandbox exited before it started')));
-    proc.once('error', reject);
-  });
+  const childPid = Promise.race([
+    sandboxChildPid(proc.stdio[4] as NodeJS.ReadableStream),
+    new Promise<never>((_, reject) => {
+      proc.once('exit', () => reject(new Error(EXITED_BEFORE_START)));
+      proc.once('error', reject);
+    }),
+  ]);
   childPid.catch(() => {});
   return { proc, childPid };
+}
+
+/** The host pid of the sandbox's first process, from bwrap's --info-fd JSON; rejects if `info` ends first. */
+export function sandboxChildPid(info: NodeJS.ReadableStream): Promise<number> {
+  const pid = new Promise<number>((resolve, reject) => {
+    let text = '';
+    info.on('data', (d: Buffer) => {
+      text += d.toString('utf8');
+      const m = /"child-pid":\s*(\d+)/.exec(text);
+      if (m) resolve(Number(m[1]));
+    });
+    info.on('error', () => {});
+    info.on('end', () => reject(new Error(EXITED_BEFORE_START)));
+  });
+  pid.catch(() => {});
+  return pid;
 }
 
 /**

@@ -7,21 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StringDecoder } from 'node:string_decoder';
-import { adoptPipes, readLines } from './handoff';
-import type { WorkerExit, WorkerProcess } from './worker';
+import { adoptPipes, HelperWorkers, keepTail, parseReply, readLines, type WorkerReply } from './handoff';
+import { sandboxChildPid } from './sandbox';
+import type { WorkerProcess } from './worker';
 
-type Reply =
-  | { type: 'ready' }
-  | { type: 'forked'; id: string; pid: number; fds: number[] }
-  | { type: 'exit'; id: string; status: number }
-  | { type: 'fork_failed'; id: string; message: string };
-
-interface Pending {
-  resolve(fds: number[]): void;
-  reject(e: Error): void;
-  exit(status: number): void;
-}
+type Reply = { type: 'ready' } | WorkerReply;
 
 /** The Python the spawner runs on: the system's, which the workers need anyway. */
 const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -31,33 +21,27 @@ export const SPAWNER_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.met
 
 export class Spawner {
   private readonly proc: ChildProcess;
-  private readonly sandboxes = new Map<string, Pending>();
-  private nextId = 1;
+  private readonly sandboxes = new HelperWorkers();
   private alive = true;
   /** Killed by the device, as it stops: no failure to report. */
   private stopped = false;
-  private stderrTail = '';
 
   constructor(private readonly log: (level: 'info' | 'warn' | 'error', msg: string) => void) {
     // Its environment gives it PATH, to find bwrap and setpriv; each sandbox gets an empty one.
     this.proc = spawn(PYTHON, ['-I', SPAWNER_SCRIPT], { stdio: ['pipe', 'ignore', 'pipe', 'pipe'] });
     this.proc.once('error', () => {});
     this.proc.stdin!.on('error', () => {});
-    readLines(this.proc.stdio[3] as NodeJS.ReadableStream, (line) => this.reply(line));
-    const decoder = new StringDecoder('utf8');
-    this.proc.stderr!.on('data', (chunk: Buffer) => {
-      this.stderrTail = (this.stderrTail + decoder.write(chunk)).slice(-4096);
+    readLines(this.proc.stdio[3] as NodeJS.ReadableStream, (line) => {
+      const reply = parseReply<Reply>(line, 'the sandbox spawner', log);
+      if (reply && reply.type !== 'ready') this.sandboxes.handle(reply, (message) => new Error(`could not start the sandbox: ${message}`));
     });
+    const stderrTail = keepTail(this.proc.stderr!);
     this.proc.once('close', (code, signal) => {
       this.alive = false;
-      const why = `the sandbox spawner exited (${signal ?? `status ${code}`}): ${this.stderrTail.trim().slice(-2000)}`;
+      const why = `the sandbox spawner exited (${signal ?? `status ${code}`}): ${stderrTail().trim().slice(-2000)}`;
       if (!this.stopped) this.log('error', why);
       // Its sandboxes died with it (bwrap's --die-with-parent).
-      for (const sandbox of this.sandboxes.values()) {
-        sandbox.reject(new Error(why));
-        sandbox.exit(128 + 9);
-      }
-      this.sandboxes.clear();
+      this.sandboxes.lost(why);
     });
   }
 
@@ -67,17 +51,11 @@ export class Spawner {
 
   /** A sandbox started with `argv`; fds 3 and 4 inside are its event pipe and bwrap's --info-fd. */
   spawn(argv: string[]): WorkerProcess {
-    const id = String(this.nextId++);
-    let exitStatus!: (e: WorkerExit) => void;
-    const exited = new Promise<WorkerExit>((resolve) => (exitStatus = resolve));
-    const forked = new Promise<number[]>((resolve, reject) => {
-      this.sandboxes.set(id, { resolve, reject, exit: (status) => exitStatus({ code: status, signal: null }) });
-    });
-    forked.catch(() => exitStatus({ code: null, signal: null }));
+    const { id, forked, exited } = this.sandboxes.add();
     this.send(`spawn ${id} ${JSON.stringify(argv)}`);
     const holder = this.proc.pid!;
     const { stdin, outputs: [stdout, stderr, events, info], drained } = adoptPipes(
-      forked.then((fds) => ({ holder, fds })),
+      forked.then(({ fds }) => ({ holder, fds })),
       4,
       () => this.send(`opened ${id}`),
     );
@@ -88,7 +66,7 @@ export class Spawner {
       events,
       // Gone when the spawner saw it exit and its pipes are drained: no output is left behind.
       exited: Promise.all([exited, drained]).then(([e]) => e),
-      rootPid: childPid(info),
+      rootPid: sandboxChildPid(info),
       kill: () => {
         if (this.sandboxes.has(id)) this.send(`kill ${id}`);
       },
@@ -100,39 +78,7 @@ export class Spawner {
     this.proc.kill('SIGKILL');
   }
 
-  private reply(line: string): void {
-    let reply: Reply;
-    try {
-      reply = JSON.parse(line);
-    } catch {
-      return this.log('error', `the sandbox spawner said something unreadable: ${line.slice(0, 200)}`);
-    }
-    if (reply.type === 'forked') this.sandboxes.get(reply.id)?.resolve(reply.fds);
-    else if (reply.type === 'fork_failed') {
-      this.sandboxes.get(reply.id)?.reject(new Error(`could not start the sandbox: ${reply.message}`));
-      this.sandboxes.delete(reply.id);
-    } else if (reply.type === 'exit') {
-      this.sandboxes.get(reply.id)?.exit(reply.status);
-      this.sandboxes.delete(reply.id);
-    }
-  }
-
   private send(command: string): void {
     if (this.alive) this.proc.stdin!.write(`${command}\n`);
   }
-}
-
-/** The host pid of the sandbox's first process, from bwrap's --info-fd JSON. */
-function childPid(info: NodeJS.ReadableStream): Promise<number> {
-  const pid = new Promise<number>((resolve, reject) => {
-    let text = '';
-    info.on('data', (d: Buffer) => {
-      text += d.toString('utf8');
-      const m = /"child-pid":\s*(\d+)/.exec(text);
-      if (m) resolve(Number(m[1]));
-    });
-    info.on('end', () => reject(new Error('the sandbox exited before it started')));
-  });
-  pid.catch(() => {});
-  return pid;
 }
