@@ -15,13 +15,18 @@ afterAll(async () => {
   await box?.stop();
 });
 
-/** This Cellbox's Python worker processes: the fork server (zygote) and the cells it forked. */
-function pythonProcesses() {
-  // The device is the ancestor: only workers of this test's Cellbox count.
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).trim().split('\n').map((l) => {
+/** Every process on the host: its pid, its parent's and its command line. */
+function psRows() {
+  return execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).trim().split('\n').map((l) => {
     const [pid, ppid, ...args] = l.trim().split(/\s+/);
     return { pid: Number(pid), ppid: Number(ppid), args: args.join(' ') };
   });
+}
+
+/** This Cellbox's Python worker processes: the fork server (zygote) and the cells it forked. */
+function pythonProcesses() {
+  // The device is the ancestor: only workers of this test's Cellbox count.
+  const rows = psRows();
   const parent = new Map(rows.map((r) => [r.pid, r.ppid]));
   const under = (pid: number) => {
     for (let p = parent.get(pid); p; p = parent.get(p)) if (p === box.device.pid) return true;
@@ -114,10 +119,7 @@ describe('warm pools', () => {
   it('start sandboxes without a fork server from the spawner, never from the device, and survive its death', async () => {
     /** The spawner under this test's device, and the JavaScript sandboxes (bwrap) under any process. */
     const processes = () => {
-      const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).trim().split('\n').map((l) => {
-        const [pid, ppid, ...args] = l.trim().split(/\s+/);
-        return { pid: Number(pid), ppid: Number(ppid), args: args.join(' ') };
-      });
+      const rows = psRows();
       const spawners = rows.filter((r) => r.ppid === box.device.pid && / \S*device\/spawner\.py$/.test(r.args)).map((r) => r.pid);
       const sandboxes = rows.filter((r) => /^(setpriv .* -- )?bwrap .*kernel\.cjs$/.test(r.args));
       return { spawners, javascript: sandboxes.filter((r) => spawners.includes(r.ppid)).map((r) => r.pid), fromDevice: sandboxes.filter((r) => r.ppid === box.device.pid) };
