@@ -40,9 +40,10 @@ export class Pool {
     const p = this.pools.get(language);
     if (!p) return Promise.reject(new Error(`no pool for ${language}`));
     const w = p.warm.shift();
-    // Starting a sandbox blocks the device for its spawn (some 10 ms of forking a large Node
-    // process here), so a replacement is started in a later turn of the event loop, once the
-    // taker has handed the worker its code or written the cell's last messages.
+    // Making a worker does synchronous work (its control group's files; a fork server's own
+    // sandbox when one must start again, spawned by the device), so a replacement is started in
+    // a later turn of the event loop, once the taker has handed the worker its code or written
+    // the cell's last messages.
     const fillSoon = () => setImmediate(() => this.fill(language));
     if (w && p.warm.length > 0) {
       // A spare is still warm: make the replacement once this cell is over, so that starting
