@@ -5,9 +5,10 @@
 //
 // The device listens on an abstract Unix socket named after the database file (abstract: no
 // file to clean up, and unreachable from the cells, which have network namespaces of their
-// own); each web process connects to it. A ring is one byte; rings made by one piece of work
-// (up to its microtasks) go out as one, right after it: waiting for the event loop's next turn
-// held a cell's last messages back 1-2 ms behind the device's other callbacks.
+// own); each web process connects to it. A ring is one byte, written at once: the socket
+// takes it in the same call. Deferring it (to the event loop's next turn, or until the work's
+// microtasks were done, to send one ring for several commits) held it behind the rest of that
+// work: a new cell's ring waited for its whole POST answer to be made, 1-3 ms.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -25,7 +26,8 @@ export interface Bell {
 
 const RECONNECT_MS = 500;
 
-function address(dbFile: string): string {
+/** The abstract socket's name for the database `dbFile`. */
+export function bellAddress(dbFile: string): string {
   const real = fs.realpathSync(path.dirname(dbFile));
   const hash = crypto.createHash('sha256').update(path.join(real, path.basename(dbFile))).digest('hex').slice(0, 24);
   return `\0cellbox-bell-${hash}`;
@@ -33,9 +35,8 @@ function address(dbFile: string): string {
 
 /** `onRing`: the other side rang. `onPeers`: a connection came or went (see `connected`). */
 export function createBell(dbFile: string, role: BellRole, onRing: () => void, onPeers: () => void = () => {}): Bell {
-  const name = address(dbFile);
+  const name = bellAddress(dbFile);
   const peers = new Set<net.Socket>();
-  let pending = false;
   let closed = false;
   let server: net.Server | null = null;
   let retry: NodeJS.Timeout | null = null;
@@ -93,12 +94,7 @@ export function createBell(dbFile: string, role: BellRole, onRing: () => void, o
 
   return {
     ring(): void {
-      if (pending || peers.size === 0) return;
-      pending = true;
-      process.nextTick(() => {
-        pending = false;
-        for (const p of peers) p.write('!');
-      });
+      for (const p of peers) p.write('!');
     },
     connected(): boolean {
       return peers.size > 0;
