@@ -46,9 +46,11 @@ export class Pool {
     // the cell's last messages.
     const fillSoon = () => setImmediate(() => this.fill(language));
     if (w && p.warm.length > 0) {
-      // A spare is still warm: make the replacement once this cell is over, so that starting
-      // it never competes with the cell for the CPU.
-      w.exited.then(fillSoon);
+      // A spare is still warm: make the replacement once this cell is over, its last messages
+      // written, so that starting it never competes with the cell for the CPU. (At its worker's
+      // exit was too soon: the cell's files and last messages came after, and the web server's
+      // answer with them, each slowed by the fork server making the replacement.)
+      w.released.then(fillSoon);
       return Promise.resolve(w);
     }
     if (w) {

@@ -42,6 +42,9 @@ export class Worker {
   readonly ready: Promise<void>;
   /** Resolves when the sandbox is gone. */
   readonly exited: Promise<WorkerExit>;
+  /** Resolves when releaseDir() is called: whoever took the worker is done with it. */
+  readonly released: Promise<void>;
+  private markReleased!: () => void;
   /** The cell's working directory through a descriptor pinned before the cell ran: `/proc/self/fd/N`. */
   cellDir: string | null = null;
   /** The last bytes of stderr, for telling a crash apart from a limit. */
@@ -60,6 +63,7 @@ export class Worker {
   constructor(language: string, proc: WorkerProcess, group: CellGroup | null = null) {
     this.language = language;
     this.proc = proc;
+    this.released = new Promise((resolve) => (this.markReleased = resolve));
     this.exited = proc.exited.then((exit) => {
       this.outOfMemory = (group?.oomKills() ?? 0) > 0;
       return exit;
@@ -148,7 +152,9 @@ export class Worker {
     this.proc.kill();
   }
 
+  /** The device is done with the worker: its cell's last messages are written. */
   releaseDir(): void {
+    this.markReleased();
     if (this.dirFd !== null) {
       fs.closeSync(this.dirFd);
       this.dirFd = null;
