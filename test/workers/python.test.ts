@@ -15,6 +15,15 @@ describe('python worker', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('closes its pipes when the cell is done, before it exits', async () => {
+    // An exit unmaps the process's memory before its descriptors close (milliseconds for a cell
+    // forked from a big zygote): the pipes end first, so the device sees the end at once. Here the
+    // cell's own os._exit stands still for a while, to show the order.
+    const r = await run('import os, time\nos._exit = lambda status: time.sleep(1)\nprint("ok")');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(['R', 'S']).toContain(r.stateAtEventsEnd);
+  });
+
   it('sends stderr as stream events, subprocess output on the raw descriptors', async () => {
     const r = await run('import sys, subprocess\nprint("oops", file=sys.stderr)\nsubprocess.run(["echo", "raw"])');
     expect(streamText(r, 'stderr')).toBe('oops\n');

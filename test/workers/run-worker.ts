@@ -1,6 +1,6 @@
 // Test helper: runs one language worker outside the sandbox on one cell and collects what it sends.
 import { spawn, type StdioOptions } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,8 @@ export interface WorkerRun {
   /** Lines on the event pipe that were not JSON. */
   badLines: string[];
   timedOut: boolean;
+  /** The worker process's state (from /proc/<pid>/stat) when its event pipe ended; 'gone' if reaped. */
+  stateAtEventsEnd: string;
 }
 
 export interface RunOptions {
@@ -59,7 +61,7 @@ export async function runWorker(language: Language, code: string, options: RunOp
   const child = spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio });
   const run: WorkerRun = {
     events: [], timeline: [], stdout: '', stderr: '', exitCode: null, signal: null,
-    files: [], badLines: [], timedOut: false,
+    files: [], badLines: [], timedOut: false, stateAtEventsEnd: '',
   };
   let sentAt = 0;
   const stdin = child.stdin as Writable;
@@ -87,6 +89,14 @@ export async function runWorker(language: Language, code: string, options: RunOp
         sentAt = performance.now();
         stdin.end(code);
       }
+    }
+  });
+
+  (child.stdio[3] as Readable).on('end', () => {
+    try {
+      run.stateAtEventsEnd = /\) (\S)/.exec(readFileSync(`/proc/${child.pid}/stat`, 'utf8'))![1];
+    } catch {
+      run.stateAtEventsEnd = 'gone';
     }
   });
 

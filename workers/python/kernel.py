@@ -667,11 +667,10 @@ REHEARSAL_PLOT = 'import matplotlib.pyplot\nmatplotlib.pyplot.plot([1, 2, 3], [1
 def rehearse(plot=False):
     """Runs REHEARSAL with its events thrown away. In the zygote it fills the caches every cell
     would fill on its own (tokenize's patterns, the compiler's, the formatters'), once for all.
-    In a child of the zygote it shows which pages a cell's first steps write (about 400, and
-    4,000 more for a first plot), for every forked cell to copy before its code comes
-    (forkserver.py's learn_pages()); where that cannot be done, each forked cell rehearses
-    before it says ready, taking those copy-on-write faults off its round trip. Nothing of it
-    stays: its namespace, its traceback cache entry and its output go with it."""
+    Where the fork server cannot copy a cell's first pages ahead (rehearse_forked_cell()),
+    each forked cell rehearses before it says ready, taking those copy-on-write faults off its
+    round trip. Nothing of it stays: its namespace, its traceback cache entry and its output go
+    with it."""
     saved = os.dup(EVENT_FD)
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, EVENT_FD, inheritable=False)
@@ -703,10 +702,28 @@ def after_fork():
 
 
 def rehearse_forked_cell():
-    """In a child of the zygote that learns which pages a cell writes first (forkserver.py's
-    learn_pages()): the first steps of a forked cell, and a plot where pyplot is loaded."""
-    after_fork()
-    rehearse(plot=True)
+    """In a child of the zygote that learns which pages a cell writes (forkserver.py's
+    learn_pages()): a forked cell's own path from after its fork to its last event, with
+    REHEARSAL as its code (drawing a plot too, where pyplot is loaded) and its streams thrown
+    away; then the same path again for a cell that fails, for its traceback. Taking the real
+    path matters: a rehearsal run its own way allocated in its own order, and left some 120 of
+    the pages a real cell writes on its way to its code unlearned: each a copy-on-write fault on
+    that cell's round trip."""
+    first = REHEARSAL
+    if 'matplotlib.pyplot' in sys.modules:
+        first = REHEARSAL_PLOT + '\n' + first
+    for code in (first, 'rehearsal = []\nrehearsal[1]'):
+        read_end, write_end = os.pipe()
+        os.write(write_end, code.encode())
+        os.close(write_end)
+        os.dup2(read_end, 0)
+        os.close(read_end)
+        null = os.open(os.devnull, os.O_WRONLY)
+        for fd in (1, 2, EVENT_FD):
+            os.dup2(null, fd)
+        os.close(null)
+        after_fork()
+        run_forked_cell(populated=True)
 
 
 def main():
@@ -718,6 +735,16 @@ def main():
 def serve_cell(populated=False):
     """Says ready, reads the cell's code from stdin, runs it, reports, and exits. A cell whose
     first pages the fork server copied (populated) needs no rehearsal of its own."""
+    run_forked_cell(populated)
+    # The cell is over. Its pipes close now rather than at the exit, which unmaps the process's
+    # memory first: the device sees the end of its output at once. Threads it left running and
+    # atexit hooks do not delay the exit.
+    os.closerange(0, EVENT_FD + 1)
+    os._exit(0)
+
+
+def run_forked_cell(populated):
+    """serve_cell() up to its exit; rehearse_forked_cell() takes the same path."""
     # Subprocesses of the cell must not inherit the event pipe.
     os.set_inheritable(EVENT_FD, False)
     os.set_blocking(EVENT_FD, True)
@@ -752,8 +779,6 @@ def serve_cell(populated=False):
         except MemoryError:
             pass
         write_line(DONE_ERROR_LINE)
-    # The cell is over: threads it left running and atexit hooks do not delay the exit.
-    os._exit(0)
 
 
 def fork_server(argument):
