@@ -8,7 +8,8 @@
 #   stdin (device → zygote), one command per line:
 #     fork <id>      fork a cell process; answered with `forked`
 #     opened <id>    the device has opened its ends of the cell's pipes: drop our copies
-#     kill <id>      SIGKILL the cell (its PID namespace dies with its first process)
+#     kill <id>      SIGKILL the cell (its PID namespace dies with its first process); if it
+#                    left no other process, its `exit` (status 137) is sent at once
 #   fd 3 (zygote → device), JSON lines:
 #     {"type":"ready","language":…,"version":…}           preloaded, taking forks
 #     {"type":"forked","id":…,"pid":…,"fds":[in,out,err,events]}  pid as this sandbox sees it;
@@ -27,6 +28,7 @@ import mmap
 import os
 import platform
 import resource
+import select
 import selectors
 import signal
 import socket
@@ -381,10 +383,10 @@ def _populate_supported():
 
 
 def learn_pages(probe):
-    """Forks a child that runs `probe` (a rehearsal of a cell's first steps) and tells which of
-    the zygote's pages it wrote. Returns them as runs ready for populate_pages(), only where the
-    zygote has a private writable mapping (the child's own new mappings are not the zygote's);
-    [] if this kernel cannot populate pages or the child could not tell."""
+    """Forks a child that runs `probe` (a forked cell's path, with a rehearsal as its code) and
+    tells which of the zygote's pages it wrote. Returns them as runs ready for populate_pages(),
+    only where the zygote has a private writable mapping (the child's own new mappings are not
+    the zygote's); [] if this kernel cannot populate pages or the child could not tell."""
     if probe is None or not _populate_supported():
         return []
     read_end, write_end = os.pipe()
@@ -604,12 +606,35 @@ class Zygote:
     def kill(self, cell):
         """Kills the cell's process, whose end kills its init (cell_ended), and with that every
         process left in its namespace. The init first would make the kernel tear the namespace
-        down before the cell's process is seen to end: some 5 ms later, and never 'alone'."""
+        down before the cell's process is seen to end: some 5 ms later, and never 'alone'.
+        A cell that started no process is over at once (killed_alone())."""
         cell.killed = True
         if cell.pidfd is not None:
             _kill(cell.pidfd)
+            if self.killed_alone(cell):
+                cell.status = 128 + signal.SIGKILL
+                self.report_exit(cell)
         elif cell.init_pidfd is not None:
             _kill(cell.init_pidfd)
+
+    def killed_alone(self, cell):
+        """Just after the SIGKILL of the cell's process: True if no other process of the cell
+        exists. None can come after: a fork fails once a fatal signal is pending, and the killed
+        process never runs its code again; its exit, which unmaps its memory first (1-2 ms from
+        the light zygote, ~10 from the full one), need not be waited for. Its children are read
+        before the init's: a child moved to the init in between is seen at one or the other.
+        False, to wait for the exit as before, if it has ended already (cell_ended() then
+        reports its own status) or cannot be read."""
+        try:
+            if select.select([cell.pidfd], [], [], 0)[0]:
+                return False
+            for thread in os.listdir(f'/proc/{cell.pid}/task'):
+                with open(f'/proc/{cell.pid}/task/{thread}/children', 'rb') as f:
+                    if f.read().strip():
+                        return False
+        except OSError:
+            return False
+        return self.init_alone(cell)
 
     def cell_ended(self, cell):
         """The cell's process ended: its init goes too, and with it whatever the cell left."""
