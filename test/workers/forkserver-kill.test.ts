@@ -1,7 +1,8 @@
 // A `kill` of a cell that started no process of its own is reported as its end at once, before
 // its process has finished exiting (which unmaps its memory first: milliseconds); a cell with
 // any other process left waits for the exit as before. Checked on forkserver.py itself, with
-// real processes standing in for a cell's process and its PID namespace's init.
+// real processes laid out as the zygote's are: a PID namespace of the case's own, whose init
+// reaps what the cell orphans, and the cell's process, a child of the "zygote" born in it.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,59 +10,69 @@ import { describe, expect, it } from 'vitest';
 const FORKSERVER = path.resolve(__dirname, '../../workers/python/forkserver.py');
 
 const SCRIPT = String.raw`
-import importlib.util, json, os, select, signal, sys, time
+import ctypes, importlib.util, json, mmap, os, select, signal, sys, time
 spec = importlib.util.spec_from_file_location('forkserver', sys.argv[1])
 fs = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(fs)
+libc = ctypes.CDLL(None, use_errno=True)
 
-# The zygote's replies go to fd 3: a pipe read here (its ends made above fd 3).
-os.dup2(os.open(os.devnull, os.O_RDONLY), fs.CONTROL_FD)
-replies_r, replies_w = os.pipe()
-os.dup2(replies_w, fs.CONTROL_FD)
-os.set_blocking(replies_r, False)
-
-def sleeper(children=0):
-    """A process that sleeps, after starting 'children' sleeping children; returns their pids too."""
+def sleeper(children=0, hold=False):
+    """A process that sleeps after starting 'children' sleeping children (waiting for none).
+    With 'hold', it has written 128 MiB first: killed, it takes tens of milliseconds to die
+    (unmapping them), so the zygote's look comes surely while it is still dying."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
-        kids = []
+        os.close(r)
+        if hold:
+            memory = mmap.mmap(-1, 128 << 20)
+            for i in range(0, len(memory), mmap.PAGESIZE):
+                memory[i] = 1
         for _ in range(children):
-            kid = os.fork()
-            if kid == 0:
+            if os.fork() == 0:
                 time.sleep(60)
                 os._exit(0)
-            kids.append(kid)
-        os.write(w, json.dumps(kids).encode())
+        os.write(w, b'.')
+        if children:  # the init's role: reap what comes to it
+            signal.signal(signal.SIGCHLD, lambda *_: None)
         time.sleep(60)
         os._exit(0)
     os.close(w)
-    kids = json.loads(os.read(r, 1000))
+    os.read(r, 1)
     os.close(r)
-    return pid, kids
+    return pid
 
 def case(cell_children=0, init_children=0, ended=False):
-    init, init_kids = sleeper(init_children)
-    pid, kids = sleeper(cell_children)
-    zygote = object.__new__(fs.Zygote)
-    cell = fs.Cell('c1')
-    cell.pid, cell.pidfd = pid, os.pidfd_open(pid)
-    cell.init, cell.init_pidfd = init, os.pidfd_open(init)
-    if ended:
-        os.kill(pid, signal.SIGTERM)
-        select.select([cell.pidfd], [], [])
-    zygote.kill(cell)
-    try:
-        said = os.read(replies_r, 1000).decode()
-    except BlockingIOError:
-        said = ''
-    for p in [init, pid, *kids, *init_kids]:
-        try:
-            os.kill(p, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    for p in (init, pid):
-        os.waitpid(p, 0)
+    """In a child of this script (the zygote): a PID namespace of its own, its init, the cell's
+    process; the zygote's kill of it, and what the zygote told the device on fd 3."""
+    replies_r, replies_w = os.pipe()
+    helper = os.fork()
+    if helper == 0:
+        os.close(replies_r)
+        os.dup2(replies_w, fs.CONTROL_FD)
+        uid, gid = os.getuid(), os.getgid()
+        fs._check(libc.unshare(fs.CLONE_NEWUSER | fs.CLONE_NEWPID), 'unshare')
+        for name, text in (('setgroups', 'deny'), ('uid_map', f'{uid} {uid} 1'), ('gid_map', f'{gid} {gid} 1')):
+            with open(f'/proc/self/{name}', 'w') as f:
+                f.write(text)
+        init = sleeper(init_children)  # the first child: the namespace's init
+        pid = sleeper(cell_children, hold=not ended)
+        zygote = object.__new__(fs.Zygote)
+        cell = fs.Cell('c1')
+        cell.pid, cell.pidfd = pid, os.pidfd_open(pid)
+        cell.init, cell.init_pidfd = init, os.pidfd_open(init)
+        if ended:
+            os.kill(pid, signal.SIGTERM)
+            select.select([cell.pidfd], [], [])
+        zygote.kill(cell)
+        os.kill(init, signal.SIGKILL)  # and with it every process of the namespace
+        os._exit(0)
+    os.close(replies_w)
+    said = b''
+    while chunk := os.read(replies_r, 1000):
+        said += chunk
+    os.close(replies_r)
+    os.waitpid(helper, 0)
     return json.loads(said) if said else None
 
 print(json.dumps({
