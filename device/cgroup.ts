@@ -187,7 +187,7 @@ const PF_EXITING = 0x4;
  * to move. On a loaded machine a process can sit in that stretch of exit() for milliseconds,
  * and every walk of adopt() found it outside again.
  */
-function isEnding(pid: number): boolean {
+export function isEnding(pid: number): boolean {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // After the command's closing parenthesis: state, ppid, pgrp, session, tty, tpgid, flags.
