@@ -464,6 +464,19 @@ def _kill(pidfd):
         pass  # already gone
 
 
+def _has_child(pid):
+    """True if a thread of the process has a child, even a zombie; True too if that cannot be
+    read (gone, or not readable): then the zygote waits for the ends as they come."""
+    try:
+        for thread in os.listdir(f'/proc/{pid}/task'):
+            with open(f'/proc/{pid}/task/{thread}/children', 'rb') as f:
+                if f.read().strip():
+                    return True
+    except OSError:
+        return True
+    return False
+
+
 class Cell:
     def __init__(self, cell_id):
         self.id = cell_id
@@ -625,16 +638,9 @@ class Zygote:
         before the init's: a child moved to the init in between is seen at one or the other.
         False, to wait for the exit as before, if it has ended already (cell_ended() then
         reports its own status) or cannot be read."""
-        try:
-            if select.select([cell.pidfd], [], [], 0)[0]:
-                return False
-            for thread in os.listdir(f'/proc/{cell.pid}/task'):
-                with open(f'/proc/{cell.pid}/task/{thread}/children', 'rb') as f:
-                    if f.read().strip():
-                        return False
-        except OSError:
+        if select.select([cell.pidfd], [], [], 0)[0]:
             return False
-        return self.init_alone(cell)
+        return not _has_child(cell.pid) and self.init_alone(cell)
 
     def cell_ended(self, cell):
         """The cell's process ended: its init goes too, and with it whatever the cell left."""
@@ -659,11 +665,7 @@ class Zygote:
         init, only the cell's process came from outside it; with that one dead, every process
         left has its chain of parents end at the init (orphans go to it), so the init has a
         child, even a zombie, while any is left. Nothing can start one once none is."""
-        try:
-            with open(f'/proc/{cell.init}/task/{cell.init}/children', 'rb') as f:
-                return not f.read().strip()
-        except OSError:
-            return False  # not readable: wait for the init to end
+        return not _has_child(cell.init)
 
     def report_exit(self, cell):
         if not cell.reported:
