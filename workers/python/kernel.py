@@ -712,16 +712,17 @@ def rehearse_forked_cell():
     first = REHEARSAL
     if 'matplotlib.pyplot' in sys.modules:
         first = REHEARSAL_PLOT + '\n' + first
+    null = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2, EVENT_FD):
+        os.dup2(null, fd)
+    os.close(null)
     for code in (first, 'rehearsal = []\nrehearsal[1]'):
+        # The code on stdin, as the device writes it; read_code() leaves /dev/null there.
         read_end, write_end = os.pipe()
         os.write(write_end, code.encode())
         os.close(write_end)
         os.dup2(read_end, 0)
         os.close(read_end)
-        null = os.open(os.devnull, os.O_WRONLY)
-        for fd in (1, 2, EVENT_FD):
-            os.dup2(null, fd)
-        os.close(null)
         after_fork()
         run_forked_cell(populated=True)
 
