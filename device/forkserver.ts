@@ -3,7 +3,7 @@
 // makes its namespaces, limits and capabilities; the protocol is described there). The device
 // reaches each cell's pipes through /proc/<zygote>/fd/<n>, so no other cell ever holds them.
 import fs from 'node:fs';
-import { adoptPipes, HelperWorkers, keepTail, parseReply, readLines, type WorkerReply } from './handoff';
+import { adoptPipes, HelperWorkers, helperWorker, keepTail, parseReply, readLines, type WorkerReply } from './handoff';
 import { spawnSandbox, type ForkServerOptions, type SandboxSpec } from './sandbox';
 import type { WorkerExit, WorkerProcess } from './worker';
 
@@ -82,7 +82,7 @@ export class ForkServer {
     // The fork server never became ready: this cell will not start.
     started.catch((e: Error) => this.cells.drop(id, e));
 
-    const { stdin, outputs: [stdout, stderr, events], drained } = adoptPipes(
+    const pipes = adoptPipes(
       started.then(async ({ fds }) => ({ holder: await this.hostPid, fds })),
       3,
       () => this.send(`opened ${id}`),
@@ -91,18 +91,9 @@ export class ForkServer {
     // Read only once the cell said `ready`: a cell the fork server took down with it before
     // then must not crash the device with an unhandled rejection (seen at every shutdown).
     rootPid.catch(() => {});
-    return {
-      stdin,
-      stdout,
-      stderr,
-      events,
-      // Gone when the zygote saw it exit and its pipes are drained: no output is left behind.
-      exited: Promise.all([exited, drained]).then(([e]) => e),
-      rootPid,
-      kill: () => {
-        if (this.cells.has(id)) this.send(`kill ${id}`);
-      },
-    };
+    return helperWorker(pipes, exited, rootPid, () => {
+      if (this.cells.has(id)) this.send(`kill ${id}`);
+    });
   }
 
   kill(): void {

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import type { WorkerExit } from './worker';
+import type { WorkerExit, WorkerProcess } from './worker';
 
 /** What a helper says it made: its pid, and its descriptors for our ends, stdin's first. */
 export interface Handed {
@@ -59,6 +59,16 @@ export function adoptPipes(handed: Promise<Handed>, outputCount: number, opened:
     );
   const drained = Promise.all(outputs.map((s) => finished(s).catch(() => {})));
   return { stdin, outputs, drained };
+}
+
+/**
+ * A worker as the device runs it, from the pipes a helper holds for it (its outputs stdout,
+ * stderr and the event pipe, in that order): gone once the helper saw it exit and its pipes
+ * are drained, so no output is left behind.
+ */
+export function helperWorker(pipes: AdoptedPipes, exited: Promise<WorkerExit>, rootPid: Promise<number>, kill: () => void): WorkerProcess {
+  const [stdout, stderr, events] = pipes.outputs;
+  return { stdin: pipes.stdin, stdout, stderr, events, exited: Promise.all([exited, pipes.drained]).then(([e]) => e), rootPid, kill };
 }
 
 /** Calls `onLine` for each line of a helper's control pipe. */

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { adoptPipes, HelperWorkers, keepTail, parseReply, readLines, type WorkerReply } from './handoff';
+import { adoptPipes, HelperWorkers, helperWorker, keepTail, parseReply, readLines, type WorkerReply } from './handoff';
 import { sandboxChildPid } from './sandbox';
 import type { WorkerProcess } from './worker';
 
@@ -54,23 +54,11 @@ export class Spawner {
     const { id, forked, exited } = this.sandboxes.add();
     this.send(`spawn ${id} ${JSON.stringify(argv)}`);
     const holder = this.proc.pid!;
-    const { stdin, outputs: [stdout, stderr, events, info], drained } = adoptPipes(
-      forked.then(({ fds }) => ({ holder, fds })),
-      4,
-      () => this.send(`opened ${id}`),
-    );
-    return {
-      stdin,
-      stdout,
-      stderr,
-      events,
-      // Gone when the spawner saw it exit and its pipes are drained: no output is left behind.
-      exited: Promise.all([exited, drained]).then(([e]) => e),
-      rootPid: sandboxChildPid(info),
-      kill: () => {
-        if (this.sandboxes.has(id)) this.send(`kill ${id}`);
-      },
-    };
+    // Outputs: stdout, stderr, the event pipe, bwrap's info.
+    const pipes = adoptPipes(forked.then(({ fds }) => ({ holder, fds })), 4, () => this.send(`opened ${id}`));
+    return helperWorker(pipes, exited, sandboxChildPid(pipes.outputs[3]), () => {
+      if (this.sandboxes.has(id)) this.send(`kill ${id}`);
+    });
   }
 
   kill(): void {
