@@ -21,15 +21,21 @@ function standIn() {
 
 const turns = () => new Promise((r) => setTimeout(r, 20));
 
+/** A pool of `target` stand-ins for one language, and every worker it has made, in order. */
+function standInPool(target: number) {
+  const made: ReturnType<typeof standIn>[] = [];
+  const pool = new Pool(() => {
+    const s = standIn();
+    made.push(s);
+    return s.worker;
+  }, () => {});
+  pool.add('python', target);
+  return { pool, made };
+}
+
 describe('the pool', () => {
   it('makes the replacement of a taken worker once its cell is over, while a spare is warm', async () => {
-    const made: ReturnType<typeof standIn>[] = [];
-    const pool = new Pool(() => {
-      const s = standIn();
-      made.push(s);
-      return s.worker;
-    }, () => {});
-    pool.add('python', 2);
+    const { pool, made } = standInPool(2);
     await turns();
     expect(pool.warmCount('python')).toBe(2);
 
@@ -46,13 +52,7 @@ describe('the pool', () => {
   });
 
   it('makes it at once when the last warm worker is taken', async () => {
-    const made: ReturnType<typeof standIn>[] = [];
-    const pool = new Pool(() => {
-      const s = standIn();
-      made.push(s);
-      return s.worker;
-    }, () => {});
-    pool.add('python', 1);
+    const { pool, made } = standInPool(1);
     await turns();
     await pool.take('python');
     await turns();
