@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { openFilestore } from '../filestore/filestore';
 import { ConfigError, databasePath, filestorePath, loadConfig } from '../store/config';
 import { openStore } from '../store/store';
+import { closeInheritedDescriptors } from './descriptors';
 import { createDevice, type Log } from './device';
 import { prepareWorkersDir } from './sandbox';
 
@@ -21,6 +22,8 @@ function workersSource(): string {
 }
 
 function main(): void {
+  // First, before any child is started: none may get what this process inherited.
+  const closed = closeInheritedDescriptors();
   let config;
   try {
     config = loadConfig();
@@ -35,6 +38,7 @@ function main(): void {
   const files = openFilestore(filestorePath(config));
   const workers = prepareWorkersDir(workersSource());
   const device = createDevice({ store, files, config, workersDir: workers.dir, log });
+  if (closed.length) log('info', `closed inherited descriptors ${closed.join(', ')}: no sandbox gets them`);
   device.start();
   log('info', `running up to ${config.concurrency} cells at once; data in ${config.dataDir}`);
 

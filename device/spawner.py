@@ -147,7 +147,22 @@ class Spawner:
         os._exit(0)
 
 
+def close_inherited():
+    # A descriptor this process inherited without close-on-exec would be passed by posix_spawn
+    # to bwrap, and by bwrap to the worker in the sandbox. The device closes its own at start,
+    # but it may run inside another program (the tests create it in theirs). Ours are all
+    # close-on-exec (Python's default).
+    for name in os.listdir('/proc/self/fd'):
+        fd = int(name)
+        try:
+            if fd > CONTROL_FD and os.get_inheritable(fd):
+                os.close(fd)
+        except OSError:
+            pass  # listdir's own descriptor, closed by now
+
+
 def main():
+    close_inherited()
     # Die with the device: its sandboxes then die with us (bwrap's --die-with-parent).
     parent = os.getppid()
     libc = ctypes.CDLL(None, use_errno=True)

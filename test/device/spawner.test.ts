@@ -17,8 +17,14 @@ afterEach(() => {
 
 type Reply = { type: string; id?: string; pid?: number; fds?: number[]; status?: number; message?: string };
 
-function start() {
-  spawner = spawn('/usr/bin/python3', ['-I', SPAWNER_SCRIPT], { stdio: ['pipe', 'ignore', 'inherit', 'pipe'] });
+/** Starts the spawner; `inherited` maps its descriptor numbers to descriptors of ours it inherits. */
+function start(inherited: Record<number, number> = {}) {
+  const stdio: Array<'pipe' | 'ignore' | 'inherit' | number> = ['pipe', 'ignore', 'inherit', 'pipe'];
+  for (const [theirs, ours] of Object.entries(inherited)) {
+    while (stdio.length < Number(theirs)) stdio.push('ignore');
+    stdio[Number(theirs)] = ours;
+  }
+  spawner = spawn('/usr/bin/python3', ['-I', SPAWNER_SCRIPT], { stdio });
   const replies: Reply[] = [];
   const waiters: Array<() => void> = [];
   readLines(spawner.stdio[3] as NodeJS.ReadableStream, (line) => {
@@ -87,5 +93,29 @@ describe('the sandbox spawner', () => {
     s.send('kill 2');
     await s.next('exit', '2');
     expect(first.fds!.map(s.fd)).toEqual([null, null, null, null, null]);
+  });
+
+  it('passes a program none of the descriptors it inherited itself: only the five pipes', async () => {
+    // Whoever starts the device may leave descriptors open without close-on-exec; bwrap would
+    // pass them on to the worker in the sandbox.
+    const file = fs.openSync(SPAWNER_SCRIPT, 'r');
+    const s = start({ 5: file, 40: file });
+    await s.next('ready');
+    // cat, once it echoed a line, is past its loader's opening of libraries: what it holds then
+    // is what it was given.
+    s.send(`spawn 1 ${JSON.stringify(['cat'])}`);
+    const forked = await s.next('forked', '1');
+    const [input, output] = forked.fds!.slice(0, 2).map((n, i) => fs.openSync(`/proc/${spawner!.pid}/fd/${n}`, i === 0 ? 'w' : 'r'));
+    s.send('opened 1');
+    fs.writeSync(input, 'x\n');
+    expect(fs.readSync(output, Buffer.alloc(2))).toBe(2);
+    const held = fs.readdirSync(`/proc/${forked.pid}/fd`).map(Number).sort((a, b) => a - b);
+    fs.closeSync(input);
+    expect((await s.next('exit', '1')).status).toBe(0);
+    fs.closeSync(output);
+    expect(held).toEqual([0, 1, 2, 3, 4]);
+    // And the spawner itself let them go (it may have reused the numbers for its own).
+    expect([5, 40].map(s.fd)).not.toContain(SPAWNER_SCRIPT);
+    fs.closeSync(file);
   });
 });

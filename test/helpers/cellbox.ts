@@ -63,12 +63,27 @@ const EXPECTED_LANGUAGES = ['python', 'javascript', 'bash'];
  */
 const TEST_LANGUAGES = EXPECTED_LANGUAGES.join(',');
 
+export interface StartOptions {
+  /** Descriptors of ours the device inherits, by its number for them: what a careless supervisor leaves open. */
+  deviceInherits?: Record<number, number>;
+}
+
+/** stdio for a child: pipes for 0-2 (logged), then `inherits` at their numbers. */
+function stdioWith(inherits: Record<number, number> = {}): Array<'pipe' | 'ignore' | number> {
+  const stdio: Array<'pipe' | 'ignore' | number> = ['pipe', 'pipe', 'pipe'];
+  for (const [theirs, ours] of Object.entries(inherits)) {
+    while (stdio.length < Number(theirs)) stdio.push('ignore');
+    stdio[Number(theirs)] = ours;
+  }
+  return stdio;
+}
+
 /**
  * Starts web server and device; resolves when both answer and every expected language is
  * warm. (The device offers each language once its first worker is ready, one by one: a slow
  * machine may offer bash well before python.)
  */
-export async function startCellbox(extraEnv: Record<string, string> = {}): Promise<Cellbox> {
+export async function startCellbox(extraEnv: Record<string, string> = {}, options: StartOptions = {}): Promise<Cellbox> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-test-'));
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), CELLBOX_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: '1', CELLBOX_LANGUAGES: TEST_LANGUAGES, ...extraEnv };
@@ -93,7 +108,7 @@ export async function startCellbox(extraEnv: Record<string, string> = {}): Promi
       await exited(box.web);
     },
     async startDevice() {
-      box.device = spawn(process.execPath, ['--enable-source-maps', path.join(root, 'dist/device.mjs')], { cwd: root, env });
+      box.device = spawn(process.execPath, ['--enable-source-maps', path.join(root, 'dist/device.mjs')], { cwd: root, env, stdio: stdioWith(options.deviceInherits) });
       pipeLogs(box.device, logs, 'device');
       const startedAfter = Date.now();
       await waitFor(async () => {

@@ -1,6 +1,8 @@
 // Attack: use a file descriptor the cell inherited instead of opened: one of the device's (its
-// SQLite databases, its pinned working directories of other cells, its sockets), bwrap's, or
-// the worker's own event pipe handed down to the cell's subprocesses. The cell lists its
+// SQLite databases, its pinned working directories of other cells, its sockets), bwrap's, one
+// the device itself inherited from whoever started it (here a project file at 40, left open
+// without close-on-exec: bwrap would pass it on to the worker), or the worker's own event pipe
+// handed down to the cell's subprocesses. The cell lists its
 // descriptors, probes every number up to its limit, and reads the descriptor tables of every
 // process it can see in its sandbox.
 // Must happen: the cell's own process holds stdin (/dev/null), stdout, stderr and the event
@@ -9,6 +11,7 @@
 // anything but pipes, sockets to the device, /dev/null, the worker's own script and the
 // runtime's own internals; a cell whose last statement uses a descriptor it does not have ends
 // with that language's error; the next cell runs; the server stays healthy.
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
@@ -16,13 +19,18 @@ import { expectRecovered, expectStopped } from '../helpers/hostile';
 
 const project = path.resolve(import.meta.dirname, '..', '..');
 let box: Cellbox;
+/** A project file the device inherits at descriptor 40, as from a careless supervisor. */
+const LEFT_OPEN = 40;
+let leftOpen: number;
 
 beforeAll(async () => {
-  box = await startCellbox({ CELLBOX_WALL_SECONDS: '20' });
+  leftOpen = fs.openSync(path.join(project, 'package.json'), 'r');
+  box = await startCellbox({ CELLBOX_WALL_SECONDS: '20' }, { deviceInherits: { [LEFT_OPEN]: leftOpen } });
 });
 
 afterAll(async () => {
   await box?.stop();
+  fs.closeSync(leftOpen);
 });
 
 /** What a descriptor in the sandbox may lead to. Anything else is a leak. */
@@ -52,6 +60,17 @@ function expectNoLeak(tables: [number, number, string][]): void {
 }
 
 describe('inherited file descriptors', () => {
+  it('the device closes what it inherited before it starts any sandbox', async () => {
+    let target: string | null = null;
+    try {
+      target = fs.readlinkSync(`/proc/${box.device.pid}/fd/${LEFT_OPEN}`);
+    } catch {
+      // closed, and not reused
+    }
+    expect(target).not.toBe(path.join(project, 'package.json'));
+    expect(box.logs.join('')).toMatch(new RegExp(`closed inherited descriptors .*\\b${LEFT_OPEN}\\b`));
+  });
+
   it('Python: the cell holds 0-3 only, a subprocess 0-2 only, and no descriptor it can see leads out', async () => {
     const ms = await run(box.url, `
 import json, os, subprocess
