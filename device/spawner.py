@@ -1,5 +1,5 @@
-# The device's spawner: starts the sandboxes of the languages that have no fork server (one
-# bwrap per cell), so that the device itself never forks. A fork copies the forking process's
+# The device's spawner: starts every sandbox (one bwrap per cell for the languages that have no
+# fork server, one per fork server for the others), so that the device itself never forks. A fork copies the forking process's
 # page tables: for the device, a Node process of 100 MB or more, that blocked its event loop some
 # 10 ms per sandbox on a VM, just when a running cell's output was coming in. This process is
 # small, and spawns with posix_spawn (vfork and exec, no copy at all).
@@ -16,6 +16,12 @@
 #     {"type":"exit","id":…,"status":…}   it ended (128+N: killed by signal N)
 #     {"type":"fork_failed","id":…,"message":…}
 #   End of stdin: the device is gone; the spawner kills its sandboxes and exits.
+#
+# It is the subreaper of its sandboxes. bwrap's first process clones the sandbox's init, which
+# waits on an eventfd for bwrap to set up its user namespace, before it asks to die with its
+# parent: a bwrap killed in that window (a spare killed as it starts, a pool stopping) leaves
+# the init blocked for ever, holding a PID, user and mount namespace. As subreaper the spawner
+# gets such orphans as children when their bwrap ends, and kills and reaps them.
 import ctypes
 import json
 import os
@@ -24,6 +30,7 @@ import signal
 import sys
 
 CONTROL_FD = 3
+PR_SET_CHILD_SUBREAPER = 36
 # How many descriptors a sandbox gets: stdin, stdout, stderr, events, bwrap's info.
 CHILD_FDS = 5
 PR_SET_PDEATHSIG = 1
@@ -63,15 +70,31 @@ class Spawner:
         self.selector = selectors.DefaultSelector()
         self.sandboxes = {}
         self.buffer = b''
+        # Children that are not sandboxes: what an ended bwrap left behind, killed, not yet reaped.
+        self.orphans = set()
+        # SIGCHLD wakes the loop through this pipe, so that orphans are reaped as they die.
+        self.wakeup, wakeup_w = os.pipe()
+        os.set_blocking(self.wakeup, False)
+        os.set_blocking(wakeup_w, False)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.set_wakeup_fd(wakeup_w, warn_on_full_buffer=False)
 
     def serve(self):
         os.set_blocking(0, False)
-        self.selector.register(0, selectors.EVENT_READ, None)
+        self.selector.register(0, selectors.EVENT_READ, 'commands')
+        self.selector.register(self.wakeup, selectors.EVENT_READ, 'sigchld')
         send({'type': 'ready'})
         while True:
             for key, _ in self.selector.select():
-                if key.data is None:
+                if key.data == 'commands':
                     self.commands()
+                elif key.data == 'sigchld':
+                    while True:
+                        try:
+                            os.read(self.wakeup, 4096)
+                        except BlockingIOError:
+                            break
+                    self.collect_orphans()
                 else:
                     self.ended(key.data)
 
@@ -139,11 +162,35 @@ class Spawner:
         if not sandbox.ends:  # the device has them open: nothing more comes for this one
             del self.sandboxes[sandbox.id]
         send({'type': 'exit', 'id': sandbox.id, 'status': 128 - code if code < 0 else code})
+        # Its orphans were made our children before its end could be seen.
+        self.collect_orphans()
+
+    def collect_orphans(self):
+        # A child is ours alone until we reap it: its pid cannot be another process's meanwhile.
+        with open(f'/proc/self/task/{os.getpid()}/children') as f:
+            children = {int(pid) for pid in f.read().split()}
+        running = {sandbox.pid for sandbox in self.sandboxes.values() if not sandbox.exited}
+        for pid in children - running - self.orphans:
+            os.kill(pid, signal.SIGKILL)
+            self.orphans.add(pid)
+        for pid in list(self.orphans):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done == pid:
+                self.orphans.discard(pid)
 
     def shutdown(self):
-        for sandbox in self.sandboxes.values():
-            if not sandbox.exited:
-                kill(sandbox.pidfd)
+        running = [sandbox for sandbox in self.sandboxes.values() if not sandbox.exited]
+        for sandbox in running:
+            kill(sandbox.pidfd)
+        # Each bwrap's orphans become ours only once it has ended: wait for that, then kill them.
+        # A killed bwrap ends at once; what its sandbox leaves dies on its own after we are gone.
+        for sandbox in running:
+            os.waitpid(sandbox.pid, 0)
+            sandbox.exited = True
+        self.collect_orphans()
         os._exit(0)
 
 
@@ -167,6 +214,7 @@ def main():
     parent = os.getppid()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(0)  # the device died before the line above
     # Hold descriptor 4, so that no pipe of ours is numbered 0-4: a sandbox's descriptors are
