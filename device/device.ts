@@ -66,14 +66,12 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
    * light one (nothing preloaded) for the pool `<name>+light`, or a sandbox of its own.
    */
   function startProcess(lang: RunnableLanguage, poolName: string, light: boolean): WorkerProcess {
+    if (!spawner?.running) spawner = new Spawner(log);
     const options = lang.config.forkServer;
-    if (!options) {
-      if (!spawner?.running) spawner = new Spawner(log);
-      return spawner.spawn(buildArgv(lang.spec, SANDBOX_INFO_FD));
-    }
+    if (!options) return spawner.spawn(buildArgv(lang.spec, SANDBOX_INFO_FD));
     let server = forkServers.get(poolName);
     if (!server?.running) {
-      server = new ForkServer(poolName, lang.spec, light ? { ...options, preload: [] } : options, log);
+      server = new ForkServer(poolName, spawner.spawn(buildArgv(lang.spec, SANDBOX_INFO_FD, light ? { ...options, preload: [] } : options)), log);
       forkServers.set(poolName, server);
     }
     return server.fork();
@@ -234,7 +232,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       await Promise.race([Promise.all([...running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
       pool.close();
       for (const server of forkServers.values()) server.kill();
-      spawner?.kill();
+      await spawner?.stop();
       writer.flush();
       if (!('unavailable' in groups)) {
         await Promise.race([Promise.all(removals), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);

@@ -2,9 +2,9 @@
 // imports once, and forks a fresh, isolated process per cell (workers/python/forkserver.py
 // makes its namespaces, limits and capabilities; the protocol is described there). The device
 // reaches each cell's pipes through /proc/<zygote>/fd/<n>, so no other cell ever holds them.
+// Its sandbox is started by the spawner, like any other: fd 3 is the zygote's reply pipe.
 import fs from 'node:fs';
 import { adoptPipes, HelperWorkers, helperWorker, keepTail, parseReply, readLines, type WorkerReply } from './handoff';
-import { spawnSandbox, type ForkServerOptions, type SandboxSpec } from './sandbox';
 import type { WorkerExit, WorkerProcess } from './worker';
 
 type Reply = { type: 'ready'; version: string; stdlib?: string[] } | WorkerReply;
@@ -16,22 +16,18 @@ export class ForkServer {
   version = '';
   /** The modules of the runtime's standard library, when the zygote says them. */
   stdlib: ReadonlySet<string> = new Set();
-  private readonly proc;
   private readonly hostPid: Promise<number>;
   private readonly cells = new HelperWorkers();
   private alive = true;
 
+  /** `proc` is the fork server's sandbox, started with its `--fork-server` argv (sandbox.ts). */
   constructor(
     readonly language: string,
-    spec: SandboxSpec,
-    options: ForkServerOptions,
+    private readonly proc: WorkerProcess,
     private readonly log: (level: 'info' | 'warn' | 'error', msg: string) => void,
   ) {
-    const { proc, childPid } = spawnSandbox(spec, options);
-    this.proc = proc;
-    proc.once('error', () => {});
-    proc.stdin!.on('error', () => {});
-    this.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+    proc.stdin.on('error', () => {});
+    this.exited = proc.exited;
     let markReady: () => void;
     let fail: (e: Error) => void;
     this.ready = new Promise<void>((resolve, reject) => {
@@ -42,9 +38,9 @@ export class ForkServer {
     let zygoteStarted!: () => void;
     // bwrap's first process in the sandbox is its own init; the zygote, its only child, is
     // surely there once it has said `ready`.
-    this.hostPid = new Promise<void>((resolve) => (zygoteStarted = resolve)).then(() => childPid).then(onlyChild);
+    this.hostPid = new Promise<void>((resolve) => (zygoteStarted = resolve)).then(() => proc.rootPid).then(onlyChild);
     this.hostPid.catch(() => {});
-    readLines(proc.stdio[3] as NodeJS.ReadableStream, (line) => {
+    readLines(proc.events, (line) => {
       const reply = parseReply<Reply>(line, `${language} fork server`, log);
       if (!reply) return;
       if (reply.type === 'ready') {
@@ -57,8 +53,8 @@ export class ForkServer {
       if (reply.type === 'fork_failed') this.log('error', `the ${language} fork server could not fork a cell: ${reply.message}`);
       this.cells.handle(reply, (message) => new Error(`fork failed: ${message}`));
     });
-    const stderrTail = keepTail(proc.stderr!);
-    proc.stdout!.resume();
+    const stderrTail = keepTail(proc.stderr);
+    proc.stdout.resume();
     this.exited.then(({ code, signal }) => {
       this.alive = false;
       const why = `the ${language} fork server exited (${signal ?? `status ${code}`}): ${stderrTail().trim().slice(-2000)}`;
@@ -97,11 +93,11 @@ export class ForkServer {
   }
 
   kill(): void {
-    this.proc.kill('SIGKILL');
+    this.proc.kill();
   }
 
   private send(command: string): void {
-    if (this.alive) this.proc.stdin!.write(`${command}\n`);
+    if (this.alive) this.proc.stdin.write(`${command}\n`);
   }
 }
 

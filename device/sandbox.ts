@@ -1,8 +1,7 @@
-// The only place that builds bubblewrap's argv. The spawner (spawner.ts) starts most sandboxes
-// from it; a fork server's sandbox is spawned here. Every cell's worker runs in a fresh one:
+// The only place that builds bubblewrap's argv; the spawner (spawner.ts) starts every sandbox
+// from it, a fork server's too. Every cell's worker runs in a fresh one:
 // new user, PID, IPC, UTS, mount, network and cgroup namespaces, a read-only system, a private
 // tmpfs as working directory, rlimits set inside, nothing else of the host.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,12 +17,6 @@ export interface SandboxSpec {
   limits: Limits;
   /** Host folder holding the worker programs, bound read-only at WORKERS_MOUNT. */
   workersDir: string;
-}
-
-export interface SandboxProcess {
-  proc: ChildProcess;
-  /** Host pid of the sandbox's first process (PID 1 of its namespace), from bwrap's --info-fd. */
-  childPid: Promise<number>;
 }
 
 /** What a fork server's zygote is told beyond the sandbox spec (see workers/python/forkserver.py). */
@@ -169,21 +162,6 @@ function expand(arg: string, limits: Limits): string {
 export const SANDBOX_INFO_FD = 4;
 
 const EXITED_BEFORE_START = 'the sandbox exited before it started';
-
-/** Spawns a sandbox: fds 0-2 and 3 (events) are pipes; fd 4 carries bwrap's info JSON. */
-export function spawnSandbox(spec: SandboxSpec, forkServer?: ForkServerOptions): SandboxProcess {
-  const argv = buildArgv(spec, SANDBOX_INFO_FD, forkServer);
-  const proc: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} as NodeJS.ProcessEnv });
-  const childPid = Promise.race([
-    sandboxChildPid(proc.stdio[4] as NodeJS.ReadableStream),
-    new Promise<never>((_, reject) => {
-      proc.once('exit', () => reject(new Error(EXITED_BEFORE_START)));
-      proc.once('error', reject);
-    }),
-  ]);
-  childPid.catch(() => {});
-  return { proc, childPid };
-}
 
 /** The host pid of the sandbox's first process, from bwrap's --info-fd JSON; rejects if `info` ends first. */
 export function sandboxChildPid(info: NodeJS.ReadableStream): Promise<number> {

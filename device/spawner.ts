@@ -1,5 +1,5 @@
-// The spawner (device/spawner.py): a small helper process that starts the sandboxes of the
-// languages without a fork server, so that the device never forks. Forking the device, a Node
+// The spawner (device/spawner.py): a small helper process that starts every sandbox, a fork
+// server's too, so that the device never forks. Forking the device, a Node
 // process of 100 MB or more, blocked its event loop some 10 ms per sandbox on a VM: a pool's
 // refill, started while a cell ran, held back that cell's output. The spawner holds each
 // sandbox's pipes; the device opens its ends through /proc (handoff.ts).
@@ -13,6 +13,9 @@ import type { WorkerProcess } from './worker';
 
 type Reply = { type: 'ready' } | WorkerReply;
 
+/** How long the spawner may take to end its sandboxes when the device stops. */
+const STOP_GRACE_MS = 2000;
+
 /** The Python the spawner runs on: the system's, which the workers need anyway. */
 const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
@@ -23,7 +26,7 @@ export class Spawner {
   private readonly proc: ChildProcess;
   private readonly sandboxes = new HelperWorkers();
   private alive = true;
-  /** Killed by the device, as it stops: no failure to report. */
+  /** Stopped by the device: no failure to report. */
   private stopped = false;
 
   constructor(private readonly log: (level: 'info' | 'warn' | 'error', msg: string) => void) {
@@ -61,9 +64,18 @@ export class Spawner {
     });
   }
 
-  kill(): void {
+  /**
+   * Ends the spawner and its sandboxes: at the end of its stdin it kills them, waits for each
+   * bwrap to end and kills what they left behind (spawner.py). SIGKILL after STOP_GRACE_MS.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
-    this.proc.kill('SIGKILL');
+    if (!this.alive) return;
+    const closed = new Promise<void>((resolve) => this.proc.once('close', () => resolve()));
+    this.proc.stdin!.end();
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), STOP_GRACE_MS);
+    await closed;
+    clearTimeout(timer);
   }
 
   private send(command: string): void {

@@ -1,18 +1,24 @@
 // The warm pools: every cell gets a fresh worker (nothing one cell does is seen by the next),
 // and a pool whose workers crash fills up again.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
 
 let box: Cellbox;
+/** A copy of workers/ of this Cellbox's own: its path in a sandbox's command line marks its sandboxes. */
+const workersCopy = mkdtempSync(path.join(os.tmpdir(), 'cellbox-pool-workers-'));
 
 beforeAll(async () => {
-  box = await startCellbox({ CELLBOX_CONCURRENCY: '1' });
+  cpSync(path.resolve(import.meta.dirname, '..', '..', 'workers'), workersCopy, { recursive: true });
+  box = await startCellbox({ CELLBOX_CONCURRENCY: '1', CELLBOX_WORKERS_DIR: workersCopy });
 });
 
 afterAll(async () => {
   await box?.stop();
+  rmSync(workersCopy, { recursive: true, force: true });
 });
 
 /** Every process on the host: its pid, its parent's and its command line. */
@@ -141,5 +147,49 @@ describe('warm pools', () => {
     expect(stdout(ms)).toBe('going\n');
     expect(errorOf(ms)?.ename).toBe('WorkerCrashed');
     expect(stdout(await run(box.url, 'print("next")'))).toBe('next\n');
+  });
+
+  it('leave no process of a sandbox behind when the device stops while sandboxes are starting', async () => {
+    // bubblewrap 0.8 leaves a sandbox's init blocked for ever if bwrap is killed between making
+    // it and setting up its user namespace; the spawner, as subreaper, kills such orphans.
+    const processes = () => psRows().filter((r) => r.args.includes('bwrap') || r.args.includes('kernel'));
+    /** The folder bound as the workers in this Cellbox's sandboxes (a copy, as root). */
+    const boundWorkers = () => {
+      for (const r of processes()) {
+        const m = / --ro-bind (\S+) \/opt\/cellbox\/workers /.exec(r.args);
+        if (m && (m[1] === workersCopy || m[1].includes('cellbox-workers-'))) {
+          // As root the device binds a copy of its own: find the one under this device.
+          const parent = new Map(psRows().map((x) => [x.pid, x.ppid]));
+          for (let p = parent.get(r.pid); p; p = parent.get(p)) if (p === box.device.pid) return m[1];
+        }
+      }
+      return null;
+    };
+    /** Processes of this Cellbox's sandboxes still alive after 3 s: none may outlive the device. */
+    const leftBehind = async (marker: string) => {
+      const find = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(marker);
+        } catch {
+          return false;
+        }
+      });
+      for (const end = Date.now() + 3000; find().length && Date.now() < end;) await new Promise((r) => setTimeout(r, 50));
+      return find();
+    };
+    for (let round = 0; round < 3; round++) {
+      await until('full pools', () => pythonWorkers().length >= 4 && boundWorkers() !== null);
+      await until('warm sandboxes of every language', () => psRows().filter((r) => / \/opt\/cellbox\/workers\/(node|bash)\//.test(r.args)).length >= 2);
+      const marker = boundWorkers()!;
+      // Kill the fork servers and the other languages' warm sandboxes (bwrap), so that new
+      // sandboxes are starting as the device stops.
+      const spawner = psRows().find((r) => r.ppid === box.device.pid && / \S*device\/spawner\.py$/.test(r.args))!;
+      for (const r of psRows()) if (r.ppid === spawner.pid) process.kill(r.pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, round * 5));
+      await box.killDevice('SIGTERM');
+      expect(await leftBehind(marker)).toEqual([]);
+      await box.startDevice();
+    }
+    expect(stdout(await run(box.url, 'print("after the restarts")'))).toBe('after the restarts\n');
   });
 });
