@@ -101,20 +101,22 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       removals.add(removal);
     }
     worker.ready.then(() => {
-      // The first warm worker tells which version the runtime is; then the language is offered.
+      // The first warm worker tells which version the runtime is.
       if (registered.has(name)) return;
       registered.add(name);
-      const c = lang.config;
       // The version probe's, when the language has one (its worker cannot say it); else the worker's.
       const version = lang.version ?? worker.version;
-      store.languages.set(
-        { name: c.name, display_name: c.display_name, version, file_extension: c.file_extension, codemirror_mode: c.codemirror_mode },
-        languages.indexOf(lang),
-      );
+      offer(lang, version);
       log('info', `language ${name} ready (${version})`);
     }, () => {});
     return worker;
   }, log);
+
+  /** Lists `lang` for the web app, which then takes cells for it; `version` is '' until a worker said it. */
+  function offer(lang: RunnableLanguage, version: string): void {
+    const c = lang.config;
+    store.languages.set({ name: c.name, display_name: c.display_name, version, file_extension: c.file_extension, codemirror_mode: c.codemirror_mode }, languages.indexOf(lang));
+  }
 
   /** What running one cell needs; the limits are its language's (the global ones, with the language's own over them). */
   function deps(cell: CellRow) {
@@ -196,6 +198,12 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
     start(): void {
       recover();
       store.languages.retain(languages.map((l) => l.config.name));
+      // Every language this device runs is offered from the start, its cells queued while its
+      // first workers warm: offered only once warm, a language the page lists (the web app
+      // offers them all while none is listed) would be refused between the first language's
+      // start and its own. Those listed from the last start keep their version meanwhile.
+      const listed = new Set(store.languages.list().map((l) => l.name));
+      for (const l of languages) if (!listed.has(l.config.name)) offer(l, '');
       store.heartbeat.beat(process.pid, startedAt);
       for (const l of languages) {
         pool.add(l.config.name, l.config.pool);

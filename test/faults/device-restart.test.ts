@@ -1,6 +1,9 @@
 // The device dies with SIGKILL mid-cell and is restarted: the running cell ends with
-// WorkerCrashed and its final messages, a queued one runs, and no sandbox is left behind.
+// WorkerCrashed and its final messages, a queued one runs, and no sandbox is left behind. A
+// device starting on a fresh database takes cells for every language while they warm.
 import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, get, messagesUntilDone, post, replyOf, startCellbox, stdout, types, type Cellbox } from '../helpers/cellbox';
 
@@ -52,5 +55,25 @@ describe('device restart', () => {
     expect(errorOf(ms)?.ename).toBe('Interrupted');
     await box.startDevice();
     expect(stdout(await messagesUntilDone(box.url, queued.body.id))).toBe('');
+  });
+
+  it('on a fresh database, takes cells for every language it runs while they warm up, and runs them', async () => {
+    // A first start: no language listed from before.
+    await box.killDevice('SIGTERM');
+    const db = new Database(path.join(box.dataDir, 'cellbox.sqlite'));
+    db.exec('DELETE FROM languages');
+    db.close();
+    const started = box.startDevice();
+    // As soon as the first language is warm (it has a version), before Python's fork server is
+    // (it takes far longer than Bash), every language is taken. (With none listed at all, the
+    // web app takes them all anyway.)
+    const listed = async () => (await get(`${box.url}/api/v1/languages`)).body as { name: string; version: string }[];
+    while (!(await listed()).some((l) => l.version)) await new Promise((r) => setTimeout(r, 5));
+    const codes: Record<string, string> = { python: 'print(6*7)', javascript: 'console.log(6*7)', bash: 'echo $((6*7))' };
+    const posted = await Promise.all(Object.entries(codes).map(([language, code]) => post(`${box.url}/api/v1/cells`, { code, language })));
+    expect(posted.map((r) => r.status)).toEqual([201, 201, 201]);
+    for (const r of posted) expect(stdout(await messagesUntilDone(box.url, r.body.id))).toBe('42\n');
+    await started;
+    expect((await listed()).every((l) => l.version)).toBe(true);
   });
 });
