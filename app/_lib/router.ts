@@ -1,6 +1,8 @@
 // The hot API routes, answered by scripts/web.mjs itself instead of Next.js: posting a cell and
 // following its messages are nearly all of a busy server's requests, and Next.js's routing of
-// them cost more CPU and time than the work (docs/performance.md). The handlers are the route
+// them cost more CPU and time than the work (docs/performance.md). The files cells made are
+// served here too: Next.js drops a route handler's Content-Length and sends the body chunked,
+// so a download had no size. The handlers are the route
 // modules' own exports, so an answer is the same either way. Only canonical requests are taken
 // here (the route's method, its exact path, a well-formed cell id); anything else goes on to
 // Next.js, where the proxy, the 405s and the catch-all 404 answer it as before.
@@ -13,6 +15,7 @@ import * as cellRoute from '../api/v1/cells/[id]/route';
 import * as messagesRoute from '../api/v1/cells/[id]/messages/route';
 import * as cellsRoute from '../api/v1/cells/route';
 import * as executeRoute from '../api/v1/execute/route';
+import * as filesRoute from '../files/[[...path]]/route';
 import * as pollRoute from '../api/v1/poll/route';
 import { errorResponse } from './respond';
 import { server } from './server';
@@ -34,6 +37,8 @@ const ROUTES: { method: string; path: RegExp; handler: Handler }[] = [
   { method: 'GET', path: /^\/api\/v1\/poll$/, handler: pollRoute.GET as Handler },
   { method: 'POST', path: /^\/api\/v1\/execute$/, handler: executeRoute.POST as Handler },
   { method: 'GET', path: new RegExp(`^/api/v1/cells/${ID}$`), handler: cellRoute.GET as Handler },
+  // The handler reads the cell id and the name from the path itself, and names what is wrong.
+  { method: 'GET', path: /^\/files\/[^/?]+\/[^/?]+$/, handler: filesRoute.GET as Handler },
 ];
 
 /** Opens the store now, so that the first cell does not pay for it. */
@@ -77,7 +82,8 @@ async function answer(req: Request, res: ServerResponse, handler: Handler, param
     const headers: Record<string, string> = {};
     response.headers.forEach((value, name) => (headers[name] = value));
     // Gzip, as Next.js does: a cell's output (a megabyte of text, a plot) travels to other sites' pages.
-    if (body && body.length >= GZIP_FROM_BYTES) {
+    // `no-transform` (a cell's file): served as stored.
+    if (body && body.length >= GZIP_FROM_BYTES && !/\bno-transform\b/.test(headers['cache-control'] ?? '')) {
       headers.vary = headers.vary ? `${headers.vary}, Accept-Encoding` : 'Accept-Encoding';
       if (/\bgzip\b/.test(req.headers.get('accept-encoding') ?? '')) {
         body = await gzip(body);

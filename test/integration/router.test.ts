@@ -63,6 +63,25 @@ describe('the hot routes', () => {
     expect(bad.body.error).toMatchObject({ code: 'invalid_field', message: expect.stringMatching(/code/) });
   });
 
+  it('serve the files a cell made with their size, as stored even to a client that takes gzip', async () => {
+    const { id } = (await post(`${box.url}/api/v1/cells`, { code: 'open("big.txt", "w").write("y" * 50000)' })).body;
+    await messagesUntilDone(box.url, id);
+    const file = await rawGet(`${box.url}/files/${id}/big.txt`, { 'Accept-Encoding': 'gzip' });
+    expect(file.headers['content-encoding']).toBeUndefined();
+    expect(file.headers['content-length']).toBe('50000');
+    expect(file.headers['transfer-encoding']).toBeUndefined();
+    expect(file.headers.vary ?? '').not.toMatch(/next-router/);
+    expect(file.body.toString()).toBe('y'.repeat(50000));
+    // A missing file, and a name that is not one, are answered here too, naming the problem.
+    const missing = await get(`${box.url}/files/${id}/nothing.txt`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toMatch(/nothing\.txt/);
+    expect(byNext(missing.headers)).toBe(false);
+    const bad = await get(`${box.url}/files/${id}/%FF`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('invalid_field');
+  });
+
   it('gzip a large answer for a client that takes it, as Next.js would', async () => {
     const { id } = (await post(`${box.url}/api/v1/cells`, { code: 'print("x" * 100000)' })).body;
     await messagesUntilDone(box.url, id);

@@ -35,8 +35,9 @@ export const GET = route(async (req) => {
   if (!check.ok) throw new ApiError('invalid_field', `Not a file name: ${check.reason}.`);
   const files = server().files;
   const meta = files.stat(cellId, name);
-  // Files are at most limits.fileBytes (10 MiB by default): read whole. Next.js drops
-  // Content-Length from route-handler answers and sends them chunked, whatever we set.
+  // Files are at most limits.fileBytes (10 MiB by default): read whole. Under Next.js the
+  // Content-Length is dropped and the body sent chunked; scripts/web.mjs answers this route
+  // itself (app/_lib/router.ts) and keeps it.
   const bytes = meta && files.read(cellId, name);
   if (!meta || !bytes) throw new ApiError('not_found', `Cell ${cellId} has no file ${JSON.stringify(name)}.`);
   return new Response(new Uint8Array(bytes), {
