@@ -17,11 +17,13 @@ import * as cellsRoute from '../api/v1/cells/route';
 import * as executeRoute from '../api/v1/execute/route';
 import * as filesRoute from '../files/[[...path]]/route';
 import * as pollRoute from '../api/v1/poll/route';
-import { errorResponse } from './respond';
+import { errorReply, type Reply, type Route } from './respond';
 import { server } from './server';
 
 type Params = Record<string, string>;
-type Handler = (req: Request, ctx: { params: Promise<Params> }) => Promise<Response>;
+type Handler = (req: Request, ctx: { params: Promise<Params> }) => Promise<Reply>;
+/** The `Reply` of a route module's handler, whatever its context's type. */
+const replyOf = (r: unknown): Handler => (r as Route<{ params: Promise<Params> }>).reply;
 
 /** Smaller answers (most long-polls) go as they are: gzip would cost more than it saves. */
 const GZIP_FROM_BYTES = 1024;
@@ -32,13 +34,13 @@ const gzip = promisify(zlib.gzip);
 const ID = '([A-Za-z0-9_-]{12})';
 
 const ROUTES: { method: string; path: RegExp; handler: Handler }[] = [
-  { method: 'POST', path: /^\/api\/v1\/cells$/, handler: cellsRoute.POST as Handler },
-  { method: 'GET', path: new RegExp(`^/api/v1/cells/${ID}/messages$`), handler: messagesRoute.GET as Handler },
-  { method: 'GET', path: /^\/api\/v1\/poll$/, handler: pollRoute.GET as Handler },
-  { method: 'POST', path: /^\/api\/v1\/execute$/, handler: executeRoute.POST as Handler },
-  { method: 'GET', path: new RegExp(`^/api/v1/cells/${ID}$`), handler: cellRoute.GET as Handler },
+  { method: 'POST', path: /^\/api\/v1\/cells$/, handler: replyOf(cellsRoute.POST) },
+  { method: 'GET', path: new RegExp(`^/api/v1/cells/${ID}/messages$`), handler: replyOf(messagesRoute.GET) },
+  { method: 'GET', path: /^\/api\/v1\/poll$/, handler: replyOf(pollRoute.GET) },
+  { method: 'POST', path: /^\/api\/v1\/execute$/, handler: replyOf(executeRoute.POST) },
+  { method: 'GET', path: new RegExp(`^/api/v1/cells/${ID}$`), handler: replyOf(cellRoute.GET) },
   // The handler reads the cell id and the name from the path itself, and names what is wrong.
-  { method: 'GET', path: /^\/files\/[^/?]+\/[^/?]+$/, handler: filesRoute.GET as Handler },
+  { method: 'GET', path: /^\/files\/[^/?]+\/[^/?]+$/, handler: replyOf(filesRoute.GET) },
 ];
 
 /** Opens the store now, so that the first cell does not pay for it. */
@@ -71,16 +73,17 @@ export function serveHot(req: IncomingMessage, res: ServerResponse): boolean {
 }
 
 async function answer(req: Request, res: ServerResponse, handler: Handler, params: Params): Promise<void> {
-  let response: Response;
+  let reply: Reply;
   try {
-    response = await handler(req, { params: Promise.resolve(params) });
+    reply = await handler(req, { params: Promise.resolve(params) });
   } catch (e) {
-    response = errorResponse(e);
+    reply = errorReply(e);
   }
   try {
-    let body = response.body ? Buffer.from(await response.arrayBuffer()) : null;
+    let body = reply.body === null ? null : typeof reply.body === 'string' ? Buffer.from(reply.body) : Buffer.from(reply.body.buffer, reply.body.byteOffset, reply.body.byteLength);
+    // Header names in lower case, as HTTP/1.1 sends them either way: one spelling of each.
     const headers: Record<string, string> = {};
-    response.headers.forEach((value, name) => (headers[name] = value));
+    for (const [name, value] of Object.entries(reply.headers)) headers[name.toLowerCase()] = value;
     // Gzip, as Next.js does: a cell's output (a megabyte of text, a plot) travels to other sites' pages.
     // `no-transform` (a cell's file): served as stored.
     if (body && body.length >= GZIP_FROM_BYTES && !/\bno-transform\b/.test(headers['cache-control'] ?? '')) {
@@ -92,7 +95,7 @@ async function answer(req: Request, res: ServerResponse, handler: Handler, param
     }
     if (res.destroyed) return;
     if (body) headers['content-length'] = String(body.length);
-    res.writeHead(response.status, headers);
+    res.writeHead(reply.status, headers);
     res.end(body);
   } catch (e) {
     // Writing failed (the client is gone, most likely): nothing left to tell anyone.

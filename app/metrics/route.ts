@@ -1,5 +1,5 @@
 // GET /metrics: Prometheus text metrics of the queue, the device and the long-polls.
-import { route } from '../_lib/respond';
+import { reply, route } from '../_lib/respond';
 import { server } from '../_lib/server';
 
 export const dynamic = 'force-dynamic';
@@ -19,5 +19,5 @@ export const GET = route(() => {
     '# TYPE cellbox_longpolls_waiting gauge',
     `cellbox_longpolls_waiting ${s.store.watcher.waiterCount()}`,
   ];
-  return new Response(lines.join('\n') + '\n', { headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' } });
+  return reply(lines.join('\n') + '\n', 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
 });

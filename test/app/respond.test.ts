@@ -1,14 +1,15 @@
 // The one place errors become HTTP: the three kinds of failure stay apart.
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../protocol/errors';
-import { errorResponse } from '../../app/_lib/respond';
+import { errorReply, toResponse } from '../../app/_lib/respond';
 
+/** The answer as Next.js sends it, through the Fetch API `Response`. */
 async function answer(e: unknown) {
-  const res = errorResponse(e);
+  const res = toResponse(errorReply(e));
   return { status: res.status, retry: res.headers.get('retry-after'), body: await res.json() };
 }
 
-describe('errorResponse', () => {
+describe('errorReply', () => {
   it('turns a bad request into its 4xx with the sentence that names the problem', async () => {
     expect(await answer(new ApiError('not_found', 'There is no cell x.'))).toMatchObject({ status: 404, body: { error: { code: 'not_found', message: 'There is no cell x.' } } });
   });

@@ -5,7 +5,7 @@
 import { ApiError } from '../../../protocol/errors';
 import { checkName } from '../../../filestore/names';
 import { checkCellId } from '../../_lib/request';
-import { preflight, route } from '../../_lib/respond';
+import { preflight, reply, route } from '../../_lib/respond';
 import { server } from '../../_lib/server';
 
 export const dynamic = 'force-dynamic';
@@ -35,21 +35,18 @@ export const GET = route(async (req) => {
   if (!check.ok) throw new ApiError('invalid_field', `Not a file name: ${check.reason}.`);
   const files = server().files;
   const meta = files.stat(cellId, name);
-  // Files are at most limits.fileBytes (10 MiB by default): read whole. Under Next.js the
-  // Content-Length is dropped and the body sent chunked; scripts/web.mjs answers this route
-  // itself (app/_lib/router.ts) and keeps it.
+  // Files are at most limits.fileBytes (10 MiB by default): read whole. scripts/web.mjs answers
+  // this route itself (app/_lib/router.ts), with a Content-Length; Next.js would send it chunked.
   const bytes = meta && files.read(cellId, name);
   if (!meta || !bytes) throw new ApiError('not_found', `Cell ${cellId} has no file ${JSON.stringify(name)}.`);
-  return new Response(new Uint8Array(bytes), {
-    headers: {
-      'Content-Type': meta.content_type,
-      'Content-Length': String(bytes.length),
-      'Content-Disposition': `inline; filename*=UTF-8''${headerFileName(name)}`,
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
-      // no-transform: served as stored, never re-compressed, so Content-Length holds.
-      'Cache-Control': 'private, max-age=3600, no-transform',
-    },
+  // Content-Length: the web server's router sets it from the body.
+  return reply(new Uint8Array(bytes), 200, {
+    'Content-Type': meta.content_type,
+    'Content-Disposition': `inline; filename*=UTF-8''${headerFileName(name)}`,
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+    // no-transform: served as stored, never re-compressed, so Content-Length holds.
+    'Cache-Control': 'private, max-age=3600, no-transform',
   });
 });
 

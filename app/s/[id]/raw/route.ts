@@ -1,5 +1,5 @@
 // GET /s/:id/raw: the snippet's code as plain text; ?download=1 makes it a file to save.
-import { preflight, route } from '../../../_lib/respond';
+import { preflight, reply, route } from '../../../_lib/respond';
 import { server } from '../../../_lib/server';
 import { fileExtension, getSnippet } from '../../../_lib/snippets';
 
@@ -18,7 +18,7 @@ export const GET = route(async (req, { params }: { params: Promise<{ id: string 
   if (new URL(req.url).searchParams.get('download') === '1') {
     headers['Content-Disposition'] = `attachment; filename="snippet-${row.id}${fileExtension(s, row.language)}"`;
   }
-  return new Response(row.code, { status: 200, headers });
+  return reply(row.code, 200, headers);
 });
 
 export const OPTIONS = preflight;
