@@ -30,6 +30,8 @@ const GZIP_FROM_BYTES = 1024;
 /** In the thread pool: a megabyte of output must not hold up the other requests. */
 const gzip = promisify(zlib.gzip);
 
+const CLIENT_GONE = Object.freeze({ reason: 'the client closed the connection' });
+
 /** A cell id as nanoid makes them (app/_lib/request.ts checks the same). */
 const ID = '([A-Za-z0-9_-]{12})';
 
@@ -65,7 +67,11 @@ export function serveHot(req: IncomingMessage, res: ServerResponse): boolean {
     } catch {
       return false; // a header the Fetch API refuses: Next.js answers it as it would anyway
     }
-    res.once('close', () => gone.abort());
+    // Closed before the answer was written: the client went away. (A reason given: abort()
+    // makes no DOMException, whose stack is costly.)
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort(CLIENT_GONE);
+    });
     answer(request, res, handler, m[1] === undefined ? {} : { id: m[1] });
     return true;
   }
