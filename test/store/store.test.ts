@@ -39,8 +39,12 @@ describe('the queue', () => {
     const { id } = store.createCell('x', 'python', 1000);
     const cell = store.cells.claimNext()!;
     store.messages.append(id, [createMessage('status', { execution_state: 'busy' }, cell.header)]);
+    expect(store.cells.finalSeq(id)).toBeNull();
     store.finishCell(id, 'ok', closingMessages(cell.header, null));
     expect(store.cells.get(id)).toMatchObject({ status: 'done', outcome: 'ok', finalSeq: 3 });
+    // What a long-poll reads on each wake-up: the same seq, and undefined for no such cell.
+    expect(other.cells.finalSeq(id)).toBe(3);
+    expect(other.cells.finalSeq('AAAAAAAAAAAA')).toBeUndefined();
     expect(store.cells.counts()).toEqual({ queued: 0, running: 0, done: 1 });
   });
 
