@@ -72,6 +72,7 @@ class Spawner:
         self.buffer = b''
         # Children that are not sandboxes: what an ended bwrap left behind, killed, not yet reaped.
         self.orphans = set()
+        self.stopping = False
         # SIGCHLD wakes the loop through this pipe, so that orphans are reaped as they die.
         self.wakeup, wakeup_w = os.pipe()
         os.set_blocking(self.wakeup, False)
@@ -182,13 +183,20 @@ class Spawner:
                 self.orphans.discard(pid)
 
     def shutdown(self):
+        # Once: the end of stdin and the parent's death (SIGTERM) may both call it.
+        if self.stopping:
+            return
+        self.stopping = True
         running = [sandbox for sandbox in self.sandboxes.values() if not sandbox.exited]
         for sandbox in running:
             kill(sandbox.pidfd)
         # Each bwrap's orphans become ours only once it has ended: wait for that, then kill them.
         # A killed bwrap ends at once; what its sandbox leaves dies on its own after we are gone.
         for sandbox in running:
-            os.waitpid(sandbox.pid, 0)
+            try:
+                os.waitpid(sandbox.pid, 0)
+            except ChildProcessError:
+                pass  # reaped already, by ended()
             sandbox.exited = True
         self.collect_orphans()
         os._exit(0)
@@ -210,19 +218,24 @@ def close_inherited():
 
 def main():
     close_inherited()
-    # Die with the device: its sandboxes then die with us (bwrap's --die-with-parent).
-    parent = os.getppid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    if os.getppid() != parent:
-        os._exit(0)  # the device died before the line above
     # Hold descriptor 4, so that no pipe of ours is numbered 0-4: a sandbox's descriptors are
     # made by dup2 onto 0-4, and a pipe end already there would be overwritten before it was copied.
     null = os.open(os.devnull, os.O_RDONLY)
     while null < CHILD_FDS - 1:
         null = os.dup(null)
-    Spawner().serve()
+    spawner = Spawner()
+    # Die with the device, its sandboxes with us. By SIGTERM, caught: a device killed outright
+    # (SIGKILL, a crash) then still gets its sandboxes ended the way a stop does, and what a
+    # bwrap killed in its start-up left behind killed too (shutdown). Its stdin's end comes too,
+    # but a SIGKILL sent with the parent's death would have come first.
+    signal.signal(signal.SIGTERM, lambda *_: spawner.shutdown())
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(0)  # the device died before the line above
+    spawner.serve()
 
 
 if __name__ == '__main__':

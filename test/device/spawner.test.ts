@@ -167,4 +167,25 @@ describe('the sandbox spawner', () => {
     await exited;
     expect(await leftBehind(marker)).toEqual([]);
   });
+
+  it('ends its sandboxes, and what they leave behind, when the device is killed outright', async () => {
+    // The spawner's parent here is a stand-in for the device, killed with SIGKILL: the spawner's
+    // stdin stays open (we hold it), so only its parent-death signal tells it.
+    const marker = `${6000 + Math.floor(Math.random() * 1000)}.${process.pid}`;
+    const stand = spawn('/usr/bin/python3', ['-c', 'import subprocess, sys; subprocess.run(sys.argv[1:], pass_fds=(3,))', '/usr/bin/python3', '-I', SPAWNER_SCRIPT], { stdio: ['pipe', 'ignore', 'inherit', 'pipe'] });
+    spawner = stand;
+    const replies: Reply[] = [];
+    readLines(stand.stdio[3] as NodeJS.ReadableStream, (line) => replies.push(JSON.parse(line)));
+    const until = async (ok: () => boolean) => {
+      while (!ok()) await new Promise((r) => setTimeout(r, 2));
+    };
+    await until(() => replies.some((r) => r.type === 'ready'));
+    for (let i = 0; i < 20; i++) {
+      stand.stdin!.write(`spawn ${i} ${JSON.stringify(sandboxed(marker))}\n`);
+      await until(() => replies.some((r) => r.type === 'forked' && r.id === String(i)));
+      stand.stdin!.write(`opened ${i}\n`);
+    }
+    stand.kill('SIGKILL');
+    expect(await leftBehind(marker)).toEqual([]);
+  });
 });
