@@ -356,7 +356,15 @@ async function main() {
   // by default) would refuse 900 of the 1,000 idle ones with 429.
   const box = await startCellbox({ CELLBOX_LONG_POLLS_PER_CLIENT: String(IDLE_POLLS * 2) });
   try {
-    await sleep(3000); // pools filled
+    // The pools filled: Python is offered once its first pool (the light one, often) is warm,
+    // and the full zygote's imports take seconds more while the other languages warm too.
+    let memory = warmWorkerMemory();
+    const starting = (z) => Number.isFinite(z.forkServerUssMiB) && z.workers === 0;
+    for (const until = Date.now() + 60_000; (starting(memory.full) || starting(memory.light)) && Date.now() < until;) {
+      await sleep(500);
+      memory = warmWorkerMemory();
+    }
+    await sleep(1000); // and the rest of each pool
     results.cellbox.memory = warmWorkerMemory();
     log('trivial Python cells…');
     results.cellbox.trivial = await sequential(box.url, CELLS.trivial, N.trivial);
