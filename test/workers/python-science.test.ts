@@ -44,6 +44,63 @@ describe('matplotlib in the python worker', () => {
     expect(figures(eventsOf(r, 'display_data'))).toHaveLength(3);
   });
 
+  it('draws a figure in one pass, the picture savefig(bbox_inches="tight") makes', async () => {
+    // The kernel crops one Agg draw to the tight box instead of savefig's two passes. Each
+    // figure here is drawn both ways and compared: the same size, and the same pixels at the
+    // best alignment within one (savefig's canvas starts a fraction of a pixel elsewhere,
+    // which antialiasing shows).
+    const r = await run(`
+import io, json, sys
+import numpy as np
+import matplotlib.pyplot as plt
+from PIL import Image
+kernel = sys.modules['cellbox_kernel']
+def compare(fig):
+    fast = kernel._tight_png_in_one_draw(fig)
+    ref = io.BytesIO(); fig.savefig(ref, format='png', bbox_inches='tight')
+    a = np.asarray(Image.open(io.BytesIO(fast)).convert('RGBA'), dtype=float)
+    b = np.asarray(Image.open(io.BytesIO(ref.getvalue())).convert('RGBA'), dtype=float)
+    h, w = min(a.shape[0], b.shape[0]) - 2, min(a.shape[1], b.shape[1]) - 2
+    diff = min(np.abs(a[1 + dy:1 + dy + h, 1 + dx:1 + dx + w] - b[1:1 + h, 1:1 + w]).mean() for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+    return {'fast': list(a.shape[:2]), 'savefig': list(b.shape[:2]), 'diff': diff}
+out = []
+fig, ax = plt.subplots(); ax.plot([1, 3, 2, 4], label='line'); ax.set_title('A title'); ax.set_xlabel('x'); ax.legend()
+out.append(compare(fig))
+fig, axes = plt.subplots(1, 2, figsize=(8, 3)); axes[0].bar([1, 2], [3, 4]); axes[1].imshow(np.arange(16).reshape(4, 4)); fig.suptitle('Two')
+out.append(compare(fig))
+print(json.dumps(out))
+plt.close('all')
+`);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    for (const c of JSON.parse(streamText(r, 'stdout'))) {
+      expect(c.fast).toEqual(c.savefig);
+      expect(c.diff).toBeLessThan(3); // of 255, per channel, on average
+    }
+  });
+
+  it('leaves a figure to savefig where one draw would differ: an artist outside it, savefig settings changed', async () => {
+    const r = await run(`
+import json, sys
+import matplotlib.pyplot as plt
+kernel = sys.modules['cellbox_kernel']
+fig, ax = plt.subplots(); ax.plot([1, 2], label='outside'); ax.legend(bbox_to_anchor=(1.5, 0.5))
+outside = kernel._tight_png_in_one_draw(fig)
+fig2, ax2 = plt.subplots(); ax2.plot([1, 2])
+plain = kernel._tight_png_in_one_draw(fig2) is not None
+plt.rcParams['savefig.transparent'] = True
+transparent = kernel._tight_png_in_one_draw(fig2)
+plt.rcParams['savefig.transparent'] = False
+plt.rcParams['savefig.dpi'] = 50
+small = kernel._tight_png_in_one_draw(fig2)
+print(json.dumps([outside is None, plain, transparent is None, small is None]))
+`);
+    expect(JSON.parse(streamText(r, 'stdout'))).toEqual([true, true, true, true]);
+    // The figures left open are still shown, through savefig (dpi 50: a smaller picture).
+    const shown = figures(eventsOf(r, 'display_data'));
+    expect(shown).toHaveLength(2);
+    expect(shown[1].width).toBeLessThan(300);
+  });
+
   it('shows a Figure as the last expression once, as the result', async () => {
     const r = await run('import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([0, 1])\nfig');
     expect(figures(eventsOf(r, 'execute_result'))).toHaveLength(1);
