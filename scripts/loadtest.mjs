@@ -2,14 +2,14 @@
 // npm run loadtest: offers Cellbox about ten times the cells it can run (open loop: a new cell
 // every 1/RATE s, whatever happened to the others) and checks that it holds: admitted cells
 // finish with a bounded round trip, refused ones are told so at once, and the counts add up:
-// sent = finished + refused, none lost. Environment: LOADTEST_RATE (cells/s, default 330),
+// sent = finished + refused, none lost. Environment: LOADTEST_RATE (cells/s, default 200),
 // LOADTEST_SECONDS (default 20), LOADTEST_QUEUE_LIMIT (default 200). Not part of npm test.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cellboxRun, root, sleep, startCellbox, stats } from './cellbox-runner.mjs';
 
-const RATE = Number(process.env.LOADTEST_RATE ?? 330);
+const RATE = Number(process.env.LOADTEST_RATE ?? 200);
 const SECONDS = Number(process.env.LOADTEST_SECONDS ?? 20);
 const QUEUE_LIMIT = Number(process.env.LOADTEST_QUEUE_LIMIT ?? 200);
 const DRAIN_MS = 180_000;
