@@ -695,11 +695,13 @@ def warm_up():
     pyplot = sys.modules.get('matplotlib.pyplot')
     if pyplot is None:
         return
-    figure = pyplot.figure(figsize=(1, 1))
+    # 3 inches a side: in a smaller figure the tick labels reach past its edge, and the one-draw
+    # PNG is not taken (at 1 inch it never was: savefig ran twice and the one draw stayed cold).
+    figure = pyplot.figure(figsize=(3, 3))
     figure.gca().plot([0, 1], [0, 1])
     figure.gca().set_title('x')
     # Both ways a cell's figure may be drawn: one draw, and savefig where that one is not taken.
-    figure_png(figure)
+    _tight_png_in_one_draw(figure)
     figure.savefig(io.BytesIO(), format='png', bbox_inches='tight')
     pyplot.close('all')
     from matplotlib import font_manager
