@@ -17,14 +17,21 @@ afterEach(() => {
 
 type Reply = { type: string; id?: string; pid?: number; fds?: number[]; status?: number; message?: string };
 
-/** Starts the spawner; `inherited` maps its descriptor numbers to descriptors of ours it inherits. */
-function start(inherited: Record<number, number> = {}) {
+/**
+ * Starts the spawner; `inherited` maps its descriptor numbers to descriptors of ours it
+ * inherits. With `standIn`, its parent is a process of its own that stands for the device
+ * (`spawner` is then that process, and `fd` reads the stand-in's descriptors).
+ */
+function start(inherited: Record<number, number> = {}, standIn = false) {
   const stdio: Array<'pipe' | 'ignore' | 'inherit' | number> = ['pipe', 'ignore', 'inherit', 'pipe'];
   for (const [theirs, ours] of Object.entries(inherited)) {
     while (stdio.length < Number(theirs)) stdio.push('ignore');
     stdio[Number(theirs)] = ours;
   }
-  spawner = spawn('/usr/bin/python3', ['-I', SPAWNER_SCRIPT], { stdio });
+  const argv = ['-I', SPAWNER_SCRIPT];
+  spawner = standIn
+    ? spawn('/usr/bin/python3', ['-c', 'import subprocess, sys; subprocess.run(sys.argv[1:], pass_fds=(3,))', '/usr/bin/python3', ...argv], { stdio })
+    : spawn('/usr/bin/python3', argv, { stdio });
   const replies: Reply[] = [];
   const waiters: Array<() => void> = [];
   readLines(spawner.stdio[3] as NodeJS.ReadableStream, (line) => {
@@ -122,6 +129,17 @@ describe('the sandbox spawner', () => {
   /** bwrap running `sleep <marker>`: every process of such a sandbox has the marker in its command line. */
   const sandboxed = (marker: string) => ['bwrap', '--unshare-all', '--die-with-parent', '--new-session', '--ro-bind', '/usr', '/usr', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/bin', '/bin', '--proc', '/proc', '--dev', '/dev', 'sleep', marker];
 
+  /** A marker of this test process's own: a number of seconds no other sandbox sleeps. */
+  let markers = 0;
+  const newMarker = () => `${1000 + ++markers}.${process.pid}`;
+
+  /** Starts sandbox `id` running `sleep <marker>`, as the device does: spawned, then its pipes opened. */
+  async function startSandbox(s: ReturnType<typeof start>, id: number, marker: string): Promise<void> {
+    s.send(`spawn ${id} ${JSON.stringify(sandboxed(marker))}`);
+    await s.next('forked', String(id));
+    s.send(`opened ${id}`);
+  }
+
   /** Host processes whose command line holds `marker`, until none is left or 3 s passed. */
   async function leftBehind(marker: string): Promise<number[]> {
     const find = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
@@ -139,13 +157,11 @@ describe('the sandbox spawner', () => {
     // A bwrap killed between cloning the sandbox's init and setting up its user namespace
     // leaves the init waiting for ever (bubblewrap 0.8). Killing at many points of the start-up
     // hit that window for a few of every hundred here.
-    const marker = `${4000 + Math.floor(Math.random() * 1000)}.${process.pid}`;
+    const marker = newMarker();
     const s = start();
     await s.next('ready');
     for (let i = 0; i < 80; i++) {
-      s.send(`spawn ${i} ${JSON.stringify(sandboxed(marker))}`);
-      await s.next('forked', String(i));
-      s.send(`opened ${i}`);
+      await startSandbox(s, i, marker);
       await new Promise((r) => setTimeout(r, (i % 10) * 0.7));
       s.send(`kill ${i}`);
       await s.next('exit', String(i));
@@ -154,14 +170,10 @@ describe('the sandbox spawner', () => {
   });
 
   it('kills its sandboxes, and what they leave behind, when the device goes', async () => {
-    const marker = `${5000 + Math.floor(Math.random() * 1000)}.${process.pid}`;
+    const marker = newMarker();
     const s = start();
     await s.next('ready');
-    for (let i = 0; i < 20; i++) {
-      s.send(`spawn ${i} ${JSON.stringify(sandboxed(marker))}`);
-      await s.next('forked', String(i));
-      s.send(`opened ${i}`);
-    }
+    for (let i = 0; i < 20; i++) await startSandbox(s, i, marker);
     const exited = new Promise((r) => spawner!.once('exit', r));
     spawner!.stdin!.end();
     await exited;
@@ -171,21 +183,11 @@ describe('the sandbox spawner', () => {
   it('ends its sandboxes, and what they leave behind, when the device is killed outright', async () => {
     // The spawner's parent here is a stand-in for the device, killed with SIGKILL: the spawner's
     // stdin stays open (we hold it), so only its parent-death signal tells it.
-    const marker = `${6000 + Math.floor(Math.random() * 1000)}.${process.pid}`;
-    const stand = spawn('/usr/bin/python3', ['-c', 'import subprocess, sys; subprocess.run(sys.argv[1:], pass_fds=(3,))', '/usr/bin/python3', '-I', SPAWNER_SCRIPT], { stdio: ['pipe', 'ignore', 'inherit', 'pipe'] });
-    spawner = stand;
-    const replies: Reply[] = [];
-    readLines(stand.stdio[3] as NodeJS.ReadableStream, (line) => replies.push(JSON.parse(line)));
-    const until = async (ok: () => boolean) => {
-      while (!ok()) await new Promise((r) => setTimeout(r, 2));
-    };
-    await until(() => replies.some((r) => r.type === 'ready'));
-    for (let i = 0; i < 20; i++) {
-      stand.stdin!.write(`spawn ${i} ${JSON.stringify(sandboxed(marker))}\n`);
-      await until(() => replies.some((r) => r.type === 'forked' && r.id === String(i)));
-      stand.stdin!.write(`opened ${i}\n`);
-    }
-    stand.kill('SIGKILL');
+    const marker = newMarker();
+    const s = start({}, true);
+    await s.next('ready');
+    for (let i = 0; i < 20; i++) await startSandbox(s, i, marker);
+    spawner!.kill('SIGKILL');
     expect(await leftBehind(marker)).toEqual([]);
   });
 });
