@@ -2,10 +2,10 @@
 // following its messages are nearly all of a busy server's requests, and Next.js's routing of
 // them cost more CPU and time than the work (docs/performance.md). The files cells made are
 // served here too: Next.js drops a route handler's Content-Length and sends the body chunked,
-// so a download had no size. The handlers are the route
-// modules' own exports, so an answer is the same either way. Only canonical requests are taken
-// here (the route's method, its exact path, a well-formed cell id); anything else goes on to
-// Next.js, where the proxy, the 405s and the catch-all 404 answer it as before.
+// so a download had no size. The handlers are the route modules' own exports, so an answer is
+// the same either way. Only canonical requests are taken here (the route's method, its exact
+// path, a well-formed cell id); anything else goes on to Next.js, where the proxy, the 405s and
+// the catch-all 404 answer it as before.
 // scripts/build.mjs bundles this file as dist/api.mjs.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
