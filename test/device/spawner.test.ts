@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readLines } from '../../device/handoff';
 import { SPAWNER_SCRIPT } from '../../device/spawner';
+import { stdioWith } from '../helpers/cellbox';
 
 let spawner: ChildProcess | null = null;
 
@@ -23,11 +24,7 @@ type Reply = { type: string; id?: string; pid?: number; fds?: number[]; status?:
  * (`spawner` is then that process, and `fd` reads the stand-in's descriptors).
  */
 function start(inherited: Record<number, number> = {}, standIn = false) {
-  const stdio: Array<'pipe' | 'ignore' | 'inherit' | number> = ['pipe', 'ignore', 'inherit', 'pipe'];
-  for (const [theirs, ours] of Object.entries(inherited)) {
-    while (stdio.length < Number(theirs)) stdio.push('ignore');
-    stdio[Number(theirs)] = ours;
-  }
+  const stdio = stdioWith(inherited, ['pipe', 'ignore', 'inherit', 'pipe']);
   const argv = ['-I', SPAWNER_SCRIPT];
   spawner = standIn
     ? spawn('/usr/bin/python3', ['-c', 'import subprocess, sys; subprocess.run(sys.argv[1:], pass_fds=(3,))', '/usr/bin/python3', ...argv], { stdio })

@@ -68,9 +68,11 @@ export interface StartOptions {
   deviceInherits?: Record<number, number>;
 }
 
-/** stdio for a child: pipes for 0-2 (logged), then `inherits` at their numbers. */
-function stdioWith(inherits: Record<number, number> = {}): Array<'pipe' | 'ignore' | number> {
-  const stdio: Array<'pipe' | 'ignore' | number> = ['pipe', 'pipe', 'pipe'];
+export type Stdio = Array<'pipe' | 'ignore' | 'inherit' | number>;
+
+/** A child's stdio: `base` (pipes for 0-2, logged, by default), then `inherits` at their numbers. */
+export function stdioWith(inherits: Record<number, number> = {}, base: Stdio = ['pipe', 'pipe', 'pipe']): Stdio {
+  const stdio = [...base];
   for (const [theirs, ours] of Object.entries(inherits)) {
     while (stdio.length < Number(theirs)) stdio.push('ignore');
     stdio[Number(theirs)] = ours;
