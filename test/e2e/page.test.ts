@@ -185,8 +185,10 @@ describe('the cell page', () => {
     await screenshot(dark.page, 'page-dark');
     const phone = await openPage(browser, `${box.url}/`, { viewport: { width: 390, height: 844 } });
     // No Shift key on a phone: the Run button is visible and works.
+    // The cell mounts after the page's load event; isVisible() does not wait, and under the
+    // suite's load it once looked before the cell was there. waitFor throws if it never shows.
     const run = phone.page.locator('.cb-run');
-    expect(await run.isVisible()).toBe(true);
+    await run.waitFor({ state: 'visible', timeout: 20_000 });
     await run.click();
     await phone.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 20_000 });
     // After an edit: language and Run share the first row, Share, Copy and Reset the second,
