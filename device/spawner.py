@@ -29,12 +29,15 @@ import os
 import selectors
 import signal
 import sys
+import time
 
 CONTROL_FD = 3
 PR_SET_CHILD_SUBREAPER = 36
 # How many descriptors a sandbox gets: stdin, stdout, stderr, events, bwrap's info.
 CHILD_FDS = 5
 PR_SET_PDEATHSIG = 1
+# How long a stop waits for the orphans it killed to be reaped (they die in milliseconds).
+SHUTDOWN_REAP_SECONDS = 1
 
 # Python ignores these; an ignored signal stays ignored across exec, so the sandbox gets them
 # back to their defaults (a cell writing to a closed pipe dies of SIGPIPE, as under a shell).
@@ -156,9 +159,11 @@ class Spawner:
         sandbox.ends = []
 
     def ended(self, sandbox):
+        # Marked first: a stop (SIGTERM's handler) that interrupts this must not kill through a
+        # closed pidfd, whose number may be another's by then. It reaps the bwrap as an orphan.
+        sandbox.exited = True
         self.selector.unregister(sandbox.pidfd)
         os.close(sandbox.pidfd)
-        sandbox.exited = True
         _, status = os.waitpid(sandbox.pid, 0)
         code = os.waitstatus_to_exitcode(status)
         if not sandbox.ends:  # the device has them open: nothing more comes for this one
@@ -199,7 +204,14 @@ class Spawner:
             except ChildProcessError:
                 pass  # reaped already, by ended()
             sandbox.exited = True
-        self.collect_orphans()
+        # Until none is left: a killed orphan's own children become ours only once it is gone,
+        # and leaving with one still running would hand it to the host's reaper, never killed.
+        deadline = time.monotonic() + SHUTDOWN_REAP_SECONDS
+        while True:
+            self.collect_orphans()
+            if not self.orphans or time.monotonic() > deadline:
+                break
+            time.sleep(0.005)
         os._exit(0)
 
 

@@ -137,17 +137,34 @@ describe('the sandbox spawner', () => {
     s.send(`opened ${id}`);
   }
 
-  /** Host processes whose command line holds `marker`, until none is left or 3 s passed. */
-  async function leftBehind(marker: string): Promise<number[]> {
+  /**
+   * Host processes whose command line holds `marker`, each with its state, parent and where it
+   * waits, once none has been seen for two looks in a row or 3 s passed. Two looks: a process
+   * in the middle of an exec reads an empty command line, and one look once missed it.
+   */
+  async function leftBehind(marker: string): Promise<string[]> {
     const find = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
       try {
         return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(marker);
       } catch {
         return false;
       }
-    }).map(Number);
-    for (let until = Date.now() + 3000; find().length && Date.now() < until;) await new Promise((r) => setTimeout(r, 50));
-    return find();
+    });
+    let empty = 0;
+    for (let until = Date.now() + 3000; empty < 2 && Date.now() < until;) {
+      empty = find().length ? 0 : empty + 1;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return find().flatMap((p) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const nspid = fs.readFileSync(`/proc/${p}/status`, 'utf8').match(/^NSpid:\s*(.*)$/m)?.[1];
+        return [`${p} state ${state} parent ${ppid} pids ${nspid} waits in ${fs.readFileSync(`/proc/${p}/wchan`, 'utf8')}`];
+      } catch {
+        return []; // ended while looked at
+      }
+    });
   }
 
   it('kills what a bwrap killed during its start-up leaves behind: no sandbox init is left blocked', async () => {
