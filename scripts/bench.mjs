@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { cellboxRun, freePort, root, sleep, startCellbox, stats } from './cellbox-runner.mjs';
+import { cellboxRun, freePort, request, root, sleep, startCellbox, stats } from './cellbox-runner.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const N = QUICK ? { trivial: 40, plot: 8, plotPaced: 5, js: 20, language: 8, jupyterFresh: 5, jupyterWarm: 40 } : { trivial: 200, plot: 20, plotPaced: 10, js: 100, language: 15, jupyterFresh: 15, jupyterWarm: 200 };
@@ -245,7 +245,8 @@ async function startJupyter() {
 
 /** One kernel over the Jupyter websocket: send execute_request, await the reply. */
 async function openKernel(j) {
-  const k = await (await fetch(`${j.url}/api/kernels`, { method: 'POST', headers: { ...j.headers, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'python3' }) })).json();
+  // The same client as Cellbox's cells (cellbox-runner.mjs), for a fair fresh-kernel row.
+  const k = (await request(`${j.url}/api/kernels`, { method: 'POST', headers: j.headers, json: { name: 'python3' } })).body;
   const ws = new WebSocket(`${j.url.replace('http', 'ws')}/api/kernels/${k.id}/channels?token=${j.token}`);
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
@@ -263,7 +264,7 @@ async function openKernel(j) {
     // Done when both the reply (shell) and idle (iopub) came, in whichever order they did.
     if (w.reply && w.idle) w.resolve({ ok: w.reply === 'ok', sawPng: w.png });
   });
-  const request = (msgType, content, channel = 'shell') => {
+  const send = (msgType, content, channel = 'shell') => {
     const msgId = crypto.randomUUID();
     const msg = { header: { msg_id: msgId, msg_type: msgType, username: 'bench', session: crypto.randomUUID(), date: new Date().toISOString(), version: '5.3' }, parent_header: {}, metadata: {}, content, channel, buffers: [] };
     return new Promise((resolve) => {
@@ -273,11 +274,11 @@ async function openKernel(j) {
   };
   // Ready when it answers kernel_info (as a frontend waits before running anything).
   for (;;) {
-    const r = await Promise.race([request('kernel_info_request', {}), sleep(500).then(() => null)]);
+    const r = await Promise.race([send('kernel_info_request', {}), sleep(500).then(() => null)]);
     if (r) break;
   }
   return {
-    run: (code) => request('execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true }),
+    run: (code) => send('execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true }),
     async close() {
       ws.close();
       await fetch(`${j.url}/api/kernels/${k.id}`, { method: 'DELETE', headers: j.headers });
