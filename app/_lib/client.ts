@@ -2,13 +2,14 @@
 // submitted per minute (a token bucket) and long-polls held open at once.
 import { ApiError } from '../../protocol/errors';
 import type { Config } from '../../store/config';
+import type { ApiRequest } from './api-request';
 
 /**
  * The client's address. scripts/web.mjs puts the connection's peer in `x-cellbox-peer`
  * (replacing whatever a client sent); behind a reverse proxy (`trustProxy`), the peer is the
  * proxy and the client is the last X-Forwarded-For entry, the one the proxy added.
  */
-export function clientAddress(req: Request, config: Pick<Config, 'trustProxy'>): string {
+export function clientAddress(req: ApiRequest, config: Pick<Config, 'trustProxy'>): string {
   const peer = req.headers.get('x-cellbox-peer') ?? '';
   if (config.trustProxy) {
     const last = req.headers.get('x-forwarded-for')?.split(',').map((s) => s.trim()).filter(Boolean).pop();
@@ -73,12 +74,12 @@ export class ClientLimits {
 interface Limited { config: Pick<Config, 'trustProxy'>; limits: ClientLimits }
 
 /** Counts a cell or snippet against its client's rate; throws 429 past it. */
-export function countSubmission(s: Limited, req: Request): void {
+export function countSubmission(s: Limited, req: ApiRequest): void {
   s.limits.submit(clientAddress(req, s.config));
 }
 
 /** Runs a long-poll while holding one of its client's slots; throws 429 when none is free. */
-export async function holdingPoll<T>(s: Limited, req: Request, wait: number, fn: () => Promise<T>): Promise<T> {
+export async function holdingPoll<T>(s: Limited, req: ApiRequest, wait: number, fn: () => Promise<T>): Promise<T> {
   if (wait <= 0) return fn();
   const release = s.limits.poll(clientAddress(req, s.config));
   try {

@@ -3,15 +3,15 @@
 import { CellRequest, describeIssues, SnippetRequest } from '../../protocol/api';
 import { ApiError } from '../../protocol/errors';
 import { MAX_BODY_BYTES, MAX_CODE_BYTES, MAX_SNIPPET_BYTES, MAX_WAIT_SECONDS } from '../../protocol/limits';
-import { readAtMost } from '../../protocol/streams';
+import type { ApiRequest } from './api-request';
 
 /** Reads the body, stopping at `max` bytes: a bigger one is refused without being read whole. */
-export async function readBody(req: Request, max: number): Promise<string> {
+export async function readBody(req: ApiRequest, max: number): Promise<string> {
   const declared = Number(req.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > max) {
     throw new ApiError('too_large', `The request body is ${declared} bytes; the limit is ${max}.`);
   }
-  const bytes = req.body ? await readAtMost(req.body, max) : new Uint8Array();
+  const bytes = await req.bytes(max);
   if (!bytes) throw new ApiError('too_large', `The request body is over ${max} bytes, the limit.`);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -24,7 +24,7 @@ export async function readBody(req: Request, max: number): Promise<string> {
  * A POST body as JSON or form fields: JSON must be an object (checked by the schema), a form
  * gives the named fields as strings (or numbers, for `numeric` ones). Read through MAX_BODY_BYTES.
  */
-async function readFields(req: Request, fields: string[], numeric: string[] = []): Promise<unknown> {
+async function readFields(req: ApiRequest, fields: string[], numeric: string[] = []): Promise<unknown> {
   const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
   const text = await readBody(req, MAX_BODY_BYTES);
   if (type === 'application/x-www-form-urlencoded') {
@@ -53,7 +53,7 @@ function checkCodeSize(code: string, max: number): void {
 }
 
 /** The body of POST /cells and /execute, as JSON or form fields, checked field by field. */
-export async function readCellRequest(req: Request): Promise<CellRequest> {
+export async function readCellRequest(req: ApiRequest): Promise<CellRequest> {
   const parsed = CellRequest.safeParse(await readFields(req, ['code', 'language', 'timeout'], ['timeout']));
   if (!parsed.success) throw new ApiError('invalid_field', describeIssues(parsed.error));
   checkCodeSize(parsed.data.code, MAX_CODE_BYTES);
@@ -61,7 +61,7 @@ export async function readCellRequest(req: Request): Promise<CellRequest> {
 }
 
 /** The body of POST /snippets, as JSON or form fields; code past MAX_SNIPPET_BYTES is 413. */
-export async function readSnippetRequest(req: Request): Promise<SnippetRequest> {
+export async function readSnippetRequest(req: ApiRequest): Promise<SnippetRequest> {
   const parsed = SnippetRequest.safeParse(await readFields(req, ['code', 'language', 'title']));
   if (!parsed.success) throw new ApiError('invalid_field', describeIssues(parsed.error));
   checkCodeSize(parsed.data.code, MAX_SNIPPET_BYTES);

@@ -1,6 +1,7 @@
 // The one place errors become HTTP: route bodies throw ApiError (or fail), and this turns it
 // into a JSON error body with its status; it also applies CORS to every API answer.
 import { ApiError } from '../../protocol/errors';
+import { fromFetch, type ApiRequest } from './api-request';
 import { server } from './server';
 
 /**
@@ -15,12 +16,12 @@ export interface Reply {
   body: string | Uint8Array | null;
 }
 
-type Handler<C> = (req: Request, ctx: C) => Promise<Reply> | Reply;
+type Handler<C> = (req: ApiRequest, ctx: C) => Promise<Reply> | Reply;
 
 /** A route handler for Next.js that also answers as a `Reply`, for the web server's router. */
 export interface Route<C> {
   (req: Request, ctx: C): Promise<Response>;
-  reply(req: Request, ctx: C): Promise<Reply>;
+  reply(req: ApiRequest, ctx: C): Promise<Reply>;
 }
 
 const CORS_HEADERS = {
@@ -82,7 +83,7 @@ export function toResponse(answer: Reply): Response {
 
 /** Wraps a route handler: errors to HTTP, CORS, and refusal of origins outside the allowlist. */
 export function route<C>(fn: Handler<C>): Route<C> {
-  const answer = async (req: Request, ctx: C): Promise<Reply> => {
+  const answer = async (req: ApiRequest, ctx: C): Promise<Reply> => {
     let res: Reply;
     try {
       const origin = req.headers.get('origin');
@@ -99,7 +100,7 @@ export function route<C>(fn: Handler<C>): Route<C> {
       return res;
     }
   };
-  const handler = (async (req: Request, ctx: C) => toResponse(await answer(req, ctx))) as Route<C>;
+  const handler = (async (req: Request, ctx: C) => toResponse(await answer(fromFetch(req), ctx))) as Route<C>;
   handler.reply = answer;
   return handler;
 }

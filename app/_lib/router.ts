@@ -8,7 +8,6 @@
 // the catch-all 404 answer it as before.
 // scripts/build.mjs bundles this file as dist/api.mjs.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import * as cellRoute from '../api/v1/cells/[id]/route';
@@ -17,11 +16,12 @@ import * as cellsRoute from '../api/v1/cells/route';
 import * as executeRoute from '../api/v1/execute/route';
 import * as filesRoute from '../files/[[...path]]/route';
 import * as pollRoute from '../api/v1/poll/route';
+import { NodeRequest, type ApiRequest } from './api-request';
 import { errorReply, type Reply, type Route } from './respond';
 import { server } from './server';
 
 type Params = Record<string, string>;
-type Handler = (req: Request, ctx: { params: Promise<Params> }) => Promise<Reply>;
+type Handler = (req: ApiRequest, ctx: { params: Promise<Params> }) => Promise<Reply>;
 /** The `Reply` of a route module's handler, whatever its context's type. */
 const replyOf = (r: unknown): Handler => (r as Route<{ params: Promise<Params> }>).reply;
 
@@ -59,18 +59,11 @@ export function serveHot(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== method) continue;
     const m = pattern.exec(path);
     if (!m) continue;
-    // A long-poll whose client went away stops waiting.
-    const gone = new AbortController();
-    let request: Request;
-    try {
-      request = toRequest(req, gone.signal);
-    } catch {
-      return false; // a header the Fetch API refuses: Next.js answers it as it would anyway
-    }
-    // Closed before the answer was written: the client went away. (A reason given: abort()
-    // makes no DOMException, whose stack is costly.)
+    const request = new NodeRequest(req);
+    // Closed before the answer was written: the client went away, and a long-poll stops
+    // waiting. (A reason given: abort() makes no DOMException, whose stack is costly.)
     res.once('close', () => {
-      if (!res.writableFinished) gone.abort(CLIENT_GONE);
+      if (!res.writableFinished) request.clientGone(CLIENT_GONE);
     });
     answer(request, res, handler, m[1] === undefined ? {} : { id: m[1] });
     return true;
@@ -78,7 +71,7 @@ export function serveHot(req: IncomingMessage, res: ServerResponse): boolean {
   return false;
 }
 
-async function answer(req: Request, res: ServerResponse, handler: Handler, params: Params): Promise<void> {
+async function answer(req: ApiRequest, res: ServerResponse, handler: Handler, params: Params): Promise<void> {
   let reply: Reply;
   try {
     reply = await handler(req, { params: Promise.resolve(params) });
@@ -107,22 +100,4 @@ async function answer(req: Request, res: ServerResponse, handler: Handler, param
     // Writing failed (the client is gone, most likely): nothing left to tell anyone.
     if (!res.headersSent) res.destroy(e as Error);
   }
-}
-
-/** The Fetch API request a route handler takes, over the Node.js one. */
-function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-  }
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-  return new Request(`http://localhost${req.url}`, {
-    method: req.method,
-    headers,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null,
-    signal,
-    // @ts-expect-error: Node's fetch needs it for a streamed body; the DOM types lack it.
-    duplex: 'half',
-  });
 }

@@ -1,4 +1,5 @@
 // Bad requests get a clear 4xx naming what is wrong, never a 500; past the queue limit, 503.
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, post, startCellbox, type Cellbox } from '../helpers/cellbox';
 
@@ -66,6 +67,33 @@ describe('bad input', () => {
       expect(body.error.message).toMatch(c.message);
     });
   }
+
+  it('a 10 MiB body sent in chunks, its length never declared, is 413 and the connection stays usable', async () => {
+    // No Content-Length to refuse it by: the server reads up to its limit, answers, and drops the
+    // rest. The answer must reach the client, and a next request on the same connection works.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (method: string, path: string, chunks: Buffer[]) => new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const req = http.request(`${box.url}${path}`, { method, agent, headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' } }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c) => parts.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(parts).toString()) }));
+      });
+      req.on('error', reject);
+      (async () => {
+        for (const c of chunks) if (!req.write(c)) await new Promise((r) => req.once('drain', r));
+        req.end();
+      })();
+    });
+    try {
+      const big = await send('POST', '/api/v1/cells', Array.from({ length: 160 }, () => Buffer.alloc(64 * 1024, 'x')));
+      expect(big.status).toBe(413);
+      expect(big.body.error).toMatchObject({ code: 'too_large', message: expect.stringMatching(/over \d+ bytes, the limit/) });
+      const next = await send('POST', '/api/v1/cells', [Buffer.from('{"code": "print(2)"}')]);
+      expect(next.status).toBe(201);
+    } finally {
+      agent.destroy();
+    }
+  });
 
   describe('on a real cell', () => {
     let id = '';
