@@ -131,8 +131,15 @@ export async function startCellbox(extraEnv: Record<string, string> = {}, option
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  await box.startWeb();
-  await box.startDevice();
+  try {
+    await box.startWeb();
+    await box.startDevice();
+  } catch (e) {
+    // The test's afterAll has no box to stop: without this, a server that failed to start
+    // stayed running (and busy) under the rest of the suite.
+    await box.stop();
+    throw e;
+  }
   return box;
 }
 
