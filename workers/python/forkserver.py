@@ -597,6 +597,10 @@ class Zygote:
         _send({'type': 'fork_failed', 'id': cell.id, 'message': message})
 
     def become_cell(self, theirs, namespaces):
+        # The pages a cell writes first, copied now rather than after isolating: the steps of
+        # enter() write many of the same (the interpreter's own state, ctypes, the os module),
+        # and each would be a copy-on-write fault, three times the cost of a page copied here.
+        populated = populate_pages(self.pages)
         try:
             for target, fd in enumerate(theirs):
                 os.dup2(fd, target)
@@ -613,7 +617,7 @@ class Zygote:
                 os.write(2, f'the cell could not be isolated: {e}\n'.encode())
             finally:
                 os._exit(125)
-        self.cell_main(populate_pages(self.pages))
+        self.cell_main(populated)
         os._exit(0)
 
     def kill(self, cell):
