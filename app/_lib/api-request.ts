@@ -76,6 +76,7 @@ export class NodeRequest implements ApiRequest {
         req.off('data', onData);
         req.off('end', onEnd);
         req.off('error', onError);
+        req.off('close', onClose);
       };
       const onData = (chunk: Buffer) => {
         size += chunk.length;
@@ -93,9 +94,13 @@ export class NodeRequest implements ApiRequest {
         stop();
         reject(e);
       };
+      // Node reports a client gone mid-body as an error ('aborted'); 'close' is the last word
+      // should a stream ever end otherwise: the handler must not wait for ever.
+      const onClose = () => onError(new Error('the client closed the connection before its body ended'));
       req.on('data', onData);
       req.on('end', onEnd);
       req.on('error', onError);
+      req.on('close', onClose);
     });
   }
 }
