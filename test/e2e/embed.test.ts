@@ -190,10 +190,11 @@ describe('cells embedded in another site', () => {
     await w.page.keyboard.type('# typed');
     expect(await ro.locator('.cm-content').innerText()).toBe('print("read only")');
     const hidden = cell(w.page, 'noeditor');
+    // Mounted first (the Run button shows): before that, isHidden() holds for anything.
+    await hidden.locator('.cb-run').waitFor({ state: 'visible', timeout: 20_000 });
     expect(await hidden.locator('.cb-editor').isHidden()).toBe(true);
     expect(await hidden.locator('.cb-lang').isHidden()).toBe(true);
     expect(await hidden.locator('.cb-share-button').isHidden()).toBe(true);
-    expect(await hidden.locator('.cb-run').isVisible()).toBe(true);
   });
 
   it('offers Cellbox.mount with run, code, reset and bubbling events; the script twice mounts once', async () => {
