@@ -441,19 +441,14 @@ def _tight_png_in_one_draw(figure):
     return buffer.getvalue()
 
 
-def figure_png(figure):
-    """A matplotlib Figure as PNG, the way Jupyter's inline backend draws it."""
+def format_figure(figure):
+    """A matplotlib Figure as PNG, the way Jupyter's inline backend draws it: one draw where
+    that gives savefig's picture, else savefig(bbox_inches='tight')."""
     png = _tight_png_in_one_draw(figure)
     if png is None:
         buffer = io.BytesIO()
         figure.savefig(buffer, format='png', bbox_inches='tight')
         png = buffer.getvalue()
-    return png
-
-
-def format_figure(figure):
-    """A matplotlib Figure as PNG, the way Jupyter's inline backend draws it."""
-    png = figure_png(figure)
     width, height = _png_size(png)
     _figures_shown[id(figure)] = figure
     figure.stale = False
