@@ -2,8 +2,8 @@
 # fork server, one per fork server for the others), so that the device itself never forks. A
 # fork copies the forking process's page tables: for the device, a Node process of 100 MB or
 # more, that blocked its event loop some 10 ms per sandbox on a VM, just when a running cell's
-# output was coming in. This process is
-# small, and spawns with posix_spawn (vfork and exec, no copy at all).
+# output was coming in. This process is small, and spawns with posix_spawn (vfork and exec, no
+# copy at all).
 #
 # It holds the sandbox's pipes; the device opens its ends through /proc/<spawner>/fd/<n>, as it
 # does a fork server's cells' (device/spawner.ts). Protocol with the device:

@@ -1,8 +1,8 @@
 // The spawner (device/spawner.py): a small helper process that starts every sandbox, a fork
 // server's too, so that the device never forks. Forking the device, a Node process of 100 MB or
 // more, blocked its event loop some 10 ms per sandbox on a VM: a pool's refill, started while a
-// cell ran, held back that cell's output. The spawner holds each
-// sandbox's pipes; the device opens its ends through /proc (handoff.ts).
+// cell ran, held back that cell's output. The spawner holds each sandbox's pipes; the device
+// opens its ends through /proc (handoff.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
