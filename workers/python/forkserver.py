@@ -105,12 +105,12 @@ class _CapData(ctypes.Structure):
 # --- the namespace maker: light, forked before the preloads -------------------------------------
 
 def namespace_maker(requests, replies, options):
-    """A small process forked before the heavy imports: forking it is cheap. For each request
-    it forks a child that makes a cell's mount, network, IPC, UTS and PID namespaces, with a
-    fresh /cell, /tmp, /dev/shm and /proc, and leaves there the PID namespace's first process
-    (its init, which reaps what the cell orphans). The zygote then forks the cell's process
+    """A small process forked before the heavy imports: cloning it is cheap. For each request
+    it clones the first process of a cell's new PID, mount, network, IPC and UTS namespaces
+    (their init, which reaps what the cell orphans), which makes a fresh /cell, /tmp, /dev/shm
+    and /proc there and tells the zygote its pid. The zygote then forks the cell's process
     straight into them: one fork of the heavy zygote per cell."""
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the children exit at once: no zombies
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # no zombies: the inits' ends are watched by pidfd
     buffer = b''
     while True:
         chunk = os.read(requests, 4096)
@@ -120,52 +120,71 @@ def namespace_maker(requests, replies, options):
         while b'\n' in buffer:
             line, buffer = buffer.split(b'\n', 1)
             cell_id = line.decode()
-            if os.fork() == 0:
-                try:
-                    init = make_namespaces(options)
-                    reply = f'{cell_id} {init}\n'
-                except BaseException as e:  # noqa: BLE001 - reported to the zygote
-                    reply = f'{cell_id} 0 {e}\n'
-                os.write(replies, reply.encode())
-                os._exit(0)
+            try:
+                init = _clone_namespaces()
+            except OSError as e:
+                os.write(replies, f'{cell_id} 0 {e}\n'.encode())
+                continue
+            if init == 0:
+                namespace_init(cell_id, replies, options)
 
 
-def make_namespaces(options):
-    """In a child of the namespace maker: returns the pid of the new namespaces' init."""
-    _check(_libc.unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS),
-           'unshare')
-    _mount(None, '/', None, MS_REC | MS_PRIVATE)
-    hidden = MS_NOSUID | MS_NODEV
-    # A fresh working directory, /tmp and /dev/shm: nothing another cell wrote is visible.
-    _mount('tmpfs', CELL_DIR, 'tmpfs', hidden, f'size={options["cellDirBytes"]},mode=0755')
-    _mount('tmpfs', '/tmp', 'tmpfs', hidden, f'size={options["tmpBytes"]},mode=1777')
-    if os.path.isdir('/dev/shm'):
-        _mount('tmpfs', '/dev/shm', 'tmpfs', hidden | MS_NOEXEC, f'size={options["tmpBytes"]},mode=1777')
-    # Terminals of its own: bwrap's /dev/pts is one for the whole sandbox, where a cell could
-    # list and type into the terminals another cell opened.
-    if os.path.isdir('/dev/pts'):
-        _mount('devpts', '/dev/pts', 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=620')
-    _loopback_up()
-    ready_r, ready_w = os.pipe()
-    init = os.fork()
-    if init:
-        os.close(ready_w)
-        os.read(ready_r, 1)  # /proc is mounted
-        return init
-    # The namespace's init. Its own /proc shows the cell's processes only.
-    os.close(ready_r)
-    _mount('proc', '/proc', 'proc', hidden | MS_NOEXEC)
-    for name in PROC_COVERED:
-        path = f'/proc/{name}'
-        if os.path.exists(path):
-            _mount(path, path, None, MS_BIND | MS_REC)
-            _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
+# clone(2) of the raw syscall, with the GIL held across it (PyDLL): the child comes back into
+# this same Python thread, as from fork(), with nothing of Python's after-fork work done (the
+# init runs a few system calls and a wait loop; no threads, no locks, no randomness).
+_libc_held = ctypes.PyDLL(None, use_errno=True)
+
+
+def _clone_namespaces():
+    """Like fork(), but the child is the first process of new PID, mount, network, IPC and UTS
+    namespaces: one process per cell where unshare() needed two (unshare gives a new PID
+    namespace to the caller's children only). 0 in the child, its pid in the parent."""
+    _, clone, *_ = _SYSCALLS[platform.machine()]
+    flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | signal.SIGCHLD
+    # With no new stack the child runs on a copy of ours; the last three arguments are unused.
+    pid = _libc_held.syscall(ctypes.c_long(clone), ctypes.c_ulong(flags), *(ctypes.c_ulong(0),) * 4)
+    if pid < 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f'clone: {os.strerror(errno)}')
+    return pid
+
+
+def namespace_init(cell_id, replies, options):
+    """In the init of a cell's new namespaces: makes the cell's own mounts and loopback, tells
+    the zygote `<cell id> <our pid>` (or `<cell id> 0 <why not>`), then reaps until it is
+    killed. Never returns."""
+    try:
+        # Our pid as the zygote numbers it: the /proc we still see is the sandbox's.
+        pid = int(os.readlink('/proc/self'))
+        _mount(None, '/', None, MS_REC | MS_PRIVATE)
+        hidden = MS_NOSUID | MS_NODEV
+        # A fresh working directory, /tmp and /dev/shm: nothing another cell wrote is visible.
+        _mount('tmpfs', CELL_DIR, 'tmpfs', hidden, f'size={options["cellDirBytes"]},mode=0755')
+        _mount('tmpfs', '/tmp', 'tmpfs', hidden, f'size={options["tmpBytes"]},mode=1777')
+        if os.path.isdir('/dev/shm'):
+            _mount('tmpfs', '/dev/shm', 'tmpfs', hidden | MS_NOEXEC, f'size={options["tmpBytes"]},mode=1777')
+        # Terminals of its own: bwrap's /dev/pts is one for the whole sandbox, where a cell could
+        # list and type into the terminals another cell opened.
+        if os.path.isdir('/dev/pts'):
+            _mount('devpts', '/dev/pts', 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=620')
+        _loopback_up()
+        # Its own /proc shows the cell's processes only.
+        _mount('proc', '/proc', 'proc', hidden | MS_NOEXEC)
+        for name in PROC_COVERED:
+            path = f'/proc/{name}'
+            if os.path.exists(path):
+                _mount(path, path, None, MS_BIND | MS_REC)
+                _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
+        reply = f'{cell_id} {pid}\n'
+    except BaseException as e:  # noqa: BLE001 - reported to the zygote
+        os.write(replies, f'{cell_id} 0 {e}\n'.encode())
+        os._exit(0)
     # It holds nothing: not the maker's pipes, not anything the cell could use.
-    os.closerange(0, ready_w)
-    os.closerange(ready_w + 1, 65536)
+    os.closerange(0, replies)
+    os.closerange(replies + 1, 65536)
     signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes pause()
-    os.write(ready_w, b'.')
-    os.close(ready_w)
+    os.write(replies, reply.encode())
+    os.close(replies)
     while True:
         try:
             os.waitpid(-1, 0)
