@@ -197,6 +197,7 @@ function chmodTree(dir: string): void {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) chmodTree(p);
-    else fs.chmodSync(p, 0o644);
+    // Programs stay programs (the fork servers' namespace maker); the rest is only read.
+    else fs.chmodSync(p, fs.statSync(p).mode & 0o100 ? 0o755 : 0o644);
   }
 }

@@ -55,6 +55,19 @@ async function serverBundle(what, dir, entry, outfile) {
   await build({ entryPoints: [path.join(root, entry)], outfile: path.join(root, outfile), ...SERVER_BUNDLE });
 }
 
+// The Python fork servers' namespace maker (workers/python/forkserver.py): a C program, built
+// beside its source since the sandbox sees the workers folder alone. First: the
+// bundles below count the workers folder's files as their sources.
+const nsmaker = 'workers/python/nsmaker';
+if (age(`${nsmaker}.c`) > age(nsmaker)) {
+  console.log('[build] namespace maker…');
+  const r = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', nsmaker, `${nsmaker}.c`], { cwd: root, stdio: 'inherit' });
+  if (r.error || r.status !== 0) {
+    console.error(`[build] could not compile ${nsmaker}.c${r.error ? ` (${r.error.message})` : ''}; gcc and libc6-dev are needed: apt-get install -y gcc libc6-dev`);
+    process.exit(1);
+  }
+}
+
 await serverBundle('device', 'device', 'device/main.ts', 'dist/device.mjs');
 // The hot API routes, for scripts/web.mjs to answer without Next.js (app/_lib/router.ts).
 await serverBundle('API routes', 'app', 'app/_lib/router.ts', 'dist/api.mjs');

@@ -19,7 +19,6 @@
 #   End of stdin: the device is gone; the zygote kills its cells and exits.
 import array
 import ctypes
-import fcntl
 import functools
 import gc
 import importlib
@@ -31,7 +30,6 @@ import resource
 import select
 import selectors
 import signal
-import socket
 import struct
 import sys
 
@@ -44,15 +42,6 @@ CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 
-MS_RDONLY = 0x1
-MS_NOSUID = 0x2
-MS_NODEV = 0x4
-MS_NOEXEC = 0x8
-MS_REMOUNT = 0x20
-MS_BIND = 0x1000
-MS_REC = 0x4000
-MS_PRIVATE = 0x40000
-
 PR_SET_PDEATHSIG = 1
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
@@ -62,17 +51,10 @@ PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
-SIOCSIFFLAGS = 0x8914
-IFF_UP = 0x1
-IFF_LOOPBACK = 0x8
-IFF_RUNNING = 0x40
-
 # The sandbox user inside; the same uid bwrap gives the zygote.
 CELL_UID = 1000
 CELL_GID = 1000
 CELL_DIR = '/cell'
-# What bwrap covers read-only in its own /proc; a cell's new /proc gets the same.
-PROC_COVERED = ('sys', 'sysrq-trigger', 'irq', 'bus')
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -81,11 +63,6 @@ def _check(result, what):
     if result != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f'{what}: {os.strerror(errno)}')
-
-
-def _mount(source, target, fstype, flags, data=None):
-    _check(_libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(),
-                       ctypes.c_ulong(flags), data and data.encode()), f'mount {target}')
 
 
 def _prctl(option, arg2=0):
@@ -102,96 +79,26 @@ class _CapData(ctypes.Structure):
                 ('inheritable', ctypes.c_uint32)]
 
 
-# --- the namespace maker: light, forked before the preloads -------------------------------------
+# --- the namespace maker (nsmaker.c) ------------------------------------------------------------
 
-def namespace_maker(requests, replies, options):
-    """A small process forked before the heavy imports: cloning it is cheap. For each request
-    it clones the first process of a cell's new PID, mount, network, IPC and UTS namespaces
-    (their init, which reaps what the cell orphans), which makes a fresh /cell, /tmp, /dev/shm
-    and /proc there and tells the zygote its pid. The zygote then forks the cell's process
-    straight into them: one fork of the heavy zygote per cell."""
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # no zombies: the inits' ends are watched by pidfd
-    buffer = b''
-    while True:
-        chunk = os.read(requests, 4096)
-        if not chunk:
-            os._exit(0)
-        buffer += chunk
-        while b'\n' in buffer:
-            line, buffer = buffer.split(b'\n', 1)
-            cell_id = line.decode()
-            try:
-                init = _clone_namespaces()
-            except OSError as e:
-                os.write(replies, f'{cell_id} 0 {e}\n'.encode())
-                continue
-            if init == 0:
-                namespace_init(cell_id, replies, options)
+MAKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'nsmaker')
 
 
-# clone(2) of the raw syscall, with the GIL held across it (PyDLL): the child comes back into
-# this same Python thread, as from fork(), with nothing of Python's after-fork work done (the
-# init runs a few system calls and a wait loop; no threads, no locks, no randomness).
-_libc_held = ctypes.PyDLL(None, use_errno=True)
-
-
-def _clone_namespaces():
-    """Like fork(), but the child is the first process of new PID, mount, network, IPC and UTS
-    namespaces: one process per cell where unshare() needed two (unshare gives a new PID
-    namespace to the caller's children only). 0 in the child, its pid in the parent."""
-    _, clone, *_ = _SYSCALLS[platform.machine()]
-    flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | signal.SIGCHLD
-    # With no new stack the child runs on a copy of ours; the last three arguments are unused.
-    pid = _libc_held.syscall(ctypes.c_long(clone), ctypes.c_ulong(flags), *(ctypes.c_ulong(0),) * 4)
-    if pid < 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, f'clone: {os.strerror(errno)}')
-    return pid
-
-
-def namespace_init(cell_id, replies, options):
-    """In the init of a cell's new namespaces: makes the cell's own mounts and loopback, tells
-    the zygote `<cell id> <our pid>` (or `<cell id> 0 <why not>`), then reaps until it is
-    killed. Never returns."""
-    try:
-        # Our pid as the zygote numbers it: the /proc we still see is the sandbox's.
-        pid = int(os.readlink('/proc/self'))
-        _mount(None, '/', None, MS_REC | MS_PRIVATE)
-        hidden = MS_NOSUID | MS_NODEV
-        # A fresh working directory, /tmp and /dev/shm: nothing another cell wrote is visible.
-        _mount('tmpfs', CELL_DIR, 'tmpfs', hidden, f'size={options["cellDirBytes"]},mode=0755')
-        _mount('tmpfs', '/tmp', 'tmpfs', hidden, f'size={options["tmpBytes"]},mode=1777')
-        if os.path.isdir('/dev/shm'):
-            _mount('tmpfs', '/dev/shm', 'tmpfs', hidden | MS_NOEXEC, f'size={options["tmpBytes"]},mode=1777')
-        # Terminals of its own: bwrap's /dev/pts is one for the whole sandbox, where a cell could
-        # list and type into the terminals another cell opened.
-        if os.path.isdir('/dev/pts'):
-            _mount('devpts', '/dev/pts', 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=620')
-        _loopback_up()
-        # Its own /proc shows the cell's processes only.
-        _mount('proc', '/proc', 'proc', hidden | MS_NOEXEC)
-        for name in PROC_COVERED:
-            path = f'/proc/{name}'
-            if os.path.exists(path):
-                _mount(path, path, None, MS_BIND | MS_REC)
-                _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
-        reply = f'{cell_id} {pid}\n'
-    except BaseException as e:  # noqa: BLE001 - reported to the zygote
-        os.write(replies, f'{cell_id} 0 {e}\n'.encode())
-        os._exit(0)
-    # It holds nothing: not the maker's pipes, not anything the cell could use.
-    os.closerange(0, replies)
-    os.closerange(replies + 1, 65536)
-    signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes pause()
-    os.write(replies, reply.encode())
-    os.close(replies)
-    while True:
-        try:
-            os.waitpid(-1, 0)
-        except ChildProcessError:
-            signal.pause()
-        except InterruptedError:
-            pass
+def start_namespace_maker(options):
+    """Starts nsmaker: for each cell id written to the returned requests pipe it makes that
+    cell's mount, network, IPC, UTS and PID namespaces, with a fresh /cell, /tmp, /dev/shm and
+    /proc, and leaves there the PID namespace's first process (its init, which reaps what the
+    cell orphans); the returned replies pipe says `<id> <init's pid>` or `<id> 0 <why not>`.
+    The zygote then forks the cell's process straight into them: one fork of the heavy zygote
+    per cell. Returns (requests, replies), our ends."""
+    requests_r, requests_w = os.pipe()
+    replies_r, replies_w = os.pipe()
+    os.posix_spawn(MAKER, [MAKER, str(options['cellDirBytes']), str(options['tmpBytes'])], {},
+                   file_actions=[(os.POSIX_SPAWN_DUP2, requests_r, 0),
+                                 (os.POSIX_SPAWN_DUP2, replies_w, 1)])
+    os.close(requests_r)
+    os.close(replies_w)
+    return requests_w, replies_r
 
 
 # --- one cell process ---------------------------------------------------------------------------
@@ -313,12 +220,6 @@ def _forbid_namespaces():
     program = _SockFprog(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p))
     _check(_libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(program),
                        ctypes.c_ulong(0), ctypes.c_ulong(0)), 'seccomp')
-
-
-def _loopback_up():
-    """The new network namespace's own loopback, up, as bwrap sets it: it reaches nothing else."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack('16sH22x', b'lo', IFF_UP | IFF_LOOPBACK | IFF_RUNNING))
 
 
 def _set_limits(options):
@@ -719,16 +620,7 @@ def serve(options, ready_event, cell_main, probe=None):
     """Starts the namespace maker, preloads, then forks cells until the device closes stdin.
     `cell_main(populated)` runs each cell; populated is True if its first pages were copied
     (learn_pages() with `probe`). Never returns."""
-    requests_r, requests_w = os.pipe()
-    replies_r, replies_w = os.pipe()
-    if os.fork() == 0:
-        os.close(requests_w)
-        os.close(replies_r)
-        # The maker must not outlive the zygote.
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        namespace_maker(requests_r, replies_w, options)
-    os.close(requests_r)
-    os.close(replies_w)
+    requests, replies = start_namespace_maker(options)
     preload(options.get('preload', ''))
     # What every cell computes the same: once, here.
     _last_capability()
@@ -738,5 +630,5 @@ def serve(options, ready_event, cell_main, probe=None):
     gc.collect()
     gc.freeze()
     pages = learn_pages(probe)
-    Zygote(options, cell_main, requests_w, replies_r, pages).serve(ready_event)
+    Zygote(options, cell_main, requests, replies, pages).serve(ready_event)
     os._exit(0)
