@@ -1,8 +1,8 @@
 # The Python fork server (zygote): one per sandbox, started by kernel.py with
 # `--fork-server=<json>`. It imports the heavy modules once, then forks a fresh cell process
-# per request from the device. Each cell process makes its own namespaces before any cell code
-# runs, so no cell sees another's files, processes, loopback or IPC; see isolate() for the
-# lines of the brief it keeps.
+# per request from the device. Each cell gets namespaces of its own before any cell code runs
+# (made by nsmaker.c, joined by enter()), so no cell sees another's files, processes, loopback
+# or IPC; see enter() for the lines of the brief it keeps.
 #
 # Protocol with the device (device/forkserver.ts):
 #   stdin (device → zygote), one command per line:
