@@ -55,15 +55,19 @@ async function serverBundle(what, dir, entry, outfile) {
   await build({ entryPoints: [path.join(root, entry)], outfile: path.join(root, outfile), ...SERVER_BUNDLE });
 }
 
-// The Python fork servers' namespace maker (workers/python/forkserver.py): a C program, built
-// beside its source since the sandbox sees the workers folder alone. First: the
-// bundles below count the workers folder's files as their sources.
-const nsmaker = 'workers/python/nsmaker';
-if (age(`${nsmaker}.c`) > age(nsmaker)) {
-  console.log('[build] namespace maker…');
-  const r = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', nsmaker, `${nsmaker}.c`], { cwd: root, stdio: 'inherit' });
+// The Python fork servers' C parts (workers/python/forkserver.py): the namespace maker, a
+// program, and the cell's first steps, a library the zygote loads. Built beside their sources,
+// since the sandbox sees the workers folder alone; first, since the bundles below count the
+// workers folder's files as their sources.
+for (const [what, source, out, flags] of [
+  ['namespace maker', 'workers/python/nsmaker.c', 'workers/python/nsmaker', []],
+  ['cell start', 'workers/python/cellstart.c', 'workers/python/cellstart.so', ['-shared', '-fPIC']],
+]) {
+  if (age(source) <= age(out)) continue;
+  console.log(`[build] ${what}…`);
+  const r = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', ...flags, '-o', out, source], { cwd: root, stdio: 'inherit' });
   if (r.error || r.status !== 0) {
-    console.error(`[build] could not compile ${nsmaker}.c${r.error ? ` (${r.error.message})` : ''}; gcc and libc6-dev are needed: apt-get install -y gcc libc6-dev`);
+    console.error(`[build] could not compile ${source}${r.error ? ` (${r.error.message})` : ''}; gcc and libc6-dev are needed: apt-get install -y gcc libc6-dev`);
     process.exit(1);
   }
 }

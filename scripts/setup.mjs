@@ -79,7 +79,8 @@ const required = [
   { pkg: 'python3', file: '/usr/bin/python3' },
   { pkg: 'util-linux', file: '/usr/bin/prlimit' },
   { pkg: 'util-linux', file: '/usr/bin/setpriv' },
-  // The Python fork servers' namespace maker is C (workers/python/nsmaker.c), built by build.mjs.
+  // The Python fork servers' namespace maker and cells' first steps are C (workers/python/*.c),
+  // built by build.mjs.
   { pkg: 'gcc', file: '/usr/bin/gcc' },
   { pkg: 'libc6-dev', file: '/usr/include/stdio.h' },
 ];

@@ -51,7 +51,8 @@ def case(cell_children=0, init_children=0, ended=False):
         os.close(replies_r)
         os.dup2(replies_w, fs.CONTROL_FD)
         uid, gid = os.getuid(), os.getgid()
-        fs._check(libc.unshare(fs.CLONE_NEWUSER | fs.CLONE_NEWPID), 'unshare')
+        CLONE_NEWUSER = 0x10000000
+        fs._check(libc.unshare(CLONE_NEWUSER | fs.CLONE_NEWPID), 'unshare')
         for name, text in (('setgroups', 'deny'), ('uid_map', f'{uid} {uid} 1'), ('gid_map', f'{gid} {gid} 1')):
             with open(f'/proc/self/{name}', 'w') as f:
                 f.write(text)

@@ -25,7 +25,7 @@ def probe():
         data[i] = 1
 
 runs = fs.learn_pages(probe)
-learned = [(a.value, n.value) for a, n in runs]
+learned = [(r.address, r.length) for r in runs]
 result = {'bytes': sum(n for _, n in learned)}
 for populate in (False, True):
     r, w = os.pipe()

@@ -1,7 +1,7 @@
 # The Python fork server (zygote): one per sandbox, started by kernel.py with
 # `--fork-server=<json>`. It imports the heavy modules once, then forks a fresh cell process
 # per request from the device. Each cell gets namespaces of its own before any cell code runs
-# (made by nsmaker.c, joined by enter()), so no cell sees another's files, processes, loopback
+# (made by nsmaker.c, joined by enter(), in cellstart.c), so no cell sees another's files, processes, loopback
 # or IPC; see enter() for the lines of the brief it keeps.
 #
 # Protocol with the device (device/forkserver.ts):
@@ -38,18 +38,8 @@ CONTROL_FD = 3
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
-CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-
-PR_SET_PDEATHSIG = 1
-PR_SET_SECCOMP = 22
-SECCOMP_MODE_FILTER = 2
-PR_CAPBSET_DROP = 24
-PR_SET_NO_NEW_PRIVS = 38
-PR_CAP_AMBIENT = 47
-PR_CAP_AMBIENT_CLEAR_ALL = 4
-LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 # The sandbox user inside; the same uid bwrap gives the zygote.
 CELL_UID = 1000
@@ -65,23 +55,39 @@ def _check(result, what):
         raise OSError(errno, f'{what}: {os.strerror(errno)}')
 
 
-def _prctl(option, arg2=0):
-    _check(_libc.prctl(option, ctypes.c_ulong(arg2), ctypes.c_ulong(0), ctypes.c_ulong(0),
-                       ctypes.c_ulong(0)), f'prctl {option}')
+# --- the cell's first steps, in C (cellstart.c) -------------------------------------------------
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+# Loaded here, in the zygote: a cell only calls it.
+_cellstart = ctypes.CDLL(os.path.join(_HERE, 'cellstart.so'), use_errno=True)
 
 
-class _CapHeader(ctypes.Structure):
-    _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
+class _Run(ctypes.Structure):
+    _fields_ = [('address', ctypes.c_void_p), ('length', ctypes.c_size_t)]
 
 
-class _CapData(ctypes.Structure):
-    _fields_ = [('effective', ctypes.c_uint32), ('permitted', ctypes.c_uint32),
-                ('inheritable', ctypes.c_uint32)]
+class _Limit(ctypes.Structure):
+    _fields_ = [('resource', ctypes.c_int), ('soft', ctypes.c_uint64), ('hard', ctypes.c_uint64)]
+
+
+class _CellStart(ctypes.Structure):
+    _fields_ = [('pipes', ctypes.c_int * 4), ('namespaces', ctypes.c_int * 4),
+                ('namespace_flags', ctypes.c_int * 4), ('limit_count', ctypes.c_int),
+                ('limits', _Limit * 16), ('filter', ctypes.c_char_p),
+                ('filter_length', ctypes.c_ushort), ('last_capability', ctypes.c_int),
+                ('uid', ctypes.c_uint), ('gid', ctypes.c_uint), ('directory', ctypes.c_char_p)]
+
+
+_cellstart.cellstart_populate.argtypes = [ctypes.POINTER(_Run), ctypes.c_size_t]
+_cellstart.cellstart_populate.restype = ctypes.c_int
+_cellstart.cellstart_enter.argtypes = [ctypes.POINTER(_CellStart)]
+_cellstart.cellstart_enter.restype = ctypes.c_int
+_cellstart_step = ctypes.c_char_p.in_dll(_cellstart, 'cellstart_step')
 
 
 # --- the namespace maker (nsmaker.c) ------------------------------------------------------------
 
-MAKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'nsmaker')
+MAKER = os.path.join(_HERE, 'nsmaker')
 
 
 def start_namespace_maker(options):
@@ -103,34 +109,39 @@ def start_namespace_maker(options):
 
 # --- one cell process ---------------------------------------------------------------------------
 
-def enter(namespaces, options):
-    """In the cell's process, forked by the zygote into the PID namespace the maker made:
-    joins that cell's other namespaces, then makes a user namespace of its own, sets the limits
-    and drops every capability. Returns with nothing of the zygote's power left."""
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    for flag, fd in namespaces:
-        _check(_libc.setns(fd, flag), 'setns')
-        os.close(fd)
-    last_cap = _last_capability()
-    # A user namespace of its own: inside it the cell is uid 1000 and keeps no capability
-    # anywhere. Made before the limits are set: the kernel caps the processes of all cells
-    # together by the RLIMIT_NPROC in force when the namespace is made, and this cell's alone
-    # by the one set after.
-    _check(_libc.unshare(CLONE_NEWUSER), 'unshare user')
-    for name, text in (('setgroups', 'deny'), ('uid_map', f'{CELL_UID} {CELL_UID} 1'),
-                       ('gid_map', f'{CELL_GID} {CELL_GID} 1')):
-        with open(f'/proc/self/{name}', 'w') as f:
-            f.write(text)
-    _set_limits(options)
-    _prctl(PR_SET_NO_NEW_PRIVS, 1)
-    _forbid_namespaces()
-    for cap in range(last_cap + 1):
-        _prctl(PR_CAPBSET_DROP, cap)
-    _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
-    header = _CapHeader(LINUX_CAPABILITY_VERSION_3, 0)
-    data = (_CapData * 2)()
-    _check(_libc.capset(ctypes.byref(header), data), 'capset')
-    os.chdir(CELL_DIR)
+def cell_start(options):
+    """What every cell's process of this zygote is given the same (cellstart.c's struct
+    cellstart): its limits, the namespace filter, the capabilities to drop, its uid, gid and
+    working directory. fork() fills in each cell's pipes and namespaces. Fails closed on a
+    machine without a namespace filter: a cell without it could make a user namespace."""
+    machine = platform.machine()
+    if machine not in _SYSCALLS:
+        raise OSError(f'no namespace filter for this machine ({machine})')
+    code = namespace_filter(machine)
+    start = _CellStart()
+    limits = _limits(options)
+    start.limit_count = len(limits)
+    for i, (which, soft, hard) in enumerate(limits):
+        # RLIM_INFINITY is -1 here and all ones in C.
+        start.limits[i] = _Limit(which, soft & 0xFFFFFFFFFFFFFFFF, hard & 0xFFFFFFFFFFFFFFFF)
+    start.filter = code  # bytes, kept alive by namespace_filter()'s cache
+    start.filter_length = len(code) // 8
+    start.last_capability = _last_capability()
+    start.uid, start.gid = CELL_UID, CELL_GID
+    start.directory = CELL_DIR.encode()
+    return start
+
+
+def enter(start):
+    """In the cell's process, forked by the zygote into the PID namespace the maker made (see
+    cellstart.c's cellstart_enter()): puts its pipes at 0-3 and closes the zygote's other
+    descriptors, joins that cell's other namespaces, then makes a user namespace of its own,
+    sets the limits and drops every capability. Returns with nothing of the zygote's power
+    left: inside its user namespace the cell is uid 1000 and has no capability anywhere, and its
+    seccomp filter keeps it from making or joining a namespace."""
+    if _cellstart.cellstart_enter(ctypes.byref(start)) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f'{_cellstart_step.value.decode()}: {os.strerror(errno)}')
 
 
 # --- the seccomp filter: no namespaces of the cell's own --------------------------------------
@@ -159,10 +170,6 @@ _BPF_JSET = 0x45
 _BPF_RET = 0x06
 _RET_ALLOW = 0x7FFF0000
 _RET_ERRNO = 0x00050000
-
-
-class _SockFprog(ctypes.Structure):
-    _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_void_p)]
 
 
 @functools.lru_cache(maxsize=None)
@@ -203,28 +210,15 @@ def namespace_filter(machine):
     return out
 
 
-@functools.lru_cache(maxsize=None)
 def _last_capability():
     with open('/proc/sys/kernel/cap_last_cap') as f:
         return int(f.read())
 
 
-def _forbid_namespaces():
-    """Installs namespace_filter() on this process and all it will start. Needs no_new_privs."""
-    machine = platform.machine()
-    if machine not in _SYSCALLS:
-        # Fail closed: a cell without the filter could make a user namespace.
-        raise OSError(f'no namespace filter for this machine ({machine})')
-    code = namespace_filter(machine)
-    buffer = ctypes.create_string_buffer(code, len(code))
-    program = _SockFprog(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p))
-    _check(_libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(program),
-                       ctypes.c_ulong(0), ctypes.c_ulong(0)), 'seccomp')
-
-
-def _set_limits(options):
+def _limits(options):
+    """(resource, soft, hard) of each limit a cell is given."""
     memory = resource.RLIMIT_DATA if options['memoryRlimit'] == 'data' else resource.RLIMIT_AS
-    limits = [
+    return [
         (memory, options['memoryBytes'], options['memoryBytes']),
         (resource.RLIMIT_CPU, options['cpuSeconds'], options['cpuSeconds'] + 1),
         (resource.RLIMIT_NPROC, options['processes'], options['processes']),
@@ -232,8 +226,6 @@ def _set_limits(options):
         (resource.RLIMIT_NOFILE, 1024, 1024),
         (resource.RLIMIT_CORE, 0, 0),
     ]
-    for which, soft, hard in limits:
-        resource.setrlimit(which, (soft, hard))
 
 
 # --- the pages a cell writes first ------------------------------------------------------------
@@ -308,7 +300,7 @@ def learn_pages(probe):
     only where the zygote has a private writable mapping (the child's own new mappings are not
     the zygote's); [] if this kernel cannot populate pages or the child could not tell."""
     if probe is None or not _populate_supported():
-        return []
+        return (_Run * 0)()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -330,25 +322,22 @@ def learn_pages(probe):
         runs = json.loads(b''.join(chunks))
     except ValueError:
         print('fork server: the rehearsal did not tell its pages; cells rehearse instead', file=sys.stderr)
-        return []
+        return (_Run * 0)()
     ours = sorted(_private_writable_mappings())
     kept = []
     for address, length in runs:
         for start, end in ours:
             low, high = max(address, start), min(address + length, end)
             if low < high:
-                kept.append((ctypes.c_void_p(low), ctypes.c_size_t(high - low)))
-    return kept
+                kept.append(_Run(low, high - low))
+    return (_Run * len(kept))(*kept)
 
 
 def populate_pages(runs):
-    """Copies the zygote's pages a cell would write first, before its code comes. True if
-    there were any to copy (the cell then needs no rehearsal of its own)."""
-    madvise = _libc.madvise
-    for address, length in runs:
-        # A failure (a run the zygote has since unmapped) costs this cell only its faults.
-        madvise(address, length, MADV_POPULATE_WRITE)
-    return bool(runs)
+    """Copies the zygote's pages a cell would write first (learn_pages()), before its code
+    comes: in C, since each line of Python run here would write pages of its own. True if there
+    were any to copy (the cell then needs no rehearsal of its own)."""
+    return _cellstart.cellstart_populate(runs, len(runs)) != 0
 
 
 # --- the zygote ---------------------------------------------------------------------------------
@@ -411,8 +400,8 @@ class Cell:
 
 
 class Zygote:
-    def __init__(self, options, cell_main, maker, replies, pages):
-        self.options = options
+    def __init__(self, start, cell_main, maker, replies, pages):
+        self.start = start  # cell_start()
         self.cell_main = cell_main
         self.pages = pages  # learn_pages()
         self.maker = maker  # write end of the namespace maker's requests
@@ -493,13 +482,18 @@ class Zygote:
                 _check(_libc.setns(pid_ns, CLONE_NEWPID), 'setns pid')
             finally:
                 os.close(pid_ns)
+            # Here rather than in the child, whose every write to a page shared with us is a
+            # copy-on-write fault.
+            self.start.pipes[:] = theirs
+            self.start.namespaces[:] = [fd for _, fd in namespaces]
+            self.start.namespace_flags[:] = [flag for flag, _ in namespaces]
             pid = os.fork()
         except OSError as e:
             for fd in ours + theirs + [fd for _, fd in namespaces]:
                 os.close(fd)
             return self.failed(cell, str(e))
         if pid == 0:
-            self.become_cell(theirs, namespaces)
+            self.become_cell()
         for fd in theirs + [fd for _, fd in namespaces]:
             os.close(fd)
         cell.pid = pid
@@ -516,22 +510,13 @@ class Zygote:
         del self.cells[cell.id]
         _send({'type': 'fork_failed', 'id': cell.id, 'message': message})
 
-    def become_cell(self, theirs, namespaces):
-        # The pages a cell writes first, copied now rather than after isolating: the steps of
-        # enter() write many of the same (the interpreter's own state, ctypes, the os module),
-        # and each would be a copy-on-write fault, three times the cost of a page copied here.
+    def become_cell(self):
+        # The pages a cell writes first, copied now rather than after isolating: Python's steps
+        # on the way to enter() write many of the same, and each would be a copy-on-write fault,
+        # three times the cost of a page copied here.
         populated = populate_pages(self.pages)
         try:
-            for target, fd in enumerate(theirs):
-                os.dup2(fd, target)
-            # Everything above the four pipes but the namespaces to join: a range at a time
-            # (close_range), where a thousand failing close() calls cost a millisecond or two.
-            low = 4
-            for fd in sorted(fd for _, fd in namespaces):
-                os.closerange(low, fd)
-                low = fd + 1
-            os.closerange(low, 65536)
-            enter(namespaces, self.options)
+            enter(self.start)
         except BaseException as e:  # noqa: BLE001 - the device sees the cell fail to start
             try:
                 os.write(2, f'the cell could not be isolated: {e}\n'.encode())
@@ -622,13 +607,10 @@ def serve(options, ready_event, cell_main, probe=None):
     (learn_pages() with `probe`). Never returns."""
     requests, replies = start_namespace_maker(options)
     preload(options.get('preload', ''))
-    # What every cell computes the same: once, here.
-    _last_capability()
-    if platform.machine() in _SYSCALLS:
-        namespace_filter(platform.machine())
+    start = cell_start(options)
     # Objects that exist now are never collected in the cells: their pages stay shared.
     gc.collect()
     gc.freeze()
     pages = learn_pages(probe)
-    Zygote(options, cell_main, requests, replies, pages).serve(ready_event)
+    Zygote(start, cell_main, requests, replies, pages).serve(ready_event)
     os._exit(0)

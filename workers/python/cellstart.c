@@ -1,0 +1,167 @@
+// The first steps of each forked cell's process (forkserver.py's become_cell()), in C because
+// they are on the path of every cell: copying the zygote's pages the cell will write first,
+// putting its pipes in place, joining the namespaces the maker made, a user namespace of its
+// own, the limits, the seccomp filter, and dropping every capability.
+//
+// They were Python, run in a process that had just forked from the zygote: each step ran
+// interpreter code (ctypes, the os and resource modules), and every page of the zygote it wrote
+// was a copy-on-write fault, some 20 us on the VMs this runs on. Here they are one foreign
+// call, whose own writes are its stack and a few of the C library's pages.
+//
+// A shared library loaded by the zygote with ctypes before any fork, so that no cell loads it;
+// called once in each cell's process, which has one thread. Exports:
+//   int cellstart_populate(const struct cellstart_run *runs, size_t count)
+//   int cellstart_enter(const struct cellstart *start)
+//   const char *cellstart_step: after a failure (-1, errno set), the step that failed.
+// forkserver.py mirrors the two structures with ctypes.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14
+#endif
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+
+#define CELL_PIPES 4   // stdin (the code), stdout, stderr, events: fds 0-3 in the cell
+#define JOINED 4       // net, IPC, UTS, mount: the mount namespace last (it moves root and cwd)
+#define MAX_LIMITS 16
+
+struct cellstart_run {
+  void *address;
+  size_t length;
+};
+
+struct cellstart_limit {
+  int resource;
+  uint64_t soft, hard;
+};
+
+struct cellstart {
+  int pipes[CELL_PIPES];             // the cell's ends, all above 3, to become fds 0-3
+  int namespaces[JOINED];            // fds of /proc/<init>/ns/..., joined in this order
+  int namespace_flags[JOINED];       // CLONE_NEW* of each
+  int limit_count;
+  struct cellstart_limit limits[MAX_LIMITS];
+  const struct sock_filter *filter;  // the namespace filter (forkserver.py namespace_filter())
+  unsigned short filter_length;      // in instructions
+  int last_capability;               // /proc/sys/kernel/cap_last_cap
+  unsigned uid, gid;                 // the cell's, inside its user namespace as outside
+  const char *directory;             // its working directory, in the joined mount namespace
+};
+
+const char *cellstart_step = "";
+
+// Copies the given runs of the zygote's pages into this process: one call per run, no fault.
+// A run that fails (one the zygote has since unmapped) costs this cell only its faults.
+// Returns 1 if there was any run to copy.
+int cellstart_populate(const struct cellstart_run *runs, size_t count) {
+  for (size_t i = 0; i < count; i++) madvise(runs[i].address, runs[i].length, MADV_POPULATE_WRITE);
+  return count > 0;
+}
+
+static int close_from(unsigned low, unsigned high) {
+  if (low > high) return 0;
+  if (syscall(SYS_close_range, low, high, 0U) == 0) return 0;
+  if (errno != ENOSYS) return -1;
+  // Before Linux 5.9: one by one, up to the descriptor limit.
+  long max = sysconf(_SC_OPEN_MAX);
+  for (long fd = low; fd <= (long)high && fd < max; fd++) close((int)fd);
+  return 0;
+}
+
+static int write_file(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  size_t length = strlen(text);
+  ssize_t n = write(fd, text, length);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  if (n == (ssize_t)length) return 0;
+  if (n >= 0) errno = EIO;
+  return -1;
+}
+
+#define STEP(what, call)     \
+  do {                       \
+    cellstart_step = (what); \
+    if ((call) != 0) return -1; \
+  } while (0)
+
+// In the cell's process, forked by the zygote into the PID namespace the maker made: puts the
+// pipes at 0-3 and closes everything else of the zygote's, joins the cell's other namespaces,
+// then makes a user namespace of its own, sets the limits and drops every capability. Returns 0
+// with nothing of the zygote's power left, or -1 with errno and cellstart_step set (the caller
+// must then exit: the process is half isolated).
+int cellstart_enter(const struct cellstart *start) {
+  STEP("prctl PR_SET_PDEATHSIG", prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0));
+  for (int i = 0; i < CELL_PIPES; i++) STEP("dup2 a pipe", dup2(start->pipes[i], i) < 0);
+  // Everything above the four pipes but the namespaces still to join, a range at a time.
+  int keep[JOINED];
+  memcpy(keep, start->namespaces, sizeof keep);
+  for (int i = 1; i < JOINED; i++)
+    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+      int t = keep[j];
+      keep[j] = keep[j - 1];
+      keep[j - 1] = t;
+    }
+  unsigned low = CELL_PIPES;
+  for (int i = 0; i < JOINED; i++) {
+    STEP("close_range", close_from(low, (unsigned)keep[i] - 1));
+    low = (unsigned)keep[i] + 1;
+  }
+  STEP("close_range", close_from(low, ~0U));
+  for (int i = 0; i < JOINED; i++) {
+    STEP("setns", setns(start->namespaces[i], start->namespace_flags[i]));
+    close(start->namespaces[i]);
+  }
+  // A user namespace of its own: inside it the cell is its uid and keeps no capability
+  // anywhere. Made before the limits are set: the kernel caps the processes of all cells
+  // together by the RLIMIT_NPROC in force when the namespace is made, and this cell's alone by
+  // the one set after.
+  STEP("unshare user", unshare(CLONE_NEWUSER));
+  char map[64];
+  STEP("setgroups", write_file("/proc/self/setgroups", "deny"));
+  snprintf(map, sizeof map, "%u %u 1", start->uid, start->uid);
+  STEP("uid_map", write_file("/proc/self/uid_map", map));
+  snprintf(map, sizeof map, "%u %u 1", start->gid, start->gid);
+  STEP("gid_map", write_file("/proc/self/gid_map", map));
+  if (start->limit_count < 0 || start->limit_count > MAX_LIMITS) {
+    cellstart_step = "limits";
+    errno = EINVAL;
+    return -1;
+  }
+  for (int i = 0; i < start->limit_count; i++) {
+    struct rlimit limit = {start->limits[i].soft, start->limits[i].hard};
+    STEP("setrlimit", setrlimit(start->limits[i].resource, &limit));
+  }
+  STEP("prctl PR_SET_NO_NEW_PRIVS", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+  struct sock_fprog program = {start->filter_length, (struct sock_filter *)start->filter};
+  STEP("seccomp", prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0));
+  for (int cap = 0; cap <= start->last_capability; cap++)
+    STEP("prctl PR_CAPBSET_DROP", prctl(PR_CAPBSET_DROP, cap, 0, 0, 0));
+  STEP("prctl PR_CAP_AMBIENT", prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  memset(data, 0, sizeof data);
+  STEP("capset", syscall(SYS_capset, &header, data));
+  STEP("chdir", chdir(start->directory));
+  return 0;
+}
