@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { adoptPipes, HelperWorkers, helperWorker, keepTail, parseReply, readLines, type WorkerReply } from './handoff';
 import type { WorkerExit, WorkerProcess } from './worker';
 
-type Reply = { type: 'ready'; version: string; stdlib?: string[] } | WorkerReply;
+type Reply = { type: 'ready'; version: string; stdlib?: string[]; forker: number } | WorkerReply;
 
 export class ForkServer {
   /** Resolves when the zygote has preloaded and takes forks; rejects if it died first. */
@@ -16,7 +16,10 @@ export class ForkServer {
   version = '';
   /** The modules of the runtime's standard library, when the zygote says them. */
   stdlib: ReadonlySet<string> = new Set();
+  /** The zygote's host pid: the device opens the cells' pipes through its /proc/<pid>/fd. */
   private readonly hostPid: Promise<number>;
+  /** The forker's host pid: the cells are its children. */
+  private readonly forkerPid: Promise<number>;
   private readonly cells = new HelperWorkers();
   private alive = true;
 
@@ -35,19 +38,26 @@ export class ForkServer {
       fail = reject;
     });
     this.ready.catch(() => {});
-    let zygoteStarted!: () => void;
+    let zygoteStarted!: (forker: number) => void;
+    const started = new Promise<number>((resolve) => (zygoteStarted = resolve));
     // bwrap's first process in the sandbox is its own init; the zygote, its only child, is
-    // surely there once it has said `ready`.
-    this.hostPid = new Promise<void>((resolve) => (zygoteStarted = resolve)).then(() => proc.rootPid).then(onlyChild);
+    // surely there once it has said `ready`, and so is the forker it named.
+    this.hostPid = started.then(() => proc.rootPid).then(onlyChild);
     this.hostPid.catch(() => {});
+    this.forkerPid = started.then(async (forker) => hostPidOf(await this.hostPid, forker, 'the forker', 'the zygote'));
+    this.forkerPid.catch(() => {});
     readLines(proc.events, (line) => {
       const reply = parseReply<Reply>(line, `${language} fork server`, log);
       if (!reply) return;
       if (reply.type === 'ready') {
         this.version = reply.version;
         this.stdlib = new Set(reply.stdlib ?? []);
-        zygoteStarted();
-        this.hostPid.then(() => markReady(), fail);
+        if (!Number.isInteger(reply.forker)) {
+          fail(new Error(`the ${language} fork server named no forker in its ready message`));
+          return;
+        }
+        zygoteStarted(reply.forker);
+        this.forkerPid.then(() => markReady(), fail);
         return;
       }
       if (reply.type === 'fork_failed') this.log('error', `the ${language} fork server could not fork a cell: ${reply.message}`);
@@ -83,7 +93,7 @@ export class ForkServer {
       3,
       () => this.send(`opened ${id}`),
     );
-    const rootPid = started.then(async ({ pid }) => hostPidOf(await this.hostPid, pid));
+    const rootPid = started.then(async ({ pid }) => hostPidOf(await this.forkerPid, pid, 'the cell process', "the fork server's forker"));
     // Read only once the cell said `ready`: a cell the fork server took down with it before
     // then must not crash the device with an unhandled rejection (seen at every shutdown).
     rootPid.catch(() => {});
@@ -108,9 +118,9 @@ function onlyChild(pid: number): number {
   return Number(children[0]);
 }
 
-/** The host pid of the zygote's child that the sandbox's PID namespace numbers `inner`. */
-function hostPidOf(zygote: number, inner: number): number {
-  for (const child of fs.readFileSync(`/proc/${zygote}/task/${zygote}/children`, 'utf8').trim().split(/\s+/)) {
+/** The host pid of the child of `parent` that the sandbox's PID namespace numbers `inner`. */
+function hostPidOf(parent: number, inner: number, what: string, parentName: string): number {
+  for (const child of fs.readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim().split(/\s+/)) {
     let status: string;
     try {
       status = fs.readFileSync(`/proc/${child}/status`, 'utf8');
@@ -120,5 +130,5 @@ function hostPidOf(zygote: number, inner: number): number {
     const nspid = /^NSpid:\s+(.+)$/m.exec(status)?.[1].trim().split(/\s+/).map(Number);
     if (nspid && nspid[1] === inner) return Number(child);
   }
-  throw new Error(`the cell process ${inner} is not among the fork server's children`);
+  throw new Error(`${what} (${inner}) is not among the children of ${parentName}`);
 }

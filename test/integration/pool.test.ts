@@ -29,7 +29,7 @@ function psRows() {
   });
 }
 
-/** This Cellbox's Python worker processes: the fork server (zygote) and the cells it forked. */
+/** This Cellbox's Python worker processes: the fork servers (zygotes), their forkers and the cells. */
 function pythonProcesses() {
   // The device is the ancestor: only workers of this test's Cellbox count.
   const rows = psRows();
@@ -55,8 +55,10 @@ function pythonProcesses() {
   return {
     /** Warm workers waiting for code: the cells' own processes, forked into namespaces of their own, with nothing below them. */
     workers: python.filter((r) => isPython.has(r.ppid) && !hasChild(r.pid) && depth(r.pid) === 3).map((r) => r.pid),
-    /** The fork servers: the Python processes bwrap started, parents of the cells. */
+    /** The fork servers: the Python processes bwrap started, parents of the forkers. */
     zygotes: python.filter((r) => !isPython.has(r.ppid) && hasChild(r.pid)).map((r) => r.pid),
+    /** Each zygote's forker, the cells' parent: its child in the sandbox's own PID namespace. */
+    forkers: python.filter((r) => isPython.has(r.ppid) && !isPython.has(parent.get(r.ppid) ?? 0) && depth(r.pid) === 2).map((r) => r.pid),
   };
 }
 
@@ -119,6 +121,19 @@ describe('warm pools', () => {
       return now.zygotes.length === 2 && now.zygotes.every((p) => !zygotes.includes(p)) && now.workers.length >= 4 && now.workers.every((p) => !workers.includes(p));
     });
     expect(stdout(await run(box.url, 'print("after the fork server died")'))).toBe('after the fork server died\n');
+    expect(stdout(await run(box.url, 'import numpy\nprint("and the full one")'))).toBe('and the full one\n');
+  });
+
+  it('start new fork servers when their forkers are killed, and cells still run', async () => {
+    await until('full python pools', () => pythonWorkers().length >= 4 && pythonProcesses().forkers.length === 2);
+    const { zygotes, forkers, workers } = pythonProcesses();
+    for (const pid of forkers) process.kill(pid, 'SIGKILL');
+    // The cells die with their parent; a zygote whose forker is gone ends, and is replaced.
+    await until('new fork servers with full pools', () => {
+      const now = pythonProcesses();
+      return now.zygotes.length === 2 && now.zygotes.every((p) => !zygotes.includes(p)) && now.workers.length >= 4 && now.workers.every((p) => !workers.includes(p));
+    });
+    expect(stdout(await run(box.url, 'print("after the forker died")'))).toBe('after the forker died\n');
     expect(stdout(await run(box.url, 'import numpy\nprint("and the full one")'))).toBe('and the full one\n');
   });
 

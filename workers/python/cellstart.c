@@ -10,6 +10,7 @@
 //
 // A shared library loaded by the zygote with ctypes before any fork, so that no cell loads it;
 // called once in each cell's process, which has one thread. Exports:
+//   int cellstart_forker(int requests, int exits, struct cellstart *start)
 //   int cellstart_populate(const struct cellstart_run *runs, size_t count)
 //   int cellstart_enter(const struct cellstart *start)
 //   const char *cellstart_step: after a failure (-1, errno set), the step that failed.
@@ -21,6 +22,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,7 +30,10 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef MADV_POPULATE_WRITE
@@ -164,4 +169,112 @@ int cellstart_enter(const struct cellstart *start) {
   STEP("capset", syscall(SYS_capset, &header, data));
   STEP("chdir", chdir(start->directory));
   return 0;
+}
+
+// --- the forker ---------------------------------------------------------------------------------
+//
+// The process every cell is forked from: a child of the zygote, forked once it is warm, that
+// then runs only this loop. After a fork every page the parent writes while a cell still shares
+// it is a copy-on-write fault; the zygote's Python loop wrote some 180 pages per cell (refcounts,
+// frames, its bookkeeping), more than half of its CPU. This loop writes its stack and a few
+// pages of the C library's. The zygote keeps the bookkeeping and asks for each fork.
+
+#define REQUEST_FDS (1 + CELL_PIPES + JOINED)  // the cell's PID namespace, its pipes, the rest
+
+// Receives one request: exactly REQUEST_FDS descriptors (a PID namespace, then what
+// cellstart_enter() takes in `pipes` and `namespaces`). Returns 1, 0 when the zygote is gone,
+// -1 with errno when the message was not a request (its descriptors closed).
+static int receive(int requests, int fds[REQUEST_FDS]) {
+  char byte;
+  struct iovec data = {&byte, 1};
+  union {
+    struct cmsghdr align;
+    char buffer[CMSG_SPACE(sizeof(int) * REQUEST_FDS)];
+  } control;
+  struct msghdr message = {0};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control.buffer;
+  message.msg_controllen = sizeof control.buffer;
+  ssize_t n;
+  do n = recvmsg(requests, &message, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) return 0;
+  // The buffer has room for REQUEST_FDS: the kernel closes any beyond (MSG_CTRUNC).
+  struct cmsghdr *c = CMSG_FIRSTHDR(&message);
+  int count = 0;
+  const unsigned char *received = NULL;
+  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+    count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    received = CMSG_DATA(c);
+  }
+  if (count == REQUEST_FDS && !(message.msg_flags & MSG_CTRUNC)) {
+    memcpy(fds, received, sizeof(int) * REQUEST_FDS);
+    return 1;
+  }
+  for (int i = 0; i < count; i++) {
+    int fd;
+    memcpy(&fd, received + i * sizeof(int), sizeof fd);
+    close(fd);
+  }
+  errno = EINVAL;
+  return -1;
+}
+
+// In the forker (started with its parent's death signal set): for each request on `requests`
+// (a SOCK_SEQPACKET socket) it joins the cell's PID namespace, so that its next child is born
+// there, fills `start` with the cell's descriptors and forks. It answers each request with one
+// int: the cell's pid, or -errno. When a cell's process ends it writes {pid, wait status}, two
+// ints, on `exits` (a pipe: each record one atomic write). Returns 0 in each cell's process, with
+// `start` filled in and the signal mask as before; -1 in the forker when the zygote is gone.
+int cellstart_forker(int requests, int exits, struct cellstart *start) {
+  sigset_t child, before;
+  sigemptyset(&child);
+  sigaddset(&child, SIGCHLD);
+  if (sigprocmask(SIG_BLOCK, &child, &before) != 0) return -1;
+  int ended = signalfd(-1, &child, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (ended < 0) return -1;
+  struct pollfd watched[2] = {{requests, POLLIN, 0}, {ended, POLLIN, 0}};
+  for (;;) {
+    if (poll(watched, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (watched[1].revents) {
+      struct signalfd_siginfo info;
+      while (read(ended, &info, sizeof info) > 0) {
+      }
+      int report[2];
+      pid_t pid;
+      while ((pid = waitpid(-1, &report[1], WNOHANG)) > 0) {
+        report[0] = pid;
+        if (write(exits, report, sizeof report) != sizeof report) return -1;
+      }
+    }
+    if (!watched[0].revents) continue;
+    int fds[REQUEST_FDS], answer;
+    int got = receive(requests, fds);
+    if (got == 0) return -1;
+    if (got < 0) {
+      answer = -errno;
+    } else if (setns(fds[0], CLONE_NEWPID) != 0) {
+      answer = -errno;
+    } else {
+      memcpy(start->pipes, fds + 1, sizeof start->pipes);
+      memcpy(start->namespaces, fds + 1 + CELL_PIPES, sizeof start->namespaces);
+      pid_t pid = fork();
+      if (pid == 0) {
+        close(fds[0]);
+        close(ended);
+        close(requests);
+        close(exits);
+        sigprocmask(SIG_SETMASK, &before, NULL);
+        return 0;
+      }
+      answer = pid < 0 ? -errno : pid;
+    }
+    if (got > 0)
+      for (int i = 0; i < REQUEST_FDS; i++) close(fds[i]);
+    if (send(requests, &answer, sizeof answer, MSG_NOSIGNAL) != sizeof answer) return -1;
+  }
 }

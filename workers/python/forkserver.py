@@ -1,8 +1,9 @@
 # The Python fork server (zygote): one per sandbox, started by kernel.py with
-# `--fork-server=<json>`. It imports the heavy modules once, then forks a fresh cell process
-# per request from the device. Each cell gets namespaces of its own before any cell code runs
-# (made by nsmaker.c, joined by enter(), in cellstart.c), so no cell sees another's files, processes, loopback
-# or IPC; see enter() for the lines of the brief it keeps.
+# `--fork-server=<json>`. It imports the heavy modules once, then has a fresh cell process
+# forked per request from the device, by its forker (a copy of it that writes next to nothing:
+# start_forker()). Each cell gets namespaces of its own before any cell code runs (made by
+# nsmaker.c, joined by enter(), in cellstart.c), so no cell sees another's files, processes,
+# loopback or IPC; see enter() for the lines of the brief it keeps.
 #
 # Protocol with the device (device/forkserver.ts):
 #   stdin (device → zygote), one command per line:
@@ -11,7 +12,8 @@
 #     kill <id>      SIGKILL the cell (its PID namespace dies with its first process); if it
 #                    left no other process, its `exit` (status 137) is sent at once
 #   fd 3 (zygote → device), JSON lines:
-#     {"type":"ready","language":…,"version":…}           preloaded, taking forks
+#     {"type":"ready","language":…,"version":…,"forker":…} preloaded, taking forks; the pid of
+#         the forker, whose children the cells are (start_forker())
 #     {"type":"forked","id":…,"pid":…,"fds":[in,out,err,events]}  pid as this sandbox sees it;
 #         the fds are ours, for the device to open through /proc/<zygote>/fd/<n>
 #     {"type":"exit","id":…,"status":…}                    the cell process ended (128+N: signal N)
@@ -30,6 +32,7 @@ import resource
 import select
 import selectors
 import signal
+import socket
 import struct
 import sys
 
@@ -40,6 +43,7 @@ CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
+PR_SET_PDEATHSIG = 1
 
 # The sandbox user inside; the same uid bwrap gives the zygote.
 CELL_UID = 1000
@@ -83,6 +87,12 @@ _cellstart.cellstart_populate.restype = ctypes.c_int
 _cellstart.cellstart_enter.argtypes = [ctypes.POINTER(_CellStart)]
 _cellstart.cellstart_enter.restype = ctypes.c_int
 _cellstart_step = ctypes.c_char_p.in_dll(_cellstart, 'cellstart_step')
+# The forker's loop forks as os.fork() does, holding the GIL (a PyDLL call keeps it); its child
+# then runs Python's after-fork work in the child, as os.fork()'s does.
+_forker_loop = ctypes.PyDLL(os.path.join(_HERE, 'cellstart.so')).cellstart_forker
+_forker_loop.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(_CellStart)]
+_forker_loop.restype = ctypes.c_int
+_after_fork_child = ctypes.pythonapi.PyOS_AfterFork_Child
 
 
 # --- the namespace maker (nsmaker.c) ------------------------------------------------------------
@@ -129,6 +139,7 @@ def cell_start(options):
     start.last_capability = _last_capability()
     start.uid, start.gid = CELL_UID, CELL_GID
     start.directory = CELL_DIR.encode()
+    start.namespace_flags[:] = [flag for _, flag in JOINED]
     return start
 
 
@@ -340,6 +351,60 @@ def populate_pages(runs):
     return _cellstart.cellstart_populate(runs, len(runs)) != 0
 
 
+# --- the forker ---------------------------------------------------------------------------------
+
+def start_forker(start, pages, cell_main):
+    """Forks the forker (cellstart.c's cellstart_forker()): the warm process every cell is
+    forked from, which then writes next to nothing, where the zygote's Python loop, forking the
+    cells itself, paid a copy-on-write fault for each of some 180 pages it wrote per cell. In
+    each cell's process this returns never: it becomes the cell. Returns (requests, exits, pid)
+    in the zygote: the socket to ask for forks on and the pipe the cells' ends come on."""
+    zygote_end, forker_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    exits_r, exits_w = os.pipe()
+    pid = os.fork()
+    if pid:
+        forker_end.close()
+        os.close(exits_w)
+        return zygote_end, exits_r, pid
+    try:
+        zygote_end.close()
+        requests = forker_end.detach()
+        _check(_libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0), 'prctl PR_SET_PDEATHSIG')
+        # Nothing of the zygote's but the two channels and stderr: not the device's commands,
+        # not the control pipe (whose end the device must see when the zygote goes), not the
+        # maker's pipes. Every cell forked from here starts with these alone.
+        os.closerange(0, 1)
+        low = 3
+        for fd in sorted((requests, exits_w)):
+            os.closerange(low, fd)
+            low = fd + 1
+        os.closerange(low, 65536)
+    except BaseException as e:  # noqa: BLE001 - the zygote sees its end on the pipe
+        os.write(2, f'fork server: the forker could not start: {e}\n'.encode())
+        os._exit(1)
+    if _forker_loop(requests, exits_w, ctypes.byref(start)) != 0:
+        os._exit(0)  # the zygote is gone
+    _after_fork_child()
+    become_cell(start, pages, cell_main)
+
+
+def become_cell(start, pages, cell_main):
+    """In a cell's process, just forked: copies its first pages, isolates it, runs the cell."""
+    # The pages a cell writes first, copied now rather than after isolating: Python's steps on
+    # the way to enter() write many of the same, and each would be a copy-on-write fault, three
+    # times the cost of a page copied here.
+    populated = populate_pages(pages)
+    try:
+        enter(start)
+    except BaseException as e:  # noqa: BLE001 - the device sees the cell fail to start
+        try:
+            os.write(2, f'the cell could not be isolated: {e}\n'.encode())
+        finally:
+            os._exit(125)
+    cell_main(populated)
+    os._exit(0)
+
+
 # --- the zygote ---------------------------------------------------------------------------------
 
 def preload(names):
@@ -400,21 +465,23 @@ class Cell:
 
 
 class Zygote:
-    def __init__(self, start, cell_main, maker, replies, pages):
-        self.start = start  # cell_start()
-        self.cell_main = cell_main
-        self.pages = pages  # learn_pages()
+    def __init__(self, maker, replies, forker, exits):
         self.maker = maker  # write end of the namespace maker's requests
         self.replies = replies
+        self.forker = forker  # start_forker()'s socket and pipe
+        self.exits = exits
         self.selector = selectors.DefaultSelector()
         self.cells = {}  # id → Cell
-        self.buffers = {0: b'', replies: b''}
+        self.forked = {}  # pid → Cell, until its process ends
+        self.buffers = {0: b'', replies: b'', exits: b''}
 
     def serve(self, ready_event):
         os.set_blocking(0, False)
         os.set_blocking(self.replies, False)
+        os.set_blocking(self.exits, False)
         self.selector.register(0, selectors.EVENT_READ, ('commands', None))
         self.selector.register(self.replies, selectors.EVENT_READ, ('namespaces', None))
+        self.selector.register(self.exits, selectors.EVENT_READ, ('exits', None))
         _send(ready_event)
         while True:
             for key, _ in self.selector.select():
@@ -425,8 +492,8 @@ class Zygote:
                 elif what == 'namespaces':
                     for line in self.lines(self.replies):
                         self.fork(line)
-                elif what == 'cell':
-                    self.cell_ended(cell)
+                elif what == 'exits':
+                    self.take_ends()
                 elif what == 'init':
                     self.init_ended(cell)
 
@@ -440,6 +507,24 @@ class Zygote:
         data = self.buffers[fd] + chunk
         *lines, self.buffers[fd] = data.split(b'\n')
         return [line.decode() for line in lines]
+
+    def take_ends(self):
+        """Takes the ends of the cell processes the forker reaped: (pid, wait status), two ints
+        a record."""
+        try:
+            chunk = os.read(self.exits, 65536)
+        except BlockingIOError:
+            return
+        if not chunk:  # the forker is gone: no cell can be forked or reaped
+            print('fork server: the forker ended', file=sys.stderr)
+            self.shutdown()
+        data = self.buffers[self.exits] + chunk
+        whole = len(data) - len(data) % 8
+        self.buffers[self.exits] = data[whole:]
+        for pid, status in struct.iter_unpack('=ii', data[:whole]):
+            cell = self.forked.pop(pid, None)
+            if cell is not None:
+                self.cell_ended(cell, status)
 
     def command(self, line):
         command, _, cell_id = line.partition(' ')
@@ -472,34 +557,32 @@ class Zygote:
         ours = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
         theirs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
         namespaces = []
+        pid_ns = None
         try:
             cell.init = init
             cell.init_pidfd = os.pidfd_open(init)
-            namespaces = [(flag, os.open(f'/proc/{init}/ns/{name}', os.O_RDONLY)) for name, flag in JOINED]
+            namespaces = [os.open(f'/proc/{init}/ns/{name}', os.O_RDONLY) for name, _ in JOINED]
             pid_ns = os.open(f'/proc/{init}/ns/pid', os.O_RDONLY)
-            try:
-                # Our next child is born in the cell's PID namespace.
-                _check(_libc.setns(pid_ns, CLONE_NEWPID), 'setns pid')
-            finally:
-                os.close(pid_ns)
-            # Here rather than in the child, whose every write to a page shared with us is a
-            # copy-on-write fault.
-            self.start.pipes[:] = theirs
-            self.start.namespaces[:] = [fd for _, fd in namespaces]
-            self.start.namespace_flags[:] = [flag for flag, _ in namespaces]
-            pid = os.fork()
+            # The forker joins the PID namespace, fills in the cell's descriptors and forks.
+            socket.send_fds(self.forker, [b'f'], [pid_ns] + theirs + namespaces)
+            (pid,) = struct.unpack('=i', self.forker.recv(4))
+            if pid < 0:
+                raise OSError(-pid, f'fork: {os.strerror(-pid)}')
         except OSError as e:
-            for fd in ours + theirs + [fd for _, fd in namespaces]:
+            for fd in ours + theirs + namespaces + ([pid_ns] if pid_ns is not None else []):
                 os.close(fd)
             return self.failed(cell, str(e))
-        if pid == 0:
-            self.become_cell()
-        for fd in theirs + [fd for _, fd in namespaces]:
+        for fd in theirs + namespaces + [pid_ns]:
             os.close(fd)
+        # The ends the forker reaped before this fork first: this pid may be an earlier cell's.
+        self.take_ends()
         cell.pid = pid
-        cell.pidfd = os.pidfd_open(pid)
+        try:
+            cell.pidfd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            pass  # ended and reaped already: its end is on the way
+        self.forked[pid] = cell
         cell.device_ends = ours
-        self.selector.register(cell.pidfd, selectors.EVENT_READ, ('cell', cell))
         _send({'type': 'forked', 'id': cell_id, 'pid': pid, 'fds': ours})
 
     def failed(self, cell, message):
@@ -509,21 +592,6 @@ class Zygote:
             cell.init_pidfd = None
         del self.cells[cell.id]
         _send({'type': 'fork_failed', 'id': cell.id, 'message': message})
-
-    def become_cell(self):
-        # The pages a cell writes first, copied now rather than after isolating: Python's steps
-        # on the way to enter() write many of the same, and each would be a copy-on-write fault,
-        # three times the cost of a page copied here.
-        populated = populate_pages(self.pages)
-        try:
-            enter(self.start)
-        except BaseException as e:  # noqa: BLE001 - the device sees the cell fail to start
-            try:
-                os.write(2, f'the cell could not be isolated: {e}\n'.encode())
-            finally:
-                os._exit(125)
-        self.cell_main(populated)
-        os._exit(0)
 
     def kill(self, cell):
         """Kills the cell's process, whose end kills its init (cell_ended), and with that every
@@ -551,16 +619,18 @@ class Zygote:
             return False
         return not _has_child(cell.pid) and self.init_alone(cell)
 
-    def cell_ended(self, cell):
-        """The cell's process ended: its init goes too, and with it whatever the cell left."""
-        self.selector.unregister(cell.pidfd)
-        os.close(cell.pidfd)
-        # A closed pidfd's number is soon another cell's: a later `kill` of this cell must not
-        # signal it.
-        cell.pidfd = None
-        _, status = os.waitpid(cell.pid, 0)
+    def cell_ended(self, cell, status):
+        """The cell's process ended (its wait status, from the forker): its init goes too, and
+        with it whatever the cell left."""
+        if cell.pidfd is not None:
+            os.close(cell.pidfd)
+            # A closed pidfd's number is soon another cell's: a later `kill` of this cell must
+            # not signal it.
+            cell.pidfd = None
         code = os.waitstatus_to_exitcode(status)
         cell.status = 128 - code if code < 0 else code
+        if cell.init_pidfd is None:  # its init was killed first (kill() before its pidfd was open)
+            return self.report_exit(cell)
         # Most cells start no process of their own. Then the cell is gone now: say so at once,
         # rather than after its init, whose namespaces the kernel takes some 10 ms to tear down.
         if self.init_alone(cell):
@@ -612,5 +682,6 @@ def serve(options, ready_event, cell_main, probe=None):
     gc.collect()
     gc.freeze()
     pages = learn_pages(probe)
-    Zygote(start, cell_main, requests, replies, pages).serve(ready_event)
+    forker, exits, forker_pid = start_forker(start, pages, cell_main)
+    Zygote(requests, replies, forker, exits).serve(dict(ready_event, forker=forker_pid))
     os._exit(0)
