@@ -309,7 +309,7 @@ def learn_pages(probe):
     """Forks a child that runs `probe` (a forked cell's path, with a rehearsal as its code) and
     tells which of the zygote's pages it wrote. Returns them as runs ready for populate_pages(),
     only where the zygote has a private writable mapping (the child's own new mappings are not
-    the zygote's); [] if this kernel cannot populate pages or the child could not tell."""
+    the zygote's); none if this kernel cannot populate pages or the child could not tell."""
     if probe is None or not _populate_supported():
         return (_Run * 0)()
     read_end, write_end = os.pipe()
@@ -373,7 +373,7 @@ def start_forker(start, pages, cell_main):
         # Nothing of the zygote's but the two channels and stderr: not the device's commands,
         # not the control pipe (whose end the device must see when the zygote goes), not the
         # maker's pipes. Every cell forked from here starts with these alone.
-        os.closerange(0, 1)
+        os.close(0)
         low = 3
         for fd in sorted((requests, exits_w)):
             os.closerange(low, fd)
