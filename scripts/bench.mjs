@@ -168,9 +168,10 @@ async function idleLongPolls(url, webPid) {
 }
 
 function warmWorkerMemory() {
-  // Python cells fork from a fork server (zygote). A warm cell is two processes of its own: the
-  // cell's process waiting for code and its PID namespace's init, both sharing their pages
-  // with the zygote until written: count what is unique to them.
+  // Python cells fork from a fork server (zygote), through its forker, a copy of it that forks
+  // every cell. A warm cell is two processes of its own: the cell's process waiting for code
+  // and its PID namespace's init (nsmaker), both sharing their pages with the zygote and the
+  // forker until written: count what is unique to them.
   const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).trim().split('\n').map((l) => {
     const [pid, ppid, ...args] = l.trim().split(/\s+/);
     return { pid: Number(pid), ppid: Number(ppid), args: args.join(' ') };
@@ -185,17 +186,27 @@ function warmWorkerMemory() {
       return [];
     }
   };
-  const pidNs = (pid) => fs.readlinkSync(`/proc/${pid}/ns/pid`);
+  const pidNs = (pid) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/ns/pid`);
+    } catch {
+      return undefined;
+    }
+  };
   // Two zygotes: the full one preloads numpy and the rest, the light one nothing.
   const zygotes = python.filter((r) => !isPython.has(r.ppid) && hasChild(r.pid));
   const of = (zygote) => {
-    if (!zygote) return { workers: 0, ussMiB: NaN, forkServerUssMiB: NaN };
-    const cells = python.filter((r) => r.ppid === zygote.pid && !hasChild(r.pid) && nsPid(r.pid).length === 3).map((r) => {
-      const init = python.find((p) => nsPid(p.pid).length === 3 && nsPid(p.pid)[2] === 1 && pidNs(p.pid) === pidNs(r.pid));
+    if (!zygote) return { zygote: false, workers: 0, ussMiB: NaN, forkServerUssMiB: NaN };
+    // No forker yet: the zygote is still importing.
+    const forker = python.find((r) => r.ppid === zygote.pid && nsPid(r.pid).length === 2);
+    if (!forker) return { zygote: true, workers: 0, ussMiB: NaN, forkServerUssMiB: NaN };
+    const cells = python.filter((r) => r.ppid === forker.pid && nsPid(r.pid).length === 3).map((r) => {
+      const ns = pidNs(r.pid);
+      const init = rows.find((p) => p.pid !== r.pid && nsPid(p.pid)[2] === 1 && ns !== undefined && pidNs(p.pid) === ns);
       return ussMiB(r.pid) + (init ? ussMiB(init.pid) : 0);
     });
     cells.sort((a, b) => a - b);
-    return { workers: cells.length, ussMiB: cells.length ? cells[Math.floor(cells.length / 2)] : NaN, forkServerUssMiB: ussMiB(zygote.pid) };
+    return { zygote: true, workers: cells.length, ussMiB: cells.length ? cells[Math.floor(cells.length / 2)] : NaN, forkServerUssMiB: ussMiB(zygote.pid) + ussMiB(forker.pid) };
   };
   return {
     full: of(zygotes.find((z) => /"preload":"[^"]/.test(z.args))),
@@ -360,7 +371,7 @@ async function main() {
     // The pools filled: Python is offered once its first pool (the light one, often) is warm,
     // and the full zygote's imports take seconds more while the other languages warm too.
     let memory = warmWorkerMemory();
-    const starting = (z) => Number.isFinite(z.forkServerUssMiB) && z.workers === 0;
+    const starting = (z) => !z.zygote || z.workers === 0;
     for (const until = Date.now() + 60_000; (starting(memory.full) || starting(memory.light)) && Date.now() < until;) {
       await sleep(500);
       memory = warmWorkerMemory();
@@ -430,7 +441,7 @@ async function main() {
     ['sustained: sent / finished / rejected / lost', `${c.sustained.sent} / ${c.sustained.finished} / ${c.sustained.rejected} / ${c.sustained.lost}`, 'lost 0', '', '', '', ''],
     [`${IDLE_POLLS} idle long-polls, web CPU (% of a core)`, fmt(c.idle.cpuPercentOfOneCore), '≤ 5', '', '', '', ''],
     ['warm Python worker memory, USS (MiB): light / full zygote', `${fmt(c.memory.light.ussMiB)} / ${fmt(c.memory.full.ussMiB)}`, '≤ 15', '', '', '', ''],
-    ['Python fork servers (shared by their cells), USS (MiB): light / full', `${fmt(c.memory.light.forkServerUssMiB)} / ${fmt(c.memory.full.forkServerUssMiB)}`, '', '', '', '', ''],
+    ['Python fork servers (zygote and forker, shared by their cells), USS (MiB): light / full', `${fmt(c.memory.light.forkServerUssMiB)} / ${fmt(c.memory.full.forkServerUssMiB)}`, '', '', '', '', ''],
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   const line = (r) => '| ' + r.map((v, i) => String(v).padEnd(widths[i])).join(' | ') + ' |';
