@@ -181,6 +181,14 @@ int cellstart_enter(const struct cellstart *start) {
 
 #define REQUEST_FDS (1 + CELL_PIPES + JOINED)  // the cell's PID namespace, its pipes, the rest
 
+// Python's own steps around a fork (the stable C API), as os.fork() takes them: the at-fork
+// hooks (os.register_at_fork: the worker's emit lock, logging's locks, the import lock), and in
+// the child the interpreter's threading state and the rest of its after-fork work. The
+// interpreter that loaded this library provides them; the loop runs holding the GIL.
+extern void PyOS_BeforeFork(void);
+extern void PyOS_AfterFork_Parent(void);
+extern void PyOS_AfterFork_Child(void);
+
 // Receives one request: exactly REQUEST_FDS descriptors (a PID namespace, then what
 // cellstart_enter() takes in `pipes` and `namespaces`). Returns 1, 0 when the zygote is gone,
 // -1 with errno when the message was not a request (its descriptors closed).
@@ -221,12 +229,14 @@ static int receive(int requests, int fds[REQUEST_FDS]) {
   return -1;
 }
 
-// In the forker (started with its parent's death signal set): for each request on `requests`
-// (a SOCK_SEQPACKET socket) it joins the cell's PID namespace, so that its next child is born
-// there, fills `start` with the cell's descriptors and forks. It answers each request with one
+// In the forker (started with its parent's death signal set), called holding the GIL: for each
+// request on `requests` (a SOCK_SEQPACKET socket) it joins the cell's PID namespace, so that
+// its next child is born there, fills `start` with the cell's descriptors and forks as
+// os.fork() does. It answers each request with one
 // int: the cell's pid, or -errno. When a cell's process ends it writes {pid, wait status}, two
 // ints, on `exits` (a pipe: each record one atomic write). Returns 0 in each cell's process, with
-// `start` filled in and the signal mask as before; -1 in the forker when the zygote is gone.
+// `start` filled in, the signal mask as before and Python's after-fork work done; -1 in the
+// forker when the zygote is gone.
 int cellstart_forker(int requests, int exits, struct cellstart *start) {
   sigset_t child, before;
   sigemptyset(&child);
@@ -262,6 +272,7 @@ int cellstart_forker(int requests, int exits, struct cellstart *start) {
     } else {
       memcpy(start->pipes, fds + 1, sizeof start->pipes);
       memcpy(start->namespaces, fds + 1 + CELL_PIPES, sizeof start->namespaces);
+      PyOS_BeforeFork();
       pid_t pid = fork();
       if (pid == 0) {
         close(fds[0]);
@@ -269,9 +280,11 @@ int cellstart_forker(int requests, int exits, struct cellstart *start) {
         close(requests);
         close(exits);
         sigprocmask(SIG_SETMASK, &before, NULL);
+        PyOS_AfterFork_Child();
         return 0;
       }
       answer = pid < 0 ? -errno : pid;
+      PyOS_AfterFork_Parent();
     }
     if (got > 0)
       for (int i = 0; i < REQUEST_FDS; i++) close(fds[i]);

@@ -87,12 +87,11 @@ _cellstart.cellstart_populate.restype = ctypes.c_int
 _cellstart.cellstart_enter.argtypes = [ctypes.POINTER(_CellStart)]
 _cellstart.cellstart_enter.restype = ctypes.c_int
 _cellstart_step = ctypes.c_char_p.in_dll(_cellstart, 'cellstart_step')
-# The forker's loop forks as os.fork() does, holding the GIL (a PyDLL call keeps it); its child
-# then runs Python's after-fork work in the child, as os.fork()'s does.
+# The forker's loop forks as os.fork() does, at-fork hooks and all, which needs the GIL held: a
+# PyDLL call keeps it.
 _forker_loop = ctypes.PyDLL(os.path.join(_HERE, 'cellstart.so')).cellstart_forker
 _forker_loop.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(_CellStart)]
 _forker_loop.restype = ctypes.c_int
-_after_fork_child = ctypes.pythonapi.PyOS_AfterFork_Child
 
 
 # --- the namespace maker (nsmaker.c) ------------------------------------------------------------
@@ -384,7 +383,6 @@ def start_forker(start, pages, cell_main):
         os._exit(1)
     if _forker_loop(requests, exits_w, ctypes.byref(start)) != 0:
         os._exit(0)  # the zygote is gone
-    _after_fork_child()
     become_cell(start, pages, cell_main)
 
 

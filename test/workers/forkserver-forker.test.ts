@@ -1,0 +1,97 @@
+// The forker (cellstart.c's cellstart_forker(), started by forkserver.py's start_forker()) forks
+// each cell as os.fork() would: Python's at-fork hooks run before the fork in the forker and
+// after it in the child (the worker's own hook releases a lock its `before` took), the cell gets
+// the pipes and namespaces the request carried, and its end comes back as its pid and wait
+// status. Checked on forkserver.py itself under the system Python, in namespaces of the case's
+// own (a user namespace makes them without privilege), where the forker's child runs the real
+// isolation steps.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const FORKSERVER = path.resolve(__dirname, '../../workers/python/forkserver.py');
+
+const SCRIPT = String.raw`
+import ctypes, importlib.util, json, os, socket, struct, sys
+spec = importlib.util.spec_from_file_location('forkserver', sys.argv[1])
+fs = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(fs)
+libc = ctypes.CDLL(None, use_errno=True)
+
+calls = []
+os.register_at_fork(before=lambda: calls.append('before'), after_in_parent=lambda: calls.append('parent'),
+                    after_in_child=lambda: calls.append('child'))
+
+def cell_main(populated):
+    status = dict(l.split(':\t', 1) for l in open('/proc/self/status').read().splitlines() if ':\t' in l)
+    os.write(1, json.dumps({'calls': calls, 'seccomp': status['Seccomp'].strip(),
+                            'capEff': status['CapEff'].strip(), 'fds': sorted(map(int, os.listdir('/proc/self/fd')))}).encode())
+    os._exit(7)
+
+def helper():
+    uid, gid = os.getuid(), os.getgid()
+    flags = 0x10000000 | fs.CLONE_NEWNS | fs.CLONE_NEWNET | fs.CLONE_NEWIPC | fs.CLONE_NEWUTS | fs.CLONE_NEWPID
+    fs._check(libc.unshare(flags), 'unshare')
+    for name, text in (('setgroups', 'deny'), ('uid_map', f'0 {uid} 1'), ('gid_map', f'0 {gid} 1')):
+        with open(f'/proc/self/{name}', 'w') as f:
+            f.write(text)
+    start = fs.cell_start({'memoryRlimit': 'as', 'memoryBytes': 1 << 30, 'cpuSeconds': 10, 'processes': 64,
+                           'fileBytes': 1 << 20})
+    start.uid = start.gid = 0
+    start.directory = b'/'
+    forker, exits, _ = fs.start_forker(start, (fs._Run * 0)(), cell_main)
+    result = {}
+    pid_ns = os.open('/proc/self/ns/pid_for_children', os.O_RDONLY)
+    # A request without the descriptors a fork needs is refused, and the forker goes on.
+    socket.send_fds(forker, [b'f'], [pid_ns])
+    result['short request'] = struct.unpack('=i', forker.recv(4))[0]
+    pipes = [os.pipe() for _ in range(4)]
+    ours = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
+    theirs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
+    namespaces = [os.open(f'/proc/self/ns/{name}', os.O_RDONLY) for name, _ in fs.JOINED]
+    socket.send_fds(forker, [b'f'], [pid_ns] + theirs + namespaces)
+    pid = struct.unpack('=i', forker.recv(4))[0]
+    for fd in theirs + namespaces + [pid_ns]:
+        os.close(fd)
+    out = b''
+    while chunk := os.read(ours[1], 65536):
+        out += chunk
+    os.set_blocking(exits, True)
+    ended, status = struct.unpack('=ii', os.read(exits, 8))
+    result.update(cell=json.loads(out), pid=pid, ended=ended, code=os.waitstatus_to_exitcode(status))
+    print(json.dumps(result), flush=True)
+    os._exit(0)
+
+child = os.fork()
+if child == 0:
+    try:
+        helper()
+    finally:
+        os._exit(1)
+os.waitpid(child, 0)
+`;
+
+describe('the fork server\'s forker', () => {
+  it('forks a cell as os.fork() does, isolates it with the descriptors sent, and reports its end', () => {
+    const r = JSON.parse(execFileSync('/usr/bin/python3', ['-I', '-c', SCRIPT, FORKSERVER], { encoding: 'utf8' })) as {
+      'short request': number;
+      cell: { calls: string[]; seccomp: string; capEff: string; fds: number[] };
+      pid: number;
+      ended: number;
+      code: number;
+    };
+    expect(r['short request']).toBe(-22); // EINVAL
+    // Three forks led to the cell: the helper's, the forker's own start (both os.fork()), and
+    // the forker's fork of the cell, whose hooks ran too: \`before\` in the forker, \`child\` in
+    // the cell (the short request was refused before any fork).
+    expect(r.cell.calls).toEqual(['before', 'child', 'before', 'child', 'before', 'child']);
+    // The isolation ran on it: the namespace filter, no capability left, its four pipes only
+    // (and the descriptor listing them).
+    expect(r.cell.seccomp).toBe('2');
+    expect(r.cell.capEff).toBe('0000000000000000');
+    expect(r.cell.fds).toEqual([0, 1, 2, 3, 4]);
+    expect(r.pid).toBeGreaterThan(0);
+    expect(r.ended).toBe(r.pid);
+    expect(r.code).toBe(7);
+  });
+});
