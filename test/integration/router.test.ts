@@ -98,6 +98,16 @@ describe('the hot routes', () => {
     expect(plain.body.toString()).toBe(text);
   });
 
+  it('send a small answer as it is, even to a client that takes gzip: a trivial cell\'s whole output', async () => {
+    const { id } = (await post(`${box.url}/api/v1/cells`, { code: 'print(1 + 1)' })).body;
+    await messagesUntilDone(box.url, id);
+    const answer = await rawGet(`${box.url}/api/v1/cells/${id}/messages?after=0&wait=0`, { 'Accept-Encoding': 'gzip' });
+    expect(answer.headers['content-encoding']).toBeUndefined();
+    const body = JSON.parse(answer.body.toString()) as { messages: { header: { msg_type: string } }[] };
+    expect(body.messages.map((m) => m.header.msg_type)).toContain('execute_reply');
+    expect(answer.body.length).toBeGreaterThan(1024); // past the old threshold, under the new one
+  });
+
   it('leave every other request to Next.js, which answers as before', async () => {
     const languages = await get(`${box.url}/api/v1/languages`);
     expect(languages.status).toBe(200);
