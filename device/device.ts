@@ -13,7 +13,7 @@ import { importsOnly } from './imports';
 import { resolveLanguages, type RunnableLanguage } from './languages';
 import { Pool } from './pool';
 import { runCell } from './run';
-import { buildArgv, SANDBOX_INFO_FD } from './sandbox';
+import { buildArgv, SANDBOX_INFO_FD, SPARE_NICE } from './sandbox';
 import { Spawner } from './spawner';
 import { Worker, type WorkerProcess } from './worker';
 import { MessageWriter } from './writer';
@@ -92,7 +92,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
     const name = light ? poolName.slice(0, -LIGHT.length) : poolName;
     const lang = byName.get(name)!;
     const group = 'unavailable' in groups ? null : groups.create(`worker-${++workerCount}`, (lang.spec.limits.memoryMiB + GROUP_HEADROOM_MIB) * 1024 * 1024);
-    const worker = new Worker(name, startProcess(lang, poolName, light), group);
+    const worker = new Worker(name, startProcess(lang, poolName, light), group, !!lang.config.forkServer && SPARE_NICE > 0);
     if (group) {
       const removal = worker.exited
         .then(() => group.remove())

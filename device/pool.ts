@@ -11,6 +11,8 @@ interface LanguagePool {
   target: number;
   warm: Worker[];
   starting: number;
+  /** The workers being started, for hurry(). */
+  pending: Set<Worker>;
   failures: number;
   waiters: Array<{ resolve: (w: Worker) => void; reject: (e: Error) => void }>;
   retryTimer: NodeJS.Timeout | null;
@@ -31,15 +33,21 @@ export class Pool {
 
   /** Sets how many warm workers a language keeps, and starts filling. */
   add(language: string, target: number): void {
-    this.pools.set(language, { target, warm: [], starting: 0, failures: 0, waiters: [], retryTimer: null });
+    this.pools.set(language, { target, warm: [], starting: 0, pending: new Set(), failures: 0, waiters: [], retryTimer: null });
     this.fill(language);
   }
 
-  /** A ready worker for one cell: a warm one at once, or the next to become ready. */
+  /**
+   * A ready worker for one cell: a warm one at once, or the next to become ready. Either way
+   * at the normal CPU priority: spares may be made at a low one (Worker.hurry()), so that making
+   * them never slows a running cell; a cell that must wait for one has it, and every other
+   * worker of this pool being made, raised at once.
+   */
   take(language: string): Promise<Worker> {
     const p = this.pools.get(language);
     if (!p) return Promise.reject(new Error(`no pool for ${language}`));
     const w = p.warm.shift();
+    w?.hurry();
     // Making a worker does synchronous work (its control group's files; a fork server's own
     // sandbox when one must start again, spawned by the device), so a replacement is started in
     // a later turn of the event loop, once the taker has handed the worker its code or written
@@ -59,6 +67,7 @@ export class Pool {
     }
     const result = new Promise<Worker>((resolve, reject) => p.waiters.push({ resolve, reject }));
     this.fill(language);
+    for (const starting of p.pending) starting.hurry();
     return result;
   }
 
@@ -99,9 +108,11 @@ export class Pool {
         this.failed(language, e as Error);
         return;
       }
+      p.pending.add(worker);
       worker.ready.then(
         () => {
           p.starting--;
+          p.pending.delete(worker);
           p.failures = 0;
           if (this.closed) return this.discard(worker);
           const waiter = p.waiters.shift();
@@ -120,6 +131,7 @@ export class Pool {
         },
         (err: Error) => {
           p.starting--;
+          p.pending.delete(worker);
           // Shutting down takes starting workers with it: that is no failure to report.
           if (!this.closed) this.failed(language, err);
         },

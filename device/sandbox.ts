@@ -62,6 +62,13 @@ function rootFsArgs(): string[] {
 
 const isRoot = process.getuid?.() === 0;
 
+/**
+ * The CPU priority (nice) a fork server's spare is made at, until a cell takes it or waits for
+ * it (Worker.hurry()): making it then never slows a running cell. Only a device running as root
+ * can raise a process's priority again, so otherwise spares are made at the normal one.
+ */
+export const SPARE_NICE = isRoot ? 19 : 0;
+
 /** The unprivileged host user the sandbox maps to when the device runs as root. */
 const NOBODY = 65534;
 
@@ -149,6 +156,7 @@ function forkServerArgument(spec: SandboxSpec, options: ForkServerOptions): stri
     fileBytes: limits.fileBytes,
     cellDirBytes: cellDirBytes(limits),
     tmpBytes: TMP_BYTES,
+    spareNice: SPARE_NICE,
   };
   return `--fork-server=${JSON.stringify(cell)}`;
 }

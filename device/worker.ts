@@ -1,6 +1,7 @@
 // One warm worker: a cell process that has said `ready` and waits for exactly one cell. Parses its
 // event pipe, decodes its stdout/stderr, pins its working directory, and dies with its cell.
 import fs from 'node:fs';
+import os from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import type { WorkerEvent } from '../workers/protocol';
 import { CELL_DIR } from '../workers/protocol';
@@ -55,14 +56,17 @@ export class Worker {
   private handlers: WorkerHandlers | null = null;
   private readonly proc: WorkerProcess;
   private killed = false;
+  /** Made at a low CPU priority (sandbox.ts SPARE_NICE), not yet raised. */
+  private niced: boolean;
 
   /**
    * `group`, when the device has control groups, holds the cell's processes from before its
    * code arrives, so that its memory limit counts them all together.
    */
-  constructor(language: string, proc: WorkerProcess, group: CellGroup | null = null) {
+  constructor(language: string, proc: WorkerProcess, group: CellGroup | null = null, niced = false) {
     this.language = language;
     this.proc = proc;
+    this.niced = niced;
     this.released = new Promise((resolve) => (this.markReleased = resolve));
     this.exited = proc.exited.then((exit) => {
       this.outOfMemory = (group?.oomKills() ?? 0) > 0;
@@ -143,6 +147,27 @@ export class Worker {
     const stdin = this.proc.stdin;
     stdin.on('error', () => {}); // the cell may close stdin early; the outcome shows elsewhere
     stdin.end(code);
+  }
+
+  /**
+   * Back to the normal CPU priority, for a spare made at a low one (`niced`): a cell has taken
+   * it, or waits for it. The cell's process is the only one of it so far; its threads and
+   * children, started later, inherit the priority. Before the cell's code is written when it
+   * was ready: its host pid is known then, and this runs first.
+   */
+  hurry(): void {
+    if (!this.niced) return;
+    this.niced = false;
+    this.proc.rootPid.then(
+      (pid) => {
+        try {
+          os.setPriority(pid, 0);
+        } catch {
+          // Gone already: nothing left to hurry.
+        }
+      },
+      () => {},
+    );
   }
 
   /** Kills every process of the cell: its PID namespace dies with its first process. */

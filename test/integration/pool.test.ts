@@ -124,6 +124,16 @@ describe('warm pools', () => {
     expect(stdout(await run(box.url, 'import numpy\nprint("and the full one")'))).toBe('and the full one\n');
   });
 
+  it('make Python spares at the lowest CPU priority, and run each cell at the normal one', async () => {
+    // Only a device running as root can raise a spare again (device/sandbox.ts SPARE_NICE).
+    const spareNice = process.getuid?.() === 0 ? 19 : 0;
+    await until('a full python pool', () => pythonWorkers().length >= 2);
+    const nice = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
+    expect(pythonWorkers().map(nice).every((n) => n === spareNice)).toBe(true);
+    expect(stdout(await run(box.url, 'import os\nprint(os.getpriority(os.PRIO_PROCESS, 0))'))).toBe('0\n');
+    expect(stdout(await run(box.url, 'import numpy, os\nprint(os.getpriority(os.PRIO_PROCESS, 0))'))).toBe('0\n');
+  });
+
   it('start new fork servers when their forkers are killed, and cells still run', async () => {
     await until('full python pools', () => pythonWorkers().length >= 4 && pythonProcesses().forkers.length === 2);
     const { zygotes, forkers, workers } = pythonProcesses();

@@ -69,6 +69,7 @@ struct cellstart {
   int last_capability;               // /proc/sys/kernel/cap_last_cap
   unsigned uid, gid;                 // the cell's, inside its user namespace as outside
   const char *directory;             // its working directory, in the joined mount namespace
+  int nice;                          // a spare's CPU priority until the device raises it, or 0
 };
 
 const char *cellstart_step = "";
@@ -275,6 +276,9 @@ int cellstart_forker(int requests, int exits, struct cellstart *start) {
       PyOS_BeforeFork();
       pid_t pid = fork();
       if (pid == 0) {
+        // A spare is made at a low priority, so that making it never slows a running cell; the
+        // device raises it to normal when a cell takes it or waits for it (device/pool.ts).
+        if (start->nice > 0) setpriority(PRIO_PROCESS, 0, start->nice);
         close(fds[0]);
         close(ended);
         close(requests);

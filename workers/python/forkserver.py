@@ -79,7 +79,8 @@ class _CellStart(ctypes.Structure):
                 ('namespace_flags', ctypes.c_int * 4), ('limit_count', ctypes.c_int),
                 ('limits', _Limit * 16), ('filter', ctypes.c_char_p),
                 ('filter_length', ctypes.c_ushort), ('last_capability', ctypes.c_int),
-                ('uid', ctypes.c_uint), ('gid', ctypes.c_uint), ('directory', ctypes.c_char_p)]
+                ('uid', ctypes.c_uint), ('gid', ctypes.c_uint), ('directory', ctypes.c_char_p),
+                ('nice', ctypes.c_int)]
 
 
 _cellstart.cellstart_populate.argtypes = [ctypes.POINTER(_Run), ctypes.c_size_t]
@@ -120,8 +121,8 @@ def start_namespace_maker(options):
 
 def cell_start(options):
     """What every cell's process of this zygote is given the same (cellstart.c's struct
-    cellstart): its limits, the namespace filter, the capabilities to drop, its uid, gid and
-    working directory. fork() fills in each cell's pipes and namespaces. Fails closed on a
+    cellstart): its limits, the namespace filter, the capabilities to drop, its uid, gid,
+    working directory and the CPU priority a spare is made at. fork() fills in each cell's pipes and namespaces. Fails closed on a
     machine without a namespace filter: a cell without it could make a user namespace."""
     machine = platform.machine()
     if machine not in _SYSCALLS:
@@ -139,6 +140,8 @@ def cell_start(options):
     start.uid, start.gid = CELL_UID, CELL_GID
     start.directory = CELL_DIR.encode()
     start.namespace_flags[:] = [flag for _, flag in JOINED]
+    # The device sends one only when it can raise a spare back (sandbox.ts SPARE_NICE).
+    start.nice = int(options.get('spareNice', 0))
     return start
 
 
