@@ -1,28 +1,29 @@
-// The first steps of each forked cell's process (forkserver.py's become_cell()), in C because
-// they are on the path of every cell: copying the zygote's pages the cell will write first,
-// putting its pipes in place, joining the namespaces the maker made, a user namespace of its
-// own, the limits, the seccomp filter, and dropping every capability.
+// The start of each forked cell's process, in C because it is on the path of every cell: the
+// forker's loop that forks it (at the end of this file), then its first steps (forkserver.py's
+// become_cell()): copying the zygote's pages the cell will write first, putting its pipes in
+// place, joining the namespaces the maker made, a user namespace of its own, the limits, the
+// seccomp filter, and dropping every capability.
 //
-// They were Python, run in a process that had just forked from the zygote: each step ran
+// These steps were Python, run in a process that had just forked from the zygote: each step ran
 // interpreter code (ctypes, the os and resource modules), and every page of the zygote it wrote
 // was a copy-on-write fault, some 20 us on the VMs this runs on. Here they are one foreign
 // call, whose own writes are its stack and a few of the C library's pages.
 //
 // A shared library loaded by the zygote with ctypes before any fork, so that no cell loads it;
-// called once in each cell's process, which has one thread. Exports:
+// its steps are called once in each cell's process, which has one thread. Exports:
 //   int cellstart_forker(int requests, int exits, struct cellstart *start)
 //   int cellstart_populate(const struct cellstart_run *runs, size_t count)
 //   int cellstart_enter(const struct cellstart *start)
 //   const char *cellstart_step: after a failure (-1, errno set), the step that failed.
-// forkserver.py mirrors the two structures with ctypes.
+// forkserver.py mirrors its structures with ctypes.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <sched.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
