@@ -109,6 +109,8 @@ export class Pool {
         return;
       }
       p.pending.add(worker);
+      // A cell waits already: this one is for it, at the normal priority from the start.
+      if (p.waiters.length > 0) worker.hurry();
       worker.ready.then(
         () => {
           p.starting--;
@@ -116,7 +118,10 @@ export class Pool {
           p.failures = 0;
           if (this.closed) return this.discard(worker);
           const waiter = p.waiters.shift();
-          if (waiter) return waiter.resolve(worker);
+          if (waiter) {
+            worker.hurry();
+            return waiter.resolve(worker);
+          }
           p.warm.push(worker);
           // A warm worker that dies before use is replaced.
           worker.exited.then(() => {
