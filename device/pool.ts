@@ -10,9 +10,8 @@ export interface PoolLog {
 interface LanguagePool {
   target: number;
   warm: Worker[];
-  starting: number;
-  /** The workers being started, for hurry(). */
-  pending: Set<Worker>;
+  /** The workers being started. */
+  starting: Set<Worker>;
   failures: number;
   waiters: Array<{ resolve: (w: Worker) => void; reject: (e: Error) => void }>;
   retryTimer: NodeJS.Timeout | null;
@@ -33,7 +32,7 @@ export class Pool {
 
   /** Sets how many warm workers a language keeps, and starts filling. */
   add(language: string, target: number): void {
-    this.pools.set(language, { target, warm: [], starting: 0, pending: new Set(), failures: 0, waiters: [], retryTimer: null });
+    this.pools.set(language, { target, warm: [], starting: new Set(), failures: 0, waiters: [], retryTimer: null });
     this.fill(language);
   }
 
@@ -67,7 +66,7 @@ export class Pool {
     }
     const result = new Promise<Worker>((resolve, reject) => p.waiters.push({ resolve, reject }));
     this.fill(language);
-    for (const starting of p.pending) starting.hurry();
+    for (const starting of p.starting) starting.hurry();
     return result;
   }
 
@@ -79,7 +78,7 @@ export class Pool {
   async settled(timeoutMs = 30_000): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
-      const busy = [...this.pools.values()].some((p) => p.starting > 0 || (p.warm.length < p.target && p.failures < MAX_FAST_FAILURES));
+      const busy = [...this.pools.values()].some((p) => p.starting.size > 0 || (p.warm.length < p.target && p.failures < MAX_FAST_FAILURES));
       if (!busy) return;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -98,30 +97,25 @@ export class Pool {
     const p = this.pools.get(language)!;
     if (this.closed || p.retryTimer) return;
     // Waiting cells count as demand on top of the warm target.
-    while (p.warm.length + p.starting < p.target + p.waiters.length) {
-      p.starting++;
+    while (p.warm.length + p.starting.size < p.target + p.waiters.length) {
       let worker: Worker;
       try {
         worker = this.start(language);
       } catch (e) {
-        p.starting--;
         this.failed(language, e as Error);
         return;
       }
-      p.pending.add(worker);
+      p.starting.add(worker);
       // A cell waits already: this one is for it, at the normal priority from the start.
       if (p.waiters.length > 0) worker.hurry();
       worker.ready.then(
         () => {
-          p.starting--;
-          p.pending.delete(worker);
+          p.starting.delete(worker);
           p.failures = 0;
           if (this.closed) return this.discard(worker);
+          // Raised already: at its start if a cell waited then, or by take() when one came.
           const waiter = p.waiters.shift();
-          if (waiter) {
-            worker.hurry();
-            return waiter.resolve(worker);
-          }
+          if (waiter) return waiter.resolve(worker);
           p.warm.push(worker);
           // A warm worker that dies before use is replaced.
           worker.exited.then(() => {
@@ -135,8 +129,7 @@ export class Pool {
           });
         },
         (err: Error) => {
-          p.starting--;
-          p.pending.delete(worker);
+          p.starting.delete(worker);
           // Shutting down takes starting workers with it: that is no failure to report.
           if (!this.closed) this.failed(language, err);
         },
