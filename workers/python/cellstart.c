@@ -112,7 +112,7 @@ static int write_file(const char *path, const char *text) {
     if ((call) != 0) return -1; \
   } while (0)
 
-// In the cell's process, forked by the zygote into the PID namespace the maker made: puts the
+// In the cell's process, forked by the forker into the PID namespace the maker made: puts the
 // pipes at 0-3 and closes everything else of the zygote's, joins the cell's other namespaces,
 // then makes a user namespace of its own, sets the limits and drops every capability. Returns 0
 // with nothing of the zygote's power left, or -1 with errno and cellstart_step set (the caller

@@ -62,8 +62,9 @@ def _check(result, what):
 # --- the cell's first steps, in C (cellstart.c) -------------------------------------------------
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
+_CELLSTART = os.path.join(_HERE, 'cellstart.so')
 # Loaded here, in the zygote: a cell only calls it.
-_cellstart = ctypes.CDLL(os.path.join(_HERE, 'cellstart.so'), use_errno=True)
+_cellstart = ctypes.CDLL(_CELLSTART, use_errno=True)
 
 
 class _Run(ctypes.Structure):
@@ -90,7 +91,7 @@ _cellstart.cellstart_enter.restype = ctypes.c_int
 _cellstart_step = ctypes.c_char_p.in_dll(_cellstart, 'cellstart_step')
 # The forker's loop forks as os.fork() does, at-fork hooks and all, which needs the GIL held: a
 # PyDLL call keeps it.
-_forker_loop = ctypes.PyDLL(os.path.join(_HERE, 'cellstart.so')).cellstart_forker
+_forker_loop = ctypes.PyDLL(_CELLSTART).cellstart_forker
 _forker_loop.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(_CellStart)]
 _forker_loop.restype = ctypes.c_int
 
@@ -105,8 +106,8 @@ def start_namespace_maker(options):
     cell's mount, network, IPC, UTS and PID namespaces, with a fresh /cell, /tmp, /dev/shm and
     /proc, and leaves there the PID namespace's first process (its init, which reaps what the
     cell orphans); the returned replies pipe says `<id> <init's pid>` or `<id> 0 <why not>`.
-    The zygote then forks the cell's process straight into them: one fork of the heavy zygote
-    per cell. Returns (requests, replies), our ends."""
+    The forker then forks the cell's process straight into them: one fork of the heavy zygote's
+    copy per cell. Returns (requests, replies), our ends."""
     requests_r, requests_w = os.pipe()
     replies_r, replies_w = os.pipe()
     os.posix_spawn(MAKER, [MAKER, str(options['cellDirBytes']), str(options['tmpBytes'])], {},
@@ -122,8 +123,9 @@ def start_namespace_maker(options):
 def cell_start(options):
     """What every cell's process of this zygote is given the same (cellstart.c's struct
     cellstart): its limits, the namespace filter, the capabilities to drop, its uid, gid,
-    working directory and the CPU priority a spare is made at. fork() fills in each cell's pipes and namespaces. Fails closed on a
-    machine without a namespace filter: a cell without it could make a user namespace."""
+    working directory and the CPU priority a spare is made at. The forker fills in each cell's
+    pipes and namespaces. Fails closed on a machine without a namespace filter: a cell without
+    it could make a user namespace."""
     machine = platform.machine()
     if machine not in _SYSCALLS:
         raise OSError(f'no namespace filter for this machine ({machine})')
@@ -146,7 +148,7 @@ def cell_start(options):
 
 
 def enter(start):
-    """In the cell's process, forked by the zygote into the PID namespace the maker made (see
+    """In the cell's process, forked by the forker into the PID namespace the maker made (see
     cellstart.c's cellstart_enter()): puts its pipes at 0-3 and closes the zygote's other
     descriptors, joins that cell's other namespaces, then makes a user namespace of its own,
     sets the limits and drops every capability. Returns with nothing of the zygote's power
