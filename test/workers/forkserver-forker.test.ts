@@ -5,17 +5,11 @@
 // status. Checked on forkserver.py itself under the system Python, in namespaces of the case's
 // own (a user namespace makes them without privilege), where the forker's child runs the real
 // isolation steps.
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const FORKSERVER = path.resolve(__dirname, '../../workers/python/forkserver.py');
+import { runWithForkServer } from '../helpers/forkserver-script';
 
 const SCRIPT = String.raw`
-import ctypes, importlib.util, json, os, socket, struct, sys
-spec = importlib.util.spec_from_file_location('forkserver', sys.argv[1])
-fs = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(fs)
+import ctypes, json, os, socket, struct, sys
 libc = ctypes.CDLL(None, use_errno=True)
 
 calls = []
@@ -73,7 +67,7 @@ os.waitpid(child, 0)
 
 describe('the fork server\'s forker', () => {
   it('forks a cell as os.fork() does, isolates it with the descriptors sent, and reports its end', () => {
-    const r = JSON.parse(execFileSync('/usr/bin/python3', ['-I', '-c', SCRIPT, FORKSERVER], { encoding: 'utf8' })) as {
+    const r = JSON.parse(runWithForkServer(SCRIPT)) as {
       'short request': number;
       cell: { calls: string[]; seccomp: string; capEff: string; fds: number[] };
       pid: number;

@@ -3,17 +3,11 @@
 // any other process left waits for the exit as before. Checked on forkserver.py itself, with
 // real processes laid out as the zygote's are: a PID namespace of the case's own, whose init
 // reaps what the cell orphans, and the cell's process, a child of the "zygote" born in it.
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const FORKSERVER = path.resolve(__dirname, '../../workers/python/forkserver.py');
+import { runWithForkServer } from '../helpers/forkserver-script';
 
 const SCRIPT = String.raw`
-import ctypes, importlib.util, json, mmap, os, select, signal, sys, time
-spec = importlib.util.spec_from_file_location('forkserver', sys.argv[1])
-fs = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(fs)
+import ctypes, json, mmap, os, select, signal, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 
 def sleeper(children=0, hold=False):
@@ -86,7 +80,7 @@ print(json.dumps({
 
 describe('the fork server\'s kill of a cell', () => {
   it('reports the end at once when no other process of the cell is left, and waits for the exit otherwise', () => {
-    const out = JSON.parse(execFileSync('/usr/bin/python3', ['-I', '-c', SCRIPT, FORKSERVER], { encoding: 'utf8' }));
+    const out = JSON.parse(runWithForkServer(SCRIPT));
     expect(out.alone).toEqual({ type: 'exit', id: 'c1', status: 128 + 9 });
     // Left for the exit (cell_ended, init_ended), which reports the real status.
     expect(out['a child of its own']).toBeNull();

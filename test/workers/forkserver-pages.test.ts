@@ -2,20 +2,14 @@
 // cell before its code comes (forkserver.py's learn_pages() and populate_pages()). Checked on
 // forkserver.py itself, under the system Python the workers run on, by counting page faults:
 // a count, not a time.
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const FORKSERVER = path.resolve(__dirname, '../../workers/python/forkserver.py');
+import { runWithForkServer } from '../helpers/forkserver-script';
 
 // A 16 MiB buffer the "zygote" has written; the probe (a stand-in for a cell's first steps)
 // writes one byte in each page of its first half. Each child reports what learn_pages() found
 // and the faults its own writes of the same pages took, with and without populate_pages().
 const SCRIPT = String.raw`
-import importlib.util, json, os, resource, sys
-spec = importlib.util.spec_from_file_location('forkserver', sys.argv[1])
-fs = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(fs)
+import json, os, resource, sys
 PAGE = fs.PAGE_SIZE
 data = bytearray(b'z' * (16 << 20))
 half = range(0, 8 << 20, PAGE)
@@ -47,7 +41,7 @@ print(json.dumps(result))
 
 describe('the fork server\'s copy of the pages a cell writes first', () => {
   it('learns just the pages the rehearsal wrote, and a cell that copied them takes no fault writing them', () => {
-    const out = execFileSync('/usr/bin/python3', ['-I', '-c', SCRIPT, FORKSERVER], { encoding: 'utf8' });
+    const out = runWithForkServer(SCRIPT);
     const r = JSON.parse(out) as { bytes: number; plain: [boolean, number, boolean]; populated: [boolean, number, boolean] };
     const pages = (8 << 20) / 4096;
     // The written half, and little else (the interpreter's own writes), not the untouched half.
