@@ -193,6 +193,8 @@ function warmWorkerMemory() {
       return undefined;
     }
   };
+  // Each cell's PID namespace's first process (nsmaker), read once for all cells.
+  const inits = rows.filter((p) => nsPid(p.pid)[2] === 1);
   // Two zygotes: the full one preloads numpy and the rest, the light one nothing.
   const zygotes = python.filter((r) => !isPython.has(r.ppid) && hasChild(r.pid));
   const of = (zygote) => {
@@ -202,7 +204,7 @@ function warmWorkerMemory() {
     if (!forker) return { zygote: true, workers: 0, ussMiB: NaN, forkServerUssMiB: NaN };
     const cells = python.filter((r) => r.ppid === forker.pid && nsPid(r.pid).length === 3).map((r) => {
       const ns = pidNs(r.pid);
-      const init = rows.find((p) => p.pid !== r.pid && nsPid(p.pid)[2] === 1 && ns !== undefined && pidNs(p.pid) === ns);
+      const init = ns === undefined ? undefined : inits.find((p) => pidNs(p.pid) === ns);
       return ussMiB(r.pid) + (init ? ussMiB(init.pid) : 0);
     });
     cells.sort((a, b) => a - b);
