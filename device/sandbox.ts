@@ -110,6 +110,11 @@ export function buildArgv(spec: SandboxSpec, infoFd: number, forkServer?: ForkSe
     '--setenv', 'LANG', 'C.UTF-8',
     '--setenv', 'TMPDIR', '/tmp',
     ...Object.entries(spec.env).flatMap(([k, v]) => ['--setenv', k, v]),
+    // A zygote binds every symbol of its libraries as it loads them, once: bound lazily, the
+    // first call of each in every forked cell (thread start, exit, pipes) was a symbol lookup
+    // and a write to a shared page, a copy-on-write fault. The zygote drops it from its
+    // environment, so that the cells' own programs start as usual (forkserver.py).
+    ...(forkServer ? ['--setenv', 'LD_BIND_NOW', '1'] : []),
     '--info-fd', String(infoFd),
     // A zygote keeps the capabilities of this sandbox's user namespace (over it alone) to make
     // each cell's namespaces; it sets each cell's limits itself, and a seccomp filter that

@@ -678,6 +678,8 @@ def serve(options, ready_event, cell_main, probe=None):
     """Starts the namespace maker, preloads, then forks cells until the device closes stdin.
     `cell_main(populated)` runs each cell; populated is True if its first pages were copied
     (learn_pages() with `probe`). Never returns."""
+    # Set for the zygote alone (sandbox.ts): the programs its cells start bind lazily again.
+    os.environ.pop('LD_BIND_NOW', None)
     requests, replies = start_namespace_maker(options)
     preload(options.get('preload', ''))
     start = cell_start(options)
