@@ -27,6 +27,12 @@ describe('the Python fork servers', () => {
     }
   });
 
+  it('fork cells that start their output flusher thread before the code comes, not at its first print', async () => {
+    // A process's first thread took 0.6-0.9 ms to start (kernel.py start_flusher()).
+    expect(await pyIn('import os\nprint(len(os.listdir("/proc/self/task")))')).toBe('2\n');
+    expect(await pyIn('import os, numpy\nprint(len(os.listdir("/proc/self/task")))')).toBe('2\n');
+  });
+
   it('fork a cell that imports only the standard library from the light zygote, which preloaded nothing', async () => {
     expect(await pyIn('import sys, os.path\nfrom math import pi\nprint([m for m in ("numpy", "matplotlib", "sympy") if m in sys.modules])')).toBe('[]\n');
     // Anything the text cannot show goes to the full one; either runs any cell.
