@@ -1,37 +1,54 @@
-// The fork server learns which of its pages a forked cell writes first and copies them in each
-// cell before its code comes (forkserver.py's learn_pages() and populate_pages()). Checked on
-// forkserver.py itself, under the system Python the workers run on, by counting page faults:
-// a count, not a time.
+// The fork server learns which of its pages a forked cell writes first, and which of its file
+// pages it reads, and copies or maps them in each cell before its code comes (forkserver.py's
+// learn_pages() and populate_pages()). Checked on forkserver.py itself, under the system Python
+// the workers run on, by counting page faults: a count, not a time.
 import { describe, expect, it } from 'vitest';
 import { runWithForkServer } from '../helpers/forkserver-script';
 
-// A 16 MiB buffer the "zygote" has written; the probe (a stand-in for a cell's first steps)
-// writes one byte in each page of its first half. Each child reports what learn_pages() found
-// and the faults its own writes of the same pages took, with and without populate_pages().
+// A 16 MiB buffer the "zygote" has written, and a 16 MiB file it mapped read-only, as the
+// interpreter's code is; the probe (a stand-in for a cell's first steps) writes one byte in each
+// page of the buffer's first half and reads one in each of the file's. Each child reports what
+// learn_pages() found and the faults its own writes and reads of the same pages took, with and
+// without populate_pages().
 const SCRIPT = String.raw`
-import json, os, resource, sys
+import json, mmap, os, resource, sys, tempfile
 PAGE = fs.PAGE_SIZE
 data = bytearray(b'z' * (16 << 20))
 half = range(0, 8 << 20, PAGE)
+# On tmpfs: the kernel maps a file's small pages 16 at a time around a fault, where ext4's
+# large folios would map a megabyte at a time and leave too few faults to count.
+with tempfile.TemporaryFile(dir='/dev/shm') as f:
+    f.write(b'c' * (16 << 20))
+    f.flush()
+    code = mmap.mmap(f.fileno(), 16 << 20, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ)
 
 def probe():
     for i in half:
         data[i] = 1
+        code[i]
 
-runs = fs.learn_pages(probe)
-learned = [(r.address, r.length) for r in runs]
-result = {'bytes': sum(n for _, n in learned)}
+def faults(step):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    step()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+def write():
+    for i in half:
+        data[i] = 2
+
+def read():
+    for i in half:
+        code[i]
+
+written, read_runs = fs.learn_pages(probe)
+result = {'written': sum(r.length for r in written), 'read': sum(r.length for r in read_runs)}
 for populate in (False, True):
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
-        populated = fs.populate_pages(runs) if populate else False
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        for i in half:
-            data[i] = 2
-        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-        intact = data.count(b'z') == len(data) - len(half)
-        os.write(w, json.dumps([populated, faults, intact]).encode())
+        populated = fs.populate_pages((written, read_runs)) if populate else False
+        report = [populated, faults(write), faults(read), data.count(b'z') == len(data) - len(half)]
+        os.write(w, json.dumps(report).encode())
         os._exit(0)
     os.close(w)
     result['populated' if populate else 'plain'] = json.loads(os.read(r, 1000))
@@ -39,21 +56,34 @@ for populate in (False, True):
 print(json.dumps(result))
 `;
 
+type Report = [populated: boolean, writeFaults: number, readFaults: number, intact: boolean];
+
 describe('the fork server\'s copy of the pages a cell writes first', () => {
+  const out = runWithForkServer(SCRIPT);
+  const r = JSON.parse(out) as { written: number; read: number; plain: Report; populated: Report };
+  const pages = (8 << 20) / 4096;
+
   it('learns just the pages the rehearsal wrote, and a cell that copied them takes no fault writing them', () => {
-    const out = runWithForkServer(SCRIPT);
-    const r = JSON.parse(out) as { bytes: number; plain: [boolean, number, boolean]; populated: [boolean, number, boolean] };
-    const pages = (8 << 20) / 4096;
     // The written half, and little else (the interpreter's own writes), not the untouched half.
-    expect(r.bytes).toBeGreaterThanOrEqual(8 << 20);
-    expect(r.bytes).toBeLessThan(12 << 20);
+    expect(r.written).toBeGreaterThanOrEqual(8 << 20);
+    expect(r.written).toBeLessThan(12 << 20);
     // Without the copy each write is a copy-on-write fault; with it, next to none.
     expect(r.plain[0]).toBe(false);
     expect(r.plain[1]).toBeGreaterThanOrEqual(pages);
     expect(r.populated[0]).toBe(true);
     expect(r.populated[1]).toBeLessThan(pages / 10);
     // Copying changes nothing in the pages' contents.
-    expect(r.plain[2]).toBe(true);
-    expect(r.populated[2]).toBe(true);
+    expect(r.plain[3]).toBe(true);
+    expect(r.populated[3]).toBe(true);
+  });
+
+  it('learns the file pages the rehearsal read, and a cell that mapped them takes next to no fault reading them', () => {
+    // The file's read half, and the interpreter's own code it ran, not the untouched half.
+    expect(r.read).toBeGreaterThanOrEqual(8 << 20);
+    expect(r.read).toBeLessThan(16 << 20);
+    // A forked child has no mapping of a file page until it touches it (a fault maps 16 pages
+    // around it, so 128 faults for 2,048 pages); mapped ahead, next to none.
+    expect(r.plain[2]).toBeGreaterThanOrEqual(pages / 32);
+    expect(r.populated[2]).toBeLessThan(pages / 100);
   });
 });

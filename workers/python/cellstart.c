@@ -1,8 +1,8 @@
 // The start of each forked cell's process, in C because it is on the path of every cell: the
 // forker's loop that forks it (at the end of this file), then its first steps (forkserver.py's
-// become_cell()): copying the zygote's pages the cell will write first, putting its pipes in
-// place, joining the namespaces the maker made, a user namespace of its own, the limits, the
-// seccomp filter, and dropping every capability.
+// become_cell()): copying the zygote's pages the cell will write first (and mapping those it
+// will read), putting its pipes in place, joining the namespaces the maker made, a user
+// namespace of its own, the limits, the seccomp filter, and dropping every capability.
 //
 // These steps were Python, run in a process that had just forked from the zygote: each step ran
 // interpreter code (ctypes, the os and resource modules), and every page of the zygote it wrote
@@ -12,7 +12,7 @@
 // A shared library loaded by the zygote with ctypes before any fork, so that no cell loads it;
 // its steps are called once in each cell's process, which has one thread. Exports:
 //   int cellstart_forker(int requests, int exits, struct cellstart *start)
-//   int cellstart_populate(const struct cellstart_run *runs, size_t count)
+//   int cellstart_populate(const struct cellstart_run *runs, size_t count, int advice)
 //   int cellstart_enter(const struct cellstart *start)
 //   const char *cellstart_step: after a failure (-1, errno set), the step that failed.
 // forkserver.py mirrors its structures with ctypes.
@@ -75,11 +75,11 @@ struct cellstart {
 
 const char *cellstart_step = "";
 
-// Copies the given runs of the zygote's pages into this process: one call per run, no fault.
-// A run that fails (one the zygote has since unmapped) costs this cell only its faults.
-// Returns 1 if there was any run to copy.
-int cellstart_populate(const struct cellstart_run *runs, size_t count) {
-  for (size_t i = 0; i < count; i++) madvise(runs[i].address, runs[i].length, MADV_POPULATE_WRITE);
+// Copies the given runs of the zygote's pages into this process (MADV_POPULATE_WRITE), or maps
+// them (MADV_POPULATE_READ): one call per run, no fault. A run that fails (one the zygote has
+// since unmapped) costs this cell only its faults. Returns 1 if there was any run.
+int cellstart_populate(const struct cellstart_run *runs, size_t count, int advice) {
+  for (size_t i = 0; i < count; i++) madvise(runs[i].address, runs[i].length, advice);
   return count > 0;
 }
 

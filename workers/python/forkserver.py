@@ -84,7 +84,7 @@ class _CellStart(ctypes.Structure):
                 ('nice', ctypes.c_int)]
 
 
-_cellstart.cellstart_populate.argtypes = [ctypes.POINTER(_Run), ctypes.c_size_t]
+_cellstart.cellstart_populate.argtypes = [ctypes.POINTER(_Run), ctypes.c_size_t, ctypes.c_int]
 _cellstart.cellstart_populate.restype = ctypes.c_int
 _cellstart.cellstart_enter.argtypes = [ctypes.POINTER(_CellStart)]
 _cellstart.cellstart_enter.restype = ctypes.c_int
@@ -252,8 +252,15 @@ def _limits(options):
 # zygote learns once which of its pages a rehearsed cell writes, and each cell copies just those
 # with madvise(MADV_POPULATE_WRITE): one call per run of pages, no fault, about a quarter of the
 # CPU (populate_pages()).
+#
+# It reads pages too that fork() gave it no mapping of: the kernel copies no page table entries
+# of a file mapping nothing wrote (the interpreter's and its libraries' code and constants), and
+# each page of those the cell then touches is a fault of its own, mapping the page from the page
+# cache. Most of a trivial cell's faults were these. The zygote learns them the same way, and
+# each cell maps them with MADV_POPULATE_READ, before its code comes.
 
-MADV_POPULATE_WRITE = 23  # Linux 5.14
+MADV_POPULATE_READ = 22  # Linux 5.14
+MADV_POPULATE_WRITE = 23
 PAGE_SIZE = mmap.PAGESIZE
 # /proc/<pid>/pagemap, one 64-bit entry per page (Documentation/admin-guide/mm/pagemap.rst).
 PAGEMAP_PRESENT = 1 << 63
@@ -263,18 +270,37 @@ PAGEMAP_EXCLUSIVE = 1 << 56
 
 def _private_writable_mappings():
     """(start, end) of this process's private writable mappings: what copy-on-write applies to."""
+    return _mappings(lambda perms, path: perms == 'rw-p')
+
+
+def _private_read_only_file_mappings():
+    """(start, end) of this process's private read-only mappings of files: code and constants,
+    which fork() leaves unmapped in the child."""
+    return _mappings(lambda perms, path: perms in ('r-xp', 'r--p') and path.startswith('/'))
+
+
+def _mappings(wanted):
     with open('/proc/self/maps') as f:
         for line in f:
-            span, perms = line.split(None, 2)[:2]
-            if perms == 'rw-p':
+            span, perms, _, _, _, *path = line.split(None, 5)
+            if wanted(perms, path[0].strip() if path else ''):
                 start, end = span.split('-')
                 yield int(start, 16), int(end, 16)
 
 
-def _pages_written(mappings):
-    """Runs of pages, as (address, length), that this process holds alone and are present and
-    anonymous: in a child of the zygote, those it has written since the fork (the others it
-    still shares), and those it was the first to touch."""
+def _written(entry):
+    """Held by this process alone, present and anonymous: in a child of the zygote, written
+    since the fork (the others it still shares), or first touched by it."""
+    return entry & PAGEMAP_PRESENT and entry & PAGEMAP_EXCLUSIVE and not entry & PAGEMAP_FILE_OR_SHARED
+
+
+def _present(entry):
+    """Mapped: in a read-only file mapping of a child of the zygote, touched since the fork."""
+    return entry & PAGEMAP_PRESENT
+
+
+def _pages(mappings, test):
+    """Runs of pages, as (address, length), in `mappings` whose pagemap entry passes `test`."""
     runs = []
     fd = os.open('/proc/self/pagemap', os.O_RDONLY)
     try:
@@ -283,11 +309,10 @@ def _pages_written(mappings):
             entries.frombytes(os.pread(fd, (end - start) // PAGE_SIZE * 8, start // PAGE_SIZE * 8))
             run = None
             for i, entry in enumerate(entries):
-                written = entry & PAGEMAP_PRESENT and entry & PAGEMAP_EXCLUSIVE \
-                    and not entry & PAGEMAP_FILE_OR_SHARED
-                if written and run is None:
+                taken = test(entry)
+                if taken and run is None:
                     run = i
-                elif not written and run is not None:
+                elif not taken and run is not None:
                     runs.append((start + run * PAGE_SIZE, (i - run) * PAGE_SIZE))
                     run = None
             if run is not None:
@@ -311,18 +336,21 @@ def _populate_supported():
 
 def learn_pages(probe):
     """Forks a child that runs `probe` (a forked cell's path, with a rehearsal as its code) and
-    tells which of the zygote's pages it wrote. Returns them as runs ready for populate_pages(),
-    only where the zygote has a private writable mapping (the child's own new mappings are not
-    the zygote's); none if this kernel cannot populate pages or the child could not tell."""
+    tells which of the zygote's pages it wrote, and which of its file pages it read. Returns
+    both as runs ready for populate_pages(), only where the zygote has such a mapping (the
+    child's own new mappings are not the zygote's); none if this kernel cannot populate pages or
+    the child could not tell."""
+    none = (_Run * 0)(), (_Run * 0)()
     if probe is None or not _populate_supported():
-        return (_Run * 0)()
+        return none
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(read_end)
             probe()
-            data = json.dumps(_pages_written(_private_writable_mappings())).encode()
+            data = json.dumps([_pages(_private_writable_mappings(), _written),
+                               _pages(_private_read_only_file_mappings(), _present)]).encode()
             while data:
                 data = data[os.write(write_end, data):]
         finally:
@@ -334,11 +362,17 @@ def learn_pages(probe):
     os.close(read_end)
     os.waitpid(pid, 0)
     try:
-        runs = json.loads(b''.join(chunks))
+        written, read = json.loads(b''.join(chunks))
     except ValueError:
         print('fork server: the rehearsal did not tell its pages; cells rehearse instead', file=sys.stderr)
-        return (_Run * 0)()
-    ours = sorted(_private_writable_mappings())
+        return none
+    return (_within(written, _private_writable_mappings()),
+            _within(read, _private_read_only_file_mappings()))
+
+
+def _within(runs, mappings):
+    """The parts of `runs` inside `mappings`, as an array of _Run."""
+    ours = sorted(mappings)
     kept = []
     for address, length in runs:
         for start, end in ours:
@@ -348,11 +382,14 @@ def learn_pages(probe):
     return (_Run * len(kept))(*kept)
 
 
-def populate_pages(runs):
-    """Copies the zygote's pages a cell would write first (learn_pages()), before its code
-    comes: in C, since each line of Python run here would write pages of its own. True if there
-    were any to copy (the cell then needs no rehearsal of its own)."""
-    return _cellstart.cellstart_populate(runs, len(runs)) != 0
+def populate_pages(pages):
+    """Copies the zygote's pages a cell would write first, and maps the file pages it would read
+    (learn_pages()), before its code comes: in C, since each line of Python run here would write
+    pages of its own. True if there were any to copy (the cell then needs no rehearsal of its
+    own)."""
+    written, read = pages
+    _cellstart.cellstart_populate(read, len(read), MADV_POPULATE_READ)
+    return _cellstart.cellstart_populate(written, len(written), MADV_POPULATE_WRITE) != 0
 
 
 # --- the forker ---------------------------------------------------------------------------------
