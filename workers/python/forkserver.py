@@ -51,6 +51,9 @@ CELL_GID = 1000
 CELL_DIR = '/cell'
 
 _libc = ctypes.CDLL(None, use_errno=True)
+_libc.malloc.restype = ctypes.c_void_p
+_libc.malloc.argtypes = [ctypes.c_size_t]
+_libc.free.argtypes = [ctypes.c_void_p]
 
 
 def _check(result, what):
@@ -320,6 +323,30 @@ def _pages(mappings, test):
     finally:
         os.close(fd)
     return runs
+
+
+# The big buffers a cell allocates (a plot's canvas, its pixels' copies, the PNG encoder's) would
+# each be a mapping of its own, glibc's malloc's way with 128 KiB or more: fresh zero pages, a
+# fault each on first touch, 563 of a first plot's 651 faults. With higher thresholds they come
+# from the heap, and the zygote leaves a reserve at its top that it never touches: the pages of
+# it the rehearsal's allocations write are learned like the others, and each cell gets them
+# ahead. The reserve costs address space only; its pages a cell was given count in its memory.
+
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+HEAP_MMAP_THRESHOLD = 32 << 20  # glibc's largest
+HEAP_TRIM_THRESHOLD = 64 << 20  # a freed reserve stays in the heap
+HEAP_RESERVE = 16 << 20
+
+
+def keep_big_allocations_on_heap():
+    _libc.mallopt(M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD)
+    _libc.mallopt(M_TRIM_THRESHOLD, HEAP_TRIM_THRESHOLD)
+
+
+def reserve_heap():
+    """Grows the heap by HEAP_RESERVE of untouched pages, free at its top."""
+    _libc.free(_libc.malloc(HEAP_RESERVE))
 
 
 def _populate_supported():
@@ -717,12 +744,14 @@ def serve(options, ready_event, cell_main, probe=None):
     (learn_pages() with `probe`). Never returns."""
     # Set for the zygote alone (sandbox.ts): the programs its cells start bind lazily again.
     os.environ.pop('LD_BIND_NOW', None)
+    keep_big_allocations_on_heap()
     requests, replies = start_namespace_maker(options)
     preload(options.get('preload', ''))
     start = cell_start(options)
     # Objects that exist now are never collected in the cells: their pages stay shared.
     gc.collect()
     gc.freeze()
+    reserve_heap()
     pages = learn_pages(probe)
     forker, exits, forker_pid = start_forker(start, pages, cell_main)
     Zygote(requests, replies, forker, exits).serve(dict(ready_event, forker=forker_pid))
