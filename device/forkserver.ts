@@ -118,9 +118,14 @@ function onlyChild(pid: number): number {
   return Number(children[0]);
 }
 
-/** The host pid of the child of `parent` that the sandbox's PID namespace numbers `inner`. */
+/**
+ * The host pid of the child of `parent` that the sandbox's PID namespace numbers `inner`. The
+ * kernel lists children oldest first, and the one asked for is nearly always the newest (the
+ * forker's other children are the spares made before it): newest first, one status read where
+ * a pool's every spare was read.
+ */
 function hostPidOf(parent: number, inner: number, what: string, parentName: string): number {
-  for (const child of fs.readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim().split(/\s+/)) {
+  for (const child of fs.readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim().split(/\s+/).reverse()) {
     let status: string;
     try {
       status = fs.readFileSync(`/proc/${child}/status`, 'utf8');
