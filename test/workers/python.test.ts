@@ -37,10 +37,17 @@ describe('python worker', () => {
   });
 
   it('shows no result for None, a trailing semicolon or a last statement', async () => {
-    for (const code of ['None', '1 + 1;', 'x = 1', 'print("p")  # comment']) {
+    for (const code of ['None', '1 + 1;', 'x = 1', 'print("p")  # comment', '1 + 1 ;  # note', 'é = 2\n(é,\n é);', '1 \\\n;', 'x = 1\r\nx;\r\n']) {
       const r = await run(code);
       expect(eventsOf(r, 'execute_result'), code).toEqual([]);
       expect(lastEvent(r), code).toEqual({ type: 'done', status: 'ok' });
+    }
+  });
+
+  it('shows the result when a ";" is only in a string or a comment after it, or ends an earlier statement', async () => {
+    for (const [code, shown] of [['"a;b"', "'a;b'"], ['é = 3  # ;\né  # ;', '3'], ['x = 4; x', '4'], ['(1,\n 2)  # x;', '(1, 2)']]) {
+      const [result] = eventsOf(await run(code), 'execute_result');
+      expect(result?.data['text/plain'], code).toBe(shown);
     }
   });
 
