@@ -167,6 +167,21 @@ async function idleLongPolls(url, webPid) {
   return { polls: IDLE_POLLS, seconds, settleSeconds, cpuPercentOfOneCore: (cpu / seconds) * 100 };
 }
 
+/**
+ * warmWorkerMemory(), again while a process it listed ends before its memory is read: the pools
+ * are still settling (a spare taken, a short-lived child of a zygote gone).
+ */
+async function settledWorkerMemory() {
+  for (let tries = 1; ; tries++) {
+    try {
+      return warmWorkerMemory();
+    } catch (e) {
+      if (!['ESRCH', 'ENOENT'].includes(e.code) || tries >= 20) throw e;
+      await sleep(250);
+    }
+  }
+}
+
 function warmWorkerMemory() {
   // Python cells fork from a fork server (zygote), through its forker, a copy of it that forks
   // every cell. A warm cell is two processes of its own: the cell's process waiting for code
@@ -199,8 +214,9 @@ function warmWorkerMemory() {
   const zygotes = python.filter((r) => !isPython.has(r.ppid) && hasChild(r.pid));
   const of = (zygote) => {
     if (!zygote) return { zygote: false, workers: 0, ussMiB: NaN, forkServerUssMiB: NaN };
-    // No forker yet: the zygote is still importing.
-    const forker = python.find((r) => r.ppid === zygote.pid && nsPid(r.pid).length === 2);
+    // No forker yet: the zygote is still importing. (Its other child of that depth, the short-lived
+    // one that learns a cell's pages, has no child of its own.)
+    const forker = python.find((r) => r.ppid === zygote.pid && nsPid(r.pid).length === 2 && hasChild(r.pid));
     if (!forker) return { zygote: true, workers: 0, ussMiB: NaN, forkServerUssMiB: NaN };
     const cells = python.filter((r) => r.ppid === forker.pid && nsPid(r.pid).length === 3).map((r) => {
       const ns = pidNs(r.pid);
@@ -372,14 +388,14 @@ async function main() {
   try {
     // The pools filled: Python is offered once its first pool (the light one, often) is warm,
     // and the full zygote's imports take seconds more while the other languages warm too.
-    let memory = warmWorkerMemory();
+    let memory = await settledWorkerMemory();
     const starting = (z) => !z.zygote || z.workers === 0;
     for (const until = Date.now() + 60_000; (starting(memory.full) || starting(memory.light)) && Date.now() < until;) {
       await sleep(500);
-      memory = warmWorkerMemory();
+      memory = await settledWorkerMemory();
     }
     await sleep(1000); // and the rest of each pool
-    results.cellbox.memory = warmWorkerMemory();
+    results.cellbox.memory = await settledWorkerMemory();
     log('trivial Python cells…');
     results.cellbox.trivial = await sequential(box.url, CELLS.trivial, N.trivial);
     log('matplotlib cells…');
