@@ -366,7 +366,10 @@ def learn_pages(probe):
     tells which of the zygote's pages it wrote, and which of its file pages it read. Returns
     both as runs ready for populate_pages(), only where the zygote has such a mapping (the
     child's own new mappings are not the zygote's); none if this kernel cannot populate pages or
-    the child could not tell."""
+    the child could not tell. The child sends them as binary runs, which the zygote takes as
+    they are: what the zygote allocates between the child's fork and the forker's is what the
+    cells' memory differs from the child's by, and parsing the runs (thousands of them for the
+    full zygote) made many objects."""
     none = (_Run * 0)(), (_Run * 0)()
     if probe is None or not _populate_supported():
         return none
@@ -375,9 +378,16 @@ def learn_pages(probe):
     if pid == 0:
         try:
             os.close(read_end)
+            # The zygote's mappings, as the child has them before the probe maps its own.
+            written_in = list(_private_writable_mappings())
+            read_in = list(_private_read_only_file_mappings())
             probe()
-            data = json.dumps([_pages(_private_writable_mappings(), _written),
-                               _pages(_private_read_only_file_mappings(), _present)]).encode()
+            written = _pages(written_in, _written)
+            read = _pages(read_in, _present)
+            data = array.array('Q', [len(written), len(read)])
+            for address, length in written + read:
+                data.extend((address, length))
+            data = data.tobytes()
             while data:
                 data = data[os.write(write_end, data):]
         finally:
@@ -388,25 +398,14 @@ def learn_pages(probe):
         chunks.append(chunk)
     os.close(read_end)
     os.waitpid(pid, 0)
-    try:
-        written, read = json.loads(b''.join(chunks))
-    except ValueError:
+    data = b''.join(chunks)
+    counts = array.array('Q', data[:16]) if len(data) >= 16 else None
+    run_bytes = ctypes.sizeof(_Run)
+    if counts is None or len(data) != 16 + (counts[0] + counts[1]) * run_bytes:
         print('fork server: the rehearsal did not tell its pages; cells rehearse instead', file=sys.stderr)
         return none
-    return (_within(written, _private_writable_mappings()),
-            _within(read, _private_read_only_file_mappings()))
-
-
-def _within(runs, mappings):
-    """The parts of `runs` inside `mappings`, as an array of _Run."""
-    ours = sorted(mappings)
-    kept = []
-    for address, length in runs:
-        for start, end in ours:
-            low, high = max(address, start), min(address + length, end)
-            if low < high:
-                kept.append(_Run(low, high - low))
-    return (_Run * len(kept))(*kept)
+    return ((_Run * counts[0]).from_buffer_copy(data, 16),
+            (_Run * counts[1]).from_buffer_copy(data, 16 + counts[0] * run_bytes))
 
 
 def populate_pages(pages):
