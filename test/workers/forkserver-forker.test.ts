@@ -33,7 +33,7 @@ def helper():
                            'fileBytes': 1 << 20})
     start.uid = start.gid = 0
     start.directory = b'/'
-    forker, exits, _ = fs.start_forker(start, ((fs._Run * 0)(), (fs._Run * 0)()), cell_main)
+    forker, exits, _ = fs.start_forker(start, ((fs._Run * 0)(), (fs._Run * 0)(), False), cell_main)
     result = {}
     pid_ns = os.open('/proc/self/ns/pid_for_children', os.O_RDONLY)
     # A request without the descriptors a fork needs is refused, and the forker goes on.

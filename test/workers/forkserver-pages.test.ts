@@ -46,7 +46,7 @@ for populate in (False, True):
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
-        populated = fs.populate_pages((written, read_runs)) if populate else False
+        populated = fs.populate_pages((written, read_runs, True)) if populate else False
         report = [populated, faults(write), faults(read), data.count(b'z') == len(data) - len(half)]
         os.write(w, json.dumps(report).encode())
         os._exit(0)
