@@ -151,9 +151,10 @@ export class Worker {
 
   /**
    * Back to the normal CPU priority, for a spare made at a low one (`niced`): a cell has taken
-   * it, or waits for it. The cell's process is the only one of it so far; its threads and
-   * children, started later, inherit the priority. Before the cell's code is written when it
-   * was ready: its host pid is known then, and this runs first.
+   * it, or waits for it. A priority is each thread's own: the process's first thread first, then
+   * every other one it has (the Python worker starts its output flusher before `ready`); one
+   * started after the first was raised inherits the normal priority, as its children do. Before
+   * the cell's code is written when it was ready: its host pid is known then, and this runs first.
    */
   hurry(): void {
     if (!this.niced) return;
@@ -162,8 +163,11 @@ export class Worker {
       (pid) => {
         try {
           os.setPriority(pid, 0);
+          for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+            if (Number(task) !== pid) os.setPriority(Number(task), 0);
+          }
         } catch {
-          // Gone already: nothing left to hurry.
+          // Gone already (or a thread of it): nothing left to hurry.
         }
       },
       () => {},
