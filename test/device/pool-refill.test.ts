@@ -1,7 +1,8 @@
 // When the pool makes a replacement: at once when the last warm worker is taken (the next cell
 // would wait), and only once the cell is over (and a moment after) when a spare is still warm,
-// so that starting it never competes with the cell for the CPU; and when it raises a spare made at a low priority. The workers here are stand-ins driven by the test:
-// this is the pool's timing, not a sandbox's (test/integration/pool.test.ts runs real ones).
+// so that starting it never competes with the cell for the CPU; and when it raises a spare made
+// at a low priority. The workers here are stand-ins driven by the test: this is the pool's
+// timing, not a sandbox's (test/integration/pool.test.ts runs real ones).
 import { describe, expect, it } from 'vitest';
 import { Pool, REFILL_DELAY_MS } from '../../device/pool';
 import type { Worker } from '../../device/worker';

@@ -384,10 +384,9 @@ def learn_pages(probe):
             probe()
             written = _pages(written_in, _written)
             read = _pages(read_in, _present)
-            data = array.array('Q', [len(written), len(read)])
-            for address, length in written + read:
-                data.extend((address, length))
-            data = data.tobytes()
+            # The counts, then the runs laid out as the zygote's _Run arrays are.
+            runs = written + read
+            data = array.array('Q', [len(written), len(read)]).tobytes() + bytes((_Run * len(runs))(*runs))
             while data:
                 data = data[os.write(write_end, data):]
         finally:
