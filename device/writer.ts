@@ -59,12 +59,21 @@ export class MessageWriter {
       this.timer = null;
     }
     if (this.pending.size === 0 && this.finished.length === 0) return;
-    const batch = [...this.pending].map(([cellId, messages]) => ({ cellId, messages }));
+    // Taken out before the write: the write wakes this process's own listeners synchronously
+    // (the device claims the next cell from inside it and pushes that cell's opening messages),
+    // and what they push belongs to the next batch, not to this one's leftovers.
+    const pending = this.pending;
     const finished = this.finished;
+    const count = this.count;
+    this.pending = new Map();
+    this.finished = [];
+    this.count = 0;
     try {
-      this.store.writeBatch(batch, finished);
+      this.store.writeBatch([...pending].map(([cellId, messages]) => ({ cellId, messages })), finished);
     } catch (e) {
+      this.putBack(pending, finished, count);
       if (!isPassing(e)) throw e;
+      if (this.timer) clearTimeout(this.timer);
       const wait = BUSY_RETRY_MS[Math.min(this.busyRetries++, BUSY_RETRY_MS.length - 1)];
       if (this.busyRetries === 1 || this.busyRetries % 20 === 0) this.log('warn', `the database cannot take writes now (${(e as { code?: string }).code}: ${(e as Error).message}); ${this.count} messages wait, trying again in ${wait} ms`);
       this.timer = setTimeout(() => this.flush(), wait);
@@ -72,9 +81,18 @@ export class MessageWriter {
     }
     if (this.busyRetries) this.log('info', `the database takes writes again, after ${this.busyRetries} tries`);
     this.busyRetries = 0;
-    this.pending = new Map();
-    this.finished = [];
-    this.count = 0;
+  }
+
+  /** A batch that could not be written goes back in front of whatever was pushed since. */
+  private putBack(pending: Map<string, UnsequencedMessage[]>, finished: CellEnd[], count: number): void {
+    for (const [cellId, later] of this.pending) {
+      const earlier = pending.get(cellId);
+      if (earlier) earlier.push(...later);
+      else pending.set(cellId, later);
+    }
+    this.pending = pending;
+    this.finished = finished.concat(this.finished);
+    this.count = count + this.count;
   }
 
   /** Writes what is pending, then the cell's closing messages with its `done` state, in order. */

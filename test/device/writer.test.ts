@@ -81,4 +81,44 @@ describe('the message writer', () => {
     expect(types(id)).toEqual(['status', 'execute_input', 'stream', 'execute_reply', 'status']);
     expect(store.cells.get(id)!.status).toBe('done');
   });
+  it('keeps what is pushed from inside its own write: the device claims the next cell there', () => {
+    const first = store.createCell('1/0', 'python', 1000).id;
+    const next = store.createCell('print(2)', 'python', 1000).id;
+    const w = new MessageWriter(store);
+    // As device.ts does: a change wakes pump(), which claims a queued cell and pushes its
+    // opening messages, synchronously, from inside the write that ended the cell before.
+    let claimed = false;
+    const stop = store.watcher.onChange(() => {
+      if (claimed) return;
+      claimed = true;
+      for (const m of openingMessages(store.cells.get(next)!.header, 'print(2)')) w.push(next, m);
+    });
+    const h = store.cells.get(first)!.header;
+    for (const m of openingMessages(h, '1/0')) w.push(first, m);
+    w.finish(first, 'error', closingMessages(h, { ename: 'ZeroDivisionError', evalue: 'division by zero', traceback: [] }));
+    stop();
+    expect(claimed).toBe(true);
+    expect(w.waiting).toBe(2);
+    w.finish(next, 'ok', closingMessages(store.cells.get(next)!.header, null));
+    expect(types(first)).toEqual(['status', 'execute_input', 'error', 'execute_reply', 'status']);
+    expect(types(next)).toEqual(['status', 'execute_input', 'execute_reply', 'status']);
+  });
+
+  it('writes a failed batch before what was pushed while it waited, in order', async () => {
+    const { id } = store.createCell('print(1)', 'python', 1000);
+    const header = store.cells.get(id)!.header;
+    const w = new MessageWriter(store);
+    const pages = store.db.pragma('page_count', { simple: true }) as number;
+    store.db.pragma(`max_page_count = ${pages}`);
+    for (const m of openingMessages(header, 'print(1)')) w.push(id, m);
+    w.push(id, createMessage('stream', { name: 'stdout', text: 'a'.repeat(200_000) }, header));
+    w.flush();
+    expect(w.waiting).toBe(3);
+    w.push(id, createMessage('stream', { name: 'stderr', text: 'b\n' }, header));
+    w.finish(id, 'ok', closingMessages(header, null));
+    store.db.pragma('max_page_count = 1073741823');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(w.waiting).toBe(0);
+    expect(types(id)).toEqual(['status', 'execute_input', 'stream', 'stream', 'execute_reply', 'status']);
+  });
 });
