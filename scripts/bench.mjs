@@ -456,7 +456,7 @@ async function main() {
     ...Object.entries(c.languages).map(([language, r]) => [`trivial ${language} cell p50 (ms)`, fmt(r.p50), '', '', '', '', '']),
     [`sustained, ${SUSTAINED_CLIENTS} clients (cells/s)`, fmt(c.sustained.perSecond), '≥ 500', '', '', '', ''],
     ['sustained p99 (ms)', fmt(c.sustained.p99), '≤ 1000', '', '', '', ''],
-    ['sustained: sent / finished / rejected / lost', `${c.sustained.sent} / ${c.sustained.finished} / ${c.sustained.rejected} / ${c.sustained.lost}`, 'lost 0', '', '', '', ''],
+    ['sustained: sent / finished / rejected / failed / lost', `${c.sustained.sent} / ${c.sustained.finished} / ${c.sustained.rejected} / ${c.sustained.failed} / ${c.sustained.lost}`, 'failed, lost 0', '', '', '', ''],
     [`${IDLE_POLLS} idle long-polls, web CPU (% of a core)`, fmt(c.idle.cpuPercentOfOneCore), '≤ 5', '', '', '', ''],
     ['warm Python worker memory, USS (MiB): light / full zygote', `${fmt(c.memory.light.ussMiB)} / ${fmt(c.memory.full.ussMiB)}`, '≤ 15', '', '', '', ''],
     ['Python fork servers (zygote and forker, shared by their cells), USS (MiB): light / full', `${fmt(c.memory.light.forkServerUssMiB)} / ${fmt(c.memory.full.forkServerUssMiB)}`, '', '', '', '', ''],

@@ -98,6 +98,9 @@ export function request(url, { method = 'GET', headers = {}, json } = {}) {
   });
 }
 
+/** A cell's first messages, by position. */
+const OPENING = ['status', 'execute_input'];
+
 /** POST a cell, follow its long-poll to execute_reply; the time from POST to that reply. */
 export async function cellboxRun(url, cell) {
   const t0 = performance.now();
@@ -109,6 +112,10 @@ export async function cellboxRun(url, cell) {
   for (;;) {
     const a = (await request(`${url}/api/v1/cells/${id}/messages?after=${after}&wait=25`)).body;
     for (const m of a.messages) {
+      // Every message counts: one missing (numbered from 1, busy and the input first) fails the cell.
+      const expected = OPENING[after] ?? m.header.msg_type;
+      if (m.seq !== after + 1 || m.header.msg_type !== expected) return { ok: false, broken: `message ${after + 1} missing: got ${m.seq} ${m.header.msg_type}`, ms: performance.now() - t0, id };
+      after = m.seq;
       if (m.header.msg_type === 'display_data' && m.content.data?.['image/png']) sawPng = true;
       if (m.header.msg_type === 'execute_reply') {
         const ms = performance.now() - t0;

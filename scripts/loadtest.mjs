@@ -43,7 +43,7 @@ async function main() {
             else if (r.status === 503 || r.status === 429) {
               refused.push(r.ms);
               refusedBy[r.status] = (refusedBy[r.status] ?? 0) + 1;
-            } else failures.push(r.status ?? 'cell error');
+            } else failures.push(r.broken ?? r.status ?? 'cell error');
           },
           (e) => failures.push(e.message),
         ),
