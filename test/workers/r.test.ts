@@ -21,6 +21,26 @@ describe.skipIf(!installed)('r worker', () => {
     expect(r.files).toEqual([]);
   });
 
+  it('finds nothing of the rehearsal run before its code came: no name, no error message, no device, no output', async () => {
+    const r = await run('print(ls(all.names = TRUE))\nprint(grepl("rehearsal", geterrmessage()))\nprint(dev.cur())\nprint(sink.number())');
+    expect(r.stdout).toBe('character(0)\n[1] FALSE\nnull device \n          1 \n[1] 0\n');
+    expect(r.stderr).toBe('');
+    expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
+  });
+
+  it('compiles its own functions before ready: none is left to compile on the way to done', async () => {
+    // R's JIT compiles a closure at one of its first calls (and loads the compiler for the
+    // first one): the worker's own functions took some 50 ms on every cell's way to done.
+    // Found from the cell through its callers' environments, they are compiled already.
+    const code = [
+      'envs <- lapply(seq_len(sys.nframe()), function(k) environment(sys.function(k)))',
+      'worker <- Filter(function(e) is.environment(e) && exists("close_devices", envir = e, inherits = FALSE), envs)[[1]]',
+      'for (name in c("run_cell", "show_plots", "close_devices", "error_event")) cat(name, any(grepl("<bytecode", capture.output(print(get(name, envir = worker))))), "\\n")',
+    ].join('\n');
+    const r = await run(code);
+    expect(r.stdout).toBe('run_cell TRUE \nshow_plots TRUE \nclose_devices TRUE \nerror_event TRUE \n');
+  });
+
   it("stops at the first error, reported as R reports it, with the cell's calls", async () => {
     const r = await run('f <- function(x) g(x)\ng <- function(x) stop("boom: ", x)\ncat("before\\n")\nf(3)\ncat("never\\n")');
     expect(r.stdout).toBe('before\n');
@@ -94,7 +114,9 @@ describe.skipIf(!installed)('r worker', () => {
   });
 
   it('closes inherited descriptors above 3', async () => {
-    const r = await run('for (f in list.files("/proc/self/fd", full.names = TRUE)) cat(basename(f), Sys.readlink(f), "\\n")', { extraStdio: ['pipe'] });
+    // The worker's own pipe for its last events is a connection: closed first (its events then go the usual way).
+    const r = await run('closeAllConnections()\nfor (f in list.files("/proc/self/fd", full.names = TRUE)) cat(basename(f), Sys.readlink(f), "\\n")', { extraStdio: ['pipe'] });
+    expect(r.events.at(-1)).toMatchObject({ type: 'done', status: 'ok' });
     const pipes = r.stdout.split('\n').filter((l) => /pipe:|socket:/.test(l)).map((l) => Number(l.split(' ')[0]));
     expect(pipes.every((fd) => fd <= 3)).toBe(true);
     expect(pipes).toContain(3);
