@@ -282,11 +282,15 @@ local(envir = new.env(parent = baseenv()), {
   # The cell's last events (its error, `done`) go out through a `cat` started before its code
   # comes: starting one took some 15 ms of every cell's way to its end. Nothing can follow
   # them, so they need no `cat` of their own to keep their order. If the cell closed it (or
-  # ended it), they take emit()'s way.
-  last_events <- tryCatch(pipe("exec /bin/cat >&3", open = "w"), error = function(e) NULL, warning = function(w) NULL)
+  # ended it), they take emit()'s way: after closeAllConnections() a connection of the cell's
+  # may have its number, and the events must not land in it.
+  LAST_EVENTS <- "exec /bin/cat >&3"
+  last_events <- tryCatch(pipe(LAST_EVENTS, open = "w"), error = function(e) NULL, warning = function(w) NULL)
   emit_last <- function(...) {
     lines <- c(...)
     sent <- !is.null(last_events) && tryCatch({
+      info <- summary(last_events)
+      if (!identical(info$class, "pipe") || !identical(info$description, LAST_EVENTS)) stop("not the worker's pipe")
       writeLines(lines, last_events, useBytes = TRUE)
       close(last_events)
       TRUE
