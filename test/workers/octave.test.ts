@@ -1,5 +1,7 @@
 // Tests of the Octave language worker (workers/octave/), run outside the sandbox.
-import fs from 'node:fs';
+import fs, { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { eventsOf, lastEvent, runWorker } from './run-worker';
 import { pngSize } from './png';
@@ -94,8 +96,24 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(r.badLines).toEqual([]);
   });
 
+  it("sends its last events the usual way when the cell closed every file and opened its own under their numbers", async () => {
+    // The worker's pipe for its last events is a file number: after `fclose all` the cell's
+    // own files may get it, and the events must not land in them.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cellbox-octave-'));
+    const files = [1, 2, 3].map((i) => path.join(dir, `f${i}.txt`));
+    try {
+      const r = await run(['fclose("all");', ...files.map((f, i) => `f${i} = fopen("${f}", "w");`), 'error("late")'].join('\n'));
+      expect(r.events.slice(1).map((e) => e.type)).toEqual(['error', 'done']);
+      for (const f of files) expect(readFileSync(f, 'utf8')).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('closes inherited descriptors above 3', async () => {
-    const r = await run('system("ls /proc/$PPID/fd");', { extraStdio: ['pipe'] });
+    // The worker's own pipe for its last events is a file it opened: closed first (its events then go the usual way).
+    const r = await run('fclose("all");\nsystem("ls /proc/$PPID/fd");', { extraStdio: ['pipe'] });
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
     expect(r.stdout.split('\n').filter(Boolean).map(Number).sort((a, b) => a - b)).toEqual([0, 1, 2, 3]);
   });
 });

@@ -46,6 +46,8 @@ function __cellbox_main__ (worker_file)
   mkdir (folder);
   cell_file = fullfile (folder, "cell.m");
 
+  last_command = "exec /bin/cat >&3";
+  last_events = popen (last_command, "w");
   __cellbox_emit__ (sprintf ('{"type":"ready","language":"octave","version":"%s"}', OCTAVE_VERSION));
 
   code = fread (stdin, Inf, "*char")';
@@ -83,9 +85,19 @@ function __cellbox_main__ (worker_file)
   endif
 
   ## What the cell may have changed: the path (restoredefaultpath), and functions of its own
-  ## that shadow the ones the worker uses (a `function print …` in the cell).
-  addpath (lib);
-  clear functions;
+  ## that shadow the ones the worker uses (a `function print …` in the cell). Each is undone
+  ## only where the cell may have done it, since it costs every cell's way to its end: the
+  ## path set again (a rescan, some 8 ms) if the worker's folder is no longer first after the
+  ## current one, the functions cleared (some 10 ms, and the worker's own then read again) if
+  ## the cell's text says `function` at all. (One that spells it otherwise, through eval,
+  ## can only break the report of its own end, as it could with a file in its folder.)
+  entries = strsplit (path (), pathsep ());
+  if (numel (entries) < 2 || ! strcmp (entries{2}, lib))
+    addpath (lib);
+  endif
+  if (! isempty (strfind (code, "function")))
+    clear functions;
+  endif
   try
     __cellbox_show_figures__ (folder, toolkit);
   catch err
@@ -96,9 +108,9 @@ function __cellbox_main__ (worker_file)
     error_event = __cellbox_report__ (cell_error, folder, worker_files);
   endif
   if (isempty (error_event))
-    __cellbox_emit__ ('{"type":"done","status":"ok"}');
+    __cellbox_emit_last__ (last_events, last_command, '{"type":"done","status":"ok"}');
   else
-    __cellbox_emit__ (error_event, '{"type":"done","status":"error"}');
+    __cellbox_emit_last__ (last_events, last_command, error_event, '{"type":"done","status":"error"}');
   endif
 endfunction
 
