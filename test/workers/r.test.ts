@@ -1,9 +1,7 @@
 // Tests of the R language worker (workers/r/), run outside the sandbox.
-import fs, { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import fs, { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
-import { eventsOf, lastEvent, runWorker } from './run-worker';
+import { eventsOf, lastEvent, runWorker, withScratchFiles } from './run-worker';
 import { pngSize } from './png';
 
 // As root, `npm test`'s set-up installs R; elsewhere these run where R is installed.
@@ -118,15 +116,11 @@ describe.skipIf(!installed)('r worker', () => {
   it('sends its last events the usual way when the cell closed every connection and opened its own under their numbers', async () => {
     // The worker's pipe for its last events is a connection number: after closeAllConnections()
     // the cell's own files may get it, and the events must not land in them.
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'cellbox-r-'));
-    const files = [1, 2, 3].map((i) => path.join(dir, `f${i}.txt`));
-    try {
+    await withScratchFiles(async (files) => {
       const r = await run(['closeAllConnections()', ...files.map((f, i) => `f${i} <- file("${f}", open = "w")`), 'stop("late")'].join('\n'));
       expect(r.events.slice(1).map((e) => e.type)).toEqual(['error', 'done']);
       for (const f of files) expect(readFileSync(f, 'utf8')).toBe('');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('closes inherited descriptors above 3', async () => {

@@ -136,3 +136,13 @@ export function eventsOf<T extends WorkerEvent['type']>(run: WorkerRun, type: T)
 export function lastEvent(run: WorkerRun): WorkerEvent | undefined {
   return run.events.at(-1);
 }
+
+/** Three paths in a fresh folder outside any cell's, for a cell that opens files of its own; the folder goes after `use`. */
+export async function withScratchFiles<T>(use: (files: string[]) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cellbox-scratch-'));
+  try {
+    return await use([1, 2, 3].map((i) => path.join(dir, `f${i}.txt`)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
