@@ -46,8 +46,7 @@ function __cellbox_main__ (worker_file)
   mkdir (folder);
   cell_file = fullfile (folder, "cell.m");
 
-  last_command = "exec /bin/cat >&3";
-  last_events = popen (last_command, "w");
+  last_events = popen (__cellbox_to_events__ (), "w");
   __cellbox_emit__ (sprintf ('{"type":"ready","language":"octave","version":"%s"}', OCTAVE_VERSION));
 
   code = fread (stdin, Inf, "*char")';
@@ -108,9 +107,9 @@ function __cellbox_main__ (worker_file)
     error_event = __cellbox_report__ (cell_error, folder, worker_files);
   endif
   if (isempty (error_event))
-    __cellbox_emit_last__ (last_events, last_command, '{"type":"done","status":"ok"}');
+    __cellbox_emit_last__ (last_events, '{"type":"done","status":"ok"}');
   else
-    __cellbox_emit_last__ (last_events, last_command, error_event, '{"type":"done","status":"error"}');
+    __cellbox_emit_last__ (last_events, error_event, '{"type":"done","status":"error"}');
   endif
 endfunction
 

@@ -28,11 +28,12 @@ local(envir = new.env(parent = baseenv()), {
   # the cell's next output, so text and plots keep their order, and `done` is out before R
   # exits. One `cat` per call, so lines that go out together share one. (A cell at its process
   # limit may leave no room for the `cat` for a moment: it is tried again.)
+  TO_EVENTS <- "exec /bin/cat >&3"
   emit <- function(...) {
     lines <- c(...)
     for (attempt in 1:5) {
       sent <- tryCatch({
-        con <- pipe("exec /bin/cat >&3", open = "w")
+        con <- pipe(TO_EVENTS, open = "w")
         tryCatch(writeLines(lines, con, useBytes = TRUE), finally = close(con))
         TRUE
       }, error = function(e) FALSE, warning = function(w) FALSE)
@@ -269,7 +270,7 @@ local(envir = new.env(parent = baseenv()), {
       .Internal(seterrmessage(message))
     })
     # Twice: R compiles most closures at their second call.
-    for (round in 1:2) {
+    for (pass in 1:2) {
       run_cell(c("cellbox_rehearsal <- 1", "cellbox_rehearsal"))
       run_cell("stop(\"rehearsal\")")
       close_devices()
@@ -284,13 +285,12 @@ local(envir = new.env(parent = baseenv()), {
   # them, so they need no `cat` of their own to keep their order. If the cell closed it (or
   # ended it), they take emit()'s way: after closeAllConnections() a connection of the cell's
   # may have its number, and the events must not land in it.
-  LAST_EVENTS <- "exec /bin/cat >&3"
-  last_events <- tryCatch(pipe(LAST_EVENTS, open = "w"), error = function(e) NULL, warning = function(w) NULL)
+  last_events <- tryCatch(pipe(TO_EVENTS, open = "w"), error = function(e) NULL, warning = function(w) NULL)
   emit_last <- function(...) {
     lines <- c(...)
     sent <- !is.null(last_events) && tryCatch({
       info <- summary(last_events)
-      if (!identical(info$class, "pipe") || !identical(info$description, LAST_EVENTS)) stop("not the worker's pipe")
+      if (!identical(info$class, "pipe") || !identical(info$description, TO_EVENTS)) stop("not the worker's pipe")
       writeLines(lines, last_events, useBytes = TRUE)
       close(last_events)
       TRUE

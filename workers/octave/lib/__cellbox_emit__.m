@@ -9,7 +9,7 @@
 function __cellbox_emit__ (varargin)
   text = sprintf ("%s\n", varargin{:});
   for attempt = 1:5
-    events = popen ("exec /bin/cat >&3", "w");
+    events = popen (__cellbox_to_events__ (), "w");
     if (events >= 0)
       fputs (events, text);
       pclose (events);

@@ -3,9 +3,9 @@
 ## end, and nothing can follow these, so they need no `cat` of their own to keep their order.
 ## If the cell closed it (`fclose all`), and perhaps opened a file of its own under its number,
 ## they take __cellbox_emit__'s way.
-function __cellbox_emit_last__ (events, command, varargin)
+function __cellbox_emit_last__ (events, varargin)
   try
-    if (strcmp (fopen (events), command) && fputs (events, sprintf ("%s\n", varargin{:})) == 0)
+    if (strcmp (fopen (events), __cellbox_to_events__ ()) && fputs (events, sprintf ("%s\n", varargin{:})) == 0)
       pclose (events);
       return;
     endif
