@@ -6,11 +6,10 @@
 // own (a user namespace makes them without privilege), where the forker's child runs the real
 // isolation steps.
 import { describe, expect, it } from 'vitest';
-import { runWithForkServer } from '../helpers/forkserver-script';
+import { FORKER_HELPERS, runWithForkServer } from '../helpers/forkserver-script';
 
-const SCRIPT = String.raw`
-import ctypes, json, os, socket, struct, sys
-libc = ctypes.CDLL(None, use_errno=True)
+const SCRIPT = FORKER_HELPERS + String.raw`
+import json, os, socket, struct
 
 calls = []
 os.register_at_fork(before=lambda: calls.append('before'), after_in_parent=lambda: calls.append('parent'),
@@ -23,35 +22,13 @@ def cell_main(populated):
     os._exit(7)
 
 def helper():
-    uid, gid = os.getuid(), os.getgid()
-    flags = 0x10000000 | fs.CLONE_NEWNS | fs.CLONE_NEWNET | fs.CLONE_NEWIPC | fs.CLONE_NEWUTS | fs.CLONE_NEWPID
-    fs._check(libc.unshare(flags), 'unshare')
-    for name, text in (('setgroups', 'deny'), ('uid_map', f'0 {uid} 1'), ('gid_map', f'0 {gid} 1')):
-        with open(f'/proc/self/{name}', 'w') as f:
-            f.write(text)
-    start = fs.cell_start({'memoryRlimit': 'as', 'memoryBytes': 1 << 30, 'cpuSeconds': 10, 'processes': 64,
-                           'fileBytes': 1 << 20})
-    start.uid = start.gid = 0
-    start.directory = b'/'
-    forker, exits, _ = fs.start_forker(start, ((fs._Run * 0)(), (fs._Run * 0)(), False), cell_main)
+    in_own_namespaces()
+    forker, exits, _ = fs.start_forker(cell_start_here(), False, cell_main)
     result = {}
-    pid_ns = os.open('/proc/self/ns/pid_for_children', os.O_RDONLY)
     # A request without the descriptors a fork needs is refused, and the forker goes on.
-    socket.send_fds(forker, [b'f'], [pid_ns])
+    socket.send_fds(forker, [b'f'], [os.open('/proc/self/ns/pid_for_children', os.O_RDONLY)])
     result['short request'] = struct.unpack('=i', forker.recv(4))[0]
-    pipes = [os.pipe() for _ in range(4)]
-    ours = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
-    theirs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
-    namespaces = [os.open(f'/proc/self/ns/{name}', os.O_RDONLY) for name, _ in fs.JOINED]
-    socket.send_fds(forker, [b'f'], [pid_ns] + theirs + namespaces)
-    pid = struct.unpack('=i', forker.recv(4))[0]
-    for fd in theirs + namespaces + [pid_ns]:
-        os.close(fd)
-    out = b''
-    while chunk := os.read(ours[1], 65536):
-        out += chunk
-    os.set_blocking(exits, True)
-    ended, status = struct.unpack('=ii', os.read(exits, 8))
+    pid, out, ended, status = fork_cell(forker, exits)
     result.update(cell=json.loads(out), pid=pid, ended=ended, code=os.waitstatus_to_exitcode(status))
     print(json.dumps(result), flush=True)
     os._exit(0)

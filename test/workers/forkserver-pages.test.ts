@@ -1,16 +1,17 @@
 // The fork server learns which of its pages a forked cell writes first, and which of its file
-// pages it reads, and copies or maps them in each cell before its code comes (forkserver.py's
-// learn_pages() and populate_pages()). Checked on forkserver.py itself, under the system Python
-// the workers run on, by counting page faults: a count, not a time.
+// pages it reads, and its forker copies or maps them in each cell's process right after the fork
+// (forkserver.py's learn_pages() and give_pages(), cellstart.c's cellstart_forker()). Checked on
+// forkserver.py itself, under the system Python the workers run on, with the real forker in
+// namespaces of the script's own, by counting page faults: a count, not a time.
 import { describe, expect, it } from 'vitest';
-import { runWithForkServer } from '../helpers/forkserver-script';
+import { FORKER_HELPERS, runWithForkServer } from '../helpers/forkserver-script';
 
 // A 16 MiB buffer the "zygote" has written, and a 16 MiB file it mapped read-only, as the
 // interpreter's code is; the probe (a stand-in for a cell's first steps) writes one byte in each
-// page of the buffer's first half and reads one in each of the file's. Each child reports what
-// learn_pages() found and the faults its own writes and reads of the same pages took, with and
-// without populate_pages().
-const SCRIPT = String.raw`
+// page of the buffer's first half and reads one in each of the file's. A plain forked child and
+// a cell of the forker given the learnt pages each report the faults their own writes and reads
+// of the same pages took.
+const SCRIPT = FORKER_HELPERS + String.raw`
 import json, mmap, os, resource, sys, tempfile
 PAGE = fs.PAGE_SIZE
 data = bytearray(b'z' * (16 << 20))
@@ -40,19 +41,37 @@ def read():
     for i in half:
         code[i]
 
+def report(populated):
+    return json.dumps([populated, faults(write), faults(read), data.count(b'z') == len(data) - len(half)]).encode()
+
+def cell_main(populated):
+    os.write(1, report(populated))
+    os._exit(0)
+
 written, read_runs = fs.learn_pages(probe)
 result = {'written': sum(r.length for r in written), 'read': sum(r.length for r in read_runs)}
-for populate in (False, True):
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        populated = fs.populate_pages((written, read_runs, True)) if populate else False
-        report = [populated, faults(write), faults(read), data.count(b'z') == len(data) - len(half)]
-        os.write(w, json.dumps(report).encode())
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.write(w, report(False))
+    os._exit(0)
+os.close(w)
+result['plain'] = json.loads(os.read(r, 1000))
+os.waitpid(pid, 0)
+r, w = os.pipe()
+helper = os.fork()
+if helper == 0:
+    try:
+        in_own_namespaces()
+        start = cell_start_here()
+        fs.give_pages(start, written, read_runs, True)
+        forker, exits, _ = fs.start_forker(start, True, cell_main)
+        os.write(w, fork_cell(forker, exits)[1])
+    finally:
         os._exit(0)
-    os.close(w)
-    result['populated' if populate else 'plain'] = json.loads(os.read(r, 1000))
-    os.waitpid(pid, 0)
+os.close(w)
+result['populated'] = json.loads(os.read(r, 1000))
+os.waitpid(helper, 0)
 print(json.dumps(result))
 `;
 

@@ -84,7 +84,9 @@ class _CellStart(ctypes.Structure):
                 ('limits', _Limit * 16), ('filter', ctypes.c_char_p),
                 ('filter_length', ctypes.c_ushort), ('last_capability', ctypes.c_int),
                 ('uid', ctypes.c_uint), ('gid', ctypes.c_uint), ('directory', ctypes.c_char_p),
-                ('nice', ctypes.c_int)]
+                ('nice', ctypes.c_int), ('written', ctypes.POINTER(_Run)), ('read', ctypes.POINTER(_Run)),
+                ('written_count', ctypes.c_size_t), ('read_count', ctypes.c_size_t),
+                ('touch', ctypes.c_int)]
 
 
 _cellstart.cellstart_populate.argtypes = [ctypes.POINTER(_Run), ctypes.c_size_t, ctypes.c_int, ctypes.c_int]
@@ -254,7 +256,7 @@ def _limits(options):
 # them off the round trip, but a rehearsal costs its whole CPU again in every cell. Instead the
 # zygote learns once which of its pages a rehearsed cell writes, and each cell copies just those
 # with madvise(MADV_POPULATE_WRITE): one call per run of pages, no fault, about a quarter of the
-# CPU (populate_pages()).
+# CPU (give_pages()).
 #
 # It reads pages too that fork() gave it no mapping of: the kernel copies no page table entries
 # of a file mapping nothing wrote (the interpreter's and its libraries' code and constants), and
@@ -364,7 +366,7 @@ def _populate_supported():
 def learn_pages(probe):
     """Forks a child that runs `probe` (a forked cell's path, with a rehearsal as its code) and
     tells which of the zygote's pages it wrote, and which of its file pages it read. Returns
-    both as runs for populate_pages(), only where the zygote has such a mapping (the
+    both as runs for give_pages(), only where the zygote has such a mapping (the
     child's own new mappings are not the zygote's); none if this kernel cannot populate pages or
     the child could not tell. The child sends them as binary runs, which the zygote takes as
     they are: what the zygote allocates between the child's fork and the forker's is what the
@@ -407,20 +409,20 @@ def learn_pages(probe):
             (_Run * counts[1]).from_buffer_copy(data, 16 + counts[0] * run_bytes))
 
 
-def populate_pages(pages):
-    """Copies the zygote's pages a cell would write first, and maps the file pages it would read
-    (learn_pages()), before its code comes: in C, since each line of Python run here would write
-    pages of its own. `pages` is (written, read, touch): with touch, each copied page is written
-    once too (cellstart_populate()); touching the read ones gained nothing. True if there were
-    any to copy (the cell then needs no rehearsal of its own)."""
-    written, read, touch = pages
-    _cellstart.cellstart_populate(read, len(read), MADV_POPULATE_READ, False)
-    return _cellstart.cellstart_populate(written, len(written), MADV_POPULATE_WRITE, touch) != 0
+def give_pages(start, written, read, touch):
+    """Has the forker copy the zygote's pages each cell would write first, and map the file pages
+    it would read (learn_pages()), in the cell's process right after its fork (cellstart.c): in
+    C, before Python's after-fork work, since each line of Python run there writes pages of its
+    own. With touch, each copied page is written once too (cellstart_populate()); touching the
+    read ones gained nothing. `written` and `read` must live as long as the forker."""
+    start.written, start.written_count = written, len(written)
+    start.read, start.read_count = read, len(read)
+    start.touch = int(touch)
 
 
 # --- the forker ---------------------------------------------------------------------------------
 
-def start_forker(start, pages, cell_main):
+def start_forker(start, populated, cell_main):
     """Forks the forker (cellstart.c's cellstart_forker()): the warm process every cell is
     forked from, which then writes next to nothing, where the zygote's Python loop, forking the
     cells itself, paid a copy-on-write fault for each of some 180 pages it wrote per cell. In
@@ -451,15 +453,12 @@ def start_forker(start, pages, cell_main):
         os._exit(1)
     if _forker_loop(requests, exits_w, ctypes.byref(start)) != 0:
         os._exit(0)  # the zygote is gone
-    become_cell(start, pages, cell_main)
+    become_cell(start, populated, cell_main)
 
 
-def become_cell(start, pages, cell_main):
-    """In a cell's process, just forked: copies its first pages, isolates it, runs the cell."""
-    # The pages a cell writes first, copied now rather than after isolating: Python's steps on
-    # the way to enter() write many of the same, and each would be a copy-on-write fault, three
-    # times the cost of a page copied here.
-    populated = populate_pages(pages)
+def become_cell(start, populated, cell_main):
+    """In a cell's process, just forked (its first pages already copied): isolates it and runs
+    the cell."""
     try:
         enter(start)
     except BaseException as e:  # noqa: BLE001 - the device sees the cell fail to start
@@ -757,7 +756,8 @@ def serve(options, ready_event, cell_main, probe=None):
     # plot; but a cell that draws nothing pays for the plot's pages, some 25 ms more CPU (in its
     # spare, at the spare's priority): numpy cells from 4 clients, 17 a second against 22. In the
     # light zygote's cells touching cost some 7 ms of CPU each for 0.7 ms of a trivial round trip.
-    pages = (written, read, bool(options.get('preload')))
-    forker, exits, forker_pid = start_forker(start, pages, cell_main)
+    give_pages(start, written, read, bool(options.get('preload')))
+    # A cell whose first pages were copied needs no rehearsal of its own.
+    forker, exits, forker_pid = start_forker(start, len(written) > 0, cell_main)
     Zygote(requests, replies, forker, exits).serve(dict(ready_event, forker=forker_pid))
     os._exit(0)
