@@ -59,13 +59,18 @@ async function serverBundle(what, dir, entry, outfile) {
 // program, and the cell's first steps, a library the zygote loads. Built beside their sources,
 // since the sandbox sees the workers folder alone; first, since the bundles below count the
 // workers folder's files as their sources.
+// Both bind every symbol at load (-z now): the maker's clone for each cell (its init) called
+// mount, ioctl and the rest for the first time, and each first call resolved its symbol and
+// wrote the maker's GOT page, a copy-on-write fault, in every cell. Rebuilt when this script
+// changes too, since the flags live here.
 for (const [what, source, out, flags] of [
   ['namespace maker', 'workers/python/nsmaker.c', 'workers/python/nsmaker', []],
   ['cell start', 'workers/python/cellstart.c', 'workers/python/cellstart.so', ['-shared', '-fPIC']],
 ]) {
-  if (age(source) <= age(out)) continue;
+  if (Math.max(age(source), age('scripts/build.mjs')) <= age(out)) continue;
   console.log(`[build] ${what}…`);
-  const r = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', ...flags, '-o', out, source], { cwd: root, stdio: 'inherit' });
+  const link = ['-Wl,-z,now,-z,relro'];
+  const r = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', ...flags, ...link, '-o', out, source], { cwd: root, stdio: 'inherit' });
   if (r.error || r.status !== 0) {
     console.error(`[build] could not compile ${source}${r.error ? ` (${r.error.message})` : ''}; gcc and libc6-dev are needed: apt-get install -y gcc libc6-dev`);
     process.exit(1);
