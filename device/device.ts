@@ -57,8 +57,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
   } else {
     log('info', `each cell's processes share one memory limit, in cgroup ${groups.version} groups under ${groups.dir}`);
   }
-  let workerCount = 0;
-  /** Groups being removed as their workers' processes finish exiting; stop() waits for them. */
+  /** Groups being given back as their workers' processes finish exiting; stop() waits for them. */
   const removals = new Set<Promise<void>>();
 
   /**
@@ -91,11 +90,12 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
     const light = poolName.endsWith(LIGHT);
     const name = light ? poolName.slice(0, -LIGHT.length) : poolName;
     const lang = byName.get(name)!;
-    const group = 'unavailable' in groups ? null : groups.create(`worker-${++workerCount}`, (lang.spec.limits.memoryMiB + GROUP_HEADROOM_MIB) * 1024 * 1024);
+    const group = 'unavailable' in groups ? null : groups.take((lang.spec.limits.memoryMiB + GROUP_HEADROOM_MIB) * 1024 * 1024);
     const worker = new Worker(name, startProcess(lang, poolName, light), group, !!lang.config.forkServer && SPARE_NICE > 0);
     if (group) {
-      const removal = worker.exited
-        .then(() => group.remove())
+      // Released too: until the device closes the cell's directory, its tmpfs pages are the group's.
+      const removal = Promise.all([worker.exited, worker.released])
+        .then(() => group.giveBack())
         .catch((e) => log('warn', `${(e as Error).message}; the next device start removes it`))
         .finally(() => removals.delete(removal));
       removals.add(removal);

@@ -43,7 +43,10 @@ export class Worker {
   readonly ready: Promise<void>;
   /** Resolves when the sandbox is gone. */
   readonly exited: Promise<WorkerExit>;
-  /** Resolves when releaseDir() is called: whoever took the worker is done with it. */
+  /**
+   * Resolves when releaseDir() is called: whoever took the worker is done with it. A worker that
+   * never became ready pinned nothing and is released at its exit.
+   */
   readonly released: Promise<void>;
   private markReleased!: () => void;
   /** The cell's working directory through a descriptor pinned before the cell ran: `/proc/self/fd/N`. */
@@ -116,7 +119,9 @@ export class Worker {
     this.exited.then(({ code, signal }) => {
       // The pinned directory outlives the sandbox on purpose: the cell's files are collected
       // after it is dead. Whoever took the worker releases it.
-      if (!isReady) fail(new Error(`worker for ${language} exited before it was ready (${signal ?? `status ${code}`}): ${earlyStderr.join('').trim().slice(-2000)}`));
+      if (isReady) return;
+      fail(new Error(`worker for ${language} exited before it was ready (${signal ?? `status ${code}`}): ${earlyStderr.join('').trim().slice(-2000)}`));
+      this.releaseDir();
     });
   }
 

@@ -1,6 +1,6 @@
 // Control groups per worker (device/cgroup.ts), on this machine's real cgroup tree: the limit
-// holds for a process and its children together, the out-of-memory killer is counted, and the
-// groups go away. Where the tree cannot be written (not root), the device runs without them and
+// holds for a process and its children together, the out-of-memory killer is counted, and a
+// group given back is kept for the next worker or goes away. Where the tree cannot be written (not root), the device runs without them and
 // says so; these tests then have nothing to check.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,6 +11,7 @@ import { isEnding, openCellGroups, processTree, type CellGroups } from '../../de
 const opened = openCellGroups();
 const groups: CellGroups | null = 'unavailable' in opened ? null : opened;
 const MiB = 1024 * 1024;
+const limitFile = groups?.version === 'v1' ? 'memory.limit_in_bytes' : 'memory.max';
 
 /**
  * Whether a process is still there and not ending: a zombie (ended, not yet reaped) or one
@@ -51,7 +52,7 @@ async function outcome(proc: ReturnType<typeof hoarder>): Promise<{ held: number
 
 describe.skipIf(!groups)('control groups per worker', () => {
   it('hold a process and all its children to one limit together, and count what the kernel killed', async () => {
-    const group = groups!.create('test-limit', 160 * MiB);
+    const group = groups!.take(160 * MiB);
     const proc = hoarder(4, 100);
     group.adopt(proc.pid!);
     proc.stdin!.end('go\n');
@@ -59,27 +60,26 @@ describe.skipIf(!groups)('control groups per worker', () => {
     // Four children of 100 MiB would be 400 MiB: at most one fits in 160 MiB.
     expect(held).toBeLessThanOrEqual(1);
     expect(group.oomKills()).toBeGreaterThanOrEqual(3);
-    await group.remove();
-    expect(fs.existsSync(`${groups!.dir}/test-limit`)).toBe(false);
+    await group.giveBack();
   });
 
   it('leave a process within its limit alone', async () => {
-    const group = groups!.create('test-within', 256 * MiB);
+    const group = groups!.take(256 * MiB);
     const proc = hoarder(2, 50);
     group.adopt(proc.pid!);
     proc.stdin!.end('go\n');
     expect(await outcome(proc)).toEqual({ held: 2, code: 0 });
     expect(group.oomKills()).toBe(0);
-    await group.remove();
+    await group.giveBack();
   });
 
   it('take in a whole tree that keeps starting processes, and what it starts later', async () => {
-    const group = groups!.create('test-tree', 64 * MiB);
+    const group = groups!.take(64 * MiB);
     // A shell that starts a short-lived process after another, beside a long-lived child.
     const proc = spawn('/bin/sh', ['-c', 'sleep 30 & while :; do /bin/true; done'], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 100));
     group.adopt(proc.pid!);
-    const inside = () => new Set(fs.readFileSync(`${groups!.dir}/test-tree/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number));
+    const inside = () => new Set(fs.readFileSync(`${group.dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number));
     const tree = processTree(proc.pid!);
     expect(tree.length).toBeGreaterThanOrEqual(2);
     const now = inside();
@@ -93,11 +93,11 @@ describe.skipIf(!groups)('control groups per worker', () => {
         // already gone
       }
     }
-    await group.remove();
+    await group.giveBack();
   });
 
   it('take in a tree that holds a zombie (a child not yet reaped), which no group ever lists', async () => {
-    const group = groups!.create('test-zombie', 64 * MiB);
+    const group = groups!.take(64 * MiB);
     // Python starts a child that exits at once and is never waited for, then sleeps.
     const proc = spawn('/usr/bin/python3', ['-c', 'import os, time\nif os.fork() == 0:\n    os._exit(0)\ntime.sleep(30)'], { stdio: 'ignore' });
     let tree: number[] = [];
@@ -107,10 +107,62 @@ describe.skipIf(!groups)('control groups per worker', () => {
     }
     expect(tree).toHaveLength(2);
     group.adopt(proc.pid!);
-    expect(fs.readFileSync(`${groups!.dir}/test-zombie/cgroup.procs`, 'utf8').trim()).toBe(String(proc.pid));
+    expect(fs.readFileSync(`${group.dir}/cgroup.procs`, 'utf8').trim()).toBe(String(proc.pid));
     proc.kill('SIGKILL');
     await once(proc, 'exit');
-    await group.remove();
+    await group.giveBack();
+  });
+
+  it('are kept when given back empty, and taken again with the same limit, earlier kills not counted', async () => {
+    const group = groups!.take(112 * MiB);
+    const proc = hoarder(3, 80);
+    group.adopt(proc.pid!);
+    proc.stdin!.end('go\n');
+    await outcome(proc);
+    expect(group.oomKills()).toBeGreaterThanOrEqual(1);
+    await group.giveBack();
+    expect(fs.existsSync(group.dir)).toBe(true);
+    // Another limit makes a group of its own; the same limit takes the kept one.
+    const other = groups!.take(144 * MiB);
+    expect(other.dir).not.toBe(group.dir);
+    const again = groups!.take(112 * MiB);
+    expect(again.dir).toBe(group.dir);
+    expect(fs.readFileSync(`${again.dir}/${limitFile}`, 'utf8').trim()).toBe(String(112 * MiB));
+    expect(again.oomKills()).toBe(0);
+    // It still holds a new worker to its limit, and counts that worker's kills.
+    const next = hoarder(3, 80);
+    again.adopt(next.pid!);
+    next.stdin!.end('go\n');
+    expect((await outcome(next)).held).toBeLessThanOrEqual(1);
+    expect(again.oomKills()).toBeGreaterThanOrEqual(1);
+    await Promise.all([again.giveBack(), other.giveBack()]);
+  });
+
+  it('are removed when given back with memory still charged to them', async () => {
+    const group = groups!.take(128 * MiB);
+    // A file on a tmpfs outlives the process that wrote it, and its pages stay the group's.
+    const file = `/dev/shm/cellbox-cgroup-test-${process.pid}`;
+    const proc = spawn('/usr/bin/python3', ['-c', `import sys\nsys.stdin.readline()\nopen(${JSON.stringify(file)}, 'wb').write(b'x' * (16 << 20))`], { stdio: ['pipe', 'ignore', 'inherit'] });
+    group.adopt(proc.pid!);
+    proc.stdin!.end('go\n');
+    await once(proc, 'exit');
+    try {
+      await group.giveBack();
+      expect(fs.existsSync(group.dir)).toBe(false);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  it('kept for reuse are removed when the device closes its folder', async () => {
+    // A second opening of this process's folder, beside `groups`, which holds groups yet.
+    const mine = openCellGroups();
+    if ('unavailable' in mine) throw new Error(mine.unavailable);
+    const group = mine.take(96 * MiB);
+    await group.giveBack();
+    expect(fs.existsSync(group.dir)).toBe(true);
+    mine.close();
+    expect(fs.existsSync(group.dir)).toBe(false);
   });
 
   it('are kept apart by device: each device has its folder, named by its pid', () => {
