@@ -20,11 +20,13 @@ _spec.loader.exec_module(fs)
 export const FORKER_HELPERS = String.raw`
 import ctypes as _ctypes, os as _os, socket as _socket, struct as _struct
 
-def in_own_namespaces():
+def in_own_namespaces(pid=True):
     """Unshares a user namespace (root inside, this uid outside) with mount, network, IPC, UTS
-    and PID namespaces, as the sandbox gives the zygote."""
+    and (with pid) PID namespaces, as the sandbox gives the zygote."""
     uid, gid = _os.getuid(), _os.getgid()
-    flags = 0x10000000 | fs.CLONE_NEWNS | fs.CLONE_NEWNET | fs.CLONE_NEWIPC | fs.CLONE_NEWUTS | fs.CLONE_NEWPID
+    flags = 0x10000000 | fs.CLONE_NEWNS | fs.CLONE_NEWNET | fs.CLONE_NEWIPC | fs.CLONE_NEWUTS
+    if pid:
+        flags |= fs.CLONE_NEWPID
     fs._check(_ctypes.CDLL(None, use_errno=True).unshare(flags), 'unshare')
     for name, text in (('setgroups', 'deny'), ('uid_map', f'0 {uid} 1'), ('gid_map', f'0 {gid} 1')):
         with open(f'/proc/self/{name}', 'w') as f:

@@ -66,3 +66,87 @@ describe('the fork server\'s forker', () => {
     expect(r.code).toBe(7);
   });
 });
+
+// A cell whose process ends before the zygote has registered it (its isolation failed, say, while
+// the zygote was off the CPU between the forker's answer and its next step): the forker's record
+// of its end may already wait in the pipe when the zygote drains the earlier cells' records, and
+// that record must still end the cell, not be dropped as no known cell's.
+const EARLY_END = FORKER_HELPERS + String.raw`
+import json, os, select, time
+
+def cell_main(populated):
+    os._exit(3)
+
+# The forker's socket, with the zygote held off the CPU after each answer.
+class Slow:
+    def __init__(self, sock):
+        self.sock = sock
+    def recv(self, n):
+        data = self.sock.recv(n)
+        time.sleep(0.3)
+        return data
+    def __getattr__(self, name):
+        return getattr(self.sock, name)
+
+def start_init():
+    # The first process of a PID namespace below the forker's, as the maker's init is: the
+    # cell's end kills it, and that namespace's processes with it, not the forker.
+    r, w = os.pipe()
+    if os.fork() == 0:
+        fs._libc.prctl(fs.PR_SET_PDEATHSIG, 9, 0, 0, 0)
+        fs._check(fs._libc.unshare(fs.CLONE_NEWPID), 'unshare')
+        init = os.fork()
+        if init == 0:
+            fs._libc.prctl(fs.PR_SET_PDEATHSIG, 9, 0, 0, 0)
+            while True:
+                time.sleep(1)
+        os.write(w, str(init).encode())
+        os.waitpid(init, 0)
+        os._exit(0)
+    os.close(w)
+    return int(os.read(r, 100))
+
+def helper():
+    in_own_namespaces(pid=False)
+    init = start_init()
+    events_r, events_w = os.pipe()
+    events_r = os.dup(events_r)  # not at CONTROL_FD, whichever number the pipe got
+    os.dup2(events_w, fs.CONTROL_FD)
+    os.set_blocking(events_r, False)
+    forker, exits, _ = fs.start_forker(cell_start_here(), False, cell_main)
+    os.set_blocking(exits, False)
+    zygote = fs.Zygote(-1, -1, Slow(forker), exits)
+    zygote.cells['c1'] = fs.Cell('c1')
+    zygote.fork(f'c1 {init}')
+    # The zygote's loop: the ends as the pipe has them, for up to two seconds.
+    deadline = time.monotonic() + 2
+    out = b''
+    while b'"exit"' not in out and time.monotonic() < deadline:
+        if select.select([exits], [], [], 0.05)[0]:
+            zygote.take_ends()
+        try:
+            out += os.read(events_r, 65536)
+        except BlockingIOError:
+            pass
+    print(json.dumps([json.loads(line) for line in out.decode().splitlines()]), flush=True)
+    os._exit(0)
+
+child = os.fork()
+if child == 0:
+    try:
+        helper()
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+    finally:
+        os._exit(1)
+os.waitpid(child, 0)
+`;
+
+describe('the fork server\'s zygote', () => {
+  it('ends a cell whose process ended before the zygote registered it', () => {
+    const events = JSON.parse(runWithForkServer(EARLY_END)) as { type: string; id: string; status?: number }[];
+    expect(events.map((e) => e.type)).toEqual(['forked', 'exit']);
+    expect(events[1]).toMatchObject({ id: 'c1', status: 3 });
+  });
+});

@@ -573,9 +573,10 @@ class Zygote:
         *lines, self.buffers[fd] = data.split(b'\n')
         return [line.decode() for line in lines]
 
-    def take_ends(self):
+    def take_ends(self, forking=None):
         """Takes the ends of the cell processes the forker reaped: (pid, wait status), two ints
-        a record."""
+        a record. Returns the wait status of `forking`, a pid just forked and not registered
+        yet, when its end is among them and no registered cell's: that cell has ended already."""
         try:
             chunk = os.read(self.exits, 65536)
         except BlockingIOError:
@@ -586,10 +587,14 @@ class Zygote:
         data = self.buffers[self.exits] + chunk
         whole = len(data) - len(data) % 8
         self.buffers[self.exits] = data[whole:]
+        early = None
         for pid, status in struct.iter_unpack('=ii', data[:whole]):
             cell = self.forked.pop(pid, None)
             if cell is not None:
                 self.cell_ended(cell, status)
+            elif pid == forking:
+                early = status
+        return early
 
     def command(self, line):
         command, _, cell_id = line.partition(' ')
@@ -639,16 +644,21 @@ class Zygote:
             return self.failed(cell, str(e))
         for fd in theirs + namespaces + [pid_ns]:
             os.close(fd)
-        # The ends the forker reaped before this fork first: this pid may be an earlier cell's.
-        self.take_ends()
+        # The ends the forker reaped before this fork first: this pid may be an earlier cell's
+        # (a pid is free again once reaped). An end of this pid that is no earlier cell's is
+        # this cell's own: it ended before it was registered (its isolation failed, say).
+        early = self.take_ends(forking=pid)
         cell.pid = pid
-        try:
-            cell.pidfd = os.pidfd_open(pid)
-        except ProcessLookupError:
-            pass  # ended and reaped already: its end is on the way
-        self.forked[pid] = cell
+        if early is None:
+            try:
+                cell.pidfd = os.pidfd_open(pid)
+            except ProcessLookupError:
+                pass  # ended and reaped since: its end is on the way
+            self.forked[pid] = cell
         cell.device_ends = ours
         _send({'type': 'forked', 'id': cell_id, 'pid': pid, 'fds': ours})
+        if early is not None:
+            self.cell_ended(cell, early)
 
     def failed(self, cell, message):
         if cell.init_pidfd is not None:
