@@ -39,6 +39,12 @@ export async function startCellbox(extraEnv = {}) {
   const url = `http://127.0.0.1:${port}`;
   const web = spawn(process.execPath, [path.join(root, 'scripts/web.mjs'), '-p', String(port), '-H', '127.0.0.1'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const device = spawn(process.execPath, [path.join(root, 'dist/device.mjs')], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // A caller that ends without stop() (an uncaught error in a probe, say) must not leave this
+  // Cellbox running: its warm sandboxes would skew every measurement made after it.
+  const orphaned = () => {
+    for (const p of [web, device]) if (p.exitCode === null) p.kill('SIGTERM');
+  };
+  process.once('exit', orphaned);
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
@@ -48,7 +54,11 @@ export async function startCellbox(extraEnv = {}) {
     } catch {
       // not up yet
     }
-    if (Date.now() > deadline) throw new Error('Cellbox did not start within two minutes');
+    if (Date.now() > deadline) {
+      orphaned();
+      process.off('exit', orphaned);
+      throw new Error('Cellbox did not start within two minutes');
+    }
     await sleep(200);
   }
   return {
@@ -56,6 +66,7 @@ export async function startCellbox(extraEnv = {}) {
     web,
     device,
     async stop() {
+      process.off('exit', orphaned);
       for (const p of [web, device]) p.kill('SIGTERM');
       await sleep(1000);
       for (const p of [web, device]) if (p.exitCode === null) p.kill('SIGKILL');
