@@ -86,12 +86,14 @@ export function createCellQueue(db: Db) {
       return queuedCount.get() as number;
     },
 
-    hasQueued(): boolean {
-      return hasQueued.get() !== undefined;
-    },
-
-    /** Takes the oldest queued cell, atomically: two claimers never get the same cell. */
+    /**
+     * Takes the oldest queued cell, atomically: two claimers never get the same cell. Looks with
+     * a read first: the device asks at every change to the database, its own writes included,
+     * and an UPDATE takes the write lock even when it matches nothing, so an insert of the web
+     * server's that met it waited in SQLite's busy handler (a millisecond at the least).
+     */
     claimNext(now = Date.now()): CellRow | null {
+      if (hasQueued.get() === undefined) return null;
       const r = claim.get(now) as RawRow | undefined;
       return r ? fromRaw(r) : null;
     },
