@@ -6,7 +6,7 @@
 // worker. The same cells then run against Jupyter Server on loopback, with a fresh kernel per
 // cell and with one warm kernel, and every ratio is printed. One table on stdout, JSON in
 // bench/results/. Environment: BENCH_QUICK=1 for a short run; BENCH_SECONDS for the sustained run.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -377,15 +377,52 @@ function machine() {
   return { cpu: cpus[0]?.model ?? 'unknown', cores: os.availableParallelism(), memoryGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version, debian };
 }
 
+/**
+ * The machine's pace, measured the same way at the start and at the end of a run: a process
+ * started and ended (/bin/true: what every cell's isolation is made of, and what this VM's
+ * paging makes dear) and a fixed loop of plain JavaScript, medians. Rows of one run against
+ * another's mean little when these moved: the same commit's back-to-back rows differ by 10% or
+ * more between runs here.
+ */
+function pace() {
+  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const timed = (f) => {
+    const t0 = performance.now();
+    f();
+    return performance.now() - t0;
+  };
+  const processMs = median(Array.from({ length: 60 }, () => timed(() => spawnSync('/bin/true'))));
+  const loopMs = median(Array.from({ length: 7 }, () => timed(() => {
+    let x = 0;
+    for (let i = 0; i < 2e6; i++) x = (x + i * i) % 1000003;
+    if (x < 0) throw new Error('never');
+  })));
+  return { processMs, loopMs };
+}
+
+/** Pids of the web servers and devices of Cellbox instances on this machine other than `ours`. */
+function otherCellboxes(ours) {
+  return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n').flatMap((l) => {
+    const [pid, ...args] = l.trim().split(/\s+/);
+    const line = args.join(' ');
+    return /(dist\/device\.mjs|scripts\/web\.mjs)/.test(line) && !ours.includes(Number(pid)) ? [Number(pid)] : [];
+  });
+}
+
 const fmt = (v, digits = 1) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—');
 
 async function main() {
   const started = Date.now();
   const results = { date: new Date().toISOString(), machine: machine(), quick: QUICK, cellbox: {}, jupyter: null };
+  log('the machine\'s pace…');
+  results.pace = { start: pace(), end: null };
   log('starting Cellbox…');
   // Every client of the bench comes from one address: the per-address cap on long-polls (100
   // by default) would refuse 900 of the 1,000 idle ones with 429.
   const box = await startCellbox({ CELLBOX_LONG_POLLS_PER_CLIENT: String(IDLE_POLLS * 2) });
+  // Another instance's warm workers share the CPU and the memory rows' process list.
+  results.otherCellboxes = otherCellboxes([box.web.pid, box.device.pid]);
+  if (results.otherCellboxes.length) log(`another Cellbox is running on this machine (pids ${results.otherCellboxes.join(', ')}): stop it for a clean run`);
   try {
     // The pools filled: Python is offered once its first pool (the light one, often) is warm,
     // and the full zygote's imports take seconds more while the other languages warm too.
@@ -441,6 +478,7 @@ async function main() {
       await j.stop();
     }
   }
+  results.pace.end = pace();
   results.seconds = (Date.now() - started) / 1000;
 
   const c = results.cellbox;
@@ -466,7 +504,11 @@ async function main() {
   const line = (r) => '| ' + r.map((v, i) => String(v).padEnd(widths[i])).join(' | ') + ' |';
   const m = results.machine;
   console.log(`\nCellbox bench, ${results.date}${QUICK ? ' (quick)' : ''}`);
-  console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}, Debian ${m.debian}, Node ${m.node}\n`);
+  console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}, Debian ${m.debian}, Node ${m.node}`);
+  const p = results.pace;
+  console.log(`pace (start / end): a process started and ended ${fmt(p.start.processMs, 2)} / ${fmt(p.end.processMs, 2)} ms, a fixed JavaScript loop ${fmt(p.start.loopMs)} / ${fmt(p.end.loopMs)} ms`);
+  if (results.otherCellboxes.length) console.log(`another Cellbox was running on this machine (pids ${results.otherCellboxes.join(', ')}): the rows are not clean`);
+  console.log('');
   console.log(line(rows[0]));
   console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
   for (const r of rows.slice(1)) console.log(line(r));
