@@ -12,7 +12,6 @@
 // A shared library loaded by the zygote with ctypes before any fork, so that no cell loads it;
 // its steps are called once in each cell's process, which has one thread. Exports:
 //   int cellstart_forker(int requests, int exits, struct cellstart *start)
-//   int cellstart_populate(const struct cellstart_run *runs, size_t count, int advice, int touch)
 //   int cellstart_enter(const struct cellstart *start)
 //   const char *cellstart_step: after a failure (-1, errno set), the step that failed.
 // forkserver.py mirrors its structures with ctypes.
@@ -74,7 +73,7 @@ struct cellstart {
   int nice;                          // a spare's CPU priority until the device raises it, or 0
   // The zygote's pages a cell writes and reads first (forkserver.py learn_pages()), copied and
   // mapped in the forker's child before Python's after-fork work, and whether each copied page
-  // is written once too (cellstart_populate()).
+  // is written once too (populate()).
   const struct cellstart_run *written, *read;
   size_t written_count, read_count;
   int touch;
@@ -87,9 +86,9 @@ const char *cellstart_step = "";
 // since unmapped) costs this cell only its faults. With `touch`, then writes one byte of each
 // page back as it was (the cell has one thread yet, so nothing else writes it meanwhile): on the
 // VMs this runs on, a process's first write to a page copied this way still cost some 4 us, and
-// a plot's code took twice as long (12 ms against 25 for `plt.plot` inside a cell). Returns 1
-// if there was any run.
-int cellstart_populate(const struct cellstart_run *runs, size_t count, int advice, int touch) {
+// a plot's code took twice as long (12 ms against 25 for `plt.plot` inside a cell). Called by
+// the forker in each cell's process (`start`'s runs).
+static void populate(const struct cellstart_run *runs, size_t count, int advice, int touch) {
   long page = sysconf(_SC_PAGESIZE);
   for (size_t i = 0; i < count; i++) {
     if (madvise(runs[i].address, runs[i].length, advice) != 0 || !touch) continue;
@@ -98,7 +97,6 @@ int cellstart_populate(const struct cellstart_run *runs, size_t count, int advic
       *byte = *byte;
     }
   }
-  return count > 0;
 }
 
 static int close_from(unsigned low, unsigned high) {
@@ -301,8 +299,8 @@ int cellstart_forker(int requests, int exits, struct cellstart *start) {
         // The pages first, before Python's after-fork work: the interpreter's state and the
         // at-fork hooks write some hundred of the zygote's pages, each a copy-on-write fault
         // (some 20 us here) where a page copied in a run costs a third of that.
-        cellstart_populate(start->read, start->read_count, MADV_POPULATE_READ, 0);
-        cellstart_populate(start->written, start->written_count, MADV_POPULATE_WRITE, start->touch);
+        populate(start->read, start->read_count, MADV_POPULATE_READ, 0);
+        populate(start->written, start->written_count, MADV_POPULATE_WRITE, start->touch);
         close(fds[0]);
         close(ended);
         close(requests);

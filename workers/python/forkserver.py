@@ -89,8 +89,6 @@ class _CellStart(ctypes.Structure):
                 ('touch', ctypes.c_int)]
 
 
-_cellstart.cellstart_populate.argtypes = [ctypes.POINTER(_Run), ctypes.c_size_t, ctypes.c_int, ctypes.c_int]
-_cellstart.cellstart_populate.restype = ctypes.c_int
 _cellstart.cellstart_enter.argtypes = [ctypes.POINTER(_CellStart)]
 _cellstart.cellstart_enter.restype = ctypes.c_int
 _cellstart_step = ctypes.c_char_p.in_dll(_cellstart, 'cellstart_step')
@@ -264,8 +262,7 @@ def _limits(options):
 # cache. Most of a trivial cell's faults were these. The zygote learns them the same way, and
 # each cell maps them with MADV_POPULATE_READ, before its code comes.
 
-MADV_POPULATE_READ = 22  # Linux 5.14
-MADV_POPULATE_WRITE = 23
+MADV_POPULATE_WRITE = 23  # Linux 5.14, as MADV_POPULATE_READ
 PAGE_SIZE = mmap.PAGESIZE
 # /proc/<pid>/pagemap, one 64-bit entry per page (Documentation/admin-guide/mm/pagemap.rst).
 PAGEMAP_PRESENT = 1 << 63
@@ -413,7 +410,7 @@ def give_pages(start, written, read, touch):
     """Has the forker copy the zygote's pages each cell would write first, and map the file pages
     it would read (learn_pages()), in the cell's process right after its fork (cellstart.c): in
     C, before Python's after-fork work, since each line of Python run there writes pages of its
-    own. With touch, each copied page is written once too (cellstart_populate()); touching the
+    own. With touch, each copied page is written once too (cellstart.c's populate()); touching the
     read ones gained nothing. `written` and `read` must live as long as the forker."""
     start.written, start.written_count = written, len(written)
     start.read, start.read_count = read, len(read)
