@@ -163,7 +163,6 @@ function makeGroup(version: 'v1' | 'v2', dir: string, memoryBytes: number): Kept
 /** `group` in use by one worker until giveBack(), which offers it to `keep` or removes it. */
 function takeGroup(version: 'v1' | 'v2', group: KeptGroup, keep: (group: KeptGroup) => boolean): CellGroup {
   const { dir } = group;
-  const write = (file: string, value: string) => fs.writeFileSync(path.join(dir, file), value);
   const events = version === 'v1' ? 'memory.oom_control' : 'memory.events';
   // The kernel's count covers the group's whole life: a kept group's earlier kills are not this worker's.
   const oomCount = () => {
@@ -175,18 +174,19 @@ function takeGroup(version: 'v1' | 'v2', group: KeptGroup, keep: (group: KeptGro
   };
   const killedBefore = oomCount();
   const charged = () => Number(fs.readFileSync(path.join(dir, version === 'v1' ? 'memory.usage_in_bytes' : 'memory.current'), 'utf8'));
-  const empty = () => fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim() === '';
+  const procs = path.join(dir, 'cgroup.procs');
+  const empty = () => fs.readFileSync(procs, 'utf8').trim() === '';
   return {
     dir,
     adopt(root) {
       const gone = new Set<number>();
       for (let walk = 0; walk < ADOPT_WALKS; walk++) {
-        const inside = new Set(fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number));
+        const inside = new Set(fs.readFileSync(procs, 'utf8').split('\n').filter(Boolean).map(Number));
         const outside = processTree(root).filter((pid) => !inside.has(pid) && !gone.has(pid) && !isEnding(pid));
         if (outside.length === 0) return;
         for (const pid of outside) {
           try {
-            write('cgroup.procs', String(pid));
+            fs.writeFileSync(procs, String(pid));
           } catch (e) {
             // Gone since the walk: nothing of it is left to hold.
             if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
