@@ -183,15 +183,20 @@ async function settledWorkerMemory() {
   }
 }
 
+/** Every process on the machine: pid, parent and command line. */
+function processes() {
+  return execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).trim().split('\n').map((l) => {
+    const [pid, ppid, ...args] = l.trim().split(/\s+/);
+    return { pid: Number(pid), ppid: Number(ppid), args: args.join(' ') };
+  });
+}
+
 function warmWorkerMemory() {
   // Python cells fork from a fork server (zygote), through its forker, a copy of it that forks
   // every cell. A warm cell is two processes of its own: the cell's process waiting for code
   // and its PID namespace's init (nsmaker), both sharing their pages with the zygote and the
   // forker until written: count what is unique to them.
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).trim().split('\n').map((l) => {
-    const [pid, ppid, ...args] = l.trim().split(/\s+/);
-    return { pid: Number(pid), ppid: Number(ppid), args: args.join(' ') };
-  });
+  const rows = processes();
   const python = rows.filter((r) => /^\/usr\/bin\/python3 -I \S*kernel\.py/.test(r.args));
   const isPython = new Set(python.map((r) => r.pid));
   const hasChild = (pid) => python.some((c) => c.ppid === pid);
@@ -385,7 +390,7 @@ function machine() {
  * more between runs here.
  */
 function pace() {
-  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const median = (xs) => stats(xs).p50;
   const timed = (f) => {
     const t0 = performance.now();
     f();
@@ -402,11 +407,7 @@ function pace() {
 
 /** Pids of the web servers and devices of Cellbox instances on this machine other than `ours`. */
 function otherCellboxes(ours) {
-  return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n').flatMap((l) => {
-    const [pid, ...args] = l.trim().split(/\s+/);
-    const line = args.join(' ');
-    return /(dist\/device\.mjs|scripts\/web\.mjs)/.test(line) && !ours.includes(Number(pid)) ? [Number(pid)] : [];
-  });
+  return processes().filter((p) => /(dist\/device\.mjs|scripts\/web\.mjs)/.test(p.args) && !ours.includes(p.pid)).map((p) => p.pid);
 }
 
 const fmt = (v, digits = 1) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—');
