@@ -100,12 +100,15 @@ describe.skipIf(!groups)('control groups per worker', () => {
     const group = groups!.take(64 * MiB);
     // Python starts a child that exits at once and is never waited for, then sleeps.
     const proc = spawn('/usr/bin/python3', ['-c', 'import os, time\nif os.fork() == 0:\n    os._exit(0)\ntime.sleep(30)'], { stdio: 'ignore' });
+    // Wait until the child has ended, not only been born: on a loaded machine it can still be
+    // running when first seen, and a running child is rightly moved in and listed.
     let tree: number[] = [];
-    for (let i = 0; i < 100 && tree.length < 2; i++) {
+    for (let i = 0; i < 250 && !(tree.length === 2 && isEnding(tree[1])); i++) {
       await new Promise((r) => setTimeout(r, 20));
       tree = processTree(proc.pid!);
     }
     expect(tree).toHaveLength(2);
+    expect(isEnding(tree[1])).toBe(true);
     group.adopt(proc.pid!);
     expect(fs.readFileSync(`${group.dir}/cgroup.procs`, 'utf8').trim()).toBe(String(proc.pid));
     proc.kill('SIGKILL');
