@@ -5,7 +5,8 @@
 // so a download had no size. The handlers are the route modules' own exports, so an answer is
 // the same either way. Only canonical requests are taken here (the route's method, its exact
 // path, a well-formed cell id); anything else goes on to Next.js, where the proxy, the 405s and
-// the catch-all 404 answer it as before.
+// the catch-all 404 answer it as before. So do the embed script and MathJax (./assets), which
+// Next.js answered with a 500 for any method but GET or HEAD.
 // scripts/build.mjs bundles this file as dist/api.mjs.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
@@ -16,8 +17,10 @@ import * as cellsRoute from '../api/v1/cells/route';
 import * as executeRoute from '../api/v1/execute/route';
 import * as filesRoute from '../files/[[...path]]/route';
 import * as pollRoute from '../api/v1/poll/route';
+import { ApiError } from '../../protocol/errors';
 import { NodeRequest, type ApiRequest } from './api-request';
-import { errorReply, type Reply, type Route } from './respond';
+import { createAssets, isAssetPath } from './assets';
+import { errorReply, reply, type Reply, type Route } from './respond';
 import { server } from './server';
 
 type Params = Record<string, string>;
@@ -55,25 +58,46 @@ export function warm(): void {
   server();
 }
 
-/** Answers `req` if it is a hot route and returns true; false leaves it to Next.js. */
-export function serveHot(req: IncomingMessage, res: ServerResponse): boolean {
-  const url = req.url ?? '';
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  for (const { method, path: pattern, handler } of ROUTES) {
-    if (req.method !== method) continue;
-    const m = pattern.exec(path);
-    if (!m) continue;
-    const request = new NodeRequest(req);
-    // Closed before the answer was written: the client went away, and a long-poll stops
-    // waiting. (A reason given: abort() makes no DOMException, whose stack is costly.)
-    res.once('close', () => {
-      if (!res.writableFinished) request.clientGone(CLIENT_GONE);
-    });
-    answer(request, res, handler, m[1] === undefined ? {} : { id: m[1] });
+/** Methods but GET and HEAD on the embed script and MathJax: a preflight, open to any page as the files are, or a refusal naming what is answered. */
+const ASSET_METHODS = { Allow: 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Origin': '*' };
+const assetMethods: Handler = async (req) => {
+  if (req.method === 'OPTIONS') return reply(null, 204, { ...ASSET_METHODS, 'Access-Control-Allow-Methods': 'GET, HEAD' });
+  throw new ApiError('method_not_allowed', `${req.method} is not answered here; use GET or HEAD.`, ASSET_METHODS);
+};
+
+/**
+ * The hot routes and the cross-origin assets under `publicDir`: the returned function answers
+ * `req` and returns true, or returns false to leave it to Next.js; `next` takes an asset that
+ * is not there (Next.js's 404 page).
+ */
+export function createHotRoutes(publicDir: string): (req: IncomingMessage, res: ServerResponse, next: () => void) => boolean {
+  const serveAsset = createAssets(publicDir);
+  return (req, res, next) => {
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    for (const { method, path: pattern, handler } of ROUTES) {
+      if (req.method !== method) continue;
+      const m = pattern.exec(path);
+      if (!m) continue;
+      answer(listen(req, res), res, handler, m[1] === undefined ? {} : { id: m[1] });
+      return true;
+    }
+    if (!isAssetPath(path)) return false;
+    if (req.method === 'GET' || req.method === 'HEAD') serveAsset(req, res, next);
+    else answer(listen(req, res), res, assetMethods, {});
     return true;
-  }
-  return false;
+  };
+}
+
+function listen(req: IncomingMessage, res: ServerResponse): NodeRequest {
+  const request = new NodeRequest(req);
+  // Closed before the answer was written: the client went away, and a long-poll stops
+  // waiting. (A reason given: abort() makes no DOMException, whose stack is costly.)
+  res.once('close', () => {
+    if (!res.writableFinished) request.clientGone(CLIENT_GONE);
+  });
+  return request;
 }
 
 async function answer(req: ApiRequest, res: ServerResponse, handler: Handler, params: Params): Promise<void> {

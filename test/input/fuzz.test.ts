@@ -40,6 +40,8 @@ const path = fc.oneof(
   segment.chain(encode).map((id) => `/s/${id}/raw`),
   fc.tuple(segment.chain(encode), segment.chain(encode)).map(([id, name]) => `/files/${id}/${name}`),
   segment.chain(encode).map((rest) => `/api/v1/${rest}`),
+  fc.constantFrom('/embed.js', '/embed/v1.js', '/mathjax/tex-chtml.js'),
+  segment.chain(encode).map((rest) => `/mathjax/${rest}`),
 );
 
 const deepJson = fc.integer({ min: 1, max: 100_000 }).map((n) => '['.repeat(n) + ']'.repeat(n));
@@ -82,7 +84,8 @@ describe('malformed requests', () => {
         expect(res.status, where).toBeLessThan(500);
         // The path as sent: the URL parser resolves `..` and `%2e%2e` before the request leaves.
         const sent = new URL(`${box.url}${p}`).pathname;
-        if (res.status >= 400 && m !== 'HEAD' && (sent.startsWith('/api/') || sent.startsWith('/files/') || /^\/s\/[^/]+\/raw\/?$/.test(sent))) {
+        const refusedAsset = res.status === 405 && /^\/(embed|mathjax)\b/.test(sent);
+        if (res.status >= 400 && m !== 'HEAD' && (sent.startsWith('/api/') || sent.startsWith('/files/') || /^\/s\/[^/]+\/raw\/?$/.test(sent) || refusedAsset)) {
           const parsed = JSON.parse(text);
           expect(parsed.error.code, where).toMatch(/^[a-z0-9_]+$/);
           expect(parsed.error.message.length, where).toBeGreaterThan(10);

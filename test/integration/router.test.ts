@@ -2,8 +2,10 @@
 // itself (app/_lib/router.ts), the same answers the route handlers give under Next.js; any
 // request that is not canonical still goes through Next.js, its proxy and its catch-all.
 // Next.js marks its own answers with `Vary: rsc, next-router-…`, which tells the two apart.
+import fs from 'node:fs';
 import http, { type IncomingHttpHeaders } from 'node:http';
-import { gunzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, messagesUntilDone, post, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
 
@@ -124,5 +126,56 @@ describe('the hot routes', () => {
     const none = await get(`${box.url}/api/v1/nothing`);
     expect(none.status).toBe(404);
     expect(none.body.error.message).toMatch(/no API route/);
+  });
+});
+
+describe('the embed script and MathJax', () => {
+  /** As Next.js gzipped it for each request: the test's own compression, at its default level. */
+  const gzipped = (b: Buffer) => gzipSync(b).length;
+
+  it('go out as the build compressed them, brotli or gzip as the client takes, with CORS and the charset', async () => {
+    const original = await rawGet(`${box.url}/embed.js`, {});
+    expect(original.headers['content-encoding']).toBeUndefined();
+    expect(original.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(original.headers['access-control-allow-origin']).toBe('*');
+    expect(original.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    expect(original.body.length).toBeGreaterThan(100_000);
+    expect(original.body.toString()).toBe(fs.readFileSync(fileURLToPath(new URL('../../public/embed.js', import.meta.url)), 'utf8'));
+
+    const br = await rawGet(`${box.url}/embed.js`, { 'Accept-Encoding': 'gzip, deflate, br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.vary).toMatch(/Accept-Encoding/);
+    expect(Number(br.headers['content-length'])).toBe(br.body.length);
+    expect(brotliDecompressSync(br.body).equals(original.body)).toBe(true);
+    expect(br.body.length).toBeLessThan(gzipped(original.body));
+
+    const gz = await rawGet(`${box.url}/embed.js`, { 'Accept-Encoding': 'gzip' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.body).equals(original.body)).toBe(true);
+
+    // Revalidated, not refetched: each encoding has its own tag.
+    expect(br.headers.etag).not.toBe(gz.headers.etag);
+    const again = await fetch(`${box.url}/embed.js`, { headers: { 'Accept-Encoding': 'br', 'If-None-Match': br.headers.etag! } });
+    expect(again.status).toBe(304);
+
+    const font = await fetch(`${box.url}/mathjax/tex-chtml.js`, { method: 'HEAD', headers: { 'Accept-Encoding': 'br' } });
+    expect(font.status).toBe(200);
+    expect(font.headers.get('content-encoding')).toBe('br');
+    expect(font.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('answer other methods with a 405 naming GET and HEAD, and a missing file with the 404 page', async () => {
+    for (const p of ['/embed.js', '/embed/v1.js', '/mathjax/tex-chtml.js', '/mathjax/nothing.js']) {
+      const r = await fetch(`${box.url}${p}`, { method: 'POST', body: 'x' });
+      expect(r.status, p).toBe(405);
+      expect(r.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+      expect((await r.json()).error.message).toMatch(/use GET or HEAD/);
+    }
+    const pre = await fetch(`${box.url}/embed.js`, { method: 'OPTIONS', headers: { Origin: 'https://course.example', 'Access-Control-Request-Method': 'GET' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+    const missing = await fetch(`${box.url}/mathjax/nothing.js`);
+    expect(missing.status).toBe(404);
+    expect(byNext(missing.headers)).toBe(true);
   });
 });
