@@ -4,7 +4,7 @@
 // 700 KB embed script anew for every page that loaded it (~40 ms of the web server's CPU each
 // time, taken from the cells' answers) and never offered brotli, which is ~15% smaller.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { lookup } from 'mrmime';
+import { contentType } from 'mime-types';
 import sirv from 'sirv';
 
 /** Where those files are, under the public folder (`path` without its query). */
@@ -32,8 +32,8 @@ export function createAssets(publicDir: string): AssetServer {
       // The charset said, as Next.js did: a script without one is read in the encoding of the
       // page that loads it, and the embed script's text is UTF-8 (a Latin-1 course page would
       // garble it).
-      const type = lookup(pathname);
-      if (type && /^(text\/|application\/(json|javascript))/.test(type)) res.setHeader('Content-Type', `${type}; charset=utf-8`);
+      const type = contentType(pathname.slice(pathname.lastIndexOf('/') + 1));
+      if (type) res.setHeader('Content-Type', type);
       res.setHeader('Access-Control-Allow-Origin', '*');
       res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     },
