@@ -119,10 +119,11 @@ if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8') !== mathjaxVersion) 
   fs.writeFileSync(stamp, mathjaxVersion);
 }
 
-// What pages on other sites load, compressed once here (a .br and a .gz beside each file, which
-// app/_lib/assets.ts serves) rather than by the web server for every page that loads it. The
-// embed script, which every such page loads, gets brotli's best (~1.3 s each); the rest of
-// MathJax's ~30 MB brotli 9 (its best would take a minute). In the thread pool, side by side.
+// The static files the web server sends, compressed once here (a .br and a .gz beside each
+// file, which app/_lib/assets.ts serves) rather than by the web server for every page that
+// loads them. The embed script and Cellbox's pages' scripts (~1.3 MB), which every page with a
+// cell loads, get brotli's best (~1.3 s a megabyte); MathJax's ~30 MB brotli 9 (its best would
+// take a minute). In the thread pool, side by side.
 const COMPRESSIBLE = /\.(js|mjs|cjs|json|map|css|txt)$/;
 const brotli = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
@@ -136,15 +137,14 @@ async function precompress(file, quality) {
   fs.writeFileSync(`${file}.gz`, gz);
   return 1;
 }
-const toCompress = [
-  ...embedFiles.map((f) => [path.join(root, f), 11]),
-  ...fs.readdirSync(path.join(root, 'public'), { recursive: true })
-    .map((f) => path.join(root, 'public', f))
-    .filter((f) => COMPRESSIBLE.test(f) && !embedFiles.some((e) => f === path.join(root, e)))
-    .map((f) => [f, 9]),
-];
-const compressed = (await Promise.all(toCompress.map(([f, q]) => precompress(f, q)))).reduce((a, b) => a + b, 0);
-if (compressed) console.log(`[build] compressed ${compressed} files for serving`);
+/** Compresses what is stale of the compressible files under `dir`, those `best` says at brotli's best. */
+async function compressForServing(dir, best) {
+  const files = fs.existsSync(path.join(root, dir)) ? fs.readdirSync(path.join(root, dir), { recursive: true }).map((f) => path.join(root, dir, f)) : [];
+  const wanted = files.filter((f) => COMPRESSIBLE.test(f)).map((f) => [f, best(f) ? 11 : 9]);
+  const n = (await Promise.all(wanted.map(([f, q]) => precompress(f, q)))).reduce((a, b) => a + b, 0);
+  if (n) console.log(`[build] compressed ${n} files under ${dir} for serving`);
+}
+await compressForServing('public', (f) => embedFiles.some((e) => f === path.join(root, e)));
 
 if (newest(['app', 'embed', 'public', 'proxy.ts', 'next.config.ts', 'tsconfig.json', ...shared]) > age('.next/BUILD_ID')) {
   console.log('[build] web app (next build)…');
@@ -155,3 +155,5 @@ if (newest(['app', 'embed', 'public', 'proxy.ts', 'next.config.ts', 'tsconfig.js
   });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
+// Cellbox's own pages' scripts and styles (served from .next/static by app/_lib/assets.ts).
+await compressForServing('.next/static', () => true);

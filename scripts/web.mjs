@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The web server: a plain Node HTTP server in front of Next.js. It answers the hot API routes
 // itself (app/_lib/router.ts, bundled as dist/api.mjs: posting a cell, its long-polls), and
-// hands every other request to Next.js. The embed script and MathJax go out from the
-// compressed copies the build made (app/_lib/assets.ts). It also gives the route handlers one fact Next.js does
+// hands every other request to Next.js. The static files (the embed script, MathJax, the
+// pages' scripts) go out from the compressed copies the build made (app/_lib/assets.ts). It also gives the route handlers one fact Next.js does
 // not: the address the request came from, in `x-cellbox-peer`, replacing any such header a
 // client sent; app/_lib/client.ts decides what to believe (see trustProxy).
 // Usage: node scripts/web.mjs [-p PORT] [-H HOST]
@@ -25,7 +25,7 @@ await app.prepare();
 
 const { createHotRoutes, warm } = await import(path.join(root, 'dist/api.mjs'));
 warm();
-const serveHot = createHotRoutes(path.join(root, 'public'));
+const serveHot = createHotRoutes(path.join(root, 'public'), path.join(root, '.next/static'));
 
 const server = http.createServer((req, res) => {
   req.headers['x-cellbox-peer'] = req.socket.remoteAddress ?? '';

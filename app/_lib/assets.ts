@@ -1,42 +1,58 @@
-// The static files that pages on other sites load: the embed script, and MathJax with its fonts
-// (web fonts from another origin need CORS). The router answers them before Next.js, from
-// the brotli and gzip copies scripts/build.mjs made beside each one: Next.js gzipped the
-// 700 KB embed script anew for every page that loaded it (~40 ms of the web server's CPU each
-// time, taken from the cells' answers) and never offered brotli, which is ~15% smaller.
+// The static files the web server sends most: what pages on other sites load (the embed script,
+// and MathJax with its fonts, which from another origin need CORS), and the scripts and styles
+// of Cellbox's own pages (`/_next/static/`, Next.js's build output). The router answers them
+// before Next.js, from the brotli and gzip copies scripts/build.mjs made beside each one:
+// Next.js gzipped each anew for every page that loaded it (the 700 KB embed script ~40 ms of
+// the web server's CPU, a first visit to Cellbox's page 120 ms, taken from the cells' answers)
+// and never offered brotli, which is 15–20% smaller.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { contentType } from 'mime-types';
 import sirv from 'sirv';
 
-/** Where those files are, under the public folder (`path` without its query). */
+/** The URL prefix of Next.js's build output, served from `.next/static`. */
+const APP_STATIC = '/_next/static/';
+
+/** Whether `path` (without its query) is one of these files, or would be. */
 export function isAssetPath(path: string): boolean {
-  return /^\/(embed\.js(\.map)?|embed\/[^/]+|mathjax\/.+)$/.test(path);
+  return /^\/(embed\.js(\.map)?|embed\/[^/]+|mathjax\/.+)$/.test(path) || path.startsWith(APP_STATIC);
 }
 
-export type AssetServer = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+export type AssetServer = (req: IncomingMessage, res: ServerResponse, path: string, next: () => void) => void;
+
+/** The charset said, as Next.js did: a script without one is read in the encoding of the page that loads it, and these are UTF-8 (a Latin-1 course page would garble the embed script). */
+function withCharset(res: ServerResponse, pathname: string): void {
+  const type = contentType(pathname.slice(pathname.lastIndexOf('/') + 1));
+  if (type) res.setHeader('Content-Type', type);
+}
 
 /**
- * Answers a GET or HEAD of a file in `publicDir`, or calls `next()` when there is no such file.
- * The folder is listed once, here: the files are built before the server starts and never
- * change while it runs.
+ * Answers a GET or HEAD of an asset path (isAssetPath) from `publicDir` or `staticDir` (Next.js's
+ * `.next/static`), or calls `next()` when there is no such file. Each folder is listed once,
+ * here: the files are built before the server starts and never change while it runs.
  */
-export function createAssets(publicDir: string): AssetServer {
-  const serve = sirv(publicDir, {
-    brotli: true,
-    gzip: true,
-    etag: true,
+export function createAssets(publicDir: string, staticDir: string): AssetServer {
+  const common = { brotli: true, gzip: true, etag: true, extensions: [] };
+  const crossOrigin = sirv(publicDir, {
+    ...common,
     // Revalidated each time (a 304 when unchanged), as before: the names carry no version, and an
     // upgraded server must not leave a page on a stale embed script or half an old MathJax.
     maxAge: 0,
-    extensions: [],
     setHeaders(res, pathname) {
-      // The charset said, as Next.js did: a script without one is read in the encoding of the
-      // page that loads it, and the embed script's text is UTF-8 (a Latin-1 course page would
-      // garble it).
-      const type = contentType(pathname.slice(pathname.lastIndexOf('/') + 1));
-      if (type) res.setHeader('Content-Type', type);
+      withCharset(res, pathname);
       res.setHeader('Access-Control-Allow-Origin', '*');
       res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     },
   });
-  return (req, res, next) => serve(req, res, next);
+  // Next.js names each file for its content: kept for a year, as Next.js says itself.
+  const app = sirv(staticDir, { ...common, maxAge: 31536000, immutable: true, setHeaders: withCharset });
+  return (req, res, path, next) => {
+    if (!path.startsWith(APP_STATIC)) return crossOrigin(req, res, next);
+    // sirv reads the path from the URL: give it the one inside the folder, and Next.js the whole one back.
+    const url = req.url!;
+    req.url = url.slice(APP_STATIC.length - 1);
+    app(req, res, () => {
+      req.url = url;
+      next();
+    });
+  };
 }

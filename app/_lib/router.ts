@@ -5,8 +5,8 @@
 // so a download had no size. The handlers are the route modules' own exports, so an answer is
 // the same either way. Only canonical requests are taken here (the route's method, its exact
 // path, a well-formed cell id); anything else goes on to Next.js, where the proxy, the 405s and
-// the catch-all 404 answer it as before. So do the embed script and MathJax (./assets), which
-// Next.js answered with a 500 for any method but GET or HEAD.
+// the catch-all 404 answer it as before. So are the static files (./assets), which Next.js
+// gzipped anew for each request, and answered with a 500 for any method but GET or HEAD.
 // scripts/build.mjs bundles this file as dist/api.mjs.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
@@ -58,7 +58,7 @@ export function warm(): void {
   server();
 }
 
-/** Methods but GET and HEAD on the embed script and MathJax: a preflight, open to any page as the files are, or a refusal naming what is answered. */
+/** Methods but GET and HEAD on the static files: a preflight, open to any page as the files are, or a refusal naming what is answered. */
 const ASSET_METHODS = { Allow: 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Origin': '*' };
 const assetMethods: Handler = async (req) => {
   if (req.method === 'OPTIONS') return reply(null, 204, { ...ASSET_METHODS, 'Access-Control-Allow-Methods': 'GET, HEAD' });
@@ -66,12 +66,12 @@ const assetMethods: Handler = async (req) => {
 };
 
 /**
- * The hot routes and the cross-origin assets under `publicDir`: the returned function answers
- * `req` and returns true, or returns false to leave it to Next.js; `next` takes an asset that
- * is not there (Next.js's 404 page).
+ * The hot routes and the static assets (./assets: under `publicDir`, and Next.js's build output
+ * in `staticDir`): the returned function answers `req` and returns true, or returns false to
+ * leave it to Next.js; `next` takes an asset that is not there (Next.js's 404 page).
  */
-export function createHotRoutes(publicDir: string): (req: IncomingMessage, res: ServerResponse, next: () => void) => boolean {
-  const serveAsset = createAssets(publicDir);
+export function createHotRoutes(publicDir: string, staticDir: string): (req: IncomingMessage, res: ServerResponse, next: () => void) => boolean {
+  const serveAsset = createAssets(publicDir, staticDir);
   return (req, res, next) => {
     const url = req.url ?? '';
     const q = url.indexOf('?');
@@ -84,7 +84,7 @@ export function createHotRoutes(publicDir: string): (req: IncomingMessage, res: 
       return true;
     }
     if (!isAssetPath(path)) return false;
-    if (req.method === 'GET' || req.method === 'HEAD') serveAsset(req, res, next);
+    if (req.method === 'GET' || req.method === 'HEAD') serveAsset(req, res, path, next);
     else answer(listen(req, res), res, assetMethods, {});
     return true;
   };

@@ -42,6 +42,7 @@ const path = fc.oneof(
   segment.chain(encode).map((rest) => `/api/v1/${rest}`),
   fc.constantFrom('/embed.js', '/embed/v1.js', '/mathjax/tex-chtml.js'),
   segment.chain(encode).map((rest) => `/mathjax/${rest}`),
+  segment.chain(encode).map((rest) => `/_next/static/${rest}`),
 );
 
 const deepJson = fc.integer({ min: 1, max: 100_000 }).map((n) => '['.repeat(n) + ']'.repeat(n));
@@ -84,7 +85,7 @@ describe('malformed requests', () => {
         expect(res.status, where).toBeLessThan(500);
         // The path as sent: the URL parser resolves `..` and `%2e%2e` before the request leaves.
         const sent = new URL(`${box.url}${p}`).pathname;
-        const refusedAsset = res.status === 405 && /^\/(embed|mathjax)\b/.test(sent);
+        const refusedAsset = res.status === 405 && /^\/(embed|mathjax|_next\/static)\b/.test(sent);
         if (res.status >= 400 && m !== 'HEAD' && (sent.startsWith('/api/') || sent.startsWith('/files/') || /^\/s\/[^/]+\/raw\/?$/.test(sent) || refusedAsset)) {
           const parsed = JSON.parse(text);
           expect(parsed.error.code, where).toMatch(/^[a-z0-9_]+$/);

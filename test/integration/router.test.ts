@@ -129,7 +129,7 @@ describe('the hot routes', () => {
   });
 });
 
-describe('the embed script and MathJax', () => {
+describe('the static files: the embed script, MathJax, the pages\' scripts', () => {
   /** As Next.js gzipped it for each request: the test's own compression, at its default level. */
   const gzipped = (b: Buffer) => gzipSync(b).length;
 
@@ -164,8 +164,24 @@ describe('the embed script and MathJax', () => {
     expect(font.headers.get('access-control-allow-origin')).toBe('*');
   });
 
+  it("and the scripts of Cellbox's own page, compressed ahead too, kept for a year under names that change with their content", async () => {
+    const page = await (await fetch(`${box.url}/`)).text();
+    const scripts = [...new Set(page.match(/\/_next\/static\/[^"]+\.js/g))];
+    expect(scripts.length).toBeGreaterThan(3);
+    for (const script of scripts) {
+      const original = await rawGet(`${box.url}${script}`, {});
+      expect(original.headers['content-type'], script).toBe('text/javascript; charset=utf-8');
+      expect(original.headers['cache-control'], script).toBe('public,max-age=31536000,immutable');
+      const br = await rawGet(`${box.url}${script}`, { 'Accept-Encoding': 'gzip, deflate, br' });
+      expect(br.headers['content-encoding'], script).toBe('br');
+      expect(brotliDecompressSync(br.body).equals(original.body), script).toBe(true);
+    }
+    const missing = await fetch(`${box.url}/_next/static/chunks/nothing.js`);
+    expect(missing.status).toBe(404);
+  });
+
   it('answer other methods with a 405 naming GET and HEAD, and a missing file with the 404 page', async () => {
-    for (const p of ['/embed.js', '/embed/v1.js', '/mathjax/tex-chtml.js', '/mathjax/nothing.js']) {
+    for (const p of ['/embed.js', '/embed/v1.js', '/mathjax/tex-chtml.js', '/mathjax/nothing.js', '/_next/static/chunks/nothing.js']) {
       const r = await fetch(`${box.url}${p}`, { method: 'POST', body: 'x' });
       expect(r.status, p).toBe(405);
       expect(r.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
