@@ -46,6 +46,10 @@ export function createAssets(publicDir: string, staticDir: string): AssetServer 
   // Next.js names each file for its content: kept for a year, as Next.js says itself.
   const app = sirv(staticDir, { ...common, maxAge: 31536000, immutable: true, setHeaders: withCharset });
   return (req, res, path, next) => {
+    // Whole files only, which HTTP allows a server (RFC 9110, 14.2): sirv's own reading of Range
+    // threw on `bytes=5-2` (the request then hung) and took `bytes=-500` for the first 501 bytes,
+    // and no browser asks for part of a script or a font.
+    delete req.headers.range;
     if (!path.startsWith(APP_STATIC)) return crossOrigin(req, res, next);
     // sirv reads the path from the URL: give it the one inside the folder, and Next.js the whole one back.
     const url = req.url!;

@@ -158,6 +158,13 @@ describe('the static files: the embed script, MathJax, the pages\' scripts', () 
     const again = await fetch(`${box.url}/embed.js`, { headers: { 'Accept-Encoding': 'br', 'If-None-Match': br.headers.etag! } });
     expect(again.status).toBe(304);
 
+    // Whole files only: a Range, however odd, is ignored, never an error or a request left hanging.
+    for (const range of ['bytes=5-2', 'bytes=-500', 'bytes=0-1,5-6', 'bytes=abc', 'bytes=99999999-']) {
+      const part = await rawGet(`${box.url}/embed.js`, { Range: range });
+      expect(part.headers['content-range'], range).toBeUndefined();
+      expect(part.body.equals(original.body), range).toBe(true);
+    }
+
     const font = await fetch(`${box.url}/mathjax/tex-chtml.js`, { method: 'HEAD', headers: { 'Accept-Encoding': 'br' } });
     expect(font.status).toBe(200);
     expect(font.headers.get('content-encoding')).toBe('br');
