@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The web server: a plain Node HTTP server in front of Next.js. It answers the hot API routes
-// itself (app/_lib/router.ts, bundled as dist/api.mjs: posting a cell, its long-polls), and
-// hands every other request to Next.js. The static files (the embed script, MathJax, the
-// pages' scripts) go out from the compressed copies the build made (app/_lib/assets.ts). It also gives the route handlers one fact Next.js does
-// not: the address the request came from, in `x-cellbox-peer`, replacing any such header a
-// client sent; app/_lib/client.ts decides what to believe (see trustProxy).
+// itself (app/_lib/router.ts, bundled as dist/api.mjs: posting a cell, its long-polls) and the
+// static files, from the compressed copies the build made (app/_lib/assets.ts: the embed
+// script, MathJax, the pages' scripts), and hands every other request to Next.js. It also
+// gives the route handlers one fact Next.js does not: the address the request came from, in
+// `x-cellbox-peer`, replacing any such header a client sent; app/_lib/client.ts decides what
+// to believe (see trustProxy).
 // Usage: node scripts/web.mjs [-p PORT] [-H HOST]
 import http from 'node:http';
 import path from 'node:path';
