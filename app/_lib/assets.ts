@@ -50,6 +50,10 @@ export function createAssets(publicDir: string, staticDir: string): AssetServer 
     // threw on `bytes=5-2` (the request then hung) and took `bytes=-500` for the first 501 bytes,
     // and no browser asks for part of a script or a font.
     delete req.headers.range;
+    // A file listed at the start and gone since (the build run again under a running server):
+    // sirv's read stream fails after the headers went out, with nobody listening, which was an
+    // uncaught exception and a request left hanging. The connection is cut instead.
+    res.once('pipe', (file) => file.once('error', (e: Error) => res.destroy(e)));
     if (!path.startsWith(APP_STATIC)) return crossOrigin(req, res, next);
     // sirv reads the path from the URL: give it the one inside the folder, and Next.js the whole one back.
     const url = req.url!;
