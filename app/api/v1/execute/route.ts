@@ -37,7 +37,8 @@ export const POST = route(async (req) => {
       const c = m.content as StreamContent;
       if (c.name === 'stdout') stdout += c.text;
       else stderr += c.text;
-    } else if (m.header.msg_type === 'execute_reply') {
+    } else if (done && m.header.msg_type === 'execute_reply') {
+      // Only a done cell's: a 202 (its last message not yet there) stays `running`, as documented.
       status = (m.content as ExecuteReplyContent).status;
     }
   }
