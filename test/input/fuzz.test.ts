@@ -17,6 +17,8 @@ afterAll(async () => {
   await box?.stop();
 });
 
+// FUZZ_RUNS and FUZZ_SEED run more, or other, requests than CI's fixed set (30000 with seed 777
+// found nothing on 5 December).
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2500);
 
 const segment = fc.oneof(
@@ -92,7 +94,7 @@ describe('malformed requests', () => {
           expect(parsed.error.message.length, where).toBeGreaterThan(10);
         }
       }),
-      { numRuns: RUNS, seed: 20261122, endOnFailure: true },
+      { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? 20261122), endOnFailure: true },
     );
     // The run touched every kind of answer, and the server is still well.
     expect([...seen.keys()].some((s) => s >= 400)).toBe(true);
