@@ -21,6 +21,13 @@ export interface CellGroup {
    * one started meanwhile by a process not yet moved was born outside.
    */
   adopt(root: number): void;
+  /**
+   * Moves `pid`, known to have started no process (a forked cell before its code: only the fork
+   * server's start-up has run in it), into the group with its threads, without walking its
+   * process tree. The walk's reads of /proc/<pid>/task made dentries whose invalidation, when
+   * the forker reaped the cell, cost more than the walk itself (docs/performance.md).
+   */
+  adoptAlone(pid: number): void;
   /** How many processes of the group the kernel's out-of-memory killer stopped since it was taken. */
   oomKills(): number;
   /**
@@ -195,6 +202,14 @@ function takeGroup(version: 'v1' | 'v2', group: KeptGroup, keep: (group: KeptGro
         }
       }
       throw new Error(`the processes under ${root} kept starting new ones outside ${dir} while they were moved in`);
+    },
+    adoptAlone(pid) {
+      try {
+        fs.writeFileSync(procs, String(pid));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw new Error(`process ${pid} ended before it could be moved into ${dir}`);
+        throw e;
+      }
     },
     oomKills: () => oomCount() - killedBefore,
     async giveBack() {

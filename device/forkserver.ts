@@ -97,9 +97,11 @@ export class ForkServer {
     // Read only once the cell said `ready`: a cell the fork server took down with it before
     // then must not crash the device with an unhandled rejection (seen at every shutdown).
     rootPid.catch(() => {});
+    // Alone at `ready`: a forked cell has run only the fork server's start-up (kernel.py's
+    // run_forked_cell: its isolation, the flusher thread), never a process of its own.
     return helperWorker(pipes, exited, rootPid, () => {
       if (this.cells.has(id)) this.send(`kill ${id}`);
-    });
+    }, true);
   }
 
   kill(): void {

@@ -33,6 +33,11 @@ export interface WorkerProcess {
   exited: Promise<WorkerExit>;
   /** Host pid of a process in the cell's mount namespace, whose `/proc/<pid>/root` shows its files. */
   rootPid: Promise<number>;
+  /**
+   * At `ready`, `rootPid` is the worker's only process (a forked cell: only the fork server's
+   * start-up has run in it), so it joins its control group without a walk of its tree.
+   */
+  alone?: boolean;
   kill(): void;
 }
 
@@ -92,7 +97,8 @@ export class Worker {
         .then((pid) => {
           // The worker waits for its code now: nothing runs that the group would miss. A worker
           // that cannot be confined never gets a cell.
-          group?.adopt(pid);
+          if (proc.alone) group?.adoptAlone(pid);
+          else group?.adopt(pid);
           // Only our worker has run in the sandbox so far, so this path is the real tmpfs.
           this.dirFd = fs.openSync(`/proc/${pid}/root${CELL_DIR}`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
           this.cellDir = `/proc/self/fd/${this.dirFd}`;

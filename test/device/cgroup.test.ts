@@ -96,6 +96,40 @@ describe.skipIf(!groups)('control groups per worker', () => {
     await group.giveBack();
   });
 
+  it('take in a process alone, with its threads, and hold what it starts later to the same limit', async () => {
+    const group = groups!.take(160 * MiB);
+    // As a forked cell at `ready`: one process with a second thread, no child yet; the hoarder's
+    // children come only after the move.
+    const proc = hoarder(4, 100);
+    const threaded = spawn('/usr/bin/python3', ['-c', 'import threading, time\nthreading.Thread(target=time.sleep, args=(30,), daemon=True).start()\nprint("up", flush=True)\ntime.sleep(30)'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await once(threaded.stdout!, 'data');
+    const tasks = fs.readdirSync(`/proc/${threaded.pid}/task`).map(Number);
+    expect(tasks).toHaveLength(2);
+    group.adoptAlone(threaded.pid!);
+    group.adoptAlone(proc.pid!);
+    const listed = fs.readFileSync(`${group.dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
+    expect(listed.sort()).toEqual([proc.pid!, threaded.pid!].sort());
+    // Its threads moved with it (v1 lists them in `tasks`, v2 in `cgroup.threads`).
+    const threadsFile = fs.existsSync(`${group.dir}/tasks`) ? 'tasks' : 'cgroup.threads';
+    const threads = fs.readFileSync(`${group.dir}/${threadsFile}`, 'utf8').split('\n').filter(Boolean).map(Number);
+    for (const t of tasks) expect(threads).toContain(t);
+    proc.stdin!.end('go\n');
+    const { held } = await outcome(proc);
+    expect(held).toBeLessThanOrEqual(1);
+    expect(group.oomKills()).toBeGreaterThanOrEqual(3);
+    threaded.kill('SIGKILL');
+    await once(threaded, 'exit');
+    await group.giveBack();
+  });
+
+  it('say so when a process to take in alone has ended', async () => {
+    const group = groups!.take(64 * MiB);
+    const proc = spawn('/bin/true');
+    await once(proc, 'exit');
+    expect(() => group.adoptAlone(proc.pid!)).toThrow(/ended before it could be moved/);
+    await group.giveBack();
+  });
+
   it('take in a tree that holds a zombie (a child not yet reaped), which no group ever lists', async () => {
     const group = groups!.take(64 * MiB);
     // Python starts a child that exits at once and is never waited for, then sleeps.
