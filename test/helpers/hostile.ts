@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { expect } from 'vitest';
 import type { Message } from '../../protocol/messages';
 import { CELL_ERRORS } from '../../protocol/errors';
-import { errorOf, get, post, replyOf, run, stdout, types, type Cellbox } from './cellbox';
+import { errorOf, get, post, replyOf, run, stderr, stdout, types, type Cellbox } from './cellbox';
 
 export type Language = 'python' | 'bash' | 'javascript';
 
@@ -18,6 +18,20 @@ const TRIVIAL: Record<Language, string> = {
 /** POSTs a cell with a time limit of its own (seconds) and follows it to its end. */
 export function runFor(box: Cellbox, code: string, language: Language, timeout: number): Promise<Message[]> {
   return run(box.url, code, language, { timeout });
+}
+
+/**
+ * The JSON a probe cell printed as its report. A cell that printed none fails the test with
+ * what it did say: its error, its stderr and its messages' types, not a bare JSON SyntaxError.
+ */
+export function reportOf(ms: Message[]): any {
+  const out = stdout(ms);
+  try {
+    return JSON.parse(out);
+  } catch {
+    const e = errorOf(ms);
+    throw new Error(`the cell printed no JSON report: ${e ? `${e.ename}: ${e.evalue}\n${e.traceback.join('\n')}` : 'no error'}\nstdout: ${out.slice(0, 2000)}\nstderr: ${stderr(ms).slice(0, 2000)}\nmessages: ${types(ms).join(', ')}`);
+  }
 }
 
 /** Runs a cell that must succeed; returns its stdout, or fails the test with the cell's error. */

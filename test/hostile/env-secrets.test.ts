@@ -8,7 +8,7 @@
 // next cell runs; the server stays healthy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
-import { expectRecovered, expectStopped } from '../helpers/hostile';
+import { expectRecovered, expectStopped, reportOf } from '../helpers/hostile';
 
 const VALUE = `do-not-leak-${process.pid}-${Date.now()}`;
 const SECRETS: Record<string, string> = {
@@ -72,7 +72,7 @@ print(json.dumps({"env": dict(os.environ), "hits": hits}))
 # Last, uncaught: the secret by name.
 os.environ["CELLBOX_SECRET_TOKEN"]
 `);
-    const { env, hits } = JSON.parse(stdout(ms));
+    const { env, hits } = reportOf(ms);
     expectMinimal(env);
     expect(hits).toEqual([]);
     expectStopped(ms, 'KeyError', /CELLBOX_SECRET_TOKEN/);
@@ -111,7 +111,7 @@ for (const pid of fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p))) {
 console.log(JSON.stringify({ env: process.env, hits }));
 process.env.CELLBOX_SECRET_TOKEN.length;
 `, 'javascript');
-    const { env, hits } = JSON.parse(stdout(ms));
+    const { env, hits } = reportOf(ms);
     expectMinimal(env);
     expect(hits).toEqual([]);
     expectStopped(ms, 'TypeError', /undefined/);

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
-import { expectRecovered, expectStopped } from '../helpers/hostile';
+import { expectRecovered, expectStopped, reportOf } from '../helpers/hostile';
 
 const project = path.resolve(import.meta.dirname, '..', '..');
 const SECRET = `host-secret-${process.pid}-${Date.now()}`;
@@ -101,7 +101,7 @@ print(json.dumps({"found": found, "leaks": leaks, "pids": pids}))
 # Last, uncaught: the cell ends with the error of reading /etc/shadow.
 open("/etc/shadow").read()
 `);
-    const { found, leaks, pids } = JSON.parse(stdout(ms));
+    const { found, leaks, pids } = reportOf(ms);
     const reached = Object.entries(found).filter(([, how]) => !['ENOENT', 'EACCES'].includes(how as string));
     expect(reached, 'host paths the cell reached').toEqual([]);
     expect(leaks).toEqual([]);

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
-import { expectRecovered, expectStopped } from '../helpers/hostile';
+import { expectRecovered, expectStopped, reportOf } from '../helpers/hostile';
 
 const project = path.resolve(import.meta.dirname, '..', '..');
 let box: Cellbox;
@@ -89,7 +89,7 @@ print(json.dumps({"mine": mine, "probed": probed, "stdin": os.readlink("/proc/se
 # Last, uncaught: a write to a descriptor past the event pipe.
 os.write(5, b"x")
 `);
-    const { mine, probed, stdin, child, tables } = JSON.parse(stdout(ms));
+    const { mine, probed, stdin, child, tables } = reportOf(ms);
     // listdir itself holds one more while it reads /proc/self/fd.
     expect(mine.filter((fd: number) => fd > 3).length).toBeLessThanOrEqual(1);
     expect(probed).toEqual([0, 1, 2, 3]);
@@ -142,7 +142,7 @@ for (const pid of fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p))) {
 console.log(JSON.stringify(tables));
 fs.writeSync(900, 'x');
 `, 'javascript');
-    expectNoLeak(JSON.parse(stdout(ms)));
+    expectNoLeak(reportOf(ms));
     expectStopped(ms, 'Error', /EBADF/);
     await expectRecovered(box, ['javascript']);
   });

@@ -11,7 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
-import { expectRecovered, expectStopped } from '../helpers/hostile';
+import { expectRecovered, expectStopped, reportOf } from '../helpers/hostile';
 
 let box: Cellbox;
 let tcp: net.Server;
@@ -125,7 +125,7 @@ print(json.dumps(result))
 # The last statement calls Cellbox's own API, uncaught: the cell ends with its error.
 urllib.request.urlopen(f"http://127.0.0.1:{t['cellbox']}/api/v1/languages", timeout=3)
 `);
-    const result = JSON.parse(stdout(ms));
+    const result = reportOf(ms);
     for (const [host, how] of Object.entries(result.tcp_host)) expect(how, `TCP to ${host}`).not.toBe('open');
     for (const [host, how] of Object.entries(result.tcp_internet)) expect(how, `TCP to ${host}`).not.toBe('open');
     for (const [host, how] of Object.entries(result.udp_internet)) expect(how, `UDP to ${host}`).not.toBe('open');
@@ -188,7 +188,7 @@ result.dns = await dns.lookup('example.com').then(() => 'open', (e) => e.code);
 console.log(JSON.stringify(result));
 await fetch('http://127.0.0.1:' + t.cellbox + '/api/v1/languages');
 `, 'javascript');
-    const result = JSON.parse(stdout(ms));
+    const result = reportOf(ms);
     for (const group of ['tcp_host', 'tcp_internet', 'udp_internet']) {
       for (const [host, how] of Object.entries(result[group])) expect(how, `${group} ${host}`).not.toBe('open');
     }

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, startCellbox, stderr, stdout, type Cellbox } from '../helpers/cellbox';
-import { appears, expectRecovered, expectStopped, marker } from '../helpers/hostile';
+import { appears, expectRecovered, expectStopped, marker, reportOf } from '../helpers/hostile';
 
 let box: Cellbox;
 
@@ -108,7 +108,7 @@ print(json.dumps(result))
 if libc.ptrace(PTRACE_ATTACH, ${box.device.pid}, 0, 0) != 0:
     raise OSError(ctypes.get_errno(), "ptrace(PTRACE_ATTACH, device)")
 `);
-    const result = JSON.parse(stdout(ms));
+    const result = reportOf(ms);
     expect(result['own child']).toBe('attached');
     delete result['own child'];
     expect(Object.keys(result)).toEqual(expect.arrayContaining(['device', 'web', 'fork server 0', 'peer', 'own init']));

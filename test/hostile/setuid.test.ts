@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
-import { expectRecovered, expectStopped } from '../helpers/hostile';
+import { expectRecovered, expectStopped, reportOf } from '../helpers/hostile';
 
 let box: Cellbox;
 
@@ -85,7 +85,7 @@ print(json.dumps({"ran": ran, "caps": caps, "su": [su.returncode, su.stdout]}))
 # Last, uncaught: mount, a setuid program, fails the cell.
 subprocess.run(["mount", "-t", "tmpfs", "none", "/tmp"], check=True)
 `);
-    const { ran, caps, su } = JSON.parse(stdout(ms));
+    const { ran, caps, su } = reportOf(ms);
     expectNoneGained(ran);
     expect(caps).toEqual({ CapInh: '0'.repeat(16), CapPrm: '0'.repeat(16), CapEff: '0'.repeat(16), CapBnd: '0'.repeat(16), CapAmb: '0'.repeat(16), NoNewPrivs: '1' });
     expect(su[0]).not.toBe(0);
@@ -114,7 +114,7 @@ const status = fs.readFileSync('/proc/self/status', 'utf8');
 const caps = Object.fromEntries(['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs'].map((k) => [k, new RegExp('^' + k + ':\\\\s+(\\\\S+)', 'm').exec(status)[1]]));
 console.log(JSON.stringify({ ran, caps }));
 `, 'javascript');
-    const { ran, caps } = JSON.parse(stdout(ms));
+    const { ran, caps } = reportOf(ms);
     expectNoneGained(ran);
     expect(caps).toEqual({ CapInh: '0'.repeat(16), CapPrm: '0'.repeat(16), CapEff: '0'.repeat(16), CapBnd: '0'.repeat(16), CapAmb: '0'.repeat(16), NoNewPrivs: '1' });
     await expectRecovered(box, ['javascript']);

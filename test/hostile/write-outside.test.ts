@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
-import { expectRecovered, expectStopped, ok } from '../helpers/hostile';
+import { expectRecovered, expectStopped, ok, reportOf } from '../helpers/hostile';
 
 const project = path.resolve(import.meta.dirname, '..', '..');
 let box: Cellbox;
@@ -81,7 +81,7 @@ print(json.dumps({"found": found, "scratch": scratch}))
 # Last, uncaught: a write into /usr ends the cell with its error.
 write("/usr/${NAME}")
 `);
-    const { found, scratch } = JSON.parse(stdout(ms));
+    const { found, scratch } = reportOf(ms);
     expect(Object.entries(found).filter(([, how]) => !['EROFS', 'EACCES', 'EPERM', 'ENOENT'].includes(how as string)), 'writes that were not refused').toEqual([]);
     expect(scratch).toEqual({ '/cell': 'written', '/tmp': 'written', '/dev/shm': 'written' });
     expectStopped(ms, 'OSError', /Read-only file system/);
