@@ -50,9 +50,11 @@ const PACE_MS = 300;
 
 const log = (...a) => console.error('[bench]', ...a);
 
+/** /proc counts CPU time in USER_HZ, 100 a second on Linux whatever the kernel's own tick. */
+const USER_HZ = 100;
+
 /** CPU seconds (user + system) used so far by a process and all its descendants. */
 function treeCpuSeconds(pid) {
-  const tick = 100; // USER_HZ on Linux
   // One pass over /proc: each process's CPU time and its children.
   const cpu = new Map();
   const children = new Map();
@@ -62,7 +64,7 @@ function treeCpuSeconds(pid) {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ppid = Number(fields[1]);
-      cpu.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / tick);
+      cpu.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / USER_HZ);
       if (!children.has(ppid)) children.set(ppid, []);
       children.get(ppid).push(Number(entry));
     } catch {
@@ -94,9 +96,6 @@ async function sequential(url, cell, n, check = () => true, paceMs = 0) {
   }
   return { ...stats(times), failed };
 }
-
-/** /proc/stat counts in USER_HZ, 100 a second on Linux whatever the kernel's own tick. */
-const USER_HZ = 100;
 
 /** The machine's busy CPU time so far, in ms: every core, user and kernel (steal, the hypervisor's, left out). */
 function machineBusyMs() {
