@@ -40,7 +40,6 @@ export function createCellQueue(db: Db) {
     `INSERT INTO cells (id, language, code, timeout_ms, status, header, created) VALUES (?, ?, ?, ?, 'queued', ?, ?)`,
   );
   const byId = db.prepare(`SELECT * FROM cells WHERE id = ?`);
-  const finalSeqOf = db.prepare(`SELECT final_seq FROM cells WHERE id = ?`).raw();
   const queuedCount = db.prepare(`SELECT COUNT(*) AS n FROM cells WHERE status = 'queued'`).pluck();
   const hasQueued = db.prepare(`SELECT 1 FROM cells WHERE status = 'queued' LIMIT 1`).pluck();
   const claim = db.prepare(
@@ -71,15 +70,6 @@ export function createCellQueue(db: Db) {
     get(id: string): CellRow | null {
       const r = byId.get(id) as RawRow | undefined;
       return r ? fromRaw(r) : null;
-    },
-
-    /**
-     * The seq of the cell's last message once it is done, null before, undefined if there is no
-     * such cell: what a long-poll reads on each wake-up, without the row's code and header.
-     */
-    finalSeq(id: string): number | null | undefined {
-      const r = finalSeqOf.get(id) as [number | null] | undefined;
-      return r ? r[0] : undefined;
     },
 
     queuedCount(): number {

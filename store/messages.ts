@@ -10,12 +10,24 @@ export interface ReadResult {
   next: number;
 }
 
+/** A long-poll's read of one cell: its messages past `after` and where its log ends. */
+export interface CellRead extends ReadResult {
+  /** The seq of the cell's last message once it is done; null while it is queued or running. */
+  finalSeq: number | null;
+}
+
 export type MessageLog = ReturnType<typeof createMessageLog>;
 
 export function createMessageLog(db: Db) {
   const lastSeq = db.prepare(`SELECT COALESCE(MAX(seq), 0) FROM messages WHERE cell_id = ?`).pluck();
   const insert = db.prepare(`INSERT INTO messages (cell_id, seq, body) VALUES (?, ?, ?)`);
-  const after = db.prepare(`SELECT seq, body FROM messages WHERE cell_id = ? AND seq > ? ORDER BY seq LIMIT ?`).raw();
+  // The cell's row and its messages past `after` in one statement, one read of the database: a
+  // long-poll reads on every wake-up, each right after the device's commit, when SQLite has
+  // dropped this connection's page cache, and the cell row comes with the same pages re-read
+  // once. The messages come in seq order from their index (no sort: the cell is one row).
+  const cellAfter = db.prepare(
+    `SELECT c.final_seq, m.seq, m.body FROM cells c LEFT JOIN messages m ON m.cell_id = c.id AND m.seq > ?
+     WHERE c.id = ? ORDER BY m.seq LIMIT ?`).raw();
   const maxId = db.prepare(`SELECT COALESCE(MAX(id), 0) FROM messages`).pluck();
   const cellsSince = db.prepare(`SELECT DISTINCT cell_id FROM messages WHERE id > ?`).pluck();
 
@@ -29,10 +41,15 @@ export function createMessageLog(db: Db) {
   return {
     append,
 
-    readAfter(cellId: string, afterSeq: number, limit: number): ReadResult {
-      const rows = after.all(cellId, afterSeq, limit) as [number, string][];
-      const json = rows.map(([seq, body]) => `{"seq":${seq},${body.slice(1)}`);
-      return { json, next: rows.length ? rows[rows.length - 1][0] : afterSeq };
+    /** The cell's messages past `afterSeq` (up to `limit`) and its final seq; undefined if there is no such cell. */
+    readCell(cellId: string, afterSeq: number, limit: number): CellRead | undefined {
+      if (!(limit >= 1)) throw new RangeError(`readCell needs a limit of at least 1, not ${limit}`);
+      const rows = cellAfter.all(afterSeq, cellId, limit) as [number | null, number | null, string | null][];
+      if (rows.length === 0) return undefined;
+      const finalSeq = rows[0][0];
+      if (rows[0][1] === null) return { json: [], next: afterSeq, finalSeq }; // the LEFT JOIN's row of none
+      const json = rows.map(([, seq, body]) => `{"seq":${seq},${body!.slice(1)}`);
+      return { json, next: rows[rows.length - 1][1]!, finalSeq };
     },
 
     lastSeq(cellId: string): number {

@@ -73,6 +73,28 @@ export function createWatcher(db: Db, log: MessageLog, intervalMs: number) {
     for (const l of [...changeListeners]) l();
   }
 
+  /**
+   * Calls `wake` each time any of `cellIds` gets new messages, until the returned unsubscribe
+   * is called. A long-poll keeps one for its whole wait, and so reads once per wake-up: with a
+   * one-shot wait it had to subscribe again before each read, and read again after it.
+   */
+  function watchCells(cellIds: readonly string[], wake: () => void): () => void {
+    for (const id of cellIds) {
+      let set = cellWaiters.get(id);
+      if (!set) cellWaiters.set(id, (set = new Set()));
+      set.add(wake);
+    }
+    schedule();
+    return () => {
+      for (const id of cellIds) {
+        const set = cellWaiters.get(id);
+        set?.delete(wake);
+        if (set?.size === 0) cellWaiters.delete(id);
+      }
+      schedule();
+    };
+  }
+
   return {
     check,
 
@@ -93,6 +115,8 @@ export function createWatcher(db: Db, log: MessageLog, intervalMs: number) {
       }
     },
 
+    watchCells,
+
     /** Resolves when any of `cellIds` gets a new message, after `timeoutMs`, or on abort. */
     waitForCells(cellIds: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
       return new Promise((resolve) => {
@@ -100,22 +124,13 @@ export function createWatcher(db: Db, log: MessageLog, intervalMs: number) {
         const done = () => {
           clearTimeout(t);
           signal?.removeEventListener('abort', done);
-          for (const id of cellIds) {
-            const set = cellWaiters.get(id);
-            set?.delete(done);
-            if (set?.size === 0) cellWaiters.delete(id);
-          }
-          schedule();
+          unwatch();
           resolve();
         };
         const t = setTimeout(done, timeoutMs);
         signal?.addEventListener('abort', done, { once: true });
-        for (const id of cellIds) {
-          let set = cellWaiters.get(id);
-          if (!set) cellWaiters.set(id, (set = new Set()));
-          set.add(done);
-        }
-        schedule();
+        // A second wake before the first has unsubscribed finds `done` already done: harmless.
+        const unwatch = watchCells(cellIds, done);
       });
     },
 

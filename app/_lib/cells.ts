@@ -10,11 +10,9 @@ import type { Server } from './server';
 export interface Answer { json: string[]; next: number; done: boolean }
 
 function read(s: Server, cellId: string, after: number): Answer | null {
-  const finalSeq = s.store.cells.finalSeq(cellId);
-  if (finalSeq === undefined) return null;
-  const r = s.store.messages.readAfter(cellId, after, MAX_MESSAGES_PER_ANSWER);
-  const done = finalSeq !== null && r.next >= finalSeq;
-  return { json: r.json, next: r.next, done };
+  const r = s.store.messages.readCell(cellId, after, MAX_MESSAGES_PER_ANSWER);
+  if (!r) return null;
+  return { json: r.json, next: r.next, done: r.finalSeq !== null && r.next >= r.finalSeq };
 }
 
 function ready(a: Answer): boolean {
@@ -30,15 +28,10 @@ function ready(a: Answer): boolean {
 export const LINGER_MS = 10;
 
 /**
- * The reason a long-poll's waits are called off with: given one, abort() makes no DOMException,
- * whose stack cost some 0.1 ms at the end of every long-poll.
- */
-const ANSWERED = Object.freeze({ reason: 'the long-poll is answered or its client is gone' });
-
-/**
  * Answers once any of the cells has a message past its `after` (then up to LINGER_MS later,
- * unless a cell is done or its answer full), or after `waitMs`. Subscribes before each second
- * read, so a message committed in between is never missed.
+ * unless a cell is done or its answer full), or after `waitMs`. One subscription to the cells
+ * for the whole wait, taken before the first read: a message committed after any read wakes
+ * it, and each wake-up is one read.
  */
 export async function readMessages(s: Server, wanted: ReadonlyMap<string, number>, waitMs: number, signal?: AbortSignal): Promise<Map<string, Answer>> {
   const readAll = () => {
@@ -49,32 +42,48 @@ export async function readMessages(s: Server, wanted: ReadonlyMap<string, number
     }
     return out;
   };
-  const answers = readAll();
-  if (waitMs <= 0 || answers.size === 0) return answers;
+  if (waitMs <= 0 || signal?.aborted) return readAll();
   const deadline = Date.now() + waitMs;
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(ANSWERED);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  /** Reads until `enough`, or until `end`; returns the last read. */
-  const until = async (enough: (a: Answer) => boolean, end: number, last: Map<string, Answer>) => {
-    let now = last;
-    // A wake-up may bring only messages at or before `after` (a client that saw them already): wait on.
-    while (![...now.values()].some(enough) && !stop.signal.aborted && Date.now() < end) {
-      const woken = s.store.watcher.waitForCells([...now.keys()], end - Date.now(), stop.signal);
-      now = readAll();
-      if ([...now.values()].some(enough)) break;
-      await woken;
-      now = readAll();
-    }
-    return now;
-  };
+  /** New messages came since the last read. */
+  let changed = false;
+  /** Ends the current pause early: a wake-up, or the client gone. */
+  let resume: (() => void) | null = null;
+  const unwatch = s.store.watcher.watchCells([...wanted.keys()], () => {
+    changed = true;
+    resume?.();
+  });
+  const gone = () => resume?.();
+  signal?.addEventListener('abort', gone, { once: true });
   try {
-    const first = await until(ready, deadline, answers);
-    if (![...first.values()].some(ready)) return first;
-    return await until((a) => a.done || a.json.length >= MAX_MESSAGES_PER_ANSWER, Math.min(deadline, Date.now() + LINGER_MS), first);
+    let now = readAll();
+    if (now.size === 0) return now;
+    /** Reads at each wake-up until `enough`, `end` or the client is gone; leaves the last read in `now`. */
+    const until = async (enough: (a: Answer) => boolean, end: number) => {
+      while (![...now.values()].some(enough)) {
+        if (!changed) {
+          const left = end - Date.now();
+          if (left <= 0 || signal?.aborted) return;
+          let timer: NodeJS.Timeout | undefined;
+          await new Promise<void>((r) => {
+            resume = r;
+            timer = setTimeout(r, left);
+          });
+          resume = null;
+          clearTimeout(timer);
+          if (!changed) continue; // the time is up or the client gone: the loop's check says which
+        }
+        changed = false;
+        // A wake-up may bring only messages at or before `after` (a client that saw them already): wait on.
+        now = readAll();
+      }
+    };
+    await until(ready, deadline);
+    if (![...now.values()].some(ready)) return now;
+    await until((a) => a.done || a.json.length >= MAX_MESSAGES_PER_ANSWER, Math.min(deadline, Date.now() + LINGER_MS));
+    return now;
   } finally {
-    stop.abort(ANSWERED);
-    signal?.removeEventListener('abort', onAbort);
+    unwatch();
+    signal?.removeEventListener('abort', gone);
   }
 }
 

@@ -66,6 +66,42 @@ describe('readMessages', () => {
     expect(a.done).toBe(true);
   });
 
+  it('reads once at the start and once per wake-up, and leaves no waiter behind', async () => {
+    const { id, header } = runningCell();
+    let reads = 0;
+    const readCell = web.messages.readCell;
+    web.messages.readCell = (...args) => {
+      // Two commits, each waking the poll once: the output (the poll then lingers for more), and
+      // the end, made once the poll has read the output.
+      if (++reads === 2) setImmediate(() => device.writeBatch([], [{ cellId: id, outcome: 'ok', closing: closingMessages(header, null) }]));
+      return readCell(...args);
+    };
+    const poll = readMessages({ store: web } as Server, new Map([[id, 2]]), 20_000);
+    setTimeout(() => device.writeBatch([{ cellId: id, messages: [createMessage('stream', { name: 'stdout', text: '1\n' }, header)] }], []), 20);
+    const a = (await poll).get(id)!;
+    expect(types(a.json)).toEqual(['stream', 'execute_reply', 'status']);
+    expect(reads).toBe(3);
+    expect(web.watcher.waiterCount()).toBe(0);
+  });
+
+  it('stops waiting when its client is gone', async () => {
+    const { id } = runningCell();
+    const gone = new AbortController();
+    const started = Date.now();
+    const poll = readMessages({ store: web } as Server, new Map([[id, 2]]), 20_000, gone.signal);
+    setTimeout(() => gone.abort(), 20);
+    expect((await poll).get(id)!.json).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(web.watcher.waiterCount()).toBe(0);
+  });
+
+  it('answers at once for a cell it does not know, and waits for none of them', async () => {
+    const started = Date.now();
+    expect((await readMessages({ store: web } as Server, new Map([['AAAAAAAAAAAA', 0]]), 20_000)).size).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(web.watcher.waiterCount()).toBe(0);
+  });
+
   it('does not wait at all with wait=0', async () => {
     const { id } = runningCell();
     const a = (await readMessages({ store: web } as Server, new Map([[id, 2]]), 0)).get(id)!;

@@ -23,7 +23,7 @@ afterEach(() => {
 });
 
 function types(cellId: string): string[] {
-  return store.messages.readAfter(cellId, 0, 1000).json.map((j) => JSON.parse(j).header.msg_type);
+  return store.messages.readCell(cellId, 0, 1000)!.json.map((j) => JSON.parse(j).header.msg_type);
 }
 
 describe('the message writer', () => {
@@ -35,7 +35,7 @@ describe('the message writer', () => {
     for (const text of ['a', 'b', 'c']) w.push(id, createMessage('stream', { name: 'stdout', text }, header));
     w.finish(id, 'ok', closingMessages(header, null));
     expect(types(id)).toEqual(['status', 'execute_input', 'stream', 'execute_reply', 'status']);
-    expect(JSON.parse(store.messages.readAfter(id, 2, 1).json[0]).content.text).toBe('abc');
+    expect(JSON.parse(store.messages.readCell(id, 2, 1)!.json[0]).content.text).toBe('abc');
     expect(store.cells.get(id)!.status).toBe('done');
   });
 

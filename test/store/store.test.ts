@@ -39,19 +39,21 @@ describe('the queue', () => {
     const { id } = store.createCell('x', 'python', 1000);
     const cell = store.cells.claimNext()!;
     store.messages.append(id, [createMessage('status', { execution_state: 'busy' }, cell.header)]);
-    expect(store.cells.finalSeq(id)).toBeNull();
+    expect(store.messages.readCell(id, 0, 100)).toMatchObject({ next: 1, finalSeq: null });
     store.finishCell(id, 'ok', closingMessages(cell.header, null));
     expect(store.cells.get(id)).toMatchObject({ status: 'done', outcome: 'ok', finalSeq: 3 });
-    // What a long-poll reads on each wake-up: the same seq, and undefined for no such cell.
-    expect(other.cells.finalSeq(id)).toBe(3);
-    expect(other.cells.finalSeq('AAAAAAAAAAAA')).toBeUndefined();
+    // What a long-poll reads on each wake-up, from the other connection: the messages past its
+    // `after` and the same final seq; none past the last; undefined for no such cell.
+    expect(other.messages.readCell(id, 1, 100)).toMatchObject({ next: 3, finalSeq: 3 });
+    expect(other.messages.readCell(id, 3, 100)).toEqual({ json: [], next: 3, finalSeq: 3 });
+    expect(other.messages.readCell('AAAAAAAAAAAA', 0, 100)).toBeUndefined();
     expect(store.cells.counts()).toEqual({ queued: 0, running: 0, done: 1 });
   });
 
   it('interrupting a queued cell ends it with Interrupted; a running one is flagged; unknown ids are told', () => {
     const q = store.createCell('q', 'python', 1000);
     expect(store.interrupt(q.id)).toBe(true);
-    const read = store.messages.readAfter(q.id, 0, 100).json.map((j) => JSON.parse(j));
+    const read = store.messages.readCell(q.id, 0, 100)!.json.map((j) => JSON.parse(j));
     expect(read.map((m) => m.header.msg_type)).toEqual(['status', 'execute_input', 'error', 'execute_reply', 'status']);
     expect(read[2].content.ename).toBe('Interrupted');
     expect(store.cells.get(q.id)).toMatchObject({ status: 'done', outcome: 'error', finalSeq: 5 });
@@ -70,11 +72,14 @@ describe('the message log', () => {
     const { id } = store.createCell('x', 'python', 1000);
     const parent = store.cells.get(id)!.header;
     store.writeBatch([{ cellId: id, messages: [createMessage('stream', { name: 'stdout', text: 'a' }, parent), createMessage('stream', { name: 'stdout', text: 'b' }, parent)] }], []);
-    const r = other.messages.readAfter(id, 1, 100);
+    const r = other.messages.readCell(id, 1, 100)!;
     expect(r.next).toBe(2);
     expect(r.json[0].startsWith('{"seq":2,')).toBe(true);
     expect(JSON.parse(r.json[0]).content.text).toBe('b');
-    expect(other.messages.readAfter(id, 2, 100)).toEqual({ json: [], next: 2 });
+    expect(other.messages.readCell(id, 2, 100)).toEqual({ json: [], next: 2, finalSeq: null });
+    // In seq order from the index, and no more than the limit.
+    expect(other.messages.readCell(id, 0, 1)).toMatchObject({ next: 1, json: [expect.stringContaining('"text":"a"')] });
+    expect(() => other.messages.readCell(id, 0, 0)).toThrow(/limit of at least 1/);
   });
 });
 
