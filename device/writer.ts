@@ -1,10 +1,17 @@
-// Batches the messages of all running cells into one transaction every few milliseconds, and
-// merges consecutive stream chunks: a cell printing in a tight loop costs one write, not thousands.
+// Batches the messages of all running cells into one transaction every FLUSH_MS, and merges
+// consecutive stream chunks: a cell printing in a tight loop costs one write, not thousands.
 import type { StreamContent, UnsequencedMessage } from '../protocol/messages';
 import type { CellEnd, Store } from '../store/store';
 
-/** How long a message may wait for its batch; short enough that streaming looks live. */
-const FLUSH_MS = 2;
+/**
+ * How long a message may wait for its batch: short enough that streaming looks live (a person
+ * sees no 20 ms), long enough that a short cell's messages and its neighbours' share a
+ * transaction. Each transaction is a commit, a ring of the web server's doorbell, and a wake-up
+ * and read for each long-poll on its cells. A cell's end is written at once (finish()), with
+ * whatever waits: no round trip waits for this. Under 4 clients sending trivial cells: 3.25
+ * transactions per cell at 2 ms, 2.4 at 20.
+ */
+const FLUSH_MS = 20;
 /** A batch this long is written at once. */
 const MAX_BATCH = 512;
 
