@@ -103,6 +103,22 @@ function machineBusyMs() {
   return ((user + nice + system + irq + softirq) * 1000) / USER_HZ;
 }
 
+/**
+ * Waits until the machine is quiet: two half-seconds in a row with less than a fifth of one
+ * core busy (an idle Cellbox uses some 1-3%), or 90 s. Returns the seconds it waited.
+ */
+async function quiet() {
+  const started = Date.now();
+  let calm = 0;
+  while (calm < 2 && Date.now() - started < 90_000) {
+    const before = machineBusyMs();
+    await sleep(500);
+    calm = machineBusyMs() - before < 100 ? calm + 1 : 0;
+  }
+  if (calm < 2) log('the machine did not quiet down in 90 s: the rows measure whatever else runs too');
+  return (Date.now() - started) / 1000;
+}
+
 /** This process's CPU time so far, in ms: the bench's own clients. */
 function ownCpuMs() {
   const { user, system } = process.cpuUsage();
@@ -454,6 +470,10 @@ async function main() {
     }
     await sleep(1000); // and the rest of each pool
     results.cellbox.memory = await settledWorkerMemory();
+    // The other languages' pools warm meanwhile (Sage's zygote imports for seconds, R and Octave
+    // start): a row measured then measured them too. The first back-to-back row of two runs of
+    // one commit came out 19.4 and 32.1 ms before this wait.
+    results.settleSeconds = await quiet();
     log('trivial Python cells…');
     results.cellbox.trivial = await sequential(box.url, CELLS.trivial, N.trivial);
     log('matplotlib cells…');
@@ -535,7 +555,7 @@ async function main() {
   for (const r of rows.slice(1)) console.log(line(r));
   console.log('\nratio: how many times longer Jupyter took than Cellbox for the same cell (higher is better for Cellbox).');
   const languageFailures = Object.values(c.languages).reduce((n, r) => n + r.failed, 0);
-  console.log(`failed cells: Cellbox ${c.trivial.failed + c.plot.failed + c.js.failed + c.trivialPaced.failed + c.plotPaced.failed + c.jsPaced.failed + languageFailures + c.sustained.failed}${jr ? `, Jupyter ${jr.freshTrivial.failed + jr.freshPlot.failed + jr.warmTrivial.failed + jr.warmPlot.failed}` : ''}; run took ${fmt(results.seconds, 0)} s`);
+  console.log(`failed cells: Cellbox ${c.trivial.failed + c.plot.failed + c.js.failed + c.trivialPaced.failed + c.plotPaced.failed + c.jsPaced.failed + languageFailures + c.sustained.failed}${jr ? `, Jupyter ${jr.freshTrivial.failed + jr.freshPlot.failed + jr.warmTrivial.failed + jr.warmPlot.failed}` : ''}; run took ${fmt(results.seconds, 0)} s, ${fmt(results.settleSeconds)} s of it waiting for the machine to quiet down after the start`);
   const dir = path.join(root, 'bench/results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${results.date.replace(/[:.]/g, '-')}.json`);
