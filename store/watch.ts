@@ -76,7 +76,8 @@ export function createWatcher(db: Db, log: MessageLog, intervalMs: number) {
   /**
    * Calls `wake` each time any of `cellIds` gets new messages, until the returned unsubscribe
    * is called. A long-poll keeps one for its whole wait, and so reads once per wake-up: with a
-   * one-shot wait it had to subscribe again before each read, and read again after it.
+   * one-shot wait (waitForCells, until 5 December) it had to subscribe again before each read,
+   * and read again after it.
    */
   function watchCells(cellIds: readonly string[], wake: () => void): () => void {
     for (const id of cellIds) {
@@ -116,23 +117,6 @@ export function createWatcher(db: Db, log: MessageLog, intervalMs: number) {
     },
 
     watchCells,
-
-    /** Resolves when any of `cellIds` gets a new message, after `timeoutMs`, or on abort. */
-    waitForCells(cellIds: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
-      return new Promise((resolve) => {
-        if (signal?.aborted || timeoutMs <= 0) return resolve();
-        const done = () => {
-          clearTimeout(t);
-          signal?.removeEventListener('abort', done);
-          unwatch();
-          resolve();
-        };
-        const t = setTimeout(done, timeoutMs);
-        signal?.addEventListener('abort', done, { once: true });
-        // A second wake before the first has unsubscribed finds `done` already done: harmless.
-        const unwatch = watchCells(cellIds, done);
-      });
-    },
 
     /** Calls `listener` whenever another connection commits anything; returns the unsubscribe. */
     onChange(listener: () => void): () => void {

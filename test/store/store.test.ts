@@ -89,25 +89,46 @@ describe('the watcher', () => {
     const { id: otherId } = store.createCell('y', 'python', 1000);
     const parent = store.cells.get(id)!.header;
     let woke = 0;
-    const wait = store.watcher.waitForCells([id], 5000).then(() => (woke = Date.now()));
-    const unrelated = store.watcher.waitForCells([otherId], 300);
+    let unrelated = 0;
+    const woken = new Promise<void>((resolve) => {
+      const off = store.watcher.watchCells([id], () => {
+        woke = Date.now();
+        off();
+        resolve();
+      });
+    });
+    const offOther = store.watcher.watchCells([otherId], () => unrelated++);
+    expect(store.watcher.waiterCount()).toBe(2);
     await new Promise((r) => setTimeout(r, 50));
     const wrote = Date.now();
     other.messages.append(id, [createMessage('status', { execution_state: 'busy' }, parent)]);
-    await wait;
+    await woken;
     expect(woke - wrote).toBeLessThan(1000);
-    await unrelated; // ends by its timeout
+    await new Promise((r) => setTimeout(r, 100));
+    expect(unrelated).toBe(0);
+    offOther();
     expect(store.watcher.waiterCount()).toBe(0);
   });
 
-  it('ends a wait on abort and on timeout', async () => {
-    const ac = new AbortController();
-    const p = store.watcher.waitForCells(['a'], 10_000, ac.signal);
-    ac.abort();
-    await p;
-    const t = Date.now();
-    await store.watcher.waitForCells(['a'], 50);
-    expect(Date.now() - t).toBeGreaterThanOrEqual(45);
+  it('keeps waking a subscription at each new commit until it unsubscribes', async () => {
+    const { id } = store.createCell('x', 'python', 1000);
+    const parent = store.cells.get(id)!.header;
+    let wakes = 0;
+    let next: () => void = () => {};
+    const off = store.watcher.watchCells([id], () => {
+      wakes++;
+      next();
+    });
+    for (let i = 1; i <= 3; i++) {
+      const woken = new Promise<void>((r) => (next = r));
+      other.messages.append(id, [createMessage('stream', { name: 'stdout', text: String(i) }, parent)]);
+      await woken;
+      expect(wakes).toBe(i);
+    }
+    off();
+    other.messages.append(id, [createMessage('stream', { name: 'stdout', text: 'after' }, parent)]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(wakes).toBe(3);
   });
 
   it('misses no commit that lands while a poll is waking others, and a waiter leaves then', async () => {
@@ -117,7 +138,13 @@ describe('the watcher', () => {
     const { id } = store.createCell('x', 'python', 1000);
     const parent = store.cells.get(id)!.header;
     let woke = false;
-    const wait = store.watcher.waitForCells([id], 3000).then(() => (woke = true));
+    let unwatch = () => {};
+    const wait = new Promise<void>((resolve) => {
+      unwatch = store.watcher.watchCells([id], () => {
+        woke = true;
+        resolve();
+      });
+    });
     const off = store.watcher.onChange(() => {
       other.messages.append(id, [createMessage('status', { execution_state: 'busy' }, parent)]);
       off();
@@ -125,6 +152,7 @@ describe('the watcher', () => {
     await new Promise((r) => setTimeout(r, 20));
     other.createCell('y', 'python', 1000); // a commit that wakes no cell's waiter
     await Promise.race([wait, new Promise((r) => setTimeout(r, 1500))]);
+    unwatch();
     expect(woke).toBe(true);
   });
 
