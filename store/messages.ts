@@ -3,15 +3,12 @@
 import type { UnsequencedMessage } from '../protocol/messages';
 import type { Db } from './db';
 
-export interface ReadResult {
+/** A long-poll's read of one cell: its messages past `after` and where its log ends. */
+export interface CellRead {
   /** Each message as JSON text, with `seq` first. */
   json: string[];
   /** The seq of the last message returned, or `after` when none. */
   next: number;
-}
-
-/** A long-poll's read of one cell: its messages past `after` and where its log ends. */
-export interface CellRead extends ReadResult {
   /** The seq of the cell's last message once it is done; null while it is queued or running. */
   finalSeq: number | null;
 }
