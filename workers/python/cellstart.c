@@ -10,11 +10,8 @@
 // call, whose own writes are its stack and a few of the C library's pages.
 //
 // A shared library loaded by the zygote with ctypes before any fork, so that no cell loads it;
-// its steps are called once in each cell's process, which has one thread. Exports:
-//   int cellstart_forker(int requests, int exits, struct cellstart *start)
-//   int cellstart_enter(const struct cellstart *start)
-//   const char *cellstart_step: after a failure (-1, errno set), the step that failed.
-// forkserver.py mirrors its structures with ctypes.
+// its steps are called once in each cell's process, which has one thread. Its calls and
+// structures are in cellstart.h; the JavaScript forker (workers/node/forker.c) compiles it in.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -26,15 +23,17 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "cellstart.h"
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22  // Linux 5.14
@@ -44,40 +43,6 @@
 #define PR_CAP_AMBIENT 47
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
-
-#define CELL_PIPES 4   // stdin (the code), stdout, stderr, events: fds 0-3 in the cell
-#define JOINED 4       // net, IPC, UTS, mount: the mount namespace last (it moves root and cwd)
-#define MAX_LIMITS 16
-
-struct cellstart_run {
-  void *address;
-  size_t length;
-};
-
-struct cellstart_limit {
-  int resource;
-  uint64_t soft, hard;
-};
-
-struct cellstart {
-  int pipes[CELL_PIPES];             // the cell's ends, all above 3, to become fds 0-3
-  int namespaces[JOINED];            // fds of /proc/<init>/ns/..., joined in this order
-  int namespace_flags[JOINED];       // CLONE_NEW* of each
-  int limit_count;
-  struct cellstart_limit limits[MAX_LIMITS];
-  const struct sock_filter *filter;  // the namespace filter (forkserver.py namespace_filter())
-  unsigned short filter_length;      // in instructions
-  int last_capability;               // /proc/sys/kernel/cap_last_cap
-  unsigned uid, gid;                 // the cell's, inside its user namespace as outside
-  const char *directory;             // its working directory, in the joined mount namespace
-  int nice;                          // a spare's CPU priority until the device raises it, or 0
-  // The zygote's pages a cell writes and reads first (forkserver.py learn_pages()), copied and
-  // mapped in the forker's child before Python's after-fork work, and whether each copied page
-  // is written once too (populate()).
-  const struct cellstart_run *written, *read;
-  size_t written_count, read_count;
-  int touch;
-};
 
 const char *cellstart_step = "";
 
@@ -129,12 +94,10 @@ static int write_file(const char *path, const char *text) {
   } while (0)
 
 // In the cell's process, forked by the forker into the PID namespace the maker made: puts the
-// pipes at 0-3 and closes everything else of the zygote's, joins the cell's other namespaces,
-// then makes a user namespace of its own, sets the limits and drops every capability. Returns 0
-// with nothing of the zygote's power left, or -1 with errno and cellstart_step set (the caller
-// must then exit: the process is half isolated).
+// pipes at 0-3 and closes everything else of the zygote's, then isolates it (cellstart_isolate()).
+// Returns 0 with nothing of the zygote's power left, or -1 with errno and cellstart_step set (the
+// caller must then exit: the process is half isolated).
 int cellstart_enter(const struct cellstart *start) {
-  STEP("prctl PR_SET_PDEATHSIG", prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0));
   for (int i = 0; i < CELL_PIPES; i++) STEP("dup2 a pipe", dup2(start->pipes[i], i) < 0);
   // Everything above the four pipes but the namespaces still to join, a range at a time.
   int keep[JOINED];
@@ -151,6 +114,14 @@ int cellstart_enter(const struct cellstart *start) {
     low = (unsigned)keep[i] + 1;
   }
   STEP("close_range", close_from(low, ~0U));
+  return cellstart_isolate(start);
+}
+
+// In the cell's process, its descriptors in place (0-3 its pipes, the namespaces to join still
+// open, nothing else of the zygote's): joins the cell's other namespaces, then makes a user
+// namespace of its own, sets the limits and drops every capability. Returns as cellstart_enter().
+int cellstart_isolate(const struct cellstart *start) {
+  STEP("prctl PR_SET_PDEATHSIG", prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0));
   for (int i = 0; i < JOINED; i++) {
     STEP("setns", setns(start->namespaces[i], start->namespace_flags[i]));
     close(start->namespaces[i]);
@@ -202,10 +173,11 @@ int cellstart_enter(const struct cellstart *start) {
 // Python's own steps around a fork (the stable C API), as os.fork() takes them: the at-fork
 // hooks (os.register_at_fork: the worker's emit lock, logging's locks, the import lock), and in
 // the child the interpreter's threading state and the rest of its after-fork work. The
-// interpreter that loaded this library provides them; the loop runs holding the GIL.
-extern void PyOS_BeforeFork(void);
-extern void PyOS_AfterFork_Parent(void);
-extern void PyOS_AfterFork_Child(void);
+// interpreter that loaded this library provides them, and the loop runs holding the GIL; in
+// another runtime's forker (workers/node/forker.c) they are absent, weak symbols left null.
+extern void PyOS_BeforeFork(void) __attribute__((weak));
+extern void PyOS_AfterFork_Parent(void) __attribute__((weak));
+extern void PyOS_AfterFork_Child(void) __attribute__((weak));
 
 // Receives one request: exactly REQUEST_FDS descriptors (a PID namespace, then what
 // cellstart_enter() takes in `pipes` and `namespaces`). Returns 1, 0 when the zygote is gone,
@@ -247,39 +219,71 @@ static int receive(int requests, int fds[REQUEST_FDS]) {
   return -1;
 }
 
+// The cells the forker has forked and not yet reaped, each watched through a pidfd: a signalfd
+// for SIGCHLD sees only signals no thread takes, and a Node forker has threads of its own, with
+// SIGCHLD unblocked, that took some (the cell's end was then never reported).
+struct children {
+  struct pollfd *watched;  // [0] the requests; then one pidfd per cell
+  pid_t *pids;             // pids[i] for watched[i], from 1
+  size_t count, capacity;  // of watched, the requests included
+};
+
+static int watch_child(struct children *c, pid_t pid) {
+  if (c->count == c->capacity) {
+    size_t capacity = c->capacity * 2;
+    struct pollfd *watched = realloc(c->watched, capacity * sizeof *watched);
+    if (!watched) return -1;
+    c->watched = watched;
+    pid_t *pids = realloc(c->pids, capacity * sizeof *pids);
+    if (!pids) return -1;
+    c->pids = pids;
+    c->capacity = capacity;
+  }
+  int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (fd < 0) return -1;
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  c->watched[c->count] = (struct pollfd){fd, POLLIN, 0};
+  c->pids[c->count] = pid;
+  c->count++;
+  return 0;
+}
+
+// Reaps each watched cell that has ended and writes {pid, wait status} on `exits`.
+static int reap_children(struct children *c, int exits) {
+  for (size_t i = 1; i < c->count;) {
+    int report[2];
+    if (!c->watched[i].revents || waitpid(c->pids[i], &report[1], WNOHANG) <= 0) {
+      i++;
+      continue;
+    }
+    report[0] = c->pids[i];
+    if (write(exits, report, sizeof report) != sizeof report) return -1;
+    close(c->watched[i].fd);
+    c->count--;
+    c->watched[i] = c->watched[c->count];
+    c->pids[i] = c->pids[c->count];
+  }
+  return 0;
+}
+
 // In the forker (started with its parent's death signal set), called holding the GIL: for each
 // request on `requests` (a SOCK_SEQPACKET socket) it joins the cell's PID namespace, so that
 // its next child is born there, fills `start` with the cell's descriptors and forks as
-// os.fork() does. It answers each request with one
-// int: the cell's pid, or -errno. When a cell's process ends it writes {pid, wait status}, two
-// ints, on `exits` (a pipe: each record one atomic write). Returns 0 in each cell's process, with
-// `start` filled in, the signal mask as before and Python's after-fork work done; -1 in the
-// forker when the zygote is gone.
+// os.fork() does. It answers each request with one int: the cell's pid, or -errno. When a
+// cell's process ends it writes {pid, wait status}, two ints, on `exits` (a pipe: each record
+// one atomic write). Returns 0 in each cell's process, with `start` filled in and Python's
+// after-fork work done; -1 in the forker when the zygote is gone.
 int cellstart_forker(int requests, int exits, struct cellstart *start) {
-  sigset_t child, before;
-  sigemptyset(&child);
-  sigaddset(&child, SIGCHLD);
-  if (sigprocmask(SIG_BLOCK, &child, &before) != 0) return -1;
-  int ended = signalfd(-1, &child, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (ended < 0) return -1;
-  struct pollfd watched[2] = {{requests, POLLIN, 0}, {ended, POLLIN, 0}};
+  struct children c = {malloc(16 * sizeof(struct pollfd)), malloc(16 * sizeof(pid_t)), 1, 16};
+  if (!c.watched || !c.pids) return -1;
+  c.watched[0] = (struct pollfd){requests, POLLIN, 0};
   for (;;) {
-    if (poll(watched, 2, -1) < 0) {
+    if (poll(c.watched, c.count, -1) < 0) {
       if (errno == EINTR) continue;
       return -1;
     }
-    if (watched[1].revents) {
-      struct signalfd_siginfo info;
-      while (read(ended, &info, sizeof info) > 0) {
-      }
-      int report[2];
-      pid_t pid;
-      while ((pid = waitpid(-1, &report[1], WNOHANG)) > 0) {
-        report[0] = pid;
-        if (write(exits, report, sizeof report) != sizeof report) return -1;
-      }
-    }
-    if (!watched[0].revents) continue;
+    if (reap_children(&c, exits) != 0) return -1;
+    if (!c.watched[0].revents) continue;
     int fds[REQUEST_FDS], answer;
     int got = receive(requests, fds);
     if (got == 0) return -1;
@@ -290,7 +294,7 @@ int cellstart_forker(int requests, int exits, struct cellstart *start) {
     } else {
       memcpy(start->pipes, fds + 1, sizeof start->pipes);
       memcpy(start->namespaces, fds + 1 + CELL_PIPES, sizeof start->namespaces);
-      PyOS_BeforeFork();
+      if (PyOS_BeforeFork) PyOS_BeforeFork();
       pid_t pid = fork();
       if (pid == 0) {
         // A spare is made at a low priority, so that making it never slows a running cell; the
@@ -302,15 +306,20 @@ int cellstart_forker(int requests, int exits, struct cellstart *start) {
         populate(start->read, start->read_count, MADV_POPULATE_READ, 0);
         populate(start->written, start->written_count, MADV_POPULATE_WRITE, start->touch);
         close(fds[0]);
-        close(ended);
+        for (size_t i = 1; i < c.count; i++) close(c.watched[i].fd);
         close(requests);
         close(exits);
-        sigprocmask(SIG_SETMASK, &before, NULL);
-        PyOS_AfterFork_Child();
+        if (PyOS_AfterFork_Child) PyOS_AfterFork_Child();
         return 0;
       }
       answer = pid < 0 ? -errno : pid;
-      PyOS_AfterFork_Parent();
+      if (PyOS_AfterFork_Parent) PyOS_AfterFork_Parent();
+      // Unwatched, a cell's end would never be reported: better to fail its fork than lose it.
+      if (pid > 0 && watch_child(&c, pid) != 0) {
+        answer = -errno;
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+      }
     }
     if (got > 0)
       for (int i = 0; i < REQUEST_FDS; i++) close(fds[i]);
