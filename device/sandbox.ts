@@ -22,7 +22,12 @@ export interface SandboxSpec {
 /** What a fork server's zygote is told beyond the sandbox spec (see workers/python/forkserver.py). */
 export interface ForkServerOptions {
   preload: string[];
+  /** The worker's command is a forker under the Python zygote, not a zygote itself (config.ts). */
+  forker?: boolean;
 }
+
+/** The zygote of a language whose worker is a forker: Python's, run as a program. */
+const FORKER_ZYGOTE = ['/usr/bin/python3', '-I', `${WORKERS_MOUNT}/python/forkserver.py`];
 
 /** System paths a runtime may need, bound read-only when they exist. /etc is never bound whole. */
 const SYSTEM_PATHS = [
@@ -123,7 +128,7 @@ export function buildArgv(spec: SandboxSpec, infoFd: number, forkServer?: ForkSe
     // limit bounds, and fill the host's memory.
     ...(forkServer ? ['--cap-add', 'ALL'] : ['--disable-userns']),
     '--',
-    ...(forkServer ? [...command, forkServerArgument(spec, forkServer)] : withLimits(spec, command)),
+    ...(forkServer ? zygoteCommand(spec, command, forkServer) : withLimits(spec, command)),
   ];
   // As root, drop to an unprivileged host user first: then even an escape from the
   // namespaces would find itself powerless.
@@ -149,10 +154,17 @@ function withLimits(spec: SandboxSpec, command: string[]): string[] {
   ];
 }
 
-/** The zygote's last argument: what it preloads, and the limits it sets on every cell. */
-function forkServerArgument(spec: SandboxSpec, options: ForkServerOptions): string {
+/** The worker as its language's zygote, or as the forker the Python zygote starts. */
+function zygoteCommand(spec: SandboxSpec, command: string[], options: ForkServerOptions): string[] {
+  if (!options.forker) return [...command, forkServerArgument(spec, options)];
+  return [...FORKER_ZYGOTE, forkServerArgument(spec, options, [...command, '--forker'])];
+}
+
+/** The zygote's last argument: what it preloads, the limits it sets on every cell, its forker's argv. */
+function forkServerArgument(spec: SandboxSpec, options: ForkServerOptions, forker?: string[]): string {
   const { limits } = spec;
   const cell = {
+    ...(forker ? { forker } : {}),
     preload: options.preload.join(','),
     memoryRlimit: spec.memoryRlimit,
     memoryBytes: limits.memoryMiB * 1024 * 1024,

@@ -65,16 +65,21 @@ async function serverBundle(what, dir, entry, outfile) {
 // mount, ioctl and the rest for the first time, and each first call resolved its symbol and
 // wrote the maker's GOT page, a copy-on-write fault, in every cell. Rebuilt when this script
 // changes too, since the flags live here.
-for (const [what, source, out, flags] of [
-  ['namespace maker', 'workers/python/nsmaker.c', 'workers/python/nsmaker', []],
-  ['cell start', 'workers/python/cellstart.c', 'workers/python/cellstart.so', ['-shared', '-fPIC']],
+// The JavaScript fork server's forker (workers/node/forker.c) is a Node addon with cellstart.c
+// compiled in; it declares the Node-API calls it makes, so no Node headers are needed.
+const cellStart = ['workers/python/cellstart.c', 'workers/python/cellstart.h'];
+for (const [what, sources, out, flags] of [
+  ['namespace maker', ['workers/python/nsmaker.c'], 'workers/python/nsmaker', []],
+  ['cell start', cellStart, 'workers/python/cellstart.so', ['-shared', '-fPIC']],
+  ['JavaScript forker', ['workers/node/forker.c', ...cellStart], 'workers/node/forker.node', ['-shared', '-fPIC', '-Iworkers/python']],
 ]) {
-  if (Math.max(age(source), age('scripts/build.mjs')) <= age(out)) continue;
+  if (Math.max(...sources.map(age), age('scripts/build.mjs')) <= age(out)) continue;
   console.log(`[build] ${what}…`);
   const link = ['-Wl,-z,now,-z,relro'];
-  const r = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', ...flags, ...link, '-o', out, source], { cwd: root, stdio: 'inherit' });
+  const compiled = sources.filter((s) => s.endsWith('.c'));
+  const r = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', ...flags, ...link, '-o', out, ...compiled], { cwd: root, stdio: 'inherit' });
   if (r.error || r.status !== 0) {
-    console.error(`[build] could not compile ${source}${r.error ? ` (${r.error.message})` : ''}; gcc and libc6-dev are needed: apt-get install -y gcc libc6-dev`);
+    console.error(`[build] could not compile ${compiled.join(' ')}${r.error ? ` (${r.error.message})` : ''}; gcc and libc6-dev are needed: apt-get install -y gcc libc6-dev`);
     process.exit(1);
   }
 }

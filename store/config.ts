@@ -59,8 +59,13 @@ const Language = z.strictObject({
    * `light`: a second fork server with nothing preloaded, and a pool of the same size, takes the
    * cells whose code imports only the standard library: a small process forks and ends in a
    * fraction of the time of one holding the preloads (docs/performance.md).
+   * `forker`: the worker, started with `--forker`, is the forker of a Python zygote
+   * (workers/python/forkserver.py), which keeps the device's side: a runtime that can fork itself
+   * warm but not run a zygote (JavaScript's, workers/node/forker.c).
    */
-  forkServer: z.strictObject({ preload: z.array(z.string()).default([]), light: z.boolean().default(false) }).optional(),
+  forkServer: z
+    .strictObject({ preload: z.array(z.string()).default([]), light: z.boolean().default(false), forker: z.boolean().default(false) })
+    .optional(),
   /** Warm workers kept ready for this language. */
   pool: z.number().int().min(0).max(64).default(1),
   /** This language's own limits: any of the keys of `limits`, over the global ones. */
@@ -134,7 +139,7 @@ export const DEFAULTS: Config = {
     {
       name: 'python', display_name: 'Python 3', command: ['/usr/bin/python3', '-I', '/opt/cellbox/workers/python/kernel.py'],
       env: PYTHON_ENV, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.py', codemirror_mode: 'python', pool: 2,
-      forkServer: { preload: ['numpy', 'matplotlib.pyplot', 'sympy'], light: true },
+      forkServer: { preload: ['numpy', 'matplotlib.pyplot', 'sympy'], light: true, forker: false },
       install: 'apt-get install -y python3',
     },
     {
@@ -143,7 +148,7 @@ export const DEFAULTS: Config = {
       name: 'sage', display_name: 'SageMath', command: ['/usr/bin/python3', '-I', '/opt/cellbox/workers/python/kernel.py'],
       env: { ...PYTHON_ENV, CELLBOX_DIALECT: 'sage', DOT_SAGE: '/tmp/dot_sage' },
       readOnlyPaths: ['/usr/lib/python3/dist-packages/sage'], memoryRlimit: 'data', file_extension: '.sage', codemirror_mode: 'python', pool: 1,
-      forkServer: { preload: ['sage.all'], light: false },
+      forkServer: { preload: ['sage.all'], light: false, forker: false },
       install: 'apt-get install -y sagemath',
     },
     {
@@ -153,8 +158,12 @@ export const DEFAULTS: Config = {
       // One V8 helper thread, not Node's four: each started costs every cell's Node start, and
       // a cell has a core at most. Side by side, back to back: 155 ms of machine CPU per cell
       // against 157-176, p50 73-78 ms against 78-87.
-      name: 'javascript', display_name: 'JavaScript (Node.js)', command: ['node', '--max-old-space-size={heapMiB}', '--v8-pool-size=1', '/opt/cellbox/workers/node/kernel.cjs'],
+      // Each cell is forked from a warm Node (workers/node/forker.c), whose V8 then must not hand
+      // work to helper threads: a forked process has only the thread that forked.
+      name: 'javascript', display_name: 'JavaScript (Node.js)',
+      command: ['node', '--max-old-space-size={heapMiB}', '--v8-pool-size=1', '--single-threaded', '/opt/cellbox/workers/node/kernel.cjs'],
       env: {}, readOnlyPaths: [], memoryRlimit: 'data', file_extension: '.js', codemirror_mode: 'javascript', pool: 2,
+      forkServer: { preload: [], light: false, forker: true },
       install: 'apt-get install -y nodejs',
     },
     {

@@ -116,6 +116,43 @@ describe('warm pools', () => {
     expect(stdout(next)).toBe('undefined undefined 0\n');
   });
 
+  it('fork JavaScript cells from a warm Node, each ending as `node` would: after a fetch, a Worker, process.exit', async () => {
+    /** This Cellbox's JavaScript forker (workers/node/forker.c) and its children, the warm cells. */
+    const javascript = () => {
+      const rows = psRows();
+      const parent = new Map(rows.map((r) => [r.pid, r.ppid]));
+      const under = (pid: number) => {
+        for (let p = parent.get(pid); p; p = parent.get(p)) if (p === box.device.pid) return true;
+        return false;
+      };
+      const nodes = rows.filter((r) => / \S*node\/kernel\.cjs --forker$/.test(r.args) && under(r.pid));
+      const forkers = nodes.filter((r) => !nodes.some((n) => n.pid === r.ppid)).map((r) => r.pid);
+      return { forkers, cells: nodes.filter((r) => forkers.includes(r.ppid)).map((r) => r.pid) };
+    };
+    await until('a JavaScript forker with warm cells', () => javascript().forkers.length === 1 && javascript().cells.length >= 1);
+
+    // undici compiles its HTTP parser (WebAssembly) with V8 helper tasks, which a forked process
+    // runs on its own thread: without that, the cell never ended (its wall-time limit did).
+    const fetched = await run(box.url, "await fetch('http://127.0.0.1:1/')", 'javascript');
+    expect(errorOf(fetched)).toMatchObject({ ename: 'TypeError', evalue: 'fetch failed' });
+    const worker = "const { Worker } = require('node:worker_threads');\n" +
+      "new Worker('require(\"node:worker_threads\").parentPort.postMessage(6 * 7)', { eval: true }).on('message', (m) => console.log(m));";
+    expect(stdout(await run(box.url, worker, 'javascript'))).toBe('42\n');
+    const exited = await run(box.url, "console.log('leaving');\nsetTimeout(() => process.exit(3), 10);", 'javascript');
+    expect(stdout(exited)).toBe('leaving\n');
+    expect(errorOf(exited)).toMatchObject({ ename: 'ProcessExit', evalue: 'process.exit(3)' });
+    expect(stdout(await run(box.url, "setTimeout(() => console.log('later'), 20);", 'javascript'))).toBe('later\n');
+
+    // A forker that dies takes its warm cells along; its zygote ends and a new fork server comes.
+    const { forkers, cells } = javascript();
+    process.kill(forkers[0], 'SIGKILL');
+    await until('a new JavaScript forker with warm cells', () => {
+      const now = javascript();
+      return now.forkers.length === 1 && now.forkers[0] !== forkers[0] && now.cells.length >= 1 && now.cells.every((p) => !cells.includes(p));
+    });
+    expect(stdout(await run(box.url, 'console.log("after the forker died")', 'javascript'))).toBe('after the forker died\n');
+  });
+
   it('fill up again when warm workers are killed, and cells still run', async () => {
     await until('a full python pool', () => pythonWorkers().length >= 2);
     const before = pythonWorkers();
@@ -167,23 +204,23 @@ describe('warm pools', () => {
   });
 
   it('start sandboxes without a fork server from the spawner, never from the device, and survive its death', async () => {
-    /** The spawner under this test's device, and the JavaScript sandboxes (bwrap) under any process. */
+    /** The spawner under this test's device, and the Bash sandboxes (bwrap) under any process. */
     const processes = () => {
       const rows = psRows();
       const spawners = rows.filter((r) => r.ppid === box.device.pid && / \S*device\/spawner\.py$/.test(r.args)).map((r) => r.pid);
-      const sandboxes = rows.filter((r) => /^(setpriv .* -- )?bwrap .*kernel\.cjs$/.test(r.args));
-      return { spawners, javascript: sandboxes.filter((r) => spawners.includes(r.ppid)).map((r) => r.pid), fromDevice: sandboxes.filter((r) => r.ppid === box.device.pid) };
+      const sandboxes = rows.filter((r) => /^(setpriv .* -- )?bwrap .*\/bash\/kernel\.sh$/.test(r.args));
+      return { spawners, bash: sandboxes.filter((r) => spawners.includes(r.ppid)).map((r) => r.pid), fromDevice: sandboxes.filter((r) => r.ppid === box.device.pid) };
     };
-    await until('warm JavaScript workers under the spawner', () => processes().spawners.length === 1 && processes().javascript.length >= 1);
+    await until('warm Bash workers under the spawner', () => processes().spawners.length === 1 && processes().bash.length >= 1);
     expect(processes().fromDevice).toEqual([]);
-    const { spawners, javascript } = processes();
+    const { spawners, bash } = processes();
     process.kill(spawners[0], 'SIGKILL');
     // Its sandboxes die with it (bwrap's --die-with-parent); a new spawner starts new ones.
-    await until('a new spawner with new JavaScript workers', () => {
+    await until('a new spawner with new Bash workers', () => {
       const now = processes();
-      return now.spawners.length === 1 && now.spawners[0] !== spawners[0] && now.javascript.length >= 1 && now.javascript.every((p) => !javascript.includes(p));
+      return now.spawners.length === 1 && now.spawners[0] !== spawners[0] && now.bash.length >= 1 && now.bash.every((p) => !bash.includes(p));
     });
-    expect(stdout(await run(box.url, 'console.log("after the spawner died")', 'javascript'))).toBe('after the spawner died\n');
+    expect(stdout(await run(box.url, 'echo "after the spawner died"', 'bash'))).toBe('after the spawner died\n');
   });
 
   it('end a cell whose worker dies mid-run with WorkerCrashed, and run the next', async () => {

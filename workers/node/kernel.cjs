@@ -1,6 +1,8 @@
 // Cellbox Node.js language worker: runs one code cell as a script, events on fd 3.
 //
-// Started as `/usr/bin/node kernel.cjs` (see workers/protocol.ts for the contract). The cell
+// Started as `/usr/bin/node kernel.cjs` (see workers/protocol.ts for the contract), or with
+// `--forker` as the JavaScript fork server's forker, which forks a process per cell from this one
+// once it is warm (forkCells(), forker.c). The cell
 // runs in this context like a REPL line: `require`, `module`, `exports`, `__filename` and
 // `__dirname` are globals pointing into the cell's directory, the script's completion value
 // becomes `execute_result`, and top-level `await` works. console output is the process's own
@@ -11,6 +13,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Writable } = require('node:stream');
 const util = require('node:util');
+const v8 = require('node:v8');
 const vm = require('node:vm');
 const { Module, createRequire } = require('node:module');
 
@@ -296,11 +299,33 @@ function rehearse() {
   if (typeof process._tickCallback === 'function') process._tickCallback();
 }
 
+/**
+ * As the fork server's forker (`--forker`, started by workers/python/forkserver.py with its
+ * request socket at fd 3): forks a process per cell from here, warm. Returns in each cell's
+ * process only, isolated, with the cell's pipes at 0-3; the forker exits when the zygote is gone.
+ * Returns the cell's way out: a forked process must leave with _exit (forker.c).
+ */
+function forkCells() {
+  const forker = require('./forker.node');
+  // Set for the forker (sandbox.ts): the programs a cell starts bind their symbols lazily.
+  delete process.env.LD_BIND_NOW;
+  // A full collection first, so that no cell inherits one half done.
+  v8.setFlagsFromString('--expose-gc');
+  vm.runInNewContext('gc')();
+  if (!forker.serve(JSON.stringify({ type: 'ready', language: 'node', version: process.version }))) process.exit(0);
+  // process.exit() ends here, after the 'exit' listeners.
+  process.reallyExit = (code) => forker.exit(Number(code) || 0);
+  return () => process.exit();
+}
+
 function main() {
-  closeInheritedFds();
-  blockingStdio();
+  const forking = process.argv.includes('--forker');
+  if (!forking) closeInheritedFds();
   primeDynamicImport();
   rehearse();
+  // Node ends by itself when the event loop is empty; a forked cell leaves through process.exit().
+  const leave = forking ? forkCells() : () => {};
+  blockingStdio();
   // They do not depend on the code: set before it comes.
   defineModuleGlobals();
   emit({ type: 'ready', language: 'node', version: process.version });
@@ -327,6 +352,7 @@ function main() {
       const evalue = 'unsettled top-level await: the cell awaits a promise that nothing will settle';
       finish('error', { type: 'error', ename: 'Error', evalue, traceback: [`Error: ${evalue}`] });
     }
+    leave();
   });
 
   let value;

@@ -3,7 +3,8 @@
 # forked per request from the device, by its forker (a copy of it that writes next to nothing:
 # start_forker()). Each cell gets namespaces of its own before any cell code runs (made by
 # nsmaker.c, joined by enter(), in cellstart.c), so no cell sees another's files, processes,
-# loopback or IPC; see enter() for the lines of the brief it keeps.
+# loopback or IPC; see enter() for the lines of the brief it keeps. Run as a program
+# (serve_forker()), it is the zygote of another runtime's fork server, whose forker that runtime is.
 #
 # Protocol with the device (device/forkserver.ts):
 #   stdin (device → zygote), one command per line:
@@ -21,6 +22,7 @@
 #   End of stdin: the device is gone; the zygote kills its cells and exits.
 import array
 import ctypes
+import fcntl
 import functools
 import gc
 import importlib
@@ -467,6 +469,59 @@ def become_cell(start, populated, cell_main):
     os._exit(0)
 
 
+# --- another runtime's forker ------------------------------------------------------------------
+#
+# A runtime that can fork a warm process of its own but not keep the device's protocol (Node.js:
+# workers/node/forker.c) is started by a Python zygote as its forker. The zygote keeps everything
+# else (the namespace maker, the cells' ends and exits); the forker runs cellstart.c's loop as
+# Python's does.
+
+FORKER_REQUESTS_FD = 3
+FORKER_EXITS_FD = 4
+FORKER_READY_BYTES = 4096
+
+
+def spawn_forker(start, argv, env):
+    """Starts `argv` as the forker, with its request socket at fd 3 and the exits pipe at fd 4,
+    and sends it the cells' settings: `start` as cellstart.h lays it out (no pages to copy), the
+    namespace filter and the working directory, a message each. Returns (requests, exits, pid,
+    ready) once the forker is warm and forking: ready is its `ready` event."""
+    zygote_end, forker_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    exits_r, exits_w = os.pipe()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    # Above the targets, so that no dup2 of the spawn overwrites another's source.
+    ends = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in (forker_end.fileno(), exits_w)]
+    try:
+        pid = os.posix_spawn(argv[0], argv, env, file_actions=[
+            (os.POSIX_SPAWN_DUP2, devnull, 0),
+            (os.POSIX_SPAWN_DUP2, ends[0], FORKER_REQUESTS_FD),
+            (os.POSIX_SPAWN_DUP2, ends[1], FORKER_EXITS_FD),
+        ])
+    finally:
+        for fd in ends + [exits_w, devnull]:
+            os.close(fd)
+        forker_end.close()
+    zygote_end.send(bytes(start))
+    zygote_end.send(namespace_filter(platform.machine()))  # the bytes start.filter points to
+    zygote_end.send(start.directory)
+    ready = zygote_end.recv(FORKER_READY_BYTES)
+    if not ready:
+        raise OSError(f'the forker ({argv[0]}) exited before it was ready')
+    return zygote_end, exits_r, pid, json.loads(ready)
+
+
+def serve_forker(options):
+    """The zygote of another runtime's fork server: starts the namespace maker and the forker
+    (`options['forker']`, its argv), then serves the device as serve() does. Never returns."""
+    env = dict(os.environ)  # LD_BIND_NOW kept: the forker's symbols bound once, not in each cell
+    os.environ.pop('LD_BIND_NOW', None)
+    requests, replies = start_namespace_maker(options)
+    start = cell_start(options)
+    forker, exits, forker_pid, ready = spawn_forker(start, options['forker'], env)
+    Zygote(requests, replies, forker, exits).serve(dict(ready, forker=forker_pid))
+    os._exit(0)
+
+
 # --- the zygote ---------------------------------------------------------------------------------
 
 def preload(names):
@@ -768,3 +823,11 @@ def serve(options, ready_event, cell_main, probe=None):
     forker, exits, forker_pid = start_forker(start, len(written) > 0, cell_main)
     Zygote(requests, replies, forker, exits).serve(dict(ready_event, forker=forker_pid))
     os._exit(0)
+
+
+if __name__ == '__main__':
+    # The zygote of another runtime's forker: `forkserver.py --fork-server=<json>` (sandbox.ts).
+    _arguments = [a for a in sys.argv[1:] if a.startswith('--fork-server=')]
+    if len(_arguments) != 1:
+        sys.exit('usage: forkserver.py --fork-server=<json with a forker command>')
+    serve_forker(json.loads(_arguments[0].split('=', 1)[1]))

@@ -1,0 +1,378 @@
+// The JavaScript fork server's forker: a Node.js addon that turns a warm Node process (kernel.cjs
+// --forker) into the process every JavaScript cell is forked from. A Node start is some 60-90 ms
+// of CPU here; a fork of a warm one is a few, and the cell's first steps are already compiled.
+//
+// The Python zygote (workers/python/forkserver.py, started with a `forker` command) keeps the
+// device's protocol, the namespace maker and the cells' ends; it starts this process with its
+// request socket at fd 3 and the exits pipe at fd 4, and the loop is cellstart.c's, as Python's
+// forker runs it. Two things differ from forking Python:
+//   - V8 maps its heap MADV_DONTFORK: a child would find no heap at all. Every mapping is made
+//     copyable again before the loop (MADV_DOFORK); the forker then runs no more JavaScript, so
+//     no new mapping comes.
+//   - A child has only the thread that forked. V8 is started with --single-threaded (the worker's
+//     command), so that it hands little work to helper threads, and what it still hands them (a
+//     WebAssembly module's compile job: any `fetch`) runs on the cell's own thread from its event
+//     loop (run_worker_tasks_here()): left to the platform's threads, which the child lacks, Node
+//     waited for it forever once the loop was empty. libuv's thread pool starts afresh in the
+//     child at first use (its own at-fork handler), and the event loop's epoll, eventfd and
+//     signal pipe are made anew with uv_loop_fork(). A cell must leave with _exit() (exit()
+//     below): Node's own exit joins the platform's threads.
+// The child closes every descriptor the forker had (its internal pipes and epolls are shared by
+// all its cells, a channel between them), keeps what the at-fork handlers made in the child, and
+// then isolates itself as a Python cell does (cellstart_isolate()).
+//
+// Exports: serve(hello) → false in the forker when the zygote is gone, true in each cell's process
+// (isolated, fds 0-3 its pipes); exit(code) → never returns.
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cellstart.h"
+
+// Node-API (js_native_api.h, node_api.h), declared here: its C ABI is stable across Node versions,
+// and the build then needs no Node headers, which a Node installed from Debian lacks.
+typedef struct napi_env__ *napi_env;
+typedef struct napi_value__ *napi_value;
+typedef struct napi_callback_info__ *napi_callback_info;
+typedef napi_value (*napi_callback)(napi_env env, napi_callback_info info);
+typedef int napi_status;  // napi_ok is 0
+struct uv_loop_s;
+extern napi_status napi_get_cb_info(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv,
+                                    napi_value *this_arg, void **data);
+extern napi_status napi_get_value_int32(napi_env env, napi_value value, int32_t *result);
+extern napi_status napi_get_value_string_utf8(napi_env env, napi_value value, char *buffer, size_t size, size_t *length);
+extern napi_status napi_get_boolean(napi_env env, bool value, napi_value *result);
+extern napi_status napi_create_function(napi_env env, const char *name, size_t length, napi_callback cb, void *data,
+                                        napi_value *result);
+extern napi_status napi_set_named_property(napi_env env, napi_value object, const char *name, napi_value value);
+extern napi_status napi_throw_error(napi_env env, const char *code, const char *message);
+extern napi_status napi_get_uv_event_loop(napi_env env, struct uv_loop_s **loop);
+// libuv (uv.h), as stable within its major version as Node-API is.
+typedef void (*uv_callback)(void *handle);
+#define UV_ASYNC 1
+#define UV_IDLE 6
+extern int uv_loop_fork(struct uv_loop_s *loop);
+extern size_t uv_handle_size(int type);
+extern int uv_async_init(struct uv_loop_s *loop, void *async, uv_callback callback);
+extern int uv_async_send(void *async);
+extern int uv_idle_init(struct uv_loop_s *loop, void *idle);
+extern int uv_idle_start(void *idle, uv_callback callback);
+extern int uv_idle_stop(void *idle);
+extern void uv_unref(void *handle);
+
+#define REQUESTS 3  // the zygote's request socket (SOCK_SEQPACKET)
+#define EXITS 4     // the pipe the cells' ends go to the zygote on
+#define MAX_HELLO 4096
+#define MAX_DIRECTORY 4096
+#define MAX_FILTER 4096  // instructions, a classic BPF program's most (BPF_MAXINSNS)
+#define MAX_FDS 1024
+
+static struct cellstart start;
+static struct sock_filter filter[MAX_FILTER];
+static char directory[MAX_DIRECTORY];
+// The forker's own descriptors as it enters the loop, each cell closes them: by what they are,
+// not their numbers, since libuv's at-fork handler closes its signal lock's pipe in the child and
+// makes a new one, likely at the same numbers.
+struct open_fd {
+  int fd;
+  dev_t device;
+  ino_t inode;
+};
+static struct open_fd forker_fds[MAX_FDS];
+static int forker_fd_count;
+
+// --- V8's worker tasks, on the cell's own thread ------------------------------------------------
+//
+// V8 hands work to helper threads through its platform's CallOnWorkerThread and
+// CallDelayedOnWorkerThread (node::NodePlatform's, virtual). In the forker, before any fork, both
+// slots of NodePlatform's vtable are pointed here: each task is queued, and an idle handle on the
+// event loop runs the queue, keeping the loop alive meanwhile. A task is v8::Task: its vtable holds
+// the destructors, then Run(). The task comes as std::unique_ptr<Task>, which the C++ ABI passes as
+// a pointer to the caller's unique_ptr (one pointer): taken, and left empty.
+
+#define NODE_PLATFORM_VTABLE "_ZTVN4node12NodePlatformE"
+#define NODE_CALL_ON_WORKER "_ZN4node12NodePlatform18CallOnWorkerThreadESt10unique_ptrIN2v84TaskESt14default_deleteIS3_EE"
+#define NODE_CALL_DELAYED_ON_WORKER \
+  "_ZN4node12NodePlatform25CallDelayedOnWorkerThreadESt10unique_ptrIN2v84TaskESt14default_deleteIS3_EEd"
+#define VTABLE_SLOTS 64  // far more than v8::Platform's virtual functions
+#define TASK_RUN 2       // v8::Task's vtable: complete destructor, deleting destructor, Run()
+#define TASK_DELETE 1
+
+static struct {
+  pthread_mutex_t lock;
+  void **tasks;
+  size_t count, capacity;
+} queue = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0};
+// Made in each cell's process (take_worker_tasks()); until then a task only waits in the queue.
+static void *idle, *wake;
+static pthread_t loop_thread;
+
+static void run_queued(void *handle) {
+  (void)handle;
+  pthread_mutex_lock(&queue.lock);
+  void **tasks = queue.tasks;
+  size_t count = queue.count;
+  queue.tasks = NULL;
+  queue.count = queue.capacity = 0;
+  // What these tasks post comes in a later turn of the loop, which polls in between.
+  if (!count) uv_idle_stop(idle);
+  pthread_mutex_unlock(&queue.lock);
+  for (size_t i = 0; i < count; i++) {
+    void (**vtable)(void *) = *(void (***)(void *))tasks[i];
+    vtable[TASK_RUN](tasks[i]);
+    vtable[TASK_DELETE](tasks[i]);
+  }
+  free(tasks);
+}
+
+static void start_running(void *handle) {
+  (void)handle;
+  uv_idle_start(idle, run_queued);
+}
+
+static void post(void *task) {
+  pthread_mutex_lock(&queue.lock);
+  if (queue.count == queue.capacity) {
+    size_t capacity = queue.capacity ? queue.capacity * 2 : 16;
+    void **tasks = realloc(queue.tasks, capacity * sizeof *tasks);
+    if (!tasks) abort();  // as V8 does when it cannot allocate
+    queue.tasks = tasks;
+    queue.capacity = capacity;
+  }
+  queue.tasks[queue.count++] = task;
+  pthread_mutex_unlock(&queue.lock);
+  if (!idle) return;
+  // A handle is started from its loop's thread only; a Worker's isolate posts from its own.
+  if (pthread_equal(pthread_self(), loop_thread))
+    start_running(NULL);
+  else
+    uv_async_send(wake);
+}
+
+static void call_on_worker_thread(void *platform, void **task) {
+  (void)platform;
+  void *taken = *task;
+  *task = NULL;
+  if (taken) post(taken);
+}
+
+static void call_delayed_on_worker_thread(void *platform, void **task, double delay) {
+  (void)delay;  // sooner is allowed: V8 posts them for work that may wait, not must
+  call_on_worker_thread(platform, task);
+}
+
+// In the forker: NodePlatform's worker-thread slots, pointed at the queue.
+static int run_worker_tasks_here(void) {
+  void **vtable = dlsym(RTLD_DEFAULT, NODE_PLATFORM_VTABLE);
+  void *call = dlsym(RTLD_DEFAULT, NODE_CALL_ON_WORKER);
+  void *delayed = dlsym(RTLD_DEFAULT, NODE_CALL_DELAYED_ON_WORKER);
+  if (!vtable || !call || !delayed) {
+    errno = ENOSYS;
+    return -1;
+  }
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  int found = 0;
+  for (int i = 0; i < VTABLE_SLOTS; i++) {
+    if (vtable[i] != call && vtable[i] != delayed) continue;
+    void *at = (void *)((uintptr_t)&vtable[i] & ~(page - 1));
+    if (mprotect(at, page, PROT_READ | PROT_WRITE) != 0) return -1;
+    vtable[i] = vtable[i] == call ? (void *)call_on_worker_thread : (void *)call_delayed_on_worker_thread;
+    if (mprotect(at, page, PROT_READ) != 0) return -1;
+    found++;
+  }
+  if (found != 2) {
+    errno = ENOSYS;
+    return -1;
+  }
+  return 0;
+}
+
+// In a cell's process, once its loop is made anew: the handles that run the queue.
+static int take_worker_tasks(struct uv_loop_s *loop) {
+  void *i = calloc(1, uv_handle_size(UV_IDLE)), *w = calloc(1, uv_handle_size(UV_ASYNC));
+  if (!i || !w || uv_idle_init(loop, i) != 0 || uv_async_init(loop, w, start_running) != 0) return -1;
+  uv_unref(w);  // it wakes the loop, but must not keep it alive
+  loop_thread = pthread_self();
+  idle = i;
+  wake = w;
+  pthread_mutex_lock(&queue.lock);
+  size_t waiting = queue.count;
+  pthread_mutex_unlock(&queue.lock);
+  if (waiting) start_running(NULL);
+  return 0;
+}
+
+static napi_value boolean(napi_env env, bool value) {
+  napi_value result;
+  napi_get_boolean(env, value, &result);
+  return result;
+}
+
+static napi_value fail(napi_env env, const char *what) {
+  char message[256];
+  snprintf(message, sizeof message, "forker: %s: %s", what, strerror(errno));
+  napi_throw_error(env, NULL, message);
+  return NULL;
+}
+
+// One message of the zygote's settings; its length must be `exact` when that is not 0.
+static ssize_t receive_setting(void *buffer, size_t size, size_t exact) {
+  ssize_t n;
+  do n = recv(REQUESTS, buffer, size, MSG_TRUNC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return -1;
+  if ((size_t)n > size || (exact && (size_t)n != exact) || n == 0) {
+    errno = EPROTO;
+    return -1;
+  }
+  return n;
+}
+
+// What the zygote sends first (forkserver.py spawn_forker()): struct cellstart as its ctypes
+// mirror lays it out, with no pages to copy; the namespace filter; the working directory.
+static int receive_settings(void) {
+  if (receive_setting(&start, sizeof start, sizeof start) < 0) return -1;
+  ssize_t n = receive_setting(filter, sizeof filter, 0);
+  if (n < 0) return -1;
+  if (n % sizeof filter[0] || (size_t)n / sizeof filter[0] != start.filter_length) {
+    errno = EPROTO;
+    return -1;
+  }
+  n = receive_setting(directory, sizeof directory - 1, 0);
+  if (n < 0) return -1;
+  directory[n] = '\0';
+  start.filter = filter;
+  start.directory = directory;
+  start.written = start.read = NULL;
+  start.written_count = start.read_count = 0;
+  return 0;
+}
+
+// Undoes V8's MADV_DONTFORK on each of this process's mappings.
+static int copy_every_mapping(void) {
+  FILE *maps = fopen("/proc/self/maps", "re");
+  if (!maps) return -1;
+  char line[4096];
+  while (fgets(line, sizeof line, maps)) {
+    unsigned long low, high;
+    // Special mappings ([vvar], [vsyscall]) refuse it and are left as they are.
+    if (sscanf(line, "%lx-%lx", &low, &high) == 2) madvise((void *)low, high - low, MADV_DOFORK);
+    if (!strchr(line, '\n')) {  // a longer line's rest
+      int c;
+      while ((c = fgetc(maps)) != EOF && c != '\n') {
+      }
+    }
+  }
+  fclose(maps);
+  return 0;
+}
+
+static int list_forker_fds(void) {
+  DIR *dir = opendir("/proc/self/fd");
+  if (!dir) return -1;
+  int own = dirfd(dir);
+  struct dirent *entry;
+  forker_fd_count = 0;
+  while ((entry = readdir(dir))) {
+    if (entry->d_name[0] == '.') continue;
+    int fd = atoi(entry->d_name);
+    if (fd == own) continue;
+    struct stat st;
+    if (fstat(fd, &st) != 0) continue;
+    if (forker_fd_count == MAX_FDS) {
+      closedir(dir);
+      errno = EMFILE;
+      return -1;
+    }
+    forker_fds[forker_fd_count++] = (struct open_fd){fd, st.st_dev, st.st_ino};
+  }
+  closedir(dir);
+  return 0;
+}
+
+// In a cell's process: the cell's pipes at 0-3, the forker's descriptors closed. The namespaces
+// to join stay for cellstart_isolate(); what the at-fork handlers made in this process (libuv's
+// signal lock) stays too: it is not the forker's. (The cell's pipes and namespaces came after the
+// list was made, so none of them is on it.)
+static int arrange_fds(void) {
+  for (int i = 0; i < CELL_PIPES; i++)
+    if (dup2(start.pipes[i], i) < 0) return -1;
+  for (int i = 0; i < forker_fd_count; i++) {
+    struct stat st;
+    const struct open_fd *held = &forker_fds[i];
+    if (held->fd >= CELL_PIPES && fstat(held->fd, &st) == 0 && st.st_dev == held->device && st.st_ino == held->inode)
+      close(held->fd);
+  }
+  for (int i = 0; i < CELL_PIPES; i++)
+    if (start.pipes[i] >= CELL_PIPES) close(start.pipes[i]);
+  return 0;
+}
+
+static void die(const char *what, int error) {
+  char message[512];
+  int n = snprintf(message, sizeof message, "the cell could not be isolated: %s: %s\n", what, strerror(error));
+  if (n > 0 && write(2, message, (size_t)n) < 0) {
+  }
+  _exit(125);
+}
+
+static napi_value serve(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char hello[MAX_HELLO];
+  size_t length = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc < 1 ||
+      napi_get_value_string_utf8(env, argv[0], hello, sizeof hello, &length) != 0) {
+    napi_throw_error(env, NULL, "forker: serve(hello) takes the ready event as a string");
+    return NULL;
+  }
+  struct uv_loop_s *loop;
+  if (napi_get_uv_event_loop(env, &loop) != 0) {
+    napi_throw_error(env, NULL, "forker: no event loop");
+    return NULL;
+  }
+  if (receive_settings() != 0) return fail(env, "the zygote's settings");
+  if (copy_every_mapping() != 0) return fail(env, "/proc/self/maps");
+  if (list_forker_fds() != 0) return fail(env, "/proc/self/fd");
+  if (run_worker_tasks_here() != 0) return fail(env, "NodePlatform's worker tasks (a Node.js built without its symbols?)");
+  // Warm and about to fork: the zygote says ready on this.
+  if (send(REQUESTS, hello, length, MSG_NOSIGNAL) != (ssize_t)length) return fail(env, "the ready message");
+  if (cellstart_forker(REQUESTS, EXITS, &start) != 0) return boolean(env, false);
+  // A cell's process.
+  if (arrange_fds() != 0) die("dup2 a pipe", errno);
+  int error = uv_loop_fork(loop);
+  if (error) die("uv_loop_fork", -error);
+  if (take_worker_tasks(loop) != 0) die("the worker tasks' handles", ENOMEM);
+  if (cellstart_isolate(&start) != 0) die(cellstart_step, errno);
+  return boolean(env, true);
+}
+
+static napi_value leave(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t code = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == 0 && argc >= 1) napi_get_value_int32(env, argv[0], &code);
+  _exit(code & 0xff);
+}
+
+napi_value napi_register_module_v1(napi_env env, napi_value exports);
+napi_value napi_register_module_v1(napi_env env, napi_value exports) {
+  napi_value function;
+  if (napi_create_function(env, "serve", (size_t)-1, serve, NULL, &function) != 0 ||
+      napi_set_named_property(env, exports, "serve", function) != 0 ||
+      napi_create_function(env, "exit", (size_t)-1, leave, NULL, &function) != 0 ||
+      napi_set_named_property(env, exports, "exit", function) != 0)
+    return NULL;
+  return exports;
+}
