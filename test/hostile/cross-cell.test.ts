@@ -8,7 +8,7 @@
 // Must happen: the attackers find and reach nothing of the victims, and the victims end
 // normally with everything intact and never contacted. An attacker that kills every process
 // it can signal kills only its own cell, which ends with an `error`; the next cell runs; the
-// server stays healthy.
+// server stays healthy. So does one that signals its process group.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
 import { appears, expectRecovered, expectStopped, marker } from '../helpers/hostile';
@@ -178,5 +178,27 @@ describe('one cell against another running cell', () => {
     expect(stdout(pyVictim)).toBe('intact True shm True contacted []\n');
     expect(stdout(shVictim)).toBe('intact yes\n');
     await expectRecovered(box, ['python', 'bash']);
+  });
+
+  it('Python and JavaScript attackers that signal their process group kill only their own cell, not cells forked beside them', async () => {
+    // kill(0) signals the caller's process group, whatever PID namespace its members are in: a
+    // forked cell in its fork server's group would take the forker, the zygote and every cell
+    // forked from them. (Node itself does this in `child.kill()` after a failed spawn.)
+    const victims = Promise.all([
+      run(box.url, 'import time\ntime.sleep(3)\nprint("alive")'),
+      run(box.url, "setTimeout(() => console.log('alive'), 3000);", 'javascript'),
+    ]);
+    victims.catch(() => {});
+    await new Promise((r) => setTimeout(r, 1000)); // both victims are running
+    const [py, js] = await Promise.all([
+      run(box.url, 'import os, signal\nos.killpg(0, signal.SIGKILL)\nprint("still here")'),
+      run(box.url, "process.kill(0, 'SIGKILL');\nconsole.log('still here');", 'javascript'),
+    ]);
+    expectStopped(py, 'WorkerCrashed', /killed by SIGKILL/);
+    expectStopped(js, 'WorkerCrashed', /killed by SIGKILL/);
+    const [pyVictim, jsVictim] = await victims;
+    expect(stdout(pyVictim)).toBe('alive\n');
+    expect(stdout(jsVictim)).toBe('alive\n');
+    await expectRecovered(box, ['python', 'javascript']);
   });
 });

@@ -118,10 +118,15 @@ int cellstart_enter(const struct cellstart *start) {
 }
 
 // In the cell's process, its descriptors in place (0-3 its pipes, the namespaces to join still
-// open, nothing else of the zygote's): joins the cell's other namespaces, then makes a user
-// namespace of its own, sets the limits and drops every capability. Returns as cellstart_enter().
+// open, nothing else of the zygote's): makes a session of its own, joins the cell's other
+// namespaces, then makes a user namespace of its own, sets the limits and drops every
+// capability. Returns as cellstart_enter().
 int cellstart_isolate(const struct cellstart *start) {
   STEP("prctl PR_SET_PDEATHSIG", prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0));
+  // A session and process group of its own: kill(0) and killpg() reach a process group's
+  // members in any PID namespace, and the cell was in its forker's, with the zygote and every
+  // other cell of the fork server.
+  STEP("setsid", setsid() < 0);
   for (int i = 0; i < JOINED; i++) {
     STEP("setns", setns(start->namespaces[i], start->namespace_flags[i]));
     close(start->namespaces[i]);
