@@ -108,7 +108,8 @@ for (const program of ${JSON.stringify(setuidPrograms())}) {
   // Read at once: the event loop, which would reap the child, has not run yet.
   ran[program] = child.pid ? ids(child.pid) : 'not run';
   child.on('error', () => {});
-  child.kill('SIGKILL');
+  // Node 20's kill() of a child that never started signals pid 0: the cell's own process group.
+  if (child.pid) child.kill('SIGKILL');
 }
 const status = fs.readFileSync('/proc/self/status', 'utf8');
 const caps = Object.fromEntries(['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs'].map((k) => [k, new RegExp('^' + k + ':\\\\s+(\\\\S+)', 'm').exec(status)[1]]));
