@@ -21,12 +21,14 @@
 // all its cells, a channel between them), keeps what the at-fork handlers made in the child, and
 // then isolates itself as a Python cell does (cellstart_isolate()).
 //
-// Exports: serve(hello) → false in the forker when the zygote is gone, true in each cell's process
-// (isolated, fds 0-3 its pipes); exit(code) → never returns.
+// Exports: serve(hello, probe) → false in the forker when the zygote is gone, true in each cell's
+// process (isolated, fds 0-3 its pipes); probe() takes a cell's steps once, in a child, to learn
+// the pages each cell gets copied ahead (learn_pages()); exit(code) → never returns.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cellstart.h"
@@ -57,6 +60,9 @@ extern napi_status napi_create_function(napi_env env, const char *name, size_t l
                                         napi_value *result);
 extern napi_status napi_set_named_property(napi_env env, napi_value object, const char *name, napi_value value);
 extern napi_status napi_throw_error(napi_env env, const char *code, const char *message);
+extern napi_status napi_get_global(napi_env env, napi_value *result);
+extern napi_status napi_call_function(napi_env env, napi_value recv, napi_value func, size_t argc, const napi_value *argv,
+                                      napi_value *result);
 extern napi_status napi_get_uv_event_loop(napi_env env, struct uv_loop_s **loop);
 // libuv (uv.h), as stable within its major version as Node-API is.
 typedef void (*uv_callback)(void *handle);
@@ -213,6 +219,172 @@ static int take_worker_tasks(struct uv_loop_s *loop) {
   return 0;
 }
 
+// --- the pages a cell writes first ---------------------------------------------------------------
+//
+// A forked cell's first steps write to pages it shares with the forker (V8's heap, Node's state):
+// each such write is a copy-on-write fault, some 20 us on these VMs, and a `console.log` cell
+// took some 550, a fifth of them after its code came. As Python's zygote does
+// (forkserver.py learn_pages()), the forker learns once which of its pages a probe child writes
+// on a cell's path, and which of its file pages it reads, and cellstart.c's populate() copies
+// and maps those in each cell's process right after its fork, in the spare, before its code
+// comes: one madvise per run, about a third of the faults' cost.
+
+#define PAGEMAP_PRESENT (1ULL << 63)
+#define PAGEMAP_FILE_OR_SHARED (1ULL << 61)
+#define PAGEMAP_EXCLUSIVE (1ULL << 56)
+
+struct span {
+  uintptr_t low, high;
+};
+
+struct spans {
+  struct span *items;
+  size_t count, capacity;
+};
+
+static int add_span(struct spans *list, uintptr_t low, uintptr_t high) {
+  if (list->count == list->capacity) {
+    size_t capacity = list->capacity ? list->capacity * 2 : 64;
+    struct span *items = realloc(list->items, capacity * sizeof *items);
+    if (!items) return -1;
+    list->items = items;
+    list->capacity = capacity;
+  }
+  list->items[list->count++] = (struct span){low, high};
+  return 0;
+}
+
+// This process's private writable mappings (what copy-on-write applies to) and its private
+// read-only mappings of files (code and constants, which a fork leaves unmapped in the child).
+static int list_mappings(struct spans *writable, struct spans *file_read) {
+  FILE *maps = fopen("/proc/self/maps", "re");
+  if (!maps) return -1;
+  char line[4096];
+  int result = 0;
+  while (result == 0 && fgets(line, sizeof line, maps)) {
+    unsigned long low, high;
+    char perms[8] = "";
+    int path_at = 0;
+    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &low, &high, perms, &path_at) < 3) continue;
+    if (!strcmp(perms, "rw-p"))
+      result = add_span(writable, low, high);
+    else if ((!strcmp(perms, "r-xp") || !strcmp(perms, "r--p")) && path_at && line[path_at] == '/')
+      result = add_span(file_read, low, high);
+    if (!strchr(line, '\n')) {
+      int c;
+      while ((c = fgetc(maps)) != EOF && c != '\n') {
+      }
+    }
+  }
+  fclose(maps);
+  return result;
+}
+
+// Runs of pages in `mappings` whose pagemap entry passes `test` (written: present, anonymous,
+// this process's alone; read: present), appended to `runs`.
+static int pages(int pagemap, const struct spans *mappings, bool written, struct spans *runs) {
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  uint64_t entries[512];
+  for (size_t m = 0; m < mappings->count; m++) {
+    uintptr_t run = 0;
+    for (uintptr_t at = mappings->items[m].low; at < mappings->items[m].high;) {
+      size_t n = (mappings->items[m].high - at) / page;
+      if (n > 512) n = 512;
+      if (pread(pagemap, entries, n * 8, (off_t)(at / page * 8)) != (ssize_t)(n * 8)) return -1;
+      for (size_t i = 0; i < n; i++, at += page) {
+        uint64_t e = entries[i];
+        bool taken = written ? (e & PAGEMAP_PRESENT) && (e & PAGEMAP_EXCLUSIVE) && !(e & PAGEMAP_FILE_OR_SHARED)
+                             : (e & PAGEMAP_PRESENT) != 0;
+        if (taken && !run) run = at;
+        if (!taken && run) {
+          if (add_span(runs, run, at) != 0) return -1;
+          run = 0;
+        }
+      }
+    }
+    if (run && add_span(runs, run, mappings->items[m].high) != 0) return -1;
+  }
+  return 0;
+}
+
+static int write_all(int fd, const void *data, size_t length) {
+  const char *at = data;
+  while (length) {
+    ssize_t n = write(fd, at, length);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    at += n;
+    length -= (size_t)n;
+  }
+  return 0;
+}
+
+// In a child of the forker: runs `probe` (a cell's steps, kernel.cjs) with /dev/null for its
+// descriptors 0-3, then sends the runs it wrote and read on `out`: their counts, then each run.
+static void probe_child(napi_env env, napi_value probe, int out) {
+  struct spans writable = {0}, file_read = {0}, written = {0}, read = {0};
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0 || list_mappings(&writable, &file_read) != 0) _exit(1);
+  for (int fd = 0; fd < CELL_PIPES; fd++)
+    if (dup2(null, fd) < 0) _exit(1);
+  napi_value global, result;
+  if (napi_get_global(env, &global) != 0 || napi_call_function(env, global, probe, 0, NULL, &result) != 0) _exit(1);
+  int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (pagemap < 0 || pages(pagemap, &writable, true, &written) != 0 || pages(pagemap, &file_read, false, &read) != 0) _exit(1);
+  uint64_t counts[2] = {written.count, read.count};
+  if (write_all(out, counts, sizeof counts) != 0) _exit(1);
+  for (struct spans *list = &written; list; list = list == &written ? &read : NULL)
+    for (size_t i = 0; i < list->count; i++) {
+      struct cellstart_run r = {(void *)list->items[i].low, list->items[i].high - list->items[i].low};
+      if (write_all(out, &r, sizeof r) != 0) _exit(1);
+    }
+  _exit(0);
+}
+
+static ssize_t read_all(int fd, void *data, size_t length) {
+  char *at = data;
+  size_t got = 0;
+  while (got < length) {
+    ssize_t n = read(fd, at + got, length - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += (size_t)n;
+  }
+  return (ssize_t)got;
+}
+
+// Learns the pages each cell gets ahead (start.written, start.read). A probe that fails leaves
+// the cells to fault them in as they go.
+static void learn_pages(napi_env env, napi_value probe) {
+  int ends[2];
+  if (pipe2(ends, O_CLOEXEC) != 0) return;
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(ends[0]);
+    probe_child(env, probe, ends[1]);
+  }
+  close(ends[1]);
+  uint64_t counts[2];
+  struct cellstart_run *runs = NULL;
+  bool whole = false;
+  if (pid > 0 && read_all(ends[0], counts, sizeof counts) == sizeof counts && counts[0] + counts[1] < (1u << 20) &&
+      (runs = malloc((counts[0] + counts[1] + 1) * sizeof *runs))) {
+    size_t bytes = (counts[0] + counts[1]) * sizeof *runs;
+    whole = read_all(ends[0], runs, bytes) == (ssize_t)bytes;
+  }
+  close(ends[0]);
+  int status = 1;
+  if (pid > 0) waitpid(pid, &status, 0);
+  if (!whole || status != 0) {
+    free(runs);
+    return;
+  }
+  start.written = runs;
+  start.written_count = counts[0];
+  start.read = runs + counts[0];
+  start.read_count = counts[1];
+}
+
 static napi_value boolean(napi_env env, bool value) {
   napi_value result;
   napi_get_boolean(env, value, &result);
@@ -328,13 +500,13 @@ static void die(const char *what, int error) {
 }
 
 static napi_value serve(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   char hello[MAX_HELLO];
   size_t length = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc < 1 ||
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc < 2 ||
       napi_get_value_string_utf8(env, argv[0], hello, sizeof hello, &length) != 0) {
-    napi_throw_error(env, NULL, "forker: serve(hello) takes the ready event as a string");
+    napi_throw_error(env, NULL, "forker: serve(hello, probe) takes the ready event as a string and a probe function");
     return NULL;
   }
   struct uv_loop_s *loop;
@@ -346,6 +518,7 @@ static napi_value serve(napi_env env, napi_callback_info info) {
   if (copy_every_mapping() != 0) return fail(env, "/proc/self/maps");
   if (list_forker_fds() != 0) return fail(env, "/proc/self/fd");
   if (run_worker_tasks_here() != 0) return fail(env, "NodePlatform's worker tasks (a Node.js built without its symbols?)");
+  learn_pages(env, argv[1]);
   // Warm and about to fork: the zygote says ready on this.
   if (send(REQUESTS, hello, length, MSG_NOSIGNAL) != (ssize_t)length) return fail(env, "the ready message");
   if (cellstart_forker(REQUESTS, EXITS, &start) != 0) return boolean(env, false);

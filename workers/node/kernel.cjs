@@ -312,11 +312,32 @@ function forkCells() {
   // A full collection first, so that no cell inherits one half done.
   v8.setFlagsFromString('--expose-gc');
   vm.runInNewContext('gc')();
-  if (!forker.serve(JSON.stringify({ type: 'ready', language: 'node', version: process.version }))) process.exit(0);
+  if (!forker.serve(JSON.stringify(readyEvent()), probeCell)) process.exit(0);
   // process.exit() ends here, after the 'exit' listeners.
   process.reallyExit = (code) => forker.exit(Number(code) || 0);
   return () => process.exit();
 }
+
+/**
+ * A forked cell's steps, taken once in a child of the forker with /dev/null for fds 0-3, a
+ * small cell and a failing one as its code: forker.c learns which of the forker's pages they
+ * write, and every cell gets those copied before its code comes.
+ */
+function probeCell() {
+  blockingStdio();
+  defineModuleGlobals();
+  emit(readyEvent());
+  readCode();
+  showResult(compileCell(REHEARSAL).script.runInThisContext({ displayErrors: true }));
+  console.log(1 + 1, 'a', [1, 2.5]);
+  try {
+    compileCell(REHEARSAL_ERROR).script.runInThisContext({ displayErrors: true });
+  } catch (err) {
+    finish('error', errorEvent(err));
+  }
+}
+
+const readyEvent = () => ({ type: 'ready', language: 'node', version: process.version });
 
 function main() {
   const forking = process.argv.includes('--forker');
@@ -328,7 +349,7 @@ function main() {
   blockingStdio();
   // They do not depend on the code: set before it comes.
   defineModuleGlobals();
-  emit({ type: 'ready', language: 'node', version: process.version });
+  emit(readyEvent());
   const code = readCode();
   cellLineCount = countLines(code);
 
