@@ -1,11 +1,12 @@
 // The JavaScript fork server's forker: a Node.js addon that turns a warm Node process (kernel.cjs
-// --forker) into the process every JavaScript cell is forked from. A Node start is some 60-90 ms
-// of CPU here; a fork of a warm one is a few, and the cell's first steps are already compiled.
+// --forker) into the process every JavaScript cell is forked from. A Node start was some 60-90 ms
+// of CPU here before a cell's first line; a forked cell costs some 20, most of it in the spare
+// before its code comes, and its first steps are already compiled.
 //
 // The Python zygote (workers/python/forkserver.py, started with a `forker` command) keeps the
 // device's protocol, the namespace maker and the cells' ends; it starts this process with its
 // request socket at fd 3 and the exits pipe at fd 4, and the loop is cellstart.c's, as Python's
-// forker runs it. Two things differ from forking Python:
+// forker runs it. What differs from forking Python:
 //   - V8 maps its heap MADV_DONTFORK: a child would find no heap at all. Every mapping is made
 //     copyable again before the loop (MADV_DOFORK); the forker then runs no more JavaScript, so
 //     no new mapping comes.
