@@ -244,9 +244,8 @@ static int watch_child(struct children *c, pid_t pid) {
     c->pids = pids;
     c->capacity = capacity;
   }
-  int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+  int fd = (int)syscall(SYS_pidfd_open, pid, 0);  // close-on-exec, as every pidfd is
   if (fd < 0) return -1;
-  fcntl(fd, F_SETFD, FD_CLOEXEC);
   c->watched[c->count] = (struct pollfd){fd, POLLIN, 0};
   c->pids[c->count] = pid;
   c->count++;
