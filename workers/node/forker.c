@@ -255,9 +255,10 @@ static int add_span(struct spans *list, uintptr_t low, uintptr_t high) {
   return 0;
 }
 
-// This process's private writable mappings (what copy-on-write applies to) and its private
-// read-only mappings of files (code and constants, which a fork leaves unmapped in the child).
-static int list_mappings(struct spans *writable, struct spans *file_read) {
+// This process's mappings, each into the lists given (any may be NULL): all of them; its private
+// writable ones (what copy-on-write applies to); its private read-only mappings of files (code
+// and constants, which a fork leaves unmapped in the child).
+static int list_mappings(struct spans *all, struct spans *writable, struct spans *file_read) {
   FILE *maps = fopen("/proc/self/maps", "re");
   if (!maps) return -1;
   char line[4096];
@@ -266,12 +267,15 @@ static int list_mappings(struct spans *writable, struct spans *file_read) {
     unsigned long low, high;
     char perms[8] = "";
     int path_at = 0;
-    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &low, &high, perms, &path_at) < 3) continue;
-    if (!strcmp(perms, "rw-p"))
-      result = add_span(writable, low, high);
-    else if ((!strcmp(perms, "r-xp") || !strcmp(perms, "r--p")) && path_at && line[path_at] == '/')
-      result = add_span(file_read, low, high);
-    if (!strchr(line, '\n')) {
+    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &low, &high, perms, &path_at) >= 3) {
+      if (all) result = add_span(all, low, high);
+      if (result == 0 && writable && !strcmp(perms, "rw-p"))
+        result = add_span(writable, low, high);
+      else if (result == 0 && file_read && (!strcmp(perms, "r-xp") || !strcmp(perms, "r--p")) && path_at &&
+               line[path_at] == '/')
+        result = add_span(file_read, low, high);
+    }
+    if (!strchr(line, '\n')) {  // a longer line's rest
       int c;
       while ((c = fgetc(maps)) != EOF && c != '\n') {
       }
@@ -325,7 +329,7 @@ static int write_all(int fd, const void *data, size_t length) {
 static void probe_child(napi_env env, napi_value probe, int out) {
   struct spans writable = {0}, file_read = {0}, written = {0}, read = {0};
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null < 0 || list_mappings(&writable, &file_read) != 0) _exit(1);
+  if (null < 0 || list_mappings(NULL, &writable, &file_read) != 0) _exit(1);
   for (int fd = 0; fd < CELL_PIPES; fd++)
     if (dup2(null, fd) < 0) _exit(1);
   napi_value global, result;
@@ -434,20 +438,15 @@ static int receive_settings(void) {
 
 // Undoes V8's MADV_DONTFORK on each of this process's mappings.
 static int copy_every_mapping(void) {
-  FILE *maps = fopen("/proc/self/maps", "re");
-  if (!maps) return -1;
-  char line[4096];
-  while (fgets(line, sizeof line, maps)) {
-    unsigned long low, high;
-    // Special mappings ([vvar], [vsyscall]) refuse it and are left as they are.
-    if (sscanf(line, "%lx-%lx", &low, &high) == 2) madvise((void *)low, high - low, MADV_DOFORK);
-    if (!strchr(line, '\n')) {  // a longer line's rest
-      int c;
-      while ((c = fgetc(maps)) != EOF && c != '\n') {
-      }
-    }
+  struct spans all = {0};
+  if (list_mappings(&all, NULL, NULL) != 0) {
+    free(all.items);
+    return -1;
   }
-  fclose(maps);
+  // Special mappings ([vvar], [vsyscall]) refuse it and are left as they are.
+  for (size_t i = 0; i < all.count; i++)
+    madvise((void *)all.items[i].low, all.items[i].high - all.items[i].low, MADV_DOFORK);
+  free(all.items);
   return 0;
 }
 
