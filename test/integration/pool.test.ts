@@ -83,6 +83,19 @@ async function killAndSeeReplaced(which: 'zygotes' | 'forkers', said: string): P
   expect(stdout(await run(box.url, 'import numpy\nprint("and the full one")'))).toBe('and the full one\n');
 }
 
+/**
+ * Kills the one parent `processes()` names (its children die with it), and waits until there is
+ * one new parent again, with children that are all new.
+ */
+async function killAndSeeNew(what: string, processes: () => { parents: number[]; children: number[] }): Promise<void> {
+  const { parents, children } = processes();
+  process.kill(parents[0], 'SIGKILL');
+  await until(what, () => {
+    const now = processes();
+    return now.parents.length === 1 && now.parents[0] !== parents[0] && now.children.length >= 1 && now.children.every((p) => !children.includes(p));
+  });
+}
+
 async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!ok()) {
@@ -151,11 +164,9 @@ describe('warm pools', () => {
     expect(Number(taken)).toBeLessThan(30);
 
     // A forker that dies takes its warm cells along; its zygote ends and a new fork server comes.
-    const { forkers, cells } = javascript();
-    process.kill(forkers[0], 'SIGKILL');
-    await until('a new JavaScript forker with warm cells', () => {
-      const now = javascript();
-      return now.forkers.length === 1 && now.forkers[0] !== forkers[0] && now.cells.length >= 1 && now.cells.every((p) => !cells.includes(p));
+    await killAndSeeNew('a new JavaScript forker with warm cells', () => {
+      const { forkers, cells } = javascript();
+      return { parents: forkers, children: cells };
     });
     expect(stdout(await run(box.url, 'console.log("after the forker died")', 'javascript'))).toBe('after the forker died\n');
   });
@@ -220,12 +231,10 @@ describe('warm pools', () => {
     };
     await until('warm Bash workers under the spawner', () => processes().spawners.length === 1 && processes().bash.length >= 1);
     expect(processes().fromDevice).toEqual([]);
-    const { spawners, bash } = processes();
-    process.kill(spawners[0], 'SIGKILL');
     // Its sandboxes die with it (bwrap's --die-with-parent); a new spawner starts new ones.
-    await until('a new spawner with new Bash workers', () => {
-      const now = processes();
-      return now.spawners.length === 1 && now.spawners[0] !== spawners[0] && now.bash.length >= 1 && now.bash.every((p) => !bash.includes(p));
+    await killAndSeeNew('a new spawner with new Bash workers', () => {
+      const { spawners, bash } = processes();
+      return { parents: spawners, children: bash };
     });
     expect(stdout(await run(box.url, 'echo "after the spawner died"', 'bash'))).toBe('after the spawner died\n');
   });
