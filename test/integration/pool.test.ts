@@ -155,6 +155,16 @@ describe('warm pools', () => {
     expect(stdout(exited)).toBe('leaving\n');
     expect(errorOf(exited)).toMatchObject({ ename: 'ProcessExit', evalue: 'process.exit(3)' });
     expect(stdout(await run(box.url, "setTimeout(() => console.log('later'), 20);", 'javascript'))).toBe('later\n');
+    // The cell's own listeners run as under `node`, and `done` comes after all they print.
+    const listeners = await run(box.url, [
+      "process.on('beforeExit', () => { if (!globalThis.again) { globalThis.again = true; setTimeout(() => console.log('more'), 5); } });",
+      "process.on('exit', (code) => console.log('exit', code));",
+      "console.log('start')",
+    ].join('\n'), 'javascript');
+    expect(stdout(listeners)).toBe('start\nmore\nexit 0\n');
+    const failedListener = await run(box.url, "process.on('exit', () => console.log('last words'));\nnull.x", 'javascript');
+    expect(stdout(failedListener)).toBe('last words\n');
+    expect(errorOf(failedListener)).toMatchObject({ ename: 'TypeError' });
 
     // The forker's pages a cell's steps write were copied into it before its code came (forker.c
     // learn_pages()): its first console.log took some 50 copy-on-write faults without, 15 with.

@@ -127,6 +127,20 @@ describe('node worker', () => {
     expect(lastEvent(failed)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it('runs the cell\'s own beforeExit and exit listeners, and the work they give the event loop', async () => {
+    const r = await run([
+      "process.on('beforeExit', () => { if (!globalThis.again) { globalThis.again = true; setTimeout(() => console.log('more'), 5); } });",
+      "process.on('exit', (code) => console.log('exit', code));",
+      "console.log('start')",
+    ].join('\n'));
+    expect(r.stdout).toBe('start\nmore\nexit 0\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    // The cell is not over at its first 'beforeExit': what that gave the loop still counts.
+    const late = await run("process.once('beforeExit', () => setTimeout(() => { throw new RangeError('late') }, 5))");
+    expect(eventsOf(late, 'error')).toMatchObject([{ ename: 'RangeError', evalue: 'late' }]);
+    expect(lastEvent(late)).toEqual({ type: 'done', status: 'error' });
+  });
+
   it('fails a cell whose top-level await can never settle', async () => {
     const r = await run('await new Promise(() => {})');
     expect(eventsOf(r, 'error')[0].evalue).toMatch(/unsettled top-level await/);
@@ -145,7 +159,7 @@ describe('node worker', () => {
     // as globals too.
     const plain = execFileSync('/usr/bin/node', ['-'], { input: names, env: { PATH: '/usr/bin:/bin' } as Record<string, string> as NodeJS.ProcessEnv, encoding: 'utf8' });
     expect(JSON.parse(globals)).toEqual(JSON.parse(plain));
-    expect(rest).toBe('undefined [ 1, 1, 1 ]'); // the worker's own handlers, one of each
+    expect(rest).toBe('undefined [ 1, 0, 1 ]'); // the worker's own handlers: none for beforeExit, which is the cell's
     expect(r.stderr).toBe('');
     // The error quotes this cell's own line 3, not the rehearsal's failing line.
     const error = "TypeError: Cannot read properties of null (reading 'x')";

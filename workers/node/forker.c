@@ -24,7 +24,9 @@
 //
 // Exports: serve(hello, probe) → false in the forker when the zygote is gone, true in each cell's
 // process (isolated, fds 0-3 its pipes); probe() takes a cell's steps once, in a child, to learn
-// the pages each cell gets copied ahead (learn_pages()); exit(code) → never returns.
+// the pages each cell gets copied ahead (learn_pages()); endWith(events, code) keeps the cell's
+// last events for its way out; exit(code) → never returns. A cell leaves by exit() or, when its
+// event loop empties, by the environment's cleanup (natural_end()), both through leave_now().
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
@@ -65,6 +67,8 @@ extern napi_status napi_get_global(napi_env env, napi_value *result);
 extern napi_status napi_call_function(napi_env env, napi_value recv, napi_value func, size_t argc, const napi_value *argv,
                                       napi_value *result);
 extern napi_status napi_get_uv_event_loop(napi_env env, struct uv_loop_s **loop);
+extern napi_status napi_get_buffer_info(napi_env env, napi_value value, void **data, size_t *length);
+extern napi_status napi_add_env_cleanup_hook(napi_env env, void (*hook)(void *arg), void *arg);
 // libuv (uv.h), as stable within its major version as Node-API is.
 typedef void (*uv_callback)(void *handle);
 #define UV_ASYNC 1
@@ -84,6 +88,8 @@ extern void uv_unref(void *handle);
 #define MAX_DIRECTORY 4096
 #define MAX_FILTER 4096  // instructions, a classic BPF program's most (BPF_MAXINSNS)
 #define MAX_FDS 1024
+
+#define EVENT_FD (CELL_PIPES - 1)  // the cell's events: kernel.cjs writes them there too
 
 static struct cellstart start;
 static struct sock_filter filter[MAX_FILTER];
@@ -499,6 +505,8 @@ static void die(const char *what, int error) {
   _exit(125);
 }
 
+static void natural_end(void *unused);
+
 static napi_value serve(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -528,15 +536,69 @@ static napi_value serve(napi_env env, napi_callback_info info) {
   if (error) die("uv_loop_fork", -error);
   if (take_worker_tasks(loop) != 0) die("the worker tasks' handles", ENOMEM);
   if (cellstart_isolate(&start) != 0) die(cellstart_step, errno);
+  if (napi_add_env_cleanup_hook(env, natural_end, NULL) != 0) die("the exit hook", ENOMEM);
   return boolean(env, true);
 }
 
+// The events that end the cell (its error if any, then `done`), written as its process leaves:
+// after every 'exit' listener, so that nothing the cell prints comes after its `done`.
+static char *ending;
+static size_t ending_length;
+static int ending_code;
+
+static napi_value end_with(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  void *data;
+  size_t length;
+  int32_t code = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc < 2 ||
+      napi_get_buffer_info(env, argv[0], &data, &length) != 0 || napi_get_value_int32(env, argv[1], &code) != 0) {
+    napi_throw_error(env, NULL, "forker: endWith(events, code) takes a Buffer and an exit status");
+    return NULL;
+  }
+  char *copy = malloc(length ? length : 1);
+  if (!copy) {
+    napi_throw_error(env, NULL, "forker: out of memory");
+    return NULL;
+  }
+  memcpy(copy, data, length);
+  free(ending);
+  ending = copy;
+  ending_length = length;
+  ending_code = code;
+  return NULL;
+}
+
+// Writes the ending, then closes the cell's pipes before the exit, as a Python cell does: the exit
+// unmaps Node's memory first, and the device sees the end of the output only when they close.
+static _Noreturn void leave_now(int code) {
+  if (ending_length) {
+    int flags = fcntl(EVENT_FD, F_GETFL);
+    if (flags >= 0 && (flags & O_NONBLOCK)) fcntl(EVENT_FD, F_SETFL, flags & ~O_NONBLOCK);
+    if (write_all(EVENT_FD, ending, ending_length) != 0) {
+      // the device is gone: nobody reads the end
+    }
+  }
+  for (int fd = 0; fd < CELL_PIPES; fd++) close(fd);
+  _exit(code & 0xff);
+}
+
+// process.exit() in a cell: after its 'exit' listeners.
 static napi_value leave(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   int32_t code = 0;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == 0 && argc >= 1) napi_get_value_int32(env, argv[0], &code);
-  _exit(code & 0xff);
+  leave_now(code);
+}
+
+// A cell whose event loop emptied: Node has emitted 'beforeExit' and 'exit' as for `node
+// file.js`, and is tearing its environment down, which would join the platform's threads. The
+// hook, added last, is the first to run.
+static void natural_end(void *unused) {
+  (void)unused;
+  leave_now(ending_code);
 }
 
 napi_value napi_register_module_v1(napi_env env, napi_value exports);
@@ -545,7 +607,9 @@ napi_value napi_register_module_v1(napi_env env, napi_value exports) {
   if (napi_create_function(env, "serve", (size_t)-1, serve, NULL, &function) != 0 ||
       napi_set_named_property(env, exports, "serve", function) != 0 ||
       napi_create_function(env, "exit", (size_t)-1, leave, NULL, &function) != 0 ||
-      napi_set_named_property(env, exports, "exit", function) != 0)
+      napi_set_named_property(env, exports, "exit", function) != 0 ||
+      napi_create_function(env, "endWith", (size_t)-1, end_with, NULL, &function) != 0 ||
+      napi_set_named_property(env, exports, "endWith", function) != 0)
     return NULL;
   return exports;
 }

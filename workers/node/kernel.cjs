@@ -235,13 +235,20 @@ function errorEvent(err) {
 }
 
 let finished = false;
+/** In a forked cell, forker.c's endWith(): the last events wait for the process's way out. */
+let endLater = null;
 
-/** End the cell: the error if any, then `done`. Only the first call counts. */
+/**
+ * End the cell: the error if any, then `done`. Only the first call counts. A forked cell hands
+ * them to forker.c, which writes them as the process leaves, after every 'exit' listener; a cell
+ * run by a Node of its own writes them now.
+ */
 function finish(status, error) {
   if (finished) return;
   finished = true;
-  if (error) emit(error);
-  emit({ type: 'done', status });
+  const events = error ? [error, { type: 'done', status }] : [{ type: 'done', status }];
+  if (endLater) endLater(Buffer.from(events.map((event) => JSON.stringify(event) + '\n').join('')), status === 'ok' ? 0 : 1);
+  else for (const event of events) emit(event);
 }
 
 function failAndExit(err) {
@@ -303,7 +310,7 @@ function rehearse() {
  * As the fork server's forker (`--forker`, started by workers/python/forkserver.py with its
  * request socket at fd 3): forks a process per cell from here, warm. Returns in each cell's
  * process only, isolated, with the cell's pipes at 0-3; the forker exits when the zygote is gone.
- * Returns the cell's way out: a forked process must leave with _exit (forker.c).
+ * A forked process must leave with _exit: forker.c sees to it.
  */
 function forkCells() {
   const forker = require('./forker.node');
@@ -312,10 +319,10 @@ function forkCells() {
   // A full collection first, so that no cell inherits one half done.
   v8.setFlagsFromString('--expose-gc');
   vm.runInNewContext('gc')();
+  endLater = forker.endWith;
   if (!forker.serve(JSON.stringify(readyEvent()), probeCell)) process.exit(0);
-  // process.exit() ends here, after the 'exit' listeners.
+  // process.exit() ends here, after the 'exit' listeners; an emptied event loop in forker.c.
   process.reallyExit = (code) => forker.exit(Number(code) || 0);
-  return () => process.exit();
 }
 
 /**
@@ -344,8 +351,7 @@ function main() {
   if (!forking) closeInheritedFds();
   primeDynamicImport();
   rehearse();
-  // Node ends by itself when the event loop is empty; a forked cell leaves through process.exit().
-  const leave = forking ? forkCells() : () => {};
+  if (forking) forkCells();
   blockingStdio();
   // They do not depend on the code: set before it comes.
   defineModuleGlobals();
@@ -354,7 +360,18 @@ function main() {
   cellLineCount = countLines(code);
 
   process.on('uncaughtException', failAndExit);
-  process.on('exit', finishWithExitCode);
+  // The cell has finished when the process ends, as `node file.js` does: its event loop emptied
+  // (after every 'beforeExit' listener, which may give it more to do), or process.exit().
+  let settled = true;
+  process.on('exit', (exitCode) => {
+    if (settled || process.exitCode !== undefined) {
+      finishWithExitCode(exitCode);
+    } else {
+      // Like `node` with a module whose top-level await never settles.
+      const evalue = 'unsettled top-level await: the cell awaits a promise that nothing will settle';
+      finish('error', { type: 'error', ename: 'Error', evalue, traceback: [`Error: ${evalue}`] });
+    }
+  });
 
   let compiled;
   try {
@@ -363,18 +380,6 @@ function main() {
     failAndExit(err);
     return;
   }
-  let settled = true;
-  process.on('beforeExit', () => {
-    // The event loop is empty: the cell has finished.
-    if (settled) {
-      finishWithExitCode(Number(process.exitCode || 0));
-    } else {
-      // Like `node` with a module whose top-level await never settles.
-      const evalue = 'unsettled top-level await: the cell awaits a promise that nothing will settle';
-      finish('error', { type: 'error', ename: 'Error', evalue, traceback: [`Error: ${evalue}`] });
-    }
-    leave();
-  });
 
   let value;
   try {
