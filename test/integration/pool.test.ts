@@ -165,6 +165,8 @@ describe('warm pools', () => {
     const failedListener = await run(box.url, "process.on('exit', () => console.log('last words'));\nnull.x", 'javascript');
     expect(stdout(failedListener)).toBe('last words\n');
     expect(errorOf(failedListener)).toMatchObject({ ename: 'TypeError' });
+    // The forker had gc() to collect before serving; a cell's contexts do not.
+    expect(stdout(await run(box.url, "console.log(typeof gc, require('node:vm').runInNewContext('typeof gc'))", 'javascript'))).toBe('undefined undefined\n');
 
     // The forker's pages a cell's steps write were copied into it before its code came (forker.c
     // learn_pages()): its first console.log took some 50 copy-on-write faults without, 15 with.

@@ -316,9 +316,12 @@ function forkCells() {
   const forker = require('./forker.node');
   // Set for the forker (sandbox.ts): the programs a cell starts bind their symbols lazily.
   delete process.env.LD_BIND_NOW;
-  // A full collection first, so that no cell inherits one half done.
+  // A full collection first, so that no cell inherits one half done. The flag goes off again
+  // once gc() is had: contexts a cell makes with vm would get a `gc` global too.
   v8.setFlagsFromString('--expose-gc');
-  vm.runInNewContext('gc')();
+  const gc = vm.runInNewContext('gc');
+  v8.setFlagsFromString('--no-expose-gc');
+  gc();
   endLater = forker.endWith;
   if (!forker.serve(JSON.stringify(readyEvent()), probeCell)) process.exit(0);
   // process.exit() ends here, after the 'exit' listeners; an emptied event loop in forker.c.
