@@ -127,6 +127,23 @@ describe('node worker', () => {
     expect(lastEvent(failed)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it('gives process.stdout and process.stderr as writable streams on fds 1 and 2 that write at once', async () => {
+    const r = await run([
+      "console.log(process.stdout.fd, process.stderr.fd, process.stdout.writable)",
+      "await new Promise((resolve) => process.stdout.write('written\\n', resolve))",
+      "const source = require('node:stream').Readable.from(['x', 'y\\n'])",
+      "source.pipe(process.stdout, { end: false })",
+      "await new Promise((resolve) => source.on('end', resolve))",
+      "process.stderr.write('to stderr\\n')",
+      // Like Node's own stdio: destroying the stream leaves the descriptor open.
+      "process.stdout.destroy()",
+      "require('node:fs').writeSync(1, 'still open\\n')",
+    ].join('\n'));
+    expect(r.stdout).toBe('1 2 true\nwritten\nxy\nstill open\n');
+    expect(r.stderr).toBe('to stderr\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   it('runs the cell\'s own beforeExit and exit listeners, and the work they give the event loop', async () => {
     const r = await run([
       "process.on('beforeExit', () => { if (!globalThis.again) { globalThis.again = true; setTimeout(() => console.log('more'), 5); } });",

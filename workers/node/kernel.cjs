@@ -267,13 +267,41 @@ function showResult(value) {
 }
 
 /**
- * fd 1 and 2 are sockets from the device, and Node writes to them asynchronously: a cell
- * printing in a tight loop would queue its output in memory until the heap runs out, and the
- * device would never see it reach the output cap. Blocking writes pace the cell by the reader.
+ * process.stdout and process.stderr as `node file.js > file` has them: streams that write each
+ * chunk at once, with a blocking write. fd 1 and 2 are pipes from the device, for which Node
+ * makes sockets that write asynchronously: a cell printing in a tight loop would queue its
+ * output in memory until the heap runs out, and the device would never see it reach the output
+ * cap. Blocking writes pace the cell by the reader.
  */
-function blockingStdio() {
-  for (const stream of [process.stdout, process.stderr]) {
-    if (stream._handle && typeof stream._handle.setBlocking === 'function') stream._handle.setBlocking(true);
+class StdioStream extends Writable {
+  constructor(fd) {
+    super();
+    this.fd = fd;
+    this._type = 'fs';
+    this._isStdio = true;
+    this.destroySoon = this.destroy;
+  }
+
+  _write(chunk, encoding, callback) {
+    try {
+      writeAll(this.fd, chunk);
+    } catch (err) {
+      callback(err);
+      return;
+    }
+    callback();
+  }
+
+  // Like Node's own stdio: ending or destroying the stream leaves the descriptor open.
+  _destroy(err, callback) {
+    callback(err);
+  }
+}
+
+function synchronousStdio() {
+  for (const [name, fd] of [['stdout', 1], ['stderr', 2]]) {
+    const stream = new StdioStream(fd);
+    Object.defineProperty(process, name, { configurable: true, enumerable: true, get: () => stream });
   }
 }
 
@@ -322,10 +350,27 @@ function forkCells() {
   const gc = vm.runInNewContext('gc');
   v8.setFlagsFromString('--no-expose-gc');
   gc();
+  rehearseStdio();
   endLater = forker.endWith;
   if (!forker.serve(JSON.stringify(readyEvent()), probeCell)) process.exit(0);
   // process.exit() ends here, after the 'exit' listeners; an emptied event loop in forker.c.
   process.reallyExit = (code) => forker.exit(Number(code) || 0);
+}
+
+/**
+ * The steps of a forked cell's own stdio, taken once in the forker on /dev/null, so that every
+ * cell finds them compiled: its streams, a console.log through them, reading its code.
+ */
+function rehearseStdio() {
+  const fd = fs.openSync('/dev/null', 'r+');
+  try {
+    const stream = new StdioStream(fd);
+    new console.Console({ stdout: stream, stderr: stream }).log(1 + 1, 'a', [1, 2.5]);
+    fs.readSync(fd, Buffer.alloc(1 << 16), 0, 1 << 16, null);
+    decodeCode([]);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**
@@ -334,7 +379,7 @@ function forkCells() {
  * write, and every cell gets those copied before its code comes.
  */
 function probeCell() {
-  blockingStdio();
+  synchronousStdio();
   defineModuleGlobals();
   emit(readyEvent());
   readCode();
@@ -355,7 +400,7 @@ function main() {
   primeDynamicImport();
   rehearse();
   if (forking) forkCells();
-  blockingStdio();
+  synchronousStdio();
   // They do not depend on the code: set before it comes.
   defineModuleGlobals();
   emit(readyEvent());
