@@ -23,9 +23,9 @@
 // then isolates itself as a Python cell does (cellstart_isolate()).
 //
 // Exports: serve(hello, probe) → false in the forker when the zygote is gone, true in each cell's
-// process (isolated, fds 0-3 its pipes); probe() takes a cell's steps once, in a child, to learn
-// the pages each cell gets copied ahead (learn_pages()); endWith(events, code) keeps the cell's
-// last events for its way out; exit(code) → never returns. A cell leaves by exit() or, when its
+// process (isolated, fds 0-3 its pipes) and once in a probe, a child that runs the cell `probe`
+// to learn the pages each cell gets copied ahead (learn_pages()); endWith(events, code) keeps the
+// cell's last events for its way out; exit(code) → never returns. A cell leaves by exit() or, when its
 // event loop empties, by the environment's cleanup (natural_end()), both through leave_now().
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -63,9 +63,6 @@ extern napi_status napi_create_function(napi_env env, const char *name, size_t l
                                         napi_value *result);
 extern napi_status napi_set_named_property(napi_env env, napi_value object, const char *name, napi_value value);
 extern napi_status napi_throw_error(napi_env env, const char *code, const char *message);
-extern napi_status napi_get_global(napi_env env, napi_value *result);
-extern napi_status napi_call_function(napi_env env, napi_value recv, napi_value func, size_t argc, const napi_value *argv,
-                                      napi_value *result);
 extern napi_status napi_get_uv_event_loop(napi_env env, struct uv_loop_s **loop);
 extern napi_status napi_get_buffer_info(napi_env env, napi_value value, void **data, size_t *length);
 extern napi_status napi_add_env_cleanup_hook(napi_env env, void (*hook)(void *arg), void *arg);
@@ -330,26 +327,40 @@ static int write_all(int fd, const void *data, size_t length) {
   return 0;
 }
 
-// In a child of the forker: runs `probe` (a cell's steps, kernel.cjs) with /dev/null for its
-// descriptors 0-3, then sends the runs it wrote and read on `out`: their counts, then each run.
-static void probe_child(napi_env env, napi_value probe, int out) {
-  struct spans writable = {0}, file_read = {0}, written = {0}, read = {0};
-  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null < 0 || list_mappings(NULL, &writable, &file_read) != 0) _exit(1);
-  for (int fd = 0; fd < CELL_PIPES; fd++)
-    if (dup2(null, fd) < 0) _exit(1);
-  napi_value global, result;
-  if (napi_get_global(env, &global) != 0 || napi_call_function(env, global, probe, 0, NULL, &result) != 0) _exit(1);
+// The probe: a child of the forker that runs a small cell as a real one does (serve() returns
+// true in it, its code comes on fd 0, /dev/null takes its output and events), without the
+// isolation. It reports its pages on the way out (leave_now()).
+static int probe_out = -1;
+static struct spans probe_writable, probe_file_read;
+
+// In the probe, as it leaves: the runs of the forker's pages it wrote and read on `probe_out`:
+// their counts, then each run.
+static _Noreturn void report_pages(void) {
+  struct spans written = {0}, read = {0};
   int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-  if (pagemap < 0 || pages(pagemap, &writable, true, &written) != 0 || pages(pagemap, &file_read, false, &read) != 0) _exit(1);
+  if (pagemap < 0 || pages(pagemap, &probe_writable, true, &written) != 0 || pages(pagemap, &probe_file_read, false, &read) != 0)
+    _exit(1);
   uint64_t counts[2] = {written.count, read.count};
-  if (write_all(out, counts, sizeof counts) != 0) _exit(1);
+  if (write_all(probe_out, counts, sizeof counts) != 0) _exit(1);
   for (struct spans *list = &written; list; list = list == &written ? &read : NULL)
     for (size_t i = 0; i < list->count; i++) {
       struct cellstart_run r = {(void *)list->items[i].low, list->items[i].high - list->items[i].low};
-      if (write_all(out, &r, sizeof r) != 0) _exit(1);
+      if (write_all(probe_out, &r, sizeof r) != 0) _exit(1);
     }
   _exit(0);
+}
+
+// In the probe: its code on fd 0 (a pipe holding all of it), /dev/null for 1-3.
+static int probe_fds(const char *code, size_t length) {
+  int ends[2], null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0 || pipe2(ends, O_CLOEXEC) != 0 || length > 65536 || write_all(ends[1], code, length) != 0) return -1;
+  close(ends[1]);
+  if (dup2(ends[0], 0) < 0) return -1;
+  close(ends[0]);
+  for (int fd = 1; fd < CELL_PIPES; fd++)
+    if (dup2(null, fd) < 0) return -1;
+  close(null);
+  return 0;
 }
 
 static ssize_t read_all(int fd, void *data, size_t length) {
@@ -364,15 +375,18 @@ static ssize_t read_all(int fd, void *data, size_t length) {
   return (ssize_t)got;
 }
 
-// Learns the pages each cell gets ahead (start.written, start.read). A probe that fails leaves
-// the cells to fault them in as they go.
-static void learn_pages(napi_env env, napi_value probe) {
+// Learns the pages each cell gets ahead (start.written, start.read) from a probe that runs
+// `code`. Returns true in the probe, its descriptors in place, false in the forker. A probe that
+// fails leaves the cells to fault their pages in as they go.
+static bool learn_pages(const char *code, size_t length) {
   int ends[2];
-  if (pipe2(ends, O_CLOEXEC) != 0) return;
+  if (pipe2(ends, O_CLOEXEC) != 0) return false;
   pid_t pid = fork();
   if (pid == 0) {
     close(ends[0]);
-    probe_child(env, probe, ends[1]);
+    probe_out = ends[1];
+    if (list_mappings(NULL, &probe_writable, &probe_file_read) != 0 || probe_fds(code, length) != 0) _exit(1);
+    return true;
   }
   close(ends[1]);
   uint64_t counts[2];
@@ -388,12 +402,13 @@ static void learn_pages(napi_env env, napi_value probe) {
   if (pid > 0) waitpid(pid, &status, 0);
   if (!whole || status != 0) {
     free(runs);
-    return;
+    return false;
   }
   start.written = runs;
   start.written_count = counts[0];
   start.read = runs + counts[0];
   start.read_count = counts[1];
+  return false;
 }
 
 static napi_value boolean(napi_env env, bool value) {
@@ -483,15 +498,19 @@ static int list_forker_fds(void) {
 // to join stay for cellstart_isolate(); what the at-fork handlers made in this process (libuv's
 // signal lock) stays too: it is not the forker's. (The cell's pipes and namespaces came after the
 // list was made, so none of them is on it.)
-static int arrange_fds(void) {
-  for (int i = 0; i < CELL_PIPES; i++)
-    if (dup2(start.pipes[i], i) < 0) return -1;
+static void close_forker_fds(void) {
   for (int i = 0; i < forker_fd_count; i++) {
     struct stat st;
     const struct open_fd *held = &forker_fds[i];
     if (held->fd >= CELL_PIPES && fstat(held->fd, &st) == 0 && st.st_dev == held->device && st.st_ino == held->inode)
       close(held->fd);
   }
+}
+
+static int arrange_fds(void) {
+  for (int i = 0; i < CELL_PIPES; i++)
+    if (dup2(start.pipes[i], i) < 0) return -1;
+  close_forker_fds();
   for (int i = 0; i < CELL_PIPES; i++)
     if (start.pipes[i] >= CELL_PIPES) close(start.pipes[i]);
   return 0;
@@ -507,14 +526,24 @@ static void die(const char *what, int error) {
 
 static void natural_end(void *unused);
 
+// A cell's process (or the probe), once forked: the event loop made anew, and the handles that
+// run the worker tasks.
+static void after_fork(struct uv_loop_s *loop) {
+  int error = uv_loop_fork(loop);
+  if (error) die("uv_loop_fork", -error);
+  if (take_worker_tasks(loop) != 0) die("the worker tasks' handles", ENOMEM);
+}
+
 static napi_value serve(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   char hello[MAX_HELLO];
-  size_t length = 0;
+  static char probe[65536];
+  size_t length = 0, probe_length = 0;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc < 2 ||
-      napi_get_value_string_utf8(env, argv[0], hello, sizeof hello, &length) != 0) {
-    napi_throw_error(env, NULL, "forker: serve(hello, probe) takes the ready event as a string and a probe function");
+      napi_get_value_string_utf8(env, argv[0], hello, sizeof hello, &length) != 0 ||
+      napi_get_value_string_utf8(env, argv[1], probe, sizeof probe, &probe_length) != 0) {
+    napi_throw_error(env, NULL, "forker: serve(hello, probe) takes the ready event and a probe cell's code as strings");
     return NULL;
   }
   struct uv_loop_s *loop;
@@ -526,16 +555,18 @@ static napi_value serve(napi_env env, napi_callback_info info) {
   if (copy_every_mapping() != 0) return fail(env, "/proc/self/maps");
   if (list_forker_fds() != 0) return fail(env, "/proc/self/fd");
   if (run_worker_tasks_here() != 0) return fail(env, "NodePlatform's worker tasks (a Node.js built without its symbols?)");
-  learn_pages(env, argv[1]);
-  // Warm and about to fork: the zygote says ready on this.
-  if (send(REQUESTS, hello, length, MSG_NOSIGNAL) != (ssize_t)length) return fail(env, "the ready message");
-  if (cellstart_forker(REQUESTS, EXITS, &start) != 0) return boolean(env, false);
-  // A cell's process.
-  if (arrange_fds() != 0) die("dup2 a pipe", errno);
-  int error = uv_loop_fork(loop);
-  if (error) die("uv_loop_fork", -error);
-  if (take_worker_tasks(loop) != 0) die("the worker tasks' handles", ENOMEM);
-  if (cellstart_isolate(&start) != 0) die(cellstart_step, errno);
+  if (learn_pages(probe, probe_length)) {
+    // The probe: the forker's descriptors closed but its report's, as a cell's are.
+    close_forker_fds();
+  } else {
+    // Warm and about to fork: the zygote says ready on this.
+    if (send(REQUESTS, hello, length, MSG_NOSIGNAL) != (ssize_t)length) return fail(env, "the ready message");
+    if (cellstart_forker(REQUESTS, EXITS, &start) != 0) return boolean(env, false);
+    // A cell's process.
+    if (arrange_fds() != 0) die("dup2 a pipe", errno);
+  }
+  after_fork(loop);
+  if (probe_out < 0 && cellstart_isolate(&start) != 0) die(cellstart_step, errno);
   if (napi_add_env_cleanup_hook(env, natural_end, NULL) != 0) die("the exit hook", ENOMEM);
   return boolean(env, true);
 }
@@ -581,6 +612,7 @@ static _Noreturn void leave_now(int code) {
     }
   }
   for (int fd = 0; fd < CELL_PIPES; fd++) close(fd);
+  if (probe_out >= 0) report_pages();
   _exit(code & 0xff);
 }
 

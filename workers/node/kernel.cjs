@@ -335,9 +335,17 @@ function rehearse() {
 }
 
 /**
+ * The cell forker.c's probe runs, once, as a cell (its code on stdin, /dev/null for its output
+ * and events): it learns which of the forker's pages a cell's path writes, and every cell gets
+ * those copied before its code comes. Output, a value shown, a timer, and an uncaught error.
+ */
+const PROBE_CELL = "console.log(1 + 1, 'a', [1, 2.5]);\nsetTimeout(() => null.probe);\n[1, 2.5, 'a'].map((x) => typeof x)";
+
+/**
  * As the fork server's forker (`--forker`, started by workers/python/forkserver.py with its
  * request socket at fd 3): forks a process per cell from here, warm. Returns in each cell's
- * process only, isolated, with the cell's pipes at 0-3; the forker exits when the zygote is gone.
+ * process, isolated, with the cell's pipes at 0-3, and once in the probe (PROBE_CELL); the
+ * forker exits when the zygote is gone.
  * A forked process must leave with _exit: forker.c sees to it.
  */
 function forkCells() {
@@ -352,7 +360,7 @@ function forkCells() {
   gc();
   rehearseStdio();
   endLater = forker.endWith;
-  if (!forker.serve(JSON.stringify(readyEvent()), probeCell)) process.exit(0);
+  if (!forker.serve(JSON.stringify(readyEvent()), PROBE_CELL)) process.exit(0);
   // process.exit() ends here, after the 'exit' listeners; an emptied event loop in forker.c.
   process.reallyExit = (code) => forker.exit(Number(code) || 0);
 }
@@ -370,25 +378,6 @@ function rehearseStdio() {
     decodeCode([]);
   } finally {
     fs.closeSync(fd);
-  }
-}
-
-/**
- * A forked cell's steps, taken once in a child of the forker with /dev/null for fds 0-3, a
- * small cell and a failing one as its code: forker.c learns which of the forker's pages they
- * write, and every cell gets those copied before its code comes.
- */
-function probeCell() {
-  synchronousStdio();
-  defineModuleGlobals();
-  emit(readyEvent());
-  readCode();
-  showResult(compileCell(REHEARSAL).script.runInThisContext({ displayErrors: true }));
-  console.log(1 + 1, 'a', [1, 2.5]);
-  try {
-    compileCell(REHEARSAL_ERROR).script.runInThisContext({ displayErrors: true });
-  } catch (err) {
-    finish('error', errorEvent(err));
   }
 }
 
