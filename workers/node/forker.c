@@ -24,9 +24,10 @@
 //
 // Exports: serve(hello, probe) → false in the forker when the zygote is gone, true in each cell's
 // process (isolated, fds 0-3 its pipes) and once in a probe, a child that runs the cell `probe`
-// to learn the pages each cell gets copied ahead (learn_pages()); endWith(events, code) keeps the
-// cell's last events for its way out; exit(code) → never returns. A cell leaves by exit() or, when its
-// event loop empties, by the environment's cleanup (natural_end()), both through leave_now().
+// to learn the pages each cell gets copied ahead (learn_pages()); endWith(events, code) keeps
+// the cell's last events for its way out; exit(code) → never returns. A cell leaves by exit()
+// or, when its event loop empties, by the environment's cleanup (natural_end()), both through
+// leave_now().
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
