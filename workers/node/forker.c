@@ -339,7 +339,8 @@ static struct spans probe_writable, probe_file_read;
 static _Noreturn void report_pages(void) {
   struct spans written = {0}, read = {0};
   int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-  if (pagemap < 0 || pages(pagemap, &probe_writable, true, &written) != 0 || pages(pagemap, &probe_file_read, false, &read) != 0)
+  if (pagemap < 0 || pages(pagemap, &probe_writable, true, &written) != 0 ||
+      pages(pagemap, &probe_file_read, false, &read) != 0)
     _exit(1);
   uint64_t counts[2] = {written.count, read.count};
   if (write_all(probe_out, counts, sizeof counts) != 0) _exit(1);

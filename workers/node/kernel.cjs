@@ -247,8 +247,11 @@ function finish(status, error) {
   if (finished) return;
   finished = true;
   const events = error ? [error, { type: 'done', status }] : [{ type: 'done', status }];
-  if (endLater) endLater(Buffer.from(events.map((event) => JSON.stringify(event) + '\n').join('')), status === 'ok' ? 0 : 1);
-  else for (const event of events) emit(event);
+  if (!endLater) {
+    for (const event of events) emit(event);
+    return;
+  }
+  endLater(Buffer.from(events.map((event) => JSON.stringify(event) + '\n').join('')), status === 'ok' ? 0 : 1);
 }
 
 function failAndExit(err) {
@@ -339,7 +342,11 @@ function rehearse() {
  * and events): it learns which of the forker's pages a cell's path writes, and every cell gets
  * those copied before its code comes. Output, a value shown, a timer, and an uncaught error.
  */
-const PROBE_CELL = "console.log(1 + 1, 'a', [1, 2.5]);\nsetTimeout(() => null.probe);\n[1, 2.5, 'a'].map((x) => typeof x)";
+const PROBE_CELL = [
+  "console.log(1 + 1, 'a', [1, 2.5]);",
+  'setTimeout(() => null.probe);',
+  "[1, 2.5, 'a'].map((x) => typeof x)",
+].join('\n');
 
 /**
  * As the fork server's forker (`--forker`, started by workers/python/forkserver.py with its
