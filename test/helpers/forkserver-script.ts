@@ -52,10 +52,11 @@ def fork_cell(forker, exits):
     pid = _struct.unpack('=i', forker.recv(4))[0]
     for fd in theirs + namespaces + [pid_ns]:
         _os.close(fd)
+    _os.close(ours[0])  # no code: the cell reads an empty stdin, as the device's closed pipe
     out = b''
     while chunk := _os.read(ours[1], 65536):
         out += chunk
-    for fd in ours:
+    for fd in ours[1:]:
         _os.close(fd)
     _os.set_blocking(exits, True)
     ended, status = _struct.unpack('=ii', _os.read(exits, 8))

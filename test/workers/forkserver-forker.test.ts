@@ -23,7 +23,7 @@ def cell_main(populated):
 
 def helper():
     in_own_namespaces()
-    forker, exits, _ = fs.start_forker(cell_start_here(), False, cell_main)
+    forker, exits, _ = fs.start_forker(cell_start_here(), cell_main)
     result = {}
     # A request without the descriptors a fork needs is refused, and the forker goes on.
     socket.send_fds(forker, [b'f'], [os.open('/proc/self/ns/pid_for_children', os.O_RDONLY)])
@@ -113,7 +113,7 @@ def helper():
     events_r = os.dup(events_r)  # not at CONTROL_FD, whichever number the pipe got
     os.dup2(events_w, fs.CONTROL_FD)
     os.set_blocking(events_r, False)
-    forker, exits, _ = fs.start_forker(cell_start_here(), False, cell_main)
+    forker, exits, _ = fs.start_forker(cell_start_here(), cell_main)
     os.set_blocking(exits, False)
     zygote = fs.Zygote(-1, -1, Slow(forker), exits)
     zygote.cells['c1'] = fs.Cell('c1')

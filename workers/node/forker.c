@@ -24,7 +24,7 @@
 //
 // Exports: serve(hello, probe) → false in the forker when the zygote is gone, true in each cell's
 // process (isolated, fds 0-3 its pipes) and once in a probe, a child that runs the cell `probe`
-// to learn the pages each cell gets copied ahead (learn_pages()); endWith(events, code) keeps
+// to learn the pages each cell gets copied ahead (cellstart_learn()); endWith(events, code) keeps
 // the cell's last events for its way out; exit(code) → never returns. A cell leaves by exit()
 // or, when its event loop empties, by the environment's cleanup (natural_end()), both through
 // leave_now().
@@ -226,192 +226,11 @@ static int take_worker_tasks(struct uv_loop_s *loop) {
 
 // --- the pages a cell writes first ---------------------------------------------------------------
 //
-// A forked cell's first steps write to pages it shares with the forker (V8's heap, Node's state):
-// each such write is a copy-on-write fault, some 20 us on these VMs, and a `console.log` cell
-// took some 550, a fifth of them after its code came. As Python's zygote does
-// (forkserver.py learn_pages()), the forker learns once which of its pages a probe child writes
-// on a cell's path, and which of its file pages it reads, and cellstart.c's populate() copies
-// and maps those in each cell's process right after its fork, in the spare, before its code
-// comes: one madvise per run, about a third of the faults' cost.
-
-#define PAGEMAP_PRESENT (1ULL << 63)
-#define PAGEMAP_FILE_OR_SHARED (1ULL << 61)
-#define PAGEMAP_EXCLUSIVE (1ULL << 56)
-
-struct span {
-  uintptr_t low, high;
-};
-
-struct spans {
-  struct span *items;
-  size_t count, capacity;
-};
-
-static int add_span(struct spans *list, uintptr_t low, uintptr_t high) {
-  if (list->count == list->capacity) {
-    size_t capacity = list->capacity ? list->capacity * 2 : 64;
-    struct span *items = realloc(list->items, capacity * sizeof *items);
-    if (!items) return -1;
-    list->items = items;
-    list->capacity = capacity;
-  }
-  list->items[list->count++] = (struct span){low, high};
-  return 0;
-}
-
-// This process's mappings, each into the lists given (any may be NULL): all of them; its private
-// writable ones (what copy-on-write applies to); its private read-only mappings of files (code
-// and constants, which a fork leaves unmapped in the child).
-static int list_mappings(struct spans *all, struct spans *writable, struct spans *file_read) {
-  FILE *maps = fopen("/proc/self/maps", "re");
-  if (!maps) return -1;
-  char line[4096];
-  int result = 0;
-  while (result == 0 && fgets(line, sizeof line, maps)) {
-    unsigned long low, high;
-    char perms[8] = "";
-    int path_at = 0;
-    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &low, &high, perms, &path_at) >= 3) {
-      if (all) result = add_span(all, low, high);
-      if (result == 0 && writable && !strcmp(perms, "rw-p"))
-        result = add_span(writable, low, high);
-      else if (result == 0 && file_read && (!strcmp(perms, "r-xp") || !strcmp(perms, "r--p")) && path_at &&
-               line[path_at] == '/')
-        result = add_span(file_read, low, high);
-    }
-    if (!strchr(line, '\n')) {  // a longer line's rest
-      int c;
-      while ((c = fgetc(maps)) != EOF && c != '\n') {
-      }
-    }
-  }
-  fclose(maps);
-  return result;
-}
-
-// Runs of pages in `mappings` whose pagemap entry passes `test` (written: present, anonymous,
-// this process's alone; read: present), appended to `runs`.
-static int pages(int pagemap, const struct spans *mappings, bool written, struct spans *runs) {
-  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-  uint64_t entries[512];
-  for (size_t m = 0; m < mappings->count; m++) {
-    uintptr_t run = 0;
-    for (uintptr_t at = mappings->items[m].low; at < mappings->items[m].high;) {
-      size_t n = (mappings->items[m].high - at) / page;
-      if (n > 512) n = 512;
-      if (pread(pagemap, entries, n * 8, (off_t)(at / page * 8)) != (ssize_t)(n * 8)) return -1;
-      for (size_t i = 0; i < n; i++, at += page) {
-        uint64_t e = entries[i];
-        bool taken = written ? (e & PAGEMAP_PRESENT) && (e & PAGEMAP_EXCLUSIVE) && !(e & PAGEMAP_FILE_OR_SHARED)
-                             : (e & PAGEMAP_PRESENT) != 0;
-        if (taken && !run) run = at;
-        if (!taken && run) {
-          if (add_span(runs, run, at) != 0) return -1;
-          run = 0;
-        }
-      }
-    }
-    if (run && add_span(runs, run, mappings->items[m].high) != 0) return -1;
-  }
-  return 0;
-}
-
-static int write_all(int fd, const void *data, size_t length) {
-  const char *at = data;
-  while (length) {
-    ssize_t n = write(fd, at, length);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return -1;
-    at += n;
-    length -= (size_t)n;
-  }
-  return 0;
-}
-
-// The probe: a child of the forker that runs a small cell as a real one does (serve() returns
-// true in it, its code comes on fd 0, /dev/null takes its output and events), without the
-// isolation. It reports its pages on the way out (leave_now()).
-static int probe_out = -1;
-static struct spans probe_writable, probe_file_read;
-
-// In the probe, as it leaves: the runs of the forker's pages it wrote and read on `probe_out`:
-// their counts, then each run.
-static _Noreturn void report_pages(void) {
-  struct spans written = {0}, read = {0};
-  int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-  if (pagemap < 0 || pages(pagemap, &probe_writable, true, &written) != 0 ||
-      pages(pagemap, &probe_file_read, false, &read) != 0)
-    _exit(1);
-  uint64_t counts[2] = {written.count, read.count};
-  if (write_all(probe_out, counts, sizeof counts) != 0) _exit(1);
-  for (struct spans *list = &written; list; list = list == &written ? &read : NULL)
-    for (size_t i = 0; i < list->count; i++) {
-      struct cellstart_run r = {(void *)list->items[i].low, list->items[i].high - list->items[i].low};
-      if (write_all(probe_out, &r, sizeof r) != 0) _exit(1);
-    }
-  _exit(0);
-}
-
-// In the probe: its code on fd 0 (a pipe holding all of it), /dev/null for 1-3.
-static int probe_fds(const char *code, size_t length) {
-  int ends[2], null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null < 0 || pipe2(ends, O_CLOEXEC) != 0 || length > 65536 || write_all(ends[1], code, length) != 0) return -1;
-  close(ends[1]);
-  if (dup2(ends[0], 0) < 0) return -1;
-  close(ends[0]);
-  for (int fd = 1; fd < CELL_PIPES; fd++)
-    if (dup2(null, fd) < 0) return -1;
-  close(null);
-  return 0;
-}
-
-static ssize_t read_all(int fd, void *data, size_t length) {
-  char *at = data;
-  size_t got = 0;
-  while (got < length) {
-    ssize_t n = read(fd, at + got, length - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    got += (size_t)n;
-  }
-  return (ssize_t)got;
-}
-
-// Learns the pages each cell gets ahead (start.written, start.read) from a probe that runs
-// `code`. Returns true in the probe, its descriptors in place, false in the forker. A probe that
-// fails leaves the cells to fault their pages in as they go.
-static bool learn_pages(const char *code, size_t length) {
-  int ends[2];
-  if (pipe2(ends, O_CLOEXEC) != 0) return false;
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(ends[0]);
-    probe_out = ends[1];
-    if (list_mappings(NULL, &probe_writable, &probe_file_read) != 0 || probe_fds(code, length) != 0) _exit(1);
-    return true;
-  }
-  close(ends[1]);
-  uint64_t counts[2];
-  struct cellstart_run *runs = NULL;
-  bool whole = false;
-  if (pid > 0 && read_all(ends[0], counts, sizeof counts) == sizeof counts && counts[0] + counts[1] < (1u << 20) &&
-      (runs = malloc((counts[0] + counts[1] + 1) * sizeof *runs))) {
-    size_t bytes = (counts[0] + counts[1]) * sizeof *runs;
-    whole = read_all(ends[0], runs, bytes) == (ssize_t)bytes;
-  }
-  close(ends[0]);
-  int status = 1;
-  if (pid > 0) waitpid(pid, &status, 0);
-  if (!whole || status != 0) {
-    free(runs);
-    return false;
-  }
-  start.written = runs;
-  start.written_count = counts[0];
-  start.read = runs + counts[0];
-  start.read_count = counts[1];
-  return false;
-}
+// A `console.log` cell took some 550 copy-on-write faults of the forker's pages (V8's heap, Node's
+// state), a fifth of them after its code came. As Python's forker does, this one learns once
+// which of its pages a probe writes and reads, a child that runs a small cell as every cell runs
+// (serve() returns true in it too), and each cell gets them copied and mapped ahead
+// (cellstart.c's cellstart_learn() and populate()).
 
 static napi_value boolean(napi_env env, bool value) {
   napi_value result;
@@ -456,13 +275,15 @@ static int receive_settings(void) {
   start.directory = directory;
   start.written = start.read = NULL;
   start.written_count = start.read_count = 0;
+  start.probes = NULL;  // serve()'s probe is learnt before the loop
+  start.probe_count = 0;
   return 0;
 }
 
 // Undoes V8's MADV_DONTFORK on each of this process's mappings.
 static int copy_every_mapping(void) {
-  struct spans all = {0};
-  if (list_mappings(&all, NULL, NULL) != 0) {
+  struct cellstart_spans all = {0};
+  if (cellstart_mappings(&all, NULL, NULL) != 0) {
     free(all.items);
     return -1;
   }
@@ -557,7 +378,8 @@ static napi_value serve(napi_env env, napi_callback_info info) {
   if (copy_every_mapping() != 0) return fail(env, "/proc/self/maps");
   if (list_forker_fds() != 0) return fail(env, "/proc/self/fd");
   if (run_worker_tasks_here() != 0) return fail(env, "NodePlatform's worker tasks (a Node.js built without its symbols?)");
-  if (learn_pages(probe, probe_length)) {
+  struct cellstart_code cell = {probe, probe_length};
+  if (cellstart_learn(&start, &cell)) {
     // The probe: the forker's descriptors closed but its report's, as a cell's are.
     close_forker_fds();
   } else {
@@ -568,7 +390,7 @@ static napi_value serve(napi_env env, napi_callback_info info) {
     if (arrange_fds() != 0) die("dup2 a pipe", errno);
   }
   after_fork(loop);
-  if (probe_out < 0 && cellstart_isolate(&start) != 0) die(cellstart_step, errno);
+  if (!cellstart_probing() && cellstart_isolate(&start) != 0) die(cellstart_step, errno);
   if (napi_add_env_cleanup_hook(env, natural_end, NULL) != 0) die("the exit hook", ENOMEM);
   return boolean(env, true);
 }
@@ -609,13 +431,12 @@ static _Noreturn void leave_now(int code) {
   if (ending_length) {
     int flags = fcntl(EVENT_FD, F_GETFL);
     if (flags >= 0 && (flags & O_NONBLOCK)) fcntl(EVENT_FD, F_SETFL, flags & ~O_NONBLOCK);
-    if (write_all(EVENT_FD, ending, ending_length) != 0) {
+    if (cellstart_write_all(EVENT_FD, ending, ending_length) != 0) {
       // the device is gone: nobody reads the end
     }
   }
   for (int fd = 0; fd < CELL_PIPES; fd++) close(fd);
-  if (probe_out >= 0) report_pages();
-  _exit(code & 0xff);
+  cellstart_leave(code);
 }
 
 // process.exit() in a cell: after its 'exit' listeners.

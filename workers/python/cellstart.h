@@ -16,6 +16,12 @@ struct cellstart_run {
   size_t length;
 };
 
+// A cell's code, as its stdin would hold it: what a probe runs (cellstart_learn()).
+struct cellstart_code {
+  const char *text;
+  size_t length;
+};
+
 struct cellstart_limit {
   int resource;
   uint64_t soft, hard;
@@ -33,17 +39,36 @@ struct cellstart {
   unsigned uid, gid;                 // the cell's, inside its user namespace as outside
   const char *directory;             // its working directory, in the joined mount namespace
   int nice;                          // a spare's CPU priority until the device raises it, or 0
-  // The zygote's pages a cell writes and reads first (forkserver.py learn_pages()), copied and
-  // mapped in the forker's child before Python's after-fork work, and whether each copied page
-  // is written once too (populate()).
+  // The forker's pages a cell writes and reads first (cellstart_learn()), copied and mapped in
+  // each cell's process before Python's after-fork work, and whether each copied page is
+  // written once too (populate()). Each list is in address order, and cellstart.c's own.
   const struct cellstart_run *written, *read;
   size_t written_count, read_count;
   int touch;
+  // The cells probes run to learn those pages, one probe each, in the forker before its first
+  // fork (cellstart_forker()); none where the kernel cannot copy pages ahead.
+  const struct cellstart_code *probes;
+  size_t probe_count;
+};
+
+// Spans of this process's address space, [low, high).
+struct cellstart_span {
+  uintptr_t low, high;
+};
+
+struct cellstart_spans {
+  struct cellstart_span *items;
+  size_t count, capacity;
 };
 
 extern const char *cellstart_step;
 
 int cellstart_forker(int requests, int exits, struct cellstart *start);
+int cellstart_learn(struct cellstart *start, const struct cellstart_code *probe);
+int cellstart_probing(void);
+_Noreturn void cellstart_leave(int code);
+int cellstart_write_all(int fd, const void *data, size_t length);
+int cellstart_mappings(struct cellstart_spans *all, struct cellstart_spans *writable, struct cellstart_spans *file_read);
 int cellstart_enter(const struct cellstart *start);
 int cellstart_isolate(const struct cellstart *start);
 

@@ -20,7 +20,6 @@
 #     {"type":"exit","id":…,"status":…}                    the cell process ended (128+N: signal N)
 #     {"type":"fork_failed","id":…,"message":…}
 #   End of stdin: the device is gone; the zygote kills its cells and exits.
-import array
 import ctypes
 import fcntl
 import functools
@@ -80,6 +79,10 @@ class _Limit(ctypes.Structure):
     _fields_ = [('resource', ctypes.c_int), ('soft', ctypes.c_uint64), ('hard', ctypes.c_uint64)]
 
 
+class _Code(ctypes.Structure):
+    _fields_ = [('text', ctypes.c_char_p), ('length', ctypes.c_size_t)]
+
+
 class _CellStart(ctypes.Structure):
     _fields_ = [('pipes', ctypes.c_int * 4), ('namespaces', ctypes.c_int * 4),
                 ('namespace_flags', ctypes.c_int * 4), ('limit_count', ctypes.c_int),
@@ -88,7 +91,7 @@ class _CellStart(ctypes.Structure):
                 ('uid', ctypes.c_uint), ('gid', ctypes.c_uint), ('directory', ctypes.c_char_p),
                 ('nice', ctypes.c_int), ('written', ctypes.POINTER(_Run)), ('read', ctypes.POINTER(_Run)),
                 ('written_count', ctypes.c_size_t), ('read_count', ctypes.c_size_t),
-                ('touch', ctypes.c_int)]
+                ('touch', ctypes.c_int), ('probes', ctypes.POINTER(_Code)), ('probe_count', ctypes.c_size_t)]
 
 
 _cellstart.cellstart_enter.argtypes = [ctypes.POINTER(_CellStart)]
@@ -99,6 +102,8 @@ _cellstart_step = ctypes.c_char_p.in_dll(_cellstart, 'cellstart_step')
 _forker_loop = ctypes.PyDLL(_CELLSTART).cellstart_forker
 _forker_loop.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(_CellStart)]
 _forker_loop.restype = ctypes.c_int
+_cellstart.cellstart_leave.argtypes = [ctypes.c_int]
+_cellstart.cellstart_leave.restype = None
 
 
 # --- the namespace maker (nsmaker.c) ------------------------------------------------------------
@@ -254,76 +259,15 @@ def _limits(options):
 # live in every object), and each such write is a copy-on-write fault: some 20 µs on these VMs,
 # 4,000 of them for a first plot. Rehearsing the steps in each cell before it says ready takes
 # them off the round trip, but a rehearsal costs its whole CPU again in every cell. Instead the
-# zygote learns once which of its pages a rehearsed cell writes, and each cell copies just those
-# with madvise(MADV_POPULATE_WRITE): one call per run of pages, no fault, about a quarter of the
-# CPU (give_pages()).
-#
-# It reads pages too that fork() gave it no mapping of: the kernel copies no page table entries
-# of a file mapping nothing wrote (the interpreter's and its libraries' code and constants), and
-# each page of those the cell then touches is a fault of its own, mapping the page from the page
-# cache. Most of a trivial cell's faults were these. The zygote learns them the same way, and
-# each cell maps them with MADV_POPULATE_READ, before its code comes.
+# forker learns once which of its pages a probe writes, a child that runs a cell as every cell
+# runs, and each cell copies just those with madvise(MADV_POPULATE_WRITE): one call per run of
+# pages, no fault, about a quarter of the CPU. It reads pages too that fork() gave it no mapping
+# of (the interpreter's and its libraries' code and constants, each page a fault of its own):
+# those are learned the same way and mapped with MADV_POPULATE_READ, before the cell's code
+# comes. See cellstart.c's cellstart_learn() and populate().
 
 MADV_POPULATE_WRITE = 23  # Linux 5.14, as MADV_POPULATE_READ
 PAGE_SIZE = mmap.PAGESIZE
-# /proc/<pid>/pagemap, one 64-bit entry per page (Documentation/admin-guide/mm/pagemap.rst).
-PAGEMAP_PRESENT = 1 << 63
-PAGEMAP_FILE_OR_SHARED = 1 << 61
-PAGEMAP_EXCLUSIVE = 1 << 56
-
-
-def _private_writable_mappings():
-    """(start, end) of this process's private writable mappings: what copy-on-write applies to."""
-    return _mappings(lambda perms, path: perms == 'rw-p')
-
-
-def _private_read_only_file_mappings():
-    """(start, end) of this process's private read-only mappings of files: code and constants,
-    which fork() leaves unmapped in the child."""
-    return _mappings(lambda perms, path: perms in ('r-xp', 'r--p') and path.startswith('/'))
-
-
-def _mappings(wanted):
-    with open('/proc/self/maps') as f:
-        for line in f:
-            span, perms, _, _, _, *path = line.split(None, 5)
-            if wanted(perms, path[0].strip() if path else ''):
-                start, end = span.split('-')
-                yield int(start, 16), int(end, 16)
-
-
-def _written(entry):
-    """Held by this process alone, present and anonymous: in a child of the zygote, written
-    since the fork (the others it still shares), or first touched by it."""
-    return entry & PAGEMAP_PRESENT and entry & PAGEMAP_EXCLUSIVE and not entry & PAGEMAP_FILE_OR_SHARED
-
-
-def _present(entry):
-    """Mapped: in a read-only file mapping of a child of the zygote, touched since the fork."""
-    return entry & PAGEMAP_PRESENT
-
-
-def _pages(mappings, test):
-    """Runs of pages, as (address, length), in `mappings` whose pagemap entry passes `test`."""
-    runs = []
-    fd = os.open('/proc/self/pagemap', os.O_RDONLY)
-    try:
-        for start, end in mappings:
-            entries = array.array('Q')
-            entries.frombytes(os.pread(fd, (end - start) // PAGE_SIZE * 8, start // PAGE_SIZE * 8))
-            run = None
-            for i, entry in enumerate(entries):
-                taken = test(entry)
-                if taken and run is None:
-                    run = i
-                elif not taken and run is not None:
-                    runs.append((start + run * PAGE_SIZE, (i - run) * PAGE_SIZE))
-                    run = None
-            if run is not None:
-                runs.append((start + run * PAGE_SIZE, (len(entries) - run) * PAGE_SIZE))
-    finally:
-        os.close(fd)
-    return runs
 
 
 # The big buffers a cell allocates (a plot's canvas, its pixels' copies, the PNG encoder's) would
@@ -362,71 +306,29 @@ def _populate_supported():
         page.close()
 
 
-def learn_pages(probe):
-    """Forks a child that runs `probe` (a forked cell's path, with a rehearsal as its code) and
-    tells which of the zygote's pages it wrote, and which of its file pages it read. Returns
-    both as runs for give_pages(), only where the zygote has such a mapping (the
-    child's own new mappings are not the zygote's); none if this kernel cannot populate pages or
-    the child could not tell. The child sends them as binary runs, which the zygote takes as
-    they are: what the zygote allocates between the child's fork and the forker's is what the
-    cells' memory differs from the child's by, and parsing the runs (thousands of them for the
-    full zygote) made many objects."""
-    none = (_Run * 0)(), (_Run * 0)()
-    if probe is None or not _populate_supported():
-        return none
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(read_end)
-            # The zygote's mappings, as the child has them before the probe maps its own.
-            written_in = list(_private_writable_mappings())
-            read_in = list(_private_read_only_file_mappings())
-            probe()
-            written = _pages(written_in, _written)
-            read = _pages(read_in, _present)
-            # The counts, then the runs laid out as the zygote's _Run arrays are.
-            runs = written + read
-            data = array.array('Q', [len(written), len(read)]).tobytes() + bytes((_Run * len(runs))(*runs))
-            while data:
-                data = data[os.write(write_end, data):]
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    chunks = []
-    while chunk := os.read(read_end, 1 << 16):
-        chunks.append(chunk)
-    os.close(read_end)
-    os.waitpid(pid, 0)
-    data = b''.join(chunks)
-    counts = array.array('Q', data[:16]) if len(data) >= 16 else None
-    run_bytes = ctypes.sizeof(_Run)
-    if counts is None or len(data) != 16 + (counts[0] + counts[1]) * run_bytes:
-        print('fork server: the rehearsal did not tell its pages; cells rehearse instead', file=sys.stderr)
-        return none
-    return ((_Run * counts[0]).from_buffer_copy(data, 16),
-            (_Run * counts[1]).from_buffer_copy(data, 16 + counts[0] * run_bytes))
-
-
-def give_pages(start, written, read, touch):
-    """Has the forker copy the zygote's pages each cell would write first, and map the file pages
-    it would read (learn_pages()), in the cell's process right after its fork (cellstart.c): in
-    C, before Python's after-fork work, since each line of Python run there writes pages of its
-    own. With touch, each copied page is written once too (cellstart.c's populate()); touching the
-    read ones gained nothing. `written` and `read` must live as long as the forker."""
-    start.written, start.written_count = written, len(written)
-    start.read, start.read_count = read, len(read)
+def give_pages(start, probes, touch):
+    """Has the forker learn, before its first fork, which of its pages each cell would write
+    first and which file pages it would read, from one probe per code in `probes` (cells, as
+    the device would send their code), and copy and map those in each cell's process right
+    after its fork (cellstart.c): in C, before Python's after-fork work, since each line of
+    Python run there writes pages of its own. With touch, each copied page is written once too
+    (cellstart.c's populate()); touching the read ones gained nothing. None where this kernel
+    cannot populate pages: each cell then rehearses instead."""
+    codes = [code.encode() for code in probes] if _populate_supported() else []
+    start.probes = (_Code * len(codes))(*[_Code(code, len(code)) for code in codes])
+    start.probe_count = len(codes)
     start.touch = int(touch)
 
 
 # --- the forker ---------------------------------------------------------------------------------
 
-def start_forker(start, populated, cell_main):
+def start_forker(start, cell_main):
     """Forks the forker (cellstart.c's cellstart_forker()): the warm process every cell is
     forked from, which then writes next to nothing, where the zygote's Python loop, forking the
-    cells itself, paid a copy-on-write fault for each of some 180 pages it wrote per cell. In
-    each cell's process this returns never: it becomes the cell. Returns (requests, exits, pid)
-    in the zygote: the socket to ask for forks on and the pipe the cells' ends come on."""
+    cells itself, paid a copy-on-write fault for each of some 180 pages it wrote per cell. It
+    first runs `start`'s probes (give_pages()). In each cell's process, and in each probe, this
+    returns never: it becomes the cell. Returns (requests, exits, pid) in the zygote: the socket
+    to ask for forks on and the pipe the cells' ends come on."""
     zygote_end, forker_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     exits_r, exits_w = os.pipe()
     pid = os.fork()
@@ -450,14 +352,16 @@ def start_forker(start, populated, cell_main):
     except BaseException as e:  # noqa: BLE001 - the zygote sees its end on the pipe
         os.write(2, f'fork server: the forker could not start: {e}\n'.encode())
         os._exit(1)
-    if _forker_loop(requests, exits_w, ctypes.byref(start)) != 0:
+    role = _forker_loop(requests, exits_w, ctypes.byref(start))
+    if role < 0:
         os._exit(0)  # the zygote is gone
-    become_cell(start, populated, cell_main)
+    become_cell(start, cell_main, probing=role == 1)
 
 
-def become_cell(start, populated, cell_main):
-    """In a cell's process, just forked (its first pages already copied): isolates it and runs
-    the cell."""
+def become_cell(start, cell_main, probing):
+    """In a cell's process, just forked (its first pages already copied), or in a probe: isolates
+    it (a probe only closes the forker's descriptors), runs the cell and leaves, a probe with the
+    report of its pages. A cell whose first pages were copied needs no rehearsal of its own."""
     try:
         enter(start)
     except BaseException as e:  # noqa: BLE001 - the device sees the cell fail to start
@@ -465,8 +369,8 @@ def become_cell(start, populated, cell_main):
             os.write(2, f'the cell could not be isolated: {e}\n'.encode())
         finally:
             os._exit(125)
-    cell_main(populated)
-    os._exit(0)
+    cell_main(probing or start.written_count > 0)
+    _cellstart.cellstart_leave(0)
 
 
 # --- another runtime's forker ------------------------------------------------------------------
@@ -798,10 +702,11 @@ class Zygote:
         os._exit(0)
 
 
-def serve(options, ready_event, cell_main, probe=None):
+def serve(options, ready_event, cell_main, probes=list):
     """Starts the namespace maker, preloads, then forks cells until the device closes stdin.
-    `cell_main(populated)` runs each cell; populated is True if its first pages were copied
-    (learn_pages() with `probe`). Never returns."""
+    `cell_main(populated)` runs each cell, with its pipes at 0-3, and returns once they are
+    closed; populated is True if its first pages were copied, learnt from probes that ran the
+    cells `probes()` gives once the preloads are in (give_pages()). Never returns."""
     # Set for the zygote alone (sandbox.ts): the programs its cells start bind lazily again.
     os.environ.pop('LD_BIND_NOW', None)
     keep_big_allocations_on_heap()
@@ -812,15 +717,13 @@ def serve(options, ready_event, cell_main, probe=None):
     gc.collect()
     gc.freeze()
     reserve_heap()
-    written, read = learn_pages(probe)
     # The copied pages written once ahead too, in a preloading zygote's cells, whose probe drew a
     # plot: side by side, a plot every 300 ms, p50 72-73 ms against 98-103, the same CPU per
     # plot; but a cell that draws nothing pays for the plot's pages, some 25 ms more CPU (in its
     # spare, at the spare's priority): numpy cells from 4 clients, 17 a second against 22. In the
     # light zygote's cells touching cost some 7 ms of CPU each for 0.7 ms of a trivial round trip.
-    give_pages(start, written, read, bool(options.get('preload')))
-    # A cell whose first pages were copied needs no rehearsal of its own.
-    forker, exits, forker_pid = start_forker(start, len(written) > 0, cell_main)
+    give_pages(start, probes(), bool(options.get('preload')))
+    forker, exits, forker_pid = start_forker(start, cell_main)
     Zygote(requests, replies, forker, exits).serve(dict(ready_event, forker=forker_pid))
     os._exit(0)
 

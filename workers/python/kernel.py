@@ -726,7 +726,7 @@ REHEARSAL_PLOT = 'import matplotlib.pyplot\nmatplotlib.pyplot.plot([1, 2, 3], [1
 def rehearse(plot=False):
     """Runs REHEARSAL with its events thrown away. In the zygote it fills the caches every cell
     would fill on its own (the parser's, the compiler's, the formatters'), once for all.
-    Where the fork server cannot copy a cell's first pages ahead (rehearse_forked_cell()),
+    Where the fork server cannot copy a cell's first pages ahead (probe_cells()),
     each forked cell rehearses before it says ready, taking those copy-on-write faults off its
     round trip. Nothing of it stays: its namespace, its traceback cache entry and its output go
     with it."""
@@ -760,51 +760,41 @@ def after_fork():
         numpy_random.seed()
 
 
-def rehearse_forked_cell():
-    """In a child of the zygote that learns which pages a cell writes (forkserver.py's
-    learn_pages()): a forked cell's own path from after its fork to its last event, with
-    REHEARSAL as its code (drawing a plot too, where pyplot is loaded) and its streams thrown
-    away; then the same path again for a cell that fails, for its traceback. Taking the real
-    path matters: a rehearsal run its own way allocated in its own order, and left some 120 of
-    the pages a real cell writes on its way to its code unlearned: each a copy-on-write fault on
-    that cell's round trip."""
+def probe_cells():
+    """The cells the fork server's probes run to learn which of its pages a cell writes and
+    reads (forkserver.py give_pages()): each is forked and served as every cell is, from the
+    forker's loop to its exit, its output and events thrown away. REHEARSAL (after a plot, where
+    pyplot is loaded), then a cell that fails, for its traceback. Taking the real path matters:
+    a rehearsal run its own way allocated in its own order and left some 120 of the pages a
+    real cell writes on its way to its code unlearned, and one forked but called from the fork
+    server some 50 more, on the way back into Python: each a copy-on-write fault on that cell's
+    round trip."""
     first = REHEARSAL
     if 'matplotlib.pyplot' in sys.modules:
         first = REHEARSAL_PLOT + '\n' + first
-    null = os.open(os.devnull, os.O_WRONLY)
-    for fd in (1, 2, EVENT_FD):
-        os.dup2(null, fd)
-    os.close(null)
-    for code in (first, 'rehearsal = []\nrehearsal[1]'):
-        # The code on stdin, as the device writes it; read_code() leaves /dev/null there.
-        read_end, write_end = os.pipe()
-        os.write(write_end, code.encode())
-        os.close(write_end)
-        os.dup2(read_end, 0)
-        os.close(read_end)
-        after_fork()
-        run_forked_cell(populated=True)
+    return [first, 'rehearsal = []\nrehearsal[1]']
 
 
 def main():
     close_inherited_fds()
     prepare()
     serve_cell()
-
-
-def serve_cell(populated=False):
-    """Says ready, reads the cell's code from stdin, runs it, reports, and exits. A cell whose
-    first pages the fork server copied (populated) needs no rehearsal of its own."""
-    run_forked_cell(populated)
-    # The cell is over. Its pipes close now rather than at the exit, which unmaps the process's
-    # memory first: the device sees the end of its output at once. Threads it left running and
-    # atexit hooks do not delay the exit.
-    os.closerange(0, EVENT_FD + 1)
+    # Threads the cell left running and atexit hooks do not delay the exit.
     os._exit(0)
 
 
+def serve_cell(populated=False):
+    """Says ready, reads the cell's code from stdin, runs it, reports, and closes its pipes: the
+    caller exits at once. A cell whose first pages the fork server copied (populated) needs no
+    rehearsal of its own."""
+    run_forked_cell(populated)
+    # The cell is over. Its pipes close now rather than at the exit, which unmaps the process's
+    # memory first: the device sees the end of its output at once.
+    os.closerange(0, EVENT_FD + 1)
+
+
 def run_forked_cell(populated):
-    """serve_cell() up to its exit; rehearse_forked_cell() takes the same path."""
+    """serve_cell() up to the closing of its pipes."""
     # Subprocesses of the cell must not inherit the event pipe.
     os.set_inheritable(EVENT_FD, False)
     os.set_blocking(EVENT_FD, True)
@@ -854,7 +844,7 @@ def fork_server(argument):
     # The standard library's modules: a cell that imports no others may be forked from a light
     # zygote with nothing preloaded (device/imports.ts).
     ready = dict(ready_event(), stdlib=sorted(sys.stdlib_module_names))
-    forkserver.serve(json.loads(argument), ready, cell_main, rehearse_forked_cell)
+    forkserver.serve(json.loads(argument), ready, cell_main, probe_cells)
 
 
 if __name__ == '__main__':
