@@ -25,6 +25,23 @@ with tempfile.TemporaryFile(dir='/dev/shm') as f:
     f.write(b'c' * (16 << 20))
     f.flush()
     code = mmap.mmap(f.fileno(), 16 << 20, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ)
+# Where the file is mapped.
+CODE_AT = next(int(line.split('-')[0], 16) for line in open('/proc/self/maps') if '/dev/shm/' in line)
+
+def code_mappings():
+    """The bytes of the file's address range on huge pages, and still mapped from the file."""
+    huge = from_file = 0
+    low = high = 0
+    for line in open('/proc/self/smaps'):
+        fields = line.split()
+        if '-' in fields[0] and len(fields) >= 5:
+            low, high = (int(x, 16) for x in fields[0].split('-'))
+            inside = CODE_AT <= low < CODE_AT + (16 << 20)
+            if inside and len(fields) >= 6:
+                from_file += high - low
+        elif fields[0] == 'AnonHugePages:' and CODE_AT <= low < CODE_AT + (16 << 20):
+            huge += int(fields[1]) << 10
+    return huge, from_file
 
 def faults(step):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
@@ -55,8 +72,10 @@ def cell_main(populated):
         for i in half:
             code[i]
         return
+    huge, from_file = code_mappings()
     pages = {'written': learnt(start.written, start.written_count), 'read': learnt(start.read, start.read_count),
-             'runs': [(start.written[i].address, start.written[i].length) for i in range(start.written_count)]}
+             'runs': [(start.written[i].address, start.written[i].length) for i in range(start.written_count)],
+             'huge': huge, 'fromFile': from_file}
     os.write(1, json.dumps([pages, json.loads(report(populated))]).encode())
 
 result = {}
@@ -93,7 +112,9 @@ type Report = [populated: boolean, writeFaults: number, readFaults: number, inta
 
 describe('the fork server\'s copy of the pages a cell writes first', () => {
   const out = runWithForkServer(SCRIPT);
-  const r = JSON.parse(out) as { written: number; read: number; runs: [number, number][]; plain: Report; populated: Report };
+  const r = JSON.parse(out) as {
+    written: number; read: number; runs: [number, number][]; huge: number; fromFile: number; plain: Report; populated: Report;
+  };
   const pages = (8 << 20) / 4096;
 
   it('learns just the pages the probes wrote, both probes\' in one list, and a cell that copied them takes no fault writing them', () => {
@@ -113,13 +134,24 @@ describe('the fork server\'s copy of the pages a cell writes first', () => {
   });
 
   it('learns the file pages the probes read, and a cell that mapped them takes next to no fault reading them', () => {
-    // The file's read half, and the interpreter's own code it ran, not the untouched half.
-    expect(r.read).toBeGreaterThanOrEqual(8 << 20);
+    // The file's read half, and the interpreter's own code it ran, not the untouched half:
+    // mapped ahead, or on huge pages.
+    expect(r.read + r.huge).toBeGreaterThanOrEqual(8 << 20);
     expect(r.read).toBeLessThan(16 << 20);
     // A forked child has no mapping of a file page until it touches it (a fault maps 16 small
     // pages around it: some 130 faults for 2,048 pages; a tmpfs with huge pages would map 2 MiB
     // at a time, 4 faults); mapped ahead, next to none.
     expect(r.plain[2]).toBeGreaterThanOrEqual(4);
     expect(r.populated[2]).toBeLessThan(Math.min(r.plain[2], pages / 100));
+  });
+
+  it('copies the 2 MiB chunks of a file mapping the probes read onto huge pages, and leaves the rest mapped from the file', () => {
+    // The read half holds 3 or 4 whole aligned chunks (4 when the mapping is aligned), and a
+    // chunk across its end was read enough too when the mapping is not.
+    expect(r.huge).toBeGreaterThanOrEqual(6 << 20);
+    expect(r.huge).toBeLessThanOrEqual(10 << 20);
+    // The unread half is still the file's, as is what lies outside whole chunks.
+    expect(r.fromFile).toBeGreaterThanOrEqual(6 << 20);
+    expect(r.huge + r.fromFile).toBe(16 << 20);
   });
 });

@@ -383,6 +383,7 @@ static napi_value serve(napi_env env, napi_callback_info info) {
     // The probe: the forker's descriptors closed but its report's, as a cell's are.
     close_forker_fds();
   } else {
+    cellstart_huge_reads(&start);
     // Warm and about to fork: the zygote says ready on this.
     if (send(REQUESTS, hello, length, MSG_NOSIGNAL) != (ssize_t)length) return fail(env, "the ready message");
     if (cellstart_forker(REQUESTS, EXITS, &start) != 0) return boolean(env, false);

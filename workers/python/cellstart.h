@@ -65,6 +65,7 @@ extern const char *cellstart_step;
 
 int cellstart_forker(int requests, int exits, struct cellstart *start);
 int cellstart_learn(struct cellstart *start, const struct cellstart_code *probe);
+void cellstart_huge_reads(struct cellstart *start);
 int cellstart_probing(void);
 _Noreturn void cellstart_leave(int code);
 int cellstart_write_all(int fd, const void *data, size_t length);
