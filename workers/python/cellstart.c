@@ -475,6 +475,92 @@ void cellstart_huge_reads(struct cellstart *start) {
   free(chosen);
 }
 
+#define STEP(what, call)     \
+  do {                       \
+    cellstart_step = (what); \
+    if ((call) != 0) return -1; \
+  } while (0)
+
+// In the cell's process, forked by the forker into the PID namespace the maker made: puts the
+// pipes at 0-3 and closes everything else of the zygote's, then isolates it (cellstart_isolate()).
+// Returns 0 with nothing of the zygote's power left, or -1 with errno and cellstart_step set (the
+// caller must then exit: the process is half isolated). In a probe (cellstart_learn()), whose
+// descriptors 0-3 are in place, it only closes the others but its report's: a probe has no
+// namespaces to join, and learns nothing of the pages isolation writes (a few of the C
+// library's and its stack).
+int cellstart_enter(const struct cellstart *start) {
+  if (probe_out >= 0) {
+    STEP("close_range", close_from(CELL_PIPES, (unsigned)probe_out - 1));
+    STEP("close_range", close_from((unsigned)probe_out + 1, ~0U));
+    return 0;
+  }
+  for (int i = 0; i < CELL_PIPES; i++) STEP("dup2 a pipe", dup2(start->pipes[i], i) < 0);
+  // Everything above the four pipes but the namespaces still to join, a range at a time.
+  int keep[JOINED];
+  memcpy(keep, start->namespaces, sizeof keep);
+  for (int i = 1; i < JOINED; i++)
+    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+      int t = keep[j];
+      keep[j] = keep[j - 1];
+      keep[j - 1] = t;
+    }
+  unsigned low = CELL_PIPES;
+  for (int i = 0; i < JOINED; i++) {
+    STEP("close_range", close_from(low, (unsigned)keep[i] - 1));
+    low = (unsigned)keep[i] + 1;
+  }
+  STEP("close_range", close_from(low, ~0U));
+  return cellstart_isolate(start);
+}
+
+// In the cell's process, its descriptors in place (0-3 its pipes, the namespaces to join still
+// open, nothing else of the zygote's): makes a session of its own, joins the cell's other
+// namespaces, then makes a user namespace of its own, sets the limits and drops every
+// capability. Returns as cellstart_enter().
+int cellstart_isolate(const struct cellstart *start) {
+  STEP("prctl PR_SET_PDEATHSIG", prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0));
+  // A session and process group of its own: kill(0) and killpg() reach a process group's
+  // members in any PID namespace, and the cell was in its forker's, with the zygote and every
+  // other cell of the fork server.
+  STEP("setsid", setsid() < 0);
+  for (int i = 0; i < JOINED; i++) {
+    STEP("setns", setns(start->namespaces[i], start->namespace_flags[i]));
+    close(start->namespaces[i]);
+  }
+  // A user namespace of its own: inside it the cell is its uid and keeps no capability
+  // anywhere. Made before the limits are set: the kernel caps the processes of all cells
+  // together by the RLIMIT_NPROC in force when the namespace is made, and this cell's alone by
+  // the one set after.
+  STEP("unshare user", unshare(CLONE_NEWUSER));
+  char map[64];
+  STEP("setgroups", write_file("/proc/self/setgroups", "deny"));
+  snprintf(map, sizeof map, "%u %u 1", start->uid, start->uid);
+  STEP("uid_map", write_file("/proc/self/uid_map", map));
+  snprintf(map, sizeof map, "%u %u 1", start->gid, start->gid);
+  STEP("gid_map", write_file("/proc/self/gid_map", map));
+  if (start->limit_count < 0 || start->limit_count > MAX_LIMITS) {
+    cellstart_step = "limits";
+    errno = EINVAL;
+    return -1;
+  }
+  for (int i = 0; i < start->limit_count; i++) {
+    struct rlimit limit = {start->limits[i].soft, start->limits[i].hard};
+    STEP("setrlimit", setrlimit(start->limits[i].resource, &limit));
+  }
+  STEP("prctl PR_SET_NO_NEW_PRIVS", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+  struct sock_fprog program = {start->filter_length, (struct sock_filter *)start->filter};
+  STEP("seccomp", prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0));
+  for (int cap = 0; cap <= start->last_capability; cap++)
+    STEP("prctl PR_CAPBSET_DROP", prctl(PR_CAPBSET_DROP, cap, 0, 0, 0));
+  STEP("prctl PR_CAP_AMBIENT", prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  memset(data, 0, sizeof data);
+  STEP("capset", syscall(SYS_capset, &header, data));
+  STEP("chdir", chdir(start->directory));
+  return 0;
+}
+
 // --- the forker ---------------------------------------------------------------------------------
 //
 // The process every cell is forked from: a child of the zygote, forked once it is warm, that
