@@ -79,7 +79,9 @@ for (const [what, sources, out, flags] of [
   const compiled = sources.filter((s) => s.endsWith('.c'));
   const r = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', ...flags, ...link, '-o', out, ...compiled], { cwd: root, stdio: 'inherit' });
   if (r.error || r.status !== 0) {
-    console.error(`[build] could not compile ${compiled.join(' ')}${r.error ? ` (${r.error.message})` : ''}; gcc and libc6-dev are needed: apt-get install -y gcc libc6-dev`);
+    // Without gcc the spawn fails; otherwise gcc has printed why above (a missing header: no libc6-dev).
+    const cause = r.error ? `gcc could not start (${r.error.message})` : `gcc failed, as it says above`;
+    console.error(`[build] could not compile ${compiled.join(' ')}: ${cause}; gcc and libc6-dev are needed: apt-get install -y gcc libc6-dev`);
     process.exit(1);
   }
 }
