@@ -717,12 +717,14 @@ def serve(options, ready_event, cell_main, probes=list):
     gc.collect()
     gc.freeze()
     reserve_heap()
-    # The copied pages written once ahead too, in a preloading zygote's cells, whose probe drew a
-    # plot: side by side, a plot every 300 ms, p50 72-73 ms against 98-103, the same CPU per
-    # plot; but a cell that draws nothing pays for the plot's pages, some 25 ms more CPU (in its
-    # spare, at the spare's priority): numpy cells from 4 clients, 17 a second against 22. In the
-    # light zygote's cells touching cost some 7 ms of CPU each for 0.7 ms of a trivial round trip.
-    give_pages(start, probes(), bool(options.get('preload')))
+    # The copied pages written once ahead too, in the spare: a process's first touch of each
+    # copied page is a trip to the hypervisor of its own. In a preloading zygote's cells, whose
+    # probe drew a plot: side by side, a plot every 300 ms, p50 72-73 ms against 98-103, the same
+    # CPU per plot; but a cell that draws nothing pays for the plot's pages, some 25 ms more CPU
+    # (in its spare, at the spare's priority): numpy cells from 4 clients, 17 a second against
+    # 22. In the light zygote's cells, since its probe runs as a cell (6 December), the same CPU
+    # per cell (11.1 ms against 10.8-11.0) and back to back p50 13.4-17.1 ms against 14.5-18.5.
+    give_pages(start, probes(), True)
     forker, exits, forker_pid = start_forker(start, cell_main)
     Zygote(requests, replies, forker, exits).serve(dict(ready_event, forker=forker_pid))
     os._exit(0)
