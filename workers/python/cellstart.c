@@ -101,7 +101,8 @@ static int write_file(const char *path, const char *text) {
 //
 // The probe takes the cell's own path, back out of the forker's loop into the runtime and
 // through the cell's steps: a probe that ran a copy of those steps missed the pages written on
-// the way back (some 50 in a light Python cell, 2 of a console.log's 3 faults in Node).
+// the way back (some 16 of a light Python cell's before its code, 2 of a console.log's 3 faults
+// in Node).
 
 #define PAGEMAP_PRESENT (1ULL << 63)  // /proc/<pid>/pagemap, Documentation/admin-guide/mm/pagemap.rst
 #define PAGEMAP_FILE_OR_SHARED (1ULL << 61)

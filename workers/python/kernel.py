@@ -767,7 +767,7 @@ def probe_cells():
     pyplot is loaded), then a cell that fails, for its traceback. Taking the real path matters:
     a rehearsal run its own way allocated in its own order and left some 120 of the pages a
     real cell writes on its way to its code unlearned, and one forked but called from the fork
-    server some 50 more, on the way back into Python: each a copy-on-write fault on that cell's
+    server some 16 more, on the way back into Python: each a copy-on-write fault on that cell's
     round trip."""
     first = REHEARSAL
     if 'matplotlib.pyplot' in sys.modules:
