@@ -1,6 +1,6 @@
 // The forker (cellstart.c's cellstart_forker(), started by forkserver.py's start_forker()) forks
-// each cell as os.fork() would: Python's at-fork hooks run before the fork in the forker and
-// after it in the child (the worker's own hook releases a lock its `before` took), the cell gets
+// each cell as os.fork() would: Python's at-fork hooks run before the forks in the forker (once)
+// and after each in the child (the worker's own hook releases a lock its `before` took), the cell gets
 // the pipes and namespaces the request carried, and its end comes back as its pid and wait
 // status. Checked on forkserver.py itself under the system Python, in namespaces of the case's
 // own (a user namespace makes them without privilege), where the forker's child runs the real
@@ -30,6 +30,7 @@ def helper():
     result['short request'] = struct.unpack('=i', forker.recv(4))[0]
     pid, out, ended, status = fork_cell(forker, exits)
     result.update(cell=json.loads(out), pid=pid, ended=ended, code=os.waitstatus_to_exitcode(status))
+    result['next cell'] = json.loads(fork_cell(forker, exits)[1])
     print(json.dumps(result), flush=True)
     os._exit(0)
 
@@ -47,6 +48,7 @@ describe('the fork server\'s forker', () => {
     const r = JSON.parse(runWithForkServer(SCRIPT)) as {
       'short request': number;
       cell: { calls: string[]; seccomp: string; capEff: string; fds: number[] };
+      'next cell': { calls: string[] };
       pid: number;
       ended: number;
       code: number;
@@ -56,6 +58,9 @@ describe('the fork server\'s forker', () => {
     // the forker's fork of the cell, whose hooks ran too: \`before\` in the forker, \`child\` in
     // the cell (the short request was refused before any fork).
     expect(r.cell.calls).toEqual(['before', 'child', 'before', 'child', 'before', 'child']);
+    // The forker took its \`before\` once, and runs no Python between forks: the next cell finds
+    // the interpreter as the first did.
+    expect(r['next cell'].calls).toEqual(r.cell.calls);
     // The isolation ran on it: the namespace filter, no capability left, its four pipes only
     // (and the descriptor listing them).
     expect(r.cell.seccomp).toBe('2');
