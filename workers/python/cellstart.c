@@ -135,6 +135,37 @@ static int add_span(struct cellstart_spans *list, uintptr_t low, uintptr_t high)
   return 0;
 }
 
+// One line of /proc/<pid>/maps: its span, its permissions ("rw-p") and its path, "" for none.
+struct mapping {
+  uintptr_t low, high;
+  char perms[8];
+  const char *path;
+};
+
+// Reads the next line of `maps` into `line` and `m` (whose path points into `line`, cut at
+// `size` for a longer one); false at the end.
+static bool next_mapping(FILE *maps, char *line, size_t size, struct mapping *m) {
+  while (fgets(line, (int)size, maps)) {
+    char *newline = strchr(line, '\n');
+    if (newline) {
+      *newline = '\0';
+    } else {  // a longer line's rest
+      int c;
+      while ((c = fgetc(maps)) != EOF && c != '\n') {
+      }
+    }
+    unsigned long low, high;
+    int path_at = 0;
+    m->perms[0] = '\0';
+    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &low, &high, m->perms, &path_at) < 3) continue;
+    m->low = low;
+    m->high = high;
+    m->path = path_at ? line + path_at : "";
+    return true;
+  }
+  return false;
+}
+
 // This process's mappings, in address order, each into the lists given (any may be NULL): all
 // of them; its private writable ones (what copy-on-write applies to); its private read-only
 // mappings of files (code and constants, which a fork leaves unmapped in the child).
@@ -143,24 +174,14 @@ int cellstart_mappings(struct cellstart_spans *all, struct cellstart_spans *writ
   FILE *maps = fopen("/proc/self/maps", "re");
   if (!maps) return -1;
   char line[4096];
+  struct mapping m;
   int result = 0;
-  while (result == 0 && fgets(line, sizeof line, maps)) {
-    unsigned long low, high;
-    char perms[8] = "";
-    int path_at = 0;
-    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &low, &high, perms, &path_at) >= 3) {
-      if (all) result = add_span(all, low, high);
-      if (result == 0 && writable && !strcmp(perms, "rw-p"))
-        result = add_span(writable, low, high);
-      else if (result == 0 && file_read && (!strcmp(perms, "r-xp") || !strcmp(perms, "r--p")) && path_at &&
-               line[path_at] == '/')
-        result = add_span(file_read, low, high);
-    }
-    if (!strchr(line, '\n')) {  // a longer line's rest
-      int c;
-      while ((c = fgetc(maps)) != EOF && c != '\n') {
-      }
-    }
+  while (result == 0 && next_mapping(maps, line, sizeof line, &m)) {
+    if (all) result = add_span(all, m.low, m.high);
+    if (result == 0 && writable && !strcmp(m.perms, "rw-p"))
+      result = add_span(writable, m.low, m.high);
+    else if (result == 0 && file_read && (!strcmp(m.perms, "r-xp") || !strcmp(m.perms, "r--p")) && m.path[0] == '/')
+      result = add_span(file_read, m.low, m.high);
   }
   fclose(maps);
   return result;
@@ -434,23 +455,17 @@ void cellstart_huge_reads(struct cellstart *start) {
     int protection;
   } *chosen = NULL;
   size_t count = 0, capacity = 0;
-  char line[4096 + 256], path[4096] = "";
+  char line[4096], path[4096] = "";
+  struct mapping m;
   uintptr_t span_low = 0, span_high = 0, code_low = 0, code_high = 0;  // the span's code: [code_low, code_high)
   for (bool more = true; more;) {
-    unsigned long from = 0, to = 0;
-    char perms[8] = "";
-    int path_at = 0;
-    more = fgets(line, sizeof line, maps) != NULL;
-    bool file = more && sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &from, &to, perms, &path_at) >= 3 && path_at &&
-                line[path_at] == '/' && perms[1] != 'w' && perms[3] == 'p';
-    char *name = file ? line + path_at : path;
-    char *newline = strchr(name, '\n');
-    if (newline) *newline = '\0';
-    bool code = file && perms[2] == 'x';
-    if (file && from == span_high && !strcmp(name, path)) {
-      span_high = to;
-      if (code && !code_high) code_low = from;
-      if (code) code_high = to;
+    more = next_mapping(maps, line, sizeof line, &m);
+    bool file = more && m.path[0] == '/' && m.perms[1] != 'w' && m.perms[3] == 'p';
+    bool code = file && m.perms[2] == 'x';
+    if (file && m.low == span_high && !strcmp(m.path, path)) {
+      span_high = m.high;
+      if (code && !code_high) code_low = m.low;
+      if (code) code_high = m.high;
       continue;
     }
     // The span before has ended: its chunks that were read enough.
@@ -465,11 +480,11 @@ void cellstart_huge_reads(struct cellstart *start) {
       bool holds_code = code_low < c + HUGE_PAGE && c < code_high;
       chosen[count++] = (struct chunk){c, PROT_READ | (holds_code ? PROT_EXEC : 0)};
     }
-    span_low = file ? from : 0;
-    span_high = file ? to : 0;
-    code_low = code ? from : 0;
-    code_high = code ? to : 0;
-    if (file) snprintf(path, sizeof path, "%s", name);
+    span_low = file ? m.low : 0;
+    span_high = file ? m.high : 0;
+    code_low = code ? m.low : 0;
+    code_high = code ? m.high : 0;
+    if (file) snprintf(path, sizeof path, "%s", m.path);
   }
   fclose(maps);
   // Remapped only now, /proc/self/maps read to its end.
