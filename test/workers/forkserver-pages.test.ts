@@ -93,7 +93,7 @@ if helper == 0:
     try:
         in_own_namespaces()
         start = cell_start_here()
-        fs.give_pages(start, ['first', 'second'], True)
+        fs.give_pages(start, ['first', 'second'])
         forker, exits, _ = fs.start_forker(start, cell_main)
         os.write(w, fork_cell(forker, exits)[1])
     finally:

@@ -306,18 +306,25 @@ def _populate_supported():
         page.close()
 
 
-def give_pages(start, probes, touch):
+def give_pages(start, probes):
     """Has the forker learn, before its first fork, which of its pages each cell would write
     first and which file pages it would read, from one probe per code in `probes` (cells, as
     the device would send their code), and copy and map those in each cell's process right
     after its fork (cellstart.c): in C, before Python's after-fork work, since each line of
-    Python run there writes pages of its own. With touch, each copied page is written once too
-    (cellstart.c's populate()); touching the read ones gained nothing. None where this kernel
-    cannot populate pages: each cell then rehearses instead."""
+    Python run there writes pages of its own. Each copied page is written once too, in the
+    spare (cellstart.c's populate()): a process's first touch of each copied page is a trip to
+    the hypervisor of its own. In a preloading zygote's cells, whose probe drew a plot: side by
+    side, a plot every 300 ms, p50 72-73 ms against 98-103, the same CPU per plot; but a cell
+    that draws nothing pays for the plot's pages, some 25 ms more CPU (in its spare, at the
+    spare's priority): numpy cells from 4 clients, 17 a second against 22. In the light
+    zygote's cells, since its probe runs as a cell (6 December), the same CPU per cell (11.1 ms
+    against 10.8-11.0) and back to back p50 13.4-17.1 ms against 14.5-18.5. Touching the read
+    pages gained nothing. None where this kernel cannot populate pages: each cell then
+    rehearses instead."""
     codes = [code.encode() for code in probes] if _populate_supported() else []
     start.probes = (_Code * len(codes))(*[_Code(code, len(code)) for code in codes])
     start.probe_count = len(codes)
-    start.touch = int(touch)
+    start.touch = 1
 
 
 # --- the forker ---------------------------------------------------------------------------------
@@ -717,14 +724,7 @@ def serve(options, ready_event, cell_main, probes=list):
     gc.collect()
     gc.freeze()
     reserve_heap()
-    # The copied pages written once ahead too, in the spare: a process's first touch of each
-    # copied page is a trip to the hypervisor of its own. In a preloading zygote's cells, whose
-    # probe drew a plot: side by side, a plot every 300 ms, p50 72-73 ms against 98-103, the same
-    # CPU per plot; but a cell that draws nothing pays for the plot's pages, some 25 ms more CPU
-    # (in its spare, at the spare's priority): numpy cells from 4 clients, 17 a second against
-    # 22. In the light zygote's cells, since its probe runs as a cell (6 December), the same CPU
-    # per cell (11.1 ms against 10.8-11.0) and back to back p50 13.4-17.1 ms against 14.5-18.5.
-    give_pages(start, probes(), True)
+    give_pages(start, probes())
     forker, exits, forker_pid = start_forker(start, cell_main)
     Zygote(requests, replies, forker, exits).serve(dict(ready_event, forker=forker_pid))
     os._exit(0)

@@ -787,14 +787,6 @@ def serve_cell(populated=False):
     """Says ready, reads the cell's code from stdin, runs it, reports, and closes its pipes: the
     caller exits at once. A cell whose first pages the fork server copied (populated) needs no
     rehearsal of its own."""
-    run_forked_cell(populated)
-    # The cell is over. Its pipes close now rather than at the exit, which unmaps the process's
-    # memory first: the device sees the end of its output at once.
-    os.closerange(0, EVENT_FD + 1)
-
-
-def run_forked_cell(populated):
-    """serve_cell() up to the closing of its pipes."""
     # Subprocesses of the cell must not inherit the event pipe.
     os.set_inheritable(EVENT_FD, False)
     os.set_blocking(EVENT_FD, True)
@@ -830,6 +822,9 @@ def run_forked_cell(populated):
         except MemoryError:
             pass
         write_line(DONE_ERROR_LINE)
+    # The cell is over. Its pipes close now rather than at the exit, which unmaps the process's
+    # memory first: the device sees the end of its output at once.
+    os.closerange(0, EVENT_FD + 1)
 
 
 def fork_server(argument):
