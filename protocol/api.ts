@@ -35,7 +35,11 @@ export interface SnippetCreated { id: string; url: string; raw: string; language
 /** Answer of GET /api/v1/snippets/:id. */
 export interface SnippetInfo { id: string; code: string; language: string; title: string | null; created: string }
 
-export interface CellCreated { id: string; msg_id: string; status: 'queued'; messages: string }
+/**
+ * `status` is the cell's at its creation. `answer` comes when the POST asked to `wait`: the
+ * cell's first messages, as `GET messages?after=0&wait=…` would have answered.
+ */
+export interface CellCreated { id: string; msg_id: string; status: 'queued'; messages: string; answer?: MessagesAnswer }
 
 export type CellStatus = 'queued' | 'running' | 'done';
 

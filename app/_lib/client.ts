@@ -49,10 +49,17 @@ export class ClientLimits {
 
   /** Counts a long-poll in while it waits; throws 429 past the limit. Call the result when it ends. */
   poll(client: string): () => void {
-    const open = this.polls.get(client) ?? 0;
-    if (open >= this.config.longPollsPerClient) {
+    const release = this.tryPoll(client);
+    if (!release) {
       throw new ApiError('rate_limited', `Too many long-polls open from ${client}: at most ${this.config.longPollsPerClient}. Use /api/v1/poll to follow many cells in one request.`, { 'Retry-After': '1' });
     }
+    return release;
+  }
+
+  /** As poll(), but null past the limit: for a wait the request can do without. */
+  tryPoll(client: string): (() => void) | null {
+    const open = this.polls.get(client) ?? 0;
+    if (open >= this.config.longPollsPerClient) return null;
     this.polls.set(client, open + 1);
     let done = false;
     return () => {
@@ -76,6 +83,19 @@ interface Limited { config: Pick<Config, 'trustProxy'>; limits: ClientLimits }
 /** Counts a cell or snippet against its client's rate; throws 429 past it. */
 export function countSubmission(s: Limited, req: ApiRequest): void {
   s.limits.submit(clientAddress(req, s.config));
+}
+
+/**
+ * Runs `fn(true)` while holding one of the client's long-poll slots, or `fn(false)` at once
+ * when none is free: for a request whose wait is a saving, not its purpose (a POST of a cell).
+ */
+export async function waitingIfFree<T>(s: Limited, req: ApiRequest, fn: (waiting: boolean) => Promise<T>): Promise<T> {
+  const release = s.limits.tryPoll(clientAddress(req, s.config));
+  try {
+    return await fn(release !== null);
+  } finally {
+    release?.();
+  }
 }
 
 /** Runs a long-poll while holding one of its client's slots; throws 429 when none is free. */

@@ -52,4 +52,14 @@ describe('ClientLimits', () => {
     limits.poll('a');
     expect(() => limits.poll('a')).toThrow(ApiError);
   });
+
+  it('gives a slot to a wait that can do without one, or null, counting it as a long-poll', () => {
+    const limits = new ClientLimits({ cellsPerMinute: 60, cellsBurst: 3, longPollsPerClient: 1 });
+    const slot = limits.tryPoll('a');
+    expect(slot).toBeTypeOf('function');
+    expect(limits.tryPoll('a')).toBeNull();
+    expect(() => limits.poll('a')).toThrow(/at most 1/);
+    slot!();
+    expect(limits.tryPoll('a')).toBeTypeOf('function');
+  });
 });

@@ -43,6 +43,8 @@ const cases: Case[] = [
   { name: 'invalid UTF-8', method: 'POST', path: '/api/v1/cells', body: new Uint8Array([0x7b, 0x22, 0x63, 0xff, 0xfe, 0x7d]), headers: json, status: 400, code: 'invalid_utf8', message: /UTF-8/ },
   { name: 'an odd Content-Type', method: 'POST', path: '/api/v1/cells', body: 'code=1', headers: { 'Content-Type': 'text/csv' }, status: 415, code: 'unsupported_media_type', message: /text\/csv/ },
   { name: 'form with a bad timeout', method: 'POST', path: '/api/v1/cells', body: 'code=1&timeout=soon', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, status: 400, code: 'invalid_field', message: /timeout/ },
+  { name: 'a wait over the limit on a new cell', method: 'POST', path: '/api/v1/cells?wait=31', body: '{"code": "1"}', headers: json, status: 400, code: 'invalid_field', message: /wait must be a number of seconds from 0 to 30/ },
+  { name: 'a wait that is not a number on a new cell', method: 'POST', path: '/api/v1/cells?wait=soon', body: '{"code": "1"}', headers: json, status: 400, code: 'invalid_field', message: /wait must be/ },
   { name: 'execute with missing code', method: 'POST', path: '/api/v1/execute', body: '{}', headers: json, status: 400, code: 'invalid_field', message: /code must be a string/ },
   { name: 'unknown cell', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA', status: 404, code: 'not_found', message: /no cell AAAAAAAAAAAA/ },
   { name: 'malformed cell id', method: 'GET', path: '/api/v1/cells/..%2F..%2Fetc', status: 404, code: 'not_found', message: /no cell/ },

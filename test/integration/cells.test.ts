@@ -21,6 +21,7 @@ describe('messages of one cell', () => {
     const created = await post(`${box.url}/api/v1/cells`, { code: 'print("hello")', language: 'python' });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: 'queued', messages: `/api/v1/cells/${created.body.id}/messages` });
+    expect(created.body.answer).toBeUndefined(); // asked for no wait
     const ms = await messagesUntilDone(box.url, created.body.id);
     expect(types(ms)).toEqual(['status', 'execute_input', 'stream', 'execute_reply', 'status']);
     expect(ms.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
@@ -212,6 +213,30 @@ describe('other routes', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ status: 'ok', stdout: 'out\n', stderr: 'err\n', files: [] });
     expect((r.body.messages as Message[]).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('POST /cells?wait= answers with the first messages, as a long-poll from 0 would, and the long-poll goes on from there', async () => {
+    const code = 'import time\nprint("a", flush=True)\ntime.sleep(1.5)\nprint("b")';
+    const created = await post(`${box.url}/api/v1/cells?wait=25`, { code });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe(`/api/v1/cells/${created.body.id}`);
+    const { answer } = created.body;
+    // It came once there were messages, long before "b": the cell is still running.
+    expect(answer.done).toBe(false);
+    expect(answer.messages[0]).toMatchObject({ seq: 1, header: { msg_type: 'status' }, content: { execution_state: 'busy' } });
+    expect(answer.next).toBe(answer.messages.length);
+    const rest: Message[] = [];
+    for (let after = answer.next, done = false; !done; ) {
+      const r = await get(`${box.url}/api/v1/cells/${created.body.id}/messages?after=${after}&wait=25`);
+      rest.push(...r.body.messages);
+      after = r.body.next;
+      done = r.body.done;
+    }
+    const ms = [...answer.messages, ...rest];
+    expect(ms.map((m) => m.seq)).toEqual(ms.map((_, i) => i + 1));
+    expect(types(ms)).toEqual(['status', 'execute_input', 'stream', 'stream', 'execute_reply', 'status']);
+    expect(stdout(ms)).toBe('a\nb\n');
+    for (const m of ms) expect((m.parent_header as { msg_id: string }).msg_id).toBe(created.body.msg_id);
   });
 
   it('POST /cells takes form-encoded bodies', async () => {
