@@ -112,16 +112,24 @@ export function request(url, { method = 'GET', headers = {}, json } = {}) {
 /** A cell's first messages, by position. */
 const OPENING = ['status', 'execute_input'];
 
+/**
+ * How long the POST waits for a cell's first messages, as the browser's cell client does
+ * (embed/client.ts): a quick cell's reply then comes in the POST's own answer.
+ */
+const CREATE_WAIT_SECONDS = 1;
+
 /** POST a cell, follow its long-poll to execute_reply; the time from POST to that reply. */
 export async function cellboxRun(url, cell) {
   const t0 = performance.now();
-  const res = await request(`${url}/api/v1/cells`, { method: 'POST', json: cell });
+  const res = await request(`${url}/api/v1/cells?wait=${CREATE_WAIT_SECONDS}`, { method: 'POST', json: cell });
   if (res.status !== 201) return { ok: false, status: res.status, ms: performance.now() - t0 };
   const { id } = res.body;
   let after = 0;
   let sawPng = false;
+  let first = res.body.answer;
   for (;;) {
-    const a = (await request(`${url}/api/v1/cells/${id}/messages?after=${after}&wait=25`)).body;
+    const a = first ?? (await request(`${url}/api/v1/cells/${id}/messages?after=${after}&wait=25`)).body;
+    first = undefined;
     for (const m of a.messages) {
       // Every message counts: one missing (numbered from 1, busy and the input first) fails the cell.
       const expected = OPENING[after] ?? m.header.msg_type;

@@ -130,11 +130,12 @@ describe('the cell page', () => {
     await setCode(w.page, `# ${'x'.repeat(70 * 1024)}`);
     await w.page.keyboard.press('Shift+Enter');
     await w.page.locator('.cb-status', { hasText: 'The code is too large to run here.' }).waitFor();
-    await w.page.route('**/api/v1/cells', (r) => r.abort('connectionrefused'));
+    const posting = /\/api\/v1\/cells(\?|$)/; // the POST, with its `wait`
+    await w.page.route(posting, (r) => r.abort('connectionrefused'));
     await setCode(w.page, 'print(1)');
     await w.page.keyboard.press('Shift+Enter');
     await w.page.locator('.cb-status', { hasText: 'could not be reached' }).waitFor();
-    await w.page.unroute('**/api/v1/cells');
+    await w.page.unroute(posting);
   });
 
   it('Esc then Tab moves focus out of the editor', async () => {
