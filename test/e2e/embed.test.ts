@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startCellbox, type Cellbox } from '../helpers/cellbox';
-import { launch, openPage, screenshot, type Watched } from '../helpers/browser';
+import { launchBeside, openPage, screenshot, type Watched } from '../helpers/browser';
 
 let box: Cellbox;
 let browser: Browser;
@@ -27,7 +27,7 @@ function hostPage(cellbox: string, body: string, head = ''): string {
 }
 
 beforeAll(async () => {
-  [box, browser] = await Promise.all([startCellbox(), launch()]);
+  [box, browser] = await launchBeside(startCellbox());
   // Another origin: the page is on 127.0.0.1, Cellbox on localhost.
   const cellbox = `http://localhost:${box.port}`;
   host = http.createServer((req, res) => {

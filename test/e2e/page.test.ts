@@ -4,14 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startCellbox, type Cellbox } from '../helpers/cellbox';
-import { launch, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
+import { launchBeside, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
 
 let box: Cellbox;
 let browser: Browser;
 let w: Watched;
 
 beforeAll(async () => {
-  [box, browser] = await Promise.all([startCellbox(), launch()]);
+  [box, browser] = await launchBeside(startCellbox());
   w = await openPage(browser, `${box.url}/`);
 });
 

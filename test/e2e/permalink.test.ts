@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { WELCOME } from '../../app/link-code';
 import { post, startCellbox, type Cellbox } from '../helpers/cellbox';
-import { launch, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
+import { launchBeside, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
 import { pythonZ } from '../helpers/python-link';
 
 let box: Cellbox;
@@ -13,7 +13,7 @@ let browser: Browser;
 const opened: Watched[] = [];
 
 beforeAll(async () => {
-  [box, browser] = await Promise.all([startCellbox(), launch()]);
+  [box, browser] = await launchBeside(startCellbox());
 });
 
 afterAll(async () => {

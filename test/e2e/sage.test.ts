@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { get, startCellbox, type Cellbox } from '../helpers/cellbox';
-import { launch, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
+import { launchBeside, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
 
 const installed = fs.existsSync('/usr/lib/python3/dist-packages/sage');
 let box: Cellbox;
@@ -13,7 +13,7 @@ let w: Watched;
 
 beforeAll(async () => {
   if (!installed) return;
-  [box, browser] = await Promise.all([startCellbox({ CELLBOX_LANGUAGES: 'python,javascript,bash,sage' }), launch()]);
+  [box, browser] = await launchBeside(startCellbox({ CELLBOX_LANGUAGES: 'python,javascript,bash,sage' }));
   for (let i = 0; i < 600; i++) {
     const langs = (await get(`${box.url}/api/v1/languages`)).body as { name: string; version: string }[];
     if (langs.some((l) => l.name === 'sage' && l.version)) break;

@@ -16,6 +16,20 @@ export async function launch(): Promise<Browser> {
   });
 }
 
+/**
+ * Launches the browser while `starting` (a Cellbox, say) comes up, and waits for both. When
+ * either fails, the other is stopped before the error is thrown: with `Promise.all` a browser
+ * that could not start left its Cellbox running with no test to stop it (a web server and a
+ * device per test file, seen after a run on a machine without Chromium).
+ */
+export async function launchBeside<T extends { stop(): Promise<void> }>(starting: Promise<T>): Promise<[T, Browser]> {
+  const [started, launched] = await Promise.allSettled([starting, launch()]);
+  if (started.status === 'fulfilled' && launched.status === 'fulfilled') return [started.value, launched.value];
+  if (started.status === 'fulfilled') await started.value.stop();
+  if (launched.status === 'fulfilled') await launched.value.close();
+  throw started.status === 'rejected' ? started.reason : (launched as PromiseRejectedResult).reason;
+}
+
 export interface Watched {
   context: BrowserContext;
   page: Page;
