@@ -165,10 +165,10 @@ export async function get(url: string): Promise<Reply> {
   return reply(await fetch(url));
 }
 
-/** Follows a cell's long-poll to its end; returns all messages. */
-export async function messagesUntilDone(base: string, id: string, onBatch?: (batch: Message[], at: number) => void): Promise<Message[]> {
+/** Follows a cell's long-poll to its end, from message `from` on; returns the messages past it. */
+export async function messagesUntilDone(base: string, id: string, onBatch?: (batch: Message[], at: number) => void, from = 0): Promise<Message[]> {
   const all: Message[] = [];
-  let after = 0;
+  let after = from;
   for (let i = 0; i < 1000; i++) {
     const r = await get(`${base}/api/v1/cells/${id}/messages?after=${after}&wait=25`);
     if (r.status !== 200) throw new Error(`messages answered ${r.status}: ${JSON.stringify(r.body)}`);

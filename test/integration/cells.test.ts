@@ -225,14 +225,7 @@ describe('other routes', () => {
     expect(answer.done).toBe(false);
     expect(answer.messages[0]).toMatchObject({ seq: 1, header: { msg_type: 'status' }, content: { execution_state: 'busy' } });
     expect(answer.next).toBe(answer.messages.length);
-    const rest: Message[] = [];
-    for (let after = answer.next, done = false; !done; ) {
-      const r = await get(`${box.url}/api/v1/cells/${created.body.id}/messages?after=${after}&wait=25`);
-      rest.push(...r.body.messages);
-      after = r.body.next;
-      done = r.body.done;
-    }
-    const ms = [...answer.messages, ...rest];
+    const ms = [...answer.messages, ...(await messagesUntilDone(box.url, created.body.id, undefined, answer.next))];
     expect(ms.map((m) => m.seq)).toEqual(ms.map((_, i) => i + 1));
     expect(types(ms)).toEqual(['status', 'execute_input', 'stream', 'stream', 'execute_reply', 'status']);
     expect(stdout(ms)).toBe('a\nb\n');
