@@ -32,6 +32,8 @@ export function stats(ms) {
   return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), min: s[0], max: s[s.length - 1] };
 }
 
+const SIGNALS = ['SIGTERM', 'SIGINT'];
+
 export async function startCellbox(extraEnv = {}) {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-bench-'));
@@ -45,6 +47,21 @@ export async function startCellbox(extraEnv = {}) {
     for (const p of [web, device]) if (p.exitCode === null) p.kill('SIGTERM');
   };
   process.once('exit', orphaned);
+  // A SIGTERM or SIGINT sent to this process alone ends it without 'exit': stop the Cellbox,
+  // give it a few seconds to go and remove its data, then end as the signal would have (its
+  // listener is gone by then, so a second one ends this process at once).
+  const signalled = async (signal) => {
+    orphaned();
+    const exits = [web, device].map((p) => (p.exitCode === null && p.signalCode === null ? new Promise((r) => p.once('exit', r)) : null));
+    await Promise.race([Promise.all(exits), sleep(5000)]);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    process.kill(process.pid, signal);
+  };
+  const release = () => {
+    process.off('exit', orphaned);
+    for (const s of SIGNALS) process.off(s, signalled);
+  };
+  for (const s of SIGNALS) process.once(s, signalled);
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
@@ -56,7 +73,7 @@ export async function startCellbox(extraEnv = {}) {
     }
     if (Date.now() > deadline) {
       orphaned();
-      process.off('exit', orphaned);
+      release();
       throw new Error('Cellbox did not start within two minutes');
     }
     await sleep(200);
@@ -65,8 +82,9 @@ export async function startCellbox(extraEnv = {}) {
     url,
     web,
     device,
+    dataDir,
     async stop() {
-      process.off('exit', orphaned);
+      release();
       for (const p of [web, device]) p.kill('SIGTERM');
       await sleep(1000);
       for (const p of [web, device]) if (p.exitCode === null) p.kill('SIGKILL');
