@@ -80,6 +80,21 @@ describe('messages of one cell', () => {
     expect(replyOf(ms)).toMatchObject({ status: 'error', ename: 'ZeroDivisionError' });
   });
 
+  it("fail a JavaScript cell whose own exit listener throws or sets process.exitCode, as node does", async () => {
+    // The cell is a fork of the warm Node here: its last events are written on its way out.
+    const thrown = await run(box.url, "process.on('exit', () => { throw new RangeError('at exit') })\nconsole.log('hi')", 'javascript');
+    expect(types(thrown)).toEqual(['status', 'execute_input', 'stream', 'error', 'execute_reply', 'status']);
+    expect(stdout(thrown)).toBe('hi\n');
+    expect(errorOf(thrown)).toMatchObject({ ename: 'RangeError', evalue: 'at exit', traceback: expect.arrayContaining(['    at process.<anonymous> (<cell>:1:34)']) });
+    expect(replyOf(thrown)).toMatchObject({ status: 'error', ename: 'RangeError' });
+    const coded = await run(box.url, "process.on('exit', () => { process.exitCode = 3 })", 'javascript');
+    expect(errorOf(coded)).toMatchObject({ ename: 'ProcessExit', evalue: 'process.exit(3)' });
+    // A listener that only prints leaves the cell ok, its output before the reply.
+    const printed = await run(box.url, "process.on('exit', (code) => console.log('bye', code))\nconsole.log(42)", 'javascript');
+    expect(stdout(printed)).toBe('42\nbye 0\n');
+    expect(replyOf(printed).status).toBe('ok');
+  });
+
   it('offer display() for rich objects', async () => {
     const code = 'class H:\n    def _repr_html_(self): return "<b>hi</b>"\n    def _repr_latex_(self): return "$x^2$"\ndisplay(H())';
     const ms = await run(box.url, code);

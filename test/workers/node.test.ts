@@ -158,6 +158,19 @@ describe('node worker', () => {
     expect(lastEvent(late)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it("fails a cell whose own exit listener throws or sets process.exitCode, as node does", async () => {
+    const thrown = await run("process.on('exit', () => { throw new RangeError('at exit') })\nconsole.log('hi')");
+    expect(thrown.stdout).toBe('hi\n');
+    expect(eventsOf(thrown, 'error')).toMatchObject([{ ename: 'RangeError', evalue: 'at exit' }]);
+    expect(lastEvent(thrown)).toEqual({ type: 'done', status: 'error' });
+    expect(thrown.stderr).toBe('');
+    const exiting = await run("process.on('exit', () => { throw new Error('on the way out') })\nprocess.exit(0)");
+    expect(eventsOf(exiting, 'error')).toMatchObject([{ ename: 'Error', evalue: 'on the way out' }]);
+    const coded = await run("process.on('exit', () => { process.exitCode = 3 })");
+    expect(eventsOf(coded, 'error')).toMatchObject([{ ename: 'ProcessExit', evalue: 'process.exit(3)' }]);
+    expect(lastEvent(coded)).toEqual({ type: 'done', status: 'error' });
+  });
+
   it('fails a cell whose top-level await can never settle', async () => {
     const r = await run('await new Promise(() => {})');
     expect(eventsOf(r, 'error')[0].evalue).toMatch(/unsettled top-level await/);
@@ -176,7 +189,9 @@ describe('node worker', () => {
     // as globals too.
     const plain = execFileSync('/usr/bin/node', ['-'], { input: names, env: { PATH: '/usr/bin:/bin' } as Record<string, string> as NodeJS.ProcessEnv, encoding: 'utf8' });
     expect(JSON.parse(globals)).toEqual(JSON.parse(plain));
-    expect(rest).toBe('undefined [ 1, 0, 1 ]'); // the worker's own handlers: none for beforeExit, which is the cell's
+    // The worker's own handlers: uncaughtException alone. It ends the cell after every 'exit'
+    // listener, with none of its own, and leaves 'beforeExit' to the cell.
+    expect(rest).toBe('undefined [ 0, 0, 1 ]');
     expect(r.stderr).toBe('');
     // The error quotes this cell's own line 3, not the rehearsal's failing line.
     const error = "TypeError: Cannot read properties of null (reading 'x')";

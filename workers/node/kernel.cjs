@@ -269,6 +269,30 @@ function finishWithExitCode(exitCode) {
   else finish('error', { type: 'error', ename: 'ProcessExit', evalue: `process.exit(${exitCode})`, traceback: [] });
 }
 
+/**
+ * Calls `ended` with the process's exit status once every 'exit' listener has run, the cell's
+ * own included, or `failed` with what one of them threw (which then goes on, as an uncaught
+ * error, to end the process with status 1). As under `node`, a listener may still set
+ * `process.exitCode` or throw: decided in a listener of the worker's own, which runs first, the
+ * cell came back as ok either way.
+ */
+function afterExitListeners(ended, failed) {
+  const emitEvent = process.emit;
+  process.emit = function emitThenEnd(event, ...args) {
+    if (event !== 'exit') return Reflect.apply(emitEvent, this, [event, ...args]);
+    let listened;
+    try {
+      listened = Reflect.apply(emitEvent, this, [event, ...args]);
+    } catch (err) {
+      failed(err);
+      throw err;
+    }
+    // Node takes the status from `process.exitCode` after the listeners (its own `exit` code).
+    ended(Number(process.exitCode ?? args[0] ?? 0) || 0);
+    return listened;
+  };
+}
+
 function showResult(value) {
   if (value !== undefined) emit({ type: 'execute_result', data: { 'text/plain': util.inspect(value) }, metadata: {} });
 }
@@ -413,15 +437,18 @@ function main() {
   // The cell has finished when the process ends, as `node file.js` does: its event loop emptied
   // (after every 'beforeExit' listener, which may give it more to do), or process.exit().
   let settled = true;
-  process.on('exit', (exitCode) => {
-    if (settled || process.exitCode !== undefined) {
-      finishWithExitCode(exitCode);
-    } else {
-      // Like `node` with a module whose top-level await never settles.
-      const evalue = 'unsettled top-level await: the cell awaits a promise that nothing will settle';
-      finish('error', { type: 'error', ename: 'Error', evalue, traceback: [`Error: ${evalue}`] });
-    }
-  });
+  afterExitListeners(
+    (exitCode) => {
+      if (settled || process.exitCode !== undefined) {
+        finishWithExitCode(exitCode);
+      } else {
+        // Like `node` with a module whose top-level await never settles.
+        const evalue = 'unsettled top-level await: the cell awaits a promise that nothing will settle';
+        finish('error', { type: 'error', ename: 'Error', evalue, traceback: [`Error: ${evalue}`] });
+      }
+    },
+    (err) => finish('error', errorEvent(err)),
+  );
 
   let compiled;
   try {
