@@ -270,28 +270,32 @@ function finishWithExitCode(exitCode) {
 }
 
 /**
- * Calls `ended` with the process's exit status once every 'exit' listener has run, the cell's
- * own included, or `failed` with what one of them threw (which then goes on, as an uncaught
- * error, to end the process with status 1). As under `node`, a listener may still set
- * `process.exitCode` or throw: decided in a listener of the worker's own, which runs first, the
- * cell came back as ok either way.
+ * The cell's end, once every 'exit' listener has run, the cell's own included: `ended` with the
+ * process's exit status, or `failed` with what a listener threw (which then goes on, as an
+ * uncaught error, to end the process with status 1). As under `node`, a listener may still set
+ * `process.exitCode` or throw: decided in a listener of the worker's own, which ran first, the
+ * cell came back as ok either way. Set by main() for its cell; null until then and after.
  */
-function afterExitListeners(ended, failed) {
-  const emitEvent = process.emit;
-  process.emit = function emitThenEnd(event, ...args) {
-    if (event !== 'exit') return Reflect.apply(emitEvent, this, [event, ...args]);
-    let listened;
-    try {
-      listened = Reflect.apply(emitEvent, this, [event, ...args]);
-    } catch (err) {
-      failed(err);
-      throw err;
-    }
-    // Node takes the status from `process.exitCode` after the listeners (its own `exit` code).
-    ended(Number(process.exitCode ?? args[0] ?? 0) || 0);
-    return listened;
-  };
-}
+let afterExitListeners = null;
+
+// Wrapped once, as the worker loads: in the forker, before any cell is forked, so that no cell
+// pays for it (wrapped in each cell, a cell's first console.log took 2 more page faults).
+const emitEvent = process.emit;
+process.emit = function emit(event, ...args) {
+  const end = event === 'exit' ? afterExitListeners : null;
+  if (end === null) return Reflect.apply(emitEvent, this, [event, ...args]);
+  afterExitListeners = null;
+  let listened;
+  try {
+    listened = Reflect.apply(emitEvent, this, [event, ...args]);
+  } catch (err) {
+    end.failed(err);
+    throw err;
+  }
+  // Node takes the status from `process.exitCode` after the listeners (its own `exit` code).
+  end.ended(Number(process.exitCode ?? args[0] ?? 0) || 0);
+  return listened;
+};
 
 function showResult(value) {
   if (value !== undefined) emit({ type: 'execute_result', data: { 'text/plain': util.inspect(value) }, metadata: {} });
@@ -437,8 +441,8 @@ function main() {
   // The cell has finished when the process ends, as `node file.js` does: its event loop emptied
   // (after every 'beforeExit' listener, which may give it more to do), or process.exit().
   let settled = true;
-  afterExitListeners(
-    (exitCode) => {
+  afterExitListeners = {
+    ended(exitCode) {
       if (settled || process.exitCode !== undefined) {
         finishWithExitCode(exitCode);
       } else {
@@ -447,8 +451,8 @@ function main() {
         finish('error', { type: 'error', ename: 'Error', evalue, traceback: [`Error: ${evalue}`] });
       }
     },
-    (err) => finish('error', errorEvent(err)),
-  );
+    failed: (err) => finish('error', errorEvent(err)),
+  };
 
   let compiled;
   try {
