@@ -21,6 +21,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Whether a process with this pid is still there (a zombie counts until it is reaped). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface Cellbox {
   url: string;
   port: number;

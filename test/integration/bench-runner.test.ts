@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { alive } from '../helpers/cellbox';
 
 const runner = fileURLToPath(new URL('../../scripts/cellbox-runner.mjs', import.meta.url));
 
@@ -14,15 +15,6 @@ const box = await startCellbox();
 console.log(JSON.stringify({ web: box.web.pid, device: box.device.pid, dataDir: box.dataDir }));
 setInterval(() => {}, 1000);
 `;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function gone(pids: number[], withinMs: number): Promise<boolean> {
   for (const until = Date.now() + withinMs; Date.now() < until; ) {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/cellbox';
+import { alive, freePort } from '../helpers/cellbox';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -36,15 +36,6 @@ async function startServe() {
   }
   if (!health) throw new Error(`serve did not come up:\n${log}`);
   return { proc, port, dataDir, exited, devicePid: health.device.pid, log: () => log };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('serve', () => {
