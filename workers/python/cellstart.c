@@ -712,9 +712,6 @@ int cellstart_forker(int requests, int exits, struct cellstart *start) {
       memcpy(start->namespaces, fds + 1 + CELL_PIPES, sizeof start->namespaces);
       pid_t pid = fork();
       if (pid == 0) {
-        // A spare is made at a low priority, so that making it never slows a running cell; the
-        // device raises it to normal when a cell takes it or waits for it (device/pool.ts).
-        if (start->nice > 0) setpriority(PRIO_PROCESS, 0, start->nice);
         // The pages first, before Python's after-fork work: the interpreter's state and the
         // at-fork hooks write some hundred of the zygote's pages, each a copy-on-write fault
         // (some 20 us here) where a page copied in a run costs a third of that.
@@ -728,6 +725,11 @@ int cellstart_forker(int requests, int exits, struct cellstart *start) {
         return 0;
       }
       answer = pid < 0 ? -errno : pid;
+      // A spare is made at a low priority, so that making it never slows a running cell; the
+      // device raises it to normal when a cell takes it or waits for it (device/pool.ts). Set
+      // here, before the pid is answered: set by the child itself, it could come after the
+      // device had raised it for a waiting cell, which then ran at the lowest priority.
+      if (pid > 0 && start->nice > 0) setpriority(PRIO_PROCESS, pid, start->nice);
       // Unwatched, a cell's end would never be reported: better to fail its fork than lose it.
       if (pid > 0 && watch_child(&c, pid) != 0) {
         answer = -errno;
