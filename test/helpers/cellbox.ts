@@ -31,6 +31,15 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** Waits until `ok()` holds, looking every 100 ms; throws, naming `what`, after `ms`. */
+export async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export interface Cellbox {
   url: string;
   port: number;

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { alive } from '../helpers/cellbox';
+import { alive, until } from '../helpers/cellbox';
 
 const runner = fileURLToPath(new URL('../../scripts/cellbox-runner.mjs', import.meta.url));
 
@@ -15,14 +15,6 @@ const box = await startCellbox();
 console.log(JSON.stringify({ web: box.web.pid, device: box.device.pid, dataDir: box.dataDir }));
 setInterval(() => {}, 1000);
 `;
-
-async function gone(pids: number[], withinMs: number): Promise<boolean> {
-  for (const until = Date.now() + withinMs; Date.now() < until; ) {
-    if (!pids.some(alive)) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return !pids.some(alive);
-}
 
 describe('the bench runner', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -43,7 +35,7 @@ describe('the bench runner', () => {
         bench.kill(signal);
         expect(await exited).toBe(signal);
         // It waits up to 5 s for them, then removes their data directory.
-        expect(await gone([pids.web, pids.device], 15_000)).toBe(true);
+        await until('the web server and the device to end', () => !alive(pids.web) && !alive(pids.device), 15_000);
         expect(fs.existsSync(pids.dataDir)).toBe(false);
       } finally {
         for (const pid of [pids.web, pids.device]) if (alive(pid)) process.kill(pid, 'SIGKILL');

@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+import { errorOf, run, startCellbox, stdout, until, type Cellbox } from '../helpers/cellbox';
 
 let box: Cellbox;
 /** A copy of workers/ of this Cellbox's own: its path in a sandbox's command line marks its sandboxes. */
@@ -94,14 +94,6 @@ async function killAndSeeNew(what: string, processes: () => { parents: number[];
     const now = processes();
     return now.parents.length === 1 && now.parents[0] !== parents[0] && now.children.length >= 1 && now.children.every((p) => !children.includes(p));
   });
-}
-
-async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('warm pools', () => {
