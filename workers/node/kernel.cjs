@@ -270,30 +270,30 @@ function finishWithExitCode(exitCode) {
 }
 
 /**
- * The cell's end, once every 'exit' listener has run, the cell's own included: `ended` with the
- * process's exit status, or `failed` with what a listener threw (which then goes on, as an
- * uncaught error, to end the process with status 1). As under `node`, a listener may still set
+ * Ends the cell with the process's exit status once every 'exit' listener has run, the cell's
+ * own included; what one of them throws is the cell's error instead (and goes on, as an uncaught
+ * error, to end the process with status 1). As under `node`, a listener may still set
  * `process.exitCode` or throw: decided in a listener of the worker's own, which ran first, the
  * cell came back as ok either way. Set by main() for its cell; null until then and after.
  */
-let afterExitListeners = null;
+let endCell = null;
 
 // Wrapped once, as the worker loads: in the forker, before any cell is forked, so that no cell
-// pays for it (wrapped in each cell, a cell's first console.log took 2 more page faults).
+// pays for wrapping it.
 const emitEvent = process.emit;
 process.emit = function emit(event, ...args) {
-  const end = event === 'exit' ? afterExitListeners : null;
-  if (end === null) return Reflect.apply(emitEvent, this, [event, ...args]);
-  afterExitListeners = null;
+  const ended = event === 'exit' ? endCell : null;
+  if (ended === null) return Reflect.apply(emitEvent, this, [event, ...args]);
+  endCell = null;
   let listened;
   try {
     listened = Reflect.apply(emitEvent, this, [event, ...args]);
   } catch (err) {
-    end.failed(err);
+    finish('error', errorEvent(err));
     throw err;
   }
-  // Node takes the status from `process.exitCode` after the listeners (its own `exit` code).
-  end.ended(Number(process.exitCode ?? args[0] ?? 0) || 0);
+  // Node takes the status from `process.exitCode` after the listeners.
+  ended(Number(process.exitCode ?? args[0] ?? 0) || 0);
   return listened;
 };
 
@@ -441,17 +441,14 @@ function main() {
   // The cell has finished when the process ends, as `node file.js` does: its event loop emptied
   // (after every 'beforeExit' listener, which may give it more to do), or process.exit().
   let settled = true;
-  afterExitListeners = {
-    ended(exitCode) {
-      if (settled || process.exitCode !== undefined) {
-        finishWithExitCode(exitCode);
-      } else {
-        // Like `node` with a module whose top-level await never settles.
-        const evalue = 'unsettled top-level await: the cell awaits a promise that nothing will settle';
-        finish('error', { type: 'error', ename: 'Error', evalue, traceback: [`Error: ${evalue}`] });
-      }
-    },
-    failed: (err) => finish('error', errorEvent(err)),
+  endCell = (exitCode) => {
+    if (settled || process.exitCode !== undefined) {
+      finishWithExitCode(exitCode);
+    } else {
+      // Like `node` with a module whose top-level await never settles.
+      const evalue = 'unsettled top-level await: the cell awaits a promise that nothing will settle';
+      finish('error', { type: 'error', ename: 'Error', evalue, traceback: [`Error: ${evalue}`] });
+    }
   };
 
   let compiled;
