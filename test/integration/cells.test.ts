@@ -95,6 +95,22 @@ describe('messages of one cell', () => {
     expect(replyOf(printed).status).toBe('ok');
   });
 
+  it('end a forked Python cell as a script ends: its threads waited for, then its atexit handlers', async () => {
+    // From the light zygote and from the one with numpy loaded, whose preloads registered
+    // atexit handlers of their own: those are not the cell's and do not run.
+    for (const preload of ['', 'import numpy\n']) {
+      const code = `${preload}import atexit, threading, time\nprint(atexit._ncallbacks())\natexit.register(print, "bye")\n`
+        + 'threading.Thread(target=lambda: (time.sleep(0.2), print("thread"))).start()';
+      const ms = await run(box.url, code);
+      expect(stdout(ms), preload).toBe('0\nthread\nbye\n');
+      expect(replyOf(ms).status, preload).toBe('ok');
+    }
+    // A thread that never ends keeps the cell running into its time limit, as it keeps a script.
+    const stuck = await run(box.url, 'import threading\nthreading.Thread(target=threading.Event().wait).start()\nprint("started")', 'python', { timeout: 1 });
+    expect(stdout(stuck)).toBe('started\n');
+    expect(errorOf(stuck)).toMatchObject({ ename: 'TimeoutError' });
+  });
+
   it('offer display() for rich objects', async () => {
     const code = 'class H:\n    def _repr_html_(self): return "<b>hi</b>"\n    def _repr_latex_(self): return "$x^2$"\ndisplay(H())';
     const ms = await run(box.url, code);

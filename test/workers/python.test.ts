@@ -103,6 +103,44 @@ describe('python worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it('ends as a script does: waits for the threads the cell left running, then runs its atexit handlers', async () => {
+    // The worker leaves with os._exit, which waits for no thread and runs no handler: this
+    // late output was once lost, the cell ending ok without it.
+    const threads = await run([
+      'import threading, time',
+      'def late():',
+      '    time.sleep(0.2)',
+      '    print("thread done")',
+      'threading.Thread(target=late).start()',
+      'threading.Thread(target=time.sleep, args=(60,), daemon=True).start()',
+      'print("cell done")',
+    ].join('\n'));
+    expect(streamText(threads, 'stdout')).toBe('cell done\nthread done\n');
+    expect(lastEvent(threads)).toEqual({ type: 'done', status: 'ok' }); // the daemon was not waited for
+    // An executor never shut down: concurrent.futures tells its workers to finish the queue.
+    const pool = await run('from concurrent.futures import ThreadPoolExecutor\nimport time\nex = ThreadPoolExecutor(1)\nfor i in range(3):\n    ex.submit(lambda i=i: (time.sleep(0.05), print("job", i)))');
+    expect(streamText(pool, 'stdout')).toBe('job 0\njob 1\njob 2\n');
+    // Handlers run last first; one that raises is printed, as Python prints it, and the cell stays ok.
+    const handlers = await run('import atexit\natexit.register(print, "registered first")\ndef fails():\n    raise ValueError("at exit")\natexit.register(fails)\nprint("hi")');
+    expect(streamText(handlers, 'stdout')).toBe('hi\nregistered first\n');
+    expect(streamText(handlers, 'stderr')).toMatch(/^Exception ignored in atexit callback: <function fails at .*ValueError: at exit\n$/s);
+    expect(lastEvent(handlers)).toEqual({ type: 'done', status: 'ok' });
+    // After an error too, between the error and the end.
+    const failed = await run('import atexit\natexit.register(print, "bye")\n1/0');
+    expect(failed.events.map((e) => e.type).slice(1)).toEqual(['error', 'stream', 'done']);
+    expect(streamText(failed, 'stdout')).toBe('bye\n');
+    // A thread's exception after the cell's code does not fail the cell, as it does not fail a script.
+    const thrown = await run('import threading\ndef w():\n    raise KeyError("in thread")\nthreading.Thread(target=w).start()');
+    expect(streamText(thrown, 'stderr')).toMatch(/^Exception in thread .*KeyError: 'in thread'\n$/s);
+    expect(lastEvent(thrown)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it("runs the cell's weakref.finalize callbacks at its end, and none of the worker's own atexit handlers", async () => {
+    // The worker registered its own (its imports' and finalize's) before the cell: the cell starts with none.
+    const r = await run('import atexit, weakref\nprint(atexit._ncallbacks())\nclass A: pass\na = A()\nweakref.finalize(a, print, "finalized")');
+    expect(streamText(r, 'stdout')).toBe('0\nfinalized\n');
+  });
+
   it('streams output while the code runs', async () => {
     const r = await run('import time\nprint("first")\ntime.sleep(1)\nprint("second")');
     const first = r.timeline.find((a) => a.value.type === 'stream' && a.value.text === 'first\n');

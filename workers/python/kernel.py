@@ -9,6 +9,7 @@ import sys
 sys.dont_write_bytecode = True
 
 import ast
+import atexit
 import base64
 import builtins
 import io
@@ -775,11 +776,52 @@ def probe_cells():
     return [first, 'rehearsal = []\nrehearsal[1]']
 
 
+# A cell ends as a script does, though its process leaves with os._exit (main()), which waits for
+# no thread and runs no atexit handler: a thread's late output was lost, and an atexit handler
+# never ran. JavaScript cells end as `node file.js` does too (workers/node/kernel.cjs).
+
+def wait_for_threads():
+    """Waits for the threads the cell started and left running, daemons excepted, as Python
+    does before it exits, after threading's own exit hooks (concurrent.futures' tell their
+    executors' workers to finish the queue and stop). A thread that never ends keeps the cell
+    running into its time limit, as it keeps a script running. Nothing to do, and nothing read
+    but two lists, for a cell that started no thread."""
+    threading = sys.modules.get('threading')
+    if threading is None:
+        return
+    main_thread = threading.main_thread()
+    if threading._threading_atexits or any(
+            not t.daemon and t is not main_thread for t in threading.enumerate()):
+        threading._shutdown()
+
+
+def forget_exit_handlers():
+    """Before the cell's code: the atexit handlers registered so far are the worker's own, from
+    its imports (a fork server's preloads: logging's, matplotlib's). They tidy up after modules
+    in a process whose end drops everything anyway, a cost on every cell's way out that no cell
+    would see. weakref.finalize registers its handler once per process: where that was before
+    the cell, it must register again for the cell's own finalizers."""
+    if atexit._ncallbacks():
+        atexit._clear()
+        weakref = sys.modules.get('weakref')
+        if weakref is not None:
+            weakref.finalize._registered_with_atexit = False
+
+
+def run_exit_handlers():
+    """After the cell and its threads: the atexit handlers the cell registered, last first, with
+    its output still captured. As in Python, one that raises has its traceback printed on stderr
+    and the rest still run; the cell's status is unchanged, as a script's exit status is."""
+    if atexit._ncallbacks():
+        atexit._run_exitfuncs()
+
+
 def main():
     close_inherited_fds()
     prepare()
     serve_cell()
-    # Threads the cell left running and atexit hooks do not delay the exit.
+    # The cell's threads and atexit handlers were waited for (serve_cell()); daemon threads
+    # still running do not delay the exit.
     os._exit(0)
 
 
@@ -793,6 +835,7 @@ def serve_cell(populated=False):
     if not populated:
         rehearse()
     start_flusher()
+    forget_exit_handlers()
     emit(ready_event())
     code = read_code()
 
@@ -805,6 +848,10 @@ def serve_cell(populated=False):
     sys.stdout = EventStream('stdout', 1)
     sys.stderr = EventStream('stderr', 2)
     status = run_guarded(run_cell, code, namespace)
+    # As a script's threads: what they print is the cell's output, and it is not over before them.
+    waited = run_guarded(wait_for_threads)
+    if status == 'ok':
+        status = waited
     # Figures the cell left open appear after its output, as in Jupyter, even after an error.
     if status == 'ok':
         status = run_guarded(show_figures_at_end)
@@ -813,6 +860,7 @@ def serve_cell(populated=False):
             show_figures_at_end()
         except Exception:  # noqa: BLE001 - the cell's own error is the one to report
             pass
+    run_exit_handlers()
     flush_raw_streams()
     if status == 'ok':
         emit({'type': 'done', 'status': 'ok'})
