@@ -5,7 +5,14 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { server } from './app/_lib/server';
 import { findSnippet } from './app/_lib/snippets';
 
-export const config = { matcher: ['/api/:path*', '/files/:path*', '/files', '/s/:path*'] };
+export const config = { matcher: ['/', '/api/:path*', '/files/:path*', '/files', '/s/:path*', '/embed', '/healthz', '/metrics'] };
+
+/**
+ * The pages: Next.js renders a page for any method (a POST may be a server action, which this
+ * app has none of) and answers OPTIONS with an empty 400. They answer GET and HEAD; OPTIONS
+ * says so.
+ */
+const PAGES = [/^\/$/, /^\/s\/[^/]+\/?$/];
 
 /**
  * The methods each route answers (besides OPTIONS, the CORS preflight, and HEAD where GET is).
@@ -13,6 +20,10 @@ export const config = { matcher: ['/api/:path*', '/files/:path*', '/files', '/s/
  * Keep in step with the route handlers' exports (test/input/fuzz.test.ts sends every method).
  */
 const METHODS: [RegExp, string[]][] = [
+  ...PAGES.map((re): [RegExp, string[]] => [re, ['GET']]),
+  [/^\/embed\/?$/, ['GET']],
+  [/^\/healthz\/?$/, ['GET']],
+  [/^\/metrics\/?$/, ['GET']],
   [/^\/api\/v1\/cells\/?$/, ['POST']],
   [/^\/api\/v1\/cells\/[^/]+\/?$/, ['GET']],
   [/^\/api\/v1\/cells\/[^/]+\/messages\/?$/, ['GET']],
@@ -70,11 +81,14 @@ export function proxy(req: NextRequest) {
   const page = raw.startsWith('/s/') && !/^\/s\/[^/]*\/raw\/?$/.test(raw);
   if (page && (p || unknownSnippetPage(raw))) return NextResponse.rewrite(new URL('/_not-found', req.url));
   if (p) return NextResponse.json({ error: { code: 'invalid_field', message: `Bad URL: ${p}.` } }, { status: 400, headers: { 'Access-Control-Allow-Origin': '*' } });
+  if (req.method === 'OPTIONS' && PAGES.some((re) => re.test(raw))) {
+    return new NextResponse(null, { status: 204, headers: { Allow: 'GET, HEAD, OPTIONS' } });
+  }
   const allowed = notAllowed(raw, req.method);
   if (allowed) {
     return NextResponse.json(
       { error: { code: 'method_not_allowed', message: `${req.method} is not answered here; use ${allowed.join(' or ')}.` } },
-      { status: 405, headers: { Allow: [...allowed, 'OPTIONS'].join(', '), 'Access-Control-Allow-Origin': '*' } },
+      { status: 405, headers: { Allow: [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', '), 'Access-Control-Allow-Origin': '*' } },
     );
   }
   if (raw === '/files' || raw === '/files/') {

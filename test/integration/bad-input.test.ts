@@ -56,6 +56,10 @@ const cases: Case[] = [
   { name: 'a method the route does not answer', method: 'PUT', path: '/api/v1/cells', body: '{}', headers: json, status: 405, code: 'method_not_allowed', message: /PUT is not answered here; use POST/ },
   { name: 'GET on a POST-only route', method: 'GET', path: '/api/v1/execute', status: 405, code: 'method_not_allowed', message: /use POST/ },
   { name: 'DELETE of an unknown API route', method: 'DELETE', path: '/api/v1/nothing', status: 404, code: 'not_found', message: /no API route/ },
+  { name: 'POST on the page', method: 'POST', path: '/', body: 'code=1', status: 405, code: 'method_not_allowed', message: /POST is not answered here; use GET/ },
+  { name: 'DELETE on the embed page', method: 'DELETE', path: '/embed', status: 405, code: 'method_not_allowed', message: /use GET/ },
+  { name: 'PUT on the health check', method: 'PUT', path: '/healthz', status: 405, code: 'method_not_allowed', message: /use GET/ },
+  { name: 'POST on the metrics', method: 'POST', path: '/metrics', status: 405, code: 'method_not_allowed', message: /use GET/ },
   { name: 'file of an unknown cell', method: 'GET', path: '/files/AAAAAAAAAAAA/x.txt', status: 404, code: 'not_found', message: /no file/ },
 ];
 
@@ -69,6 +73,21 @@ describe('bad input', () => {
       expect(body.error.message).toMatch(c.message);
     });
   }
+
+  it('a page answers a method it does not take with a 405 naming GET, and OPTIONS with the methods it takes', async () => {
+    // Next.js rendered the page for any method, and answered OPTIONS with an empty 400.
+    const shared = await post(`${box.url}/api/v1/snippets`, { code: 'print(1)', language: 'python' });
+    for (const path of ['/', `/s/${shared.body.id}`]) {
+      const put = await fetch(`${box.url}${path}`, { method: 'PUT', body: 'x' });
+      expect(put.status, path).toBe(405);
+      expect(put.headers.get('allow'), path).toBe('GET, HEAD, OPTIONS');
+      expect((await put.json()).error.message, path).toBe('PUT is not answered here; use GET.');
+      const options = await fetch(`${box.url}${path}`, { method: 'OPTIONS' });
+      expect(options.status, path).toBe(204);
+      expect(options.headers.get('allow'), path).toBe('GET, HEAD, OPTIONS');
+      expect((await fetch(`${box.url}${path}`, { method: 'HEAD' })).status, path).toBe(200);
+    }
+  });
 
   it('a 10 MiB body sent in chunks, its length never declared, is 413 and the connection stays usable', async () => {
     // No Content-Length to refuse it by: the server reads up to its limit, answers, and drops the
