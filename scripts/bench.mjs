@@ -16,7 +16,7 @@ import { cellboxRun, freePort, request, root, sleep, startCellbox, stats } from 
 
 const QUICK = process.env.BENCH_QUICK === '1';
 // The paced rows hold the targets a person meets: enough cells that their p50 holds from run to run.
-const N = QUICK ? { trivial: 40, plot: 8, plotPaced: 5, js: 20, paced: 10, language: 8, jupyterFresh: 5, jupyterWarm: 40 } : { trivial: 150, plot: 20, plotPaced: 10, js: 60, paced: 30, language: 15, jupyterFresh: 15, jupyterWarm: 200 };
+const N = QUICK ? { trivial: 40, plot: 8, plotPaced: 5, js: 20, paced: 10, language: 8, jupyterFresh: 5, jupyterWarm: 40 } : { trivial: 150, plot: 20, plotPaced: 20, js: 60, paced: 30, language: 15, jupyterFresh: 15, jupyterWarm: 200 };
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 8 : 30));
 const SUSTAINED_CLIENTS = 64;
 const IDLE_POLLS = 1000;
