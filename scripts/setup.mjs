@@ -88,6 +88,8 @@ const wanted = [
   { pkg: 'python3-numpy', file: '/usr/lib/python3/dist-packages/numpy' },
   { pkg: 'python3-matplotlib', file: '/usr/lib/python3/dist-packages/matplotlib' },
   { pkg: 'python3-sympy', file: '/usr/lib/python3/dist-packages/sympy' },
+  // IPython.display (HTML, Markdown, Math, Image, …), which cells written for Jupyter import.
+  { pkg: 'python3-ipython', file: '/usr/lib/python3/dist-packages/IPython' },
   ...languages.flatMap((name) => LANGUAGE_PACKAGES[name] ?? []),
   ...(forTests ? [{ pkg: 'chromium', file: '/usr/bin/chromium' }] : []),
   // The bench runs the same cells against Jupyter Server for comparison.

@@ -233,6 +233,48 @@ describe('python worker', () => {
     ]);
   });
 
+  it("shows IPython.display's objects through IPython's own display functions, as in Jupyter", async () => {
+    // Without an IPython shell, IPython's display() printed "<IPython.core.display.HTML object>".
+    const r = await run([
+      'from IPython.display import display, display_html, update_display, clear_output, HTML, Markdown, Math',
+      'display(HTML("<b>bold</b>"), Markdown("# title"))',
+      'display(Math("x^2"), include=["text/latex"])',
+      'display_html("<i>raw</i>", raw=True)',
+      'h = display(HTML("a"), display_id="p")',
+      'h.update(HTML("b"))',
+      'update_display(HTML("c"), display_id="p")',
+      'clear_output(wait=True)',
+      'class Shows:',
+      '    def _ipython_display_(self):',
+      '        display(HTML("<u>itself</u>"))',
+      'display(Shows())',
+      'Shows()',
+    ].join('\n'));
+    expect(r.events.filter((e) => e.type !== 'ready' && e.type !== 'done')).toEqual([
+      { type: 'display_data', data: { 'text/html': '<b>bold</b>', 'text/plain': '<IPython.core.display.HTML object>' }, metadata: {} },
+      { type: 'display_data', data: { 'text/markdown': '# title', 'text/plain': '<IPython.core.display.Markdown object>' }, metadata: {} },
+      { type: 'display_data', data: { 'text/latex': '$\\displaystyle x^2$' }, metadata: {} },
+      { type: 'display_data', data: { 'text/html': '<i>raw</i>' }, metadata: {} },
+      { type: 'display_data', data: { 'text/html': 'a', 'text/plain': '<IPython.core.display.HTML object>' }, metadata: {}, transient: { display_id: 'p' } },
+      { type: 'update_display_data', data: { 'text/html': 'b', 'text/plain': '<IPython.core.display.HTML object>' }, metadata: {}, transient: { display_id: 'p' } },
+      { type: 'update_display_data', data: { 'text/html': 'c', 'text/plain': '<IPython.core.display.HTML object>' }, metadata: {}, transient: { display_id: 'p' } },
+      { type: 'clear_output', wait: true },
+      // An object that shows itself, by display() or as the cell's value: no execute_result of its own.
+      { type: 'display_data', data: { 'text/html': '<u>itself</u>', 'text/plain': '<IPython.core.display.HTML object>' }, metadata: {} },
+      { type: 'display_data', data: { 'text/html': '<u>itself</u>', 'text/plain': '<IPython.core.display.HTML object>' }, metadata: {} },
+    ]);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('display() takes include and exclude, and a display_id alone makes an empty output to fill later', async () => {
+    const r = await run('class Both:\n    def _repr_html_(self): return "<b>h</b>"\n    def _repr_latex_(self): return "$l$"\ndisplay(Both(), exclude=["text/html", "text/plain"])\nh = display(display_id="e")\nh.update(Both(), include=["text/html"])');
+    expect(eventsOf(r, 'display_data')).toEqual([
+      { type: 'display_data', data: { 'text/latex': '$l$' }, metadata: {} },
+      { type: 'display_data', data: {}, metadata: {}, transient: { display_id: 'e' } },
+    ]);
+    expect(eventsOf(r, 'update_display_data')).toEqual([{ type: 'update_display_data', data: { 'text/html': '<b>h</b>' }, metadata: {}, transient: { display_id: 'e' } }]);
+  });
+
   it('reports running out of address space as MemoryError, even with the memory still held', async () => {
     // The cell sets its own RLIMIT_AS, as the sandbox does, and fills it with small objects
     // held by a global: the worker has to free them to format the error.

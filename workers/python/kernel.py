@@ -301,8 +301,14 @@ def _normalize(mime, value):
     return None
 
 
-def format_bundle(obj):
-    """The MIME bundle and metadata that show obj, as IPython's display formatter builds them."""
+def format_bundle(obj, include=None, exclude=None):
+    """The MIME bundle and metadata that show obj, as IPython's display formatter builds them:
+    only the MIME types in `include` when given, none in `exclude`. An object with an
+    `_ipython_display_` method shows itself (it calls display()): its bundle is empty."""
+    own_display = _get_method(obj, '_ipython_display_')
+    if own_display is not None:
+        _call_formatter('_ipython_display_', own_display)
+        return {}, {}
     data, metadata = {}, {}
 
     def merge(result, what):
@@ -325,7 +331,7 @@ def format_bundle(obj):
         merge(_call_formatter(f'formatter for {type(obj).__name__}', formatter, obj), 'formatter')
     mimebundle = _get_method(obj, '_repr_mimebundle_')
     if mimebundle is not None:
-        merge(_call_formatter('_repr_mimebundle_', mimebundle, include=None, exclude=None), '_repr_mimebundle_')
+        merge(_call_formatter('_repr_mimebundle_', mimebundle, include=include, exclude=exclude), '_repr_mimebundle_')
     for mime, name in REPR_METHODS.items():
         method = None if mime in data else _get_method(obj, name)
         if method is None:
@@ -339,9 +345,13 @@ def format_bundle(obj):
             data[mime] = value
             if meta:
                 metadata[mime] = meta
-    if 'text/plain' not in data:
+    if 'text/plain' not in data and (not include or 'text/plain' in include):
         text = _call_formatter('repr', repr, obj)
         data['text/plain'] = text if isinstance(text, str) else f'<{type(obj).__name__} object>'
+    if include or exclude:
+        data = {mime: value for mime, value in data.items()
+                if (not include or mime in include) and not (exclude and mime in exclude)}
+        metadata = {key: value for key, value in metadata.items() if key in data or '/' not in key}
     return data, metadata
 
 
@@ -361,36 +371,108 @@ class DisplayHandle:
         return f'<DisplayHandle display_id={self.display_id}>'
 
 
-def display(*objs, display_id=None, update=False, raw=False, metadata=None, clear=False):
-    """Show objects as rich output (IPython.display.display). display_id=True makes a new id;
-    update=True replaces the output shown under display_id; raw=True takes MIME bundles."""
+def display(*objs, include=None, exclude=None, metadata=None, transient=None, display_id=None,
+            raw=False, clear=False, update=False, **kwargs):
+    """Show objects as rich output, as IPython.display.display does (the same arguments):
+    display_id=True makes a new id; update=True replaces the output shown under display_id;
+    raw=True takes MIME bundles; include/exclude choose MIME types. With a display_id and no
+    object, an empty output to update later. Other keyword arguments are IPython's, and taken."""
     if display_id is True:
         display_id = os.urandom(16).hex()
     if update and not display_id:
         raise TypeError('display(update=True) needs a display_id')
+    if not objs and display_id:
+        objs, raw = ({},), True
     if clear:
         clear_output(wait=True)
     for obj in objs:
         if raw:
-            data, meta = {}, {}
-            for mime, value in dict(obj).items():
-                value = _normalize(mime, value)
-                if value is not None:
-                    data[mime] = value
+            data, meta = obj, {}
         else:
-            data, meta = format_bundle(obj)
+            data, meta = format_bundle(obj, include, exclude)
+            if not data:  # it showed itself (_ipython_display_), or nothing was left to show
+                continue
         if metadata:
             meta = {**meta, **metadata}
-        event = {'type': 'update_display_data' if update else 'display_data', 'data': data, 'metadata': meta}
-        if display_id:
-            event['transient'] = {'display_id': str(display_id)}
-        emit(event)
+        publish_display_data(data, meta, transient=transient, display_id=display_id, update=update)
     return DisplayHandle(display_id) if display_id else None
+
+
+def update_display(obj, *, display_id, **kwargs):
+    """Replace the output shown under display_id (IPython.display.update_display)."""
+    display(obj, display_id=display_id, update=True, **kwargs)
+
+
+def publish_display_data(data, metadata=None, source=None, *, transient=None, display_id=None,
+                         update=False, **kwargs):
+    """Send a MIME bundle as it is (IPython.display.publish_display_data): binary types may be
+    bytes, which travel base64-encoded; an entry with no valid JSON form is reported and left
+    out."""
+    bundle = {}
+    for mime, value in dict(data).items():
+        value = _normalize(mime, value)
+        if value is not None:
+            bundle[mime] = value
+    event = {'type': 'update_display_data' if update else 'display_data', 'data': bundle,
+             'metadata': dict(metadata or {})}
+    transient = dict(transient or {})
+    if display_id:
+        transient['display_id'] = str(display_id)
+    if transient:
+        event['transient'] = transient
+    emit(event)
 
 
 def clear_output(wait=False):
     """Clear this cell's output; with wait=True, only when the next output arrives."""
     emit({'type': 'clear_output', 'wait': bool(wait)})
+
+
+# IPython's display functions print an object's text where no IPython shell runs, as here: a
+# cell's `from IPython.display import display, HTML` showed "<IPython.core.display.HTML
+# object>". Once IPython's module of them is loaded (by the cell: importing IPython takes some
+# 0.3 s, which no cell that does not use it should pay), its functions are this kernel's, and
+# so are those that IPython.display and the display classes call through it.
+IPYTHON_DISPLAY_MODULE = 'IPython.core.display_functions'
+
+
+class _IPythonDisplayFinder:
+    """A meta path finder that finds IPython's display functions as Python would, and has them
+    replaced by this kernel's as soon as their module has run, before anything imports from
+    it. Every other import it passes over with one comparison."""
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != IPYTHON_DISPLAY_MODULE:
+            return None
+        import importlib.machinery
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        loader = getattr(spec, 'loader', None)
+        if loader is None or not hasattr(loader, 'exec_module'):
+            return spec
+        run_module = loader.exec_module
+
+        def exec_module(module):
+            run_module(module)
+            _use_kernel_display(module)
+
+        loader.exec_module = exec_module
+        return spec
+
+
+def _use_kernel_display(module):
+    module.display = display
+    module.update_display = update_display
+    module.publish_display_data = publish_display_data
+    module.clear_output = clear_output
+
+
+def use_kernel_display_in_ipython():
+    """Has IPython's display functions be this kernel's: now if IPython is loaded already (a
+    dialect's library may import it), else when it is."""
+    use_kernel_display_in_ipython()
+    loaded = sys.modules.get(IPYTHON_DISPLAY_MODULE)
+    if loaded is not None:
+        _use_kernel_display(loaded)
 
 
 # --- matplotlib inline ------------------------------------------------------------------------
@@ -569,7 +651,8 @@ def run_cell(code, namespace):
         value = runner.run(expression)
         if value is not None:
             data, metadata = format_bundle(value)
-            emit({'type': 'execute_result', 'data': data, 'metadata': metadata})
+            if data:  # else it showed itself (_ipython_display_)
+                emit({'type': 'execute_result', 'data': data, 'metadata': metadata})
 
 
 def _trim_stack(te):
@@ -679,6 +762,7 @@ def prepare():
     sys.path.insert(0, '')
     builtins.display = display
     builtins.clear_output = clear_output
+    sys.meta_path.insert(0, _IPythonDisplayFinder())
     sys.modules['cellbox_kernel'] = sys.modules[__name__]
     use_inline_backend()
 
