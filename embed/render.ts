@@ -233,6 +233,9 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
       case FILES_MIME:
         return files(((value as { files?: FileInfo[] }).files ?? []).filter((f) => f && typeof f.name === 'string'));
       case 'text/html': {
+        // Math marked \(…\) or \[…\] in HTML (Sage's html() and table() mark theirs so) is
+        // typeset, as Jupyter typesets HTML; HTML without such marks never loads MathJax.
+        if (/\\[([]/.test(text)) return math('', 'cb-html', sanitize(text));
         const div = doc.createElement('div');
         div.className = 'cb-html';
         div.innerHTML = sanitize(text);

@@ -56,4 +56,21 @@ describe.skipIf(!installed)('a Sage cell in the browser', () => {
     expect(w.pageErrors).toEqual([]);
     await screenshot(w.page, 'sage-integral');
   });
+
+  it("shows pretty_print() as math, and html() and table() as HTML with their math typeset", async () => {
+    // Through Sage's display manager: its plain-text backend printed "x^3", showed html()'s
+    // source as a typeset string and table() as a LaTeX tabular MathJax cannot draw.
+    await runCode('pretty_print(x^3)\nshow(html("<b>bold</b> and $x^2$"))\ntable([[1, 2], [x, sqrt(x)]])');
+    const html = w.page.locator('.cb-output .cb-html');
+    await html.first().locator('mjx-container').first().waitFor({ timeout: 20_000 });
+    expect(await html.first().locator('b').textContent()).toBe('bold');
+    expect(await html.nth(1).locator('td').count()).toBe(4);
+    expect(await html.nth(1).locator('td mjx-container').count()).toBe(4);
+    // Three outputs, all typeset: no TeX source or MathJax 2 script left showing.
+    const text = (await w.page.locator('.cb-output').textContent()) ?? '';
+    expect(text).not.toMatch(/\\\(|\\sqrt|x\^3|tabular/);
+    expect(await w.page.locator('.cb-output mjx-container').count()).toBe(1 + 1 + 4);
+    expect(w.pageErrors).toEqual([]);
+    await screenshot(w.page, 'sage-html-table');
+  });
 });

@@ -64,6 +64,31 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(shown[0]['image/png']).toBeTruthy();
   });
 
+  it("show through Sage's display manager: pretty_print, html(), table(), options of a plot's show()", async () => {
+    // Its plain-text backend printed pretty_print's "x^3", showed html()'s source as a typeset
+    // string and table() as a LaTeX tabular; show() ignored a plot's options.
+    const ms = await sage([
+      'pretty_print(x^3)',
+      'show(QQ)',
+      'show(html("<b>bold</b> $x^2$"))',
+      'show(table([[1, 2], [x, 4]]))',
+      'plot(x, (x, 0, 1)).show(figsize=2)',
+      'plot(x, (x, 0, 1)).show()',
+      'html("<i>last</i>")',
+    ].join('\n'));
+    expect(errorOf(ms)).toBeUndefined();
+    const [pretty, field, html, table, small, large] = results(ms, 'display_data');
+    expect(pretty).toEqual({ 'text/latex': '$$x^{3}$$', 'text/plain': 'x^3' });
+    // Sage's macro for number fields stays where it is used, for MathJax to know \Bold.
+    expect(field['text/latex']).toBe('$$\\newcommand{\\Bold}[1]{\\mathbf{#1}}\\Bold{Q}$$');
+    // MathJax 2's script tags, which the page's sanitiser drops, become delimiters.
+    expect(html['text/html']).toBe('<b>bold</b> \\(x^2\\)');
+    expect(table['text/html']).toMatch(/<table[^]*<td>\\\(x\\\)<\/td>/);
+    const width = (png: string) => Buffer.from(png, 'base64').readUInt32BE(16);
+    expect(width(small['image/png'])).toBeLessThan(width(large['image/png']) / 2);
+    expect(results(ms, 'execute_result')).toEqual([{ 'text/html': '<i>last</i>', 'text/plain': '<i>last</i>' }]);
+  });
+
   it('report errors with their Sage exception, and keep files as Python does', async () => {
     expect(errorOf(await sage('1/0'))).toMatchObject({ ename: 'ZeroDivisionError' });
     const ms = await sage('with open("primes.txt", "w") as f:\n    f.write(str(list(primes(20))))');

@@ -240,7 +240,7 @@ REPR_METHODS = {
     'application/pdf': '_repr_pdf_',
 }
 # Binary MIME types travel base64-encoded, as in Jupyter.
-BINARY_TYPES = {'image/png', 'image/jpeg', 'application/pdf'}
+BINARY_TYPES = {'image/png', 'image/jpeg', 'image/gif', 'application/pdf'}
 
 # Formatters for types without _repr_*_ methods (matplotlib figures, sympy expressions, ...).
 # Key: a class, or its dotted name 'module.QualName' so that a formatter can be registered

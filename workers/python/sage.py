@@ -15,11 +15,16 @@ def version():
     return version
 
 
+_kernel = None
+
+
 def install(kernel):
     """Registers the formatters for Sage's values with the kernel; imports nothing heavy."""
+    global _kernel
+    _kernel = kernel
     kernel.FORMATTERS['sage.plot.graphics.Graphics'] = lambda g: _graphics_bundle(kernel, g)
     kernel.FORMATTERS['sage.plot.multigraphics.MultiGraphics'] = lambda g: _graphics_bundle(kernel, g)
-    kernel.FORMATTERS['sage.structure.sage_object.SageObject'] = _math_bundle
+    kernel.FORMATTERS['sage.structure.sage_object.SageObject'] = lambda obj: _display_manager(kernel).displayhook(obj)
 
 
 def preparse(code):
@@ -28,37 +33,118 @@ def preparse(code):
 
 
 def prepare_namespace(kernel, namespace):
-    """Everything `from sage.all import *` gives, and a `show` that displays in the cell."""
+    """Everything `from sage.all import *` gives. Sage's own `show()`, `pretty_print()` and a
+    plot's `.show()` display in the cell, through the display backend below."""
     import sage.all
+    _display_manager(kernel)
     namespace.update((k, v) for k, v in vars(sage.all).items() if not k.startswith('__'))
     # As in Sage's own shell: `x` is a symbolic variable from the start.
     namespace['x'] = sage.all.SR.var('x')
 
-    def show(*objects, **options):
-        """Shows each object in the cell's output: plots as images, anything else as math."""
-        for obj in objects:
-            kernel.display(obj)
 
-    namespace['show'] = show
-    # A plot's own .show() (and plot(...).show()) displays inline too.
-    from sage.plot.graphics import Graphics
-    from sage.plot.multigraphics import MultiGraphics
-    for cls in (Graphics, MultiGraphics):
-        cls.show = lambda self, **options: kernel.display(self)
+# --- Sage's rich output ------------------------------------------------------------------------
+#
+# Sage shows its values through its display manager, which asks a backend what it can show:
+# plain text by default, where `pretty_print(x^2)` printed "x^2", `html(...)` gave its source
+# typeset as a string and `table(...)` a LaTeX tabular MathJax cannot draw. Cellbox's backend
+# takes math (as LaTeX), HTML and images, and hands them to the kernel, as SageMathCell's
+# notebook backend hands them to Jupyter; text preference LaTeX, so values are typeset.
+
+_manager = None
+
+
+def _display_manager(kernel):
+    """Sage's display manager, switched to Cellbox's backend once per process."""
+    global _manager
+    if _manager is None:
+        from sage.repl.rich_output import get_display_manager
+        manager = get_display_manager()
+        manager.switch_backend(_backend(kernel))
+        manager.preferences.text = 'latex'
+        _manager = manager
+    return _manager
+
+
+def _backend(kernel):
+    from sage.repl.rich_output.backend_base import BackendBase
+    from sage.repl.rich_output import output_catalog as oc
+
+    class BackendCellbox(BackendBase):
+        def _repr_(self):
+            return 'Cellbox'
+
+        def supported_output(self):
+            return {oc.OutputPlainText, oc.OutputAsciiArt, oc.OutputUnicodeArt, oc.OutputLatex,
+                    oc.OutputHtml, oc.OutputImagePng, oc.OutputImageJpg, oc.OutputImageSvg,
+                    oc.OutputImageGif}
+
+        def displayhook(self, plain_text, rich_output):
+            return _rich_bundle(kernel, oc, plain_text, rich_output)
+
+        def display_immediately(self, plain_text, rich_output):
+            kernel.publish_display_data(*_rich_bundle(kernel, oc, plain_text, rich_output))
+
+    return BackendCellbox()
+
+
+# Sage's LaTeX for MathJax starts with its macro for number fields (\Bold{Q}); kept only where used.
+_BOLD_MACRO = '\\newcommand{\\Bold}[1]{\\mathbf{#1}}'
+
+
+def _latex(text):
+    body = text.strip()
+    display = body.startswith('$$') and body.endswith('$$') and len(body) >= 4
+    inner = body[2:-2] if display else body
+    if inner.startswith(_BOLD_MACRO) and '\\Bold{' not in inner[len(_BOLD_MACRO):]:
+        inner = inner[len(_BOLD_MACRO):]
+    return f'$${inner}$$'
+
+
+def _html(text):
+    """Sage's HTML marks math as MathJax 2's script tags, which a sanitised page drops: as
+    delimiters, typeset by the page's MathJax."""
+    import re
+    text = re.sub(r'<script type="math/tex; mode=display">(.*?)</script>', lambda m: f'\\[{m.group(1)}\\]', text, flags=re.S)
+    return re.sub(r'<script type="math/tex">(.*?)</script>', lambda m: f'\\({m.group(1)}\\)', text, flags=re.S)
+
+
+def _rich_bundle(kernel, oc, plain_text, rich_output):
+    """The MIME bundle and metadata for one of Sage's output containers."""
+    plain = plain_text.text.get_str()
+    if isinstance(rich_output, oc.OutputPlainText):
+        return {'text/plain': rich_output.text.get_str()}, {}
+    if isinstance(rich_output, oc.OutputAsciiArt):
+        return {'text/plain': rich_output.ascii_art.get_str()}, {}
+    if isinstance(rich_output, oc.OutputUnicodeArt):
+        return {'text/plain': rich_output.unicode_art.get_str()}, {}
+    if isinstance(rich_output, oc.OutputLatex):
+        return {'text/latex': _latex(rich_output.latex.get_str()), 'text/plain': plain}, {}
+    if isinstance(rich_output, oc.OutputHtml):
+        if rich_output.latex is not None:  # math alone, in HTML for MathJax: the LaTeX itself
+            return {'text/latex': _latex(rich_output.latex.get_str()), 'text/plain': plain}, {}
+        return {'text/html': _html(rich_output.html.get_str()), 'text/plain': plain}, {}
+    if isinstance(rich_output, oc.OutputImagePng):
+        png = rich_output.png.get()
+        width, height = kernel._png_size(png)
+        return {'image/png': png, 'text/plain': plain}, {'image/png': {'width': width, 'height': height}}
+    if isinstance(rich_output, oc.OutputImageJpg):
+        return {'image/jpeg': rich_output.jpg.get(), 'text/plain': plain}, {}
+    if isinstance(rich_output, oc.OutputImageSvg):
+        return {'image/svg+xml': rich_output.svg.get_str(), 'text/plain': plain}, {}
+    if isinstance(rich_output, oc.OutputImageGif):
+        return {'image/gif': rich_output.gif.get(), 'text/plain': plain}, {}
+    return {'text/plain': plain}, {}
 
 
 def warm_up():
     """In the fork server: Maxima's start (the first integral) and the first plot cost a second
-    or more; do them once so that every cell starts after them."""
+    or more; do them once so that every cell starts after them, with the display backend in
+    place and a value typeset through it."""
     import sage.all as sage
     x = sage.var('x')
     sage.integrate(sage.sin(x) ** 2, x)
     sage.plot(sage.sin(x), (x, 0, 1)).matplotlib()
-
-
-def _math_bundle(obj):
-    from sage.misc.latex import latex
-    return {'text/latex': f'$${latex(obj)}$$'}
+    _display_manager(_kernel).displayhook(x ** 2 / 2)
 
 
 def _graphics_bundle(kernel, graphics):
