@@ -95,6 +95,12 @@ describe('messages of one cell', () => {
     expect(replyOf(printed).status).toBe('ok');
   });
 
+  it('take import declarations in a forked JavaScript cell', async () => {
+    const ms = await run(box.url, 'import { basename } from "node:path"\nimport fs from "node:fs"\nconsole.log(typeof fs.statSync)\nbasename("/a/b.txt")', 'javascript');
+    expect(stdout(ms)).toBe('function\n');
+    expect(ms.find((m) => m.header.msg_type === 'execute_result')?.content).toMatchObject({ data: { 'text/plain': "'b.txt'" } });
+  });
+
   it('end a forked Python cell as a script ends: its threads waited for, then its atexit handlers', async () => {
     // From the light zygote and from the one with numpy loaded, whose preloads registered
     // atexit handlers of their own: those are not the cell's and do not run.

@@ -163,9 +163,9 @@ describe('warm pools', () => {
     // The forker's pages a cell's path writes were copied into it before its code came (forker.c
     // learn_pages(), from a probe that runs a cell as cells run): its first console.log took some
     // 50 copy-on-write faults without, 3 when the probe called the cell's steps itself, 0-1 after
-    // that, 6-8 since the worker wraps process.emit (the same in every run of one build: where
-    // this cell's own allocations land, which the probe's differ from, moves with the worker's
-    // code).
+    // that, 6-8 since the worker wraps process.emit, 2 since it takes import declarations (the
+    // same in every run of one build: where this cell's own allocations land, which the probe's
+    // differ from, moves with the worker's code).
     const faults = await run(box.url, 'const before = process.resourceUsage().minorPageFault;\nconsole.log(1 + 1);\nconsole.log(process.resourceUsage().minorPageFault - before);', 'javascript');
     const [two, taken] = stdout(faults).trim().split('\n');
     expect(two).toBe('2');

@@ -87,6 +87,30 @@ describe('node worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it('takes import declarations, as await import(), with the last value shown and lines kept', async () => {
+    // A script cannot have them ("Cannot use import statement outside a module"); Node's REPL
+    // takes them the same way.
+    const r = await run([
+      'import fs from "node:fs";',
+      "import { join as joined, sep } from 'node:path'",
+      'import * as os from "node:os"',
+      'import util, { inspect } from "node:util"',
+      'import {',
+      '  EventEmitter as Emitter,',
+      '} from "node:events"',
+      'import "node:url"',
+      'console.log(typeof fs.readFileSync, joined("a", "b") === `a${sep}b`, typeof os.cpus, util.inspect === inspect, typeof Emitter)',
+      'null.x',
+    ].join('\n'));
+    expect(r.stdout).toBe('function true function true function\n');
+    const [error] = eventsOf(r, 'error');
+    expect(error.traceback).toContain('    at <cell>:10:6'); // the line of the cell as written
+    expect(await resultOf('import { basename } from "node:path"\nbasename("/a/b.txt")')).toBe("'b.txt'");
+    // Where a rewrite would not make it a script, the error is the one about the code as written.
+    const [unrewritable] = eventsOf(await run('import fs from "node:fs"\nexport const x = 1'), 'error');
+    expect(unrewritable).toMatchObject({ ename: 'SyntaxError', evalue: expect.stringMatching(/import statement outside a module|export/) });
+  });
+
   it('reports a SyntaxError', async () => {
     const r = await run('console.log("never")\nlet = = 1');
     const [error] = eventsOf(r, 'error');

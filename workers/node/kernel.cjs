@@ -195,8 +195,27 @@ function returningBody(code) {
   return { body: code, shift: 0 };
 }
 
-/** The cell as a vm.Script: as is, or as an async function if it awaits at top level. */
+/**
+ * The cell as a vm.Script: as is, or as an async function if it awaits at top level. A cell
+ * with `import` declarations, which only a module may have, has them as `await import()`, as
+ * Node's REPL does: `import fs from 'node:fs'` is how most JavaScript is written now.
+ */
 function compileCell(code) {
+  try {
+    return compileScript(code);
+  } catch (err) {
+    if (!(err instanceof SyntaxError) || !/Cannot use import statement outside a module/.test(err.message)) throw err;
+    const rewritten = importsAsDynamic(code);
+    if (rewritten === code) throw err;
+    try {
+      return compileScript(rewritten);
+    } catch {
+      throw err; // the cell's own error, about the code as written
+    }
+  }
+}
+
+function compileScript(code) {
   const options = { filename: CELL, importModuleDynamically: IMPORT_DYNAMICALLY };
   try {
     return { script: new vm.Script(code, options), isAsync: false };
@@ -206,6 +225,41 @@ function compileCell(code) {
   const { body, shift } = returningBody(code);
   const script = new vm.Script(asyncBody(body), { ...options, columnOffset: -(ASYNC_PREFIX.length + shift) });
   return { script, isAsync: true };
+}
+
+// An import declaration at the start of a line: `import d, * as ns from 'm'`, `import d, { a,
+// b as c } from 'm'`, `import * as ns from 'm'`, `import 'm'` (its braces may span lines).
+const IMPORT_DECLARATION = /^([ \t]*)import(?:\s+([\w$]+)\s*(?:,\s*)?|\s*(?=[{*]))(?:\*\s*as\s+([\w$]+)|\{([^}]*)\})?\s*from\s*(['"])([^'"\n]+)\5[ \t]*;?|^([ \t]*)import\s*(['"])([^'"\n]+)\8[ \t]*;?/gm;
+
+/**
+ * The cell with each import declaration as a constant awaiting `import()`, on the lines it
+ * took (so that positions after it stay right), the named bindings as a destructuring.
+ * Without a parser: only what starts a line, and the caller keeps the cell's own error
+ * wherever the result does not compile.
+ */
+function importsAsDynamic(code) {
+  return code.replace(IMPORT_DECLARATION, (match, indent, name, namespace, named, _q, from, bareIndent, _bq, bare) => {
+    let statement;
+    if (bare !== undefined) {
+      statement = `${bareIndent}await import(${JSON.stringify(bare)});`;
+    } else {
+      const source = `await import(${JSON.stringify(from)})`;
+      const parts = [];
+      if (named !== undefined) {
+        const specifiers = named.replace(/\b([\w$]+)\s+as\s+([\w$]+)/g, '$1: $2');
+        parts.push(`const {${name ? ` default: ${name},` : ''}${specifiers}} = ${source};`);
+      } else if (namespace) {
+        parts.push(`const ${namespace} = ${source};${name ? ` const ${name} = ${namespace}.default;` : ''}`);
+      } else if (name) {
+        parts.push(`const { default: ${name} } = ${source};`);
+      } else {
+        return match;
+      }
+      statement = indent + parts.join(' ');
+    }
+    const lines = (text) => text.split('\n').length - 1;
+    return statement + '\n'.repeat(Math.max(0, lines(match) - lines(statement)));
+  });
 }
 
 // Where the frames of the worker, and of the Node machinery that runs the cell, point.
