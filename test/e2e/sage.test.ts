@@ -62,8 +62,10 @@ describe.skipIf(!installed)('a Sage cell in the browser', () => {
     // source as a typeset string and table() as a LaTeX tabular MathJax cannot draw.
     await runCode('pretty_print(x^3)\nshow(html("<b>bold</b> and $x^2$"))\ntable([[1, 2], [x, sqrt(x)]])');
     const html = w.page.locator('.cb-output .cb-html');
-    await html.first().locator('mjx-container').first().waitFor({ timeout: 20_000 });
+    // Typesetting is asynchronous, one output after another: wait for the last one's last math.
+    await w.page.locator('.cb-output mjx-container').nth(5).waitFor({ timeout: 20_000 });
     expect(await html.first().locator('b').textContent()).toBe('bold');
+    expect(await html.first().locator('mjx-container').count()).toBe(1);
     expect(await html.nth(1).locator('td').count()).toBe(4);
     expect(await html.nth(1).locator('td mjx-container').count()).toBe(4);
     // Three outputs, all typeset: no TeX source or MathJax 2 script left showing.
