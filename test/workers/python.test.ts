@@ -68,6 +68,19 @@ describe('python worker', () => {
     expect(streamText(r, 'stdout')).toBe("__main__ '' /dev/null\n");
   });
 
+  it('says why input() has nothing to read, still as an EOFError, and reads a stdin the cell gave itself', async () => {
+    const caught = await run('try:\n    input("name? ")\nexcept EOFError as e:\n    print("|", e)\nimport io, sys\nsys.stdin = io.StringIO("Ada\\n")\nprint(input())');
+    expect(streamText(caught, 'stdout')).toBe('name? | EOF when reading a line: a cell runs unattended, with nothing to type into it; put the value in the code instead\nAda\n');
+    const uncaught = await run('x = int(input())');
+    const [error] = eventsOf(uncaught, 'error');
+    expect(error).toMatchObject({ ename: 'EOFError', evalue: expect.stringMatching(/^EOF when reading a line: a cell runs unattended/) });
+    // The cell's frame alone: not the worker's input().
+    expect(error.traceback.slice(0, -1)).toEqual(['Traceback (most recent call last):', '  File "<cell>", line 1, in <module>\n    x = int(input())\n             ^^^^^^^']);
+    // A stdin of the cell's own, at its end: Python's own words.
+    const own = await run('import io, sys\nsys.stdin = io.StringIO("")\ninput()');
+    expect(eventsOf(own, 'error')[0].evalue).toBe('EOF when reading a line');
+  });
+
   it('turns an exception into an error event with the cell frames, then done error', async () => {
     const r = await run('def f():\n    return 1 / 0\n\nf()');
     const [error] = eventsOf(r, 'error');

@@ -428,6 +428,23 @@ def clear_output(wait=False):
     emit({'type': 'clear_output', 'wait': bool(wait)})
 
 
+_builtin_input = builtins.input
+NO_INPUT = ('EOF when reading a line: a cell runs unattended, with nothing to type into it; '
+            'put the value in the code instead')
+
+
+def cell_input(prompt=''):
+    """input(), as Python's, where an empty stdin (a cell's is /dev/null) says why it is empty:
+    "EOF when reading a line" alone left a person who typed input() in a cell wondering. Still
+    EOFError, which code may catch; a stdin the cell gave itself is read as usual."""
+    try:
+        return _builtin_input(prompt)
+    except EOFError:
+        if sys.stdin is not sys.__stdin__:
+            raise
+        raise EOFError(NO_INPUT) from None
+
+
 # IPython's display functions print an object's text where no IPython shell runs, as here: a
 # cell's `from IPython.display import display, HTML` showed "<IPython.core.display.HTML
 # object>". Once IPython's module of them is loaded (by the cell: importing IPython takes some
@@ -762,6 +779,7 @@ def prepare():
     sys.path.insert(0, '')
     builtins.display = display
     builtins.clear_output = clear_output
+    builtins.input = cell_input
     sys.meta_path.insert(0, _IPythonDisplayFinder())
     sys.modules['cellbox_kernel'] = sys.modules[__name__]
     use_inline_backend()
