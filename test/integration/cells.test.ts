@@ -101,6 +101,16 @@ describe('messages of one cell', () => {
     expect(ms.find((m) => m.header.msg_type === 'execute_result')?.content).toMatchObject({ data: { 'text/plain': "'b.txt'" } });
   });
 
+  it("read IPython's syntax in a forked Python cell: %%writefile's file is listed, %matplotlib inline is taken", async () => {
+    const written = await run(box.url, '%%writefile notes.txt\nfirst line\n');
+    expect(stdout(written)).toBe('Writing notes.txt\n');
+    const files = written.find((m) => m.header.msg_type === 'display_data' && FILES_MIME in (m.content as { data: object }).data);
+    expect(JSON.stringify(files)).toContain('notes.txt');
+    const plotted = await run(box.url, '%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()');
+    expect(errorOf(plotted)).toBeUndefined();
+    expect(plotted.some((m) => m.header.msg_type === 'display_data' && 'image/png' in (m.content as { data: object }).data)).toBe(true);
+  });
+
   it('end a forked Python cell as a script ends: its threads waited for, then its atexit handlers', async () => {
     // From the light zygote and from the one with numpy loaded, whose preloads registered
     // atexit handlers of their own: those are not the cell's and do not run.

@@ -68,6 +68,32 @@ describe('python worker', () => {
     expect(streamText(r, 'stdout')).toBe("__main__ '' /dev/null\n");
   });
 
+  it("reads IPython's syntax as IPython does: %magics, %%cell magics and !commands", async () => {
+    // Code written for Jupyter starts with `%matplotlib inline` and times with %timeit: a
+    // SyntaxError here before.
+    const lines = await run('%matplotlib inline\nx = 2\n%time y = x ** 10\n%timeit -n 10 -r 2 x + 1\n!echo from the shell\nfound = !echo a; echo b\n(y, found)');
+    expect(streamText(lines, 'stdout')).toMatch(/^CPU times: user [\d.]+ [nµm]?s, sys: [\d.]+ [nµm]?s, total: [\d.]+ [nµm]?s\nWall time: [\d.]+ [nµm]?s\n[\d.]+ [nµm]?s ± [\d.]+ [nµm]?s per loop \(mean ± std\. dev\. of 2 runs, 10 loops each\)\n$/);
+    expect(lines.stdout).toBe('from the shell\n'); // a subprocess's own output, on the raw descriptor
+    expect(eventsOf(lines, 'execute_result')[0].data['text/plain']).toBe("(1024, ['a', 'b'])");
+    expect(lastEvent(lines)).toEqual({ type: 'done', status: 'ok' });
+
+    // A cell magic's code keeps its lines: an error in it points at the cell's line.
+    const timed = await run('%%time\nz = 1\n1/0');
+    const [error] = eventsOf(timed, 'error');
+    expect(error.ename).toBe('ZeroDivisionError');
+    expect(error.traceback.at(-2)).toBe('  File "<cell>", line 3, in <module>\n    1/0\n     ~^~');
+    const html = await run('%%html\n<b>bold</b>');
+    expect(eventsOf(html, 'display_data')).toEqual([{ type: 'display_data', data: { 'text/html': '<b>bold</b>\n' }, metadata: {} }]);
+
+    // A magic not offered here says so, and which are; plain Python's errors stay Python's.
+    const [unknown] = eventsOf(await run('%load_ext autoreload'), 'error');
+    expect(unknown).toMatchObject({ ename: 'UsageError', evalue: expect.stringMatching(/^Line magic function `%load_ext` not found\. Line magics here: %cd, .*%timeit\.$/) });
+    const [syntax] = eventsOf(await run('x = (1,\ny = 2'), 'error');
+    expect(syntax.ename).toBe('SyntaxError');
+    // A % line inside a string is the string's, as Python reads it.
+    expect(eventsOf(await run('s = """\n%time not a magic\n"""\ns.strip()'), 'execute_result')[0].data['text/plain']).toBe("'%time not a magic'");
+  });
+
   it('says why input() has nothing to read, still as an EOFError, and reads a stdin the cell gave itself', async () => {
     const caught = await run('try:\n    input("name? ")\nexcept EOFError as e:\n    print("|", e)\nimport io, sys\nsys.stdin = io.StringIO("Ada\\n")\nprint(input())');
     expect(streamText(caught, 'stdout')).toBe('name? | EOF when reading a line: a cell runs unattended, with nothing to type into it; put the value in the code instead\nAda\n');

@@ -649,13 +649,34 @@ class Runner:
         return result
 
 
+# The worker's own source files, whose frames a cell's traceback leaves out.
+WORKER_FILES = {KERNEL_FILE}
+
+
+def parse_cell(code, namespace):
+    """The cell's syntax tree, and the Python it is of. A cell that does not parse but has IPython's syntax in it
+    (`%magic`, `%%magic`, `!command`) is read as IPython reads it (magics.py), and gets the
+    get_ipython() those lines call."""
+    try:
+        return ast.parse(code, CELL), code
+    except SyntaxError:
+        magics = load_sibling('magics')
+        python = magics.python_of(code)
+        if python is None or python == code:
+            raise
+    WORKER_FILES.add(magics.__file__)
+    tree = ast.parse(python, CELL)
+    namespace['get_ipython'] = lambda shell=magics.Shell(sys.modules['cellbox_kernel'], namespace): shell
+    return tree, python
+
+
 def run_cell(code, namespace):
     """Execute the cell; a last bare expression that is not None becomes execute_result."""
     if DIALECT is not None:
         DIALECT.prepare_namespace(sys.modules['cellbox_kernel'], namespace)
         code = DIALECT.preparse(code)
     linecache.cache[CELL] = (len(code), None, code.splitlines(True), CELL)
-    tree = ast.parse(code, CELL)
+    tree, code = parse_cell(code, namespace)
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not _ends_with_semicolon(code, tree.body[-1]):
         last = ast.Expression(tree.body.pop().value)
@@ -688,7 +709,7 @@ def _trim_stack(te):
             frames = frames[first:]
         elif te is top:
             frames = []
-        te.stack = traceback.StackSummary.from_list([frame for frame in frames if frame.filename != KERNEL_FILE])
+        te.stack = traceback.StackSummary.from_list([frame for frame in frames if frame.filename not in WORKER_FILES])
         pending += [te.__cause__, te.__context__, *(te.exceptions or [])]
 
 

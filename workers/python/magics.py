@@ -1,0 +1,270 @@
+# IPython's syntax in a Python cell: `%magic` lines, `%%magic` cells and `!shell` commands, as
+# code written for Jupyter (and for SageMathCell, whose kernel is IPython's) has them. A parser
+# refuses them; IPython's own transformer turns them into calls of get_ipython(), and Shell
+# below answers those calls with the magics a single cell can use. Loaded by kernel.py only for
+# a cell that does not parse and has such a line: importing IPython takes some 0.3 s.
+import ast
+import io
+import os
+import re
+import subprocess
+import sys
+import time
+
+# A line IPython would read as a magic or a shell command: nothing else starts a line so.
+MAGIC_LINE = re.compile(r'^[ \t]*[%!]', re.M)
+
+
+def python_of(code):
+    """The cell as Python, by IPython's transformer; None where it has no such line or IPython
+    is not installed (the parser's error then stands)."""
+    if not MAGIC_LINE.search(code):
+        return None
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        return None
+    return TransformerManager().transform_cell(code)
+
+
+class UsageError(Exception):
+    """A magic used wrongly or not known here (IPython's name for it)."""
+
+
+def _format_time(seconds):
+    """A duration as IPython prints it: 3 significant digits, in s, ms, µs or ns."""
+    if seconds >= 60:
+        minutes, rest = divmod(seconds, 60)
+        return f'{int(minutes)}min {rest:.0f}s' if minutes < 60 else f'{int(minutes // 60)}h {int(minutes % 60)}min'
+    for unit, scale in (('s', 1.0), ('ms', 1e3), ('µs', 1e6), ('ns', 1e9)):
+        if seconds >= 1 / scale or unit == 'ns':
+            return f'{seconds * scale:.3g} {unit}'
+    return f'{seconds:.3g} s'
+
+
+class Shell:
+    """What get_ipython() gives a cell with IPython's syntax: the magics a cell that runs once
+    can use, run in the cell's namespace. `kernel` is kernel.py, for display."""
+
+    def __init__(self, kernel, namespace):
+        self.kernel = kernel
+        self.namespace = namespace
+        self.line_magics = {
+            'matplotlib': self.matplotlib, 'time': self.time, 'timeit': self.timeit,
+            'pwd': lambda line: os.getcwd(), 'cd': self.cd, 'pip': self.pip, 'conda': self.pip,
+        }
+        self.cell_magics = {
+            'time': self.time_cell, 'timeit': self.timeit_cell, 'writefile': self.writefile,
+            'bash': lambda line, cell: self.script(['bash'], cell), 'sh': lambda line, cell: self.script(['sh'], cell),
+            'html': lambda line, cell: self.show('text/html', cell),
+            'latex': lambda line, cell: self.show('text/latex', cell),
+            'markdown': lambda line, cell: self.show('text/markdown', cell),
+            'svg': lambda line, cell: self.show('image/svg+xml', cell),
+            'capture': self.capture,
+        }
+
+    # --- the calls IPython's transformer writes ---------------------------------------------
+
+    def run_line_magic(self, name, line):
+        magic = self.line_magics.get(name)
+        if magic is None:
+            raise UsageError(f'Line magic function `%{name}` not found. Line magics here: '
+                             + ', '.join(f'%{n}' for n in sorted(self.line_magics)) + '.')
+        return magic(line)
+
+    def run_cell_magic(self, name, line, cell):
+        magic = self.cell_magics.get(name)
+        if magic is None:
+            raise UsageError(f'Cell magic `%%{name}` not found. Cell magics here: '
+                             + ', '.join(f'%%{n}' for n in sorted(self.cell_magics)) + '.')
+        return magic(line, cell)
+
+    def system(self, command):
+        """`!command`: run by the shell, its output the cell's (the raw descriptors)."""
+        self._flush()
+        self.namespace['_exit_code'] = subprocess.run(command, shell=True, stdin=subprocess.DEVNULL).returncode
+
+    def getoutput(self, command):
+        """`x = !command`: its output's lines, stderr's included, as IPython gives them."""
+        self._flush()
+        result = subprocess.run(command, shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, errors='replace')
+        return result.stdout.splitlines()
+
+    # --- line magics ------------------------------------------------------------------------
+
+    def matplotlib(self, line):
+        """Figures are shown inline here whatever the backend asked for: `%matplotlib inline`,
+        the usual line at the top of a notebook's cell, needs nothing more."""
+        backend = line.strip()
+        if backend not in ('', 'inline'):
+            print(f'%matplotlib {backend}: figures are shown inline here, as PNG.', file=sys.stderr)
+
+    def cd(self, line):
+        path = os.path.expanduser(line.strip() or '~')
+        os.chdir(path)
+        print(os.getcwd())
+
+    def pip(self, line):
+        raise UsageError('Cells have no network, so packages cannot be installed from one: '
+                         'use the packages this server has.')
+
+    def time(self, line, cell=None):
+        """`%time statement` and `%%time`: runs it once and prints the CPU and wall time, as
+        IPython does; an expression's value is returned (shown as the cell's result)."""
+        import resource
+        code, expression = self._compile(cell if cell is not None else line, first_line=2 if cell is not None else 1)
+        before, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        try:
+            value = eval(code, self.namespace) if expression else exec(code, self.namespace)
+        finally:
+            wall = time.perf_counter() - wall0
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+            print(f'CPU times: user {_format_time(user)}, sys: {_format_time(system)}, '
+                  f'total: {_format_time(user + system)}\nWall time: {_format_time(wall)}')
+        return value
+
+    def time_cell(self, line, cell):
+        return self.time(line, cell)
+
+    def timeit(self, line, cell=None):
+        """`%timeit [-n N] [-r R] [-q] [-o] statement`, and `%%timeit [options] [setup]` over the
+        cell: IPython's timing and its line of output. Without -n, the number of loops is the
+        first power of 10 that takes 0.2 s, as in IPython."""
+        import shlex
+        import statistics
+        import timeit as timeit_module
+        words = shlex.split(line, posix=False) if line.strip() else []
+        options = {'n': None, 'r': 7, 'q': False, 'o': False}
+        while words and words[0].startswith('-') and len(words[0]) == 2 and words[0][1] in options:
+            flag = words.pop(0)[1]
+            if flag in 'nr':
+                if not words:
+                    raise UsageError(f'%timeit: -{flag} needs a number')
+                options[flag] = int(words.pop(0))
+            else:
+                options[flag] = True
+        # The statement is what follows the options, as written (spacing kept).
+        rest = re.sub(r'^\s*(?:-[nr]\s+\d+\s*|-[qo]\s*)*', '', line)
+        statement, setup = (cell, rest or 'pass') if cell is not None else (rest, 'pass')
+        if not statement.strip():
+            raise UsageError('%timeit needs a statement to time')
+        timer = timeit_module.Timer(statement, setup, globals=self.namespace)
+        number = options['n']
+        if number is None:
+            number = 1
+            while True:
+                took = timer.timeit(number)
+                if took >= 0.2 or number >= 10 ** 9:
+                    break
+                number *= 10
+        runs = [t / number for t in timer.repeat(options['r'], number)]
+        mean = statistics.fmean(runs)
+        spread = statistics.pstdev(runs) if len(runs) > 1 else 0.0
+        if not options['q']:
+            loops = f'{number:,} loop{"s" if number != 1 else ""} each'
+            print(f'{_format_time(mean)} ± {_format_time(spread)} per loop '
+                  f'(mean ± std. dev. of {options["r"]} run{"s" if options["r"] != 1 else ""}, {loops})')
+        if options['o']:
+            return TimeitResult(runs, number, mean, spread)
+        return None
+
+    def timeit_cell(self, line, cell):
+        return self.timeit(line, cell)
+
+    # --- cell magics ------------------------------------------------------------------------
+
+    def writefile(self, line, cell):
+        """`%%writefile [-a] name`: the cell's text into a file (in the cell's directory, a
+        file of the cell's, listed with its output), as IPython writes it."""
+        words = line.split()
+        append = bool(words) and words[0] in ('-a', '--append')
+        if append:
+            words = words[1:]
+        if len(words) != 1:
+            raise UsageError('%%writefile [-a] <file name>')
+        name = os.path.expanduser(words[0].strip('"\''))
+        exists = os.path.exists(name)
+        print(f'{"Appending to" if append else "Overwriting" if exists else "Writing"} {name}')
+        with open(name, 'a' if append else 'w', encoding='utf-8') as f:
+            f.write(cell)
+
+    def script(self, command, cell):
+        self._flush()
+        subprocess.run(command, input=cell.encode(), stdout=None, stderr=None)
+
+    def show(self, mime, cell):
+        self.kernel.publish_display_data({mime: cell})
+
+    def capture(self, line, cell):
+        """`%%capture [name]`: runs the cell with its printed output kept in `name` (its
+        .stdout and .stderr), not shown."""
+        name = line.strip()
+        captured = CapturedIO()
+        streams = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = captured._stdout, captured._stderr
+        try:
+            code, _ = self._compile(cell, first_line=2, expression=False)
+            exec(code, self.namespace)
+        finally:
+            sys.stdout, sys.stderr = streams
+            if name:
+                self.namespace[name] = captured
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _compile(self, source, first_line, expression=True):
+        """Compiled in the cell's name, its lines numbered as in the cell; an expression alone
+        is compiled to give its value."""
+        tree = ast.parse(source, self.kernel.CELL)
+        ast.increment_lineno(tree, first_line - 1)
+        if expression and len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
+            return compile(ast.Expression(tree.body[0].value), self.kernel.CELL, 'eval'), True
+        return compile(tree, self.kernel.CELL, 'exec'), False
+
+    def _flush(self):
+        """Before a subprocess writes to the raw descriptors: what the cell printed goes first."""
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001 - a stream the cell replaced
+                pass
+
+
+class TimeitResult:
+    """What `%timeit -o` returns: the loop times of each run, as IPython's object has them."""
+
+    def __init__(self, timings, loops, average, stdev):
+        self.timings = timings
+        self.loops = loops
+        self.repeat = len(timings)
+        self.average = average
+        self.stdev = stdev
+        self.best = min(timings)
+        self.worst = max(timings)
+
+    def __repr__(self):
+        return f'<TimeitResult : {_format_time(self.average)} ± {_format_time(self.stdev)} per loop>'
+
+
+class CapturedIO:
+    """What `%%capture name` keeps: the text the cell printed, and show() to print it."""
+
+    def __init__(self):
+        self._stdout = io.StringIO()
+        self._stderr = io.StringIO()
+
+    @property
+    def stdout(self):
+        return self._stdout.getvalue()
+
+    @property
+    def stderr(self):
+        return self._stderr.getvalue()
+
+    def show(self):
+        sys.stdout.write(self.stdout)
+        sys.stderr.write(self.stderr)
+
+    __call__ = show
