@@ -89,6 +89,17 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(results(ms, 'execute_result')).toEqual([{ 'text/html': '<i>last</i>', 'text/plain': '<i>last</i>' }]);
   });
 
+  it("take IPython's magics and Sage's own %display", async () => {
+    const timed = await sage('%time factor(2^64 + 1)');
+    expect(stdout(timed)).toMatch(/^CPU times: .*\nWall time: /);
+    expect(results(timed, 'execute_result')[0]['text/plain']).toBe('274177 * 67280421310721');
+    expect(results(await sage('%display plain\n1/2'), 'execute_result')).toEqual([{ 'text/plain': '1/2' }]);
+    expect(results(await sage('%display ascii_art\nx^2 + 1'), 'execute_result')).toEqual([{ 'text/plain': ' 2    \nx  + 1' }]);
+    const [wrong] = (await sage('%display nonsense')).filter((m) => m.header.msg_type === 'error').map((m) => m.content as { evalue: string; traceback: string[] });
+    expect(wrong.evalue).toMatch(/^%display takes one of: plain, /);
+    expect(wrong.traceback.join('\n')).not.toContain('sage.py'); // the worker's frames left out
+  });
+
   it('report errors with their Sage exception, and keep files as Python does', async () => {
     expect(errorOf(await sage('1/0'))).toMatchObject({ ename: 'ZeroDivisionError' });
     const ms = await sage('with open("primes.txt", "w") as f:\n    f.write(str(list(primes(20))))');

@@ -666,7 +666,10 @@ def parse_cell(code, namespace):
             raise
     WORKER_FILES.add(magics.__file__)
     tree = ast.parse(python, CELL)
-    namespace['get_ipython'] = lambda shell=magics.Shell(sys.modules['cellbox_kernel'], namespace): shell
+    shell = magics.Shell(sys.modules['cellbox_kernel'], namespace)
+    if DIALECT is not None and hasattr(DIALECT, 'add_magics'):
+        DIALECT.add_magics(shell)
+    namespace['get_ipython'] = lambda: shell
     return tree, python
 
 
@@ -795,6 +798,7 @@ def prepare():
         if not dialect.isidentifier():
             raise ValueError(f'CELLBOX_DIALECT={dialect!r} is not a module name')
         DIALECT = load_sibling(dialect)
+        WORKER_FILES.add(DIALECT.__file__)
         DIALECT.install(sys.modules[__name__])
     # Modules in the cell's directory can be imported, as in Jupyter (no bytecode is written).
     sys.path.insert(0, '')

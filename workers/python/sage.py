@@ -42,6 +42,28 @@ def prepare_namespace(kernel, namespace):
     namespace['x'] = sage.all.SR.var('x')
 
 
+def add_magics(shell):
+    """Sage's own line magic, with IPython's (magics.py)."""
+    shell.line_magics['display'] = _display_magic
+
+
+# What `%display` takes, as Sage's shell does; the default here is typeset math.
+_DISPLAY_PREFERENCES = {'plain': 'plain', 'ascii_art': 'ascii_art', 'unicode_art': 'unicode_art',
+                        'latex': 'latex', 'typeset': 'latex', 'default': 'latex', '': 'latex'}
+
+
+def _display_magic(line):
+    """`%display plain|latex|ascii_art|unicode_art|typeset|default`: how the cell's later
+    values are shown, as in Sage's shell (the cell's own: each cell starts typeset)."""
+    words = line.split()
+    if words[:1] == ['text']:  # Sage's long form: %display text latex
+        words = words[1:]
+    choice = words[0] if words else ''
+    if len(words) > 1 or choice not in _DISPLAY_PREFERENCES:
+        raise ValueError(f'%display takes one of: {", ".join(k for k in _DISPLAY_PREFERENCES if k)}')
+    _display_manager(_kernel).preferences.text = _DISPLAY_PREFERENCES[choice]
+
+
 # --- Sage's rich output ------------------------------------------------------------------------
 #
 # Sage shows its values through its display manager, which asks a backend what it can show:
