@@ -27,8 +27,11 @@ def python_of(code):
     return TransformerManager().transform_cell(code)
 
 
-class UsageError(Exception):
-    """A magic used wrongly or not known here (IPython's name for it)."""
+try:  # IPython's own, which code written for it may catch (python_of() found IPython)
+    from IPython.core.error import UsageError
+except ImportError:  # pragma: no cover - only loaded where IPython is
+    class UsageError(Exception):
+        """A magic used wrongly or not known here (IPython's name for it)."""
 
 
 def _format_time(seconds):
