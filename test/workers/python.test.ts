@@ -85,6 +85,9 @@ describe('python worker', () => {
     const html = await run('%%html\n<b>bold</b>');
     expect(eventsOf(html, 'display_data')).toEqual([{ type: 'display_data', data: { 'text/html': '<b>bold</b>\n' }, metadata: {} }]);
 
+    // An assignment of a command's output or a magic's value, alone in its cell.
+    expect(eventsOf(await run('files = !printf "a\\nb\\n"\nfiles'), 'execute_result')[0].data['text/plain']).toBe("['a', 'b']");
+    expect(eventsOf(await run('here = %pwd\nhere == __import__("os").getcwd()'), 'execute_result')[0].data['text/plain']).toBe('True');
     // A magic not offered here says so, and which are; plain Python's errors stay Python's.
     const [unknown] = eventsOf(await run('%load_ext autoreload'), 'error');
     expect(unknown).toMatchObject({ ename: 'UsageError', evalue: expect.stringMatching(/^Line magic function `%load_ext` not found\. Line magics here: %cd, .*%timeit\.$/) });

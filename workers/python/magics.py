@@ -11,8 +11,9 @@ import subprocess
 import sys
 import time
 
-# A line IPython would read as a magic or a shell command: nothing else starts a line so.
-MAGIC_LINE = re.compile(r'^[ \t]*[%!]', re.M)
+# A line IPython would read as a magic or a shell command, or assign what one gives (`files =
+# !ls`): nothing else starts a line so.
+MAGIC_LINE = re.compile(r'^[ \t]*(?:[\w.]+[ \t]*=[ \t]*)?[%!]', re.M)
 
 
 def python_of(code):
