@@ -486,7 +486,7 @@ def _use_kernel_display(module):
 def use_kernel_display_in_ipython():
     """Has IPython's display functions be this kernel's: now if IPython is loaded already (a
     dialect's library may import it), else when it is."""
-    use_kernel_display_in_ipython()
+    sys.meta_path.insert(0, _IPythonDisplayFinder())
     loaded = sys.modules.get(IPYTHON_DISPLAY_MODULE)
     if loaded is not None:
         _use_kernel_display(loaded)
@@ -654,9 +654,9 @@ WORKER_FILES = {KERNEL_FILE}
 
 
 def parse_cell(code, namespace):
-    """The cell's syntax tree, and the Python it is of. A cell that does not parse but has IPython's syntax in it
-    (`%magic`, `%%magic`, `!command`) is read as IPython reads it (magics.py), and gets the
-    get_ipython() those lines call."""
+    """The cell's syntax tree, and the Python it is of. A cell that does not parse but has
+    IPython's syntax in it (`%magic`, `%%magic`, `!command`) is read as IPython reads it
+    (magics.py), and gets the get_ipython() those lines call."""
     try:
         return ast.parse(code, CELL), code
     except SyntaxError:
@@ -805,7 +805,7 @@ def prepare():
     builtins.display = display
     builtins.clear_output = clear_output
     builtins.input = cell_input
-    sys.meta_path.insert(0, _IPythonDisplayFinder())
+    use_kernel_display_in_ipython()
     sys.modules['cellbox_kernel'] = sys.modules[__name__]
     use_inline_backend()
 
