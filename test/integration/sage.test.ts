@@ -83,6 +83,9 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(field['text/latex']).toBe('$$\\newcommand{\\Bold}[1]{\\mathbf{#1}}\\Bold{Q}$$');
     // MathJax 2's script tags, which the page's sanitiser drops, become delimiters.
     expect(html['text/html']).toBe('<b>bold</b> \\(x^2\\)');
+    // A script's text is raw: as HTML text, a `<` in the math is escaped, or it would open a tag.
+    const [less] = results(await sage('show(html("$a<b$ & $c>d$"))'), 'display_data');
+    expect(less['text/html']).toBe('\\(a&lt;b\\) & \\(c&gt;d\\)');
     expect(table['text/html']).toMatch(/<table[^]*<td>\\\(x\\\)<\/td>/);
     const width = (png: string) => Buffer.from(png, 'base64').readUInt32BE(16);
     expect(width(small['image/png'])).toBeLessThan(width(large['image/png']) / 2);

@@ -124,10 +124,15 @@ def _latex(text):
 
 def _html(text):
     """Sage's HTML marks math as MathJax 2's script tags, which a sanitised page drops: as
-    delimiters, typeset by the page's MathJax."""
+    delimiters, typeset by the page's MathJax. A script's text is raw, so `a<b` in it is
+    escaped as text: MathJax reads the text the page shows."""
+    import html
     import re
-    text = re.sub(r'<script type="math/tex; mode=display">(.*?)</script>', lambda m: f'\\[{m.group(1)}\\]', text, flags=re.S)
-    return re.sub(r'<script type="math/tex">(.*?)</script>', lambda m: f'\\({m.group(1)}\\)', text, flags=re.S)
+
+    def delimited(opening, closing):
+        return lambda m: f'{opening}{html.escape(m.group(1), quote=False)}{closing}'
+    text = re.sub(r'<script type="math/tex; mode=display">(.*?)</script>', delimited('\\[', '\\]'), text, flags=re.S)
+    return re.sub(r'<script type="math/tex">(.*?)</script>', delimited('\\(', '\\)'), text, flags=re.S)
 
 
 def _rich_bundle(kernel, oc, plain_text, rich_output):
