@@ -36,14 +36,14 @@ except ImportError:  # pragma: no cover - only loaded where IPython is
 
 
 def _format_time(seconds):
-    """A duration as IPython prints it: 3 significant digits, in s, ms, µs or ns."""
+    """A duration as IPython prints it: 3 significant digits, in s, ms, µs or ns (the largest
+    unit in which it reads 1.00 or more once rounded)."""
     if seconds >= 60:
         minutes, rest = divmod(seconds, 60)
         return f'{int(minutes)}min {rest:.0f}s' if minutes < 60 else f'{int(minutes // 60)}h {int(minutes % 60)}min'
     for unit, scale in (('s', 1.0), ('ms', 1e3), ('µs', 1e6), ('ns', 1e9)):
-        if seconds >= 1 / scale or unit == 'ns':
+        if seconds * scale >= 0.9995 or unit == 'ns':
             return f'{seconds * scale:.3g} {unit}'
-    return f'{seconds:.3g} s'
 
 
 class Shell:
@@ -136,21 +136,18 @@ class Shell:
         """`%timeit [-n N] [-r R] [-q] [-o] statement`, and `%%timeit [options] [setup]` over the
         cell: IPython's timing and its line of output. Without -n, the number of loops is the
         first power of 10 that takes 0.2 s, as in IPython."""
-        import shlex
         import statistics
         import timeit as timeit_module
-        words = shlex.split(line, posix=False) if line.strip() else []
         options = {'n': None, 'r': 7, 'q': False, 'o': False}
-        while words and words[0].startswith('-') and len(words[0]) == 2 and words[0][1] in options:
-            flag = words.pop(0)[1]
-            if flag in 'nr':
-                if not words:
-                    raise UsageError(f'%timeit: -{flag} needs a number')
-                options[flag] = int(words.pop(0))
+        rest = line  # what follows the options is the statement, as written
+        while option := re.match(r'[ \t]*-(?:([nr])[ \t]*(\d+)|([qo]))(?:[ \t]+|$)', rest):
+            if option.group(1):
+                options[option.group(1)] = int(option.group(2))
             else:
-                options[flag] = True
-        # The statement is what follows the options, as written (spacing kept).
-        rest = re.sub(r'^\s*(?:-[nr]\s+\d+\s*|-[qo]\s*)*', '', line)
+                options[option.group(3)] = True
+            rest = rest[option.end():]
+        if options['n'] == 0 or options['r'] == 0:
+            raise UsageError('%timeit: -n and -r take a number of at least 1')
         statement, setup = (cell, rest or 'pass') if cell is not None else (rest, 'pass')
         if not statement.strip():
             raise UsageError('%timeit needs a statement to time')
