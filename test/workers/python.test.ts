@@ -85,6 +85,13 @@ describe('python worker', () => {
     const html = await run('%%html\n<b>bold</b>');
     expect(eventsOf(html, 'display_data')).toEqual([{ type: 'display_data', data: { 'text/html': '<b>bold</b>\n' }, metadata: {} }]);
 
+    // %%bash's output is the subprocess's own; %%capture silences a cell; %pip says why not.
+    expect((await run('%%bash\necho $((6 * 7))')).stdout).toBe('42\n');
+    const captured = await run('%%capture\nprint("noisy")\nimport sys; print("also", file=sys.stderr)');
+    expect(captured.events.filter((e) => e.type === 'stream')).toEqual([]);
+    expect(lastEvent(captured)).toEqual({ type: 'done', status: 'ok' });
+    const [pip] = eventsOf(await run('%pip install requests'), 'error');
+    expect(pip).toMatchObject({ ename: 'UsageError', evalue: expect.stringMatching(/^Cells have no network/) });
     // An assignment of a command's output or a magic's value, alone in its cell.
     expect(eventsOf(await run('files = !printf "a\\nb\\n"\nfiles'), 'execute_result')[0].data['text/plain']).toBe("['a', 'b']");
     expect(eventsOf(await run('here = %pwd\nhere == __import__("os").getcwd()'), 'execute_result')[0].data['text/plain']).toBe('True');
