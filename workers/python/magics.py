@@ -58,7 +58,7 @@ class Shell:
             'pwd': lambda line: os.getcwd(), 'cd': self.cd, 'pip': self.pip, 'conda': self.pip,
         }
         self.cell_magics = {
-            'time': self.time_cell, 'timeit': self.timeit_cell, 'writefile': self.writefile,
+            'time': self.time, 'timeit': self.timeit, 'writefile': self.writefile,
             'bash': lambda line, cell: self.script(['bash'], cell), 'sh': lambda line, cell: self.script(['sh'], cell),
             'html': lambda line, cell: self.show('text/html', cell),
             'latex': lambda line, cell: self.show('text/latex', cell),
@@ -84,13 +84,14 @@ class Shell:
         return magic(line, cell)
 
     def system(self, command):
-        """`!command`: run by the shell, its output the cell's (the raw descriptors)."""
-        self._flush()
+        """`!command`: run by the shell, its output the cell's (the raw descriptors), after what
+        the cell printed before it (flushed first, here and for every subprocess below)."""
+        self.kernel.flush_streams()
         self.namespace['_exit_code'] = subprocess.run(command, shell=True, stdin=subprocess.DEVNULL).returncode
 
     def getoutput(self, command):
         """`x = !command`: its output's lines, stderr's included, as IPython gives them."""
-        self._flush()
+        self.kernel.flush_streams()
         result = subprocess.run(command, shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, errors='replace')
         return result.stdout.splitlines()
@@ -128,9 +129,6 @@ class Shell:
             print(f'CPU times: user {_format_time(user)}, sys: {_format_time(system)}, '
                   f'total: {_format_time(user + system)}\nWall time: {_format_time(wall)}')
         return value
-
-    def time_cell(self, line, cell):
-        return self.time(line, cell)
 
     def timeit(self, line, cell=None):
         """`%timeit [-n N] [-r R] [-q] [-o] statement`, and `%%timeit [options] [setup]` over the
@@ -171,9 +169,6 @@ class Shell:
             return TimeitResult(runs, number, mean, spread)
         return None
 
-    def timeit_cell(self, line, cell):
-        return self.timeit(line, cell)
-
     # --- cell magics ------------------------------------------------------------------------
 
     def writefile(self, line, cell):
@@ -192,8 +187,8 @@ class Shell:
             f.write(cell)
 
     def script(self, command, cell):
-        self._flush()
-        subprocess.run(command, input=cell.encode(), stdout=None, stderr=None)
+        self.kernel.flush_streams()
+        subprocess.run(command, input=cell.encode())
 
     def show(self, mime, cell):
         self.kernel.publish_display_data({mime: cell})
@@ -223,14 +218,6 @@ class Shell:
         if expression and len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
             return compile(ast.Expression(tree.body[0].value), self.kernel.CELL, 'eval'), True
         return compile(tree, self.kernel.CELL, 'exec'), False
-
-    def _flush(self):
-        """Before a subprocess writes to the raw descriptors: what the cell printed goes first."""
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001 - a stream the cell replaced
-                pass
 
 
 class TimeitResult:
