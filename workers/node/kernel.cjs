@@ -244,18 +244,17 @@ function importsAsDynamic(code) {
       statement = `${bareIndent}await import(${JSON.stringify(bare)});`;
     } else {
       const source = `await import(${JSON.stringify(from)})`;
-      const parts = [];
       if (named !== undefined) {
         const specifiers = named.replace(/\b([\w$]+)\s+as\s+([\w$]+)/g, '$1: $2');
-        parts.push(`const {${name ? ` default: ${name},` : ''}${specifiers}} = ${source};`);
+        statement = `const {${name ? ` default: ${name},` : ''}${specifiers}} = ${source};`;
       } else if (namespace) {
-        parts.push(`const ${namespace} = ${source};${name ? ` const ${name} = ${namespace}.default;` : ''}`);
+        statement = `const ${namespace} = ${source};${name ? ` const ${name} = ${namespace}.default;` : ''}`;
       } else if (name) {
-        parts.push(`const { default: ${name} } = ${source};`);
+        statement = `const { default: ${name} } = ${source};`;
       } else {
         return match;
       }
-      statement = indent + parts.join(' ');
+      statement = indent + statement;
     }
     const lines = (text) => text.split('\n').length - 1;
     return statement + '\n'.repeat(Math.max(0, lines(match) - lines(statement)));
