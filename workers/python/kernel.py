@@ -558,11 +558,15 @@ def format_figure(figure):
         buffer = io.BytesIO()
         figure.savefig(buffer, format='png', bbox_inches='tight')
         png = buffer.getvalue()
-    width, height = _png_size(png)
     _figures_shown[id(figure)] = figure
     figure.stale = False
-    return ({'image/png': png, 'text/plain': repr(figure)},
-            {'image/png': {'width': width, 'height': height}})
+    return png_bundle(png, repr(figure))
+
+
+def png_bundle(png, text):
+    """A PNG's MIME bundle, with its size in pixels as the metadata Jupyter gives an image."""
+    width, height = _png_size(png)
+    return {'image/png': png, 'text/plain': text}, {'image/png': {'width': width, 'height': height}}
 
 
 FORMATTERS['matplotlib.figure.Figure'] = format_figure

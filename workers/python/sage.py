@@ -5,7 +5,6 @@
 #
 # Importing `sage.all` takes seconds: a fork server preloads it (see the `sage` language in the
 # config), and warm_up() below does the first symbolic computation and plot once, there.
-import os
 
 LANGUAGE = 'sage'
 
@@ -22,8 +21,7 @@ def install(kernel):
     """Registers the formatters for Sage's values with the kernel; imports nothing heavy."""
     global _kernel
     _kernel = kernel
-    kernel.FORMATTERS['sage.plot.graphics.Graphics'] = lambda g: _graphics_bundle(kernel, g)
-    kernel.FORMATTERS['sage.plot.multigraphics.MultiGraphics'] = lambda g: _graphics_bundle(kernel, g)
+    # Plots too: Sage's display manager draws them as PNG (below).
     kernel.FORMATTERS['sage.structure.sage_object.SageObject'] = lambda obj: _display_manager(kernel).displayhook(obj)
 
 
@@ -151,9 +149,7 @@ def _rich_bundle(kernel, oc, plain_text, rich_output):
             return {'text/latex': _latex(rich_output.latex.get_str()), 'text/plain': plain}, {}
         return {'text/html': _html(rich_output.html.get_str()), 'text/plain': plain}, {}
     if isinstance(rich_output, oc.OutputImagePng):
-        png = rich_output.png.get()
-        width, height = kernel._png_size(png)
-        return {'image/png': png, 'text/plain': plain}, {'image/png': {'width': width, 'height': height}}
+        return kernel.png_bundle(rich_output.png.get(), plain)
     if isinstance(rich_output, oc.OutputImageJpg):
         return {'image/jpeg': rich_output.jpg.get(), 'text/plain': plain}, {}
     if isinstance(rich_output, oc.OutputImageSvg):
@@ -172,15 +168,3 @@ def warm_up():
     sage.integrate(sage.sin(x) ** 2, x)
     sage.plot(sage.sin(x), (x, 0, 1)).matplotlib()
     _display_manager(_kernel).displayhook(x ** 2 / 2)
-
-
-def _graphics_bundle(kernel, graphics):
-    """A Sage plot as PNG, drawn through matplotlib like any figure of the cell."""
-    path = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'cellbox-sage-plot.png')
-    graphics.save(path)
-    with open(path, 'rb') as f:
-        png = f.read()
-    os.unlink(path)
-    width, height = kernel._png_size(png)
-    return ({'image/png': png, 'text/plain': repr(graphics)},
-            {'image/png': {'width': width, 'height': height}})
