@@ -1,14 +1,26 @@
 // The styles of a cell's chrome (editor frame, bar, buttons), scoped under .cb-cell so they
 // never leak into a host page; light and dark follow the system unless .cb-light/.cb-dark says.
+
+// The dark theme's colours, set twice below: by the reader's system, and by .cb-dark. The
+// token colours (the editor's tok-* classes, embed/editor.ts) keep a contrast of at least 4.5:1
+// against --cb-bg, WCAG's AA for text, in each theme (test/e2e/page.test.ts measures it).
+const DARK = `--cb-bg: #1f2024; --cb-fg: #ececef; --cb-muted: #a0a0a8; --cb-line: #3a3b40; --cb-accent: #7aa2ff; --cb-accent-fg: #10131a; --cb-stop: #ff8a80;
+  --cb-tok-keyword: #d7a6ff; --cb-tok-atom: #f0b27a; --cb-tok-literal: #b5e08a; --cb-tok-string: #ff9e8a; --cb-tok-string2: #ffb86b;
+  --cb-tok-definition: #82b1ff; --cb-tok-local: #c3a6ff; --cb-tok-type: #6fd6c4; --cb-tok-class: #7fd1e0; --cb-tok-special: #9ecbff;
+  --cb-tok-property: #8fb8ff; --cb-tok-comment: #a5a58a; --cb-tok-invalid: #ff6b6b; --cb-tok-meta: #b8bcc8;`;
+
 export const CELL_CSS = `
 .cb-cell {
   --cb-bg: #ffffff; --cb-fg: #1d1d1f; --cb-muted: #6b6b70; --cb-line: #d9d9de; --cb-accent: #2456d6; --cb-accent-fg: #ffffff; --cb-stop: #b3261e;
+  --cb-tok-keyword: #770088; --cb-tok-atom: #221199; --cb-tok-literal: #116644; --cb-tok-string: #aa1111; --cb-tok-string2: #c2410c;
+  --cb-tok-definition: #0000ff; --cb-tok-local: #3300aa; --cb-tok-type: #00704f; --cb-tok-class: #116677; --cb-tok-special: #225566;
+  --cb-tok-property: #0000cc; --cb-tok-comment: #994400; --cb-tok-invalid: #dd0000; --cb-tok-meta: #404740;
   color: var(--cb-fg); font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; text-align: left;
 }
 @media (prefers-color-scheme: dark) {
-  .cb-cell:not(.cb-light *):not(.cb-light) { --cb-bg: #1f2024; --cb-fg: #ececef; --cb-muted: #a0a0a8; --cb-line: #3a3b40; --cb-accent: #7aa2ff; --cb-accent-fg: #10131a; --cb-stop: #ff8a80; }
+  .cb-cell:not(.cb-light *):not(.cb-light) { ${DARK} }
 }
-.cb-dark .cb-cell, .cb-cell.cb-dark { --cb-bg: #1f2024; --cb-fg: #ececef; --cb-muted: #a0a0a8; --cb-line: #3a3b40; --cb-accent: #7aa2ff; --cb-accent-fg: #10131a; --cb-stop: #ff8a80; }
+.cb-dark .cb-cell, .cb-cell.cb-dark { ${DARK} }
 .cb-cell .cb-editor { border: 1px solid var(--cb-line); border-radius: 8px; overflow: hidden; background: var(--cb-bg); }
 .cb-cell .cb-editor .cm-editor { min-height: var(--cb-editor-min-height, 6rem); max-height: 70vh; font-size: 14px; background: var(--cb-bg); color: var(--cb-fg); }
 .cb-cell .cb-editor .cm-scroller { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; }
@@ -16,6 +28,28 @@ export const CELL_CSS = `
 .cb-cell .cb-editor .cm-activeLine, .cb-cell .cb-editor .cm-activeLineGutter { background: color-mix(in srgb, var(--cb-accent) 7%, transparent); }
 .cb-cell .cb-editor .cm-cursor { border-left-color: var(--cb-fg); }
 .cb-cell .cb-editor .cm-focused { outline: 2px solid color-mix(in srgb, var(--cb-accent) 60%, transparent); }
+.cb-cell .cb-editor .tok-keyword { color: var(--cb-tok-keyword); }
+.cb-cell .cb-editor .tok-atom, .cb-cell .cb-editor .tok-bool, .cb-cell .cb-editor .tok-url, .cb-cell .cb-editor .tok-labelName { color: var(--cb-tok-atom); }
+.cb-cell .cb-editor .tok-literal, .cb-cell .cb-editor .tok-number, .cb-cell .cb-editor .tok-inserted { color: var(--cb-tok-literal); }
+.cb-cell .cb-editor .tok-string, .cb-cell .cb-editor .tok-deleted { color: var(--cb-tok-string); }
+.cb-cell .cb-editor .tok-string2 { color: var(--cb-tok-string2); }
+.cb-cell .cb-editor .tok-variableName.tok-definition { color: var(--cb-tok-definition); }
+.cb-cell .cb-editor .tok-variableName.tok-local { color: var(--cb-tok-local); }
+.cb-cell .cb-editor .tok-typeName, .cb-cell .cb-editor .tok-namespace { color: var(--cb-tok-type); }
+.cb-cell .cb-editor .tok-className { color: var(--cb-tok-class); }
+.cb-cell .cb-editor .tok-variableName2, .cb-cell .cb-editor .tok-macroName { color: var(--cb-tok-special); }
+.cb-cell .cb-editor .tok-propertyName.tok-definition { color: var(--cb-tok-property); }
+.cb-cell .cb-editor .tok-comment { color: var(--cb-tok-comment); }
+.cb-cell .cb-editor .tok-invalid { color: var(--cb-tok-invalid); }
+.cb-cell .cb-editor .tok-meta { color: var(--cb-tok-meta); }
+.cb-cell .cb-editor .tok-heading, .cb-cell .cb-editor .tok-strong { font-weight: bold; }
+.cb-cell .cb-editor .tok-emphasis { font-style: italic; }
+.cb-cell .cb-editor .tok-link { text-decoration: underline; }
+/* CodeMirror's own selection, panels and tooltips are drawn for a light background; these
+   follow the theme (more specific than its rules, which come later in the cascade). */
+.cb-cell .cb-editor .cm-editor .cm-selectionLayer .cm-selectionBackground,
+.cb-cell .cb-editor .cm-editor.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground { background: color-mix(in srgb, var(--cb-accent) 25%, var(--cb-bg)); }
+.cb-cell .cb-editor .cm-editor .cm-panels, .cb-cell .cb-editor .cm-editor .cm-tooltip { background: var(--cb-bg); color: var(--cb-fg); border-color: var(--cb-line); }
 .cb-cell .cb-bar { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; margin: 0.6rem 0; }
 .cb-cell .cb-bar button, .cb-cell .cb-bar select {
   font: inherit; font-size: 14px; padding: 0.4rem 0.9rem; border-radius: 8px; border: 1px solid var(--cb-line);

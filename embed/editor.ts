@@ -1,10 +1,11 @@
 // The code editor of a cell: CodeMirror 6 with highlighting per language, line numbers,
 // bracket matching and undo; Shift+Enter and Ctrl/Cmd+Enter run; after Esc, Tab leaves.
 import { indentWithTab } from '@codemirror/commands';
-import { StreamLanguage, type LanguageSupport, type StreamParser } from '@codemirror/language';
+import { StreamLanguage, syntaxHighlighting, type LanguageSupport, type StreamParser } from '@codemirror/language';
 import { Compartment, EditorState, type Extension } from '@codemirror/state';
 import { EditorView, keymap } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
+import { classHighlighter } from '@lezer/highlight';
 import { python } from '@codemirror/lang-python';
 import { javascript } from '@codemirror/lang-javascript';
 import { shell } from '@codemirror/legacy-modes/mode/shell';
@@ -55,6 +56,11 @@ export function createEditor(parent: HTMLElement, opts: { code: string; mode: st
           indentWithTab,
         ]),
         basicSetup,
+        // Tokens as classes (tok-keyword, ...), coloured by embed/cell-styles.ts for light and
+        // dark alike: basicSetup's own colours are for a light background only (a keyword on
+        // the dark one had a contrast of about 2:1), and a class follows the theme's CSS, the
+        // reader's system included, with no script. basicSetup's style gives way to this one.
+        syntaxHighlighting(classHighlighter),
         language.of(modeExtension(opts.mode)),
         EditorState.readOnly.of(opts.readOnly === true),
         EditorView.contentAttributes.of({ 'aria-label': opts.label ?? 'Code' }),

@@ -2,7 +2,7 @@
 // typing and running, streaming state, rich outputs, MathJax served locally, sanitised HTML,
 // Stop, keyboard escape from the editor, and screenshots for a person to look at.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startCellbox, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
 
@@ -24,6 +24,38 @@ async function runCode(code: string, expectStatus: RegExp = /Done in/): Promise<
   await setCode(w.page, code);
   await w.page.keyboard.press('Shift+Enter');
   await w.page.locator('.cb-status', { hasText: expectStatus }).waitFor({ timeout: 30_000 });
+}
+
+/**
+ * WCAG contrast ratios in the editor: the lowest of its highlighted tokens against its
+ * background, how many tokens there were, and the text against the selection's background
+ * (everything selected). Colours come as rgb() or, for color-mix(), as color(srgb ...).
+ */
+async function editorContrast(page: Page): Promise<{ tokens: number; lowest: number; selected: number }> {
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('Control+A');
+  return page.locator('.cb-editor').first().evaluate((editor) => {
+    const channels = (css: string): number[] => {
+      const srgb = /color\(srgb ([\d.]+) ([\d.]+) ([\d.]+)/.exec(css);
+      if (srgb) return srgb.slice(1, 4).map(Number);
+      return (css.match(/[\d.]+/g) ?? []).slice(0, 3).map((n) => Number(n) / 255);
+    };
+    const luminance = (css: string) => {
+      const [r, g, b] = channels(css).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    };
+    const ratio = (a: string, b: string) => {
+      const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+      return (hi! + 0.05) / (lo! + 0.05);
+    };
+    const cm = editor.querySelector('.cm-editor')!;
+    const background = getComputedStyle(cm).backgroundColor;
+    const tokens = [...editor.querySelectorAll('.cm-content .cm-line span')];
+    const lowest = Math.min(...tokens.map((t) => ratio(getComputedStyle(t).color, background)));
+    const selection = editor.querySelector('.cm-selectionBackground')!;
+    const selected = ratio(getComputedStyle(editor.querySelector('.cm-content')!).color, getComputedStyle(selection).backgroundColor);
+    return { tokens: tokens.length, lowest, selected };
+  });
 }
 
 describe('the cell page', () => {
@@ -184,6 +216,15 @@ describe('the cell page', () => {
     await dark.page.keyboard.press('Shift+Enter');
     await dark.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 20_000 });
     await screenshot(dark.page, 'page-dark');
+    // Highlighted code and selected code are readable in both themes (AA: 4.5:1). CodeMirror's
+    // own colours, drawn for white, gave a keyword some 2:1 on the dark background.
+    for (const page of [w.page, dark.page]) {
+      await setCode(page, 'import math  # a comment\nclass A:\n    def f(self, x=None):\n        return f"{x!r}" + "\\n" * 2');
+      const contrast = await editorContrast(page);
+      expect(contrast.tokens).toBeGreaterThan(8);
+      expect(contrast.lowest).toBeGreaterThanOrEqual(4.5);
+      expect(contrast.selected).toBeGreaterThanOrEqual(4.5);
+    }
     const phone = await openPage(browser, `${box.url}/`, { viewport: { width: 390, height: 844 } });
     // No Shift key on a phone: the Run button is visible and works.
     // The cell mounts after the page's load event; isVisible() does not wait, and under the
