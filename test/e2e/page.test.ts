@@ -248,6 +248,8 @@ describe('the cell page', () => {
     }
     await screenshot(phone.page, 'page-phone');
     expect([...w.pageErrors, ...dark.pageErrors, ...phone.pageErrors]).toEqual([]);
+    // Nothing the pages load is missing or refused.
+    expect([...dark.consoleErrors, ...phone.consoleErrors]).toEqual([]);
     await dark.context.close();
     await phone.context.close();
   });

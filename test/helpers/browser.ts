@@ -37,6 +37,8 @@ export interface Watched {
   offMachine: string[];
   /** Errors the page's scripts threw. */
   pageErrors: string[];
+  /** What the browser logged as an error: a resource that failed to load (the page's icon among them), say. */
+  consoleErrors: string[];
 }
 
 export async function openPage(browser: Browser, url: string, opts: { colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {}): Promise<Watched> {
@@ -50,9 +52,13 @@ export async function openPage(browser: Browser, url: string, opts: { colorSchem
     if (url.protocol === 'data:' || url.protocol === 'blob:') return;
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) offMachine.push(r.url());
   });
+  const consoleErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`${m.text()} (${m.location().url})`);
+  });
   await page.goto(url);
-  return { context, page, offMachine, pageErrors };
+  return { context, page, offMachine, pageErrors, consoleErrors };
 }
 
 /** Replaces the editor's code as a paste would (no auto-closing brackets), then focuses it. */

@@ -350,5 +350,11 @@ describe('other routes', () => {
     const names = ((await get(`${box.url}/api/v1/languages`)).body as { display_name: string }[]).map((l) => l.display_name);
     expect(names).toHaveLength(3);
     expect(html).toContain(`Run ${names[0]}, ${names[1]}, or ${names[2]} in a private sandbox.`);
+    // It names its icon, which is served: without one a browser asks for /favicon.ico, a 404.
+    const icon = /<link rel="icon" href="([^"]+)"/.exec(html)?.[1];
+    expect(icon).toBeDefined();
+    const got = await fetch(new URL(icon!, box.url));
+    expect(got.status).toBe(200);
+    expect(got.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
   });
 });
