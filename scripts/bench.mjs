@@ -119,13 +119,24 @@ async function quiet() {
   return (Date.now() - started) / 1000;
 }
 
+/** One process's own CPU time so far (user + system, its children left out), in ms; 0 once it is gone. */
+function processCpuMs(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+  } catch {
+    return 0;
+  }
+}
+
 /** This process's CPU time so far, in ms: the bench's own clients. */
 function ownCpuMs() {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 }
 
-async function sustained(url) {
+async function sustained(url, webPid, devicePid) {
   const until = performance.now() + SUSTAINED_SECONDS * 1000;
   const times = [];
   let sent = 0;
@@ -136,6 +147,8 @@ async function sustained(url) {
   const t0 = performance.now();
   const busy0 = machineBusyMs();
   const own0 = ownCpuMs();
+  const web0 = processCpuMs(webPid);
+  const device0 = processCpuMs(devicePid);
   await Promise.all(Array.from({ length: SUSTAINED_CLIENTS }, async () => {
     while (performance.now() < until) {
       sent++;
@@ -156,6 +169,11 @@ async function sustained(url) {
   // What a cell costs the machine, the bench's 64 clients left out: steadier from run to run
   // than the rate, which also moves with everything else the VM's host does.
   const cpuPerCell = (machineBusyMs() - busy0 - (ownCpuMs() - own0)) / finished.size;
+  // Where it goes: the web server's and the device's own processes, and the rest (the
+  // sandboxes: fork servers, cells, their inits and namespace makers, and the kernel's threads).
+  const webPerCell = (processCpuMs(webPid) - web0) / finished.size;
+  const devicePerCell = (processCpuMs(devicePid) - device0) / finished.size;
+  const split = { web: webPerCell, device: devicePerCell, rest: cpuPerCell - webPerCell - devicePerCell };
   // Lost: accepted by the server, never finished with its final messages.
   let lost = 0;
   for (const id of accepted) {
@@ -163,7 +181,7 @@ async function sustained(url) {
     const c = await (await fetch(`${url}/api/v1/cells/${id}`)).json();
     if (c.status !== 'done') lost++;
   }
-  return { seconds, sent, finished: finished.size, rejected, failed, lost, perSecond: finished.size / seconds, cpuPerCell, ...stats(times) };
+  return { seconds, sent, finished: finished.size, rejected, failed, lost, perSecond: finished.size / seconds, cpuPerCell, cpuSplit: split, ...stats(times) };
 }
 
 async function idleLongPolls(url, webPid) {
@@ -494,7 +512,7 @@ async function main() {
       results.cellbox.languages[language] = await sequential(box.url, { language, code }, N.language, () => true, LANGUAGE_PACE_MS);
     }
     log(`sustained load, ${SUSTAINED_CLIENTS} clients, ${SUSTAINED_SECONDS} s…`);
-    results.cellbox.sustained = await sustained(box.url);
+    results.cellbox.sustained = await sustained(box.url, box.web.pid, box.device.pid);
     log(`${IDLE_POLLS} idle long-polls…`);
     results.cellbox.idle = await idleLongPolls(box.url, box.web.pid);
   } finally {
@@ -536,6 +554,7 @@ async function main() {
     [`sustained, ${SUSTAINED_CLIENTS} clients (cells/s)`, fmt(c.sustained.perSecond), '≥ 500', '', '', '', ''],
     ['sustained p99 (ms)', fmt(c.sustained.p99), '≤ 1000', '', '', '', ''],
     ['sustained: machine CPU per cell, the bench\'s clients left out (ms)', fmt(c.sustained.cpuPerCell), `≤ ${fmt((1000 * results.machine.cores) / 500)} (500 cells/s)`, '', '', '', ''],
+    ['sustained: of which web server / device / sandboxes and the kernel (ms)', `${fmt(c.sustained.cpuSplit.web)} / ${fmt(c.sustained.cpuSplit.device)} / ${fmt(c.sustained.cpuSplit.rest)}`, '', '', '', '', ''],
     ['sustained: sent / finished / rejected / failed / lost', `${c.sustained.sent} / ${c.sustained.finished} / ${c.sustained.rejected} / ${c.sustained.failed} / ${c.sustained.lost}`, 'failed, lost 0', '', '', '', ''],
     [`${IDLE_POLLS} idle long-polls, web CPU (% of a core)`, fmt(c.idle.cpuPercentOfOneCore), '≤ 5', '', '', '', ''],
     ['warm Python worker memory, USS (MiB): light / full zygote', `${fmt(c.memory.light.ussMiB)} / ${fmt(c.memory.full.ussMiB)}`, '≤ 15', '', '', '', ''],
