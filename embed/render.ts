@@ -99,7 +99,8 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
   const base = opts.serverBase ?? '';
   const maxChars = opts.maxChars ?? 200_000;
   const ansi = new AnsiUp();
-  ansi.use_classes = false;
+  // Classes, not inline colours: embed/ansi-styles.ts colours them for the theme.
+  ansi.use_classes = true;
   const purify = DOMPurify(doc.defaultView!);
   purify.addHook('afterSanitizeAttributes', (node) => {
     if (node.tagName === 'A') {

@@ -1,12 +1,20 @@
 // The output area's styles, every selector under .cb-output so nothing leaks into a host page,
 // and the helper that puts a stylesheet into a document or shadow root once.
+import { ansiCss } from './ansi-styles';
+
+const DARK = '--cb-out-fg: #ececef; --cb-out-muted: #a0a0a8; --cb-out-line: #3a3b40; --cb-out-err: #ff8a80; --cb-out-err-bg: #2d1b1a; --cb-out-warn-bg: #2b2616; --cb-out-link: #7aa2ff;';
+
+/** A block of variables for the dark theme: by the reader's system, or by .cb-dark. */
+const dark = (vars: string) => `@media (prefers-color-scheme: dark) {
+  .cb-output:not(.cb-light *) { ${vars} }
+}
+.cb-dark .cb-output { ${vars} }`;
+
 export const OUTPUT_CSS = `
 .cb-output { --cb-out-fg: #1d1d1f; --cb-out-muted: #6b6b70; --cb-out-line: #e2e2e6; --cb-out-err: #b3261e; --cb-out-err-bg: #fdf1f0; --cb-out-warn-bg: #fff8e6; --cb-out-link: #2456d6;
   color: var(--cb-out-fg); font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; overflow-wrap: anywhere; }
-@media (prefers-color-scheme: dark) {
-  .cb-output:not(.cb-light *) { --cb-out-fg: #ececef; --cb-out-muted: #a0a0a8; --cb-out-line: #3a3b40; --cb-out-err: #ff8a80; --cb-out-err-bg: #2d1b1a; --cb-out-warn-bg: #2b2616; --cb-out-link: #7aa2ff; }
-}
-.cb-dark .cb-output { --cb-out-fg: #ececef; --cb-out-muted: #a0a0a8; --cb-out-line: #3a3b40; --cb-out-err: #ff8a80; --cb-out-err-bg: #2d1b1a; --cb-out-warn-bg: #2b2616; --cb-out-link: #7aa2ff; }
+${dark(DARK)}
+${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark })}
 .cb-output:empty { display: none; }
 .cb-output { border-top: 1px solid var(--cb-out-line); padding-top: 0.5rem; }
 .cb-output > * { margin: 0 0 0.5rem; }

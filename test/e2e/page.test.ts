@@ -27,35 +27,38 @@ async function runCode(code: string, expectStatus: RegExp = /Done in/): Promise<
 }
 
 /**
- * WCAG contrast ratios in the editor: the lowest of its highlighted tokens against its
- * background, how many tokens there were, and the text against the selection's background
- * (everything selected). Colours come as rgb() or, for color-mix(), as color(srgb ...).
+ * The lowest WCAG contrast ratio of the elements `selector` finds (through shadow roots), each
+ * text colour against the background behind it: the nearest ancestor's, the page's last, that
+ * is opaque; with `background`, against the first element it finds instead. Colours
+ * come as rgb() or, for color-mix(), as color(srgb ...). Also how many elements it measured.
  */
-async function editorContrast(page: Page): Promise<{ tokens: number; lowest: number; selected: number }> {
-  await page.locator('.cm-content').click();
-  await page.keyboard.press('Control+A');
-  return page.locator('.cb-editor').first().evaluate((editor) => {
+async function lowestContrast(page: Page, selector: string, background?: string): Promise<{ count: number; lowest: number }> {
+  const against = background ? await page.locator(background).first().evaluate((e) => getComputedStyle(e).backgroundColor) : null;
+  return page.locator(selector).evaluateAll((elements, fixed) => {
     const channels = (css: string): number[] => {
-      const srgb = /color\(srgb ([\d.]+) ([\d.]+) ([\d.]+)/.exec(css);
-      if (srgb) return srgb.slice(1, 4).map(Number);
-      return (css.match(/[\d.]+/g) ?? []).slice(0, 3).map((n) => Number(n) / 255);
+      const srgb = /color\(srgb ([\d.]+) ([\d.]+) ([\d.]+)(?: \/ ([\d.]+))?/.exec(css);
+      if (srgb) return [...srgb.slice(1, 4).map(Number), srgb[4] === undefined ? 1 : Number(srgb[4])];
+      const n = (css.match(/[\d.]+/g) ?? []).map(Number);
+      return [n[0]! / 255, n[1]! / 255, n[2]! / 255, n[3] ?? 1];
     };
     const luminance = (css: string) => {
-      const [r, g, b] = channels(css).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+      const [r, g, b] = channels(css).slice(0, 3).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
       return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
     };
-    const ratio = (a: string, b: string) => {
-      const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
-      return (hi! + 0.05) / (lo! + 0.05);
+    const behind = (e: Element): string => {
+      for (let at: Element | null = e; at; at = at.parentElement ?? ((at.getRootNode() as ShadowRoot).host || null)) {
+        const bg = getComputedStyle(at).backgroundColor;
+        // A faint tint (the active line's 7%) is passed over for the opaque colour under it.
+        if (channels(bg)[3]! >= 1) return bg;
+      }
+      return 'rgb(255, 255, 255)';
     };
-    const cm = editor.querySelector('.cm-editor')!;
-    const background = getComputedStyle(cm).backgroundColor;
-    const tokens = [...editor.querySelectorAll('.cm-content .cm-line span')];
-    const lowest = Math.min(...tokens.map((t) => ratio(getComputedStyle(t).color, background)));
-    const selection = editor.querySelector('.cm-selectionBackground')!;
-    const selected = ratio(getComputedStyle(editor.querySelector('.cm-content')!).color, getComputedStyle(selection).backgroundColor);
-    return { tokens: tokens.length, lowest, selected };
-  });
+    const ratios = elements.map((e) => {
+      const [hi, lo] = [luminance(getComputedStyle(e).color), luminance(fixed ?? behind(e))].sort((x, y) => y - x);
+      return (hi! + 0.05) / (lo! + 0.05);
+    });
+    return { count: elements.length, lowest: Math.min(...ratios) };
+  }, against);
 }
 
 describe('the cell page', () => {
@@ -216,14 +219,23 @@ describe('the cell page', () => {
     await dark.page.keyboard.press('Shift+Enter');
     await dark.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 20_000 });
     await screenshot(dark.page, 'page-dark');
-    // Highlighted code and selected code are readable in both themes (AA: 4.5:1). CodeMirror's
-    // own colours, drawn for white, gave a keyword some 2:1 on the dark background.
+    // Highlighted code, selected code and coloured output are readable in both themes (AA:
+    // 4.5:1). CodeMirror's own colours, drawn for white, gave a keyword some 2:1 on the dark
+    // background; ansi_up's blue was 1.6:1 there, its yellow 2:1 on white.
     for (const page of [w.page, dark.page]) {
       await setCode(page, 'import math  # a comment\nclass A:\n    def f(self, x=None):\n        return f"{x!r}" + "\\n" * 2');
-      const contrast = await editorContrast(page);
-      expect(contrast.tokens).toBeGreaterThan(8);
-      expect(contrast.lowest).toBeGreaterThanOrEqual(4.5);
-      expect(contrast.selected).toBeGreaterThanOrEqual(4.5);
+      const tokens = await lowestContrast(page, '.cm-content .cm-line span');
+      expect(tokens.count).toBeGreaterThan(8);
+      expect(tokens.lowest).toBeGreaterThanOrEqual(4.5);
+      await page.keyboard.press('Control+A');
+      const selected = await lowestContrast(page, '.cm-content', '.cm-selectionBackground');
+      expect(selected.lowest).toBeGreaterThanOrEqual(4.5);
+      await setCode(page, 'import sys\nfor c in [*range(30, 38), *range(90, 98)]:\n    print(f"\\x1b[{c}m{c}\\x1b[0m", f"\\x1b[1;{c}mbold\\x1b[0m")\n    print(f"\\x1b[{c}m{c}\\x1b[0m", file=sys.stderr)');
+      await page.keyboard.press('Shift+Enter');
+      await page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 20_000 });
+      const coloured = await lowestContrast(page, '.cb-output pre span');
+      expect(coloured.count).toBe(48);
+      expect(coloured.lowest).toBeGreaterThanOrEqual(4.5);
     }
     const phone = await openPage(browser, `${box.url}/`, { viewport: { width: 390, height: 844 } });
     // No Shift key on a phone: the Run button is visible and works.
