@@ -27,6 +27,13 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark })}
 .cb-output .cb-html { overflow-x: auto; }
 .cb-output .cb-html table { border-collapse: collapse; font-size: 14px; }
 .cb-output .cb-html th, .cb-output .cb-html td { border: 1px solid var(--cb-out-line); padding: 0.2rem 0.5rem; text-align: right; }
+/* Code and quotes in HTML and Markdown: a browser's defaults set code in the page's monospace
+   at its own size, with nothing to tell it from the text around it. */
+.cb-output .cb-html code { font: 0.9em ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; padding: 0.1em 0.3em; border-radius: 4px;
+  background: color-mix(in srgb, var(--cb-out-fg) 8%, transparent); }
+.cb-output .cb-html pre { padding: 0.5rem 0.75rem; border-radius: 6px; background: color-mix(in srgb, var(--cb-out-fg) 5%, transparent); }
+.cb-output .cb-html pre code { padding: 0; background: none; font-size: inherit; }
+.cb-output .cb-html blockquote { margin: 0 0 0.5rem; padding-left: 0.75rem; border-left: 3px solid var(--cb-out-line); color: var(--cb-out-muted); }
 .cb-output .cb-latex { overflow-x: auto; padding: 0.25rem 0; }
 .cb-output .cb-files { list-style: none; padding: 0; margin: 0 0 0.5rem; font-size: 14px; }
 .cb-output .cb-files li { padding: 0.15rem 0; }

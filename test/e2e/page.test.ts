@@ -140,12 +140,16 @@ describe('the cell page', () => {
 
   it('renders markdown with math, JSON collapsibly, and SVG as an image', async () => {
     await runCode([
-      'display({"text/markdown": "Some **bold** and $a_1 + b_2$", "text/plain": "md"}, raw=True)',
+      'display({"text/markdown": "Some **bold** and $a_1 + b_2$ and `x = 1`", "text/plain": "md"}, raw=True)',
       'display({"application/json": {"answer": 42, "list": [1, 2]}, "text/plain": "json"}, raw=True)',
       'display({"image/svg+xml": "<svg xmlns=\'http://www.w3.org/2000/svg\' width=\'40\' height=\'20\'><script>window.__svg=1</script><rect width=\'40\' height=\'20\' fill=\'teal\'/></svg>", "text/plain": "svg"}, raw=True)',
     ].join('\n'));
     await w.page.locator('.cb-output .cb-markdown strong', { hasText: 'bold' }).waitFor();
     await w.page.locator('.cb-output .cb-markdown mjx-container').waitFor({ timeout: 20_000 });
+    // Inline code reads as code: monospace, on a tint of its own.
+    const code = await w.page.locator('.cb-output .cb-markdown code').evaluate((e) => ({ font: getComputedStyle(e).fontFamily, background: getComputedStyle(e).backgroundColor }));
+    expect(code.font).toMatch(/mono|Menlo|Consolas/);
+    expect(code.background).not.toBe('rgba(0, 0, 0, 0)');
     expect(await w.page.locator('.cb-output details.cb-json pre').textContent()).toContain('"answer": 42');
     const svg = w.page.locator('.cb-output img[src^="data:image/svg+xml"]');
     expect(await svg.evaluate((e: HTMLImageElement) => e.decode().then(() => e.naturalWidth))).toBe(40);
