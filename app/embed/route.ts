@@ -31,7 +31,7 @@ function page(origin: string): string {
 </section>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Embedding Cellbox</title><style>${STYLE}</style>
+<title>Embedding Cellbox</title><link rel="icon" href="/icon.svg" type="image/svg+xml"><style>${STYLE}</style>
 <script src="/embed.js" defer></script></head>
 <body><main>
 <h1>Embed Cellbox cells in any page</h1>

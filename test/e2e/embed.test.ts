@@ -309,6 +309,8 @@ describe('the /embed page', () => {
     await w.page.locator('#markup .cb-output', { hasText: '<c> & done' }).waitFor({ timeout: 30_000 });
     await screenshot(w.page, 'embed-demo');
     expect(w.pageErrors).toEqual([]);
+    // Nothing it loads is missing (a page with no icon of its own logs a 404 for /favicon.ico).
+    expect(w.consoleErrors).toEqual([]);
     expect(w.offMachine).toEqual([]);
     await w.context.close();
   });

@@ -351,10 +351,14 @@ describe('other routes', () => {
     expect(names).toHaveLength(3);
     expect(html).toContain(`Run ${names[0]}, ${names[1]}, or ${names[2]} in a private sandbox.`);
     // It names its icon, which is served: without one a browser asks for /favicon.ico, a 404.
-    const icon = /<link rel="icon" href="([^"]+)"/.exec(html)?.[1];
-    expect(icon).toBeDefined();
-    const got = await fetch(new URL(icon!, box.url));
-    expect(got.status).toBe(200);
-    expect(got.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    // So does the embedding guide, plain HTML outside the app's layout.
+    const guide = await (await fetch(`${box.url}/embed`)).text();
+    for (const page of [html, guide]) {
+      const icon = /<link rel="icon" href="([^"]+)"/.exec(page)?.[1];
+      expect(icon).toBeDefined();
+      const got = await fetch(new URL(icon!, box.url));
+      expect(got.status).toBe(200);
+      expect(got.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    }
   });
 });
