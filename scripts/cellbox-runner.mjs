@@ -47,14 +47,21 @@ export async function startCellbox(extraEnv = {}) {
     for (const p of [web, device]) if (p.exitCode === null) p.kill('SIGTERM');
   };
   process.once('exit', orphaned);
-  // A SIGTERM or SIGINT sent to this process alone ends it without 'exit': stop the Cellbox,
-  // give it a few seconds to go and remove its data, then end as the signal would have (its
-  // listener is gone by then, so a second one ends this process at once).
-  const signalled = async (signal) => {
-    orphaned();
-    const exits = [web, device].map((p) => (p.exitCode === null && p.signalCode === null ? new Promise((r) => p.once('exit', r)) : null));
-    await Promise.race([Promise.all(exits), sleep(5000)]);
+  // The one way down, for stop() and for a signal: SIGTERM to both, up to `graceMs` for them
+  // to go, SIGKILL to whatever is left, then the data directory removed.
+  const shutdown = async (graceMs) => {
+    const running = [web, device].filter((p) => p.exitCode === null && p.signalCode === null);
+    const exits = running.map((p) => new Promise((r) => p.once('exit', r)));
+    for (const p of running) p.kill('SIGTERM');
+    await Promise.race([Promise.all(exits), sleep(graceMs)]);
+    for (const p of running) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  // A SIGTERM or SIGINT sent to this process alone ends it without 'exit': stop the Cellbox,
+  // then end as the signal would have (its listener is gone by then, so a second one ends this
+  // process at once).
+  const signalled = async (signal) => {
+    await shutdown(5000);
     process.kill(process.pid, signal);
   };
   const release = () => {
@@ -72,8 +79,8 @@ export async function startCellbox(extraEnv = {}) {
       // not up yet
     }
     if (Date.now() > deadline) {
-      orphaned();
       release();
+      await shutdown(5000);
       throw new Error('Cellbox did not start within two minutes');
     }
     await sleep(200);
@@ -85,10 +92,7 @@ export async function startCellbox(extraEnv = {}) {
     dataDir,
     async stop() {
       release();
-      for (const p of [web, device]) p.kill('SIGTERM');
-      await sleep(1000);
-      for (const p of [web, device]) if (p.exitCode === null) p.kill('SIGKILL');
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await shutdown(5000);
     },
   };
 }
