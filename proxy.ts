@@ -79,7 +79,7 @@ export function proxy(req: NextRequest) {
   const p = problem(raw);
   // The permalink page gets the 404 page; its raw text (/s/<id>/raw) answers in JSON like the API.
   const page = raw.startsWith('/s/') && !/^\/s\/[^/]*\/raw\/?$/.test(raw);
-  if (page && (p || unknownSnippetPage(raw))) return NextResponse.rewrite(new URL('/_not-found', req.url));
+  if (page && p) return NextResponse.rewrite(new URL('/_not-found', req.url));
   if (p) return NextResponse.json({ error: { code: 'invalid_field', message: `Bad URL: ${p}.` } }, { status: 400, headers: { 'Access-Control-Allow-Origin': '*' } });
   if (req.method === 'OPTIONS' && PAGES.some((re) => re.test(raw))) {
     return new NextResponse(null, { status: 204, headers: { Allow: 'GET, HEAD, OPTIONS' } });
@@ -91,6 +91,9 @@ export function proxy(req: NextRequest) {
       { status: 405, headers: { Allow: [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', '), 'Access-Control-Allow-Origin': '*' } },
     );
   }
+  // After the method: a POST to an unknown snippet's page is refused as to any page, not
+  // rendered as the 404 page (nor, as a form post, taken for a server action: a 409).
+  if (page && unknownSnippetPage(raw)) return NextResponse.rewrite(new URL('/_not-found', req.url));
   if (raw === '/files' || raw === '/files/') {
     return NextResponse.json({ error: { code: 'not_found', message: 'File URLs look like /files/<cell id>/<file name>.' } }, { status: 404 });
   }

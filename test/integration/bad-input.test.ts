@@ -58,6 +58,10 @@ const cases: Case[] = [
   { name: 'DELETE of an unknown API route', method: 'DELETE', path: '/api/v1/nothing', status: 404, code: 'not_found', message: /no API route/ },
   { name: 'POST on the page', method: 'POST', path: '/', body: 'code=1', status: 405, code: 'method_not_allowed', message: /POST is not answered here; use GET/ },
   { name: 'DELETE on the embed page', method: 'DELETE', path: '/embed', status: 405, code: 'method_not_allowed', message: /use GET/ },
+  // Before the page is looked for: an unknown snippet's page rendered 404 HTML, and a form
+  // post was taken for a server action ("Server Action unavailable", 409).
+  { name: 'POST on an unknown permalink page', method: 'POST', path: '/s/AAAAAAAAAAAA', body: '{}', headers: json, status: 405, code: 'method_not_allowed', message: /use GET/ },
+  { name: 'form POST on an unknown permalink page', method: 'POST', path: '/s/AAAAAAAAAAAA', body: 'a=1', headers: { 'Content-Type': 'multipart/form-data' }, status: 405, code: 'method_not_allowed', message: /use GET/ },
   { name: 'PUT on the health check', method: 'PUT', path: '/healthz', status: 405, code: 'method_not_allowed', message: /use GET/ },
   { name: 'POST on the metrics', method: 'POST', path: '/metrics', status: 405, code: 'method_not_allowed', message: /use GET/ },
   { name: 'file of an unknown cell', method: 'GET', path: '/files/AAAAAAAAAAAA/x.txt', status: 404, code: 'not_found', message: /no file/ },
