@@ -1,18 +1,21 @@
-// Runs before routing for the API, file and snippet URLs: a path the router cannot take apart
-// (a bad percent escape, a `..` segment) gets a JSON 400 naming the problem instead of a
-// framework page; under /s/ it gets the 404 page, since no snippet id has such characters.
+// Runs before routing, for every path but Next.js's build files: a path the router cannot take
+// apart (a bad percent escape, a `..` segment) gets a JSON 400 naming the problem instead of a
+// framework page (under /s/ the 404 page, since no snippet id has such characters); a method a
+// route does not answer, a JSON 405; anything but a read of a path no route takes, a JSON 404.
 import { NextResponse, type NextRequest } from 'next/server';
 import { server } from './app/_lib/server';
 import { findSnippet } from './app/_lib/snippets';
 
-export const config = { matcher: ['/', '/api/:path*', '/files/:path*', '/files', '/s/:path*', '/embed', '/healthz', '/metrics'] };
+// Every path but Next.js's own build files: a path no route takes must not reach Next.js with a
+// POST either (below).
+export const config = { matcher: ['/((?!_next/static|_next/image).*)'] };
 
 /**
- * The pages: Next.js renders a page for any method (a POST may be a server action, which this
- * app has none of) and answers OPTIONS with an empty 400. They answer GET and HEAD; OPTIONS
- * says so.
+ * The pages, and the icon (a metadata route): Next.js renders a page for any method (a POST may
+ * be a server action, which this app has none of) and answers OPTIONS with an empty 400 or a
+ * plain 405. They answer GET and HEAD; OPTIONS says so.
  */
-const PAGES = [/^\/$/, /^\/s\/[^/]+\/?$/];
+const PAGES = [/^\/$/, /^\/s\/[^/]+\/?$/, /^\/icon\.svg$/];
 
 /**
  * The methods each route answers (besides OPTIONS, the CORS preflight, and HEAD where GET is).
@@ -94,6 +97,15 @@ export function proxy(req: NextRequest) {
   // After the method: a POST to an unknown snippet's page is refused as to any page, not
   // rendered as the 404 page (nor, as a form post, taken for a server action: a 409).
   if (page && unknownSnippetPage(raw)) return NextResponse.rewrite(new URL('/_not-found', req.url));
+  // A path no route takes, sent anything but a read: Next.js would render its 404 page, or take
+  // a form post for a server action and answer a plain-text 409 "Server Action unavailable".
+  // (The API's own catch-all answers its unknown routes.)
+  if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !raw.startsWith('/api/') && !METHODS.some(([re]) => re.test(raw))) {
+    return NextResponse.json(
+      { error: { code: 'not_found', message: `There is nothing at ${JSON.stringify(raw.slice(0, 200))}; the API is under /api/v1.` } },
+      { status: 404, headers: { 'Access-Control-Allow-Origin': '*' } },
+    );
+  }
   if (raw === '/files' || raw === '/files/') {
     return NextResponse.json({ error: { code: 'not_found', message: 'File URLs look like /files/<cell id>/<file name>.' } }, { status: 404 });
   }

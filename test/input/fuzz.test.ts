@@ -45,6 +45,8 @@ const path = fc.oneof(
   fc.constantFrom('/embed.js', '/embed/v1.js', '/mathjax/tex-chtml.js'),
   segment.chain(encode).map((rest) => `/mathjax/${rest}`),
   segment.chain(encode).map((rest) => `/_next/static/${rest}`),
+  fc.constantFrom('/', '/s', '/s/AAAAAAAAAAAA', '/embed', '/healthz', '/metrics', '/icon.svg', '/favicon.ico'),
+  segment.chain(encode).map((rest) => `/${rest}`),
 );
 
 const deepJson = fc.integer({ min: 1, max: 100_000 }).map((n) => '['.repeat(n) + ']'.repeat(n));
@@ -88,7 +90,11 @@ describe('malformed requests', () => {
         // The path as sent: the URL parser resolves `..` and `%2e%2e` before the request leaves.
         const sent = new URL(`${box.url}${p}`).pathname;
         const refusedAsset = res.status === 405 && /^\/(embed|mathjax|_next\/static)\b/.test(sent);
-        if (res.status >= 400 && m !== 'HEAD' && (sent.startsWith('/api/') || sent.startsWith('/files/') || /^\/s\/[^/]+\/raw\/?$/.test(sent) || refusedAsset)) {
+        // Pages and unknown paths answer a read with HTML; anything else sent anywhere is
+        // refused in JSON (not Next.js's plain-text 409 for a form post it takes for a server
+        // action, nor its 404 page).
+        const written = !['GET', 'HEAD', 'OPTIONS'].includes(m);
+        if (res.status >= 400 && m !== 'HEAD' && (written || sent.startsWith('/api/') || sent.startsWith('/files/') || /^\/s\/[^/]+\/raw\/?$/.test(sent) || refusedAsset)) {
           const parsed = JSON.parse(text);
           expect(parsed.error.code, where).toMatch(/^[a-z0-9_]+$/);
           expect(parsed.error.message.length, where).toBeGreaterThan(10);
