@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { mountCell, type CellHandle } from '../embed/cell';
 import { decodeZLink, parseZLinkHash } from '../protocol/zlink';
+import { draftStorage, readDraft, saveDraft, type Draft } from './draft';
 import { startingCell } from './link-code';
 
 export interface CellPageProps {
@@ -17,7 +18,12 @@ export interface CellPageProps {
   readHash?: boolean;
   autorun?: boolean;
   editedNote?: string;
+  /** Keep what is typed in the browser and bring it back on the next visit (the plain page at /, no link). */
+  keepDraft?: boolean;
 }
+
+/** How long typing pauses before the draft is written (and at once when the page is hidden). */
+const DRAFT_DELAY_MS = 300;
 
 /**
  * The defaults of the array props, made once: `offered` is a dependency of the effect that
@@ -27,7 +33,7 @@ export interface CellPageProps {
  */
 const NONE: string[] = [];
 
-export default function CellPage({ code, language, notices = NONE, offered = NONE, readHash = false, autorun = false, editedNote }: CellPageProps) {
+export default function CellPage({ code, language, notices = NONE, offered = NONE, readHash = false, autorun = false, editedNote, keepDraft = false }: CellPageProps) {
   const box = useRef<HTMLDivElement>(null);
   const [mounted, setMounted] = useState(false);
   // The notices of a #z= link, which replace the server's (the hash wins over ?z=); null: none read.
@@ -37,6 +43,14 @@ export default function CellPage({ code, language, notices = NONE, offered = NON
     let cell: CellHandle | null = null;
     let generation = 0;
     let closed = false;
+    // The draft waiting to be written, and what it is compared with (the cell as it started).
+    let pending: { draft: Draft; start: Draft } | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      clearTimeout(timer);
+      if (pending) saveDraft(draftStorage(), pending.draft, pending.start);
+      pending = null;
+    };
     async function mount(): Promise<void> {
       const mine = ++generation;
       let start = { code, language, notices: null as string[] | null };
@@ -47,19 +61,35 @@ export default function CellPage({ code, language, notices = NONE, offered = NON
       }
       if (closed || mine !== generation) return;
       setHashNotices(start.notices);
+      flush();
       cell?.destroy();
-      cell = mountCell(box.current!, { code: start.code, language: start.language, autorun, editedNote });
+      // A link names its code; without one, the last draft comes back (Reset still goes to the start).
+      const keeping = keepDraft && !link;
+      const draft = keeping ? readDraft(draftStorage(), offered) : null;
+      const first = { code: start.code, language: start.language };
+      const onEdit = keeping
+        ? (d: Draft) => {
+            pending = { draft: d, start: first };
+            clearTimeout(timer);
+            timer = setTimeout(flush, DRAFT_DELAY_MS);
+          }
+        : undefined;
+      cell = mountCell(box.current!, { code: start.code, language: draft?.language ?? start.language, autorun, editedNote, onEdit });
+      if (draft) cell.code = draft.code;
       setMounted(true);
     }
     const onHash = () => void mount();
     void mount();
     if (readHash) window.addEventListener('hashchange', onHash);
+    window.addEventListener('pagehide', flush);
     return () => {
       closed = true;
+      flush();
       window.removeEventListener('hashchange', onHash);
+      window.removeEventListener('pagehide', flush);
       cell?.destroy();
     };
-  }, [code, language, offered, readHash, autorun, editedNote]);
+  }, [code, language, offered, readHash, autorun, editedNote, keepDraft]);
 
   const shown = hashNotices ?? notices;
   return (

@@ -27,7 +27,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Que
         <h1>Cellbox</h1>
         <p>{`Run ${named} in a private sandbox. Press Shift+Enter or Run.`}</p>
       </header>
-      <CellPage code={start.code} language={start.language} notices={start.notices} offered={offered} readHash />
+      <CellPage code={start.code} language={start.language} notices={start.notices} offered={offered} readHash keepDraft={first(q.z) === null && first(q.lang) === null} />
       <noscript>
         <p className="noscript">
           The cell needs JavaScript. Without it, run code over HTTP:{' '}

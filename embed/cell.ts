@@ -34,6 +34,8 @@ export interface CellOptions {
   /** 'light' or 'dark' fixes the colours; 'auto' (default) follows the system. */
   theme?: 'light' | 'dark' | 'auto';
   onRun?: (r: { code: string; language: string }) => void;
+  /** Called after each change of the code or the language (the page at / keeps a draft). */
+  onEdit?: (r: { code: string; language: string }) => void;
   /** Called with each message as it arrives, and when a run ends. */
   onMessage?: (m: Message) => void;
   onDone?: (r: RunResult) => void;
@@ -132,6 +134,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     const changed = editor.getCode() !== original;
     resetButton.hidden = !changed || hidden.has('reset') || opts.readOnly === true;
     note.hidden = !changed || !opts.editedNote;
+    opts.onEdit?.({ code: editor.getCode(), language });
   }
 
   function fillLanguages(list: LanguageInfo[]): void {
@@ -158,6 +161,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   select.addEventListener('change', () => {
     language = select.value;
     editor.setMode(modes.get(language) ?? language);
+    opts.onEdit?.({ code: editor.getCode(), language });
   });
 
   let running = false;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startCellbox, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
+import { pythonZ } from '../helpers/python-link';
 
 let box: Cellbox;
 let browser: Browser;
@@ -213,6 +214,38 @@ describe('the cell page', () => {
     expect(await fresh.page.locator('.cm-content').textContent()).toBe(original);
     expect(await fresh.page.locator('.cb-reset').isVisible()).toBe(false);
     await fresh.context.close();
+  });
+
+  it('keeps what was typed at / across a reload, until Reset; a link still shows its own code', async () => {
+    const d = await openPage(browser, `${box.url}/`);
+    const content = d.page.locator('.cm-content');
+    const draft = () => d.page.evaluate(() => localStorage.getItem('cellbox:draft'));
+    await setCode(d.page, 'console.log("kept " + (6 * 7))');
+    await d.page.selectOption('.cb-lang', 'javascript');
+    await d.page.waitForFunction(() => localStorage.getItem('cellbox:draft')?.includes('javascript'));
+    await d.page.reload();
+    await content.filter({ hasText: 'console.log("kept " + (6 * 7))' }).waitFor();
+    expect(await d.page.locator('.cb-lang').inputValue()).toBe('javascript');
+    await d.page.locator('.cb-run').click();
+    await d.page.locator('.cb-output', { hasText: 'kept 42' }).waitFor({ timeout: 20_000 });
+    // Back to the starting cell: the draft is forgotten, and a reload shows the welcome code.
+    await d.page.selectOption('.cb-lang', 'python');
+    await d.page.locator('.cb-reset').click();
+    await d.page.waitForFunction(() => localStorage.getItem('cellbox:draft') === null);
+    await d.page.reload();
+    await content.filter({ hasText: 'Hello from Cellbox' }).waitFor();
+    expect(await d.page.locator('.cb-reset').isVisible()).toBe(false);
+    // A link names its code: the draft neither replaces it nor is replaced by its edits.
+    await setCode(d.page, 'print("draft again")');
+    await d.page.waitForFunction(() => localStorage.getItem('cellbox:draft')?.includes('draft again'));
+    await d.page.goto(`${box.url}/?z=${pythonZ('print("from the link")')}`);
+    await content.filter({ hasText: 'from the link' }).waitFor();
+    await setCode(d.page, 'print("edited link")');
+    await d.page.goto(`${box.url}/`);
+    await content.filter({ hasText: 'draft again' }).waitFor();
+    expect(await draft()).toContain('draft again');
+    expect(d.pageErrors).toEqual([]);
+    await d.context.close();
   });
 
   it('looks right in light, dark and at phone width', async () => {
