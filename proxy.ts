@@ -97,6 +97,9 @@ export function proxy(req: NextRequest) {
   // After the method: a POST to an unknown snippet's page is refused as to any page, not
   // rendered as the 404 page (nor, as a form post, taken for a server action: a 409).
   if (page && unknownSnippetPage(raw)) return NextResponse.rewrite(new URL('/_not-found', req.url));
+  if (raw === '/files' || raw === '/files/') {
+    return NextResponse.json({ error: { code: 'not_found', message: 'File URLs look like /files/<cell id>/<file name>.' } }, { status: 404 });
+  }
   // A path no route takes, sent anything but a read: Next.js would render its 404 page, or take
   // a form post for a server action and answer a plain-text 409 "Server Action unavailable".
   // (The API's own catch-all answers its unknown routes.)
@@ -105,9 +108,6 @@ export function proxy(req: NextRequest) {
       { error: { code: 'not_found', message: `There is nothing at ${JSON.stringify(raw.slice(0, 200))}; the API is under /api/v1.` } },
       { status: 404, headers: { 'Access-Control-Allow-Origin': '*' } },
     );
-  }
-  if (raw === '/files' || raw === '/files/') {
-    return NextResponse.json({ error: { code: 'not_found', message: 'File URLs look like /files/<cell id>/<file name>.' } }, { status: 404 });
   }
   return NextResponse.next();
 }

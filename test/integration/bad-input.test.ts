@@ -65,6 +65,8 @@ const cases: Case[] = [
   { name: 'PUT on the health check', method: 'PUT', path: '/healthz', status: 405, code: 'method_not_allowed', message: /use GET/ },
   { name: 'POST on the metrics', method: 'POST', path: '/metrics', status: 405, code: 'method_not_allowed', message: /use GET/ },
   { name: 'file of an unknown cell', method: 'GET', path: '/files/AAAAAAAAAAAA/x.txt', status: 404, code: 'not_found', message: /no file/ },
+  { name: 'POST to /files', method: 'POST', path: '/files', body: 'a=1', status: 404, code: 'not_found', message: /File URLs look like/ },
+  { name: 'form POST to a path no route takes', method: 'POST', path: '/nothing/here', body: 'a=1', headers: { 'Content-Type': 'multipart/form-data' }, status: 404, code: 'not_found', message: /nothing at "\/nothing\/here"/ },
 ];
 
 describe('bad input', () => {
