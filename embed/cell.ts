@@ -116,6 +116,8 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   if (opts.outputTarget) {
     // Outside this cell's root (a host page element): its styles go there too.
     ensureStyles(opts.outputTarget.getRootNode() as Document | ShadowRoot, 'cellbox-output', OUTPUT_CSS);
+    // Nor under this cell's theme class: a theme the page fixed goes with it.
+    if (opts.theme === 'light' || opts.theme === 'dark') output.element.classList.add(`cb-${opts.theme}`);
     opts.outputTarget.append(output.element);
   } else {
     cell.append(output.element);

@@ -4,11 +4,14 @@ import { ansiCss } from './ansi-styles';
 
 const DARK = '--cb-out-fg: #ececef; --cb-out-muted: #a0a0a8; --cb-out-line: #3a3b40; --cb-out-err: #ff8a80; --cb-out-err-bg: #2d1b1a; --cb-out-warn-bg: #2b2616; --cb-out-link: #7aa2ff;';
 
-/** A block of variables for the dark theme: by the reader's system, or by .cb-dark. */
+/**
+ * A block of variables for the dark theme: by the reader's system, or by .cb-dark, on the cell
+ * around the output or on the output itself (placed elsewhere in the page, outside its cell).
+ */
 const dark = (vars: string) => `@media (prefers-color-scheme: dark) {
-  .cb-output:not(.cb-light *) { ${vars} }
+  .cb-output:not(.cb-light *):not(.cb-light) { ${vars} }
 }
-.cb-dark .cb-output { ${vars} }`;
+.cb-dark .cb-output, .cb-output.cb-dark { ${vars} }`;
 
 export const OUTPUT_CSS = `
 .cb-output { --cb-out-fg: #1d1d1f; --cb-out-muted: #6b6b70; --cb-out-line: #e2e2e6; --cb-out-err: #b3261e; --cb-out-err-bg: #fdf1f0; --cb-out-warn-bg: #fff8e6; --cb-out-link: #2456d6;

@@ -71,6 +71,13 @@ integrate(x**2 * sin(x), x)</pre>`));
   pages.set('/html', hostPage(cellbox, `<pre data-cellbox data-autorun>${htmlCell}</pre>`));
   pages.set('/unreachable', hostPage(cellbox, '<pre data-cellbox data-server="http://127.0.0.1:9">print(1)</pre>'));
   pages.set('/manual', hostPage(cellbox, '<script type="application/json" data-cellbox-config>{"autoMount": false}</script><pre data-cellbox>print(1)</pre>'));
+  // A theme the page fixes, against the reader's system, with one cell's output placed elsewhere.
+  pages.set('/themed', hostPage(cellbox, `
+<pre data-cellbox data-theme="dark" data-autorun id="dark-below">print("dark below")</pre>
+<pre data-cellbox data-theme="dark" data-autorun data-output="#dark-out" id="dark-away">print("dark elsewhere")</pre>
+<div id="dark-out"></div>
+<pre data-cellbox data-theme="light" data-autorun data-output="#light-out" id="light-away">print("light elsewhere")</pre>
+<div id="light-out"></div>`));
 });
 
 afterAll(async () => {
@@ -279,6 +286,22 @@ describe('an embedded cell', () => {
     await w.page.locator('.cellbox-embed .cb-run').click();
     await w.page.locator('.cellbox-embed .cb-status', { hasText: 'could not be reached' }).waitFor({ timeout: 15_000 });
     await w.context.close();
+  });
+
+  it('gives output placed elsewhere the theme the page fixed for its cell', async () => {
+    // Output colours, as the reader's system would have them otherwise: light text on dark is
+    // the dark theme's (#ececef), dark text the light one's (#1d1d1f).
+    const text = (page: Page, where: string, said: string) =>
+      page.locator(`${where} .cb-output`, { hasText: said }).evaluate((e) => getComputedStyle(e).color);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const w = await openPage(browser, `${hostUrl}/themed`, { colorScheme });
+      await w.page.locator('#dark-out .cb-output', { hasText: 'dark elsewhere' }).waitFor({ timeout: 30_000 });
+      await w.page.locator('#light-out .cb-output', { hasText: 'light elsewhere' }).waitFor({ timeout: 30_000 });
+      expect(await text(w.page, '.cellbox-embed:has(+ #dark-below)', 'dark below'), colorScheme).toBe('rgb(236, 236, 239)');
+      expect(await text(w.page, '#dark-out', 'dark elsewhere'), colorScheme).toBe('rgb(236, 236, 239)');
+      expect(await text(w.page, '#light-out', 'light elsewhere'), colorScheme).toBe('rgb(29, 29, 31)');
+      await w.context.close();
+    }
   });
 
   it('mounts nothing by itself when the page opts out, and mounts on Cellbox.scan()', async () => {
