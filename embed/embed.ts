@@ -5,6 +5,7 @@
 // data-cellbox-config> block < the element's data-* attributes < options passed to
 // Cellbox.mount(). docs/embedding.md shows each.
 import { HIDEABLE, mountCell, type CellHandle, type Hideable, type RunResult } from './cell';
+import { followPageScheme } from './page-scheme';
 import type { Message } from '../protocol/messages';
 
 export const EMBED_VERSION = '1';
@@ -145,6 +146,8 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
     outShadow.append(isolation(doc), outputTarget);
   }
 
+  // `auto`: the page's own colour scheme where it fixes one, else the reader's system.
+  const unfollow = o.theme === 'auto' ? followPageScheme(host, outputTarget ? [box, outputTarget] : [box]) : () => {};
   const fire = (type: string, detail: unknown) => host.dispatchEvent(new CustomEvent(`cellbox:${type}`, { bubbles: true, composed: true, detail }));
   const server = (o.server ?? '').replace(/\/+$/, '');
   const cell: CellHandle = mountCell(box, {
@@ -178,6 +181,7 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
     },
     reset: () => cell.reset(),
     destroy() {
+      unfollow();
       cell.destroy();
       host.remove();
       handles.delete(source);

@@ -78,6 +78,8 @@ integrate(x**2 * sin(x), x)</pre>`));
 <div id="dark-out"></div>
 <pre data-cellbox data-theme="light" data-autorun data-output="#light-out" id="light-away">print("light elsewhere")</pre>
 <div id="light-out"></div>`));
+  // A page whose own scheme is dark (a documentation theme switched to dark), the cell on auto.
+  pages.set('/scheme', hostPage(cellbox, '<pre data-cellbox data-autorun>print("scheme")</pre>', '<style>:root { color-scheme: dark; }</style>'));
 });
 
 afterAll(async () => {
@@ -302,6 +304,26 @@ describe('an embedded cell', () => {
       expect(await text(w.page, '#light-out', 'light elsewhere'), colorScheme).toBe('rgb(29, 29, 31)');
       await w.context.close();
     }
+  });
+
+  it('follows, on auto, the colour scheme the page names and its switches, else the system', async () => {
+    const w = await openPage(browser, `${hostUrl}/scheme`, { colorScheme: 'light' });
+    const out = w.page.locator('.cellbox-embed .cb-output', { hasText: 'scheme' });
+    await out.waitFor({ timeout: 30_000 });
+    const colour = () => out.evaluate((e) => getComputedStyle(e).color);
+    const editor = () => w.page.locator('.cellbox-embed .cm-editor').evaluate((e) => getComputedStyle(e).backgroundColor);
+    // The page says dark, the reader's system light: the page wins.
+    expect(await colour()).toBe('rgb(236, 236, 239)');
+    expect(await editor()).toBe('rgb(31, 32, 36)');
+    // The reader switches the page to light, as a theme toggle does on <html>.
+    await w.page.evaluate(() => void (document.documentElement.style.colorScheme = 'light'));
+    await expect.poll(colour).toBe('rgb(29, 29, 31)');
+    expect(await editor()).toBe('rgb(255, 255, 255)');
+    // Both schemes named, or none: the reader's system decides again.
+    await w.page.emulateMedia({ colorScheme: 'dark' });
+    await w.page.evaluate(() => void (document.documentElement.style.colorScheme = 'light dark'));
+    await expect.poll(colour).toBe('rgb(236, 236, 239)');
+    await w.context.close();
   });
 
   it('mounts nothing by itself when the page opts out, and mounts on Cellbox.scan()', async () => {
