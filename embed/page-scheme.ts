@@ -1,19 +1,44 @@
-// The colour scheme of the page around an embedded cell, for the `auto` theme. The reader's
-// system is the default, but a page whose reader switched it to dark or light (a documentation
-// theme's toggle) says so through CSS `color-scheme`, which its elements inherit: a cell that
-// followed the system alone stayed light on a page switched to dark. A `color-scheme` naming one
-// scheme is followed; none, or both ("light dark"), leaves the choice to the system, as before.
-// One observer per document watches `<html>` and `<body>`, where such toggles write.
+// The colour scheme of the page around an embedded cell, for the `auto` theme: the cell should
+// look like part of the page it sits on. In order:
+// - a CSS `color-scheme` naming one scheme, which elements inherit (a documentation theme's
+//   dark-mode switch sets it on <html>): a cell that followed the reader's system alone stayed
+//   light on a page switched to dark;
+// - else the page's own background colour behind the cell, dark or light: a course page with a
+//   white background and no dark mode got a dark cell from a reader whose system is dark;
+// - else, with no background of its own, the canvas: white unless the page lets the reader's
+//   system choose (`light dark`), in which case the system does, as before.
+// One observer per document re-reads it when <html> or <body> attributes change (where theme
+// toggles write) and when the reader's system scheme changes.
 
-/** The class for a scheme the page fixes at `element`, or null to follow the reader's system. */
+/** The class for the page's scheme at `element`, or null to follow the reader's system. */
 export function pageSchemeClass(element: Element): 'cb-light' | 'cb-dark' | null {
   const view = element.ownerDocument.defaultView;
-  const words = (view?.getComputedStyle(element).colorScheme ?? '').split(/\s+/);
+  if (!view) return null;
+  const words = view.getComputedStyle(element).colorScheme.split(/\s+/);
   const light = words.includes('light');
   const dark = words.includes('dark');
   if (dark && !light) return 'cb-dark';
   if (light && !dark) return 'cb-light';
-  return null;
+  for (let at: Element | null = element; at; at = at.parentElement) {
+    const rgba = channels(view.getComputedStyle(at).backgroundColor);
+    // A faint tint lets the colour under it show: it is that colour which the cell sits on.
+    if (rgba && rgba[3] >= 0.5) return luminance(rgba) < 0.18 ? 'cb-dark' : 'cb-light';
+  }
+  return light && dark ? null : 'cb-light';
+}
+
+/** rgb()/rgba() as 0-1 channels and alpha; null for what it cannot read (a color() space, say). */
+function channels(css: string): [number, number, number, number] | null {
+  const m = /^rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)(?:\s*[,/]\s*([\d.]+%?))?\s*\)$/.exec(css);
+  if (!m) return null;
+  const alpha = m[4] === undefined ? 1 : m[4].endsWith('%') ? parseFloat(m[4]) / 100 : Number(m[4]);
+  return [Number(m[1]) / 255, Number(m[2]) / 255, Number(m[3]) / 255, alpha];
+}
+
+/** WCAG relative luminance: below ~0.18, white text reads better than black. */
+function luminance([r, g, b]: [number, number, number, number]): number {
+  const lin = (c: number) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
 }
 
 interface Follower {
@@ -43,6 +68,8 @@ export function followPageScheme(anchor: Element, boxes: Element[]): () => void 
     followers.set(doc, all);
     const observer = new MutationObserver(() => all.forEach(apply));
     observer.observe(doc.documentElement, { attributes: true });
+    // A page that follows the system with media queries changes its background with it.
+    doc.defaultView?.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', () => all.forEach(apply));
     const watchBody = () => doc.body && observer.observe(doc.body, { attributes: true });
     if (doc.body) watchBody();
     else doc.addEventListener('DOMContentLoaded', watchBody, { once: true });

@@ -306,23 +306,34 @@ describe('an embedded cell', () => {
     }
   });
 
-  it('follows, on auto, the colour scheme the page names and its switches, else the system', async () => {
+  it('matches, on auto, the page it sits on: its colour scheme, its background, else the system', async () => {
     const w = await openPage(browser, `${hostUrl}/scheme`, { colorScheme: 'light' });
     const out = w.page.locator('.cellbox-embed .cb-output', { hasText: 'scheme' });
     await out.waitFor({ timeout: 30_000 });
     const colour = () => out.evaluate((e) => getComputedStyle(e).color);
     const editor = () => w.page.locator('.cellbox-embed .cm-editor').evaluate((e) => getComputedStyle(e).backgroundColor);
+    const set = (what: 'scheme' | 'background', value: string) =>
+      w.page.evaluate(([k, v]) => void (k === 'scheme' ? (document.documentElement.style.colorScheme = v) : (document.body.style.background = v)), [what, value]);
     // The page says dark, the reader's system light: the page wins.
     expect(await colour()).toBe('rgb(236, 236, 239)');
     expect(await editor()).toBe('rgb(31, 32, 36)');
     // The reader switches the page to light, as a theme toggle does on <html>.
-    await w.page.evaluate(() => void (document.documentElement.style.colorScheme = 'light'));
+    await set('scheme', 'light');
     await expect.poll(colour).toBe('rgb(29, 29, 31)');
     expect(await editor()).toBe('rgb(255, 255, 255)');
-    // Both schemes named, or none: the reader's system decides again.
+    // No scheme of its own: its background decides, whatever the system says (this page's is
+    // pale yellow; then near black).
     await w.page.emulateMedia({ colorScheme: 'dark' });
-    await w.page.evaluate(() => void (document.documentElement.style.colorScheme = 'light dark'));
+    await set('scheme', 'normal');
+    await expect.poll(colour).toBe('rgb(29, 29, 31)');
+    await set('background', '#111318');
     await expect.poll(colour).toBe('rgb(236, 236, 239)');
+    // Both schemes named and no background: the canvas, so the reader's system, decides.
+    await set('background', 'transparent');
+    await set('scheme', 'light dark');
+    await expect.poll(colour).toBe('rgb(236, 236, 239)');
+    await w.page.emulateMedia({ colorScheme: 'light' });
+    await expect.poll(colour).toBe('rgb(29, 29, 31)');
     await w.context.close();
   });
 
