@@ -7,6 +7,8 @@
 // program meant them, and text with no colour of its own on it is black or white, whichever
 // reads.
 
+import { isDark } from './luminance';
+
 const NAMES = ['black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white'] as const;
 
 /** Foregrounds per theme: the eight colours, then their bright forms. */
@@ -18,12 +20,10 @@ const TERMINAL = ['#000000', '#bb0000', '#00bb00', '#bbbb00', '#0000bb', '#bb00b
 
 const CLASSES = [...NAMES.map((n) => `ansi-${n}`), ...NAMES.map((n) => `ansi-bright-${n}`)];
 
-function relativeLuminance(hex: string): number {
-  const [r, g, b] = [1, 3, 5].map((i) => {
-    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  });
-  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+/** Whether white text reads better than black on a colour given as #rrggbb. */
+function darkHex(hex: string): boolean {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+  return isDark(r!, g!, b!);
 }
 
 const variables = (palette: string[]) => CLASSES.map((c, i) => `--cb-${c}: ${palette[i]};`).join(' ');
@@ -32,8 +32,7 @@ const variables = (palette: string[]) => CLASSES.map((c, i) => `--cb-${c}: ${pal
 export function ansiCss(themes: { light: (vars: string) => string; dark: (vars: string) => string }): string {
   const rules = CLASSES.map((c, i) => {
     const bg = TERMINAL[i]!;
-    // Black text on a background where it has the larger contrast (luminance above ~0.18).
-    const text = relativeLuminance(bg) > 0.179 ? '#000000' : '#ffffff';
+    const text = darkHex(bg) ? '#ffffff' : '#000000';
     return [
       `.cb-output .${c}-fg { color: var(--cb-${c}); }`,
       `.cb-output .${c}-bg { background-color: ${bg}; color: ${text}; }`,

@@ -10,6 +10,8 @@
 // One observer per document re-reads it when <html> or <body> attributes change (where theme
 // toggles write) and when the reader's system scheme changes.
 
+import { isDark } from './luminance';
+
 /** The class for the page's scheme at `element`, or null to follow the reader's system. */
 export function pageSchemeClass(element: Element): 'cb-light' | 'cb-dark' | null {
   const view = element.ownerDocument.defaultView;
@@ -22,7 +24,7 @@ export function pageSchemeClass(element: Element): 'cb-light' | 'cb-dark' | null
   for (let at: Element | null = element; at; at = at.parentElement) {
     const rgba = channels(view.getComputedStyle(at).backgroundColor);
     // A faint tint lets the colour under it show: it is that colour which the cell sits on.
-    if (rgba && rgba[3] >= 0.5) return luminance(rgba) < 0.18 ? 'cb-dark' : 'cb-light';
+    if (rgba && rgba[3] >= 0.5) return isDark(rgba[0], rgba[1], rgba[2]) ? 'cb-dark' : 'cb-light';
   }
   return light && dark ? null : 'cb-light';
 }
@@ -33,12 +35,6 @@ function channels(css: string): [number, number, number, number] | null {
   if (!m) return null;
   const alpha = m[4] === undefined ? 1 : m[4].endsWith('%') ? parseFloat(m[4]) / 100 : Number(m[4]);
   return [Number(m[1]) / 255, Number(m[2]) / 255, Number(m[3]) / 255, alpha];
-}
-
-/** WCAG relative luminance: below ~0.18, white text reads better than black. */
-function luminance([r, g, b]: [number, number, number, number]): number {
-  const lin = (c: number) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
-  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
 }
 
 interface Follower {
