@@ -54,6 +54,23 @@ const log = (...a) => console.error('[bench]', ...a);
 const USER_HZ = 100;
 
 /**
+ * A process's parent and CPU time so far in ms (user + system): its own, and that of its
+ * ended children it has waited for (cutime + cstime, theirs included); null once it is gone.
+ */
+function processStat(pid) {
+  let stat;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // Fields after the command, which is in parentheses and may hold spaces: see proc(5).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ms = (...at) => (at.reduce((n, i) => n + Number(fields[i]), 0) * 1000) / USER_HZ;
+  return { ppid: Number(fields[1]), ownMs: ms(11, 12), reapedMs: ms(13, 14) };
+}
+
+/**
  * CPU seconds (user + system) used so far by a process and all its live descendants; with
  * `reaped`, also every descendant that has ended and been waited for (each process's
  * cutime/cstime: its waited-for children's, and theirs in turn), so a cell's process counts
@@ -65,17 +82,11 @@ function treeCpuSeconds(pid, { reaped = false } = {}) {
   const children = new Map();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ppid = Number(fields[1]);
-      const own = Number(fields[11]) + Number(fields[12]);
-      cpu.set(Number(entry), (reaped ? own + Number(fields[13]) + Number(fields[14]) : own) / USER_HZ);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
+    const stat = processStat(entry);
+    if (!stat) continue; // gone meanwhile
+    cpu.set(Number(entry), (reaped ? stat.ownMs + stat.reapedMs : stat.ownMs) / 1000);
+    if (!children.has(stat.ppid)) children.set(stat.ppid, []);
+    children.get(stat.ppid).push(Number(entry));
   }
   const sum = (p) => (cpu.get(p) ?? 0) + (children.get(p) ?? []).reduce((n, c) => n + sum(c), 0);
   return sum(pid);
@@ -126,15 +137,7 @@ async function quiet() {
 }
 
 /** One process's own CPU time so far (user + system, its children left out), in ms; 0 once it is gone. */
-function processCpuMs(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
-  } catch {
-    return 0;
-  }
-}
+const processCpuMs = (pid) => processStat(pid)?.ownMs ?? 0;
 
 /** This process's CPU time so far, in ms: the bench's own clients. */
 function ownCpuMs() {
