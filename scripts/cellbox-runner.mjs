@@ -33,6 +33,8 @@ export function stats(ms) {
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'];
+/** How long the web server and the device get to stop before they are killed. */
+const STOP_GRACE_MS = 5000;
 
 export async function startCellbox(extraEnv = {}) {
   const port = await freePort();
@@ -47,13 +49,13 @@ export async function startCellbox(extraEnv = {}) {
     for (const p of [web, device]) if (p.exitCode === null) p.kill('SIGTERM');
   };
   process.once('exit', orphaned);
-  // The one way down, for stop() and for a signal: SIGTERM to both, up to `graceMs` for them
-  // to go, SIGKILL to whatever is left, then the data directory removed.
-  const shutdown = async (graceMs) => {
+  // The one way down, for stop(), a signal and a failed start: SIGTERM to both, up to
+  // STOP_GRACE_MS for them to go, SIGKILL to whatever is left, then the data directory removed.
+  const shutdown = async () => {
     const running = [web, device].filter((p) => p.exitCode === null && p.signalCode === null);
     const exits = running.map((p) => new Promise((r) => p.once('exit', r)));
     for (const p of running) p.kill('SIGTERM');
-    await Promise.race([Promise.all(exits), sleep(graceMs)]);
+    await Promise.race([Promise.all(exits), sleep(STOP_GRACE_MS)]);
     for (const p of running) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
@@ -61,7 +63,7 @@ export async function startCellbox(extraEnv = {}) {
   // then end as the signal would have (its listener is gone by then, so a second one ends this
   // process at once).
   const signalled = async (signal) => {
-    await shutdown(5000);
+    await shutdown();
     process.kill(process.pid, signal);
   };
   const release = () => {
@@ -80,7 +82,7 @@ export async function startCellbox(extraEnv = {}) {
     }
     if (Date.now() > deadline) {
       release();
-      await shutdown(5000);
+      await shutdown();
       throw new Error('Cellbox did not start within two minutes');
     }
     await sleep(200);
@@ -92,7 +94,7 @@ export async function startCellbox(extraEnv = {}) {
     dataDir,
     async stop() {
       release();
-      await shutdown(5000);
+      await shutdown();
     },
   };
 }
