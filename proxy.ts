@@ -3,6 +3,7 @@
 // framework page (under /s/ the 404 page, since no snippet id has such characters); a method a
 // route does not answer, a JSON 405; anything but a read of a path no route takes, a JSON 404.
 import { NextResponse, type NextRequest } from 'next/server';
+import { ApiError, type ErrorCode } from './protocol/errors';
 import { server } from './app/_lib/server';
 import { findSnippet } from './app/_lib/snippets';
 
@@ -40,13 +41,24 @@ const METHODS: [RegExp, string[]][] = [
   [/^\/files\/.+$/, ['GET']],
 ];
 
-function notAllowed(path: string, method: string): string[] | null {
-  if (method === 'OPTIONS') return null;
-  const allowed = METHODS.find(([re]) => re.test(path))?.[1];
-  if (!allowed) return null;
+/** The methods a route answers, where `method` is not among them; null where it is, or for no route. */
+function notAllowed(allowed: string[] | undefined, method: string): string[] | null {
+  if (method === 'OPTIONS' || !allowed) return null;
   const ok = allowed.includes(method) || (method === 'HEAD' && allowed.includes('GET'));
   return ok ? null : allowed;
 }
+
+/**
+ * A refusal in the API's JSON, its status the code's (protocol/errors.ts). Answered before any
+ * route, so without the routes' CORS and cache headers: `headers` are all it carries besides
+ * the JSON type (docs/api.md says which).
+ */
+function refuse(code: ErrorCode, message: string, headers: Record<string, string> = {}): NextResponse {
+  const error = new ApiError(code, message, headers);
+  return NextResponse.json(error.body(), { status: error.status, headers: error.headers });
+}
+
+const ANY_ORIGIN = { 'Access-Control-Allow-Origin': '*' };
 
 function problem(path: string): string | null {
   for (const raw of path.split('/')) {
@@ -83,31 +95,27 @@ export function proxy(req: NextRequest) {
   // The permalink page gets the 404 page; its raw text (/s/<id>/raw) answers in JSON like the API.
   const page = raw.startsWith('/s/') && !/^\/s\/[^/]*\/raw\/?$/.test(raw);
   if (page && p) return NextResponse.rewrite(new URL('/_not-found', req.url));
-  if (p) return NextResponse.json({ error: { code: 'invalid_field', message: `Bad URL: ${p}.` } }, { status: 400, headers: { 'Access-Control-Allow-Origin': '*' } });
+  if (p) return refuse('invalid_field', `Bad URL: ${p}.`, ANY_ORIGIN);
   if (req.method === 'OPTIONS' && PAGES.some((re) => re.test(raw))) {
     return new NextResponse(null, { status: 204, headers: { Allow: 'GET, HEAD, OPTIONS' } });
   }
-  const allowed = notAllowed(raw, req.method);
+  const routeMethods = METHODS.find(([re]) => re.test(raw))?.[1];
+  const allowed = notAllowed(routeMethods, req.method);
   if (allowed) {
-    return NextResponse.json(
-      { error: { code: 'method_not_allowed', message: `${req.method} is not answered here; use ${allowed.join(' or ')}.` } },
-      { status: 405, headers: { Allow: [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', '), 'Access-Control-Allow-Origin': '*' } },
-    );
+    return refuse('method_not_allowed', `${req.method} is not answered here; use ${allowed.join(' or ')}.`, {
+      Allow: [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', '),
+      ...ANY_ORIGIN,
+    });
   }
   // After the method: a POST to an unknown snippet's page is refused as to any page, not
   // rendered as the 404 page (nor, as a form post, taken for a server action: a 409).
   if (page && unknownSnippetPage(raw)) return NextResponse.rewrite(new URL('/_not-found', req.url));
-  if (raw === '/files' || raw === '/files/') {
-    return NextResponse.json({ error: { code: 'not_found', message: 'File URLs look like /files/<cell id>/<file name>.' } }, { status: 404 });
-  }
+  if (raw === '/files' || raw === '/files/') return refuse('not_found', 'File URLs look like /files/<cell id>/<file name>.');
   // A path no route takes, sent anything but a read: Next.js would render its 404 page, or take
   // a form post for a server action and answer a plain-text 409 "Server Action unavailable".
   // (The API's own catch-all answers its unknown routes.)
-  if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !raw.startsWith('/api/') && !METHODS.some(([re]) => re.test(raw))) {
-    return NextResponse.json(
-      { error: { code: 'not_found', message: `There is nothing at ${JSON.stringify(raw.slice(0, 200))}; the API is under /api/v1.` } },
-      { status: 404, headers: { 'Access-Control-Allow-Origin': '*' } },
-    );
+  if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !raw.startsWith('/api/') && !routeMethods) {
+    return refuse('not_found', `There is nothing at ${JSON.stringify(raw.slice(0, 200))}; the API is under /api/v1.`, ANY_ORIGIN);
   }
   return NextResponse.next();
 }
