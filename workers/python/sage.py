@@ -14,6 +14,7 @@ def version():
     return version
 
 
+# kernel.py, which Sage's values are handed to (set by install()).
 _kernel = None
 
 
@@ -22,7 +23,7 @@ def install(kernel):
     global _kernel
     _kernel = kernel
     # Plots too: Sage's display manager draws them as PNG (below).
-    kernel.FORMATTERS['sage.structure.sage_object.SageObject'] = lambda obj: _display_manager(kernel).displayhook(obj)
+    kernel.FORMATTERS['sage.structure.sage_object.SageObject'] = lambda obj: _display_manager().displayhook(obj)
 
 
 def preparse(code):
@@ -34,7 +35,7 @@ def prepare_namespace(kernel, namespace):
     """Everything `from sage.all import *` gives. Sage's own `show()`, `pretty_print()` and a
     plot's `.show()` display in the cell, through the display backend below."""
     import sage.all
-    _display_manager(kernel)
+    _display_manager()
     namespace.update((k, v) for k, v in vars(sage.all).items() if not k.startswith('__'))
     # As in Sage's own shell: `x` is a symbolic variable from the start.
     namespace['x'] = sage.all.SR.var('x')
@@ -59,7 +60,7 @@ def _display_magic(line):
     choice = words[0] if words else ''
     if len(words) > 1 or choice not in _DISPLAY_PREFERENCES:
         raise ValueError(f'%display takes one of: {", ".join(k for k in _DISPLAY_PREFERENCES if k)}')
-    _display_manager(_kernel).preferences.text = _DISPLAY_PREFERENCES[choice]
+    _display_manager().preferences.text = _DISPLAY_PREFERENCES[choice]
 
 
 # --- Sage's rich output ------------------------------------------------------------------------
@@ -73,13 +74,13 @@ def _display_magic(line):
 _manager = None
 
 
-def _display_manager(kernel):
+def _display_manager():
     """Sage's display manager, switched to Cellbox's backend once per process."""
     global _manager
     if _manager is None:
         from sage.repl.rich_output import get_display_manager
         manager = get_display_manager()
-        manager.switch_backend(_backend(kernel))
+        manager.switch_backend(_backend(_kernel))
         manager.preferences.text = 'latex'
         _manager = manager
     return _manager
@@ -167,4 +168,4 @@ def warm_up():
     x = sage.var('x')
     sage.integrate(sage.sin(x) ** 2, x)
     sage.plot(sage.sin(x), (x, 0, 1)).matplotlib()
-    _display_manager(_kernel).displayhook(x ** 2 / 2)
+    _display_manager().displayhook(x ** 2 / 2)
