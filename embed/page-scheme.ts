@@ -13,7 +13,7 @@
 import { isDark } from './luminance';
 
 /** The class for the page's scheme at `element`, or null to follow the reader's system. */
-export function pageSchemeClass(element: Element): 'cb-light' | 'cb-dark' | null {
+function pageSchemeClass(element: Element): 'cb-light' | 'cb-dark' | null {
   const view = element.ownerDocument.defaultView;
   if (!view) return null;
   const words = view.getComputedStyle(element).colorScheme.split(/\s+/);
