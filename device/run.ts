@@ -29,10 +29,11 @@ export interface RunDeps {
 type Stop =
   | { kind: 'done' }
   | { kind: 'timeout' }
-  | { kind: 'interrupted'; reason: string }
+  | { kind: 'stopped'; error: ErrorContent }
   | { kind: 'output' }
   | { kind: 'exit'; exit: WorkerExit };
 
+/** Runs one cell; `signal` stops it early, its reason the cell's `error` (an interrupt, the device's shutdown). */
 export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal): Promise<void> {
   const { writer } = deps;
   const parent = cell.header;
@@ -51,7 +52,7 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
     const translator = new Translator(parent, deps.limits.outputBytes, (m) => writer.push(cell.id, m));
     const stop = await new Promise<Stop>((resolve) => {
       const timer = setTimeout(() => resolve({ kind: 'timeout' }), cell.timeoutMs);
-      const onAbort = () => resolve({ kind: 'interrupted', reason: String(signal.reason ?? 'The cell was interrupted.') });
+      const onAbort = () => resolve({ kind: 'stopped', error: signal.reason as ErrorContent });
       if (signal.aborted) onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       worker.exited.then((exit) => resolve(translator.doneStatus ? { kind: 'done' } : { kind: 'exit', exit }));
@@ -129,8 +130,8 @@ function stopError(stop: Stop, t: Translator, worker: Worker, limits: Limits, ti
       return t.doneStatus === 'error' ? (t.lastError ?? { ename: 'Error', evalue: 'The cell failed.', traceback: [] }) : null;
     case 'timeout':
       return { ename: CELL_ERRORS.timeout, evalue: `The cell ran longer than its ${formatSeconds(timeoutMs)} wall-time limit and was stopped.`, traceback: [] };
-    case 'interrupted':
-      return { ename: CELL_ERRORS.interrupted, evalue: stop.reason, traceback: [] };
+    case 'stopped':
+      return stop.error;
     case 'output':
       return { ename: CELL_ERRORS.output, evalue: `The cell wrote more than ${limits.outputBytes} bytes of output and was stopped.`, traceback: [] };
     case 'exit':
@@ -160,5 +161,6 @@ function exitError({ code }: WorkerExit, worker: Worker, limits: Limits): ErrorC
 }
 
 function formatSeconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
+  // Under a tenth of a second in milliseconds: a 0.04 s timeout read "0 s".
+  return ms < 100 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }

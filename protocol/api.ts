@@ -6,9 +6,21 @@ import type { FileInfo, Message } from './messages';
 /** A language as requests name it; whether the server offers it is checked later. */
 const LANGUAGE_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
+/**
+ * A half of a UTF-16 surrogate pair on its own (`"\ud800"` is valid JSON): no UTF-8 text holds
+ * one, so it cannot be stored or run as it was sent. SQLite kept it as three bytes that read
+ * back as three U+FFFD, and a snippet's id, hashed from the code, then named other code.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+const wellFormed = (field: string) =>
+  [(s: string) => !LONE_SURROGATE.test(s), `${field} holds half of a UTF-16 surrogate pair without the other (a lone "\\ud800"–"\\udfff"), which is not text`] as const;
+
+/** What a one-line title may not hold: C0 and C1 controls, DEL, and Unicode's line and paragraph separators. */
+const NOT_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
 /** Body of POST /api/v1/cells and POST /api/v1/execute. `timeout` is checked against the server's limit later. */
 export const CellRequest = z.strictObject({
-  code: z.string({ error: 'code must be a string' }),
+  code: z.string({ error: 'code must be a string' }).refine(...wellFormed('code')),
   language: z.string({ error: 'language must be a string' }).regex(LANGUAGE_NAME, 'language must be a short lowercase name such as "python"').default('python'),
   timeout: z.number({ error: 'timeout must be a number of seconds' }).positive('timeout must be more than 0 seconds').finite().optional(),
 });
@@ -16,16 +28,17 @@ export type CellRequest = z.infer<typeof CellRequest>;
 
 /** Body of POST /api/v1/snippets. The code's size is checked after parsing (413, not 400). */
 export const SnippetRequest = z.strictObject({
-  code: z.string({ error: (i) => (i.input === undefined ? 'code is required' : 'code must be a string') }),
+  code: z.string({ error: (i) => (i.input === undefined ? 'code is required' : 'code must be a string') }).refine(...wellFormed('code')),
   language: z
     .string({ error: (i) => (i.input === undefined ? 'language is required, for example "python"' : 'language must be a string') })
     .regex(LANGUAGE_NAME, 'language must be a short lowercase name such as "python"'),
   title: z
     .string({ error: 'title must be a string' })
+    .refine(...wellFormed('title'))
     .nullish()
     .transform((t) => (t == null || t.trim() === '' ? null : t.trim()))
     .refine((t) => t === null || [...t].length <= MAX_SNIPPET_TITLE_CHARS, `title must be at most ${MAX_SNIPPET_TITLE_CHARS} characters`)
-    .refine((t) => t === null || !/[\u0000-\u001f\u007f]/.test(t), 'title must be one line of text, without control characters'),
+    .refine((t) => t === null || !NOT_ONE_LINE.test(t), 'title must be one line of text, without control characters'),
 });
 export type SnippetRequest = z.infer<typeof SnippetRequest>;
 

@@ -11,7 +11,11 @@ export async function readBody(req: ApiRequest, max: number): Promise<string> {
   if (Number.isFinite(declared) && declared > max) {
     throw new ApiError('too_large', `The request body is ${declared} bytes; the limit is ${max}.`);
   }
-  const bytes = await req.bytes(max);
+  // A body that fails mid-way is the client's doing (it closed the connection, or its Content-Length
+  // promised more than it sent): a 400 nobody may read, not a failure of ours to log as one.
+  const bytes = await req.bytes(max).catch(() => {
+    throw new ApiError('bad_request', 'The request body ended before its end: the connection was closed while it was being sent.');
+  });
   if (!bytes) throw new ApiError('too_large', `The request body is over ${max} bytes, the limit.`);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -20,22 +24,42 @@ export async function readBody(req: ApiRequest, max: number): Promise<string> {
   }
 }
 
+/** A number as JSON writes one: what a form's numeric field may hold (no hex, no blanks, no `Infinity`). */
+const DECIMAL = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+/**
+ * A form body's fields, held to what a JSON body is: every field given (so an unknown one is
+ * refused by the schema, not dropped), each at most once, and each value valid UTF-8 once
+ * percent-decoded. URLSearchParams would turn `%ff` into U+FFFD and keep the first of two
+ * values without a word. `numeric` fields become numbers, or NaN (refused as not a number).
+ */
+function formFields(text: string, numeric: string[]): Record<string, unknown> {
+  const fields = new Map<string, unknown>();
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const [key, value] = [eq < 0 ? pair : pair.slice(0, eq), eq < 0 ? '' : pair.slice(eq + 1)].map((part) => {
+      try {
+        return decodeURIComponent(part.replace(/\+/g, ' '));
+      } catch {
+        throw new ApiError('invalid_utf8', `The form field ${JSON.stringify(part.slice(0, 32))} has a bad percent-escape, or is not UTF-8 once decoded.`);
+      }
+    });
+    if (fields.has(key)) throw new ApiError('invalid_field', `The form gives the field ${JSON.stringify(key.slice(0, 32))} more than once.`);
+    fields.set(key, numeric.includes(key) ? (DECIMAL.test(value) ? Number(value) : NaN) : value);
+  }
+  // Own properties, `__proto__` included: a plain assignment of that key would be dropped.
+  return Object.fromEntries(fields);
+}
+
 /**
  * A POST body as JSON or form fields: JSON must be an object (checked by the schema), a form
- * gives the named fields as strings (or numbers, for `numeric` ones). Read through MAX_BODY_BYTES.
+ * gives its fields as strings (or numbers, for `numeric` ones). Read through MAX_BODY_BYTES.
  */
-async function readFields(req: ApiRequest, fields: string[], numeric: string[] = []): Promise<unknown> {
+async function readFields(req: ApiRequest, numeric: string[] = []): Promise<unknown> {
   const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
   const text = await readBody(req, MAX_BODY_BYTES);
-  if (type === 'application/x-www-form-urlencoded') {
-    const form = new URLSearchParams(text);
-    const out: Record<string, unknown> = {};
-    for (const key of fields) {
-      const v = form.get(key);
-      if (v !== null) out[key] = numeric.includes(key) ? (v.trim() === '' ? NaN : Number(v)) : v;
-    }
-    return out;
-  }
+  if (type === 'application/x-www-form-urlencoded') return formFields(text, numeric);
   if (type === 'application/json' || type === '' || type.endsWith('+json')) {
     if (text.trim() === '') throw new ApiError('invalid_json', 'The request body is empty; send a JSON object like {"code": "print(1)"}.');
     try {
@@ -54,7 +78,7 @@ function checkCodeSize(code: string, max: number): void {
 
 /** The body of POST /cells and /execute, as JSON or form fields, checked field by field. */
 export async function readCellRequest(req: ApiRequest): Promise<CellRequest> {
-  const parsed = CellRequest.safeParse(await readFields(req, ['code', 'language', 'timeout'], ['timeout']));
+  const parsed = CellRequest.safeParse(await readFields(req, ['timeout']));
   if (!parsed.success) throw new ApiError('invalid_field', describeIssues(parsed.error));
   checkCodeSize(parsed.data.code, MAX_CODE_BYTES);
   return parsed.data;
@@ -62,7 +86,7 @@ export async function readCellRequest(req: ApiRequest): Promise<CellRequest> {
 
 /** The body of POST /snippets, as JSON or form fields; code past MAX_SNIPPET_BYTES is 413. */
 export async function readSnippetRequest(req: ApiRequest): Promise<SnippetRequest> {
-  const parsed = SnippetRequest.safeParse(await readFields(req, ['code', 'language', 'title']));
+  const parsed = SnippetRequest.safeParse(await readFields(req));
   if (!parsed.success) throw new ApiError('invalid_field', describeIssues(parsed.error));
   checkCodeSize(parsed.data.code, MAX_SNIPPET_BYTES);
   return parsed.data;

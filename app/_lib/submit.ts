@@ -25,7 +25,8 @@ export function submitCell(s: Server, body: CellRequest): { id: string; msgId: s
   }
   const full = queueFull(s);
   if (full) throw full;
-  const timeoutMs = Math.round((body.timeout ?? max) * 1000);
+  // Rounded up: any timeout over 0 (as the schema asks) is at least a millisecond, never none.
+  const timeoutMs = Math.ceil((body.timeout ?? max) * 1000);
   return s.store.createCell(body.code, body.language, timeoutMs);
 }
 

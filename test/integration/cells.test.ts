@@ -231,6 +231,13 @@ describe('stopping cells', () => {
     expect(replyOf(ms).status).toBe('error');
   });
 
+  // Any timeout over 0 is allowed; a tenth of a millisecond was rounded to none, and the
+  // cell was stopped "past its 0 s limit". Now it is a millisecond, and said so.
+  it('a timeout under a millisecond is one millisecond, named in milliseconds', async () => {
+    const ms = await run(box.url, 'import time\ntime.sleep(30)', 'python', { timeout: 0.0001 });
+    expect(errorOf(ms)).toMatchObject({ ename: 'TimeoutError', evalue: 'The cell ran longer than its 1 ms wall-time limit and was stopped.' });
+  });
+
   it('the CPU-time limit ends a busy cell with TimeoutError', async () => {
     const ms = await run(box.url, 'while True: pass');
     expect(errorOf(ms)).toMatchObject({ ename: 'TimeoutError', evalue: expect.stringMatching(/CPU|wall/) });

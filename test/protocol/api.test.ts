@@ -18,6 +18,8 @@ const cases: Case[] = [
   { name: 'timeout infinite', body: { code: 'x', timeout: Infinity }, error: /timeout/ },
   { name: 'timeout a string', body: { code: 'x', timeout: '3' }, error: /timeout must be a number/ },
   { name: 'unknown field', body: { code: 'x', extra: 1 }, error: /unknown field "extra"/ },
+  { name: 'code with a lone high surrogate', body: { code: '\ud800' }, error: /code holds half of a UTF-16 surrogate pair/ },
+  { name: 'code with a surrogate pair is text', body: { code: 'print("🎲")' }, ok: { code: 'print("🎲")', language: 'python' } },
 ];
 
 const snippetCases: Case[] = [
@@ -28,6 +30,10 @@ const snippetCases: Case[] = [
   { name: 'a title of 200 characters (emoji count once)', body: { code: 'x', language: 'python', title: '🎲'.repeat(200) }, ok: { code: 'x', language: 'python', title: '🎲'.repeat(200) } },
   { name: 'a title of 201 characters', body: { code: 'x', language: 'python', title: 't'.repeat(201) }, error: /title must be at most 200 characters/ },
   { name: 'a title with a line break', body: { code: 'x', language: 'python', title: 'a\nb' }, error: /one line of text/ },
+  { name: 'a title with a C1 control (NEL)', body: { code: 'x', language: 'python', title: '\u0085nel' }, error: /one line of text/ },
+  { name: 'a title with a Unicode line separator', body: { code: 'x', language: 'python', title: 'a\u2028b' }, error: /one line of text/ },
+  { name: 'a title with an emoji (a surrogate pair) is text', body: { code: 'x', language: 'python', title: 'Dice 🎲' }, ok: { code: 'x', language: 'python', title: 'Dice 🎲' } },
+  { name: 'code with a lone low surrogate', body: { code: 'a\udc00', language: 'python' }, error: /code holds half of a UTF-16 surrogate pair/ },
   { name: 'a title that is a number', body: { code: 'x', language: 'python', title: 3 }, error: /title must be a string/ },
   { name: 'missing code', body: { language: 'python' }, error: /code is required/ },
   { name: 'code a number', body: { code: 1, language: 'python' }, error: /code must be a string/ },
