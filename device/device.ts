@@ -35,6 +35,14 @@ const LIGHT = '+light';
 const RETENTION_SWEEP_MS = 10 * 60 * 1000;
 const SHUTDOWN_GRACE_MS = 5000;
 
+/** How a running cell ends when its reader asked (`POST …/interrupt`). */
+const INTERRUPTED = { ename: CELL_ERRORS.interrupted, evalue: 'The cell was interrupted.', traceback: [] };
+/**
+ * How it ends when the device stops under it: as when the device dies (recover()), not as an
+ * interrupt, which says the reader asked for it. A client can tell the two apart and run it again.
+ */
+const SHUT_DOWN = { ename: CELL_ERRORS.crashed, evalue: 'The cell was stopped because Cellbox was shutting down; run it again.', traceback: [] };
+
 export function createDevice({ store, files, config, workersDir, log }: DeviceDeps) {
   const writer = new MessageWriter(store, log);
   const languages = resolveLanguages(config, workersDir, log);
@@ -161,7 +169,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
   function passInterrupts(): void {
     for (const id of store.cells.interruptRequested()) {
       const r = running.get(id);
-      if (r && !r.controller.signal.aborted) r.controller.abort('The cell was interrupted.');
+      if (r && !r.controller.signal.aborted) r.controller.abort(INTERRUPTED);
     }
   }
 
@@ -230,13 +238,13 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       return running.size;
     },
 
-    /** Stops taking cells, ends the running ones as Interrupted, and releases the workers. */
+    /** Stops taking cells, ends the running ones as WorkerCrashed, and releases the workers. */
     async stop(): Promise<void> {
       stopping = true;
       unsubscribe?.();
       for (const t of timers) clearInterval(t);
       if (retryPump) clearTimeout(retryPump);
-      for (const r of running.values()) r.controller.abort('Cellbox is shutting down.');
+      for (const r of running.values()) r.controller.abort(SHUT_DOWN);
       await Promise.race([Promise.all([...running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
       pool.close();
       for (const server of forkServers.values()) server.kill();

@@ -1,6 +1,6 @@
 // The device dies with SIGKILL mid-cell and is restarted: the running cell ends with
-// WorkerCrashed and its final messages, a queued one runs, and no sandbox is left behind. A
-// device starting on a fresh database takes cells for every language while they warm.
+// WorkerCrashed and its final messages, a queued one runs, and no sandbox is left behind; a
+// device stopped gracefully ends its running cells the same way. A device starting on a fresh database takes cells for every language while they warm.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -43,6 +43,19 @@ describe('device restart', () => {
     const next = await messagesUntilDone(box.url, queued.body.id);
     expect(stdout(next)).toBe('ran after restart\n');
     expect((await get(`${box.url}/healthz`)).body.cells).toEqual({ queued: 0, running: 0 });
+  });
+
+  // A stop the reader did not ask for: it ended as Interrupted, which only
+  // `POST …/interrupt` means (docs/api.md), so a client could not tell it from its own Stop.
+  it('a graceful stop ends the running cell with WorkerCrashed, as a crash does, not Interrupted', async () => {
+    const running = await post(`${box.url}/api/v1/cells`, { code: 'import time\nprint("started", flush=True)\ntime.sleep(300)' });
+    const first = await get(`${box.url}/api/v1/cells/${running.body.id}/messages?after=2&wait=15`);
+    expect(stdout(first.body.messages)).toBe('started\n');
+    await box.killDevice('SIGTERM');
+    const ms = await messagesUntilDone(box.url, running.body.id);
+    expect(errorOf(ms)).toMatchObject({ ename: 'WorkerCrashed', evalue: expect.stringMatching(/shutting down; run it again/) });
+    expect(types(ms).slice(-3)).toEqual(['error', 'execute_reply', 'status']);
+    await box.startDevice();
   });
 
   it('an interrupt of a queued cell ends it at once, before any device takes it', async () => {
