@@ -1,5 +1,5 @@
 // Runs before routing, for every path but Next.js's build files: a path the router cannot take
-// apart (a bad percent escape, a `..` segment) gets a JSON 400 naming the problem instead of a
+// apart (a bad percent escape) gets a JSON 400 naming the problem instead of a
 // framework page (under /s/ the 404 page, since no snippet id has such characters); a method a
 // route does not answer, a JSON 405; anything but a read of a path no route takes, a JSON 404.
 import { NextResponse, type NextRequest } from 'next/server';
@@ -60,15 +60,14 @@ function refuse(code: ErrorCode, message: string, headers: Record<string, string
 
 const ANY_ORIGIN = { 'Access-Control-Allow-Origin': '*' };
 
+/** A path segment Next.js's router could not decode. (`.` and `..` are refused earlier, by app/_lib/router.ts, which sees the path before they are resolved.) */
 function problem(path: string): string | null {
   for (const raw of path.split('/')) {
-    let seg: string;
     try {
-      seg = decodeURIComponent(raw);
+      decodeURIComponent(raw);
     } catch {
       return `the path segment ${JSON.stringify(raw.slice(0, 64))} is not valid percent-encoded UTF-8`;
     }
-    if (seg === '..' || seg === '.') return 'the path must not contain "." or ".." segments';
   }
   return null;
 }
@@ -111,10 +110,10 @@ export function proxy(req: NextRequest) {
   // rendered as the 404 page (nor, as a form post, taken for a server action: a 409).
   if (page && unknownSnippetPage(raw)) return NextResponse.rewrite(new URL('/_not-found', req.url));
   if (raw === '/files' || raw === '/files/') return refuse('not_found', 'File URLs look like /files/<cell id>/<file name>.');
-  // A path no route takes, sent anything but a read: Next.js would render its 404 page, or take
+  // A path no route takes, sent anything but a read (OPTIONS too): Next.js would render its 404 page, or take
   // a form post for a server action and answer a plain-text 409 "Server Action unavailable".
   // (The API's own catch-all answers its unknown routes.)
-  if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !raw.startsWith('/api/') && !routeMethods) {
+  if (!['GET', 'HEAD'].includes(req.method) && !raw.startsWith('/api/') && !routeMethods) {
     return refuse('not_found', `There is nothing at ${JSON.stringify(raw.slice(0, 200))}; the API is under /api/v1.`, ANY_ORIGIN);
   }
   return NextResponse.next();

@@ -24,7 +24,7 @@ const app = next({ dev: false, dir: root, port, hostname: host ?? 'localhost' })
 const handle = app.getRequestHandler();
 await app.prepare();
 
-const { createHotRoutes, warm } = await import(path.join(root, 'dist/api.mjs'));
+const { createHotRoutes, drain, warm } = await import(path.join(root, 'dist/api.mjs'));
 warm();
 const serveHot = createHotRoutes(path.join(root, 'public'), path.join(root, '.next/static'));
 
@@ -34,10 +34,18 @@ const server = http.createServer((req, res) => {
 });
 server.listen(port, host, () => console.log(`[web] ready on http://${host ?? 'localhost'}:${port}`));
 
+// Stopping: the waiting long-polls answer at once with what they have (an empty list, mostly),
+// so that each client asks again instead of seeing its connection cut; new connections are
+// refused, idle ones closed, and whatever is still open a second later is cut.
+const STOP_GRACE_MS = 1000;
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
+    drain();
     server.close(() => process.exit(0));
-    server.closeAllConnections?.();
-    setTimeout(() => process.exit(0), 2000).unref();
+    server.closeIdleConnections();
+    setTimeout(() => {
+      server.closeAllConnections();
+      process.exit(0);
+    }, STOP_GRACE_MS).unref();
   });
 }

@@ -29,7 +29,8 @@ export const LINGER_MS = 10;
 
 /**
  * Answers once any of the cells has a message past its `after` (then up to LINGER_MS later,
- * unless a cell is done or its answer full), or after `waitMs`. One subscription to the cells
+ * unless a cell is done or its answer full), or after `waitMs`, or at once when the web server
+ * stops (`closing`): the client then asks again, of the next one, instead of losing its answer. One subscription to the cells
  * for the whole wait, taken before the first read: a message committed after any read wakes
  * it, and each wake-up is one read.
  */
@@ -42,7 +43,8 @@ export async function readMessages(s: Server, wanted: ReadonlyMap<string, number
     }
     return out;
   };
-  if (waitMs <= 0 || signal?.aborted) return readAll();
+  const closing = s.closing.signal;
+  if (waitMs <= 0 || signal?.aborted || closing.aborted) return readAll();
   const deadline = Date.now() + waitMs;
   /** New messages came since the last read. */
   let changed = false;
@@ -54,6 +56,7 @@ export async function readMessages(s: Server, wanted: ReadonlyMap<string, number
   });
   const gone = () => resume?.();
   signal?.addEventListener('abort', gone, { once: true });
+  closing.addEventListener('abort', gone, { once: true });
   try {
     let now = readAll();
     if (now.size === 0) return now;
@@ -62,7 +65,7 @@ export async function readMessages(s: Server, wanted: ReadonlyMap<string, number
       while (![...now.values()].some(enough)) {
         if (!changed) {
           const left = end - Date.now();
-          if (left <= 0 || signal?.aborted) return;
+          if (left <= 0 || signal?.aborted || closing.aborted) return;
           let timer: NodeJS.Timeout | undefined;
           await new Promise<void>((r) => {
             resume = r;
@@ -84,6 +87,7 @@ export async function readMessages(s: Server, wanted: ReadonlyMap<string, number
   } finally {
     unwatch();
     signal?.removeEventListener('abort', gone);
+    closing.removeEventListener('abort', gone);
   }
 }
 

@@ -52,8 +52,10 @@ function withCors(origin: string | null, answer: Reply): Reply {
   const allowed = server().config.allowedOrigins;
   const headers = answer.headers;
   if (allowed.includes('*')) headers['Access-Control-Allow-Origin'] = '*';
-  else if (origin && originAllowed(origin, allowed)) {
-    headers['Access-Control-Allow-Origin'] = origin;
+  else {
+    if (origin && originAllowed(origin, allowed)) headers['Access-Control-Allow-Origin'] = origin;
+    // On every answer, the ones without an Origin too: a shared cache that kept a copy made for
+    // curl (no Allow-Origin) would serve it to a listed page's fetch, which CORS then refuses.
     const vary = Object.keys(headers).find((k) => k.toLowerCase() === 'vary');
     if (vary) headers[vary] = `${headers[vary]}, Origin`;
     else headers.Vary = 'Origin';

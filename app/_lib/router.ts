@@ -11,6 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import Negotiator from 'negotiator';
 import * as cellRoute from '../api/v1/cells/[id]/route';
 import * as messagesRoute from '../api/v1/cells/[id]/messages/route';
 import * as cellsRoute from '../api/v1/cells/route';
@@ -51,11 +52,18 @@ const ROUTES: { method: string; path: RegExp; handler: Handler }[] = [
   { method: 'GET', path: new RegExp(`^/api/v1/cells/${ID}$`), handler: replyOf(cellRoute.GET) },
   // The handler reads the cell id and the name from the path itself, and names what is wrong.
   { method: 'GET', path: /^\/files\/[^/?]+\/[^/?]+$/, handler: replyOf(filesRoute.GET) },
+  // HEAD as GET, its body left out by answer(): through Next.js it had no Content-Length.
+  { method: 'HEAD', path: /^\/files\/[^/?]+\/[^/?]+$/, handler: replyOf(filesRoute.GET) },
 ];
 
 /** Opens the store now, so that the first cell does not pay for it. */
 export function warm(): void {
   server();
+}
+
+/** The web server is stopping: every waiting long-poll answers now with what it has (Server.closing). */
+export function drain(): void {
+  server().closing.abort();
 }
 
 /** Methods but GET and HEAD on the static files: a preflight, open to any page as the files are, or a refusal naming what is answered. */
@@ -73,6 +81,11 @@ const assetMethods: Handler = async (req) => {
 export function createHotRoutes(publicDir: string, staticDir: string): (req: IncomingMessage, res: ServerResponse, next: () => void) => boolean {
   const serveAsset = createAssets(publicDir, staticDir);
   return (req, res, next) => {
+    const refusal = takeTarget(req);
+    if (refusal) {
+      answer(listen(req, res), res, async () => (refusal instanceof ApiError ? errorReply(refusal) : refusal), {});
+      return true;
+    }
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -88,6 +101,42 @@ export function createHotRoutes(publicDir: string, staticDir: string): (req: Inc
     else answer(listen(req, res), res, assetMethods, {});
     return true;
   };
+}
+
+const ANY_ORIGIN = { 'Access-Control-Allow-Origin': '*' };
+/** A path segment that is `.` or `..`, percent-encoded or not. */
+const DOT_SEGMENT = /\/(\.|%2e){1,2}(\/|$)/i;
+
+/**
+ * Checks the request line's target before anything reads it, and leaves `req.url` a path (with
+ * its query): the answer when it cannot be taken. Node.js hands it over as sent; the URL parser
+ * behind Next.js would remove `.` and `..` segments (`/s/../api/v1/languages` answered as the
+ * languages) and follow an absolute target's host (`GET http://elsewhere/x` was redirected
+ * there), and `*` made it throw (a plain-text 500).
+ */
+function takeTarget(req: IncomingMessage): ApiError | Reply | null {
+  let target = req.url ?? '';
+  if (target === '*') {
+    // RFC 9110's asterisk-form: a question about the server as a whole, for OPTIONS only.
+    if (req.method === 'OPTIONS') return reply(null, 204, { Allow: 'GET, HEAD, POST, OPTIONS' });
+    return new ApiError('invalid_field', `Bad URL: "*" is a target for OPTIONS only, not ${req.method}.`, ANY_ORIGIN);
+  }
+  // The absolute form (as sent to a proxy) names this server too: its path is what is asked for.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
+    const rest = target.indexOf('/', target.indexOf('//') + 2);
+    target = rest < 0 ? '/' : target.slice(rest);
+  }
+  if (!target.startsWith('/')) return new ApiError('invalid_field', `Bad URL: ${JSON.stringify(target.slice(0, 64))} is not a path.`, ANY_ORIGIN);
+  req.url = target;
+  const q = target.search(/[?#]/);
+  const path = q < 0 ? target : target.slice(0, q);
+  if (DOT_SEGMENT.test(path)) return new ApiError('invalid_field', 'Bad URL: the path must not contain "." or ".." segments.', ANY_ORIGIN);
+  // Next.js would redirect `/api/v1/cells/` to `/api/v1/cells` with a 308 that has no CORS
+  // headers, which a page's fetch then fails on: the API's paths have no trailing slash.
+  if (path.startsWith('/api/') && path.endsWith('/')) {
+    return new ApiError('not_found', `There is no API route ${JSON.stringify(path.slice(0, 200))}; API paths have no trailing "/" (${JSON.stringify(path.slice(0, 200).replace(/\/+$/, ''))}).`, ANY_ORIGIN);
+  }
+  return null;
 }
 
 function listen(req: IncomingMessage, res: ServerResponse): NodeRequest {
@@ -116,7 +165,8 @@ async function answer(req: ApiRequest, res: ServerResponse, handler: Handler, pa
     // `no-transform` (a cell's file): served as stored.
     if (body && body.length >= GZIP_FROM_BYTES && !/\bno-transform\b/.test(headers['cache-control'] ?? '')) {
       headers.vary = headers.vary ? `${headers.vary}, Accept-Encoding` : 'Accept-Encoding';
-      if (/\bgzip\b/.test(req.headers.get('accept-encoding') ?? '')) {
+      // Negotiated as RFC 9110 says: `gzip;q=0` refuses it, `*` takes it.
+      if (new Negotiator({ headers: { 'accept-encoding': req.headers.get('accept-encoding') ?? undefined } }).encoding(['gzip', 'identity']) === 'gzip') {
         body = await gzip(body);
         headers['content-encoding'] = 'gzip';
       }
@@ -124,7 +174,7 @@ async function answer(req: ApiRequest, res: ServerResponse, handler: Handler, pa
     if (res.destroyed) return;
     if (body) headers['content-length'] = String(body.length);
     res.writeHead(reply.status, headers);
-    res.end(body);
+    res.end(req.method === 'HEAD' ? undefined : body);
   } catch (e) {
     // Writing failed (the client is gone, most likely): nothing left to tell anyone.
     if (!res.headersSent) res.destroy(e as Error);

@@ -10,6 +10,8 @@ export interface Server {
   store: Store;
   files: Filestore;
   limits: ClientLimits;
+  /** Aborted when the web server stops: each waiting long-poll answers with what it has, at once. */
+  closing: AbortController;
 }
 
 const KEY = Symbol.for('cellbox.server');
@@ -24,6 +26,7 @@ export function server(): Server {
       store: openStore(databasePath(config), { watchIntervalMs: config.watchIntervalMs, bell: 'web' }),
       files: openFilestore(filestorePath(config)),
       limits: new ClientLimits(config),
+      closing: new AbortController(),
     };
   }
   return g[KEY];

@@ -12,6 +12,8 @@ import { openStore, type Store } from '../../store/store';
 
 let dir: string;
 let web: Store;
+/** The parts of the web app's server readMessages uses. */
+const serverOf = (closing = new AbortController()) => ({ store: web, closing }) as unknown as Server;
 let device: Store;
 
 beforeEach(() => {
@@ -40,7 +42,7 @@ const types = (json: string[]) => json.map((m) => JSON.parse(m).header.msg_type)
 describe('readMessages', () => {
   it('holds the first new messages of a running cell for the ones that follow at once', async () => {
     const { id, header } = runningCell();
-    const poll = readMessages({ store: web } as Server, new Map([[id, 0]]), 5000);
+    const poll = readMessages(serverOf(), new Map([[id, 0]]), 5000);
     // Written while the long-poll holds busy and execute_input.
     setImmediate(() => device.writeBatch([{ cellId: id, messages: [createMessage('stream', { name: 'stdout', text: '1\n' }, header)] }], []));
     const a = (await poll).get(id)!;
@@ -51,7 +53,7 @@ describe('readMessages', () => {
   it('answers with what it has once nothing more comes, long before its wait is over', async () => {
     const { id } = runningCell();
     const started = Date.now();
-    const a = (await readMessages({ store: web } as Server, new Map([[id, 0]]), 20_000)).get(id)!;
+    const a = (await readMessages(serverOf(), new Map([[id, 0]]), 20_000)).get(id)!;
     expect(types(a.json)).toEqual(['status', 'execute_input']);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(LINGER_MS).toBeLessThanOrEqual(50);
@@ -59,7 +61,7 @@ describe('readMessages', () => {
 
   it('brings a cell that ends meanwhile to its end in the same answer', async () => {
     const { id, header } = runningCell();
-    const poll = readMessages({ store: web } as Server, new Map([[id, 2]]), 20_000);
+    const poll = readMessages(serverOf(), new Map([[id, 2]]), 20_000);
     setImmediate(() => device.writeBatch([{ cellId: id, messages: [createMessage('stream', { name: 'stdout', text: '1\n' }, header)] }], [{ cellId: id, outcome: 'ok', closing: closingMessages(header, null) }]));
     const a = (await poll).get(id)!;
     expect(types(a.json)).toEqual(['stream', 'execute_reply', 'status']);
@@ -76,7 +78,7 @@ describe('readMessages', () => {
       if (++reads === 2) setImmediate(() => device.writeBatch([], [{ cellId: id, outcome: 'ok', closing: closingMessages(header, null) }]));
       return readCell(...args);
     };
-    const poll = readMessages({ store: web } as Server, new Map([[id, 2]]), 20_000);
+    const poll = readMessages(serverOf(), new Map([[id, 2]]), 20_000);
     setTimeout(() => device.writeBatch([{ cellId: id, messages: [createMessage('stream', { name: 'stdout', text: '1\n' }, header)] }], []), 20);
     const a = (await poll).get(id)!;
     expect(types(a.json)).toEqual(['stream', 'execute_reply', 'status']);
@@ -88,23 +90,38 @@ describe('readMessages', () => {
     const { id } = runningCell();
     const gone = new AbortController();
     const started = Date.now();
-    const poll = readMessages({ store: web } as Server, new Map([[id, 2]]), 20_000, gone.signal);
+    const poll = readMessages(serverOf(), new Map([[id, 2]]), 20_000, gone.signal);
     setTimeout(() => gone.abort(), 20);
     expect((await poll).get(id)!.json).toEqual([]);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(web.watcher.waiterCount()).toBe(0);
   });
 
+  it('answers with what it has when the web server stops (Server.closing)', async () => {
+    const { id } = runningCell();
+    const closing = new AbortController();
+    const started = Date.now();
+    const poll = readMessages(serverOf(closing), new Map([[id, 2]]), 20_000);
+    setTimeout(() => closing.abort(), 20);
+    expect((await poll).get(id)!.json).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(web.watcher.waiterCount()).toBe(0);
+    // And one asked for after that does not wait at all.
+    const again = readMessages(serverOf(closing), new Map([[id, 2]]), 20_000);
+    expect((await again).get(id)!.json).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it('answers at once for a cell it does not know, and waits for none of them', async () => {
     const started = Date.now();
-    expect((await readMessages({ store: web } as Server, new Map([['AAAAAAAAAAAA', 0]]), 20_000)).size).toBe(0);
+    expect((await readMessages(serverOf(), new Map([['AAAAAAAAAAAA', 0]]), 20_000)).size).toBe(0);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(web.watcher.waiterCount()).toBe(0);
   });
 
   it('does not wait at all with wait=0', async () => {
     const { id } = runningCell();
-    const a = (await readMessages({ store: web } as Server, new Map([[id, 2]]), 0)).get(id)!;
+    const a = (await readMessages(serverOf(), new Map([[id, 2]]), 0)).get(id)!;
     expect(a.json).toEqual([]);
   });
 });

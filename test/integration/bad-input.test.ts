@@ -1,5 +1,6 @@
 // Bad requests get a clear 4xx naming what is wrong, never a 500; past the queue limit, 503.
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, post, startCellbox, type Cellbox } from '../helpers/cellbox';
 
@@ -14,6 +15,7 @@ afterAll(async () => {
 });
 
 const json = { 'Content-Type': 'application/json' };
+const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
 interface Case {
   name: string;
@@ -43,6 +45,20 @@ const cases: Case[] = [
   { name: 'invalid UTF-8', method: 'POST', path: '/api/v1/cells', body: new Uint8Array([0x7b, 0x22, 0x63, 0xff, 0xfe, 0x7d]), headers: json, status: 400, code: 'invalid_utf8', message: /UTF-8/ },
   { name: 'an odd Content-Type', method: 'POST', path: '/api/v1/cells', body: 'code=1', headers: { 'Content-Type': 'text/csv' }, status: 415, code: 'unsupported_media_type', message: /text\/csv/ },
   { name: 'form with a bad timeout', method: 'POST', path: '/api/v1/cells', body: 'code=1&timeout=soon', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, status: 400, code: 'invalid_field', message: /timeout/ },
+  // A form is held to what JSON is: before, each of these was queued (an unknown field dropped,
+  // so the bash code ran as Python; `0x10` a 16 s timeout; `%ff` run as U+FFFD; the first `code` kept).
+  { name: 'form with an unknown field', method: 'POST', path: '/api/v1/cells', body: 'code=echo+hi&langauge=bash', headers: form, status: 400, code: 'invalid_field', message: /unknown field "langauge"/ },
+  { name: 'form with a hex timeout', method: 'POST', path: '/api/v1/cells', body: 'code=1&timeout=0x10', headers: form, status: 400, code: 'invalid_field', message: /timeout must be a number/ },
+  { name: 'form with a field that is not UTF-8', method: 'POST', path: '/api/v1/cells', body: 'code=%ff', headers: form, status: 400, code: 'invalid_utf8', message: /"%ff".*not UTF-8/ },
+  { name: 'form with a bad percent-escape', method: 'POST', path: '/api/v1/cells', body: 'code=100%', headers: form, status: 400, code: 'invalid_utf8', message: /bad percent-escape/ },
+  { name: 'form giving code twice', method: 'POST', path: '/api/v1/cells', body: 'code=a&code=b', headers: form, status: 400, code: 'invalid_field', message: /"code" more than once/ },
+  { name: 'form with a __proto__ field', method: 'POST', path: '/api/v1/cells', body: 'code=1&__proto__=x', headers: form, status: 400, code: 'invalid_field', message: /unknown field "__proto__"/ },
+  { name: 'snippet form with an unknown field', method: 'POST', path: '/api/v1/snippets', body: 'code=1&language=python&titel=x', headers: form, status: 400, code: 'invalid_field', message: /unknown field "titel"/ },
+  // JSON's "\ud800" is no text: before, a snippet of it answered 500 and its stored row made
+  // the id of the same code with U+FFFD answer 500 for ever after.
+  { name: 'code with a lone surrogate', method: 'POST', path: '/api/v1/cells', body: '{"code": "print(\\"\\ud800\\")"}', headers: json, status: 400, code: 'invalid_field', message: /code holds half of a UTF-16 surrogate pair/ },
+  { name: 'snippet code with a lone surrogate', method: 'POST', path: '/api/v1/snippets', body: '{"code": "s = \\"\\udc00\\"", "language": "bash"}', headers: json, status: 400, code: 'invalid_field', message: /code holds half of a UTF-16 surrogate pair/ },
+  { name: 'snippet title with a lone surrogate', method: 'POST', path: '/api/v1/snippets', body: '{"code": "1", "language": "bash", "title": "a\\ud83c"}', headers: json, status: 400, code: 'invalid_field', message: /title holds half/ },
   { name: 'a wait over the limit on a new cell', method: 'POST', path: '/api/v1/cells?wait=31', body: '{"code": "1"}', headers: json, status: 400, code: 'invalid_field', message: /wait must be a number of seconds from 0 to 30/ },
   { name: 'a wait that is not a number on a new cell', method: 'POST', path: '/api/v1/cells?wait=soon', body: '{"code": "1"}', headers: json, status: 400, code: 'invalid_field', message: /wait must be/ },
   { name: 'execute with missing code', method: 'POST', path: '/api/v1/execute', body: '{}', headers: json, status: 400, code: 'invalid_field', message: /code must be a string/ },
@@ -120,6 +136,80 @@ describe('bad input', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  describe('the request line, read as sent', () => {
+    /** One request over a socket of its own, its target as given (fetch would normalise it), and the answer's head and body. */
+    const raw = (requestLine: string, extra = '') => new Promise<{ status: number; headers: string; body: string }>((resolve, reject) => {
+      const socket = net.connect(box.port, '127.0.0.1', () => socket.end(`${requestLine}\r\nHost: localhost\r\nConnection: close\r\n${extra}\r\n`));
+      const chunks: Buffer[] = [];
+      socket.on('data', (c) => chunks.push(c));
+      socket.on('error', reject);
+      socket.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        const [head, ...rest] = text.split('\r\n\r\n');
+        resolve({ status: Number(head.split(' ')[1]), headers: head.toLowerCase(), body: rest.join('\r\n\r\n') });
+      });
+    });
+    const errorOfBody = (body: string) => JSON.parse(body.slice(body.indexOf('{'), body.lastIndexOf('}') + 1)).error;
+
+    // Each was a plain-text 500 (`new URL('*')` threw).
+    it('OPTIONS * says what the server answers; GET * is a 400 naming it', async () => {
+      const options = await raw('OPTIONS * HTTP/1.1');
+      expect(options.status).toBe(204);
+      expect(options.headers).toContain('allow: get, head, post, options');
+      const star = await raw('GET * HTTP/1.1');
+      expect(star.status).toBe(400);
+      expect(errorOfBody(star.body)).toMatchObject({ code: 'invalid_field', message: expect.stringMatching(/"\*" is a target for OPTIONS only/) });
+    });
+
+    // Was a 308 to http://evil.example/api/v1/languages.
+    it('an absolute target is answered for its path, never redirected to its host', async () => {
+      const r = await raw('GET http://evil.example/api/v1/languages HTTP/1.1');
+      expect(r.status).toBe(200);
+      expect(r.headers).not.toContain('location:');
+      expect(r.body).toContain('"name":"python"');
+    });
+
+    // Resolved before: /s/../api/v1/languages answered the languages, /api/v1/cells/./<id> the cell.
+    for (const path of ['/s/../api/v1/languages', '/api/v1/cells/%2e%2e/messages', '/api/v1/./languages', '/files/AAAAAAAAAAAA/%2E', '/embed/..']) {
+      it(`${path}: a "." or ".." segment is a 400`, async () => {
+        const r = await raw(`GET ${path} HTTP/1.1`);
+        expect(r.status).toBe(400);
+        expect(errorOfBody(r.body)).toMatchObject({ code: 'invalid_field', message: 'Bad URL: the path must not contain "." or ".." segments.' });
+      });
+    }
+
+    // Was a 308 to the path without it, with no CORS headers: a page's fetch failed on it.
+    it('an API path with a trailing slash is a JSON 404 naming the path without it', async () => {
+      const r = await fetch(`${box.url}/api/v1/cells/`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: 'https://course.example' }, body: '{"code": "1"}', redirect: 'manual' });
+      expect(r.status).toBe(404);
+      expect(r.headers.get('access-control-allow-origin')).toBe('*');
+      expect((await r.json()).error).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no trailing "\/" \("\/api\/v1\/cells"\)/) });
+    });
+
+    // Was Next.js's HTML 404 page.
+    it('OPTIONS on a path no route takes is a JSON 404', async () => {
+      const r = await fetch(`${box.url}/nothing/here`, { method: 'OPTIONS' });
+      expect(r.status).toBe(404);
+      expect((await r.json()).error.code).toBe('not_found');
+    });
+
+    // Was logged as "[web] internal error: Error: aborted", a 500 attempted for the client's own doing.
+    it('a client that closes mid-body is not logged as a failure of the server', async () => {
+      const before = box.logs.length;
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(box.port, '127.0.0.1', () => {
+          socket.write('POST /api/v1/cells HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"cod');
+          setTimeout(() => socket.destroy(), 100);
+        });
+        socket.on('close', () => resolve());
+        socket.on('error', () => {});
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await get(`${box.url}/healthz`)).status).toBe(200);
+      expect(box.logs.slice(before).join('')).not.toMatch(/internal error/);
+    });
   });
 
   describe('on a real cell', () => {

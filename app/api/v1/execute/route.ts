@@ -23,7 +23,8 @@ export const POST = route(async (req) => {
   const messages: Message[] = [];
   let after = 0;
   let done = false;
-  while (!done && Date.now() < deadline && !req.signal.aborted) {
+  // Given up early when the web server stops: a 202 the client follows as documented.
+  while (!done && Date.now() < deadline && !req.signal.aborted && !s.closing.signal.aborted) {
     const a = (await readMessages(s, new Map([[id, after]]), Math.min(25_000, deadline - Date.now()), req.signal)).get(id)!;
     for (const text of a.json) messages.push(JSON.parse(text));
     after = a.next;
