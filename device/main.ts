@@ -7,7 +7,7 @@ import { ConfigError, databasePath, filestorePath, loadConfig } from '../store/c
 import { openStore } from '../store/store';
 import { closeInheritedDescriptors } from './descriptors';
 import { createDevice, type Log } from './device';
-import { prepareWorkersDir } from './sandbox';
+import { prepareWorkersDir } from './workers-copy';
 
 const log: Log = (level, msg) => {
   const line = `[device] ${level}: ${msg}`;
@@ -39,6 +39,8 @@ function main(): void {
   const workers = prepareWorkersDir(workersSource());
   const device = createDevice({ store, files, config, workersDir: workers.dir, log });
   if (closed.length) log('info', `closed inherited descriptors ${closed.join(', ')}: no sandbox gets them`);
+  if (workers.removed.length) log('info', `removed ${workers.removed.length} copies of the workers folder left by devices that are gone`);
+  for (const f of workers.failed) log('warn', `could not remove a stale copy of the workers folder: ${f}`);
   device.start();
   log('info', `running up to ${config.concurrency} cells at once; data in ${config.dataDir}`);
 

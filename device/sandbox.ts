@@ -3,8 +3,6 @@
 // new user, PID, IPC, UTS, mount, network and cgroup namespaces, a read-only system, a private
 // tmpfs as working directory, rlimits set inside, nothing else of the host.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Limits } from '../store/config';
 import { CELL_DIR, WORKERS_MOUNT } from '../workers/protocol';
 
@@ -202,27 +200,4 @@ export function sandboxChildPid(info: NodeJS.ReadableStream): Promise<number> {
   });
   pid.catch(() => {});
   return pid;
-}
-
-/**
- * Makes the worker programs readable by the unprivileged sandbox user. As root the sandbox
- * runs as nobody, which may not traverse the project's folders (say, under /root): copy them
- * to a fresh world-readable folder under the system temp dir. Returns the folder to bind.
- */
-export function prepareWorkersDir(source: string): { dir: string; dispose: () => void } {
-  if (!isRoot) return { dir: source, dispose: () => {} };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-workers-'));
-  fs.cpSync(source, dir, { recursive: true, filter: (src) => !src.endsWith('.ts') });
-  chmodTree(dir);
-  return { dir, dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
-}
-
-function chmodTree(dir: string): void {
-  fs.chmodSync(dir, 0o755);
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) chmodTree(p);
-    // Programs stay programs (the fork servers' namespace maker); the rest is only read.
-    else fs.chmodSync(p, fs.statSync(p).mode & 0o100 ? 0o755 : 0o644);
-  }
 }

@@ -121,6 +121,30 @@ describe('warm pools', () => {
     expect(stdout(next)).toBe('undefined undefined 0\n');
   });
 
+  it('give a forked JavaScript cell its own pid: process.pid, process.ppid, and process.kill(process.pid) reach the cell', async () => {
+    // Node reads process.pid once, at its start: a forked cell had the forker's, which in the
+    // cell's PID namespace could be one of the cell's own children.
+    const code = `
+const cp = require('child_process'), fs = require('fs');
+const children = [cp.spawn('sleep', ['5']), cp.spawn('sleep', ['5']), cp.spawn('sleep', ['5'])];
+const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+const report = (signalled) => {
+  clearTimeout(fallback);
+  console.log(JSON.stringify({
+    signalled, pid: process.pid === Number(fs.readlinkSync('/proc/self')),
+    ppid: process.ppid === Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]),
+    childrenSignalled: children.map((c) => c.signalCode),
+  }));
+  for (const c of children) c.kill('SIGKILL');
+};
+process.on('SIGTERM', () => report(true));
+const fallback = setTimeout(() => report(false), 2000);
+process.kill(process.pid, 'SIGTERM');`;
+    const ms = await run(box.url, code, 'javascript');
+    expect(errorOf(ms)).toBeUndefined();
+    expect(JSON.parse(stdout(ms))).toEqual({ signalled: true, pid: true, ppid: true, childrenSignalled: [null, null, null] });
+  });
+
   it('fork JavaScript cells from a warm Node, each ending as `node` would: after a fetch, a Worker, process.exit', async () => {
     /** This Cellbox's JavaScript forker (workers/node/forker.c) and its children, the warm cells. */
     const javascript = () => {

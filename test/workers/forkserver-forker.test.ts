@@ -155,3 +155,79 @@ describe('the fork server\'s zygote', () => {
     expect(events[1]).toMatchObject({ id: 'c1', status: 3 });
   });
 });
+
+// The forker reaps every child of its own, not only the cells it forked: a process a cell made
+// with clone(CLONE_PARENT) is the forker's child, and unreaped it would stay a zombie holding a
+// host pid for as long as the server runs. The cells' seccomp filter refuses that clone
+// (test/hostile/clone-parent.test.ts); here a filter that allows every call lets the cell make
+// such children, with SIGCHLD and with exit signal 0 (which waitpid() reports only with __WALL),
+// so that the forker's own reaping is what is checked. The forker's end reports stay its cells'.
+const STRAY_CHILDREN = FORKER_HELPERS + String.raw`
+import ctypes, json, os, struct, time
+
+def cell_main(populated):
+    libc = ctypes.CDLL(None, use_errno=True)
+    made = 0
+    for flags in [0x8000 | 17] * 5 + [0x8000] * 5:  # CLONE_PARENT, exit signal SIGCHLD or none
+        r = libc.syscall(56, flags, 0, 0, 0, 0)
+        if r == 0:
+            os._exit(0)
+        made += r > 0
+    time.sleep(0.3)  # their ends come before this cell's, which wakes the forker
+    os.write(1, json.dumps({'made': made}).encode())
+    os._exit(0)
+
+def zombies_of(parent):
+    found = []
+    for name in os.listdir('/proc'):
+        try:
+            with open(f'/proc/{name}/stat') as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] == 'Z' and int(fields[1]) == parent:
+            found.append(int(name))
+    return found
+
+def helper():
+    in_own_namespaces()
+    start = cell_start_here()
+    allow_all = struct.pack('=HBBI', 0x06, 0, 0, 0x7FFF0000)
+    start.filter, start.filter_length = allow_all, 1
+    forker, exits, forker_pid = fs.start_forker(start, cell_main)
+    pid, out, ended, status = fork_cell(forker, exits)
+    result = {'cell': json.loads(out), 'ended': ended == pid, 'code': os.waitstatus_to_exitcode(status)}
+    # The forker wakes at a cell's end, and at each request.
+    deadline = time.monotonic() + 5
+    while zombies_of(forker_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    result['zombies'] = zombies_of(forker_pid)
+    pid, out, ended, status = fork_cell(forker, exits)
+    result['next'] = {'cell': json.loads(out), 'ended': ended == pid}
+    print(json.dumps(result), flush=True)
+    os._exit(0)
+
+child = os.fork()
+if child == 0:
+    try:
+        helper()
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+    finally:
+        os._exit(1)
+os.waitpid(child, 0)
+`;
+
+describe('the fork server\'s forker, with children it did not fork', () => {
+  it('reaps them, whatever their exit signal, and reports only its cells\' ends', () => {
+    const r = JSON.parse(runWithForkServer(STRAY_CHILDREN));
+    expect(r).toEqual({
+      cell: { made: 10 },
+      ended: true,
+      code: 0,
+      zombies: [],
+      next: { cell: { made: 10 }, ended: true },
+    });
+  });
+});

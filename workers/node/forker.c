@@ -25,9 +25,10 @@
 // Exports: serve(hello, probe) → false in the forker when the zygote is gone, true in each cell's
 // process (isolated, fds 0-3 its pipes) and once in a probe, a child that runs the cell `probe`
 // to learn the pages each cell gets copied ahead (cellstart_learn()); endWith(events, code) keeps
-// the cell's last events for its way out; exit(code) → never returns. A cell leaves by exit()
-// or, when its event loop empties, by the environment's cleanup (natural_end()), both through
-// leave_now().
+// the cell's last events for its way out; exit(code) → never returns; pid() → this process's pid
+// as its PID namespace numbers it (Node's process.pid is the forker's, read at its start). A cell
+// leaves by exit() or, when its event loop empties, by the environment's cleanup (natural_end()),
+// both through leave_now().
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
@@ -59,6 +60,7 @@ extern napi_status napi_get_cb_info(napi_env env, napi_callback_info info, size_
 extern napi_status napi_get_value_int32(napi_env env, napi_value value, int32_t *result);
 extern napi_status napi_get_value_string_utf8(napi_env env, napi_value value, char *buffer, size_t size, size_t *length);
 extern napi_status napi_get_boolean(napi_env env, bool value, napi_value *result);
+extern napi_status napi_create_int32(napi_env env, int32_t value, napi_value *result);
 extern napi_status napi_create_function(napi_env env, const char *name, size_t length, napi_callback cb, void *data,
                                         napi_value *result);
 extern napi_status napi_set_named_property(napi_env env, napi_value object, const char *name, napi_value value);
@@ -456,6 +458,13 @@ static void natural_end(void *unused) {
   leave_now(ending_code);
 }
 
+static napi_value own_pid(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  if (napi_create_int32(env, (int32_t)getpid(), &result) != 0) return NULL;
+  return result;
+}
+
 napi_value napi_register_module_v1(napi_env env, napi_value exports);
 napi_value napi_register_module_v1(napi_env env, napi_value exports) {
   napi_value function;
@@ -464,7 +473,9 @@ napi_value napi_register_module_v1(napi_env env, napi_value exports) {
       napi_create_function(env, "exit", (size_t)-1, leave, NULL, &function) != 0 ||
       napi_set_named_property(env, exports, "exit", function) != 0 ||
       napi_create_function(env, "endWith", (size_t)-1, end_with, NULL, &function) != 0 ||
-      napi_set_named_property(env, exports, "endWith", function) != 0)
+      napi_set_named_property(env, exports, "endWith", function) != 0 ||
+      napi_create_function(env, "pid", (size_t)-1, own_pid, NULL, &function) != 0 ||
+      napi_set_named_property(env, exports, "pid", function) != 0)
     return NULL;
   return exports;
 }

@@ -453,6 +453,10 @@ function forkCells() {
   rehearseStdio();
   endLater = forker.endWith;
   if (!forker.serve(JSON.stringify(readyEvent()), PROBE_CELL)) process.exit(0);
+  // Node read process.pid once, at the forker's start: left so, every cell had the forker's pid,
+  // and process.kill(process.pid) signalled whichever of its own processes had that number.
+  // (process.ppid is read at each use: 0, the forker being outside the cell's PID namespace.)
+  Object.defineProperty(process, 'pid', { value: forker.pid(), writable: false, enumerable: true, configurable: true });
   // process.exit() ends here, after the 'exit' listeners; an emptied event loop in forker.c.
   process.reallyExit = (code) => forker.exit(Number(code) || 0);
 }

@@ -658,22 +658,31 @@ static int watch_child(struct children *c, pid_t pid) {
   return 0;
 }
 
-// Reaps each watched cell that has ended and writes {pid, wait status} on `exits`.
+// Reaps every child of the forker that has ended, and writes {pid, wait status} on `exits` for
+// each watched cell among them. The others are reaped unreported: the cells' seccomp filter
+// refuses clone(CLONE_PARENT), the way a cell could make a child of the forker, but one made
+// some other way would stay a zombie for as long as the forker lives, holding a host pid. Any
+// child, whatever its exit signal (__WALL): a clone with exit signal 0 is none of waitpid()'s
+// otherwise. Called each time the loop wakes (a request, a cell's end), so such a child is
+// reaped at the latest with the next cell's start or end.
 static int reap_children(struct children *c, int exits) {
-  for (size_t i = 1; i < c->count;) {
-    int report[2];
-    if (!c->watched[i].revents || waitpid(c->pids[i], &report[1], WNOHANG) <= 0) {
-      i++;
-      continue;
+  for (;;) {
+    int status;
+    pid_t pid = waitpid(-1, &status, WNOHANG | __WALL);
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid < 0 && errno == ECHILD) return 0;
+    if (pid <= 0) return pid;
+    for (size_t i = 1; i < c->count; i++) {
+      if (c->pids[i] != pid) continue;
+      int report[2] = {pid, status};
+      if (write(exits, report, sizeof report) != sizeof report) return -1;
+      close(c->watched[i].fd);
+      c->count--;
+      c->watched[i] = c->watched[c->count];
+      c->pids[i] = c->pids[c->count];
+      break;
     }
-    report[0] = c->pids[i];
-    if (write(exits, report, sizeof report) != sizeof report) return -1;
-    close(c->watched[i].fd);
-    c->count--;
-    c->watched[i] = c->watched[c->count];
-    c->pids[i] = c->pids[c->count];
   }
-  return 0;
 }
 
 // In the forker (started with its parent's death signal set), called holding the GIL: first runs

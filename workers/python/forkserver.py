@@ -174,7 +174,13 @@ def enter(start):
 # A cell with a user namespace of its own could mount a tmpfs that no limit bounds (and fill
 # the host's memory) or rearrange its view of the files. bwrap's --disable-userns does not fit
 # here (the zygote makes a user namespace per cell), so each cell installs a filter that refuses
-# every call that makes or joins a namespace; nothing else changes.
+# every call that makes or joins a namespace, and clone(CLONE_PARENT); nothing else changes.
+#
+# CLONE_PARENT makes the new process a sibling of its caller: a child of the cell's parent, the
+# forker, outside the cell's PID namespace. Its end would then be the forker's to reap, not the
+# namespace's init's, and nothing would see it among the cell's processes (Zygote.init_alone()):
+# a zombie on the host for as long as the server runs, each one a host pid, enough cells of them
+# the machine's whole pid space. No runtime a cell runs uses it.
 
 # Syscall numbers by machine: (audit arch, clone, unshare, setns, clone3).
 _SYSCALLS = {
@@ -185,6 +191,7 @@ _SYSCALLS = {
 # CLONE_NEWTIME (0x80), which in clone's flags is part of the exit signal.
 _CLONE_NAMESPACES = 0x7E020000
 _UNSHARE_NAMESPACES = _CLONE_NAMESPACES | 0x80
+_CLONE_PARENT = 0x00008000
 _X32_SYSCALL_BIT = 0x40000000
 _EPERM, _ENOSYS = 1, 38
 
@@ -199,8 +206,8 @@ _RET_ERRNO = 0x00050000
 
 @functools.lru_cache(maxsize=None)
 def namespace_filter(machine):
-    """The classic BPF program, as the bytes of `struct sock_filter[]`: refuses clone and
-    unshare with a namespace flag, setns, clone3 (its flags sit in memory a filter cannot read;
+    """The classic BPF program, as the bytes of `struct sock_filter[]`: refuses clone with a
+    namespace flag or CLONE_PARENT, unshare with a namespace flag, setns, clone3 (its flags sit in memory a filter cannot read;
     given ENOSYS the C library falls back to clone), and every call of another ABI."""
     arch, clone, unshare, setns, clone3 = _SYSCALLS[machine]
     # seccomp_data holds nr at offset 0, arch at 4, args[0] at 16 (its low half, on these
@@ -216,7 +223,7 @@ def namespace_filter(machine):
         ('jeq', unshare, 'unshare', None),
         ('jeq', clone, 'clone', None),
         ('ret', _RET_ALLOW),
-        'clone', ('ld', 16), ('jset', _CLONE_NAMESPACES, 'eperm', None), ('ret', _RET_ALLOW),
+        'clone', ('ld', 16), ('jset', _CLONE_NAMESPACES | _CLONE_PARENT, 'eperm', None), ('ret', _RET_ALLOW),
         'unshare', ('ld', 16), ('jset', _UNSHARE_NAMESPACES, 'eperm', None), ('ret', _RET_ALLOW),
         'eperm', ('ret', _RET_ERRNO | _EPERM),
         'enosys', ('ret', _RET_ERRNO | _ENOSYS),
