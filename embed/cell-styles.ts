@@ -21,6 +21,12 @@ export const CELL_CSS = `
   .cb-cell:not(.cb-light *):not(.cb-light) { ${DARK} }
 }
 .cb-dark .cb-cell, .cb-cell.cb-dark { ${DARK} }
+/* A theme the author fixed (data-theme) may differ from the page under it: the chrome's text
+   and the output's would sit on the page's background in the other theme's colours (light
+   grey on white). Such a cell is a card with its theme's background. An auto cell takes
+   its class on the box around it, never on .cb-cell, and stays transparent: it matches. */
+.cb-cell.cb-light, .cb-cell.cb-dark { background: var(--cb-bg); border: 1px solid var(--cb-line); border-radius: 10px; padding: 0.6rem; }
+.cb-cell.cb-light .cb-bar, .cb-cell.cb-dark .cb-bar { margin-bottom: 0.4rem; }
 .cb-cell .cb-editor { border: 1px solid var(--cb-line); border-radius: 8px; overflow: hidden; background: var(--cb-bg); }
 .cb-cell .cb-editor .cm-editor { min-height: var(--cb-editor-min-height, 6rem); max-height: 70vh; font-size: 14px; background: var(--cb-bg); color: var(--cb-fg); }
 .cb-cell .cb-editor .cm-scroller { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; }

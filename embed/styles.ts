@@ -2,7 +2,7 @@
 // and the helper that puts a stylesheet into a document or shadow root once.
 import { ansiCss } from './ansi-styles';
 
-const DARK = '--cb-out-fg: #ececef; --cb-out-muted: #a0a0a8; --cb-out-line: #3a3b40; --cb-out-err: #ff8a80; --cb-out-err-bg: #2d1b1a; --cb-out-warn-bg: #2b2616; --cb-out-link: #7aa2ff;';
+const DARK = '--cb-out-bg: #1f2024; --cb-out-fg: #ececef; --cb-out-muted: #a0a0a8; --cb-out-line: #3a3b40; --cb-out-err: #ff8a80; --cb-out-err-bg: #2d1b1a; --cb-out-warn-bg: #2b2616; --cb-out-link: #7aa2ff;';
 
 /**
  * A block of variables for the dark theme: by the reader's system, or by .cb-dark, on the cell
@@ -14,13 +14,18 @@ const dark = (vars: string) => `@media (prefers-color-scheme: dark) {
 .cb-dark .cb-output, .cb-output.cb-dark { ${vars} }`;
 
 export const OUTPUT_CSS = `
-.cb-output { --cb-out-fg: #1d1d1f; --cb-out-muted: #6b6b70; --cb-out-line: #e2e2e6; --cb-out-err: #b3261e; --cb-out-err-bg: #fdf1f0; --cb-out-warn-bg: #fff8e6; --cb-out-link: #2456d6;
+.cb-output { --cb-out-bg: #ffffff; --cb-out-fg: #1d1d1f; --cb-out-muted: #6b6b70; --cb-out-line: #e2e2e6; --cb-out-err: #b3261e; --cb-out-err-bg: #fdf1f0; --cb-out-warn-bg: #fff8e6; --cb-out-link: #2456d6;
   color: var(--cb-out-fg); font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; overflow-wrap: anywhere; }
 ${dark(DARK)}
 ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark })}
 .cb-output:empty { display: none; }
 .cb-output { border-top: 1px solid var(--cb-out-line); padding-top: 0.5rem; }
 .cb-output > * { margin: 0 0 0.5rem; }
+/* Output placed elsewhere (data-output) under a theme the author fixed: the class is on the
+   output itself (an auto cell's goes on the box around it). As the cell's own card
+   (embed/cell-styles.ts), it brings its theme's background, or its text would sit on the
+   page's in the other theme's colours. */
+.cb-output.cb-light, .cb-output.cb-dark { background: var(--cb-out-bg); border: 1px solid var(--cb-out-line); border-radius: 10px; padding: 0.6rem 0.75rem 0.1rem; }
 .cb-output pre { margin: 0 0 0.5rem; padding: 0; white-space: pre-wrap; word-break: break-word; background: none; border: 0;
   font: 13.5px/1.45 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; color: inherit; }
 .cb-output pre.cb-stderr { background: var(--cb-out-warn-bg); padding: 0.25rem 0.5rem; border-radius: 6px; }
