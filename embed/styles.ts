@@ -32,16 +32,7 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark })}
 .cb-output pre.cb-error { background: var(--cb-out-err-bg); color: var(--cb-out-err); padding: 0.5rem; border-radius: 6px; }
 .cb-output img { max-width: 100%; height: auto; display: block; }
 .cb-output a { color: var(--cb-out-link); }
-.cb-output .cb-html { overflow-x: auto; }
-.cb-output .cb-html table { border-collapse: collapse; font-size: 14px; }
-.cb-output .cb-html th, .cb-output .cb-html td { border: 1px solid var(--cb-out-line); padding: 0.2rem 0.5rem; text-align: right; }
-/* Code and quotes in HTML and Markdown: a browser's defaults set code in the page's monospace
-   at its own size, with nothing to tell it from the text around it. */
-.cb-output .cb-html code { font: 0.9em ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; padding: 0.1em 0.3em; border-radius: 4px;
-  background: color-mix(in srgb, var(--cb-out-fg) 8%, transparent); }
-.cb-output .cb-html pre { padding: 0.5rem 0.75rem; border-radius: 6px; background: color-mix(in srgb, var(--cb-out-fg) 5%, transparent); }
-.cb-output .cb-html pre code { padding: 0; background: none; font-size: inherit; }
-.cb-output .cb-html blockquote { margin: 0 0 0.5rem; padding-left: 0.75rem; border-left: 3px solid var(--cb-out-line); color: var(--cb-out-muted); }
+.cb-output .cb-html { overflow-x: auto; contain: paint; }
 .cb-output .cb-latex { overflow-x: auto; padding: 0.25rem 0; }
 .cb-output .cb-files { list-style: none; padding: 0; margin: 0 0 0.5rem; font-size: 14px; }
 .cb-output .cb-files li { padding: 0.15rem 0; }
@@ -49,6 +40,26 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark })}
 .cb-output .cb-client-error { color: var(--cb-out-err); }
 .cb-output .cb-truncated { color: var(--cb-out-muted); font-style: italic; font-size: 13px; }
 .cb-output details.cb-json > summary { cursor: pointer; color: var(--cb-out-muted); font-size: 13px; }
+`;
+
+/**
+ * The styles inside an HTML or Markdown output's own shadow root (embed/render.ts), where the
+ * output's own <style> may override them and reaches nothing else. The output's colours come
+ * in as the variables above, inherited.
+ */
+export const HTML_CSS = `
+table { border-collapse: collapse; font-size: 14px; }
+th, td { border: 1px solid var(--cb-out-line); padding: 0.2rem 0.5rem; text-align: right; }
+img { max-width: 100%; height: auto; }
+a { color: var(--cb-out-link); }
+/* Code and quotes: a browser's defaults set code in the page's monospace at its own size,
+   with nothing to tell it from the text around it. */
+code { font: 0.9em ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; padding: 0.1em 0.3em; border-radius: 4px;
+  background: color-mix(in srgb, var(--cb-out-fg) 8%, transparent); }
+pre { margin: 0 0 0.5rem; padding: 0.5rem 0.75rem; border-radius: 6px; white-space: pre-wrap; word-break: break-word;
+  font: 13.5px/1.45 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; background: color-mix(in srgb, var(--cb-out-fg) 5%, transparent); }
+pre code { padding: 0; background: none; font-size: inherit; }
+blockquote { margin: 0 0 0.5rem; padding-left: 0.75rem; border-left: 3px solid var(--cb-out-line); color: var(--cb-out-muted); }
 `;
 
 /** Adds a <style> with this id to a document's head or a shadow root, once. */

@@ -83,6 +83,35 @@ describe('the cell page', () => {
     expect(await w.page.locator('.cb-output script').count()).toBe(0);
   });
 
+  it("keeps HTML output's styles inside that output, where they still apply", async () => {
+    // A <style> after the first element once survived sanitising and restyled the whole page:
+    // Run, the language and the header hidden, a pink page, "Session expired" for a shared link.
+    const leak = '<i> </i><style>.cb-run, .cb-lang, header { display: none } body { background: rgb(255, 221, 221) } h2 { color: rgb(1, 2, 3) }'
+      + ' :host { position: fixed !important; inset: 0 !important; z-index: 99 !important }</style><h2>Session expired</h2>'
+      + '<div style="position: fixed; inset: 0; background: rgb(255, 221, 221)">cover</div>';
+    // A pandas table starts with its <style scoped>: that one was dropped.
+    const table = '<style scoped>td { color: rgb(4, 5, 6) }</style><table><tr><td>7</td></tr></table>';
+    await runCode(`from IPython.display import HTML, display\ndisplay(HTML(${JSON.stringify(leak)}))\ndisplay(HTML(${JSON.stringify(table)}))`);
+    const heading = w.page.locator('.cb-output h2', { hasText: 'Session expired' });
+    await heading.waitFor();
+    expect(await w.page.locator('.cb-run').isVisible()).toBe(true);
+    expect(await w.page.locator('.cb-lang').isVisible()).toBe(true);
+    expect(await w.page.locator('header.site').isVisible()).toBe(true);
+    expect(await w.page.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe('rgb(255, 221, 221)');
+    // Nothing the output holds covers the page outside it, fixed or not.
+    const covered = await w.page.evaluate(() => {
+      window.scrollTo(0, 0);
+      const h = document.querySelector('header.site h1')!;
+      const r = h.getBoundingClientRect();
+      return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) !== h;
+    });
+    expect(covered).toBe(false);
+    // Inside its own output the styles hold: the heading's colour, the table's.
+    expect(await heading.evaluate((e) => getComputedStyle(e).color)).toBe('rgb(1, 2, 3)');
+    expect(await w.page.locator('.cb-output td', { hasText: '7' }).evaluate((e) => getComputedStyle(e).color)).toBe('rgb(4, 5, 6)');
+    await screenshot(w.page, 'html-style-contained');
+  });
+
   it('lists created files with a link, and shows images among them', async () => {
     await runCode('import matplotlib\nmatplotlib.use("Agg")\nimport matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.savefig("line.png")\nplt.close("all")\nopen("data.csv", "w").write("a,b\\n1,2\\n")');
     const links = w.page.locator('.cb-output a[href*="/files/"]');
