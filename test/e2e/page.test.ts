@@ -185,6 +185,29 @@ describe('the cell page', () => {
   });
 
 
+  it('shows the editor has focus, and tells how Tab and Escape work in it', async () => {
+    // The ring was CodeMirror's own, cut off by the rounded box around it: none showed.
+    await w.page.locator('.cb-lang').focus();
+    await w.page.keyboard.press('Shift+Tab');
+    expect(await w.page.evaluate(() => !!document.activeElement?.closest('.cm-editor'))).toBe(true);
+    const ring = await w.page.locator('.cb-editor').evaluate((e) => {
+      const s = getComputedStyle(e);
+      return { style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+    });
+    expect(ring.style).toBe('solid');
+    expect(ring.width).toBeGreaterThanOrEqual(2);
+    // The keys, in the editor's accessible description and, while it has focus, on screen.
+    const id = await w.page.locator('.cm-content').getAttribute('aria-describedby');
+    expect(id).toBeTruthy();
+    const hint = w.page.locator(`[id="${id}"]`);
+    expect(await hint.textContent()).toMatch(/Tab.*indent.*Esc.*Tab/i);
+    expect(await hint.isVisible()).toBe(true);
+    await w.page.keyboard.press('Escape');
+    await w.page.keyboard.press('Tab');
+    expect(await hint.isVisible()).toBe(false);
+    expect(await w.page.locator('.cb-editor').evaluate((e) => getComputedStyle(e).outlineStyle)).toBe('none');
+  });
+
   it('changes highlighting with the language', async () => {
     await w.page.selectOption('.cb-lang', 'javascript');
     await setCode(w.page, 'const answer = 6 * 7;\nconsole.log(answer)');
