@@ -208,6 +208,21 @@ describe('the cell page', () => {
     expect(await w.page.locator('.cb-editor').evaluate((e) => getComputedStyle(e).outlineStyle)).toBe('none');
   });
 
+  it('says Run, not Shift+Enter, on a touch screen', async () => {
+    const text = async (touch: boolean) => {
+      const context = await browser.newContext({ viewport: { width: 390, height: 800 }, hasTouch: touch, isMobile: touch });
+      const page = await context.newPage();
+      await page.goto(`${box.url}/`);
+      const said = await page.locator('header.site p').innerText();
+      await context.close();
+      return said;
+    };
+    expect(await text(false)).toContain('Press Shift+Enter or Run.');
+    const touch = await text(true);
+    expect(touch).toContain('Press Run.');
+    expect(touch).not.toContain('Shift+Enter');
+  });
+
   it('changes highlighting with the language', async () => {
     await w.page.selectOption('.cb-lang', 'javascript');
     await setCode(w.page, 'const answer = 6 * 7;\nconsole.log(answer)');
