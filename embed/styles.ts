@@ -34,6 +34,10 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark })}
 .cb-output a { color: var(--cb-out-link); }
 .cb-output .cb-html { overflow-x: auto; contain: paint; }
 .cb-output .cb-latex { overflow-x: auto; padding: 0.25rem 0; }
+/* MathJax centres display math ($$…$$, Sage's results) and leaves inline math (sympy's
+   $\\displaystyle …$) at the left: one page showed both. Results read from the left, as text
+   does. More specific than MathJax's mjx-container[jax="CHTML"][display="true"]. */
+.cb-output .cb-latex mjx-container[jax][display="true"] { text-align: left; margin: 0.25em 0; }
 .cb-output .cb-files { list-style: none; padding: 0; margin: 0 0 0.5rem; font-size: 14px; }
 .cb-output .cb-files li { padding: 0.15rem 0; }
 .cb-output .cb-files .cb-size { color: var(--cb-out-muted); margin-left: 0.5rem; }

@@ -112,6 +112,19 @@ describe('the cell page', () => {
     await screenshot(w.page, 'html-style-contained');
   });
 
+  it('aligns display math to the left, as inline math is', async () => {
+    // Sage's results come as $$…$$ (display math), sympy's as $\displaystyle …$: the first
+    // were centred, the second at the left, on one page.
+    await runCode('from IPython.display import Latex, display\ndisplay(Latex(r"$$x^2 + 1$$"))');
+    const math = w.page.locator('.cb-output .cb-latex mjx-container[display="true"]');
+    await math.waitFor({ timeout: 20_000 });
+    const [box, drawn] = await Promise.all([
+      w.page.locator('.cb-output .cb-latex').boundingBox(),
+      math.locator('mjx-math').boundingBox(),
+    ]);
+    expect(drawn!.x - box!.x).toBeLessThan(4);
+  });
+
   it('lists created files with a link, and shows images among them', async () => {
     await runCode('import matplotlib\nmatplotlib.use("Agg")\nimport matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.savefig("line.png")\nplt.close("all")\nopen("data.csv", "w").write("a,b\\n1,2\\n")');
     const links = w.page.locator('.cb-output a[href*="/files/"]');
