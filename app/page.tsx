@@ -25,7 +25,12 @@ export default async function Page({ searchParams }: { searchParams: Promise<Que
     <main>
       <header className="site">
         <h1>Cellbox</h1>
-        <p>{`Run ${named} in a private sandbox. Press Shift+Enter or Run.`}</p>
+        {/* A phone has no Shift key to press: globals.css shows one sentence or the other by the pointer. */}
+        <p>
+          {`Run ${named} in a private sandbox. `}
+          <span className="keys-hint">Press Shift+Enter or Run.</span>
+          <span className="touch-hint">Press Run.</span>
+        </p>
       </header>
       <CellPage code={start.code} language={start.language} notices={start.notices} offered={offered} readHash keepDraft={first(q.z) === null && first(q.lang) === null} />
       <noscript>

@@ -21,13 +21,29 @@ export const CELL_CSS = `
   .cb-cell:not(.cb-light *):not(.cb-light) { ${DARK} }
 }
 .cb-dark .cb-cell, .cb-cell.cb-dark { ${DARK} }
+/* A theme the author fixed (data-theme) may differ from the page under it: the chrome's text
+   and the output's would sit on the page's background in the other theme's colours (light
+   grey on white). Such a cell is a card with its theme's background. An auto cell takes
+   its class on the box around it, never on .cb-cell, and stays transparent: it matches. */
+.cb-cell.cb-light, .cb-cell.cb-dark { background: var(--cb-bg); border: 1px solid var(--cb-line); border-radius: 10px; padding: 0.6rem; }
+.cb-cell.cb-light .cb-bar, .cb-cell.cb-dark .cb-bar { margin-bottom: 0.4rem; }
 .cb-cell .cb-editor { border: 1px solid var(--cb-line); border-radius: 8px; overflow: hidden; background: var(--cb-bg); }
 .cb-cell .cb-editor .cm-editor { min-height: var(--cb-editor-min-height, 6rem); max-height: 70vh; font-size: 14px; background: var(--cb-bg); color: var(--cb-fg); }
 .cb-cell .cb-editor .cm-scroller { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; }
 .cb-cell .cb-editor .cm-gutters { background: var(--cb-bg); color: var(--cb-muted); border-right: 1px solid var(--cb-line); }
 .cb-cell .cb-editor .cm-activeLine, .cb-cell .cb-editor .cm-activeLineGutter { background: color-mix(in srgb, var(--cb-accent) 7%, transparent); }
 .cb-cell .cb-editor .cm-cursor { border-left-color: var(--cb-fg); }
-.cb-cell .cb-editor .cm-focused { outline: 2px solid color-mix(in srgb, var(--cb-accent) 60%, transparent); }
+/* The focus ring goes round the box: CodeMirror's own, on the editor inside, was cut off by
+   the box's overflow: hidden (which rounds its corners), so no focus showed at all. */
+.cb-cell .cb-editor:focus-within { outline: 2px solid var(--cb-accent); outline-offset: 2px; }
+.cb-cell .cb-editor .cm-editor.cm-focused { outline: none; }
+/* What Tab and Esc do (embed/editor.ts), in a corner while the editor has focus; a touch
+   screen has no Tab to explain. */
+.cb-cell .cb-editor { position: relative; }
+.cb-cell .cb-editor .cb-keys { display: none; position: absolute; right: 0.35rem; bottom: 0.3rem; z-index: 5; pointer-events: none;
+  font-size: 12px; line-height: 1.4; padding: 0 0.4rem; border: 1px solid var(--cb-line); border-radius: 4px; background: var(--cb-bg); color: var(--cb-muted); }
+.cb-cell .cb-editor:focus-within .cb-keys { display: block; }
+@media (pointer: coarse) { .cb-cell .cb-editor:focus-within .cb-keys { display: none; } }
 .cb-cell .cb-editor .tok-keyword { color: var(--cb-tok-keyword); }
 .cb-cell .cb-editor .tok-atom, .cb-cell .cb-editor .tok-bool, .cb-cell .cb-editor .tok-url, .cb-cell .cb-editor .tok-labelName { color: var(--cb-tok-atom); }
 .cb-cell .cb-editor .tok-literal, .cb-cell .cb-editor .tok-number, .cb-cell .cb-editor .tok-inserted { color: var(--cb-tok-literal); }

@@ -38,8 +38,27 @@ export interface Editor {
   focus(): void;
 }
 
+/** Numbers the editors' key hints, whose ids must be unique in a document. */
+let hints = 0;
+
+/**
+ * What the keys do in the editor, for a keyboard user: Tab indents (CodeMirror's documented
+ * behaviour, kept) and so does not leave, which nothing on screen said. It is the editor's
+ * accessible description, and shows small in its corner while it has focus (embed/cell-styles.ts).
+ */
+function keyHint(parent: HTMLElement, readOnly: boolean): HTMLElement {
+  const hint = parent.ownerDocument.createElement('div');
+  hint.className = 'cb-keys';
+  hint.id = `cb-keys-${++hints}`;
+  // Read-only, Tab has nothing to indent and moves on at once.
+  hint.textContent = readOnly ? 'Shift+Enter runs.' : 'Tab indents. Esc then Tab leaves. Shift+Enter runs.';
+  parent.append(hint);
+  return hint;
+}
+
 export function createEditor(parent: HTMLElement, opts: { code: string; mode: string; readOnly?: boolean; onRun: () => void; onChange?: () => void; label?: string }): Editor {
   const language = new Compartment();
+  const hint = keyHint(parent, opts.readOnly === true);
   const run = () => {
     opts.onRun();
     return true;
@@ -63,7 +82,7 @@ export function createEditor(parent: HTMLElement, opts: { code: string; mode: st
         syntaxHighlighting(classHighlighter),
         language.of(modeExtension(opts.mode)),
         EditorState.readOnly.of(opts.readOnly === true),
-        EditorView.contentAttributes.of({ 'aria-label': opts.label ?? 'Code' }),
+        EditorView.contentAttributes.of({ 'aria-label': opts.label ?? 'Code', 'aria-describedby': hint.id }),
         EditorView.updateListener.of((u) => {
           if (u.docChanged) opts.onChange?.();
         }),

@@ -1,8 +1,11 @@
 // Outputs by MIME type, richest first: the output area of a cell. Every string from a cell is
 // either set as text, escaped by ansi_up, or sanitised by DOMPurify: no cell runs script here.
+// HTML and Markdown go into a shadow root each, so their own <style> styles them and nothing
+// else: not Cellbox's page, not the cell's buttons, not the page a cell is embedded in.
 import { AnsiUp } from 'ansi_up';
 import DOMPurify from 'dompurify';
 import { marked } from 'marked';
+import { HTML_CSS } from './styles';
 import { FILES_MIME, type DisplayDataContent, type ErrorContent, type FileInfo, type Message, type MimeBundle, type StreamContent } from '../protocol/messages';
 
 /** The MIME types shown, richest first. */
@@ -89,10 +92,16 @@ export interface OutputOptions {
   hideFiles?: boolean;
 }
 
+/**
+ * Styles are kept (<style>, style=""): in the output's own shadow root they shape that output
+ * alone, as pandas' tables and styled divs mean them to, and the box around it (contain: paint)
+ * holds even fixed positioning inside it. FORCE_BODY keeps a <style> that comes first (pandas
+ * starts its tables so), which parsing would otherwise move into a head and drop.
+ */
 const SANITIZE = {
   FORBID_TAGS: ['script', 'iframe', 'object', 'embed', 'form', 'input', 'button', 'textarea', 'select', 'frame', 'frameset', 'base', 'meta', 'link'],
-  FORBID_ATTR: ['style'],
   ALLOW_DATA_ATTR: false,
+  FORCE_BODY: true,
 };
 
 export function createOutputArea(doc: Document, opts: OutputOptions = {}): OutputArea {
@@ -216,13 +225,33 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     return details;
   }
 
-  function math(text: string, cls: string, html?: string): HTMLElement {
+  function math(text: string, cls: string): HTMLElement {
     const div = doc.createElement('div');
     div.className = cls;
-    if (html !== undefined) div.innerHTML = html;
-    else div.textContent = standardDelimiters(text);
+    div.textContent = standardDelimiters(text);
     if (opts.typeset) void opts.typeset(div);
     return div;
+  }
+
+  /**
+   * Sanitised HTML in a shadow root of its own. The root's host sits inside the box the output
+   * area lays out, so that even `:host { position: fixed !important }` stays within that box.
+   */
+  function html(cls: string, clean: string, typeset: boolean): HTMLElement {
+    const box = doc.createElement('div');
+    box.className = cls;
+    const host = doc.createElement('div');
+    host.className = 'cb-html-host';
+    const shadow = host.attachShadow({ mode: 'open' });
+    const style = doc.createElement('style');
+    style.textContent = HTML_CSS;
+    const body = doc.createElement('div');
+    body.className = 'cb-html-body';
+    body.innerHTML = clean;
+    shadow.append(style, body);
+    box.append(host);
+    if (typeset && opts.typeset) void opts.typeset(body);
+    return box;
   }
 
   /** One display's element(s) for its richest MIME type. */
@@ -236,11 +265,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
       case 'text/html': {
         // Math marked \(…\) or \[…\] in HTML (Sage's html() and table() mark theirs so) is
         // typeset, as Jupyter typesets HTML; HTML without such marks never loads MathJax.
-        if (/\\[([]/.test(text)) return math('', 'cb-html', sanitize(text));
-        const div = doc.createElement('div');
-        div.className = 'cb-html';
-        div.innerHTML = sanitize(text);
-        return div;
+        return html('cb-html', sanitize(text), /\\[([]/.test(text));
       }
       case 'image/svg+xml': {
         // As an image, an SVG can never run its scripts.
@@ -257,8 +282,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
         return math(text, 'cb-latex');
       case 'text/markdown': {
         const { text: md, math: spans } = protectMath(text);
-        const html = sanitize(restoreMath(marked.parse(md, { async: false }) as string, spans));
-        return math('', 'cb-markdown cb-html', html);
+        return html('cb-markdown cb-html', sanitize(restoreMath(marked.parse(md, { async: false }) as string, spans)), true);
       }
       case 'application/json':
         return json(value);

@@ -2,7 +2,7 @@
 // and the helper that puts a stylesheet into a document or shadow root once.
 import { ansiCss } from './ansi-styles';
 
-const DARK = '--cb-out-fg: #ececef; --cb-out-muted: #a0a0a8; --cb-out-line: #3a3b40; --cb-out-err: #ff8a80; --cb-out-err-bg: #2d1b1a; --cb-out-warn-bg: #2b2616; --cb-out-link: #7aa2ff;';
+const DARK = '--cb-out-bg: #1f2024; --cb-out-fg: #ececef; --cb-out-muted: #a0a0a8; --cb-out-line: #3a3b40; --cb-out-err: #ff8a80; --cb-out-err-bg: #2d1b1a; --cb-out-warn-bg: #2b2616; --cb-out-link: #7aa2ff;';
 
 /**
  * A block of variables for the dark theme: by the reader's system, or by .cb-dark, on the cell
@@ -14,36 +14,56 @@ const dark = (vars: string) => `@media (prefers-color-scheme: dark) {
 .cb-dark .cb-output, .cb-output.cb-dark { ${vars} }`;
 
 export const OUTPUT_CSS = `
-.cb-output { --cb-out-fg: #1d1d1f; --cb-out-muted: #6b6b70; --cb-out-line: #e2e2e6; --cb-out-err: #b3261e; --cb-out-err-bg: #fdf1f0; --cb-out-warn-bg: #fff8e6; --cb-out-link: #2456d6;
+.cb-output { --cb-out-bg: #ffffff; --cb-out-fg: #1d1d1f; --cb-out-muted: #6b6b70; --cb-out-line: #e2e2e6; --cb-out-err: #b3261e; --cb-out-err-bg: #fdf1f0; --cb-out-warn-bg: #fff8e6; --cb-out-link: #2456d6;
   color: var(--cb-out-fg); font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; overflow-wrap: anywhere; }
 ${dark(DARK)}
 ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark })}
 .cb-output:empty { display: none; }
 .cb-output { border-top: 1px solid var(--cb-out-line); padding-top: 0.5rem; }
 .cb-output > * { margin: 0 0 0.5rem; }
+/* Output placed elsewhere (data-output) under a theme the author fixed: the class is on the
+   output itself (an auto cell's goes on the box around it). As the cell's own card
+   (embed/cell-styles.ts), it brings its theme's background, or its text would sit on the
+   page's in the other theme's colours. */
+.cb-output.cb-light, .cb-output.cb-dark { background: var(--cb-out-bg); border: 1px solid var(--cb-out-line); border-radius: 10px; padding: 0.6rem 0.75rem 0.1rem; }
 .cb-output pre { margin: 0 0 0.5rem; padding: 0; white-space: pre-wrap; word-break: break-word; background: none; border: 0;
   font: 13.5px/1.45 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; color: inherit; }
 .cb-output pre.cb-stderr { background: var(--cb-out-warn-bg); padding: 0.25rem 0.5rem; border-radius: 6px; }
 .cb-output pre.cb-error { background: var(--cb-out-err-bg); color: var(--cb-out-err); padding: 0.5rem; border-radius: 6px; }
 .cb-output img { max-width: 100%; height: auto; display: block; }
 .cb-output a { color: var(--cb-out-link); }
-.cb-output .cb-html { overflow-x: auto; }
-.cb-output .cb-html table { border-collapse: collapse; font-size: 14px; }
-.cb-output .cb-html th, .cb-output .cb-html td { border: 1px solid var(--cb-out-line); padding: 0.2rem 0.5rem; text-align: right; }
-/* Code and quotes in HTML and Markdown: a browser's defaults set code in the page's monospace
-   at its own size, with nothing to tell it from the text around it. */
-.cb-output .cb-html code { font: 0.9em ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; padding: 0.1em 0.3em; border-radius: 4px;
-  background: color-mix(in srgb, var(--cb-out-fg) 8%, transparent); }
-.cb-output .cb-html pre { padding: 0.5rem 0.75rem; border-radius: 6px; background: color-mix(in srgb, var(--cb-out-fg) 5%, transparent); }
-.cb-output .cb-html pre code { padding: 0; background: none; font-size: inherit; }
-.cb-output .cb-html blockquote { margin: 0 0 0.5rem; padding-left: 0.75rem; border-left: 3px solid var(--cb-out-line); color: var(--cb-out-muted); }
+.cb-output .cb-html { overflow-x: auto; contain: paint; }
 .cb-output .cb-latex { overflow-x: auto; padding: 0.25rem 0; }
+/* MathJax centres display math ($$…$$, Sage's results) and leaves inline math (sympy's
+   $\\displaystyle …$) at the left: one page showed both. Results read from the left, as text
+   does. More specific than MathJax's mjx-container[jax="CHTML"][display="true"]. */
+.cb-output .cb-latex mjx-container[jax][display="true"] { text-align: left; margin: 0.25em 0; }
 .cb-output .cb-files { list-style: none; padding: 0; margin: 0 0 0.5rem; font-size: 14px; }
 .cb-output .cb-files li { padding: 0.15rem 0; }
 .cb-output .cb-files .cb-size { color: var(--cb-out-muted); margin-left: 0.5rem; }
 .cb-output .cb-client-error { color: var(--cb-out-err); }
 .cb-output .cb-truncated { color: var(--cb-out-muted); font-style: italic; font-size: 13px; }
 .cb-output details.cb-json > summary { cursor: pointer; color: var(--cb-out-muted); font-size: 13px; }
+`;
+
+/**
+ * The styles inside an HTML or Markdown output's own shadow root (embed/render.ts), where the
+ * output's own <style> may override them and reaches nothing else. The output's colours come
+ * in as the variables above, inherited.
+ */
+export const HTML_CSS = `
+table { border-collapse: collapse; font-size: 14px; }
+th, td { border: 1px solid var(--cb-out-line); padding: 0.2rem 0.5rem; text-align: right; }
+img { max-width: 100%; height: auto; }
+a { color: var(--cb-out-link); }
+/* Code and quotes: a browser's defaults set code in the page's monospace at its own size,
+   with nothing to tell it from the text around it. */
+code { font: 0.9em ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; padding: 0.1em 0.3em; border-radius: 4px;
+  background: color-mix(in srgb, var(--cb-out-fg) 8%, transparent); }
+pre { margin: 0 0 0.5rem; padding: 0.5rem 0.75rem; border-radius: 6px; white-space: pre-wrap; word-break: break-word;
+  font: 13.5px/1.45 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; background: color-mix(in srgb, var(--cb-out-fg) 5%, transparent); }
+pre code { padding: 0; background: none; font-size: inherit; }
+blockquote { margin: 0 0 0.5rem; padding-left: 0.75rem; border-left: 3px solid var(--cb-out-line); color: var(--cb-out-muted); }
 `;
 
 /** Adds a <style> with this id to a document's head or a shadow root, once. */

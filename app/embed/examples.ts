@@ -56,7 +56,7 @@ plt.plot([1, 4, 2, 5]);
   {
     id: 'theme',
     title: 'Theme',
-    about: '<code>data-theme</code> is <code>light</code>, <code>dark</code> or <code>auto</code> (the default: follows the reader\'s system).',
+    about: '<code>data-theme</code> is <code>light</code>, <code>dark</code> or <code>auto</code> (the default: matches the page the cell sits on). A fixed theme brings its own background, for the output too.',
     markup: `<pre data-cellbox data-theme="dark">print("Dark, whatever the system says")</pre>`,
   },
   {

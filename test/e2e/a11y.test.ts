@@ -65,6 +65,10 @@ describe('accessibility (axe-core)', () => {
     it(`the embedding guide and a permalink page, ${colorScheme}`, async () => {
       const guide = await openPage(browser, `${box.url}/embed`, { colorScheme });
       await guide.page.locator('#autorun .cb-output', { hasText: 'Ran as the page loaded' }).waitFor({ timeout: 30_000 });
+      // The dark-themed example, run: on the light page its output's light text once had no
+      // background of its own (1.1:1).
+      await guide.page.locator('#theme .cb-run').click();
+      await guide.page.locator('#theme .cb-output', { hasText: 'Dark, whatever the system says' }).waitFor({ timeout: 30_000 });
       expect(await violations(guide.page)).toEqual([]);
       await guide.context.close();
       const shared = await post(`${box.url}/api/v1/snippets`, { language: 'python', code: `print("shared, ${colorScheme}")`, title: 'A shared cell' });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startCellbox, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage, screenshot, type Watched } from '../helpers/browser';
+import { lowestContrast } from '../helpers/contrast';
 
 let box: Cellbox;
 let browser: Browser;
@@ -77,7 +78,12 @@ integrate(x**2 * sin(x), x)</pre>`));
 <pre data-cellbox data-theme="dark" data-autorun data-output="#dark-out" id="dark-away">print("dark elsewhere")</pre>
 <div id="dark-out"></div>
 <pre data-cellbox data-theme="light" data-autorun data-output="#light-out" id="light-away">print("light elsewhere")</pre>
-<div id="light-out"></div>`));
+<div id="light-out"></div>
+<div style="background: #111318; padding: 1px 8px">
+<pre data-cellbox data-theme="light" data-autorun id="light-on-dark">print("light on a dark page")</pre>
+<pre data-cellbox data-theme="light" data-autorun data-output="#light-dark-out" id="light-dark-away">print("light elsewhere on dark")</pre>
+<div id="light-dark-out"></div>
+</div>`));
   // A page whose own scheme is dark (a documentation theme switched to dark), the cell on auto.
   pages.set('/scheme', hostPage(cellbox, '<pre data-cellbox data-autorun>print("scheme")</pre>', '<style>:root { color-scheme: dark; }</style>'));
 });
@@ -302,6 +308,16 @@ describe('an embedded cell', () => {
       expect(await text(w.page, '.cellbox-embed:has(+ #dark-below)', 'dark below'), colorScheme).toBe('rgb(236, 236, 239)');
       expect(await text(w.page, '#dark-out', 'dark elsewhere'), colorScheme).toBe('rgb(236, 236, 239)');
       expect(await text(w.page, '#light-out', 'light elsewhere'), colorScheme).toBe('rgb(29, 29, 31)');
+      // And it reads: a theme unlike the page's brings its own background (the dark one's text
+      // once sat at 1.1:1 on this pale page), below the cell or placed elsewhere, light or dark.
+      await w.page.locator('#light-dark-out .cb-output', { hasText: 'light elsewhere on dark' }).waitFor({ timeout: 30_000 });
+      await cell(w.page, 'light-on-dark').locator('.cb-output', { hasText: 'light on a dark page' }).waitFor({ timeout: 30_000 });
+      for (const where of ['.cellbox-embed:has(+ #dark-below)', '#dark-out', '#light-out', '.cellbox-embed:has(+ #light-on-dark)', '#light-dark-out']) {
+        const measured = await lowestContrast(w.page, `${where} .cb-output pre, ${where} .cb-status`);
+        expect(measured.count, where).toBeGreaterThan(0);
+        expect(measured.lowest, `${where}, ${colorScheme}`).toBeGreaterThanOrEqual(4.5);
+      }
+      await screenshot(w.page, `embed-themed-${colorScheme}`);
       await w.context.close();
     }
   });

@@ -2,9 +2,10 @@
 // typing and running, streaming state, rich outputs, MathJax served locally, sanitised HTML,
 // Stop, keyboard escape from the editor, and screenshots for a person to look at.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startCellbox, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
+import { lowestContrast } from '../helpers/contrast';
 import { pythonZ } from '../helpers/python-link';
 
 let box: Cellbox;
@@ -25,41 +26,6 @@ async function runCode(code: string, expectStatus: RegExp = /Done in/): Promise<
   await setCode(w.page, code);
   await w.page.keyboard.press('Shift+Enter');
   await w.page.locator('.cb-status', { hasText: expectStatus }).waitFor({ timeout: 30_000 });
-}
-
-/**
- * The lowest WCAG contrast ratio of the elements `selector` finds (through shadow roots), each
- * text colour against the background behind it: the nearest ancestor's, the page's last, that
- * is opaque; with `background`, against the first element it finds instead. Colours
- * come as rgb() or, for color-mix(), as color(srgb ...). Also how many elements it measured.
- */
-async function lowestContrast(page: Page, selector: string, background?: string): Promise<{ count: number; lowest: number }> {
-  const against = background ? await page.locator(background).first().evaluate((e) => getComputedStyle(e).backgroundColor) : null;
-  return page.locator(selector).evaluateAll((elements, fixed) => {
-    const channels = (css: string): number[] => {
-      const srgb = /color\(srgb ([\d.]+) ([\d.]+) ([\d.]+)(?: \/ ([\d.]+))?/.exec(css);
-      if (srgb) return [...srgb.slice(1, 4).map(Number), srgb[4] === undefined ? 1 : Number(srgb[4])];
-      const n = (css.match(/[\d.]+/g) ?? []).map(Number);
-      return [n[0]! / 255, n[1]! / 255, n[2]! / 255, n[3] ?? 1];
-    };
-    const luminance = (css: string) => {
-      const [r, g, b] = channels(css).slice(0, 3).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
-      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-    };
-    const behind = (e: Element): string => {
-      for (let at: Element | null = e; at; at = at.parentElement ?? ((at.getRootNode() as ShadowRoot).host || null)) {
-        const bg = getComputedStyle(at).backgroundColor;
-        // A faint tint (the active line's 7%) is passed over for the opaque colour under it.
-        if (channels(bg)[3]! >= 1) return bg;
-      }
-      return 'rgb(255, 255, 255)';
-    };
-    const ratios = elements.map((e) => {
-      const [hi, lo] = [luminance(getComputedStyle(e).color), luminance(fixed ?? behind(e))].sort((x, y) => y - x);
-      return (hi! + 0.05) / (lo! + 0.05);
-    });
-    return { count: elements.length, lowest: Math.min(...ratios) };
-  }, against);
 }
 
 describe('the cell page', () => {
@@ -115,6 +81,48 @@ describe('the cell page', () => {
     await w.page.waitForTimeout(300);
     expect(await w.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await w.page.locator('.cb-output script').count()).toBe(0);
+  });
+
+  it("keeps HTML output's styles inside that output, where they still apply", async () => {
+    // A <style> after the first element once survived sanitising and restyled the whole page:
+    // Run, the language and the header hidden, a pink page, "Session expired" for a shared link.
+    const leak = '<i> </i><style>.cb-run, .cb-lang, header { display: none } body { background: rgb(255, 221, 221) } h2 { color: rgb(1, 2, 3) }'
+      + ' :host { position: fixed !important; inset: 0 !important; z-index: 99 !important }</style><h2>Session expired</h2>'
+      + '<div style="position: fixed; inset: 0; background: rgb(255, 221, 221)">cover</div>';
+    // A pandas table starts with its <style scoped>: that one was dropped.
+    const table = '<style scoped>td { color: rgb(4, 5, 6) }</style><table><tr><td>7</td></tr></table>';
+    await runCode(`from IPython.display import HTML, display\ndisplay(HTML(${JSON.stringify(leak)}))\ndisplay(HTML(${JSON.stringify(table)}))`);
+    const heading = w.page.locator('.cb-output h2', { hasText: 'Session expired' });
+    await heading.waitFor();
+    expect(await w.page.locator('.cb-run').isVisible()).toBe(true);
+    expect(await w.page.locator('.cb-lang').isVisible()).toBe(true);
+    expect(await w.page.locator('header.site').isVisible()).toBe(true);
+    expect(await w.page.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe('rgb(255, 221, 221)');
+    // Nothing the output holds covers the page outside it, fixed or not.
+    const covered = await w.page.evaluate(() => {
+      window.scrollTo(0, 0);
+      const h = document.querySelector('header.site h1')!;
+      const r = h.getBoundingClientRect();
+      return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) !== h;
+    });
+    expect(covered).toBe(false);
+    // Inside its own output the styles hold: the heading's colour, the table's.
+    expect(await heading.evaluate((e) => getComputedStyle(e).color)).toBe('rgb(1, 2, 3)');
+    expect(await w.page.locator('.cb-output td', { hasText: '7' }).evaluate((e) => getComputedStyle(e).color)).toBe('rgb(4, 5, 6)');
+    await screenshot(w.page, 'html-style-contained');
+  });
+
+  it('aligns display math to the left, as inline math is', async () => {
+    // Sage's results come as $$…$$ (display math), sympy's as $\displaystyle …$: the first
+    // were centred, the second at the left, on one page.
+    await runCode('from IPython.display import Latex, display\ndisplay(Latex(r"$$x^2 + 1$$"))');
+    const math = w.page.locator('.cb-output .cb-latex mjx-container[display="true"]');
+    await math.waitFor({ timeout: 20_000 });
+    const [box, drawn] = await Promise.all([
+      w.page.locator('.cb-output .cb-latex').boundingBox(),
+      math.locator('mjx-math').boundingBox(),
+    ]);
+    expect(drawn!.x - box!.x).toBeLessThan(4);
   });
 
   it('lists created files with a link, and shows images among them', async () => {
@@ -189,6 +197,44 @@ describe('the cell page', () => {
     expect(await w.page.locator('.cm-content').innerText()).toBe('1 + 1');
   });
 
+
+  it('shows the editor has focus, and tells how Tab and Escape work in it', async () => {
+    // The ring was CodeMirror's own, cut off by the rounded box around it: none showed.
+    await w.page.locator('.cb-lang').focus();
+    await w.page.keyboard.press('Shift+Tab');
+    expect(await w.page.evaluate(() => !!document.activeElement?.closest('.cm-editor'))).toBe(true);
+    const ring = await w.page.locator('.cb-editor').evaluate((e) => {
+      const s = getComputedStyle(e);
+      return { style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+    });
+    expect(ring.style).toBe('solid');
+    expect(ring.width).toBeGreaterThanOrEqual(2);
+    // The keys, in the editor's accessible description and, while it has focus, on screen.
+    const id = await w.page.locator('.cm-content').getAttribute('aria-describedby');
+    expect(id).toBeTruthy();
+    const hint = w.page.locator(`[id="${id}"]`);
+    expect(await hint.textContent()).toMatch(/Tab.*indent.*Esc.*Tab/i);
+    expect(await hint.isVisible()).toBe(true);
+    await w.page.keyboard.press('Escape');
+    await w.page.keyboard.press('Tab');
+    expect(await hint.isVisible()).toBe(false);
+    expect(await w.page.locator('.cb-editor').evaluate((e) => getComputedStyle(e).outlineStyle)).toBe('none');
+  });
+
+  it('says Run, not Shift+Enter, on a touch screen', async () => {
+    const text = async (touch: boolean) => {
+      const context = await browser.newContext({ viewport: { width: 390, height: 800 }, hasTouch: touch, isMobile: touch });
+      const page = await context.newPage();
+      await page.goto(`${box.url}/`);
+      const said = await page.locator('header.site p').innerText();
+      await context.close();
+      return said;
+    };
+    expect(await text(false)).toContain('Press Shift+Enter or Run.');
+    const touch = await text(true);
+    expect(touch).toContain('Press Run.');
+    expect(touch).not.toContain('Shift+Enter');
+  });
 
   it('changes highlighting with the language', async () => {
     await w.page.selectOption('.cb-lang', 'javascript');
