@@ -66,6 +66,7 @@ export class Worker {
   private killed = false;
   /** Made at a low CPU priority (sandbox.ts SPARE_NICE), not yet raised. */
   private niced: boolean;
+  private readonly group: CellGroup | null;
 
   /**
    * `group`, when the device has control groups, holds the cell's processes from before its
@@ -75,6 +76,17 @@ export class Worker {
     this.language = language;
     this.proc = proc;
     this.niced = niced;
+    this.group = group;
+    // A spare being made waits in the group of spares, at the least CPU share, until a cell
+    // takes it or waits for it (hurry()) or it is ready (then idle in its own group).
+    if (niced && proc.alone && group) {
+      proc.rootPid.then(
+        (pid) => {
+          if (this.niced) group.holdSpare(pid);
+        },
+        () => {},
+      );
+    }
     this.released = new Promise((resolve) => (this.markReleased = resolve));
     this.exited = proc.exited.then((exit) => {
       this.outOfMemory = (group?.oomKills() ?? 0) > 0;
@@ -173,6 +185,8 @@ export class Worker {
     this.proc.rootPid.then(
       (pid) => {
         try {
+          // Into its own CPU group first, when it waited in the group of spares.
+          if (this.proc.alone) this.group?.hurry(pid);
           os.setPriority(pid, 0);
           for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
             if (Number(task) !== pid) os.setPriority(Number(task), 0);
