@@ -197,7 +197,8 @@ function openFolder(version: 'v1' | 'v2', parent: string, cpuParent: string | { 
           if (group.cpuDir !== group.dir && group.cpuDir) fs.rmdirSync(group.cpuDir);
           fs.rmdirSync(group.dir);
         }
-        if (sparesProcs) fs.rmdirSync(path.dirname(sparesProcs));
+        // Gone already when a second opening of this folder (a test's) was closed first.
+        if (sparesProcs && fs.existsSync(sparesProcs)) fs.rmdirSync(path.dirname(sparesProcs));
         if (version === 'v1' && cpuDir) fs.rmdirSync(cpuDir);
         fs.rmdirSync(dir);
       } catch {

@@ -67,6 +67,8 @@ export class Worker {
   /** Made at a low CPU priority (sandbox.ts SPARE_NICE), not yet raised. */
   private niced: boolean;
   private readonly group: CellGroup | null;
+  /** Held in the group of spares (CellGroup.holdSpare()), not yet moved into its own. */
+  private inSpares = false;
 
   /**
    * `group`, when the device has control groups, holds the cell's processes from before its
@@ -82,7 +84,13 @@ export class Worker {
     if (niced && proc.alone && group) {
       proc.rootPid.then(
         (pid) => {
-          if (this.niced) group.holdSpare(pid);
+          if (!this.niced) return;
+          try {
+            group.holdSpare(pid);
+            this.inSpares = true;
+          } catch {
+            // Left where it was born: only its priority is at stake, and `ready` confines it.
+          }
         },
         () => {},
       );
@@ -111,6 +119,7 @@ export class Worker {
           // that cannot be confined never gets a cell.
           if (proc.alone) group?.adoptAlone(pid);
           else group?.adopt(pid);
+          this.inSpares = false;
           // Only our worker has run in the sandbox so far, so this path is the real tmpfs.
           this.dirFd = fs.openSync(`/proc/${pid}/root${CELL_DIR}`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
           this.cellDir = `/proc/self/fd/${this.dirFd}`;
@@ -185,8 +194,9 @@ export class Worker {
     this.proc.rootPid.then(
       (pid) => {
         try {
-          // Into its own CPU group first, when it waited in the group of spares.
-          if (this.proc.alone) this.group?.hurry(pid);
+          // Into its own CPU group first, when it waits in the group of spares (not yet ready).
+          if (this.inSpares) this.group?.hurry(pid);
+          this.inSpares = false;
           os.setPriority(pid, 0);
           for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
             if (Number(task) !== pid) os.setPriority(Number(task), 0);
