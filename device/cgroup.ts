@@ -7,14 +7,23 @@
 // kept for a later worker: making a memory group and removing it again cost some 0.6 ms of
 // the machine's CPU per cell (the kernel frees a removed one in a worker of its own), and a
 // removed group whose pages are still cached lingers in the kernel until they are reclaimed.
+// The same group (on v1, a group of the same name in the `cpu` hierarchy) gives each cell an
+// equal share of the CPU, whatever its processes and sessions: outside a group of its own, each
+// session a cell made (setsid) was an autogroup of the kernel's, scheduled as a peer of every
+// other cell, so a cell of 60 busy sessions took 60 shares, and cells beside it waited for it
+// to be stopped. All cells are under one folder of the device's, which has one share beside the
+// machine's other sessions, split equally among its cells (the default cpu.shares, cpu.weight).
 // Needs a writable cgroup tree (root, or a delegated v2 subtree); without one the device says
-// so at start and each process keeps only its own rlimit.
+// so at start and each process keeps only its own rlimit. Without a writable cpu hierarchy (or
+// v2 cpu controller) the memory groups are made alone, and the device says so at start.
 import fs from 'node:fs';
 import path from 'node:path';
 
 export interface CellGroup {
   /** Its folder in the cgroup tree. */
   readonly dir: string;
+  /** Its CPU group's folder: `dir` on v2, one in the `cpu` hierarchy on v1; null without CPU groups. */
+  readonly cpuDir: string | null;
   /**
    * Moves the process `root` and every process below it into the group; whatever they start
    * from then on is born there. Walks the tree again until a walk finds every process inside:
@@ -28,6 +37,15 @@ export interface CellGroup {
    * the forker reaped the cell, cost more than the walk itself (docs/performance.md).
    */
   adoptAlone(pid: number): void;
+  /**
+   * Moves `pid`, a spare being made (alone, as for adoptAlone), into the device's group of
+   * spares, whose CPU share is that of a process at nice 19 beside one cell: the spare's work
+   * never slows a running cell. Its own session would otherwise make it an autogroup of the
+   * kernel's, at a full share beside all cells together. adoptAlone() or hurry() moves it out.
+   */
+  holdSpare(pid: number): void;
+  /** Moves `pid`, held as a spare, into this group's CPU group: a cell took it or waits for it. */
+  hurry(pid: number): void;
   /** How many processes of the group the kernel's out-of-memory killer stopped since it was taken. */
   oomKills(): number;
   /**
@@ -41,6 +59,8 @@ export interface CellGroups {
   readonly version: 'v1' | 'v2';
   /** The folder holding this device's groups. */
   readonly dir: string;
+  /** Why cells get no CPU group of their own (only a memory one), or null when they do. */
+  readonly cpuUnavailable: string | null;
   /** A group limited to `memoryBytes`: one given back earlier with that limit, or a new one. */
   take(memoryBytes: number): CellGroup;
   /** Removes the groups kept for reuse, then the device's folder (the others must be gone). */
@@ -84,14 +104,25 @@ export function openCellGroups(root = CGROUP_ROOT): CellGroups | { unavailable: 
     const v1 = path.join(root, 'memory');
     if (fs.existsSync(path.join(v1, 'memory.limit_in_bytes'))) {
       const own = ownCgroup('memory');
-      return openFolder('v1', path.join(v1, own ?? '/'));
+      // The cpu hierarchy: mounted alone, or with cpuacct (`cpu` then often a link to it).
+      const cpu = ['cpu', 'cpu,cpuacct', 'cpuacct,cpu'].map((name) => path.join(root, name)).find((dir) => fs.existsSync(path.join(dir, 'cpu.shares')));
+      const cpuParent = cpu ? path.join(cpu, ownCgroup('cpu') ?? '/') : { unavailable: `no cgroup v1 cpu hierarchy under ${root}` };
+      return openFolder('v1', path.join(v1, own ?? '/'), cpuParent);
     }
     if (fs.existsSync(path.join(root, 'cgroup.controllers'))) {
-      if (!fs.readFileSync(path.join(root, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('memory')) {
+      const controllers = fs.readFileSync(path.join(root, 'cgroup.controllers'), 'utf8').split(/\s+/);
+      if (!controllers.includes('memory')) {
         return { unavailable: 'the cgroup v2 tree has no memory controller' };
       }
-      enableMemory(root);
-      return openFolder('v2', root);
+      enable(root, 'memory');
+      let cpu: string | { unavailable: string } = root;
+      try {
+        if (!controllers.includes('cpu')) throw new Error('the cgroup v2 tree has no cpu controller');
+        enable(root, 'cpu');
+      } catch (e) {
+        cpu = { unavailable: (e as Error).message };
+      }
+      return openFolder('v2', root, cpu);
     }
     return { unavailable: `no cgroup tree at ${root}` };
   } catch (e) {
@@ -114,11 +145,35 @@ function sweepStale(parent: string): void {
   }
 }
 
-function openFolder(version: 'v1' | 'v2', parent: string): CellGroups {
+/**
+ * The device's folder under `parent`, and its folder under `cpuParent` (v1: in the cpu
+ * hierarchy; v2: the same folder as `parent`), when CPU groups can be made there.
+ */
+function openFolder(version: 'v1' | 'v2', parent: string, cpuParent: string | { unavailable: string }): CellGroups {
   sweepStale(parent);
   const dir = path.join(parent, `${PREFIX}${process.pid}`);
   fs.mkdirSync(dir, { recursive: true });
-  if (version === 'v2') enableMemory(dir);
+  if (version === 'v2') enable(dir, 'memory');
+  let cpuDir: string | null = null;
+  let cpuUnavailable: string | null = null;
+  let sparesProcs: string | null = null;
+  if (typeof cpuParent !== 'string') cpuUnavailable = cpuParent.unavailable;
+  else {
+    try {
+      if (version === 'v2') {
+        enable(dir, 'cpu');
+        cpuDir = dir;
+      } else {
+        sweepStale(cpuParent);
+        cpuDir = path.join(cpuParent, `${PREFIX}${process.pid}`);
+        fs.mkdirSync(cpuDir, { recursive: true });
+      }
+      sparesProcs = makeSpares(version, cpuDir);
+    } catch (e) {
+      cpuUnavailable = (e as Error).message;
+      cpuDir = null;
+    }
+  }
   const kept: KeptGroup[] = [];
   const keep = (group: KeptGroup): boolean => {
     if (kept.length >= KEPT_GROUPS) return false;
@@ -128,14 +183,23 @@ function openFolder(version: 'v1' | 'v2', parent: string): CellGroups {
   return {
     version,
     dir,
+    cpuUnavailable,
     take: (memoryBytes) => {
       const i = kept.findIndex((g) => g.memoryBytes === memoryBytes);
-      const group = i >= 0 ? kept.splice(i, 1)[0] : makeGroup(version, path.join(dir, `group-${++groupsMade}`), memoryBytes);
-      return takeGroup(version, group, keep);
+      if (i >= 0) return takeGroup(version, kept.splice(i, 1)[0], keep, sparesProcs);
+      const name = `group-${++groupsMade}`;
+      const cpu = cpuDir === null ? null : version === 'v2' ? 'same' : path.join(cpuDir, name);
+      return takeGroup(version, makeGroup(version, path.join(dir, name), cpu, memoryBytes), keep, sparesProcs);
     },
     close: () => {
       try {
-        for (const group of kept.splice(0)) fs.rmdirSync(group.dir);
+        for (const group of kept.splice(0)) {
+          if (group.cpuDir !== group.dir && group.cpuDir) fs.rmdirSync(group.cpuDir);
+          fs.rmdirSync(group.dir);
+        }
+        // Gone already when a second opening of this folder (a test's) was closed first.
+        if (sparesProcs && fs.existsSync(sparesProcs)) fs.rmdirSync(path.dirname(sparesProcs));
+        if (version === 'v1' && cpuDir) fs.rmdirSync(cpuDir);
         fs.rmdirSync(dir);
       } catch {
         // Processes are still exiting; the next device start sweeps it.
@@ -144,16 +208,41 @@ function openFolder(version: 'v1' | 'v2', parent: string): CellGroups {
   };
 }
 
+/**
+ * The CPU share of the group of spares: that of a process at nice 19 beside one at nice 0 in
+ * the same group (15 of 1024, the kernel's sched_prio_to_weight); v2's cpu.weight maps 1024 to
+ * 100, and 1 is its least.
+ */
+const SPARE_SHARES = { v1: ['cpu.shares', '15'], v2: ['cpu.weight', '1'] } as const;
+
+/** Makes (or finds, for a second opening) the group of spares under `cpuDir`; its cgroup.procs. */
+function makeSpares(version: 'v1' | 'v2', cpuDir: string): string {
+  const spares = path.join(cpuDir, 'spares');
+  fs.mkdirSync(spares, { recursive: true });
+  const [file, value] = SPARE_SHARES[version];
+  fs.writeFileSync(path.join(spares, file), value);
+  return path.join(spares, 'cgroup.procs');
+}
+
 /** Names the groups: one count per process, which may open its folder more than once. */
 let groupsMade = 0;
 
-/** A group that is not in use: its folder and its limit. */
+/** A group that is not in use: its folder, its CPU group's, and its limit. */
 interface KeptGroup {
   dir: string;
+  /** `dir` on v2; its own folder in the cpu hierarchy on v1; null without CPU groups. */
+  cpuDir: string | null;
   memoryBytes: number;
 }
 
-function makeGroup(version: 'v1' | 'v2', dir: string, memoryBytes: number): KeptGroup {
+/**
+ * `cpu`: its CPU group's folder on v1, 'same' on v2 (the controller is enabled on its parent),
+ * null for none. Its share is the default (cpu.shares 1024, cpu.weight 100), the same for
+ * every cell: nothing to write.
+ */
+function makeGroup(version: 'v1' | 'v2', dir: string, cpu: string | 'same' | null, memoryBytes: number): KeptGroup {
+  const cpuDir = cpu === 'same' ? dir : cpu;
+  if (cpuDir && cpuDir !== dir) fs.mkdirSync(cpuDir);
   fs.mkdirSync(dir);
   const write = (file: string, value: string) => fs.writeFileSync(path.join(dir, file), value);
   if (version === 'v1') {
@@ -164,11 +253,11 @@ function makeGroup(version: 'v1' | 'v2', dir: string, memoryBytes: number): Kept
     write('memory.max', String(memoryBytes));
     if (fs.existsSync(path.join(dir, 'memory.swap.max'))) write('memory.swap.max', '0');
   }
-  return { dir, memoryBytes };
+  return { dir, cpuDir, memoryBytes };
 }
 
 /** `group` in use by one worker until giveBack(), which offers it to `keep` or removes it. */
-function takeGroup(version: 'v1' | 'v2', group: KeptGroup, keep: (group: KeptGroup) => boolean): CellGroup {
+function takeGroup(version: 'v1' | 'v2', group: KeptGroup, keep: (group: KeptGroup) => boolean, sparesProcs: string | null): CellGroup {
   const { dir } = group;
   const events = version === 'v1' ? 'memory.oom_control' : 'memory.events';
   // The kernel's count covers the group's whole life: a kept group's earlier kills are not this worker's.
@@ -182,9 +271,27 @@ function takeGroup(version: 'v1' | 'v2', group: KeptGroup, keep: (group: KeptGro
   const killedBefore = oomCount();
   const charged = () => Number(fs.readFileSync(path.join(dir, version === 'v1' ? 'memory.usage_in_bytes' : 'memory.current'), 'utf8'));
   const procs = path.join(dir, 'cgroup.procs');
-  const empty = () => fs.readFileSync(procs, 'utf8').trim() === '';
+  // On v1 a process joins its CPU group first: one it starts after it joined the memory group
+  // was born in both, and one started before is outside the memory group, so a walk finds it.
+  const cpuProcs = group.cpuDir && group.cpuDir !== dir ? path.join(group.cpuDir, 'cgroup.procs') : null;
+  const move = (pid: number) => {
+    if (cpuProcs) fs.writeFileSync(cpuProcs, String(pid));
+    fs.writeFileSync(procs, String(pid));
+  };
+  const empty = () => fs.readFileSync(procs, 'utf8').trim() === '' && (!cpuProcs || fs.readFileSync(cpuProcs, 'utf8').trim() === '');
+  /** Removes the CPU group (on v1), then the memory group; either may be gone already. */
+  const remove = async () => {
+    for (const folder of cpuProcs ? [group.cpuDir!, dir] : [dir]) {
+      try {
+        await fs.promises.rmdir(folder);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
+  };
   return {
     dir,
+    cpuDir: group.cpuDir,
     adopt(root) {
       const gone = new Set<number>();
       for (let walk = 0; walk < ADOPT_WALKS; walk++) {
@@ -193,7 +300,7 @@ function takeGroup(version: 'v1' | 'v2', group: KeptGroup, keep: (group: KeptGro
         if (outside.length === 0) return;
         for (const pid of outside) {
           try {
-            fs.writeFileSync(procs, String(pid));
+            move(pid);
           } catch (e) {
             // Gone since the walk: nothing of it is left to hold.
             if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
@@ -205,10 +312,27 @@ function takeGroup(version: 'v1' | 'v2', group: KeptGroup, keep: (group: KeptGro
     },
     adoptAlone(pid) {
       try {
-        fs.writeFileSync(procs, String(pid));
+        move(pid);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw new Error(`process ${pid} ended before it could be moved into ${dir}`);
         throw e;
+      }
+    },
+    holdSpare(pid) {
+      if (!sparesProcs) return;
+      try {
+        fs.writeFileSync(sparesProcs, String(pid));
+      } catch (e) {
+        // Ended already: its worker fails at `ready` or before.
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+      }
+    },
+    hurry(pid) {
+      if (!group.cpuDir) return;
+      try {
+        fs.writeFileSync(path.join(group.cpuDir, 'cgroup.procs'), String(pid));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
       }
     },
     oomKills: () => oomCount() - killedBefore,
@@ -217,7 +341,7 @@ function takeGroup(version: 'v1' | 'v2', group: KeptGroup, keep: (group: KeptGro
         try {
           // After the cell's reply: kept (two small reads), or removed on the thread pool.
           if (empty() && charged() <= KEPT_GROUP_MAX_CHARGE && keep(group)) return;
-          await fs.promises.rmdir(dir);
+          await remove();
           return;
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
@@ -240,10 +364,10 @@ function ownCgroup(controller: string): string | null {
   return null;
 }
 
-/** Lets the children of a v2 cgroup have memory limits. */
-function enableMemory(dir: string): void {
+/** Lets the children of a v2 cgroup have the `controller` (memory limits, CPU shares). */
+function enable(dir: string, controller: 'memory' | 'cpu'): void {
   const control = path.join(dir, 'cgroup.subtree_control');
-  if (!fs.readFileSync(control, 'utf8').split(/\s+/).includes('memory')) fs.writeFileSync(control, '+memory');
+  if (!fs.readFileSync(control, 'utf8').split(/\s+/).includes(controller)) fs.writeFileSync(control, `+${controller}`);
 }
 
 /** The kernel's flag of a process inside exit() (include/linux/sched.h), in /proc/<pid>/stat. */

@@ -63,7 +63,9 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
   if ('unavailable' in groups) {
     log('warn', `no control groups for cells (${groups.unavailable}): each process of a cell is held to the memory limit alone, not all of them together; run the device as root for per-cell limits`);
   } else {
-    log('info', `each cell's processes share one memory limit, in cgroup ${groups.version} groups under ${groups.dir}`);
+    const cpu = groups.cpuUnavailable ? '' : ' and have an equal share of the CPU';
+    log('info', `each cell's processes share one memory limit${cpu}, in cgroup ${groups.version} groups under ${groups.dir}`);
+    if (groups.cpuUnavailable) log('warn', `no CPU groups for cells (${groups.cpuUnavailable}): a cell's processes in many sessions may take the CPU from the others`);
   }
   /** Groups being given back as their workers' processes finish exiting; stop() waits for them. */
   const removals = new Set<Promise<void>>();

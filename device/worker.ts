@@ -66,6 +66,9 @@ export class Worker {
   private killed = false;
   /** Made at a low CPU priority (sandbox.ts SPARE_NICE), not yet raised. */
   private niced: boolean;
+  private readonly group: CellGroup | null;
+  /** Held in the group of spares (CellGroup.holdSpare()), not yet moved into its own. */
+  private inSpares = false;
 
   /**
    * `group`, when the device has control groups, holds the cell's processes from before its
@@ -75,6 +78,23 @@ export class Worker {
     this.language = language;
     this.proc = proc;
     this.niced = niced;
+    this.group = group;
+    // A spare being made waits in the group of spares, at the least CPU share, until a cell
+    // takes it or waits for it (hurry()) or it is ready (then idle in its own group).
+    if (niced && proc.alone && group) {
+      proc.rootPid.then(
+        (pid) => {
+          if (!this.niced) return;
+          try {
+            group.holdSpare(pid);
+            this.inSpares = true;
+          } catch {
+            // Left where it was born: only its priority is at stake, and `ready` confines it.
+          }
+        },
+        () => {},
+      );
+    }
     this.released = new Promise((resolve) => (this.markReleased = resolve));
     this.exited = proc.exited.then((exit) => {
       this.outOfMemory = (group?.oomKills() ?? 0) > 0;
@@ -99,6 +119,7 @@ export class Worker {
           // that cannot be confined never gets a cell.
           if (proc.alone) group?.adoptAlone(pid);
           else group?.adopt(pid);
+          this.inSpares = false;
           // Only our worker has run in the sandbox so far, so this path is the real tmpfs.
           this.dirFd = fs.openSync(`/proc/${pid}/root${CELL_DIR}`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
           this.cellDir = `/proc/self/fd/${this.dirFd}`;
@@ -173,6 +194,9 @@ export class Worker {
     this.proc.rootPid.then(
       (pid) => {
         try {
+          // Into its own CPU group first, when it waits in the group of spares (not yet ready).
+          if (this.inSpares) this.group?.hurry(pid);
+          this.inSpares = false;
           os.setPriority(pid, 0);
           for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
             if (Number(task) !== pid) os.setPriority(Number(task), 0);

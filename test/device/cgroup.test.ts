@@ -97,6 +97,46 @@ describe.skipIf(!groups)('control groups per worker', () => {
     await group.giveBack();
   });
 
+  /** The cgroup of `pid` in the hierarchy with `controller`, from /proc/<pid>/cgroup (v2: the one line). */
+  const cgroupOf = (pid: number, controller: string) =>
+    fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller) || (groups!.version === 'v2' && l.startsWith('0::')))?.split(':')[2];
+
+  it.skipIf(groups?.cpuUnavailable !== null)('give each worker a CPU group, joined with its memory group, kept and taken again with it', async () => {
+    const group = groups!.take(80 * MiB);
+    expect(group.cpuDir).not.toBeNull();
+    // The default share, the same for every cell.
+    const share = groups!.version === 'v1' ? 'cpu.shares' : 'cpu.weight';
+    expect(fs.readFileSync(`${group.cpuDir}/${share}`, 'utf8').trim()).toBe(groups!.version === 'v1' ? '1024' : '100');
+    for (const take of ['adopt', 'adoptAlone'] as const) {
+      const proc = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
+      group[take](proc.pid!);
+      expect(fs.readFileSync(`${group.cpuDir}/cgroup.procs`, 'utf8').split('\n')).toContain(String(proc.pid));
+      expect(group.cpuDir!.endsWith(cgroupOf(proc.pid!, 'cpu')!)).toBe(true);
+      proc.kill('SIGKILL');
+      await once(proc, 'exit');
+    }
+    await group.giveBack();
+    expect(fs.existsSync(group.cpuDir!)).toBe(true);
+    const again = groups!.take(80 * MiB);
+    expect(again.cpuDir).toBe(group.cpuDir);
+    await again.giveBack();
+  });
+
+  it.skipIf(groups?.cpuUnavailable !== null)('hold a spare in the group of spares, at the least share, until it is hurried into its own', async () => {
+    const group = groups!.take(80 * MiB);
+    const spares = `${groups!.version === 'v1' ? group.cpuDir!.replace(/\/[^/]+$/, '') : groups!.dir}/spares`;
+    expect(fs.readFileSync(`${spares}/${groups!.version === 'v1' ? 'cpu.shares' : 'cpu.weight'}`, 'utf8').trim()).toBe(groups!.version === 'v1' ? '15' : '1');
+    const proc = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
+    group.holdSpare(proc.pid!);
+    expect(fs.readFileSync(`${spares}/cgroup.procs`, 'utf8').split('\n')).toContain(String(proc.pid));
+    group.hurry(proc.pid!);
+    expect(fs.readFileSync(`${spares}/cgroup.procs`, 'utf8').split('\n')).not.toContain(String(proc.pid));
+    expect(fs.readFileSync(`${group.cpuDir}/cgroup.procs`, 'utf8').split('\n')).toContain(String(proc.pid));
+    proc.kill('SIGKILL');
+    await once(proc, 'exit');
+    await group.giveBack();
+  });
+
   it('take in a process alone with its threads', async () => {
     const group = groups!.take(64 * MiB);
     // As a forked cell at `ready`: one process with a second thread (its output flusher).
@@ -193,6 +233,7 @@ describe.skipIf(!groups)('control groups per worker', () => {
     expect(fs.existsSync(group.dir)).toBe(true);
     mine.close();
     expect(fs.existsSync(group.dir)).toBe(false);
+    if (group.cpuDir) expect(fs.existsSync(group.cpuDir)).toBe(false);
   });
 
   it('are kept apart by device: each device has its folder, named by its pid', () => {
