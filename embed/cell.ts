@@ -187,19 +187,24 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   let cellId: string | null = null;
   let controller: AbortController | null = null;
   let stopWanted = false;
-  /** Stop was pressed while the server could not be reached: it is asked again on reconnecting. */
+  /** Stop was pressed while the server could not be reached: it is asked again, until it answers. */
   let interruptPending = false;
+  let interruptRetry: ReturnType<typeof setTimeout> | undefined;
+  let interruptFailures = 0;
   /** Why following the cell is paused (the connection), shown instead of the elapsed time. */
   let connectionTrouble: string | null = null;
 
   /** The server ends the cell with Interrupted; the long-poll brings that home. */
   function interrupt(id: string): Promise<void> {
     interruptPending = false;
+    clearTimeout(interruptRetry);
     return interruptCell(id, server).catch((e) => {
       if (!running) return;
       if (isTransient(e)) {
-        // The cell runs on at the server: ask again once it answers, not abandon the cell.
+        // The cell runs on at the server: ask again (at the latest every 4 s, and at once when
+        // the long-poll reconnects), not abandon the cell.
         interruptPending = true;
+        interruptRetry = setTimeout(() => void (running && interruptPending && interrupt(id)), Math.min(1000 * 2 ** interruptFailures++, 4000));
         setStatus('Stopping… (waiting for the connection to the server)', 'warn');
       } else {
         controller?.abort();
@@ -310,6 +315,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       cellId = null;
       stopWanted = false;
       interruptPending = false;
+      interruptFailures = 0;
       connectionTrouble = null;
       setRunning(true);
       const started = performance.now();
@@ -359,6 +365,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       } finally {
         if (ticker) clearInterval(ticker);
         ticker = null;
+        clearTimeout(interruptRetry);
         setRunning(false);
       }
     },
@@ -383,6 +390,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     destroy() {
       controller?.abort();
       if (ticker) clearInterval(ticker);
+      clearTimeout(interruptRetry);
       editor.view.destroy();
       cell.remove();
       output.element.remove();
