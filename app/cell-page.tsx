@@ -74,8 +74,13 @@ export default function CellPage({ code, language, notices = NONE, offered = NON
             timer = setTimeout(flush, DRAFT_DELAY_MS);
           }
         : undefined;
-      cell = mountCell(box.current!, { code: start.code, language: draft?.language ?? start.language, autorun, editedNote, onEdit });
-      if (draft) cell.code = draft.code;
+      // Mounted with the starting cell, so that Reset goes back to its code and language together;
+      // the draft is then an edit of it.
+      cell = mountCell(box.current!, { code: start.code, language: start.language, autorun, editedNote, onEdit });
+      if (draft) {
+        cell.language = draft.language;
+        cell.code = draft.code;
+      }
       setMounted(true);
     }
     const onHash = () => void mount();

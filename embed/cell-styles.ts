@@ -74,7 +74,12 @@ export const CELL_CSS = `
 .cb-cell .cb-bar .cb-run { background: var(--cb-accent); border-color: var(--cb-accent); color: var(--cb-accent-fg); min-width: 5.5rem; font-weight: 600; }
 .cb-cell .cb-bar .cb-run.cb-stop { background: var(--cb-stop); border-color: var(--cb-stop); }
 .cb-cell .cb-bar button:focus-visible, .cb-cell .cb-bar select:focus-visible { outline: 2px solid var(--cb-accent); outline-offset: 2px; }
-.cb-cell .cb-status { color: var(--cb-muted); font-size: 14px; font-variant-numeric: tabular-nums; }
+/* The status takes the room left in the bar (nearly all of it: the spacer only when it is
+   hidden) and wraps its own text, so a long sentence never pushes Share, Copy and Reset onto
+   a line of their own. */
+.cb-cell .cb-status { color: var(--cb-muted); font-size: 14px; font-variant-numeric: tabular-nums; flex: 100 1 0; min-width: 0; }
+.cb-cell .cb-status.cb-status-error { color: var(--cb-stop); font-weight: 600; }
+.cb-cell .cb-status.cb-status-warn { color: var(--cb-fg); font-weight: 600; }
 .cb-cell .cb-spacer { flex: 1; }
 .cb-cell .cb-bar .cb-copy, .cb-cell .cb-bar .cb-reset { padding: 0.3rem 0.7rem; font-size: 13px; }
 .cb-cell [hidden], .cb-output[hidden] { display: none !important; }
@@ -93,7 +98,7 @@ export const CELL_CSS = `
   .cb-cell .cb-bar select { flex: 1 1 6rem; min-width: 0; min-height: 2.75rem; }
   .cb-cell .cb-bar .cb-run { flex: 1 1 4.5rem; min-width: 4.5rem; min-height: 2.75rem; }
   .cb-cell .cb-spacer { order: 3; flex-basis: 100%; height: 0; }
-  .cb-cell .cb-status { order: 4; flex: 1 1 auto; }
+  .cb-cell .cb-status { order: 4; flex: 1 1 0; }
   .cb-cell .cb-bar .cb-copy, .cb-cell .cb-bar .cb-reset, .cb-cell .cb-bar .cb-share-button { order: 5; min-height: 2.75rem; }
 }
 `;

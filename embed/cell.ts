@@ -54,7 +54,9 @@ export interface CellHandle {
   run(): Promise<void>;
   stop(): Promise<void>;
   code: string;
-  readonly language: string;
+  /** The language; setting it is an edit, as choosing it in the menu is. */
+  language: string;
+  /** Back to the original code and language. */
   reset(): void;
   destroy(): void;
 }
@@ -78,7 +80,9 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   ensureStyles(root, 'cellbox-cell', CELL_CSS);
   ensureStyles(root, 'cellbox-output', OUTPUT_CSS);
 
+  // What Reset goes back to, and what "edited" is measured against: code and language together.
   const original = opts.code;
+  const originalLanguage = opts.language;
   let language = opts.language;
   const cell = el(doc, 'div', 'cb-cell');
   if (opts.theme === 'light' || opts.theme === 'dark') cell.classList.add(`cb-${opts.theme}`);
@@ -133,10 +137,24 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   });
 
   function edited(): void {
-    const changed = editor.getCode() !== original;
+    const changed = editor.getCode() !== original || language !== originalLanguage;
     resetButton.hidden = !changed || hidden.has('reset') || opts.readOnly === true;
     note.hidden = !changed || !opts.editedNote;
+    closeShare();
     opts.onEdit?.({ code: editor.getCode(), language });
+  }
+
+  function setLanguage(name: string): void {
+    language = name;
+    if (![...select.options].some((o) => o.value === name)) {
+      // Not offered (yet: the list may still be loading): shown by its name until it is.
+      const o = doc.createElement('option');
+      o.value = name;
+      o.textContent = name;
+      select.append(o);
+    }
+    select.value = name;
+    editor.setMode(modes.get(language) ?? language);
   }
 
   function fillLanguages(list: LanguageInfo[]): void {
@@ -161,21 +179,46 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   if (!opts.languages && !select.hidden) listLanguages(server).then((l) => fillLanguages(l as LanguageInfo[]), () => {});
   select.disabled = opts.readOnly === true;
   select.addEventListener('change', () => {
-    language = select.value;
-    editor.setMode(modes.get(language) ?? language);
-    opts.onEdit?.({ code: editor.getCode(), language });
+    setLanguage(select.value);
+    edited();
   });
 
   let running = false;
   let cellId: string | null = null;
   let controller: AbortController | null = null;
   let stopWanted = false;
+  /** Stop was pressed while the server could not be reached: it is asked again, until it answers. */
+  let interruptPending = false;
+  let interruptRetry: ReturnType<typeof setTimeout> | undefined;
+  let interruptFailures = 0;
+  /** Why following the cell is paused (the connection), shown instead of the elapsed time. */
+  let connectionTrouble: string | null = null;
 
   /** The server ends the cell with Interrupted; the long-poll brings that home. */
   function interrupt(id: string): Promise<void> {
-    return interruptCell(id, server).catch(() => controller?.abort());
+    interruptPending = false;
+    clearTimeout(interruptRetry);
+    return interruptCell(id, server).catch((e) => {
+      if (!running) return;
+      if (isTransient(e)) {
+        // The cell runs on at the server: ask again (at the latest every 4 s, and at once when
+        // the long-poll reconnects), not abandon the cell.
+        interruptPending = true;
+        interruptRetry = setTimeout(() => void (running && interruptPending && interrupt(id)), Math.min(1000 * 2 ** interruptFailures++, 4000));
+        setStatus('Stopping… (waiting for the connection to the server)', 'warn');
+      } else {
+        controller?.abort();
+      }
+    });
   }
   let ticker: ReturnType<typeof setInterval> | null = null;
+
+  /** The status line, marked as an error or a warning so that it reads as one. */
+  function setStatus(text: string, kind: 'error' | 'warn' | null = null): void {
+    status.textContent = text;
+    status.classList.toggle('cb-status-error', kind === 'error');
+    status.classList.toggle('cb-status-warn', kind === 'warn');
+  }
 
   function setRunning(on: boolean): void {
     running = on;
@@ -190,12 +233,27 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   resetButton.addEventListener('click', () => handle.reset());
   shareButton.addEventListener('click', () => void toggleShare());
 
+  /** Counts the panel's openings and closings: links made for code since changed are dropped. */
+  let shareGeneration = 0;
+
+  /** The links are of the code as it was: an edit closes the panel, and Share makes new ones. */
+  function closeShare(): void {
+    shareGeneration++;
+    if (sharePanel.hidden) return;
+    // Focus in the panel would be lost with it: it goes back to the button that opened it.
+    const focusInside = sharePanel.contains(root.activeElement);
+    sharePanel.hidden = true;
+    sharePanel.replaceChildren();
+    shareButton.setAttribute('aria-expanded', 'false');
+    if (focusInside) shareButton.focus();
+  }
+
   async function toggleShare(): Promise<void> {
     if (!sharePanel.hidden) {
-      sharePanel.hidden = true;
-      shareButton.setAttribute('aria-expanded', 'false');
+      closeShare();
       return;
     }
+    const mine = ++shareGeneration;
     sharePanel.hidden = false;
     shareButton.setAttribute('aria-expanded', 'true');
     sharePanel.replaceChildren(el(doc, 'p', 'cb-share-wait', 'Making a link…'));
@@ -203,6 +261,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     const origin = server || doc.defaultView!.location.origin;
     try {
       const [snippet, zPath] = await Promise.all([shareSnippet(code, language, server), zLinkPath(code, language)]);
+      if (mine !== shareGeneration) return; // edited or closed meanwhile
       const rows = [
         shareRow('Link', new URL(snippet.url, origin + '/').href),
         shareRow('Link with the code in it', origin + zPath),
@@ -212,6 +271,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       rows[0].querySelector('input')?.select();
       (rows[0].querySelector('input') as HTMLInputElement | null)?.focus();
     } catch (e) {
+      if (mine !== shareGeneration) return;
       sharePanel.replaceChildren(el(doc, 'p', 'cb-share-error', e instanceof CellClientError ? e.message : `Could not make a link: ${(e as Error).message}`));
     }
   }
@@ -244,16 +304,28 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     get language() {
       return language;
     },
+    set language(name: string) {
+      setLanguage(name);
+      edited();
+    },
     async run() {
       if (running) return;
       controller = new AbortController();
       output.clear();
       cellId = null;
       stopWanted = false;
+      interruptPending = false;
+      interruptFailures = 0;
+      connectionTrouble = null;
       setRunning(true);
       const started = performance.now();
-      status.textContent = 'Running…';
-      ticker = setInterval(() => (status.textContent = `Running… ${formatElapsed(performance.now() - started)}`), 100);
+      setStatus('Running…');
+      ticker = setInterval(() => {
+        if (stopWanted) return; // "Stopping…" stays until the cell ends
+        const elapsed = formatElapsed(performance.now() - started);
+        if (connectionTrouble) setStatus(`${connectionTrouble} Running… ${elapsed}`, 'warn');
+        else setStatus(`Running… ${elapsed}`);
+      }, 100);
       let error: ErrorContent | null = null;
       const code = editor.getCode();
       opts.onRun?.({ code, language });
@@ -271,25 +343,40 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
             output.handle(m);
             opts.onMessage?.(m);
           },
+          onConnectionLost: () => {
+            connectionTrouble = 'Connection to the server lost; reconnecting…';
+            if (stopWanted) setStatus('Stopping… (waiting for the connection to the server)', 'warn');
+          },
+          onReconnect: () => {
+            connectionTrouble = null;
+            if (stopWanted) setStatus('Stopping…');
+            if (interruptPending && cellId) void interrupt(cellId);
+          },
         });
         const e = error as ErrorContent | null;
-        status.textContent = e ? `Error: ${e.ename}` : `Done in ${formatElapsed(performance.now() - started)}`;
+        setStatus(e ? `Error: ${e.ename}` : `Done in ${formatElapsed(performance.now() - started)}`, e ? 'error' : null);
         opts.onDone?.({ ok: !e, ename: e?.ename, evalue: e?.evalue, cellId });
       } catch (e) {
         const message = (e as Error).name === 'AbortError' ? 'Stopped' : e instanceof CellClientError ? e.message : `Error: ${(e as Error).message}`;
-        status.textContent = message;
+        setStatus(message, (e as Error).name === 'AbortError' ? null : 'error');
         // With the status line hidden, a failed request must still be seen: in the output.
         if (status.hidden && (e as Error).name !== 'AbortError') output.element.append(el(doc, 'p', 'cb-client-error', message));
         opts.onDone?.({ ok: false, ename: 'ClientError', evalue: message, cellId });
       } finally {
         if (ticker) clearInterval(ticker);
         ticker = null;
+        clearTimeout(interruptRetry);
         setRunning(false);
       }
     },
     async stop() {
       if (!running) return;
-      status.textContent = 'Stopping…';
+      if (stopWanted && interruptPending) {
+        // Pressed again while the server cannot be reached: the reader gives up on the cell.
+        controller?.abort();
+        return;
+      }
+      setStatus('Stopping…');
       stopWanted = true;
       // Before the server answered the POST there is no id yet: onCreated stops it. Abandoning
       // the POST instead would leave a cell the server accepted running to its time limit.
@@ -297,11 +384,13 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     },
     reset() {
       editor.setCode(original);
+      setLanguage(originalLanguage);
       edited();
     },
     destroy() {
       controller?.abort();
       if (ticker) clearInterval(ticker);
+      clearTimeout(interruptRetry);
       editor.view.destroy();
       cell.remove();
       output.element.remove();
@@ -315,6 +404,12 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
 export function embedMarkup(server: string, code: string, language: string): string {
   const escaped = code.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return `<script src="${server}/embed.js" defer></script>\n<pre data-cellbox data-language="${language.replace(/"/g, '&quot;')}">${escaped}</pre>`;
+}
+
+/** A failure that may pass: no connection, a server busy or restarting, too many requests. */
+function isTransient(e: unknown): boolean {
+  const status = (e as { status?: number }).status;
+  return typeof status !== 'number' || status === 0 || status === 429 || status >= 500;
 }
 
 function button(doc: Document, cls: string, text: string, title: string, hide: boolean): HTMLButtonElement {

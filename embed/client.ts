@@ -15,13 +15,15 @@ const STATUS_MESSAGES: Record<number, string> = {
 };
 
 export class CellClientError extends Error {
-  constructor(readonly status: number, message: string) {
+  /** `retryAfter`: the server's Retry-After in seconds, when it sent one (429, 503). */
+  constructor(readonly status: number, message: string, readonly retryAfter?: number) {
     super(message);
     this.name = 'CellClientError';
   }
 }
 
-async function request<T>(url: string, init?: RequestInit): Promise<T> {
+/** Fetches JSON; a failure is a CellClientError (status 0: no answer), an abort its AbortError. */
+export async function request<T>(url: string, init?: RequestInit): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url, init);
@@ -36,7 +38,8 @@ async function request<T>(url: string, init?: RequestInit): Promise<T> {
   } catch {
     // not our JSON error: the table's sentence will do
   }
-  throw new CellClientError(res.status, STATUS_MESSAGES[res.status] ?? (detail || `The server answered ${res.status}.`));
+  const retryAfter = Number(res.headers.get('Retry-After') ?? NaN);
+  throw new CellClientError(res.status, STATUS_MESSAGES[res.status] ?? (detail || `The server answered ${res.status}.`), Number.isFinite(retryAfter) ? retryAfter : undefined);
 }
 
 export interface RunOptions {
@@ -45,6 +48,10 @@ export interface RunOptions {
   onMessage: (m: Message) => void;
   /** Called once the server accepted the cell, with its id (for Stop). */
   onCreated?: (id: string) => void;
+  /** Following the cell failed and is tried again in `retryInMs` (the cell runs on at the server). */
+  onConnectionLost?: (e: unknown, retryInMs: number) => void;
+  /** Following the cell works again after onConnectionLost: nothing was missed. */
+  onReconnect?: () => void;
 }
 
 /** One poller per server for the whole page (see poller.ts). */
@@ -53,7 +60,10 @@ const pollers = new Map<string, Poller>();
 function pollerFor(server: string): Poller {
   let p = pollers.get(server);
   if (!p) {
-    p = new Poller(server, (url, init) => request(url, init));
+    const poller = new Poller(server, (url, init) => request(url, init));
+    // Back online: ask at once rather than at the end of the retry's wait.
+    if (typeof window !== 'undefined') window.addEventListener('online', () => poller.wake());
+    p = poller;
     pollers.set(server, p);
   }
   return p;
@@ -100,6 +110,8 @@ export async function runCell(code: string, language: string, opts: RunOptions):
         opts.signal?.removeEventListener('abort', onAbort);
         reject(e);
       },
+      onRetry: (e, ms) => opts.onConnectionLost?.(e, ms),
+      onReconnect: () => opts.onReconnect?.(),
     });
     const onAbort = () => {
       stop();

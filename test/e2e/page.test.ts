@@ -294,6 +294,57 @@ describe('the cell page', () => {
     await d.context.close();
   });
 
+  it('Reset brings back the starting code and language together, and forgets the draft', async () => {
+    const d = await openPage(browser, `${box.url}/`);
+    const content = d.page.locator('.cm-content');
+    await content.filter({ hasText: 'Hello from Cellbox' }).waitFor();
+    const start = await content.innerText();
+    // A language chosen alone is an edit: Reset shows, and the draft keeps it.
+    await d.page.selectOption('.cb-lang', 'bash');
+    await d.page.locator('.cb-reset').waitFor();
+    await setCode(d.page, 'echo hi');
+    await d.page.waitForFunction(() => localStorage.getItem('cellbox:draft')?.includes('echo hi'));
+    // After a reload the draft's language is an edit too: Reset goes back to Python.
+    await d.page.reload();
+    await content.filter({ hasText: 'echo hi' }).waitFor();
+    expect(await d.page.locator('.cb-lang').inputValue()).toBe('bash');
+    await d.page.locator('.cb-reset').click();
+    expect(await d.page.locator('.cb-lang').inputValue()).toBe('python');
+    expect(await content.innerText()).toBe(start);
+    expect(await d.page.locator('.cb-reset').isVisible()).toBe(false);
+    await d.page.waitForFunction(() => localStorage.getItem('cellbox:draft') === null);
+    // The starting code runs as what it is: Python.
+    await d.page.locator('.cb-run').click();
+    await d.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 20_000 });
+    expect(await d.page.locator('.cb-output').textContent()).toContain('Hello from Cellbox');
+    expect(d.pageErrors).toEqual([]);
+    await d.context.close();
+  });
+
+  it('closes the Share panel when the code or the language changes: its links were of the old code', async () => {
+    const s = await openPage(browser, `${box.url}/`);
+    const panel = s.page.locator('.cb-share');
+    const links = () => s.page.locator('.cb-share .cb-share-value').evaluateAll((fields) => fields.map((f) => (f as HTMLInputElement).value));
+    await setCode(s.page, 'print("first")');
+    await s.page.locator('.cb-share-button').click();
+    await s.page.locator('.cb-share .cb-share-value').first().waitFor();
+    const first = await links();
+    expect(first[2]).toContain('print("first")');
+    await setCode(s.page, 'print("second")');
+    await panel.waitFor({ state: 'hidden' });
+    expect(await s.page.locator('.cb-share-button').getAttribute('aria-expanded')).toBe('false');
+    // Share again: links of the code as it is now.
+    await s.page.locator('.cb-share-button').click();
+    await s.page.locator('.cb-share .cb-share-value').first().waitFor();
+    const second = await links();
+    expect(second[0]).not.toBe(first[0]);
+    expect(second[2]).toContain('print("second")');
+    await s.page.selectOption('.cb-lang', 'bash');
+    await panel.waitFor({ state: 'hidden' });
+    expect(s.pageErrors).toEqual([]);
+    await s.context.close();
+  });
+
   it('looks right in light, dark and at phone width', async () => {
     await runCode('print("Hello from Cellbox")\n[n * n for n in range(10)]');
     await screenshot(w.page, 'page-light');

@@ -160,6 +160,22 @@ describe('the permalink page /s/:id', () => {
     await w.context.close();
   });
 
+  it('counts a change of language alone as an edit, and Reset brings the language back', async () => {
+    const id = await share('echo "from a bash snippet"', 'bash');
+    const w = await open(`/s/${id}`);
+    const note = w.page.getByText('Edited since it was shared — the link still runs the original.');
+    await w.page.selectOption('.cb-lang', 'python');
+    await note.waitFor();
+    await w.page.locator('.cb-reset').click();
+    await note.waitFor({ state: 'hidden' });
+    expect(await w.page.locator('.cb-lang').inputValue()).toBe('bash');
+    expect(await w.page.locator('.cb-reset').isVisible()).toBe(false);
+    await w.page.locator('.cb-run').click();
+    await w.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
+    expect(await w.page.locator('.cb-output').textContent()).toContain('from a bash snippet');
+    await w.context.close();
+  });
+
   it('links to the raw code and to a download', async () => {
     const bash = 'for i in 1 2 3; do\n  echo "line $i"\ndone\n';
     const id = await share(bash, 'bash');
