@@ -50,6 +50,15 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
 
   try {
     const translator = new Translator(parent, deps.limits.outputBytes, (m) => writer.push(cell.id, m));
+    // Nothing a cell writes may throw out of here: it would end the device and every cell in it.
+    const guard = (what: string, handle: () => void) => {
+      try {
+        handle();
+      } catch (e) {
+        deps.log('error', `cell ${cell.id}: ${what} it wrote could not be handled: ${(e as Error).stack}`);
+        translator.stream('stderr', `${what} this cell wrote could not be handled and was dropped.\n`);
+      }
+    };
     const stop = await new Promise<Stop>((resolve) => {
       const timer = setTimeout(() => resolve({ kind: 'timeout' }), cell.timeoutMs);
       const onAbort = () => resolve({ kind: 'stopped', error: signal.reason as ErrorContent });
@@ -62,11 +71,11 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
       };
       worker.run(cell.code, {
         event: (e, bytes) => {
-          translator.event(e, bytes);
+          guard('An event', () => translator.event(e, bytes));
           check();
         },
         output: (name, text) => {
-          translator.stream(name, text);
+          guard('Output', () => translator.stream(name, text));
           check();
         },
       });

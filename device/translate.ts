@@ -1,8 +1,9 @@
 // Turns a worker's events and raw output into the cell's Jupyter messages, and counts output
 // against the cap: past it the text is cut at the cap and the cell is stopped.
 import { createMessage } from '../protocol/create';
-import type { ErrorContent, Header, MimeBundle, UnsequencedMessage } from '../protocol/messages';
+import type { ErrorContent, Header, UnsequencedMessage } from '../protocol/messages';
 import type { WorkerEvent } from '../workers/protocol';
+import { checkDisplay, checkError } from './event-shape';
 
 export class Translator {
   /** The last error the worker reported, for the execute_reply. */
@@ -38,16 +39,22 @@ export class Translator {
     this.emit(createMessage('stream', { name, text }, this.parent));
   }
 
-  /** One event from the worker's pipe; `null` for a line that was not one (counted, not shown). */
+  /**
+   * One event from the worker's pipe, `bytes` its line's length; `null` for a line that
+   * was not one (counted, not shown). An event of the wrong shape is dropped with a note on
+   * stderr that names what is wrong with it.
+   */
   event(e: WorkerEvent | null, bytes: number): void {
     if (this.overLimit || this.doneStatus) return;
     if (e === null || e.type === 'ready') {
       this.charge(bytes);
       return;
     }
+    const fields = e as unknown as Record<string, unknown>;
     switch (e.type) {
       case 'stream':
         if ((e.name === 'stdout' || e.name === 'stderr') && typeof e.text === 'string') this.stream(e.name, e.text);
+        else this.refuse(e.type, 'its name is not stdout or stderr, or its text not a string', bytes);
         return;
       case 'done':
         this.doneStatus = e.status === 'error' ? 'error' : 'ok';
@@ -55,35 +62,35 @@ export class Translator {
       case 'clear_output':
         return this.send(createMessage('clear_output', { wait: e.wait === true }, this.parent), bytes);
       case 'error': {
-        const error = {
-          ename: String(e.ename ?? 'Error'),
-          evalue: String(e.evalue ?? ''),
-          traceback: Array.isArray(e.traceback) ? e.traceback.map(String) : [],
-        };
-        this.lastError = error;
-        return this.send(createMessage('error', error, this.parent), bytes);
+        const checked = checkError(fields);
+        if ('problem' in checked) return this.refuse(e.type, checked.problem, bytes);
+        this.lastError = checked.ok;
+        return this.send(createMessage('error', checked.ok, this.parent), bytes);
       }
       case 'display_data':
       case 'execute_result':
       case 'update_display_data': {
-        if (!isBundle(e.data)) {
+        const checked = checkDisplay(fields);
+        if ('problem' in checked) return this.refuse(e.type, checked.problem, bytes);
+        const { data, metadata, displayId } = checked.ok;
+        // An empty bundle shows nothing; an update names the display it updates.
+        if (Object.keys(data).length === 0 || (e.type === 'update_display_data' && !displayId)) {
           this.charge(bytes);
           return;
         }
-        const metadata = isPlainObject(e.metadata) ? e.metadata : {};
-        const t = (e as { transient?: unknown }).transient;
-        const displayId = isPlainObject(t) && typeof t.display_id === 'string' ? t.display_id : undefined;
         const transient = displayId ? { display_id: displayId } : undefined;
         if (e.type === 'execute_result') {
-          return this.send(createMessage('execute_result', { data: e.data, metadata, execution_count: 1 }, this.parent), bytes);
+          return this.send(createMessage('execute_result', { data, metadata, execution_count: 1 }, this.parent), bytes);
         }
-        if (e.type === 'update_display_data' && !transient) {
-          this.charge(bytes);
-          return;
-        }
-        return this.send(createMessage(e.type, { data: e.data, metadata, ...(transient ? { transient } : {}) }, this.parent), bytes);
+        return this.send(createMessage(e.type, { data, metadata, ...(transient ? { transient } : {}) }, this.parent), bytes);
       }
     }
+  }
+
+  /** Drops an event of the wrong shape; the cell's reader sees why on stderr. */
+  private refuse(type: string, problem: string, bytes: number): void {
+    if (!this.charge(bytes)) return;
+    this.stream('stderr', `${/^[aeiou]/.test(type) ? 'An' : 'A'} ${type} event this cell wrote was dropped: ${problem}.\n`);
   }
 
   private send(m: UnsequencedMessage, bytes: number): void {
@@ -103,14 +110,6 @@ export class Translator {
   private exceed(): void {
     this.overLimit = true;
   }
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isBundle(v: unknown): v is MimeBundle {
-  return isPlainObject(v) && Object.keys(v).length > 0 && Object.keys(v).every((k) => /^[\w.+-]+\/[\w.+-]+$/.test(k));
 }
 
 /** The longest prefix of `text` that fits in `bytes` UTF-8 bytes, never splitting a character. */

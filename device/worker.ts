@@ -92,7 +92,7 @@ export class Worker {
     this.readEvents((e, bytes) => {
       if (isReady) return this.handlers?.event(e, bytes);
       if (e?.type !== 'ready') return;
-      this.version = e.version;
+      this.version = typeof e.version === 'string' ? e.version : '';
       proc.rootPid
         .then((pid) => {
           // The worker waits for its code now: nothing runs that the group would miss. A worker
