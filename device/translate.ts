@@ -12,12 +12,25 @@ export class Translator {
   doneStatus: 'ok' | 'error' | null = null;
   overLimit = false;
   private used = 0;
+  /**
+   * What each message costs besides its content: its header, parent header and metadata, as
+   * stored and sent (some 500 bytes). Charged so that the cap bounds what a cell stores and
+   * sends, not just its text: 65,536 empty `error` events once made 33 MB of messages.
+   */
+  private readonly envelope: number;
+  /**
+   * The stream the last message sent was: more text on it joins that message (the writer
+   * merges consecutive chunks of a stream) and costs only its bytes.
+   */
+  private continues: 'stdout' | 'stderr' | null = null;
 
   constructor(
     private readonly parent: Header,
     private readonly maxBytes: number,
     private readonly emit: (m: UnsequencedMessage) => void,
-  ) {}
+  ) {
+    this.envelope = Buffer.byteLength(JSON.stringify(createMessage('stream', { name: 'stdout', text: '' }, parent)));
+  }
 
   /**
    * Raw text from fd 1 or 2, or a `stream` event. Raw text still counts after `done`: fd 1 and 2
@@ -26,8 +39,9 @@ export class Translator {
    * until the pipes close, before it closes the cell.
    */
   stream(name: 'stdout' | 'stderr', text: string): void {
-    if (this.overLimit) return;
-    const room = this.maxBytes - this.used;
+    if (this.overLimit || text === '') return;
+    const cost = this.continues === name ? 0 : this.envelope;
+    const room = this.maxBytes - this.used - cost;
     const bytes = Buffer.byteLength(text);
     if (bytes > room) {
       const cut = cutToBytes(text, room);
@@ -35,12 +49,13 @@ export class Translator {
       this.exceed();
       return;
     }
-    this.used += bytes;
+    this.used += cost + bytes;
+    this.continues = name;
     this.emit(createMessage('stream', { name, text }, this.parent));
   }
 
   /**
-   * One event from the worker's pipe, `bytes` its line's length; `null` for a line that
+   * One event from the worker's pipe, `bytes` its line's UTF-8 length; `null` for a line that
    * was not one (counted, not shown). An event of the wrong shape is dropped with a note on
    * stderr that names what is wrong with it.
    */
@@ -94,7 +109,9 @@ export class Translator {
   }
 
   private send(m: UnsequencedMessage, bytes: number): void {
-    if (this.charge(bytes)) this.emit(m);
+    if (!this.charge(bytes + this.envelope)) return;
+    this.continues = null;
+    this.emit(m);
   }
 
   /** Counts bytes against the cap; false (and the cell is over) when they do not fit. */

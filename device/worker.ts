@@ -141,10 +141,11 @@ export class Worker {
       while ((nl = text.indexOf('\n')) >= 0) {
         const line = text.slice(0, nl);
         text = text.slice(nl + 1);
-        onLine(parseEvent(line), line.length);
+        // Charged in UTF-8 bytes, as it is stored: a line of 300,000 CJK characters is 900,000.
+        onLine(parseEvent(line), Buffer.byteLength(line));
       }
       if (text.length > MAX_EVENT_LINE) {
-        onLine(null, text.length);
+        onLine(null, Buffer.byteLength(text));
         text = '';
       }
       partial = text;
