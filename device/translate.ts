@@ -3,6 +3,7 @@
 import { createMessage } from '../protocol/create';
 import type { ErrorContent, Header, UnsequencedMessage } from '../protocol/messages';
 import type { WorkerEvent } from '../workers/protocol';
+import { CELL_ERRORS } from '../protocol/errors';
 import { checkDisplay, checkError } from './event-shape';
 
 export class Translator {
@@ -24,10 +25,16 @@ export class Translator {
    */
   private continues: 'stdout' | 'stderr' | null = null;
 
+  /**
+   * `memoryError` says, when asked, whether the cell's control group saw the kernel stop one of
+   * its processes for memory, as the MemoryError to report instead of what the worker reports
+   * (a C program's "SIGKILL", a Bash cell's exit status); null when it did not.
+   */
   constructor(
     private readonly parent: Header,
     private readonly maxBytes: number,
     private readonly emit: (m: UnsequencedMessage) => void,
+    private readonly memoryError: () => ErrorContent | null = () => null,
   ) {
     this.envelope = Buffer.byteLength(JSON.stringify(createMessage('stream', { name: 'stdout', text: '' }, parent)));
   }
@@ -79,8 +86,9 @@ export class Translator {
       case 'error': {
         const checked = checkError(fields);
         if ('problem' in checked) return this.refuse(e.type, checked.problem, bytes);
-        this.lastError = checked.ok;
-        return this.send(createMessage('error', checked.ok, this.parent), bytes);
+        const error = this.asMemoryError(checked.ok);
+        this.lastError = error;
+        return this.send(createMessage('error', error, this.parent), bytes);
       }
       case 'display_data':
       case 'execute_result':
@@ -100,6 +108,18 @@ export class Translator {
         return this.send(createMessage(e.type, { data, metadata, ...(transient ? { transient } : {}) }, this.parent), bytes);
       }
     }
+  }
+
+  /**
+   * The error to report for what the worker reported: a MemoryError once the kernel stopped a
+   * process of the cell for memory (the worker only saw it die, or its exit status), with the
+   * worker's report kept in the traceback.
+   */
+  asMemoryError(reported: ErrorContent): ErrorContent {
+    if (reported.ename === CELL_ERRORS.memory) return reported;
+    const memory = this.memoryError();
+    if (!memory) return reported;
+    return { ...memory, traceback: [`${reported.ename}: ${reported.evalue}`, ...reported.traceback] };
   }
 
   /** Drops an event of the wrong shape; the cell's reader sees why on stderr. */

@@ -60,6 +60,8 @@ export class Worker {
   stderrTail = '';
   /** Known once it exited: the kernel stopped a process of the cell for the memory of them all. */
   outOfMemory = false;
+  private readonly group: CellGroup | null;
+  private oomKilled = false;
   private dirFd: number | null = null;
   private handlers: WorkerHandlers | null = null;
   private readonly proc: WorkerProcess;
@@ -76,8 +78,9 @@ export class Worker {
     this.proc = proc;
     this.niced = niced;
     this.released = new Promise((resolve) => (this.markReleased = resolve));
+    this.group = group;
     this.exited = proc.exited.then((exit) => {
-      this.outOfMemory = (group?.oomKills() ?? 0) > 0;
+      this.outOfMemory = this.sawOomKill();
       return exit;
     });
     let markReady: () => void;
@@ -151,6 +154,16 @@ export class Worker {
       partial = text;
     });
     pipe.on('error', () => {});
+  }
+
+  /**
+   * Whether the kernel has stopped a process of the cell for the memory of them all, by now: a
+   * process it stopped is dead before its parent learns of it, so a worker's report of that
+   * death comes after the count. Read from the control group (none: never).
+   */
+  sawOomKill(): boolean {
+    if (!this.oomKilled && this.group) this.oomKilled = this.group.oomKills() > 0;
+    return this.oomKilled;
   }
 
   /** Hands the worker its cell: the handlers get everything from now on, then the code goes in. */
