@@ -137,21 +137,26 @@ export class Worker {
   private readEvents(onLine: (e: WorkerEvent | null, bytes: number) => void): void {
     const pipe = this.proc.events;
     const decoder = new StringDecoder('utf8');
+    // The line so far, without a newline in it. Only new text is searched for one: searching
+    // the whole line again on every read made a line that never ends cost the square of its
+    // length (a cell writing one took 20 s of a loaded machine to reach MAX_EVENT_LINE).
     let partial = '';
     pipe.on('data', (chunk: Buffer) => {
-      let text = partial + decoder.write(chunk);
+      const text = decoder.write(chunk);
+      let start = 0;
       let nl: number;
-      while ((nl = text.indexOf('\n')) >= 0) {
-        const line = text.slice(0, nl);
-        text = text.slice(nl + 1);
+      while ((nl = text.indexOf('\n', start)) >= 0) {
+        const line = partial + text.slice(start, nl);
+        partial = '';
+        start = nl + 1;
         // Charged in UTF-8 bytes, as it is stored: a line of 300,000 CJK characters is 900,000.
         onLine(parseEvent(line), Buffer.byteLength(line));
       }
-      if (text.length > MAX_EVENT_LINE) {
-        onLine(null, Buffer.byteLength(text));
-        text = '';
+      partial += text.slice(start);
+      if (partial.length > MAX_EVENT_LINE) {
+        onLine(null, Buffer.byteLength(partial));
+        partial = '';
       }
-      partial = text;
     });
     pipe.on('error', () => {});
   }
