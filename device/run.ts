@@ -49,7 +49,17 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
   }
 
   try {
-    const translator = new Translator(parent, deps.limits.outputBytes, (m) => writer.push(cell.id, m));
+    const translator = new Translator(parent, deps.limits.outputBytes, (m) => writer.push(cell.id, m), () =>
+      worker.sawOomKill() ? memoryError(deps.limits) : null);
+    // Nothing a cell writes may throw out of here: it would end the device and every cell in it.
+    const guard = (what: string, handle: () => void) => {
+      try {
+        handle();
+      } catch (e) {
+        deps.log('error', `cell ${cell.id}: ${what} it wrote could not be handled: ${(e as Error).stack}`);
+        translator.stream('stderr', `${what} this cell wrote could not be handled and was dropped.\n`);
+      }
+    };
     const stop = await new Promise<Stop>((resolve) => {
       const timer = setTimeout(() => resolve({ kind: 'timeout' }), cell.timeoutMs);
       const onAbort = () => resolve({ kind: 'stopped', error: signal.reason as ErrorContent });
@@ -62,11 +72,11 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
       };
       worker.run(cell.code, {
         event: (e, bytes) => {
-          translator.event(e, bytes);
+          guard('An event', () => translator.event(e, bytes));
           check();
         },
         output: (name, text) => {
-          translator.stream(name, text);
+          guard('Output', () => translator.stream(name, text));
           check();
         },
       });
@@ -127,7 +137,7 @@ async function storeFiles(cell: CellRow, worker: Worker, deps: RunDeps): Promise
 function stopError(stop: Stop, t: Translator, worker: Worker, limits: Limits, timeoutMs: number): ErrorContent | null {
   switch (stop.kind) {
     case 'done':
-      return t.doneStatus === 'error' ? (t.lastError ?? { ename: 'Error', evalue: 'The cell failed.', traceback: [] }) : null;
+      return t.doneStatus === 'error' ? (t.lastError ?? t.asMemoryError({ ename: 'Error', evalue: 'The cell failed.', traceback: [] })) : null;
     case 'timeout':
       return { ename: CELL_ERRORS.timeout, evalue: `The cell ran longer than its ${formatSeconds(timeoutMs)} wall-time limit and was stopped.`, traceback: [] };
     case 'stopped':
@@ -144,9 +154,7 @@ const SIGNALS: Record<number, string> = { 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSE
 /** A worker that ended without `done`: the cell exited on its own, hit a limit, or crashed. */
 function exitError({ code }: WorkerExit, worker: Worker, limits: Limits): ErrorContent | null {
   if (code === 0) return null; // the program ended itself (os._exit(0), exec …)
-  if (worker.outOfMemory) {
-    return { ename: CELL_ERRORS.memory, evalue: `The cell's processes together used more than its ${limits.memoryMiB} MiB memory limit.`, traceback: [] };
-  }
+  if (worker.outOfMemory) return memoryError(limits);
   const tail = worker.stderrTail;
   if (/heap out of memory|MemoryError|Cannot allocate memory|std::bad_alloc|out of memory/i.test(tail)) {
     return { ename: CELL_ERRORS.memory, evalue: `The cell used more than its ${limits.memoryMiB} MiB memory limit.`, traceback: [] };
@@ -158,6 +166,11 @@ function exitError({ code }: WorkerExit, worker: Worker, limits: Limits): ErrorC
   }
   const how = sig ? `was killed by ${SIGNALS[sig] ?? `signal ${sig}`}` : `exited with status ${code}`;
   return { ename: CELL_ERRORS.crashed, evalue: `The cell's process ${how} before it finished.`, traceback: [] };
+}
+
+/** The kernel stopped a process of the cell: its processes together passed the memory limit. */
+function memoryError(limits: Limits): ErrorContent {
+  return { ename: CELL_ERRORS.memory, evalue: `The cell's processes together used more than its ${limits.memoryMiB} MiB memory limit.`, traceback: [] };
 }
 
 function formatSeconds(ms: number): string {

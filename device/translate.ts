@@ -1,8 +1,10 @@
 // Turns a worker's events and raw output into the cell's Jupyter messages, and counts output
 // against the cap: past it the text is cut at the cap and the cell is stopped.
 import { createMessage } from '../protocol/create';
-import type { ErrorContent, Header, MimeBundle, UnsequencedMessage } from '../protocol/messages';
+import type { ErrorContent, Header, UnsequencedMessage } from '../protocol/messages';
 import type { WorkerEvent } from '../workers/protocol';
+import { CELL_ERRORS } from '../protocol/errors';
+import { checkDisplay, checkError } from './event-shape';
 
 export class Translator {
   /** The last error the worker reported, for the execute_reply. */
@@ -11,12 +13,31 @@ export class Translator {
   doneStatus: 'ok' | 'error' | null = null;
   overLimit = false;
   private used = 0;
+  /**
+   * What each message costs besides its content: its header, parent header and metadata, as
+   * stored and sent (some 500 bytes). Charged so that the cap bounds what a cell stores and
+   * sends, not just its text: 65,536 empty `error` events once made 33 MB of messages.
+   */
+  private readonly envelope: number;
+  /**
+   * The stream the last message sent was: more text on it joins that message (the writer
+   * merges consecutive chunks of a stream) and costs only its bytes.
+   */
+  private continues: 'stdout' | 'stderr' | null = null;
 
+  /**
+   * `memoryError` says, when asked, whether the cell's control group saw the kernel stop one of
+   * its processes for memory, as the MemoryError to report instead of what the worker reports
+   * (a C program's "SIGKILL", a Bash cell's exit status); null when it did not.
+   */
   constructor(
     private readonly parent: Header,
     private readonly maxBytes: number,
     private readonly emit: (m: UnsequencedMessage) => void,
-  ) {}
+    private readonly memoryError: () => ErrorContent | null = () => null,
+  ) {
+    this.envelope = Buffer.byteLength(JSON.stringify(createMessage('stream', { name: 'stdout', text: '' }, parent)));
+  }
 
   /**
    * Raw text from fd 1 or 2, or a `stream` event. Raw text still counts after `done`: fd 1 and 2
@@ -25,8 +46,9 @@ export class Translator {
    * until the pipes close, before it closes the cell.
    */
   stream(name: 'stdout' | 'stderr', text: string): void {
-    if (this.overLimit) return;
-    const room = this.maxBytes - this.used;
+    if (this.overLimit || text === '') return;
+    const cost = this.continues === name ? 0 : this.envelope;
+    const room = this.maxBytes - this.used - cost;
     const bytes = Buffer.byteLength(text);
     if (bytes > room) {
       const cut = cutToBytes(text, room);
@@ -34,20 +56,27 @@ export class Translator {
       this.exceed();
       return;
     }
-    this.used += bytes;
+    this.used += cost + bytes;
+    this.continues = name;
     this.emit(createMessage('stream', { name, text }, this.parent));
   }
 
-  /** One event from the worker's pipe; `null` for a line that was not one (counted, not shown). */
+  /**
+   * One event from the worker's pipe, `bytes` its line's UTF-8 length; `null` for a line that
+   * was not one (counted, not shown). An event of the wrong shape is dropped with a note on
+   * stderr that names what is wrong with it.
+   */
   event(e: WorkerEvent | null, bytes: number): void {
     if (this.overLimit || this.doneStatus) return;
     if (e === null || e.type === 'ready') {
       this.charge(bytes);
       return;
     }
+    const fields = e as unknown as Record<string, unknown>;
     switch (e.type) {
       case 'stream':
         if ((e.name === 'stdout' || e.name === 'stderr') && typeof e.text === 'string') this.stream(e.name, e.text);
+        else this.refuse(e.type, 'its name is not stdout or stderr, or its text not a string', bytes);
         return;
       case 'done':
         this.doneStatus = e.status === 'error' ? 'error' : 'ok';
@@ -55,39 +84,54 @@ export class Translator {
       case 'clear_output':
         return this.send(createMessage('clear_output', { wait: e.wait === true }, this.parent), bytes);
       case 'error': {
-        const error = {
-          ename: String(e.ename ?? 'Error'),
-          evalue: String(e.evalue ?? ''),
-          traceback: Array.isArray(e.traceback) ? e.traceback.map(String) : [],
-        };
+        const checked = checkError(fields);
+        if ('problem' in checked) return this.refuse(e.type, checked.problem, bytes);
+        const error = this.asMemoryError(checked.ok);
         this.lastError = error;
         return this.send(createMessage('error', error, this.parent), bytes);
       }
       case 'display_data':
       case 'execute_result':
       case 'update_display_data': {
-        if (!isBundle(e.data)) {
+        const checked = checkDisplay(fields);
+        if ('problem' in checked) return this.refuse(e.type, checked.problem, bytes);
+        const { data, metadata, displayId } = checked.ok;
+        // An empty bundle shows nothing; an update names the display it updates.
+        if (Object.keys(data).length === 0 || (e.type === 'update_display_data' && !displayId)) {
           this.charge(bytes);
           return;
         }
-        const metadata = isPlainObject(e.metadata) ? e.metadata : {};
-        const t = (e as { transient?: unknown }).transient;
-        const displayId = isPlainObject(t) && typeof t.display_id === 'string' ? t.display_id : undefined;
         const transient = displayId ? { display_id: displayId } : undefined;
         if (e.type === 'execute_result') {
-          return this.send(createMessage('execute_result', { data: e.data, metadata, execution_count: 1 }, this.parent), bytes);
+          return this.send(createMessage('execute_result', { data, metadata, execution_count: 1 }, this.parent), bytes);
         }
-        if (e.type === 'update_display_data' && !transient) {
-          this.charge(bytes);
-          return;
-        }
-        return this.send(createMessage(e.type, { data: e.data, metadata, ...(transient ? { transient } : {}) }, this.parent), bytes);
+        return this.send(createMessage(e.type, { data, metadata, ...(transient ? { transient } : {}) }, this.parent), bytes);
       }
     }
   }
 
+  /**
+   * The error to report for what the worker reported: a MemoryError once the kernel stopped a
+   * process of the cell for memory (the worker only saw it die, or its exit status), with the
+   * worker's report kept in the traceback.
+   */
+  asMemoryError(reported: ErrorContent): ErrorContent {
+    if (reported.ename === CELL_ERRORS.memory) return reported;
+    const memory = this.memoryError();
+    if (!memory) return reported;
+    return { ...memory, traceback: [`${reported.ename}: ${reported.evalue}`, ...reported.traceback] };
+  }
+
+  /** Drops an event of the wrong shape; the cell's reader sees why on stderr. */
+  private refuse(type: string, problem: string, bytes: number): void {
+    if (!this.charge(bytes)) return;
+    this.stream('stderr', `${/^[aeiou]/.test(type) ? 'An' : 'A'} ${type} event this cell wrote was dropped: ${problem}.\n`);
+  }
+
   private send(m: UnsequencedMessage, bytes: number): void {
-    if (this.charge(bytes)) this.emit(m);
+    if (!this.charge(bytes + this.envelope)) return;
+    this.continues = null;
+    this.emit(m);
   }
 
   /** Counts bytes against the cap; false (and the cell is over) when they do not fit. */
@@ -103,14 +147,6 @@ export class Translator {
   private exceed(): void {
     this.overLimit = true;
   }
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isBundle(v: unknown): v is MimeBundle {
-  return isPlainObject(v) && Object.keys(v).length > 0 && Object.keys(v).every((k) => /^[\w.+-]+\/[\w.+-]+$/.test(k));
 }
 
 /** The longest prefix of `text` that fits in `bytes` UTF-8 bytes, never splitting a character. */

@@ -60,6 +60,8 @@ export class Worker {
   stderrTail = '';
   /** Known once it exited: the kernel stopped a process of the cell for the memory of them all. */
   outOfMemory = false;
+  private readonly group: CellGroup | null;
+  private oomKilled = false;
   private dirFd: number | null = null;
   private handlers: WorkerHandlers | null = null;
   private readonly proc: WorkerProcess;
@@ -96,8 +98,9 @@ export class Worker {
       );
     }
     this.released = new Promise((resolve) => (this.markReleased = resolve));
+    this.group = group;
     this.exited = proc.exited.then((exit) => {
-      this.outOfMemory = (group?.oomKills() ?? 0) > 0;
+      this.outOfMemory = this.sawOomKill();
       return exit;
     });
     let markReady: () => void;
@@ -112,7 +115,7 @@ export class Worker {
     this.readEvents((e, bytes) => {
       if (isReady) return this.handlers?.event(e, bytes);
       if (e?.type !== 'ready') return;
-      this.version = e.version;
+      this.version = typeof e.version === 'string' ? e.version : '';
       proc.rootPid
         .then((pid) => {
           // The worker waits for its code now: nothing runs that the group would miss. A worker
@@ -155,22 +158,38 @@ export class Worker {
   private readEvents(onLine: (e: WorkerEvent | null, bytes: number) => void): void {
     const pipe = this.proc.events;
     const decoder = new StringDecoder('utf8');
+    // The line so far, without a newline in it. Only new text is searched for one: searching
+    // the whole line again on every read made a line that never ends cost the square of its
+    // length (a cell writing one took 20 s of a loaded machine to reach MAX_EVENT_LINE).
     let partial = '';
     pipe.on('data', (chunk: Buffer) => {
-      let text = partial + decoder.write(chunk);
+      const text = decoder.write(chunk);
+      let start = 0;
       let nl: number;
-      while ((nl = text.indexOf('\n')) >= 0) {
-        const line = text.slice(0, nl);
-        text = text.slice(nl + 1);
-        onLine(parseEvent(line), line.length);
+      while ((nl = text.indexOf('\n', start)) >= 0) {
+        const line = partial + text.slice(start, nl);
+        partial = '';
+        start = nl + 1;
+        // Charged in UTF-8 bytes, as it is stored: a line of 300,000 CJK characters is 900,000.
+        onLine(parseEvent(line), Buffer.byteLength(line));
       }
-      if (text.length > MAX_EVENT_LINE) {
-        onLine(null, text.length);
-        text = '';
+      partial += text.slice(start);
+      if (partial.length > MAX_EVENT_LINE) {
+        onLine(null, Buffer.byteLength(partial));
+        partial = '';
       }
-      partial = text;
     });
     pipe.on('error', () => {});
+  }
+
+  /**
+   * Whether the kernel has stopped a process of the cell for the memory of them all, by now: a
+   * process it stopped is dead before its parent learns of it, so a worker's report of that
+   * death comes after the count. Read from the control group (none: never).
+   */
+  sawOomKill(): boolean {
+    if (!this.oomKilled && this.group) this.oomKilled = this.group.oomKills() > 0;
+    return this.oomKilled;
   }
 
   /** Hands the worker its cell: the handlers get everything from now on, then the code goes in. */

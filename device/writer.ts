@@ -1,6 +1,7 @@
 // Batches the messages of all running cells into one transaction every FLUSH_MS, and merges
 // consecutive stream chunks: a cell printing in a tight loop costs one write, not thousands.
-import type { StreamContent, UnsequencedMessage } from '../protocol/messages';
+import { createMessage } from '../protocol/create';
+import type { Header, StreamContent, UnsequencedMessage } from '../protocol/messages';
 import type { CellEnd, Store } from '../store/store';
 
 /**
@@ -78,16 +79,68 @@ export class MessageWriter {
     try {
       this.store.writeBatch([...pending].map(([cellId, messages]) => ({ cellId, messages })), finished);
     } catch (e) {
+      if (!isPassing(e)) {
+        this.salvage(pending, finished, e);
+        return;
+      }
       this.putBack(pending, finished, count);
-      if (!isPassing(e)) throw e;
-      if (this.timer) clearTimeout(this.timer);
-      const wait = BUSY_RETRY_MS[Math.min(this.busyRetries++, BUSY_RETRY_MS.length - 1)];
-      if (this.busyRetries === 1 || this.busyRetries % 20 === 0) this.log('warn', `the database cannot take writes now (${(e as { code?: string }).code}: ${(e as Error).message}); ${this.count} messages wait, trying again in ${wait} ms`);
-      this.timer = setTimeout(() => this.flush(), wait);
+      this.retryLater(e);
       return;
     }
     if (this.busyRetries) this.log('info', `the database takes writes again, after ${this.busyRetries} tries`);
     this.busyRetries = 0;
+  }
+
+  /** The database is busy or full for now: what was put back is tried again after a wait. */
+  private retryLater(e: unknown): void {
+    if (this.timer) clearTimeout(this.timer);
+    const wait = BUSY_RETRY_MS[Math.min(this.busyRetries++, BUSY_RETRY_MS.length - 1)];
+    if (this.busyRetries === 1 || this.busyRetries % 20 === 0) this.log('warn', `the database cannot take writes now (${(e as { code?: string }).code}: ${(e as Error).message}); ${this.count} messages wait, trying again in ${wait} ms`);
+    this.timer = setTimeout(() => this.flush(), wait);
+  }
+
+  /**
+   * A batch failed for a reason that does not pass: something in it can never be written (a
+   * message JSON cannot serialise, nested too deep for the stack). Put back, it would fail every
+   * later write, and every running cell's with it. Instead each cell is written on its own, its
+   * unwritable messages replaced by a note on its stderr that says so; a cell that still cannot
+   * be written loses its messages (logged) but still ends. Nothing of it is tried again.
+   */
+  private salvage(pending: Map<string, UnsequencedMessage[]>, finished: CellEnd[], e: unknown): void {
+    this.log('error', `a batch of messages could not be written (${(e as Error).message}); writing each cell's alone`);
+    const cells = new Set([...pending.keys(), ...finished.map((f) => f.cellId)]);
+    let passing: unknown = null;
+    for (const cellId of cells) {
+      const messages = writable(cellId, pending.get(cellId) ?? [], this.log);
+      const ends = finished.filter((f) => f.cellId === cellId).map((f) => ({ ...f, closing: writable(cellId, f.closing, this.log) }));
+      if (passing) {
+        // The database went busy or full meanwhile: the rest waits for it, as any batch does.
+        this.keep(cellId, messages, ends);
+        continue;
+      }
+      try {
+        this.store.writeBatch([{ cellId, messages }], ends);
+      } catch (err) {
+        if (isPassing(err)) {
+          passing = err;
+          this.keep(cellId, messages, ends);
+          continue;
+        }
+        this.log('error', `the ${messages.length} messages of cell ${cellId} could not be written and are dropped: ${(err as Error).message}`);
+        try {
+          if (ends.length) this.store.writeBatch([], ends);
+        } catch (last) {
+          this.log('error', `cell ${cellId} could not be ended: ${(last as Error).message}`);
+        }
+      }
+    }
+    if (passing) this.retryLater(passing);
+    else this.busyRetries = 0;
+  }
+
+  /** Puts one cell's messages and end back in front of what was pushed since, to be tried again. */
+  private keep(cellId: string, messages: UnsequencedMessage[], ends: CellEnd[]): void {
+    this.putBack(new Map(messages.length ? [[cellId, messages]] : []), ends, messages.length);
   }
 
   /** A batch that could not be written goes back in front of whatever was pushed since. */
@@ -112,4 +165,21 @@ export class MessageWriter {
   get waiting(): number {
     return this.count + this.finished.length;
   }
+}
+
+/**
+ * `messages`, each one JSON cannot serialise replaced by a stderr note saying it was dropped.
+ * Only on a failed batch: serialising every message twice would cost every cell.
+ */
+function writable(cellId: string, messages: readonly UnsequencedMessage[], log: (level: 'error', msg: string) => void): UnsequencedMessage[] {
+  return messages.map((m) => {
+    try {
+      JSON.stringify(m);
+      return m;
+    } catch (e) {
+      log('error', `a ${m.header.msg_type} message of cell ${cellId} cannot be stored and is dropped: ${(e as Error).message}`);
+      const text = `A ${m.header.msg_type} message of this cell could not be stored (${(e as Error).message}) and was dropped.\n`;
+      return createMessage('stream', { name: 'stderr', text }, m.parent_header as Header);
+    }
+  });
 }

@@ -121,4 +121,35 @@ describe('the message writer', () => {
     expect(w.waiting).toBe(0);
     expect(types(id)).toEqual(['status', 'execute_input', 'stream', 'stream', 'execute_reply', 'status']);
   });
+
+  it('drops a message that can never be written, says so in its cell, and keeps every other cell\'s messages flowing', async () => {
+    const bad = store.createCell('deep', 'python', 1000).id;
+    const good = store.createCell('print(1)', 'python', 1000).id;
+    const badHeader = store.cells.get(bad)!.header;
+    const goodHeader = store.cells.get(good)!.header;
+    const logs: string[] = [];
+    const w = new MessageWriter(store, (_, msg) => logs.push(msg));
+    // Nested deeper than JSON.stringify's stack: as JSON.parse took it from a cell's event pipe.
+    const deep = JSON.parse('['.repeat(20_000) + ']'.repeat(20_000));
+    for (const m of openingMessages(badHeader, 'deep')) w.push(bad, m);
+    for (const m of openingMessages(goodHeader, 'print(1)')) w.push(good, m);
+    w.push(bad, createMessage('display_data', { data: { 'text/plain': deep }, metadata: {} }, badHeader));
+    w.push(bad, createMessage('stream', { name: 'stdout', text: 'after\n' }, badHeader));
+    w.push(good, createMessage('stream', { name: 'stdout', text: '1\n' }, goodHeader));
+    w.flush();
+    expect(w.waiting).toBe(0);
+    expect(logs.join('\n')).toMatch(/display_data message of cell \S+ cannot be stored/);
+    // Later writes are not poisoned by it.
+    w.finish(bad, 'ok', closingMessages(badHeader, null));
+    w.push(good, createMessage('stream', { name: 'stdout', text: '2\n' }, goodHeader));
+    w.finish(good, 'ok', closingMessages(goodHeader, null));
+    expect(w.waiting).toBe(0);
+    expect(types(bad)).toEqual(['status', 'execute_input', 'stream', 'stream', 'execute_reply', 'status']);
+    const badJson = store.messages.readCell(bad, 0, 1000)!.json.map((j) => JSON.parse(j));
+    expect(badJson[2].content).toEqual({ name: 'stderr', text: expect.stringMatching(/^A display_data message of this cell could not be stored \(.*\) and was dropped\.\n$/) });
+    expect(badJson[3].content).toEqual({ name: 'stdout', text: 'after\n' });
+    expect(types(good)).toEqual(['status', 'execute_input', 'stream', 'stream', 'execute_reply', 'status']);
+    expect(store.cells.get(bad)!.status).toBe('done');
+    expect(store.cells.get(good)!.status).toBe('done');
+  });
 });

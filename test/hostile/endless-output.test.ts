@@ -9,7 +9,7 @@
 // finishes normally; the next cell runs; the server stays healthy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../protocol/messages';
-import { run, startCellbox, stderr, stdout, types, type Cellbox } from '../helpers/cellbox';
+import { replyOf, run, startCellbox, stderr, stdout, types, type Cellbox } from '../helpers/cellbox';
 import { expectRecovered, expectStopped, ok } from '../helpers/hostile';
 
 const CAP = 64 * 1024;
@@ -72,7 +72,8 @@ for (let i = 0; ; i++) fs.writeSync(3, JSON.stringify({ type: 'display_data', da
       capped(ms);
       const shown = ms.filter((m) => m.header.msg_type === 'display_data').map((m) => (m.content as { data: Record<string, string> }).data['text/plain']);
       // Every display up to the cap, in order, and no more than the cap's worth.
-      expect(shown.length).toBeGreaterThan(100);
+      // Each display is charged its bytes and its message's envelope (some 500 bytes).
+      expect(shown.length).toBeGreaterThan(50);
       expect(shown).toEqual(shown.map((_, i) => String(i)));
       expect(shown.length).toBeLessThan(CAP / 20);
     }
@@ -95,5 +96,27 @@ for (let i = 0; ; i++) fs.writeSync(3, JSON.stringify({ type: 'display_data', da
       expect(types(ms).length, what).toBeLessThan(5000);
     }
     await expectRecovered(box, ['python', 'bash', 'javascript']);
+  });
+
+  it('is charged in UTF-8 bytes and per message: the cap bounds what a cell stores and sends', async () => {
+    const [wide, tiny] = await Promise.all([
+      // 20,000 CJK characters are 60,000 bytes (20,000 JavaScript characters): the second such display passes the cap.
+      run(box.url, "import os, json\nline = json.dumps({'type': 'display_data', 'data': {'text/plain': '\\u4e2d' * 20000}}, ensure_ascii=False) + '\\n'\nfor i in range(3):\n    os.write(3, line.encode())\nprint('still running')"),
+      // 65,536 empty errors: 16 bytes each on the pipe, some 500 each as messages.
+      run(box.url, "import os\nos.write(3, b'{\"type\":\"error\"}\\n' * 65536)\nprint('alive')"),
+    ]);
+    for (const ms of [wide, tiny]) {
+      const reply = replyOf(ms) as { status: string; ename?: string };
+      expect(reply.status).toBe('error');
+      expect(reply.ename).toBe('OutputLimitExceeded');
+      expect(types(ms).slice(-2)).toEqual(['execute_reply', 'status']);
+      // All it sends, as sent: within the cap, but for the opening and closing messages.
+      const sent = ms.reduce((sum, m) => sum + Buffer.byteLength(JSON.stringify(m)), 0);
+      expect(sent).toBeLessThanOrEqual(CAP + 8 * 1024);
+      expect(stdout(ms)).toBe('');
+    }
+    expect(wide.filter((m) => m.header.msg_type === 'display_data')).toHaveLength(1);
+    expect(types(tiny).length).toBeLessThan(CAP / 400);
+    await expectRecovered(box, ['python']);
   });
 });

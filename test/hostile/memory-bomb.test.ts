@@ -5,17 +5,30 @@
 // Must happen: the cell never holds more than its memory limit (512 MiB): the allocation fails
 // and the cell ends with an `error` that says so (Python's and JavaScript's `MemoryError`;
 // Bash, which reports its own allocation failure, with its exit status and the failure on
-// stderr); the next cell runs; the server stays healthy.
+// stderr); a process the kernel stops for the memory of the cell's processes together ends a
+// C or Bash cell in `MemoryError` too; the next cell runs; the server stays healthy.
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUP_HEADROOM_MIB, cellGroupsUnavailable } from '../../device/cgroup';
-import { run, startCellbox, stderr, stdout, type Cellbox } from '../helpers/cellbox';
+import { get, run, startCellbox, stderr, stdout, type Cellbox } from '../helpers/cellbox';
 import { expectRecovered, expectStopped } from '../helpers/hostile';
 
 const MEMORY_MIB = 512;
 let box: Cellbox;
 
+// As root, `npm test`'s set-up installs gcc: then C may not be missing.
+const withC = process.getuid?.() === 0 || fs.existsSync('/usr/bin/gcc');
+const groups = cellGroupsUnavailable() === null;
+
 beforeAll(async () => {
-  box = await startCellbox({ CELLBOX_WALL_SECONDS: '30', CELLBOX_MEMORY_MIB: String(MEMORY_MIB) });
+  const languages = ['python', 'javascript', 'bash', ...(withC ? ['c'] : [])];
+  box = await startCellbox({ CELLBOX_WALL_SECONDS: '30', CELLBOX_MEMORY_MIB: String(MEMORY_MIB), CELLBOX_LANGUAGES: languages.join(',') });
+  // The device offers a language once its first worker is warm: C may come after the others.
+  for (let i = 0; withC && i < 600; i++) {
+    if ((await get(`${box.url}/api/v1/languages`)).body.some((l: { name: string }) => l.name === 'c')) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (withC) throw new Error('C was not offered');
 });
 
 afterAll(async () => {
@@ -44,7 +57,37 @@ describe('memory bomb', () => {
 
   // The limit of all a cell's processes together is a control group's: the device needs a
   // writable cgroup tree (root), and without one says so and bounds each process alone.
-  it.skipIf(cellGroupsUnavailable() !== null)('Python: eight processes of 100 MiB each never hold more than the cell\'s limit together', async () => {
+  // When the kernel stops one of them for it, the program's worker only sees it die (SIGKILL,
+  // exit status 137): the device names the limit from the group's count of such kills.
+  it.skipIf(!groups || !withC)('C: a program whose processes together pass the limit, and is stopped for it, ends in MemoryError', async () => {
+    // A child holds 200 MiB, then (once it says so) the parent takes 480: together past the
+    // limit, each within it. The kernel stops the larger, the program itself.
+    const ms = await run(box.url, `#include <stdlib.h>
+#include <unistd.h>
+static void eat(size_t mb) { volatile char *p = malloc(mb << 20); for (size_t i = 0; i < (mb << 20); i += 4096) p[i] = 1; }
+int main(void) {
+  int held[2];
+  char c;
+  if (pipe(held)) return 1;
+  if (fork() == 0) { eat(200); if (write(held[1], "h", 1)) {} sleep(30); _exit(0); }
+  if (read(held[0], &c, 1) != 1) return 1;
+  eat(480);
+  return 0;
+}`, 'c');
+    expectStopped(ms, 'MemoryError', new RegExp(`${MEMORY_MIB} MiB memory limit`));
+    await expectRecovered(box, ['python']);
+  });
+
+  it.skipIf(!groups)('Bash: a command stopped for the memory of the cell\'s processes together fails the cell with MemoryError, not its exit status', async () => {
+    // Two processes that grow without end (tail keeps the one endless line): the kernel stops
+    // one, the other meets its own limit; the last status is a failure either way.
+    const ms = await run(box.url, 'tail /dev/zero & tail /dev/zero; wait $!', 'bash');
+    expect(stderr(ms)).toMatch(/Killed/);
+    expectStopped(ms, 'MemoryError', new RegExp(`${MEMORY_MIB} MiB memory limit`));
+    await expectRecovered(box, ['bash']);
+  });
+
+  it.skipIf(!groups)('Python: eight processes of 100 MiB each never hold more than the cell\'s limit together', async () => {
     // Each child fills 100 MiB (every page touched) and holds it until the parent has counted;
     // the parent counts the children alive and holding at that moment: the kernel may stop a
     // child after it got its memory, to make room for another.
