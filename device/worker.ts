@@ -68,7 +68,6 @@ export class Worker {
   private killed = false;
   /** Made at a low CPU priority (sandbox.ts SPARE_NICE), not yet raised. */
   private niced: boolean;
-  private readonly group: CellGroup | null;
   /** Held in the group of spares (CellGroup.holdSpare()), not yet moved into its own. */
   private inSpares = false;
 
@@ -98,7 +97,6 @@ export class Worker {
       );
     }
     this.released = new Promise((resolve) => (this.markReleased = resolve));
-    this.group = group;
     this.exited = proc.exited.then((exit) => {
       this.outOfMemory = this.sawOomKill();
       return exit;
