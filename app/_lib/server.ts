@@ -3,6 +3,7 @@
 import { openFilestore, type Filestore } from '../../filestore/filestore';
 import { databasePath, filestorePath, loadConfig, type Config } from '../../store/config';
 import { openStore, type Store } from '../../store/store';
+import { setMaxListeners } from 'node:events';
 import { ClientLimits } from './client';
 
 export interface Server {
@@ -26,8 +27,18 @@ export function server(): Server {
       store: openStore(databasePath(config), { watchIntervalMs: config.watchIntervalMs, bell: 'web' }),
       files: openFilestore(filestorePath(config)),
       limits: new ClientLimits(config),
-      closing: new AbortController(),
+      closing: closingController(),
     };
   }
   return g[KEY];
+}
+
+/**
+ * Every waiting long-poll listens on this one signal until it answers: a thousand at once is a
+ * normal load, not the leak Node warns of past ten listeners.
+ */
+function closingController(): AbortController {
+  const closing = new AbortController();
+  setMaxListeners(Infinity, closing.signal);
+  return closing;
 }

@@ -123,6 +123,17 @@ describe('the hot routes', () => {
     expect(answer.body.length).toBeGreaterThan(1024); // past the old threshold, under the new one
   });
 
+  // Each waiting long-poll listens on the web server's one `closing` signal: past ten, Node
+  // printed a MaxListenersExceededWarning (a leak it is not) in every busy server's log.
+  it('hold many long-polls at once without a warning in the log', async () => {
+    const { id } = (await post(`${box.url}/api/v1/cells`, { code: 'import time\ntime.sleep(1)' })).body;
+    const before = box.logs.length;
+    const polls = Array.from({ length: 30 }, () => get(`${box.url}/api/v1/cells/${id}/messages?after=1000&wait=0.5`));
+    for (const r of await Promise.all(polls)) expect(r.status).toBe(200);
+    await messagesUntilDone(box.url, id);
+    expect(box.logs.slice(before).join('')).not.toMatch(/MaxListenersExceeded|memory leak/);
+  });
+
   it('leave every other request to Next.js, which answers as before', async () => {
     const languages = await get(`${box.url}/api/v1/languages`);
     expect(languages.status).toBe(200);
