@@ -15,7 +15,8 @@ _spec.loader.exec_module(fs)
 /**
  * Python helpers for a script that runs the real forker (start_forker()) and its cells: in
  * namespaces of the script's own, which a user namespace makes without privilege, the forker's
- * child runs the real isolation steps. Call `in_own_namespaces()` in a child of the script.
+ * child runs the real isolation steps. Call `in_own_namespaces()` in a child of the script
+ * (`in_a_child(helper)`).
  */
 export const FORKER_HELPERS = String.raw`
 import ctypes as _ctypes, os as _os, socket as _socket, struct as _struct
@@ -61,6 +62,20 @@ def fork_cell(forker, exits):
     _os.set_blocking(exits, True)
     ended, status = _struct.unpack('=ii', _os.read(exits, 8))
     return pid, out, ended, status
+
+def in_a_child(helper):
+    """Runs helper() in a child of the script (whose namespaces it may unshare), with its
+    traceback on stderr if it fails, and waits for it."""
+    child = _os.fork()
+    if child == 0:
+        try:
+            helper()
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+        finally:
+            _os._exit(1)
+    _os.waitpid(child, 0)
 `;
 
 /** The script's standard output. */

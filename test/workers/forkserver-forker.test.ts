@@ -34,13 +34,7 @@ def helper():
     print(json.dumps(result), flush=True)
     os._exit(0)
 
-child = os.fork()
-if child == 0:
-    try:
-        helper()
-    finally:
-        os._exit(1)
-os.waitpid(child, 0)
+in_a_child(helper)
 `;
 
 describe('the fork server\'s forker', () => {
@@ -136,16 +130,7 @@ def helper():
     print(json.dumps([json.loads(line) for line in out.decode().splitlines()]), flush=True)
     os._exit(0)
 
-child = os.fork()
-if child == 0:
-    try:
-        helper()
-    except BaseException:
-        import traceback
-        traceback.print_exc()
-    finally:
-        os._exit(1)
-os.waitpid(child, 0)
+in_a_child(helper)
 `;
 
 describe('the fork server\'s zygote', () => {
@@ -207,16 +192,7 @@ def helper():
     print(json.dumps(result), flush=True)
     os._exit(0)
 
-child = os.fork()
-if child == 0:
-    try:
-        helper()
-    except BaseException:
-        import traceback
-        traceback.print_exc()
-    finally:
-        os._exit(1)
-os.waitpid(child, 0)
+in_a_child(helper)
 `;
 
 describe('the fork server\'s forker, with children it did not fork', () => {
