@@ -93,7 +93,7 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
     if (files.length) writer.push(cell.id, filesMessage(parent, files));
 
     const error = stopError(stop, translator, worker, deps.limits, cell.timeoutMs);
-    if (worker.outOfMemory && error?.ename !== CELL_ERRORS.memory) {
+    if (worker.sawOomKill() && error?.ename !== CELL_ERRORS.memory) {
       // The cell went on, but the kernel stopped one of its processes: say why it vanished.
       const text = `A process of this cell was stopped: together its processes used more than the ${deps.limits.memoryMiB} MiB memory limit.\n`;
       writer.push(cell.id, createMessage('stream', { name: 'stderr', text }, parent));
@@ -154,7 +154,7 @@ const SIGNALS: Record<number, string> = { 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSE
 /** A worker that ended without `done`: the cell exited on its own, hit a limit, or crashed. */
 function exitError({ code }: WorkerExit, worker: Worker, limits: Limits): ErrorContent | null {
   if (code === 0) return null; // the program ended itself (os._exit(0), exec …)
-  if (worker.outOfMemory) return memoryError(limits);
+  if (worker.sawOomKill()) return memoryError(limits);
   const tail = worker.stderrTail;
   if (/heap out of memory|MemoryError|Cannot allocate memory|std::bad_alloc|out of memory/i.test(tail)) {
     return { ename: CELL_ERRORS.memory, evalue: `The cell used more than its ${limits.memoryMiB} MiB memory limit.`, traceback: [] };

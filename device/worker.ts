@@ -58,8 +58,6 @@ export class Worker {
   cellDir: string | null = null;
   /** The last bytes of stderr, for telling a crash apart from a limit. */
   stderrTail = '';
-  /** Known once it exited: the kernel stopped a process of the cell for the memory of them all. */
-  outOfMemory = false;
   private readonly group: CellGroup | null;
   private oomKilled = false;
   private dirFd: number | null = null;
@@ -97,10 +95,7 @@ export class Worker {
       );
     }
     this.released = new Promise((resolve) => (this.markReleased = resolve));
-    this.exited = proc.exited.then((exit) => {
-      this.outOfMemory = this.sawOomKill();
-      return exit;
-    });
+    this.exited = proc.exited;
     let markReady: () => void;
     let fail: (e: Error) => void;
     this.ready = new Promise<void>((resolve, reject) => {
