@@ -7,6 +7,7 @@ import { CellClientError, interruptCell, listLanguages, runCell, shareSnippet } 
 import { CELL_CSS } from './cell-styles';
 import { createEditor } from './editor';
 import { mathjaxTypesetter } from './mathjax';
+import { isClientError } from './poller';
 import { createOutputArea } from './render';
 import { OUTPUT_CSS, ensureStyles } from './styles';
 
@@ -200,7 +201,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     clearTimeout(interruptRetry);
     return interruptCell(id, server).catch((e) => {
       if (!running) return;
-      if (isTransient(e)) {
+      if (!isClientError(e)) {
         // The cell runs on at the server: ask again (at the latest every 4 s, and at once when
         // the long-poll reconnects), not abandon the cell.
         interruptPending = true;
@@ -404,12 +405,6 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
 export function embedMarkup(server: string, code: string, language: string): string {
   const escaped = code.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return `<script src="${server}/embed.js" defer></script>\n<pre data-cellbox data-language="${language.replace(/"/g, '&quot;')}">${escaped}</pre>`;
-}
-
-/** A failure that may pass: no connection, a server busy or restarting, too many requests. */
-function isTransient(e: unknown): boolean {
-  const status = (e as { status?: number }).status;
-  return typeof status !== 'number' || status === 0 || status === 429 || status >= 500;
 }
 
 function button(doc: Document, cls: string, text: string, title: string, hide: boolean): HTMLButtonElement {

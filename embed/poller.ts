@@ -134,8 +134,8 @@ function whenAborted(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), { once: true }));
 }
 
-/** A 4xx will not get better by asking again; a 429 says when to ask. */
-function isClientError(e: unknown): boolean {
+/** A 4xx will not get better by asking again; a 429 says when to ask. Anything else may pass. */
+export function isClientError(e: unknown): boolean {
   const status = (e as { status?: number }).status;
   return typeof status === 'number' && status >= 400 && status < 500 && status !== 429;
 }
