@@ -79,6 +79,47 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(eventsOf(r, 'display_data')).toHaveLength(1);
   });
 
+  it('saves a figure as PNG and PDF with print and saveas, with or without Ghostscript', async () => {
+    // With the gnuplot toolkit Octave makes both through Ghostscript; without `gs` they failed.
+    const r = await run('plot(1:3)\nprint -dpng a.png\nsaveas(gcf, "b.png")\nprint("c.pdf")\nprint(gcf, "d.pdf", "-dpdf")');
+    expect(eventsOf(r, 'error')).toEqual([]);
+    expect(r.files.sort()).toEqual(['a.png', 'b.png', 'c.pdf', 'd.pdf']);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('fails at once, saying why, where the cell would wait for a person to type or click', async () => {
+    // Octave's own: input() said "reading user-input failed!", keyboard and yes_or_no asked
+    // again without end (until the output limit), waitforbuttonpress waited for the time limit.
+    for (const call of ['x = input("n? ")', 's = input("name? ", "s")', 'keyboard', 'yes_or_no("sure? ")', 'waitforbuttonpress']) {
+      const r = await run(`disp("before")\n${call}\ndisp("never")`, { timeoutMs: 10_000 });
+      expect(r.timedOut, call).toBe(false);
+      expect(r.stdout, call).toBe('before\n');
+      const [error] = eventsOf(r, 'error');
+      expect(error, call).toMatchObject({ ename: 'Cellbox:no-input', evalue: expect.stringMatching(/^\w+: a cell/) });
+      // Only the cell's frames: none of the worker's files.
+      expect(error.traceback.slice(1).map((l) => l.replace(/ column \d+$/, '')), call).toEqual(['error: called from', '    cell.m at line 2']);
+      expect(lastEvent(r), call).toEqual({ type: 'done', status: 'error' });
+    }
+  });
+
+  it('goes on at once from a pause that waits for a key, and pauses for a time as asked', async () => {
+    const r = await run('pause\npause()\npause(Inf)\ntic; pause(0.2); t = toc;\nprintf("%d\\n", t >= 0.15)', { timeoutMs: 10_000 });
+    expect(r.timedOut).toBe(false);
+    expect(r.stdout).toBe('1\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('ends the cell with an ExitStatus error on exit(n), after its output and figures; exit(0) ends it as done', async () => {
+    const failed = await run('disp("before")\nplot(1:3)\nexit(3)\ndisp("never")');
+    expect(failed.stdout).toBe('before\n');
+    expect(failed.events.slice(1).map((e) => e.type)).toEqual(['display_data', 'error', 'done']);
+    expect(eventsOf(failed, 'error')[0]).toMatchObject({ ename: 'ExitStatus', evalue: 'exit(3)' });
+    expect(lastEvent(failed)).toEqual({ type: 'done', status: 'error' });
+    const quitted = await run('plot(1:3)\nquit');
+    expect(quitted.events.slice(1).map((e) => e.type)).toEqual(['display_data', 'done']);
+    expect(lastEvent(quitted)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   it("keeps the worker's own variables out of the cell's workspace, and survives `fclose all`", async () => {
     const r = await run('disp(exist("code"))\ndisp(exist("folder"))\nfclose("all");\nplot(1)\nw = who;\ndisp(strjoin(w\', ","))');
     expect(r.stdout).toBe('0\n0\nans\n');

@@ -21,8 +21,14 @@
 
 function __cellbox_main__ (worker_file)
   lib = fullfile (fileparts (worker_file), "lib");
+  ## Octave's own print, kept before lib/print.m shadows it (see there).
+  setappdata (0, "__cellbox_print__", @print);
+  ## lib/ shadows some of Octave's functions on purpose (input, pause, exit, print …: a cell
+  ## runs unattended and off screen), each saying why.
+  warning ("off", "Octave:shadowed-function");
   addpath (lib);
-  worker_files = {worker_file};
+  ## Frames in these are the worker's, not the cell's (a folder: every file in it).
+  worker_files = {worker_file, [lib filesep]};
 
   more off;
   page_screen_output (false);
@@ -92,6 +98,7 @@ function __cellbox_main__ (worker_file)
   ## can only break the report of its own end, as it could with a file in its folder.)
   entries = strsplit (path (), pathsep ());
   if (numel (entries) < 2 || ! strcmp (entries{2}, lib))
+    warning ("off", "Octave:shadowed-function");
     addpath (lib);
   endif
   if (! isempty (strfind (code, "function")))

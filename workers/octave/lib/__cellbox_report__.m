@@ -1,12 +1,13 @@
 ## Octave's own report of an uncaught error, as an `error` event: "error: message", then
-## "error: called from" and the frames of the cell (not of this worker).
+## "error: called from" and the frames of the cell (not of this worker). `worker_files` names
+## the worker's files, and its folders (ending in a file separator) for every file in them.
 function json = __cellbox_report__ (err, folder, worker_files)
   message = __cellbox_text__ (err.message, folder);
   traceback = strsplit (["error: " message], "\n");
   frames = {};
   for i = 1:numel (err.stack)
     s = err.stack(i);
-    if (any (strcmp (s.file, worker_files)))
+    if (any (cellfun (@(w) strcmp (s.file, w) || (w(end) == filesep && strncmp (s.file, w, numel (w))), worker_files)))
       continue;
     endif
     name = __cellbox_text__ (s.name, folder);
