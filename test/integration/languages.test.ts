@@ -75,6 +75,21 @@ describe.skipIf(!runnable.length)('more languages', () => {
     expect(after).toBe(before);
   });
 
+  // Both ended the process without `done`, which read as a crash of the server's worker.
+  it.skipIf(!runnable.includes('r'))('R: quit(status = 2) is an ExitStatus error, not a crash', async () => {
+    const ms = await run(box.url, 'cat("before\\n")\nquit(status = 2)', 'r');
+    expect(stdout(ms)).toBe('before\n');
+    expect(replyOf(ms)).toMatchObject({ status: 'error', ename: 'ExitStatus', evalue: 'quit(status = 2)' });
+  });
+
+  it.skipIf(!runnable.includes('octave'))('Octave: exit(1) is an ExitStatus error, not a crash; input() fails at once, saying why', async () => {
+    const exited = await run(box.url, 'disp("before")\nexit(1)', 'octave');
+    expect(stdout(exited)).toBe('before\n');
+    expect(replyOf(exited)).toMatchObject({ status: 'error', ename: 'ExitStatus', evalue: 'exit(1)' });
+    const asked = await run(box.url, 'n = input("How many? ")', 'octave');
+    expect(errorOf(asked)).toMatchObject({ ename: 'Cellbox:no-input', evalue: expect.stringContaining('nothing to type into') });
+  });
+
   it.skipIf(!runnable.includes('c'))("C: a compiler error keeps the cell's line numbers", async () => {
     const ms = await run(box.url, '#include <stdio.h>\n\nint main(void) {\n  printf("%d\\n", 6 * 7)\n  return 0;\n}', 'c');
     expect(errorOf(ms)).toMatchObject({ ename: 'CompileError', evalue: expect.stringMatching(/^cell\.c:4:\d+: error: expected .;. before .return./) });

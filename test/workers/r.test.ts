@@ -89,6 +89,22 @@ describe.skipIf(!installed)('r worker', () => {
     expect(pngs(r)).toEqual([]);
   });
 
+  it('ends the cell with an ExitStatus error on quit(status = n), after its output, plots and .Last; q() ends it as done', async () => {
+    const failed = await run('.Last <- function() cat("last\\n")\ncat("before\\n")\nplot(1)\nquit(status = 2)\ncat("never\\n")');
+    expect(failed.stdout).toBe('before\nlast\n');
+    expect(failed.events.slice(1).map((e) => e.type)).toEqual(['display_data', 'error', 'done']);
+    expect(eventsOf(failed, 'error')[0]).toMatchObject({ ename: 'ExitStatus', evalue: 'quit(status = 2)' });
+    for (const code of ['plot(1)\nq("no")', 'plot(1)\nbase::quit()']) {
+      const ok = await run(code);
+      expect(ok.events.slice(1).map((e) => e.type), code).toEqual(['display_data', 'done']);
+      expect(lastEvent(ok), code).toEqual({ type: 'done', status: 'ok' });
+    }
+    // A quit() R refuses is an error of the cell's own call, and exits nothing.
+    const refused = await run('quit("maybe")');
+    expect(eventsOf(refused, 'error')[0]).toMatchObject({ ename: 'Error', traceback: ['Error in quit("maybe") : unrecognized value of \'save\''] });
+    expect(lastEvent(refused)).toEqual({ type: 'done', status: 'error' });
+  });
+
   it("uses the cell's own print methods, and a cell redefining cat or closing connections cannot silence it", async () => {
     const r = await run('print.money <- function(x, ...) base::cat("$", unclass(x), "\\n")\nstructure(5, class = "money")\ncat <- function(...) stop("no cat")\ncloseAllConnections()\nplot(1)\n1 + 1');
     expect(r.stdout).toBe('$ 5 \n[1] 2\n');

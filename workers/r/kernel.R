@@ -255,6 +255,43 @@ local(envir = new.env(parent = baseenv()), {
     }
   }
 
+  # ---- quit() from the cell -------------------------------------------------------------
+
+  # R's quit() and q() end the process then and there, without `done`: quit(status = 2) read
+  # as a crash of the worker (WorkerCrashed), and a plot not yet shown was lost. The cell's
+  # quit() notes its status and goes on to R's own; as R exits (after the cell's .Last, if
+  # any), a finalizer ends the cell as the worker would have: plots shown, an ExitStatus error
+  # for a status other than 0, then `done`. A quit() that R refuses (a bad `save`) exits
+  # nothing and forgets its status again.
+  quit_status <- NULL
+  # R's own quit() is this .Internal: called here, its errors name the cell's call.
+  cell_quit <- function(save = "default", status = 0, runLast = TRUE) {
+    quit_status <<- status
+    on.exit(quit_status <<- NULL)
+    .Internal(quit(save, status, runLast))
+  }
+  for (where in list(baseenv(), .BaseNamespaceEnv)) {
+    for (name in c("quit", "q")) {
+      unlockBinding(name, where)
+      assign(name, cell_quit, envir = where)
+      lockBinding(name, where)
+    }
+  }
+  end_on_quit <- function(worker) {
+    if (is.null(quit_status)) return(invisible())
+    try({
+      close_devices()
+      flush_output()
+      status <- suppressWarnings(as.integer(quit_status[1]))
+      quit_error <- if (!identical(status, 0L)) {
+        evalue <- sprintf("quit(status = %s)", status)
+        paste0("{\"type\":\"error\",\"ename\":\"ExitStatus\",\"evalue\":", json_string(evalue), ",\"traceback\":", json_array(paste("R exited:", evalue)), "}")
+      }
+      emit_last(quit_error, paste0("{\"type\":\"done\",\"status\":\"", if (is.null(quit_error)) "ok" else "error", "\"}"))
+    }, silent = TRUE)
+  }
+  reg.finalizer(environment(), end_on_quit, onexit = TRUE)
+
   options(warn = 1, device = cellbox_device, keep.source = TRUE)
 
   # A rehearsal, as the JavaScript and Bash workers have: R compiles each closure on its first
