@@ -145,6 +145,12 @@ describe.skipIf(!installed)('octave worker', () => {
     });
   });
 
+  it("prints a warning without the worker's folder and files", async () => {
+    const r = await run('warning("careful")\nfunction f()\n  warning("in f");\nend\nf()');
+    expect(r.stderr).toBe('warning: careful\nwarning: in f\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   it('closes inherited descriptors above 3', async () => {
     // The worker's own pipe for its last events is a file it opened: closed first (its events then go the usual way).
     const r = await run('fclose("all");\nsystem("ls /proc/$PPID/fd");', { extraStdio: ['pipe'] });

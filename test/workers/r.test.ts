@@ -129,6 +129,12 @@ describe.skipIf(!installed)('r worker', () => {
     expect(r.stderr).toContain('Warning in log(-1) : NaNs produced');
   });
 
+  it("prints a warning of the cell's top level as the console does, without the worker's call", async () => {
+    const r = await run('warning("careful")\nx <- as.integer("a")\nf <- function() warning("in f")\nf()');
+    expect(r.stderr).toBe('Warning: careful\nWarning: NAs introduced by coercion\nWarning in f() : in f\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   it('sends its last events the usual way when the cell closed every connection and opened its own under their numbers', async () => {
     // The worker's pipe for its last events is a connection number: after closeAllConnections()
     // the cell's own files may get it, and the events must not land in them.

@@ -38,6 +38,9 @@ function __cellbox_main__ (worker_file)
   sigterm_dumps_octave_core (false);
   warning ("off", "Octave:gnuplot-graphics");
   warning ("off", "print:nogs");
+  ## A warning's "called from" lines named the worker's folder and files, whatever the cell
+  ## did ("__cellbox_main__ at line 77"): the warning alone, as for a script at the prompt.
+  warning ("off", "backtrace");
 
   ## Figures off screen. gnuplot draws them when it is installed; without it the cell's plot
   ## commands say that no graphics toolkit is available.

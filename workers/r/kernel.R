@@ -218,6 +218,16 @@ local(envir = new.env(parent = baseenv()), {
           calls <- sys.calls()
           functions <- lapply(seq_along(calls), sys.function)
           error <<- error_event(e, cell_calls(calls, functions))
+        },
+        # A warning of the cell's top level reads as at the console ("Warning: careful"),
+        # not "Warning in eval(cellbox_expression, globalenv()) : careful", the worker's call.
+        # Printed so only as warnings print at once (warn = 1); warn = 2 makes it an error.
+        warning = function(w) {
+          call <- conditionCall(w)
+          if (isTRUE(getOption("warn") == 1) && (identical(call, WORKER_CALL) || identical(call, PRINT_CALL))) {
+            cat("Warning: ", conditionMessage(w), "\n", sep = "", file = stderr())
+            invokeRestart("muffleWarning")
+          }
         }
       ),
       error = function(e) {
