@@ -151,6 +151,13 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
 
+  it("names an allocation that failed a MemoryError, with Octave's message", async () => {
+    // 8 TB: more than any machine running the tests lets a process have, limit or none.
+    const r = await run('x = zeros(1e6);');
+    expect(eventsOf(r, 'error')[0]).toMatchObject({ ename: 'MemoryError', evalue: expect.stringMatching(/^out of memory/) });
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
   it('closes inherited descriptors above 3', async () => {
     // The worker's own pipe for its last events is a file it opened: closed first (its events then go the usual way).
     const r = await run('fclose("all");\nsystem("ls /proc/$PPID/fd");', { extraStdio: ['pipe'] });

@@ -135,6 +135,13 @@ describe.skipIf(!installed)('r worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
 
+  it("names an allocation that failed a MemoryError, with R's message", async () => {
+    // 8 TB: more than any machine running the tests lets a process have, limit or none.
+    const r = await run('x <- numeric(1e12)');
+    expect(eventsOf(r, 'error')[0]).toMatchObject({ ename: 'MemoryError', evalue: expect.stringMatching(/^cannot allocate vector of size/) });
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
   it('sends its last events the usual way when the cell closed every connection and opened its own under their numbers', async () => {
     // The worker's pipe for its last events is a connection number: after closeAllConnections()
     // the cell's own files may get it, and the events must not land in them.

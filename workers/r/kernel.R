@@ -154,9 +154,15 @@ local(envir = new.env(parent = baseenv()), {
 
   AUTO_PRINT <- quote(if (isS4(x)) methods::show(x) else print(x))
 
+  # R's own messages when an allocation fails (at the memory limit, the address-space limit).
+  OUT_OF_MEMORY <- "^(cannot allocate (vector|memory block) of size|vector memory exhausted)"
+
+  # The error's name: its class, or "Error" for stop()'s; an allocation that failed is a
+  # MemoryError, as in every language's cell that passes the memory limit (R's message stays).
   error_ename <- function(e) {
     cls <- class(e)[1]
-    if (identical(cls, "simpleError")) "Error" else cls
+    if (!identical(cls, "simpleError")) return(cls)
+    if (grepl(OUT_OF_MEMORY, conditionMessage(e))) "MemoryError" else "Error"
   }
 
   call_name <- function(cl) {

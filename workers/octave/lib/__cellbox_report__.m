@@ -23,6 +23,10 @@ function json = __cellbox_report__ (err, folder, worker_files)
   ename = __cellbox_text__ (err.identifier, folder);
   if (isempty (ename))
     ename = "error";
+  elseif (strcmp (ename, "Octave:bad-alloc"))
+    ## An allocation that failed (at the memory limit): a MemoryError, as in every language's
+    ## cell that passes it; Octave's message stays.
+    ename = "MemoryError";
   endif
   json = __cellbox_error__ (ename, message, traceback);
 endfunction
