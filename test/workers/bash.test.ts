@@ -43,6 +43,13 @@ describe('bash worker', () => {
     expect(lastEvent(open)).toEqual({ type: 'done', status: 'ok' });
   });
 
+  it('reads CRLF line ends as LF, as Python does, so an if from a form or a Windows file runs', async () => {
+    const r = await run('x=1\r\nif [ "$x" = 1 ]; then\r\n  echo "yes [$x]"\r\nfi\r\n');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('yes [1]\n');
+    expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
+  });
+
   it('gives the code /dev/null as stdin and creates no files in the working directory', async () => {
     const r = await run('readlink /proc/self/fd/0\ncat\necho "cat: $?"');
     expect(r.stdout).toBe('/dev/null\ncat: 0\n');

@@ -25,11 +25,14 @@ unset fd fd_path
 # such a child /dev/null as stdin unless told otherwise (0<&0), and ignores SIGINT and SIGQUIT in
 # it: `trap -` gives them back (bash 5.2's exec does too). read -N reads blocks (-d '' reads byte
 # by byte), and with LC_ALL=C it counts bytes, so the code comes unchanged whatever its encoding
-# (NUL bytes are dropped, as `$(...)` drops them). exec does not put `_` in the environment as
-# running a command does: `_=` does.
+# (NUL bytes are dropped, as `$(...)` drops them). Line ends are read as Python reads them:
+# CRLF (an HTML form's textarea sends its code so, a file from Windows has it) is LF; bash took
+# the CR as part of each line, and `then\r` or `fi\r` made any `if` a syntax error ("unexpected
+# end of file"). exec does not put `_` in the environment as running a command does: `_=` does.
 (
   trap - INT QUIT
   LC_ALL=C IFS= read -r -N 2147483647 code
+  [[ $code == *$'\r'* ]] && code=${code//$'\r\n'/$'\n'}
   _=$BASH exec "$BASH" -c "$code" cell </dev/null
 ) 0<&0 3>&- &
 
