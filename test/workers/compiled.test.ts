@@ -42,6 +42,16 @@ describe.skipIf(!hasC)('c worker', () => {
     expect(error.traceback.at(-1)).toBe('collect2: error: ld returned 1 exit status');
   });
 
+  it('says what a cell must be when it has no main(): empty, only comments, or only functions', async () => {
+    for (const code of ['', '  \n// nothing yet\n', 'int twice(int x) { return 2 * x; }']) {
+      const [error] = eventsOf(await c(code), 'error');
+      expect(error, JSON.stringify(code)).toMatchObject({ ename: 'CompileError', evalue: expect.stringMatching(/^the cell has no main\(\): a C cell is a whole program/) });
+      // The linker's own words stay in the traceback, which a page shows, and the reason ends it.
+      expect(error.traceback.some((line) => line.endsWith("undefined reference to `main'"))).toBe(true);
+      expect(error.traceback.at(-1)).toBe(`CompileError: ${error.evalue}`);
+    }
+  });
+
   it("shows a successful compile's warnings on stderr, then runs the program", async () => {
     const r = await c('#warning "careful"\n#include <stdio.h>\nint main(void) { puts("ran"); return 0; }');
     expect(r.stderr).toMatch(/^cell\.c:1:2: warning: #warning "careful"/);
@@ -115,6 +125,13 @@ describe.skipIf(!hasFortran)('fortran worker', () => {
     expect(r.stderr).toContain('At line 4 of file cell.f90');
     expect(r.stderr).toContain('Fortran runtime error: Index \'5\' of dimension 1 of array \'a\' above upper bound of 3');
     expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 2', traceback: [] }]);
+  });
+
+  it('says what a cell must be when it has no main program', async () => {
+    for (const code of ['', 'subroutine greet\n  print *, "hi"\nend subroutine']) {
+      const [error] = eventsOf(await fortran(code), 'error');
+      expect(error, JSON.stringify(code)).toMatchObject({ ename: 'CompileError', evalue: expect.stringMatching(/^the cell has no main program: a Fortran cell is a whole program/) });
+    }
   });
 
   it('reports error stop as a failed cell', async () => {

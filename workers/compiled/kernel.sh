@@ -127,6 +127,15 @@ if (( compiled != 0 )); then
     lines=("${lines[@]:0:200}" "… ($(( ${#lines[@]} - 200 )) more lines)")
   fi
   evalue=$(first_error "$messages")
+  # The linker's words for a cell without a program in it (empty, or only functions): what a
+  # cell must be, instead, and after the linker's lines, which are what a page shows.
+  if [[ $messages == *"undefined reference to \`main'"* ]]; then
+    case $lang in
+      c) evalue='the cell has no main(): a C cell is a whole program, such as: int main(void) { … return 0; }' ;;
+      fortran) evalue='the cell has no main program: a Fortran cell is a whole program, its statements then `end`' ;;
+    esac
+    lines+=("CompileError: $evalue")
+  fi
   emit_error CompileError "${evalue:-the compiler failed with status $compiled}" "${lines[@]}"
   exit 0
 fi
