@@ -73,6 +73,15 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(r.events.slice(1).map((e) => e.type)).toEqual(['display_data', 'error', 'done']);
   });
 
+  it('draws no figure as text on stdout when the cell makes it visible: figure(n) again, shg, visible on', async () => {
+    // Without a screen gnuplot drew a visible figure as ASCII art on stdout, before the images.
+    const r = await run('figure(1); plot(1:3);\nfigure(2); plot(3:-1:1);\nfigure(1); hold on; plot(2:4);\nshg\nfigure("visible", "on"); bar(1:3);\ndrawnow\ndisp("ok")');
+    expect(r.stdout).toBe('ok\n');
+    expect(r.stderr).toBe('');
+    expect(eventsOf(r, 'display_data').map((e) => e.data['text/plain'])).toEqual(['<Figure 1>', '<Figure 2>', '<Figure 3>']);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   it('keeps a figure the cell printed to a file itself, as SVG too', async () => {
     const r = await run('plot(1:10)\nprint -dsvg out.svg');
     expect(r.files).toEqual(['out.svg']);

@@ -21,8 +21,9 @@
 
 function __cellbox_main__ (worker_file)
   lib = fullfile (fileparts (worker_file), "lib");
-  ## Octave's own print, kept before lib/print.m shadows it (see there).
+  ## Octave's own print and gnuplot's drawing, kept before lib/ shadows them (see there).
   setappdata (0, "__cellbox_print__", @print);
+  setappdata (0, "__cellbox_gnuplot_drawnow__", @__gnuplot_drawnow__);
   ## lib/ shadows some of Octave's functions on purpose (input, pause, exit, print …: a cell
   ## runs unattended and off screen), each saying why.
   warning ("off", "Octave:shadowed-function");
