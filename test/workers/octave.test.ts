@@ -167,6 +167,22 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it("shows Octave's own help for the functions the worker shadows, and leaves its path as it was", async () => {
+    const r = await run('help print\nhelp input\nhelp pause\nhelp help\np = strsplit(path(), pathsep());\ndisp(p{2})');
+    const said = r.stdout.split('\n').filter((line) => / is a (built-in )?function from the file /.test(line));
+    expect(said).toEqual([
+      expect.stringMatching(/^'print' is a function from the file \/usr\/share\/octave\/.*\/print\.m$/),
+      "'input' is a built-in function from the file libinterp/corefcn/input.cc",
+      "'pause' is a built-in function from the file libinterp/corefcn/sysdep.cc",
+      expect.stringMatching(/^'help' is a function from the file \/usr\/share\/octave\/.*\/help\.m$/),
+    ]);
+    // The worker's folder is named only by the path, first after the current folder, as before.
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.filter((line) => line.includes('workers/octave/lib'))).toEqual([lines.at(-1)]);
+    expect(lines.at(-1)).toMatch(/workers\/octave\/lib$/);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   it('closes inherited descriptors above 3', async () => {
     // The worker's own pipe for its last events is a file it opened: closed first (its events then go the usual way).
     const r = await run('fclose("all");\nsystem("ls /proc/$PPID/fd");', { extraStdio: ['pipe'] });

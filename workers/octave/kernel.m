@@ -24,6 +24,7 @@ function __cellbox_main__ (worker_file)
   ## Octave's own print and gnuplot's drawing, kept before lib/ shadows them (see there).
   setappdata (0, "__cellbox_print__", @print);
   setappdata (0, "__cellbox_gnuplot_drawnow__", @__gnuplot_drawnow__);
+  setappdata (0, "__cellbox_help__", @help);
   ## lib/ shadows some of Octave's functions on purpose (input, pause, exit, print …: a cell
   ## runs unattended and off screen), each saying why.
   warning ("off", "Octave:shadowed-function");
