@@ -95,6 +95,12 @@ describe('messages of one cell', () => {
     expect(replyOf(printed).status).toBe('ok');
   });
 
+  it("end a forked JavaScript cell that declares globals the worker uses (Number, String, JSON) as any other", async () => {
+    const ms = await run(box.url, 'let Number = 1; let String = "s"; const JSON = {}\nconsole.log("ran")\nprocess.exitCode = 2', 'javascript');
+    expect(stdout(ms)).toBe('ran\n');
+    expect(replyOf(ms)).toMatchObject({ status: 'error', ename: 'ProcessExit', evalue: 'process.exit(2)' });
+  });
+
   it('take import declarations in a forked JavaScript cell', async () => {
     const ms = await run(box.url, 'import { basename } from "node:path"\nimport fs from "node:fs"\nconsole.log(typeof fs.statSync)\nbasename("/a/b.txt")', 'javascript');
     expect(stdout(ms)).toBe('function\n');

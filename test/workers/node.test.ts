@@ -142,6 +142,16 @@ describe('node worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it("ends a cell that declares or replaces a global the worker uses, as any other cell", async () => {
+    // A cell's top-level let/const are global bindings the worker's own functions saw.
+    expect(await resultOf('let Number = 1; let String = "s"; const JSON = {}; let Buffer = null; let Map = "grid"; let Reflect = 0\n6')).toBe('6');
+    const failed = await run('let String = 2; let Object = 3\nthrow new RangeError("bad value")');
+    expect(failed.stderr).toBe('');
+    expect(eventsOf(failed, 'error')[0]).toMatchObject({ ename: 'RangeError', evalue: 'bad value' });
+    expect(lastEvent(failed)).toEqual({ type: 'done', status: 'error' });
+    expect(await resultOf('var JSON = 1; Buffer = null; Error = null; await 1; 7')).toBe('7');
+  });
+
   it('treats process.exit(0) as success and process.exit(n) as an error', async () => {
     const ok = await run('console.log("a")\nprocess.exit(0)\nconsole.log("b")');
     expect(ok.stdout).toBe('a\n');

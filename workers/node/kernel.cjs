@@ -17,6 +17,13 @@ const v8 = require('node:v8');
 const vm = require('node:vm');
 const { Module, createRequire } = require('node:module');
 
+// A cell's top-level `let`, `const` and `class` are global bindings that every script sees,
+// this worker's functions too, and its `var` or assignment replaces a global: a cell's
+// `let Number = 1` or `const JSON = …` made the worker's own report of the cell's end throw,
+// and the cell read as WorkerCrashed with this file's source on stderr. The globals the worker
+// uses once the cell has started are its own, taken here.
+const { Atomics, Buffer, Error, Int32Array, JSON, Map, Number, Object, Reflect, SharedArrayBuffer, String, SyntaxError, process } = globalThis;
+
 const EVENT_FD = 3;
 const CELL = '<cell>'; // the script's name in stack traces
 const IMPORT_DYNAMICALLY = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
