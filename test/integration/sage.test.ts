@@ -110,6 +110,16 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(JSON.stringify(files)).toContain('primes.txt');
   });
 
+  // The limit (512 MiB here) is RLIMIT_DATA, which counts the data a forked cell starts with:
+  // some 440 MB of the fork server's (sage.all, Maxima, the warm-up), and it left a cell 75 MB.
+  it('have their memory limit for their own data, on top of what the fork server preloaded', async () => {
+    const ms = await sage('a = bytearray(300 << 20)\nprint(len(a) >> 20)');
+    expect(errorOf(ms)).toBeUndefined();
+    expect(stdout(ms)).toBe('300\n');
+    // Past it, still a MemoryError.
+    expect(errorOf(await sage('hoard = []\nwhile True:\n    hoard.append(bytearray(16 << 20))'))).toMatchObject({ ename: 'MemoryError' });
+  });
+
   it('run each in a fresh process: nothing of one cell is seen by the next', async () => {
     await sage('secret = 42\nx = 7');
     expect(stdout(await sage('print("secret" in globals(), x)'))).toBe('False x\n');
