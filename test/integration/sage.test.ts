@@ -120,6 +120,17 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(errorOf(await sage('hoard = []\nwhile True:\n    hoard.append(bytearray(16 << 20))'))).toMatchObject({ ename: 'MemoryError' });
   });
 
+  // GAP, started in a cell, took all the memory limit for its collector's reservation, then
+  // failed to save its workspace past the file-size limit ("Cannot write to file").
+  it('use GAP for groups, started already, and keep their memory for their own data after it', async () => {
+    const ms = await sage('G = SymmetricGroup(5)\nprint(G.order(), len(G.conjugacy_classes_representatives()))\na = bytearray(300 << 20)\nDihedralGroup(6).is_abelian()');
+    expect(errorOf(ms)).toBeUndefined();
+    expect(stdout(ms)).toBe('120 7\n');
+    expect(ms.filter((m) => m.header.msg_type === 'stream' && (m.content as { name: string }).name === 'stderr')).toEqual([]);
+    expect(results(ms, 'execute_result')).toEqual([{ 'text/plain': 'False' }]);
+    expect(ms.some((m) => m.header.msg_type === 'display_data')).toBe(false); // no files: no .gap
+  });
+
   it('run each in a fresh process: nothing of one cell is seen by the next', async () => {
     await sage('secret = 42\nx = 7');
     expect(stdout(await sage('print("secret" in globals(), x)'))).toBe('False x\n');

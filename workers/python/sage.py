@@ -6,6 +6,8 @@
 # Importing `sage.all` takes seconds: a fork server preloads it (see the `sage` language in the
 # config), and warm_up() below does the first symbolic computation and plot once, there.
 
+import sys
+
 LANGUAGE = 'sage'
 
 
@@ -163,9 +165,36 @@ def _rich_bundle(kernel, oc, plain_text, rich_output):
 def warm_up():
     """In the fork server: Maxima's start (the first integral) and the first plot cost a second
     or more; do them once so that every cell starts after them, with the display backend in
-    place and a value typeset through it."""
+    place and a value typeset through it. GAP too (_start_gap())."""
     import sage.all as sage
     x = sage.var('x')
     sage.integrate(sage.sin(x) ** 2, x)
     sage.plot(sage.sin(x), (x, 0, 1)).matplotlib()
     _display_manager().displayhook(x ** 2 / 2)
+    _start_gap()
+
+
+# The memory GAP's collector may reserve for its objects, in the fork server.
+GAP_POOL_BYTES = 256 << 20
+
+
+def _start_gap():
+    """Starts GAP (libgap), which Sage's groups use, once in the fork server. Started in a cell,
+    it failed: its collector reserves as much of the memory limit as it can get (halving from
+    4 GB), leaving the cell nothing, and Sage then saves GAP's workspace, a file past the
+    cell's file-size limit ("Error, Cannot write to file"); it took seconds, and left `.gap`
+    among the cell's files. Here its reservation is held to GAP_POOL_BYTES (the data limit
+    lowered while it starts), and every cell inherits GAP started, its pool counted as the
+    fork server's, not against the cell's own limit."""
+    import resource
+    from sage.libs.gap.libgap import libgap
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    with open('/proc/self/status') as f:
+        data = next(int(line.split()[1]) * 1024 for line in f if line.startswith('VmData:'))
+    resource.setrlimit(resource.RLIMIT_DATA, (data + GAP_POOL_BYTES, hard))
+    try:
+        libgap.eval('1')
+    except Exception as e:  # noqa: BLE001 - said, and a cell starts GAP itself as before
+        print(f'fork server: starting GAP: {e}', file=sys.stderr)
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
