@@ -131,6 +131,12 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(ms.some((m) => m.header.msg_type === 'display_data')).toBe(false); // no files: no .gap
   });
 
+  it("reach Sage's interfaces to programs, which keep their files in Sage's folder in /tmp", async () => {
+    const ms = await sage('print(gp("factor(2^64+1)"))');
+    expect(errorOf(ms)).toBeUndefined();
+    expect(stdout(ms)).toBe('[274177, 1; 67280421310721, 1]\n');
+  });
+
   it('run each in a fresh process: nothing of one cell is seen by the next', async () => {
     await sage('secret = 42\nx = 7');
     expect(stdout(await sage('print("secret" in globals(), x)'))).toBe('False x\n');

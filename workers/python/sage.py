@@ -6,6 +6,7 @@
 # Importing `sage.all` takes seconds: a fork server preloads it (see the `sage` language in the
 # config), and warm_up() below does the first symbolic computation and plot once, there.
 
+import os
 import sys
 
 LANGUAGE = 'sage'
@@ -38,6 +39,10 @@ def prepare_namespace(kernel, namespace):
     plot's `.show()` display in the cell, through the display backend below."""
     import sage.all
     _display_manager()
+    # Sage's folder ($DOT_SAGE, in /tmp) was made in the fork server's /tmp, not in the cell's
+    # own: Sage's interfaces to programs (gp(), gap(), maxima()) keep their logs and files
+    # there, and gp("2+2") failed with "No such file or directory: '/tmp/dot_sage/gp-expect.log'".
+    os.makedirs(os.environ.get('DOT_SAGE') or sage.env.DOT_SAGE, exist_ok=True)
     namespace.update((k, v) for k, v in vars(sage.all).items() if not k.startswith('__'))
     # As in Sage's own shell: `x` is a symbolic variable from the start.
     namespace['x'] = sage.all.SR.var('x')
