@@ -83,6 +83,35 @@ describe('the cell page', () => {
     expect(await w.page.locator('.cb-output script').count()).toBe(0);
   });
 
+  it('never runs script from a link in math, nor lets styled math cover the page', async () => {
+    // MathJax's \href made a link MathJax followed itself on a click, javascript: or not; its
+    // \style put any CSS on the formula. In LaTeX, in Markdown and in HTML output alike.
+    await runCode([
+      'from IPython.display import HTML, Latex, Markdown, display',
+      'display(Latex(r"$\\href{javascript:window.__pwned=1}{LATEXLINK}$"))',
+      'display(Markdown(r"see $\\href{javascript:window.__pwned=2}{MDLINK}$"))',
+      'display(HTML(r"<p>see \\(\\href{javascript:window.__pwned=3}{HTMLLINK}\\)</p>"))',
+      'display(Latex(r"$\\style{position:fixed;top:0;left:0;width:100vw;height:100vh;z-index:99;background:red}{\\text{COVER}}$"))',
+    ].join('\n'));
+    const math = w.page.locator('.cb-output mjx-container');
+    await expect.poll(() => math.count(), { timeout: 20_000 }).toBe(4);
+    await w.page.waitForFunction(() => document.querySelectorAll('.cb-output .cb-html-host').length === 2
+      && [...document.querySelectorAll('.cb-output .cb-html-host')].every((h) => h.shadowRoot?.querySelector('mjx-container')));
+    // The formulas still show their text; none of it covers the page's heading.
+    expect(await w.page.locator('.cb-output').textContent()).toContain('COVER');
+    const covered = await w.page.evaluate(() => {
+      window.scrollTo(0, 0);
+      const h = document.querySelector('header.site h1')!;
+      const r = h.getBoundingClientRect();
+      return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) !== h;
+    });
+    expect(covered).toBe(false);
+    for (let i = 0; i < 3; i++) await math.nth(i).click();
+    await w.page.waitForTimeout(300);
+    expect(await w.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(new URL(w.page.url()).pathname).toBe('/');
+  });
+
   it("keeps HTML output's styles inside that output, where they still apply", async () => {
     // A <style> after the first element once survived sanitising and restyled the whole page:
     // Run, the language and the header hidden, a pink page, "Session expired" for a shared link.
