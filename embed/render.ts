@@ -8,8 +8,12 @@ import { marked } from 'marked';
 import { HTML_CSS } from './styles';
 import { FILES_MIME, type DisplayDataContent, type ErrorContent, type FileInfo, type Message, type MimeBundle, type StreamContent } from '../protocol/messages';
 
-/** The MIME types shown, richest first. */
-export const MIME_ORDER = [FILES_MIME, 'text/html', 'image/svg+xml', 'image/png', 'image/jpeg', 'image/gif', 'text/latex', 'text/markdown', 'application/json', 'text/plain'];
+/**
+ * The MIME types shown, richest first: Jupyter's order (the notebook's display_order,
+ * JupyterLab's renderer ranks), so a bundle shows here what it shows there. Markdown and LaTeX
+ * come before images: an object that offers both is drawn as math, not as a picture of it.
+ */
+export const MIME_ORDER = [FILES_MIME, 'text/html', 'text/markdown', 'text/latex', 'image/svg+xml', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/bmp', 'application/json', 'text/plain'];
 
 export function chooseMime(data: MimeBundle): string | null {
   return MIME_ORDER.find((t) => t in data && data[t] !== null && data[t] !== undefined) ?? null;
@@ -19,6 +23,20 @@ export function formatSize(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/**
+ * Applies backspaces as Jupyter does: `\b` takes back the character before it on its line.
+ * One pass, so that a megabyte of them costs no more than a megabyte of text.
+ */
+export function applyBackspaces(text: string): string {
+  if (!text.includes('\b')) return text;
+  const out: string[] = [];
+  for (const c of text) {
+    if (c !== '\b') out.push(c);
+    else if (out.length > 0 && out[out.length - 1] !== '\n') out.pop();
+  }
+  return out.join('');
 }
 
 /** Applies carriage returns the way a terminal does: `\r` goes back to the start of the line. */
@@ -145,19 +163,32 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     if (clearPending) clear();
   }
 
+  /**
+   * Terminal text as HTML in `el`. ansi_up escapes the text and makes links of OSC 8 hyperlinks
+   * (http and https only); those open in a new tab, as every other link in an output does,
+   * rather than taking the page, and the code and output on it, away.
+   */
+  function setAnsi(el: HTMLElement, text: string): void {
+    el.innerHTML = ansi.ansi_to_html(text);
+    for (const a of el.querySelectorAll('a')) {
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+    }
+  }
+
   function renderStreamText(s: { pre: HTMLPreElement; text: string }): void {
-    const shown = truncateMiddle(applyCarriageReturns(s.text), maxChars);
+    const shown = truncateMiddle(applyCarriageReturns(applyBackspaces(s.text)), maxChars);
     if (!shown.cut) {
-      s.pre.innerHTML = ansi.ansi_to_html(shown.text);
+      setAnsi(s.pre, shown.text);
       return;
     }
     const head = doc.createElement('span');
-    head.innerHTML = ansi.ansi_to_html(shown.text.slice(0, shown.headEnd));
+    setAnsi(head, shown.text.slice(0, shown.headEnd));
     const note = doc.createElement('span');
     note.className = 'cb-truncated';
     note.textContent = `\n… ${shown.cut.toLocaleString('en')} characters not shown …\n`;
     const tail = doc.createElement('span');
-    tail.innerHTML = ansi.ansi_to_html(shown.text.slice(shown.headEnd));
+    setAnsi(tail, shown.text.slice(shown.headEnd));
     s.pre.replaceChildren(head, note, tail);
   }
 
@@ -277,6 +308,8 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
       case 'image/png':
       case 'image/jpeg':
       case 'image/gif':
+      case 'image/webp':
+      case 'image/bmp':
         return image(mime, text, meta);
       case 'text/latex':
         return math(text, 'cb-latex');
@@ -289,7 +322,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
       default: {
         const pre = doc.createElement('pre');
         pre.className = 'cb-plain';
-        pre.innerHTML = ansi.ansi_to_html(text);
+        setAnsi(pre, text);
         return pre;
       }
     }
@@ -319,7 +352,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     const pre = doc.createElement('pre');
     pre.className = 'cb-error';
     const text = c.traceback?.length ? c.traceback.join('\n') : `${c.ename}: ${c.evalue}`;
-    pre.innerHTML = ansi.ansi_to_html(text);
+    setAnsi(pre, text);
     element.append(pre);
     lastStream = null;
   }

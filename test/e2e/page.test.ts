@@ -112,6 +112,17 @@ describe('the cell page', () => {
     expect(new URL(w.page.url()).pathname).toBe('/');
   });
 
+  it('opens a link printed to the terminal in a new tab, leaving the page and its output', async () => {
+    // An OSC 8 hyperlink (ls --hyperlink, rich, pip): ansi_up makes it a link, which took the
+    // page itself to the link's address.
+    await runCode('print("\\x1b]8;;https://example.invalid/docs\\x1b\\\\the docs\\x1b]8;;\\x1b\\\\ and \\x1b[31mred\\x1b[0m")');
+    const link = w.page.locator('.cb-output pre a', { hasText: 'the docs' });
+    await link.waitFor();
+    expect(await link.getAttribute('href')).toBe('https://example.invalid/docs');
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await link.getAttribute('rel')).toMatch(/noopener/);
+  });
+
   it("keeps HTML output's styles inside that output, where they still apply", async () => {
     // A <style> after the first element once survived sanitising and restyled the whole page:
     // Run, the language and the header hidden, a pink page, "Session expired" for a shared link.

@@ -1,13 +1,20 @@
 // The renderer's pure parts: which MIME type wins, carriage returns, math kept out of
 // markdown, sizes, and cutting the middle of huge output.
 import { describe, expect, it } from 'vitest';
-import { applyCarriageReturns, chooseMime, formatSize, protectMath, restoreMath, standardDelimiters, truncateMiddle } from '../../embed/render';
+import { applyBackspaces, applyCarriageReturns, chooseMime, formatSize, protectMath, restoreMath, standardDelimiters, truncateMiddle } from '../../embed/render';
 import { FILES_MIME } from '../../protocol/messages';
 
 describe('chooseMime', () => {
   const cases: [string, Record<string, unknown>, string | null][] = [
     ['html over plain', { 'text/plain': 'x', 'text/html': '<b>x</b>' }, 'text/html'],
-    ['png over latex', { 'text/latex': '$x$', 'image/png': 'AA==' }, 'image/png'],
+    // Jupyter's order: math and markdown over a picture of them, as the notebook and JupyterLab show.
+    ['latex over png', { 'text/latex': '$x$', 'image/png': 'AA==' }, 'text/latex'],
+    ['markdown over png', { 'image/png': 'AA==', 'text/markdown': '# a' }, 'text/markdown'],
+    ['html over markdown', { 'text/markdown': '# a', 'text/html': '<h1>a</h1>' }, 'text/html'],
+    ['svg over png', { 'image/png': 'AA==', 'image/svg+xml': '<svg/>' }, 'image/svg+xml'],
+    // JupyterLab shows WebP and BMP images: alone in a bundle they were nothing here.
+    ['webp alone', { 'image/webp': 'UklGRg==' }, 'image/webp'],
+    ['bmp over plain', { 'text/plain': '<image>', 'image/bmp': 'Qk0=' }, 'image/bmp'],
     ['latex over plain', { 'text/plain': 'x', 'text/latex': '$x$' }, 'text/latex'],
     ['files first', { 'text/html': '<ul>', [FILES_MIME]: { files: [] } }, FILES_MIME],
     ['unknown types alone', { 'application/x-unknown': 1 }, null],
@@ -22,6 +29,16 @@ describe('applyCarriageReturns', () => {
     expect(applyCarriageReturns('abcdef\rXY')).toBe('XYcdef');
     expect(applyCarriageReturns('a\r\nb')).toBe('a\nb');
     expect(applyCarriageReturns('plain')).toBe('plain');
+  });
+});
+
+describe('applyBackspaces', () => {
+  it('takes back the character before each backspace on its line, as Jupyter does', () => {
+    expect(applyBackspaces('back\b\b\bXYZ')).toBe('bXYZ');
+    expect(applyBackspaces('ab\n\bc')).toBe('ab\nc');
+    expect(applyBackspaces('\b\bx')).toBe('x');
+    expect(applyBackspaces('spin |\b/\b-\b\\\bdone')).toBe('spin done');
+    expect(applyBackspaces('plain')).toBe('plain');
   });
 });
 
