@@ -94,6 +94,20 @@ export function truncateMiddle(text: string, max: number): { text: string; cut: 
   return { text: text.slice(0, head) + text.slice(text.length - tail), cut: text.length - max, headEnd: head };
 }
 
+/**
+ * The path the server gives a stored file (filestore/names.ts: encodeFileUrl). A cell can print
+ * a files bundle of its own: one naming a javascript: or another site's URL would have been
+ * listed, and its images loaded, as files the cell made.
+ */
+const FILE_PATH = /^\/files\/[A-Za-z0-9_-]+\/[^/?#]+$/;
+
+function isStoredFile(f: unknown): f is FileInfo {
+  if (!f || typeof f !== 'object') return false;
+  const { name, url, size, content_type: type } = f as Record<string, unknown>;
+  return typeof name === 'string' && typeof url === 'string' && FILE_PATH.test(url)
+    && typeof size === 'number' && Number.isFinite(size) && size >= 0 && typeof type === 'string';
+}
+
 export interface OutputArea {
   readonly element: HTMLElement;
   clear(): void;
@@ -291,8 +305,13 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     const value = mime ? data[mime] : '';
     const text = typeof value === 'string' ? value : Array.isArray(value) ? value.join('') : '';
     switch (mime) {
-      case FILES_MIME:
-        return files(((value as { files?: FileInfo[] }).files ?? []).filter((f) => f && typeof f.name === 'string'));
+      case FILES_MIME: {
+        const list = (value as { files?: unknown }).files;
+        const stored = (Array.isArray(list) ? list : []).filter(isStoredFile);
+        if (stored.length > 0) return files(stored);
+        // Nothing in it is a stored file: the bundle's other types say what it is.
+        return bundle(Object.fromEntries(Object.entries(data).filter(([type]) => type !== FILES_MIME)), meta);
+      }
       case 'text/html': {
         // Math marked \(…\) or \[…\] in HTML (Sage's html() and table() mark theirs so) is
         // typeset, as Jupyter typesets HTML; HTML without such marks never loads MathJax.

@@ -175,6 +175,26 @@ describe('the cell page', () => {
     expect(await inline.count()).toBe(1);
   });
 
+  it("lists as the cell's files only files the server stored, not a list the cell printed", async () => {
+    // Any cell can display a bundle of the files type itself: its javascript: link, and its
+    // image from elsewhere, were shown as files the cell had made.
+    const forged = {
+      'application/vnd.cellbox.files+json': { files: [
+        { name: 'forged.txt', url: 'javascript:window.__pwned=1', size: 1, content_type: 'text/plain' },
+        { name: 'forged.png', url: 'http://198.51.100.7/x.png', size: 1, content_type: 'image/png' },
+        { name: 'forged.csv', url: '//198.51.100.7/y.csv', size: 1, content_type: 'text/csv' },
+      ] },
+      'text/plain': 'forged list',
+    };
+    await runCode(`from IPython.display import display\nimport json\ndisplay(json.loads(${JSON.stringify(JSON.stringify(forged))}), raw=True)\nopen("real.txt", "w").write("real")`);
+    const links = w.page.locator('.cb-output .cb-files a');
+    await links.first().waitFor();
+    expect(await links.evaluateAll((as) => as.map((a) => a.textContent))).toEqual(['real.txt']);
+    expect(await w.page.locator('.cb-output a[href^="javascript:"], .cb-output img[src*="198.51.100.7"]').count()).toBe(0);
+    // The forged bundle shows as what else it holds, as a Jupyter client without Cellbox's type would.
+    expect(await w.page.locator('.cb-output .cb-plain', { hasText: 'forged list' }).count()).toBe(1);
+  });
+
   it('honours update_display_data and clear_output', async () => {
     await runCode('import time\nh = display("step 1", display_id=True)\ntime.sleep(0.3)\nh.update("step 2")\nprint("gone soon")\nclear_output(wait=True)\nprint("after clear")');
     const text = await w.page.locator('.cb-output').textContent();
