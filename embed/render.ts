@@ -79,7 +79,16 @@ export function protectMath(md: string): { text: string; math: string[] } {
 }
 
 export function restoreMath(html: string, math: string[]): string {
-  return html.replace(/@@CBMATH(\d+)@@/g, (_, i) => escapeHtml(standardDelimiters(math[Number(i)])));
+  // A marker the cell's own text spelled (no math taken out under that number) stays as it is.
+  return html.replace(/@@CBMATH(\d+)@@/g, (marker, i) => (Number(i) < math.length ? escapeHtml(standardDelimiters(math[Number(i)])) : marker));
+}
+
+/** Base64 of the text's UTF-8: never throws, where encodeURIComponent threw on a lone surrogate. */
+function utf8Base64(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = '';
+  for (let at = 0; at < bytes.length; at += 0x8000) binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
+  return btoa(binary);
 }
 
 function escapeHtml(s: string): string {
@@ -321,7 +330,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
         // As an image, an SVG can never run its scripts.
         const img = doc.createElement('img');
         img.alt = 'output image';
-        img.src = `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(text)))}`;
+        img.src = `data:image/svg+xml;base64,${utf8Base64(text)}`;
         return img;
       }
       case 'image/png':
@@ -376,28 +385,43 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     lastStream = null;
   }
 
-  return {
-    element,
-    clear,
-    handle(m) {
-      const c = m.content as unknown;
-      switch (m.header.msg_type) {
-        case 'stream':
-          return stream(c as StreamContent);
-        case 'display_data':
-        case 'execute_result':
-          return display(c as DisplayDataContent, false);
-        case 'update_display_data':
-          return display(c as DisplayDataContent, true);
-        case 'clear_output':
-          if ((c as { wait?: boolean }).wait) clearPending = true;
-          else clear();
-          return;
-        case 'error':
-          return error(c as ErrorContent);
-        default:
-          return;
-      }
-    },
-  };
+  /**
+   * One message into the output area. An output that cannot be shown (a renderer's bug, input no
+   * renderer expected) is said so in its place: thrown on, it ended the page's following of the
+   * cell, every later output and the cell's end unseen.
+   */
+  function handle(m: Message): void {
+    try {
+      handleOne(m);
+    } catch (e) {
+      const note = doc.createElement('p');
+      note.className = 'cb-client-error';
+      note.textContent = `This ${m.header.msg_type} output could not be shown: ${(e as Error)?.message ?? String(e)}`;
+      element.append(note);
+      lastStream = null;
+    }
+  }
+
+  function handleOne(m: Message): void {
+    const c = m.content as unknown;
+    switch (m.header.msg_type) {
+      case 'stream':
+        return stream(c as StreamContent);
+      case 'display_data':
+      case 'execute_result':
+        return display(c as DisplayDataContent, false);
+      case 'update_display_data':
+        return display(c as DisplayDataContent, true);
+      case 'clear_output':
+        if ((c as { wait?: boolean }).wait) clearPending = true;
+        else clear();
+        return;
+      case 'error':
+        return error(c as ErrorContent);
+      default:
+        return;
+    }
+  }
+
+  return { element, clear, handle };
 }

@@ -195,6 +195,26 @@ describe('the cell page', () => {
     expect(await w.page.locator('.cb-output .cb-plain', { hasText: 'forged list' }).count()).toBe(1);
   });
 
+  it('shows every output, and the end, after outputs a renderer once threw on', async () => {
+    // Markdown spelling the renderer's own math marker, and an SVG with a lone surrogate (an
+    // event the cell wrote on its pipe itself: Python's SVG() refuses one) threw in the page:
+    // every later output and the cell's end went unseen, the status an error of the page's.
+    await runCode([
+      'import os',
+      'from IPython.display import Markdown, display',
+      'display(Markdown("marker @@CBMATH3@@ here"))',
+      'print("after markdown", flush=True)',
+      'os.write(3, b\'{"type":"display_data","data":{"image/svg+xml":"<svg xmlns=\\\\"http://www.w3.org/2000/svg\\\\" width=\\\\"9\\\\" height=\\\\"9\\\\"><text>\\\\ud800</text></svg>","text/plain":"svg"}}\\n\')',
+      'print("after svg")',
+    ].join('\n'));
+    const out = w.page.locator('.cb-output');
+    await expect.poll(() => out.textContent()).toContain('after svg');
+    expect(await out.textContent()).toContain('after markdown');
+    expect(await w.page.locator('.cb-output .cb-markdown').textContent()).toContain('marker @@CBMATH3@@ here');
+    expect(await w.page.locator('.cb-output img[src^="data:image/svg+xml"]').count()).toBe(1);
+    expect(await w.page.locator('.cb-output .cb-client-error').count()).toBe(0);
+  });
+
   it('honours update_display_data and clear_output', async () => {
     await runCode('import time\nh = display("step 1", display_id=True)\ntime.sleep(0.3)\nh.update("step 2")\nprint("gone soon")\nclear_output(wait=True)\nprint("after clear")');
     const text = await w.page.locator('.cb-output').textContent();
