@@ -210,7 +210,7 @@ describe('the cell page', () => {
     const out = w.page.locator('.cb-output');
     await expect.poll(() => out.textContent()).toContain('after svg');
     expect(await out.textContent()).toContain('after markdown');
-    expect(await w.page.locator('.cb-output .cb-markdown').textContent()).toContain('marker @@CBMATH3@@ here');
+    expect(await w.page.locator('.cb-output .cb-markdown .cb-html-body').textContent()).toContain('marker @@CBMATH3@@ here');
     expect(await w.page.locator('.cb-output img[src^="data:image/svg+xml"]').count()).toBe(1);
     expect(await w.page.locator('.cb-output .cb-client-error').count()).toBe(0);
   });
