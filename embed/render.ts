@@ -110,6 +110,15 @@ export function truncateMiddle(text: string, max: number): { text: string; cut: 
  */
 const FILE_PATH = /^\/files\/[A-Za-z0-9_-]+\/[^/?#]+$/;
 
+// The Unicode bidirectional controls: in a name they reorder what a reader sees, so that
+// "\u202Egnp.exe" reads as "exe.png". device/collect.ts writes them out in its notes alike.
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** A file name as a reader should see it: bidirectional controls written out as `\uXXXX`. */
+export function visibleName(name: string): string {
+  return name.replace(BIDI_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function isStoredFile(f: unknown): f is FileInfo {
   if (!f || typeof f !== 'object') return false;
   const { name, url, size, content_type: type } = f as Record<string, unknown>;
@@ -246,7 +255,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
       const li = doc.createElement('li');
       const a = doc.createElement('a');
       a.href = resolveUrl(f.url);
-      a.textContent = f.name;
+      a.textContent = visibleName(f.name);
       a.setAttribute('download', f.name);
       a.target = '_blank';
       a.rel = 'noopener';
@@ -258,7 +267,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
       if (/^image\/(png|jpeg|gif|webp)/.test(f.content_type)) {
         const img = doc.createElement('img');
         img.src = resolveUrl(f.url);
-        img.alt = f.name;
+        img.alt = visibleName(f.name);
         img.loading = 'lazy';
         images.push(img);
       }

@@ -1,7 +1,7 @@
 // The renderer's pure parts: which MIME type wins, carriage returns, math kept out of
 // markdown, sizes, and cutting the middle of huge output.
 import { describe, expect, it } from 'vitest';
-import { applyBackspaces, applyCarriageReturns, chooseMime, formatSize, protectMath, restoreMath, standardDelimiters, truncateMiddle } from '../../embed/render';
+import { applyBackspaces, applyCarriageReturns, chooseMime, formatSize, protectMath, restoreMath, standardDelimiters, truncateMiddle, visibleName } from '../../embed/render';
 import { FILES_MIME } from '../../protocol/messages';
 
 describe('chooseMime', () => {
@@ -75,5 +75,13 @@ describe('formatSize and truncateMiddle', () => {
     expect(r.text.startsWith('a'.repeat(80))).toBe(true);
     expect(r.text.endsWith('z'.repeat(20))).toBe(true);
     expect(truncateMiddle('short', 100)).toEqual({ text: 'short', cut: 0, headEnd: 5 });
+  });
+});
+
+describe('visibleName', () => {
+  it('writes out the bidirectional controls that would make a name read as another', () => {
+    expect(visibleName('\u202Egnp.exe')).toBe('\\u202egnp.exe');
+    expect(visibleName('a\u2066b\u2069\u200f.txt')).toBe('a\\u2066b\\u2069\\u200f.txt');
+    expect(visibleName('日本語 ünï.csv')).toBe('日本語 ünï.csv');
   });
 });
