@@ -126,6 +126,16 @@ function isStoredFile(f: unknown): f is FileInfo {
     && typeof size === 'number' && Number.isFinite(size) && size >= 0 && typeof type === 'string';
 }
 
+/** Most characters of TeX in one output that are typeset (see typesetOrSay below). */
+export const MAX_TYPESET_CHARS = 50_000;
+
+/** Characters of TeX in an HTML or Markdown output: those inside its math delimiters. */
+export function mathLength(text: string): number {
+  let n = 0;
+  for (const m of text.matchAll(/\\\([\s\S]*?\\\)|\\\[[\s\S]*?\\\]|\$\$[\s\S]+?\$\$|\$[^$\n]+?\$/g)) n += m[0].length;
+  return n;
+}
+
 export interface OutputArea {
   readonly element: HTMLElement;
   clear(): void;
@@ -288,19 +298,38 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     return details;
   }
 
+  /**
+   * Typesets `el` unless its TeX is too long to: MathJax holds the page's only thread while it
+   * works, and a 190,000-character sum (under the output limit) held it for over a minute,
+   * the page frozen and the cell "Running…" all that time. Such math stays as its TeX, and says so.
+   */
+  function typesetOrSay(el: HTMLElement, texLength: number, noteIn: HTMLElement): void {
+    if (!opts.typeset) return;
+    if (texLength <= MAX_TYPESET_CHARS) {
+      void opts.typeset(el);
+      return;
+    }
+    const note = doc.createElement('p');
+    note.className = 'cb-truncated';
+    note.textContent = `This math is ${texLength.toLocaleString('en')} characters of TeX, more than the ${MAX_TYPESET_CHARS.toLocaleString('en')} typeset here; it is shown as TeX.`;
+    noteIn.append(note);
+  }
+
   function math(text: string, cls: string): HTMLElement {
     const div = doc.createElement('div');
     div.className = cls;
     div.textContent = standardDelimiters(text);
-    if (opts.typeset) void opts.typeset(div);
-    return div;
+    const box = doc.createElement('div');
+    box.append(div);
+    typesetOrSay(div, text.length, box);
+    return box.childNodes.length === 1 ? div : box;
   }
 
   /**
    * Sanitised HTML in a shadow root of its own. The root's host sits inside the box the output
    * area lays out, so that even `:host { position: fixed !important }` stays within that box.
    */
-  function html(cls: string, clean: string, typeset: boolean): HTMLElement {
+  function html(cls: string, clean: string, typeset: boolean, texLength = 0): HTMLElement {
     const box = doc.createElement('div');
     box.className = cls;
     const host = doc.createElement('div');
@@ -313,7 +342,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     body.innerHTML = clean;
     shadow.append(style, body);
     box.append(host);
-    if (typeset && opts.typeset) void opts.typeset(body);
+    if (typeset) typesetOrSay(body, texLength, box);
     return box;
   }
 
@@ -333,7 +362,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
       case 'text/html': {
         // Math marked \(…\) or \[…\] in HTML (Sage's html() and table() mark theirs so) is
         // typeset, as Jupyter typesets HTML; HTML without such marks never loads MathJax.
-        return html('cb-html', sanitize(text), /\\[([]/.test(text));
+        return html('cb-html', sanitize(text), /\\[([]/.test(text), mathLength(text));
       }
       case 'image/svg+xml': {
         // As an image, an SVG can never run its scripts.
@@ -352,7 +381,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
         return math(text, 'cb-latex');
       case 'text/markdown': {
         const { text: md, math: spans } = protectMath(text);
-        return html('cb-markdown cb-html', sanitize(restoreMath(marked.parse(md, { async: false }) as string, spans)), true);
+        return html('cb-markdown cb-html', sanitize(restoreMath(marked.parse(md, { async: false }) as string, spans)), true, mathLength(text));
       }
       case 'application/json':
         return json(value);

@@ -215,6 +215,17 @@ describe('the cell page', () => {
     expect(await w.page.locator('.cb-output .cb-client-error').count()).toBe(0);
   });
 
+  it('shows math too long to typeset as its TeX, saying so, and goes on', async () => {
+    // MathJax held the page's only thread for as long as it took: a sum of thousands of terms
+    // (well under the output limit) froze the page, the cell "Running…", for a minute or more.
+    await runCode('from IPython.display import Latex, display\ndisplay(Latex("$" + "+".join("x_{%d}" % i for i in range(8000)) + "$"))\nprint("after the sum")');
+    await w.page.locator('.cb-output', { hasText: 'after the sum' }).waitFor();
+    const note = w.page.locator('.cb-output .cb-truncated', { hasText: 'characters of TeX' });
+    expect(await note.count()).toBe(1);
+    expect(await w.page.locator('.cb-output .cb-latex').textContent()).toMatch(/^\\\(x_\{0\}\+x_\{1\}/);
+    expect(await w.page.locator('.cb-output mjx-container').count()).toBe(0);
+  });
+
   it('honours update_display_data and clear_output', async () => {
     await runCode('import time\nh = display("step 1", display_id=True)\ntime.sleep(0.3)\nh.update("step 2")\nprint("gone soon")\nclear_output(wait=True)\nprint("after clear")');
     const text = await w.page.locator('.cb-output').textContent();

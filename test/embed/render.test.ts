@@ -1,7 +1,7 @@
 // The renderer's pure parts: which MIME type wins, carriage returns, math kept out of
 // markdown, sizes, and cutting the middle of huge output.
 import { describe, expect, it } from 'vitest';
-import { applyBackspaces, applyCarriageReturns, chooseMime, formatSize, protectMath, restoreMath, standardDelimiters, truncateMiddle, visibleName } from '../../embed/render';
+import { applyBackspaces, applyCarriageReturns, chooseMime, formatSize, mathLength, protectMath, restoreMath, standardDelimiters, truncateMiddle, visibleName } from '../../embed/render';
 import { FILES_MIME } from '../../protocol/messages';
 
 describe('chooseMime', () => {
@@ -83,5 +83,15 @@ describe('visibleName', () => {
     expect(visibleName('\u202Egnp.exe')).toBe('\\u202egnp.exe');
     expect(visibleName('a\u2066b\u2069\u200f.txt')).toBe('a\\u2066b\\u2069\\u200f.txt');
     expect(visibleName('日本語 ünï.csv')).toBe('日本語 ünï.csv');
+  });
+});
+
+describe('mathLength', () => {
+  it('counts the TeX inside math delimiters, not the text around it', () => {
+    // Prices read as math here: an over-count, which only errs toward typesetting less.
+    expect(mathLength('no math, $5 and $6 dollars')).toBe('$5 and $'.length);
+    expect(mathLength('<p>see \\(x^2\\) and \\[y\\]</p>')).toBe('\\(x^2\\)'.length + '\\[y\\]'.length);
+    expect(mathLength('$$a$$ then $b$')).toBe(5 + 3);
+    expect(mathLength('plain')).toBe(0);
   });
 });
