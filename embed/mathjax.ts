@@ -1,6 +1,9 @@
 // Typesets math with MathJax 4 served by Cellbox itself (no CDN, fonts included), loaded once
 // per document on first use. A page that has its own MathJax (3 or 4) keeps it and lends it to
-// the cells; one still loading is waited for, never overwritten.
+// the cells; one still loading is waited for, never overwritten. A cell's TeX is the cell's to
+// write: \href{javascript:…}{…} ran script on click, and \style{position:fixed…} covered the
+// page, so MathJax's own filter (ui/safe) is loaded, and links are checked again afterwards
+// for a page's MathJax, whose configuration is not ours.
 interface MathJaxLike {
   typesetPromise?: (els: HTMLElement[]) => Promise<void>;
   startup?: { promise?: Promise<void> };
@@ -26,10 +29,12 @@ export function mathjaxTypesetter(doc: Document, base: string): (el: HTMLElement
   function loadOwn(): Promise<MathJaxLike> {
     return new Promise((resolve, reject) => {
       win.MathJax = {
-        loader: { paths: { mathjax: `${base}/mathjax`, fonts: `${base}/mathjax/fonts` } },
+        loader: { load: ['ui/safe'], paths: { mathjax: `${base}/mathjax`, fonts: `${base}/mathjax/fonts` } },
         tex: { inlineMath: [['$', '$'], ['\\(', '\\)']], displayMath: [['$$', '$$'], ['\\[', '\\]']] },
         startup: { typeset: false },
-        options: { enableMenu: false },
+        // ui/safe keeps only the styles, classes and ids that cannot reach outside the formula,
+        // and links to the web (file: would open the reader's own files).
+        options: { enableMenu: false, safeOptions: { safeProtocols: { http: true, https: true, file: false, javascript: false, data: false } } },
         output: { font: 'mathjax-newcm' },
       };
       const script = doc.createElement('script');
@@ -70,12 +75,28 @@ export function mathjaxTypesetter(doc: Document, base: string): (el: HTMLElement
     page.chain = page.chain
       .then(() => ready)
       .then((mj) => mj.typesetPromise?.([el]))
+      .then(() => dropUnsafeLinks(el))
       .then(() => copyStylesInto(el.getRootNode(), doc))
       .catch(() => {
         el.classList.add('cb-math-failed');
       });
     return page.chain;
   };
+}
+
+/** A link MathJax may keep: to the web, or within the page. */
+const SAFE_HREF = /^\s*(https?:\/\/|#)/i;
+
+/**
+ * Takes the link out of every anchor in typeset math whose target is not SAFE_HREF, keeping the
+ * text it wrapped. MathJax 4 moves `href` to `data-mjx-href` and assigns it to location itself
+ * on a click; an SVG output's anchors carry `xlink:href`. HTML around the math is DOMPurify's.
+ */
+export function dropUnsafeLinks(el: HTMLElement): void {
+  for (const a of el.querySelectorAll('mjx-container a')) {
+    const targets = ['href', 'data-mjx-href', 'xlink:href'].map((n) => a.getAttribute(n)).filter((t) => t !== null);
+    if (targets.some((t) => !SAFE_HREF.test(t))) a.replaceWith(...a.childNodes);
+  }
 }
 
 /**

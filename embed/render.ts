@@ -8,8 +8,12 @@ import { marked } from 'marked';
 import { HTML_CSS } from './styles';
 import { FILES_MIME, type DisplayDataContent, type ErrorContent, type FileInfo, type Message, type MimeBundle, type StreamContent } from '../protocol/messages';
 
-/** The MIME types shown, richest first. */
-export const MIME_ORDER = [FILES_MIME, 'text/html', 'image/svg+xml', 'image/png', 'image/jpeg', 'image/gif', 'text/latex', 'text/markdown', 'application/json', 'text/plain'];
+/**
+ * The MIME types shown, richest first: Jupyter's order (the notebook's display_order,
+ * JupyterLab's renderer ranks), so a bundle shows here what it shows there. Markdown and LaTeX
+ * come before images: an object that offers both is drawn as math, not as a picture of it.
+ */
+export const MIME_ORDER = [FILES_MIME, 'text/html', 'text/markdown', 'text/latex', 'image/svg+xml', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/bmp', 'application/json', 'text/plain'];
 
 export function chooseMime(data: MimeBundle): string | null {
   return MIME_ORDER.find((t) => t in data && data[t] !== null && data[t] !== undefined) ?? null;
@@ -19,6 +23,20 @@ export function formatSize(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/**
+ * Applies backspaces as Jupyter does: `\b` takes back the character before it on its line.
+ * One pass, so that a megabyte of them costs no more than a megabyte of text.
+ */
+export function applyBackspaces(text: string): string {
+  if (!text.includes('\b')) return text;
+  const out: string[] = [];
+  for (const c of text) {
+    if (c !== '\b') out.push(c);
+    else if (out.length > 0 && out[out.length - 1] !== '\n') out.pop();
+  }
+  return out.join('');
 }
 
 /** Applies carriage returns the way a terminal does: `\r` goes back to the start of the line. */
@@ -61,7 +79,16 @@ export function protectMath(md: string): { text: string; math: string[] } {
 }
 
 export function restoreMath(html: string, math: string[]): string {
-  return html.replace(/@@CBMATH(\d+)@@/g, (_, i) => escapeHtml(standardDelimiters(math[Number(i)])));
+  // A marker the cell's own text spelled (no math taken out under that number) stays as it is.
+  return html.replace(/@@CBMATH(\d+)@@/g, (marker, i) => (Number(i) < math.length ? escapeHtml(standardDelimiters(math[Number(i)])) : marker));
+}
+
+/** Base64 of the text's UTF-8: never throws, where encodeURIComponent threw on a lone surrogate. */
+function utf8Base64(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = '';
+  for (let at = 0; at < bytes.length; at += 0x8000) binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
+  return btoa(binary);
 }
 
 function escapeHtml(s: string): string {
@@ -74,6 +101,39 @@ export function truncateMiddle(text: string, max: number): { text: string; cut: 
   const tail = Math.floor(max * 0.2);
   const head = max - tail;
   return { text: text.slice(0, head) + text.slice(text.length - tail), cut: text.length - max, headEnd: head };
+}
+
+/**
+ * The path the server gives a stored file (filestore/names.ts: encodeFileUrl). A cell can print
+ * a files bundle of its own: one naming a javascript: or another site's URL would have been
+ * listed, and its images loaded, as files the cell made.
+ */
+const FILE_PATH = /^\/files\/[A-Za-z0-9_-]+\/[^/?#]+$/;
+
+// The Unicode bidirectional controls: in a name they reorder what a reader sees, so that
+// "\u202Egnp.exe" reads as "exe.png". device/collect.ts writes them out in its notes alike.
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** A file name as a reader should see it: bidirectional controls written out as `\uXXXX`. */
+export function visibleName(name: string): string {
+  return name.replace(BIDI_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function isStoredFile(f: unknown): f is FileInfo {
+  if (!f || typeof f !== 'object') return false;
+  const { name, url, size, content_type: type } = f as Record<string, unknown>;
+  return typeof name === 'string' && typeof url === 'string' && FILE_PATH.test(url)
+    && typeof size === 'number' && Number.isFinite(size) && size >= 0 && typeof type === 'string';
+}
+
+/** Most characters of TeX in one output that are typeset (see typesetOrSay below). */
+export const MAX_TYPESET_CHARS = 50_000;
+
+/** Characters of TeX in an HTML or Markdown output: those inside its math delimiters. */
+export function mathLength(text: string): number {
+  let n = 0;
+  for (const m of text.matchAll(/\\\([\s\S]*?\\\)|\\\[[\s\S]*?\\\]|\$\$[\s\S]+?\$\$|\$[^$\n]+?\$/g)) n += m[0].length;
+  return n;
 }
 
 export interface OutputArea {
@@ -145,19 +205,32 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     if (clearPending) clear();
   }
 
+  /**
+   * Terminal text as HTML in `el`. ansi_up escapes the text and makes links of OSC 8 hyperlinks
+   * (http and https only); those open in a new tab, as every other link in an output does,
+   * rather than taking the page, and the code and output on it, away.
+   */
+  function setAnsi(el: HTMLElement, text: string): void {
+    el.innerHTML = ansi.ansi_to_html(text);
+    for (const a of el.querySelectorAll('a')) {
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+    }
+  }
+
   function renderStreamText(s: { pre: HTMLPreElement; text: string }): void {
-    const shown = truncateMiddle(applyCarriageReturns(s.text), maxChars);
+    const shown = truncateMiddle(applyCarriageReturns(applyBackspaces(s.text)), maxChars);
     if (!shown.cut) {
-      s.pre.innerHTML = ansi.ansi_to_html(shown.text);
+      setAnsi(s.pre, shown.text);
       return;
     }
     const head = doc.createElement('span');
-    head.innerHTML = ansi.ansi_to_html(shown.text.slice(0, shown.headEnd));
+    setAnsi(head, shown.text.slice(0, shown.headEnd));
     const note = doc.createElement('span');
     note.className = 'cb-truncated';
     note.textContent = `\n… ${shown.cut.toLocaleString('en')} characters not shown …\n`;
     const tail = doc.createElement('span');
-    tail.innerHTML = ansi.ansi_to_html(shown.text.slice(shown.headEnd));
+    setAnsi(tail, shown.text.slice(shown.headEnd));
     s.pre.replaceChildren(head, note, tail);
   }
 
@@ -192,7 +265,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
       const li = doc.createElement('li');
       const a = doc.createElement('a');
       a.href = resolveUrl(f.url);
-      a.textContent = f.name;
+      a.textContent = visibleName(f.name);
       a.setAttribute('download', f.name);
       a.target = '_blank';
       a.rel = 'noopener';
@@ -204,7 +277,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
       if (/^image\/(png|jpeg|gif|webp)/.test(f.content_type)) {
         const img = doc.createElement('img');
         img.src = resolveUrl(f.url);
-        img.alt = f.name;
+        img.alt = visibleName(f.name);
         img.loading = 'lazy';
         images.push(img);
       }
@@ -225,19 +298,38 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     return details;
   }
 
+  /**
+   * Typesets `el` unless its TeX is too long to: MathJax holds the page's only thread while it
+   * works, and a 190,000-character sum (under the output limit) held it for over a minute,
+   * the page frozen and the cell "Running…" all that time. Such math stays as its TeX, and says so.
+   */
+  function typesetOrSay(el: HTMLElement, texLength: number, noteIn: HTMLElement): void {
+    if (!opts.typeset) return;
+    if (texLength <= MAX_TYPESET_CHARS) {
+      void opts.typeset(el);
+      return;
+    }
+    const note = doc.createElement('p');
+    note.className = 'cb-truncated';
+    note.textContent = `This math is ${texLength.toLocaleString('en')} characters of TeX, more than the ${MAX_TYPESET_CHARS.toLocaleString('en')} typeset here; it is shown as TeX.`;
+    noteIn.append(note);
+  }
+
   function math(text: string, cls: string): HTMLElement {
     const div = doc.createElement('div');
     div.className = cls;
     div.textContent = standardDelimiters(text);
-    if (opts.typeset) void opts.typeset(div);
-    return div;
+    const box = doc.createElement('div');
+    box.append(div);
+    typesetOrSay(div, text.length, box);
+    return box.childNodes.length === 1 ? div : box;
   }
 
   /**
    * Sanitised HTML in a shadow root of its own. The root's host sits inside the box the output
    * area lays out, so that even `:host { position: fixed !important }` stays within that box.
    */
-  function html(cls: string, clean: string, typeset: boolean): HTMLElement {
+  function html(cls: string, clean: string, typeset: boolean, texLength = 0): HTMLElement {
     const box = doc.createElement('div');
     box.className = cls;
     const host = doc.createElement('div');
@@ -250,7 +342,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     body.innerHTML = clean;
     shadow.append(style, body);
     box.append(host);
-    if (typeset && opts.typeset) void opts.typeset(body);
+    if (typeset) typesetOrSay(body, texLength, box);
     return box;
   }
 
@@ -260,36 +352,43 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     const value = mime ? data[mime] : '';
     const text = typeof value === 'string' ? value : Array.isArray(value) ? value.join('') : '';
     switch (mime) {
-      case FILES_MIME:
-        return files(((value as { files?: FileInfo[] }).files ?? []).filter((f) => f && typeof f.name === 'string'));
+      case FILES_MIME: {
+        const list = (value as { files?: unknown }).files;
+        const stored = (Array.isArray(list) ? list : []).filter(isStoredFile);
+        if (stored.length > 0) return files(stored);
+        // Nothing in it is a stored file: the bundle's other types say what it is.
+        return bundle(Object.fromEntries(Object.entries(data).filter(([type]) => type !== FILES_MIME)), meta);
+      }
       case 'text/html': {
         // Math marked \(…\) or \[…\] in HTML (Sage's html() and table() mark theirs so) is
         // typeset, as Jupyter typesets HTML; HTML without such marks never loads MathJax.
-        return html('cb-html', sanitize(text), /\\[([]/.test(text));
+        return html('cb-html', sanitize(text), /\\[([]/.test(text), mathLength(text));
       }
       case 'image/svg+xml': {
         // As an image, an SVG can never run its scripts.
         const img = doc.createElement('img');
         img.alt = 'output image';
-        img.src = `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(text)))}`;
+        img.src = `data:image/svg+xml;base64,${utf8Base64(text)}`;
         return img;
       }
       case 'image/png':
       case 'image/jpeg':
       case 'image/gif':
+      case 'image/webp':
+      case 'image/bmp':
         return image(mime, text, meta);
       case 'text/latex':
         return math(text, 'cb-latex');
       case 'text/markdown': {
         const { text: md, math: spans } = protectMath(text);
-        return html('cb-markdown cb-html', sanitize(restoreMath(marked.parse(md, { async: false }) as string, spans)), true);
+        return html('cb-markdown cb-html', sanitize(restoreMath(marked.parse(md, { async: false }) as string, spans)), true, mathLength(text));
       }
       case 'application/json':
         return json(value);
       default: {
         const pre = doc.createElement('pre');
         pre.className = 'cb-plain';
-        pre.innerHTML = ansi.ansi_to_html(text);
+        setAnsi(pre, text);
         return pre;
       }
     }
@@ -319,33 +418,48 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     const pre = doc.createElement('pre');
     pre.className = 'cb-error';
     const text = c.traceback?.length ? c.traceback.join('\n') : `${c.ename}: ${c.evalue}`;
-    pre.innerHTML = ansi.ansi_to_html(text);
+    setAnsi(pre, text);
     element.append(pre);
     lastStream = null;
   }
 
-  return {
-    element,
-    clear,
-    handle(m) {
-      const c = m.content as unknown;
-      switch (m.header.msg_type) {
-        case 'stream':
-          return stream(c as StreamContent);
-        case 'display_data':
-        case 'execute_result':
-          return display(c as DisplayDataContent, false);
-        case 'update_display_data':
-          return display(c as DisplayDataContent, true);
-        case 'clear_output':
-          if ((c as { wait?: boolean }).wait) clearPending = true;
-          else clear();
-          return;
-        case 'error':
-          return error(c as ErrorContent);
-        default:
-          return;
-      }
-    },
-  };
+  /**
+   * One message into the output area. An output that cannot be shown (a renderer's bug, input no
+   * renderer expected) is said so in its place: thrown on, it ended the page's following of the
+   * cell, every later output and the cell's end unseen.
+   */
+  function handle(m: Message): void {
+    try {
+      handleOne(m);
+    } catch (e) {
+      const note = doc.createElement('p');
+      note.className = 'cb-client-error';
+      note.textContent = `This ${m.header.msg_type} output could not be shown: ${(e as Error)?.message ?? String(e)}`;
+      element.append(note);
+      lastStream = null;
+    }
+  }
+
+  function handleOne(m: Message): void {
+    const c = m.content as unknown;
+    switch (m.header.msg_type) {
+      case 'stream':
+        return stream(c as StreamContent);
+      case 'display_data':
+      case 'execute_result':
+        return display(c as DisplayDataContent, false);
+      case 'update_display_data':
+        return display(c as DisplayDataContent, true);
+      case 'clear_output':
+        if ((c as { wait?: boolean }).wait) clearPending = true;
+        else clear();
+        return;
+      case 'error':
+        return error(c as ErrorContent);
+      default:
+        return;
+    }
+  }
+
+  return { element, clear, handle };
 }

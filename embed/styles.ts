@@ -33,7 +33,9 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark })}
 .cb-output img { max-width: 100%; height: auto; display: block; }
 .cb-output a { color: var(--cb-out-link); }
 .cb-output .cb-html { overflow-x: auto; contain: paint; }
-.cb-output .cb-latex { overflow-x: auto; padding: 0.25rem 0; }
+/* contain: paint, as for HTML: math styled by a page's own MathJax (not filtered as ours is) must not
+   cover the page with position: fixed. */
+.cb-output .cb-latex { overflow-x: auto; padding: 0.25rem 0; contain: paint; }
 /* MathJax centres display math ($$…$$, Sage's results) and leaves inline math (sympy's
    $\\displaystyle …$) at the left: one page showed both. Results read from the left, as text
    does. More specific than MathJax's mjx-container[jax="CHTML"][display="true"]. */

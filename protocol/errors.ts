@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   too_large: 413,
+  range_not_satisfiable: 416,
   rate_limited: 429,
   queue_full: 503,
   unavailable: 503,

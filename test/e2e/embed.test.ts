@@ -62,6 +62,11 @@ integrate(x**2 * sin(x), x)</pre>`));
   pages.set('/page-mathjax', hostPage(cellbox, '<pre data-cellbox data-autorun>from sympy import sqrt, Symbol\nsqrt(Symbol("y"))</pre>', `
 <script>window.MathJax = { loader: { paths: { mathjax: '${cellbox}/mathjax', fonts: '${cellbox}/mathjax/fonts' } }, output: { font: 'mathjax-newcm' } };</script>
 <script src="${cellbox}/mathjax/tex-chtml.js?page" async></script>`));
+  // The same page MathJax (ui/safe not loaded: its configuration is the page's), and a cell's
+  // TeX link to javascript:, which that MathJax would follow on a click.
+  pages.set('/page-mathjax-href', hostPage(cellbox, '<pre data-cellbox data-autorun>from IPython.display import Latex\nLatex(r"$\\href{javascript:window.pwned=1}{CLICK}$")</pre>', `
+<script>window.MathJax = { loader: { paths: { mathjax: '${cellbox}/mathjax', fonts: '${cellbox}/mathjax/fonts' } }, output: { font: 'mathjax-newcm' } };</script>
+<script src="${cellbox}/mathjax/tex-chtml.js?page" async></script>`));
   // The code is escaped in the page, as any author must: only the cell's output holds the tags.
   const htmlCell = [
     'class Page:',
@@ -277,6 +282,18 @@ describe('an embedded cell', () => {
     await w.page.goto(`${hostUrl}/page-mathjax`);
     await w.page.locator('.cellbox-embed mjx-container').waitFor({ timeout: 30_000 });
     expect(loads).toEqual(['?page']);
+    await w.context.close();
+  });
+
+  it("never follows a javascript: link in math typeset by the page's own MathJax", async () => {
+    const w = await openPage(browser, `${hostUrl}/page-mathjax-href`);
+    const math = w.page.locator('.cellbox-embed mjx-container');
+    await math.waitFor({ timeout: 30_000 });
+    // The links are checked as soon as MathJax has typeset: a moment for that, then a click.
+    await w.page.waitForTimeout(500);
+    await math.click();
+    await w.page.waitForTimeout(300);
+    expect(await w.page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
     await w.context.close();
   });
 

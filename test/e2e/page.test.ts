@@ -83,6 +83,46 @@ describe('the cell page', () => {
     expect(await w.page.locator('.cb-output script').count()).toBe(0);
   });
 
+  it('never runs script from a link in math, nor lets styled math cover the page', async () => {
+    // MathJax's \href made a link MathJax followed itself on a click, javascript: or not; its
+    // \style put any CSS on the formula. In LaTeX, in Markdown and in HTML output alike.
+    await runCode([
+      'from IPython.display import HTML, Latex, Markdown, display',
+      'display(Latex(r"$\\href{javascript:window.__pwned=1}{LATEXLINK}$"))',
+      'display(Markdown(r"see $\\href{javascript:window.__pwned=2}{MDLINK}$"))',
+      'display(HTML(r"<p>see \\(\\href{javascript:window.__pwned=3}{HTMLLINK}\\)</p>"))',
+      'display(Latex(r"$\\style{position:fixed;top:0;left:0;width:100vw;height:100vh;z-index:99;background:red}{\\text{COVER}}$"))',
+    ].join('\n'));
+    const math = w.page.locator('.cb-output mjx-container');
+    await expect.poll(() => math.count(), { timeout: 20_000 }).toBe(4);
+    await w.page.waitForFunction(() => document.querySelectorAll('.cb-output .cb-html-host').length === 2
+      && [...document.querySelectorAll('.cb-output .cb-html-host')].every((h) => h.shadowRoot?.querySelector('mjx-container')));
+    // The formulas still show their text; none of it covers the page's heading.
+    expect(await w.page.locator('.cb-output').textContent()).toContain('COVER');
+    const covered = await w.page.evaluate(() => {
+      window.scrollTo(0, 0);
+      const h = document.querySelector('header.site h1')!;
+      const r = h.getBoundingClientRect();
+      return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) !== h;
+    });
+    expect(covered).toBe(false);
+    for (let i = 0; i < 3; i++) await math.nth(i).click();
+    await w.page.waitForTimeout(300);
+    expect(await w.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(new URL(w.page.url()).pathname).toBe('/');
+  });
+
+  it('opens a link printed to the terminal in a new tab, leaving the page and its output', async () => {
+    // An OSC 8 hyperlink (ls --hyperlink, rich, pip): ansi_up makes it a link, which took the
+    // page itself to the link's address.
+    await runCode('print("\\x1b]8;;https://example.invalid/docs\\x1b\\\\the docs\\x1b]8;;\\x1b\\\\ and \\x1b[31mred\\x1b[0m")');
+    const link = w.page.locator('.cb-output pre a', { hasText: 'the docs' });
+    await link.waitFor();
+    expect(await link.getAttribute('href')).toBe('https://example.invalid/docs');
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await link.getAttribute('rel')).toMatch(/noopener/);
+  });
+
   it("keeps HTML output's styles inside that output, where they still apply", async () => {
     // A <style> after the first element once survived sanitising and restyled the whole page:
     // Run, the language and the header hidden, a pink page, "Session expired" for a shared link.
@@ -133,6 +173,57 @@ describe('the cell page', () => {
     expect(hrefs).toEqual(expect.arrayContaining(['data.csv', 'line.png']));
     const inline = w.page.locator('.cb-output img[src*="/files/"]');
     expect(await inline.count()).toBe(1);
+  });
+
+  it("lists as the cell's files only files the server stored, not a list the cell printed", async () => {
+    // Any cell can display a bundle of the files type itself: its javascript: link, and its
+    // image from elsewhere, were shown as files the cell had made.
+    const forged = {
+      'application/vnd.cellbox.files+json': { files: [
+        { name: 'forged.txt', url: 'javascript:window.__pwned=1', size: 1, content_type: 'text/plain' },
+        { name: 'forged.png', url: 'http://198.51.100.7/x.png', size: 1, content_type: 'image/png' },
+        { name: 'forged.csv', url: '//198.51.100.7/y.csv', size: 1, content_type: 'text/csv' },
+      ] },
+      'text/plain': 'forged list',
+    };
+    await runCode(`from IPython.display import display\nimport json\ndisplay(json.loads(${JSON.stringify(JSON.stringify(forged))}), raw=True)\nopen("real.txt", "w").write("real")`);
+    const links = w.page.locator('.cb-output .cb-files a');
+    await links.first().waitFor();
+    expect(await links.evaluateAll((as) => as.map((a) => a.textContent))).toEqual(['real.txt']);
+    expect(await w.page.locator('.cb-output a[href^="javascript:"], .cb-output img[src*="198.51.100.7"]').count()).toBe(0);
+    // The forged bundle shows as what else it holds, as a Jupyter client without Cellbox's type would.
+    expect(await w.page.locator('.cb-output .cb-plain', { hasText: 'forged list' }).count()).toBe(1);
+  });
+
+  it('shows every output, and the end, after outputs a renderer once threw on', async () => {
+    // Markdown spelling the renderer's own math marker, and an SVG with a lone surrogate (an
+    // event the cell wrote on its pipe itself: Python's SVG() refuses one) threw in the page:
+    // every later output and the cell's end went unseen, the status an error of the page's.
+    await runCode([
+      'import os',
+      'from IPython.display import Markdown, display',
+      'display(Markdown("marker @@CBMATH3@@ here"))',
+      'print("after markdown", flush=True)',
+      'os.write(3, b\'{"type":"display_data","data":{"image/svg+xml":"<svg xmlns=\\\\"http://www.w3.org/2000/svg\\\\" width=\\\\"9\\\\" height=\\\\"9\\\\"><text>\\\\ud800</text></svg>","text/plain":"svg"}}\\n\')',
+      'print("after svg")',
+    ].join('\n'));
+    const out = w.page.locator('.cb-output');
+    await expect.poll(() => out.textContent()).toContain('after svg');
+    expect(await out.textContent()).toContain('after markdown');
+    expect(await w.page.locator('.cb-output .cb-markdown .cb-html-body').textContent()).toContain('marker @@CBMATH3@@ here');
+    expect(await w.page.locator('.cb-output img[src^="data:image/svg+xml"]').count()).toBe(1);
+    expect(await w.page.locator('.cb-output .cb-client-error').count()).toBe(0);
+  });
+
+  it('shows math too long to typeset as its TeX, saying so, and goes on', async () => {
+    // MathJax held the page's only thread for as long as it took: a sum of thousands of terms
+    // (well under the output limit) froze the page, the cell "Running…", for a minute or more.
+    await runCode('from IPython.display import Latex, display\ndisplay(Latex("$" + "+".join("x_{%d}" % i for i in range(8000)) + "$"))\nprint("after the sum")');
+    await w.page.locator('.cb-output', { hasText: 'after the sum' }).waitFor();
+    const note = w.page.locator('.cb-output .cb-truncated', { hasText: 'characters of TeX' });
+    expect(await note.count()).toBe(1);
+    expect(await w.page.locator('.cb-output .cb-latex').textContent()).toMatch(/^\\\(x_\{0\}\+x_\{1\}/);
+    expect(await w.page.locator('.cb-output mjx-container').count()).toBe(0);
   });
 
   it('honours update_display_data and clear_output', async () => {

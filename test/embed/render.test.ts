@@ -1,13 +1,20 @@
 // The renderer's pure parts: which MIME type wins, carriage returns, math kept out of
 // markdown, sizes, and cutting the middle of huge output.
 import { describe, expect, it } from 'vitest';
-import { applyCarriageReturns, chooseMime, formatSize, protectMath, restoreMath, standardDelimiters, truncateMiddle } from '../../embed/render';
+import { applyBackspaces, applyCarriageReturns, chooseMime, formatSize, mathLength, protectMath, restoreMath, standardDelimiters, truncateMiddle, visibleName } from '../../embed/render';
 import { FILES_MIME } from '../../protocol/messages';
 
 describe('chooseMime', () => {
   const cases: [string, Record<string, unknown>, string | null][] = [
     ['html over plain', { 'text/plain': 'x', 'text/html': '<b>x</b>' }, 'text/html'],
-    ['png over latex', { 'text/latex': '$x$', 'image/png': 'AA==' }, 'image/png'],
+    // Jupyter's order: math and markdown over a picture of them, as the notebook and JupyterLab show.
+    ['latex over png', { 'text/latex': '$x$', 'image/png': 'AA==' }, 'text/latex'],
+    ['markdown over png', { 'image/png': 'AA==', 'text/markdown': '# a' }, 'text/markdown'],
+    ['html over markdown', { 'text/markdown': '# a', 'text/html': '<h1>a</h1>' }, 'text/html'],
+    ['svg over png', { 'image/png': 'AA==', 'image/svg+xml': '<svg/>' }, 'image/svg+xml'],
+    // JupyterLab shows WebP and BMP images: alone in a bundle they were nothing here.
+    ['webp alone', { 'image/webp': 'UklGRg==' }, 'image/webp'],
+    ['bmp over plain', { 'text/plain': '<image>', 'image/bmp': 'Qk0=' }, 'image/bmp'],
     ['latex over plain', { 'text/plain': 'x', 'text/latex': '$x$' }, 'text/latex'],
     ['files first', { 'text/html': '<ul>', [FILES_MIME]: { files: [] } }, FILES_MIME],
     ['unknown types alone', { 'application/x-unknown': 1 }, null],
@@ -25,6 +32,16 @@ describe('applyCarriageReturns', () => {
   });
 });
 
+describe('applyBackspaces', () => {
+  it('takes back the character before each backspace on its line, as Jupyter does', () => {
+    expect(applyBackspaces('back\b\b\bXYZ')).toBe('bXYZ');
+    expect(applyBackspaces('ab\n\bc')).toBe('ab\nc');
+    expect(applyBackspaces('\b\bx')).toBe('x');
+    expect(applyBackspaces('spin |\b/\b-\b\\\bdone')).toBe('spin done');
+    expect(applyBackspaces('plain')).toBe('plain');
+  });
+});
+
 describe('protectMath', () => {
   it('keeps $…$ and $$…$$ away from markdown and restores them escaped', () => {
     const { text, math } = protectMath('Area $a_1 * b_2$ and $$\\int_0^1 x\\,dx$$ cost $5 and $6');
@@ -33,6 +50,8 @@ describe('protectMath', () => {
     expect(text).toContain('cost $5 and $6');
     expect(restoreMath(`<p>${text}</p>`, math)).toContain('\\(a_1 * b_2\\)');
     expect(restoreMath('@@CBMATH0@@', ['$a<b$'])).toBe('\\(a&#60;b\\)');
+    // The cell's own text may spell a marker: with no math under that number it stays text.
+    expect(restoreMath('<p>see @@CBMATH3@@</p>', [])).toBe('<p>see @@CBMATH3@@</p>');
   });
 });
 
@@ -56,5 +75,23 @@ describe('formatSize and truncateMiddle', () => {
     expect(r.text.startsWith('a'.repeat(80))).toBe(true);
     expect(r.text.endsWith('z'.repeat(20))).toBe(true);
     expect(truncateMiddle('short', 100)).toEqual({ text: 'short', cut: 0, headEnd: 5 });
+  });
+});
+
+describe('visibleName', () => {
+  it('writes out the bidirectional controls that would make a name read as another', () => {
+    expect(visibleName('\u202Egnp.exe')).toBe('\\u202egnp.exe');
+    expect(visibleName('a\u2066b\u2069\u200f.txt')).toBe('a\\u2066b\\u2069\\u200f.txt');
+    expect(visibleName('日本語 ünï.csv')).toBe('日本語 ünï.csv');
+  });
+});
+
+describe('mathLength', () => {
+  it('counts the TeX inside math delimiters, not the text around it', () => {
+    // Prices read as math here: an over-count, which only errs toward typesetting less.
+    expect(mathLength('no math, $5 and $6 dollars')).toBe('$5 and $'.length);
+    expect(mathLength('<p>see \\(x^2\\) and \\[y\\]</p>')).toBe('\\(x^2\\)'.length + '\\[y\\]'.length);
+    expect(mathLength('$$a$$ then $b$')).toBe(5 + 3);
+    expect(mathLength('plain')).toBe(0);
   });
 });

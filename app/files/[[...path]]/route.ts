@@ -4,6 +4,7 @@
 // JSON answer naming the problem rather than a framework page.
 import { ApiError } from '../../../protocol/errors';
 import { checkName } from '../../../filestore/names';
+import { byteRange } from '../../_lib/byte-range';
 import { checkCellId } from '../../_lib/request';
 import { preflight, reply, route } from '../../_lib/respond';
 import { server } from '../../_lib/server';
@@ -39,15 +40,46 @@ export const GET = route(async (req) => {
   // this route itself (app/_lib/router.ts), with a Content-Length; Next.js would send it chunked.
   const bytes = meta && files.read(cellId, name);
   if (!meta || !bytes) throw new ApiError('not_found', `Cell ${cellId} has no file ${JSON.stringify(name)}.`);
-  // Content-Length: the web server's router sets it from the body.
-  return reply(new Uint8Array(bytes), 200, {
+  // A stored file never changes: a name written again is a new row with a new time. So its size
+  // and time tell one version from another, for a browser's revalidation and a resumed download.
+  const etag = `"${meta.size.toString(36)}-${meta.created.toString(36)}"`;
+  const lastModified = new Date(meta.created).toUTCString();
+  const validators = {
+    ETag: etag,
+    'Last-Modified': lastModified,
+    // no-transform: served as stored, never re-compressed, so Content-Length holds.
+    'Cache-Control': 'private, max-age=3600, no-transform',
+    'Access-Control-Expose-Headers': 'Content-Range, Accept-Ranges, ETag, Content-Disposition',
+  };
+  if (matchesAny(req.headers.get('if-none-match'), etag)) return reply(null, 304, validators);
+  const headers = {
+    ...validators,
     'Content-Type': meta.content_type,
     'Content-Disposition': `inline; filename*=UTF-8''${headerFileName(name)}`,
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
-    // no-transform: served as stored, never re-compressed, so Content-Length holds.
-    'Cache-Control': 'private, max-age=3600, no-transform',
-  });
+    'Accept-Ranges': 'bytes',
+  };
+  // If-Range: the part only of the version the client already holds the rest of.
+  const ifRange = req.headers.get('if-range');
+  const range = ifRange === null || ifRange === etag || ifRange === lastModified ? byteRange(req.headers.get('range'), bytes.length) : { kind: 'whole' as const };
+  if (range.kind === 'unsatisfiable') {
+    throw new ApiError('range_not_satisfiable', `The range ${JSON.stringify(req.headers.get('range'))} is outside ${JSON.stringify(name)}, which is ${bytes.length} bytes.`, { 'Content-Range': `bytes */${bytes.length}`, ...validators });
+  }
+  // Content-Length: the web server's router sets it from the body.
+  if (range.kind === 'part') {
+    return reply(new Uint8Array(bytes.subarray(range.start, range.end + 1)), 206, { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${bytes.length}` });
+  }
+  return reply(new Uint8Array(bytes), 200, headers);
 });
+
+/** If-None-Match: `*`, or a list of entity tags, weak ones compared as strong (RFC 9110 §13.1.2). */
+function matchesAny(header: string | null, etag: string): boolean {
+  if (header === null) return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim();
+    return tag === '*' || tag.replace(/^W\//, '') === etag;
+  });
+}
 
 export const OPTIONS = preflight;
