@@ -213,6 +213,11 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       files.deleteCells(ids);
       log('info', `dropped ${ids.length} cells finished more than ${config.retentionHours} h ago`);
     }
+    // The files whose cells went in an earlier sweep that failed between the two databases (the
+    // filestore busy or its disk full): nothing else would ever drop them. A file is stored
+    // before its cell ends, so past the cutoff (and one sweep's margin) its cell is gone too.
+    const orphans = files.deleteOlderThan(cutoff - RETENTION_SWEEP_MS);
+    if (orphans) log('info', `dropped ${orphans} files left by cells dropped earlier`);
   }
 
   return {
