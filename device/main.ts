@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openFilestore } from '../filestore/filestore';
-import { ConfigError, databasePath, filestorePath, loadConfig } from '../store/config';
+import { ConfigError, databasePath, filestorePath, loadConfig, unknownEnvNames } from '../store/config';
 import { DatabaseError, ensureDirectory, unusable } from '../store/db';
 import { DeviceLockError, lockDevice, type DeviceLock } from '../store/device-lock';
 import { openStore, type Store } from '../store/store';
@@ -52,6 +52,7 @@ function main(): void {
   }
   const workers = prepareWorkersDir(workersSource());
   const device = createDevice({ store, files, config, workersDir: workers.dir, log });
+  for (const { name } of unknownEnvNames(process.env)) log('warn', `${name} is not a setting of Cellbox; ignored (the settings are in docs/config.md)`);
   if (closed.length) log('info', `closed inherited descriptors ${closed.join(', ')}: no sandbox gets them`);
   if (workers.removed.length) log('info', `removed ${workers.removed.length} copies of the workers folder left by devices that are gone`);
   for (const f of workers.failed) log('warn', `could not remove a stale copy of the workers folder: ${f}`);

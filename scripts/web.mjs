@@ -36,6 +36,7 @@ try {
   if (problem) refuse(problem);
   throw e;
 }
+for (const name of config.ignored) console.error(`[web] warn: ${name} is not a setting of Cellbox; ignored (the settings are in docs/config.md)`);
 // `-p` over the config's port (PORT, or "port" in cellbox.config.json).
 const portArg = arg('-p');
 if (portArg !== undefined && !/^\d{1,5}$/.test(portArg)) refuse(`-p ${JSON.stringify(portArg)} is not a port number (0-65535)`);

@@ -23,7 +23,7 @@ import { NodeRequest, type ApiRequest } from './api-request';
 import { createAssets, isAssetPath } from './assets';
 import { errorReply, reply, type Reply, type Route } from './respond';
 import { server } from './server';
-import { ConfigError } from '../../store/config';
+import { ConfigError, unknownEnvNames } from '../../store/config';
 import { DatabaseError } from '../../store/db';
 
 type Params = Record<string, string>;
@@ -61,10 +61,11 @@ const ROUTES: { method: string; path: RegExp; handler: Handler }[] = [
 /**
  * Reads the config and opens the store now: before the web server listens, so that a bad
  * setting or an unusable database stops its start (see startProblem), and so that the first
- * cell does not pay for it. Returns the port the config asks for.
+ * cell does not pay for it. Returns the port the config asks for, and the CELLBOX_ names set
+ * that are no setting (a typo of one stops the start; these are warned of).
  */
-export function warm(): { port: number } {
-  return { port: server().config.port };
+export function warm(): { port: number; ignored: string[] } {
+  return { port: server().config.port, ignored: unknownEnvNames(process.env).map((u) => u.name) };
 }
 
 /** What the host must fix, in one line, when `e` (thrown by warm()) is theirs to fix; else null. */

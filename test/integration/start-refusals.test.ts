@@ -44,7 +44,11 @@ async function refuses(which: Which, env: Record<string, string>, line: RegExp):
 
 describe.each(['device', 'web'] as const)('the %s refuses to start', (which) => {
   it('on a bad setting, naming it', async () => {
-    await refuses(which, { CELLBOX_DATA_DIR: path.join(tmp, 'fine'), CELLBOX_CONCURRENCY: '0' }, /concurrency: .*>=\s?1/);
+    await refuses(which, { CELLBOX_DATA_DIR: path.join(tmp, 'fine'), CELLBOX_CONCURRENCY: '0' }, /concurrency \(CELLBOX_CONCURRENCY=0\): .*>=\s?1/);
+  });
+
+  it('on a misspelt setting, naming the one it means', async () => {
+    await refuses(which, { CELLBOX_DATA_DIR: path.join(tmp, 'fine'), CELLBOX_WALL_SECOND: '5' }, /^\[\w+\] error: CELLBOX_WALL_SECOND is not a setting; did you mean CELLBOX_WALL_SECONDS\?/);
   });
 
   it('on a data directory that cannot be made', async () => {
