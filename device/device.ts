@@ -130,7 +130,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
 
   /** What running one cell needs; the limits are its language's (the global ones, with the language's own over them). */
   function deps(cell: CellRow) {
-    return { pool, poolName: poolFor(cell), writer, files, limits: byName.get(cell.language)?.spec.limits ?? config.limits, log };
+    return { pool, poolName: poolFor(cell), writer, files, limits: byName.get(cell.language)?.spec.limits ?? config.limits, stopping: () => stopping, log };
   }
 
   /** Claims and starts queued cells while there is room. */
@@ -175,13 +175,26 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
     }
   }
 
-  /** Cells a previous device left running can't be resumed: end them with WorkerCrashed. */
+  /**
+   * Cells a previous device left running can't be resumed: those it had started (they have
+   * messages: runCell writes none before the cell's worker) end with WorkerCrashed; those that
+   * still waited for a worker are queued again, as the brief asks, or end as Interrupted if
+   * their reader asked meanwhile. A cell's run leaves nothing behind outside its sandbox, so
+   * running one again that the device died just as it handed over is no harm.
+   */
   function recover(): void {
     for (const cell of store.cells.running()) {
-      const opening = store.messages.lastSeq(cell.id) === 0 ? openingMessages(cell.header, cell.code) : [];
-      const error = { ename: CELL_ERRORS.crashed, evalue: 'The worker running this cell was lost when the device stopped.', traceback: [] };
+      const started = store.messages.lastSeq(cell.id) > 0;
+      if (!started && !cell.interrupt) {
+        if (store.cells.requeue(cell.id)) log('info', `cell ${cell.id} had not started when the device stopped; queued it again`);
+        continue;
+      }
+      const opening = started ? [] : openingMessages(cell.header, cell.code);
+      const error = started
+        ? { ename: CELL_ERRORS.crashed, evalue: 'The worker running this cell was lost when the device stopped.', traceback: [] }
+        : INTERRUPTED;
       store.finishCell(cell.id, 'error', [...opening, ...closingMessages(cell.header, error)]);
-      log('warn', `cell ${cell.id} was running when the device stopped; ended it with ${CELL_ERRORS.crashed}`);
+      log('warn', `cell ${cell.id} was running when the device stopped; ended it with ${error.ename}`);
     }
   }
 
@@ -200,6 +213,11 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       files.deleteCells(ids);
       log('info', `dropped ${ids.length} cells finished more than ${config.retentionHours} h ago`);
     }
+    // The files whose cells went in an earlier sweep that failed between the two databases (the
+    // filestore busy or its disk full): nothing else would ever drop them. A file is stored
+    // before its cell ends, so past the cutoff (and one sweep's margin) its cell is gone too.
+    const orphans = files.deleteOlderThan(cutoff - RETENTION_SWEEP_MS);
+    if (orphans) log('info', `dropped ${orphans} files left by cells dropped earlier`);
   }
 
   return {

@@ -3,8 +3,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openFilestore } from '../filestore/filestore';
-import { ConfigError, databasePath, filestorePath, loadConfig } from '../store/config';
-import { openStore } from '../store/store';
+import { ConfigError, databasePath, filestorePath, loadConfig, unknownEnvNames } from '../store/config';
+import { DatabaseError, ensureDirectory, unusable } from '../store/db';
+import { DeviceLockError, lockDevice, type DeviceLock } from '../store/device-lock';
+import { openStore, type Store } from '../store/store';
 import { closeInheritedDescriptors } from './descriptors';
 import { createDevice, type Log } from './device';
 import { prepareWorkersDir } from './workers-copy';
@@ -25,19 +27,32 @@ function main(): void {
   // First, before any child is started: none may get what this process inherited.
   const closed = closeInheritedDescriptors();
   let config;
+  let lock: DeviceLock;
+  let store: Store;
+  let files;
   try {
     config = loadConfig();
+    ensureDirectory(config.dataDir);
+    // Before the store is touched: the device's start ends the cells left `running`, which are
+    // another device's, still running, while that one holds the lock.
+    lock = lockDevice(config.dataDir);
+    store = openStore(databasePath(config), { watchIntervalMs: config.watchIntervalMs, bell: 'device' });
+    try {
+      files = openFilestore(filestorePath(config));
+    } catch (e) {
+      throw unusable(filestorePath(config), e);
+    }
   } catch (e) {
-    if (e instanceof ConfigError) {
+    // What the host must fix, in one line: no stack trace, and no half-started device.
+    if (e instanceof ConfigError || e instanceof DatabaseError || e instanceof DeviceLockError) {
       log('error', e.message);
       process.exit(2);
     }
     throw e;
   }
-  const store = openStore(databasePath(config), { watchIntervalMs: config.watchIntervalMs, bell: 'device' });
-  const files = openFilestore(filestorePath(config));
   const workers = prepareWorkersDir(workersSource());
   const device = createDevice({ store, files, config, workersDir: workers.dir, log });
+  for (const { name } of unknownEnvNames(process.env)) log('warn', `${name} is not a setting of Cellbox; ignored (the settings are in docs/config.md)`);
   if (closed.length) log('info', `closed inherited descriptors ${closed.join(', ')}: no sandbox gets them`);
   if (workers.removed.length) log('info', `removed ${workers.removed.length} copies of the workers folder left by devices that are gone`);
   for (const f of workers.failed) log('warn', `could not remove a stale copy of the workers folder: ${f}`);
@@ -53,6 +68,7 @@ function main(): void {
     store.close();
     files.close();
     workers.dispose();
+    lock.release();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

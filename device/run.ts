@@ -23,6 +23,8 @@ export interface RunDeps {
   writer: MessageWriter;
   files: Filestore;
   limits: Limits;
+  /** The device is stopping: a cell that has not started yet is left to the next one, which queues it again. */
+  stopping: () => boolean;
   log: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
@@ -37,16 +39,26 @@ type Stop =
 export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal): Promise<void> {
   const { writer } = deps;
   const parent = cell.header;
-  for (const m of openingMessages(parent, cell.code)) writer.push(cell.id, m);
 
+  // The opening messages wait for the worker: until they are written, the cell has not started,
+  // and a device that dies (or stops) meanwhile leaves it without messages, which tells the next
+  // device to queue it again (device.ts, recover()) rather than end it as crashed.
   let worker: Worker;
   try {
     worker = await deps.pool.take(deps.poolName);
   } catch (e) {
+    // The device's shutdown rejects every waiter: not started.
+    if (deps.stopping()) return;
     const error = { ename: CELL_ERRORS.crashed, evalue: `No ${cell.language} worker could start: ${(e as Error).message}`, traceback: [] };
-    writer.finish(cell.id, 'error', closingMessages(parent, error));
+    writer.finish(cell.id, 'error', [...openingMessages(parent, cell.code), ...closingMessages(parent, error)]);
     return;
   }
+  if (deps.stopping()) {
+    worker.kill();
+    worker.releaseDir();
+    return;
+  }
+  for (const m of openingMessages(parent, cell.code)) writer.push(cell.id, m);
 
   try {
     const translator = new Translator(parent, deps.limits.outputBytes, (m) => writer.push(cell.id, m), () =>

@@ -71,13 +71,30 @@ function freeBytes(dir: string): number | null {
   }
 }
 
+/**
+ * Switches `db` to WAL. On a new file, two processes starting at once (the web server and the
+ * device, side by side) both make the switch, and SQLite answers the loser SQLITE_BUSY at once,
+ * without waiting out the busy timeout: it stopped that process's start. Tried again meanwhile.
+ */
+function walMode(db: Database.Database): void {
+  for (let tries = 0; ; tries++) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      if (tries >= 100 || (e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+}
+
 /** Opens the filestore at `path`, creating the database and its tables if missing. */
 export function openFilestore(path: string): Filestore {
   const db = new Database(path);
   try {
     // WAL lets the server read files while a finished cell's files are being written;
     // NORMAL is durable across process crashes in WAL mode, which is what files need.
-    db.pragma('journal_mode = WAL');
+    walMode(db);
     db.pragma('busy_timeout = 5000');
     db.pragma('synchronous = NORMAL');
     // After a checkpoint the WAL file is cut back to this size instead of keeping its largest.

@@ -6,7 +6,7 @@
 // gives the route handlers one fact Next.js does not: the address the request came from, in
 // `x-cellbox-peer`, replacing any such header a client sent; app/_lib/client.ts decides what
 // to believe (see trustProxy).
-// Usage: node scripts/web.mjs [-p PORT] [-H HOST]
+// Usage: node scripts/web.mjs [-p PORT] [-H HOST]; without -p, the config's port (PORT, cellbox.config.json).
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,22 +17,51 @@ const arg = (flag) => {
   const i = process.argv.indexOf(flag);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-const port = Number(arg('-p') ?? process.env.PORT ?? 3000);
+
+/** A start that cannot go on: one line saying what to fix, no stack trace, status 2. */
+function refuse(msg) {
+  console.error(`[web] error: ${msg}`);
+  process.exit(2);
+}
+
+// The config and the store first, before Next.js: a bad setting or an unusable database stops
+// the start here, with one line, instead of a stack trace after a half-done start (and exit
+// status 0, from Next.js's handler of uncaught exceptions).
+const { createHotRoutes, drain, warm, startProblem } = await import(path.join(root, 'dist/api.mjs'));
+let config;
+try {
+  config = warm();
+} catch (e) {
+  const problem = startProblem(e);
+  if (problem) refuse(problem);
+  throw e;
+}
+for (const name of config.ignored) console.error(`[web] warn: ${name} is not a setting of Cellbox; ignored (the settings are in docs/config.md)`);
+// `-p` over the config's port (PORT, or "port" in cellbox.config.json).
+const portArg = arg('-p');
+if (portArg !== undefined && !/^\d{1,5}$/.test(portArg)) refuse(`-p ${JSON.stringify(portArg)} is not a port number (0-65535)`);
+const port = portArg !== undefined ? Number(portArg) : config.port;
+if (port > 65535) refuse(`-p ${port} is not a port number (0-65535)`);
 const host = arg('-H');
 
 const app = next({ dev: false, dir: root, port, hostname: host ?? 'localhost' });
 const handle = app.getRequestHandler();
 await app.prepare();
 
-const { createHotRoutes, drain, warm } = await import(path.join(root, 'dist/api.mjs'));
-warm();
 const serveHot = createHotRoutes(path.join(root, 'public'), path.join(root, '.next/static'));
 
 const server = http.createServer((req, res) => {
   req.headers['x-cellbox-peer'] = req.socket.remoteAddress ?? '';
   if (!serveHot(req, res, () => handle(req, res))) handle(req, res);
 });
-server.listen(port, host, () => console.log(`[web] ready on http://${host ?? 'localhost'}:${port}`));
+server.once('error', (e) => {
+  const where = `port ${port}${host ? ` on ${host}` : ''}`;
+  if (e.code === 'EADDRINUSE') refuse(`${where} is in use by another program; stop it, or set PORT (or "port" in cellbox.config.json) to a free one`);
+  if (e.code === 'EACCES') refuse(`${where} needs privileges this user does not have; choose a port above 1023`);
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') refuse(`-H ${host} is not an address of this machine`);
+  refuse(`cannot listen on ${where}: ${e.message}`);
+});
+server.listen(port, host, () => console.log(`[web] ready on http://${host ?? 'localhost'}:${server.address().port}`));
 
 // Stopping: the waiting long-polls answer at once with what they have (an empty list, mostly),
 // so that each client asks again instead of seeing its connection cut; new connections are

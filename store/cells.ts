@@ -54,6 +54,7 @@ export function createCellQueue(db: Db) {
   const cancelQueued = db.prepare(
     `UPDATE cells SET status = 'running', started = ?, interrupt = 1 WHERE id = ? AND status = 'queued' RETURNING *`,
   );
+  const requeue = db.prepare(`UPDATE cells SET status = 'queued', started = NULL WHERE id = ? AND status = 'running'`);
   const flagInterrupt = db.prepare(`UPDATE cells SET interrupt = 1 WHERE id = ? AND status = 'running'`);
   const interrupted = db.prepare(`SELECT id FROM cells WHERE status = 'running' AND interrupt = 1`).pluck();
   const running = db.prepare(`SELECT * FROM cells WHERE status = 'running' ORDER BY seq`);
@@ -91,6 +92,11 @@ export function createCellQueue(db: Db) {
     /** Marks a cell done; the caller writes its closing messages in the same transaction. */
     markDone(id: string, outcome: 'ok' | 'error', finalSeq: number, now = Date.now()): boolean {
       return finish.run(now, outcome, finalSeq, id).changes === 1;
+    },
+
+    /** Puts a running cell that never started back in the queue, at its old place (its seq). */
+    requeue(id: string): boolean {
+      return requeue.run(id).changes === 1;
     },
 
     /**

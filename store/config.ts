@@ -235,6 +235,32 @@ const ENV_KEYS: Record<string, { key: string; kind: 'int' | 'float' | 'string' |
 
 export class ConfigError extends Error {}
 
+/** Environment variables Cellbox reads that are not settings of the table. */
+const OTHER_ENV = ['CELLBOX_CONFIG', 'CELLBOX_WORKERS_DIR'];
+
+/** Levenshtein distance, for telling a typo of a setting's name. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
+}
+
+/**
+ * The `CELLBOX_*` variables that are no setting, each with the setting it is a typo of (a
+ * distance of 2 at most), if any. A typo'd name was ignored without a word, and the server
+ * ran with the default the host meant to change.
+ */
+export function unknownEnvNames(env: Record<string, string | undefined>): { name: string; meant?: string }[] {
+  const known = [...Object.keys(ENV_KEYS), ...OTHER_ENV];
+  return Object.keys(env)
+    .filter((name) => name.startsWith('CELLBOX_') && !known.includes(name))
+    .map((name) => ({ name, meant: known.find((k) => distance(name, k) <= 2) }));
+}
+
 function parseEnvValue(name: string, raw: string, kind: string): unknown {
   if (kind === 'string') return raw;
   if (kind === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean);
@@ -264,6 +290,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } else if (env.CELLBOX_CONFIG) {
     throw new ConfigError(`CELLBOX_CONFIG names ${file}, which does not exist`);
   }
+  for (const { name, meant } of unknownEnvNames(env)) {
+    if (meant) throw new ConfigError(`${name} is not a setting; did you mean ${meant}? (the settings are in docs/config.md)`);
+  }
   const merged: Record<string, unknown> = { ...DEFAULTS, ...fromFile };
   merged.limits = { ...DEFAULTS.limits, ...((fromFile.limits as object) ?? {}) };
   for (const [name, spec] of Object.entries(ENV_KEYS)) {
@@ -275,7 +304,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const parsed = Config.safeParse(merged);
   if (!parsed.success) {
-    const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
+    // Named as the host set it: the environment variable, when the value came from one.
+    const setBy = (key: string) => {
+      const e = Object.entries(ENV_KEYS).find(([name, spec]) => env[name] !== undefined && (spec.limit ? `limits.${spec.key}` : spec.key) === key);
+      return e ? ` (${e[0]}=${env[e[0]]})` : '';
+    };
+    const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}${setBy(i.path.join('.'))}: ${i.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${where}`);
   }
   const config = parsed.data;

@@ -52,21 +52,95 @@ const MIGRATIONS: string[] = [
    );`,
 ];
 
+/**
+ * Switches `db` to WAL. On a new file, two processes starting at once (the web server and the
+ * device, side by side) both make the switch, and SQLite answers the loser SQLITE_BUSY at once,
+ * without waiting out the busy timeout: it stopped that process's start. Tried again meanwhile.
+ */
+function walMode(db: Database.Database): void {
+  for (let tries = 0; ; tries++) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      if (tries >= 100 || (e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+}
+
+/** The database cannot be used as it is (damaged, another program's, a newer Cellbox's): a start stops with this. */
+export class DatabaseError extends Error {}
+
+/**
+ * Makes the data directory if it is missing and checks that this user can write in it, or
+ * throws a DatabaseError naming it. One level at a time: Node's recursive mkdirSync never
+ * returned for a path under /proc.
+ */
+export function ensureDirectory(dir: string): void {
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  while (!fs.existsSync(at)) {
+    missing.unshift(at);
+    const up = path.dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  try {
+    if (!fs.statSync(at).isDirectory()) throw new DatabaseError(`the data directory ${dir} cannot be made: ${at} is not a directory`);
+    for (const d of missing) fs.mkdirSync(d);
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch (e) {
+    if (e instanceof DatabaseError) throw e;
+    throw new DatabaseError(`the data directory ${dir} is not usable: ${(e as Error).message.replace(/^\w+: /, '')}; give CELLBOX_DATA_DIR a directory this user can write in`);
+  }
+}
+
 export function openDatabase(file: string): Db {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('synchronous = NORMAL');
-  // After a checkpoint the WAL file is cut back to this size instead of keeping its largest.
-  db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
-  migrate(db);
+  ensureDirectory(path.dirname(file));
+  let db: Db;
+  try {
+    db = new Database(file);
+  } catch (e) {
+    throw unusable(file, e);
+  }
+  try {
+    walMode(db);
+    db.pragma('busy_timeout = 5000');
+    db.pragma('synchronous = NORMAL');
+    // After a checkpoint the WAL file is cut back to this size instead of keeping its largest.
+    db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
+    migrate(db, file);
+  } catch (e) {
+    db.close();
+    throw unusable(file, e);
+  }
   return db;
 }
 
-function migrate(db: Db): void {
+/**
+ * Why `file` cannot be opened, in one line a host can act on: with a stack trace from inside
+ * better-sqlite3 ("file is not a database"), it did not say which file, nor what to do.
+ */
+export function unusable(file: string, e: unknown): unknown {
+  const code = (e as { code?: string }).code ?? '';
+  if (e instanceof DatabaseError) return e;
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new DatabaseError(`${file} is damaged or not a Cellbox database (${code}); move it (with its -wal and -shm files) out of the way to start with an empty one`);
+  }
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH')) {
+    return new DatabaseError(`${file} cannot be opened for writing (${code}); the data directory must be writable by this user`);
+  }
+  return e;
+}
+
+function migrate(db: Db, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (version >= MIGRATIONS.length) return;
+  // A newer Cellbox's database: this one would read and write it by rules it no longer follows.
+  if (version > MIGRATIONS.length) {
+    throw new DatabaseError(`${file} was written by a newer Cellbox (schema version ${version}; this one knows up to ${MIGRATIONS.length}); run that version, or move the file away`);
+  }
+  if (version === MIGRATIONS.length) return;
   db.transaction(() => {
     // Re-read inside the write transaction: the other process may have migrated meanwhile.
     const current = db.pragma('user_version', { simple: true }) as number;

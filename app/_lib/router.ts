@@ -23,6 +23,8 @@ import { NodeRequest, type ApiRequest } from './api-request';
 import { createAssets, isAssetPath } from './assets';
 import { errorReply, reply, type Reply, type Route } from './respond';
 import { server } from './server';
+import { ConfigError, unknownEnvNames } from '../../store/config';
+import { DatabaseError } from '../../store/db';
 
 type Params = Record<string, string>;
 type Handler = (req: ApiRequest, ctx: { params: Promise<Params> }) => Promise<Reply>;
@@ -56,9 +58,19 @@ const ROUTES: { method: string; path: RegExp; handler: Handler }[] = [
   { method: 'HEAD', path: /^\/files\/[^/?]+\/[^/?]+$/, handler: replyOf(filesRoute.GET) },
 ];
 
-/** Opens the store now, so that the first cell does not pay for it. */
-export function warm(): void {
-  server();
+/**
+ * Reads the config and opens the store now: before the web server listens, so that a bad
+ * setting or an unusable database stops its start (see startProblem), and so that the first
+ * cell does not pay for it. Returns the port the config asks for, and the CELLBOX_ names set
+ * that are no setting (a typo of one stops the start; these are warned of).
+ */
+export function warm(): { port: number; ignored: string[] } {
+  return { port: server().config.port, ignored: unknownEnvNames(process.env).map((u) => u.name) };
+}
+
+/** What the host must fix, in one line, when `e` (thrown by warm()) is theirs to fix; else null. */
+export function startProblem(e: unknown): string | null {
+  return e instanceof ConfigError || e instanceof DatabaseError ? e.message : null;
 }
 
 /** The web server is stopping: every waiting long-poll answers now with what it has (Server.closing). */

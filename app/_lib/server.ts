@@ -2,6 +2,7 @@
 // so that every route module (and dev-mode reloads) shares the same connections.
 import { openFilestore, type Filestore } from '../../filestore/filestore';
 import { databasePath, filestorePath, loadConfig, type Config } from '../../store/config';
+import { unusable } from '../../store/db';
 import { openStore, type Store } from '../../store/store';
 import { setMaxListeners } from 'node:events';
 import { ClientLimits } from './client';
@@ -22,10 +23,18 @@ export function server(): Server {
   const g = globalThis as Holder;
   if (!g[KEY]) {
     const config = loadConfig();
+    const store = openStore(databasePath(config), { watchIntervalMs: config.watchIntervalMs, bell: 'web' });
+    let files: Filestore;
+    try {
+      files = openFilestore(filestorePath(config));
+    } catch (e) {
+      store.close();
+      throw unusable(filestorePath(config), e);
+    }
     g[KEY] = {
       config,
-      store: openStore(databasePath(config), { watchIntervalMs: config.watchIntervalMs, bell: 'web' }),
-      files: openFilestore(filestorePath(config)),
+      store,
+      files,
       limits: new ClientLimits(config),
       closing: closingController(),
     };

@@ -6,13 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { alive, freePort } from '../helpers/cellbox';
+import { alive, freePort, until } from '../helpers/cellbox';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-async function startServe() {
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-serve-'));
+async function startServe(port?: number, dataDir?: string) {
+  port ??= await freePort();
+  dataDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-serve-'));
   const proc = spawn(process.execPath, [path.join(root, 'scripts/serve.mjs')], {
     cwd: root,
     env: { ...process.env, PORT: String(port), CELLBOX_DATA_DIR: dataDir },
@@ -58,5 +58,51 @@ describe('serve', () => {
     expect(s.log()).toContain('the device stopped');
     await expect(fetch(`http://127.0.0.1:${s.port}/healthz`)).rejects.toThrow();
     fs.rmSync(s.dataDir, { recursive: true });
+  });
+
+  // They ran on without it: the web server holding the port, the device its cells and the
+  // data directory, so that the next start found both taken.
+  it('killed outright (SIGKILL), takes the device and the web server with it, and starts again on the same port and data', async () => {
+    const s = await startServe();
+    const children = fs.readFileSync(`/proc/${s.proc.pid}/task/${s.proc.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    try {
+      expect(children).toContain(s.devicePid);
+      expect(children).toHaveLength(2);
+      s.proc.kill('SIGKILL');
+      await until('the device and the web server to stop', () => children.every((pid) => !alive(pid)));
+      await expect(fetch(`http://127.0.0.1:${s.port}/healthz`)).rejects.toThrow();
+
+      const again = await startServe(s.port, s.dataDir);
+      again.proc.kill('SIGINT');
+      expect(await again.exited).toBe(0);
+    } finally {
+      // On a failure, what was left running goes too.
+      for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGTERM');
+      fs.rmSync(s.dataDir, { recursive: true });
+    }
+  });
+
+  it('says in one line why it cannot start, and stops: a port in use', async () => {
+    const s = await startServe();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-serve-'));
+    try {
+      const other = spawn(process.execPath, [path.join(root, 'scripts/serve.mjs')], {
+        cwd: root,
+        env: { ...process.env, PORT: String(s.port), CELLBOX_DATA_DIR: dataDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let log = '';
+      other.stdout.on('data', (d) => (log += d));
+      other.stderr.on('data', (d) => (log += d));
+      const code = await new Promise<number | null>((r) => other.once('exit', (c) => r(c)));
+      expect(code).not.toBe(0);
+      expect(log).toContain(`[web] error: port ${s.port} is in use by another program; stop it, or set PORT (or "port" in cellbox.config.json) to a free one`);
+      expect(log).not.toMatch(/^\s+at /m);
+    } finally {
+      s.proc.kill('SIGINT');
+      await s.exited;
+      fs.rmSync(s.dataDir, { recursive: true });
+      fs.rmSync(dataDir, { recursive: true });
+    }
   });
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULTS, languageLimits, loadConfig } from '../../store/config';
+import { ConfigError, DEFAULTS, languageLimits, loadConfig, unknownEnvNames } from '../../store/config';
 
 const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-config-'));
 
@@ -31,6 +31,12 @@ describe('loadConfig', () => {
     ['a fractional process limit', { CELLBOX_PROCESSES: '1.5' }, /CELLBOX_PROCESSES="1.5"/],
     ['a tiny memory limit', { CELLBOX_MEMORY_MIB: '1' }, /limits.memoryMiB/],
     ['a missing config file', { CELLBOX_CONFIG: '/nonexistent/c.json' }, /does not exist/],
+    // Ignored without a word: the server ran on the default the host meant to change.
+    ['a typo of a setting', { CELLBOX_WALL_SECOND: '5' }, /^CELLBOX_WALL_SECOND is not a setting; did you mean CELLBOX_WALL_SECONDS\?/],
+    ['a typo of a setting', { CELLBOX_CONCURENCY: '5' }, /did you mean CELLBOX_CONCURRENCY\?/],
+    // Said as the host set it, with the range: `concurrency` alone did not say where it came from.
+    ['a value out of range from the environment', { CELLBOX_CONCURRENCY: '0' }, /concurrency \(CELLBOX_CONCURRENCY=0\): .*>=\s?1/],
+    ['a limit out of range from the environment', { CELLBOX_WALL_SECONDS: '-1' }, /limits.wallSeconds \(CELLBOX_WALL_SECONDS=-1\): /],
   ];
   for (const [name, env, message] of bad) {
     it(`stops on ${name}`, () => {
@@ -38,6 +44,11 @@ describe('loadConfig', () => {
       expect(() => loadConfig(env, cwd)).toThrow(message);
     });
   }
+
+  it('lets other CELLBOX_ names by, for the servers to warn of', () => {
+    expect(loadConfig({ CELLBOX_TIMEOUTT: '5', CELLBOX_WORKERS_DIR: '/w' }, cwd).limits.wallSeconds).toBe(30);
+    expect(unknownEnvNames({ CELLBOX_TIMEOUTT: '5', CELLBOX_WORKERS_DIR: '/w', CELLBOX_CONFIG: 'c', PORT: '1' })).toEqual([{ name: 'CELLBOX_TIMEOUTT', meant: undefined }]);
+  });
 
   it('stops on a config file that is not JSON, or has unknown keys', () => {
     const file = path.join(cwd, 'bad.json');

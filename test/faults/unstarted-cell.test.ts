@@ -1,0 +1,72 @@
+// A cell the device had taken from the queue but not yet started (it waited for a warm worker)
+// when the device died or was stopped: the brief says it is run again. It was ended with
+// WorkerCrashed, as if it had run, since its opening messages were written before it had a
+// worker. Here a language whose worker takes seconds to become ready holds the cell in that
+// wait while the device is killed, then stopped.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../store/config';
+import { errorOf, get, messagesUntilDone, post, replyOf, startCellbox, stdout, types, type Cellbox } from '../helpers/cellbox';
+
+/** Seconds the slow language's worker sleeps before it starts: the device's start (Bash warm) must take less. */
+const SLOW_START_S = 15;
+
+let box: Cellbox;
+let configDir: string;
+
+beforeAll(async () => {
+  configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-unstarted-'));
+  const bash = DEFAULTS.languages.find((l) => l.name === 'bash')!;
+  const slow = { ...bash, name: 'slow', display_name: 'Slow Bash', pool: 1, command: ['/usr/bin/bash', '-c', `sleep ${SLOW_START_S}; exec /usr/bin/bash /opt/cellbox/workers/bash/kernel.sh`] };
+  fs.writeFileSync(path.join(configDir, 'cellbox.config.json'), JSON.stringify({ languages: [bash, slow] }));
+  box = await startCellbox({ CELLBOX_CONFIG: path.join(configDir, 'cellbox.config.json'), CELLBOX_LANGUAGES: 'bash,slow' });
+});
+
+afterAll(async () => {
+  await box?.stop();
+  fs.rmSync(configDir, { recursive: true, force: true });
+});
+
+/** Starts the device (Bash warm, the slow worker still asleep) and checks it took `id` and has not started it. */
+async function startedWithCellWaiting(id: string): Promise<void> {
+  await box.startDevice();
+  // The heartbeat that startDevice() waits for comes a moment before the device's first claim.
+  for (let i = 0; i < 100 && (await get(`${box.url}/api/v1/cells/${id}`)).body.status === 'queued'; i++) await new Promise((r) => setTimeout(r, 50));
+  expect((await get(`${box.url}/api/v1/cells/${id}`)).body.status).toBe('running');
+  expect((await get(`${box.url}/api/v1/cells/${id}/messages?after=0&wait=0`)).body.messages).toEqual([]);
+}
+
+describe('a cell taken but not yet started when the device goes', () => {
+  it('is run again by the next device, after a crash and after a stop', async () => {
+    await box.killDevice('SIGTERM');
+    const cell = await post(`${box.url}/api/v1/cells`, { code: 'echo ran', language: 'slow' });
+    expect(cell.status).toBe(201);
+
+    await startedWithCellWaiting(cell.body.id);
+    await box.killDevice('SIGKILL');
+    await startedWithCellWaiting(cell.body.id);
+    await box.killDevice('SIGTERM');
+    expect((await get(`${box.url}/api/v1/cells/${cell.body.id}/messages?after=0&wait=0`)).body.messages).toEqual([]);
+
+    await box.startDevice();
+    const ms = await messagesUntilDone(box.url, cell.body.id);
+    expect(types(ms)).toEqual(['status', 'execute_input', 'stream', 'execute_reply', 'status']);
+    expect(stdout(ms)).toBe('ran\n');
+    expect(replyOf(ms).status).toBe('ok');
+  }, 120_000);
+
+  it('ends as Interrupted if its reader stopped it while no device ran', async () => {
+    await box.killDevice('SIGTERM');
+    const cell = await post(`${box.url}/api/v1/cells`, { code: 'echo never', language: 'slow' });
+    await startedWithCellWaiting(cell.body.id);
+    await box.killDevice('SIGKILL');
+    expect((await post(`${box.url}/api/v1/cells/${cell.body.id}/interrupt`, '')).status).toBe(202);
+
+    await box.startDevice();
+    const ms = await messagesUntilDone(box.url, cell.body.id);
+    expect(types(ms)).toEqual(['status', 'execute_input', 'error', 'execute_reply', 'status']);
+    expect(errorOf(ms)?.ename).toBe('Interrupted');
+  }, 120_000);
+});
