@@ -1,6 +1,8 @@
 // Typesets math with MathJax 4 served by Cellbox itself (no CDN, fonts included), loaded once
 // per document on first use. A page that has its own MathJax (3 or 4) keeps it and lends it to
 // the cells; one still loading is waited for, never overwritten.
+import { ensureStyles } from './styles';
+
 interface MathJaxLike {
   typesetPromise?: (els: HTMLElement[]) => Promise<void>;
   startup?: { promise?: Promise<void> };
@@ -85,19 +87,12 @@ export function mathjaxTypesetter(doc: Document, base: string): (el: HTMLElement
 function copyStylesInto(root: Node, doc: Document): void {
   if (!(root instanceof ShadowRoot)) return;
   for (const source of doc.head.querySelectorAll<HTMLStyleElement>('style[id^="MJX-"]')) {
-    const id = `cellbox-copy-${source.id}`;
-    let copy = root.querySelector<HTMLStyleElement>(`style[data-cellbox="${id}"]`);
-    if (!copy) {
-      copy = doc.createElement('style');
-      copy.dataset.cellbox = id;
-      root.append(copy);
-    }
     let css: string;
     try {
       css = [...(source.sheet?.cssRules ?? [])].map((r) => r.cssText).join('\n');
     } catch {
       css = source.textContent ?? '';
     }
-    if (copy.textContent !== css) copy.textContent = css;
+    ensureStyles(root, `cellbox-copy-${source.id}`, css);
   }
 }
