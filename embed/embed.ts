@@ -22,6 +22,14 @@ const handles = new WeakMap<HTMLElement, EmbeddedCell>();
 
 /** Mounts one cell for `source` (markup holding code, or any element to mount into). */
 export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultServer = ''): EmbeddedCell {
+  // A script's mistakes are thrown at once, naming them: they failed deep inside the cell
+  // ("Cannot read properties of undefined (reading 'querySelector')").
+  if (!source || typeof source !== 'object' || (source as Node).nodeType !== Node.ELEMENT_NODE) {
+    const got = typeof source === 'string' ? `the string ${JSON.stringify(source)}; pass document.querySelector(${JSON.stringify(source)})` : String(source);
+    throw new TypeError(`Cellbox.mount() takes an element to mount the cell in; got ${got}.`);
+  }
+  if (options === null || typeof options !== 'object') throw new TypeError(`Cellbox.mount()'s options are an object, such as { code: 'print(1)', language: 'python' }; got ${JSON.stringify(options)}.`);
+  if (options.code !== undefined && typeof options.code !== 'string') throw new TypeError(`Cellbox.mount()'s option code is the code as a string; got ${typeof options.code}.`);
   const existing = handles.get(source);
   if (existing) return existing;
   const doc = source.ownerDocument;

@@ -190,4 +190,29 @@ describe('settings written wrong', () => {
     expect(w.pageErrors).toEqual([]);
     await w.context.close();
   });
+
+  it("throws Cellbox.mount()'s mistakes at once, naming them", async () => {
+    const w = await openPage(browser, `${hostUrl}/late`);
+    await w.page.waitForFunction(() => 'Cellbox' in window);
+    const thrown = await w.page.evaluate(() => {
+      const api = (window as unknown as { Cellbox: { mount(e: unknown, o?: unknown): unknown } }).Cellbox;
+      const slides = document.getElementById('slides');
+      return [() => api.mount('#slides'), () => api.mount(null), () => api.mount(slides, { code: 42 }), () => api.mount(slides, 'print(1)')].map((f) => {
+        try {
+          f();
+          return 'mounted';
+        } catch (e) {
+          return String(e);
+        }
+      });
+    });
+    expect(thrown).toEqual([
+      'TypeError: Cellbox.mount() takes an element to mount the cell in; got the string "#slides"; pass document.querySelector("#slides").',
+      'TypeError: Cellbox.mount() takes an element to mount the cell in; got null.',
+      "TypeError: Cellbox.mount()'s option code is the code as a string; got number.",
+      'TypeError: Cellbox.mount()\'s options are an object, such as { code: \'print(1)\', language: \'python\' }; got "print(1)".',
+    ]);
+    expect(await w.page.locator('.cellbox-embed').count()).toBe(0);
+    await w.context.close();
+  });
 });
