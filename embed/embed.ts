@@ -62,9 +62,14 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
 
   let preview: Node[] | undefined;
   const out = source.nextElementSibling;
+  let previewSource: HTMLOutputElement | undefined;
   if (isMarkup && out instanceof HTMLOutputElement) {
     preview = [...out.childNodes].map((n) => n.cloneNode(true));
+    previewSource = out;
+    // As the markup: `hidden` alone loses to a page's own `output { display: block }`, and
+    // the old output showed twice, in the cell and under it.
     out.hidden = true;
+    out.style.display = 'none';
   } else if (o.outputPreview) {
     const pre = doc.createElement('pre');
     pre.textContent = o.outputPreview;
@@ -126,6 +131,10 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
       if (isMarkup) {
         source.hidden = false;
         source.style.display = '';
+      }
+      if (previewSource) {
+        previewSource.hidden = false;
+        previewSource.style.display = '';
       }
     },
   };

@@ -57,7 +57,9 @@ beforeAll(async () => {
     html: page(script, '<pre data-cellbox data-autorun id="a">print(1)</pre>'),
     headers: { 'Content-Security-Policy': `default-src 'self'; script-src ${cellbox}` },
   });
-  pages.set('/big-root', { html: page(`${script}<style>html { font-size: 40px; }</style>`, '<pre data-cellbox data-theme="light" id="a">print(1)</pre>') });
+  pages.set('/big-root', {
+    html: page(`${script}<style>html { font-size: 40px; } output { display: block; }</style>`, '<pre data-cellbox data-theme="light" id="a">print(1)</pre><output id="old">1</output>'),
+  });
   pages.set('/module', { html: page(`<script src="${cellbox}/embed.js" type="module"></script>`, '<pre data-cellbox data-autorun id="a">print("as a module")</pre>') });
   pages.set('/prefix', { html: page(`<script src="${PREFIX}/embed.js" defer></script>`, '<pre data-cellbox data-autorun id="a">print("behind a prefix")</pre>') });
   pages.set('/late', { html: page(script, '<div id="slides"></div>') });
@@ -107,13 +109,17 @@ describe('a host page with a strict Content-Security-Policy', () => {
 });
 
 describe('a host page of its own make', () => {
-  it('keeps its root font size out of the cell', async () => {
+  it('keeps its root font size out of the cell, and its display of <output> off the preview', async () => {
     const w = await openPage(browser, `${hostUrl}/big-root`);
     const run = cell(w.page, 'a').locator('.cb-run');
     await run.waitFor();
     const s = await run.evaluate((b) => ({ top: getComputedStyle(b).paddingTop, left: getComputedStyle(b).paddingLeft, height: b.getBoundingClientRect().height }));
     expect(s).toMatchObject({ top: '6.4px', left: '14.4px' });
     expect(s.height).toBeLessThan(40);
+    // The old output is shown once, in the cell: the page's own output rule does not bring back
+    // the markup's copy.
+    expect(await cell(w.page, 'a').locator('.cb-preview').innerText()).toBe('1');
+    expect(await w.page.locator('output#old').isHidden()).toBe(true);
     await w.context.close();
   });
 
