@@ -63,6 +63,12 @@ interface Layer {
   said(key: Key, value: unknown): string;
 }
 
+/** Why a value cannot be used: "is not light, dark or auto". */
+class Refusal {
+  constructor(readonly why: string) {}
+}
+const refuse = (why: string) => new Refusal(why);
+
 /** Removes leading and trailing blank lines and the indentation common to every line. */
 export function dedent(text: string): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
@@ -120,52 +126,52 @@ export function resolveOptions(source: HTMLElement, options: EmbedOptions, defau
     }
   }
 
-  /** The strongest value given for `key` that `check` accepts; a sentence for one it refuses. */
-  function pick<T>(key: Key, fallback: T, fallbackSaid: string, check: (v: unknown) => T | string): T {
+  /** The strongest value given for `key`, if `check` accepts it; else a sentence, and `fallback`. */
+  function pick<T>(key: Key, fallback: T, fallbackSaid: string, check: (v: unknown) => T | Refusal): T {
     for (let i = layers.length - 1; i >= 0; i--) {
       const v = layers[i].values[key];
       if (v === undefined) continue;
       const r = check(v);
-      if (typeof r === 'string' && r.startsWith('!')) {
-        problems.push(`${layers[i].said(key, v)} ${r.slice(1)}; ${fallbackSaid}.`);
+      if (r instanceof Refusal) {
+        problems.push(`${layers[i].said(key, v)} ${r.why}; ${fallbackSaid}.`);
         return fallback;
       }
-      return r as T;
+      return r;
     }
     return fallback;
   }
-  const bool = (v: unknown): boolean | string => {
+  const bool = (v: unknown): boolean | Refusal => {
     if (typeof v === 'boolean') return v;
     const word = typeof v === 'string' ? v.trim().toLowerCase() : null;
     if (word !== null && TRUE_WORDS.includes(word)) return true;
     if (word !== null && FALSE_WORDS.includes(word)) return false;
-    return '!is neither true nor false (leave the value out for true, or write "false")';
+    return refuse('is neither true nor false (leave the value out for true, or write "false")');
   };
 
   const language = pick('language', 'python', 'Python is used', (v) =>
-    typeof v === 'string' && v.trim() ? v.trim().toLowerCase() : '!is not a language name');
+    typeof v === 'string' && v.trim() ? v.trim().toLowerCase() : refuse('is not a language name'));
   const autorun = pick('autorun', false, 'the cell waits for Run', bool);
   const readonly = pick('readonly', false, 'the code can be edited', bool);
   const theme = pick('theme', 'auto' as Resolved['theme'], 'the theme is auto', (v) => {
     const t = typeof v === 'string' ? v.trim().toLowerCase() : v;
-    return t === 'light' || t === 'dark' || t === 'auto' ? t : '!is not light, dark or auto';
+    return t === 'light' || t === 'dark' || t === 'auto' ? t : refuse('is not light, dark or auto');
   });
   const server = pick('server', defaultServer, `the cell runs on ${defaultServer || 'this page\'s server'}`, (v) => {
-    if (typeof v !== 'string') return '!is not a URL';
+    if (typeof v !== 'string') return refuse('is not a URL');
     try {
       const url = new URL(v.trim());
       if (url.protocol === 'http:' || url.protocol === 'https:') return url.href.replace(/[?#].*$/, '').replace(/\/+$/, '');
     } catch {
       // below
     }
-    return '!is not an http: or https: URL of a Cellbox server';
+    return refuse('is not an http: or https: URL of a Cellbox server');
   });
   const outputPreview = pick<string | undefined>('outputPreview', undefined, 'nothing is shown', (v) =>
-    typeof v === 'string' ? v : '!is not text');
+    typeof v === 'string' ? v : refuse('is not text'));
 
   const hide = pick<Hideable[]>('hide', [], 'nothing is hidden', (v) => {
     const words = typeof v === 'string' ? v.split(/[\s,]+/) : Array.isArray(v) ? v : null;
-    if (!words || words.some((w) => typeof w !== 'string')) return '!is not a list of parts';
+    if (!words || words.some((w) => typeof w !== 'string')) return refuse('is not a list of parts');
     const known: Hideable[] = [];
     const unknown: string[] = [];
     for (const w of words as string[]) {
@@ -182,15 +188,15 @@ export function resolveOptions(source: HTMLElement, options: EmbedOptions, defau
 
   const output = pick<HTMLElement | undefined>('output', undefined, 'the output goes below the cell', (v) => {
     if (v instanceof HTMLElement) return v;
-    if (typeof v !== 'string') return '!is not a CSS selector or an element';
+    if (typeof v !== 'string') return refuse('is not a CSS selector or an element');
     let found: Element | null;
     try {
       found = doc.querySelector(v);
     } catch {
-      return '!is not a CSS selector';
+      return refuse('is not a CSS selector');
     }
-    if (!found) return '!matches no element of the page';
-    if (!(found instanceof HTMLElement)) return '!matches no HTML element';
+    if (!found) return refuse('matches no element of the page');
+    if (!(found instanceof HTMLElement)) return refuse('matches no HTML element');
     return found;
   });
 

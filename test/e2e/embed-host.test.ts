@@ -75,7 +75,7 @@ beforeAll(async () => {
 <pre data-cellbox data-language="pyhton" id="bad-language">print(1)</pre>
 <pre data-cellbox data-language="c" id="tag-in-code">#include <stdio.h>
 int main(void) { puts("hi"); }</pre>
-<pre data-cellbox id="fine">print("fine")</pre>`),
+<pre data-cellbox id="fine" data-output-preview="!important: a preview may say anything">print("fine")</pre>`),
   });
 });
 
@@ -190,6 +190,7 @@ describe('settings written wrong', () => {
     await expect.poll(() => problems('bad-language'), { timeout: 10_000 }).toContain('this Cellbox server has no language "pyhton"; it offers python');
     expect(await problems('tag-in-code')).toContain('took <stdio.h> in this cell\'s code for a tag');
     expect(await cell(w.page, 'fine').locator('.cb-problems').isHidden()).toBe(true);
+    expect(await cell(w.page, 'fine').locator('.cb-preview').innerText()).toBe('!important: a preview may say anything');
     // A bad value never runs code: "maybe" is not a yes.
     await new Promise((r) => setTimeout(r, 1000));
     expect(await cell(w.page, 'bad-bool').locator('.cb-output').textContent()).toBe('');
