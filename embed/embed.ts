@@ -128,6 +128,8 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
       cell.destroy();
       host.remove();
       handles.delete(source);
+      // Markup again: scan() may mount it anew.
+      source.removeAttribute('data-cellbox-mounted');
       if (isMarkup) {
         source.hidden = false;
         source.style.display = '';
@@ -143,6 +145,24 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
   fire('ready', { cell: handle });
   if (o.autorun) void handle.run();
   return handle;
+}
+
+/**
+ * Ends the cells whose markup, among `nodes`, the page took out while their cell stayed in: a
+ * framework re-rendering the markup replaces it and knows nothing of the cell beside it, which
+ * was left there beside the new one. Markup taken out together with its cell (a view detached,
+ * to come back) keeps its cell.
+ */
+export function forgetRemoved(nodes: Node[]): void {
+  for (const n of nodes) {
+    if (!(n instanceof Element) || n.isConnected) continue;
+    const sources = n.matches(CELL_SELECTOR) ? [n] : [];
+    sources.push(...n.querySelectorAll(CELL_SELECTOR));
+    for (const e of sources) {
+      const handle = handles.get(e as HTMLElement);
+      if (handle?.element.isConnected) handle.destroy();
+    }
+  }
 }
 
 /**

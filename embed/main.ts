@@ -1,6 +1,6 @@
 // Entry of the embed script: defines window.Cellbox once, and mounts the page's cells when the
 // document is ready unless the page opts out. Loading the script twice mounts nothing twice.
-import { EMBED_VERSION, mount, scan, type EmbeddedCell } from './embed';
+import { EMBED_VERSION, forgetRemoved, mount, scan, type EmbeddedCell } from './embed';
 import { pageConfig, type EmbedOptions } from './options';
 
 interface CellboxGlobal {
@@ -59,16 +59,28 @@ function scriptServer(): { server: string; autoMount: boolean } {
 
 /**
  * Mounts cell markup the page adds later (a single-page app's next view, a slide deck's
- * slides built from Markdown), as it comes: once per batch of changes.
+ * slides built from Markdown), as it comes; and ends a cell whose markup alone the page took
+ * out (embed.ts, forgetRemoved). Once per batch of changes: markup moved within one batch is
+ * still in the page, and keeps its cell.
  */
-function mountLaterCells(api: CellboxGlobal): void {
+function followPage(api: CellboxGlobal): void {
+  let removed: Node[] = [];
+  let added = false;
   let queued = false;
   new MutationObserver((records) => {
-    if (queued || !records.some((r) => [...r.addedNodes].some((n) => n.nodeType === Node.ELEMENT_NODE))) return;
+    for (const r of records) {
+      for (const n of r.addedNodes) if (n.nodeType === Node.ELEMENT_NODE) added = true;
+      for (const n of r.removedNodes) if (n.nodeType === Node.ELEMENT_NODE) removed.push(n);
+    }
+    if (queued || (!added && !removed.length)) return;
     queued = true;
     queueMicrotask(() => {
       queued = false;
-      api.scan();
+      const gone = removed;
+      removed = [];
+      forgetRemoved(gone);
+      if (added) api.scan();
+      added = false;
     });
   }).observe(document.documentElement, { childList: true, subtree: true });
 }
@@ -85,7 +97,7 @@ if (!window.Cellbox) {
   const start = () => {
     if (!autoMount || pageConfig(document).config.autoMount === false) return;
     api.scan();
-    mountLaterCells(api);
+    followPage(api);
   };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
   else start();

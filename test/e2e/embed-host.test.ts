@@ -149,6 +149,29 @@ describe('a host page of its own make', () => {
     });
     await cell(w.page, 'late').locator('.cb-output', { hasText: 'on a later slide' }).waitFor({ timeout: 30_000 });
     expect(await w.page.locator('.cellbox-embed').count()).toBe(1);
+    // A framework re-renders the markup: the new element gets a cell, the old cell goes.
+    await w.page.evaluate(() => {
+      const old = document.getElementById('late')!;
+      const fresh = old.cloneNode(true) as HTMLElement;
+      fresh.removeAttribute('data-cellbox-mounted');
+      fresh.removeAttribute('hidden');
+      fresh.removeAttribute('style');
+      fresh.textContent = 'print("re-rendered")';
+      old.replaceWith(fresh);
+    });
+    await cell(w.page, 'late').locator('.cb-output', { hasText: 're-rendered' }).waitFor({ timeout: 30_000 });
+    expect(await w.page.locator('.cellbox-embed').count()).toBe(1);
+    // A view taken out whole and put back keeps its cell, output and all.
+    const kept = await w.page.evaluate(async () => {
+      const slides = document.getElementById('slides')!;
+      slides.remove();
+      await new Promise((r) => setTimeout(r, 50));
+      document.body.append(slides);
+      await new Promise((r) => setTimeout(r, 50));
+      return document.querySelectorAll('.cellbox-embed').length;
+    });
+    expect(kept).toBe(1);
+    expect(await cell(w.page, 'late').locator('.cb-output').innerText()).toContain('re-rendered');
     await w.context.close();
   });
 
