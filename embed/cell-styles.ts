@@ -1,5 +1,7 @@
 // The styles of a cell's chrome (editor frame, bar, buttons), scoped under .cb-cell so they
 // never leak into a host page; light and dark follow the system unless .cb-light/.cb-dark says.
+// Lengths in px, never rem: rem is the host page's root font size, and a course page with
+// `html { font-size: 40px }` blew up every padding and gap of its cells (embed/styles.ts too).
 
 // The dark theme's colours, set twice below: by the reader's system, and by .cb-dark. The
 // token colours (the editor's tok-* classes, embed/editor.ts) keep a contrast of at least 4.5:1
@@ -25,10 +27,10 @@ export const CELL_CSS = `
    and the output's would sit on the page's background in the other theme's colours (light
    grey on white). Such a cell is a card with its theme's background. An auto cell takes
    its class on the box around it, never on .cb-cell, and stays transparent: it matches. */
-.cb-cell.cb-light, .cb-cell.cb-dark { background: var(--cb-bg); border: 1px solid var(--cb-line); border-radius: 10px; padding: 0.6rem; }
-.cb-cell.cb-light .cb-bar, .cb-cell.cb-dark .cb-bar { margin-bottom: 0.4rem; }
+.cb-cell.cb-light, .cb-cell.cb-dark { background: var(--cb-bg); border: 1px solid var(--cb-line); border-radius: 10px; padding: 9.6px; }
+.cb-cell.cb-light .cb-bar, .cb-cell.cb-dark .cb-bar { margin-bottom: 6.4px; }
 .cb-cell .cb-editor { border: 1px solid var(--cb-line); border-radius: 8px; overflow: hidden; background: var(--cb-bg); }
-.cb-cell .cb-editor .cm-editor { min-height: var(--cb-editor-min-height, 6rem); max-height: 70vh; font-size: 14px; background: var(--cb-bg); color: var(--cb-fg); }
+.cb-cell .cb-editor .cm-editor { min-height: var(--cb-editor-min-height, 96px); max-height: 70vh; font-size: 14px; background: var(--cb-bg); color: var(--cb-fg); }
 .cb-cell .cb-editor .cm-scroller { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; }
 .cb-cell .cb-editor .cm-gutters { background: var(--cb-bg); color: var(--cb-muted); border-right: 1px solid var(--cb-line); }
 .cb-cell .cb-editor .cm-activeLine, .cb-cell .cb-editor .cm-activeLineGutter { background: color-mix(in srgb, var(--cb-accent) 7%, transparent); }
@@ -40,8 +42,8 @@ export const CELL_CSS = `
 /* What Tab and Esc do (embed/editor.ts), in a corner while the editor has focus; a touch
    screen has no Tab to explain. */
 .cb-cell .cb-editor { position: relative; }
-.cb-cell .cb-editor .cb-keys { display: none; position: absolute; right: 0.35rem; bottom: 0.3rem; z-index: 5; pointer-events: none;
-  font-size: 12px; line-height: 1.4; padding: 0 0.4rem; border: 1px solid var(--cb-line); border-radius: 4px; background: var(--cb-bg); color: var(--cb-muted); }
+.cb-cell .cb-editor .cb-keys { display: none; position: absolute; right: 5.6px; bottom: 4.8px; z-index: 5; pointer-events: none;
+  font-size: 12px; line-height: 1.4; padding: 0 6.4px; border: 1px solid var(--cb-line); border-radius: 4px; background: var(--cb-bg); color: var(--cb-muted); }
 .cb-cell .cb-editor:focus-within .cb-keys { display: block; }
 @media (pointer: coarse) { .cb-cell .cb-editor:focus-within .cb-keys { display: none; } }
 .cb-cell .cb-editor .tok-keyword { color: var(--cb-tok-keyword); }
@@ -66,12 +68,12 @@ export const CELL_CSS = `
 .cb-cell .cb-editor .cm-editor .cm-selectionLayer .cm-selectionBackground,
 .cb-cell .cb-editor .cm-editor.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground { background: color-mix(in srgb, var(--cb-accent) 25%, var(--cb-bg)); }
 .cb-cell .cb-editor .cm-editor .cm-panels, .cb-cell .cb-editor .cm-editor .cm-tooltip { background: var(--cb-bg); color: var(--cb-fg); border-color: var(--cb-line); }
-.cb-cell .cb-bar { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; margin: 0.6rem 0; }
+.cb-cell .cb-bar { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 9.6px 0; }
 .cb-cell .cb-bar button, .cb-cell .cb-bar select {
-  font: inherit; font-size: 14px; padding: 0.4rem 0.9rem; border-radius: 8px; border: 1px solid var(--cb-line);
-  background: var(--cb-bg); color: var(--cb-fg); cursor: pointer; min-height: 2.25rem;
+  font: inherit; font-size: 14px; padding: 6.4px 14.4px; border-radius: 8px; border: 1px solid var(--cb-line);
+  background: var(--cb-bg); color: var(--cb-fg); cursor: pointer; min-height: 36px;
 }
-.cb-cell .cb-bar .cb-run { background: var(--cb-accent); border-color: var(--cb-accent); color: var(--cb-accent-fg); min-width: 5.5rem; font-weight: 600; }
+.cb-cell .cb-bar .cb-run { background: var(--cb-accent); border-color: var(--cb-accent); color: var(--cb-accent-fg); min-width: 88px; font-weight: 600; }
 .cb-cell .cb-bar .cb-run.cb-stop { background: var(--cb-stop); border-color: var(--cb-stop); }
 .cb-cell .cb-bar button:focus-visible, .cb-cell .cb-bar select:focus-visible { outline: 2px solid var(--cb-accent); outline-offset: 2px; }
 /* The status takes the room left in the bar (nearly all of it: the spacer only when it is
@@ -81,24 +83,27 @@ export const CELL_CSS = `
 .cb-cell .cb-status.cb-status-error { color: var(--cb-stop); font-weight: 600; }
 .cb-cell .cb-status.cb-status-warn { color: var(--cb-fg); font-weight: 600; }
 .cb-cell .cb-spacer { flex: 1; }
-.cb-cell .cb-bar .cb-copy, .cb-cell .cb-bar .cb-reset { padding: 0.3rem 0.7rem; font-size: 13px; }
+.cb-cell .cb-bar .cb-copy, .cb-cell .cb-bar .cb-reset { padding: 4.8px 11.2px; font-size: 13px; }
 .cb-cell [hidden], .cb-output[hidden] { display: none !important; }
-.cb-cell .cb-note { margin: 0 0 0.6rem; font-size: 13px; color: var(--cb-muted); }
-.cb-cell .cb-share { display: grid; gap: 0.5rem; margin: 0 0 0.75rem; padding: 0.75rem; border: 1px solid var(--cb-line); border-radius: 8px; font-size: 14px; }
+.cb-cell .cb-note { margin: 0 0 9.6px; font-size: 13px; color: var(--cb-muted); }
+/* For the page's author: a setting the cell could not use, said in the cell itself. */
+.cb-cell .cb-problems { margin: 0 0 9.6px; padding: 6px 10px 6px 26px; font-size: 13px; color: var(--cb-stop); border: 1px solid var(--cb-stop); border-radius: 8px; }
+.cb-cell .cb-problems[hidden] { display: none; }
+.cb-cell .cb-share { display: grid; gap: 8px; margin: 0 0 12px; padding: 12px; border: 1px solid var(--cb-line); border-radius: 8px; font-size: 14px; }
 .cb-cell .cb-share p { margin: 0; }
 .cb-cell .cb-share-error { color: var(--cb-stop); }
-.cb-cell .cb-share-row { display: grid; grid-template-columns: 1fr auto; gap: 0.25rem 0.5rem; align-items: start; }
+.cb-cell .cb-share-row { display: grid; grid-template-columns: 1fr auto; gap: 4px 8px; align-items: start; }
 .cb-cell .cb-share-label { grid-column: 1 / -1; color: var(--cb-muted); font-size: 13px; }
-.cb-cell .cb-share-value { font: 13px/1.4 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; padding: 0.35rem 0.5rem; border: 1px solid var(--cb-line);
+.cb-cell .cb-share-value { font: 13px/1.4 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; padding: 5.6px 8px; border: 1px solid var(--cb-line);
   border-radius: 6px; background: var(--cb-bg); color: var(--cb-fg); min-width: 0; width: 100%; box-sizing: border-box; resize: vertical; }
-.cb-cell .cb-share-copy { font: inherit; font-size: 13px; padding: 0.3rem 0.7rem; border-radius: 8px; border: 1px solid var(--cb-line); background: var(--cb-bg); color: var(--cb-fg); cursor: pointer; }
-.cb-cell .cb-bar .cb-share-button { padding: 0.3rem 0.7rem; font-size: 13px; }
+.cb-cell .cb-share-copy { font: inherit; font-size: 13px; padding: 4.8px 11.2px; border-radius: 8px; border: 1px solid var(--cb-line); background: var(--cb-bg); color: var(--cb-fg); cursor: pointer; }
+.cb-cell .cb-bar .cb-share-button { padding: 4.8px 11.2px; font-size: 13px; }
 @media (max-width: 520px) {
   /* Two rows of big touch targets: language and Run; then the status and the small actions. */
-  .cb-cell .cb-bar select { flex: 1 1 6rem; min-width: 0; min-height: 2.75rem; }
-  .cb-cell .cb-bar .cb-run { flex: 1 1 4.5rem; min-width: 4.5rem; min-height: 2.75rem; }
+  .cb-cell .cb-bar select { flex: 1 1 96px; min-width: 0; min-height: 44px; }
+  .cb-cell .cb-bar .cb-run { flex: 1 1 72px; min-width: 72px; min-height: 44px; }
   .cb-cell .cb-spacer { order: 3; flex-basis: 100%; height: 0; }
   .cb-cell .cb-status { order: 4; flex: 1 1 0; }
-  .cb-cell .cb-bar .cb-copy, .cb-cell .cb-bar .cb-reset, .cb-cell .cb-bar .cb-share-button { order: 5; min-height: 2.75rem; }
+  .cb-cell .cb-bar .cb-copy, .cb-cell .cb-bar .cb-reset, .cb-cell .cb-bar .cb-share-button { order: 5; min-height: 44px; }
 }
 `;

@@ -30,6 +30,11 @@ export interface CellOptions {
   hide?: readonly Hideable[];
   /** Where the output goes, if not below the cell (an embed's `data-output`). */
   outputTarget?: HTMLElement;
+  /**
+   * What is wrong with how the cell was set up (an embed's bad data-* value), shown above its
+   * bar for the page's author to see, and logged.
+   */
+  problems?: string[];
   /** Shown in the output area until the first run (pre-rendered output). */
   preview?: Node[];
   /** 'light' or 'dark' fixes the colours; 'auto' (default) follows the system. */
@@ -104,6 +109,15 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   const copyButton = button(doc, 'cb-copy', 'Copy', 'Copy the code', hidden.has('copy'));
   const resetButton = button(doc, 'cb-reset', 'Reset', 'Back to the original code', true);
   bar.append(select, runButton, status, spacer, shareButton, copyButton, resetButton);
+  const problems = el(doc, 'ul', 'cb-problems');
+  problems.setAttribute('aria-label', 'Problems with this cell');
+  function addProblem(text: string): void {
+    console.warn(`Cellbox: ${text}`);
+    problems.append(el(doc, 'li', '', text));
+    problems.hidden = false;
+  }
+  problems.hidden = true;
+  for (const p of opts.problems ?? []) addProblem(p);
   const note = el(doc, 'p', 'cb-note', opts.editedNote ?? '');
   note.hidden = true;
   const sharePanel = el(doc, 'div', 'cb-share');
@@ -117,7 +131,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     output.element.append(preview);
   }
   output.element.hidden = hidden.has('output');
-  cell.append(editorBox, bar, note, sharePanel);
+  cell.append(problems, editorBox, bar, note, sharePanel);
   if (opts.outputTarget) {
     // Outside this cell's root (a host page element): its styles go there too.
     ensureStyles(opts.outputTarget.getRootNode() as Document | ShadowRoot, 'cellbox-output', OUTPUT_CSS);
@@ -177,7 +191,15 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   }
   let modes = new Map<string, string>();
   fillLanguages(opts.languages ?? [{ name: language, display_name: language, version: '', file_extension: '', codemirror_mode: language }]);
-  if (!opts.languages && !select.hidden) listLanguages(server).then((l) => fillLanguages(l as LanguageInfo[]), () => {});
+  if (!opts.languages) {
+    listLanguages(server).then((l) => {
+      fillLanguages(l as LanguageInfo[]);
+      // Said now, not only when a reader presses Run and the server refuses the cell.
+      if (l.length && !l.some((x) => x.name === originalLanguage)) {
+        addProblem(`this Cellbox server has no language "${originalLanguage}"; it offers ${l.map((x) => x.name).join(', ')}.`);
+      }
+    }, () => {});
+  }
   select.disabled = opts.readOnly === true;
   select.addEventListener('change', () => {
     setLanguage(select.value);
@@ -264,7 +286,8 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       const [snippet, zPath] = await Promise.all([shareSnippet(code, language, server), zLinkPath(code, language)]);
       if (mine !== shareGeneration) return; // edited or closed meanwhile
       const rows = [
-        shareRow('Link', new URL(snippet.url, origin + '/').href),
+        // After the server's base, not at its host's root: a Cellbox behind a path prefix.
+        shareRow('Link', /^https?:/.test(snippet.url) ? snippet.url : origin + (snippet.url.startsWith('/') ? '' : '/') + snippet.url),
         shareRow('Link with the code in it', origin + zPath),
       ];
       rows.push(shareRow('Embed in a page', embedMarkup(origin, code, language), true));

@@ -3,6 +3,7 @@
 import type { CellCreated, MessagesAnswer } from '../protocol/api';
 import type { ErrorBody } from '../protocol/errors';
 import type { Message } from '../protocol/messages';
+import { blockedByPolicy, watchPolicy } from './csp';
 import { Poller } from './poller';
 
 /** What a person reads when a request fails, by HTTP status. */
@@ -25,10 +26,15 @@ export class CellClientError extends Error {
 /** Fetches JSON; a failure is a CellClientError (status 0: no answer), an abort its AbortError. */
 export async function request<T>(url: string, init?: RequestInit): Promise<T> {
   let res: Response;
+  if (typeof document !== 'undefined') watchPolicy(document);
   try {
     res = await fetch(url, init);
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
+    if (await blockedByPolicy(url)) {
+      const origin = new URL(url, location.href).origin;
+      throw new CellClientError(0, `This page's Content-Security-Policy does not let it reach the Cellbox server: its connect-src must name ${origin}.`);
+    }
     throw new CellClientError(0, STATUS_MESSAGES[0]);
   }
   if (res.ok) return (await res.json()) as T;
@@ -127,8 +133,18 @@ export async function interruptCell(id: string, server = ''): Promise<void> {
   await request(`${server}/api/v1/cells/${id}/interrupt`, { method: 'POST' });
 }
 
-export async function listLanguages(server = ''): Promise<{ name: string; display_name: string }[]> {
-  return request(`${server}/api/v1/languages`);
+/** Per server, the one request for its languages: fifty cells on a page asked fifty times. */
+const languageLists = new Map<string, Promise<{ name: string; display_name: string }[]>>();
+
+export function listLanguages(server = ''): Promise<{ name: string; display_name: string }[]> {
+  let list = languageLists.get(server);
+  if (!list) {
+    list = request(`${server}/api/v1/languages`);
+    // A failed answer is not kept: the next cell asks again.
+    list.catch(() => languageLists.delete(server));
+    languageLists.set(server, list);
+  }
+  return list;
 }
 
 export interface SnippetCreated { id: string; url: string }

@@ -1,109 +1,46 @@
 // The embed script (built into /embed.js and /embed/v1.js): finds cells marked up in any page
 // and mounts each in its own shadow root, so the page's styles and the cell's never meet.
-//
-// Options, weakest first: built-in defaults < the page's <script type="application/json"
-// data-cellbox-config> block < the element's data-* attributes < options passed to
-// Cellbox.mount(). docs/embedding.md shows each.
-import { HIDEABLE, mountCell, type CellHandle, type Hideable, type RunResult } from './cell';
+// Its options: embed/options.ts; docs/embedding.md shows each.
+import { mountCell, type CellHandle, type RunResult } from './cell';
+import { readCode, resolveOptions, type EmbedOptions } from './options';
 import { followPageScheme } from './page-scheme';
+import { ensureStyles } from './styles';
 import type { Message } from '../protocol/messages';
 
 export const EMBED_VERSION = '1';
 
-/** Markup that holds a cell's code. */
-export const CELL_SELECTOR = 'pre[data-cellbox], div[data-cellbox], textarea[data-cellbox], script[type="text/x-cellbox"]';
-
-export interface EmbedOptions {
-  code?: string;
-  language?: string;
-  server?: string;
-  autorun?: boolean;
-  readonly?: boolean;
-  hide?: Hideable[] | string;
-  /** A selector (or an element) for where the output goes. */
-  output?: string | HTMLElement;
-  theme?: 'light' | 'dark' | 'auto';
-  /** Text shown as the output until the first run. */
-  outputPreview?: string;
-}
-
-export interface PageConfig extends EmbedOptions {
-  /** false: cells are mounted only by Cellbox.mount() or Cellbox.scan(). */
-  autoMount?: boolean;
-}
+/**
+ * Markup that holds a cell's code. `text/x-sage` is SageMathCell's: pages written for it
+ * (`<div class="compute"><script type="text/x-sage">`) run as Sage cells unchanged.
+ */
+export const CELL_SELECTOR = 'pre[data-cellbox], div[data-cellbox], textarea[data-cellbox], script[type="text/x-cellbox"], script[type="text/x-sage"]';
 
 /** The handle of an embedded cell: the cell's own, with `element` its host in the page. */
 export type EmbeddedCell = CellHandle;
-
-const DEFAULTS = { language: 'python', autorun: false, readonly: false, hide: [] as Hideable[], theme: 'auto' as const };
-
-/** Removes leading and trailing blank lines and the indentation common to every line. */
-export function dedent(text: string): string {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  while (lines.length && !lines[0].trim()) lines.shift();
-  while (lines.length && !lines[lines.length - 1].trim()) lines.pop();
-  const indents = lines.filter((l) => l.trim()).map((l) => /^[ \t]*/.exec(l)![0].length);
-  const cut = indents.length ? Math.min(...indents) : 0;
-  return lines.map((l) => l.slice(cut)).join('\n');
-}
-
-function parseBool(v: string | null | undefined): boolean | undefined {
-  if (v === null || v === undefined) return undefined;
-  return !['false', '0', 'no', 'off'].includes(v.trim().toLowerCase());
-}
-
-export function parseHide(v: Hideable[] | string | undefined): Hideable[] {
-  if (v === undefined) return [];
-  const words = typeof v === 'string' ? v.split(/[\s,]+/) : v;
-  return words.map((w) => w.trim().toLowerCase()).filter((w): w is Hideable => (HIDEABLE as readonly string[]).includes(w));
-}
-
-/** The options an element's data-* attributes give. */
-export function attributeOptions(e: HTMLElement): EmbedOptions {
-  const d = e.dataset;
-  const o: EmbedOptions = {};
-  if (d.language) o.language = d.language;
-  if (d.server) o.server = d.server;
-  const autorun = parseBool(d.autorun);
-  if (autorun !== undefined) o.autorun = autorun;
-  const readonly = parseBool(d.readonly);
-  if (readonly !== undefined) o.readonly = readonly;
-  if (d.hide !== undefined) o.hide = d.hide;
-  if (d.output) o.output = d.output;
-  if (d.theme === 'light' || d.theme === 'dark' || d.theme === 'auto') o.theme = d.theme;
-  if (d.outputPreview !== undefined) o.outputPreview = d.outputPreview;
-  return o;
-}
-
-/** The page's defaults: the first <script type="application/json" data-cellbox-config>. */
-export function pageConfig(doc: Document): PageConfig {
-  const block = doc.querySelector('script[type="application/json"][data-cellbox-config]');
-  if (!block) return {};
-  try {
-    const parsed = JSON.parse(block.textContent ?? '');
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as PageConfig) : {};
-  } catch (e) {
-    console.warn(`Cellbox: the data-cellbox-config block is not JSON (${(e as Error).message}); using the defaults.`);
-    return {};
-  }
-}
-
-function readCode(e: HTMLElement): string {
-  if (e instanceof HTMLTextAreaElement) return e.value;
-  return e.textContent ?? '';
-}
 
 const handles = new WeakMap<HTMLElement, EmbeddedCell>();
 
 /** Mounts one cell for `source` (markup holding code, or any element to mount into). */
 export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultServer = ''): EmbeddedCell {
+  // A script's mistakes are thrown at once, naming them: they failed deep inside the cell
+  // ("Cannot read properties of undefined (reading 'querySelector')").
+  if (!source || typeof source !== 'object' || (source as Node).nodeType !== Node.ELEMENT_NODE) {
+    const got = typeof source === 'string' ? `the string ${JSON.stringify(source)}; pass document.querySelector(${JSON.stringify(source)})` : String(source);
+    throw new TypeError(`Cellbox.mount() takes an element to mount the cell in; got ${got}.`);
+  }
+  if (options === null || typeof options !== 'object') throw new TypeError(`Cellbox.mount()'s options are an object, such as { code: 'print(1)', language: 'python' }; got ${JSON.stringify(options)}.`);
+  if (options.code !== undefined && typeof options.code !== 'string') throw new TypeError(`Cellbox.mount()'s option code is the code as a string; got ${typeof options.code}.`);
   const existing = handles.get(source);
   if (existing) return existing;
   const doc = source.ownerDocument;
-  const page = pageConfig(doc);
-  const o = { ...DEFAULTS, server: defaultServer, ...withoutUndefined(page), ...attributeOptions(source), ...withoutUndefined(options) };
+  const { options: o, problems } = resolveOptions(source, options, defaultServer);
   const isMarkup = source.matches(CELL_SELECTOR) || source.hasAttribute('data-cellbox');
-  const code = options.code ?? dedent(readCode(source));
+  let code = options.code;
+  if (code === undefined) {
+    const read = readCode(source);
+    code = read.code;
+    if (read.problem && isMarkup) problems.push(read.problem);
+  }
 
   // The cell's own element: beside the markup, which stays in the page (hidden) for readers
   // without JavaScript and for search engines; or inside a plain container.
@@ -118,22 +55,27 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
     source.append(host);
   }
   const shadow = host.attachShadow({ mode: 'open' });
+  ensureStyles(shadow, 'cellbox-isolation', ISOLATION_CSS);
   const box = doc.createElement('div');
   box.className = 'cb-root';
-  shadow.append(isolation(doc), box);
+  shadow.append(box);
 
   let preview: Node[] | undefined;
   const out = source.nextElementSibling;
+  let previewSource: HTMLOutputElement | undefined;
   if (isMarkup && out instanceof HTMLOutputElement) {
     preview = [...out.childNodes].map((n) => n.cloneNode(true));
+    previewSource = out;
+    // As the markup: `hidden` alone loses to a page's own `output { display: block }`, and
+    // the old output showed twice, in the cell and under it.
     out.hidden = true;
+    out.style.display = 'none';
   } else if (o.outputPreview) {
     const pre = doc.createElement('pre');
     pre.textContent = o.outputPreview;
     preview = [pre];
   }
-  const target = typeof o.output === 'string' ? (doc.querySelector(o.output) as HTMLElement | null) ?? undefined : o.output;
-  if (typeof o.output === 'string' && !target) console.warn(`Cellbox: no element matches data-output="${o.output}"; the output stays below the cell.`);
+  const target = o.output;
   // Output placed elsewhere in the page gets a shadow root of its own, like the cell.
   let outputTarget: HTMLElement | undefined;
   if (target) {
@@ -141,21 +83,22 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
     outHost.className = 'cellbox-output';
     target.append(outHost);
     const outShadow = outHost.attachShadow({ mode: 'open' });
+    ensureStyles(outShadow, 'cellbox-isolation', ISOLATION_CSS);
     outputTarget = doc.createElement('div');
     outputTarget.className = 'cb-root';
-    outShadow.append(isolation(doc), outputTarget);
+    outShadow.append(outputTarget);
   }
 
   // `auto`: the page's own colour scheme where it fixes one, else the reader's system.
   const unfollow = o.theme === 'auto' ? followPageScheme(host, outputTarget ? [box, outputTarget] : [box]) : () => {};
   const fire = (type: string, detail: unknown) => host.dispatchEvent(new CustomEvent(`cellbox:${type}`, { bubbles: true, composed: true, detail }));
-  const server = (o.server ?? '').replace(/\/+$/, '');
   const cell: CellHandle = mountCell(box, {
     code,
     language: o.language,
-    server,
+    server: o.server,
+    problems,
     readOnly: o.readonly,
-    hide: parseHide(o.hide),
+    hide: o.hide,
     outputTarget,
     preview,
     theme: o.theme,
@@ -185,9 +128,15 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
       cell.destroy();
       host.remove();
       handles.delete(source);
+      // Markup again: scan() may mount it anew.
+      source.removeAttribute('data-cellbox-mounted');
       if (isMarkup) {
         source.hidden = false;
         source.style.display = '';
+      }
+      if (previewSource) {
+        previewSource.hidden = false;
+        previewSource.style.display = '';
       }
     },
   };
@@ -198,11 +147,39 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
   return handle;
 }
 
-/** Mounts every cell markup under `root` not mounted yet. */
+/**
+ * Ends the cells whose markup, among `nodes`, the page took out while their cell stayed in: a
+ * framework re-rendering the markup replaces it and knows nothing of the cell beside it, which
+ * was left there beside the new one. Markup taken out together with its cell (a view detached,
+ * to come back) keeps its cell.
+ */
+export function forgetRemoved(nodes: Node[]): void {
+  for (const n of nodes) {
+    if (!(n instanceof Element) || n.isConnected) continue;
+    const sources = n.matches(CELL_SELECTOR) ? [n] : [];
+    sources.push(...n.querySelectorAll(CELL_SELECTOR));
+    for (const e of sources) {
+      const handle = handles.get(e as HTMLElement);
+      if (handle?.element.isConnected) handle.destroy();
+    }
+  }
+}
+
+/**
+ * Mounts every cell markup under `root` not mounted yet. A cell that cannot be mounted is
+ * reported and skipped: the cells after it still are.
+ */
 export function scan(root: ParentNode, defaultServer = ''): EmbeddedCell[] {
-  return [...root.querySelectorAll<HTMLElement>(CELL_SELECTOR)]
-    .filter((e) => !e.hasAttribute('data-cellbox-mounted'))
-    .map((e) => mount(e, {}, defaultServer));
+  const cells: EmbeddedCell[] = [];
+  for (const e of root.querySelectorAll<HTMLElement>(CELL_SELECTOR)) {
+    if (e.hasAttribute('data-cellbox-mounted')) continue;
+    try {
+      cells.push(mount(e, {}, defaultServer));
+    } catch (err) {
+      console.error('Cellbox: a cell could not be mounted:', err, e);
+    }
+  }
+  return cells;
 }
 
 /**
@@ -210,12 +187,4 @@ export function scan(root: ParentNode, defaultServer = ''): EmbeddedCell[] {
  * reaches into the cell: the page's rules can still reach the host element, never the box
  * inside, which starts from scratch. An embedded editor is as tall as its code.
  */
-function isolation(doc: Document): HTMLStyleElement {
-  const style = doc.createElement('style');
-  style.textContent = ':host { display: block; margin: 1em 0; } .cb-root { all: initial; display: block; --cb-editor-min-height: 0; }';
-  return style;
-}
-
-function withoutUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
+const ISOLATION_CSS = ':host { display: block; margin: 16px 0; } .cb-root { all: initial; display: block; --cb-editor-min-height: 0; }';

@@ -1,6 +1,7 @@
 // Entry of the embed script: defines window.Cellbox once, and mounts the page's cells when the
 // document is ready unless the page opts out. Loading the script twice mounts nothing twice.
-import { EMBED_VERSION, mount, pageConfig, scan, type EmbedOptions, type EmbeddedCell } from './embed';
+import { EMBED_VERSION, forgetRemoved, mount, scan, type EmbeddedCell } from './embed';
+import { pageConfig, type EmbedOptions } from './options';
 
 interface CellboxGlobal {
   version: string;
@@ -16,13 +17,72 @@ declare global {
   }
 }
 
+/** The embed script's own path: /embed.js, or a version's, /embed/v1.js. */
+const OWN_PATH = /\/embed(?:\/v\d+)?\.js$/;
+
+/**
+ * This script's element. A classic script is document.currentScript while it runs; a module
+ * (type="module") never is, and is found by its src. Without this, a page loading the script as
+ * a module sent its cells to its own server, which answered 404.
+ */
+function ownScript(): HTMLScriptElement | null {
+  const current = document.currentScript;
+  if (current instanceof HTMLScriptElement && current.src) return current;
+  for (const s of document.querySelectorAll<HTMLScriptElement>('script[src]')) {
+    try {
+      if (OWN_PATH.test(new URL(s.src, location.href).pathname)) return s;
+    } catch {
+      // an src that is no URL: not this script
+    }
+  }
+  return null;
+}
+
+/**
+ * The server the script came from: its URL up to /embed.js, so that a Cellbox behind a path
+ * prefix (https://uni.example/cellbox/embed.js) is asked at https://uni.example/cellbox/api/…
+ * rather than at the host's root. A copy of the script under another name: its origin.
+ */
+function serverOf(src: string): string {
+  const url = new URL(src, location.href);
+  const path = url.pathname.replace(/\/+$/, '');
+  return OWN_PATH.test(path) ? url.origin + path.replace(OWN_PATH, '') : url.origin;
+}
+
 function scriptServer(): { server: string; autoMount: boolean } {
-  const script = document.currentScript as HTMLScriptElement | null;
-  const fromSrc = script?.src ? new URL(script.src, location.href).origin : location.origin;
+  const script = ownScript();
   return {
-    server: script?.dataset.server ?? fromSrc,
+    server: script?.dataset.server?.replace(/\/+$/, '') ?? (script ? serverOf(script.src) : location.origin),
     autoMount: !['false', '0', 'no', 'off'].includes((script?.dataset.autoMount ?? '').toLowerCase()),
   };
+}
+
+/**
+ * Mounts cell markup the page adds later (a single-page app's next view, a slide deck's
+ * slides built from Markdown), as it comes; and ends a cell whose markup alone the page took
+ * out (embed.ts, forgetRemoved). Once per batch of changes: markup moved within one batch is
+ * still in the page, and keeps its cell.
+ */
+function followPage(api: CellboxGlobal): void {
+  let removed: Node[] = [];
+  let added = false;
+  let queued = false;
+  new MutationObserver((records) => {
+    for (const r of records) {
+      for (const n of r.addedNodes) if (n.nodeType === Node.ELEMENT_NODE) added = true;
+      for (const n of r.removedNodes) if (n.nodeType === Node.ELEMENT_NODE) removed.push(n);
+    }
+    if (queued || (!added && !removed.length)) return;
+    queued = true;
+    queueMicrotask(() => {
+      queued = false;
+      const gone = removed;
+      removed = [];
+      forgetRemoved(gone);
+      if (added) api.scan();
+      added = false;
+    });
+  }).observe(document.documentElement, { childList: true, subtree: true });
 }
 
 if (!window.Cellbox) {
@@ -35,7 +95,9 @@ if (!window.Cellbox) {
   };
   window.Cellbox = api;
   const start = () => {
-    if (autoMount && pageConfig(document).autoMount !== false) api.scan();
+    if (!autoMount || pageConfig(document).config.autoMount === false) return;
+    api.scan();
+    followPage(api);
   };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
   else start();

@@ -4,6 +4,8 @@
 // write: \href{javascript:…}{…} ran script on click, and \style{position:fixed…} covered the
 // page, so MathJax's own filter (ui/safe) is loaded, and links are checked again afterwards
 // for a page's MathJax, whose configuration is not ours.
+import { ensureStyles } from './styles';
+
 interface MathJaxLike {
   typesetPromise?: (els: HTMLElement[]) => Promise<void>;
   startup?: { promise?: Promise<void> };
@@ -106,19 +108,12 @@ export function dropUnsafeLinks(el: HTMLElement): void {
 function copyStylesInto(root: Node, doc: Document): void {
   if (!(root instanceof ShadowRoot)) return;
   for (const source of doc.head.querySelectorAll<HTMLStyleElement>('style[id^="MJX-"]')) {
-    const id = `cellbox-copy-${source.id}`;
-    let copy = root.querySelector<HTMLStyleElement>(`style[data-cellbox="${id}"]`);
-    if (!copy) {
-      copy = doc.createElement('style');
-      copy.dataset.cellbox = id;
-      root.append(copy);
-    }
     let css: string;
     try {
       css = [...(source.sheet?.cssRules ?? [])].map((r) => r.cssText).join('\n');
     } catch {
       css = source.textContent ?? '';
     }
-    if (copy.textContent !== css) copy.textContent = css;
+    ensureStyles(root, `cellbox-copy-${source.id}`, css);
   }
 }

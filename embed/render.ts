@@ -5,7 +5,7 @@
 import { AnsiUp } from 'ansi_up';
 import DOMPurify from 'dompurify';
 import { marked } from 'marked';
-import { HTML_CSS } from './styles';
+import { HTML_CSS, ensureStyles } from './styles';
 import { FILES_MIME, type DisplayDataContent, type ErrorContent, type FileInfo, type Message, type MimeBundle, type StreamContent } from '../protocol/messages';
 
 /**
@@ -335,12 +335,13 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     const host = doc.createElement('div');
     host.className = 'cb-html-host';
     const shadow = host.attachShadow({ mode: 'open' });
-    const style = doc.createElement('style');
-    style.textContent = HTML_CSS;
+    // In a layer: the output's own <style>, unlayered, wins over these defaults wherever the
+    // browser puts the two (an adopted sheet comes after the root's <style> elements).
+    ensureStyles(shadow, 'cellbox-html', `@layer cellbox-defaults {\n${HTML_CSS}\n}`);
     const body = doc.createElement('div');
     body.className = 'cb-html-body';
     body.innerHTML = clean;
-    shadow.append(style, body);
+    shadow.append(body);
     box.append(host);
     if (typeset) typesetOrSay(body, texLength, box);
     return box;

@@ -19,30 +19,30 @@ export const OUTPUT_CSS = `
 ${dark(DARK)}
 ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark })}
 .cb-output:empty { display: none; }
-.cb-output { border-top: 1px solid var(--cb-out-line); padding-top: 0.5rem; }
-.cb-output > * { margin: 0 0 0.5rem; }
+.cb-output { border-top: 1px solid var(--cb-out-line); padding-top: 8px; }
+.cb-output > * { margin: 0 0 8px; }
 /* Output placed elsewhere (data-output) under a theme the author fixed: the class is on the
    output itself (an auto cell's goes on the box around it). As the cell's own card
    (embed/cell-styles.ts), it brings its theme's background, or its text would sit on the
    page's in the other theme's colours. */
-.cb-output.cb-light, .cb-output.cb-dark { background: var(--cb-out-bg); border: 1px solid var(--cb-out-line); border-radius: 10px; padding: 0.6rem 0.75rem 0.1rem; }
-.cb-output pre { margin: 0 0 0.5rem; padding: 0; white-space: pre-wrap; word-break: break-word; background: none; border: 0;
+.cb-output.cb-light, .cb-output.cb-dark { background: var(--cb-out-bg); border: 1px solid var(--cb-out-line); border-radius: 10px; padding: 9.6px 12px 1.6px; }
+.cb-output pre { margin: 0 0 8px; padding: 0; white-space: pre-wrap; word-break: break-word; background: none; border: 0;
   font: 13.5px/1.45 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; color: inherit; }
-.cb-output pre.cb-stderr { background: var(--cb-out-warn-bg); padding: 0.25rem 0.5rem; border-radius: 6px; }
-.cb-output pre.cb-error { background: var(--cb-out-err-bg); color: var(--cb-out-err); padding: 0.5rem; border-radius: 6px; }
+.cb-output pre.cb-stderr { background: var(--cb-out-warn-bg); padding: 4px 8px; border-radius: 6px; }
+.cb-output pre.cb-error { background: var(--cb-out-err-bg); color: var(--cb-out-err); padding: 8px; border-radius: 6px; }
 .cb-output img { max-width: 100%; height: auto; display: block; }
 .cb-output a { color: var(--cb-out-link); }
 .cb-output .cb-html { overflow-x: auto; contain: paint; }
 /* contain: paint, as for HTML: math styled by a page's own MathJax (not filtered as ours is) must not
    cover the page with position: fixed. */
-.cb-output .cb-latex { overflow-x: auto; padding: 0.25rem 0; contain: paint; }
+.cb-output .cb-latex { overflow-x: auto; padding: 4px 0; contain: paint; }
 /* MathJax centres display math ($$…$$, Sage's results) and leaves inline math (sympy's
    $\\displaystyle …$) at the left: one page showed both. Results read from the left, as text
    does. More specific than MathJax's mjx-container[jax="CHTML"][display="true"]. */
 .cb-output .cb-latex mjx-container[jax][display="true"] { text-align: left; margin: 0.25em 0; }
-.cb-output .cb-files { list-style: none; padding: 0; margin: 0 0 0.5rem; font-size: 14px; }
-.cb-output .cb-files li { padding: 0.15rem 0; }
-.cb-output .cb-files .cb-size { color: var(--cb-out-muted); margin-left: 0.5rem; }
+.cb-output .cb-files { list-style: none; padding: 0; margin: 0 0 8px; font-size: 14px; }
+.cb-output .cb-files li { padding: 2.4px 0; }
+.cb-output .cb-files .cb-size { color: var(--cb-out-muted); margin-left: 8px; }
 .cb-output .cb-client-error { color: var(--cb-out-err); }
 .cb-output .cb-truncated { color: var(--cb-out-muted); font-style: italic; font-size: 13px; }
 .cb-output details.cb-json > summary { cursor: pointer; color: var(--cb-out-muted); font-size: 13px; }
@@ -55,24 +55,54 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark })}
  */
 export const HTML_CSS = `
 table { border-collapse: collapse; font-size: 14px; }
-th, td { border: 1px solid var(--cb-out-line); padding: 0.2rem 0.5rem; text-align: right; }
+th, td { border: 1px solid var(--cb-out-line); padding: 3.2px 8px; text-align: right; }
 img { max-width: 100%; height: auto; }
 a { color: var(--cb-out-link); }
 /* Code and quotes: a browser's defaults set code in the page's monospace at its own size,
    with nothing to tell it from the text around it. */
 code { font: 0.9em ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; padding: 0.1em 0.3em; border-radius: 4px;
   background: color-mix(in srgb, var(--cb-out-fg) 8%, transparent); }
-pre { margin: 0 0 0.5rem; padding: 0.5rem 0.75rem; border-radius: 6px; white-space: pre-wrap; word-break: break-word;
+pre { margin: 0 0 8px; padding: 8px 12px; border-radius: 6px; white-space: pre-wrap; word-break: break-word;
   font: 13.5px/1.45 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; background: color-mix(in srgb, var(--cb-out-fg) 5%, transparent); }
 pre code { padding: 0; background: none; font-size: inherit; }
-blockquote { margin: 0 0 0.5rem; padding-left: 0.75rem; border-left: 3px solid var(--cb-out-line); color: var(--cb-out-muted); }
+blockquote { margin: 0 0 8px; padding-left: 12px; border-left: 3px solid var(--cb-out-line); color: var(--cb-out-muted); }
 `;
 
-/** Adds a <style> with this id to a document's head or a shadow root, once. */
+/** The sheets `ensureStyles` adopted, by root and id, and the CSS each was last given. */
+const adopted = new WeakMap<Document | ShadowRoot, Map<string, { sheet: CSSStyleSheet; css: string }>>();
+
+/**
+ * Adds a stylesheet with this id to a document or a shadow root, once; given other CSS for the
+ * same id later, replaces its rules.
+ *
+ * A constructed sheet (adoptedStyleSheets), not a <style> element: a host page whose
+ * Content-Security-Policy has no 'unsafe-inline' in style-src blocks every <style> a script
+ * writes (the cells were left unstyled: grey buttons, the output unformatted), while sheets
+ * made through the CSSOM are not subject to it. A browser without them gets a <style>.
+ */
 export function ensureStyles(root: Document | ShadowRoot, id: string, css: string): void {
-  const scope: ParentNode = 'head' in root ? root.head : root;
-  if (scope.querySelector(`style[data-cellbox="${id}"]`)) return;
   const doc = 'head' in root ? root : root.ownerDocument;
+  const Sheet = doc.defaultView?.CSSStyleSheet;
+  if (Sheet && 'adoptedStyleSheets' in root && 'replaceSync' in Sheet.prototype) {
+    let sheets = adopted.get(root);
+    if (!sheets) adopted.set(root, (sheets = new Map()));
+    const known = sheets.get(id);
+    if (known) {
+      if (known.css !== css) known.sheet.replaceSync((known.css = css));
+      return;
+    }
+    const sheet = new Sheet();
+    sheet.replaceSync(css);
+    sheets.set(id, { sheet, css });
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    return;
+  }
+  const scope: ParentNode = 'head' in root ? root.head : root;
+  const existing = scope.querySelector<HTMLStyleElement>(`style[data-cellbox="${id}"]`);
+  if (existing) {
+    if (existing.textContent !== css) existing.textContent = css;
+    return;
+  }
   const style = doc.createElement('style');
   style.dataset.cellbox = id;
   style.textContent = css;

@@ -262,9 +262,11 @@ describe('an embedded cell', () => {
     await math.waitFor({ timeout: 30_000 });
     const box = await math.boundingBox();
     expect(box!.width).toBeGreaterThan(100);
-    // MathJax's CSS (kept in the document's head) is copied into the cell's shadow root.
+    // MathJax's CSS (kept in the document's head) is copied into the cell's shadow root (as a
+    // sheet it adopts: a <style> would be refused by a page's Content-Security-Policy).
     await w.page.waitForFunction(() =>
-      document.querySelector('.cellbox-embed')?.shadowRoot?.querySelector('style[data-cellbox="cellbox-copy-MJX-CHTML-styles"]')?.textContent?.includes('mjx-container'),
+      (document.querySelector('.cellbox-embed')?.shadowRoot?.adoptedStyleSheets ?? [])
+        .some((sheet) => [...sheet.cssRules].some((r) => r.cssText.startsWith('mjx-container'))),
     null, { timeout: 10_000 });
     expect(await math.locator('mjx-c').first().evaluate((c) => getComputedStyle(c).display)).toBe('inline-block');
     expect(w.offMachine).toEqual([]);

@@ -1,0 +1,223 @@
+// An embedded cell's options, weakest first: built-in defaults < the page's
+// <script type="application/json" data-cellbox-config> block < the element's data-* attributes
+// < options passed to Cellbox.mount(); and the code, read from the markup.
+//
+// A value that cannot be used (data-theme="drak", data-autorun="maybe", a data-output that is
+// no selector) is a sentence in the cell naming the attribute, the value and what was used
+// instead: an author tries the page and sees it. Left silent, such a cell looked fine and did
+// the wrong thing; one bad selector even threw, and no cell after it was mounted.
+import { HIDEABLE, type Hideable } from './cell';
+
+export interface EmbedOptions {
+  code?: string;
+  language?: string;
+  server?: string;
+  autorun?: boolean;
+  readonly?: boolean;
+  hide?: Hideable[] | string;
+  /** A selector (or an element) for where the output goes. */
+  output?: string | HTMLElement;
+  theme?: 'light' | 'dark' | 'auto';
+  /** Text shown as the output until the first run. */
+  outputPreview?: string;
+}
+
+export interface PageConfig extends EmbedOptions {
+  /** false: cells are mounted only by Cellbox.mount() or Cellbox.scan(). */
+  autoMount?: boolean;
+}
+
+/** The options a cell is mounted with, every one checked. */
+export interface Resolved {
+  language: string;
+  server: string;
+  autorun: boolean;
+  readonly: boolean;
+  hide: Hideable[];
+  /** The element the output goes into, when not below the cell. */
+  output?: HTMLElement;
+  theme: 'light' | 'dark' | 'auto';
+  outputPreview?: string;
+}
+
+/** Options by their name in JSON and mount(), with the data-* attribute each is. */
+const ATTRIBUTES: Record<Exclude<keyof EmbedOptions, 'code'>, string> = {
+  language: 'data-language',
+  server: 'data-server',
+  autorun: 'data-autorun',
+  readonly: 'data-readonly',
+  hide: 'data-hide',
+  output: 'data-output',
+  theme: 'data-theme',
+  outputPreview: 'data-output-preview',
+};
+type Key = keyof typeof ATTRIBUTES;
+
+const TRUE_WORDS = ['', 'true', '1', 'yes', 'on'];
+const FALSE_WORDS = ['false', '0', 'no', 'off'];
+
+/** Where a value was given, for the sentence about it. */
+interface Layer {
+  values: Partial<Record<Key, unknown>>;
+  /** How the author wrote this option here: data-theme="drak", "theme": "drak" in …. */
+  said(key: Key, value: unknown): string;
+}
+
+/** Why a value cannot be used: "is not light, dark or auto". */
+class Refusal {
+  constructor(readonly why: string) {}
+}
+const refuse = (why: string) => new Refusal(why);
+
+/** Removes leading and trailing blank lines and the indentation common to every line. */
+export function dedent(text: string): string {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  while (lines.length && !lines[0].trim()) lines.shift();
+  while (lines.length && !lines[lines.length - 1].trim()) lines.pop();
+  const indents = lines.filter((l) => l.trim()).map((l) => /^[ \t]*/.exec(l)![0].length);
+  const cut = indents.length ? Math.min(...indents) : 0;
+  return lines.map((l) => l.slice(cut)).join('\n');
+}
+
+/** The page's defaults, from the first <script type="application/json" data-cellbox-config>. */
+export function pageConfig(doc: Document): { config: PageConfig; problem?: string } {
+  const block = doc.querySelector('script[type="application/json"][data-cellbox-config]');
+  if (!block) return { config: {} };
+  try {
+    const parsed: unknown = JSON.parse(block.textContent ?? '');
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return { config: parsed as PageConfig };
+    return { config: {}, problem: 'the data-cellbox-config block is not a JSON object; its settings are not used.' };
+  } catch (e) {
+    return { config: {}, problem: `the data-cellbox-config block is not JSON (${(e as Error).message}); its settings are not used.` };
+  }
+}
+
+/** The options an element's data-* attributes give, as written. */
+function attributeValues(e: HTMLElement): Partial<Record<Key, string>> {
+  const values: Partial<Record<Key, string>> = {};
+  for (const [key, name] of Object.entries(ATTRIBUTES) as [Key, string][]) {
+    const v = e.getAttribute(name);
+    if (v !== null) values[key] = v;
+  }
+  // SageMathCell's markup names its language in its type.
+  if (values.language === undefined && e instanceof HTMLScriptElement && e.type === 'text/x-sage') values.language = 'sage';
+  return values;
+}
+
+/**
+ * The options for one cell, each checked, and a sentence for each value that could not be
+ * used. `defaultServer` is where the embed script came from.
+ */
+export function resolveOptions(source: HTMLElement, options: EmbedOptions, defaultServer: string): { options: Resolved; problems: string[] } {
+  const doc = source.ownerDocument;
+  const problems: string[] = [];
+  const page = pageConfig(doc);
+  if (page.problem) problems.push(page.problem);
+  const layers: Layer[] = [
+    { values: page.config, said: (k, v) => `"${k}": ${JSON.stringify(v)} in data-cellbox-config` },
+    { values: attributeValues(source), said: (k, v) => `${ATTRIBUTES[k]}="${String(v)}"` },
+    { values: options, said: (k, v) => `the mount() option ${k}: ${v instanceof HTMLElement ? 'an element' : JSON.stringify(v)}` },
+  ];
+  for (const [name, values] of [['data-cellbox-config', page.config], ['mount()', options]] as const) {
+    for (const k of Object.keys(values)) {
+      if (!(k in ATTRIBUTES) && k !== 'code' && !(name === 'data-cellbox-config' && k === 'autoMount')) {
+        problems.push(`${name} has no option "${k}"; the options are ${Object.keys(ATTRIBUTES).join(', ')}.`);
+      }
+    }
+  }
+
+  /** The strongest value given for `key`, if `check` accepts it; else a sentence, and `fallback`. */
+  function pick<T>(key: Key, fallback: T, fallbackSaid: string, check: (v: unknown) => T | Refusal): T {
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const v = layers[i].values[key];
+      if (v === undefined) continue;
+      const r = check(v);
+      if (r instanceof Refusal) {
+        problems.push(`${layers[i].said(key, v)} ${r.why}; ${fallbackSaid}.`);
+        return fallback;
+      }
+      return r;
+    }
+    return fallback;
+  }
+  const bool = (v: unknown): boolean | Refusal => {
+    if (typeof v === 'boolean') return v;
+    const word = typeof v === 'string' ? v.trim().toLowerCase() : null;
+    if (word !== null && TRUE_WORDS.includes(word)) return true;
+    if (word !== null && FALSE_WORDS.includes(word)) return false;
+    return refuse('is neither true nor false (leave the value out for true, or write "false")');
+  };
+
+  const language = pick('language', 'python', 'Python is used', (v) =>
+    typeof v === 'string' && v.trim() ? v.trim().toLowerCase() : refuse('is not a language name'));
+  const autorun = pick('autorun', false, 'the cell waits for Run', bool);
+  const readonly = pick('readonly', false, 'the code can be edited', bool);
+  const theme = pick('theme', 'auto' as Resolved['theme'], 'the theme is auto', (v) => {
+    const t = typeof v === 'string' ? v.trim().toLowerCase() : v;
+    return t === 'light' || t === 'dark' || t === 'auto' ? t : refuse('is not light, dark or auto');
+  });
+  const server = pick('server', defaultServer, `the cell runs on ${defaultServer || 'this page\'s server'}`, (v) => {
+    if (typeof v !== 'string') return refuse('is not a URL');
+    try {
+      const url = new URL(v.trim());
+      if (url.protocol === 'http:' || url.protocol === 'https:') return url.href.replace(/[?#].*$/, '').replace(/\/+$/, '');
+    } catch {
+      // below
+    }
+    return refuse('is not an http: or https: URL of a Cellbox server');
+  });
+  const outputPreview = pick<string | undefined>('outputPreview', undefined, 'nothing is shown', (v) =>
+    typeof v === 'string' ? v : refuse('is not text'));
+
+  const hide = pick<Hideable[]>('hide', [], 'nothing is hidden', (v) => {
+    const words = typeof v === 'string' ? v.split(/[\s,]+/) : Array.isArray(v) ? v : null;
+    if (!words || words.some((w) => typeof w !== 'string')) return refuse('is not a list of parts');
+    const known: Hideable[] = [];
+    const unknown: string[] = [];
+    for (const w of words as string[]) {
+      const word = w.trim().toLowerCase();
+      if (!word) continue;
+      if ((HIDEABLE as readonly string[]).includes(word)) known.push(word as Hideable);
+      else unknown.push(w.trim());
+    }
+    if (unknown.length) {
+      problems.push(`${unknown.map((w) => `"${w}"`).join(', ')} in data-hide (hide) ${unknown.length > 1 ? 'are' : 'is'} not a part of a cell; the parts are ${HIDEABLE.join(', ')}.`);
+    }
+    return known;
+  });
+
+  const output = pick<HTMLElement | undefined>('output', undefined, 'the output goes below the cell', (v) => {
+    if (v instanceof HTMLElement) return v;
+    if (typeof v !== 'string') return refuse('is not a CSS selector or an element');
+    let found: Element | null;
+    try {
+      found = doc.querySelector(v);
+    } catch {
+      return refuse('is not a CSS selector');
+    }
+    if (!found) return refuse('matches no element of the page');
+    if (!(found instanceof HTMLElement)) return refuse('matches no HTML element');
+    return found;
+  });
+
+  return { options: { language, server, autorun, readonly, hide, output, theme, outputPreview }, problems };
+}
+
+/** Elements that mark up code for the eye (a highlighter's spans) and keep its text whole. */
+const TEXT_MARKUP = new Set(['CODE', 'SPAN', 'B', 'STRONG', 'I', 'EM', 'MARK', 'A', 'KBD', 'SAMP', 'VAR', 'U', 'S', 'SMALL', 'SUB', 'SUP', 'DEL', 'INS']);
+
+/**
+ * The code in a cell's markup, and a sentence when the browser took some of it for HTML: in a
+ * <pre>, `#include <stdio.h>` is an element named stdio.h, and its text is gone.
+ */
+export function readCode(source: HTMLElement): { code: string; problem?: string } {
+  if (source instanceof HTMLTextAreaElement) return { code: dedent(source.value) };
+  const code = dedent(source.textContent ?? '');
+  if (source instanceof HTMLScriptElement) return { code };
+  const tag = [...source.querySelectorAll('*')].find((e) => !TEXT_MARKUP.has(e.tagName));
+  if (!tag) return { code };
+  return {
+    code,
+    problem: `the page's HTML took <${tag.tagName.toLowerCase()}> in this cell's code for a tag, and it is missing from the code: write < as &lt; and & as &amp; in the page, or put the code in <script type="text/x-cellbox">.`,
+  };
+}

@@ -1,0 +1,248 @@
+// The embed on host pages as course notes, textbooks and documentation sites write them, served
+// from another origin in a real browser: a strict Content-Security-Policy, a root font size of
+// their own, the script loaded as a module or from behind a path prefix, cells added after the
+// page loaded, fifty cells, SageMathCell's markup, and settings written wrong.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startCellbox, type Cellbox } from '../helpers/cellbox';
+import { launchBeside, openPage } from '../helpers/browser';
+
+let box: Cellbox;
+let browser: Browser;
+let host: http.Server;
+let hostUrl: string;
+/** The host pages by path, each with the headers it is served with. */
+const pages = new Map<string, { html: string; headers?: Record<string, string> }>();
+
+/** Where a Cellbox behind a path prefix is reached through the host's own server. */
+const PREFIX = '/tools/cellbox';
+
+function page(head: string, body: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Course notes</title>${head}</head><body><h1>Notes</h1>${body}</body></html>`;
+}
+
+beforeAll(async () => {
+  [box, browser] = await launchBeside(startCellbox());
+  const cellbox = `http://localhost:${box.port}`;
+  const script = `<script src="${cellbox}/embed.js" defer></script>`;
+  host = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname.startsWith(`${PREFIX}/`)) {
+      // A reverse proxy that serves Cellbox under a path of the host's site.
+      const upstream = http.request(
+        { host: '127.0.0.1', port: box.port, method: req.method, path: req.url!.slice(PREFIX.length), headers: { ...req.headers, host: `127.0.0.1:${box.port}` } },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+      return;
+    }
+    const p = pages.get(url.pathname);
+    res.writeHead(p ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8', ...p?.headers });
+    res.end(p?.html ?? 'not found');
+  });
+  await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
+  hostUrl = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+
+  // A strict policy that names Cellbox where it must: no inline style, no inline script.
+  const strict = `default-src 'none'; script-src ${cellbox}; style-src ${cellbox}; connect-src ${cellbox}; img-src ${cellbox} data:`;
+  pages.set('/csp', { html: page(script, '<pre data-cellbox data-theme="light" data-autorun id="a">print("under a strict policy")</pre>'), headers: { 'Content-Security-Policy': strict } });
+  // A policy that lets the script in and forgets connect-src.
+  pages.set('/csp-no-connect', {
+    html: page(script, '<pre data-cellbox data-autorun id="a">print(1)</pre>'),
+    headers: { 'Content-Security-Policy': `default-src 'self'; script-src ${cellbox}` },
+  });
+  pages.set('/big-root', {
+    html: page(`${script}<style>html { font-size: 40px; } output { display: block; }</style>`, '<pre data-cellbox data-theme="light" id="a">print(1)</pre><output id="old">1</output>'),
+  });
+  pages.set('/module', { html: page(`<script src="${cellbox}/embed.js" type="module"></script>`, '<pre data-cellbox data-autorun id="a">print("as a module")</pre>') });
+  pages.set('/prefix', { html: page(`<script src="${PREFIX}/embed.js" defer></script>`, '<pre data-cellbox data-autorun id="a">print("behind a prefix")</pre>') });
+  pages.set('/late', { html: page(script, '<div id="slides"></div>') });
+  pages.set('/many', { html: page(script, Array.from({ length: 50 }, (_, i) => `<pre data-cellbox id="c${i}">print(${i})</pre>`).join('\n')) });
+  pages.set('/sage', { html: page(script, '<div class="compute"><script type="text/x-sage">print(2^10)</script></div>') });
+  pages.set('/wrong', {
+    html: page(script, `
+<pre data-cellbox data-output="###" id="bad-selector">print(1)</pre>
+<pre data-cellbox data-autorun="maybe" id="bad-bool">print("ran")</pre>
+<pre data-cellbox data-theme="drak" id="bad-theme">print(1)</pre>
+<pre data-cellbox data-hide="editr share" id="bad-hide">print(1)</pre>
+<pre data-cellbox data-server="cellbox.example.org" id="bad-server">print(1)</pre>
+<pre data-cellbox data-language="pyhton" id="bad-language">print(1)</pre>
+<pre data-cellbox data-language="c" id="tag-in-code">#include <stdio.h>
+int main(void) { puts("hi"); }</pre>
+<pre data-cellbox id="fine" data-output-preview="!important: a preview may say anything">print("fine")</pre>`),
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await box?.stop();
+  await new Promise((r) => host?.close(r));
+});
+
+const cell = (p: Page, id: string) => p.locator(`.cellbox-embed:has(+ #${id})`);
+
+describe('a host page with a strict Content-Security-Policy', () => {
+  it('styles and runs the cell, with no style of the embed refused', async () => {
+    const w = await openPage(browser, `${hostUrl}/csp`);
+    await cell(w.page, 'a').locator('.cb-output', { hasText: 'under a strict policy' }).waitFor({ timeout: 30_000 });
+    // The cell's own styles apply: the Run button is the accent blue, not the browser's grey.
+    expect(await cell(w.page, 'a').locator('.cb-run').evaluate((b) => getComputedStyle(b).backgroundColor)).toBe('rgb(36, 86, 214)');
+    expect(await cell(w.page, 'a').locator('.cb-output pre').evaluate((p) => getComputedStyle(p).fontSize)).toBe('13.5px');
+    expect(w.consoleErrors.filter((e) => e.includes('Content Security Policy'))).toEqual([]);
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('says that the policy, not the connection, keeps the cell from the server', async () => {
+    const w = await openPage(browser, `${hostUrl}/csp-no-connect`);
+    const status = cell(w.page, 'a').locator('.cb-status');
+    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toContain('Content-Security-Policy');
+    expect(await status.textContent()).toContain(`connect-src must name http://localhost:${box.port}`);
+    await w.context.close();
+  });
+});
+
+describe('a host page of its own make', () => {
+  it('keeps its root font size out of the cell, and its display of <output> off the preview', async () => {
+    const w = await openPage(browser, `${hostUrl}/big-root`);
+    const run = cell(w.page, 'a').locator('.cb-run');
+    await run.waitFor();
+    const s = await run.evaluate((b) => ({ top: getComputedStyle(b).paddingTop, left: getComputedStyle(b).paddingLeft, height: b.getBoundingClientRect().height }));
+    expect(s).toMatchObject({ top: '6.4px', left: '14.4px' });
+    expect(s.height).toBeLessThan(40);
+    // The old output is shown once, in the cell: the page's own output rule does not bring back
+    // the markup's copy.
+    expect(await cell(w.page, 'a').locator('.cb-preview').innerText()).toBe('1');
+    expect(await w.page.locator('output#old').isHidden()).toBe(true);
+    await w.context.close();
+  });
+
+  it('finds its server when loaded as a module', async () => {
+    const w = await openPage(browser, `${hostUrl}/module`);
+    await cell(w.page, 'a').locator('.cb-output', { hasText: 'as a module' }).waitFor({ timeout: 30_000 });
+    await w.context.close();
+  });
+
+  it('finds its server behind a path prefix, and shares links under it', async () => {
+    const w = await openPage(browser, `${hostUrl}/prefix`);
+    await cell(w.page, 'a').locator('.cb-output', { hasText: 'behind a prefix' }).waitFor({ timeout: 30_000 });
+    await cell(w.page, 'a').locator('.cb-share-button').click();
+    const link = cell(w.page, 'a').locator('.cb-share input').first();
+    await expect.poll(() => link.inputValue(), { timeout: 10_000 }).toMatch(new RegExp(`^${hostUrl}${PREFIX}/s/[A-Za-z0-9_-]+$`));
+    const id = (await link.inputValue()).split('/').pop();
+    const raw = await fetch(`${box.url}/s/${id}/raw`);
+    expect(await raw.text()).toBe('print("behind a prefix")');
+    await w.context.close();
+  });
+
+  it('mounts cells the page adds after it loaded, as a slide deck does', async () => {
+    const w = await openPage(browser, `${hostUrl}/late`);
+    await w.page.waitForFunction(() => 'Cellbox' in window);
+    await w.page.evaluate(() => {
+      document.getElementById('slides')!.innerHTML = '<section><pre data-cellbox data-autorun id="late">print("on a later slide")</pre></section>';
+    });
+    await cell(w.page, 'late').locator('.cb-output', { hasText: 'on a later slide' }).waitFor({ timeout: 30_000 });
+    expect(await w.page.locator('.cellbox-embed').count()).toBe(1);
+    // A framework re-renders the markup: the new element gets a cell, the old cell goes.
+    await w.page.evaluate(() => {
+      const old = document.getElementById('late')!;
+      const fresh = old.cloneNode(true) as HTMLElement;
+      fresh.removeAttribute('data-cellbox-mounted');
+      fresh.removeAttribute('hidden');
+      fresh.removeAttribute('style');
+      fresh.textContent = 'print("re-rendered")';
+      old.replaceWith(fresh);
+    });
+    await cell(w.page, 'late').locator('.cb-output', { hasText: 're-rendered' }).waitFor({ timeout: 30_000 });
+    expect(await w.page.locator('.cellbox-embed').count()).toBe(1);
+    // A view taken out whole and put back keeps its cell, output and all.
+    const kept = await w.page.evaluate(async () => {
+      const slides = document.getElementById('slides')!;
+      slides.remove();
+      await new Promise((r) => setTimeout(r, 50));
+      document.body.append(slides);
+      await new Promise((r) => setTimeout(r, 50));
+      return document.querySelectorAll('.cellbox-embed').length;
+    });
+    expect(kept).toBe(1);
+    expect(await cell(w.page, 'late').locator('.cb-output').innerText()).toContain('re-rendered');
+    await w.context.close();
+  });
+
+  it('mounts fifty cells asking the server for its languages once', async () => {
+    const w = await openPage(browser, 'about:blank');
+    const asked: string[] = [];
+    w.page.on('request', (r) => {
+      if (r.url().includes('/api/v1/languages')) asked.push(r.url());
+    });
+    await w.page.goto(`${hostUrl}/many`);
+    await cell(w.page, 'c49').locator('.cb-lang option', { hasText: 'Python 3' }).waitFor({ state: 'attached', timeout: 15_000 });
+    expect(await w.page.locator('.cellbox-embed').count()).toBe(50);
+    expect(asked).toHaveLength(1);
+    await w.context.close();
+  });
+
+  it("mounts SageMathCell's script markup as a Sage cell", async () => {
+    const w = await openPage(browser, `${hostUrl}/sage`);
+    const c = w.page.locator('.compute .cellbox-embed');
+    await c.locator('.cm-content').waitFor();
+    expect(await c.locator('.cm-content').innerText()).toBe('print(2^10)');
+    expect(await c.locator('.cb-lang').inputValue()).toBe('sage');
+    await w.context.close();
+  });
+});
+
+describe('settings written wrong', () => {
+  it('says in each cell what is wrong and what was used, and mounts every cell', async () => {
+    const w = await openPage(browser, `${hostUrl}/wrong`);
+    await cell(w.page, 'fine').locator('.cb-run').waitFor();
+    const problems = (id: string) => cell(w.page, id).locator('.cb-problems').innerText();
+    expect(await problems('bad-selector')).toContain('data-output="###" is not a CSS selector; the output goes below the cell.');
+    expect(await problems('bad-bool')).toContain('data-autorun="maybe" is neither true nor false');
+    expect(await problems('bad-theme')).toContain('data-theme="drak" is not light, dark or auto; the theme is auto.');
+    expect(await problems('bad-hide')).toContain('"editr" in data-hide (hide) is not a part of a cell');
+    // The known part of the list still applies.
+    expect(await cell(w.page, 'bad-hide').locator('.cb-share-button').isHidden()).toBe(true);
+    expect(await problems('bad-server')).toContain('data-server="cellbox.example.org" is not an http: or https: URL');
+    await expect.poll(() => problems('bad-language'), { timeout: 10_000 }).toContain('this Cellbox server has no language "pyhton"; it offers python');
+    expect(await problems('tag-in-code')).toContain('took <stdio.h> in this cell\'s code for a tag');
+    expect(await cell(w.page, 'fine').locator('.cb-problems').isHidden()).toBe(true);
+    expect(await cell(w.page, 'fine').locator('.cb-preview').innerText()).toBe('!important: a preview may say anything');
+    // A bad value never runs code: "maybe" is not a yes.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await cell(w.page, 'bad-bool').locator('.cb-output').textContent()).toBe('');
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it("throws Cellbox.mount()'s mistakes at once, naming them", async () => {
+    const w = await openPage(browser, `${hostUrl}/late`);
+    await w.page.waitForFunction(() => 'Cellbox' in window);
+    const thrown = await w.page.evaluate(() => {
+      const api = (window as unknown as { Cellbox: { mount(e: unknown, o?: unknown): unknown } }).Cellbox;
+      const slides = document.getElementById('slides');
+      return [() => api.mount('#slides'), () => api.mount(null), () => api.mount(slides, { code: 42 }), () => api.mount(slides, 'print(1)')].map((f) => {
+        try {
+          f();
+          return 'mounted';
+        } catch (e) {
+          return String(e);
+        }
+      });
+    });
+    expect(thrown).toEqual([
+      'TypeError: Cellbox.mount() takes an element to mount the cell in; got the string "#slides"; pass document.querySelector("#slides").',
+      'TypeError: Cellbox.mount() takes an element to mount the cell in; got null.',
+      "TypeError: Cellbox.mount()'s option code is the code as a string; got number.",
+      'TypeError: Cellbox.mount()\'s options are an object, such as { code: \'print(1)\', language: \'python\' }; got "print(1)".',
+    ]);
+    expect(await w.page.locator('.cellbox-embed').count()).toBe(0);
+    await w.context.close();
+  });
+});
