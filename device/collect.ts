@@ -1,8 +1,8 @@
-// Owns collecting the files a finished cell left at the top of its working directory, without
-// following anything the cell could have planted there.
+// Owns collecting the files a finished cell left in its working directory and the folders
+// under it, without following anything the cell could have planted there.
 
 import fs from 'node:fs';
-import { checkName } from '../filestore/names';
+import { checkName, MAX_FOLDERS } from '../filestore/names';
 
 export interface CollectLimits {
   /** Most files kept; later entries (by name) are skipped. */
@@ -38,58 +38,135 @@ export const EXAMINED_PAST_MAX_FILES = 1000;
 /** Directory entries read per batch; the device's other work runs between batches. */
 const READ_BATCH = 1024;
 
+/**
+ * Folders never descended into, silently: a hidden one (`.cache`, `.config`, `.sage`, what
+ * programs write in HOME, which is the working directory) or Python's `__pycache__` holds a
+ * program's own state, not what a person made, as `ls` leaves them out.
+ */
+function isProgramState(name: string): boolean {
+  return name.startsWith('.') || name === '__pycache__';
+}
+
+// O_DIRECTORY with O_NOFOLLOW: a folder swapped for a symlink (to the host's /etc, say) after
+// lstat fails to open instead of being followed.
+const OPEN_DIR_FLAGS = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+
 // O_NOFOLLOW: a symlink swapped in after lstat fails to open instead of being followed.
 // O_NONBLOCK: a FIFO swapped in opens at once instead of waiting forever for a writer.
 // O_NOCTTY: a terminal device swapped in cannot become our controlling terminal.
 const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
 
 /**
- * Reads the regular files at the top of `dir`, which in production is the cell's pinned working
- * directory, `/proc/self/fd/<n>`. Entries that are not plain, singly linked regular files with
- * good names, or that pass a limit, are skipped with a reason, never thrown for. Rejects only if
- * `dir` itself cannot be read. The directory is listed in batches, so a huge one does not hold
- * up the device's other cells while it is read.
+ * Reads the regular files in `dir`, which in production is the cell's pinned working directory,
+ * `/proc/self/fd/<n>`, and in the folders under it (their files named `folder/name`), up to
+ * MAX_FOLDERS deep. Entries that are not plain, singly linked regular files with good names,
+ * or that pass a limit, are skipped with a reason, never thrown for. Rejects only if `dir`
+ * itself cannot be read. Each folder is listed in batches, so a huge one does not hold up the
+ * device's other cells while it is read, and each is opened by its descriptor and read through
+ * it, so nothing the cell swaps in meanwhile is followed.
  */
 export async function collectFiles(dir: string, limits: CollectLimits): Promise<Collected> {
   // Most cells leave no file: one synchronous look says so, where the batched listing below
   // costs a few milliseconds of thread-pool round trips on the cell's way to its reply.
   if (isEmpty(dir)) return { files: [], skipped: [], unexamined: 0 };
-  // Byte order: the same directory always gives the same files when a limit cuts the list.
-  const { names, rest } = await firstNames(dir, limits.maxFiles + EXAMINED_PAST_MAX_FILES);
-  const prefix = Buffer.from(dir.endsWith('/') ? dir : `${dir}/`);
+  const walk: Walk = { limits, files: [], skipped: [], unexamined: 0, totalBytes: 0, stopReason: null, budget: limits.maxFiles + EXAMINED_PAST_MAX_FILES };
+  await collectFolder(dir, '', 0, walk);
+  return { files: walk.files, skipped: walk.skipped, unexamined: walk.unexamined };
+}
 
-  const files: CollectedFile[] = [];
-  const skipped: SkippedFile[] = [];
-  let totalBytes = 0;
-  let stopReason: string | null = null;
+/** What a collection has gathered so far, across its folders. */
+interface Walk {
+  limits: CollectLimits;
+  files: CollectedFile[];
+  skipped: SkippedFile[];
+  unexamined: number;
+  totalBytes: number;
+  /** Set once a limit on the count or the bytes is reached: every later file is skipped with it. */
+  stopReason: string | null;
+  /** Entries that may still be examined, in all folders together: bounds the collector's memory. */
+  budget: number;
+}
+
+/** Collects `dir`'s entries in byte order, its files named `at` + name, descending into its folders as they come. */
+async function collectFolder(dir: string, at: string, depth: number, walk: Walk): Promise<void> {
+  const { limits } = walk;
+  // Byte order: the same directory always gives the same files when a limit cuts the list.
+  const { names, rest } = await firstNames(dir, walk.budget);
+  walk.budget -= names.length;
+  walk.unexamined += rest;
+  const prefix = Buffer.from(dir.endsWith('/') ? dir : `${dir}/`);
 
   for (const raw of names) {
     const check = checkName(raw, limits.maxNameBytes);
     if (!check.ok) {
-      skipped.push({ name: displayName(raw), reason: check.reason });
+      walk.skipped.push({ name: at + displayName(raw), reason: check.reason });
       continue;
     }
-    const name = check.name;
-    if (stopReason === null && files.length >= limits.maxFiles) {
-      stopReason = `over the limit of ${limits.maxFiles} files`;
-    }
-    if (stopReason !== null) {
-      skipped.push({ name, reason: stopReason });
-      continue;
-    }
+    const name = at + check.name;
     // The raw bytes, not the decoded name, so the path names exactly the entry that was listed.
-    const result = readEntry(Buffer.concat([prefix, raw]), limits.maxFileBytes, limits.maxTotalBytes - totalBytes);
+    const path = Buffer.concat([prefix, raw]);
+    const folder = openFolder(path);
+    if (folder.kind === 'folder') {
+      try {
+        if (isProgramState(check.name)) continue;
+        if (depth >= MAX_FOLDERS) {
+          walk.skipped.push({ name, reason: `a folder more than ${MAX_FOLDERS} deep` });
+          continue;
+        }
+        await collectFolder(`/proc/self/fd/${folder.fd}`, `${name}/`, depth + 1, walk);
+      } finally {
+        fs.closeSync(folder.fd);
+      }
+      continue;
+    }
+    if (folder.kind === 'skip') {
+      walk.skipped.push({ name, reason: folder.reason });
+      continue;
+    }
+    if (walk.stopReason === null && walk.files.length >= limits.maxFiles) {
+      walk.stopReason = `over the limit of ${limits.maxFiles} files`;
+    }
+    if (walk.stopReason !== null) {
+      walk.skipped.push({ name, reason: walk.stopReason });
+      continue;
+    }
+    const result = readEntry(path, limits.maxFileBytes, limits.maxTotalBytes - walk.totalBytes);
     if (result.kind === 'skip') {
-      skipped.push({ name, reason: result.reason });
+      walk.skipped.push({ name, reason: result.reason });
     } else if (result.kind === 'over-total') {
-      stopReason = `over the limit of ${limits.maxTotalBytes} bytes in all`;
-      skipped.push({ name, reason: stopReason });
+      walk.stopReason = `over the limit of ${limits.maxTotalBytes} bytes in all`;
+      walk.skipped.push({ name, reason: walk.stopReason });
     } else {
-      files.push({ name, bytes: result.bytes });
-      totalBytes += result.bytes.length;
+      walk.files.push({ name, bytes: result.bytes });
+      walk.totalBytes += result.bytes.length;
     }
   }
-  return { files, skipped, unexamined: rest };
+}
+
+/**
+ * `path` opened as a folder, by its descriptor, if lstat says it is one and the same folder was
+ * opened; `other` if it is not a folder (readEntry looks at it).
+ */
+function openFolder(path: Buffer): { kind: 'folder'; fd: number } | { kind: 'other' } | { kind: 'skip'; reason: string } {
+  let before: fs.BigIntStats;
+  try {
+    before = fs.lstatSync(path, { bigint: true });
+  } catch {
+    return { kind: 'skip', reason: 'could not be read' };
+  }
+  if (!before.isDirectory()) return { kind: 'other' };
+  let fd: number;
+  try {
+    fd = fs.openSync(path, OPEN_DIR_FLAGS);
+  } catch {
+    return { kind: 'skip', reason: 'could not be read' };
+  }
+  const st = fs.fstatSync(fd, { bigint: true });
+  if (!st.isDirectory() || st.dev !== before.dev || st.ino !== before.ino) {
+    fs.closeSync(fd);
+    return { kind: 'skip', reason: 'changed while being read' };
+  }
+  return { kind: 'folder', fd };
 }
 
 /** True if `dir` has no entry; reads at most one small batch of them. */

@@ -106,9 +106,10 @@ export function truncateMiddle(text: string, max: number): { text: string; cut: 
 /**
  * The path the server gives a stored file (filestore/names.ts: encodeFileUrl). A cell can print
  * a files bundle of its own: one naming a javascript: or another site's URL would have been
- * listed, and its images loaded, as files the cell made.
+ * listed, and its images loaded, as files the cell made. A file in a folder has a segment per
+ * part of its name; none of them is `.` or `..`, which would lead elsewhere.
  */
-const FILE_PATH = /^\/files\/[A-Za-z0-9_-]+\/[^/?#]+$/;
+const FILE_PATH = /^\/files\/[A-Za-z0-9_-]+(?:\/(?!\.\.?(?:\/|$))[^/?#]+)+$/;
 
 // The Unicode bidirectional controls: in a name they reorder what a reader sees, so that
 // "\u202Egnp.exe" reads as "exe.png". device/collect.ts writes them out in its notes alike.

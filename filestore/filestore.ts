@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import { contentTypeFor } from './mime';
-import { checkName } from './names';
+import { checkPath } from './names';
 
 /** Bytes per stored chunk: the unit `chunks()` streams in. */
 export const CHUNK_BYTES = 256 * 1024;
@@ -126,9 +126,10 @@ export function openFilestore(path: string): Filestore {
   const deleteOldFiles = db.prepare('DELETE FROM files WHERE created < ?');
 
   function writeFile(cellId: string, name: string, bytes: Buffer, created: number): void {
-    // Every stored name must be safe as a single path component wherever it is used later
-    // (a URL, a download, an archive). Length limits are the caller's policy.
-    const check = checkName(name, Infinity);
+    // Every stored name must be safe wherever it is used later (a URL, a download, an archive):
+    // names of no more than MAX_FOLDERS folders and a file, each part a single path component.
+    // Length limits are the caller's policy.
+    const check = checkPath(name, Infinity);
     if (!check.ok) throw new TypeError(`filestore: bad file name ${JSON.stringify(name)}: ${check.reason}`);
     deleteFileChunks.run(cellId, name);
     insertFile.run(cellId, name, bytes.length, contentTypeFor(name), created);

@@ -1,4 +1,5 @@
-// Owns the rule for which file names the filestore accepts, and the URL a stored file is served at.
+// Owns the rule for which file names the filestore accepts (a name, or folders and a name), and
+// the URL a stored file is served at.
 
 export type NameCheck = { ok: true; name: string } | { ok: false; reason: string };
 
@@ -36,7 +37,32 @@ export function checkName(name: Buffer | string, maxBytes = 255): NameCheck {
   return { ok: true, name: text };
 }
 
-/** The path a stored file is served at. Both parts are percent-encoded as one path segment each. */
+/** Most folders deep a stored file may lie: `a/b/c.txt` is two. */
+export const MAX_FOLDERS = 8;
+
+/**
+ * Checks a stored file's name: a file at the top of a cell's folder (`out.csv`) or in folders
+ * under it (`plots/fig.png`), each part a name checkName accepts, at most MAX_FOLDERS folders.
+ */
+export function checkPath(path: string, maxBytes = 255): NameCheck {
+  const parts = path.split('/');
+  if (parts.length > MAX_FOLDERS + 1) return { ok: false, reason: `more than ${MAX_FOLDERS} folders deep` };
+  for (const part of parts) {
+    const check = checkName(part, maxBytes);
+    if (!check.ok) return parts.length === 1 ? check : { ok: false, reason: `${check.reason} in ${JSON.stringify(part)}` };
+  }
+  return { ok: true, name: path };
+}
+
+/** The last part of a stored file's name: what a download is called. */
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/**
+ * The path a stored file is served at: its cell, then each part of its name, each
+ * percent-encoded as one path segment.
+ */
 export function encodeFileUrl(cellId: string, name: string): string {
-  return `/files/${encodeURIComponent(cellId)}/${encodeURIComponent(name)}`;
+  return `/files/${encodeURIComponent(cellId)}/${name.split('/').map(encodeURIComponent).join('/')}`;
 }

@@ -53,9 +53,9 @@ const ROUTES: { method: string; path: RegExp; handler: Handler }[] = [
   { method: 'POST', path: /^\/api\/v1\/execute$/, handler: replyOf(executeRoute.POST) },
   { method: 'GET', path: new RegExp(`^/api/v1/cells/${ID}$`), handler: replyOf(cellRoute.GET) },
   // The handler reads the cell id and the name from the path itself, and names what is wrong.
-  { method: 'GET', path: /^\/files\/[^/?]+\/[^/?]+$/, handler: replyOf(filesRoute.GET) },
+  { method: 'GET', path: /^\/files\/[^/?]+(?:\/[^/?]+)+$/, handler: replyOf(filesRoute.GET) },
   // HEAD as GET, its body left out by answer(): through Next.js it had no Content-Length.
-  { method: 'HEAD', path: /^\/files\/[^/?]+\/[^/?]+$/, handler: replyOf(filesRoute.GET) },
+  { method: 'HEAD', path: /^\/files\/[^/?]+(?:\/[^/?]+)+$/, handler: replyOf(filesRoute.GET) },
 ];
 
 /**

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectFiles, EXAMINED_PAST_MAX_FILES, summarizeSkipped, type CollectLimits } from '../../device/collect';
+import { MAX_FOLDERS } from '../../filestore/names';
 
 const LIMITS: CollectLimits = { maxFiles: 100, maxFileBytes: 1024, maxTotalBytes: 1024 * 1024, maxNameBytes: 255 };
 
@@ -60,7 +61,7 @@ describe('collectFiles', () => {
 
     const result = await collectFiles(cell, LIMITS);
 
-    expect(keptNames(result)).toEqual(['..dots', 'a.txt', 'b.csv', 'café 数据.txt', 'empty', 'exact.bin']);
+    expect(keptNames(result)).toEqual(['..dots', 'a.txt', 'b.csv', 'café 数据.txt', 'empty', 'exact.bin', 'sub/inner.txt']);
     const byName = Object.fromEntries(result.files.map((f) => [f.name, f.bytes]));
     expect(byName['a.txt'].toString()).toBe('alpha');
     expect(byName['empty']).toEqual(Buffer.alloc(0));
@@ -77,12 +78,11 @@ describe('collectFiles', () => {
       { name: 'hard', reason: 'hard link' },
       { name: 'link', reason: 'symlink' },
       { name: 'new\nline.txt', reason: 'control character in name' },
-      { name: 'sub', reason: 'directory' },
     ]);
-    // Nothing outside the directory, nor inside the subdirectory, came in.
+    // Nothing outside the directory came in.
     const allBytes = Buffer.concat(result.files.map((f) => f.bytes)).toString();
     expect(allBytes).not.toContain('secret');
-    expect(allBytes).not.toContain('inner');
+    expect(byName['sub/inner.txt'].toString()).toBe('inner');
   });
 
   it('does not block on a FIFO', async () => {
@@ -145,7 +145,6 @@ describe('collectFiles', () => {
     expect(keptNames(result)).toEqual(['f1.txt', 'f2.txt', 'f3.txt']);
     expect(result.skipped).toEqual([
       { name: 'f\n.txt', reason: 'control character in name' },
-      { name: 'f0-dir', reason: 'directory' },
       { name: 'f4.txt', reason: 'over the limit of 3 files' },
       { name: 'f5.txt', reason: 'over the limit of 3 files' },
       { name: 'f6.txt', reason: 'over the limit of 3 files' },
@@ -222,6 +221,72 @@ describe('collectFiles', () => {
     expect(result.files).toHaveLength(LIMITS.maxFiles);
     expect(result.skipped.length + result.unexamined).toBe(20_000 - LIMITS.maxFiles);
     expect(turns).toBeGreaterThan(1);
+  });
+
+  it('keeps the files in folders under it, named by their folders, and checks each folder as it checks a file', async () => {
+    fs.mkdirSync(path.join(cell, 'plots', 'png'), { recursive: true });
+    put('plots/png/fig.png', 'png');
+    put('plots/data.csv', 'csv');
+    put('top.txt', 'top');
+    fs.mkdirSync(path.join(cell, 'empty'));
+    // Inside a folder as at the top: links, and a folder that is a link, are not followed.
+    fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(cell, 'plots', 'link'));
+    fs.symlinkSync(outside, path.join(cell, 'plots', 'dirlink'));
+    fs.mkdirSync(path.join(cell, 'bad\nfolder'));
+    put('bad\nfolder/x.txt', 'x');
+    const result = await collectFiles(cell, LIMITS);
+    expect(keptNames(result)).toEqual(['plots/data.csv', 'plots/png/fig.png', 'top.txt']);
+    expect(result.files.find((f) => f.name === 'plots/png/fig.png')!.bytes.toString()).toBe('png');
+    expect(result.skipped).toEqual([
+      { name: 'bad\nfolder', reason: 'control character in name' },
+      { name: 'plots/dirlink', reason: 'symlink' },
+      { name: 'plots/link', reason: 'symlink' },
+    ]);
+    expect(Buffer.concat(result.files.map((f) => f.bytes)).toString()).not.toContain('secret');
+  });
+
+  it("leaves out hidden folders and __pycache__ without a note: programs' own state, not a person's files", async () => {
+    for (const folder of ['.cache/fontconfig', '.sage', '__pycache__']) fs.mkdirSync(path.join(cell, folder), { recursive: true });
+    put('.cache/fontconfig/cache-1', 'c');
+    put('.sage/init.sage', 's');
+    put('__pycache__/mod.cpython-311.pyc', 'p');
+    put('.hidden-file', 'kept: a file, not a folder');
+    put('mod.py', 'x = 1');
+    const result = await collectFiles(cell, LIMITS);
+    expect(keptNames(result)).toEqual(['.hidden-file', 'mod.py']);
+    expect(result.skipped).toEqual([]);
+  });
+
+  it('goes no deeper than MAX_FOLDERS folders, saying so', async () => {
+    const deepest = Array.from({ length: MAX_FOLDERS }, (_, i) => `d${i}`).join('/');
+    fs.mkdirSync(path.join(cell, deepest, 'd8'), { recursive: true });
+    put(`${deepest}/ok.txt`, 'ok');
+    put(`${deepest}/d8/deep.txt`, 'too deep');
+    const result = await collectFiles(cell, LIMITS);
+    expect(keptNames(result)).toEqual([`${deepest}/ok.txt`]);
+    expect(result.skipped).toEqual([{ name: `${deepest}/d8`, reason: `a folder more than ${MAX_FOLDERS} deep` }]);
+  });
+
+  it('counts the limits across all folders, and examines a bounded number of entries in all', async () => {
+    fs.mkdirSync(path.join(cell, 'a'));
+    fs.mkdirSync(path.join(cell, 'b'));
+    for (const n of [1, 2]) put(`a/${n}.txt`);
+    for (const n of [1, 2]) put(`b/${n}.txt`);
+    const result = await collectFiles(cell, { ...LIMITS, maxFiles: 3 });
+    expect(keptNames(result)).toEqual(['a/1.txt', 'a/2.txt', 'b/1.txt']);
+    expect(result.skipped).toEqual([{ name: 'b/2.txt', reason: 'over the limit of 3 files' }]);
+    // Many files spread over folders: what is examined is bounded by maxFiles + EXAMINED_PAST_MAX_FILES
+    // in all, not per folder.
+    for (const folder of ['c', 'd', 'e']) {
+      fs.mkdirSync(path.join(cell, folder));
+      for (let i = 0; i < EXAMINED_PAST_MAX_FILES; i++) fs.closeSync(fs.openSync(path.join(cell, folder, `f${i}`), 'w'));
+    }
+    const many = await collectFiles(cell, { ...LIMITS, maxFiles: 3 });
+    // 3 + EXAMINED_PAST_MAX_FILES entries are examined: the 5 at the top (folders count), the 4
+    // in a and b, and then c's first ones; the rest of c, and d and e whole, only counted.
+    const inC = 3 + EXAMINED_PAST_MAX_FILES - 9;
+    expect(many.files.length + many.skipped.length).toBe(4 + inC);
+    expect(many.unexamined).toBe(EXAMINED_PAST_MAX_FILES - inC + 2 * EXAMINED_PAST_MAX_FILES);
   });
 
   it('returns nothing for an empty directory', async () => {

@@ -2,7 +2,7 @@
 // typing and running, streaming state, rich outputs, MathJax served locally, sanitised HTML,
 // Stop, keyboard escape from the editor, and screenshots for a person to look at.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startCellbox, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
 import { lowestContrast } from '../helpers/contrast';
@@ -26,6 +26,16 @@ async function runCode(code: string, expectStatus: RegExp = /Done in/): Promise<
   await setCode(w.page, code);
   await w.page.keyboard.press('Shift+Enter');
   await w.page.locator('.cb-status', { hasText: expectStatus }).waitFor({ timeout: 30_000 });
+}
+
+/** Whether anything (a cell's output, say) lies over the middle of the site's heading, scrolled to the top. */
+function headingCovered(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    window.scrollTo(0, 0);
+    const h = document.querySelector('header.site h1')!;
+    const r = h.getBoundingClientRect();
+    return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) !== h;
+  });
 }
 
 describe('the cell page', () => {
@@ -99,13 +109,7 @@ describe('the cell page', () => {
       && [...document.querySelectorAll('.cb-output .cb-html-host')].every((h) => h.shadowRoot?.querySelector('mjx-container')));
     // The formulas still show their text; none of it covers the page's heading.
     expect(await w.page.locator('.cb-output').textContent()).toContain('COVER');
-    const covered = await w.page.evaluate(() => {
-      window.scrollTo(0, 0);
-      const h = document.querySelector('header.site h1')!;
-      const r = h.getBoundingClientRect();
-      return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) !== h;
-    });
-    expect(covered).toBe(false);
+    expect(await headingCovered(w.page)).toBe(false);
     for (let i = 0; i < 3; i++) await math.nth(i).click();
     await w.page.waitForTimeout(300);
     expect(await w.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
@@ -139,13 +143,7 @@ describe('the cell page', () => {
     expect(await w.page.locator('header.site').isVisible()).toBe(true);
     expect(await w.page.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe('rgb(255, 221, 221)');
     // Nothing the output holds covers the page outside it, fixed or not.
-    const covered = await w.page.evaluate(() => {
-      window.scrollTo(0, 0);
-      const h = document.querySelector('header.site h1')!;
-      const r = h.getBoundingClientRect();
-      return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) !== h;
-    });
-    expect(covered).toBe(false);
+    expect(await headingCovered(w.page)).toBe(false);
     // Inside its own output the styles hold: the heading's colour, the table's.
     expect(await heading.evaluate((e) => getComputedStyle(e).color)).toBe('rgb(1, 2, 3)');
     expect(await w.page.locator('.cb-output td', { hasText: '7' }).evaluate((e) => getComputedStyle(e).color)).toBe('rgb(4, 5, 6)');
@@ -183,13 +181,16 @@ describe('the cell page', () => {
         { name: 'forged.txt', url: 'javascript:window.__pwned=1', size: 1, content_type: 'text/plain' },
         { name: 'forged.png', url: 'http://198.51.100.7/x.png', size: 1, content_type: 'image/png' },
         { name: 'forged.csv', url: '//198.51.100.7/y.csv', size: 1, content_type: 'text/csv' },
+        // A files path by its look, leading elsewhere on Cellbox's origin.
+        { name: 'forged.json', url: '/files/AAAAAAAAAAAA/../../api/v1/languages', size: 1, content_type: 'application/json' },
       ] },
       'text/plain': 'forged list',
     };
-    await runCode(`from IPython.display import display\nimport json\ndisplay(json.loads(${JSON.stringify(JSON.stringify(forged))}), raw=True)\nopen("real.txt", "w").write("real")`);
+    await runCode(`from IPython.display import display\nimport json\ndisplay(json.loads(${JSON.stringify(JSON.stringify(forged))}), raw=True)\nopen("real.txt", "w").write("real")\nimport os\nos.mkdir("sub")\nopen("sub/in.txt", "w").write("in")`);
     const links = w.page.locator('.cb-output .cb-files a');
     await links.first().waitFor();
-    expect(await links.evaluateAll((as) => as.map((a) => a.textContent))).toEqual(['real.txt']);
+    expect(await links.evaluateAll((as) => as.map((a) => a.textContent))).toEqual(['real.txt', 'sub/in.txt']);
+    expect(await links.nth(1).getAttribute('href')).toMatch(/\/files\/[A-Za-z0-9_-]+\/sub\/in\.txt$/);
     expect(await w.page.locator('.cb-output a[href^="javascript:"], .cb-output img[src*="198.51.100.7"]').count()).toBe(0);
     // The forged bundle shows as what else it holds, as a Jupyter client without Cellbox's type would.
     expect(await w.page.locator('.cb-output .cb-plain', { hasText: 'forged list' }).count()).toBe(1);

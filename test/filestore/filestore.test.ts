@@ -101,11 +101,17 @@ describe('round trips', () => {
     }
   });
 
-  it('refuses names that are not a single safe path component', () => {
-    for (const name of ['', '.', '..', 'a/b', 'a\\b', 'a\nb']) {
+  it('refuses names that are not safe path components, each part of a name in folders', () => {
+    for (const name of ['', '.', '..', 'a\\b', 'a\nb', '../x', 'a/../x', 'a//b', '/a', 'a/']) {
       expect(() => store.put('c1', name, Buffer.from('x'))).toThrow(TypeError);
     }
     expect(store.list('c1')).toEqual([]);
+  });
+
+  it('stores a file in folders under its folders and name', () => {
+    store.put('c1', 'plots/png/fig.png', Buffer.from('png'));
+    expect(store.read('c1', 'plots/png/fig.png')!.toString()).toBe('png');
+    expect(store.list('c1').map((f) => [f.name, f.content_type])).toEqual([['plots/png/fig.png', 'image/png']]);
   });
 });
 

@@ -1,7 +1,7 @@
 // Tests the file name rule and the file URL, as a table of named cases.
 
 import { describe, expect, it } from 'vitest';
-import { checkName, encodeFileUrl } from '../../filestore/names';
+import { baseName, checkName, checkPath, encodeFileUrl, MAX_FOLDERS } from '../../filestore/names';
 
 const accepted: [string, string | Buffer, string][] = [
   ['plain ASCII', 'plot.png', 'plot.png'],
@@ -65,7 +65,45 @@ describe('encodeFileUrl', () => {
     ['a#b?c%d&e', '/files/c1/a%23b%3Fc%25d%26e'],
     ['café.csv', '/files/c1/caf%C3%A9.csv'],
     ['..foo', '/files/c1/..foo'],
+    ['plots/fig 1.png', '/files/c1/plots/fig%201.png'],
+    ['a b/c#d/e.txt', '/files/c1/a%20b/c%23d/e.txt'],
   ])('encodes %j', (name, url) => {
     expect(encodeFileUrl('c1', name)).toBe(url);
+  });
+});
+
+describe('checkPath', () => {
+  it('accepts a name, or folders and a name, each part a good name', () => {
+    expect(checkPath('fig.png')).toEqual({ ok: true, name: 'fig.png' });
+    expect(checkPath('plots/png/fig.png')).toEqual({ ok: true, name: 'plots/png/fig.png' });
+    const deepest = `${'d/'.repeat(MAX_FOLDERS)}f`;
+    expect(checkPath(deepest)).toEqual({ ok: true, name: deepest });
+  });
+
+  it.each([
+    ['a part that leads out', '../x'],
+    ['a part that stays', 'a/./x'],
+    ['an empty part', 'a//x'],
+    ['a leading slash', '/etc/passwd'],
+    ['a trailing slash', 'a/'],
+    ['a control character in a folder', 'a\nb/x'],
+    ['a backslash', 'a\\b/x'],
+  ])('refuses %s', (_label, path) => {
+    const check = checkPath(path);
+    expect(check.ok).toBe(false);
+  });
+
+  it('names the part that is wrong, and a path too deep', () => {
+    expect(checkPath('ok/../x')).toEqual({ ok: false, reason: '".." is not a file name in ".."' });
+    expect(checkPath(`${'d/'.repeat(MAX_FOLDERS + 1)}f`)).toEqual({ ok: false, reason: `more than ${MAX_FOLDERS} folders deep` });
+    // A single name keeps checkName's own words.
+    expect(checkPath('..')).toEqual(checkName('..'));
+  });
+});
+
+describe('baseName', () => {
+  it('is the last part of a name', () => {
+    expect(baseName('fig.png')).toBe('fig.png');
+    expect(baseName('plots/png/fig.png')).toBe('fig.png');
   });
 });

@@ -2,7 +2,7 @@
 // a careless cell gives them, served with their headers, in parts (Range) and revalidated
 // (ETag), as a media player, a resumed download and a browser's cache ask for them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messagesUntilDone, post, startCellbox, type Cellbox } from '../helpers/cellbox';
+import { messagesUntilDone, post, startCellbox, stderr, type Cellbox } from '../helpers/cellbox';
 
 let box: Cellbox;
 let id: string;
@@ -117,5 +117,53 @@ describe('GET /files/:cellId/:name', () => {
     expect((await r.json()).error.message).toMatch(new RegExp(`${id}.*nope\\.txt`));
     const unknown = await fetch(`${box.url}/files/AAAAAAAAAAAA/x.txt`);
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe('files a cell wrote in folders', () => {
+  let cell: { id: string; files: { name: string; url: string; content_type: string }[] };
+  let stderrText: string;
+
+  beforeAll(async () => {
+    const code = [
+      'import os',
+      'os.makedirs("plots/png")',
+      'open("plots/png/fig 1.png", "wb").write(b"\\x89PNG")',
+      'open("plots/data.csv", "w").write("x,y\\n")',
+      // Programs keep their state in hidden folders of HOME, the cell's folder: not listed.
+      'os.makedirs(".cache/tool")',
+      'open(".cache/tool/state", "w").write("s")',
+      'os.symlink("/etc", "plots/etc")',
+    ].join('\n');
+    const created = (await post(`${box.url}/api/v1/cells`, { code })).body.id as string;
+    const messages = await messagesUntilDone(box.url, created);
+    stderrText = stderr(messages);
+    cell = await (await fetch(`${box.url}/api/v1/cells/${created}`)).json();
+  });
+
+  it('lists them by their folders and serves each at a segment per folder, downloaded by its own name', async () => {
+    expect(cell.files.map((f) => [f.name, f.url, f.content_type])).toEqual([
+      ['plots/data.csv', `/files/${cell.id}/plots/data.csv`, 'text/csv; charset=utf-8'],
+      ['plots/png/fig 1.png', `/files/${cell.id}/plots/png/fig%201.png`, 'image/png'],
+    ]);
+    const r = await fetch(`${box.url}/files/${cell.id}/plots/png/fig%201.png`);
+    expect(r.status).toBe(200);
+    expect(Buffer.from(await r.arrayBuffer())).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    expect(r.headers.get('content-disposition')).toBe("inline; filename*=UTF-8''fig%201.png");
+    expect(r.headers.get('content-length')).toBe('4');
+    // The link into the host's /etc is named, not followed.
+    expect(stderrText).toContain('plots/etc (symlink)');
+  });
+
+  it('refuses a folder URL whose segment hides a "/", or that leads nowhere, naming the problem', async () => {
+    const slash = await fetch(`${box.url}/files/${cell.id}/plots%2Fdata.csv`);
+    expect(slash.status).toBe(400);
+    expect((await slash.json()).error.message).toMatch(/Not a file name: name contains "\/"/);
+    const missing = await fetch(`${box.url}/files/${cell.id}/plots/nope.csv`);
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error.message).toContain('"plots/nope.csv"');
+    const deep = await fetch(`${box.url}/files/${cell.id}/${'d/'.repeat(9)}f`);
+    expect(deep.status).toBe(400);
+    expect((await deep.json()).error.message).toMatch(/more than 8 folders deep/);
   });
 });

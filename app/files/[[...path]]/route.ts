@@ -1,9 +1,9 @@
-// GET /files/:cellId/:name: a file a cell created, from the filestore. Served with a
+// GET /files/:cellId/:name (and /files/:cellId/:folder/…/:name): a file a cell created, from the filestore. Served with a
 // sandboxing CSP so an HTML or SVG file a cell wrote can never run script on Cellbox's origin.
 // One catch-all route that reads the raw path itself, so every malformed /files/ URL gets a
 // JSON answer naming the problem rather than a framework page.
 import { ApiError } from '../../../protocol/errors';
-import { checkName } from '../../../filestore/names';
+import { baseName, checkName, checkPath } from '../../../filestore/names';
 import { byteRange } from '../../_lib/byte-range';
 import { checkCellId } from '../../_lib/request';
 import { preflight, reply, route } from '../../_lib/respond';
@@ -29,10 +29,17 @@ function headerFileName(name: string): string {
 
 export const GET = route(async (req) => {
   const segments = new URL(req.url).pathname.split('/').slice(2); // drop '' and 'files'
-  if (segments.length !== 2) throw new ApiError('not_found', 'File URLs look like /files/<cell id>/<file name>.');
+  if (segments.length < 2) throw new ApiError('not_found', 'File URLs look like /files/<cell id>/<file name> or /files/<cell id>/<folder>/<file name>.');
   const cellId = checkCellId(decode(segments[0]));
-  const name = decode(segments[1]);
-  const check = checkName(name);
+  // Each segment one part of the name: an encoded "/" inside one is refused by checkName, not
+  // taken as a folder's end.
+  const parts = segments.slice(1).map(decode);
+  for (const part of parts) {
+    const check = checkName(part);
+    if (!check.ok) throw new ApiError('invalid_field', `Not a file name: ${check.reason}.`);
+  }
+  const name = parts.join('/');
+  const check = checkPath(name);
   if (!check.ok) throw new ApiError('invalid_field', `Not a file name: ${check.reason}.`);
   const files = server().files;
   const meta = files.stat(cellId, name);
@@ -55,7 +62,7 @@ export const GET = route(async (req) => {
   const headers = {
     ...validators,
     'Content-Type': meta.content_type,
-    'Content-Disposition': `inline; filename*=UTF-8''${headerFileName(name)}`,
+    'Content-Disposition': `inline; filename*=UTF-8''${headerFileName(baseName(name))}`,
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
     'Accept-Ranges': 'bytes',
