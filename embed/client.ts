@@ -35,6 +35,10 @@ export async function request<T>(url: string, init?: RequestInit): Promise<T> {
       const origin = new URL(url, location.href).origin;
       throw new CellClientError(0, `This page's Content-Security-Policy does not let it reach the Cellbox server: its connect-src must name ${origin}.`);
     }
+    const target = new URL(url, location.href);
+    if (isMixedContent(location.href, target.href)) {
+      throw new CellClientError(0, `This page is served over https and the Cellbox server over http (${target.origin}): browsers refuse such requests. The server must be reached over https.`);
+    }
     throw new CellClientError(0, STATUS_MESSAGES[0]);
   }
   if (res.ok) return (await res.json()) as T;
@@ -46,6 +50,18 @@ export async function request<T>(url: string, init?: RequestInit): Promise<T> {
   }
   const retryAfter = Number(res.headers.get('Retry-After') ?? NaN);
   throw new CellClientError(res.status, STATUS_MESSAGES[res.status] ?? (detail || `The server answered ${res.status}.`), Number.isFinite(retryAfter) ? retryAfter : undefined);
+}
+
+/**
+ * Whether a browser blocks a request from `page` to `target` as mixed content: an https page
+ * asking an http server that is not this machine's loopback (which browsers count as secure).
+ * The fetch then fails as a lost connection would, and "check your connection" misled authors.
+ */
+export function isMixedContent(page: string, target: string): boolean {
+  const from = new URL(page);
+  const to = new URL(target, page);
+  if (from.protocol !== 'https:' || to.protocol !== 'http:') return false;
+  return !['localhost', '127.0.0.1', '[::1]'].includes(to.hostname) && !to.hostname.endsWith('.localhost');
 }
 
 export interface RunOptions {
