@@ -2,7 +2,8 @@
 // after the cell ended, into storing (and serving to anyone) a host file, or into hanging.
 // The cell plants: symlinks with honest-looking names to the database (by its host path,
 // through /proc/<device pid>/root, and by a relative path full of `../`), to /etc/passwd and
-// to / ; a symlinked directory and a real one with a file inside; a hard link pair; a FIFO; a
+// to / ; a symlinked directory, and a real one with a file and a link to the database inside; a
+// hard link pair; a FIFO; a
 // Unix socket; device nodes (mknod); and names that are not single path components or that
 // forge text: `../` (which only makes a file one level up), `..\\`, a percent-encoded `../`,
 // a newline, a 10,000-character name (the kernel allows 255 bytes), and quotes, semicolons
@@ -51,7 +52,8 @@ const LINK_TRAPS: Record<string, string> = {
   'data-dir': 'symlink',
 };
 const OTHER_TRAPS: Record<string, string> = {
-  subdir: 'directory',
+  // Inside a folder as at the top: the folder's honest file is kept, its link is not followed.
+  'subdir/database.sqlite': 'symlink',
   'hard-a.txt': 'hard link',
   'hard-b.txt': 'hard link',
   fifo: 'FIFO',
@@ -81,10 +83,11 @@ for name, target in ${JSON.stringify(links)}.items():
     os.symlink(target, name)
 `;
 
-const PYTHON_OTHERS = `
+const PYTHON_OTHERS = (db: string) => `
 import errno, os, socket, stat
 os.mkdir("subdir")
 open("subdir/inside.txt", "w").write("inside a directory\\n")
+os.symlink(${JSON.stringify(db)}, "subdir/database.sqlite")
 open("hard-a.txt", "w").write("linked twice\\n")
 os.link("hard-a.txt", "hard-b.txt")
 os.mkfifo("fifo")
@@ -109,8 +112,8 @@ ${Object.entries(HONEST).map(([name, content]) => `printf '%s' ${shellQuote(cont
 ${Object.entries(links).map(([name, target]) => `ln -s ${shellQuote(target)} ${shellQuote(name)}`).join('\n')}
 `;
 
-const BASH_OTHERS = `
-mkdir subdir && echo inside > subdir/inside.txt
+const BASH_OTHERS = (db: string) => `
+mkdir subdir && echo inside > subdir/inside.txt && ln -s ${shellQuote(db)} subdir/database.sqlite
 echo linked twice > hard-a.txt && ln hard-a.txt hard-b.txt
 mkfifo fifo
 python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("socket")'
@@ -157,11 +160,10 @@ async function plant(code: string, language: 'python' | 'bash', honest: Record<s
   expect(note).toMatch(new RegExp(`^${Object.keys(traps).length} files not kept: `));
   for (const [name, reason] of Object.entries(traps)) {
     expect(note, name).toContain(`${shown(name)} (${reason})`);
-    const res = await fetch(`${box.url}/files/${id}/${encodeURIComponent(name)}`);
+    const res = await fetch(`${box.url}/files/${id}/${name.split('/').map(encodeURIComponent).join('/')}`);
     expect([400, 404], name).toContain(res.status);
     expect(await res.text()).not.toContain(DB_MAGIC);
   }
-  expect(note).not.toContain('inside.txt');
 }
 
 async function attack(language: 'python' | 'bash'): Promise<void> {
@@ -170,7 +172,8 @@ async function attack(language: 'python' | 'bash'): Promise<void> {
   for (const target of Object.values(links)) expect(fs.existsSync(target), target).toBe(true);
   await Promise.all([
     plant(language === 'python' ? PYTHON_LINKS(links) : BASH_LINKS(links), language, HONEST, LINK_TRAPS),
-    plant(language === 'python' ? PYTHON_OTHERS : BASH_OTHERS, language, {}, OTHER_TRAPS),
+    plant(language === 'python' ? PYTHON_OTHERS(links['database.sqlite']) : BASH_OTHERS(links['database.sqlite']), language,
+      { 'subdir/inside.txt': language === 'python' ? 'inside a directory\n' : 'inside\n' }, OTHER_TRAPS),
   ]);
   await expectRecovered(box, [language]);
 }
