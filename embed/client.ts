@@ -35,9 +35,10 @@ export async function request<T>(url: string, init?: RequestInit): Promise<T> {
       const origin = new URL(url, location.href).origin;
       throw new CellClientError(0, `This page's Content-Security-Policy does not let it reach the Cellbox server: its connect-src must name ${origin}.`);
     }
-    const target = new URL(url, location.href);
-    if (isMixedContent(location.href, target.href)) {
-      throw new CellClientError(0, `This page is served over https and the Cellbox server over http (${target.origin}): browsers refuse such requests. The server must be reached over https.`);
+    // Outside a browser (the tests' Node) there is no page, and so no mixed content.
+    if (typeof location !== 'undefined' && isMixedContent(location.href, url)) {
+      const server = new URL(url, location.href).origin;
+      throw new CellClientError(0, `This page is served over https and the Cellbox server over http (${server}): browsers refuse such requests. The server must be reached over https.`);
     }
     throw new CellClientError(0, STATUS_MESSAGES[0]);
   }
