@@ -137,6 +137,18 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(stdout(ms)).toBe('[274177, 1; 67280421310721, 1]\n');
   });
 
+  it('quote the lines the cell has in tracebacks, not what the preparser made of them', async () => {
+    // They quoted `Integer(1)/Integer(0)`, with carets under it, and `R = QQ[; (x,) = R._first_ngens(1)`.
+    const division = errorOf(await sage('def f():\n    return 1/0\nf()'))!.traceback.join('\n');
+    expect(division).toContain('File "<cell>", line 2, in f\n    return 1/0\n  File "sage/rings/integer.pyx"');
+    expect(division).not.toContain('Integer(');
+    const syntax = errorOf(await sage('a = 1\nR.<x> = QQ['))!;
+    expect(syntax).toMatchObject({ ename: 'SyntaxError', evalue: 'invalid syntax (<cell>, line 2)' });
+    expect(syntax.traceback.join('\n')).toBe('  File "<cell>", line 2\n    R.<x> = QQ[\nSyntaxError: invalid syntax');
+    // A line the preparser left as it was keeps its carets.
+    expect(errorOf(await sage('y = 2\nfoo(y)'))!.traceback.join('\n')).toMatch(/\n {4}foo\(y\)\n {5}\^{3}\n/);
+  });
+
   it('run each in a fresh process: nothing of one cell is seen by the next', async () => {
     await sage('secret = 42\nx = 7');
     expect(stdout(await sage('print("secret" in globals(), x)'))).toBe('False x\n');
