@@ -137,6 +137,15 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(stdout(ms)).toBe('[274177, 1; 67280421310721, 1]\n');
   });
 
+  it("say that @interact is not supported here, not that it is undefined", async () => {
+    // SageMathCell's interacts: `interact` and its controls were undefined (a NameError).
+    for (const code of ['@interact\ndef f(n=5):\n    print(n^2)', '@interact\ndef f(n=slider(1, 10)):\n    print(n^2)']) {
+      const error = errorOf(await sage(code));
+      expect(error).toMatchObject({ ename: 'NotImplementedError', evalue: expect.stringMatching(/^Interacts \(@interact, and controls such as slider\(\) and input_box\(\)\) are not supported here/) });
+      expect(error!.traceback.join('\n')).not.toContain('sage.py');
+    }
+  });
+
   it('quote the lines the cell has in tracebacks, not what the preparser made of them', async () => {
     // They quoted `Integer(1)/Integer(0)`, with carets under it, and `R = QQ[; (x,) = R._first_ngens(1)`.
     const division = errorOf(await sage('def f():\n    return 1/0\nf()'))!.traceback.join('\n');

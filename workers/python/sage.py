@@ -46,6 +46,25 @@ def prepare_namespace(kernel, namespace):
     namespace.update((k, v) for k, v in vars(sage.all).items() if not k.startswith('__'))
     # As in Sage's own shell: `x` is a symbolic variable from the start.
     namespace['x'] = sage.all.SR.var('x')
+    namespace.update(dict.fromkeys(('interact', *INTERACT_CONTROLS), _interact_unsupported))
+
+
+# --- @interact ---------------------------------------------------------------------------------
+#
+# SageMathCell's interacts are controls on the page that run the function again as they move; a
+# Cellbox cell runs once and has no channel back from the page. `interact` and its controls were
+# not defined at all, and `@interact` ended in "NameError: name 'interact' is not defined", as
+# if the cell had a typo. They are defined, to say what is missing.
+
+INTERACT_CONTROLS = ('input_box', 'text_control', 'slider', 'range_slider', 'checkbox', 'selector',
+                     'input_grid', 'color_selector')
+
+
+def _interact_unsupported(*args, **kwargs):
+    raise NotImplementedError(
+        'Interacts (@interact, and controls such as slider() and input_box()) are not supported '
+        'here: a Cellbox cell runs once and has no controls to run it again. Call the function '
+        'with the values to show instead, e.g. f(5).')
 
 
 def add_magics(shell):
