@@ -158,6 +158,18 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(errorOf(await sage('y = 2\nfoo(y)'))!.traceback.join('\n')).toMatch(/\n {4}foo\(y\)\n {5}\^{3}\n/);
   });
 
+  it('draw animate() as a GIF, shown and saved, with neither ImageMagick nor ffmpeg', async () => {
+    // It showed "Animation with 3 frames" typeset after a warning with Sage's file names in it.
+    const ms = await sage('a = animate([plot(sin(x + k), (x, 0, 1)) for k in range(3)], figsize=2)\na.save("wave.gif")\na');
+    expect(errorOf(ms)).toBeUndefined();
+    expect(ms.filter((m) => m.header.msg_type === 'stream')).toEqual([]);
+    const [value] = results(ms, 'execute_result');
+    const gif = Buffer.from(value['image/gif'], 'base64');
+    expect(gif.subarray(0, 6).toString()).toBe('GIF89a');
+    expect(gif.toString('latin1').split('\x21\xf9\x04').length - 1).toBe(3); // a graphic control block per frame
+    expect(JSON.stringify(results(ms, 'display_data'))).toContain('wave.gif');
+  });
+
   it('run each in a fresh process: nothing of one cell is seen by the next', async () => {
     await sage('secret = 42\nx = 7');
     expect(stdout(await sage('print("secret" in globals(), x)'))).toBe('False x\n');

@@ -47,6 +47,7 @@ def prepare_namespace(kernel, namespace):
     # As in Sage's own shell: `x` is a symbolic variable from the start.
     namespace['x'] = sage.all.SR.var('x')
     namespace.update(dict.fromkeys(('interact', *INTERACT_CONTROLS), _interact_unsupported))
+    _animations_by_pillow()
 
 
 # --- @interact ---------------------------------------------------------------------------------
@@ -65,6 +66,55 @@ def _interact_unsupported(*args, **kwargs):
         'Interacts (@interact, and controls such as slider() and input_box()) are not supported '
         'here: a Cellbox cell runs once and has no controls to run it again. Call the function '
         'with the values to show instead, e.g. f(5).')
+
+
+# --- animate() ---------------------------------------------------------------------------------
+#
+# Sage draws an animation's frames as PNG and joins them into a GIF with ImageMagick or ffmpeg;
+# without either, `animate(...)` showed "Animation with 3 frames" typeset, after a warning with
+# Sage's file names, and .save('a.gif') failed. Pillow (which Sage's plots need) joins them.
+
+_animations_patched = False
+
+
+def _animations_by_pillow():
+    global _animations_patched
+    if _animations_patched:
+        return
+    _animations_patched = True
+    from sage.plot.animate import Animation
+    sage_gif = Animation.gif
+
+    def gif(self, delay=20, savefile=None, iterations=0, show_path=False, use_ffmpeg=False):
+        from sage.features.ffmpeg import FFmpeg
+        from sage.features.imagemagick import ImageMagick
+        if use_ffmpeg or ImageMagick().is_present() or FFmpeg().is_present():
+            return sage_gif(self, delay=delay, savefile=savefile, iterations=iterations,
+                            show_path=show_path, use_ffmpeg=use_ffmpeg)
+        return _gif_by_pillow(self, delay, savefile, iterations, show_path)
+
+    gif.__doc__ = sage_gif.__doc__
+    Animation.gif = gif
+
+
+def _gif_by_pillow(animation, delay, savefile, iterations, show_path):
+    from PIL import Image
+    from sage.misc.temporary_file import tmp_filename
+    if not savefile:
+        savefile = tmp_filename(ext='.gif')
+    if not savefile.endswith('.gif'):
+        savefile += '.gif'
+    savefile = os.path.abspath(savefile)
+    directory = animation.png()
+    frames = [Image.open(os.path.join(directory, name)).convert('RGB')
+              for name in sorted(os.listdir(directory)) if name.endswith('.png')]
+    if not frames:
+        raise ValueError('the animation has no frames to save')
+    # delay in hundredths of a second, as ImageMagick's; loop 0 is forever in both.
+    frames[0].save(savefile, save_all=True, append_images=frames[1:], duration=int(delay) * 10,
+                   loop=int(iterations), disposal=2)
+    if show_path:
+        print(f'Animation saved to file {savefile}.')
 
 
 def add_magics(shell):
