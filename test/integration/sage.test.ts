@@ -158,6 +158,16 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(errorOf(await sage('y = 2\nfoo(y)'))!.traceback.join('\n')).toMatch(/\n {4}foo\(y\)\n {5}\^{3}\n/);
   });
 
+  it('run `time <statement>` as %time, as Sage\'s shell does, and leave `time` as a name alone', async () => {
+    const timed = await sage('time factor(2^64 + 1)');
+    expect(errorOf(timed)).toBeUndefined();
+    expect(stdout(timed)).toMatch(/^CPU times: .*\nWall time: .*\n$/);
+    expect(results(timed, 'execute_result')[0]['text/plain']).toBe('274177 * 67280421310721');
+    const names = await sage('for i in range(1):\n    time a = 2^10\ns = """\ntime flies"""\ntime = a\nprint(time, s)');
+    expect(errorOf(names)).toBeUndefined();
+    expect(stdout(names)).toMatch(/^CPU times: .*\nWall time: .*\n1024 \ntime flies\n$/);
+  });
+
   it('draw animate() as a GIF, shown and saved, with neither ImageMagick nor ffmpeg', async () => {
     // It showed "Animation with 3 frames" typeset after a warning with Sage's file names in it.
     const ms = await sage('a = animate([plot(sin(x + k), (x, 0, 1)) for k in range(3)], figsize=2)\na.save("wave.gif")\na');

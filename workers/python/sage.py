@@ -7,6 +7,7 @@
 # config), and warm_up() below does the first symbolic computation and plot once, there.
 
 import os
+import re
 import sys
 
 LANGUAGE = 'sage'
@@ -31,7 +32,22 @@ def install(kernel):
 
 def preparse(code):
     from sage.repl.preparse import preparse as sage_preparse
-    return sage_preparse(code)
+    return sage_preparse(_time_lines(code))
+
+
+# `time <statement>` at the start of a line, as Sage's shell and SageMathCell read it (IPython's
+# automagic): `%time`. Not `time = 5`, `time(...)`, `time.sleep()` or `time in x`, which are
+# Python; was a SyntaxError.
+_TIME_LINE = re.compile(r'^([ \t]*)time[ \t]+(?!(?:is|in|and|or|if|else|not|for)\b)(?=\w)', re.M)
+
+
+def _time_lines(code):
+    if not _TIME_LINE.search(code):
+        return code
+    from sage.repl.preparse import strip_string_literals
+    # Not inside a string: the literals are set aside as %(L1)s, every other % doubled.
+    stripped, literals, _ = strip_string_literals(code)
+    return _TIME_LINE.sub(r'\1%%time ', stripped) % literals
 
 
 def prepare_namespace(kernel, namespace):
