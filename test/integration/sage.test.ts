@@ -180,6 +180,13 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(JSON.stringify(results(ms, 'display_data'))).toContain('wave.gif');
   });
 
+  it("typeset Python's lists, tuples and dicts of Sage's values, as Sage's display does", async () => {
+    expect(results(await sage('divisors(12)'), 'execute_result')).toEqual([{ 'text/latex': '$$\\left[1, 2, 3, 4, 6, 12\\right]$$', 'text/plain': '[1, 2, 3, 4, 6, 12]' }]);
+    expect(results(await sage("var('a b')"), 'execute_result')[0]['text/latex']).toBe('$$\\left(a, b\\right)$$');
+    // A subclass keeps its own repr.
+    expect(results(await sage("from collections import namedtuple\nnamedtuple('P', 'a b')(1, 2)"), 'execute_result')).toEqual([{ 'text/plain': 'P(a=1, b=2)' }]);
+  });
+
   it('run each in a fresh process: nothing of one cell is seen by the next', async () => {
     await sage('secret = 42\nx = 7');
     expect(stdout(await sage('print("secret" in globals(), x)'))).toBe('False x\n');

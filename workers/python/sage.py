@@ -28,6 +28,20 @@ def install(kernel):
     _kernel = kernel
     # Plots too: Sage's display manager draws them as PNG (below).
     kernel.FORMATTERS['sage.structure.sage_object.SageObject'] = lambda obj: _display_manager().displayhook(obj)
+    # Python's own containers of Sage's values too, as Sage's displayhook takes every value:
+    # `divisors(12)`, `var('a b')` or `[1..10]` were plain text where SageMathCell typesets them.
+    for container in _CONTAINERS:
+        kernel.FORMATTERS[f'builtins.{container.__name__}'] = _container_bundle
+
+
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+
+
+def _container_bundle(obj):
+    # Exactly these: a subclass (a namedtuple, a Sage sequence) has its own repr.
+    if type(obj) not in _CONTAINERS:
+        return None
+    return _display_manager().displayhook(obj)
 
 
 def preparse(code):
