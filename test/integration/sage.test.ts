@@ -183,6 +183,10 @@ describe.skipIf(!installed)('Sage cells', () => {
   it("typeset Python's lists, tuples and dicts of Sage's values, as Sage's display does", async () => {
     expect(results(await sage('divisors(12)'), 'execute_result')).toEqual([{ 'text/latex': '$$\\left[1, 2, 3, 4, 6, 12\\right]$$', 'text/plain': '[1, 2, 3, 4, 6, 12]' }]);
     expect(results(await sage("var('a b')"), 'execute_result')[0]['text/latex']).toBe('$$\\left(a, b\\right)$$');
+    // Python's own values, strings (whose quotes Sage's LaTeX drops) and long lists stay text.
+    for (const code of ['list(range(3))', "[1, '2']", '[1..1001]']) {
+      expect(Object.keys(results(await sage(code), 'execute_result')[0])).toEqual(['text/plain']);
+    }
     // A subclass keeps its own repr.
     expect(results(await sage("from collections import namedtuple\nnamedtuple('P', 'a b')(1, 2)"), 'execute_result')).toEqual([{ 'text/plain': 'P(a=1, b=2)' }]);
   });

@@ -37,11 +37,33 @@ def install(kernel):
 _CONTAINERS = (list, tuple, dict, set, frozenset)
 
 
+# Past this many values a container stays plain text: its LaTeX beside the text doubled the
+# output, and `list(range(10^5))` went past the output limit.
+TYPESET_ITEMS = 1000
+
+
 def _container_bundle(obj):
     # Exactly these: a subclass (a namedtuple, a Sage sequence) has its own repr.
-    if type(obj) not in _CONTAINERS:
+    if type(obj) not in _CONTAINERS or not _holds_sage_values(obj):
         return None
     return _display_manager().displayhook(obj)
+
+
+def _holds_sage_values(obj):
+    """Whether a container is Sage's values to typeset: some of Sage's, no strings (Sage's
+    LaTeX drops their quotes: ['1'] was typeset as [1]), at most TYPESET_ITEMS in all."""
+    from sage.structure.sage_object import SageObject
+    pending, count, sage_values = [obj], 0, False
+    while pending:
+        item = pending.pop()
+        count += 1
+        if count > TYPESET_ITEMS or isinstance(item, (str, bytes)):
+            return False
+        if type(item) in _CONTAINERS:
+            pending.extend(item.items() if type(item) is dict else item)
+        elif isinstance(item, SageObject):
+            sage_values = True
+    return sage_values
 
 
 def preparse(code):
