@@ -57,6 +57,19 @@ describe.skipIf(!installed)('a Sage cell in the browser', () => {
     await screenshot(w.page, 'sage-integral');
   });
 
+  it('plays an animation as an animated GIF', async () => {
+    // Without ImageMagick or ffmpeg it showed the words "Animation with 4 frames", typeset.
+    await runCode('animate([plot(sin(x + k/2), (x, 0, 2*pi)) for k in range(4)], figsize=3)');
+    const img = w.page.locator('.cb-output img').first();
+    await img.waitFor();
+    expect(await img.getAttribute('src')).toMatch(/^data:image\/gif;base64,/);
+    const size = await img.evaluate((e: HTMLImageElement) => e.decode().then(() => [e.naturalWidth, e.naturalHeight]));
+    expect(size[0]).toBeGreaterThan(100);
+    expect(size[1]).toBeGreaterThan(50);
+    expect(await w.page.locator('.cb-output').textContent()).not.toContain('Animation');
+    await screenshot(w.page, 'sage-animation');
+  });
+
   it("shows pretty_print() as math, and html() and table() as HTML with their math typeset", async () => {
     // Through Sage's display manager: its plain-text backend printed "x^3", showed html()'s
     // source as a typeset string and table() as a LaTeX tabular MathJax cannot draw.

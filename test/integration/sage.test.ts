@@ -137,6 +137,60 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(stdout(ms)).toBe('[274177, 1; 67280421310721, 1]\n');
   });
 
+  it("say that @interact is not supported here, not that it is undefined", async () => {
+    // SageMathCell's interacts: `interact` and its controls were undefined (a NameError).
+    for (const code of ['@interact\ndef f(n=5):\n    print(n^2)', '@interact\ndef f(n=slider(1, 10)):\n    print(n^2)']) {
+      const error = errorOf(await sage(code));
+      expect(error).toMatchObject({ ename: 'NotImplementedError', evalue: expect.stringMatching(/^Interacts \(@interact, and controls such as slider\(\) and input_box\(\)\) are not supported here/) });
+      expect(error!.traceback.join('\n')).not.toContain('sage.py');
+    }
+  });
+
+  it('quote the lines the cell has in tracebacks, not what the preparser made of them', async () => {
+    // They quoted `Integer(1)/Integer(0)`, with carets under it, and `R = QQ[; (x,) = R._first_ngens(1)`.
+    const division = errorOf(await sage('def f():\n    return 1/0\nf()'))!.traceback.join('\n');
+    expect(division).toContain('File "<cell>", line 2, in f\n    return 1/0\n  File "sage/rings/integer.pyx"');
+    expect(division).not.toContain('Integer(');
+    const syntax = errorOf(await sage('a = 1\nR.<x> = QQ['))!;
+    expect(syntax).toMatchObject({ ename: 'SyntaxError', evalue: 'invalid syntax (<cell>, line 2)' });
+    expect(syntax.traceback.join('\n')).toBe('  File "<cell>", line 2\n    R.<x> = QQ[\nSyntaxError: invalid syntax');
+    // A line the preparser left as it was keeps its carets.
+    expect(errorOf(await sage('y = 2\nfoo(y)'))!.traceback.join('\n')).toMatch(/\n {4}foo\(y\)\n {5}\^{3}\n/);
+  });
+
+  it('run `time <statement>` as %time, as Sage\'s shell does, and leave `time` as a name alone', async () => {
+    const timed = await sage('time factor(2^64 + 1)');
+    expect(errorOf(timed)).toBeUndefined();
+    expect(stdout(timed)).toMatch(/^CPU times: .*\nWall time: .*\n$/);
+    expect(results(timed, 'execute_result')[0]['text/plain']).toBe('274177 * 67280421310721');
+    const names = await sage('for i in range(1):\n    time a = 2^10\ns = """\ntime flies"""\ntime = a\nprint(time, s)');
+    expect(errorOf(names)).toBeUndefined();
+    expect(stdout(names)).toMatch(/^CPU times: .*\nWall time: .*\n1024 \ntime flies\n$/);
+  });
+
+  it('draw animate() as a GIF, shown and saved, with neither ImageMagick nor ffmpeg', async () => {
+    // It showed "Animation with 3 frames" typeset after a warning with Sage's file names in it.
+    const ms = await sage('a = animate([plot(sin(x + k), (x, 0, 1)) for k in range(3)], figsize=2)\na.save("wave.gif")\na');
+    expect(errorOf(ms)).toBeUndefined();
+    expect(ms.filter((m) => m.header.msg_type === 'stream')).toEqual([]);
+    const [value] = results(ms, 'execute_result');
+    const gif = Buffer.from(value['image/gif'], 'base64');
+    expect(gif.subarray(0, 6).toString()).toBe('GIF89a');
+    expect(gif.toString('latin1').split('\x21\xf9\x04').length - 1).toBe(3); // a graphic control block per frame
+    expect(JSON.stringify(results(ms, 'display_data'))).toContain('wave.gif');
+  });
+
+  it("typeset Python's lists, tuples and dicts of Sage's values, as Sage's display does", async () => {
+    expect(results(await sage('divisors(12)'), 'execute_result')).toEqual([{ 'text/latex': '$$\\left[1, 2, 3, 4, 6, 12\\right]$$', 'text/plain': '[1, 2, 3, 4, 6, 12]' }]);
+    expect(results(await sage("var('a b')"), 'execute_result')[0]['text/latex']).toBe('$$\\left(a, b\\right)$$');
+    // Python's own values, strings (whose quotes Sage's LaTeX drops) and long lists stay text.
+    for (const code of ['list(range(3))', "[1, '2']", '[1..1001]']) {
+      expect(Object.keys(results(await sage(code), 'execute_result')[0])).toEqual(['text/plain']);
+    }
+    // A subclass keeps its own repr.
+    expect(results(await sage("from collections import namedtuple\nnamedtuple('P', 'a b')(1, 2)"), 'execute_result')).toEqual([{ 'text/plain': 'P(a=1, b=2)' }]);
+  });
+
   it('run each in a fresh process: nothing of one cell is seen by the next', async () => {
     await sage('secret = 42\nx = 7');
     expect(stdout(await sage('print("secret" in globals(), x)'))).toBe('False x\n');

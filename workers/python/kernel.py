@@ -679,10 +679,11 @@ def parse_cell(code, namespace):
 
 def run_cell(code, namespace):
     """Execute the cell; a last bare expression that is not None becomes execute_result."""
+    written = code
     if DIALECT is not None:
         DIALECT.prepare_namespace(sys.modules['cellbox_kernel'], namespace)
         code = DIALECT.preparse(code)
-    linecache.cache[CELL] = (len(code), None, code.splitlines(True), CELL)
+    _quote_in_tracebacks(written, code)
     tree, code = parse_cell(code, namespace)
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not _ends_with_semicolon(code, tree.body[-1]):
@@ -698,6 +699,38 @@ def run_cell(code, namespace):
             data, metadata = format_bundle(value)
             if data:  # else it showed itself (_ipython_display_)
                 emit({'type': 'execute_result', 'data': data, 'metadata': metadata})
+
+
+# The lines of the cell as it runs (after a dialect's preparser), where they differ from the lines
+# its author wrote, which tracebacks quote: {line number: line run}.
+_rewritten_lines = {}
+
+
+def _quote_in_tracebacks(written, run):
+    """Tracebacks quote the cell as written: Sage's preparser turns `1/0` into
+    `Integer(1)/Integer(0)` and `R.<x> = QQ[]` into Python no one wrote. It keeps each line
+    where it was (when it does not, as with a backslash continuation, the code run is quoted)."""
+    _rewritten_lines.clear()
+    written_lines, run_lines = written.splitlines(True), run.splitlines(True)
+    if len(written_lines) != len(run_lines):
+        written_lines = run_lines
+    for number, (a, b) in enumerate(zip(written_lines, run_lines), 1):
+        if a.strip() != b.strip():
+            _rewritten_lines[number] = b
+    linecache.cache[CELL] = (len(written), None, written_lines, CELL)
+
+
+def _fit_to_quoted_lines(te):
+    """Where the quoted line is not the one run, the columns of the error (the carets under a
+    frame's line, a syntax error's offset) point into the line run: left out."""
+    for frame in te.stack:
+        if frame.filename == CELL and frame.lineno in _rewritten_lines:
+            frame.colno = frame.end_colno = None
+    if issubclass(te.exc_type, SyntaxError) and te.filename == CELL:
+        number = int(te.lineno) if str(te.lineno).isdigit() else None  # a str, in the exception's form
+        if number in _rewritten_lines:
+            te.text = linecache.getline(CELL, number)
+            te.offset = te.end_offset = None
 
 
 def _trim_stack(te):
@@ -717,6 +750,8 @@ def _trim_stack(te):
         elif te is top:
             frames = []
         te.stack = traceback.StackSummary.from_list([frame for frame in frames if frame.filename not in WORKER_FILES])
+        if _rewritten_lines:
+            _fit_to_quoted_lines(te)
         pending += [te.__cause__, te.__context__, *(te.exceptions or [])]
 
 

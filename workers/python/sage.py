@@ -7,6 +7,7 @@
 # config), and warm_up() below does the first symbolic computation and plot once, there.
 
 import os
+import re
 import sys
 
 LANGUAGE = 'sage'
@@ -27,11 +28,62 @@ def install(kernel):
     _kernel = kernel
     # Plots too: Sage's display manager draws them as PNG (below).
     kernel.FORMATTERS['sage.structure.sage_object.SageObject'] = lambda obj: _display_manager().displayhook(obj)
+    # Python's own containers of Sage's values too, as Sage's displayhook takes every value:
+    # `divisors(12)`, `var('a b')` or `[1..10]` were plain text where SageMathCell typesets them.
+    for container in _CONTAINERS:
+        kernel.FORMATTERS[f'builtins.{container.__name__}'] = _container_bundle
+
+
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+
+
+# Past this many values a container stays plain text: its LaTeX beside the text doubled the
+# output, and `list(range(10^5))` went past the output limit.
+TYPESET_ITEMS = 1000
+
+
+def _container_bundle(obj):
+    # Exactly these: a subclass (a namedtuple, a Sage sequence) has its own repr.
+    if type(obj) not in _CONTAINERS or not _holds_sage_values(obj):
+        return None
+    return _display_manager().displayhook(obj)
+
+
+def _holds_sage_values(obj):
+    """Whether a container is Sage's values to typeset: some of Sage's, no strings (Sage's
+    LaTeX drops their quotes: ['1'] was typeset as [1]), at most TYPESET_ITEMS in all."""
+    from sage.structure.sage_object import SageObject
+    pending, count, sage_values = [obj], 0, False
+    while pending:
+        item = pending.pop()
+        count += 1
+        if count > TYPESET_ITEMS or isinstance(item, (str, bytes)):
+            return False
+        if type(item) in _CONTAINERS:
+            pending.extend(item.items() if type(item) is dict else item)
+        elif isinstance(item, SageObject):
+            sage_values = True
+    return sage_values
 
 
 def preparse(code):
     from sage.repl.preparse import preparse as sage_preparse
-    return sage_preparse(code)
+    return sage_preparse(_time_lines(code))
+
+
+# `time <statement>` at the start of a line, as Sage's shell and SageMathCell read it (IPython's
+# automagic): `%time`. Not `time = 5`, `time(...)`, `time.sleep()` or `time in x`, which are
+# Python; was a SyntaxError.
+_TIME_LINE = re.compile(r'^([ \t]*)time[ \t]+(?!(?:is|in|and|or|if|else|not|for)\b)(?=\w)', re.M)
+
+
+def _time_lines(code):
+    if not _TIME_LINE.search(code):
+        return code
+    from sage.repl.preparse import strip_string_literals
+    # Not inside a string: the literals are set aside as %(L1)s, every other % doubled.
+    stripped, literals, _ = strip_string_literals(code)
+    return _TIME_LINE.sub(r'\1%%time ', stripped) % literals
 
 
 def prepare_namespace(kernel, namespace):
@@ -46,6 +98,75 @@ def prepare_namespace(kernel, namespace):
     namespace.update((k, v) for k, v in vars(sage.all).items() if not k.startswith('__'))
     # As in Sage's own shell: `x` is a symbolic variable from the start.
     namespace['x'] = sage.all.SR.var('x')
+    namespace.update(dict.fromkeys(('interact', *INTERACT_CONTROLS), _interact_unsupported))
+    _animations_by_pillow()
+
+
+# --- @interact ---------------------------------------------------------------------------------
+#
+# SageMathCell's interacts are controls on the page that run the function again as they move; a
+# Cellbox cell runs once and has no channel back from the page. `interact` and its controls were
+# not defined at all, and `@interact` ended in "NameError: name 'interact' is not defined", as
+# if the cell had a typo. They are defined, to say what is missing.
+
+INTERACT_CONTROLS = ('input_box', 'text_control', 'slider', 'range_slider', 'checkbox', 'selector',
+                     'input_grid', 'color_selector')
+
+
+def _interact_unsupported(*args, **kwargs):
+    raise NotImplementedError(
+        'Interacts (@interact, and controls such as slider() and input_box()) are not supported '
+        'here: a Cellbox cell runs once and has no controls to run it again. Call the function '
+        'with the values to show instead, e.g. f(5).')
+
+
+# --- animate() ---------------------------------------------------------------------------------
+#
+# Sage draws an animation's frames as PNG and joins them into a GIF with ImageMagick or ffmpeg;
+# without either, `animate(...)` showed "Animation with 3 frames" typeset, after a warning with
+# Sage's file names, and .save('a.gif') failed. Pillow (which Sage's plots need) joins them.
+
+_animations_patched = False
+
+
+def _animations_by_pillow():
+    global _animations_patched
+    if _animations_patched:
+        return
+    _animations_patched = True
+    from sage.plot.animate import Animation
+    sage_gif = Animation.gif
+
+    def gif(self, delay=20, savefile=None, iterations=0, show_path=False, use_ffmpeg=False):
+        from sage.features.ffmpeg import FFmpeg
+        from sage.features.imagemagick import ImageMagick
+        if use_ffmpeg or ImageMagick().is_present() or FFmpeg().is_present():
+            return sage_gif(self, delay=delay, savefile=savefile, iterations=iterations,
+                            show_path=show_path, use_ffmpeg=use_ffmpeg)
+        return _gif_by_pillow(self, delay, savefile, iterations, show_path)
+
+    gif.__doc__ = sage_gif.__doc__
+    Animation.gif = gif
+
+
+def _gif_by_pillow(animation, delay, savefile, iterations, show_path):
+    from PIL import Image
+    from sage.misc.temporary_file import tmp_filename
+    if not savefile:
+        savefile = tmp_filename(ext='.gif')
+    if not savefile.endswith('.gif'):
+        savefile += '.gif'
+    savefile = os.path.abspath(savefile)
+    directory = animation.png()
+    frames = [Image.open(os.path.join(directory, name)).convert('RGB')
+              for name in sorted(os.listdir(directory)) if name.endswith('.png')]
+    if not frames:
+        raise ValueError('the animation has no frames to save')
+    # delay in hundredths of a second, as ImageMagick's; loop 0 is forever in both.
+    frames[0].save(savefile, save_all=True, append_images=frames[1:], duration=int(delay) * 10,
+                   loop=int(iterations), disposal=2)
+    if show_path:
+        print(f'Animation saved to file {savefile}.')
 
 
 def add_magics(shell):
