@@ -711,6 +711,9 @@ def _quote_in_tracebacks(written, run):
     `Integer(1)/Integer(0)` and `R.<x> = QQ[]` into Python no one wrote. It keeps each line
     where it was (when it does not, as with a backslash continuation, the code run is quoted)."""
     _rewritten_lines.clear()
+    if written is run:  # no dialect: nothing rewritten, and nothing to compare on every cell's way
+        linecache.cache[CELL] = (len(run), None, run.splitlines(True), CELL)
+        return
     written_lines, run_lines = written.splitlines(True), run.splitlines(True)
     if len(written_lines) != len(run_lines):
         written_lines = run_lines
