@@ -131,6 +131,24 @@ describe('python worker', () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it('puts the carets under the failing part of the last line, which has no newline after it', async () => {
+    // A cell from the page ends without a newline. Python's traceback places the carets by the
+    // line as linecache holds it: a last line without its newline put them one column right.
+    const r = await run('a = [1]\na[5]');
+    const traceback = eventsOf(r, 'error')[0].traceback.join('\n');
+    expect(traceback).toContain('    a[5]\n    ~^^^\n');
+    const call = eventsOf(await run('import sys; sys.exit(3)'), 'error')[0].traceback.join('\n');
+    expect(call).toContain('    import sys; sys.exit(3)\n                ^^^^^^^^^^^\n');
+  });
+
+  it('keeps the blank lines around "The above exception ..." of a chained exception, as Python prints them', async () => {
+    const code = 'try:\n    1/0\nexcept Exception as e:\n    raise ValueError("bad") from e';
+    const traceback = eventsOf(await run(code), 'error')[0].traceback.join('\n');
+    expect(traceback).toContain('ZeroDivisionError: division by zero\n\nThe above exception was the direct cause of the following exception:\n\nTraceback (most recent call last):\n');
+    const during = eventsOf(await run('try:\n    1/0\nexcept Exception:\n    nope'), 'error')[0].traceback.join('\n');
+    expect(during).toContain('\n\nDuring handling of the above exception, another exception occurred:\n\nTraceback');
+  });
+
   it('reports a SyntaxError as an error without worker frames', async () => {
     const r = await run('print("never")\nx = (');
     const [error] = eventsOf(r, 'error');

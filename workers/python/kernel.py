@@ -677,12 +677,22 @@ def parse_cell(code, namespace):
     return tree, python
 
 
+def cell_lines(code):
+    """The cell's lines as linecache holds a file's, each ending in a newline. A cell typed in
+    a page has none after its last line, and Python 3.11's traceback counts a line's newline
+    when it places the carets: under the last line they stood one column to the right."""
+    lines = code.splitlines(True)
+    if lines and not lines[-1].endswith(('\n', '\r')):
+        lines[-1] += '\n'
+    return lines
+
+
 def run_cell(code, namespace):
     """Execute the cell; a last bare expression that is not None becomes execute_result."""
     if DIALECT is not None:
         DIALECT.prepare_namespace(sys.modules['cellbox_kernel'], namespace)
         code = DIALECT.preparse(code)
-    linecache.cache[CELL] = (len(code), None, code.splitlines(True), CELL)
+    linecache.cache[CELL] = (len(code), None, cell_lines(code), CELL)
     tree, code = parse_cell(code, namespace)
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not _ends_with_semicolon(code, tree.body[-1]):
@@ -727,9 +737,10 @@ def error_event(exc):
         evalue = str(exc)
     except Exception:  # noqa: BLE001 - a broken __str__
         evalue = f'<unprintable {type(exc).__name__} object>'
-    # Jupyter frontends join the traceback entries with newlines.
+    # Jupyter frontends join the traceback entries with newlines: each loses its last one only,
+    # else the blank line after "The above exception was the direct cause ...:" went too.
     return {'type': 'error', 'ename': type(exc).__name__, 'evalue': evalue,
-            'traceback': [entry.rstrip('\n') for entry in te.format()]}
+            'traceback': [entry.removesuffix('\n') for entry in te.format()]}
 
 
 def report_memory_error(exc, namespace):
