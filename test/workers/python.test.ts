@@ -44,6 +44,21 @@ describe('python worker', () => {
     }
   });
 
+  it("lays out a long list, dict, tuple or set over lines as IPython's pretty printer does, the first 1000 items", async () => {
+    const shown = async (code: string) => (eventsOf(await run(code), 'execute_result')[0]?.data['text/plain'] as string);
+    expect(await shown('list(range(30))')).toBe(`[${Array.from({ length: 30 }, (_, i) => i).join(',\n ')}]`);
+    // Nested containers indent by depth, as IPython's do; what fits stays on one line.
+    expect(await shown('{"short": [1, 2], "long": list(range(20)), "s": {3, 1, 2}}'))
+      .toBe(`{'short': [1, 2],\n 'long': [${Array.from({ length: 20 }, (_, i) => i).join(',\n  ')}],\n 's': {1, 2, 3}}`);
+    expect(await shown('(1,), [], frozenset(), {"a": "b"}')).toBe("((1,), [], frozenset(), {'a': 'b'})");
+    const long = await shown('list(range(1005))');
+    expect(long.split('\n')).toHaveLength(1001);
+    expect(long.endsWith(' 999,\n ...]')).toBe(true);
+    expect(await shown('x = [1]\nx.append(x)\nx')).toBe('[1, [...]]');
+    // Other objects keep their repr, strings unsplit however long.
+    expect(await shown('"a" * 100')).toBe(`'${'a'.repeat(100)}'`);
+  });
+
   it('shows the result when a ";" is only in a string or a comment after it, or ends an earlier statement', async () => {
     for (const [code, shown] of [['"a;b"', "'a;b'"], ['é = 3  # ;\né  # ;', '3'], ['x = 4; x', '4'], ['(1,\n 2)  # x;', '(1, 2)']]) {
       const [result] = eventsOf(await run(code), 'execute_result');
@@ -81,7 +96,7 @@ describe('python worker', () => {
     const timed = await run('%%time\nz = 1\n1/0');
     const [error] = eventsOf(timed, 'error');
     expect(error.ename).toBe('ZeroDivisionError');
-    expect(error.traceback.at(-2)).toBe('  File "<cell>", line 3, in <module>\n    1/0\n     ~^~');
+    expect(error.traceback.at(-2)).toBe('  File "<cell>", line 3, in <module>\n    1/0\n    ~^~');
     const html = await run('%%html\n<b>bold</b>');
     expect(eventsOf(html, 'display_data')).toEqual([{ type: 'display_data', data: { 'text/html': '<b>bold</b>\n' }, metadata: {} }]);
 
@@ -111,7 +126,7 @@ describe('python worker', () => {
     const [error] = eventsOf(uncaught, 'error');
     expect(error).toMatchObject({ ename: 'EOFError', evalue: expect.stringMatching(/^EOF when reading a line: a cell runs unattended/) });
     // The cell's frame alone: not the worker's input().
-    expect(error.traceback.slice(0, -1)).toEqual(['Traceback (most recent call last):', '  File "<cell>", line 1, in <module>\n    x = int(input())\n             ^^^^^^^']);
+    expect(error.traceback.slice(0, -1)).toEqual(['Traceback (most recent call last):', '  File "<cell>", line 1, in <module>\n    x = int(input())\n            ^^^^^^^']);
     // A stdin of the cell's own, at its end: Python's own words.
     const own = await run('import io, sys\nsys.stdin = io.StringIO("")\ninput()');
     expect(eventsOf(own, 'error')[0].evalue).toBe('EOF when reading a line');

@@ -346,13 +346,99 @@ def format_bundle(obj, include=None, exclude=None):
             if meta:
                 metadata[mime] = meta
     if 'text/plain' not in data and (not include or 'text/plain' in include):
-        text = _call_formatter('repr', repr, obj)
+        text = _call_formatter('repr', pretty, obj)
         data['text/plain'] = text if isinstance(text, str) else f'<{type(obj).__name__} object>'
     if include or exclude:
         data = {mime: value for mime, value in data.items()
                 if (not include or mime in include) and not (exclude and mime in exclude)}
         metadata = {key: value for key, value in metadata.items() if key in data or '/' not in key}
     return data, metadata
+
+
+# IPython's text of a value: the built-in containers laid out over lines where they do not fit
+# in PRETTY_WIDTH, one item a line, and cut after PRETTY_MAX_ITEMS items with "...". repr() put
+# list(range(100)) or a dict of lists on one line that ran far off the page.
+PRETTY_WIDTH = 79
+PRETTY_MAX_ITEMS = 1000
+_PRETTY_BRACKETS = {list: ('[', ']'), tuple: ('(', ')'), dict: ('{', '}'), set: ('{', '}'),
+                    frozenset: ('frozenset({', '})')}
+
+
+def pretty(obj):
+    """The text IPython shows for obj: its repr, but a list, tuple, dict, set or frozenset
+    (those types themselves, whose repr is the built-in one) as IPython's pretty printer lays
+    it out."""
+    if type(obj) not in _PRETTY_BRACKETS:
+        return repr(obj)
+    return _pretty(obj, 0, 0, 0, set())
+
+
+def _pretty_items(obj):
+    """The container's items, at most PRETTY_MAX_ITEMS, and whether there were more; a set's
+    sorted where they can be, as IPython sorts them."""
+    kind = type(obj)
+    if kind is dict:
+        items = []
+        for index, item in enumerate(obj.items()):
+            if index == PRETTY_MAX_ITEMS:
+                return items, True
+            items.append(item)
+        return items, False
+    if kind in (set, frozenset):
+        try:
+            obj = sorted(obj)
+        except Exception:  # noqa: BLE001 - items that do not compare: by their str, as IPython
+            try:
+                obj = sorted(obj, key=str)
+            except Exception:  # noqa: BLE001 - nor that: the set's own order
+                pass
+    items = []
+    for index, item in enumerate(obj):
+        if index == PRETTY_MAX_ITEMS:
+            return items, True
+        items.append(item)
+    return items, False
+
+
+def _pretty(obj, column, indent, trail, seen):
+    """obj's text starting at `column`, its broken lines indented `indent` plus its bracket (as
+    IPython nests them: by depth, not by where the container starts), `trail` characters
+    following it on its last line (a comma, closing brackets)."""
+    kind = type(obj)
+    if kind not in _PRETTY_BRACKETS:
+        return repr(obj)
+    open_, close = _PRETTY_BRACKETS[kind]
+    if id(obj) in seen:  # a container inside itself, as repr shows it
+        return {dict: '{...}', frozenset: 'frozenset({...})'}.get(kind, f'{open_}...{close}')
+    items, more = _pretty_items(obj)
+    if not items:
+        return {set: 'set()', frozenset: 'frozenset()'}.get(kind, open_ + close)
+    seen = seen | {id(obj)}
+    inner = indent + len(open_)
+    tail = ',' if kind is tuple and len(items) == 1 else ''
+    count = len(items)
+
+    def after(index):  # what follows item `index` on its line
+        return 1 if index < count - 1 or more else len(tail + close) + trail
+
+    def layout(start):  # the items' texts, the first starting at `start`, the others at `inner`
+        parts = []
+        for index, item in enumerate(items):
+            at = start if index == 0 else inner
+            if kind is dict:
+                key = _pretty(item[0], at, inner, 2, seen)
+                parts.append(f'{key}: {_pretty(item[1], at + len(key) + 2, inner, after(index), seen)}')
+            else:
+                parts.append(_pretty(item, at, inner, after(index), seen))
+        return parts
+
+    # The items' texts are the same on one line as over lines: each is broken only where even
+    # alone on its line it does not fit, and then the container is broken too.
+    parts = layout(column + len(open_)) + (['...'] if more else [])
+    flat = open_ + ', '.join(parts) + tail + close
+    if column + len(flat) + trail <= PRETTY_WIDTH and '\n' not in flat:
+        return flat
+    return open_ + (',\n' + ' ' * inner).join(parts) + tail + close
 
 
 class DisplayHandle:
