@@ -83,6 +83,19 @@ describe('python worker', () => {
     expect(streamText(r, 'stdout')).toBe("__main__ '' /dev/null\n");
   });
 
+  it("answers `name?`, `?name` and `name??` with IPython's inspector, as Jupyter's pager shows it", async () => {
+    // A SyntaxError before: the `?` lines were not taken for IPython's syntax.
+    const plain = (r: Awaited<ReturnType<typeof run>>) => streamText(r, 'stdout').replace(/\x1b\[[\d;]*m/g, '');
+    const one = await run('import math\nmath.sqrt?\nprint("after")');
+    expect(plain(one)).toBe('Signature: math.sqrt(x, /)\nDocstring: Return the square root of x.\nType:      builtin_function_or_method\nafter\n');
+    expect(lastEvent(one)).toEqual({ type: 'done', status: 'ok' });
+    expect(plain(await run('?len'))).toMatch(/^Signature: len\(obj, \/\)\nDocstring: Return the number of items/);
+    const source = plain(await run('def f(x):\n    "Twice x."\n    return 2 * x\nf??'));
+    expect(source).toContain('Source:   \ndef f(x):\n    "Twice x."\n    return 2 * x\n');
+    expect(source).toContain('Type:      function\n');
+    expect(plain(await run('nothing_here?'))).toBe('Object `nothing_here` not found.\n');
+  });
+
   it("reads IPython's syntax as IPython does: %magics, %%cell magics and !commands", async () => {
     // Code written for Jupyter starts with `%matplotlib inline` and times with %timeit: a
     // SyntaxError here before.

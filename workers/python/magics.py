@@ -4,6 +4,7 @@
 # below answers those calls with the magics a single cell can use. Loaded by kernel.py only for
 # a cell that does not parse and has such a line: importing IPython takes some 0.3 s.
 import ast
+import builtins
 import io
 import os
 import re
@@ -12,8 +13,9 @@ import sys
 import time
 
 # A line IPython would read as a magic or a shell command, or assign what one gives (`files =
-# !ls`): nothing else starts a line so.
-MAGIC_LINE = re.compile(r'^[ \t]*(?:[\w.]+[ \t]*=[ \t]*)?[%!]', re.M)
+# !ls`): nothing else starts a line so. Or one that asks about a name (`len?`, `np.sum??`,
+# `?len`): no Python line ends so.
+MAGIC_LINE = re.compile(r'^[ \t]*(?:(?:[\w.]+[ \t]*=[ \t]*)?[%!]|\?|[\w.]+\?\??[ \t]*$)', re.M)
 
 
 def python_of(code):
@@ -56,6 +58,7 @@ class Shell:
         self.line_magics = {
             'matplotlib': self.matplotlib, 'time': self.time, 'timeit': self.timeit,
             'pwd': lambda line: os.getcwd(), 'cd': self.cd, 'pip': self.pip, 'conda': self.pip,
+            'pinfo': self.pinfo, 'pinfo2': lambda line: self.pinfo(line, detail_level=1),
         }
         self.cell_magics = {
             'time': self.time, 'timeit': self.timeit, 'writefile': self.writefile,
@@ -104,6 +107,34 @@ class Shell:
         backend = line.strip()
         if backend not in ('', 'inline'):
             print(f'%matplotlib {backend}: figures are shown inline here, as PNG.', file=sys.stderr)
+
+    def pinfo(self, line, detail_level=0):
+        """`name?`, `?name`, `%pinfo name`; `name??` and `%pinfo2 name` add the source: what
+        IPython's inspector says of the object, printed where Jupyter opens its pager."""
+        name = line.strip()
+        found, obj = self._find(name)
+        if not found:
+            print(f'Object `{name}` not found.')
+            return
+        from IPython.core.oinspect import Inspector
+        text = Inspector(scheme='Neutral')._get_info(obj, name, detail_level=detail_level)['text/plain']
+        print(text, end='' if text.endswith('\n') else '\n')
+
+    def _find(self, name):
+        """(True, the object) a dotted name stands for in the cell, or (False, None)."""
+        first, *rest = name.split('.')
+        if first in self.namespace:
+            obj = self.namespace[first]
+        elif hasattr(builtins, first):
+            obj = getattr(builtins, first)
+        else:
+            return False, None
+        for attribute in rest:
+            try:
+                obj = getattr(obj, attribute)
+            except Exception:  # noqa: BLE001 - any error of a property: not found, as IPython says
+                return False, None
+        return True, obj
 
     def cd(self, line):
         path = os.path.expanduser(line.strip() or '~')
