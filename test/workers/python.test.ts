@@ -83,6 +83,16 @@ describe('python worker', () => {
     expect(streamText(r, 'stdout')).toBe("__main__ '' /dev/null\n");
   });
 
+  it("has get_ipython() in the cell's namespace, as Jupyter's, for a notebook saved as a script", async () => {
+    // nbconvert writes `%time` as this Python, which parses: no IPython syntax to load the magics.
+    const r = await run("get_ipython().run_line_magic('matplotlib', 'inline')\nx = 3\nget_ipython().run_line_magic('time', 'y = x * 2')\ny");
+    expect(streamText(r, 'stdout')).toMatch(/^CPU times: .*\nWall time: /);
+    expect(eventsOf(r, 'execute_result')[0].data['text/plain']).toBe('6');
+    // Not a builtin: sympy's init_printing() takes a builtin get_ipython for a whole IPython shell.
+    const sympy = await run('import sympy\nsympy.init_printing()\nsympy.Symbol("x") ** 2');
+    expect(eventsOf(sympy, 'execute_result')[0].data['text/latex']).toBe('$\\displaystyle x^{2}$');
+  });
+
   it("answers `name?`, `?name` and `name??` with IPython's inspector, as Jupyter's pager shows it", async () => {
     // A SyntaxError before: the `?` lines were not taken for IPython's syntax.
     const plain = (r: Awaited<ReturnType<typeof run>>) => streamText(r, 'stdout').replace(/\x1b\[[\d;]*m/g, '');

@@ -746,21 +746,42 @@ WORKER_FILES = {KERNEL_FILE}
 def parse_cell(code, namespace):
     """The cell's syntax tree, and the Python it is of. A cell that does not parse but has
     IPython's syntax in it (`%magic`, `%%magic`, `!command`) is read as IPython reads it
-    (magics.py), and gets the get_ipython() those lines call."""
+    (magics.py), into the calls of get_ipython() IPython writes."""
     try:
         return ast.parse(code, CELL), code
     except SyntaxError:
-        magics = load_sibling('magics')
-        python = magics.python_of(code)
+        python = magics_module().python_of(code)
         if python is None or python == code:
             raise
-    WORKER_FILES.add(magics.__file__)
-    tree = ast.parse(python, CELL)
-    shell = magics.Shell(sys.modules['cellbox_kernel'], namespace)
-    if DIALECT is not None and hasattr(DIALECT, 'add_magics'):
-        DIALECT.add_magics(shell)
-    namespace['get_ipython'] = lambda: shell
-    return tree, python
+    return ast.parse(python, CELL), python
+
+
+_magics = None
+_shell = None
+
+
+def magics_module():
+    """magics.py, loaded the first time a cell needs it: it imports IPython, some 0.3 s."""
+    global _magics
+    if _magics is None:
+        _magics = load_sibling('magics')
+        WORKER_FILES.add(_magics.__file__)
+    return _magics
+
+
+def get_ipython():
+    """IPython's get_ipython(), in the cell's namespace as in Jupyter's: the magics of magics.py,
+    run in that namespace. Code from a notebook calls it as Python, with no IPython syntax to
+    tell (a notebook saved as a script: `get_ipython().run_line_magic('matplotlib', 'inline')`).
+    Not a builtin: libraries take a builtin get_ipython for a whole IPython shell (sympy's
+    init_printing() asked it for its colours and failed)."""
+    global _shell
+    namespace = sys.modules['__main__'].__dict__
+    if _shell is None or _shell.namespace is not namespace:
+        _shell = magics_module().Shell(sys.modules['cellbox_kernel'], namespace)
+        if DIALECT is not None and hasattr(DIALECT, 'add_magics'):
+            DIALECT.add_magics(_shell)
+    return _shell
 
 
 def cell_lines(code):
@@ -1070,6 +1091,7 @@ def serve_cell(populated=False):
     # A fresh __main__ for the cell, registered so that pickle and dataclasses find it.
     main_module = types.ModuleType('__main__')
     main_module.__dict__['__builtins__'] = builtins
+    main_module.__dict__['get_ipython'] = get_ipython
     sys.modules['__main__'] = main_module
     namespace = main_module.__dict__
 
