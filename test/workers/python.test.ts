@@ -30,6 +30,15 @@ describe('python worker', () => {
     expect(r.stdout).toBe('raw\n');
   });
 
+  it('takes bytes on sys.stdout.buffer and sys.stderr.buffer, as a script does, in order with print()', async () => {
+    // An AttributeError before. A character split between two writes stays whole; a byte that is
+    // not UTF-8 shows as U+FFFD, as on a UTF-8 terminal.
+    const r = await run('import sys\nsys.stdout.buffer.write(b"\\xff ok \\xc3")\nsys.stdout.buffer.write(b"\\xa9\\n")\nprint("then")\nsys.stderr.buffer.write("é\\n".encode())');
+    expect(streamText(r, 'stdout')).toBe('\ufffd ok é\nthen\n');
+    expect(streamText(r, 'stderr')).toBe('é\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   it('shows the value of a last bare expression as execute_result', async () => {
     const r = await run('x = 20\nx + 22');
     expect(eventsOf(r, 'execute_result')).toEqual([{ type: 'execute_result', data: { 'text/plain': '42' }, metadata: {} }]);

@@ -198,6 +198,15 @@ class EventStream(io.TextIOBase):
         self.name = f'<{name}>'
         self._stream_name = name
         self._fd = fd
+        self._buffer = None
+
+    @property
+    def buffer(self):
+        """The binary stream under it, as a script's sys.stdout has one: code that writes bytes
+        (sys.stdout.buffer.write) was an AttributeError."""
+        if self._buffer is None:
+            self._buffer = EventBuffer(self)
+        return self._buffer
 
     def writable(self):
         return True
@@ -223,6 +232,39 @@ class EventStream(io.TextIOBase):
         if self.closed:
             raise ValueError('I/O operation on closed file.')
         flush_streams()
+
+
+class EventBuffer(io.BufferedIOBase):
+    """sys.stdout.buffer / sys.stderr.buffer: bytes become the text stream's text, as UTF-8, a
+    character split between writes kept whole, a byte that is not UTF-8 shown as U+FFFD as a
+    UTF-8 terminal shows it."""
+
+    def __init__(self, text_stream):
+        import codecs
+        self._text = text_stream
+        self._decoder = codecs.getincrementaldecoder('utf-8')('replace')
+
+    def writable(self):
+        return True
+
+    def fileno(self):
+        return self._text.fileno()
+
+    def write(self, data):
+        if isinstance(data, str):
+            raise TypeError("a bytes-like object is required, not 'str'")
+        if self.closed:
+            raise ValueError('I/O operation on closed file.')
+        data = memoryview(data).cast('B')
+        text = self._decoder.decode(data)
+        if text:
+            self._text.write(text)
+        return len(data)
+
+    def flush(self):
+        if self.closed:
+            raise ValueError('I/O operation on closed file.')
+        self._text.flush()
 
 
 # --- rich display -----------------------------------------------------------------------------
