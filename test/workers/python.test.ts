@@ -39,6 +39,12 @@ describe('python worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
 
+  it('writes what the cell prints to sys.__stdout__ on fd 1 line by line, in order with os.write and subprocesses', async () => {
+    // Block-buffered before: it came after everything else the cell wrote on fd 1, at its end.
+    const r = await run('import os, subprocess, sys\nsys.__stdout__.write("one\\n")\nos.write(1, b"two\\n")\nprint("three", file=sys.__stdout__)\nsubprocess.run(["echo", "four"])');
+    expect(r.stdout).toBe('one\ntwo\nthree\nfour\n');
+  });
+
   it('shows the value of a last bare expression as execute_result', async () => {
     const r = await run('x = 20\nx + 22');
     expect(eventsOf(r, 'execute_result')).toEqual([{ type: 'execute_result', data: { 'text/plain': '42' }, metadata: {} }]);

@@ -1139,6 +1139,12 @@ def serve_cell(populated=False):
 
     sys.stdout = EventStream('stdout', 1)
     sys.stderr = EventStream('stderr', 2)
+    # Code that prints to sys.__stdout__ reaches fd 1, as os.write(1, ...) and subprocesses do:
+    # line by line, as on a terminal, not at the end of the cell after all of theirs.
+    try:
+        sys.__stdout__.reconfigure(line_buffering=True)
+    except (AttributeError, ValueError, OSError):  # no stdout at all
+        pass
     status = run_guarded(run_cell, code, namespace)
     # As a script's threads: what they print is the cell's output, and it is not over before them.
     waited = run_guarded(wait_for_threads)
