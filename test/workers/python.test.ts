@@ -121,6 +121,13 @@ describe('python worker', () => {
     expect(plain(await run('nothing_here?'))).toBe('Object `nothing_here` not found.\n');
   });
 
+  it("shows the value of a %%time cell's last line, as IPython 8 does", async () => {
+    const r = await run('%%time\nx = 2\nx * 21');
+    expect(streamText(r, 'stdout')).toMatch(/^CPU times: .*\nWall time: .*\n$/);
+    expect(eventsOf(r, 'execute_result').map((e) => e.data['text/plain'])).toEqual(['42']);
+    expect(eventsOf(await run('%%time\nprint("p")'), 'execute_result')).toEqual([]);
+  });
+
   it("reads IPython's syntax as IPython does: %magics, %%cell magics and !commands", async () => {
     // Code written for Jupyter starts with `%matplotlib inline` and times with %timeit: a
     // SyntaxError here before.

@@ -149,10 +149,11 @@ class Shell:
         """`%time statement` and `%%time`: runs it once and prints the CPU and wall time, as
         IPython does; an expression's value is returned (shown as the cell's result)."""
         import resource
-        code, expression = self._compile(cell if cell is not None else line, first_line=2 if cell is not None else 1)
+        code, last = self._compile_with_last(cell if cell is not None else line, first_line=2 if cell is not None else 1)
         before, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
         try:
-            value = eval(code, self.namespace) if expression else exec(code, self.namespace)
+            exec(code, self.namespace)
+            value = eval(last, self.namespace) if last is not None else None
         finally:
             wall = time.perf_counter() - wall0
             after = resource.getrusage(resource.RUSAGE_SELF)
@@ -240,6 +241,16 @@ class Shell:
                 self.namespace[name] = captured
 
     # --- helpers ----------------------------------------------------------------------------
+
+    def _compile_with_last(self, source, first_line):
+        """The code, and its last statement apart where it is an expression, compiled to give
+        its value: `%%time` shows the value of the cell's last line, as IPython does."""
+        tree = ast.parse(source, self.kernel.CELL)
+        ast.increment_lineno(tree, first_line - 1)
+        last = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            last = compile(ast.Expression(tree.body.pop().value), self.kernel.CELL, 'eval')
+        return compile(tree, self.kernel.CELL, 'exec'), last
 
     def _compile(self, source, first_line, expression=True):
         """Compiled in the cell's name, its lines numbered as in the cell; an expression alone
