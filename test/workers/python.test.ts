@@ -128,6 +128,18 @@ describe('python worker', () => {
     expect(eventsOf(await run('%%time\nprint("p")'), 'execute_result')).toEqual([]);
   });
 
+  it('names the line a timed statement or a cell magic failed on, with no frame of the worker or ast.py', async () => {
+    // `%time` on line 2 was numbered line 1 of the cell: its traceback quoted the cell's first line.
+    const timed = eventsOf(await run('x = 0\n%time y = 1 / x'), 'error')[0].traceback.join('\n');
+    expect(timed).toContain('  File "<timed exec>", line 1, in <module>\n    y = 1 / x\n');
+    expect(timed).not.toContain('x = 0');
+    // A SyntaxError in a %%time cell said line 1 for the cell's line 3, under a frame of ast.py.
+    const syntax = eventsOf(await run('%%time\nx = 1\nx = (1'), 'error')[0];
+    expect(syntax.evalue).toBe("'(' was never closed (<cell>, line 3)");
+    expect(syntax.traceback.join('\n')).toContain('  File "<cell>", line 3\n    x = (1\n');
+    expect(syntax.traceback.join('\n')).not.toMatch(/ast\.py|magics\.py|kernel\.py/);
+  });
+
   it("reads IPython's syntax as IPython does: %magics, %%cell magics and !commands", async () => {
     // Code written for Jupyter starts with `%matplotlib inline` and times with %timeit: a
     // SyntaxError here before.

@@ -6,11 +6,15 @@
 import ast
 import builtins
 import io
+import linecache
 import os
 import re
 import subprocess
 import sys
 import time
+
+# The name `%time statement` runs under, in tracebacks: IPython's.
+TIMED = '<timed exec>'
 
 # A line IPython would read as a magic or a shell command, or assign what one gives (`files =
 # !ls`): nothing else starts a line so. Or one that asks about a name (`len?`, `np.sum??`,
@@ -149,7 +153,13 @@ class Shell:
         """`%time statement` and `%%time`: runs it once and prints the CPU and wall time, as
         IPython does; an expression's value is returned (shown as the cell's result)."""
         import resource
-        code, last = self._compile_with_last(cell if cell is not None else line, first_line=2 if cell is not None else 1)
+        if cell is not None:
+            code, last = self._compile_with_last(cell, first_line=2)
+        else:
+            # The statement's own name, as IPython's: the magic's line in the cell is not known
+            # here, and numbered line 1 of <cell> its traceback quoted the cell's first line.
+            linecache.cache[TIMED] = (len(line), None, [line.strip() + '\n'], TIMED)
+            code, last = self._compile_with_last(line.strip(), first_line=1, filename=TIMED)
         before, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
         try:
             exec(code, self.namespace)
@@ -242,24 +252,37 @@ class Shell:
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def _compile_with_last(self, source, first_line):
+    def _compile_with_last(self, source, first_line, filename=None):
         """The code, and its last statement apart where it is an expression, compiled to give
         its value: `%%time` shows the value of the cell's last line, as IPython does."""
-        tree = ast.parse(source, self.kernel.CELL)
-        ast.increment_lineno(tree, first_line - 1)
+        filename = filename or self.kernel.CELL
+        tree = _parse(source, filename, first_line)
         last = None
         if tree.body and isinstance(tree.body[-1], ast.Expr):
-            last = compile(ast.Expression(tree.body.pop().value), self.kernel.CELL, 'eval')
-        return compile(tree, self.kernel.CELL, 'exec'), last
+            last = compile(ast.Expression(tree.body.pop().value), filename, 'eval')
+        return compile(tree, filename, 'exec'), last
 
     def _compile(self, source, first_line, expression=True):
         """Compiled in the cell's name, its lines numbered as in the cell; an expression alone
         is compiled to give its value."""
-        tree = ast.parse(source, self.kernel.CELL)
-        ast.increment_lineno(tree, first_line - 1)
+        tree = _parse(source, self.kernel.CELL, first_line)
         if expression and len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
             return compile(ast.Expression(tree.body[0].value), self.kernel.CELL, 'eval'), True
         return compile(tree, self.kernel.CELL, 'exec'), False
+
+
+def _parse(source, filename, first_line):
+    """The syntax tree of code that starts on line `first_line` of `filename`. Its SyntaxError
+    is numbered so too, and has no frame of ast.py's, which would only be the worker's."""
+    try:
+        tree = ast.parse(source, filename)
+    except SyntaxError as error:
+        for attribute in ('lineno', 'end_lineno'):
+            if getattr(error, attribute, None) is not None:
+                setattr(error, attribute, getattr(error, attribute) + first_line - 1)
+        raise error.with_traceback(None)
+    ast.increment_lineno(tree, first_line - 1)
+    return tree
 
 
 class TimeitResult:
