@@ -75,7 +75,8 @@ describe.each([
 
   it('find nothing of the rehearsal each one ran before its code came: no name, no output, no traceback lines', async () => {
     const ms = await run(box.url, 'import sys, linecache\nprint(sorted(k for k in globals() if not k.startswith("__")))\nprint(type(sys.stdout).__name__)\nrehearsal');
-    expect(stdout(ms)).toBe(`[${prefix ? "'linecache', 'numpy', 'sys'" : "'linecache', 'sys'"}]\nEventStream\n`);
+    // get_ipython is every cell's, as in Jupyter's namespace.
+    expect(stdout(ms)).toBe(`[${prefix ? "'get_ipython', 'linecache', 'numpy', 'sys'" : "'get_ipython', 'linecache', 'sys'"}]\nEventStream\n`);
     const e = errorOf(ms)!;
     expect(e.ename).toBe('NameError');
     // The traceback quotes this cell's own line 4, not the rehearsal's.

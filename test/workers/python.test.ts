@@ -30,6 +30,21 @@ describe('python worker', () => {
     expect(r.stdout).toBe('raw\n');
   });
 
+  it('takes bytes on sys.stdout.buffer and sys.stderr.buffer, as a script does, in order with print()', async () => {
+    // An AttributeError before. A character split between two writes stays whole; a byte that is
+    // not UTF-8 shows as U+FFFD, as on a UTF-8 terminal.
+    const r = await run('import sys\nsys.stdout.buffer.write(b"\\xff ok \\xc3")\nsys.stdout.buffer.write(b"\\xa9\\n")\nprint("then")\nsys.stderr.buffer.write("é\\n".encode())');
+    expect(streamText(r, 'stdout')).toBe('\ufffd ok é\nthen\n');
+    expect(streamText(r, 'stderr')).toBe('é\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('writes what the cell prints to sys.__stdout__ on fd 1 line by line, in order with os.write and subprocesses', async () => {
+    // Block-buffered before: it came after everything else the cell wrote on fd 1, at its end.
+    const r = await run('import os, subprocess, sys\nsys.__stdout__.write("one\\n")\nos.write(1, b"two\\n")\nprint("three", file=sys.__stdout__)\nsubprocess.run(["echo", "four"])');
+    expect(r.stdout).toBe('one\ntwo\nthree\nfour\n');
+  });
+
   it('shows the value of a last bare expression as execute_result', async () => {
     const r = await run('x = 20\nx + 22');
     expect(eventsOf(r, 'execute_result')).toEqual([{ type: 'execute_result', data: { 'text/plain': '42' }, metadata: {} }]);
@@ -42,6 +57,21 @@ describe('python worker', () => {
       expect(eventsOf(r, 'execute_result'), code).toEqual([]);
       expect(lastEvent(r), code).toEqual({ type: 'done', status: 'ok' });
     }
+  });
+
+  it("lays out a long list, dict, tuple or set over lines as IPython's pretty printer does, the first 1000 items", async () => {
+    const shown = async (code: string) => (eventsOf(await run(code), 'execute_result')[0]?.data['text/plain'] as string);
+    expect(await shown('list(range(30))')).toBe(`[${Array.from({ length: 30 }, (_, i) => i).join(',\n ')}]`);
+    // Nested containers indent by depth, as IPython's do; what fits stays on one line.
+    expect(await shown('{"short": [1, 2], "long": list(range(20)), "s": {3, 1, 2}}'))
+      .toBe(`{'short': [1, 2],\n 'long': [${Array.from({ length: 20 }, (_, i) => i).join(',\n  ')}],\n 's': {1, 2, 3}}`);
+    expect(await shown('(1,), [], frozenset(), {"a": "b"}')).toBe("((1,), [], frozenset(), {'a': 'b'})");
+    const long = await shown('list(range(1005))');
+    expect(long.split('\n')).toHaveLength(1001);
+    expect(long.endsWith(' 999,\n ...]')).toBe(true);
+    expect(await shown('x = [1]\nx.append(x)\nx')).toBe('[1, [...]]');
+    // Other objects keep their repr, strings unsplit however long.
+    expect(await shown('"a" * 100')).toBe(`'${'a'.repeat(100)}'`);
   });
 
   it('shows the result when a ";" is only in a string or a comment after it, or ends an earlier statement', async () => {
@@ -68,6 +98,48 @@ describe('python worker', () => {
     expect(streamText(r, 'stdout')).toBe("__main__ '' /dev/null\n");
   });
 
+  it("has get_ipython() in the cell's namespace, as Jupyter's, for a notebook saved as a script", async () => {
+    // nbconvert writes `%time` as this Python, which parses: no IPython syntax to load the magics.
+    const r = await run("get_ipython().run_line_magic('matplotlib', 'inline')\nx = 3\nget_ipython().run_line_magic('time', 'y = x * 2')\ny");
+    expect(streamText(r, 'stdout')).toMatch(/^CPU times: .*\nWall time: /);
+    expect(eventsOf(r, 'execute_result')[0].data['text/plain']).toBe('6');
+    // Not a builtin: sympy's init_printing() takes a builtin get_ipython for a whole IPython shell.
+    const sympy = await run('import sympy\nsympy.init_printing()\nsympy.Symbol("x") ** 2');
+    expect(eventsOf(sympy, 'execute_result')[0].data['text/latex']).toBe('$\\displaystyle x^{2}$');
+  });
+
+  it("answers `name?`, `?name` and `name??` with IPython's inspector, as Jupyter's pager shows it", async () => {
+    // A SyntaxError before: the `?` lines were not taken for IPython's syntax.
+    const plain = (r: Awaited<ReturnType<typeof run>>) => streamText(r, 'stdout').replace(/\x1b\[[\d;]*m/g, '');
+    const one = await run('import math\nmath.sqrt?\nprint("after")');
+    expect(plain(one)).toBe('Signature: math.sqrt(x, /)\nDocstring: Return the square root of x.\nType:      builtin_function_or_method\nafter\n');
+    expect(lastEvent(one)).toEqual({ type: 'done', status: 'ok' });
+    expect(plain(await run('?len'))).toMatch(/^Signature: len\(obj, \/\)\nDocstring: Return the number of items/);
+    const source = plain(await run('def f(x):\n    "Twice x."\n    return 2 * x\nf??'));
+    expect(source).toContain('Source:   \ndef f(x):\n    "Twice x."\n    return 2 * x\n');
+    expect(source).toContain('Type:      function\n');
+    expect(plain(await run('nothing_here?'))).toBe('Object `nothing_here` not found.\n');
+  });
+
+  it("shows the value of a %%time cell's last line, as IPython 8 does", async () => {
+    const r = await run('%%time\nx = 2\nx * 21');
+    expect(streamText(r, 'stdout')).toMatch(/^CPU times: .*\nWall time: .*\n$/);
+    expect(eventsOf(r, 'execute_result').map((e) => e.data['text/plain'])).toEqual(['42']);
+    expect(eventsOf(await run('%%time\nprint("p")'), 'execute_result')).toEqual([]);
+  });
+
+  it('names the line a timed statement or a cell magic failed on, with no frame of the worker or ast.py', async () => {
+    // `%time` on line 2 was numbered line 1 of the cell: its traceback quoted the cell's first line.
+    const timed = eventsOf(await run('x = 0\n%time y = 1 / x'), 'error')[0].traceback.join('\n');
+    expect(timed).toContain('  File "<timed exec>", line 1, in <module>\n    y = 1 / x\n');
+    expect(timed).not.toContain('x = 0');
+    // A SyntaxError in a %%time cell said line 1 for the cell's line 3, under a frame of ast.py.
+    const syntax = eventsOf(await run('%%time\nx = 1\nx = (1'), 'error')[0];
+    expect(syntax.evalue).toBe("'(' was never closed (<cell>, line 3)");
+    expect(syntax.traceback.join('\n')).toContain('  File "<cell>", line 3\n    x = (1\n');
+    expect(syntax.traceback.join('\n')).not.toMatch(/ast\.py|magics\.py|kernel\.py/);
+  });
+
   it("reads IPython's syntax as IPython does: %magics, %%cell magics and !commands", async () => {
     // Code written for Jupyter starts with `%matplotlib inline` and times with %timeit: a
     // SyntaxError here before.
@@ -81,7 +153,7 @@ describe('python worker', () => {
     const timed = await run('%%time\nz = 1\n1/0');
     const [error] = eventsOf(timed, 'error');
     expect(error.ename).toBe('ZeroDivisionError');
-    expect(error.traceback.at(-2)).toBe('  File "<cell>", line 3, in <module>\n    1/0\n     ~^~');
+    expect(error.traceback.at(-2)).toBe('  File "<cell>", line 3, in <module>\n    1/0\n    ~^~');
     const html = await run('%%html\n<b>bold</b>');
     expect(eventsOf(html, 'display_data')).toEqual([{ type: 'display_data', data: { 'text/html': '<b>bold</b>\n' }, metadata: {} }]);
 
@@ -111,7 +183,7 @@ describe('python worker', () => {
     const [error] = eventsOf(uncaught, 'error');
     expect(error).toMatchObject({ ename: 'EOFError', evalue: expect.stringMatching(/^EOF when reading a line: a cell runs unattended/) });
     // The cell's frame alone: not the worker's input().
-    expect(error.traceback.slice(0, -1)).toEqual(['Traceback (most recent call last):', '  File "<cell>", line 1, in <module>\n    x = int(input())\n             ^^^^^^^']);
+    expect(error.traceback.slice(0, -1)).toEqual(['Traceback (most recent call last):', '  File "<cell>", line 1, in <module>\n    x = int(input())\n            ^^^^^^^']);
     // A stdin of the cell's own, at its end: Python's own words.
     const own = await run('import io, sys\nsys.stdin = io.StringIO("")\ninput()');
     expect(eventsOf(own, 'error')[0].evalue).toBe('EOF when reading a line');
@@ -129,6 +201,24 @@ describe('python worker', () => {
     expect(traceback).not.toContain('kernel.py');
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
     expect(r.exitCode).toBe(0);
+  });
+
+  it('puts the carets under the failing part of the last line, which has no newline after it', async () => {
+    // A cell from the page ends without a newline. Python's traceback places the carets by the
+    // line as linecache holds it: a last line without its newline put them one column right.
+    const r = await run('a = [1]\na[5]');
+    const traceback = eventsOf(r, 'error')[0].traceback.join('\n');
+    expect(traceback).toContain('    a[5]\n    ~^^^\n');
+    const call = eventsOf(await run('import sys; sys.exit(3)'), 'error')[0].traceback.join('\n');
+    expect(call).toContain('    import sys; sys.exit(3)\n                ^^^^^^^^^^^\n');
+  });
+
+  it('keeps the blank lines around "The above exception ..." of a chained exception, as Python prints them', async () => {
+    const code = 'try:\n    1/0\nexcept Exception as e:\n    raise ValueError("bad") from e';
+    const traceback = eventsOf(await run(code), 'error')[0].traceback.join('\n');
+    expect(traceback).toContain('ZeroDivisionError: division by zero\n\nThe above exception was the direct cause of the following exception:\n\nTraceback (most recent call last):\n');
+    const during = eventsOf(await run('try:\n    1/0\nexcept Exception:\n    nope'), 'error')[0].traceback.join('\n');
+    expect(during).toContain('\n\nDuring handling of the above exception, another exception occurred:\n\nTraceback');
   });
 
   it('reports a SyntaxError as an error without worker frames', async () => {

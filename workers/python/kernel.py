@@ -198,6 +198,15 @@ class EventStream(io.TextIOBase):
         self.name = f'<{name}>'
         self._stream_name = name
         self._fd = fd
+        self._buffer = None
+
+    @property
+    def buffer(self):
+        """The binary stream under it, as a script's sys.stdout has one: code that writes bytes
+        (sys.stdout.buffer.write) was an AttributeError."""
+        if self._buffer is None:
+            self._buffer = EventBuffer(self)
+        return self._buffer
 
     def writable(self):
         return True
@@ -223,6 +232,39 @@ class EventStream(io.TextIOBase):
         if self.closed:
             raise ValueError('I/O operation on closed file.')
         flush_streams()
+
+
+class EventBuffer(io.BufferedIOBase):
+    """sys.stdout.buffer / sys.stderr.buffer: bytes become the text stream's text, as UTF-8, a
+    character split between writes kept whole, a byte that is not UTF-8 shown as U+FFFD as a
+    UTF-8 terminal shows it."""
+
+    def __init__(self, text_stream):
+        import codecs
+        self._text = text_stream
+        self._decoder = codecs.getincrementaldecoder('utf-8')('replace')
+
+    def writable(self):
+        return True
+
+    def fileno(self):
+        return self._text.fileno()
+
+    def write(self, data):
+        if isinstance(data, str):
+            raise TypeError("a bytes-like object is required, not 'str'")
+        if self.closed:
+            raise ValueError('I/O operation on closed file.')
+        data = memoryview(data).cast('B')
+        text = self._decoder.decode(data)
+        if text:
+            self._text.write(text)
+        return len(data)
+
+    def flush(self):
+        if self.closed:
+            raise ValueError('I/O operation on closed file.')
+        self._text.flush()
 
 
 # --- rich display -----------------------------------------------------------------------------
@@ -346,13 +388,99 @@ def format_bundle(obj, include=None, exclude=None):
             if meta:
                 metadata[mime] = meta
     if 'text/plain' not in data and (not include or 'text/plain' in include):
-        text = _call_formatter('repr', repr, obj)
+        text = _call_formatter('repr', pretty, obj)
         data['text/plain'] = text if isinstance(text, str) else f'<{type(obj).__name__} object>'
     if include or exclude:
         data = {mime: value for mime, value in data.items()
                 if (not include or mime in include) and not (exclude and mime in exclude)}
         metadata = {key: value for key, value in metadata.items() if key in data or '/' not in key}
     return data, metadata
+
+
+# IPython's text of a value: the built-in containers laid out over lines where they do not fit
+# in PRETTY_WIDTH, one item a line, and cut after PRETTY_MAX_ITEMS items with "...". repr() put
+# list(range(100)) or a dict of lists on one line that ran far off the page.
+PRETTY_WIDTH = 79
+PRETTY_MAX_ITEMS = 1000
+_PRETTY_BRACKETS = {list: ('[', ']'), tuple: ('(', ')'), dict: ('{', '}'), set: ('{', '}'),
+                    frozenset: ('frozenset({', '})')}
+
+
+def pretty(obj):
+    """The text IPython shows for obj: its repr, but a list, tuple, dict, set or frozenset
+    (those types themselves, whose repr is the built-in one) as IPython's pretty printer lays
+    it out."""
+    if type(obj) not in _PRETTY_BRACKETS:
+        return repr(obj)
+    return _pretty(obj, 0, 0, 0, set())
+
+
+def _pretty_items(obj):
+    """The container's items, at most PRETTY_MAX_ITEMS, and whether there were more; a set's
+    sorted where they can be, as IPython sorts them."""
+    kind = type(obj)
+    if kind is dict:
+        items = []
+        for index, item in enumerate(obj.items()):
+            if index == PRETTY_MAX_ITEMS:
+                return items, True
+            items.append(item)
+        return items, False
+    if kind in (set, frozenset):
+        try:
+            obj = sorted(obj)
+        except Exception:  # noqa: BLE001 - items that do not compare: by their str, as IPython
+            try:
+                obj = sorted(obj, key=str)
+            except Exception:  # noqa: BLE001 - nor that: the set's own order
+                pass
+    items = []
+    for index, item in enumerate(obj):
+        if index == PRETTY_MAX_ITEMS:
+            return items, True
+        items.append(item)
+    return items, False
+
+
+def _pretty(obj, column, indent, trail, seen):
+    """obj's text starting at `column`, its broken lines indented `indent` plus its bracket (as
+    IPython nests them: by depth, not by where the container starts), `trail` characters
+    following it on its last line (a comma, closing brackets)."""
+    kind = type(obj)
+    if kind not in _PRETTY_BRACKETS:
+        return repr(obj)
+    open_, close = _PRETTY_BRACKETS[kind]
+    if id(obj) in seen:  # a container inside itself, as repr shows it
+        return {dict: '{...}', frozenset: 'frozenset({...})'}.get(kind, f'{open_}...{close}')
+    items, more = _pretty_items(obj)
+    if not items:
+        return {set: 'set()', frozenset: 'frozenset()'}.get(kind, open_ + close)
+    seen = seen | {id(obj)}
+    inner = indent + len(open_)
+    tail = ',' if kind is tuple and len(items) == 1 else ''
+    count = len(items)
+
+    def after(index):  # what follows item `index` on its line
+        return 1 if index < count - 1 or more else len(tail + close) + trail
+
+    def layout(start):  # the items' texts, the first starting at `start`, the others at `inner`
+        parts = []
+        for index, item in enumerate(items):
+            at = start if index == 0 else inner
+            if kind is dict:
+                key = _pretty(item[0], at, inner, 2, seen)
+                parts.append(f'{key}: {_pretty(item[1], at + len(key) + 2, inner, after(index), seen)}')
+            else:
+                parts.append(_pretty(item, at, inner, after(index), seen))
+        return parts
+
+    # The items' texts are the same on one line as over lines: each is broken only where even
+    # alone on its line it does not fit, and then the container is broken too.
+    parts = layout(column + len(open_)) + (['...'] if more else [])
+    flat = open_ + ', '.join(parts) + tail + close
+    if column + len(flat) + trail <= PRETTY_WIDTH and '\n' not in flat:
+        return flat
+    return open_ + (',\n' + ' ' * inner).join(parts) + tail + close
 
 
 class DisplayHandle:
@@ -660,21 +788,52 @@ WORKER_FILES = {KERNEL_FILE}
 def parse_cell(code, namespace):
     """The cell's syntax tree, and the Python it is of. A cell that does not parse but has
     IPython's syntax in it (`%magic`, `%%magic`, `!command`) is read as IPython reads it
-    (magics.py), and gets the get_ipython() those lines call."""
+    (magics.py), into the calls of get_ipython() IPython writes."""
     try:
         return ast.parse(code, CELL), code
     except SyntaxError:
-        magics = load_sibling('magics')
-        python = magics.python_of(code)
+        python = magics_module().python_of(code)
         if python is None or python == code:
             raise
-    WORKER_FILES.add(magics.__file__)
-    tree = ast.parse(python, CELL)
-    shell = magics.Shell(sys.modules['cellbox_kernel'], namespace)
-    if DIALECT is not None and hasattr(DIALECT, 'add_magics'):
-        DIALECT.add_magics(shell)
-    namespace['get_ipython'] = lambda: shell
-    return tree, python
+    return ast.parse(python, CELL), python
+
+
+_magics = None
+_shell = None
+
+
+def magics_module():
+    """magics.py, loaded the first time a cell needs it: it imports IPython, some 0.3 s."""
+    global _magics
+    if _magics is None:
+        _magics = load_sibling('magics')
+        WORKER_FILES.add(_magics.__file__)
+    return _magics
+
+
+def get_ipython():
+    """IPython's get_ipython(), in the cell's namespace as in Jupyter's: the magics of magics.py,
+    run in that namespace. Code from a notebook calls it as Python, with no IPython syntax to
+    tell (a notebook saved as a script: `get_ipython().run_line_magic('matplotlib', 'inline')`).
+    Not a builtin: libraries take a builtin get_ipython for a whole IPython shell (sympy's
+    init_printing() asked it for its colours and failed)."""
+    global _shell
+    namespace = sys.modules['__main__'].__dict__
+    if _shell is None or _shell.namespace is not namespace:
+        _shell = magics_module().Shell(sys.modules['cellbox_kernel'], namespace)
+        if DIALECT is not None and hasattr(DIALECT, 'add_magics'):
+            DIALECT.add_magics(_shell)
+    return _shell
+
+
+def cell_lines(code):
+    """The cell's lines as linecache holds a file's, each ending in a newline. A cell typed in
+    a page has none after its last line, and Python 3.11's traceback counts a line's newline
+    when it places the carets: under the last line they stood one column to the right."""
+    lines = code.splitlines(True)
+    if lines and not lines[-1].endswith(('\n', '\r')):
+        lines[-1] += '\n'
+    return lines
 
 
 def run_cell(code, namespace):
@@ -712,9 +871,9 @@ def _quote_in_tracebacks(written, run):
     where it was (when it does not, as with a backslash continuation, the code run is quoted)."""
     _rewritten_lines.clear()
     if written is run:  # no dialect: nothing rewritten, and nothing to compare on every cell's way
-        linecache.cache[CELL] = (len(run), None, run.splitlines(True), CELL)
+        linecache.cache[CELL] = (len(run), None, cell_lines(run), CELL)
         return
-    written_lines, run_lines = written.splitlines(True), run.splitlines(True)
+    written_lines, run_lines = cell_lines(written), cell_lines(run)
     if len(written_lines) != len(run_lines):
         written_lines = run_lines
     for number, (a, b) in enumerate(zip(written_lines, run_lines), 1):
@@ -765,9 +924,10 @@ def error_event(exc):
         evalue = str(exc)
     except Exception:  # noqa: BLE001 - a broken __str__
         evalue = f'<unprintable {type(exc).__name__} object>'
-    # Jupyter frontends join the traceback entries with newlines.
+    # Jupyter frontends join the traceback entries with newlines: each loses its last one only,
+    # else the blank line after "The above exception was the direct cause ...:" went too.
     return {'type': 'error', 'ename': type(exc).__name__, 'evalue': evalue,
-            'traceback': [entry.rstrip('\n') for entry in te.format()]}
+            'traceback': [entry.removesuffix('\n') for entry in te.format()]}
 
 
 def report_memory_error(exc, namespace):
@@ -1011,11 +1171,18 @@ def serve_cell(populated=False):
     # A fresh __main__ for the cell, registered so that pickle and dataclasses find it.
     main_module = types.ModuleType('__main__')
     main_module.__dict__['__builtins__'] = builtins
+    main_module.__dict__['get_ipython'] = get_ipython
     sys.modules['__main__'] = main_module
     namespace = main_module.__dict__
 
     sys.stdout = EventStream('stdout', 1)
     sys.stderr = EventStream('stderr', 2)
+    # Code that prints to sys.__stdout__ reaches fd 1, as os.write(1, ...) and subprocesses do:
+    # line by line, as on a terminal, not at the end of the cell after all of theirs.
+    try:
+        sys.__stdout__.reconfigure(line_buffering=True)
+    except (AttributeError, ValueError, OSError):  # no stdout at all
+        pass
     status = run_guarded(run_cell, code, namespace)
     # As a script's threads: what they print is the cell's output, and it is not over before them.
     waited = run_guarded(wait_for_threads)

@@ -4,16 +4,22 @@
 # below answers those calls with the magics a single cell can use. Loaded by kernel.py only for
 # a cell that does not parse and has such a line: importing IPython takes some 0.3 s.
 import ast
+import builtins
 import io
+import linecache
 import os
 import re
 import subprocess
 import sys
 import time
 
+# The name `%time statement` runs under, in tracebacks: IPython's.
+TIMED = '<timed exec>'
+
 # A line IPython would read as a magic or a shell command, or assign what one gives (`files =
-# !ls`): nothing else starts a line so.
-MAGIC_LINE = re.compile(r'^[ \t]*(?:[\w.]+[ \t]*=[ \t]*)?[%!]', re.M)
+# !ls`): nothing else starts a line so. Or one that asks about a name (`len?`, `np.sum??`,
+# `?len`): no Python line ends so.
+MAGIC_LINE = re.compile(r'^[ \t]*(?:(?:[\w.]+[ \t]*=[ \t]*)?[%!]|\?|[\w.]+\?\??[ \t]*$)', re.M)
 
 
 def python_of(code):
@@ -56,6 +62,7 @@ class Shell:
         self.line_magics = {
             'matplotlib': self.matplotlib, 'time': self.time, 'timeit': self.timeit,
             'pwd': lambda line: os.getcwd(), 'cd': self.cd, 'pip': self.pip, 'conda': self.pip,
+            'pinfo': self.pinfo, 'pinfo2': lambda line: self.pinfo(line, detail_level=1),
         }
         self.cell_magics = {
             'time': self.time, 'timeit': self.timeit, 'writefile': self.writefile,
@@ -105,6 +112,34 @@ class Shell:
         if backend not in ('', 'inline'):
             print(f'%matplotlib {backend}: figures are shown inline here, as PNG.', file=sys.stderr)
 
+    def pinfo(self, line, detail_level=0):
+        """`name?`, `?name`, `%pinfo name`; `name??` and `%pinfo2 name` add the source: what
+        IPython's inspector says of the object, printed where Jupyter opens its pager."""
+        name = line.strip()
+        found, obj = self._find(name)
+        if not found:
+            print(f'Object `{name}` not found.')
+            return
+        from IPython.core.oinspect import Inspector
+        text = Inspector(scheme='Neutral')._get_info(obj, name, detail_level=detail_level)['text/plain']
+        print(text, end='' if text.endswith('\n') else '\n')
+
+    def _find(self, name):
+        """(True, the object) a dotted name stands for in the cell, or (False, None)."""
+        first, *rest = name.split('.')
+        if first in self.namespace:
+            obj = self.namespace[first]
+        elif hasattr(builtins, first):
+            obj = getattr(builtins, first)
+        else:
+            return False, None
+        for attribute in rest:
+            try:
+                obj = getattr(obj, attribute)
+            except Exception:  # noqa: BLE001 - any error of a property: not found, as IPython says
+                return False, None
+        return True, obj
+
     def cd(self, line):
         path = os.path.expanduser(line.strip() or '~')
         os.chdir(path)
@@ -118,10 +153,17 @@ class Shell:
         """`%time statement` and `%%time`: runs it once and prints the CPU and wall time, as
         IPython does; an expression's value is returned (shown as the cell's result)."""
         import resource
-        code, expression = self._compile(cell if cell is not None else line, first_line=2 if cell is not None else 1)
+        if cell is not None:
+            code, last = self._compile_with_last(cell, first_line=2)
+        else:
+            # The statement's own name, as IPython's: the magic's line in the cell is not known
+            # here, and numbered line 1 of <cell> its traceback quoted the cell's first line.
+            linecache.cache[TIMED] = (len(line), None, [line.strip() + '\n'], TIMED)
+            code, last = self._compile_with_last(line.strip(), first_line=1, filename=TIMED)
         before, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
         try:
-            value = eval(code, self.namespace) if expression else exec(code, self.namespace)
+            exec(code, self.namespace)
+            value = eval(last, self.namespace) if last is not None else None
         finally:
             wall = time.perf_counter() - wall0
             after = resource.getrusage(resource.RUSAGE_SELF)
@@ -210,14 +252,37 @@ class Shell:
 
     # --- helpers ----------------------------------------------------------------------------
 
+    def _compile_with_last(self, source, first_line, filename=None):
+        """The code, and its last statement apart where it is an expression, compiled to give
+        its value: `%%time` shows the value of the cell's last line, as IPython does."""
+        filename = filename or self.kernel.CELL
+        tree = _parse(source, filename, first_line)
+        last = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            last = compile(ast.Expression(tree.body.pop().value), filename, 'eval')
+        return compile(tree, filename, 'exec'), last
+
     def _compile(self, source, first_line, expression=True):
         """Compiled in the cell's name, its lines numbered as in the cell; an expression alone
         is compiled to give its value."""
-        tree = ast.parse(source, self.kernel.CELL)
-        ast.increment_lineno(tree, first_line - 1)
+        tree = _parse(source, self.kernel.CELL, first_line)
         if expression and len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
             return compile(ast.Expression(tree.body[0].value), self.kernel.CELL, 'eval'), True
         return compile(tree, self.kernel.CELL, 'exec'), False
+
+
+def _parse(source, filename, first_line):
+    """The syntax tree of code that starts on line `first_line` of `filename`. Its SyntaxError
+    is numbered so too, and has no frame of ast.py's, which would only be the worker's."""
+    try:
+        tree = ast.parse(source, filename)
+    except SyntaxError as error:
+        for attribute in ('lineno', 'end_lineno'):
+            if getattr(error, attribute, None) is not None:
+                setattr(error, attribute, getattr(error, attribute) + first_line - 1)
+        raise error.with_traceback(None)
+    ast.increment_lineno(tree, first_line - 1)
+    return tree
 
 
 class TimeitResult:
