@@ -154,8 +154,8 @@ describe.skipIf(!installed)('Sage cells', () => {
     const syntax = errorOf(await sage('a = 1\nR.<x> = QQ['))!;
     expect(syntax).toMatchObject({ ename: 'SyntaxError', evalue: 'invalid syntax (<cell>, line 2)' });
     expect(syntax.traceback.join('\n')).toBe('  File "<cell>", line 2\n    R.<x> = QQ[\nSyntaxError: invalid syntax');
-    // A line the preparser left as it was keeps its carets.
-    expect(errorOf(await sage('y = 2\nfoo(y)'))!.traceback.join('\n')).toMatch(/\n {4}foo\(y\)\n {5}\^{3}\n/);
+    // A line the preparser left as it was keeps its carets, under the name it points at.
+    expect(errorOf(await sage('y = 2\nfoo(y)'))!.traceback.join('\n')).toMatch(/\n {4}foo\(y\)\n {4}\^{3}\n/);
   });
 
   it('run `time <statement>` as %time, as Sage\'s shell does, and leave `time` as a name alone', async () => {
