@@ -399,7 +399,10 @@ def format_bundle(obj, include=None, exclude=None):
 
 # IPython's text of a value: the built-in containers laid out over lines where they do not fit
 # in PRETTY_WIDTH, one item a line, and cut after PRETTY_MAX_ITEMS items with "...". repr() put
-# list(range(100)) or a dict of lists on one line that ran far off the page.
+# list(range(100)) or a dict of lists on one line that ran far off the page. IPython.lib.pretty
+# does this, but importing it imports IPython whole (some 0.3 s, which no light cell has paid
+# for): this is its layout for the built-in containers alone, checked against it in
+# test/workers/python.test.ts.
 PRETTY_WIDTH = 79
 PRETTY_MAX_ITEMS = 1000
 _PRETTY_BRACKETS = {list: ('[', ']'), tuple: ('(', ')'), dict: ('{', '}'), set: ('{', '}'),
