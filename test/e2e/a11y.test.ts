@@ -75,7 +75,13 @@ describe('accessibility (axe-core)', () => {
       expect(shared.status).toBe(201);
       const permalink = await openPage(browser, `${box.url}/s/${shared.body.id}`, { colorScheme });
       await permalink.page.locator('.cb-run').click();
-      await permalink.page.locator('.cb-output', { hasText: 'shared' }).waitFor({ timeout: 30_000 });
+      // 60 s, and the cell's status on failure: twice in full runs of the suite (another file's
+      // cells beside it on two cores) the output had not come within 30 s, and the failure said
+      // nothing of where the cell was.
+      await permalink.page.locator('.cb-output', { hasText: 'shared' }).waitFor({ timeout: 60_000 }).catch(async (e: Error) => {
+        const status = await permalink.page.locator('.cb-status').textContent();
+        throw new Error(`${e.message}\nthe cell's status: ${JSON.stringify(status)}; page errors: ${JSON.stringify([...permalink.pageErrors, ...permalink.consoleErrors])}`);
+      });
       expect(await violations(permalink.page)).toEqual([]);
       await permalink.context.close();
     });
