@@ -105,8 +105,16 @@ async function collectFolder(dir: string, at: string, depth: number, walk: Walk)
     const name = at + check.name;
     // The raw bytes, not the decoded name, so the path names exactly the entry that was listed.
     const path = Buffer.concat([prefix, raw]);
-    const folder = openFolder(path);
-    if (folder.kind === 'folder') {
+    let before: fs.BigIntStats;
+    try {
+      // The type comes from lstat, not the Dirent: d_type can be DT_UNKNOWN on some filesystems.
+      before = fs.lstatSync(path, { bigint: true });
+    } catch {
+      walk.skipped.push({ name, reason: 'could not be read' });
+      continue;
+    }
+    const folder = before.isDirectory() ? openFolder(path, before) : null;
+    if (folder?.kind === 'folder') {
       try {
         if (isProgramState(check.name)) continue;
         if (depth >= MAX_FOLDERS) {
@@ -119,7 +127,7 @@ async function collectFolder(dir: string, at: string, depth: number, walk: Walk)
       }
       continue;
     }
-    if (folder.kind === 'skip') {
+    if (folder?.kind === 'skip') {
       walk.skipped.push({ name, reason: folder.reason });
       continue;
     }
@@ -130,7 +138,7 @@ async function collectFolder(dir: string, at: string, depth: number, walk: Walk)
       walk.skipped.push({ name, reason: walk.stopReason });
       continue;
     }
-    const result = readEntry(path, limits.maxFileBytes, limits.maxTotalBytes - walk.totalBytes);
+    const result = readEntry(path, before, limits.maxFileBytes, limits.maxTotalBytes - walk.totalBytes);
     if (result.kind === 'skip') {
       walk.skipped.push({ name, reason: result.reason });
     } else if (result.kind === 'over-total') {
@@ -144,17 +152,10 @@ async function collectFolder(dir: string, at: string, depth: number, walk: Walk)
 }
 
 /**
- * `path` opened as a folder, by its descriptor, if lstat says it is one and the same folder was
- * opened; `other` if it is not a folder (readEntry looks at it).
+ * `path`, which lstat found to be a folder (`before`), opened by its descriptor, if the same
+ * folder was opened.
  */
-function openFolder(path: Buffer): { kind: 'folder'; fd: number } | { kind: 'other' } | { kind: 'skip'; reason: string } {
-  let before: fs.BigIntStats;
-  try {
-    before = fs.lstatSync(path, { bigint: true });
-  } catch {
-    return { kind: 'skip', reason: 'could not be read' };
-  }
-  if (!before.isDirectory()) return { kind: 'other' };
+function openFolder(path: Buffer, before: fs.BigIntStats): { kind: 'folder'; fd: number } | { kind: 'skip'; reason: string } {
   let fd: number;
   try {
     fd = fs.openSync(path, OPEN_DIR_FLAGS);
@@ -243,14 +244,8 @@ class LargestOnTop {
 
 type EntryResult = { kind: 'file'; bytes: Buffer } | { kind: 'skip'; reason: string } | { kind: 'over-total' };
 
-function readEntry(path: Buffer, maxFileBytes: number, budget: number): EntryResult {
-  let before: fs.BigIntStats;
-  try {
-    // The type comes from lstat, not the Dirent: d_type can be DT_UNKNOWN on some filesystems.
-    before = fs.lstatSync(path, { bigint: true });
-  } catch {
-    return { kind: 'skip', reason: 'could not be read' };
-  }
+/** Reads `path`, which lstat described as `before`, if it is a plain file that is still the one lstat saw. */
+function readEntry(path: Buffer, before: fs.BigIntStats, maxFileBytes: number, budget: number): EntryResult {
   if (!before.isFile()) return { kind: 'skip', reason: kindOf(before) };
   if (before.nlink !== 1n) return { kind: 'skip', reason: 'hard link' };
 
