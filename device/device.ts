@@ -130,7 +130,8 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
 
   /** What running one cell needs; the limits are its language's (the global ones, with the language's own over them). */
   function deps(cell: CellRow) {
-    return { pool, poolName: poolFor(cell), writer, files, limits: byName.get(cell.language)?.spec.limits ?? config.limits, stopping: () => stopping, log };
+    const limits = byName.get(cell.language)?.spec.limits ?? config.limits;
+    return { pool, poolName: poolFor(cell), writer, files, limits, interruptGraceMs: config.interruptGraceSeconds * 1000, stopping: () => stopping, log };
   }
 
   /** Claims and starts queued cells while there is room. */

@@ -101,7 +101,9 @@ export class ForkServer {
     // run_forked_cell: its isolation, the flusher thread), never a process of its own.
     return helperWorker(pipes, exited, rootPid, () => {
       if (this.cells.has(id)) this.send(`kill ${id}`);
-    }, true);
+    }, true, () => {
+      if (this.cells.has(id)) this.send(`interrupt ${id}`);
+    });
   }
 
   kill(): void {

@@ -66,9 +66,9 @@ export function adoptPipes(handed: Promise<Handed>, outputCount: number, opened:
  * stderr and the event pipe, in that order): gone once the helper saw it exit and its pipes
  * are drained, so no output is left behind.
  */
-export function helperWorker(pipes: AdoptedPipes, exited: Promise<WorkerExit>, rootPid: Promise<number>, kill: () => void, alone = false): WorkerProcess {
+export function helperWorker(pipes: AdoptedPipes, exited: Promise<WorkerExit>, rootPid: Promise<number>, kill: () => void, alone = false, interrupt?: () => void): WorkerProcess {
   const [stdout, stderr, events] = pipes.outputs;
-  return { stdin: pipes.stdin, stdout, stderr, events, exited: Promise.all([exited, pipes.drained]).then(([e]) => e), rootPid, kill, alone };
+  return { stdin: pipes.stdin, stdout, stderr, events, exited: Promise.all([exited, pipes.drained]).then(([e]) => e), rootPid, kill, alone, interrupt };
 }
 
 /** Calls `onLine` for each line of a helper's control pipe. */

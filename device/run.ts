@@ -23,6 +23,8 @@ export interface RunDeps {
   writer: MessageWriter;
   files: Filestore;
   limits: Limits;
+  /** How long a cell stopped by its reader has to end on its SIGINT before it is killed (config `interruptGraceSeconds`). */
+  interruptGraceMs: number;
   /** The device is stopping: a cell that has not started yet is left to the next one, which queues it again. */
   stopping: () => boolean;
   log: (level: 'info' | 'warn' | 'error', msg: string) => void;
@@ -72,13 +74,15 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
         translator.stream('stderr', `${what} this cell wrote could not be handled and was dropped.\n`);
       }
     };
+    // Called after each event and each output: whoever waits for the cell looks again.
+    let check = () => {};
     const stop = await new Promise<Stop>((resolve) => {
       const timer = setTimeout(() => resolve({ kind: 'timeout' }), cell.timeoutMs);
       const onAbort = () => resolve({ kind: 'stopped', error: signal.reason as ErrorContent });
       if (signal.aborted) onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       worker.exited.then((exit) => resolve(translator.doneStatus ? { kind: 'done' } : { kind: 'exit', exit }));
-      const check = () => {
+      check = () => {
         if (translator.overLimit) resolve({ kind: 'output' });
         else if (translator.doneStatus) resolve({ kind: 'done' });
       };
@@ -97,6 +101,23 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
         signal.removeEventListener('abort', onAbort);
       });
     });
+    // Stopped by its reader: as Jupyter does, the cell is interrupted where it is (SIGINT), and
+    // its worker ends it with a traceback of that place, if the worker can. Killed as anything
+    // else if it does not end within the grace: it ignored the signal, caught it and went on,
+    // or is in code the signal does not reach. A shutdown's stop kills at once.
+    if (stop.kind === 'stopped' && stop.error.ename === CELL_ERRORS.interrupted && worker.interrupt()) {
+      translator.interrupting(stop.error);
+      let grace: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        grace = setTimeout(resolve, deps.interruptGraceMs);
+        check = () => {
+          if (translator.overLimit || translator.doneStatus) resolve();
+        };
+        check();
+        worker.exited.then(() => resolve());
+      });
+      clearTimeout(grace);
+    }
     // Whatever the cell left running dies here, before its files are read.
     worker.kill();
     await worker.exited;
@@ -153,7 +174,8 @@ function stopError(stop: Stop, t: Translator, worker: Worker, limits: Limits, ti
     case 'timeout':
       return { ename: CELL_ERRORS.timeout, evalue: `The cell ran longer than its ${formatSeconds(timeoutMs)} wall-time limit and was stopped.`, traceback: [] };
     case 'stopped':
-      return stop.error;
+      // The worker's report of the interrupt, where it made one: the same error, with where the cell was.
+      return t.interruption ?? stop.error;
     case 'output':
       return { ename: CELL_ERRORS.output, evalue: `The cell wrote more than ${limits.outputBytes} bytes of output and was stopped.`, traceback: [] };
     case 'exit':

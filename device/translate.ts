@@ -6,12 +6,22 @@ import type { WorkerEvent } from '../workers/protocol';
 import { CELL_ERRORS } from '../protocol/errors';
 import { checkDisplay, checkError } from './event-shape';
 
+/** What a worker names the SIGINT the device sent (workers/protocol.ts, 5). */
+const KEYBOARD_INTERRUPT = 'KeyboardInterrupt';
+
 export class Translator {
   /** The last error the worker reported, for the execute_reply. */
   lastError: ErrorContent | null = null;
   /** Set when the worker said `done`. */
   doneStatus: 'ok' | 'error' | null = null;
   overLimit = false;
+  /**
+   * The worker's own report of the interrupt (interrupting()): its KeyboardInterrupt, named as
+   * the stop's error, kept with its traceback. Held back rather than sent, to close the cell
+   * after its files as every stop's error does.
+   */
+  interruption: ErrorContent | null = null;
+  private stopError: ErrorContent | null = null;
   private used = 0;
   /**
    * What each message costs besides its content: its header, parent header and metadata, as
@@ -86,6 +96,10 @@ export class Translator {
       case 'error': {
         const checked = checkError(fields);
         if ('problem' in checked) return this.refuse(e.type, checked.problem, bytes);
+        if (this.stopError && checked.ok.ename === KEYBOARD_INTERRUPT && !this.interruption) {
+          if (this.charge(bytes + this.envelope)) this.interruption = { ...this.stopError, traceback: checked.ok.traceback };
+          return;
+        }
         const error = this.asMemoryError(checked.ok);
         this.lastError = error;
         return this.send(createMessage('error', error, this.parent), bytes);
@@ -108,6 +122,14 @@ export class Translator {
         return this.send(createMessage(e.type, { data, metadata, ...(transient ? { transient } : {}) }, this.parent), bytes);
       }
     }
+  }
+
+  /**
+   * The device has sent the cell SIGINT for `error` (the reader stopped it): the worker's
+   * KeyboardInterrupt from now on is that stop, with the traceback of where the cell was.
+   */
+  interrupting(error: ErrorContent): void {
+    this.stopError = error;
   }
 
   /**

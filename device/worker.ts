@@ -39,11 +39,15 @@ export interface WorkerProcess {
    */
   alone?: boolean;
   kill(): void;
+  /** SIGINT to the cell's process, where the process can be reached by a handle that is its alone (a fork server's pidfd). */
+  interrupt?(): void;
 }
 
 export class Worker {
   readonly language: string;
   version = '';
+  /** The worker said at `ready` that a SIGINT ends its cell with a traceback (workers/protocol.ts). */
+  interruptible = false;
   /** Resolves when the worker said `ready`; rejects if it died first. */
   readonly ready: Promise<void>;
   /** Resolves when the sandbox is gone. */
@@ -109,6 +113,7 @@ export class Worker {
       if (isReady) return this.handlers?.event(e, bytes);
       if (e?.type !== 'ready') return;
       this.version = typeof e.version === 'string' ? e.version : '';
+      this.interruptible = e.interrupt === true;
       proc.rootPid
         .then((pid) => {
           // The worker waits for its code now: nothing runs that the group would miss. A worker
@@ -219,6 +224,16 @@ export class Worker {
       },
       () => {},
     );
+  }
+
+  /**
+   * Asks the cell to stop as its language's own interrupt would (SIGINT), where its worker can
+   * end it so and its process can be signalled; false where not (then only kill() stops it).
+   */
+  interrupt(): boolean {
+    if (!this.interruptible || !this.proc.interrupt || this.killed) return false;
+    this.proc.interrupt();
+    return true;
   }
 
   /** Kills every process of the cell: its PID namespace dies with its first process. */

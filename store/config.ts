@@ -93,6 +93,12 @@ const Config = z.strictObject({
   cellsBurst: z.number().int().min(1),
   /** Long-polls one client address may hold open at once. */
   longPollsPerClient: z.number().int().min(1),
+  /**
+   * How long a running cell its reader stopped has to end on the interrupt (SIGINT, for a worker
+   * that takes one: Python's, Sage's) before it is killed. 0: killed at once, without the
+   * traceback of where it was.
+   */
+  interruptGraceSeconds: z.number().min(0).max(60),
   limits: Limits,
   languages: z.array(Language).min(1),
   /** Names of the configured languages to offer; absent: all of them. */
@@ -125,6 +131,7 @@ export const DEFAULTS: Config = {
   cellsPerMinute: 600,
   cellsBurst: 100,
   longPollsPerClient: 100,
+  interruptGraceSeconds: 1,
   limits: {
     wallSeconds: 30,
     cpuSeconds: 30,
@@ -223,6 +230,7 @@ const ENV_KEYS: Record<string, { key: string; kind: 'int' | 'float' | 'string' |
   CELLBOX_CELLS_BURST: { key: 'cellsBurst', kind: 'int' },
   CELLBOX_LONG_POLLS_PER_CLIENT: { key: 'longPollsPerClient', kind: 'int' },
   CELLBOX_LANGUAGES: { key: 'enabledLanguages', kind: 'list' },
+  CELLBOX_INTERRUPT_GRACE_SECONDS: { key: 'interruptGraceSeconds', kind: 'float' },
   CELLBOX_WALL_SECONDS: { key: 'wallSeconds', kind: 'float', limit: true },
   CELLBOX_CPU_SECONDS: { key: 'cpuSeconds', kind: 'int', limit: true },
   CELLBOX_MEMORY_MIB: { key: 'memoryMiB', kind: 'int', limit: true },

@@ -14,10 +14,15 @@
 // 4. When the code is finished, the worker writes `done` and may exit. The device then kills
 //    the whole sandbox: anything the cell left running dies with it.
 // A worker that exits, or is killed, without `done` has crashed (or hit a limit).
+// 5. A worker whose `ready` says `"interrupt": true` takes a SIGINT to its process as the reader
+//    stopping the cell (Jupyter's interrupt): it ends the cell at once with an `error` event
+//    whose ename is `KeyboardInterrupt` and whose traceback shows where the cell was, then
+//    `done`. The device names that error `Interrupted`, and kills the sandbox if the cell has
+//    not ended within its grace (config `interruptGraceSeconds`). Other workers are killed.
 // Events from the cell's own code can be forged: the device treats them as untrusted output.
 
 export type WorkerEvent =
-  | { type: 'ready'; language: string; version: string }
+  | { type: 'ready'; language: string; version: string; interrupt?: boolean }
   | { type: 'stream'; name: 'stdout' | 'stderr'; text: string }
   | { type: 'display_data'; data: Record<string, unknown>; metadata?: Record<string, unknown>; transient?: { display_id?: string } }
   | { type: 'update_display_data'; data: Record<string, unknown>; metadata?: Record<string, unknown>; transient: { display_id: string } }

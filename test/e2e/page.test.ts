@@ -61,11 +61,15 @@ describe('the cell page', () => {
     expect(await w.page.locator('.cb-run').textContent()).toBe('Run');
   });
 
-  it('Stop ends an endless loop', async () => {
-    await setCode(w.page, 'while True:\n    pass');
+  it('Stop ends an endless loop and shows the line it was on, as Jupyter does', async () => {
+    await setCode(w.page, 'print("looping", flush=True)\nwhile True:\n    pass');
     await w.page.keyboard.press('Shift+Enter');
+    // Stopped once it loops: a cell stopped while still queued was on no line.
+    await w.page.locator('.cb-output', { hasText: 'looping' }).waitFor();
     await w.page.locator('.cb-run', { hasText: 'Stop' }).click();
     await w.page.locator('.cb-status', { hasText: 'Error: Interrupted' }).waitFor({ timeout: 10_000 });
+    const error = await w.page.locator('.cb-output .cb-error').textContent();
+    expect(error).toMatch(/File "<cell>", line [23], in <module>\n {4}(while True:|pass)\nKeyboardInterrupt/);
   });
 
   it('draws a matplotlib figure inline without savefig', async () => {

@@ -35,6 +35,18 @@ async function runCode(code: string): Promise<void> {
 }
 
 describe.skipIf(!installed)('a Sage cell in the browser', () => {
+  it('stops a computation in PARI on Stop, showing the line it was on', async () => {
+    // In C code, where Sage's own signal handling (cysignals) stops it; Python's could not.
+    await setCode(w.page, 'print("factoring")\nfactor(next_prime(2^200) * next_prime(2^210))');
+    await w.page.keyboard.press('Shift+Enter');
+    await w.page.locator('.cb-output', { hasText: 'factoring' }).waitFor({ timeout: 30_000 });
+    await w.page.locator('.cb-run', { hasText: 'Stop' }).click();
+    await w.page.locator('.cb-status', { hasText: 'Error: Interrupted' }).waitFor({ timeout: 10_000 });
+    const error = await w.page.locator('.cb-output .cb-error').textContent();
+    expect(error).toContain('File "<cell>", line 2, in <module>\n    factor(next_prime(2^200) * next_prime(2^210))\n');
+    expect(error).toMatch(/\nKeyboardInterrupt$/);
+  });
+
   it('draws a plot inline', async () => {
     await runCode('plot(sin(x) * x, (x, -2*pi, 2*pi), color="green")');
     const img = w.page.locator('.cb-output img').first();

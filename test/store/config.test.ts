@@ -13,14 +13,15 @@ describe('loadConfig', () => {
     expect(c.port).toBe(3000);
     expect(c.dataDir).toBe(path.join(cwd, 'data'));
     expect(c.limits).toEqual(DEFAULTS.limits);
+    expect(c.interruptGraceSeconds).toBe(1);
     expect(c.languages.map((l) => l.name)).toEqual(['python', 'sage', 'javascript', 'bash', 'r', 'octave', 'c', 'fortran']);
   });
 
   it('takes the file, then the environment on top', () => {
     const file = path.join(cwd, 'c.json');
     fs.writeFileSync(file, JSON.stringify({ queueLimit: 7, limits: { memoryMiB: 256 } }));
-    const c = loadConfig({ CELLBOX_CONFIG: file, PORT: '8080', CELLBOX_MEMORY_MIB: '128', CELLBOX_ALLOWED_ORIGINS: 'https://a.org, https://b.org' }, cwd);
-    expect(c).toMatchObject({ port: 8080, queueLimit: 7, allowedOrigins: ['https://a.org', 'https://b.org'] });
+    const c = loadConfig({ CELLBOX_CONFIG: file, PORT: '8080', CELLBOX_MEMORY_MIB: '128', CELLBOX_ALLOWED_ORIGINS: 'https://a.org, https://b.org', CELLBOX_INTERRUPT_GRACE_SECONDS: '0.5' }, cwd);
+    expect(c).toMatchObject({ port: 8080, queueLimit: 7, allowedOrigins: ['https://a.org', 'https://b.org'], interruptGraceSeconds: 0.5 });
     expect(c.limits.memoryMiB).toBe(128);
     expect(c.limits.wallSeconds).toBe(30);
   });
@@ -37,6 +38,7 @@ describe('loadConfig', () => {
     // Said as the host set it, with the range: `concurrency` alone did not say where it came from.
     ['a value out of range from the environment', { CELLBOX_CONCURRENCY: '0' }, /concurrency \(CELLBOX_CONCURRENCY=0\): .*>=\s?1/],
     ['a limit out of range from the environment', { CELLBOX_WALL_SECONDS: '-1' }, /limits.wallSeconds \(CELLBOX_WALL_SECONDS=-1\): /],
+    ['a negative interrupt grace', { CELLBOX_INTERRUPT_GRACE_SECONDS: '-1' }, /interruptGraceSeconds \(CELLBOX_INTERRUPT_GRACE_SECONDS=-1\): /],
   ];
   for (const [name, env, message] of bad) {
     it(`stops on ${name}`, () => {

@@ -12,6 +12,8 @@
 #     opened <id>    the device has opened its ends of the cell's pipes: drop our copies
 #     kill <id>      SIGKILL the cell (its PID namespace dies with its first process); if it
 #                    left no other process, its `exit` (status 137) is sent at once
+#     interrupt <id> SIGINT to the cell's process (the reader stopped it; the device kills it
+#                    if it has not ended shortly after)
 #   fd 3 (zygote → device), JSON lines:
 #     {"type":"ready","language":…,"version":…,"forker":…} preloaded, taking forks; the pid of
 #         the forker, whose children the cells are (start_forker())
@@ -601,6 +603,14 @@ class Zygote:
             cell = self.cells.get(cell_id)
             if cell:
                 self.kill(cell)
+        elif command == 'interrupt':
+            cell = self.cells.get(cell_id)
+            # By its pidfd, never its pid: once it has ended, its pid may be another cell's.
+            if cell and cell.pidfd is not None and not cell.killed:
+                try:
+                    signal.pidfd_send_signal(cell.pidfd, signal.SIGINT)
+                except ProcessLookupError:
+                    pass  # ended meanwhile: its exit is on the way
 
     def fork(self, line):
         cell_id, init, *error = line.split(' ', 2)

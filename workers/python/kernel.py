@@ -20,6 +20,7 @@ import os
 import time
 import traceback
 import types
+import _signal
 import _thread
 
 # The worker's own references: a cell that replaces json.dumps or os.write for itself must
@@ -76,6 +77,8 @@ def emit(event):
     with _emit_lock:
         _send_pending()
         _send(event)
+    if _interrupt_pending:
+        _deliver_interrupt()
 
 
 def _send(event):
@@ -119,11 +122,15 @@ def write_stream(name, text):
                 _wake_flusher()
         else:
             _wake_flusher()
+    if _interrupt_pending:
+        _deliver_interrupt()
 
 
 def flush_streams():
     with _emit_lock:
         _send_pending()
+    if _interrupt_pending:
+        _deliver_interrupt()
 
 
 def start_flusher():
@@ -185,6 +192,80 @@ def write_line(data):
         view = memoryview(data)
         while view:
             view = view[_os_write(EVENT_FD, view):]
+
+
+# --- interrupts -------------------------------------------------------------------------------
+#
+# The device stops a running cell as Jupyter does: SIGINT to its process (device/run.ts), which
+# Python turns into a KeyboardInterrupt where the cell's code is; run_guarded() reports it with
+# a traceback like any other error, and the device names it `Interrupted`. If the cell has not
+# ended shortly after, the device kills it. The handler keeps the worker's own state whole: a
+# KeyboardInterrupt in the middle of an event line would cut it (and the error after it with
+# it), and one in the worker's own code after the cell's would end the worker, not the cell.
+
+SIGINT = 2
+# The signal came (the reader stopped the cell); it is raised in the cell's code, at once or
+# as soon as the event being written is whole.
+_interrupted = False
+_interrupt_pending = False
+# The cell's code (or what it left to do: its threads, its figures) runs: run_guarded().
+_in_cell_code = False
+# What raises the KeyboardInterrupt: Python's handler, or the one a preload installed
+# (Sage's cysignals, whose C handler also stops its long computations).
+_prior_interrupt_handler = _signal.default_int_handler
+# The thread Python runs signal handlers in, its main one: the only one to raise it in, never
+# a thread of the cell's that prints (it would end that thread, not the cell).
+_main_thread = None
+
+
+def _on_interrupt(signum, frame):
+    global _interrupted, _interrupt_pending, _main_thread
+    _main_thread = _thread.get_ident()
+    _interrupted = True
+    _interrupt_pending = True
+    _deliver_interrupt(frame)
+
+
+def _deliver_interrupt(frame=None):
+    """Raises the interrupt that came, where the cell's code runs and no event is half written."""
+    global _interrupt_pending
+    if _in_cell_code and not _emit_lock._is_owned() and _thread.get_ident() == _main_thread:
+        _interrupt_pending = False
+        _prior_interrupt_handler(SIGINT, frame)
+
+
+def _end_at_interrupted_line(exc):
+    """A KeyboardInterrupt's traceback ends where the cell was: the frames of the handlers the
+    signal went through (ours, and a preload's: cysignals') are none of the cell's."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        if tb.tb_next.tb_frame.f_code in (_on_interrupt.__code__, _deliver_interrupt.__code__):
+            tb.tb_next = None
+            return
+        tb = tb.tb_next
+
+
+def install_interrupt_handler():
+    """Makes SIGINT the cell's KeyboardInterrupt, through _on_interrupt(); once per process,
+    after the preloads, which may have installed a handler of their own (kept as the prior).
+    A handler in C (cysignals') stays the one the signal reaches: it stops C code itself, and
+    hands the rest to Python, whose handler for SIGINT is then ours."""
+    global _prior_interrupt_handler
+    current = _signal.getsignal(SIGINT)
+    if current is _on_interrupt:
+        return
+    if current is _signal.default_int_handler or not callable(current):  # Python's, or none
+        _prior_interrupt_handler = _signal.default_int_handler
+        _signal.signal(SIGINT, _on_interrupt)
+        return
+    _prior_interrupt_handler = current
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    action = ctypes.create_string_buffer(512)  # a struct sigaction, as is: bigger than any
+    if libc.sigaction(SIGINT, None, action) != 0:
+        return  # left as it was: the prior handler raises the KeyboardInterrupt itself
+    _signal.signal(SIGINT, _on_interrupt)  # sets Python's handler, and its C handler too
+    libc.sigaction(SIGINT, action, None)  # the C handler back
 
 
 class EventStream(io.TextIOBase):
@@ -953,8 +1034,15 @@ def report_memory_error(exc, namespace):
 
 def run_guarded(function, *args):
     """Run the cell's code (or what it left to do); report what it raises as its error."""
+    global _in_cell_code
     try:
-        function(*args)
+        try:
+            _in_cell_code = True
+            if _interrupt_pending:  # it came before the cell's code did
+                _deliver_interrupt()
+            function(*args)
+        finally:
+            _in_cell_code = False
     except SystemExit as exc:
         if exc.code is not None and exc.code != 0:
             emit(error_event(exc))
@@ -963,6 +1051,8 @@ def run_guarded(function, *args):
         report_memory_error(exc, sys.modules['__main__'].__dict__)
         return 'error'
     except BaseException as exc:  # noqa: BLE001 - everything the cell raises is its error
+        if isinstance(exc, KeyboardInterrupt):
+            _end_at_interrupted_line(exc)
         try:
             emit(error_event(exc))
         except MemoryError as again:
@@ -1016,16 +1106,19 @@ def prepare():
 
 
 def ready_event():
+    # `interrupt`: a SIGINT ends the cell with a KeyboardInterrupt where it was (install_interrupt_handler()).
     if DIALECT is not None:
-        return {'type': 'ready', 'language': DIALECT.LANGUAGE, 'version': DIALECT.version()}
+        return {'type': 'ready', 'language': DIALECT.LANGUAGE, 'version': DIALECT.version(), 'interrupt': True}
     version = '.'.join(str(part) for part in sys.version_info[:3])
-    return {'type': 'ready', 'language': 'python', 'version': version}
+    return {'type': 'ready', 'language': 'python', 'version': version, 'interrupt': True}
 
 
 def warm_up():
     """In a fork server, after the preloads: do once what every plotting cell would do first
     (choose the backend, draw, encode a PNG), then drop the open font files, which the cells
-    must not share (FreeType reads them through one shared file offset)."""
+    must not share (FreeType reads them through one shared file offset). The interrupt handler
+    goes in here once, for every cell forked after."""
+    install_interrupt_handler()
     if DIALECT is not None and hasattr(DIALECT, 'warm_up'):
         DIALECT.warm_up()
     rehearse()
@@ -1168,6 +1261,7 @@ def serve_cell(populated=False):
         rehearse()
     start_flusher()
     forget_exit_handlers()
+    install_interrupt_handler()  # a fork server's is in already (warm_up())
     emit(ready_event())
     code = read_code()
 
@@ -1188,9 +1282,11 @@ def serve_cell(populated=False):
         pass
     status = run_guarded(run_cell, code, namespace)
     # As a script's threads: what they print is the cell's output, and it is not over before them.
-    waited = run_guarded(wait_for_threads)
-    if status == 'ok':
-        status = waited
+    # Not once the reader stopped the cell: it is over, and its threads die with it.
+    if not _interrupted:
+        waited = run_guarded(wait_for_threads)
+        if status == 'ok':
+            status = waited
     # Figures the cell left open appear after its output, as in Jupyter, even after an error.
     if status == 'ok':
         status = run_guarded(show_figures_at_end)
