@@ -217,6 +217,37 @@ describe('files a cell creates', () => {
   });
 });
 
+describe('SystemExit in a Python cell, as IPython shows it', () => {
+  const NOTE = 'An exception has occurred, use %tb to see the full traceback.\n';
+
+  it('is a short note and the exception, not a traceback', async () => {
+    for (const [code, evalue, line] of [
+      ['import sys\nsys.exit(3)', '3', 'SystemExit: 3'],
+      ['raise SystemExit("bye")', 'bye', 'SystemExit: bye'],
+    ]) {
+      const ms = await run(box.url, code);
+      expect(errorOf(ms), code).toEqual({ ename: 'SystemExit', evalue, traceback: [NOTE, line] });
+      expect(replyOf(ms), code).toMatchObject({ status: 'error', ename: 'SystemExit' });
+    }
+  });
+
+  it('is an error with code 0 or none too, as in IPython', async () => {
+    const ms = await run(box.url, 'import sys\nprint("bye")\nsys.exit(0)');
+    expect(stdout(ms)).toBe('bye\n');
+    expect(errorOf(ms)).toEqual({ ename: 'SystemExit', evalue: '0', traceback: [NOTE, 'SystemExit: 0'] });
+    expect(errorOf(await run(box.url, 'import sys\nsys.exit()'))).toEqual({ ename: 'SystemExit', evalue: '', traceback: [NOTE, 'SystemExit'] });
+  });
+
+  it('leaves exit() and quit(), which leave IPython without an error, quiet', async () => {
+    for (const code of ['print("a")\nexit()', 'quit()\nprint("never")']) {
+      const ms = await run(box.url, code);
+      expect(errorOf(ms), code).toBeUndefined();
+      expect(replyOf(ms).status, code).toBe('ok');
+      expect(stdout(ms), code).toBe(code.startsWith('print') ? 'a\n' : '');
+    }
+  });
+});
+
 describe('stopping cells', () => {
   it('interrupt ends a running cell with Interrupted', async () => {
     const created = await post(`${box.url}/api/v1/cells`, { code: 'import time\nprint("started", flush=True)\ntime.sleep(60)' });

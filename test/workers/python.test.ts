@@ -237,8 +237,8 @@ describe('python worker', () => {
     const r = await run('a = [1]\na[5]');
     const traceback = eventsOf(r, 'error')[0].traceback.join('\n');
     expect(traceback).toContain('    a[5]\n    ~^^^\n');
-    const call = eventsOf(await run('import sys; sys.exit(3)'), 'error')[0].traceback.join('\n');
-    expect(call).toContain('    import sys; sys.exit(3)\n                ^^^^^^^^^^^\n');
+    const call = eventsOf(await run('import math; math.sqrt(-1)'), 'error')[0].traceback.join('\n');
+    expect(call).toContain('    import math; math.sqrt(-1)\n                 ^^^^^^^^^^^^^\n');
   });
 
   it('keeps the blank lines around "The above exception ..." of a chained exception, as Python prints them', async () => {
@@ -259,15 +259,19 @@ describe('python worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
-  it('treats SystemExit(0) and sys.exit() as success, a non-zero code as an error', async () => {
-    for (const code of ['import sys\nprint("bye")\nsys.exit(0)', 'import sys\nsys.exit()']) {
+  it('shows a SystemExit as IPython does, a note and no traceback, whatever its code; exit() and quit() end quietly', async () => {
+    // IPython: sys.exit(0) and sys.exit() fail the cell too; its exit() and quit() leave the shell.
+    const note = 'An exception has occurred, use %tb to see the full traceback.\n';
+    for (const [code, evalue, line] of [['import sys\nsys.exit(3)', '3', 'SystemExit: 3'], ['import sys\nprint("bye")\nsys.exit(0)', '0', 'SystemExit: 0'], ['import sys\nsys.exit()', '', 'SystemExit'], ['quit(2)', '2', 'SystemExit: 2']]) {
+      const r = await run(code);
+      expect(eventsOf(r, 'error'), code).toEqual([{ type: 'error', ename: 'SystemExit', evalue, traceback: [note, line] }]);
+      expect(lastEvent(r), code).toEqual({ type: 'done', status: 'error' });
+    }
+    for (const code of ['exit()', 'quit(0)']) {
       const r = await run(code);
       expect(eventsOf(r, 'error'), code).toEqual([]);
       expect(lastEvent(r), code).toEqual({ type: 'done', status: 'ok' });
     }
-    const r = await run('import sys\nsys.exit(3)');
-    expect(eventsOf(r, 'error')[0]).toMatchObject({ ename: 'SystemExit', evalue: '3' });
-    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
   it('ends as a script does: waits for the threads the cell left running, then runs its atexit handlers', async () => {

@@ -1032,6 +1032,37 @@ def report_memory_error(exc, namespace):
         write_line(MEMORY_ERROR_LINE)
 
 
+# IPython's note for a SystemExit, shown in place of its traceback.
+SYSTEM_EXIT_NOTE = 'An exception has occurred, use %tb to see the full traceback.\n'
+
+
+def system_exit_event(exc):
+    """A SystemExit (`sys.exit(3)`, `raise SystemExit`) as IPython shows it: a note and the
+    exception's line, no traceback; an error whatever its code, `sys.exit(0)` included."""
+    if isinstance(exc, CellExit):  # named as the SystemExit it stands for
+        exc = SystemExit(*exc.args)
+    event = error_event(exc)
+    lines = ''.join(traceback.format_exception_only(type(exc), exc)).removesuffix('\n')
+    event['traceback'] = [SYSTEM_EXIT_NOTE, lines]
+    return event
+
+
+class CellExit(SystemExit):
+    """What the builtins exit() and quit() raise in a cell: in IPython they leave the shell
+    without an error, so the cell ends quietly (a non-zero code: as sys.exit's)."""
+
+
+class _Quitter:
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f'Use {self.name}() or Ctrl-D (i.e. EOF) to exit'
+
+    def __call__(self, code=None):
+        raise CellExit(code)
+
+
 def run_guarded(function, *args):
     """Run the cell's code (or what it left to do); report what it raises as its error."""
     global _in_cell_code
@@ -1044,9 +1075,10 @@ def run_guarded(function, *args):
         finally:
             _in_cell_code = False
     except SystemExit as exc:
-        if exc.code is not None and exc.code != 0:
-            emit(error_event(exc))
-            return 'error'
+        if isinstance(exc, CellExit) and exc.code in (None, 0):
+            return 'ok'
+        emit(system_exit_event(exc))
+        return 'error'
     except MemoryError as exc:
         report_memory_error(exc, sys.modules['__main__'].__dict__)
         return 'error'
@@ -1100,6 +1132,8 @@ def prepare():
     builtins.display = display
     builtins.clear_output = clear_output
     builtins.input = cell_input
+    builtins.exit = _Quitter('exit')
+    builtins.quit = _Quitter('quit')
     use_kernel_display_in_ipython()
     sys.modules['cellbox_kernel'] = sys.modules[__name__]
     use_inline_backend()
