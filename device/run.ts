@@ -104,8 +104,9 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
     // Stopped by its reader: as Jupyter does, the cell is interrupted where it is (SIGINT), and
     // its worker ends it with a traceback of that place, if the worker can. Killed as anything
     // else if it does not end within the grace: it ignored the signal, caught it and went on,
-    // or is in code the signal does not reach. A shutdown's stop kills at once.
-    if (stop.kind === 'stopped' && stop.error.ename === CELL_ERRORS.interrupted && worker.interrupt()) {
+    // or is in code the signal does not reach. A shutdown's stop kills at once, as does a grace of 0.
+    const interrupt = stop.kind === 'stopped' && stop.error.ename === CELL_ERRORS.interrupted && deps.interruptGraceMs > 0;
+    if (interrupt && worker.interrupt()) {
       translator.interrupting(stop.error);
       let grace: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {

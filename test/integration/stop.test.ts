@@ -18,7 +18,8 @@ afterAll(async () => {
 });
 
 /** Runs `code`, stops it once it has printed "started", and returns all its messages. */
-async function stopOnceStarted(code: string, language = 'python'): Promise<{ id: string; ms: Message[] }> {
+async function stopOnceStarted(code: string, language = 'python', on: Cellbox = box): Promise<{ id: string; ms: Message[] }> {
+  const box = on;
   const created = await post(`${box.url}/api/v1/cells`, { code, language });
   expect(created.status).toBe(201);
   const id = created.body.id as string;
@@ -129,5 +130,18 @@ describe('stopping cells of other languages', () => {
     const { ms } = await stopOnceStarted('echo started\nsleep 60', 'bash');
     endsAsStopped(ms);
     expect(errorOf(ms)!.traceback).toEqual([]);
+  });
+});
+
+describe('an interrupt grace of 0', () => {
+  it('kills a stopped Python cell at once, as before, without a traceback', async () => {
+    const graceless = await startCellbox({ CELLBOX_INTERRUPT_GRACE_SECONDS: '0', CELLBOX_CELLS_PER_MINUTE: '0', CELLBOX_LANGUAGES: 'python' });
+    try {
+      const { ms } = await stopOnceStarted('import time\nprint("started", flush=True)\ntime.sleep(60)', 'python', graceless);
+      endsAsStopped(ms);
+      expect(errorOf(ms)!.traceback).toEqual([]);
+    } finally {
+      await graceless.stop();
+    }
   });
 });
