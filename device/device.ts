@@ -34,6 +34,14 @@ const HEARTBEAT_MS = 1000;
 const LIGHT = '+light';
 const RETENTION_SWEEP_MS = 10 * 60 * 1000;
 const SHUTDOWN_GRACE_MS = 5000;
+/**
+ * How many devices may die holding a cell they had not started yet before it is ended rather
+ * than queued again. A device that dies in the moment between taking a cell and starting it is
+ * rare (killed, out of memory); one that dies there every time may have been brought down by
+ * that cell, and would be at every restart, for ever. Not a setting: no host has a reason to
+ * want a different small number.
+ */
+export const MAX_ATTEMPTS = 3;
 
 /** How a running cell ends when its reader asked (`POST …/interrupt`). */
 const INTERRUPTED = { ename: CELL_ERRORS.interrupted, evalue: 'The cell was interrupted.', traceback: [] };
@@ -158,7 +166,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
         writer.finish(cell.id, 'error', [...openingMessages(cell.header, cell.code), ...closingMessages(cell.header, error)]);
         return;
       }
-      await runCell(cell, deps(cell), controller.signal);
+      if ((await runCell(cell, deps(cell), controller.signal)) === 'unstarted') giveBack(cell);
     })()
       .catch((e) => log('error', `cell ${cell.id}: ${(e as Error).stack}`))
       .finally(() => {
@@ -166,6 +174,16 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
         pump();
       });
     running.set(cell.id, { controller, done });
+  }
+
+  /** A cell this device took but, stopping, never started goes back to the queue for the next one, uncounted. */
+  function giveBack(cell: CellRow): void {
+    try {
+      if (store.cells.giveBack(cell.id)) log('info', `cell ${cell.id} had not started; handed it back to the queue`);
+    } catch (e) {
+      // Left running without messages: the next device queues it again (counted as a try).
+      log('warn', `could not hand cell ${cell.id} back to the queue: ${(e as Error).message}`);
+    }
   }
 
   function passInterrupts(): void {
@@ -180,19 +198,23 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
    * messages: runCell writes none before the cell's worker) end with WorkerCrashed; those that
    * still waited for a worker are queued again, as the brief asks, or end as Interrupted if
    * their reader asked meanwhile. A cell's run leaves nothing behind outside its sandbox, so
-   * running one again that the device died just as it handed over is no harm.
+   * running one again that the device died just as it handed over is no harm. But one that
+   * MAX_ATTEMPTS devices died holding ends with WorkerCrashed: it may be what kills them.
    */
   function recover(): void {
     for (const cell of store.cells.running()) {
       const started = store.messages.lastSeq(cell.id) > 0;
-      if (!started && !cell.interrupt) {
-        if (store.cells.requeue(cell.id)) log('info', `cell ${cell.id} had not started when the device stopped; queued it again`);
+      const exhausted = cell.attempts >= MAX_ATTEMPTS;
+      if (!started && !cell.interrupt && !exhausted) {
+        if (store.cells.requeue(cell.id)) log('info', `cell ${cell.id} had not started when the device stopped (try ${cell.attempts} of ${MAX_ATTEMPTS}); queued it again`);
         continue;
       }
       const opening = started ? [] : openingMessages(cell.header, cell.code);
       const error = started
         ? { ename: CELL_ERRORS.crashed, evalue: 'The worker running this cell was lost when the device stopped.', traceback: [] }
-        : INTERRUPTED;
+        : cell.interrupt
+          ? INTERRUPTED
+          : { ename: CELL_ERRORS.crashed, evalue: `The cell was taken ${cell.attempts} times and each time the device stopped before it started (this cell may be what stops it); it is not run again.`, traceback: [] };
       store.finishCell(cell.id, 'error', [...opening, ...closingMessages(cell.header, error)]);
       log('warn', `cell ${cell.id} was running when the device stopped; ended it with ${error.ename}`);
     }
@@ -265,8 +287,12 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       for (const t of timers) clearInterval(t);
       if (retryPump) clearTimeout(retryPump);
       for (const r of running.values()) r.controller.abort(SHUT_DOWN);
-      await Promise.race([Promise.all([...running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
+      const settled = (ms: number) => Promise.race([Promise.all([...running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, ms))]);
+      await settled(SHUTDOWN_GRACE_MS);
       pool.close();
+      // Closing the pool turned the cells still waiting for a worker away: they go back to the
+      // queue (giveBack) at once, before the store closes; a second is room enough for that.
+      await settled(1000);
       for (const server of forkServers.values()) server.kill();
       await spawner?.stop();
       writer.flush();

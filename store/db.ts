@@ -50,6 +50,10 @@ const MIGRATIONS: string[] = [
      title TEXT,
      created INTEGER NOT NULL               -- ms since the epoch; the first share's
    );`,
+  // How many times a device took the cell from the queue (store/cells.ts claimNext). A cell
+  // whose device died before it started is queued again; one that took its device down each
+  // time would be run at every restart for ever: after a few tries it is ended (device.ts).
+  `ALTER TABLE cells ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /**
