@@ -141,6 +141,9 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
     return { pool, poolName: poolFor(cell), writer, files, limits: byName.get(cell.language)?.spec.limits ?? config.limits, stopping: () => stopping, log };
   }
 
+  /** Claims that failed in a row (the database busy or its disk full). */
+  let failedClaims = 0;
+
   /** Claims and starts queued cells while there is room. */
   function pump(): void {
     while (!stopping && running.size < config.concurrency) {
@@ -149,10 +152,12 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
         cell = store.cells.claimNext();
       } catch (e) {
         // Busy or full for now: the cells stay queued; the next change or retry claims them.
-        log('warn', `could not take a queued cell: ${(e as Error).message}`);
+        // Tried twice a second: on a full disk, a line each time buried the log.
+        if (failedClaims++ % 120 === 0) log('warn', `could not take a queued cell${failedClaims > 1 ? ` (${failedClaims} times in a row)` : ''}: ${(e as Error).message}`);
         if (!retryPump) retryPump = setTimeout(() => ((retryPump = null), pump()), 500);
         return;
       }
+      failedClaims = 0;
       if (!cell) return;
       start(cell);
     }
@@ -220,6 +225,20 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
     }
   }
 
+  /** Heartbeats that failed in a row: a full disk fails every one, and a line a second buried the log. */
+  let failedBeats = 0;
+
+  function beat(): void {
+    try {
+      store.heartbeat.beat(process.pid, startedAt);
+    } catch (e) {
+      if (failedBeats++ % 60 === 0) log('warn', `could not write the heartbeat${failedBeats > 1 ? ` (${failedBeats} times in a row)` : ''}: ${(e as Error).message}; /healthz says why while it is stale`);
+      return;
+    }
+    if (failedBeats) log('info', `the heartbeat is written again, after ${failedBeats} failed`);
+    failedBeats = 0;
+  }
+
   function sweep(): void {
     try {
       sweepOnce();
@@ -263,13 +282,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
         passInterrupts();
         pump();
       });
-      timers.push(setInterval(() => {
-        try {
-          store.heartbeat.beat(process.pid, startedAt);
-        } catch (e) {
-          log('warn', `could not write the heartbeat: ${(e as Error).message}`);
-        }
-      }, HEARTBEAT_MS));
+      timers.push(setInterval(beat, HEARTBEAT_MS));
       timers.push(setInterval(sweep, RETENTION_SWEEP_MS));
       for (const t of timers) t.unref();
       sweep();

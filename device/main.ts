@@ -59,7 +59,17 @@ function main(): void {
   if (closed.length) log('info', `closed inherited descriptors ${closed.join(', ')}: no sandbox gets them`);
   if (workers.removed.length) log('info', `removed ${workers.removed.length} copies of the workers folder left by devices that are gone`);
   for (const f of workers.failed) log('warn', `could not remove a stale copy of the workers folder: ${f}`);
-  device.start();
+  try {
+    device.start();
+  } catch (e) {
+    // Its start writes (the cells a dead device left, the languages, the first heartbeat): on a
+    // full disk it stopped with a stack trace. Nothing is half done: each write is a transaction.
+    const refusal = unusable(databasePath(config), e);
+    if (!(refusal instanceof DatabaseError)) throw e;
+    log('error', refusal.message);
+    void device.stop().finally(() => process.exit(2));
+    return;
+  }
   log('info', `running up to ${config.concurrency} cells at once; data in ${config.dataDir}`);
 
   let stopping = false;

@@ -132,6 +132,9 @@ export function unusable(file: string, e: unknown): unknown {
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
     return new DatabaseError(`${file} is damaged or not a Cellbox database (${code}); move it (with its -wal and -shm files) out of the way to start with an empty one`);
   }
+  if (code.startsWith('SQLITE_FULL')) {
+    return new DatabaseError(`${file} cannot be written: the disk of the data directory is full (${code}); free space on it and start again`);
+  }
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH')) {
     return new DatabaseError(`${file} cannot be opened for writing (${code}); the data directory must be writable by this user`);
   }
