@@ -221,7 +221,9 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
           ? INTERRUPTED
           : { ename: CELL_ERRORS.crashed, evalue: `The cell was taken ${cell.attempts} times and each time the device stopped before it started (this cell may be what stops it); it is not run again.`, traceback: [] };
       store.finishCell(cell.id, 'error', [...opening, ...closingMessages(cell.header, error)]);
-      log('warn', `cell ${cell.id} was running when the device stopped; ended it with ${error.ename}`);
+      log('warn', started || cell.interrupt
+        ? `cell ${cell.id} was running when the device stopped; ended it with ${error.ename}`
+        : `cell ${cell.id} was taken ${cell.attempts} times by devices that stopped before it started; ended it with ${error.ename} rather than queue it again`);
     }
   }
 
