@@ -34,6 +34,14 @@ const HEARTBEAT_MS = 1000;
 const LIGHT = '+light';
 const RETENTION_SWEEP_MS = 10 * 60 * 1000;
 const SHUTDOWN_GRACE_MS = 5000;
+/**
+ * How many devices may die holding a cell they had not started yet before it is ended rather
+ * than queued again. A device that dies in the moment between taking a cell and starting it is
+ * rare (killed, out of memory); one that dies there every time may have been brought down by
+ * that cell, and would be at every restart, for ever. Not a setting: no host has a reason to
+ * want a different small number.
+ */
+export const MAX_ATTEMPTS = 3;
 
 /** How a running cell ends when its reader asked (`POST …/interrupt`). */
 const INTERRUPTED = { ename: CELL_ERRORS.interrupted, evalue: 'The cell was interrupted.', traceback: [] };
@@ -134,6 +142,9 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
     return { pool, poolName: poolFor(cell), writer, files, limits, interruptGraceMs: config.interruptGraceSeconds * 1000, stopping: () => stopping, log };
   }
 
+  /** Claims that failed in a row (the database busy or its disk full). */
+  let failedClaims = 0;
+
   /** Claims and starts queued cells while there is room. */
   function pump(): void {
     while (!stopping && running.size < config.concurrency) {
@@ -142,10 +153,12 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
         cell = store.cells.claimNext();
       } catch (e) {
         // Busy or full for now: the cells stay queued; the next change or retry claims them.
-        log('warn', `could not take a queued cell: ${(e as Error).message}`);
+        // Tried twice a second: on a full disk, a line each time buried the log.
+        if (failedClaims++ % 120 === 0) log('warn', `could not take a queued cell${failedClaims > 1 ? ` (${failedClaims} times in a row)` : ''}: ${(e as Error).message}`);
         if (!retryPump) retryPump = setTimeout(() => ((retryPump = null), pump()), 500);
         return;
       }
+      failedClaims = 0;
       if (!cell) return;
       start(cell);
     }
@@ -159,7 +172,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
         writer.finish(cell.id, 'error', [...openingMessages(cell.header, cell.code), ...closingMessages(cell.header, error)]);
         return;
       }
-      await runCell(cell, deps(cell), controller.signal);
+      if ((await runCell(cell, deps(cell), controller.signal)) === 'unstarted') giveBack(cell);
     })()
       .catch((e) => log('error', `cell ${cell.id}: ${(e as Error).stack}`))
       .finally(() => {
@@ -167,6 +180,16 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
         pump();
       });
     running.set(cell.id, { controller, done });
+  }
+
+  /** A cell this device took but, stopping, never started goes back to the queue for the next one, uncounted. */
+  function giveBack(cell: CellRow): void {
+    try {
+      if (store.cells.giveBack(cell.id)) log('info', `cell ${cell.id} had not started; handed it back to the queue`);
+    } catch (e) {
+      // Left running without messages: the next device queues it again (counted as a try).
+      log('warn', `could not hand cell ${cell.id} back to the queue: ${(e as Error).message}`);
+    }
   }
 
   function passInterrupts(): void {
@@ -181,22 +204,42 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
    * messages: runCell writes none before the cell's worker) end with WorkerCrashed; those that
    * still waited for a worker are queued again, as the brief asks, or end as Interrupted if
    * their reader asked meanwhile. A cell's run leaves nothing behind outside its sandbox, so
-   * running one again that the device died just as it handed over is no harm.
+   * running one again that the device died just as it handed over is no harm. But one that
+   * MAX_ATTEMPTS devices died holding ends with WorkerCrashed: it may be what kills them.
    */
   function recover(): void {
     for (const cell of store.cells.running()) {
       const started = store.messages.lastSeq(cell.id) > 0;
-      if (!started && !cell.interrupt) {
-        if (store.cells.requeue(cell.id)) log('info', `cell ${cell.id} had not started when the device stopped; queued it again`);
+      const exhausted = cell.attempts >= MAX_ATTEMPTS;
+      if (!started && !cell.interrupt && !exhausted) {
+        if (store.cells.requeue(cell.id)) log('info', `cell ${cell.id} had not started when the device stopped (try ${cell.attempts} of ${MAX_ATTEMPTS}); queued it again`);
         continue;
       }
       const opening = started ? [] : openingMessages(cell.header, cell.code);
       const error = started
         ? { ename: CELL_ERRORS.crashed, evalue: 'The worker running this cell was lost when the device stopped.', traceback: [] }
-        : INTERRUPTED;
+        : cell.interrupt
+          ? INTERRUPTED
+          : { ename: CELL_ERRORS.crashed, evalue: `The cell was taken ${cell.attempts} times and each time the device stopped before it started (this cell may be what stops it); it is not run again.`, traceback: [] };
       store.finishCell(cell.id, 'error', [...opening, ...closingMessages(cell.header, error)]);
-      log('warn', `cell ${cell.id} was running when the device stopped; ended it with ${error.ename}`);
+      log('warn', started || cell.interrupt
+        ? `cell ${cell.id} was running when the device stopped; ended it with ${error.ename}`
+        : `cell ${cell.id} was taken ${cell.attempts} times by devices that stopped before it started; ended it with ${error.ename} rather than queue it again`);
     }
+  }
+
+  /** Heartbeats that failed in a row: a full disk fails every one, and a line a second buried the log. */
+  let failedBeats = 0;
+
+  function beat(): void {
+    try {
+      store.heartbeat.beat(process.pid, startedAt);
+    } catch (e) {
+      if (failedBeats++ % 60 === 0) log('warn', `could not write the heartbeat${failedBeats > 1 ? ` (${failedBeats} times in a row)` : ''}: ${(e as Error).message}; /healthz says why while it is stale`);
+      return;
+    }
+    if (failedBeats) log('info', `the heartbeat is written again, after ${failedBeats} failed`);
+    failedBeats = 0;
   }
 
   function sweep(): void {
@@ -242,13 +285,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
         passInterrupts();
         pump();
       });
-      timers.push(setInterval(() => {
-        try {
-          store.heartbeat.beat(process.pid, startedAt);
-        } catch (e) {
-          log('warn', `could not write the heartbeat: ${(e as Error).message}`);
-        }
-      }, HEARTBEAT_MS));
+      timers.push(setInterval(beat, HEARTBEAT_MS));
       timers.push(setInterval(sweep, RETENTION_SWEEP_MS));
       for (const t of timers) t.unref();
       sweep();
@@ -266,8 +303,12 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       for (const t of timers) clearInterval(t);
       if (retryPump) clearTimeout(retryPump);
       for (const r of running.values()) r.controller.abort(SHUT_DOWN);
-      await Promise.race([Promise.all([...running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
+      const settled = (ms: number) => Promise.race([Promise.all([...running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, ms))]);
+      await settled(SHUTDOWN_GRACE_MS);
       pool.close();
+      // Closing the pool turned the cells still waiting for a worker away: they go back to the
+      // queue (giveBack) at once, before the store closes; a second is room enough for that.
+      await settled(1000);
       for (const server of forkServers.values()) server.kill();
       await spawner?.stop();
       writer.flush();

@@ -9,6 +9,7 @@ import { DeviceLockError, lockDevice, type DeviceLock } from '../store/device-lo
 import { openStore, type Store } from '../store/store';
 import { closeInheritedDescriptors } from './descriptors';
 import { createDevice, type Log } from './device';
+import { checkSandbox, SandboxError } from './sandbox';
 import { prepareWorkersDir } from './workers-copy';
 
 const log: Log = (level, msg) => {
@@ -32,6 +33,8 @@ function main(): void {
   let files;
   try {
     config = loadConfig();
+    // Before anything is opened: a device that cannot make a sandbox would take cells and fail each.
+    checkSandbox();
     ensureDirectory(config.dataDir);
     // Before the store is touched: the device's start ends the cells left `running`, which are
     // another device's, still running, while that one holds the lock.
@@ -44,7 +47,7 @@ function main(): void {
     }
   } catch (e) {
     // What the host must fix, in one line: no stack trace, and no half-started device.
-    if (e instanceof ConfigError || e instanceof DatabaseError || e instanceof DeviceLockError) {
+    if (e instanceof ConfigError || e instanceof DatabaseError || e instanceof DeviceLockError || e instanceof SandboxError) {
       log('error', e.message);
       process.exit(2);
     }
@@ -56,7 +59,17 @@ function main(): void {
   if (closed.length) log('info', `closed inherited descriptors ${closed.join(', ')}: no sandbox gets them`);
   if (workers.removed.length) log('info', `removed ${workers.removed.length} copies of the workers folder left by devices that are gone`);
   for (const f of workers.failed) log('warn', `could not remove a stale copy of the workers folder: ${f}`);
-  device.start();
+  try {
+    device.start();
+  } catch (e) {
+    // Its start writes (the cells a dead device left, the languages, the first heartbeat): on a
+    // full disk it stopped with a stack trace. Nothing is half done: each write is a transaction.
+    const refusal = unusable(databasePath(config), e);
+    if (!(refusal instanceof DatabaseError)) throw e;
+    log('error', refusal.message);
+    void device.stop().finally(() => process.exit(2));
+    return;
+  }
   log('info', `running up to ${config.concurrency} cells at once; data in ${config.dataDir}`);
 
   let stopping = false;

@@ -25,7 +25,7 @@ export interface RunDeps {
   limits: Limits;
   /** How long a cell stopped by its reader has to end on its SIGINT before it is killed (config `interruptGraceSeconds`). */
   interruptGraceMs: number;
-  /** The device is stopping: a cell that has not started yet is left to the next one, which queues it again. */
+  /** The device is stopping: a cell that has not started yet is not started (runCell answers 'unstarted'). */
   stopping: () => boolean;
   log: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
@@ -37,28 +37,33 @@ type Stop =
   | { kind: 'output' }
   | { kind: 'exit'; exit: WorkerExit };
 
-/** Runs one cell; `signal` stops it early, its reason the cell's `error` (an interrupt, the device's shutdown). */
-export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal): Promise<void> {
+/**
+ * Runs one cell; `signal` stops it early, its reason the cell's `error` (an interrupt, the
+ * device's shutdown). 'unstarted': the device stopped before the cell had a worker, and nothing
+ * of it was written: the device hands it back to the queue.
+ */
+export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal): Promise<'ended' | 'unstarted'> {
   const { writer } = deps;
   const parent = cell.header;
 
   // The opening messages wait for the worker: until they are written, the cell has not started,
-  // and a device that dies (or stops) meanwhile leaves it without messages, which tells the next
-  // device to queue it again (device.ts, recover()) rather than end it as crashed.
+  // and a device that dies meanwhile leaves it without messages, which tells the next device to
+  // queue it again (device.ts, recover()) rather than end it as crashed; one that stops hands it
+  // back to the queue itself.
   let worker: Worker;
   try {
     worker = await deps.pool.take(deps.poolName);
   } catch (e) {
     // The device's shutdown rejects every waiter: not started.
-    if (deps.stopping()) return;
+    if (deps.stopping()) return 'unstarted';
     const error = { ename: CELL_ERRORS.crashed, evalue: `No ${cell.language} worker could start: ${(e as Error).message}`, traceback: [] };
     writer.finish(cell.id, 'error', [...openingMessages(parent, cell.code), ...closingMessages(parent, error)]);
-    return;
+    return 'ended';
   }
   if (deps.stopping()) {
     worker.kill();
     worker.releaseDir();
-    return;
+    return 'unstarted';
   }
   for (const m of openingMessages(parent, cell.code)) writer.push(cell.id, m);
 
@@ -142,6 +147,7 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
   } finally {
     worker.releaseDir();
   }
+  return 'ended';
 }
 
 async function storeFiles(cell: CellRow, worker: Worker, deps: RunDeps): Promise<FileInfo[]> {

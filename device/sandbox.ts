@@ -2,7 +2,9 @@
 // from it, a fork server's too. Every cell's worker runs in a fresh one:
 // new user, PID, IPC, UTS, mount, network and cgroup namespaces, a read-only system, a private
 // tmpfs as working directory, rlimits set inside, nothing else of the host.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Limits } from '../store/config';
 import { CELL_DIR, WORKERS_MOUNT } from '../workers/protocol';
 
@@ -74,6 +76,48 @@ export const SPARE_NICE = isRoot ? 19 : 0;
 
 /** The unprivileged host user the sandbox maps to when the device runs as root. */
 const NOBODY = 65534;
+
+/** The sandbox cannot be made on this machine: the device's start stops with this, in one line. */
+export class SandboxError extends Error {}
+
+/** Where `name` is on `PATH`, as the spawner's posix_spawnp finds it; null if nowhere. */
+function onPath(name: string, envPath = process.env.PATH ?? ''): string | null {
+  for (const dir of envPath.split(':')) {
+    const file = path.join(dir || '.', name);
+    try {
+      if (fs.statSync(file).isFile()) {
+        fs.accessSync(file, fs.constants.X_OK);
+        return file;
+      }
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/**
+ * Checks, once at the device's start, that a sandbox can be made here: bwrap (and as root
+ * setpriv) on PATH, and one empty sandbox as the cells' are made (same user, a user namespace
+ * with --disable-userns, which bwrap before 0.8 lacks). Without this, a host that started the
+ * device without `npm start`'s set-up saw each cell fail on its own, a WorkerCrashed each.
+ * Throws a SandboxError naming what to install or change.
+ */
+export function checkSandbox(): void {
+  const envPath = process.env.PATH ?? '';
+  if (!onPath('bwrap', envPath)) {
+    throw new SandboxError(`bubblewrap is not installed (no bwrap on the PATH ${envPath || '(empty)'}); every cell runs in its sandbox: install it with apt-get install bubblewrap`);
+  }
+  if (isRoot && !onPath('setpriv', envPath)) {
+    throw new SandboxError(`setpriv is not installed (not on the PATH ${envPath || '(empty)'}); run as root, the device needs it to start sandboxes as an unprivileged user: install it with apt-get install util-linux`);
+  }
+  const bwrap = ['bwrap', '--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', ...rootFsArgs(), '--', '/usr/bin/true'];
+  const argv = isRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--', ...bwrap] : bwrap;
+  const trial = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], timeout: 20_000 });
+  if (trial.status === 0) return;
+  const why = (trial.stderr?.toString().trim() || trial.error?.message || `status ${trial.status ?? trial.signal}`).replace(/\s*\n\s*/g, '; ');
+  throw new SandboxError(`bubblewrap cannot make a sandbox here (${why}); it needs version 0.8 or later and user namespaces for ${isRoot ? `the unprivileged user ${NOBODY}` : 'this user'}: as root, sysctl -w kernel.unprivileged_userns_clone=1 (on Ubuntu also kernel.apparmor_restrict_unprivileged_userns=0)`);
+}
 
 /** The cell's directory holds what it may keep plus room to work; past it, writes fail with ENOSPC. */
 function cellDirBytes(limits: Limits): number {

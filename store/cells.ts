@@ -17,19 +17,21 @@ export interface CellRow {
   outcome: 'ok' | 'error' | null;
   finalSeq: number | null;
   interrupt: boolean;
+  /** How many times a device took it from the queue, this time included (a clean stop's give-back does not count). */
+  attempts: number;
 }
 
 interface RawRow {
   id: string; language: string; code: string; timeout_ms: number; status: CellStatus; header: string;
   created: number; started: number | null; finished: number | null; outcome: 'ok' | 'error' | null;
-  final_seq: number | null; interrupt: number;
+  final_seq: number | null; interrupt: number; attempts: number;
 }
 
 function fromRaw(r: RawRow): CellRow {
   return {
     id: r.id, language: r.language, code: r.code, timeoutMs: r.timeout_ms, status: r.status,
     header: JSON.parse(r.header), created: r.created, started: r.started, finished: r.finished,
-    outcome: r.outcome, finalSeq: r.final_seq, interrupt: r.interrupt === 1,
+    outcome: r.outcome, finalSeq: r.final_seq, interrupt: r.interrupt === 1, attempts: r.attempts,
   };
 }
 
@@ -43,7 +45,7 @@ export function createCellQueue(db: Db) {
   const queuedCount = db.prepare(`SELECT COUNT(*) AS n FROM cells WHERE status = 'queued'`).pluck();
   const hasQueued = db.prepare(`SELECT 1 FROM cells WHERE status = 'queued' LIMIT 1`).pluck();
   const claim = db.prepare(
-    `UPDATE cells SET status = 'running', started = ?
+    `UPDATE cells SET status = 'running', started = ?, attempts = attempts + 1
      WHERE seq = (SELECT seq FROM cells WHERE status = 'queued' ORDER BY seq LIMIT 1) AND status = 'queued'
      RETURNING *`,
   );
@@ -55,6 +57,7 @@ export function createCellQueue(db: Db) {
     `UPDATE cells SET status = 'running', started = ?, interrupt = 1 WHERE id = ? AND status = 'queued' RETURNING *`,
   );
   const requeue = db.prepare(`UPDATE cells SET status = 'queued', started = NULL WHERE id = ? AND status = 'running'`);
+  const giveBack = db.prepare(`UPDATE cells SET status = 'queued', started = NULL, attempts = MAX(attempts - 1, 0) WHERE id = ? AND status = 'running'`);
   const flagInterrupt = db.prepare(`UPDATE cells SET interrupt = 1 WHERE id = ? AND status = 'running'`);
   const interrupted = db.prepare(`SELECT id FROM cells WHERE status = 'running' AND interrupt = 1`).pluck();
   const running = db.prepare(`SELECT * FROM cells WHERE status = 'running' ORDER BY seq`);
@@ -94,9 +97,17 @@ export function createCellQueue(db: Db) {
       return finish.run(now, outcome, finalSeq, id).changes === 1;
     },
 
-    /** Puts a running cell that never started back in the queue, at its old place (its seq). */
+    /** Puts a running cell that never started back in the queue, at its old place (its seq); its take counts as an attempt. */
     requeue(id: string): boolean {
       return requeue.run(id).changes === 1;
+    },
+
+    /**
+     * The same, for a cell the device itself hands back unstarted as it stops cleanly: that take
+     * was no attempt (the cell did nothing to the device), so it is not counted.
+     */
+    giveBack(id: string): boolean {
+      return giveBack.run(id).changes === 1;
     },
 
     /**

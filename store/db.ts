@@ -50,6 +50,10 @@ const MIGRATIONS: string[] = [
      title TEXT,
      created INTEGER NOT NULL               -- ms since the epoch; the first share's
    );`,
+  // How many times a device took the cell from the queue (store/cells.ts claimNext). A cell
+  // whose device died before it started is queued again; one that took its device down each
+  // time would be run at every restart for ever: after a few tries it is ended (device.ts).
+  `ALTER TABLE cells ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /**
@@ -127,6 +131,9 @@ export function unusable(file: string, e: unknown): unknown {
   if (e instanceof DatabaseError) return e;
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
     return new DatabaseError(`${file} is damaged or not a Cellbox database (${code}); move it (with its -wal and -shm files) out of the way to start with an empty one`);
+  }
+  if (code.startsWith('SQLITE_FULL')) {
+    return new DatabaseError(`${file} cannot be written: the disk of the data directory is full (${code}); free space on it and start again`);
   }
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH')) {
     return new DatabaseError(`${file} cannot be opened for writing (${code}); the data directory must be writable by this user`);

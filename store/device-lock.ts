@@ -8,6 +8,7 @@
 // between processes in different PID or network namespaces that share the directory.
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { unusable } from './db';
 
 const FILE = 'device.lock';
 
@@ -33,7 +34,8 @@ export function lockDevice(dataDir: string): DeviceLock {
     if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY') || (e as { code?: string }).code?.startsWith('SQLITE_LOCKED')) {
       throw new DeviceLockError(`another Cellbox device is running on the data directory ${dataDir}; stop it first, or give this one a CELLBOX_DATA_DIR of its own`);
     }
-    throw e;
+    // A full disk, a read-only one: one line for the host, as for the database itself.
+    throw unusable(file, e);
   }
   return { release: () => db.close() };
 }

@@ -70,9 +70,14 @@ export function errorReply(e: unknown): Reply {
   if (/^SQLITE_(BUSY|LOCKED)/.test(sqlite)) {
     return json({ error: { code: 'unavailable', message: 'The database is busy; try again in a moment.' } }, 503, { 'Retry-After': '1' });
   }
-  if (/^SQLITE_FULL/.test(sqlite) || /^SQLITE_IOERR/.test(sqlite)) {
+  if (/^SQLITE_FULL/.test(sqlite)) {
+    // Expected while the disk stays full, once per refused request: one line, not a stack.
+    console.error(`[web] the data disk is full: ${(e as Error).message} (${sqlite})`);
+    return json({ error: { code: 'unavailable', message: "The server's disk is full; nothing was saved. Try again later." } }, 503, { 'Retry-After': '30' });
+  }
+  if (/^SQLITE_IOERR/.test(sqlite)) {
     console.error('[web] storage error:', e);
-    return json({ error: { code: 'unavailable', message: "The server's storage is full or failing; nothing was saved. Try again later." } }, 503, { 'Retry-After': '30' });
+    return json({ error: { code: 'unavailable', message: "The server's storage is failing; nothing was saved. Try again later." } }, 503, { 'Retry-After': '30' });
   }
   console.error('[web] internal error:', e);
   return json({ error: { code: 'internal', message: 'Something went wrong on our side; it has been logged.' } }, 500);

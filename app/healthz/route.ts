@@ -1,4 +1,6 @@
 // GET /healthz: liveness of the database and the device (its heartbeat).
+import { databasePath } from '../../store/config';
+import { diskState, type DiskState } from '../../store/disk';
 import { json, route } from '../_lib/respond';
 import { server } from '../_lib/server';
 
@@ -12,12 +14,22 @@ export const GET = route(() => {
   const beat = s.store.heartbeat.read();
   const age = beat ? Date.now() - beat.heartbeat : null;
   const deviceAlive = age !== null && age < HEARTBEAT_STALE_MS;
+  // A stale heartbeat may be a database that takes no writes rather than a dead device: then
+  // whether the device lives cannot be told (alive: null), and the answer says what to fix.
+  const disk: DiskState = deviceAlive ? { state: 'ok' } : diskState(databasePath(s.config));
   const counts = s.store.cells.counts();
   const body = {
     status: deviceAlive ? 'ok' : 'degraded',
-    database: 'ok',
-    device: { alive: deviceAlive, pid: beat?.pid ?? null, heartbeat_age_ms: age },
+    database: disk.state,
+    ...(disk.state === 'ok' ? {} : { problem: problemOf(disk) }),
+    device: { alive: disk.state === 'ok' ? deviceAlive : null, pid: beat?.pid ?? null, heartbeat_age_ms: age },
     cells: { queued: counts.queued, running: counts.running },
   };
   return json(body, deviceAlive ? 200 : 503);
 });
+
+function problemOf(disk: Exclude<DiskState, { state: 'ok' }>): string {
+  const effect = 'so the device cannot write its heartbeat nor cells\' output, and new cells are refused; what was accepted goes on once it can write again';
+  if (disk.state === 'full') return `The data disk is full (${Math.floor(disk.freeBytes / 1024)} KiB free): the database cannot be written, ${effect}. Free space on it.`;
+  return `The database cannot be written (${disk.reason}), ${effect}. Make the data directory writable.`;
+}

@@ -18,10 +18,11 @@ describe('errorReply', () => {
     for (const code of ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_SNAPSHOT']) {
       expect(await answer(Object.assign(new Error('database is locked'), { code }))).toMatchObject({ status: 503, retry: '1', body: { error: { code: 'unavailable' } } });
     }
-    for (const code of ['SQLITE_FULL', 'SQLITE_IOERR_WRITE']) {
+    // A full disk is named as such: it is what the host must fix (free space), not a failing one.
+    for (const [code, message] of [['SQLITE_FULL', /disk is full; nothing was saved/], ['SQLITE_IOERR_WRITE', /storage is failing; nothing was saved/]] as const) {
       const a = await answer(Object.assign(new Error('database or disk is full'), { code }));
       expect(a).toMatchObject({ status: 503, retry: '30', body: { error: { code: 'unavailable' } } });
-      expect(a.body.error.message).toMatch(/storage is full or failing; nothing was saved/);
+      expect(a.body.error.message).toMatch(message);
     }
   });
 

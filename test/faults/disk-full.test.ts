@@ -1,12 +1,17 @@
 // The data disk fills up (a small tmpfs as the data directory): cells whose files cannot be
 // stored say so, requests get a clear 503 rather than a 500, the device lives, nothing
-// accepted is lost, and once there is room again everything goes on. Mounting needs root.
-import { execFileSync } from 'node:child_process';
+// accepted is lost, and once there is room again everything goes on. /healthz says the disk is
+// full, not that the device is dead (its heartbeat cannot be written either), and a device
+// started meanwhile refuses in one line. Mounting needs root.
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import { get, messagesUntilDone, post, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 const asRoot = process.getuid?.() === 0;
 let box: Cellbox;
@@ -32,6 +37,33 @@ function orLogs<T>(p: Promise<T>): Promise<T> {
   return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(explain()), 20_000))]);
 }
 
+/** Fills what is left of the data disk. */
+function fill(): void {
+  const filler = path.join(dataDir, 'filler');
+  try {
+    for (;;) fs.appendFileSync(filler, Buffer.alloc(64 * 1024));
+  } catch {
+    // full
+  }
+  try {
+    for (;;) fs.appendFileSync(filler, Buffer.alloc(1024));
+  } catch {
+    // to the last KiB
+  }
+}
+
+/** A device process of `box`'s, not waited for as startDevice() does: its status and output. */
+async function startDeviceAlone(): Promise<{ code: number | null; output: string }> {
+  const p = spawn(process.execPath, [path.join(root, 'dist/device.mjs')], { cwd: root, env: box.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  p.stdout.on('data', (d) => (output += d));
+  p.stderr.on('data', (d) => (output += d));
+  const killer = setTimeout(() => p.kill('SIGKILL'), 20_000);
+  const code = await new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
+  clearTimeout(killer);
+  return { code, output };
+}
+
 describe.skipIf(!asRoot)('a full data disk', () => {
   it('is reported plainly, loses no accepted cell, and is forgotten once there is room', async () => {
     // Files bigger than what is left: the filestore cannot keep them.
@@ -43,29 +75,45 @@ describe.skipIf(!asRoot)('a full data disk', () => {
     expect(stderr).toMatch(/could not be stored|not kept|storage/);
 
     // Fill what is left, then ask for more: a clear answer, never a 500.
-    fs.writeFileSync(path.join(dataDir, 'filler'), Buffer.alloc(0));
-    try {
-      for (;;) fs.appendFileSync(path.join(dataDir, 'filler'), Buffer.alloc(64 * 1024));
-    } catch {
-      // full
-    }
+    fill();
     const statuses: number[] = [];
     const accepted: string[] = [];
     for (let i = 0; i < 5; i++) {
       const r = await post(`${box.url}/api/v1/cells`, { code: `print(${i})` });
       statuses.push(r.status);
       if (r.status === 201) accepted.push(r.body.id);
-      else expect(r.body.error.code).toBe('unavailable');
+      else expect(r.body.error).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/disk is full/) });
     }
     expect(statuses.every((s) => s === 201 || s === 503)).toBe(true);
+
+    // The heartbeat fails too, and goes stale: /healthz names the full disk, and cannot tell
+    // whether the device lives, rather than calling it dead (a host would restart it).
+    let health = await get(`${box.url}/healthz`);
+    for (let i = 0; i < 300 && health.status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      health = await get(`${box.url}/healthz`);
+    }
+    expect(health.status).toBe(503);
+    expect(health.body).toMatchObject({ status: 'degraded', database: 'full', problem: expect.stringMatching(/^The data disk is full \(\d+ KiB free\): the database cannot be written/), device: { alive: null } });
+    expect(box.device.exitCode).toBeNull();
+
+    // A device started on the full disk says so in one line and stops, as the other refusals.
+    await box.killDevice('SIGTERM');
+    fill();
+    const refused = await startDeviceAlone();
+    const errors = refused.output.split('\n').filter((l) => l.startsWith('[device] error: '));
+    expect(errors, refused.output).toEqual([expect.stringMatching(/ cannot be written: the disk of the data directory is full \(SQLITE_FULL\); free space on it/)]);
+    expect(refused.output).not.toMatch(/^\s+at /m);
+    expect(refused.code).toBe(2);
 
     // Room again: every accepted cell ends with its final messages, new ones run.
     fs.rmSync(path.join(dataDir, 'filler'));
     execFileSync('mount', ['-o', 'remount,size=64m', dataDir]);
+    await box.startDevice();
     for (const id of accepted) expect((await messagesUntilDone(box.url, id)).at(-1)?.content).toEqual({ execution_state: 'idle' });
     const after = await post(`${box.url}/api/v1/cells`, { code: 'print("room again")' });
     expect(stdout(await messagesUntilDone(box.url, after.body.id))).toBe('room again\n');
     expect(box.device.exitCode).toBeNull();
-    expect((await get(`${box.url}/healthz`)).status).toBe(200);
-  }, 90_000);
+    expect((await get(`${box.url}/healthz`)).body).toMatchObject({ status: 'ok', database: 'ok', device: { alive: true } });
+  }, 150_000);
 });

@@ -2,11 +2,14 @@
 // when the device died or was stopped: the brief says it is run again. It was ended with
 // WorkerCrashed, as if it had run, since its opening messages were written before it had a
 // worker. Here a language whose worker takes seconds to become ready holds the cell in that
-// wait while the device is killed, then stopped.
+// wait while the device is killed, then stopped. A device stopped cleanly hands such a cell back
+// to the queue uncounted; one that dies holding it counts a try, and after MAX_ATTEMPTS the
+// cell is ended (it may be what kills the device) instead of being run at every restart.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_ATTEMPTS } from '../../device/device';
 import { DEFAULTS } from '../../store/config';
 import { errorOf, get, messagesUntilDone, post, replyOf, startCellbox, stdout, types, type Cellbox } from '../helpers/cellbox';
 
@@ -49,6 +52,8 @@ describe('a cell taken but not yet started when the device goes', () => {
     await startedWithCellWaiting(cell.body.id);
     await box.killDevice('SIGTERM');
     expect((await get(`${box.url}/api/v1/cells/${cell.body.id}/messages?after=0&wait=0`)).body.messages).toEqual([]);
+    // Handed back by the device as it stopped, not left for the next one to find.
+    expect((await get(`${box.url}/api/v1/cells/${cell.body.id}`)).body.status).toBe('queued');
 
     await box.startDevice();
     const ms = await messagesUntilDone(box.url, cell.body.id);
@@ -56,6 +61,38 @@ describe('a cell taken but not yet started when the device goes', () => {
     expect(stdout(ms)).toBe('ran\n');
     expect(replyOf(ms).status).toBe('ok');
   }, 120_000);
+
+  it('clean stops do not count as tries: it still runs after MAX_ATTEMPTS of them', async () => {
+    await box.killDevice('SIGTERM');
+    const cell = await post(`${box.url}/api/v1/cells`, { code: 'echo patient', language: 'slow' });
+    // Were they counted, the next start would find MAX_ATTEMPTS takes and end the cell.
+    for (let i = 0; i < MAX_ATTEMPTS; i++) {
+      await startedWithCellWaiting(cell.body.id);
+      await box.killDevice('SIGTERM');
+      expect((await get(`${box.url}/api/v1/cells/${cell.body.id}`)).body.status).toBe('queued');
+    }
+    await box.startDevice();
+    const ms = await messagesUntilDone(box.url, cell.body.id);
+    expect(stdout(ms)).toBe('patient\n');
+    expect(replyOf(ms).status).toBe('ok');
+  }, 180_000);
+
+  it('is ended with WorkerCrashed, not queued again, once MAX_ATTEMPTS devices died holding it', async () => {
+    await box.killDevice('SIGTERM');
+    const cell = await post(`${box.url}/api/v1/cells`, { code: 'echo doomed', language: 'slow' });
+    for (let i = 0; i < MAX_ATTEMPTS; i++) {
+      await startedWithCellWaiting(cell.body.id);
+      await box.killDevice('SIGKILL');
+    }
+    await box.startDevice();
+    const ms = await messagesUntilDone(box.url, cell.body.id);
+    expect(types(ms)).toEqual(['status', 'execute_input', 'error', 'execute_reply', 'status']);
+    expect(errorOf(ms)).toMatchObject({ ename: 'WorkerCrashed', evalue: expect.stringContaining(`taken ${MAX_ATTEMPTS} times`) });
+    expect(replyOf(ms).status).toBe('error');
+    // Another cell of the same language still runs on that device.
+    const next = await post(`${box.url}/api/v1/cells`, { code: 'echo fine', language: 'slow' });
+    expect(stdout(await messagesUntilDone(box.url, next.body.id))).toBe('fine\n');
+  }, 180_000);
 
   it('ends as Interrupted if its reader stopped it while no device ran', async () => {
     await box.killDevice('SIGTERM');

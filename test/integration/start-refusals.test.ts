@@ -77,3 +77,15 @@ describe.each(['device', 'web'] as const)('the %s refuses to start', (which) => 
     after.close();
   });
 });
+
+describe('the device refuses to start', () => {
+  // A host that starts the device by other means than `npm start` (whose set-up installs it):
+  // each cell failed on its own, as WorkerCrashed, and nothing said why.
+  it('without bubblewrap, naming the command that installs it, before it opens anything', async () => {
+    const bin = path.join(tmp, 'bin-without-bwrap');
+    fs.mkdirSync(bin);
+    const dataDir = path.join(tmp, 'no-bwrap-data');
+    await refuses('device', { CELLBOX_DATA_DIR: dataDir, PATH: bin }, /^\[device\] error: bubblewrap is not installed \(no bwrap on the PATH .*bin-without-bwrap\).*: install it with apt-get install bubblewrap$/);
+    expect(fs.existsSync(dataDir)).toBe(false);
+  });
+});

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closingMessages, createMessage } from '../../protocol/create';
 import { openStore, type Store } from '../../store/store';
@@ -64,6 +65,38 @@ describe('the queue', () => {
     expect(store.interrupt(r.id)).toBe(true);
     expect(other.cells.interruptRequested()).toEqual([r.id]);
     expect(store.interrupt('nope')).toBe(false);
+  });
+
+  it('counts each take of a cell as an attempt, except one a stopping device gave back', () => {
+    const { id } = store.createCell('x', 'python', 1000);
+    expect(store.cells.get(id)!.attempts).toBe(0);
+    expect(store.cells.claimNext()!.attempts).toBe(1);
+    expect(store.cells.requeue(id)).toBe(true);
+    expect(other.cells.claimNext()!.attempts).toBe(2);
+    expect(store.cells.giveBack(id)).toBe(true);
+    expect(store.cells.get(id)).toMatchObject({ status: 'queued', attempts: 1, started: null });
+    expect(store.cells.claimNext()!.attempts).toBe(2);
+  });
+
+  it('a database of the version before attempts is migrated, its cells at 0 attempts', () => {
+    const file = path.join(dir, 'old.sqlite');
+    const made = openStore(file, { watchIntervalMs: 2 });
+    const { id } = made.createCell('x', 'python', 1000);
+    made.cells.claimNext();
+    made.close();
+    // What the release before the attempts column left: the same rows, without it.
+    const db = new Database(file);
+    db.exec('ALTER TABLE cells DROP COLUMN attempts');
+    db.pragma('user_version = 2');
+    db.close();
+    const reopened = openStore(file, { watchIntervalMs: 2 });
+    try {
+      expect(reopened.cells.get(id)).toMatchObject({ status: 'running', attempts: 0 });
+      expect(reopened.cells.requeue(id)).toBe(true);
+      expect(reopened.cells.claimNext()).toMatchObject({ id, attempts: 1 });
+    } finally {
+      reopened.close();
+    }
   });
 });
 
