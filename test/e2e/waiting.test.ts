@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { DEFAULTS } from '../../store/config';
-import { get, messagesUntilDone, post, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+import { errorOf, get, messagesUntilDone, post, startCellbox, stdout, types, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage, setCode, type Watched } from '../helpers/browser';
 
 const sage = fs.existsSync('/usr/lib/python3/dist-packages/sage');
@@ -26,11 +26,13 @@ beforeAll(async () => {
   configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-waiting-'));
   const bash = DEFAULTS.languages.find((l) => l.name === 'bash')!;
   const slow = { ...bash, name: 'slow', display_name: 'Slow Bash', pool: 0, command: ['/usr/bin/bash', '-c', `sleep ${SLOW_START_S}; exec /usr/bin/bash /opt/cellbox/workers/bash/kernel.sh`] };
-  const languages = [...DEFAULTS.languages.map((l) => (l.name === 'sage' ? { ...l, pool: 0 } : l)), slow];
+  // One whose worker does not come within the test: a runtime that hangs as it starts.
+  const stuck = { ...slow, name: 'stuck', display_name: 'Stuck Bash', command: ['/usr/bin/bash', '-c', 'sleep 600; exec /usr/bin/bash /opt/cellbox/workers/bash/kernel.sh'] };
+  const languages = [...DEFAULTS.languages.map((l) => (l.name === 'sage' ? { ...l, pool: 0 } : l)), slow, stuck];
   fs.writeFileSync(path.join(configDir, 'cellbox.config.json'), JSON.stringify({ languages }));
   [box, browser] = await launchBeside(startCellbox({
     CELLBOX_CONFIG: path.join(configDir, 'cellbox.config.json'),
-    CELLBOX_LANGUAGES: `python,javascript,bash,slow${sage ? ',sage' : ''}`,
+    CELLBOX_LANGUAGES: `python,javascript,bash,slow,stuck${sage ? ',sage' : ''}`,
     // One cell at a time: a second one waits in the queue.
     CELLBOX_CONCURRENCY: '1',
   }));
@@ -97,4 +99,18 @@ describe('a cell waiting for its worker', () => {
     expect(seen.at(-1)).toMatch(/^Done in/);
     expect(await w.page.locator('.cb-output').textContent()).toContain('641 * 6700417');
   }, 150_000);
+
+  it('ends at once when stopped while its worker is being made, and the next cell runs', async () => {
+    // It waited for its worker all the same, however long that took: Stop said "Stopping…"
+    // for the 10-15 s of Sage's first fork server, and for ever here.
+    const cell = await post(`${box.url}/api/v1/cells?wait=1`, { code: 'echo never', language: 'stuck' });
+    expect(cell.body.answer.state).toBe('starting');
+    expect((await post(`${box.url}/api/v1/cells/${cell.body.id}/interrupt`, '')).status).toBe(202);
+    const ms = await messagesUntilDone(box.url, cell.body.id);
+    expect(types(ms)).toEqual(['status', 'execute_input', 'error', 'execute_reply', 'status']);
+    expect(errorOf(ms)?.ename).toBe('Interrupted');
+    // Its place (one cell at a time here) is free again.
+    const next = await post(`${box.url}/api/v1/cells`, { code: 'echo next', language: 'bash' });
+    expect(stdout(await messagesUntilDone(box.url, next.body.id))).toBe('next\n');
+  }, 60_000);
 });
