@@ -50,11 +50,14 @@ export class Pool {
    * A ready worker for one cell: a warm one at once, or the next to become ready. Either way
    * at the normal CPU priority: spares may be made at a low one (Worker.hurry()), so that making
    * them never slows a running cell; a cell that must wait for one has it, and every other
-   * worker of this pool being made, raised at once.
+   * worker of this pool being made, raised at once. A cell stopped while it waits (`signal`)
+   * leaves the line at once, rejected with the signal's reason; the worker being made for it
+   * goes to the next cell, or to the warm ones.
    */
-  take(language: string): Promise<Worker> {
+  take(language: string, signal?: AbortSignal): Promise<Worker> {
     const p = this.pools.get(language);
     if (!p) return Promise.reject(new Error(`no pool for ${language}`));
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const w = p.warm.shift();
     w?.hurry();
     // Making a worker does synchronous work (its control group's files; a fork server's own
@@ -74,7 +77,26 @@ export class Pool {
       fillSoon();
       return Promise.resolve(w);
     }
-    const result = new Promise<Worker>((resolve, reject) => p.waiters.push({ resolve, reject }));
+    const result = new Promise<Worker>((resolve, reject) => {
+      const leave = () => {
+        const i = p.waiters.indexOf(waiter);
+        if (i < 0) return;
+        p.waiters.splice(i, 1);
+        reject(signal!.reason);
+      };
+      const waiter = {
+        resolve: (w: Worker) => {
+          signal?.removeEventListener('abort', leave);
+          resolve(w);
+        },
+        reject: (e: Error) => {
+          signal?.removeEventListener('abort', leave);
+          reject(e);
+        },
+      };
+      p.waiters.push(waiter);
+      signal?.addEventListener('abort', leave, { once: true });
+    });
     this.fill(language);
     for (const starting of p.starting) starting.hurry();
     return result;

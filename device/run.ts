@@ -52,10 +52,16 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
   // back to the queue itself.
   let worker: Worker;
   try {
-    worker = await deps.pool.take(deps.poolName);
+    worker = await deps.pool.take(deps.poolName, signal);
   } catch (e) {
     // The device's shutdown rejects every waiter: not started.
     if (deps.stopping()) return 'unstarted';
+    if (signal.aborted) {
+      // Stopped by its reader while its worker was being made (Sage's first takes 10-15 s):
+      // it ends now, as a queued cell stopped does, not once that worker is there.
+      writer.finish(cell.id, 'error', [...openingMessages(parent, cell.code), ...closingMessages(parent, signal.reason as ErrorContent)]);
+      return 'ended';
+    }
     const error = { ename: CELL_ERRORS.crashed, evalue: `No ${cell.language} worker could start: ${(e as Error).message}`, traceback: [] };
     writer.finish(cell.id, 'error', [...openingMessages(parent, cell.code), ...closingMessages(parent, error)]);
     return 'ended';

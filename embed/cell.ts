@@ -1,6 +1,6 @@
 // One cell's DOM, shared by Cellbox's page and the embed: the editor, the language choice,
 // Run/Stop with elapsed time and a status line, copy and reset, and the output area.
-import type { LanguageInfo } from '../protocol/api';
+import type { CellState, LanguageInfo } from '../protocol/api';
 import type { ErrorContent, Message } from '../protocol/messages';
 import { zLinkPath } from '../protocol/zlink';
 import { CellClientError, interruptCell, listLanguages, runCell, shareSnippet } from './client';
@@ -72,6 +72,26 @@ function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, cls: s
   e.className = cls;
   if (text !== undefined) e.textContent = text;
   return e;
+}
+
+/**
+ * How long a cell may go without its first message before the status line says why: a warm
+ * worker starts it within milliseconds, so past this it waits for a place or for a worker.
+ */
+export const WAIT_NOTICE_MS = 1000;
+/**
+ * The same when the server has not said where the cell is: its first answer comes at about
+ * WAIT_NOTICE_MS (the POST waits that long for the first messages), and a line that said
+ * "waiting" for the milliseconds until it came, then something else, only flickered.
+ */
+const UNKNOWN_WAIT_NOTICE_MS = 3 * WAIT_NOTICE_MS;
+
+/** What the status line says while a cell has no message yet, by where the server says it is. */
+export function waitingText(state: CellState | null, languageName: string): string {
+  if (state === 'queued') return 'Waiting in the queue…';
+  // Claimed by the device, whose worker for it is being made (a language's first cells after a start).
+  if (state === 'starting') return `Starting a worker for ${languageName}…`;
+  return 'Waiting for the cell to start…';
 }
 
 function formatElapsed(ms: number): string {
@@ -187,9 +207,11 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     }
     select.value = language;
     modes = new Map(list.map((l) => [l.name, l.codemirror_mode]));
+    displayNames = new Map(list.map((l) => [l.name, l.display_name]));
     editor.setMode(modes.get(language) ?? language);
   }
   let modes = new Map<string, string>();
+  let displayNames = new Map<string, string>();
   fillLanguages(opts.languages ?? [{ name: language, display_name: language, version: '', file_extension: '', codemirror_mode: language }]);
   if (!opts.languages) {
     listLanguages(server).then((l) => {
@@ -343,12 +365,19 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       connectionTrouble = null;
       setRunning(true);
       const started = performance.now();
+      const runLanguage = language;
+      /** Until the cell's first message: where the server last said it is. */
+      let begun = false;
+      let state: CellState | null = null;
       setStatus('Running…');
       ticker = setInterval(() => {
         if (stopWanted) return; // "Stopping…" stays until the cell ends
-        const elapsed = formatElapsed(performance.now() - started);
-        if (connectionTrouble) setStatus(`${connectionTrouble} Running… ${elapsed}`, 'warn');
-        else setStatus(`Running… ${elapsed}`);
+        const ms = performance.now() - started;
+        const quiet = begun || ms < (state ? WAIT_NOTICE_MS : UNKNOWN_WAIT_NOTICE_MS);
+        const doing = quiet ? 'Running…' : waitingText(state, displayNames.get(runLanguage) ?? runLanguage);
+        const elapsed = formatElapsed(ms);
+        if (connectionTrouble) setStatus(`${connectionTrouble} ${doing} ${elapsed}`, 'warn');
+        else setStatus(`${doing} ${elapsed}`);
       }, 100);
       let error: ErrorContent | null = null;
       const code = editor.getCode();
@@ -362,7 +391,11 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
             // Stop was pressed while the cell was being posted: stop it now that it has an id.
             if (stopWanted) void interrupt(id);
           },
+          onState: (s) => {
+            state = s;
+          },
           onMessage: (m) => {
+            begun = true;
             if (m.header.msg_type === 'error') error = m.content as ErrorContent;
             output.handle(m);
             opts.onMessage?.(m);

@@ -1,6 +1,6 @@
 // The browser's cell client, shared by Cellbox's page and the embed: posts a cell, long-polls
 // its messages, and turns HTTP failures into one readable sentence from one table.
-import type { CellCreated, MessagesAnswer } from '../protocol/api';
+import type { CellCreated, CellState, MessagesAnswer } from '../protocol/api';
 import type { ErrorBody } from '../protocol/errors';
 import type { Message } from '../protocol/messages';
 import { blockedByPolicy, watchPolicy } from './csp';
@@ -71,6 +71,8 @@ export interface RunOptions {
   onMessage: (m: Message) => void;
   /** Called once the server accepted the cell, with its id (for Stop). */
   onCreated?: (id: string) => void;
+  /** Where the cell is, with each answer: queued, its worker starting, running, done. */
+  onState?: (state: CellState) => void;
   /** Following the cell failed and is tried again in `retryInMs` (the cell runs on at the server). */
   onConnectionLost?: (e: unknown, retryInMs: number) => void;
   /** Following the cell works again after onConnectionLost: nothing was missed. */
@@ -112,6 +114,7 @@ export async function runCell(code: string, language: string, opts: RunOptions):
   const first = created.answer;
   if (first) {
     for (const m of first.messages) opts.onMessage(m);
+    opts.onState?.(first.state);
     if (first.done) return created.id;
   }
   return new Promise<string>((resolve, reject) => {
@@ -119,6 +122,8 @@ export async function runCell(code: string, language: string, opts: RunOptions):
       onAnswer: (a: MessagesAnswer) => {
         try {
           for (const m of a.messages) opts.onMessage(m);
+          // Absent from an older server's answers: nothing to say then.
+          if (a.state) opts.onState?.(a.state);
         } catch (e) {
           stop();
           reject(e);

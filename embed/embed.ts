@@ -186,5 +186,12 @@ export function scan(root: ParentNode, defaultServer = ''): EmbeddedCell[] {
  * The first style of a shadow root. Nothing inherited from the page (fonts, colours, spacing)
  * reaches into the cell: the page's rules can still reach the host element, never the box
  * inside, which starts from scratch. An embedded editor is as tall as its code.
+ *
+ * In a flex container (course notes and documentation frameworks lay out with them) the host
+ * is a flex item, which is only as wide as its content: a cell was a narrow box at the left of
+ * the column. It takes the room left by its siblings in a row (`flex: 1 1 0%`), the row's
+ * width in a column that centres its items (`align-self: stretch`), and may be narrower than
+ * its longest line (`min-width: 0`: the editor scrolls it). Outside a flex container these do
+ * nothing.
  */
-const ISOLATION_CSS = ':host { display: block; margin: 16px 0; } .cb-root { all: initial; display: block; --cb-editor-min-height: 0; }';
+const ISOLATION_CSS = ':host { display: block; margin: 16px 0; flex: 1 1 0%; min-width: 0; align-self: stretch; } .cb-root { all: initial; display: block; --cb-editor-min-height: 0; }';

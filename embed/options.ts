@@ -6,6 +6,7 @@
 // no selector) is a sentence in the cell naming the attribute, the value and what was used
 // instead: an author tries the page and sees it. Left silent, such a cell looked fine and did
 // the wrong thing; one bad selector even threw, and no cell after it was mounted.
+import { readFlag } from '../protocol/flag';
 import { HIDEABLE, type Hideable } from './cell';
 
 export interface EmbedOptions {
@@ -52,9 +53,6 @@ const ATTRIBUTES: Record<Exclude<keyof EmbedOptions, 'code'>, string> = {
   outputPreview: 'data-output-preview',
 };
 type Key = keyof typeof ATTRIBUTES;
-
-const TRUE_WORDS = ['', 'true', '1', 'yes', 'on'];
-const FALSE_WORDS = ['false', '0', 'no', 'off'];
 
 /** Where a value was given, for the sentence about it. */
 interface Layer {
@@ -142,9 +140,8 @@ export function resolveOptions(source: HTMLElement, options: EmbedOptions, defau
   }
   const bool = (v: unknown): boolean | Refusal => {
     if (typeof v === 'boolean') return v;
-    const word = typeof v === 'string' ? v.trim().toLowerCase() : null;
-    if (word !== null && TRUE_WORDS.includes(word)) return true;
-    if (word !== null && FALSE_WORDS.includes(word)) return false;
+    const flag = typeof v === 'string' ? readFlag(v) : null;
+    if (flag !== null) return flag;
     return refuse('is neither true nor false (leave the value out for true, or write "false")');
   };
 

@@ -66,7 +66,15 @@ export interface CellInfo {
   files: FileInfo[];
 }
 
-export interface MessagesAnswer { messages: Message[]; next: number; done: boolean }
+/**
+ * Where a cell is, as a long-poll answer tells it: `queued` (waiting for a place among the cells
+ * the device runs at once), `starting` (the device has it and waits for its worker to be made:
+ * no message yet), `running` (its messages have begun), `done`. A reader shows the first two,
+ * which can last seconds, instead of a cell that seems dead.
+ */
+export type CellState = 'queued' | 'starting' | 'running' | 'done';
+
+export interface MessagesAnswer { messages: Message[]; next: number; done: boolean; state: CellState }
 export interface PollAnswer { cells: Record<string, MessagesAnswer> }
 
 export interface ExecuteAnswer {

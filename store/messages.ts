@@ -1,5 +1,6 @@
 // The message log: each cell's Jupyter messages in `seq` order, appended in batches and read
 // back as JSON text (spliced, never re-serialised) for long-polls.
+import type { CellStatus } from '../protocol/api';
 import type { UnsequencedMessage } from '../protocol/messages';
 import type { Db } from './db';
 
@@ -11,6 +12,8 @@ export interface CellRead {
   next: number;
   /** The seq of the cell's last message once it is done; null while it is queued or running. */
   finalSeq: number | null;
+  /** The cell's row status: `running` from the device's claim, before its worker is there. */
+  status: CellStatus;
 }
 
 export type MessageLog = ReturnType<typeof createMessageLog>;
@@ -23,7 +26,7 @@ export function createMessageLog(db: Db) {
   // dropped this connection's page cache, and the cell row comes with the same pages re-read
   // once. The messages come in seq order from their index (no sort: the cell is one row).
   const cellAfter = db.prepare(
-    `SELECT c.final_seq, m.seq, m.body FROM cells c LEFT JOIN messages m ON m.cell_id = c.id AND m.seq > ?
+    `SELECT c.final_seq, c.status, m.seq, m.body FROM cells c LEFT JOIN messages m ON m.cell_id = c.id AND m.seq > ?
      WHERE c.id = ? ORDER BY m.seq LIMIT ?`).raw();
   const maxId = db.prepare(`SELECT COALESCE(MAX(id), 0) FROM messages`).pluck();
   const cellsSince = db.prepare(`SELECT DISTINCT cell_id FROM messages WHERE id > ?`).pluck();
@@ -41,12 +44,12 @@ export function createMessageLog(db: Db) {
     /** The cell's messages past `afterSeq` (up to `limit`) and its final seq; undefined if there is no such cell. */
     readCell(cellId: string, afterSeq: number, limit: number): CellRead | undefined {
       if (!(limit >= 1)) throw new RangeError(`readCell needs a limit of at least 1, not ${limit}`);
-      const rows = cellAfter.all(afterSeq, cellId, limit) as [number | null, number | null, string | null][];
+      const rows = cellAfter.all(afterSeq, cellId, limit) as [number | null, CellStatus, number | null, string | null][];
       if (rows.length === 0) return undefined;
-      const finalSeq = rows[0][0];
-      if (rows[0][1] === null) return { json: [], next: afterSeq, finalSeq }; // the LEFT JOIN's row of none
-      const json = rows.map(([, seq, body]) => `{"seq":${seq},${body!.slice(1)}`);
-      return { json, next: rows[rows.length - 1][1]!, finalSeq };
+      const [finalSeq, status] = rows[0];
+      if (rows[0][2] === null) return { json: [], next: afterSeq, finalSeq, status }; // the LEFT JOIN's row of none
+      const json = rows.map(([, , seq, body]) => `{"seq":${seq},${body!.slice(1)}`);
+      return { json, next: rows[rows.length - 1][2]!, finalSeq, status };
     },
 
     lastSeq(cellId: string): number {

@@ -1,18 +1,33 @@
 // Reading a cell's messages for HTTP: the long-poll (wait until something new or the time is up),
 // the many-cell poll, and the cell's public description.
-import type { CellInfo, LanguageInfo } from '../../protocol/api';
+import type { CellInfo, CellState, CellStatus, LanguageInfo } from '../../protocol/api';
 import { ApiError } from '../../protocol/errors';
 import type { FileInfo } from '../../protocol/messages';
 import { MAX_MESSAGES_PER_ANSWER } from '../../protocol/limits';
 import { encodeFileUrl } from '../../filestore/names';
 import type { Server } from './server';
 
-export interface Answer { json: string[]; next: number; done: boolean }
+export interface Answer { json: string[]; next: number; done: boolean; state: CellState }
 
 function read(s: Server, cellId: string, after: number): Answer | null {
   const r = s.store.messages.readCell(cellId, after, MAX_MESSAGES_PER_ANSWER);
   if (!r) return null;
-  return { json: r.json, next: r.next, done: r.finalSeq !== null && r.next >= r.finalSeq };
+  const done = r.finalSeq !== null && r.next >= r.finalSeq;
+  return { json: r.json, next: r.next, done, state: cellState(r.status, done, after + r.json.length > 0) };
+}
+
+/**
+ * Where the cell is, for a reader who has no message yet to tell: the device claims a cell
+ * (`running`) when it has room for it, then waits for its worker before writing `status: busy`
+ * (device/run.ts: a cell without messages has not started, and is queued again if the device
+ * stops). So a cell claimed and still without messages is one whose worker is being made: a
+ * language's first cells after a start wait seconds for its fork server. Taken from the row the
+ * read fetches anyway: no work of its own.
+ */
+function cellState(status: CellStatus, done: boolean, hasMessages: boolean): CellState {
+  if (done) return 'done';
+  if (status === 'queued') return 'queued';
+  return hasMessages ? 'running' : 'starting';
 }
 
 function ready(a: Answer): boolean {
@@ -81,7 +96,13 @@ export async function readMessages(s: Server, wanted: ReadonlyMap<string, number
       }
     };
     await until(ready, deadline);
-    if (![...now.values()].some(ready)) return now;
+    if (![...now.values()].some(ready)) {
+      // The time is up with nothing new. A cell that was queued at the last read is read again,
+      // so that the answer's `state` is the cell's now: the device's claim of it writes no
+      // message and wakes no one, and the cell, taken since, waits for its worker.
+      const stale = [...now.values()].some((a) => a.state === 'queued');
+      return stale && !signal?.aborted && !closing.aborted ? readAll() : now;
+    }
     await until((a) => a.done || a.json.length >= MAX_MESSAGES_PER_ANSWER, Math.min(deadline, Date.now() + LINGER_MS));
     return now;
   } finally {
@@ -92,7 +113,7 @@ export async function readMessages(s: Server, wanted: ReadonlyMap<string, number
 }
 
 export function answerJson(a: Answer): string {
-  return `{"messages":[${a.json.join(',')}],"next":${a.next},"done":${a.done}}`;
+  return `{"messages":[${a.json.join(',')}],"next":${a.next},"done":${a.done},"state":"${a.state}"}`;
 }
 
 export function cellFiles(s: Server, cellId: string): FileInfo[] {

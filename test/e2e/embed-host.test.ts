@@ -64,6 +64,16 @@ beforeAll(async () => {
   pages.set('/prefix', { html: page(`<script src="${PREFIX}/embed.js" defer></script>`, '<pre data-cellbox data-autorun id="a">print("behind a prefix")</pre>') });
   pages.set('/late', { html: page(script, '<div id="slides"></div>') });
   pages.set('/many', { html: page(script, Array.from({ length: 50 }, (_, i) => `<pre data-cellbox id="c${i}">print(${i})</pre>`).join('\n')) });
+  // Flex layouts, as course notes and documentation frameworks make them: the cell is the item.
+  const long = `print("${'a long line of code '.repeat(30)}")`;
+  pages.set('/flex', {
+    html: page(`${script}<style>.row, .column { display: flex; width: 900px; gap: 20px; margin: 8px 0; } .column { flex-direction: column; align-items: center; } nav { flex: none; width: 200px; }</style>`, `
+<div class="row"><div data-cellbox id="alone">print(1)</div></div>
+<div class="row"><nav>Contents</nav><div data-cellbox id="beside">print(2)</div></div>
+<div class="row"><div data-cellbox id="left">print(3)</div><div data-cellbox id="right">print(4)</div></div>
+<div class="column"><div data-cellbox id="centred">print(5)</div></div>
+<div class="row"><pre data-cellbox id="long">${long}</pre></div>`),
+  });
   pages.set('/sage', { html: page(script, '<div class="compute"><script type="text/x-sage">print(2^10)</script></div>') });
   pages.set('/wrong', {
     html: page(script, `
@@ -120,6 +130,26 @@ describe('a host page of its own make', () => {
     // the markup's copy.
     expect(await cell(w.page, 'a').locator('.cb-preview').innerText()).toBe('1');
     expect(await w.page.locator('output#old').isHidden()).toBe(true);
+    await w.context.close();
+  });
+
+  it('gives a cell in a flex container the width there is, not that of its content', async () => {
+    // A cell in a display:flex parent was only as wide as its code and bar: a narrow box at
+    // the left of a 900 px column.
+    const w = await openPage(browser, `${hostUrl}/flex`);
+    await cell(w.page, 'long').locator('.cb-run').waitFor();
+    const width = (id: string) => cell(w.page, id).evaluate((e) => Math.round(e.getBoundingClientRect().width));
+    expect(await width('alone')).toBe(900);
+    // Beside a fixed sidebar, the rest of the row (900 - 200 - 20 of gap).
+    expect(await width('beside')).toBe(680);
+    expect([await width('left'), await width('right')]).toEqual([440, 440]);
+    // In a column that centres its items, the column's width.
+    expect(await width('centred')).toBe(900);
+    // A line longer than the row scrolls in the editor rather than widening the cell past it.
+    expect(await width('long')).toBe(900);
+    const scroller = cell(w.page, 'long').locator('.cm-scroller');
+    expect(await scroller.evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
+    expect(w.pageErrors).toEqual([]);
     await w.context.close();
   });
 

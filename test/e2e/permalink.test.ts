@@ -143,6 +143,35 @@ describe('the permalink page /s/:id', () => {
     await w.context.close();
   });
 
+  it('?autorun=true runs it as ?autorun=1 does; a value neither true nor false is said, and not run', async () => {
+    // Only "1" ran: ?autorun=true, the word an embed's data-autorun takes, left the cell waiting.
+    const id = await share(`# autorun words\n${code}`, 'python');
+    for (const word of ['true', 'YES', 'on']) {
+      const w = await open(`/s/${id}?autorun=${word}`);
+      await w.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
+      expect(await w.page.locator('.cb-output').textContent()).toContain('shared and run');
+      expect(await w.page.locator('.notice').count()).toBe(0);
+      await w.context.close();
+    }
+    for (const word of ['maybe', 'false']) {
+      const posts: string[] = [];
+      const w = await openPage(browser, 'about:blank');
+      opened.push(w);
+      w.page.on('request', (r) => {
+        if (r.method() === 'POST' && r.url().includes('/api/v1/cells')) posts.push(r.url());
+      });
+      await w.page.goto(`${box.url}/s/${id}?autorun=${word}`);
+      await w.page.locator('.cm-content').waitFor();
+      await w.page.waitForTimeout(1000);
+      expect(posts).toEqual([]);
+      expect(await w.page.locator('.cb-run').textContent()).toBe('Run');
+      const notices = await w.page.locator('.notice').allTextContents();
+      if (word === 'false') expect(notices).toEqual([]);
+      else expect(notices).toEqual(['?autorun=maybe is neither true nor false (write ?autorun=1 or ?autorun=true to run the code at once); the cell waits for Run.']);
+      await w.context.close();
+    }
+  });
+
   it('says the code was edited since it was shared, until it is reset', async () => {
     const id = await share(code, 'python');
     const w = await open(`/s/${id}`);

@@ -48,8 +48,8 @@ describe('web server restart', () => {
     const execute = fetch(`${box.url}/api/v1/execute`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: 'import time\ntime.sleep(2)' }) }).then(answered);
     await new Promise((r) => setTimeout(r, 300));
     await box.killWeb('SIGTERM');
-    expect(await longPoll).toEqual({ status: 200, body: { messages: [], next: first.body.next, done: false } });
-    expect(await poll).toEqual({ status: 200, body: { cells: { [created.body.id]: { messages: [], next: first.body.next, done: false } } } });
+    expect(await longPoll).toEqual({ status: 200, body: { messages: [], next: first.body.next, done: false, state: 'running' } });
+    expect(await poll).toEqual({ status: 200, body: { cells: { [created.body.id]: { messages: [], next: first.body.next, done: false, state: 'running' } } } });
     const executed = await execute;
     expect(executed.status).toBe(202);
     expect(executed.body.status).toMatch(/^(queued|running)$/);

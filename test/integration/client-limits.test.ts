@@ -73,7 +73,7 @@ describe('a new cell that waits for its first messages', () => {
     expect((await get(`${box2.url}/api/v1/cells/${sleeper}/messages?after=3&wait=5`)).status).toBe(429);
     const waited = await waiting;
     expect(waited.status).toBe(201);
-    expect(waited.body.answer).toEqual({ messages: [], next: 0, done: false });
+    expect(waited.body.answer).toEqual({ messages: [], next: 0, done: false, state: 'queued' });
     // With the slot held by a long-poll, a POST that asks to wait is queued and answered at once.
     const controller = new AbortController();
     const open = fetch(`${box2.url}/api/v1/cells/${sleeper}/messages?after=3&wait=20`, { signal: controller.signal }).then((r) => r.status, () => 'aborted');

@@ -46,7 +46,7 @@ describe('the queue', () => {
     // What a long-poll reads on each wake-up, from the other connection: the messages past its
     // `after` and the same final seq; none past the last; undefined for no such cell.
     expect(other.messages.readCell(id, 1, 100)).toMatchObject({ next: 3, finalSeq: 3 });
-    expect(other.messages.readCell(id, 3, 100)).toEqual({ json: [], next: 3, finalSeq: 3 });
+    expect(other.messages.readCell(id, 3, 100)).toEqual({ json: [], next: 3, finalSeq: 3, status: 'done' });
     expect(other.messages.readCell('AAAAAAAAAAAA', 0, 100)).toBeUndefined();
     expect(store.cells.counts()).toEqual({ queued: 0, running: 0, done: 1 });
   });
@@ -109,7 +109,7 @@ describe('the message log', () => {
     expect(r.next).toBe(2);
     expect(r.json[0].startsWith('{"seq":2,')).toBe(true);
     expect(JSON.parse(r.json[0]).content.text).toBe('b');
-    expect(other.messages.readCell(id, 2, 100)).toEqual({ json: [], next: 2, finalSeq: null });
+    expect(other.messages.readCell(id, 2, 100)).toEqual({ json: [], next: 2, finalSeq: null, status: 'queued' });
     // In seq order from the index, and no more than the limit.
     expect(other.messages.readCell(id, 0, 1)).toMatchObject({ next: 1, json: [expect.stringContaining('"text":"a"')] });
     expect(() => other.messages.readCell(id, 0, 0)).toThrow(/limit of at least 1/);

@@ -1,8 +1,10 @@
 // The permalink page /s/<id>: a shared snippet in an editable cell, not run until asked
-// (`?autorun=1` runs it at once). An unknown id is the 404 page (app/not-found.tsx).
+// (`?autorun=1`, or any word an embed's data-autorun takes for true, runs it at once). An
+// unknown id is the 404 page (app/not-found.tsx).
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { cache } from 'react';
+import { readFlag } from '../../../protocol/flag';
 import { languages } from '../../_lib/cells';
 import { server } from '../../_lib/server';
 import { findSnippet } from '../../_lib/snippets';
@@ -20,6 +22,19 @@ const load = cache((id: string) => findSnippet(server(), id));
 
 function displayName(language: string): string {
   return languages(server()).find((l) => l.name === language)?.display_name ?? language;
+}
+
+/**
+ * `?autorun`'s value: on or off, and the notice for a value that is neither (shown above the
+ * cell, as a bad ?z= link's is). Given twice, the first counts, as for ?z= and ?lang=.
+ */
+function autorunParam(v: string | string[] | undefined): { autorun: boolean; notices: string[] } {
+  const word = Array.isArray(v) ? v[0] : v;
+  if (word === undefined) return { autorun: false, notices: [] };
+  const flag = readFlag(word);
+  if (flag !== null) return { autorun: flag, notices: [] };
+  const shown = word.length > 40 ? `${word.slice(0, 39)}…` : word;
+  return { autorun: false, notices: [`?autorun=${shown} is neither true nor false (write ?autorun=1 or ?autorun=true to run the code at once); the cell waits for Run.`] };
 }
 
 /** The first line of code worth showing in a link preview. */
@@ -44,7 +59,7 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
 export default async function SnippetPage({ params, searchParams }: { params: Params; searchParams: Query }) {
   const row = load((await params).id);
   if (!row) notFound();
-  const autorun = (await searchParams).autorun === '1';
+  const { autorun, notices } = autorunParam((await searchParams).autorun);
   const created = new Date(row.created).toISOString();
   return (
     <main>
@@ -65,7 +80,7 @@ export default async function SnippetPage({ params, searchParams }: { params: Pa
           </a>
         </p>
       </header>
-      <CellPage code={row.code} language={row.language} autorun={autorun} editedNote={EDITED_NOTE} />
+      <CellPage code={row.code} language={row.language} autorun={autorun} notices={notices} editedNote={EDITED_NOTE} />
       <noscript>
         <p className="noscript">The cell needs JavaScript to run; the code is above, and under Raw as plain text.</p>
       </noscript>

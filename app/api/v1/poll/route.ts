@@ -28,7 +28,7 @@ export const GET = route(async (req) => {
   if (unknown.length === wanted.size) throw new ApiError('not_found', `There is no cell ${unknown.join(', ')}.`);
   // Unknown cells among known ones are answered as done and empty, so one expired cell does not break a page.
   const parts = [...wanted.keys()].map((id) => {
-    const a = answers.get(id) ?? { json: [], next: wanted.get(id)!, done: true };
+    const a = answers.get(id) ?? { json: [], next: wanted.get(id)!, done: true, state: 'done' as const };
     return `${JSON.stringify(id)}:${answerJson(a)}`;
   });
   return jsonText(`{"cells":{${parts.join(',')}}}`);
