@@ -27,7 +27,7 @@ function refuse(msg) {
 // The config and the store first, before Next.js: a bad setting or an unusable database stops
 // the start here, with one line, instead of a stack trace after a half-done start (and exit
 // status 0, from Next.js's handler of uncaught exceptions).
-const { createHotRoutes, drain, warm, startProblem } = await import(path.join(root, 'dist/api.mjs'));
+const { connectRefusal, createHotRoutes, drain, warm, startProblem } = await import(path.join(root, 'dist/api.mjs'));
 let config;
 try {
   config = warm();
@@ -53,6 +53,12 @@ const serveHot = createHotRoutes(path.join(root, 'public'), path.join(root, '.ne
 const server = http.createServer((req, res) => {
   req.headers['x-cellbox-peer'] = req.socket.remoteAddress ?? '';
   if (!serveHot(req, res, () => handle(req, res))) handle(req, res);
+});
+// CONNECT comes here, not to the request handler; without a listener Node.js closed the
+// connection without a word. It is refused with the API's JSON 405.
+server.on('connect', (_req, socket) => {
+  socket.on('error', () => {});
+  socket.end(connectRefusal());
 });
 server.once('error', (e) => {
   const where = `port ${port}${host ? ` on ${host}` : ''}`;

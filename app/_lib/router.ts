@@ -21,6 +21,7 @@ import * as pollRoute from '../api/v1/poll/route';
 import { ApiError } from '../../protocol/errors';
 import { NodeRequest, type ApiRequest } from './api-request';
 import { createAssets, isAssetPath } from './assets';
+import { allowHeader, routeMethods } from './methods';
 import { errorReply, reply, type Reply, type Route } from './respond';
 import { server } from './server';
 import { ConfigError, unknownEnvNames } from '../../store/config';
@@ -108,14 +109,45 @@ export function createHotRoutes(publicDir: string, staticDir: string): (req: Inc
       answer(listen(req, res), res, handler, m[1] === undefined ? {} : { id: m[1] });
       return true;
     }
-    if (!isAssetPath(path)) return false;
-    if (req.method === 'GET' || req.method === 'HEAD') serveAsset(req, res, path, next);
-    else answer(listen(req, res), res, assetMethods, {});
+    if (isAssetPath(path)) {
+      if (req.method === 'GET' || req.method === 'HEAD') serveAsset(req, res, path, next);
+      else answer(listen(req, res), res, assetMethods, {});
+      return true;
+    }
+    if (!UNROUTABLE_METHODS.has(req.method ?? '')) return false;
+    answer(listen(req, res), res, async () => errorReply(unroutable(req.method!, path)), {});
     return true;
   };
 }
 
+/**
+ * Methods Next.js cannot route: it makes a Fetch API `Request` of each request, and the Fetch
+ * standard forbids these, so `new Request` threw and every such request was a plain-text 500
+ * with a stack trace in the log. (CONNECT never reaches here: Node.js hands it to the server's
+ * 'connect' listener, scripts/web.mjs.)
+ */
+const UNROUTABLE_METHODS = new Set(['TRACE', 'TRACK']);
+
+/** The refusal of such a method, as the proxy words its own (proxy.ts): 405 on a route, 404 elsewhere. */
+function unroutable(method: string, path: string): ApiError {
+  const allowed = routeMethods(path);
+  if (allowed) return new ApiError('method_not_allowed', `${method} is not answered here; use ${allowed.join(' or ')}.`, { Allow: allowHeader(allowed), ...ANY_ORIGIN });
+  return new ApiError('not_found', `There is nothing at ${JSON.stringify(path.slice(0, 200))}; the API is under /api/v1.`, ANY_ORIGIN);
+}
+
 const ANY_ORIGIN = { 'Access-Control-Allow-Origin': '*' };
+
+/**
+ * The answer to a CONNECT, as the bytes to write: Node.js hands that request to the server's
+ * 'connect' listener with the bare socket (scripts/web.mjs), and without one it closed the
+ * connection with no answer at all. This server is no proxy; a 405 says so.
+ */
+export function connectRefusal(): Buffer {
+  const refusal = errorReply(new ApiError('method_not_allowed', 'CONNECT is not answered here: this server is not a proxy. Use GET, HEAD, POST or OPTIONS.', { Allow: 'GET, HEAD, POST, OPTIONS', ...ANY_ORIGIN }));
+  const body = Buffer.from(refusal.body as string);
+  const head = [`HTTP/1.1 ${refusal.status} Method Not Allowed`, ...Object.entries(refusal.headers).map(([k, v]) => `${k.toLowerCase()}: ${v}`), `content-length: ${body.length}`, 'connection: close'];
+  return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), body]);
+}
 /** A path segment that is `.` or `..`, percent-encoded or not. */
 const DOT_SEGMENT = /\/(\.|%2e){1,2}(\/|$)/i;
 

@@ -163,6 +163,33 @@ describe('bad input', () => {
       expect(errorOfBody(star.body)).toMatchObject({ code: 'invalid_field', message: expect.stringMatching(/"\*" is a target for OPTIONS only/) });
     });
 
+    // Each was a plain-text 500 and a stack trace in the log ("'TRACE' HTTP method is
+    // unsupported": Next.js makes a Fetch API Request of it, and Fetch forbids the method).
+    for (const [path, status, code, message] of [
+      ['/api/v1/cells', 405, 'method_not_allowed', /^TRACE is not answered here; use POST\.$/],
+      ['/api/v1/cells/AAAAAAAAAAAA/messages', 405, 'method_not_allowed', /use GET/],
+      ['/', 405, 'method_not_allowed', /use GET/],
+      ['/files/AAAAAAAAAAAA/a.txt', 405, 'method_not_allowed', /use GET/],
+      ['/nothing/here', 404, 'not_found', /nothing at "\/nothing\/here"/],
+    ] as const) {
+      it(`TRACE ${path} is a JSON ${status}, and nothing is logged as our failure`, async () => {
+        const before = box.logs.length;
+        const r = await raw(`TRACE ${path} HTTP/1.1`);
+        expect(r.status).toBe(status);
+        expect(errorOfBody(r.body)).toMatchObject({ code, message: expect.stringMatching(message) });
+        if (status === 405) expect(r.headers).toMatch(/\r\nallow: [a-z, ]*options\r\n/);
+        expect(box.logs.slice(before).join('')).not.toMatch(/unsupported|internal error|TypeError/);
+      });
+    }
+
+    // Node.js closed the connection without a word.
+    it('CONNECT is a JSON 405 saying this is no proxy', async () => {
+      const r = await raw('CONNECT localhost:80 HTTP/1.1');
+      expect(r.status).toBe(405);
+      expect(r.headers).toContain('allow: get, head, post, options');
+      expect(errorOfBody(r.body)).toMatchObject({ code: 'method_not_allowed', message: expect.stringMatching(/CONNECT is not answered here: this server is not a proxy/) });
+    });
+
     // Was a 308 to http://evil.example/api/v1/languages.
     it('an absolute target is answered for its path, never redirected to its host', async () => {
       const r = await raw('GET http://evil.example/api/v1/languages HTTP/1.1');
