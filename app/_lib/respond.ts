@@ -30,6 +30,14 @@ const CORS_HEADERS = {
   'Access-Control-Max-Age': '86400',
 };
 
+/**
+ * The answer headers a page on another origin may read besides CORS's few safe ones. Without
+ * this, an embedded cell (the embed's very use) read no Retry-After from a 429 or 503, so the
+ * client's backoff never heard how long the server asked it to wait; nor the Location of what
+ * a POST made. A route may name more of its own (the files: Content-Range, ETag …).
+ */
+const EXPOSED_HEADERS = ['Retry-After', 'Location', 'Content-Disposition'];
+
 export function reply(body: string | Uint8Array | null, status = 200, headers: Record<string, string> = {}): Reply {
   return { status, headers, body };
 }
@@ -61,6 +69,10 @@ function withCors(origin: string | null, answer: Reply): Reply {
     else headers.Vary = 'Origin';
   }
   Object.assign(headers, CORS_HEADERS);
+  const own = Object.keys(headers).find((k) => k.toLowerCase() === 'access-control-expose-headers');
+  const exposed = new Set([...(own ? headers[own].split(',').map((h) => h.trim()) : []), ...EXPOSED_HEADERS]);
+  if (own) delete headers[own];
+  headers['Access-Control-Expose-Headers'] = [...exposed].join(', ');
   return answer;
 }
 
