@@ -98,6 +98,30 @@ export function checkCellId(id: string): string {
   return id;
 }
 
+/** A query parameter every route ignores: the cache-buster jQuery's `cache: false` adds to a GET. */
+const CACHE_BUSTER = '_';
+
+/**
+ * Holds a query string to what a body is: an unknown parameter is refused, not dropped (a
+ * client's `since=5` or `timeout=5` had been ignored without a word, so it was sent every
+ * message again from the first, or waited 25 s), and one given twice is refused rather than
+ * the first taken (`after=1&after=9`). `repeatable` ones may come more than once (poll's `c`).
+ */
+export function checkQuery(url: URL, known: readonly string[], repeatable: readonly string[] = []): URL {
+  const seen = new Set<string>();
+  for (const name of url.searchParams.keys()) {
+    const shown = JSON.stringify(name.slice(0, 32));
+    if (name === CACHE_BUSTER) continue;
+    if (!known.includes(name)) {
+      const takes = known.length ? `this route takes ${known.join(', ')}` : 'this route takes none';
+      throw new ApiError('invalid_field', `unknown query parameter ${shown}; ${takes}.`);
+    }
+    if (seen.has(name) && !repeatable.includes(name)) throw new ApiError('invalid_field', `The query parameter ${shown} is given more than once.`);
+    seen.add(name);
+  }
+  return url;
+}
+
 /** A whole number query parameter within bounds. */
 export function intParam(url: URL, name: string, fallback: number, min: number, max: number): number {
   const raw = url.searchParams.get(name);

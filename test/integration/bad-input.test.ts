@@ -61,6 +61,18 @@ const cases: Case[] = [
   { name: 'snippet title with a lone surrogate', method: 'POST', path: '/api/v1/snippets', body: '{"code": "1", "language": "bash", "title": "a\\ud83c"}', headers: json, status: 400, code: 'invalid_field', message: /title holds half/ },
   { name: 'a wait over the limit on a new cell', method: 'POST', path: '/api/v1/cells?wait=31', body: '{"code": "1"}', headers: json, status: 400, code: 'invalid_field', message: /wait must be a number of seconds from 0 to 30/ },
   { name: 'a wait that is not a number on a new cell', method: 'POST', path: '/api/v1/cells?wait=soon', body: '{"code": "1"}', headers: json, status: 400, code: 'invalid_field', message: /wait must be/ },
+  // A query is held to what a body is. Before, each of these was answered as if the parameter
+  // were not there: `since` sent every message again from the first, `timeout` waited 25 s,
+  // the first `after` was taken, and `wait` on /execute was not the way to bound its wait.
+  { name: 'a long-poll with an unknown parameter', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA/messages?since=5&wait=0', status: 400, code: 'invalid_field', message: /^unknown query parameter "since"; this route takes after, wait\.$/ },
+  { name: 'a long-poll with a timeout for a wait', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA/messages?after=0&timeout=1', status: 400, code: 'invalid_field', message: /unknown query parameter "timeout"/ },
+  { name: 'a long-poll giving after twice', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA/messages?after=1&after=9&wait=0', status: 400, code: 'invalid_field', message: /"after" is given more than once/ },
+  { name: 'a poll giving wait twice', method: 'GET', path: '/api/v1/poll?c=AAAAAAAAAAAA:0&wait=0&wait=30', status: 400, code: 'invalid_field', message: /"wait" is given more than once/ },
+  { name: 'a poll naming one cell twice', method: 'GET', path: '/api/v1/poll?c=AAAAAAAAAAAA:0&c=AAAAAAAAAAAA:5&wait=0', status: 400, code: 'invalid_field', message: /c names cell AAAAAAAAAAAA more than once/ },
+  { name: 'a new cell with a query parameter it does not take', method: 'POST', path: '/api/v1/cells?timeout=5', body: '{"code": "1"}', headers: json, status: 400, code: 'invalid_field', message: /unknown query parameter "timeout"; this route takes wait/ },
+  { name: 'execute with a query parameter', method: 'POST', path: '/api/v1/execute?wait=5', body: '{"code": "1"}', headers: json, status: 400, code: 'invalid_field', message: /unknown query parameter "wait"; this route takes none/ },
+  { name: 'a cell with a query parameter', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA?after=3', status: 400, code: 'invalid_field', message: /unknown query parameter "after"/ },
+  { name: "jQuery's cache-buster is let through", method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA/messages?after=0&wait=0&_=1765040000000', status: 404, code: 'not_found', message: /no cell AAAAAAAAAAAA/ },
   { name: 'execute with missing code', method: 'POST', path: '/api/v1/execute', body: '{}', headers: json, status: 400, code: 'invalid_field', message: /code must be a string/ },
   { name: 'unknown cell', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA', status: 404, code: 'not_found', message: /no cell AAAAAAAAAAAA/ },
   { name: 'malformed cell id', method: 'GET', path: '/api/v1/cells/..%2F..%2Fetc', status: 404, code: 'not_found', message: /no cell/ },
