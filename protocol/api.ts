@@ -86,11 +86,20 @@ export interface LanguageInfo {
   codemirror_mode: string;
 }
 
+/** The most unknown fields an error names; the rest are counted. */
+const MAX_NAMED_FIELDS = 5;
+
 /** Turns zod's issues into one sentence naming each bad field. */
 export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((i) => {
-      if (i.code === 'unrecognized_keys') return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (i.code === 'unrecognized_keys') {
+        // A few, each cut short: the sentence named every one in full, so 40,000 made-up fields
+        // (or one 500 KB name) came back as a 500 KB error message.
+        const named = i.keys.slice(0, MAX_NAMED_FIELDS).map((k) => JSON.stringify(k.length > 32 ? `${k.slice(0, 32)}…` : k));
+        const more = i.keys.length > MAX_NAMED_FIELDS ? ` and ${i.keys.length - MAX_NAMED_FIELDS} more` : '';
+        return `unknown field${i.keys.length > 1 ? 's' : ''} ${named.join(', ')}${more}`;
+      }
       if (i.code === 'invalid_type' && i.path.length === 0) return 'the body must be a JSON object';
       return i.message;
     })

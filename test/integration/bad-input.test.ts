@@ -1,6 +1,7 @@
 // Bad requests get a clear 4xx naming what is wrong, never a 500; past the queue limit, 503.
 import http from 'node:http';
 import net from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, post, startCellbox, type Cellbox } from '../helpers/cellbox';
 
@@ -73,6 +74,14 @@ const cases: Case[] = [
   { name: 'execute with a query parameter', method: 'POST', path: '/api/v1/execute?wait=5', body: '{"code": "1"}', headers: json, status: 400, code: 'invalid_field', message: /unknown query parameter "wait"; this route takes none/ },
   { name: 'a cell with a query parameter', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA?after=3', status: 400, code: 'invalid_field', message: /unknown query parameter "after"/ },
   { name: "jQuery's cache-buster is let through", method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA/messages?after=0&wait=0&_=1765040000000', status: 404, code: 'not_found', message: /no cell AAAAAAAAAAAA/ },
+  // JSON.parse keeps the last of two: "b" ran, while a filter in front that read the first saw "a".
+  { name: 'JSON giving code twice', method: 'POST', path: '/api/v1/cells', body: '{"code": "a", "language": "bash", "code": "b"}', headers: json, status: 400, code: 'invalid_field', message: /^The JSON body gives the field "code" more than once\.$/ },
+  { name: 'JSON giving code twice, once escaped', method: 'POST', path: '/api/v1/snippets', body: '{"code": "a", "language": "bash", "co\\u0064e": "b"}', headers: json, status: 400, code: 'invalid_field', message: /"code" more than once/ },
+  // Was read as plain text: "not valid UTF-8", which sent the client looking in the wrong place.
+  { name: 'a gzipped body', method: 'POST', path: '/api/v1/cells', body: new Uint8Array(gzipSync('{"code": "print(1)"}')), headers: { ...json, 'Content-Encoding': 'gzip' }, status: 415, code: 'unsupported_media_type', message: /Content-Encoding "gzip" is not accepted; send the body uncompressed/ },
+  // The sentence named every unknown field in full: this one was 470 KB, the next 500 KB.
+  { name: '40,000 unknown fields', method: 'POST', path: '/api/v1/cells', body: JSON.stringify(Object.fromEntries([['code', '1'], ...Array.from({ length: 40_000 }, (_, i) => [`k${i}`, 1])])), headers: json, status: 400, code: 'invalid_field', message: /^unknown fields "k0", "k1", "k2", "k3", "k4" and 39995 more$/ },
+  { name: 'an unknown field with a 400 KB name', method: 'POST', path: '/api/v1/cells', body: `{"code": "1", "${'k'.repeat(400_000)}": 1}`, headers: json, status: 400, code: 'invalid_field', message: /^unknown field "k{32}…"$/ },
   { name: 'execute with missing code', method: 'POST', path: '/api/v1/execute', body: '{}', headers: json, status: 400, code: 'invalid_field', message: /code must be a string/ },
   { name: 'unknown cell', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA', status: 404, code: 'not_found', message: /no cell AAAAAAAAAAAA/ },
   { name: 'malformed cell id', method: 'GET', path: '/api/v1/cells/..%2F..%2Fetc', status: 404, code: 'not_found', message: /no cell/ },
