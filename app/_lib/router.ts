@@ -8,7 +8,7 @@
 // the catch-all 404 answer it as before. So are the static files (./assets), which Next.js
 // gzipped anew for each request, and answered with a 500 for any method but GET or HEAD.
 // scripts/build.mjs bundles this file as dist/api.mjs.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import Negotiator from 'negotiator';
@@ -19,6 +19,7 @@ import * as executeRoute from '../api/v1/execute/route';
 import * as filesRoute from '../files/[[...path]]/route';
 import * as pollRoute from '../api/v1/poll/route';
 import { ApiError } from '../../protocol/errors';
+import { MAX_REQUEST_HEAD_BYTES } from '../../protocol/limits';
 import { NodeRequest, type ApiRequest } from './api-request';
 import { createAssets, isAssetPath } from './assets';
 import { allowHeader, routeMethods } from './methods';
@@ -68,6 +69,9 @@ const ROUTES: { method: string; path: RegExp; handler: Handler }[] = [
 export function warm(): { port: number; ignored: string[] } {
   return { port: server().config.port, ignored: unknownEnvNames(process.env).map((u) => u.name) };
 }
+
+/** For scripts/web.mjs's server: the longest request head it reads. */
+export { MAX_REQUEST_HEAD_BYTES };
 
 /** What the host must fix, in one line, when `e` (thrown by warm()) is theirs to fix; else null. */
 export function startProblem(e: unknown): string | null {
@@ -138,16 +142,45 @@ function unroutable(method: string, path: string): ApiError {
 const ANY_ORIGIN = { 'Access-Control-Allow-Origin': '*' };
 
 /**
- * The answer to a CONNECT, as the bytes to write: Node.js hands that request to the server's
- * 'connect' listener with the bare socket (scripts/web.mjs), and without one it closed the
- * connection with no answer at all. This server is no proxy; a 405 says so.
+ * An error as the bytes of a whole answer, for a socket no request handler holds: CONNECT, and
+ * requests Node.js could not parse (below). The connection is closed after it.
  */
-export function connectRefusal(): Buffer {
-  const refusal = errorReply(new ApiError('method_not_allowed', 'CONNECT is not answered here: this server is not a proxy. Use GET, HEAD, POST or OPTIONS.', { Allow: 'GET, HEAD, POST, OPTIONS', ...ANY_ORIGIN }));
+function rawAnswer(error: ApiError): Buffer {
+  const refusal = errorReply(error);
   const body = Buffer.from(refusal.body as string);
-  const head = [`HTTP/1.1 ${refusal.status} Method Not Allowed`, ...Object.entries(refusal.headers).map(([k, v]) => `${k.toLowerCase()}: ${v}`), `content-length: ${body.length}`, 'connection: close'];
+  const head = [`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}`, ...Object.entries(refusal.headers).map(([k, v]) => `${k.toLowerCase()}: ${v}`), `content-length: ${body.length}`, 'connection: close'];
   return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), body]);
 }
+
+/**
+ * The answer to a CONNECT: Node.js hands that request to the server's 'connect' listener with
+ * the bare socket (scripts/web.mjs), and without one it closed the connection with no answer at
+ * all. This server is no proxy; a 405 says so.
+ */
+export function connectRefusal(): Buffer {
+  return rawAnswer(new ApiError('method_not_allowed', 'CONNECT is not answered here: this server is not a proxy. Use GET, HEAD, POST or OPTIONS.', { Allow: 'GET, HEAD, POST, OPTIONS', ...ANY_ORIGIN }));
+}
+
+/** Node.js's word for a request it could not parse (its 'clientError'), and what llhttp said. */
+interface ParseError { code?: string; reason?: string; message?: string }
+
+/**
+ * The answer to a request Node.js could not parse, or null when there is nobody to answer (the
+ * client is gone). Node.js's own was an empty 400, 408 or 431: a head over the limit (a long
+ * `?z=` link, an overgrown cookie) left a blank page saying only "431".
+ */
+export function clientErrorAnswer(e: ParseError): Buffer | null {
+  if (e.code === 'ECONNRESET' || e.code === 'EPIPE') return null;
+  if (e.code === 'HPE_HEADER_OVERFLOW') {
+    return rawAnswer(new ApiError('headers_too_large', `The request's URL and headers are over ${MAX_REQUEST_HEAD_BYTES} bytes, the limit. For code that long, share it as a snippet (POST /api/v1/snippets) or a #z= link.`, ANY_ORIGIN));
+  }
+  if (e.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return rawAnswer(new ApiError('request_timeout', 'The request was not sent in full in time; send it again.', ANY_ORIGIN));
+  }
+  const why = (e.reason ?? e.message ?? e.code ?? 'unreadable').replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+  return rawAnswer(new ApiError('bad_request', `The request is not valid HTTP/1.1 (${why}); nothing of it was read.`, ANY_ORIGIN));
+}
+
 /** A path segment that is `.` or `..`, percent-encoded or not. */
 const DOT_SEGMENT = /\/(\.|%2e){1,2}(\/|$)/i;
 

@@ -1,7 +1,7 @@
 // Bad requests get a clear 4xx naming what is wrong, never a 500; past the queue limit, 503.
 import http from 'node:http';
 import net from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, post, startCellbox, type Cellbox } from '../helpers/cellbox';
 
@@ -209,6 +209,36 @@ describe('bad input', () => {
       expect(r.status).toBe(405);
       expect(r.headers).toContain('allow: get, head, post, options');
       expect(errorOfBody(r.body)).toMatchObject({ code: 'method_not_allowed', message: expect.stringMatching(/CONNECT is not answered here: this server is not a proxy/) });
+    });
+
+    // Node.js's own answers to these were empty: a bare 400, and a 431 that left a browser a
+    // blank page.
+    it('a request that is not valid HTTP is a JSON 400 saying why', async () => {
+      const r = await raw('POST /api/v1/cells HTTP/1.1', 'Content-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n');
+      expect(r.status).toBe(400);
+      expect(errorOfBody(r.body)).toMatchObject({ code: 'bad_request', message: expect.stringMatching(/^The request is not valid HTTP\/1\.1 \(.*Content-Length.*\); nothing of it was read\.$/) });
+    });
+
+    it('a head over the limit is a JSON 431 naming it', async () => {
+      const r = await raw('GET /api/v1/languages HTTP/1.1', `Cookie: a=${'x'.repeat(200 * 1024)}\r\n`);
+      expect(r.status).toBe(431);
+      expect(errorOfBody(r.body)).toMatchObject({ code: 'headers_too_large', message: expect.stringMatching(/over 131072 bytes, the limit/) });
+    });
+
+    // 60 KB of code, within the 64 KiB a link may hold, that deflate shrinks to 27 KB: a 36 KB
+    // URL, over Node.js's 16 KiB head, was an empty 431 where the page should have been.
+    it('a ?z= link within the code limit opens the page with its code', async () => {
+      let seed = 1;
+      const random = () => (seed = (seed * 48271) % 2147483647);
+      const code = Array.from({ length: 1400 }, (_, i) => `x${i} = ${random()} * ${random()} + ${random()}`).join('\n');
+      const z = deflateSync(Buffer.from(code)).toString('base64url');
+      expect(Buffer.byteLength(code)).toBeLessThan(64 * 1024);
+      expect(z.length).toBeGreaterThan(32 * 1024);
+      const page = await fetch(`${box.url}/?z=${z}&lang=python`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain(`x1399 = `);
+      expect(html).not.toContain('could not be read');
     });
 
     // Was a 308 to http://evil.example/api/v1/languages.
