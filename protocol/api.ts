@@ -20,7 +20,8 @@ const NOT_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** Body of POST /api/v1/cells and POST /api/v1/execute. `timeout` is checked against the server's limit later. */
 export const CellRequest = z.strictObject({
-  code: z.string({ error: 'code must be a string' }).refine(...wellFormed('code')),
+  // "code must be a string" for a body without one sent its writer looking at a value it never gave.
+  code: z.string({ error: (i) => (i.input === undefined ? 'code is required: the source to run, as a string' : 'code must be a string') }).refine(...wellFormed('code')),
   language: z.string({ error: 'language must be a string' }).regex(LANGUAGE_NAME, 'language must be a short lowercase name such as "python"').default('python'),
   timeout: z.number({ error: 'timeout must be a number of seconds' }).positive('timeout must be more than 0 seconds').finite().optional(),
 });

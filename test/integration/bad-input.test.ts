@@ -33,7 +33,9 @@ const cases: Case[] = [
   { name: 'malformed JSON', method: 'POST', path: '/api/v1/cells', body: '{"code": ', headers: json, status: 400, code: 'invalid_json', message: /not valid JSON/ },
   { name: 'empty body', method: 'POST', path: '/api/v1/cells', body: '', headers: json, status: 400, code: 'invalid_json', message: /empty/ },
   { name: 'JSON that is not an object', method: 'POST', path: '/api/v1/cells', body: '[1,2]', headers: json, status: 400, code: 'invalid_field', message: /JSON object/ },
-  { name: 'missing code', method: 'POST', path: '/api/v1/cells', body: '{"language":"python"}', headers: json, status: 400, code: 'invalid_field', message: /code must be a string/ },
+  { name: 'missing code', method: 'POST', path: '/api/v1/cells', body: '{"language":"python"}', headers: json, status: 400, code: 'invalid_field', message: /^code is required: the source to run, as a string$/ },
+  // `curl -d 'print(1)'`: the code sent as a form without its field's name.
+  { name: 'a form of code without code=', method: 'POST', path: '/api/v1/cells', body: 'print(1)', headers: form, status: 400, code: 'invalid_field', message: /^code is required: the source to run, as a string; unknown field "print\(1\)"$/ },
   { name: 'code of the wrong type', method: 'POST', path: '/api/v1/cells', body: '{"code": 5}', headers: json, status: 400, code: 'invalid_field', message: /code must be a string/ },
   { name: 'language of the wrong type', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "language": 3}', headers: json, status: 400, code: 'invalid_field', message: /language must be a string/ },
   { name: 'unknown language', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "language": "cobol"}', headers: json, status: 400, code: 'unknown_language', message: /cobol.*python/ },
@@ -82,7 +84,7 @@ const cases: Case[] = [
   // The sentence named every unknown field in full: this one was 470 KB, the next 500 KB.
   { name: '40,000 unknown fields', method: 'POST', path: '/api/v1/cells', body: JSON.stringify(Object.fromEntries([['code', '1'], ...Array.from({ length: 40_000 }, (_, i) => [`k${i}`, 1])])), headers: json, status: 400, code: 'invalid_field', message: /^unknown fields "k0", "k1", "k2", "k3", "k4" and 39995 more$/ },
   { name: 'an unknown field with a 400 KB name', method: 'POST', path: '/api/v1/cells', body: `{"code": "1", "${'k'.repeat(400_000)}": 1}`, headers: json, status: 400, code: 'invalid_field', message: /^unknown field "k{32}…"$/ },
-  { name: 'execute with missing code', method: 'POST', path: '/api/v1/execute', body: '{}', headers: json, status: 400, code: 'invalid_field', message: /code must be a string/ },
+  { name: 'execute with missing code', method: 'POST', path: '/api/v1/execute', body: '{}', headers: json, status: 400, code: 'invalid_field', message: /^code is required/ },
   { name: 'unknown cell', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA', status: 404, code: 'not_found', message: /no cell AAAAAAAAAAAA/ },
   { name: 'malformed cell id', method: 'GET', path: '/api/v1/cells/..%2F..%2Fetc', status: 404, code: 'not_found', message: /no cell/ },
   { name: 'messages of an unknown cell', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA/messages?wait=0', status: 404, code: 'not_found', message: /no cell/ },
