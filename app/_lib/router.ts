@@ -208,10 +208,15 @@ function takeTarget(req: IncomingMessage): ApiError | Reply | null {
   const q = target.search(/[?#]/);
   const path = q < 0 ? target : target.slice(0, q);
   if (DOT_SEGMENT.test(path)) return new ApiError('invalid_field', 'Bad URL: the path must not contain "." or ".." segments.', ANY_ORIGIN);
-  // Next.js would redirect `/api/v1/cells/` to `/api/v1/cells` with a 308 that has no CORS
-  // headers, which a page's fetch then fails on: the API's paths have no trailing slash.
-  if (path.startsWith('/api/') && path.endsWith('/')) {
-    return new ApiError('not_found', `There is no API route ${JSON.stringify(path.slice(0, 200))}; API paths have no trailing "/" (${JSON.stringify(path.slice(0, 200).replace(/\/+$/, ''))}).`, ANY_ORIGIN);
+  // Next.js would redirect `/api/v1/cells/`, `/api/v1//cells` or `//api/v1/cells` (a base URL
+  // written with a trailing "/") to `/api/v1/cells`, and a file's URL so too, with a 308 that has
+  // no CORS headers, which a page's fetch then fails on, and which answered curl's POST with the
+  // path as plain text: these paths have no empty parts and no trailing slash.
+  const canonical = path.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
+  if (canonical !== path && /^\/(api|files)\//.test(canonical)) {
+    const [what, whose] = canonical.startsWith('/api/') ? ['API route', 'API paths'] : ['file URL', 'File URLs'];
+    const rule = /\/\/./.test(path) ? 'no empty parts ("//") and no trailing "/"' : 'no trailing "/"';
+    return new ApiError('not_found', `There is no ${what} ${JSON.stringify(path.slice(0, 200))}; ${whose} have ${rule} (${JSON.stringify(canonical.slice(0, 200))}).`, ANY_ORIGIN);
   }
   return null;
 }

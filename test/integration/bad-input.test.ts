@@ -268,6 +268,24 @@ describe('bad input', () => {
       expect((await r.json()).error).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no trailing "\/" \("\/api\/v1\/cells"\)/) });
     });
 
+    // Each was a 308 to the path without the empty part or the slash, with no CORS headers (a
+    // page's fetch failed on it) and the path as plain text for curl's POST: a base URL
+    // written with a trailing "/" makes the first.
+    for (const [path, canonical] of [
+      ['//api/v1/cells', '/api/v1/cells'],
+      ['/api/v1//cells', '/api/v1/cells'],
+      ['/files/AAAAAAAAAAAA//a.txt', '/files/AAAAAAAAAAAA/a.txt'],
+      ['/files/AAAAAAAAAAAA/a.txt/', '/files/AAAAAAAAAAAA/a.txt'],
+    ]) {
+      it(`${path} is a JSON 404 naming ${canonical}, readable from any page`, async () => {
+        const method = path.includes('cells') ? 'POST' : 'GET';
+        const r = await fetch(`${box.url}${path}`, { method, headers: { 'Content-Type': 'application/json', Origin: 'https://course.example' }, body: method === 'POST' ? '{"code": "1"}' : undefined, redirect: 'manual' });
+        expect(r.status).toBe(404);
+        expect(r.headers.get('access-control-allow-origin')).toBe('*');
+        expect((await r.json()).error).toMatchObject({ code: 'not_found', message: expect.stringContaining(`(${JSON.stringify(canonical)})`) });
+      });
+    }
+
     // Was Next.js's HTML 404 page.
     it('OPTIONS on a path no route takes is a JSON 404', async () => {
       const r = await fetch(`${box.url}/nothing/here`, { method: 'OPTIONS' });
