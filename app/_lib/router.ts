@@ -7,6 +7,9 @@
 // path, a well-formed cell id); anything else goes on to Next.js, where the proxy, the 405s and
 // the catch-all 404 answer it as before. So are the static files (./assets), which Next.js
 // gzipped anew for each request, and answered with a 500 for any method but GET or HEAD.
+// Every POST is taken here too (snippets, interrupts): Next.js's proxy buffers the body of each
+// request it sees, up to 10 MB twice over, and reads it to its end before any route can refuse
+// it; a body bound for Next.js anyway is refused here past MAX_BODY_BYTES.
 // scripts/build.mjs bundles this file as dist/api.mjs.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
@@ -16,10 +19,12 @@ import * as cellRoute from '../api/v1/cells/[id]/route';
 import * as messagesRoute from '../api/v1/cells/[id]/messages/route';
 import * as cellsRoute from '../api/v1/cells/route';
 import * as executeRoute from '../api/v1/execute/route';
+import * as interruptRoute from '../api/v1/cells/[id]/interrupt/route';
+import * as snippetsRoute from '../api/v1/snippets/route';
 import * as filesRoute from '../files/[[...path]]/route';
 import * as pollRoute from '../api/v1/poll/route';
 import { ApiError } from '../../protocol/errors';
-import { MAX_REQUEST_HEAD_BYTES } from '../../protocol/limits';
+import { MAX_BODY_BYTES, MAX_REQUEST_HEAD_BYTES } from '../../protocol/limits';
 import { NodeRequest, type ApiRequest } from './api-request';
 import { createAssets, isAssetPath } from './assets';
 import { allowHeader, routeMethods } from './methods';
@@ -54,6 +59,8 @@ const ROUTES: { method: string; path: RegExp; handler: Handler }[] = [
   { method: 'GET', path: /^\/api\/v1\/poll$/, handler: replyOf(pollRoute.GET) },
   { method: 'POST', path: /^\/api\/v1\/execute$/, handler: replyOf(executeRoute.POST) },
   { method: 'GET', path: new RegExp(`^/api/v1/cells/${ID}$`), handler: replyOf(cellRoute.GET) },
+  { method: 'POST', path: new RegExp(`^/api/v1/cells/${ID}/interrupt$`), handler: replyOf(interruptRoute.POST) },
+  { method: 'POST', path: /^\/api\/v1\/snippets$/, handler: replyOf(snippetsRoute.POST) },
   // The handler reads the cell id and the name from the path itself, and names what is wrong.
   { method: 'GET', path: /^\/files\/[^/?]+(?:\/[^/?]+)+$/, handler: replyOf(filesRoute.GET) },
   // HEAD as GET, its body left out by answer(): through Next.js it had no Content-Length.
@@ -118,9 +125,16 @@ export function createHotRoutes(publicDir: string, staticDir: string): (req: Inc
       else answer(listen(req, res), res, assetMethods, {});
       return true;
     }
-    if (!UNROUTABLE_METHODS.has(req.method ?? '')) return false;
-    answer(listen(req, res), res, async () => errorReply(unroutable(req.method!, path)), {});
-    return true;
+    if (UNROUTABLE_METHODS.has(req.method ?? '')) {
+      answer(listen(req, res), res, async () => errorReply(unroutable(req.method!, path)), {});
+      return true;
+    }
+    // No route Next.js answers takes a body this large: refused before its proxy buffers it.
+    if (Number(req.headers['content-length']) > MAX_BODY_BYTES) {
+      answer(listen(req, res), res, async () => errorReply(new ApiError('too_large', `The request body is ${req.headers['content-length']} bytes; the limit is ${MAX_BODY_BYTES}.`, ANY_ORIGIN)), {});
+      return true;
+    }
+    return false;
   };
 }
 

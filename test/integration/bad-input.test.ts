@@ -161,6 +161,48 @@ describe('bad input', () => {
     }
   });
 
+  describe('a body far over the limit, its size declared', () => {
+    /** Sends `mb` MiB, declared in Content-Length; `early` says whether the answer came before the last byte was sent. */
+    const sendLarge = (path: string, mb: number) => new Promise<{ status: number; body: any; early: boolean }>((resolve, reject) => {
+      let finished = false;
+      const req = http.request(`${box.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': String(mb * 1024 * 1024) } }, (res) => {
+        const early = !finished;
+        const parts: Buffer[] = [];
+        res.on('data', (c) => parts.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(parts).toString()), early }));
+      });
+      req.on('error', (e) => (finished ? reject(e) : undefined)); // the server may stop reading once it has answered
+      const chunk = Buffer.alloc(1024 * 1024, 'x');
+      let sent = 0;
+      const pump = () => {
+        while (sent < mb) {
+          sent++;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        finished = true;
+        req.end();
+      };
+      pump();
+    });
+
+    // Next.js's proxy read each of these to its end, holding up to 10 MB of it twice over, and
+    // logged "Request body exceeded 10MB" for each, before any route could refuse it.
+    for (const [path, status, code] of [
+      ['/api/v1/snippets', 413, 'too_large'],
+      ['/api/v1/cells/AAAAAAAAAAAA/interrupt', 404, 'not_found'],
+      ['/', 413, 'too_large'],
+    ] as const) {
+      it(`POST ${path} of 40 MiB is answered ${status} before it is sent in full`, async () => {
+        const before = box.logs.length;
+        const r = await sendLarge(path, 40);
+        expect(r.status).toBe(status);
+        expect(r.body.error.code).toBe(code);
+        expect(r.early).toBe(true);
+        expect(box.logs.slice(before).join('')).not.toMatch(/exceeded/);
+      });
+    }
+  });
+
   describe('the request line, read as sent', () => {
     /** One request over a socket of its own, its target as given (fetch would normalise it), and the answer's head and body. */
     const raw = (requestLine: string, extra = '') => new Promise<{ status: number; headers: string; body: string }>((resolve, reject) => {
