@@ -192,7 +192,7 @@ export function clientErrorAnswer(e: ParseError): Buffer | null {
     return rawAnswer(new ApiError('request_timeout', 'The request was not sent in full in time; send it again.', ANY_ORIGIN));
   }
   const why = (e.reason ?? e.message ?? e.code ?? 'unreadable').replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
-  return rawAnswer(new ApiError('bad_request', `The request is not valid HTTP/1.1 (${why}); nothing of it was read.`, ANY_ORIGIN));
+  return rawAnswer(new ApiError('bad_request', `The request is not valid HTTP/1.1 (${why}).`, ANY_ORIGIN));
 }
 
 /** A path segment that is `.` or `..`, percent-encoded or not. */
