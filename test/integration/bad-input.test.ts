@@ -161,6 +161,17 @@ describe('bad input', () => {
     }
   });
 
+  // The check for a field given twice reads only the body's own keys: not a key in a nested
+  // value, nor JSON text inside the code.
+  it('code that holds JSON with a key twice is queued as it is', async () => {
+    const code = 'echo \'{"code": 1, "code": 2}\'';
+    const r = await post(`${box.url}/api/v1/cells`, `{"language": "bash", "code": ${JSON.stringify(code)}}`);
+    expect(r.status).toBe(201);
+    const snippet = await post(`${box.url}/api/v1/snippets`, `{"code": ${JSON.stringify(code)}, "language": "bash", "title": "{\\"title\\": 1, \\"title\\": 2}"}`);
+    expect(snippet.status).toBe(201);
+    expect((await get(`${box.url}/api/v1/snippets/${snippet.body.id}`)).body).toMatchObject({ code, title: '{"title": 1, "title": 2}' });
+  });
+
   describe('a body far over the limit, its size declared', () => {
     /** Sends `mb` MiB, declared in Content-Length; `early` says whether the answer came before the last byte was sent. */
     const sendLarge = (path: string, mb: number) => new Promise<{ status: number; body: any; early: boolean }>((resolve, reject) => {
