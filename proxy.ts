@@ -6,47 +6,11 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { ApiError, type ErrorCode } from './protocol/errors';
 import { server } from './app/_lib/server';
 import { findSnippet } from './app/_lib/snippets';
+import { allowHeader, notAllowed, PAGES, routeMethods as methodsOf } from './app/_lib/methods';
 
 // Every path but Next.js's own build files: a path no route takes must not reach Next.js with a
 // POST either (below).
 export const config = { matcher: ['/((?!_next/static|_next/image).*)'] };
-
-/**
- * The pages, and the icon (a metadata route): Next.js renders a page for any method (a POST may
- * be a server action, which this app has none of) and answers OPTIONS with an empty 400 or a
- * plain 405. They answer GET and HEAD; OPTIONS says so.
- */
-const PAGES = [/^\/$/, /^\/s\/[^/]+\/?$/, /^\/icon\.svg$/];
-
-/**
- * The methods each route answers (besides OPTIONS, the CORS preflight, and HEAD where GET is).
- * Next.js answers any other method with an empty 405; here it gets a JSON one naming them.
- * Keep in step with the route handlers' exports (test/input/fuzz.test.ts sends every method).
- */
-const METHODS: [RegExp, string[]][] = [
-  ...PAGES.map((re): [RegExp, string[]] => [re, ['GET']]),
-  [/^\/embed\/?$/, ['GET']],
-  [/^\/healthz\/?$/, ['GET']],
-  [/^\/metrics\/?$/, ['GET']],
-  [/^\/api\/v1\/cells\/?$/, ['POST']],
-  [/^\/api\/v1\/cells\/[^/]+\/?$/, ['GET']],
-  [/^\/api\/v1\/cells\/[^/]+\/messages\/?$/, ['GET']],
-  [/^\/api\/v1\/cells\/[^/]+\/interrupt\/?$/, ['POST']],
-  [/^\/api\/v1\/poll\/?$/, ['GET']],
-  [/^\/api\/v1\/execute\/?$/, ['POST']],
-  [/^\/api\/v1\/languages\/?$/, ['GET']],
-  [/^\/api\/v1\/snippets\/?$/, ['POST']],
-  [/^\/api\/v1\/snippets\/[^/]+\/?$/, ['GET']],
-  [/^\/s\/[^/]+\/raw\/?$/, ['GET']],
-  [/^\/files\/.+$/, ['GET']],
-];
-
-/** The methods a route answers, where `method` is not among them; null where it is, or for no route. */
-function notAllowed(allowed: string[] | undefined, method: string): string[] | null {
-  if (method === 'OPTIONS' || !allowed) return null;
-  const ok = allowed.includes(method) || (method === 'HEAD' && allowed.includes('GET'));
-  return ok ? null : allowed;
-}
 
 /**
  * A refusal in the API's JSON, its status the code's (protocol/errors.ts). Answered before any
@@ -98,11 +62,11 @@ export function proxy(req: NextRequest) {
   if (req.method === 'OPTIONS' && PAGES.some((re) => re.test(raw))) {
     return new NextResponse(null, { status: 204, headers: { Allow: 'GET, HEAD, OPTIONS' } });
   }
-  const routeMethods = METHODS.find(([re]) => re.test(raw))?.[1];
+  const routeMethods = methodsOf(raw);
   const allowed = notAllowed(routeMethods, req.method);
   if (allowed) {
     return refuse('method_not_allowed', `${req.method} is not answered here; use ${allowed.join(' or ')}.`, {
-      Allow: [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', '),
+      Allow: allowHeader(allowed),
       ...ANY_ORIGIN,
     });
   }

@@ -20,7 +20,8 @@ const NOT_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** Body of POST /api/v1/cells and POST /api/v1/execute. `timeout` is checked against the server's limit later. */
 export const CellRequest = z.strictObject({
-  code: z.string({ error: 'code must be a string' }).refine(...wellFormed('code')),
+  // "code must be a string" for a body without one sent its writer looking at a value it never gave.
+  code: z.string({ error: (i) => (i.input === undefined ? 'code is required: the source to run, as a string' : 'code must be a string') }).refine(...wellFormed('code')),
   language: z.string({ error: 'language must be a string' }).regex(LANGUAGE_NAME, 'language must be a short lowercase name such as "python"').default('python'),
   timeout: z.number({ error: 'timeout must be a number of seconds' }).positive('timeout must be more than 0 seconds').finite().optional(),
 });
@@ -94,11 +95,20 @@ export interface LanguageInfo {
   codemirror_mode: string;
 }
 
+/** The most unknown fields an error names; the rest are counted. */
+const MAX_NAMED_FIELDS = 5;
+
 /** Turns zod's issues into one sentence naming each bad field. */
 export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((i) => {
-      if (i.code === 'unrecognized_keys') return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (i.code === 'unrecognized_keys') {
+        // A few, each cut short: the sentence named every one in full, so 40,000 made-up fields
+        // (or one 500 KB name) came back as a 500 KB error message.
+        const named = i.keys.slice(0, MAX_NAMED_FIELDS).map((k) => JSON.stringify(k.length > 32 ? `${k.slice(0, 32)}…` : k));
+        const more = i.keys.length > MAX_NAMED_FIELDS ? ` and ${i.keys.length - MAX_NAMED_FIELDS} more` : '';
+        return `unknown field${i.keys.length > 1 ? 's' : ''} ${named.join(', ')}${more}`;
+      }
       if (i.code === 'invalid_type' && i.path.length === 0) return 'the body must be a JSON object';
       return i.message;
     })

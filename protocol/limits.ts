@@ -23,5 +23,13 @@ export const MAX_FILE_NAME_BYTES = 255;
 /** Largest snippet (shared code), in UTF-8 bytes; also the most a ?z=/#z= link may inflate to. Past it: reject with 413 (a link: a message on the page). */
 export const MAX_SNIPPET_BYTES = 64 * 1024;
 
+/**
+ * Largest request head (request line and headers), in bytes. Node.js's default, 16 KiB, refused
+ * a `?z=` link well within MAX_SNIPPET_BYTES with an empty 431: code that deflate shrinks little
+ * makes a URL a third longer than itself (base64), some 88 KiB for 64 KiB of code. Past it:
+ * reject with 431.
+ */
+export const MAX_REQUEST_HEAD_BYTES = 128 * 1024;
+
 /** Longest snippet title, in characters (code points). Past it: reject with 400. */
 export const MAX_SNIPPET_TITLE_CHARS = 200;

@@ -19,9 +19,10 @@ export class ZLinkError extends Error {
 export const MAX_ZLINK_CHARS = Math.ceil(((MAX_SNIPPET_BYTES + 1024) * 4) / 3);
 
 /**
- * Longest `z` that `zLinkPath` puts in the query string. The whole request line and headers
- * must fit Node's 16 KiB header limit (past it the server answers 431), so longer code goes
- * in the hash, which never reaches the server.
+ * Longest `z` that `zLinkPath` puts in the query string. Cellbox reads a request line of any
+ * link within MAX_SNIPPET_BYTES (MAX_REQUEST_HEAD_BYTES), but a proxy in front of it may not
+ * (nginx's default is 8 KiB a line), so longer code goes in the hash, which never reaches the
+ * server.
  */
 export const MAX_QUERY_ZLINK_CHARS = 8000;
 

@@ -27,7 +27,7 @@ function refuse(msg) {
 // The config and the store first, before Next.js: a bad setting or an unusable database stops
 // the start here, with one line, instead of a stack trace after a half-done start (and exit
 // status 0, from Next.js's handler of uncaught exceptions).
-const { createHotRoutes, drain, warm, startProblem } = await import(path.join(root, 'dist/api.mjs'));
+const { MAX_REQUEST_HEAD_BYTES, clientErrorAnswer, connectRefusal, createHotRoutes, drain, warm, startProblem } = await import(path.join(root, 'dist/api.mjs'));
 let config;
 try {
   config = warm();
@@ -50,9 +50,24 @@ await app.prepare();
 
 const serveHot = createHotRoutes(path.join(root, 'public'), path.join(root, '.next/static'));
 
-const server = http.createServer((req, res) => {
+// A longer head than Node.js's 16 KiB: a ?z= link within the code limit may need some 88 KiB.
+const server = http.createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
   req.headers['x-cellbox-peer'] = req.socket.remoteAddress ?? '';
   if (!serveHot(req, res, () => handle(req, res))) handle(req, res);
+});
+// CONNECT comes here, not to the request handler; without a listener Node.js closed the
+// connection without a word. It is refused with the API's JSON 405.
+server.on('connect', (_req, socket) => {
+  socket.on('error', () => {});
+  socket.end(connectRefusal());
+});
+// A request Node.js could not parse: the API's JSON error naming why, where Node.js sent an
+// empty 400 or 431 (and, as Node.js's own, not in the middle of an earlier request's answer).
+server.on('clientError', (e, socket) => {
+  const answering = socket._httpMessage?._headerSent;
+  const answer = socket.writable && !answering ? clientErrorAnswer(e) : null;
+  if (answer) socket.end(answer);
+  else socket.destroy();
 });
 server.once('error', (e) => {
   const where = `port ${port}${host ? ` on ${host}` : ''}`;

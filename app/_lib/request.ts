@@ -7,6 +7,12 @@ import type { ApiRequest } from './api-request';
 
 /** Reads the body, stopping at `max` bytes: a bigger one is refused without being read whole. */
 export async function readBody(req: ApiRequest, max: number): Promise<string> {
+  // A compressed body was read as if it were plain, and refused as "not valid UTF-8" or "not
+  // valid JSON", which sent its sender looking in the wrong place.
+  const encoding = (req.headers.get('content-encoding') ?? '').trim().toLowerCase();
+  if (encoding !== '' && encoding !== 'identity') {
+    throw new ApiError('unsupported_media_type', `Content-Encoding ${JSON.stringify(encoding.slice(0, 32))} is not accepted; send the body uncompressed.`);
+  }
   const declared = Number(req.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > max) {
     throw new ApiError('too_large', `The request body is ${declared} bytes; the limit is ${max}.`);
@@ -62,13 +68,49 @@ async function readFields(req: ApiRequest, numeric: string[] = []): Promise<unkn
   if (type === 'application/x-www-form-urlencoded') return formFields(text, numeric);
   if (type === 'application/json' || type === '' || type.endsWith('+json')) {
     if (text.trim() === '') throw new ApiError('invalid_json', 'The request body is empty; send a JSON object like {"code": "print(1)"}.');
+    let parsed: unknown;
     try {
-      return JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch (e) {
       throw new ApiError('invalid_json', `The request body is not valid JSON: ${(e as Error).message}.`);
     }
+    const twice = repeatedKey(text);
+    if (twice !== null) throw new ApiError('invalid_field', `The JSON body gives the field ${JSON.stringify(twice.slice(0, 32))} more than once.`);
+    return parsed;
   }
   throw new ApiError('unsupported_media_type', `Content-Type ${type} is not accepted; send application/json or application/x-www-form-urlencoded.`);
+}
+
+/**
+ * The first key the top-level object of `text` (valid JSON) gives twice, or null. JSON.parse
+ * keeps the last of two without a word, so `{"code": "a", "code": "b"}` ran "b" while a filter
+ * in front of Cellbox that read the first saw "a"; a form giving a field twice is refused too.
+ * Only the top level: the bodies' fields are all strings and numbers.
+ */
+function repeatedKey(text: string): string | null {
+  if (!text.trimStart().startsWith('{')) return null; // not an object: the schema refuses it
+  const keys = new Set<string>();
+  let depth = 0;
+  let prev = ''; // the last character outside strings and blanks
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const start = i;
+      for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      // In the top-level object, a string after "{" or "," is a key (the text is valid JSON).
+      if (depth === 1 && (prev === '{' || prev === ',')) {
+        const key = JSON.parse(text.slice(start, i + 1)) as string;
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      prev = '"';
+      continue;
+    }
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') prev = c;
+  }
+  return null;
 }
 
 function checkCodeSize(code: string, max: number): void {
@@ -96,6 +138,30 @@ export async function readSnippetRequest(req: ApiRequest): Promise<SnippetReques
 export function checkCellId(id: string): string {
   if (!/^[A-Za-z0-9_-]{12}$/.test(id)) throw new ApiError('not_found', `There is no cell ${JSON.stringify(id.slice(0, 64))}.`);
   return id;
+}
+
+/** A query parameter every route ignores: the cache-buster jQuery's `cache: false` adds to a GET. */
+const CACHE_BUSTER = '_';
+
+/**
+ * Holds a query string to what a body is: an unknown parameter is refused, not dropped (a
+ * client's `since=5` or `timeout=5` had been ignored without a word, so it was sent every
+ * message again from the first, or waited 25 s), and one given twice is refused rather than
+ * the first taken (`after=1&after=9`). `repeatable` ones may come more than once (poll's `c`).
+ */
+export function checkQuery(url: URL, known: readonly string[], repeatable: readonly string[] = []): URL {
+  const seen = new Set<string>();
+  for (const name of url.searchParams.keys()) {
+    const shown = JSON.stringify(name.slice(0, 32));
+    if (name === CACHE_BUSTER) continue;
+    if (!known.includes(name)) {
+      const takes = known.length ? `this route takes ${known.join(', ')}` : 'this route takes none';
+      throw new ApiError('invalid_field', `unknown query parameter ${shown}; ${takes}.`);
+    }
+    if (seen.has(name) && !repeatable.includes(name)) throw new ApiError('invalid_field', `The query parameter ${shown} is given more than once.`);
+    seen.add(name);
+  }
+  return url;
 }
 
 /** A whole number query parameter within bounds. */

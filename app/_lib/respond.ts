@@ -26,9 +26,20 @@ export interface Route<C> {
 
 const CORS_HEADERS = {
   'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-  'Access-Control-Allow-Headers': 'Content-Type',
+  // The request headers the API reads besides CORS's safe ones: a JSON body's type, and the
+  // files' ranges and revalidation (Range past a plain "bytes=N-M", If-None-Match, If-Range),
+  // for which a browser asks first, and refused a page on another origin when not listed.
+  'Access-Control-Allow-Headers': 'Content-Type, Range, If-None-Match, If-Range',
   'Access-Control-Max-Age': '86400',
 };
+
+/**
+ * The answer headers a page on another origin may read besides CORS's few safe ones. Without
+ * this, an embedded cell (the embed's very use) read no Retry-After from a 429 or 503, so the
+ * client's backoff never heard how long the server asked it to wait; nor the Location of what
+ * a POST made. A route may name more of its own (the files: Content-Range, ETag …).
+ */
+const EXPOSED_HEADERS = ['Retry-After', 'Location', 'Content-Disposition'];
 
 export function reply(body: string | Uint8Array | null, status = 200, headers: Record<string, string> = {}): Reply {
   return { status, headers, body };
@@ -61,6 +72,10 @@ function withCors(origin: string | null, answer: Reply): Reply {
     else headers.Vary = 'Origin';
   }
   Object.assign(headers, CORS_HEADERS);
+  const own = Object.keys(headers).find((k) => k.toLowerCase() === 'access-control-expose-headers');
+  const exposed = new Set([...(own ? headers[own].split(',').map((h) => h.trim()) : []), ...EXPOSED_HEADERS]);
+  if (own) delete headers[own];
+  headers['Access-Control-Expose-Headers'] = [...exposed].join(', ');
   return answer;
 }
 

@@ -7,8 +7,11 @@
 // path, a well-formed cell id); anything else goes on to Next.js, where the proxy, the 405s and
 // the catch-all 404 answer it as before. So are the static files (./assets), which Next.js
 // gzipped anew for each request, and answered with a 500 for any method but GET or HEAD.
+// Every POST is taken here too (snippets, interrupts): Next.js's proxy buffers the body of each
+// request it sees, up to 10 MB twice over, and reads it to its end before any route can refuse
+// it; a body bound for Next.js anyway is refused here past MAX_BODY_BYTES.
 // scripts/build.mjs bundles this file as dist/api.mjs.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import Negotiator from 'negotiator';
@@ -16,11 +19,15 @@ import * as cellRoute from '../api/v1/cells/[id]/route';
 import * as messagesRoute from '../api/v1/cells/[id]/messages/route';
 import * as cellsRoute from '../api/v1/cells/route';
 import * as executeRoute from '../api/v1/execute/route';
+import * as interruptRoute from '../api/v1/cells/[id]/interrupt/route';
+import * as snippetsRoute from '../api/v1/snippets/route';
 import * as filesRoute from '../files/[[...path]]/route';
 import * as pollRoute from '../api/v1/poll/route';
 import { ApiError } from '../../protocol/errors';
+import { MAX_BODY_BYTES, MAX_REQUEST_HEAD_BYTES } from '../../protocol/limits';
 import { NodeRequest, type ApiRequest } from './api-request';
 import { createAssets, isAssetPath } from './assets';
+import { allowHeader, routeMethods } from './methods';
 import { errorReply, reply, type Reply, type Route } from './respond';
 import { server } from './server';
 import { ConfigError, unknownEnvNames } from '../../store/config';
@@ -52,6 +59,8 @@ const ROUTES: { method: string; path: RegExp; handler: Handler }[] = [
   { method: 'GET', path: /^\/api\/v1\/poll$/, handler: replyOf(pollRoute.GET) },
   { method: 'POST', path: /^\/api\/v1\/execute$/, handler: replyOf(executeRoute.POST) },
   { method: 'GET', path: new RegExp(`^/api/v1/cells/${ID}$`), handler: replyOf(cellRoute.GET) },
+  { method: 'POST', path: new RegExp(`^/api/v1/cells/${ID}/interrupt$`), handler: replyOf(interruptRoute.POST) },
+  { method: 'POST', path: /^\/api\/v1\/snippets$/, handler: replyOf(snippetsRoute.POST) },
   // The handler reads the cell id and the name from the path itself, and names what is wrong.
   { method: 'GET', path: /^\/files\/[^/?]+(?:\/[^/?]+)+$/, handler: replyOf(filesRoute.GET) },
   // HEAD as GET, its body left out by answer(): through Next.js it had no Content-Length.
@@ -67,6 +76,9 @@ const ROUTES: { method: string; path: RegExp; handler: Handler }[] = [
 export function warm(): { port: number; ignored: string[] } {
   return { port: server().config.port, ignored: unknownEnvNames(process.env).map((u) => u.name) };
 }
+
+/** For scripts/web.mjs's server: the longest request head it reads. */
+export { MAX_REQUEST_HEAD_BYTES };
 
 /** What the host must fix, in one line, when `e` (thrown by warm()) is theirs to fix; else null. */
 export function startProblem(e: unknown): string | null {
@@ -108,14 +120,81 @@ export function createHotRoutes(publicDir: string, staticDir: string): (req: Inc
       answer(listen(req, res), res, handler, m[1] === undefined ? {} : { id: m[1] });
       return true;
     }
-    if (!isAssetPath(path)) return false;
-    if (req.method === 'GET' || req.method === 'HEAD') serveAsset(req, res, path, next);
-    else answer(listen(req, res), res, assetMethods, {});
-    return true;
+    if (isAssetPath(path)) {
+      if (req.method === 'GET' || req.method === 'HEAD') serveAsset(req, res, path, next);
+      else answer(listen(req, res), res, assetMethods, {});
+      return true;
+    }
+    if (UNROUTABLE_METHODS.has(req.method ?? '')) {
+      answer(listen(req, res), res, async () => errorReply(unroutable(req.method!, path)), {});
+      return true;
+    }
+    // No route Next.js answers takes a body this large: refused before its proxy buffers it.
+    if (Number(req.headers['content-length']) > MAX_BODY_BYTES) {
+      answer(listen(req, res), res, async () => errorReply(new ApiError('too_large', `The request body is ${req.headers['content-length']} bytes; the limit is ${MAX_BODY_BYTES}.`, ANY_ORIGIN)), {});
+      return true;
+    }
+    return false;
   };
 }
 
+/**
+ * Methods Next.js cannot route: it makes a Fetch API `Request` of each request, and the Fetch
+ * standard forbids these, so `new Request` threw and every such request was a plain-text 500
+ * with a stack trace in the log. (CONNECT never reaches here: Node.js hands it to the server's
+ * 'connect' listener, scripts/web.mjs.)
+ */
+const UNROUTABLE_METHODS = new Set(['TRACE', 'TRACK']);
+
+/** The refusal of such a method, as the proxy words its own (proxy.ts): 405 on a route, 404 elsewhere. */
+function unroutable(method: string, path: string): ApiError {
+  const allowed = routeMethods(path);
+  if (allowed) return new ApiError('method_not_allowed', `${method} is not answered here; use ${allowed.join(' or ')}.`, { Allow: allowHeader(allowed), ...ANY_ORIGIN });
+  return new ApiError('not_found', `There is nothing at ${JSON.stringify(path.slice(0, 200))}; the API is under /api/v1.`, ANY_ORIGIN);
+}
+
 const ANY_ORIGIN = { 'Access-Control-Allow-Origin': '*' };
+
+/**
+ * An error as the bytes of a whole answer, for a socket no request handler holds: CONNECT, and
+ * requests Node.js could not parse (below). The connection is closed after it.
+ */
+function rawAnswer(error: ApiError): Buffer {
+  const refusal = errorReply(error);
+  const body = Buffer.from(refusal.body as string);
+  const head = [`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}`, ...Object.entries(refusal.headers).map(([k, v]) => `${k.toLowerCase()}: ${v}`), `content-length: ${body.length}`, 'connection: close'];
+  return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), body]);
+}
+
+/**
+ * The answer to a CONNECT: Node.js hands that request to the server's 'connect' listener with
+ * the bare socket (scripts/web.mjs), and without one it closed the connection with no answer at
+ * all. This server is no proxy; a 405 says so.
+ */
+export function connectRefusal(): Buffer {
+  return rawAnswer(new ApiError('method_not_allowed', 'CONNECT is not answered here: this server is not a proxy. Use GET, HEAD, POST or OPTIONS.', { Allow: 'GET, HEAD, POST, OPTIONS', ...ANY_ORIGIN }));
+}
+
+/** Node.js's word for a request it could not parse (its 'clientError'), and what llhttp said. */
+interface ParseError { code?: string; reason?: string; message?: string }
+
+/**
+ * The answer to a request Node.js could not parse, or null when there is nobody to answer (the
+ * client is gone). Node.js's own was an empty 400, 408 or 431: a head over the limit (a long
+ * `?z=` link, an overgrown cookie) left a blank page saying only "431".
+ */
+export function clientErrorAnswer(e: ParseError): Buffer | null {
+  if (e.code === 'ECONNRESET' || e.code === 'EPIPE') return null;
+  if (e.code === 'HPE_HEADER_OVERFLOW') {
+    return rawAnswer(new ApiError('headers_too_large', `The request's URL and headers are over ${MAX_REQUEST_HEAD_BYTES} bytes, the limit. For code that long, share it as a snippet (POST /api/v1/snippets) or a #z= link.`, ANY_ORIGIN));
+  }
+  if (e.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return rawAnswer(new ApiError('request_timeout', 'The request was not sent in full in time; send it again.', ANY_ORIGIN));
+  }
+  const why = (e.reason ?? e.message ?? e.code ?? 'unreadable').replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+  return rawAnswer(new ApiError('bad_request', `The request is not valid HTTP/1.1 (${why}).`, ANY_ORIGIN));
+}
+
 /** A path segment that is `.` or `..`, percent-encoded or not. */
 const DOT_SEGMENT = /\/(\.|%2e){1,2}(\/|$)/i;
 
@@ -143,10 +222,15 @@ function takeTarget(req: IncomingMessage): ApiError | Reply | null {
   const q = target.search(/[?#]/);
   const path = q < 0 ? target : target.slice(0, q);
   if (DOT_SEGMENT.test(path)) return new ApiError('invalid_field', 'Bad URL: the path must not contain "." or ".." segments.', ANY_ORIGIN);
-  // Next.js would redirect `/api/v1/cells/` to `/api/v1/cells` with a 308 that has no CORS
-  // headers, which a page's fetch then fails on: the API's paths have no trailing slash.
-  if (path.startsWith('/api/') && path.endsWith('/')) {
-    return new ApiError('not_found', `There is no API route ${JSON.stringify(path.slice(0, 200))}; API paths have no trailing "/" (${JSON.stringify(path.slice(0, 200).replace(/\/+$/, ''))}).`, ANY_ORIGIN);
+  // Next.js would redirect `/api/v1/cells/`, `/api/v1//cells` or `//api/v1/cells` (a base URL
+  // written with a trailing "/") to `/api/v1/cells`, and a file's URL so too, with a 308 that has
+  // no CORS headers, which a page's fetch then fails on, and which answered curl's POST with the
+  // path as plain text: these paths have no empty parts and no trailing slash.
+  const canonical = path.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
+  if (canonical !== path && /^\/(api|files)\//.test(canonical)) {
+    const [what, whose] = canonical.startsWith('/api/') ? ['API route', 'API paths'] : ['file URL', 'File URLs'];
+    const rule = /\/\/./.test(path) ? 'no empty parts ("//") and no trailing "/"' : 'no trailing "/"';
+    return new ApiError('not_found', `There is no ${what} ${JSON.stringify(path.slice(0, 200))}; ${whose} have ${rule} (${JSON.stringify(canonical.slice(0, 200))}).`, ANY_ORIGIN);
   }
   return null;
 }

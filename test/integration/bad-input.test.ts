@@ -1,6 +1,7 @@
 // Bad requests get a clear 4xx naming what is wrong, never a 500; past the queue limit, 503.
 import http from 'node:http';
 import net from 'node:net';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, post, startCellbox, type Cellbox } from '../helpers/cellbox';
 
@@ -32,7 +33,9 @@ const cases: Case[] = [
   { name: 'malformed JSON', method: 'POST', path: '/api/v1/cells', body: '{"code": ', headers: json, status: 400, code: 'invalid_json', message: /not valid JSON/ },
   { name: 'empty body', method: 'POST', path: '/api/v1/cells', body: '', headers: json, status: 400, code: 'invalid_json', message: /empty/ },
   { name: 'JSON that is not an object', method: 'POST', path: '/api/v1/cells', body: '[1,2]', headers: json, status: 400, code: 'invalid_field', message: /JSON object/ },
-  { name: 'missing code', method: 'POST', path: '/api/v1/cells', body: '{"language":"python"}', headers: json, status: 400, code: 'invalid_field', message: /code must be a string/ },
+  { name: 'missing code', method: 'POST', path: '/api/v1/cells', body: '{"language":"python"}', headers: json, status: 400, code: 'invalid_field', message: /^code is required: the source to run, as a string$/ },
+  // `curl -d 'print(1)'`: the code sent as a form without its field's name.
+  { name: 'a form of code without code=', method: 'POST', path: '/api/v1/cells', body: 'print(1)', headers: form, status: 400, code: 'invalid_field', message: /^code is required: the source to run, as a string; unknown field "print\(1\)"$/ },
   { name: 'code of the wrong type', method: 'POST', path: '/api/v1/cells', body: '{"code": 5}', headers: json, status: 400, code: 'invalid_field', message: /code must be a string/ },
   { name: 'language of the wrong type', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "language": 3}', headers: json, status: 400, code: 'invalid_field', message: /language must be a string/ },
   { name: 'unknown language', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "language": "cobol"}', headers: json, status: 400, code: 'unknown_language', message: /cobol.*python/ },
@@ -61,7 +64,27 @@ const cases: Case[] = [
   { name: 'snippet title with a lone surrogate', method: 'POST', path: '/api/v1/snippets', body: '{"code": "1", "language": "bash", "title": "a\\ud83c"}', headers: json, status: 400, code: 'invalid_field', message: /title holds half/ },
   { name: 'a wait over the limit on a new cell', method: 'POST', path: '/api/v1/cells?wait=31', body: '{"code": "1"}', headers: json, status: 400, code: 'invalid_field', message: /wait must be a number of seconds from 0 to 30/ },
   { name: 'a wait that is not a number on a new cell', method: 'POST', path: '/api/v1/cells?wait=soon', body: '{"code": "1"}', headers: json, status: 400, code: 'invalid_field', message: /wait must be/ },
-  { name: 'execute with missing code', method: 'POST', path: '/api/v1/execute', body: '{}', headers: json, status: 400, code: 'invalid_field', message: /code must be a string/ },
+  // A query is held to what a body is. Before, each of these was answered as if the parameter
+  // were not there: `since` sent every message again from the first, `timeout` waited 25 s,
+  // the first `after` was taken, and `wait` on /execute was not the way to bound its wait.
+  { name: 'a long-poll with an unknown parameter', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA/messages?since=5&wait=0', status: 400, code: 'invalid_field', message: /^unknown query parameter "since"; this route takes after, wait\.$/ },
+  { name: 'a long-poll with a timeout for a wait', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA/messages?after=0&timeout=1', status: 400, code: 'invalid_field', message: /unknown query parameter "timeout"/ },
+  { name: 'a long-poll giving after twice', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA/messages?after=1&after=9&wait=0', status: 400, code: 'invalid_field', message: /"after" is given more than once/ },
+  { name: 'a poll giving wait twice', method: 'GET', path: '/api/v1/poll?c=AAAAAAAAAAAA:0&wait=0&wait=30', status: 400, code: 'invalid_field', message: /"wait" is given more than once/ },
+  { name: 'a poll naming one cell twice', method: 'GET', path: '/api/v1/poll?c=AAAAAAAAAAAA:0&c=AAAAAAAAAAAA:5&wait=0', status: 400, code: 'invalid_field', message: /c names cell AAAAAAAAAAAA more than once/ },
+  { name: 'a new cell with a query parameter it does not take', method: 'POST', path: '/api/v1/cells?timeout=5', body: '{"code": "1"}', headers: json, status: 400, code: 'invalid_field', message: /unknown query parameter "timeout"; this route takes wait/ },
+  { name: 'execute with a query parameter', method: 'POST', path: '/api/v1/execute?wait=5', body: '{"code": "1"}', headers: json, status: 400, code: 'invalid_field', message: /unknown query parameter "wait"; this route takes none/ },
+  { name: 'a cell with a query parameter', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA?after=3', status: 400, code: 'invalid_field', message: /unknown query parameter "after"/ },
+  { name: "jQuery's cache-buster is let through", method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA/messages?after=0&wait=0&_=1765040000000', status: 404, code: 'not_found', message: /no cell AAAAAAAAAAAA/ },
+  // JSON.parse keeps the last of two: "b" ran, while a filter in front that read the first saw "a".
+  { name: 'JSON giving code twice', method: 'POST', path: '/api/v1/cells', body: '{"code": "a", "language": "bash", "code": "b"}', headers: json, status: 400, code: 'invalid_field', message: /^The JSON body gives the field "code" more than once\.$/ },
+  { name: 'JSON giving code twice, once escaped', method: 'POST', path: '/api/v1/snippets', body: '{"code": "a", "language": "bash", "co\\u0064e": "b"}', headers: json, status: 400, code: 'invalid_field', message: /"code" more than once/ },
+  // Was read as plain text: "not valid UTF-8", which sent the client looking in the wrong place.
+  { name: 'a gzipped body', method: 'POST', path: '/api/v1/cells', body: new Uint8Array(gzipSync('{"code": "print(1)"}')), headers: { ...json, 'Content-Encoding': 'gzip' }, status: 415, code: 'unsupported_media_type', message: /Content-Encoding "gzip" is not accepted; send the body uncompressed/ },
+  // The sentence named every unknown field in full: this one was 470 KB, the next 500 KB.
+  { name: '40,000 unknown fields', method: 'POST', path: '/api/v1/cells', body: JSON.stringify(Object.fromEntries([['code', '1'], ...Array.from({ length: 40_000 }, (_, i) => [`k${i}`, 1])])), headers: json, status: 400, code: 'invalid_field', message: /^unknown fields "k0", "k1", "k2", "k3", "k4" and 39995 more$/ },
+  { name: 'an unknown field with a 400 KB name', method: 'POST', path: '/api/v1/cells', body: `{"code": "1", "${'k'.repeat(400_000)}": 1}`, headers: json, status: 400, code: 'invalid_field', message: /^unknown field "k{32}…"$/ },
+  { name: 'execute with missing code', method: 'POST', path: '/api/v1/execute', body: '{}', headers: json, status: 400, code: 'invalid_field', message: /^code is required/ },
   { name: 'unknown cell', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA', status: 404, code: 'not_found', message: /no cell AAAAAAAAAAAA/ },
   { name: 'malformed cell id', method: 'GET', path: '/api/v1/cells/..%2F..%2Fetc', status: 404, code: 'not_found', message: /no cell/ },
   { name: 'messages of an unknown cell', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA/messages?wait=0', status: 404, code: 'not_found', message: /no cell/ },
@@ -138,6 +161,59 @@ describe('bad input', () => {
     }
   });
 
+  // The check for a field given twice reads only the body's own keys: not a key in a nested
+  // value, nor JSON text inside the code.
+  it('code that holds JSON with a key twice is queued as it is', async () => {
+    const code = 'echo \'{"code": 1, "code": 2}\'';
+    const r = await post(`${box.url}/api/v1/cells`, `{"language": "bash", "code": ${JSON.stringify(code)}}`);
+    expect(r.status).toBe(201);
+    const snippet = await post(`${box.url}/api/v1/snippets`, `{"code": ${JSON.stringify(code)}, "language": "bash", "title": "{\\"title\\": 1, \\"title\\": 2}"}`);
+    expect(snippet.status).toBe(201);
+    expect((await get(`${box.url}/api/v1/snippets/${snippet.body.id}`)).body).toMatchObject({ code, title: '{"title": 1, "title": 2}' });
+  });
+
+  describe('a body far over the limit, its size declared', () => {
+    /** Sends `mb` MiB, declared in Content-Length; `early` says whether the answer came before the last byte was sent. */
+    const sendLarge = (path: string, mb: number) => new Promise<{ status: number; body: any; early: boolean }>((resolve, reject) => {
+      let finished = false;
+      const req = http.request(`${box.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': String(mb * 1024 * 1024) } }, (res) => {
+        const early = !finished;
+        const parts: Buffer[] = [];
+        res.on('data', (c) => parts.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(parts).toString()), early }));
+      });
+      req.on('error', (e) => (finished ? reject(e) : undefined)); // the server may stop reading once it has answered
+      const chunk = Buffer.alloc(1024 * 1024, 'x');
+      let sent = 0;
+      const pump = () => {
+        while (sent < mb) {
+          sent++;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        finished = true;
+        req.end();
+      };
+      pump();
+    });
+
+    // Next.js's proxy read each of these to its end, holding up to 10 MB of it twice over, and
+    // logged "Request body exceeded 10MB" for each, before any route could refuse it.
+    for (const [path, status, code] of [
+      ['/api/v1/snippets', 413, 'too_large'],
+      ['/api/v1/cells/AAAAAAAAAAAA/interrupt', 404, 'not_found'],
+      ['/', 413, 'too_large'],
+    ] as const) {
+      it(`POST ${path} of 40 MiB is answered ${status} before it is sent in full`, async () => {
+        const before = box.logs.length;
+        const r = await sendLarge(path, 40);
+        expect(r.status).toBe(status);
+        expect(r.body.error.code).toBe(code);
+        expect(r.early).toBe(true);
+        expect(box.logs.slice(before).join('')).not.toMatch(/exceeded/);
+      });
+    }
+  });
+
   describe('the request line, read as sent', () => {
     /** One request over a socket of its own, its target as given (fetch would normalise it), and the answer's head and body. */
     const raw = (requestLine: string, extra = '') => new Promise<{ status: number; headers: string; body: string }>((resolve, reject) => {
@@ -161,6 +237,63 @@ describe('bad input', () => {
       const star = await raw('GET * HTTP/1.1');
       expect(star.status).toBe(400);
       expect(errorOfBody(star.body)).toMatchObject({ code: 'invalid_field', message: expect.stringMatching(/"\*" is a target for OPTIONS only/) });
+    });
+
+    // Each was a plain-text 500 and a stack trace in the log ("'TRACE' HTTP method is
+    // unsupported": Next.js makes a Fetch API Request of it, and Fetch forbids the method).
+    for (const [path, status, code, message] of [
+      ['/api/v1/cells', 405, 'method_not_allowed', /^TRACE is not answered here; use POST\.$/],
+      ['/api/v1/cells/AAAAAAAAAAAA/messages', 405, 'method_not_allowed', /use GET/],
+      ['/', 405, 'method_not_allowed', /use GET/],
+      ['/files/AAAAAAAAAAAA/a.txt', 405, 'method_not_allowed', /use GET/],
+      ['/nothing/here', 404, 'not_found', /nothing at "\/nothing\/here"/],
+    ] as const) {
+      it(`TRACE ${path} is a JSON ${status}, and nothing is logged as our failure`, async () => {
+        const before = box.logs.length;
+        const r = await raw(`TRACE ${path} HTTP/1.1`);
+        expect(r.status).toBe(status);
+        expect(errorOfBody(r.body)).toMatchObject({ code, message: expect.stringMatching(message) });
+        if (status === 405) expect(r.headers).toMatch(/\r\nallow: [a-z, ]*options\r\n/);
+        expect(box.logs.slice(before).join('')).not.toMatch(/unsupported|internal error|TypeError/);
+      });
+    }
+
+    // Node.js closed the connection without a word.
+    it('CONNECT is a JSON 405 saying this is no proxy', async () => {
+      const r = await raw('CONNECT localhost:80 HTTP/1.1');
+      expect(r.status).toBe(405);
+      expect(r.headers).toContain('allow: get, head, post, options');
+      expect(errorOfBody(r.body)).toMatchObject({ code: 'method_not_allowed', message: expect.stringMatching(/CONNECT is not answered here: this server is not a proxy/) });
+    });
+
+    // Node.js's own answers to these were empty: a bare 400, and a 431 that left a browser a
+    // blank page.
+    it('a request that is not valid HTTP is a JSON 400 saying why', async () => {
+      const r = await raw('POST /api/v1/cells HTTP/1.1', 'Content-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n');
+      expect(r.status).toBe(400);
+      expect(errorOfBody(r.body)).toMatchObject({ code: 'bad_request', message: expect.stringMatching(/^The request is not valid HTTP\/1\.1 \(.*Content-Length.*\)\.$/) });
+    });
+
+    it('a head over the limit is a JSON 431 naming it', async () => {
+      const r = await raw('GET /api/v1/languages HTTP/1.1', `Cookie: a=${'x'.repeat(200 * 1024)}\r\n`);
+      expect(r.status).toBe(431);
+      expect(errorOfBody(r.body)).toMatchObject({ code: 'headers_too_large', message: expect.stringMatching(/over 131072 bytes, the limit/) });
+    });
+
+    // 60 KB of code, within the 64 KiB a link may hold, that deflate shrinks to 27 KB: a 36 KB
+    // URL, over Node.js's 16 KiB head, was an empty 431 where the page should have been.
+    it('a ?z= link within the code limit opens the page with its code', async () => {
+      let seed = 1;
+      const random = () => (seed = (seed * 48271) % 2147483647);
+      const code = Array.from({ length: 1400 }, (_, i) => `x${i} = ${random()} * ${random()} + ${random()}`).join('\n');
+      const z = deflateSync(Buffer.from(code)).toString('base64url');
+      expect(Buffer.byteLength(code)).toBeLessThan(64 * 1024);
+      expect(z.length).toBeGreaterThan(32 * 1024);
+      const page = await fetch(`${box.url}/?z=${z}&lang=python`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain(`x1399 = `);
+      expect(html).not.toContain('could not be read');
     });
 
     // Was a 308 to http://evil.example/api/v1/languages.
@@ -187,6 +320,24 @@ describe('bad input', () => {
       expect(r.headers.get('access-control-allow-origin')).toBe('*');
       expect((await r.json()).error).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no trailing "\/" \("\/api\/v1\/cells"\)/) });
     });
+
+    // Each was a 308 to the path without the empty part or the slash, with no CORS headers (a
+    // page's fetch failed on it) and the path as plain text for curl's POST: a base URL
+    // written with a trailing "/" makes the first.
+    for (const [path, canonical] of [
+      ['//api/v1/cells', '/api/v1/cells'],
+      ['/api/v1//cells', '/api/v1/cells'],
+      ['/files/AAAAAAAAAAAA//a.txt', '/files/AAAAAAAAAAAA/a.txt'],
+      ['/files/AAAAAAAAAAAA/a.txt/', '/files/AAAAAAAAAAAA/a.txt'],
+    ]) {
+      it(`${path} is a JSON 404 naming ${canonical}, readable from any page`, async () => {
+        const method = path.includes('cells') ? 'POST' : 'GET';
+        const r = await fetch(`${box.url}${path}`, { method, headers: { 'Content-Type': 'application/json', Origin: 'https://course.example' }, body: method === 'POST' ? '{"code": "1"}' : undefined, redirect: 'manual' });
+        expect(r.status).toBe(404);
+        expect(r.headers.get('access-control-allow-origin')).toBe('*');
+        expect((await r.json()).error).toMatchObject({ code: 'not_found', message: expect.stringContaining(`(${JSON.stringify(canonical)})`) });
+      });
+    }
 
     // Was Next.js's HTML 404 page.
     it('OPTIONS on a path no route takes is a JSON 404', async () => {

@@ -10,7 +10,7 @@ const cases: Case[] = [
   { name: 'empty code is allowed', body: { code: '' }, ok: { code: '', language: 'python' } },
   { name: 'not an object', body: 'x', error: /JSON object/ },
   { name: 'null', body: null, error: /JSON object/ },
-  { name: 'missing code', body: {}, error: /code must be a string/ },
+  { name: 'missing code', body: {}, error: /^code is required: the source to run, as a string$/ },
   { name: 'code a number', body: { code: 1 }, error: /code must be a string/ },
   { name: 'language with capitals', body: { code: 'x', language: 'Python' }, error: /short lowercase name/ },
   { name: 'language too long', body: { code: 'x', language: 'p'.repeat(40) }, error: /short lowercase name/ },

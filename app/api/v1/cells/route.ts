@@ -4,7 +4,7 @@
 import type { CellCreated } from '../../../../protocol/api';
 import { answerJson, readMessages } from '../../../_lib/cells';
 import { countSubmission, waitingIfFree } from '../../../_lib/client';
-import { readCellRequest, waitParam } from '../../../_lib/request';
+import { checkQuery, readCellRequest, waitParam } from '../../../_lib/request';
 import { json, jsonText, preflight, route, type Reply } from '../../../_lib/respond';
 import { server } from '../../../_lib/server';
 import { submitCell } from '../../../_lib/submit';
@@ -14,7 +14,7 @@ export const dynamic = 'force-dynamic';
 export const POST = route(async (req) => {
   const s = server();
   // Checked before anything is counted or queued: a bad `wait` queues no cell.
-  const wait = waitParam(new URL(req.url), 0);
+  const wait = waitParam(checkQuery(new URL(req.url), ['wait']), 0);
   countSubmission(s, req);
   const cell = await readCellRequest(req);
   const post = async (waiting: boolean): Promise<Reply> => {

@@ -2,7 +2,7 @@
 import type { ExecuteAnswer } from '../../../../protocol/api';
 import type { ExecuteReplyContent, Message, StreamContent } from '../../../../protocol/messages';
 import { cellFiles, readMessages } from '../../../_lib/cells';
-import { readCellRequest } from '../../../_lib/request';
+import { checkQuery, readCellRequest } from '../../../_lib/request';
 import { json, preflight, route } from '../../../_lib/respond';
 import { server } from '../../../_lib/server';
 import { submitCell } from '../../../_lib/submit';
@@ -15,6 +15,8 @@ export const dynamic = 'force-dynamic';
 const QUEUE_GRACE_MS = 60_000;
 
 export const POST = route(async (req) => {
+  // Checked before anything is counted or queued, as for POST /cells.
+  checkQuery(new URL(req.url), []);
   const s = server();
   countSubmission(s, req);
   const body = await readCellRequest(req);

@@ -3,7 +3,7 @@
 import { ApiError } from '../../../../protocol/errors';
 import { DEFAULT_WAIT_SECONDS, MAX_POLL_CELLS } from '../../../../protocol/limits';
 import { answerJson, readMessages } from '../../../_lib/cells';
-import { checkCellId, waitParam } from '../../../_lib/request';
+import { checkCellId, checkQuery, waitParam } from '../../../_lib/request';
 import { jsonText, preflight, route } from '../../../_lib/respond';
 import { server } from '../../../_lib/server';
 import { holdingPoll } from '../../../_lib/client';
@@ -11,7 +11,7 @@ import { holdingPoll } from '../../../_lib/client';
 export const dynamic = 'force-dynamic';
 
 export const GET = route(async (req) => {
-  const url = new URL(req.url);
+  const url = checkQuery(new URL(req.url), ['c', 'wait'], ['c']);
   const specs = url.searchParams.getAll('c');
   if (specs.length === 0) throw new ApiError('invalid_field', 'Name at least one cell as c=<id>:<after>.');
   if (specs.length > MAX_POLL_CELLS) throw new ApiError('invalid_field', `At most ${MAX_POLL_CELLS} cells per poll, not ${specs.length}.`);
@@ -19,7 +19,10 @@ export const GET = route(async (req) => {
   for (const spec of specs) {
     const m = /^([^:]*)(?::(\d{1,15}))?$/.exec(spec);
     if (!m) throw new ApiError('invalid_field', `c must look like <id>:<after>, not ${JSON.stringify(spec.slice(0, 64))}.`);
-    wanted.set(checkCellId(m[1]), m[2] ? Number(m[2]) : 0);
+    const id = checkCellId(m[1]);
+    // Two cursors for one cell: which one the client means cannot be told (the last had won).
+    if (wanted.has(id)) throw new ApiError('invalid_field', `c names cell ${id} more than once.`);
+    wanted.set(id, m[2] ? Number(m[2]) : 0);
   }
   const wait = waitParam(url, DEFAULT_WAIT_SECONDS);
   const s = server();

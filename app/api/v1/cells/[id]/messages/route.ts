@@ -2,7 +2,7 @@
 import { ApiError } from '../../../../../../protocol/errors';
 import { DEFAULT_WAIT_SECONDS } from '../../../../../../protocol/limits';
 import { answerJson, readMessages } from '../../../../../_lib/cells';
-import { checkCellId, intParam, waitParam } from '../../../../../_lib/request';
+import { checkCellId, checkQuery, intParam, waitParam } from '../../../../../_lib/request';
 import { jsonText, preflight, route } from '../../../../../_lib/respond';
 import { server } from '../../../../../_lib/server';
 import { holdingPoll } from '../../../../../_lib/client';
@@ -11,7 +11,7 @@ export const dynamic = 'force-dynamic';
 
 export const GET = route(async (req, { params }: { params: Promise<{ id: string }> }) => {
   const id = checkCellId((await params).id);
-  const url = new URL(req.url);
+  const url = checkQuery(new URL(req.url), ['after', 'wait']);
   const after = intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
   const wait = waitParam(url, DEFAULT_WAIT_SECONDS);
   const s = server();
