@@ -2,12 +2,16 @@
 // while it waits for its worker, interrupts that change nothing, a React Server Components
 // fetch, a preflight of no route, a file's revalidation by date, `Expect: 100-continue`, and a
 // form's blank inputs.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../store/config';
-import { errorOf, get, messagesUntilDone, post, startCellbox, type Cellbox } from '../helpers/cellbox';
+import { errorOf, get, messagesUntilDone, post, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 let box: Cellbox;
 let configDir: string;
@@ -22,6 +26,8 @@ beforeAll(async () => {
   box = await startCellbox({
     CELLBOX_CONFIG: path.join(configDir, 'cellbox.config.json'),
     CELLBOX_LANGUAGES: 'python,javascript,bash,stuck',
+    // A cell that ignores the interrupt keeps running this long after it: flagged, not done.
+    CELLBOX_INTERRUPT_GRACE_SECONDS: '30',
   });
 }, 90_000);
 
@@ -29,6 +35,20 @@ afterAll(async () => {
   await box?.stop();
   if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
 });
+
+/** A separate process that takes the database's write lock, says so, and holds it for `ms`. */
+function holdLock(file: string, ms: number): Promise<() => Promise<void>> {
+  const script = `
+    const Database = require(${JSON.stringify(path.join(root, 'node_modules/better-sqlite3'))});
+    const db = new Database(${JSON.stringify(file)});
+    db.exec('BEGIN IMMEDIATE');
+    console.log('locked');
+    setTimeout(() => { db.exec('COMMIT'); db.close(); }, ${ms});`;
+  const p = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve) => {
+    p.stdout.once('data', () => resolve(() => new Promise((r) => (p.exitCode !== null ? r() : p.once('exit', () => r())))));
+  });
+}
 
 describe('GET /api/v1/cells/:id', () => {
   it('says `starting` for a cell taken and waiting for its worker, as the long-polls do, `running` once its messages begin', async () => {
@@ -52,5 +72,39 @@ describe('GET /api/v1/cells/:id', () => {
     expect(errorOf(await messagesUntilDone(box.url, id))?.ename).toBe('Interrupted');
     expect((await get(`${box.url}/api/v1/cells/${id}`)).body.state).toBe('done');
   }, 60_000);
+});
+
+describe('POST /api/v1/cells/:id/interrupt that changes nothing', () => {
+  // Each took the write lock: behind another process's lock it waited out the busy timeout and
+  // was a 503, and a client sending Stop again and again queued write after write.
+  it('is a read: answered while another process holds the write lock, for a done, an unknown and an already stopping cell', async () => {
+    const done = (await post(`${box.url}/api/v1/cells`, { code: 'print(1)' })).body.id;
+    await messagesUntilDone(box.url, done);
+    // Ignores SIGINT: flagged by the first interrupt, it runs on through the 30 s grace.
+    const stopping = await post(`${box.url}/api/v1/cells?wait=10`, { code: 'import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("on", flush=True)\ntime.sleep(60)' });
+    expect(stopping.body.answer.messages.length).toBeGreaterThan(0);
+    expect((await post(`${box.url}/api/v1/cells/${stopping.body.id}/interrupt`, '')).status).toBe(202);
+
+    const released = await holdLock(path.join(box.dataDir, 'cellbox.sqlite'), 7000);
+    try {
+      const [again, late, unknown] = await Promise.all([
+        post(`${box.url}/api/v1/cells/${stopping.body.id}/interrupt`, ''),
+        post(`${box.url}/api/v1/cells/${done}/interrupt`, ''),
+        post(`${box.url}/api/v1/cells/AAAAAAAAAAAA/interrupt`, ''),
+      ]);
+      expect(again.status).toBe(202);
+      expect(again.body).toMatchObject({ id: stopping.body.id, status: 'running', state: 'running' });
+      expect(late.status).toBe(202);
+      expect(late.body).toMatchObject({ id: done, status: 'done', state: 'done' });
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.error.code).toBe('not_found');
+    } finally {
+      await released();
+    }
+    // The first interrupt still stops it, after its grace.
+    const ms = await messagesUntilDone(box.url, stopping.body.id);
+    expect(stdout(ms)).toBe('on\n');
+    expect(errorOf(ms)?.ename).toBe('Interrupted');
+  }, 90_000);
 });
 
