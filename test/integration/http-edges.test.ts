@@ -12,6 +12,7 @@ import { DEFAULTS } from '../../store/config';
 import { errorOf, get, messagesUntilDone, post, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const ORIGIN = 'https://course.example';
 
 let box: Cellbox;
 let configDir: string;
@@ -106,5 +107,21 @@ describe('POST /api/v1/cells/:id/interrupt that changes nothing', () => {
     expect(stdout(ms)).toBe('on\n');
     expect(errorOf(ms)?.ename).toBe('Interrupted');
   }, 90_000);
+});
+
+describe('a React Server Components fetch (RSC: 1) of a route that is no page', () => {
+  // Was Next.js's 307 to the same URL with `?_rsc=…`, with no CORS headers and no body.
+  it('is answered as any request, with the API\'s JSON and CORS headers', async () => {
+    const rsc = { RSC: '1', 'Next-Router-State-Tree': '%5B%22%22%5D', Origin: ORIGIN };
+    for (const [p, status] of [['/api/v1/languages', 200], ['/api/v1/nothing', 404], ['/api/v1/snippets/AAAAAAAAAA', 404], ['/healthz', 200]] as const) {
+      const r = await fetch(`${box.url}${p}`, { headers: rsc, redirect: 'manual' });
+      expect(r.status, p).toBe(status);
+      expect(r.headers.get('location'), p).toBeNull();
+      expect(r.headers.get('access-control-allow-origin'), p).toBe('*');
+      expect(r.headers.get('content-type'), p).toMatch(/^application\/json/);
+      const body = await r.json();
+      if (status === 404) expect(body.error.code, p).toBe('not_found');
+    }
+  });
 });
 
