@@ -125,3 +125,16 @@ describe('a React Server Components fetch (RSC: 1) of a route that is no page', 
   });
 });
 
+describe('OPTIONS on a path under /api/ that is no route', () => {
+  // Was a 204, as for a route: the browser then sent the request, to meet the 404.
+  it('is the API\'s 404 in JSON, with the CORS headers', async () => {
+    const r = await fetch(`${box.url}/api/v1/nothing`, { method: 'OPTIONS', headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'POST' } });
+    expect(r.status).toBe(404);
+    expect(r.headers.get('access-control-allow-origin')).toBe('*');
+    expect((await r.json()).error).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no API route \/api\/v1\/nothing/) });
+    // A route's preflight is as before.
+    const route = await fetch(`${box.url}/api/v1/cells`, { method: 'OPTIONS', headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'POST' } });
+    expect(route.status).toBe(204);
+  });
+});
+
