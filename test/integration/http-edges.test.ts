@@ -138,3 +138,35 @@ describe('OPTIONS on a path under /api/ that is no route', () => {
   });
 });
 
+describe('a file revalidated by date', () => {
+  // If-Modified-Since was ignored: the whole file each time.
+  it('is 304 for If-Modified-Since at or after Last-Modified, unless If-None-Match decides', async () => {
+    const { id } = (await post(`${box.url}/api/v1/cells`, { code: 'open("a.txt", "w").write("hello")' })).body;
+    await messagesUntilDone(box.url, id);
+    const url = `${box.url}/files/${id}/a.txt`;
+    const first = await fetch(url);
+    expect(await first.text()).toBe('hello');
+    const lastModified = first.headers.get('last-modified')!;
+    const etag = first.headers.get('etag')!;
+    expect(Date.parse(lastModified)).toBeLessThanOrEqual(Date.now());
+
+    const same = await fetch(url, { headers: { 'If-Modified-Since': lastModified } });
+    expect(same.status).toBe(304);
+    expect(same.headers.get('etag')).toBe(etag);
+    expect(same.headers.get('last-modified')).toBe(lastModified);
+    expect((await same.arrayBuffer()).byteLength).toBe(0);
+    const later = new Date(Date.parse(lastModified) + 3600_000).toUTCString();
+    expect((await fetch(url, { headers: { 'If-Modified-Since': later } })).status).toBe(304);
+
+    const earlier = new Date(Date.parse(lastModified) - 1000).toUTCString();
+    const changed = await fetch(url, { headers: { 'If-Modified-Since': earlier } });
+    expect(changed.status).toBe(200);
+    expect(await changed.text()).toBe('hello');
+    // Not an HTTP-date: ignored (Date.parse would read "3000" as a year to come).
+    expect((await fetch(url, { headers: { 'If-Modified-Since': '3000' } })).status).toBe(200);
+    // If-None-Match decides alone when both come (RFC 9110 §13.2.2).
+    expect((await fetch(url, { headers: { 'If-None-Match': '"other"', 'If-Modified-Since': lastModified } })).status).toBe(200);
+    expect((await fetch(url, { headers: { 'If-None-Match': etag, 'If-Modified-Since': earlier } })).status).toBe(304);
+  });
+});
+
