@@ -90,6 +90,17 @@ export function drain(): void {
   server().closing.abort();
 }
 
+/**
+ * Whether to tell a client that sent `Expect: 100-continue` to go on with its body (scripts/
+ * web.mjs's 'checkContinue' listener; the request is then answered as any other). Not when the
+ * body it declares is over MAX_BODY_BYTES, which no route reads: the answer (a 413, mostly) goes
+ * at once instead. Node.js's own listener said "100 Continue" to every request, so a client
+ * sent its 40 MiB only to be refused after the first half MiB.
+ */
+export function shouldContinue(req: IncomingMessage): boolean {
+  return !(Number(req.headers['content-length']) > MAX_BODY_BYTES);
+}
+
 /** Methods but GET and HEAD on the static files: a preflight, open to any page as the files are, or a refusal naming what is answered. */
 const ASSET_METHODS = { Allow: 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Origin': '*' };
 const assetMethods: Handler = async (req) => {

@@ -4,6 +4,7 @@
 // form's blank inputs.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,6 +168,62 @@ describe('a file revalidated by date', () => {
     // If-None-Match decides alone when both come (RFC 9110 §13.2.2).
     expect((await fetch(url, { headers: { 'If-None-Match': '"other"', 'If-Modified-Since': lastModified } })).status).toBe(200);
     expect((await fetch(url, { headers: { 'If-None-Match': etag, 'If-Modified-Since': earlier } })).status).toBe(304);
+  });
+});
+
+describe('Expect: 100-continue', () => {
+  /**
+   * Sends a request's head with `Expect: 100-continue` and a declared length; on "100 Continue"
+   * sends `body`, if given (else stops there). Returns the statuses answered, and the final
+   * answer's body.
+   */
+  const expecting = (p: string, length: number, body?: string) => new Promise<{ statuses: number[]; body: string }>((resolve, reject) => {
+    const statuses: number[] = [];
+    let buffer = Buffer.alloc(0);
+    const socket = net.connect(box.port, '127.0.0.1', () => {
+      socket.write(`POST ${p} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`);
+    });
+    const done = (text: string) => {
+      socket.destroy();
+      resolve({ statuses, body: text });
+    };
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      for (;;) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buffer.subarray(0, end).toString();
+        const status = Number(head.split(' ')[1]);
+        if (status === 100) {
+          statuses.push(100);
+          buffer = buffer.subarray(end + 4);
+          if (body === undefined) return done('');
+          socket.write(body);
+          continue;
+        }
+        const size = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? NaN);
+        if (!(buffer.length >= end + 4 + size)) return;
+        statuses.push(status);
+        return done(buffer.subarray(end + 4, end + 4 + size).toString());
+      }
+    });
+  });
+
+  // Node.js said "100 Continue" to each, and the client sent its body only to be refused.
+  for (const p of ['/api/v1/cells', '/api/v1/snippets', '/api/v1/execute', '/']) {
+    it(`POST ${p} declaring a body over the limit is answered 413 at once, without 100 Continue`, async () => {
+      const r = await expecting(p, 40 * 1024 * 1024);
+      expect(r.statuses).toEqual([413]);
+      expect(JSON.parse(r.body).error).toMatchObject({ code: 'too_large', message: expect.stringMatching(/41943040 bytes; the limit is 524288/) });
+    });
+  }
+
+  it('a body within the limit is told to come, and taken', async () => {
+    const body = JSON.stringify({ code: 'print(6 * 7)' });
+    const r = await expecting('/api/v1/cells', Buffer.byteLength(body), body);
+    expect(r.statuses).toEqual([100, 201]);
+    expect(stdout(await messagesUntilDone(box.url, JSON.parse(r.body).id))).toBe('42\n');
   });
 });
 
