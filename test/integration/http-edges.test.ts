@@ -13,6 +13,7 @@ import { DEFAULTS } from '../../store/config';
 import { errorOf, get, messagesUntilDone, post, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const ORIGIN = 'https://course.example';
 
 let box: Cellbox;
@@ -227,3 +228,24 @@ describe('Expect: 100-continue', () => {
   });
 });
 
+describe('a form with blank inputs', () => {
+  // An HTML form sends a blank input as `timeout=`: it was 400 "timeout must be a number".
+  it('takes an empty optional field as not given, in a form only', async () => {
+    const r = await post(`${box.url}/api/v1/cells`, 'code=print(6*7)&language=&timeout=', form);
+    expect(r.status).toBe(201);
+    expect(stdout(await messagesUntilDone(box.url, r.body.id))).toBe('42\n');
+    const snippet = await post(`${box.url}/api/v1/snippets`, 'code=print(1)&language=python&title=', form);
+    expect(snippet.status).toBe(201);
+    // A required field is not optional for being empty, nor is JSON's empty string a blank input.
+    const noLanguage = await post(`${box.url}/api/v1/snippets`, 'code=print(1)&language=', form);
+    expect(noLanguage.status).toBe(400);
+    expect(noLanguage.body.error.message).toMatch(/language/);
+    const json = await post(`${box.url}/api/v1/cells`, { code: 'print(1)', timeout: '' });
+    expect(json.status).toBe(400);
+    expect(json.body.error).toMatchObject({ code: 'invalid_field', message: 'timeout must be a number of seconds' });
+    // Still given twice, though empty.
+    const twice = await post(`${box.url}/api/v1/cells`, 'code=1&timeout=&timeout=', form);
+    expect(twice.status).toBe(400);
+    expect(twice.body.error.message).toMatch(/"timeout" more than once/);
+  });
+});
