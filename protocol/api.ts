@@ -60,7 +60,10 @@ export type CellStatus = 'queued' | 'running' | 'done';
 export interface CellInfo {
   id: string;
   language: string;
+  /** The row's: `running` from the device's claim of the cell, before its worker is there. */
   status: CellStatus;
+  /** Where the cell is, as the long-polls' answers say it (CellState): `starting` until its first message. */
+  state: CellState;
   created: string;
   started: string | null;
   finished: string | null;

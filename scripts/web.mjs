@@ -27,7 +27,7 @@ function refuse(msg) {
 // The config and the store first, before Next.js: a bad setting or an unusable database stops
 // the start here, with one line, instead of a stack trace after a half-done start (and exit
 // status 0, from Next.js's handler of uncaught exceptions).
-const { MAX_REQUEST_HEAD_BYTES, clientErrorAnswer, connectRefusal, createHotRoutes, drain, warm, startProblem } = await import(path.join(root, 'dist/api.mjs'));
+const { MAX_REQUEST_HEAD_BYTES, clientErrorAnswer, connectRefusal, createHotRoutes, drain, shouldContinue, warm, startProblem } = await import(path.join(root, 'dist/api.mjs'));
 let config;
 try {
   config = warm();
@@ -51,9 +51,17 @@ await app.prepare();
 const serveHot = createHotRoutes(path.join(root, 'public'), path.join(root, '.next/static'));
 
 // A longer head than Node.js's 16 KiB: a ?z= link within the code limit may need some 88 KiB.
-const server = http.createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
+const onRequest = (req, res) => {
   req.headers['x-cellbox-peer'] = req.socket.remoteAddress ?? '';
   if (!serveHot(req, res, () => handle(req, res))) handle(req, res);
+};
+const server = http.createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, onRequest);
+// `Expect: 100-continue`: the client waits to be told to send its body. Node.js tells every one
+// to, unless this listener decides (app/_lib/router.ts): a body declared over the limit is
+// refused at once, unsent.
+server.on('checkContinue', (req, res) => {
+  if (shouldContinue(req)) res.writeContinue();
+  onRequest(req, res);
 });
 // CONNECT comes here, not to the request handler; without a listener Node.js closed the
 // connection without a word. It is refused with the API's JSON 405.

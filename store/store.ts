@@ -77,6 +77,14 @@ export function openStore(file: string, opts: { watchIntervalMs: number; bell?: 
      * `Interrupted` error; a running one is flagged and the device stops it.
      */
     interrupt(cellId: string): boolean {
+      // A read first: a done cell (a page's Stop that came late, a client asking again and again)
+      // and an unknown id change nothing, and a running cell already flagged needs no second
+      // flag. Each took the write lock before, queued behind the device's writes (up to the
+      // busy timeout while another process held it), for nothing. So a cell costs one write of
+      // an interrupt at most, however often it is asked for.
+      const before = cells.get(cellId);
+      if (!before) return false;
+      if (before.status === 'done' || (before.status === 'running' && before.interrupt)) return true;
       const result = db.transaction(() => {
         const r = cells.requestInterrupt(cellId);
         if (r === 'cancelled') {

@@ -24,7 +24,7 @@ function read(s: Server, cellId: string, after: number): Answer | null {
  * language's first cells after a start wait seconds for its fork server. Taken from the row the
  * read fetches anyway: no work of its own.
  */
-function cellState(status: CellStatus, done: boolean, hasMessages: boolean): CellState {
+export function cellState(status: CellStatus, done: boolean, hasMessages: boolean): CellState {
   if (done) return 'done';
   if (status === 'queued') return 'queued';
   return hasMessages ? 'running' : 'starting';
@@ -127,10 +127,15 @@ function iso(ms: number | null): string | null {
 export function describeCell(s: Server, cellId: string): CellInfo {
   const cell = s.store.cells.get(cellId);
   if (!cell) throw new ApiError('not_found', `There is no cell ${cellId}; cells are kept for ${s.config.retentionHours} hours.`);
+  // A claimed cell (`running` in its row) has begun once it has a message: until then its
+  // worker is being made, and the cell's `state` says `starting`, as the long-polls' answers do.
+  const done = cell.status === 'done';
+  const begun = cell.status === 'running' && s.store.messages.lastSeq(cellId) > 0;
   return {
     id: cell.id,
     language: cell.language,
     status: cell.status,
+    state: cellState(cell.status, done, begun),
     created: iso(cell.created)!,
     started: iso(cell.started),
     finished: iso(cell.finished),

@@ -1,5 +1,6 @@
 // Reading requests safely: bodies under a byte limit and valid UTF-8, JSON or form fields,
 // ids and query numbers checked, each failure an ApiError naming what is wrong.
+import type { z } from 'zod';
 import { CellRequest, describeIssues, SnippetRequest } from '../../protocol/api';
 import { ApiError } from '../../protocol/errors';
 import { MAX_BODY_BYTES, MAX_CODE_BYTES, MAX_SNIPPET_BYTES, MAX_WAIT_SECONDS } from '../../protocol/limits';
@@ -38,9 +39,12 @@ const DECIMAL = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
  * refused by the schema, not dropped), each at most once, and each value valid UTF-8 once
  * percent-decoded. URLSearchParams would turn `%ff` into U+FFFD and keep the first of two
  * values without a word. `numeric` fields become numbers, or NaN (refused as not a number).
+ * An `optional` field left empty is not given: an HTML form sends its blank inputs as `name=`,
+ * so a page's form with a Timeout box left blank was refused ("timeout must be a number").
  */
-function formFields(text: string, numeric: string[]): Record<string, unknown> {
+function formFields(text: string, numeric: readonly string[], optional: readonly string[]): Record<string, unknown> {
   const fields = new Map<string, unknown>();
+  const seen = new Set<string>();
   for (const pair of text.split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
@@ -51,21 +55,29 @@ function formFields(text: string, numeric: string[]): Record<string, unknown> {
         throw new ApiError('invalid_utf8', `The form field ${JSON.stringify(part.slice(0, 32))} has a bad percent-escape, or is not UTF-8 once decoded.`);
       }
     });
-    if (fields.has(key)) throw new ApiError('invalid_field', `The form gives the field ${JSON.stringify(key.slice(0, 32))} more than once.`);
+    if (seen.has(key)) throw new ApiError('invalid_field', `The form gives the field ${JSON.stringify(key.slice(0, 32))} more than once.`);
+    seen.add(key);
+    if (value === '' && optional.includes(key)) continue;
     fields.set(key, numeric.includes(key) ? (DECIMAL.test(value) ? Number(value) : NaN) : value);
   }
   // Own properties, `__proto__` included: a plain assignment of that key would be dropped.
   return Object.fromEntries(fields);
 }
 
+/** The fields of a body's schema that may be left out: a default or `optional()` takes their absence. */
+function optionalFields(schema: z.ZodObject): string[] {
+  return Object.entries(schema.shape).filter(([, field]) => field.safeParse(undefined).success).map(([name]) => name);
+}
+
 /**
  * A POST body as JSON or form fields: JSON must be an object (checked by the schema), a form
- * gives its fields as strings (or numbers, for `numeric` ones). Read through MAX_BODY_BYTES.
+ * gives its fields as strings (or numbers, for `numeric` ones), its empty `optional` ones left
+ * out. Read through MAX_BODY_BYTES.
  */
-async function readFields(req: ApiRequest, numeric: string[] = []): Promise<unknown> {
+async function readFields(req: ApiRequest, numeric: readonly string[], optional: readonly string[]): Promise<unknown> {
   const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
   const text = await readBody(req, MAX_BODY_BYTES);
-  if (type === 'application/x-www-form-urlencoded') return formFields(text, numeric);
+  if (type === 'application/x-www-form-urlencoded') return formFields(text, numeric, optional);
   if (type === 'application/json' || type === '' || type.endsWith('+json')) {
     if (text.trim() === '') throw new ApiError('invalid_json', 'The request body is empty; send a JSON object like {"code": "print(1)"}.');
     let parsed: unknown;
@@ -118,9 +130,12 @@ function checkCodeSize(code: string, max: number): void {
   if (bytes > max) throw new ApiError('too_large', `code is ${bytes} bytes; the limit is ${max}.`);
 }
 
+const CELL_OPTIONAL = optionalFields(CellRequest);
+const SNIPPET_OPTIONAL = optionalFields(SnippetRequest);
+
 /** The body of POST /cells and /execute, as JSON or form fields, checked field by field. */
 export async function readCellRequest(req: ApiRequest): Promise<CellRequest> {
-  const parsed = CellRequest.safeParse(await readFields(req, ['timeout']));
+  const parsed = CellRequest.safeParse(await readFields(req, ['timeout'], CELL_OPTIONAL));
   if (!parsed.success) throw new ApiError('invalid_field', describeIssues(parsed.error));
   checkCodeSize(parsed.data.code, MAX_CODE_BYTES);
   return parsed.data;
@@ -128,7 +143,7 @@ export async function readCellRequest(req: ApiRequest): Promise<CellRequest> {
 
 /** The body of POST /snippets, as JSON or form fields; code past MAX_SNIPPET_BYTES is 413. */
 export async function readSnippetRequest(req: ApiRequest): Promise<SnippetRequest> {
-  const parsed = SnippetRequest.safeParse(await readFields(req));
+  const parsed = SnippetRequest.safeParse(await readFields(req, [], SNIPPET_OPTIONAL));
   if (!parsed.success) throw new ApiError('invalid_field', describeIssues(parsed.error));
   checkCodeSize(parsed.data.code, MAX_SNIPPET_BYTES);
   return parsed.data;

@@ -27,9 +27,10 @@ export interface Route<C> {
 const CORS_HEADERS = {
   'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
   // The request headers the API reads besides CORS's safe ones: a JSON body's type, and the
-  // files' ranges and revalidation (Range past a plain "bytes=N-M", If-None-Match, If-Range),
-  // for which a browser asks first, and refused a page on another origin when not listed.
-  'Access-Control-Allow-Headers': 'Content-Type, Range, If-None-Match, If-Range',
+  // files' ranges and revalidation (Range past a plain "bytes=N-M", If-None-Match,
+  // If-Modified-Since, If-Range), for which a browser asks first, and refused a page on another
+  // origin when not listed.
+  'Access-Control-Allow-Headers': 'Content-Type, Range, If-None-Match, If-Modified-Since, If-Range',
   'Access-Control-Max-Age': '86400',
 };
 

@@ -27,7 +27,7 @@ import { ApiError } from '../../protocol/errors';
 import { MAX_BODY_BYTES, MAX_REQUEST_HEAD_BYTES } from '../../protocol/limits';
 import { NodeRequest, type ApiRequest } from './api-request';
 import { createAssets, isAssetPath } from './assets';
-import { allowHeader, routeMethods } from './methods';
+import { allowHeader, PAGES, routeMethods } from './methods';
 import { errorReply, reply, type Reply, type Route } from './respond';
 import { server } from './server';
 import { ConfigError, unknownEnvNames } from '../../store/config';
@@ -90,6 +90,17 @@ export function drain(): void {
   server().closing.abort();
 }
 
+/**
+ * Whether to tell a client that sent `Expect: 100-continue` to go on with its body (scripts/
+ * web.mjs's 'checkContinue' listener; the request is then answered as any other). Not when the
+ * body it declares is over MAX_BODY_BYTES, which no route reads: the answer (a 413, mostly) goes
+ * at once instead. Node.js's own listener said "100 Continue" to every request, so a client
+ * sent its 40 MiB only to be refused after the first half MiB.
+ */
+export function shouldContinue(req: IncomingMessage): boolean {
+  return !(Number(req.headers['content-length']) > MAX_BODY_BYTES);
+}
+
 /** Methods but GET and HEAD on the static files: a preflight, open to any page as the files are, or a refusal naming what is answered. */
 const ASSET_METHODS = { Allow: 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Origin': '*' };
 const assetMethods: Handler = async (req) => {
@@ -134,8 +145,24 @@ export function createHotRoutes(publicDir: string, staticDir: string): (req: Inc
       answer(listen(req, res), res, async () => errorReply(new ApiError('too_large', `The request body is ${req.headers['content-length']} bytes; the limit is ${MAX_BODY_BYTES}.`, ANY_ORIGIN)), {});
       return true;
     }
+    if (!isPage(path)) for (const name of FLIGHT_HEADERS) delete req.headers[name];
     return false;
   };
+}
+
+/**
+ * The headers of a React Server Components fetch (`RSC: 1`, as Next.js's client router sends
+ * when it navigates), which only a page answers. Next.js checked them on every route: an API
+ * route, `/files/` or `/healthz` asked with `RSC: 1` was a 307 to the same URL with an `_rsc`
+ * query (its guard against caches that ignore Vary), without CORS headers, so a page's fetch
+ * failed on it, and curl got an empty body. Taken off, the route answers as to any request.
+ */
+const FLIGHT_HEADERS = ['rsc', 'next-router-state-tree', 'next-router-prefetch', 'next-router-segment-prefetch', 'next-hmr-refresh', 'next-url'];
+
+/** A page (or a path no route takes, answered with the 404 page): what an RSC fetch may ask for. */
+function isPage(path: string): boolean {
+  const methods = routeMethods(path);
+  return PAGES.some((re) => re.test(path)) || (!methods && !/^\/(api|files)(\/|$)/.test(path));
 }
 
 /**

@@ -1,6 +1,8 @@
-// Any other /api/ path: a JSON 404 naming the path, not an HTML page.
+// Any other /api/ path: a JSON 404 naming the path, not an HTML page. Its preflight (OPTIONS)
+// too: a 204 told a page's browser that a route that does not exist takes its request, and the
+// page then met the 404 only after sending it.
 import { ApiError } from '../../../protocol/errors';
-import { preflight, route } from '../../_lib/respond';
+import { route } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,4 +16,4 @@ export const POST = notFound;
 export const PUT = notFound;
 export const PATCH = notFound;
 export const DELETE = notFound;
-export const OPTIONS = preflight;
+export const OPTIONS = notFound;

@@ -5,6 +5,7 @@
 import { ApiError } from '../../../protocol/errors';
 import { baseName, checkName, checkPath } from '../../../filestore/names';
 import { byteRange } from '../../_lib/byte-range';
+import { parseHttpDate } from '../../_lib/http-date';
 import { checkCellId } from '../../_lib/request';
 import { preflight, reply, route } from '../../_lib/respond';
 import { server } from '../../_lib/server';
@@ -58,7 +59,7 @@ export const GET = route(async (req) => {
     'Cache-Control': 'private, max-age=3600, no-transform',
     'Access-Control-Expose-Headers': 'Content-Range, Accept-Ranges, ETag, Content-Disposition',
   };
-  if (matchesAny(req.headers.get('if-none-match'), etag)) return reply(null, 304, validators);
+  if (notModified(req.headers.get('if-none-match'), req.headers.get('if-modified-since'), etag, meta.created)) return reply(null, 304, validators);
   const headers = {
     ...validators,
     'Content-Type': meta.content_type,
@@ -79,6 +80,19 @@ export const GET = route(async (req) => {
   }
   return reply(new Uint8Array(bytes), 200, headers);
 });
+
+/**
+ * Whether the client's copy is this version (RFC 9110 §13.2.2): If-None-Match when it is sent,
+ * else If-Modified-Since, against the stored time in whole seconds as Last-Modified gives it. A
+ * browser that kept only Last-Modified, or a client (curl -z, a mirror script) that sends only
+ * the date, got the whole file again each time.
+ */
+function notModified(ifNoneMatch: string | null, ifModifiedSince: string | null, etag: string, created: number): boolean {
+  if (ifNoneMatch !== null) return matchesAny(ifNoneMatch, etag);
+  if (ifModifiedSince === null) return false;
+  const since = parseHttpDate(ifModifiedSince); // not a date: ignored, as RFC 9110 says
+  return since !== null && Math.floor(created / 1000) * 1000 <= since;
+}
 
 /** If-None-Match: `*`, or a list of entity tags, weak ones compared as strong (RFC 9110 §13.1.2). */
 function matchesAny(header: string | null, etag: string): boolean {
