@@ -28,6 +28,13 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark })}
 .cb-output.cb-light, .cb-output.cb-dark { background: var(--cb-out-bg); border: 1px solid var(--cb-out-line); border-radius: 10px; padding: 9.6px 12px 1.6px; }
 .cb-output pre { margin: 0 0 8px; padding: 0; white-space: pre-wrap; word-break: break-word; background: none; border: 0;
   font: 13.5px/1.45 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; color: inherit; }
+/* A long text (a loop's 10,000 lines) scrolls in a box of its own rather than making the
+   page around it tens of thousands of pixels long: course notes with thirty cells stay
+   notes. Its last lines show while it grows (embed/render.ts), as in a terminal. On paper,
+   all of it. */
+.cb-output pre.cb-stream, .cb-output pre.cb-plain { max-height: 600px; overflow: auto; }
+.cb-output pre.cb-stream:focus-visible, .cb-output pre.cb-plain:focus-visible { outline: 2px solid var(--cb-out-link); outline-offset: 2px; }
+@media print { .cb-output pre.cb-stream, .cb-output pre.cb-plain { max-height: none; overflow: visible; } }
 .cb-output pre.cb-stderr { background: var(--cb-out-warn-bg); padding: 4px 8px; border-radius: 6px; }
 .cb-output pre.cb-error { background: var(--cb-out-err-bg); color: var(--cb-out-err); padding: 8px; border-radius: 6px; }
 .cb-output img { max-width: 100%; height: auto; display: block; }
