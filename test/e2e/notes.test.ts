@@ -101,4 +101,42 @@ describe('course notes with embedded cells', () => {
     await w.context.close();
   });
 
+  it('prints the code, all of it, and the output, in dark ink, without the buttons', async () => {
+    const w = await openPage(browser, `${hostUrl}/notes`, { colorScheme: 'dark' });
+    await runAndWait(w.page, 'listing');
+    await runAndWait(w.page, 'dark');
+    await runAndWait(w.page, 'long');
+    await w.page.emulateMedia({ media: 'print' });
+    const listing = await cell(w.page, 'listing').evaluate((h) => {
+      const root = h.shadowRoot!;
+      const editor = root.querySelector('.cb-editor')!.getBoundingClientRect();
+      const lines = [...root.querySelectorAll('.cm-line')];
+      const last = lines[lines.length - 1]!.getBoundingClientRect();
+      const wide = lines.find((l) => l.textContent!.includes('wwww'))!;
+      return {
+        lines: lines.length,
+        lastText: lines[lines.length - 1]!.textContent,
+        lastInside: last.bottom <= editor.bottom + 1,
+        wideInside: wide.getBoundingClientRect().right <= editor.right + 1,
+        bar: getComputedStyle(root.querySelector('.cb-bar')!).display,
+      };
+    });
+    // On screen the editor stops at 70% of the window and a long line scrolls sideways: on
+    // paper the rest of the listing and the end of the long line were cut off.
+    expect(listing).toEqual({ lines: 92, lastText: 'print("the last line")', lastInside: true, wideInside: true, bar: 'none' });
+    const dark = await cell(w.page, 'dark').evaluate((h) => {
+      const root = h.shadowRoot!;
+      const colour = (s: string) => getComputedStyle(root.querySelector(s)!).color;
+      return { code: colour('.cm-content'), output: colour('.cb-output pre'), outputText: root.querySelector('.cb-output')!.textContent };
+    });
+    // Light ink for a dark background, which a printer leaves out: near invisible on paper.
+    expect(dark).toEqual({ code: 'rgb(29, 29, 31)', output: 'rgb(29, 29, 31)', outputText: expect.stringContaining('black on paper') });
+    // All of a long output is printed, not its scroll box.
+    const long = await cell(w.page, 'long').locator('.cb-output pre.cb-stream').evaluate((p) => ({ height: p.getBoundingClientRect().height, scrollHeight: p.scrollHeight }));
+    expect(long.height).toBeGreaterThanOrEqual(long.scrollHeight - 1);
+    const pdf = await w.page.pdf({ format: 'A4' });
+    expect(pdf.length).toBeGreaterThan(10_000);
+    await w.context.close();
+  });
+
 });
