@@ -139,4 +139,28 @@ describe('course notes with embedded cells', () => {
     await w.context.close();
   });
 
+  it("announces the status line's words when they change, not its clock at every tick", async () => {
+    const w = await openPage(browser, `${hostUrl}/notes`);
+    const slow = cell(w.page, 'slow');
+    await slow.locator('.cb-run').waitFor();
+    // Every change a screen reader is told of: the text of the cell's role="status" regions.
+    await slow.evaluate((h) => {
+      const seen: string[] = [];
+      (window as unknown as { announced: string[] }).announced = seen;
+      const regions = [...h.shadowRoot!.querySelectorAll('[role="status"], [aria-live]:not([aria-live="off"])')].filter((r) => !r.classList.contains('cb-output'));
+      for (const r of regions) {
+        new MutationObserver(() => seen.push(r.textContent ?? '')).observe(r, { childList: true, characterData: true, subtree: true });
+      }
+    });
+    await slow.locator('.cb-run').click();
+    await slow.locator('.cb-status', { hasText: 'Done in' }).waitFor({ timeout: 30_000 });
+    const announced = await w.page.evaluate(() => (window as unknown as { announced: string[] }).announced);
+    // "Running…", maybe a wait, then "Done in …": a few changes, where the clock beside them
+    // changed some 25 times, each once announced as "Running… 0.1 s", "Running… 0.2 s" ….
+    expect(announced.length, JSON.stringify(announced)).toBeLessThanOrEqual(5);
+    expect(announced.at(-1)).toMatch(/^Done in/);
+    expect(announced.some((a) => /\d s$/.test(a) && a.startsWith('Running'))).toBe(false);
+    await w.context.close();
+  });
+
 });
