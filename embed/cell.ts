@@ -282,6 +282,23 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     cell.classList.toggle('cb-running', on);
   }
 
+  /**
+   * A page that goes away for good (reloaded, a link followed, the tab closed) will never show
+   * this cell's output: the cell is stopped rather than left to run to its time limit in one of
+   * the server's places, which a class reloading its notes filled. A page the browser keeps to
+   * come back to (the back/forward cache: `persisted`) follows its cell on when it returns.
+   * A beacon, as a fetch started while the page unloads is cancelled with it.
+   */
+  const onPageHide = (e: PageTransitionEvent): void => {
+    if (e.persisted || !running || !cellId) return;
+    try {
+      navigator.sendBeacon(`${server}/api/v1/cells/${cellId}/interrupt`);
+    } catch {
+      // No beacons here: the cell runs to its limit, as it did.
+    }
+  };
+  doc.defaultView?.addEventListener('pagehide', onPageHide);
+
   runButton.addEventListener('click', () => void (running ? handle.stop() : handle.run()));
   copyButton.addEventListener('click', () => void copyText(copyButton, editor.getCode(), 'Copy'));
   resetButton.addEventListener('click', () => handle.reset());
@@ -454,6 +471,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       edited();
     },
     destroy() {
+      doc.defaultView?.removeEventListener('pagehide', onPageHide);
       controller?.abort();
       if (ticker) clearInterval(ticker);
       clearTimeout(interruptRetry);

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startCellbox, type Cellbox } from '../helpers/cellbox';
+import { get, startCellbox, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage } from '../helpers/browser';
 
 let box: Cellbox;
@@ -163,4 +163,23 @@ describe('course notes with embedded cells', () => {
     await w.context.close();
   });
 
+  it('stops a running cell when the page is reloaded: no page will show its output', async () => {
+    const w = await openPage(browser, `${hostUrl}/notes`);
+    const posted = w.page.waitForResponse((r) => /\/api\/v1\/cells\?/.test(r.url()) && r.request().method() === 'POST');
+    await cell(w.page, 'endless').locator('.cb-run').click();
+    const id = ((await (await posted).json()) as { id: string }).id;
+    await cell(w.page, 'endless').locator('.cb-status', { hasText: /Running/ }).waitFor();
+    await w.page.reload();
+    await cell(w.page, 'endless').locator('.cb-run').waitFor();
+    // It ran on to its time limit (30 s; it sleeps 25), holding one of the server's places.
+    let status = '';
+    for (let i = 0; i < 100 && status !== 'done'; i++) {
+      status = (await get(`${box.url}/api/v1/cells/${id}`)).body.status;
+      if (status !== 'done') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe('done');
+    const messages = (await get(`${box.url}/api/v1/cells/${id}/messages?after=0&wait=0`)).body.messages as { header: { msg_type: string }; content: { ename?: string } }[];
+    expect(messages.find((m) => m.header.msg_type === 'error')?.content.ename).toBe('Interrupted');
+    await w.context.close();
+  });
 });
