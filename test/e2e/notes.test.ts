@@ -183,3 +183,27 @@ describe('course notes with embedded cells', () => {
     await w.context.close();
   });
 });
+
+describe('a class behind one address, over its rate limit', () => {
+  let limited: Cellbox;
+  beforeAll(async () => {
+    limited = await startCellbox({ CELLBOX_CELLS_PER_MINUTE: '6', CELLBOX_CELLS_BURST: '2', CELLBOX_LANGUAGES: 'python' });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  it('says in the cell how long to wait, from the Retry-After the server sent', async () => {
+    const w = await openPage(browser, `${limited.url}/`);
+    const run = async () => {
+      await w.page.locator('.cb-run', { hasText: 'Run' }).click();
+      await w.page.locator('.cb-run', { hasText: 'Run' }).waitFor({ timeout: 30_000 });
+      return w.page.locator('.cb-status').textContent();
+    };
+    expect(await run()).toMatch(/Done in/);
+    expect(await run()).toMatch(/Done in/);
+    // The third within the burst's minute: 6 a minute is one every 10 s.
+    expect(await run()).toMatch(/^Too many runs .*; try again in (\d|10) s\.$/);
+    await w.context.close();
+  });
+});
