@@ -28,8 +28,11 @@ function darkHex(hex: string): boolean {
 
 const variables = (palette: string[]) => CLASSES.map((c, i) => `--cb-${c}: ${palette[i]};`).join(' ');
 
-/** CSS for the output area: `light` and `dark` wrap a block of variables in the theme's selectors. */
-export function ansiCss(themes: { light: (vars: string) => string; dark: (vars: string) => string }): string {
+/**
+ * CSS for the output area: `light` and `dark` wrap a block of variables in the theme's
+ * selectors; `print`, when given, wraps the light palette for paper.
+ */
+export function ansiCss(themes: { light: (vars: string) => string; dark: (vars: string) => string; print?: (vars: string) => string }): string {
   const rules = CLASSES.map((c, i) => {
     const bg = TERMINAL[i]!;
     const text = darkHex(bg) ? '#ffffff' : '#000000';
@@ -39,5 +42,5 @@ export function ansiCss(themes: { light: (vars: string) => string; dark: (vars: 
       `.cb-output [class*="-bg"].${c}-fg { color: ${TERMINAL[i]}; }`,
     ].join('\n');
   });
-  return [themes.light(variables(LIGHT)), themes.dark(variables(DARK)), ...rules].join('\n');
+  return [themes.light(variables(LIGHT)), themes.dark(variables(DARK)), themes.print?.(variables(LIGHT)) ?? '', ...rules].join('\n');
 }

@@ -1,5 +1,6 @@
 // The styles of a cell's chrome (editor frame, bar, buttons), scoped under .cb-cell so they
 // never leak into a host page; light and dark follow the system unless .cb-light/.cb-dark says.
+import { forPrint } from './styles';
 // Lengths in px, never rem: rem is the host page's root font size, and a course page with
 // `html { font-size: 40px }` blew up every padding and gap of its cells (embed/styles.ts too).
 
@@ -11,12 +12,14 @@ const DARK = `--cb-bg: #1f2024; --cb-fg: #ececef; --cb-muted: #a0a0a8; --cb-line
   --cb-tok-definition: #82b1ff; --cb-tok-local: #c3a6ff; --cb-tok-type: #6fd6c4; --cb-tok-class: #7fd1e0; --cb-tok-special: #9ecbff;
   --cb-tok-property: #8fb8ff; --cb-tok-comment: #a5a58a; --cb-tok-invalid: #ff6b6b; --cb-tok-meta: #b8bcc8;`;
 
-export const CELL_CSS = `
-.cb-cell {
-  --cb-bg: #ffffff; --cb-fg: #1d1d1f; --cb-muted: #6b6b70; --cb-line: #d9d9de; --cb-accent: #2456d6; --cb-accent-fg: #ffffff; --cb-stop: #b3261e;
+const LIGHT = `--cb-bg: #ffffff; --cb-fg: #1d1d1f; --cb-muted: #6b6b70; --cb-line: #d9d9de; --cb-accent: #2456d6; --cb-accent-fg: #ffffff; --cb-stop: #b3261e;
   --cb-tok-keyword: #770088; --cb-tok-atom: #221199; --cb-tok-literal: #116644; --cb-tok-string: #aa1111; --cb-tok-string2: #c2410c;
   --cb-tok-definition: #0000ff; --cb-tok-local: #3300aa; --cb-tok-type: #00704f; --cb-tok-class: #116677; --cb-tok-special: #225566;
-  --cb-tok-property: #0000cc; --cb-tok-comment: #994400; --cb-tok-invalid: #dd0000; --cb-tok-meta: #404740;
+  --cb-tok-property: #0000cc; --cb-tok-comment: #994400; --cb-tok-invalid: #dd0000; --cb-tok-meta: #404740;`;
+
+export const CELL_CSS = `
+.cb-cell {
+  ${LIGHT}
   color: var(--cb-fg); font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; text-align: left;
 }
 @media (prefers-color-scheme: dark) {
@@ -98,6 +101,21 @@ export const CELL_CSS = `
   border-radius: 6px; background: var(--cb-bg); color: var(--cb-fg); min-width: 0; width: 100%; box-sizing: border-box; resize: vertical; }
 .cb-cell .cb-share-copy { font: inherit; font-size: 13px; padding: 4.8px 11.2px; border-radius: 8px; border: 1px solid var(--cb-line); background: var(--cb-bg); color: var(--cb-fg); cursor: pointer; }
 .cb-cell .cb-bar .cb-share-button { padding: 4.8px 11.2px; font-size: 13px; }
+/* Printed notes: the code and the output, not the controls, and all of the code. On screen
+   the editor stops at 70% of the window and scrolls, and a long line scrolls sideways: on
+   paper the rest of a long listing and the end of a long line were cut off. Lines wrap
+   there instead, and the line numbers, which would no longer line up with wrapped lines, are
+   left out. (CodeMirror draws every line, not only those in view, when the page is printed.) */
+${forPrint('.cb-cell', LIGHT)}
+@media print {
+  .cb-cell .cb-bar, .cb-cell .cb-share, .cb-cell .cb-editor .cb-keys { display: none !important; }
+  .cb-cell .cb-editor { overflow: visible; }
+  .cb-cell .cb-editor .cm-editor { max-height: none; }
+  .cb-cell .cb-editor .cm-scroller { overflow: visible !important; }
+  .cb-cell .cb-editor .cm-gutters { display: none; }
+  .cb-cell .cb-editor .cm-content { white-space: pre-wrap; overflow-wrap: anywhere; flex-shrink: 1; }
+  .cb-cell .cb-editor .cm-activeLine { background: none; }
+}
 @media (max-width: 520px) {
   /* Two rows of big touch targets: language and Run; then the status and the small actions. */
   .cb-cell .cb-bar select { flex: 1 1 96px; min-width: 0; min-height: 44px; }

@@ -119,9 +119,16 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   select.setAttribute('aria-label', 'Language');
   select.hidden = hidden.has('language');
   const runButton = button(doc, 'cb-run', 'Run', 'Run (Shift+Enter)', hidden.has('run'));
+  // The status line. Its words are a live region, read out when they change ("Running…",
+  // "Done in 0.3 s"); the time since Run beside them is not: it ticks ten times a second, and
+  // as part of the region a screen reader announced every tick for as long as a cell ran.
   const status = el(doc, 'span', 'cb-status');
-  status.setAttribute('role', 'status');
-  status.setAttribute('aria-live', 'polite');
+  const statusWords = el(doc, 'span', 'cb-status-words');
+  statusWords.setAttribute('role', 'status');
+  statusWords.setAttribute('aria-live', 'polite');
+  const statusClock = el(doc, 'span', 'cb-status-clock');
+  statusClock.setAttribute('aria-hidden', 'true');
+  status.append(statusWords, statusClock);
   status.hidden = hidden.has('status');
   const spacer = el(doc, 'span', 'cb-spacer');
   const shareButton = button(doc, 'cb-share-button', 'Share', 'Get a link to this code', hidden.has('share'));
@@ -259,8 +266,10 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   let ticker: ReturnType<typeof setInterval> | null = null;
 
   /** The status line, marked as an error or a warning so that it reads as one. */
-  function setStatus(text: string, kind: 'error' | 'warn' | null = null): void {
-    status.textContent = text;
+  function setStatus(text: string, kind: 'error' | 'warn' | null = null, clock = ''): void {
+    // Written only when they change: a node written anew is announced anew.
+    if (statusWords.textContent !== text) statusWords.textContent = text;
+    statusClock.textContent = clock && ` ${clock}`;
     status.classList.toggle('cb-status-error', kind === 'error');
     status.classList.toggle('cb-status-warn', kind === 'warn');
   }
@@ -272,6 +281,23 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     runButton.classList.toggle('cb-stop', on);
     cell.classList.toggle('cb-running', on);
   }
+
+  /**
+   * A page that goes away for good (reloaded, a link followed, the tab closed) will never show
+   * this cell's output: the cell is stopped rather than left to run to its time limit in one of
+   * the server's places, which a class reloading its notes filled. A page the browser keeps to
+   * come back to (the back/forward cache: `persisted`) follows its cell on when it returns.
+   * A beacon, as a fetch started while the page unloads is cancelled with it.
+   */
+  const onPageHide = (e: PageTransitionEvent): void => {
+    if (e.persisted || !running || !cellId) return;
+    try {
+      navigator.sendBeacon(`${server}/api/v1/cells/${cellId}/interrupt`);
+    } catch {
+      // No beacons here: the cell runs to its limit, as it did.
+    }
+  };
+  doc.defaultView?.addEventListener('pagehide', onPageHide);
 
   runButton.addEventListener('click', () => void (running ? handle.stop() : handle.run()));
   copyButton.addEventListener('click', () => void copyText(copyButton, editor.getCode(), 'Copy'));
@@ -376,8 +402,8 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
         const quiet = begun || ms < (state ? WAIT_NOTICE_MS : UNKNOWN_WAIT_NOTICE_MS);
         const doing = quiet ? 'Running…' : waitingText(state, displayNames.get(runLanguage) ?? runLanguage);
         const elapsed = formatElapsed(ms);
-        if (connectionTrouble) setStatus(`${connectionTrouble} ${doing} ${elapsed}`, 'warn');
-        else setStatus(`${doing} ${elapsed}`);
+        if (connectionTrouble) setStatus(`${connectionTrouble} ${doing}`, 'warn', elapsed);
+        else setStatus(doing, null, elapsed);
       }, 100);
       let error: ErrorContent | null = null;
       const code = editor.getCode();
@@ -445,6 +471,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       edited();
     },
     destroy() {
+      doc.defaultView?.removeEventListener('pagehide', onPageHide);
       controller?.abort();
       if (ticker) clearInterval(ticker);
       clearTimeout(interruptRetry);

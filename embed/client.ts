@@ -50,7 +50,20 @@ export async function request<T>(url: string, init?: RequestInit): Promise<T> {
     // not our JSON error: the table's sentence will do
   }
   const retryAfter = Number(res.headers.get('Retry-After') ?? NaN);
-  throw new CellClientError(res.status, STATUS_MESSAGES[res.status] ?? (detail || `The server answered ${res.status}.`), Number.isFinite(retryAfter) ? retryAfter : undefined);
+  const wait = Number.isFinite(retryAfter) ? retryAfter : undefined;
+  throw new CellClientError(res.status, statusMessage(res.status, wait) ?? (detail || `The server answered ${res.status}.`), wait);
+}
+
+/**
+ * The sentence for a failed request's status. A rate limit says how long to wait, from the
+ * server's Retry-After: "wait a moment" left a reader pressing Run again and again, each press
+ * refused, with no word of how long the wait was.
+ */
+function statusMessage(status: number, retryAfter: number | undefined): string | undefined {
+  if (status === 429 && retryAfter !== undefined && retryAfter > 0) {
+    return `Too many runs from this address in a short time; try again in ${Math.ceil(retryAfter)} s.`;
+  }
+  return STATUS_MESSAGES[status];
 }
 
 /**

@@ -219,7 +219,30 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     }
   }
 
+  /**
+   * A long text scrolls in its own box (embed/styles.ts): one a keyboard can reach, and one that
+   * keeps its last lines in view while it grows, as a terminal does, unless the reader scrolled
+   * up to read. Shown whole (a short text, or on paper), it is no stop for Tab.
+   */
+  function scrolling(pre: HTMLPreElement, write: () => void): void {
+    const atEnd = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 4;
+    write();
+    if (reachable(pre) && atEnd) pre.scrollTop = pre.scrollHeight;
+  }
+
+  /** Whether the text overflows its box, which is then made a stop for Tab (to scroll by keys). */
+  function reachable(pre: HTMLPreElement): boolean {
+    const overflows = pre.scrollHeight > pre.clientHeight + 1;
+    if (overflows) pre.tabIndex = 0;
+    else pre.removeAttribute('tabindex');
+    return overflows;
+  }
+
   function renderStreamText(s: { pre: HTMLPreElement; text: string }): void {
+    scrolling(s.pre, () => writeStreamText(s));
+  }
+
+  function writeStreamText(s: { pre: HTMLPreElement; text: string }): void {
     const shown = truncateMiddle(applyCarriageReturns(applyBackspaces(s.text)), maxChars);
     if (!shown.cut) {
       setAnsi(s.pre, shown.text);
@@ -411,6 +434,8 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     beforeOutput();
     const node = bundle(c.data, c.metadata ?? {});
     element.append(node);
+    // A long value's text scrolls from its start.
+    if (node.tagName === 'PRE' && node.classList.contains('cb-plain')) reachable(node as HTMLPreElement);
     lastStream = null;
     if (id) displays.set(id, [...(displays.get(id) ?? []), node]);
   }

@@ -2,6 +2,7 @@
 // and the helper that puts a stylesheet into a document or shadow root once.
 import { ansiCss } from './ansi-styles';
 
+const LIGHT = '--cb-out-bg: #ffffff; --cb-out-fg: #1d1d1f; --cb-out-muted: #6b6b70; --cb-out-line: #e2e2e6; --cb-out-err: #b3261e; --cb-out-err-bg: #fdf1f0; --cb-out-warn-bg: #fff8e6; --cb-out-link: #2456d6;';
 const DARK = '--cb-out-bg: #1f2024; --cb-out-fg: #ececef; --cb-out-muted: #a0a0a8; --cb-out-line: #3a3b40; --cb-out-err: #ff8a80; --cb-out-err-bg: #2d1b1a; --cb-out-warn-bg: #2b2616; --cb-out-link: #7aa2ff;';
 
 /**
@@ -13,11 +14,21 @@ const dark = (vars: string) => `@media (prefers-color-scheme: dark) {
 }
 .cb-dark .cb-output, .cb-output.cb-dark { ${vars} }`;
 
+/**
+ * On paper, always the light colours: a printer leaves out backgrounds (the browser's default),
+ * and the dark theme's light text was printed on white, next to invisible. Each variable
+ * `!important`, over every theme's selector however specific.
+ */
+export const forPrint = (selector: string, vars: string) => `@media print {
+  ${selector} { ${vars.replace(/;/g, ' !important;')} }
+}`;
+
 export const OUTPUT_CSS = `
-.cb-output { --cb-out-bg: #ffffff; --cb-out-fg: #1d1d1f; --cb-out-muted: #6b6b70; --cb-out-line: #e2e2e6; --cb-out-err: #b3261e; --cb-out-err-bg: #fdf1f0; --cb-out-warn-bg: #fff8e6; --cb-out-link: #2456d6;
+.cb-output { ${LIGHT}
   color: var(--cb-out-fg); font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; overflow-wrap: anywhere; }
 ${dark(DARK)}
-${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark })}
+${forPrint('.cb-output', LIGHT)}
+${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => forPrint('.cb-output', vars) })}
 .cb-output:empty { display: none; }
 .cb-output { border-top: 1px solid var(--cb-out-line); padding-top: 8px; }
 .cb-output > * { margin: 0 0 8px; }
@@ -28,6 +39,13 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark })}
 .cb-output.cb-light, .cb-output.cb-dark { background: var(--cb-out-bg); border: 1px solid var(--cb-out-line); border-radius: 10px; padding: 9.6px 12px 1.6px; }
 .cb-output pre { margin: 0 0 8px; padding: 0; white-space: pre-wrap; word-break: break-word; background: none; border: 0;
   font: 13.5px/1.45 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; color: inherit; }
+/* A long text (a loop's 10,000 lines) scrolls in a box of its own rather than making the
+   page around it tens of thousands of pixels long: course notes with thirty cells stay
+   notes. Its last lines show while it grows (embed/render.ts), as in a terminal. On paper,
+   all of it. */
+.cb-output pre.cb-stream, .cb-output pre.cb-plain { max-height: 600px; overflow: auto; }
+.cb-output pre.cb-stream:focus-visible, .cb-output pre.cb-plain:focus-visible { outline: 2px solid var(--cb-out-link); outline-offset: 2px; }
+@media print { .cb-output pre.cb-stream, .cb-output pre.cb-plain { max-height: none; overflow: visible; } }
 .cb-output pre.cb-stderr { background: var(--cb-out-warn-bg); padding: 4px 8px; border-radius: 6px; }
 .cb-output pre.cb-error { background: var(--cb-out-err-bg); color: var(--cb-out-err); padding: 8px; border-radius: 6px; }
 .cb-output img { max-width: 100%; height: auto; display: block; }

@@ -1,0 +1,209 @@
+// Course notes, as a teacher writes them and students use them: a static page of many cells
+// embedded by one script tag, on another origin than the Cellbox server. What a student meets:
+// a loop's long output, a screen reader's live status, the notes printed, the page reloaded
+// while a cell runs, and a rate limit hit by a class behind one address.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { get, startCellbox, type Cellbox } from '../helpers/cellbox';
+import { launchBeside, openPage } from '../helpers/browser';
+
+let box: Cellbox;
+let browser: Browser;
+let host: http.Server;
+let hostUrl: string;
+const pages = new Map<string, string>();
+
+const escape = (code: string) => code.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function notes(cellbox: string, body: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Week 3</title>
+<script src="${cellbox}/embed.js" defer></script></head><body><h1>Week 3</h1>${body}</body></html>`;
+}
+
+/** 90 short lines and one of 400 characters: taller than a window, wider than the column. */
+const LONG_CODE = [
+  ...Array.from({ length: 90 }, (_, i) => `x${i} = ${i} * 2  # line ${i + 1}`),
+  `print("${'w'.repeat(400)}")`,
+  'print("the last line")',
+].join('\n');
+
+async function serveNotes(cellbox: string): Promise<void> {
+  host = http.createServer((req, res) => {
+    const html = pages.get(new URL(req.url ?? '/', 'http://x').pathname);
+    res.writeHead(html ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(html ?? 'not found');
+  });
+  await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
+  hostUrl = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+  pages.set('/notes', notes(cellbox, `
+<p>A loop that prints:</p>
+<pre data-cellbox id="long">for i in range(10000):
+    print(f"line {i}: some output")</pre>
+<p>A long listing:</p>
+<pre data-cellbox id="listing">${escape(LONG_CODE)}</pre>
+<pre data-cellbox data-theme="dark" id="dark">print("dark on screen, black on paper")</pre>
+<pre data-cellbox id="slow">import time
+time.sleep(2.5)
+print("slept")</pre>
+<pre data-cellbox id="endless">import time
+time.sleep(25)
+print("should never be seen")</pre>`));
+}
+
+const cell = (page: Page, id: string) => page.locator(`.cellbox-embed:has(+ #${id})`);
+
+async function runAndWait(page: Page, id: string): Promise<void> {
+  await cell(page, id).locator('.cb-run').click();
+  await cell(page, id).locator('.cb-status', { hasText: /Done in|Error/ }).waitFor({ timeout: 60_000 });
+}
+
+beforeAll(async () => {
+  [box, browser] = await launchBeside(startCellbox());
+  // Another origin: the notes on 127.0.0.1, Cellbox on localhost.
+  await serveNotes(`http://localhost:${box.port}`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await box?.stop();
+  await new Promise((r) => host?.close(r));
+});
+
+describe('course notes with embedded cells', () => {
+  it('keeps a 10,000-line output in a box of its own, its end in view, reachable by Tab', async () => {
+    const w = await openPage(browser, `${hostUrl}/notes`);
+    await runAndWait(w.page, 'long');
+    const pre = cell(w.page, 'long').locator('.cb-output pre.cb-stream');
+    const shown = await pre.evaluate((p) => {
+      const r = p.getBoundingClientRect();
+      return { height: r.height, scrolled: p.scrollTop, scrollHeight: p.scrollHeight, tabIndex: p.tabIndex, page: document.documentElement.scrollHeight };
+    });
+    // Before, the output was as tall as its text, some 110,000 px, and the notes with it.
+    expect(shown.height).toBeLessThan(800);
+    expect(shown.scrollHeight).toBeGreaterThan(shown.height * 10);
+    expect(shown.page).toBeLessThan(10_000);
+    // Its last line is what shows, as in a terminal; the keyboard can reach it to scroll.
+    expect(shown.scrolled + shown.height).toBeGreaterThanOrEqual(shown.scrollHeight - 2);
+    expect(shown.tabIndex).toBe(0);
+    await cell(w.page, 'long').locator('.cb-run').focus();
+    let reached = false;
+    for (let i = 0; i < 6 && !reached; i++) {
+      await w.page.keyboard.press('Tab');
+      reached = await pre.evaluate((p) => (p.getRootNode() as ShadowRoot).activeElement === p);
+    }
+    expect(reached).toBe(true);
+    // A short output is no stop for Tab.
+    await runAndWait(w.page, 'dark');
+    expect(await cell(w.page, 'dark').locator('.cb-output pre').getAttribute('tabindex')).toBeNull();
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('prints the code, all of it, and the output, in dark ink, without the buttons', async () => {
+    const w = await openPage(browser, `${hostUrl}/notes`, { colorScheme: 'dark' });
+    await runAndWait(w.page, 'listing');
+    await runAndWait(w.page, 'dark');
+    await runAndWait(w.page, 'long');
+    await w.page.emulateMedia({ media: 'print' });
+    const listing = await cell(w.page, 'listing').evaluate((h) => {
+      const root = h.shadowRoot!;
+      const editor = root.querySelector('.cb-editor')!.getBoundingClientRect();
+      const lines = [...root.querySelectorAll('.cm-line')];
+      const last = lines[lines.length - 1]!.getBoundingClientRect();
+      const wide = lines.find((l) => l.textContent!.includes('wwww'))!;
+      return {
+        lines: lines.length,
+        lastText: lines[lines.length - 1]!.textContent,
+        lastInside: last.bottom <= editor.bottom + 1,
+        wideInside: wide.getBoundingClientRect().right <= editor.right + 1,
+        bar: getComputedStyle(root.querySelector('.cb-bar')!).display,
+      };
+    });
+    // On screen the editor stops at 70% of the window and a long line scrolls sideways: on
+    // paper the rest of the listing and the end of the long line were cut off.
+    expect(listing).toEqual({ lines: 92, lastText: 'print("the last line")', lastInside: true, wideInside: true, bar: 'none' });
+    const dark = await cell(w.page, 'dark').evaluate((h) => {
+      const root = h.shadowRoot!;
+      const colour = (s: string) => getComputedStyle(root.querySelector(s)!).color;
+      return { code: colour('.cm-content'), output: colour('.cb-output pre'), outputText: root.querySelector('.cb-output')!.textContent };
+    });
+    // Light ink for a dark background, which a printer leaves out: near invisible on paper.
+    expect(dark).toEqual({ code: 'rgb(29, 29, 31)', output: 'rgb(29, 29, 31)', outputText: expect.stringContaining('black on paper') });
+    // All of a long output is printed, not its scroll box.
+    const long = await cell(w.page, 'long').locator('.cb-output pre.cb-stream').evaluate((p) => ({ height: p.getBoundingClientRect().height, scrollHeight: p.scrollHeight }));
+    expect(long.height).toBeGreaterThanOrEqual(long.scrollHeight - 1);
+    const pdf = await w.page.pdf({ format: 'A4' });
+    expect(pdf.length).toBeGreaterThan(10_000);
+    await w.context.close();
+  });
+
+  it("announces the status line's words when they change, not its clock at every tick", async () => {
+    const w = await openPage(browser, `${hostUrl}/notes`);
+    const slow = cell(w.page, 'slow');
+    await slow.locator('.cb-run').waitFor();
+    // Every change a screen reader is told of: the text of the cell's role="status" regions.
+    await slow.evaluate((h) => {
+      const seen: string[] = [];
+      (window as unknown as { announced: string[] }).announced = seen;
+      const regions = [...h.shadowRoot!.querySelectorAll('[role="status"], [aria-live]:not([aria-live="off"])')].filter((r) => !r.classList.contains('cb-output'));
+      for (const r of regions) {
+        new MutationObserver(() => seen.push(r.textContent ?? '')).observe(r, { childList: true, characterData: true, subtree: true });
+      }
+    });
+    await slow.locator('.cb-run').click();
+    await slow.locator('.cb-status', { hasText: 'Done in' }).waitFor({ timeout: 30_000 });
+    const announced = await w.page.evaluate(() => (window as unknown as { announced: string[] }).announced);
+    // "Running…", maybe a wait, then "Done in …": a few changes, where the clock beside them
+    // changed some 25 times, each once announced as "Running… 0.1 s", "Running… 0.2 s" ….
+    expect(announced.length, JSON.stringify(announced)).toBeLessThanOrEqual(5);
+    expect(announced.at(-1)).toMatch(/^Done in/);
+    expect(announced.some((a) => /\d s$/.test(a) && a.startsWith('Running'))).toBe(false);
+    await w.context.close();
+  });
+
+  it('stops a running cell when the page is reloaded: no page will show its output', async () => {
+    const w = await openPage(browser, `${hostUrl}/notes`);
+    const posted = w.page.waitForResponse((r) => /\/api\/v1\/cells\?/.test(r.url()) && r.request().method() === 'POST');
+    await cell(w.page, 'endless').locator('.cb-run').click();
+    const id = ((await (await posted).json()) as { id: string }).id;
+    await cell(w.page, 'endless').locator('.cb-status', { hasText: /Running/ }).waitFor();
+    await w.page.reload();
+    await cell(w.page, 'endless').locator('.cb-run').waitFor();
+    // It ran on to its time limit (30 s; it sleeps 25), holding one of the server's places.
+    let status = '';
+    for (let i = 0; i < 100 && status !== 'done'; i++) {
+      status = (await get(`${box.url}/api/v1/cells/${id}`)).body.status;
+      if (status !== 'done') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe('done');
+    const messages = (await get(`${box.url}/api/v1/cells/${id}/messages?after=0&wait=0`)).body.messages as { header: { msg_type: string }; content: { ename?: string } }[];
+    expect(messages.find((m) => m.header.msg_type === 'error')?.content.ename).toBe('Interrupted');
+    await w.context.close();
+  });
+});
+
+describe('a class behind one address, over its rate limit', () => {
+  let limited: Cellbox;
+  beforeAll(async () => {
+    limited = await startCellbox({ CELLBOX_CELLS_PER_MINUTE: '6', CELLBOX_CELLS_BURST: '2', CELLBOX_LANGUAGES: 'python' });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  it('says in the cell how long to wait, from the Retry-After the server sent', async () => {
+    const w = await openPage(browser, `${limited.url}/`);
+    const run = async () => {
+      await w.page.locator('.cb-run', { hasText: 'Run' }).click();
+      await w.page.locator('.cb-run', { hasText: 'Run' }).waitFor({ timeout: 30_000 });
+      return w.page.locator('.cb-status').textContent();
+    };
+    expect(await run()).toMatch(/Done in/);
+    expect(await run()).toMatch(/Done in/);
+    // The third within the burst's minute: 6 a minute is one every 10 s.
+    expect(await run()).toMatch(/^Too many runs .*; try again in (\d|10) s\.$/);
+    await w.context.close();
+  });
+});
