@@ -1,19 +1,16 @@
 // The embed script in a real browser, across two origins: a host page served from one port
 // embeds cells from the Cellbox server on another, styled boldly to try to break them.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startCellbox, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage, screenshot, type Watched } from '../helpers/browser';
+import { serveHostPages, type HostPages } from '../helpers/host-pages';
 import { lowestContrast } from '../helpers/contrast';
 
 let box: Cellbox;
 let browser: Browser;
-let host: http.Server;
+let host: HostPages;
 let hostUrl: string;
-/** The host pages, by path; filled in once the Cellbox server's port is known. */
-const pages = new Map<string, string>();
 
 /** A page that styles pre and button as loudly as it can: none of it may reach a cell. */
 const LOUD_CSS = `
@@ -31,14 +28,9 @@ beforeAll(async () => {
   [box, browser] = await launchBeside(startCellbox());
   // Another origin: the page is on 127.0.0.1, Cellbox on localhost.
   const cellbox = `http://localhost:${box.port}`;
-  host = http.createServer((req, res) => {
-    const html = pages.get(new URL(req.url ?? '/', 'http://x').pathname);
-    res.writeHead(html ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(html ?? 'not found');
-  });
-  await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
-  hostUrl = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
-  pages.set('/cells', hostPage(cellbox, `
+  host = await serveHostPages();
+  hostUrl = host.url;
+  host.pages.set('/cells', hostPage(cellbox, `
 <script type="application/json" data-cellbox-config>{"theme": "light"}</script>
 <p>Run these:</p>
 <pre data-cellbox id="plain">
@@ -54,17 +46,17 @@ beforeAll(async () => {
 <div id="elsewhere"></div>
 <pre data-cellbox id="previewed">print("fresh output")</pre><output>an old run's output</output>
 <div id="manual"></div>`));
-  pages.set('/math', hostPage(cellbox, `
+  host.pages.set('/math', hostPage(cellbox, `
 <pre data-cellbox data-autorun>from sympy import symbols, integrate, sin
 x = symbols("x")
 integrate(x**2 * sin(x), x)</pre>`));
   // A page with MathJax of its own (loaded from the one copy on this machine, marked ?page).
-  pages.set('/page-mathjax', hostPage(cellbox, '<pre data-cellbox data-autorun>from sympy import sqrt, Symbol\nsqrt(Symbol("y"))</pre>', `
+  host.pages.set('/page-mathjax', hostPage(cellbox, '<pre data-cellbox data-autorun>from sympy import sqrt, Symbol\nsqrt(Symbol("y"))</pre>', `
 <script>window.MathJax = { loader: { paths: { mathjax: '${cellbox}/mathjax', fonts: '${cellbox}/mathjax/fonts' } }, output: { font: 'mathjax-newcm' } };</script>
 <script src="${cellbox}/mathjax/tex-chtml.js?page" async></script>`));
   // The same page MathJax (ui/safe not loaded: its configuration is the page's), and a cell's
   // TeX link to javascript:, which that MathJax would follow on a click.
-  pages.set('/page-mathjax-href', hostPage(cellbox, '<pre data-cellbox data-autorun>from IPython.display import Latex\nLatex(r"$\\href{javascript:window.pwned=1}{CLICK}$")</pre>', `
+  host.pages.set('/page-mathjax-href', hostPage(cellbox, '<pre data-cellbox data-autorun>from IPython.display import Latex\nLatex(r"$\\href{javascript:window.pwned=1}{CLICK}$")</pre>', `
 <script>window.MathJax = { loader: { paths: { mathjax: '${cellbox}/mathjax', fonts: '${cellbox}/mathjax/fonts' } }, output: { font: 'mathjax-newcm' } };</script>
 <script src="${cellbox}/mathjax/tex-chtml.js?page" async></script>`));
   // The code is escaped in the page, as any author must: only the cell's output holds the tags.
@@ -74,11 +66,11 @@ integrate(x**2 * sin(x), x)</pre>`));
     '        return \'<b id="bold">bold</b><img src="x" onerror="window.pwned = 1"><script>window.pwned = 2</script>\'',
     'Page()',
   ].join('\n').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  pages.set('/html', hostPage(cellbox, `<pre data-cellbox data-autorun>${htmlCell}</pre>`));
-  pages.set('/unreachable', hostPage(cellbox, '<pre data-cellbox data-server="http://127.0.0.1:9">print(1)</pre>'));
-  pages.set('/manual', hostPage(cellbox, '<script type="application/json" data-cellbox-config>{"autoMount": false}</script><pre data-cellbox>print(1)</pre>'));
+  host.pages.set('/html', hostPage(cellbox, `<pre data-cellbox data-autorun>${htmlCell}</pre>`));
+  host.pages.set('/unreachable', hostPage(cellbox, '<pre data-cellbox data-server="http://127.0.0.1:9">print(1)</pre>'));
+  host.pages.set('/manual', hostPage(cellbox, '<script type="application/json" data-cellbox-config>{"autoMount": false}</script><pre data-cellbox>print(1)</pre>'));
   // A theme the page fixes, against the reader's system, with one cell's output placed elsewhere.
-  pages.set('/themed', hostPage(cellbox, `
+  host.pages.set('/themed', hostPage(cellbox, `
 <pre data-cellbox data-theme="dark" data-autorun id="dark-below">print("dark below")</pre>
 <pre data-cellbox data-theme="dark" data-autorun data-output="#dark-out" id="dark-away">print("dark elsewhere")</pre>
 <div id="dark-out"></div>
@@ -90,13 +82,13 @@ integrate(x**2 * sin(x), x)</pre>`));
 <div id="light-dark-out"></div>
 </div>`));
   // A page whose own scheme is dark (a documentation theme switched to dark), the cell on auto.
-  pages.set('/scheme', hostPage(cellbox, '<pre data-cellbox data-autorun>print("scheme")</pre>', '<style>:root { color-scheme: dark; }</style>'));
+  host.pages.set('/scheme', hostPage(cellbox, '<pre data-cellbox data-autorun>print("scheme")</pre>', '<style>:root { color-scheme: dark; }</style>'));
 });
 
 afterAll(async () => {
   await browser?.close();
   await box?.stop();
-  await new Promise((r) => host?.close(r));
+  await host?.close();
 });
 
 /**

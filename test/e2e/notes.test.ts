@@ -2,18 +2,16 @@
 // embedded by one script tag, on another origin than the Cellbox server. What a student meets:
 // a loop's long output, a screen reader's live status, the notes printed, the page reloaded
 // while a cell runs, and a rate limit hit by a class behind one address.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { get, startCellbox, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage } from '../helpers/browser';
+import { serveHostPages, type HostPages } from '../helpers/host-pages';
 
 let box: Cellbox;
 let browser: Browser;
-let host: http.Server;
+let host: HostPages;
 let hostUrl: string;
-const pages = new Map<string, string>();
 
 const escape = (code: string) => code.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -30,14 +28,9 @@ const LONG_CODE = [
 ].join('\n');
 
 async function serveNotes(cellbox: string): Promise<void> {
-  host = http.createServer((req, res) => {
-    const html = pages.get(new URL(req.url ?? '/', 'http://x').pathname);
-    res.writeHead(html ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(html ?? 'not found');
-  });
-  await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
-  hostUrl = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
-  pages.set('/notes', notes(cellbox, `
+  host = await serveHostPages();
+  hostUrl = host.url;
+  host.pages.set('/notes', notes(cellbox, `
 <p>A loop that prints:</p>
 <pre data-cellbox id="long">for i in range(10000):
     print(f"line {i}: some output")</pre>
@@ -68,7 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await box?.stop();
-  await new Promise((r) => host?.close(r));
+  await host?.close();
 });
 
 describe('course notes with embedded cells', () => {

@@ -2,17 +2,15 @@
 // while it waits for its worker, interrupts that change nothing, a React Server Components
 // fetch, a preflight of no route, a file's revalidation by date, `Expect: 100-continue`, and a
 // form's blank inputs.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../store/config';
 import { errorOf, get, messagesUntilDone, post, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+import { holdWriteLock } from '../helpers/database-lock';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const ORIGIN = 'https://course.example';
 
@@ -38,20 +36,6 @@ afterAll(async () => {
   await box?.stop();
   if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
 });
-
-/** A separate process that takes the database's write lock, says so, and holds it for `ms`. */
-function holdLock(file: string, ms: number): Promise<() => Promise<void>> {
-  const script = `
-    const Database = require(${JSON.stringify(path.join(root, 'node_modules/better-sqlite3'))});
-    const db = new Database(${JSON.stringify(file)});
-    db.exec('BEGIN IMMEDIATE');
-    console.log('locked');
-    setTimeout(() => { db.exec('COMMIT'); db.close(); }, ${ms});`;
-  const p = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve) => {
-    p.stdout.once('data', () => resolve(() => new Promise((r) => (p.exitCode !== null ? r() : p.once('exit', () => r())))));
-  });
-}
 
 describe('GET /api/v1/cells/:id', () => {
   it('says `starting` for a cell taken and waiting for its worker, as the long-polls do, `running` once its messages begin', async () => {
@@ -88,7 +72,7 @@ describe('POST /api/v1/cells/:id/interrupt that changes nothing', () => {
     expect(stopping.body.answer.messages.length).toBeGreaterThan(0);
     expect((await post(`${box.url}/api/v1/cells/${stopping.body.id}/interrupt`, '')).status).toBe(202);
 
-    const released = await holdLock(path.join(box.dataDir, 'cellbox.sqlite'), 7000);
+    const released = await holdWriteLock(path.join(box.dataDir, 'cellbox.sqlite'), 7000);
     try {
       const [again, late, unknown] = await Promise.all([
         post(`${box.url}/api/v1/cells/${stopping.body.id}/interrupt`, ''),
