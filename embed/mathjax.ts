@@ -4,7 +4,9 @@
 // write: \href{javascript:…}{…} ran script on click, and \style{position:fixed…} covered the
 // page, so MathJax's own filter (ui/safe) is loaded, and links are checked again afterwards
 // for a page's MathJax, whose configuration is not ours.
+import { adaptForTrustedTypes, type MathjaxAdaptorClass } from './mathjax-adaptor';
 import { ensureStyles } from './styles';
+import { allowScriptsUnder, setScriptSrc } from './trusted-types';
 
 interface MathJaxLike {
   typesetPromise?: (els: HTMLElement[]) => Promise<void>;
@@ -28,26 +30,45 @@ export function mathjaxTypesetter(doc: Document, base: string): (el: HTMLElement
   }
   const page = state;
 
-  function loadOwn(): Promise<MathJaxLike> {
+  /**
+   * One of MathJax's scripts, appended to the head. Its src goes through the embed's Trusted
+   * Types policy (embed/trusted-types.ts): under `require-trusted-types-for 'script'` a plain
+   * string is refused, and MathJax's own loader sets plain strings.
+   */
+  function addScript(url: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      win.MathJax = {
-        loader: { load: ['ui/safe'], paths: { mathjax: `${base}/mathjax`, fonts: `${base}/mathjax/fonts` } },
-        tex: { inlineMath: [['$', '$'], ['\\(', '\\)']], displayMath: [['$$', '$$'], ['\\[', '\\]']] },
-        startup: { typeset: false },
-        // ui/safe keeps only the styles, classes and ids that cannot reach outside the formula,
-        // and links to the web (file: would open the reader's own files).
-        options: { enableMenu: false, safeOptions: { safeProtocols: { http: true, https: true, file: false, javascript: false, data: false } } },
-        output: { font: 'mathjax-newcm' },
-      };
       const script = doc.createElement('script');
-      script.src = `${base}/mathjax/tex-chtml.js`;
+      setScriptSrc(script, url);
       script.async = true;
-      script.onerror = () => reject(new Error('MathJax could not be loaded'));
-      script.onload = () => {
-        const mj = win.MathJax as MathJaxLike;
-        (mj.startup?.promise ?? Promise.resolve()).then(() => resolve(mj), reject);
-      };
+      script.onerror = () => reject(new Error(`MathJax could not be loaded from ${url}`));
+      script.onload = () => resolve();
       doc.head.append(script);
+    });
+  }
+
+  function loadOwn(): Promise<MathJaxLike> {
+    allowScriptsUnder(new URL(`${base}/mathjax/`, doc.baseURI).href);
+    win.MathJax = {
+      // `require` loads each component MathJax asks for (ui/safe, the font's parts as new
+      // characters need them) by addScript rather than by the loader's own script tag.
+      loader: { load: ['ui/safe'], paths: { mathjax: `${base}/mathjax`, fonts: `${base}/mathjax/fonts` }, require: addScript },
+      tex: { inlineMath: [['$', '$'], ['\\(', '\\)']], displayMath: [['$$', '$$'], ['\\[', '\\]']] },
+      startup: {
+        typeset: false,
+        ready: () => {
+          const mj = win.MathJax as { startup: { defaultReady(): void }; _: { adaptors: { HTMLAdaptor: { HTMLAdaptor: MathjaxAdaptorClass } } } };
+          adaptForTrustedTypes(mj._.adaptors.HTMLAdaptor.HTMLAdaptor, doc);
+          mj.startup.defaultReady();
+        },
+      },
+      // ui/safe keeps only the styles, classes and ids that cannot reach outside the formula,
+      // and links to the web (file: would open the reader's own files).
+      options: { enableMenu: false, safeOptions: { safeProtocols: { http: true, https: true, file: false, javascript: false, data: false } } },
+      output: { font: 'mathjax-newcm' },
+    };
+    return addScript(`${base}/mathjax/tex-chtml.js`).then(() => {
+      const mj = win.MathJax as MathJaxLike;
+      return (mj.startup?.promise ?? Promise.resolve()).then(() => mj);
     });
   }
 
