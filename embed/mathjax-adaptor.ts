@@ -1,8 +1,11 @@
 // Changes to Cellbox's own MathJax's DOM adaptor (its adaptors/HTMLAdaptor class), made before
-// MathJax starts: its sinks of HTML and script URLs, written so that a host page requiring
-// Trusted Types allows them (embed/trusted-types.ts). A page's own MathJax is left as the page
-// configured it.
+// MathJax starts: its stylesheets, and its sinks of HTML and script URLs, written so that a host
+// page's Content-Security-Policy allows them, with no inline style and under Trusted Types
+// (embed/trusted-types.ts). A page's own MathJax is left as the page configured it.
 import { POLICY_NAME, allowScriptsUnder, trustedHTML, trustedScriptURL } from './trusted-types';
+
+/** The element MathJax gets for a <style> it makes. */
+export const STYLE_STANDIN = 'cellbox-mathjax-style';
 
 interface WorkerOptions {
   path: string;
@@ -19,25 +22,50 @@ export interface MathjaxAdaptorClass {
   };
 }
 
-export function adaptForTrustedTypes(adaptor: MathjaxAdaptorClass, doc: Document): void {
+export function adaptToPagePolicy(adaptor: MathjaxAdaptorClass, doc: Document): void {
   const win = doc.defaultView!;
   const proto = adaptor.prototype;
 
-  // A <style> MathJax makes takes what is set as its innerHTML as its text: MathJax 4's
-  // explorer writes its live region's CSS so, and typesetting failed on the refused string.
-  // A style's content is text, never markup: nothing else changes.
+  // A stylesheet MathJax makes is a stand-in element, not a <style>, whose CSS goes to a sheet
+  // the document adopts, answered for as its `sheet`. A <style> put in the head is refused,
+  // even empty, where the page's style-src has no 'unsafe-inline' (its sheet then null, on which
+  // the typesetting failed: MathJax's explorer changes its live regions' colours through it),
+  // and a plain string as its innerHTML where the page requires Trusted Types. Its own sheet
+  // (CHTML's) embed/mathjax-styles.ts keeps out of the head.
   const create = proto.create;
   proto.create = function (kind, ns) {
-    const made = create.call(this, kind, ns);
-    if (made instanceof win.HTMLStyleElement) {
-      Object.defineProperty(made, 'innerHTML', {
-        configurable: true,
-        get: () => made.textContent,
-        set: (css: string) => void (made.textContent = css),
-      });
-    }
+    if (kind !== 'style' || ns) return create.call(this, kind, ns);
+    const made = doc.createElement(STYLE_STANDIN);
+    made.hidden = true;
+    let sheet: CSSStyleSheet | null = null;
+    const write = (css: string) => {
+      if (!sheet) {
+        sheet = new win.CSSStyleSheet();
+        doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet];
+      }
+      sheet.replaceSync(css);
+    };
+    Object.defineProperty(made, 'innerHTML', {
+      configurable: true,
+      get: () => made.textContent,
+      set: (css: string) => {
+        made.textContent = css;
+        write(css);
+      },
+    });
+    Object.defineProperty(made, 'sheet', { configurable: true, get: () => sheet });
     return made;
   };
+
+  // MathJax's context menu (off: enableMenu is false, but it is set up all the same) puts its
+  // own <style> in the head, made without the adaptor, unless one of that id is there already.
+  // A stand-in takes its place: no menu is shown to need it.
+  if (!doc.getElementById('MJX-Menu-styles')) {
+    const menu = doc.createElement(STYLE_STANDIN);
+    menu.id = 'MJX-Menu-styles';
+    menu.hidden = true;
+    doc.head.append(menu);
+  }
 
   // The MathML of a formula, parsed (for its speech) into an inert document.
   proto.parse = function (text, type = 'text/html') {

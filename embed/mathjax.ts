@@ -4,7 +4,8 @@
 // write: \href{javascript:…}{…} ran script on click, and \style{position:fixed…} covered the
 // page, so MathJax's own filter (ui/safe) is loaded, and links are checked again afterwards
 // for a page's MathJax, whose configuration is not ours.
-import { adaptForTrustedTypes, type MathjaxAdaptorClass } from './mathjax-adaptor';
+import { adaptToPagePolicy, type MathjaxAdaptorClass } from './mathjax-adaptor';
+import { constructMathjaxStyles, mathjaxSheets, type StyleAdaptor } from './mathjax-styles';
 import { ensureStyles } from './styles';
 import { allowScriptsUnder, setScriptSrc } from './trusted-types';
 
@@ -56,8 +57,9 @@ export function mathjaxTypesetter(doc: Document, base: string): (el: HTMLElement
       startup: {
         typeset: false,
         ready: () => {
-          const mj = win.MathJax as { startup: { defaultReady(): void }; _: { adaptors: { HTMLAdaptor: { HTMLAdaptor: MathjaxAdaptorClass } } } };
-          adaptForTrustedTypes(mj._.adaptors.HTMLAdaptor.HTMLAdaptor, doc);
+          const mj = win.MathJax as { startup: { defaultReady(): void }; _: { adaptors: { HTMLAdaptor: { HTMLAdaptor: MathjaxAdaptorClass & { prototype: StyleAdaptor } } } } };
+          adaptToPagePolicy(mj._.adaptors.HTMLAdaptor.HTMLAdaptor, doc);
+          constructMathjaxStyles(mj._.adaptors.HTMLAdaptor.HTMLAdaptor, doc);
           mj.startup.defaultReady();
         },
       },
@@ -123,11 +125,13 @@ export function dropUnsafeLinks(el: HTMLElement): void {
 }
 
 /**
- * MathJax puts its CSS in the document's head (adding rules as it meets new characters); a
- * cell in a shadow root needs a copy of it there, brought up to date after each typesetting.
+ * MathJax's CSS (adopted by the document for Cellbox's own MathJax, embed/mathjax-styles.ts; in
+ * the document's head for a page's own) does not reach into a shadow root: a cell in one needs a
+ * copy of it there, brought up to date after each typesetting.
  */
 function copyStylesInto(root: Node, doc: Document): void {
   if (!(root instanceof ShadowRoot)) return;
+  for (const [id, css] of mathjaxSheets(doc)) ensureStyles(root, `cellbox-copy-${id}`, css);
   for (const source of doc.head.querySelectorAll<HTMLStyleElement>('style[id^="MJX-"]')) {
     let css: string;
     try {

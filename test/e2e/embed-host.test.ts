@@ -57,7 +57,7 @@ beforeAll(async () => {
     html: page(script, '<pre data-cellbox data-autorun id="a">print(1)</pre>'),
     headers: { 'Content-Security-Policy': `default-src 'self'; script-src ${cellbox}` },
   });
-  // A policy that demands Trusted Types, allowing the embed's policy by its name.
+  // The strict policy demanding Trusted Types too, allowing the embed's policy by its name.
   const mixed = ['from IPython.display import display, HTML, Markdown, Latex, Image', 'import base64',
     'print("text under Trusted Types")',
     'display(HTML("<table><tr><th>n</th><th>square</th></tr><tr><td>3</td><td>9</td></tr></table>"))',
@@ -65,8 +65,13 @@ beforeAll(async () => {
     `display(Image(data=base64.b64decode("${PNG_1PX}")))`,
     'display(Latex(r"$\\frac{a}{b}$"))',
     'open("out.txt", "w").write("hello")'].join('\n');
-  const trusted = `default-src 'none'; script-src ${cellbox}; style-src ${cellbox} 'unsafe-inline'; connect-src ${cellbox}; img-src ${cellbox} data:; font-src ${cellbox}; worker-src blob:; require-trusted-types-for 'script'; trusted-types cellbox`;
+  const trusted = `${strict}; font-src ${cellbox}; worker-src blob:; require-trusted-types-for 'script'; trusted-types cellbox`;
   pages.set('/trusted-types', { html: page(script, `<script type="text/x-cellbox" data-autorun id="a">${mixed}</script>`), headers: { 'Content-Security-Policy': trusted } });
+  // Math under a policy that allows no inline style (and names Cellbox's fonts and speech worker).
+  pages.set('/math-strict-style', {
+    html: page(script, '<pre data-cellbox data-autorun id="a">from IPython.display import Latex\nLatex(r"$\\sum_{n=1}^\\infty \\frac{1}{n^2} = \\frac{\\pi^2}{6}$")</pre>'),
+    headers: { 'Content-Security-Policy': `${strict}; font-src ${cellbox}; worker-src blob:` },
+  });
   // The same, with a trusted-types directive that does not name the embed's policy.
   pages.set('/trusted-types-refused', {
     html: page(script, '<pre data-cellbox data-autorun id="a">print(1)</pre>'),
@@ -135,6 +140,20 @@ describe('a host page with a strict Content-Security-Policy', () => {
     expect(await cell(w.page, 'a').locator('.cb-run').evaluate((b) => getComputedStyle(b).backgroundColor)).toBe('rgb(36, 86, 214)');
     expect(await cell(w.page, 'a').locator('.cb-output pre').evaluate((p) => getComputedStyle(p).fontSize)).toBe('13.5px');
     expect(w.consoleErrors.filter((e) => e.includes('Content Security Policy'))).toEqual([]);
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('typesets math in its own fonts and layout with no inline style allowed', async () => {
+    const w = await openWatchingPolicy(`${hostUrl}/math-strict-style`);
+    const math = cell(w.page, 'a').locator('.cb-latex mjx-container');
+    await math.waitFor({ timeout: 30_000 });
+    // MathJax's fonts, declared in a sheet the document adopts, loaded and used.
+    await w.page.waitForFunction(() => [...document.fonts].some((f) => f.family.startsWith('MJX-NCM') && f.status === 'loaded'), null, { timeout: 15_000 });
+    expect(await math.locator('mjx-c').first().evaluate((c) => getComputedStyle(c).display)).toBe('inline-block');
+    expect(await math.locator('mjx-c').first().evaluate((c) => getComputedStyle(c).fontFamily)).toContain('MJX');
+    expect(await math.evaluate((m) => m.getBoundingClientRect().width)).toBeGreaterThan(100);
+    expect(await w.violations()).toEqual([]);
     expect(w.pageErrors).toEqual([]);
     await w.context.close();
   });
