@@ -4,7 +4,10 @@
 // write: \href{javascript:…}{…} ran script on click, and \style{position:fixed…} covered the
 // page, so MathJax's own filter (ui/safe) is loaded, and links are checked again afterwards
 // for a page's MathJax, whose configuration is not ours.
+import { adaptToPagePolicy, type MathjaxAdaptorClass } from './mathjax-adaptor';
+import { constructMathjaxStyles, mathjaxSheets, type StyleAdaptor } from './mathjax-styles';
 import { ensureStyles } from './styles';
+import { allowScriptsUnder, setScriptSrc } from './trusted-types';
 
 interface MathJaxLike {
   typesetPromise?: (els: HTMLElement[]) => Promise<void>;
@@ -28,26 +31,46 @@ export function mathjaxTypesetter(doc: Document, base: string): (el: HTMLElement
   }
   const page = state;
 
-  function loadOwn(): Promise<MathJaxLike> {
+  /**
+   * One of MathJax's scripts, appended to the head. Its src goes through the embed's Trusted
+   * Types policy (embed/trusted-types.ts): under `require-trusted-types-for 'script'` a plain
+   * string is refused, and MathJax's own loader sets plain strings.
+   */
+  function addScript(url: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      win.MathJax = {
-        loader: { load: ['ui/safe'], paths: { mathjax: `${base}/mathjax`, fonts: `${base}/mathjax/fonts` } },
-        tex: { inlineMath: [['$', '$'], ['\\(', '\\)']], displayMath: [['$$', '$$'], ['\\[', '\\]']] },
-        startup: { typeset: false },
-        // ui/safe keeps only the styles, classes and ids that cannot reach outside the formula,
-        // and links to the web (file: would open the reader's own files).
-        options: { enableMenu: false, safeOptions: { safeProtocols: { http: true, https: true, file: false, javascript: false, data: false } } },
-        output: { font: 'mathjax-newcm' },
-      };
       const script = doc.createElement('script');
-      script.src = `${base}/mathjax/tex-chtml.js`;
+      setScriptSrc(script, url);
       script.async = true;
-      script.onerror = () => reject(new Error('MathJax could not be loaded'));
-      script.onload = () => {
-        const mj = win.MathJax as MathJaxLike;
-        (mj.startup?.promise ?? Promise.resolve()).then(() => resolve(mj), reject);
-      };
+      script.onerror = () => reject(new Error(`MathJax could not be loaded from ${url}`));
+      script.onload = () => resolve();
       doc.head.append(script);
+    });
+  }
+
+  function loadOwn(): Promise<MathJaxLike> {
+    allowScriptsUnder(new URL(`${base}/mathjax/`, doc.baseURI).href);
+    win.MathJax = {
+      // `require` loads each component MathJax asks for (ui/safe, the font's parts as new
+      // characters need them) by addScript rather than by the loader's own script tag.
+      loader: { load: ['ui/safe'], paths: { mathjax: `${base}/mathjax`, fonts: `${base}/mathjax/fonts` }, require: addScript },
+      tex: { inlineMath: [['$', '$'], ['\\(', '\\)']], displayMath: [['$$', '$$'], ['\\[', '\\]']] },
+      startup: {
+        typeset: false,
+        ready: () => {
+          const mj = win.MathJax as { startup: { defaultReady(): void }; _: { adaptors: { HTMLAdaptor: { HTMLAdaptor: MathjaxAdaptorClass & { prototype: StyleAdaptor } } } } };
+          adaptToPagePolicy(mj._.adaptors.HTMLAdaptor.HTMLAdaptor, doc);
+          constructMathjaxStyles(mj._.adaptors.HTMLAdaptor.HTMLAdaptor, doc);
+          mj.startup.defaultReady();
+        },
+      },
+      // ui/safe keeps only the styles, classes and ids that cannot reach outside the formula,
+      // and links to the web (file: would open the reader's own files).
+      options: { enableMenu: false, safeOptions: { safeProtocols: { http: true, https: true, file: false, javascript: false, data: false } } },
+      output: { font: 'mathjax-newcm' },
+    };
+    return addScript(`${base}/mathjax/tex-chtml.js`).then(() => {
+      const mj = win.MathJax as MathJaxLike;
+      return (mj.startup?.promise ?? Promise.resolve()).then(() => mj);
     });
   }
 
@@ -102,11 +125,13 @@ export function dropUnsafeLinks(el: HTMLElement): void {
 }
 
 /**
- * MathJax puts its CSS in the document's head (adding rules as it meets new characters); a
- * cell in a shadow root needs a copy of it there, brought up to date after each typesetting.
+ * MathJax's CSS (adopted by the document for Cellbox's own MathJax, embed/mathjax-styles.ts; in
+ * the document's head for a page's own) does not reach into a shadow root: a cell in one needs a
+ * copy of it there, brought up to date after each typesetting.
  */
 function copyStylesInto(root: Node, doc: Document): void {
   if (!(root instanceof ShadowRoot)) return;
+  for (const [id, css] of mathjaxSheets(doc)) ensureStyles(root, `cellbox-copy-${id}`, css);
   for (const source of doc.head.querySelectorAll<HTMLStyleElement>('style[id^="MJX-"]')) {
     let css: string;
     try {

@@ -6,6 +6,7 @@ import { AnsiUp } from 'ansi_up';
 import DOMPurify from 'dompurify';
 import { marked } from 'marked';
 import { HTML_CSS, ensureStyles } from './styles';
+import { cellboxPolicy, setSafeHTML } from './trusted-types';
 import { FILES_MIME, type DisplayDataContent, type ErrorContent, type FileInfo, type Message, type MimeBundle, type StreamContent } from '../protocol/messages';
 
 /**
@@ -187,8 +188,14 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
   let clearPending = false;
   const displays = new Map<string, HTMLElement[]>();
 
-  function sanitize(html: string): string {
-    return purify.sanitize(html, SANITIZE) as unknown as string;
+  // Under Trusted Types DOMPurify parses and returns through the embed's policy, and its
+  // output is a TrustedHTML that innerHTML takes (embed/trusted-types.ts).
+  const policy = cellboxPolicy(doc.defaultView!);
+  const sanitizeConfig = policy ? { ...SANITIZE, TRUSTED_TYPES_POLICY: policy, RETURN_TRUSTED_TYPE: true } : SANITIZE;
+
+  /** The HTML, sanitised: a string, or a TrustedHTML where the browser has Trusted Types. */
+  function sanitize(html: string): unknown {
+    return purify.sanitize(html, sanitizeConfig as typeof SANITIZE);
   }
 
   function resolveUrl(url: string): string {
@@ -212,7 +219,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
    * rather than taking the page, and the code and output on it, away.
    */
   function setAnsi(el: HTMLElement, text: string): void {
-    el.innerHTML = ansi.ansi_to_html(text);
+    setSafeHTML(el, ansi.ansi_to_html(text));
     for (const a of el.querySelectorAll('a')) {
       a.target = '_blank';
       a.rel = 'noopener noreferrer';
@@ -353,7 +360,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
    * Sanitised HTML in a shadow root of its own. The root's host sits inside the box the output
    * area lays out, so that even `:host { position: fixed !important }` stays within that box.
    */
-  function html(cls: string, clean: string, typeset: boolean, texLength = 0): HTMLElement {
+  function html(cls: string, clean: unknown, typeset: boolean, texLength = 0): HTMLElement {
     const box = doc.createElement('div');
     box.className = cls;
     const host = doc.createElement('div');
@@ -364,7 +371,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     ensureStyles(shadow, 'cellbox-html', `@layer cellbox-defaults {\n${HTML_CSS}\n}`);
     const body = doc.createElement('div');
     body.className = 'cb-html-body';
-    body.innerHTML = clean;
+    setSafeHTML(body, clean);
     shadow.append(body);
     box.append(host);
     if (typeset) typesetOrSay(body, texLength, box);

@@ -57,6 +57,26 @@ beforeAll(async () => {
     html: page(script, '<pre data-cellbox data-autorun id="a">print(1)</pre>'),
     headers: { 'Content-Security-Policy': `default-src 'self'; script-src ${cellbox}` },
   });
+  // The strict policy demanding Trusted Types too, allowing the embed's policy by its name.
+  const mixed = ['from IPython.display import display, HTML, Markdown, Latex, Image', 'import base64',
+    'print("text under Trusted Types")',
+    'display(HTML("<table><tr><th>n</th><th>square</th></tr><tr><td>3</td><td>9</td></tr></table>"))',
+    'display(Markdown("some **bold** Markdown"))',
+    `display(Image(data=base64.b64decode("${PNG_1PX}")))`,
+    'display(Latex(r"$\\frac{a}{b}$"))',
+    'open("out.txt", "w").write("hello")'].join('\n');
+  const trusted = `${strict}; font-src ${cellbox}; worker-src blob:; require-trusted-types-for 'script'; trusted-types cellbox`;
+  pages.set('/trusted-types', { html: page(script, `<script type="text/x-cellbox" data-autorun id="a">${mixed}</script>`), headers: { 'Content-Security-Policy': trusted } });
+  // Math under a policy that allows no inline style (and names Cellbox's fonts and speech worker).
+  pages.set('/math-strict-style', {
+    html: page(script, '<pre data-cellbox data-autorun id="a">from IPython.display import Latex\nLatex(r"$\\sum_{n=1}^\\infty \\frac{1}{n^2} = \\frac{\\pi^2}{6}$")</pre>'),
+    headers: { 'Content-Security-Policy': `${strict}; font-src ${cellbox}; worker-src blob:` },
+  });
+  // The same, with a trusted-types directive that does not name the embed's policy.
+  pages.set('/trusted-types-refused', {
+    html: page(script, '<pre data-cellbox data-autorun id="a">print(1)</pre>'),
+    headers: { 'Content-Security-Policy': `${strict}; require-trusted-types-for 'script'; trusted-types other` },
+  });
   pages.set('/big-root', {
     html: page(`${script}<style>html { font-size: 40px; } output { display: block; }</style>`, '<pre data-cellbox data-theme="light" id="a">print(1)</pre><output id="old">1</output>'),
   });
@@ -95,6 +115,21 @@ afterAll(async () => {
   await new Promise((r) => host?.close(r));
 });
 
+/** A 1×1 PNG. */
+const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+
+/** Opens a page noting every violation of its Content-Security-Policy, from the first script on. */
+async function openWatchingPolicy(url: string) {
+  const w = await openPage(browser, 'about:blank');
+  await w.page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { violations: string[] }).violations = seen;
+    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.effectiveDirective} ${e.blockedURI} ${e.sample}`));
+  });
+  await w.page.goto(url);
+  return { ...w, violations: () => w.page.evaluate(() => (window as unknown as { violations: string[] }).violations) };
+}
+
 const cell = (p: Page, id: string) => p.locator(`.cellbox-embed:has(+ #${id})`);
 
 describe('a host page with a strict Content-Security-Policy', () => {
@@ -109,11 +144,53 @@ describe('a host page with a strict Content-Security-Policy', () => {
     await w.context.close();
   });
 
+  it('typesets math in its own fonts and layout with no inline style allowed', async () => {
+    const w = await openWatchingPolicy(`${hostUrl}/math-strict-style`);
+    const math = cell(w.page, 'a').locator('.cb-latex mjx-container');
+    await math.waitFor({ timeout: 30_000 });
+    // MathJax's fonts, declared in a sheet the document adopts, loaded and used.
+    await w.page.waitForFunction(() => [...document.fonts].some((f) => f.family.startsWith('MJX-NCM') && f.status === 'loaded'), null, { timeout: 15_000 });
+    expect(await math.locator('mjx-c').first().evaluate((c) => getComputedStyle(c).display)).toBe('inline-block');
+    expect(await math.locator('mjx-c').first().evaluate((c) => getComputedStyle(c).fontFamily)).toContain('MJX');
+    expect(await math.evaluate((m) => m.getBoundingClientRect().width)).toBeGreaterThan(100);
+    expect(await w.violations()).toEqual([]);
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
   it('says that the policy, not the connection, keeps the cell from the server', async () => {
     const w = await openPage(browser, `${hostUrl}/csp-no-connect`);
     const status = cell(w.page, 'a').locator('.cb-status');
     await expect.poll(() => status.textContent(), { timeout: 15_000 }).toContain('Content-Security-Policy');
     expect(await status.textContent()).toContain(`connect-src must name http://localhost:${box.port}`);
+    await w.context.close();
+  });
+});
+
+describe('a host page that requires Trusted Types', () => {
+  it('shows text, HTML, Markdown, an image, math and a file link with no violation', async () => {
+    const w = await openWatchingPolicy(`${hostUrl}/trusted-types`);
+    const c = cell(w.page, 'a');
+    await c.locator('.cb-files a', { hasText: 'out.txt' }).waitFor({ timeout: 30_000 });
+    expect(await c.locator('.cb-stream').innerText()).toContain('text under Trusted Types');
+    expect(await c.locator('.cb-html-body td').allInnerTexts()).toEqual(['3', '9']);
+    expect(await c.locator('.cb-markdown strong').innerText()).toBe('bold');
+    expect(await c.locator('img[alt="output image"]').evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBe(1);
+    await c.locator('.cb-latex mjx-container').waitFor({ timeout: 30_000 });
+    // Its speech, made in a worker whose script URL went through the policy too.
+    await expect.poll(() => c.locator('.cb-latex mjx-container').getAttribute('data-semantic-speech-none'), { timeout: 15_000 }).toBe('a over b');
+    expect(await c.locator('.cb-latex mjx-container').evaluate((m) => m.getBoundingClientRect().width)).toBeGreaterThan(5);
+    expect(await c.locator('.cb-latex').evaluate((e) => e.classList.contains('cb-math-failed'))).toBe(false);
+    expect(await c.locator('.cb-client-error').count()).toBe(0);
+    expect(await w.violations()).toEqual([]);
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('says which name to allow when the page refuses the policy', async () => {
+    const w = await openPage(browser, `${hostUrl}/trusted-types-refused`);
+    await expect.poll(() => cell(w.page, 'a').locator('.cb-client-error').textContent(), { timeout: 30_000 })
+      .toContain('does not allow the policy "cellbox": add cellbox to its trusted-types directive');
     await w.context.close();
   });
 });
