@@ -3,15 +3,13 @@
 // accepted is lost, and once there is room again everything goes on. /healthz says the disk is
 // full, not that the device is dead (its heartbeat cannot be written either), and a device
 // started meanwhile refuses in one line. Mounting needs root.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
-import { get, messagesUntilDone, post, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+import { get, messagesUntilDone, post, runUntilExit, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 const asRoot = process.getuid?.() === 0;
 let box: Cellbox;
@@ -54,14 +52,7 @@ function fill(): void {
 
 /** A device process of `box`'s, not waited for as startDevice() does: its status and output. */
 async function startDeviceAlone(): Promise<{ code: number | null; output: string }> {
-  const p = spawn(process.execPath, [path.join(root, 'dist/device.mjs')], { cwd: root, env: box.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  p.stdout.on('data', (d) => (output += d));
-  p.stderr.on('data', (d) => (output += d));
-  const killer = setTimeout(() => p.kill('SIGKILL'), 20_000);
-  const code = await new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
-  clearTimeout(killer);
-  return { code, output };
+  return runUntilExit(['dist/device.mjs'], box.env);
 }
 
 describe.skipIf(!asRoot)('a full data disk', () => {

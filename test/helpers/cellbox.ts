@@ -40,6 +40,23 @@ export async function until(what: string, ok: () => boolean, ms = 20_000): Promi
   }
 }
 
+/**
+ * Runs one of Cellbox's server scripts (`dist/device.mjs`, `scripts/web.mjs`, relative to the
+ * project) with `env` until it exits: its status and its output, stdout and stderr together.
+ * Killed after 20 s: a start that should have been refused was not.
+ */
+export async function runUntilExit(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  const [script, ...rest] = args;
+  const p = spawn(process.execPath, [path.join(root, script), ...rest], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  p.stdout!.on('data', (d) => (output += d));
+  p.stderr!.on('data', (d) => (output += d));
+  const killer = setTimeout(() => p.kill('SIGKILL'), 20_000);
+  const code = await new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
+  clearTimeout(killer);
+  return { code, output };
+}
+
 export interface Cellbox {
   url: string;
   port: number;

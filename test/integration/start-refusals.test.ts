@@ -3,16 +3,13 @@
 // half-started server, no silent use of a database it does not understand. The web server
 // printed better-sqlite3's or the config's stack trace and exited with status 0; the device
 // printed a stack trace, or ran on a newer Cellbox's database.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/cellbox';
+import { freePort, runUntilExit } from '../helpers/cellbox';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-refusals-'));
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -21,15 +18,8 @@ type Which = 'device' | 'web';
 
 /** Starts one server process with `env`; its status and output once it exits (killed after 20 s: it did not refuse). */
 async function start(which: Which, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const args = which === 'device' ? [path.join(root, 'dist/device.mjs')] : [path.join(root, 'scripts/web.mjs'), '-H', '127.0.0.1'];
-  const p = spawn(process.execPath, args, { cwd: root, env: { ...process.env, PORT: String(await freePort()), CELLBOX_LANGUAGES: 'bash', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  p.stdout.on('data', (d) => (output += d));
-  p.stderr.on('data', (d) => (output += d));
-  const killer = setTimeout(() => p.kill('SIGKILL'), 20_000);
-  const code = await new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
-  clearTimeout(killer);
-  return { code, output };
+  const args = which === 'device' ? ['dist/device.mjs'] : ['scripts/web.mjs', '-H', '127.0.0.1'];
+  return runUntilExit(args, { ...process.env, PORT: String(await freePort()), CELLBOX_LANGUAGES: 'bash', ...env });
 }
 
 /** The one line `which` must stop with: `[device] error: …` matching `line`, and nothing like a stack trace. */
