@@ -6,6 +6,7 @@ import { zLinkPath } from '../protocol/zlink';
 import { CellClientError, interruptCell, listLanguages, runCell, shareSnippet } from './client';
 import { CELL_CSS } from './cell-styles';
 import { createEditor } from './editor';
+import { createInteracts, type InteractValues } from './interact';
 import { mathjaxTypesetter } from './mathjax';
 import { isClientError } from './poller';
 import { createOutputArea } from './render';
@@ -39,7 +40,8 @@ export interface CellOptions {
   preview?: Node[];
   /** 'light' or 'dark' fixes the colours; 'auto' (default) follows the system. */
   theme?: 'light' | 'dark' | 'auto';
-  onRun?: (r: { code: string; language: string }) => void;
+  /** Called as each run starts; a run for an interact's controls has their values in `interact`. */
+  onRun?: (r: { code: string; language: string; interact?: InteractValues }) => void;
   /** Called after each change of the code or the language (the page at / keeps a draft). */
   onEdit?: (r: { code: string; language: string }) => void;
   /** Called with each message as it arrives, and when a run ends. */
@@ -151,7 +153,8 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   sharePanel.hidden = true;
   sharePanel.setAttribute('role', 'group');
   sharePanel.setAttribute('aria-label', 'Share');
-  const output = createOutputArea(doc, { serverBase: server, typeset: mathjaxTypesetter(doc, server), hideFiles: hidden.has('files') });
+  const interacts = createInteracts(doc, () => interactChanged());
+  const output = createOutputArea(doc, { serverBase: server, typeset: mathjaxTypesetter(doc, server), hideFiles: hidden.has('files'), interact: interacts.show });
   if (opts.preview?.length) {
     const preview = el(doc, 'div', 'cb-preview');
     preview.append(...opts.preview);
@@ -264,6 +267,25 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     });
   }
   let ticker: ReturnType<typeof setInterval> | null = null;
+
+  /**
+   * The code and language the controls shown came from: moving them runs that again, not
+   * what the editor holds since (an edit runs, afresh, with Run).
+   */
+  let shownRun: { code: string; language: string } | null = null;
+  /** A control changed while a run went on: the controls' latest values run when it ends. */
+  let interactWanted = false;
+  /** A re-run the server refused for now (429, 503): its controls' latest values run after its Retry-After. */
+  let interactRetry: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * A control changed (a slider many times a second as it moves): one run at a time, the
+   * changes meanwhile coalesced into one run of the latest values when it ends.
+   */
+  function interactChanged(): void {
+    interactWanted = true;
+    if (!running && interactRetry === undefined) void start(true);
+  }
 
   /** The status line, marked as an error or a warning so that it reads as one. */
   function setStatus(text: string, kind: 'error' | 'warn' | null = null, clock = ''): void {
@@ -380,80 +402,11 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       setLanguage(name);
       edited();
     },
-    async run() {
-      if (running) return;
-      controller = new AbortController();
-      output.clear();
-      cellId = null;
-      stopWanted = false;
-      interruptPending = false;
-      interruptFailures = 0;
-      connectionTrouble = null;
-      setRunning(true);
-      const started = performance.now();
-      const runLanguage = language;
-      /** Until the cell's first message: where the server last said it is. */
-      let begun = false;
-      let state: CellState | null = null;
-      setStatus('Running…');
-      ticker = setInterval(() => {
-        if (stopWanted) return; // "Stopping…" stays until the cell ends
-        const ms = performance.now() - started;
-        const quiet = begun || ms < (state ? WAIT_NOTICE_MS : UNKNOWN_WAIT_NOTICE_MS);
-        const doing = quiet ? 'Running…' : waitingText(state, displayNames.get(runLanguage) ?? runLanguage);
-        const elapsed = formatElapsed(ms);
-        if (connectionTrouble) setStatus(`${connectionTrouble} ${doing}`, 'warn', elapsed);
-        else setStatus(doing, null, elapsed);
-      }, 100);
-      let error: ErrorContent | null = null;
-      const code = editor.getCode();
-      opts.onRun?.({ code, language });
-      try {
-        await runCell(code, language, {
-          server,
-          signal: controller.signal,
-          onCreated: (id) => {
-            cellId = id;
-            // Stop was pressed while the cell was being posted: stop it now that it has an id.
-            if (stopWanted) void interrupt(id);
-          },
-          onState: (s) => {
-            state = s;
-          },
-          onMessage: (m) => {
-            begun = true;
-            if (m.header.msg_type === 'error') error = m.content as ErrorContent;
-            output.handle(m);
-            opts.onMessage?.(m);
-          },
-          onConnectionLost: () => {
-            connectionTrouble = 'Connection to the server lost; reconnecting…';
-            if (stopWanted) setStatus('Stopping… (waiting for the connection to the server)', 'warn');
-          },
-          onReconnect: () => {
-            connectionTrouble = null;
-            if (stopWanted) setStatus('Stopping…');
-            if (interruptPending && cellId) void interrupt(cellId);
-          },
-        });
-        const e = error as ErrorContent | null;
-        setStatus(e ? `Error: ${e.ename}` : `Done in ${formatElapsed(performance.now() - started)}`, e ? 'error' : null);
-        opts.onDone?.({ ok: !e, ename: e?.ename, evalue: e?.evalue, cellId });
-      } catch (e) {
-        const message = (e as Error).name === 'AbortError' ? 'Stopped' : e instanceof CellClientError ? e.message : `Error: ${(e as Error).message}`;
-        setStatus(message, (e as Error).name === 'AbortError' ? null : 'error');
-        // With the status line hidden, a failed request must still be seen: in the output.
-        if (status.hidden && (e as Error).name !== 'AbortError') output.element.append(el(doc, 'p', 'cb-client-error', message));
-        opts.onDone?.({ ok: false, ename: 'ClientError', evalue: message, cellId });
-      } finally {
-        if (ticker) clearInterval(ticker);
-        ticker = null;
-        clearTimeout(interruptRetry);
-        setRunning(false);
-      }
-    },
+    run: () => start(false),
     async stop() {
       if (!running) return;
+      // Stop is for the controls' pending values too: they run when a control next changes.
+      interactWanted = false;
       if (stopWanted && interruptPending) {
         // Pressed again while the server cannot be reached: the reader gives up on the cell.
         controller?.abort();
@@ -475,11 +428,115 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       controller?.abort();
       if (ticker) clearInterval(ticker);
       clearTimeout(interruptRetry);
+      clearTimeout(interactRetry);
+      interactRetry = undefined;
+      interactWanted = false;
       editor.view.destroy();
       cell.remove();
       output.element.remove();
     },
   };
+
+  /**
+   * Runs the cell: afresh (Run, Shift+Enter: the editor's code, the output cleared), or `again`
+   * for its interacts' controls: the code that showed them, with their values, its output
+   * replacing the old one as it comes (the controls stay the same elements).
+   */
+  async function start(again: boolean): Promise<void> {
+    if (running) return;
+    interactWanted = false;
+    clearTimeout(interactRetry);
+    interactRetry = undefined;
+    if (again && !shownRun) return;
+    const values = again ? interacts.values(output.element) : undefined;
+    const code = again ? shownRun!.code : editor.getCode();
+    const runLanguage = again ? shownRun!.language : language;
+    if (!again) shownRun = { code, language };
+    controller = new AbortController();
+    if (again) output.replaceOnNextOutput();
+    else output.clear();
+    cellId = null;
+    stopWanted = false;
+    interruptPending = false;
+    interruptFailures = 0;
+    connectionTrouble = null;
+    setRunning(true);
+    const started = performance.now();
+    /** Until the cell's first message: where the server last said it is. */
+    let begun = false;
+    let state: CellState | null = null;
+    let failed = false;
+    setStatus('Running…');
+    ticker = setInterval(() => {
+      if (stopWanted) return; // "Stopping…" stays until the cell ends
+      const ms = performance.now() - started;
+      const quiet = begun || ms < (state ? WAIT_NOTICE_MS : UNKNOWN_WAIT_NOTICE_MS);
+      const doing = quiet ? 'Running…' : waitingText(state, displayNames.get(runLanguage) ?? runLanguage);
+      const elapsed = formatElapsed(ms);
+      if (connectionTrouble) setStatus(`${connectionTrouble} ${doing}`, 'warn', elapsed);
+      else setStatus(doing, null, elapsed);
+    }, 100);
+    let error: ErrorContent | null = null;
+    opts.onRun?.({ code, language: runLanguage, ...(values ? { interact: values } : {}) });
+    try {
+      await runCell(code, runLanguage, {
+        server,
+        interact: values,
+        signal: controller.signal,
+        onCreated: (id) => {
+          cellId = id;
+          // Stop was pressed while the cell was being posted: stop it now that it has an id.
+          if (stopWanted) void interrupt(id);
+        },
+        onState: (s) => {
+          state = s;
+        },
+        onMessage: (m) => {
+          begun = true;
+          if (m.header.msg_type === 'error') error = m.content as ErrorContent;
+          output.handle(m);
+          opts.onMessage?.(m);
+        },
+        onConnectionLost: () => {
+          connectionTrouble = 'Connection to the server lost; reconnecting…';
+          if (stopWanted) setStatus('Stopping… (waiting for the connection to the server)', 'warn');
+        },
+        onReconnect: () => {
+          connectionTrouble = null;
+          if (stopWanted) setStatus('Stopping…');
+          if (interruptPending && cellId) void interrupt(cellId);
+        },
+      });
+      const e = error as ErrorContent | null;
+      failed = e !== null;
+      setStatus(e ? `Error: ${e.ename}` : `Done in ${formatElapsed(performance.now() - started)}`, e ? 'error' : null);
+      opts.onDone?.({ ok: !e, ename: e?.ename, evalue: e?.evalue, cellId });
+    } catch (e) {
+      failed = true;
+      const message = (e as Error).name === 'AbortError' ? 'Stopped' : e instanceof CellClientError ? e.message : `Error: ${(e as Error).message}`;
+      const waitS = again && e instanceof CellClientError && (e.status === 429 || e.status === 503) ? Math.max(1, Math.ceil(e.retryAfter ?? 5)) : 0;
+      if (waitS) {
+        // The controls were moved too often: their latest values (moved meanwhile or not) run
+        // once the server's wait is over; the output shown stays until then.
+        setStatus(`${message} The controls' latest values run in ${waitS} s.`, 'warn');
+        interactRetry = setTimeout(() => {
+          interactRetry = undefined;
+          void start(true);
+        }, waitS * 1000);
+      } else setStatus(message, (e as Error).name === 'AbortError' ? null : 'error');
+      // With the status line hidden, a failed request must still be seen: in the output.
+      if (status.hidden && (e as Error).name !== 'AbortError') output.element.append(el(doc, 'p', 'cb-client-error', message));
+      opts.onDone?.({ ok: false, ename: 'ClientError', evalue: message, cellId });
+    } finally {
+      if (ticker) clearInterval(ticker);
+      ticker = null;
+      clearTimeout(interruptRetry);
+      if (again) output.endReplace(failed);
+      setRunning(false);
+    }
+    // Controls moved while it ran: their latest values, in one run.
+    if (interactWanted && interactRetry === undefined) void start(true);
+  }
   if (opts.autorun) void handle.run();
   return handle;
 }

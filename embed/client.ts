@@ -4,6 +4,7 @@ import type { CellCreated, CellState, MessagesAnswer } from '../protocol/api';
 import type { ErrorBody } from '../protocol/errors';
 import type { Message } from '../protocol/messages';
 import { blockedByPolicy, watchPolicy } from './csp';
+import type { InteractValues } from './interact';
 import { Poller } from './poller';
 
 /** What a person reads when a request fails, by HTTP status. */
@@ -80,6 +81,8 @@ export function isMixedContent(page: string, target: string): boolean {
 
 export interface RunOptions {
   server?: string;
+  /** The values of the cell's interacts' controls, for a run they asked for (embed/interact.ts). */
+  interact?: InteractValues;
   signal?: AbortSignal;
   onMessage: (m: Message) => void;
   /** Called once the server accepted the cell, with its id (for Stop). */
@@ -120,7 +123,7 @@ export async function runCell(code: string, language: string, opts: RunOptions):
   const created = await request<CellCreated>(`${base}/api/v1/cells?wait=${CREATE_WAIT_SECONDS}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ code, language }),
+    body: JSON.stringify(opts.interact ? { code, language, interact: opts.interact } : { code, language }),
     signal: opts.signal,
   });
   opts.onCreated?.(created.id);

@@ -6,6 +6,7 @@ import { AnsiUp } from 'ansi_up';
 import DOMPurify from 'dompurify';
 import { marked } from 'marked';
 import { HTML_CSS, ensureStyles } from './styles';
+import { INTERACT_MIME } from './interact';
 import { cellboxPolicy, setSafeHTML } from './trusted-types';
 import { FILES_MIME, type DisplayDataContent, type ErrorContent, type FileInfo, type Message, type MimeBundle, type StreamContent } from '../protocol/messages';
 
@@ -142,6 +143,13 @@ export interface OutputArea {
   readonly element: HTMLElement;
   clear(): void;
   handle(m: Message): void;
+  /**
+   * A re-run of an interact: what is shown stays until the run's first output, which replaces
+   * it, except the interacts' controls, which stay in place for the run's interacts to take.
+   */
+  replaceOnNextOutput(): void;
+  /** The re-run ended: the controls it did not take go, unless it ended in an error. */
+  endReplace(failed: boolean): void;
 }
 
 export interface OutputOptions {
@@ -152,6 +160,11 @@ export interface OutputOptions {
   maxChars?: number;
   /** Leave out the list of files the cell created (an embed's `data-hide="files"`). */
   hideFiles?: boolean;
+  /**
+   * Draws an interact bundle (embed/interact.ts): the element of `previous`, the controls the
+   * run before showed in its place, when they are the same; null for a bundle that is not one.
+   */
+  interact?: (value: unknown, previous: HTMLElement | null) => HTMLElement | null;
 }
 
 /**
@@ -187,6 +200,10 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
   let lastStream: { pre: HTMLPreElement; name: string; text: string } | null = null;
   let clearPending = false;
   const displays = new Map<string, HTMLElement[]>();
+  /** The interacts' controls shown, and those a re-run has yet to take (in order). */
+  const interacts = new WeakSet<Node>();
+  let kept: HTMLElement[] = [];
+  let replacePending = false;
 
   // Under Trusted Types DOMPurify parses and returns through the embed's policy, and its
   // output is a TrustedHTML that innerHTML takes (embed/trusted-types.ts).
@@ -206,11 +223,39 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     element.replaceChildren();
     lastStream = null;
     clearPending = false;
+    replacePending = false;
+    kept = [];
+    displays.clear();
+  }
+
+  /**
+   * clear_output from a cell that shows interacts clears what its function printed, not the
+   * controls (as ipywidgets' interact, whose output has a box of its own, does).
+   */
+  function clearOutput(): void {
+    for (const child of [...element.childNodes]) if (!interacts.has(child)) child.remove();
+    lastStream = null;
+    clearPending = false;
     displays.clear();
   }
 
   function beforeOutput(): void {
-    if (clearPending) clear();
+    if (replacePending) {
+      kept = [...element.children].filter((e): e is HTMLElement => interacts.has(e));
+      clearOutput();
+      replacePending = false;
+    }
+    if (clearPending) clearOutput();
+  }
+
+  /** Adds an output: before the controls a re-run has yet to take, which come after it. */
+  function place(node: Node): void {
+    element.insertBefore(node, kept[0] ?? null);
+  }
+
+  /** What was placed last: the node a stream's text goes on in. */
+  function lastPlaced(): Node | null {
+    return kept[0] ? kept[0].previousSibling : element.lastChild;
   }
 
   /**
@@ -267,10 +312,10 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
 
   function stream(c: StreamContent): void {
     beforeOutput();
-    if (!lastStream || lastStream.name !== c.name || lastStream.pre.parentNode !== element || element.lastChild !== lastStream.pre) {
+    if (!lastStream || lastStream.name !== c.name || lastStream.pre.parentNode !== element || lastPlaced() !== lastStream.pre) {
       const pre = doc.createElement('pre');
       pre.className = c.name === 'stderr' ? 'cb-stream cb-stderr' : 'cb-stream cb-stdout';
-      element.append(pre);
+      place(pre);
       lastStream = { pre, name: c.name, text: '' };
     }
     lastStream.text += c.text;
@@ -439,8 +484,10 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
       return;
     }
     beforeOutput();
+    lastStream = null;
+    if (opts.interact && c.data && INTERACT_MIME in c.data && interact(c.data[INTERACT_MIME])) return;
     const node = bundle(c.data, c.metadata ?? {});
-    element.append(node);
+    place(node);
     // A long value's text scrolls from its start.
     if (node.tagName === 'PRE' && node.classList.contains('cb-plain')) reachable(node as HTMLPreElement);
     lastStream = null;
@@ -453,8 +500,33 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     pre.className = 'cb-error';
     const text = c.traceback?.length ? c.traceback.join('\n') : `${c.ename}: ${c.evalue}`;
     setAnsi(pre, text);
-    element.append(pre);
+    place(pre);
     lastStream = null;
+  }
+
+  /** An interact's controls: the previous run's in this place when they match. False: not an interact. */
+  function interact(value: unknown): boolean {
+    const previous = kept[0] ?? null;
+    const node = opts.interact!(value, previous);
+    if (!node) return false;
+    interacts.add(node);
+    if (previous) kept.shift();
+    if (node !== previous) {
+      if (previous) previous.replaceWith(node);
+      else place(node);
+    }
+    return true;
+  }
+
+  function replaceOnNextOutput(): void {
+    replacePending = true;
+  }
+
+  function endReplace(failed: boolean): void {
+    // No output came (refused, stopped before it began): what was shown stays as it was.
+    replacePending = false;
+    if (!failed) for (const e of kept) e.remove();
+    kept = [];
   }
 
   /**
@@ -486,7 +558,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
         return display(c as DisplayDataContent, true);
       case 'clear_output':
         if ((c as { wait?: boolean }).wait) clearPending = true;
-        else clear();
+        else clearOutput();
         return;
       case 'error':
         return error(c as ErrorContent);
@@ -495,5 +567,5 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     }
   }
 
-  return { element, clear, handle };
+  return { element, clear, handle, replaceOnNextOutput, endReplace };
 }

@@ -2,8 +2,8 @@
 // and the helper that puts a stylesheet into a document or shadow root once.
 import { ansiCss } from './ansi-styles';
 
-const LIGHT = '--cb-out-bg: #ffffff; --cb-out-fg: #1d1d1f; --cb-out-muted: #6b6b70; --cb-out-line: #e2e2e6; --cb-out-err: #b3261e; --cb-out-err-bg: #fdf1f0; --cb-out-warn-bg: #fff8e6; --cb-out-link: #2456d6;';
-const DARK = '--cb-out-bg: #1f2024; --cb-out-fg: #ececef; --cb-out-muted: #a0a0a8; --cb-out-line: #3a3b40; --cb-out-err: #ff8a80; --cb-out-err-bg: #2d1b1a; --cb-out-warn-bg: #2b2616; --cb-out-link: #7aa2ff;';
+const LIGHT = '--cb-out-bg: #ffffff; --cb-out-fg: #1d1d1f; --cb-out-muted: #6b6b70; --cb-out-line: #e2e2e6; --cb-out-err: #b3261e; --cb-out-err-bg: #fdf1f0; --cb-out-warn-bg: #fff8e6; --cb-out-link: #2456d6; --cb-out-link-fg: #ffffff; --cb-out-scheme: light;';
+const DARK = '--cb-out-bg: #1f2024; --cb-out-fg: #ececef; --cb-out-muted: #a0a0a8; --cb-out-line: #3a3b40; --cb-out-err: #ff8a80; --cb-out-err-bg: #2d1b1a; --cb-out-warn-bg: #2b2616; --cb-out-link: #7aa2ff; --cb-out-link-fg: #10131a; --cb-out-scheme: dark;';
 
 /**
  * A block of variables for the dark theme: by the reader's system, or by .cb-dark, on the cell
@@ -64,6 +64,36 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
 .cb-output .cb-client-error { color: var(--cb-out-err); }
 .cb-output .cb-truncated { color: var(--cb-out-muted); font-style: italic; font-size: 13px; }
 .cb-output details.cb-json > summary { cursor: pointer; color: var(--cb-out-muted); font-size: 13px; }
+/* An interact's controls (embed/interact.ts): a label column and a control column, in the
+   output's colours; the browser's own sliders, boxes and menus drawn for the theme's scheme. */
+.cb-output .cb-interact { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 8px 14px; align-items: center;
+  padding: 10px 12px; border: 1px solid var(--cb-out-line); border-radius: 8px; color-scheme: var(--cb-out-scheme); accent-color: var(--cb-out-link); font-size: 14px; }
+.cb-output .cb-ia-label { color: var(--cb-out-fg); font-weight: 600; max-width: 240px; overflow-wrap: anywhere; }
+.cb-output .cb-ia-control { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 10px; min-width: 0; }
+.cb-output .cb-ia-slider { flex: 1 1 160px; max-width: 420px; min-width: 100px; margin: 0; min-height: 28px; }
+.cb-output .cb-ia-value { font: 13.5px/1.45 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; font-variant-numeric: tabular-nums; min-width: 4ch; }
+.cb-output .cb-ia-input, .cb-output .cb-ia-select, .cb-output .cb-ia-button, .cb-output .cb-ia-update {
+  font: inherit; color: var(--cb-out-fg); background: var(--cb-out-bg); border: 1px solid var(--cb-out-muted); border-radius: 6px; padding: 4.8px 9.6px; max-width: 100%; box-sizing: border-box; min-height: 32px; }
+.cb-output .cb-ia-input { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; font-size: 13.5px; min-width: 12ch; }
+.cb-output .cb-ia-checkbox { width: 18px; height: 18px; margin: 0; }
+.cb-output .cb-ia-color { width: 48px; height: 32px; padding: 2px; border: 1px solid var(--cb-out-muted); border-radius: 6px; background: var(--cb-out-bg); }
+.cb-output .cb-ia-buttons { gap: 0; }
+.cb-output .cb-ia-button { cursor: pointer; border-radius: 0; margin-left: -1px; }
+.cb-output .cb-ia-button:first-child { border-radius: 6px 0 0 6px; margin-left: 0; }
+.cb-output .cb-ia-button:last-child { border-radius: 0 6px 6px 0; }
+.cb-output .cb-ia-button:only-child { border-radius: 6px; }
+.cb-output .cb-ia-button[aria-pressed="true"], .cb-output .cb-ia-update { background: var(--cb-out-link); border-color: var(--cb-out-link); color: var(--cb-out-link-fg); }
+.cb-output .cb-ia-update { grid-column: 2; justify-self: start; cursor: pointer; font-weight: 600; padding: 4.8px 16px; }
+.cb-output .cb-ia-text { grid-column: 1 / -1; }
+.cb-output .cb-interact :focus-visible { outline: 2px solid var(--cb-out-link); outline-offset: 2px; position: relative; z-index: 1; }
+@media (max-width: 520px) {
+  /* On a phone the label goes above its control, and the slider takes the width. */
+  .cb-output .cb-interact { grid-template-columns: minmax(0, 1fr); gap: 4px; }
+  .cb-output .cb-ia-control { margin-bottom: 6px; }
+  .cb-output .cb-ia-slider { max-width: none; min-height: 36px; }
+  .cb-output .cb-ia-update { grid-column: 1; }
+}
+@media print { .cb-output .cb-ia-update { display: none; } }
 `;
 
 /**

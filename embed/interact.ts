@@ -1,0 +1,480 @@
+// An interact's controls: the `application/vnd.cellbox.interact+json` bundle that a Python or
+// Sage cell's @interact shows, drawn as labelled, keyboard-operable controls, and the values
+// they hold, which the cell's next run sends back (embed/cell.ts runs it, embed/render.ts puts
+// the controls in the output). Built with DOM APIs alone: a page that requires Trusted Types
+// refuses HTML strings. A bundle is a cell's output, which a cell can also write by hand:
+// every field is checked, and a bundle that is not as docs/api.md says is shown as its
+// text/plain fallback instead.
+
+export const INTERACT_MIME = 'application/vnd.cellbox.interact+json';
+
+/** What a control sends back: the JSON type of its `value`. */
+export type InteractValue = number | string | boolean | [number, number];
+/** The `interact` field of a run: values by control name, by interact id. */
+export type InteractValues = Record<string, Record<string, InteractValue>>;
+
+interface Named { name: string; label: string }
+export type Control =
+  | (Named & { type: 'slider'; min: number; max: number; step: number; value: number })
+  /** A Sage `slider([...])`: over a list of labels; the value is an index. */
+  | (Named & { type: 'slider'; labels: string[]; value: number })
+  | (Named & { type: 'range_slider'; min: number; max: number; step: number; value: [number, number] })
+  | (Named & { type: 'input_box'; value: string; width?: number })
+  | (Named & { type: 'checkbox'; value: boolean })
+  | (Named & { type: 'selector'; labels: string[]; value: number; buttons: boolean })
+  | (Named & { type: 'color'; value: string })
+  | (Named & { type: 'text'; value: string });
+
+export interface InteractSpec {
+  /** Decimal: the order in which the run showed its interacts. */
+  id: string;
+  autoUpdate: boolean;
+  controls: Control[];
+}
+
+/** The longest control name the server takes (protocol: names ≤ 200 characters). */
+const MAX_NAME = 200;
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isIndex = (v: unknown, length: number): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < length;
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string');
+
+function clamp(v: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, v));
+}
+
+/** One control of a bundle, checked; null when it is not one. */
+function parseControl(raw: unknown): Control | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const c = raw as Record<string, unknown>;
+  if (typeof c.name !== 'string' || c.name === '' || c.name.length > MAX_NAME) return null;
+  const named = { name: c.name, label: typeof c.label === 'string' ? c.label : c.name };
+  switch (c.type) {
+    case 'slider':
+      if (c.labels !== undefined) {
+        if (!isStrings(c.labels)) return null;
+        return { ...named, type: 'slider', labels: c.labels, value: isIndex(c.value, c.labels.length) ? c.value : 0 };
+      }
+    // fall through: a slider over numbers is checked as a range slider's bounds are
+    case 'range_slider': {
+      if (!isNumber(c.min) || !isNumber(c.max) || !isNumber(c.step) || c.step <= 0 || c.max < c.min) return null;
+      const bounds = { min: c.min, max: c.max, step: c.step };
+      if (c.type === 'slider') return isNumber(c.value) ? { ...named, type: 'slider', ...bounds, value: clamp(c.value, c.min, c.max) } : null;
+      const v = c.value;
+      if (!Array.isArray(v) || v.length !== 2 || !isNumber(v[0]) || !isNumber(v[1])) return null;
+      const lo = clamp(Math.min(v[0], v[1]), c.min, c.max);
+      const hi = clamp(Math.max(v[0], v[1]), c.min, c.max);
+      return { ...named, type: 'range_slider', ...bounds, value: [lo, hi] };
+    }
+    case 'input_box':
+      if (typeof c.value !== 'string') return null;
+      return { ...named, type: 'input_box', value: c.value, ...(isNumber(c.width) && c.width > 0 ? { width: c.width } : {}) };
+    case 'checkbox':
+      return typeof c.value === 'boolean' ? { ...named, type: 'checkbox', value: c.value } : null;
+    case 'selector':
+      if (!isStrings(c.labels)) return null;
+      return { ...named, type: 'selector', labels: c.labels, value: isIndex(c.value, c.labels.length) ? c.value : 0, buttons: c.buttons === true };
+    case 'color':
+      return typeof c.value === 'string' && /^#[0-9a-f]{6}$/i.test(c.value) ? { ...named, type: 'color', value: c.value.toLowerCase() } : null;
+    case 'text':
+      return { ...named, type: 'text', value: typeof c.value === 'string' ? c.value : '' };
+    default:
+      return null;
+  }
+}
+
+/** A bundle's interact, checked; null when it is not one (then its text/plain is shown). */
+export function parseInteract(raw: unknown): InteractSpec | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const b = raw as Record<string, unknown>;
+  if (typeof b.id !== 'string' || !/^\d{1,9}$/.test(b.id) || !Array.isArray(b.controls)) return null;
+  if (b.auto_update !== undefined && typeof b.auto_update !== 'boolean') return null;
+  const controls: Control[] = [];
+  const names = new Set<string>();
+  for (const raw of b.controls) {
+    const c = parseControl(raw);
+    // Two controls of one name would send one value for both.
+    if (!c || names.has(c.name)) return null;
+    names.add(c.name);
+    controls.push(c);
+  }
+  return { id: b.id, autoUpdate: b.auto_update !== false, controls };
+}
+
+/**
+ * Whether a re-run's interact is drawn by the same controls as the one shown: the same id and
+ * Update button, and the same controls in the same order (name, type, and the choices of a
+ * menu or list slider). Then its elements stay, and with them the focus and a drag.
+ */
+export function sameControls(a: InteractSpec, b: InteractSpec): boolean {
+  if (a.id !== b.id || a.autoUpdate !== b.autoUpdate || a.controls.length !== b.controls.length) return false;
+  return a.controls.every((x, i) => {
+    const y = b.controls[i]!;
+    if (x.name !== y.name || x.type !== y.type || ('labels' in x) !== ('labels' in y)) return false;
+    if ('labels' in x && 'labels' in y && x.labels.join('\u0000') !== y.labels.join('\u0000')) return false;
+    return !(x.type === 'selector' && y.type === 'selector' && x.buttons !== y.buttons);
+  });
+}
+
+/** Digits after the point in a number's decimal form (1e-7 counts 7). */
+function decimals(n: number): number {
+  const [mantissa, exponent] = String(n).split('e');
+  const places = (mantissa!.split('.')[1] ?? '').length - Number(exponent ?? 0);
+  return Math.max(0, places);
+}
+
+/**
+ * A slider's value as text, with as many decimals as its step and minimum have: a step of 0.1
+ * shows 0.3, not the 0.30000000000000004 that adding it up makes.
+ */
+export function formatSliderValue(value: number, step: number, min: number): string {
+  const places = Math.max(decimals(step), decimals(min));
+  return places > 0 && places <= 20 ? value.toFixed(places) : String(Math.round(value * 1e9) / 1e9);
+}
+
+/** One control on the page: reads and sets its value, and remembers the value last sent. */
+interface Drawn {
+  control: Control;
+  read(): InteractValue | undefined;
+  write(control: Control): void;
+  /** What the last run was sent (undefined: none yet, or not a value, as a text is not). */
+  sent?: InteractValue;
+}
+
+export interface InteractView {
+  readonly element: HTMLElement;
+  readonly spec: InteractSpec;
+  /** Its controls' values by name (a text control has none). */
+  values(): Record<string, InteractValue>;
+}
+
+/** Element ids unique in any page: two copies of the embed number theirs apart. */
+const ID_PREFIX = `cb-ia-${Math.random().toString(36).slice(2, 8)}-`;
+let nextId = 0;
+
+function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = doc.createElement(tag);
+  e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function equal(a: InteractValue | undefined, b: InteractValue | undefined): boolean {
+  return Array.isArray(a) && Array.isArray(b) ? a[0] === b[0] && a[1] === b[1] : a === b;
+}
+
+/**
+ * Draws an interact. `changed` is called when a control's value changed (a slider's as it
+ * moves, many times a second); `update` when its Update button is pressed.
+ */
+export function drawInteract(doc: Document, first: InteractSpec, changed: () => void, update: () => void): InteractView & { take(spec: InteractSpec): void; markSent(): void } {
+  let spec = first;
+  const box = el(doc, 'div', 'cb-interact');
+  box.setAttribute('role', 'group');
+  box.setAttribute('aria-label', 'Interact controls');
+  const drawn: Drawn[] = [];
+
+  /** A control's row: its label (for the input, or naming a group) and its place. */
+  function row(control: Control, forInput: boolean): { place: HTMLElement; id: string; labelId: string } {
+    const id = `${ID_PREFIX}${nextId++}`;
+    const label = el(doc, forInput ? 'label' : 'span', 'cb-ia-label', control.label);
+    label.id = `${id}-label`;
+    if (forInput) (label as HTMLLabelElement).htmlFor = id;
+    const place = el(doc, 'div', 'cb-ia-control');
+    box.append(label, place);
+    return { place, id, labelId: label.id };
+  }
+
+  function range(id: string, min: number, max: number, step: number): HTMLInputElement {
+    const input = el(doc, 'input', 'cb-ia-slider');
+    input.type = 'range';
+    input.id = id;
+    input.min = String(min);
+    input.max = String(max);
+    input.step = String(step);
+    return input;
+  }
+
+  function draw(control: Control): Drawn {
+    switch (control.type) {
+      case 'slider': {
+        const { place, id } = row(control, true);
+        const discrete = 'labels' in control;
+        const input = discrete ? range(id, 0, control.labels.length - 1, 1) : range(id, control.min, control.max, control.step);
+        // The value beside the slider, for the eye; a screen reader hears the slider's own.
+        const shown = el(doc, 'span', 'cb-ia-value');
+        shown.setAttribute('aria-hidden', 'true');
+        place.append(input, shown);
+        const d: Drawn = {
+          control,
+          read: () => input.valueAsNumber,
+          write(c) {
+            d.control = c;
+            if (!('labels' in c) && c.type === 'slider') Object.assign(input, { min: String(c.min), max: String(c.max), step: String(c.step) });
+            if (input.valueAsNumber !== c.value) input.value = String(c.value);
+            show();
+          },
+        };
+        const show = () => {
+          const c = d.control;
+          const text = 'labels' in c ? (c.labels[input.valueAsNumber] ?? '') : c.type === 'slider' ? formatSliderValue(input.valueAsNumber, c.step, c.min) : '';
+          shown.textContent = text;
+          input.setAttribute('aria-valuetext', text);
+        };
+        input.addEventListener('input', () => {
+          show();
+          changed();
+        });
+        d.write(control);
+        return d;
+      }
+      case 'range_slider': {
+        const { place, id } = row(control, true);
+        const lo = range(id, control.min, control.max, control.step);
+        const hi = range(`${id}-hi`, control.min, control.max, control.step);
+        lo.setAttribute('aria-label', `${control.label}, from`);
+        hi.setAttribute('aria-label', `${control.label}, to`);
+        const shown = el(doc, 'span', 'cb-ia-value');
+        shown.setAttribute('aria-hidden', 'true');
+        place.append(lo, hi, shown);
+        const d: Drawn = {
+          control,
+          read: () => [lo.valueAsNumber, hi.valueAsNumber],
+          write(c) {
+            d.control = c;
+            if (c.type !== 'range_slider') return;
+            for (const input of [lo, hi]) Object.assign(input, { min: String(c.min), max: String(c.max), step: String(c.step) });
+            lo.value = String(c.value[0]);
+            hi.value = String(c.value[1]);
+            show();
+          },
+        };
+        const show = () => {
+          const c = d.control as Extract<Control, { type: 'range_slider' }>;
+          const [a, b] = [lo, hi].map((i) => formatSliderValue(i.valueAsNumber, c.step, c.min));
+          shown.textContent = `${a} – ${b}`;
+          lo.setAttribute('aria-valuetext', a!);
+          hi.setAttribute('aria-valuetext', b!);
+        };
+        // The two ends never cross: the one moved pushes the other.
+        lo.addEventListener('input', () => {
+          if (lo.valueAsNumber > hi.valueAsNumber) hi.value = lo.value;
+          show();
+          changed();
+        });
+        hi.addEventListener('input', () => {
+          if (hi.valueAsNumber < lo.valueAsNumber) lo.value = hi.value;
+          show();
+          changed();
+        });
+        d.write(control);
+        return d;
+      }
+      case 'input_box': {
+        const { place, id } = row(control, true);
+        const input = el(doc, 'input', 'cb-ia-input');
+        input.type = 'text';
+        input.id = id;
+        input.spellcheck = false;
+        input.autocomplete = 'off';
+        if (control.width) input.size = Math.max(4, Math.min(60, Math.round(control.width)));
+        place.append(input);
+        // Sent when it is committed (Enter, or leaving the box), not with each key.
+        input.addEventListener('change', () => changed());
+        const d: Drawn = {
+          control,
+          read: () => input.value,
+          write(c) {
+            d.control = c;
+            if (input.value !== c.value) input.value = c.value as string;
+          },
+        };
+        d.write(control);
+        return d;
+      }
+      case 'checkbox': {
+        const { place, id } = row(control, true);
+        const input = el(doc, 'input', 'cb-ia-checkbox');
+        input.type = 'checkbox';
+        input.id = id;
+        place.append(input);
+        input.addEventListener('change', () => changed());
+        const d: Drawn = {
+          control,
+          read: () => input.checked,
+          write(c) {
+            d.control = c;
+            input.checked = c.value === true;
+          },
+        };
+        d.write(control);
+        return d;
+      }
+      case 'selector': {
+        if (control.buttons) {
+          const { place, labelId } = row(control, false);
+          place.setAttribute('role', 'group');
+          place.setAttribute('aria-labelledby', labelId);
+          place.classList.add('cb-ia-buttons');
+          let selected = control.value;
+          const buttons = control.labels.map((text, i) => {
+            const b = el(doc, 'button', 'cb-ia-button', text);
+            b.type = 'button';
+            b.addEventListener('click', () => {
+              if (selected === i) return;
+              select(i);
+              changed();
+            });
+            return b;
+          });
+          const select = (i: number) => {
+            selected = i;
+            buttons.forEach((b, j) => b.setAttribute('aria-pressed', String(j === i)));
+          };
+          place.append(...buttons);
+          const d: Drawn = { control, read: () => selected, write: (c) => select((d.control = c).value as number) };
+          d.write(control);
+          return d;
+        }
+        const { place, id } = row(control, true);
+        const select = el(doc, 'select', 'cb-ia-select');
+        select.id = id;
+        select.append(...control.labels.map((text, i) => {
+          const o = doc.createElement('option');
+          o.value = String(i);
+          o.textContent = text;
+          return o;
+        }));
+        place.append(select);
+        select.addEventListener('change', () => changed());
+        const d: Drawn = {
+          control,
+          read: () => select.selectedIndex,
+          write(c) {
+            d.control = c;
+            select.selectedIndex = c.value as number;
+          },
+        };
+        d.write(control);
+        return d;
+      }
+      case 'color': {
+        const { place, id } = row(control, true);
+        const input = el(doc, 'input', 'cb-ia-color');
+        input.type = 'color';
+        input.id = id;
+        const shown = el(doc, 'span', 'cb-ia-value');
+        shown.setAttribute('aria-hidden', 'true');
+        place.append(input, shown);
+        input.addEventListener('input', () => (shown.textContent = input.value));
+        input.addEventListener('change', () => changed());
+        const d: Drawn = {
+          control,
+          read: () => input.value,
+          write(c) {
+            d.control = c;
+            input.value = c.value as string;
+            shown.textContent = input.value;
+          },
+        };
+        d.write(control);
+        return d;
+      }
+      case 'text': {
+        const text = el(doc, 'div', 'cb-ia-text', control.value);
+        box.append(text);
+        const d: Drawn = {
+          control,
+          read: () => undefined,
+          write(c) {
+            d.control = c;
+            text.textContent = c.value as string;
+          },
+        };
+        return d;
+      }
+    }
+  }
+
+  drawn.push(...spec.controls.map(draw));
+  if (!spec.autoUpdate) {
+    const button = el(doc, 'button', 'cb-ia-update', 'Update');
+    button.type = 'button';
+    button.title = 'Run again with these values';
+    button.addEventListener('click', update);
+    box.append(button);
+  }
+
+  return {
+    element: box,
+    get spec() {
+      return spec;
+    },
+    values() {
+      const out: Record<string, InteractValue> = {};
+      for (const d of drawn) {
+        const v = d.read();
+        if (v !== undefined) out[d.control.name] = v;
+      }
+      return out;
+    },
+    markSent() {
+      for (const d of drawn) d.sent = d.read();
+    },
+    /**
+     * A re-run's bundle for these same controls: each shows the value the run used, unless the
+     * reader changed it since the run was sent (it then runs next; a box being typed in keeps
+     * its text).
+     */
+    take(next: InteractSpec) {
+      spec = next;
+      next.controls.forEach((c, i) => {
+        const d = drawn[i]!;
+        if (d.sent === undefined || equal(d.read(), d.sent)) d.write(c);
+        else d.control = c;
+      });
+    },
+  };
+}
+
+export interface Interacts {
+  /**
+   * embed/render.ts's hook for an interact bundle: the element of `previous` (the previous
+   * run's interact in this place) when it has the same controls, else new controls; null for
+   * a bundle that is not an interact.
+   */
+  show(value: unknown, previous: HTMLElement | null): HTMLElement | null;
+  /** The values of every interact in `area`, by id, for a run; remembered as sent. */
+  values(area: HTMLElement): InteractValues;
+}
+
+/** A cell's interacts. `run` asks for a run with their values (changed, or Update pressed). */
+export function createInteracts(doc: Document, run: () => void): Interacts {
+  const views = new WeakMap<Element, ReturnType<typeof drawInteract>>();
+  return {
+    show(value, previous) {
+      const spec = parseInteract(value);
+      if (!spec) return null;
+      const old = previous && views.get(previous);
+      if (old && sameControls(old.spec, spec)) {
+        old.take(spec);
+        return old.element;
+      }
+      const view = drawInteract(doc, spec, () => {
+        if (view.spec.autoUpdate) run();
+      }, run);
+      views.set(view.element, view);
+      return view.element;
+    },
+    values(area) {
+      const out: InteractValues = {};
+      for (const e of area.children) {
+        const view = views.get(e);
+        if (!view || view.spec.id in out) continue;
+        view.markSent();
+        out[view.spec.id] = view.values();
+      }
+      return out;
+    },
+  };
+}
