@@ -2,6 +2,7 @@
 // Run/Stop with elapsed time and a status line, copy and reset, and the output area.
 import type { CellState, LanguageInfo } from '../protocol/api';
 import type { ErrorContent, Message } from '../protocol/messages';
+import { MAX_INTERACT_BYTES } from '../protocol/limits';
 import { zLinkPath } from '../protocol/zlink';
 import { CellClientError, interruptCell, listLanguages, runCell, shareSnippet } from './client';
 import { CELL_CSS } from './cell-styles';
@@ -513,7 +514,9 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       opts.onDone?.({ ok: !e, ename: e?.ename, evalue: e?.evalue, cellId });
     } catch (e) {
       failed = true;
-      const message = (e as Error).name === 'AbortError' ? 'Stopped' : e instanceof CellClientError ? e.message : `Error: ${(e as Error).message}`;
+      let message = (e as Error).name === 'AbortError' ? 'Stopped' : e instanceof CellClientError ? e.message : `Error: ${(e as Error).message}`;
+      // Not the code, which ran before: the controls' values (a long text pasted in a box).
+      if (again && e instanceof CellClientError && e.status === 413) message = `The controls' values are too large to send (at most ${MAX_INTERACT_BYTES / 1024} KiB).`;
       const waitS = again && e instanceof CellClientError && (e.status === 429 || e.status === 503) ? Math.max(1, Math.ceil(e.retryAfter ?? 5)) : 0;
       if (waitS) {
         // The controls were moved too often: their latest values (moved meanwhile or not) run

@@ -6,24 +6,10 @@
 // every field is checked, and a bundle that is not as docs/api.md says is shown as its
 // text/plain fallback instead.
 
-export const INTERACT_MIME = 'application/vnd.cellbox.interact+json';
+import { INTERACT_MIME, type InteractControl as Control, type InteractValue, type InteractValues } from '../protocol/interact';
+import { MAX_INTERACT_NAME_CHARS } from '../protocol/limits';
 
-/** What a control sends back: the JSON type of its `value`. */
-export type InteractValue = number | string | boolean | [number, number];
-/** The `interact` field of a run: values by control name, by interact id. */
-export type InteractValues = Record<string, Record<string, InteractValue>>;
-
-interface Named { name: string; label: string }
-export type Control =
-  | (Named & { type: 'slider'; min: number; max: number; step: number; value: number })
-  /** A Sage `slider([...])`: over a list of labels; the value is an index. */
-  | (Named & { type: 'slider'; labels: string[]; value: number })
-  | (Named & { type: 'range_slider'; min: number; max: number; step: number; value: [number, number] })
-  | (Named & { type: 'input_box'; value: string; width?: number })
-  | (Named & { type: 'checkbox'; value: boolean })
-  | (Named & { type: 'selector'; labels: string[]; value: number; buttons: boolean })
-  | (Named & { type: 'color'; value: string })
-  | (Named & { type: 'text'; value: string });
+export { INTERACT_MIME, type Control, type InteractValue, type InteractValues };
 
 export interface InteractSpec {
   /** Decimal: the order in which the run showed its interacts. */
@@ -31,9 +17,6 @@ export interface InteractSpec {
   autoUpdate: boolean;
   controls: Control[];
 }
-
-/** The longest control name the server takes (protocol: names ≤ 200 characters). */
-const MAX_NAME = 200;
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isIndex = (v: unknown, length: number): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < length;
@@ -47,7 +30,8 @@ function clamp(v: number, min: number, max: number): number {
 function parseControl(raw: unknown): Control | null {
   if (!raw || typeof raw !== 'object') return null;
   const c = raw as Record<string, unknown>;
-  if (typeof c.name !== 'string' || c.name === '' || c.name.length > MAX_NAME) return null;
+  // A name the server would refuse to take back: the controls could never run.
+  if (typeof c.name !== 'string' || c.name === '' || [...c.name].length > MAX_INTERACT_NAME_CHARS) return null;
   const named = { name: c.name, label: typeof c.label === 'string' ? c.label : c.name };
   switch (c.type) {
     case 'slider':
@@ -87,7 +71,7 @@ function parseControl(raw: unknown): Control | null {
 export function parseInteract(raw: unknown): InteractSpec | null {
   if (!raw || typeof raw !== 'object') return null;
   const b = raw as Record<string, unknown>;
-  if (typeof b.id !== 'string' || !/^\d{1,9}$/.test(b.id) || !Array.isArray(b.controls)) return null;
+  if (typeof b.id !== 'string' || !/^(0|[1-9][0-9]{0,8})$/.test(b.id) || !Array.isArray(b.controls)) return null;
   if (b.auto_update !== undefined && typeof b.auto_update !== 'boolean') return null;
   const controls: Control[] = [];
   const names = new Set<string>();

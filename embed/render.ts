@@ -6,8 +6,8 @@ import { AnsiUp } from 'ansi_up';
 import DOMPurify from 'dompurify';
 import { marked } from 'marked';
 import { HTML_CSS, ensureStyles } from './styles';
-import { INTERACT_MIME } from './interact';
 import { cellboxPolicy, setSafeHTML } from './trusted-types';
+import { INTERACT_MIME } from '../protocol/interact';
 import { FILES_MIME, type DisplayDataContent, type ErrorContent, type FileInfo, type Message, type MimeBundle, type StreamContent } from '../protocol/messages';
 
 /**

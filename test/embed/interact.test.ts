@@ -41,6 +41,10 @@ describe('parseInteract', () => {
     expect(s.controls[5]).toMatchObject({ buttons: true, value: 1 });
   });
 
+  it('takes a name of 200 characters, counted as code points as the server counts them', () => {
+    expect(spec({ id: '0', controls: [{ name: '😀'.repeat(200), type: 'checkbox', value: true }] }).controls).toHaveLength(1);
+  });
+
   it('reads auto_update false, and takes its absence as true', () => {
     expect(spec({ ...BUNDLE, auto_update: false }).autoUpdate).toBe(false);
     expect(spec({ id: '3', controls: [] }).autoUpdate).toBe(true);
@@ -60,11 +64,13 @@ describe('parseInteract', () => {
     ['null', null],
     ['an id that is not decimal', { ...BUNDLE, id: 'x' }],
     ['a numeric id', { ...BUNDLE, id: 0 }],
+    ['an id with a leading zero (the server takes none back)', { ...BUNDLE, id: '01' }],
     ['no controls', { id: '0' }],
     ['auto_update not a boolean', { ...BUNDLE, auto_update: 'no' }],
     ['an unknown type', { id: '0', controls: [{ name: 'a', type: 'knob', value: 1 }] }],
     ['a control without a name', { id: '0', controls: [{ type: 'checkbox', value: true }] }],
     ['a name too long', { id: '0', controls: [{ name: 'a'.repeat(201), type: 'checkbox', value: true }] }],
+    ['a name too long in code points', { id: '0', controls: [{ name: '😀'.repeat(201), type: 'checkbox', value: true }] }],
     ['two controls of one name', { id: '0', controls: [{ name: 'a', type: 'checkbox', value: true }, { name: 'a', type: 'input_box', value: '' }] }],
     ['a slider with a step of 0', { id: '0', controls: [{ name: 'a', type: 'slider', min: 0, max: 1, step: 0, value: 0 }] }],
     ['a slider with max below min', { id: '0', controls: [{ name: 'a', type: 'slider', min: 2, max: 1, step: 1, value: 1 }] }],
