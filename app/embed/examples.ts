@@ -84,6 +84,16 @@ x = symbols("x")
 integrate(exp(-x**2), (x, -oo, oo))
 </pre>`,
   },
+  {
+    id: 'interact',
+    title: 'Interacts',
+    about: 'A Python or Sage cell with <code>@interact</code> shows controls; moving one runs the cell again with their values.',
+    markup: `<pre data-cellbox>
+@interact
+def stars(n=slider(1, 30, 1, default=5), symbol=['*', '#', 'o'], spaced=False):
+    print((' ' if spaced else '').join(symbol * n))
+</pre>`,
+  },
 ];
 
 /** The page-wide defaults block and the script tag, shown as code only. */
