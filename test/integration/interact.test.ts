@@ -1,8 +1,10 @@
 // Interacts over HTTP against a real web server and device: a cell's `interact` values are
-// taken (JSON and form), kept with the cell and shown by GET /cells/:id, and handed to the
-// worker with the code.
+// taken (JSON and form), kept with the cell and shown by GET /cells/:id, and reach the worker
+// with the code, whose `interact` shows its controls and runs the function with them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, messagesUntilDone, post, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+import { INTERACT_MIME, type InteractBundle } from '../../protocol/interact';
+import type { DisplayDataContent, Message } from '../../protocol/messages';
+import { errorOf, get, messagesUntilDone, post, run, startCellbox, stdout, types, type Cellbox } from '../helpers/cellbox';
 
 let box: Cellbox;
 
@@ -58,3 +60,72 @@ describe('the interact field', () => {
   });
 });
 
+/** The interacts' bundles the cell showed, in order. */
+function bundles(ms: Message[]): InteractBundle[] {
+  return ms
+    .filter((m) => m.header.msg_type === 'display_data' && INTERACT_MIME in (m.content as DisplayDataContent).data)
+    .map((m) => (m.content as DisplayDataContent).data[INTERACT_MIME] as InteractBundle);
+}
+
+const SQUARE = '@interact\ndef f(n=(0, 10)):\n    print(n*n)';
+
+describe('interact in a Python cell', () => {
+  it('shows its controls, then the output at the defaults; run again with values, the new output and the values used', async () => {
+    const first = await run(box.url, SQUARE);
+    expect(types(first)).toEqual(['status', 'execute_input', 'display_data', 'stream', 'execute_reply', 'status']);
+    expect(bundles(first)).toEqual([{ id: '0', auto_update: true, controls: [{ name: 'n', label: 'n', type: 'slider', min: 0, max: 10, step: 1, value: 5 }] }]);
+    expect((first[2].content as DisplayDataContent).data['text/plain']).toBe('Interact f: n = 5 (its controls work on a Cellbox page)');
+    expect(stdout(first)).toBe('25\n');
+
+    // As the page does when the slider moves: the same cell again, with the values.
+    const again = await run(box.url, SQUARE, 'python', { interact: { 0: { n: 8 } } });
+    expect(bundles(again)[0].controls[0]).toMatchObject({ name: 'n', value: 8 });
+    expect(stdout(again)).toBe('64\n');
+    // Clamped to the slider's end, and a value of the wrong type falls back to the default.
+    expect(stdout(await run(box.url, SQUARE, 'python', { interact: { 0: { n: 1000 } } }))).toBe('100\n');
+    expect(stdout(await run(box.url, SQUARE, 'python', { interact: { 0: { n: 'eight' } } }))).toBe('25\n');
+  });
+
+  it('through /execute and a form post too', async () => {
+    const r = await post(`${box.url}/api/v1/execute`, { code: SQUARE, interact: { 0: { n: 3 } } });
+    expect(r.body).toMatchObject({ status: 'ok', stdout: '9\n' });
+    const body = `code=${encodeURIComponent(SQUARE)}&interact=${encodeURIComponent('{"0": {"n": 4}}')}`;
+    const formed = await post(`${box.url}/api/v1/execute`, body, form);
+    expect(formed.body).toMatchObject({ status: 'ok', stdout: '16\n' });
+  });
+
+  it('makes auto controls from each kind of default, and explicit ones', async () => {
+    const code = [
+      '@interact',
+      'def f(a=(1, 5), b=["x", "y"], c=True, d="s", e=2, g=slider(0, 1, 0.25, 0.5), h=selector(["p", "q"], buttons=True), k=color_selector("#ff0000")):',
+      '    print(a, b, c, d, e, g, h, k)',
+    ].join('\n');
+    const ms = await run(box.url, code, 'python', { interact: { 0: { a: 2, b: 1, c: false, d: 't', e: '6', g: 1, h: 1, k: '#00ff00' } } });
+    expect(bundles(ms)[0].controls.map((c) => [c.name, c.type, c.value])).toEqual([
+      ['a', 'slider', 2], ['b', 'selector', 1], ['c', 'checkbox', false], ['d', 'input_box', 't'], ['e', 'input_box', '6'],
+      ['g', 'slider', 1], ['h', 'selector', 1], ['k', 'color', '#00ff00'],
+    ]);
+    expect(stdout(ms)).toBe('2 y False t 6 1.0 q #00ff00\n');
+  });
+
+  it('takes keyword controls: interact(f, n=...) and @interact(n=...)', async () => {
+    const called = await run(box.url, 'def f(n):\n    print("n", n)\ninteract(f, n=(0, 10));', 'python', { interact: { 0: { n: 2 } } });
+    expect(stdout(called)).toBe('n 2\n');
+    const decorated = await run(box.url, '@interact(n=(0, 10), auto_update=False)\ndef f(n):\n    print("n", n)');
+    expect(bundles(decorated)[0]).toMatchObject({ auto_update: false, controls: [{ name: 'n', value: 5 }] });
+    expect(stdout(decorated)).toBe('n 5\n');
+  });
+
+  it('numbers two interacts of one cell "0" and "1"', async () => {
+    const code = '@interact\ndef f(n=(0, 10)):\n    print("f", n)\n@interact\ndef g(m=["a", "b"]):\n    print("g", m)';
+    const ms = await run(box.url, code, 'python', { interact: { 0: { n: 1 }, 1: { m: 1 } } });
+    expect(bundles(ms).map((b) => b.id)).toEqual(['0', '1']);
+    expect(stdout(ms)).toBe('f 1\ng b\n');
+  });
+
+  it("keeps the controls when the function fails: its error is the cell's", async () => {
+    const ms = await run(box.url, '@interact\ndef f(n=(0, 10)):\n    print(10 // (n - 5))', 'python', { interact: { 0: { n: 5 } } });
+    expect(bundles(ms)).toHaveLength(1);
+    expect(errorOf(ms)).toMatchObject({ ename: 'ZeroDivisionError' });
+  });
+});
