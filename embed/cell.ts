@@ -517,11 +517,13 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       let message = (e as Error).name === 'AbortError' ? 'Stopped' : e instanceof CellClientError ? e.message : `Error: ${(e as Error).message}`;
       // Not the code, which ran before: the controls' values (a long text pasted in a box).
       if (again && e instanceof CellClientError && e.status === 413) message = `The controls' values are too large to send (at most ${MAX_INTERACT_BYTES / 1024} KiB).`;
-      const waitS = again && e instanceof CellClientError && (e.status === 429 || e.status === 503) ? Math.max(1, Math.ceil(e.retryAfter ?? 5)) : 0;
-      if (waitS) {
+      const refusedForNow = again && e instanceof CellClientError && (e.status === 429 || e.status === 503) ? e : null;
+      if (refusedForNow) {
         // The controls were moved too often: their latest values (moved meanwhile or not) run
         // once the server's wait is over; the output shown stays until then.
-        setStatus(`${message} The controls' latest values run in ${waitS} s.`, 'warn');
+        const waitS = Math.max(1, Math.ceil(refusedForNow.retryAfter ?? 5));
+        const why = refusedForNow.status === 429 ? 'Too many runs from this address in a short time' : 'The Cellbox server is busy';
+        setStatus(`${why}; the controls' latest values run in ${waitS} s.`, 'warn');
         interactRetry = setTimeout(() => {
           interactRetry = undefined;
           void start(true);

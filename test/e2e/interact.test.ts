@@ -1,0 +1,294 @@
+// Interacts end to end in a real browser: a Python cell's @interact (the real kernel) shows
+// its controls, and moving one runs the cell again on the real server with the controls'
+// values, its output replacing the old in place. On Cellbox's page and in embed.js on
+// another site's page; the POSTs the page makes are counted, as a person's changes must not
+// each make a run.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page, Request } from 'playwright-core';
+import { startCellbox, type Cellbox } from '../helpers/cellbox';
+import { launchBeside, openPage, setCode, type Watched } from '../helpers/browser';
+import { serveHostPages, type HostPages } from '../helpers/host-pages';
+
+let box: Cellbox;
+let browser: Browser;
+let w: Watched;
+/** The bodies of the cells the page posted, in order. */
+const posts: { code: string; interact?: Record<string, Record<string, unknown>> }[] = [];
+
+function countPosts(page: Page, into: typeof posts): void {
+  page.on('request', (r: Request) => {
+    if (r.method() === 'POST' && /\/api\/v1\/cells(\?|$)/.test(r.url())) into.push(JSON.parse(r.postData() ?? '{}'));
+  });
+}
+
+beforeAll(async () => {
+  [box, browser] = await launchBeside(startCellbox());
+  w = await openPage(browser, `${box.url}/`);
+  countPosts(w.page, posts);
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await box?.stop();
+});
+
+/** Runs `code` afresh (Shift+Enter) and waits for `expected` in its output and the run's end. */
+async function runFresh(page: Page, code: string, expected: string): Promise<void> {
+  await setCode(page, code);
+  await page.keyboard.press('Shift+Enter');
+  await shows(page, expected);
+}
+
+/** Waits until the output shows `text` and the run that showed it has ended. */
+async function shows(page: Page, text: string, scope = ''): Promise<void> {
+  await page.locator(`${scope} .cb-output`.trim(), { hasText: text }).waitFor({ timeout: 30_000 });
+  await page.locator(`${scope} .cb-run`.trim(), { hasText: /^Run$/ }).waitFor({ timeout: 30_000 });
+}
+
+/** The output's text (controls' value texts included). */
+function outputText(page: Page, scope = ''): Promise<string> {
+  return page.locator(`${scope} .cb-output`.trim()).innerText();
+}
+
+const SLIDER_CELL = `@interact
+def f(n=slider(0, 20, 1, default=3), colour=['red', 'green', 'blue'], loud=True):
+    print(f"n={n} colour={colour} loud={loud}")`;
+
+describe('interacts on the cell page', () => {
+  it('runs again as a slider moves by the keyboard: the same slider, still focused, the old output replaced', async () => {
+    await runFresh(w.page, SLIDER_CELL, 'n=3 colour=red loud=True');
+    const fresh = posts.at(-1)!;
+    expect(fresh.interact).toBeUndefined();
+    const slider = w.page.getByRole('slider', { name: 'n' });
+    expect(await slider.inputValue()).toBe('3');
+    await slider.focus();
+    await w.page.evaluate(() => ((window as unknown as { kept: Element | null }).kept = document.activeElement));
+    const before = posts.length;
+    await w.page.keyboard.press('ArrowRight');
+    await shows(w.page, 'n=4 colour=red loud=True');
+    expect(posts.length).toBe(before + 1);
+    expect(posts.at(-1)).toMatchObject({ code: SLIDER_CELL, interact: { 0: { n: 4, colour: 0, loud: true } } });
+    expect(await outputText(w.page)).not.toContain('n=3');
+    const kept = await w.page.evaluate(() => {
+      const k = (window as unknown as { kept: HTMLElement }).kept;
+      return { slider: k.classList.contains('cb-ia-slider'), same: k === document.querySelector('.cb-output .cb-ia-slider'), focused: document.activeElement === k, connected: k.isConnected };
+    });
+    expect(kept).toEqual({ slider: true, same: true, focused: true, connected: true });
+    await expect(w.page.locator('.cb-status').textContent()).resolves.toMatch(/^Done in/);
+  });
+
+  it('runs again when the slider is set as a fill would (the input event), and on a menu and a checkbox', async () => {
+    await w.page.getByRole('slider', { name: 'n' }).fill('12');
+    await shows(w.page, 'n=12 colour=red loud=True');
+    await w.page.getByLabel('colour').selectOption('blue');
+    await shows(w.page, 'n=12 colour=blue loud=True');
+    await w.page.getByRole('checkbox', { name: 'loud' }).uncheck();
+    await shows(w.page, 'n=12 colour=blue loud=False');
+    expect(posts.at(-1)!.interact).toEqual({ 0: { n: 12, colour: 2, loud: false } });
+  });
+
+  it('keeps a drag in progress: the slider still follows the pointer after a re-run', async () => {
+    const slider = w.page.getByRole('slider', { name: 'n' });
+    const r = (await slider.boundingBox())!;
+    await w.page.mouse.move(r.x + r.width * 0.3, r.y + r.height / 2);
+    await w.page.mouse.down();
+    const first = await slider.inputValue();
+    await shows(w.page, `n=${first} colour=blue`);
+    // Still held: the rest of the drag moves the same slider, and runs again.
+    await w.page.mouse.move(r.x + r.width - 1, r.y + r.height / 2, { steps: 5 });
+    await w.page.mouse.up();
+    await shows(w.page, 'n=20 colour=blue');
+    expect(await slider.inputValue()).toBe('20');
+  });
+
+  it('runs the code that showed the controls until Run; Run after an edit starts afresh with new controls', async () => {
+    await w.page.evaluate(() => ((window as unknown as { kept: Element | null }).kept = document.querySelector('.cb-output .cb-ia-slider')));
+    const edited = SLIDER_CELL.replace('default=3', 'default=9').replace('print(f"n=', 'print(f"edited n=');
+    await setCode(w.page, edited);
+    // Not run yet: the slider runs the code it came from.
+    await w.page.getByRole('slider', { name: 'n' }).fill('5');
+    await shows(w.page, 'n=5 colour=blue loud=False');
+    expect(await outputText(w.page)).not.toContain('edited');
+    expect(posts.at(-1)!.code).toBe(SLIDER_CELL);
+    await w.page.locator('.cm-content').click();
+    await w.page.keyboard.press('Shift+Enter');
+    await shows(w.page, 'edited n=9 colour=red loud=True');
+    expect(posts.at(-1)).toEqual({ code: edited, language: 'python' });
+    const fresh = await w.page.evaluate(() => (window as unknown as { kept: Element }).kept !== document.querySelector('.cb-output .cb-ia-slider'));
+    expect(fresh).toBe(true);
+    expect(await w.page.getByRole('slider', { name: 'n' }).inputValue()).toBe('9');
+  });
+
+  it('with auto_update=False runs only when Update is pressed, with every control\'s value', async () => {
+    await runFresh(w.page, `@interact(auto_update=False)
+def g(a=slider(0, 10, 1, default=1), b=checkbox(False)):
+    print(f"a={a} b={b}")`, 'a=1 b=False');
+    const before = posts.length;
+    await w.page.getByRole('slider', { name: 'a' }).fill('7');
+    await w.page.getByRole('checkbox', { name: 'b' }).check();
+    await w.page.getByRole('button', { name: 'Update' }).click();
+    await shows(w.page, 'a=7 b=True');
+    // One run, for the Update: the changes before it ran nothing.
+    expect(posts.length).toBe(before + 1);
+    expect(posts.at(-1)!.interact).toEqual({ 0: { a: 7, b: true } });
+  });
+
+  it('coalesces quick changes: one run at a time, and the last values win, the output never blank', async () => {
+    await runFresh(w.page, `import time
+@interact
+def h(n=slider(0, 50, 1, default=0)):
+    time.sleep(1)
+    print(f"slow n={n}")`, 'slow n=0');
+    // Whether the output ever showed no controls, or nothing at all, while the runs went on.
+    await w.page.evaluate(() => {
+      const out = document.querySelector('.cb-output')!;
+      const seen: string[] = [];
+      (window as unknown as { seen: string[] }).seen = seen;
+      new MutationObserver(() => seen.push(`${out.querySelector('.cb-interact') ? 'controls' : 'none'}`)).observe(out, { childList: true, subtree: true, characterData: true });
+    });
+    const before = posts.length;
+    await w.page.getByRole('slider', { name: 'n' }).focus();
+    for (let i = 0; i < 15; i++) await w.page.keyboard.press('ArrowRight');
+    await shows(w.page, 'slow n=15');
+    const runs = posts.slice(before);
+    // The first press ran at once; the other fourteen came while it slept, and ran as one.
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    expect(runs.length).toBeLessThanOrEqual(3);
+    expect(runs.at(-1)!.interact).toEqual({ 0: { n: 15 } });
+    const seen = await w.page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.filter((s) => s !== 'controls')).toEqual([]);
+    expect(await outputText(w.page)).not.toMatch(/slow n=(?!15)/);
+  });
+
+  it('keeps the controls when the function fails, and runs again from them', async () => {
+    await runFresh(w.page, `@interact
+def q(d=slider(0, 4, 1, default=2)):
+    print(f"12/{d} = {12 // d}")`, '12/2 = 6');
+    const slider = w.page.getByRole('slider', { name: 'd' });
+    await slider.fill('0');
+    await w.page.locator('.cb-status', { hasText: 'Error: ZeroDivisionError' }).waitFor({ timeout: 30_000 });
+    await w.page.locator('.cb-output .cb-error', { hasText: 'ZeroDivisionError' }).waitFor();
+    expect(await outputText(w.page)).not.toContain('12/2 = 6');
+    await slider.fill('3');
+    await shows(w.page, '12/3 = 4');
+    expect(await w.page.locator('.cb-output .cb-error').count()).toBe(0);
+  });
+
+  it('stops a run the controls started', async () => {
+    await runFresh(w.page, `import time
+@interact
+def s(n=slider(0, 10, 1, default=0)):
+    print(f"start {n}", flush=True)
+    if n:
+        time.sleep(60)`, 'start 0');
+    await w.page.getByRole('slider', { name: 'n' }).fill('1');
+    await w.page.locator('.cb-output', { hasText: 'start 1' }).waitFor({ timeout: 30_000 });
+    await w.page.locator('.cb-run', { hasText: 'Stop' }).click();
+    await w.page.locator('.cb-status', { hasText: 'Error: Interrupted' }).waitFor({ timeout: 20_000 });
+    expect(await w.page.getByRole('slider', { name: 'n' }).inputValue()).toBe('1');
+    await w.page.getByRole('slider', { name: 'n' }).fill('0');
+    await shows(w.page, 'start 0');
+  });
+
+  it('says so when a box holds more than the server takes, and keeps what was shown', async () => {
+    await runFresh(w.page, `@interact
+def t(s=input_box('short', type=str)):
+    print(f"{len(s)} characters")`, '5 characters');
+    const box = w.page.getByRole('textbox', { name: 's' });
+    await box.fill('x'.repeat(70_000));
+    await box.press('Enter');
+    await w.page.locator('.cb-status', { hasText: "The controls' values are too large to send (at most 64 KiB)." }).waitFor({ timeout: 30_000 });
+    expect(await outputText(w.page)).toContain('5 characters');
+  });
+
+  it('draws every kind of control, labelled, and sends each one\'s value', async () => {
+    await runFresh(w.page, `@interact
+def every(n=slider(0, 1, 0.1, default=0.3, label='Amount'), k=slider(['low', 'mid', 'high'], default='mid'),
+          r=range_slider(0, 10, 1, default=(2, 5)), s=input_box('abc', label='Words', type=str), b=checkbox(True),
+          c=selector(['x', 'y', 'z'], buttons=True), col=color_selector('#ff0000'), t=text_control('Just words')):
+    print(repr((n, k, tuple(r), s, b, c, col)))`, "(0.3, 'mid', (2, 5), 'abc', True, 'x', '#ff0000')");
+    const out = w.page.locator('.cb-output');
+    expect(await out.getByRole('slider', { name: 'k' }).getAttribute('aria-valuetext')).toBe('mid');
+    await out.getByRole('slider', { name: 'Amount' }).fill('0.7');
+    await shows(w.page, '(0.7, ');
+    await out.getByRole('slider', { name: 'k' }).fill('2');
+    await shows(w.page, "'high', ");
+    await out.getByRole('slider', { name: 'r, to' }).fill('8');
+    await shows(w.page, '(2, 8)');
+    await out.getByRole('textbox', { name: 'Words' }).fill('xyz');
+    await out.getByRole('textbox', { name: 'Words' }).press('Enter');
+    await shows(w.page, "'xyz'");
+    await out.getByRole('checkbox', { name: 'b' }).uncheck();
+    await shows(w.page, "'xyz', False");
+    await out.getByRole('group', { name: 'c' }).getByRole('button', { name: 'z' }).click();
+    await shows(w.page, "False, 'z'");
+    expect(await out.getByRole('button', { name: 'z' }).getAttribute('aria-pressed')).toBe('true');
+    await out.getByLabel('col').fill('#00ff00');
+    await shows(w.page, "'#00ff00')");
+    expect(await out.textContent()).toContain('Just words');
+    expect(posts.at(-1)!.interact).toEqual({ 0: { n: 0.7, k: 2, r: [2, 8], s: 'xyz', b: false, c: 2, col: '#00ff00' } });
+    expect(w.pageErrors).toEqual([]);
+  });
+});
+
+describe('interacts in embed.js on another site\'s page', () => {
+  let host: HostPages;
+  beforeAll(async () => {
+    host = await serveHostPages();
+    const cellbox = `http://localhost:${box.port}`;
+    host.pages.set('/notes', `<!doctype html><html><head><meta charset="utf-8"><title>Notes</title><script src="${cellbox}/embed.js" defer></script></head>
+<body><h1>Notes</h1><pre data-cellbox data-autorun id="a">${SLIDER_CELL}</pre><div id="out"></div>
+<pre data-cellbox data-autorun data-output="#out" id="b">@interact
+def g(m=slider(1, 9, 1, default=2)):
+    print(f"m squared is {m * m}")</pre></body></html>`);
+  });
+  afterAll(async () => host?.close());
+
+  it('draws the controls in the cell\'s shadow root and runs again from them, output placed elsewhere too', async () => {
+    const page = await openPage(browser, `${host.url}/notes`);
+    const mine: typeof posts = [];
+    countPosts(page.page, mine);
+    await shows(page.page, 'n=3 colour=red loud=True', '.cellbox-embed:first-of-type');
+    const slider = page.page.locator('.cellbox-embed').first().getByRole('slider', { name: 'n' });
+    await slider.focus();
+    await page.page.keyboard.press('ArrowLeft');
+    await shows(page.page, 'n=2 colour=red loud=True', '.cellbox-embed:first-of-type');
+    expect(await slider.evaluate((s) => (s.getRootNode() as ShadowRoot).activeElement === s)).toBe(true);
+    // The second cell's output sits in the page's #out, with its controls.
+    await page.page.locator('#out', { hasText: 'm squared is 4' }).waitFor({ timeout: 30_000 });
+    await page.page.locator('#out').getByRole('slider', { name: 'm' }).fill('7');
+    await page.page.locator('#out', { hasText: 'm squared is 49' }).waitFor({ timeout: 30_000 });
+    expect(mine.at(-1)!.interact).toEqual({ 0: { m: 7 } });
+    expect(page.pageErrors).toEqual([]);
+    await page.context.close();
+  });
+});
+
+describe('interacts against a rate limit', () => {
+  let limited: Cellbox;
+  beforeAll(async () => {
+    // Two cells at once, then one every fifteen seconds.
+    limited = await startCellbox({ CELLBOX_CELLS_PER_MINUTE: '4', CELLBOX_CELLS_BURST: '2' });
+  }, 90_000);
+  afterAll(async () => limited?.stop());
+
+  it('says so on a 429, and runs the latest values after the Retry-After', async () => {
+    const page = await openPage(browser, `${limited.url}/`);
+    const mine: typeof posts = [];
+    countPosts(page.page, mine);
+    await runFresh(page.page, SLIDER_CELL, 'n=3 colour=red');
+    const slider = page.page.getByRole('slider', { name: 'n' });
+    await slider.fill('4');
+    await shows(page.page, 'n=4 colour=red');
+    await slider.fill('5');
+    await page.page.locator('.cb-status', { hasText: /Too many runs .*; the controls' latest values run in \d+ s\./ }).waitFor({ timeout: 10_000 });
+    // Shown as it was until then; moved again meanwhile, the newest value is the one that runs.
+    expect(await outputText(page.page)).toContain('n=4 colour=red');
+    await slider.fill('6');
+    await shows(page.page, 'n=6 colour=red');
+    expect(mine.at(-1)!.interact).toEqual({ 0: { n: 6, colour: 0, loud: true } });
+    expect(mine.filter((p) => p.interact?.[0]?.n === 5)).toHaveLength(1);
+    await page.context.close();
+  }, 60_000);
+});
