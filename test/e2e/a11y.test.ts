@@ -26,6 +26,16 @@ const OUTPUT_CELL = [
   '1 / 0',
 ].join('\n');
 
+/** Every kind of control an interact shows, and an Update button (lines short enough not to scroll the editor). */
+const INTERACT_CELL = [
+  '@interact(auto_update=False)',
+  "def f(n=slider(0, 10, 1, default=5, label='Count'), k=slider(['low', 'high']),",
+  "      r=range_slider(0, 10, 1, default=(2, 5)), s=input_box('abc', label='Words', type=str),",
+  "      b=checkbox(True), c=selector(['x', 'y']), d=selector(['p', 'q'], buttons=True),",
+  "      col=color_selector('#ff0000'), t=text_control('Some words')):",
+  '    print("ran with", n)',
+].join('\n');
+
 let box: Cellbox;
 let browser: Browser;
 
@@ -58,6 +68,20 @@ describe('accessibility (axe-core)', () => {
       await w.page.locator('.cb-status', { hasText: /ZeroDivisionError/ }).waitFor({ timeout: 30_000 });
       await w.page.locator('.cb-output img').waitFor();
       await w.page.locator('.cb-output .cb-files a', { hasText: 'out.txt' }).waitFor();
+      expect(await violations(w.page)).toEqual([]);
+      await w.context.close();
+    });
+
+    it(`the cell page with an interact's controls of every kind, ${colorScheme}`, async () => {
+      const w = await openPage(browser, `${box.url}/`, { colorScheme });
+      await setCode(w.page, INTERACT_CELL);
+      await w.page.keyboard.press('Shift+Enter');
+      await w.page.locator('.cb-output', { hasText: 'ran with 5' }).waitFor({ timeout: 30_000 });
+      // Moved once: the re-run's output, and the controls as a re-run leaves them.
+      await w.page.getByRole('slider', { name: 'Count' }).fill('6');
+      await w.page.getByRole('button', { name: 'Update' }).click();
+      await w.page.locator('.cb-output', { hasText: 'ran with 6' }).waitFor({ timeout: 30_000 });
+      await w.page.locator('.cb-run', { hasText: /^Run$/ }).waitFor();
       expect(await violations(w.page)).toEqual([]);
       await w.context.close();
     });

@@ -67,6 +67,9 @@ beforeAll(async () => {
     'open("out.txt", "w").write("hello")'].join('\n');
   const trusted = `${strict}; font-src ${cellbox}; worker-src blob:; require-trusted-types-for 'script'; trusted-types cellbox`;
   pages.set('/trusted-types', { html: page(script, `<script type="text/x-cellbox" data-autorun id="a">${mixed}</script>`), headers: { 'Content-Security-Policy': trusted } });
+  // An interact's controls under the same policy: made with DOM calls, styled by adopted sheets.
+  const interact = ['@interact', "def f(n=slider(0, 10, 1, default=2), c=selector(['a', 'b'], buttons=True)):", '    print(f"n is {n}, c is {c}")'].join('\n');
+  pages.set('/interact-trusted-types', { html: page(script, `<script type="text/x-cellbox" data-autorun id="a">${interact}</script>`), headers: { 'Content-Security-Policy': trusted } });
   // Math under a policy that allows no inline style (and names Cellbox's fonts and speech worker).
   pages.set('/math-strict-style', {
     html: page(script, '<pre data-cellbox data-autorun id="a">from IPython.display import Latex\nLatex(r"$\\sum_{n=1}^\\infty \\frac{1}{n^2} = \\frac{\\pi^2}{6}$")</pre>'),
@@ -182,6 +185,21 @@ describe('a host page that requires Trusted Types', () => {
     expect(await c.locator('.cb-latex mjx-container').evaluate((m) => m.getBoundingClientRect().width)).toBeGreaterThan(5);
     expect(await c.locator('.cb-latex').evaluate((e) => e.classList.contains('cb-math-failed'))).toBe(false);
     expect(await c.locator('.cb-client-error').count()).toBe(0);
+    expect(await w.violations()).toEqual([]);
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('draws an interact\'s controls, styled, and runs again from them with no violation', async () => {
+    const w = await openWatchingPolicy(`${hostUrl}/interact-trusted-types`);
+    const c = cell(w.page, 'a');
+    await c.locator('.cb-output', { hasText: 'n is 2, c is a' }).waitFor({ timeout: 30_000 });
+    expect(await c.locator('.cb-interact').evaluate((e) => getComputedStyle(e).display)).toBe('grid');
+    await c.getByRole('slider', { name: 'n' }).fill('7');
+    await c.locator('.cb-output', { hasText: 'n is 7, c is a' }).waitFor({ timeout: 30_000 });
+    await c.getByRole('button', { name: 'b' }).click();
+    await c.locator('.cb-output', { hasText: 'n is 7, c is b' }).waitFor({ timeout: 30_000 });
+    expect(await c.getByRole('button', { name: 'b' }).getAttribute('aria-pressed')).toBe('true');
     expect(await w.violations()).toEqual([]);
     expect(w.pageErrors).toEqual([]);
     await w.context.close();
