@@ -61,7 +61,7 @@ describe('bash worker', () => {
     // its variables, nor what `&` did to its stdin and signals, nor a missing `_` may show.
     const ignored = 'while read -r line; do if [[ $line == SigIgn* ]]; then echo "$line"; fi; done </proc/$$/status';
     const r = await run([
-      'tr "\\0" "\\n" </proc/$$/environ | sed "s|$PWD|.|" | sort',
+      'tr "\\0" "\\n" </proc/$$/environ | sed -e "s|$PWD|.|" -e "s|=$TMPDIR\\$|=(scratch)|" | sort',
       'echo "SHLVL=$SHLVL _=$_ flags=$- code=${code-unset} LC_ALL=${LC_ALL-unset} stdin=$(readlink /proc/$$/fd/0)"',
       ignored,
       'trap -p',
@@ -69,7 +69,7 @@ describe('bash worker', () => {
     // What a bash started here ignores (bash itself ignores SIGQUIT), as the worker's child would.
     const plain = execFileSync('/usr/bin/bash', ['-c', ignored], { env: { PATH: '/usr/bin:/bin' } as Record<string, string> as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
     expect(r.stdout).toBe([
-      'HOME=.', 'LANG=C.UTF-8', 'PATH=/usr/bin:/bin', 'PWD=.', 'SHLVL=1', '_=/usr/bin/bash',
+      'HOME=.', 'LANG=C.UTF-8', 'PATH=/usr/bin:/bin', 'PWD=.', 'SHLVL=1', 'TMPDIR=(scratch)', '_=/usr/bin/bash',
       'SHLVL=2 _=/usr/bin/bash flags=hBc code=unset LC_ALL=unset stdin=/dev/null',
     ].join('\n') + '\n' + plain);
     expect(plain).toMatch(/^SigIgn:\s+[0-9a-f]+\n$/);
