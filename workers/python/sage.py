@@ -335,14 +335,18 @@ def _large_scenes_as_png(formatter):
 
 
 def warm_up():
-    """In the fork server: Maxima's start (the first integral) and the first plot cost a second
-    or more; do them once so that every cell starts after them, with the display backend in
+    """In the fork server: Maxima's start (the first integral) and the first plot (2D and 3D)
+    cost a second or more; do them once so that every cell starts after them, with the display backend in
     place and a value typeset through it. GAP too (_start_gap())."""
     import sage.all as sage
     x = sage.var('x')
     sage.integrate(sage.sin(x) ** 2, x)
     sage.plot(sage.sin(x), (x, 0, 1)).matplotlib()
     _display_manager().displayhook(x ** 2 / 2)
+    # The first 3D page in a process imports what Sage's surfaces need (scipy.linalg for a
+    # sphere's, ~0.3 s; a plot3d's surface code, ~0.4 s): once here, not in every cell.
+    y = sage.SR.var('y')
+    _display_manager().displayhook(sage.sphere() + sage.plot3d(x * y, (x, 0, 1), (y, 0, 1)))
     _start_gap()
 
 
