@@ -5,12 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { get, startCellbox, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
+import { serveHostPages, type HostPages } from '../helpers/host-pages';
 import { VIEWER3D_PATH } from '../../embed/viewer3d';
 
 const installed = fs.existsSync('/usr/lib/python3/dist-packages/sage');
 let box: Cellbox;
 let browser: Browser;
 let w: Watched;
+let host: HostPages;
 
 beforeAll(async () => {
   if (!installed) return;
@@ -20,6 +22,7 @@ beforeAll(async () => {
     if (langs.some((l) => l.name === 'sage' && l.version)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  host = await serveHostPages();
   w = await openPage(browser, `${box.url}/`);
   await w.page.selectOption('.cb-lang', 'sage');
 }, 90_000);
@@ -27,6 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await box?.stop();
+  await host?.close();
 });
 
 async function runCode(code: string): Promise<void> {
@@ -101,6 +105,29 @@ describe.skipIf(!installed)('a Sage cell in the browser', () => {
     expect(w.pageErrors).toEqual([]);
     expect(w.consoleErrors).toEqual([]);
     await screenshot(w.page, 'sage-plot3d');
+  });
+
+  it('shows a 3D graphic in a cell embedded on another site, under a strict policy that names Cellbox in frame-src', async () => {
+    // The host page allows no inline script: the graphic's scripts run under the frame's own policy.
+    const cellbox = `http://localhost:${box.port}`;
+    const policy = `default-src 'none'; script-src ${cellbox}; connect-src ${cellbox}; img-src ${cellbox} data:; font-src ${cellbox}; frame-src ${cellbox}`;
+    host.pages.set('/notes', `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${policy}"><title>Notes</title>
+<script src="${cellbox}/embed.js" defer></script></head><body><pre data-cellbox data-language="sage" data-autorun>sphere(color='red')</pre></body></html>`);
+    const notes = await openPage(browser, `${host.url}/notes`);
+    try {
+      const frameElement = notes.page.locator('iframe.cb-viewer3d');
+      await frameElement.waitFor({ timeout: 60_000 });
+      expect(await frameElement.getAttribute('src')).toBe(`${cellbox}${VIEWER3D_PATH}`);
+      expect(await frameElement.getAttribute('sandbox')).toBe('allow-scripts');
+      const inFrame = (await (await frameElement.elementHandle())!.contentFrame())!;
+      await inFrame.locator('canvas').first().waitFor({ timeout: 20_000 });
+      expect(await inFrame.evaluate(() => self.origin)).toBe('null');
+      expect(notes.offMachine).toEqual([]);
+      expect(notes.pageErrors).toEqual([]);
+      expect(notes.consoleErrors).toEqual([]);
+    } finally {
+      await notes.context.close();
+    }
   });
 
   it('shows an integral as typeset math, with nothing fetched from elsewhere', async () => {
