@@ -1,7 +1,8 @@
 # The Sage dialect of the Python worker (CELLBOX_DIALECT=sage): the cell is Sage code, read
 # through Sage's preparser (`2^64` is a power, `1/3` a rational), run with everything of
 # `sage.all` in its namespace; Sage values are shown as typeset math, plots as images, 3D
-# graphics in an interactive viewer, and `show()` displays inline. Loaded by kernel.py, which keeps the rest (streams, files, errors).
+# graphics in an interactive viewer, and `show()` displays inline. Loaded by kernel.py, which
+# keeps the rest (streams, files, errors).
 #
 # Importing `sage.all` takes seconds: a fork server preloads it (see the `sage` language in the
 # config), and warm_up() below does the first symbolic computation and plot once, there.
@@ -325,10 +326,11 @@ def _threejs_page(html):
 def _large_scenes_as_png(formatter):
     """Sage's display manager's formatter, with a 3D scene whose page is past
     THREEJS_MAX_BYTES drawn as a PNG (Sage's viewer='tachyon') instead."""
+    from sage.repl.rich_output.output_catalog import OutputSceneThreejs
+
     def formatted(obj, rich_repr_kwds):
         plain_text, rich_output = formatter(obj, rich_repr_kwds)
-        html = getattr(rich_output, 'html', None)
-        if type(rich_output).__name__ == 'OutputSceneThreejs' and len(html.get()) > THREEJS_MAX_BYTES:
+        if isinstance(rich_output, OutputSceneThreejs) and len(rich_output.html.get()) > THREEJS_MAX_BYTES:
             return formatter(obj, {**rich_repr_kwds, 'viewer': 'tachyon'})
         return plain_text, rich_output
     return formatted
@@ -336,8 +338,8 @@ def _large_scenes_as_png(formatter):
 
 def warm_up():
     """In the fork server: Maxima's start (the first integral) and the first plot (2D and 3D)
-    cost a second or more; do them once so that every cell starts after them, with the display backend in
-    place and a value typeset through it. GAP too (_start_gap())."""
+    cost a second or more; do them once so that every cell starts after them, with the display
+    backend in place and a value typeset through it. GAP too (_start_gap())."""
     import sage.all as sage
     x = sage.var('x')
     sage.integrate(sage.sin(x) ** 2, x)
