@@ -11,6 +11,7 @@
 
 import ast
 import builtins
+import copy
 import inspect
 import math
 import numbers
@@ -127,6 +128,11 @@ class _Control:
         return repr(self.argument(state))
 
 
+# Past this many steps a slider's values are no longer whole numbers of steps as a float counts
+# them (2^53), and no pointer could tell them apart anyway.
+MAX_SLIDER_STEPS = 1e15
+
+
 class slider(_Control):
     """Sage's slider(vmin, vmax=None, step_size=None, default=None, label=None): a number from
     vmin to vmax in steps of step_size (1 for whole numbers, else a hundredth of the range); or,
@@ -161,7 +167,11 @@ class slider(_Control):
         for bound in (vmin, vmax, self.step):
             _json_number(bound)  # finite, or refused here, where the cell made it
         # The last step: the number of whole steps from vmin that stay within vmax.
-        self.steps = max(0, int(math.floor(float(vmax - vmin) / float(self.step) + 1e-9)))
+        steps = float(vmax - vmin) / float(self.step)
+        if not steps <= MAX_SLIDER_STEPS:
+            raise ValueError(f'a slider of more than {MAX_SLIDER_STEPS:.0e} steps cannot be moved; '
+                             f'take a step_size over {float(vmax - vmin) / MAX_SLIDER_STEPS:g}')
+        self.steps = max(0, int(math.floor(steps + 1e-9)))
         self.initial = 0 if default is None else self._snap(default)
         if self.initial is None:
             raise TypeError(f'a slider default must be a number, not {default!r}')
@@ -433,6 +443,11 @@ def _from_default(default):
     """The control a parameter's default means, by Sage's rules."""
     if isinstance(default, _Control):
         return default
+    if isinstance(default, tuple) and len(default) == 2 and isinstance(default[0], str):
+        # Sage's (label, default): the control of the second, shown with the first as its label.
+        control = copy.copy(_from_default(default[1]))
+        control.label = default[0]
+        return control
     if isinstance(default, tuple) and len(default) in (2, 3) and all(_is_number(v) for v in default):
         return slider.around_middle(*default)
     if isinstance(default, list):
