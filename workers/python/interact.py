@@ -11,8 +11,6 @@
 
 import ast
 import builtins
-import copy
-import inspect
 import math
 import numbers
 import re
@@ -445,6 +443,7 @@ def _from_default(default):
         return default
     if isinstance(default, tuple) and len(default) == 2 and isinstance(default[0], str):
         # Sage's (label, default): the control of the second, shown with the first as its label.
+        import copy  # with weakref under it, for the cells that use this alone
         control = copy.copy(_from_default(default[1]))
         control.label = default[0]
         return control
@@ -465,9 +464,6 @@ def _from_default(default):
 
 # --- interact --------------------------------------------------------------------------------
 
-_NO_DEFAULT = inspect.Parameter.empty
-
-
 def interact(function=None, *, auto_update=True, layout=None, manual=None, **controls):
     """Shows controls for the function's parameters, then calls it with their values.
     `@interact`, `@interact(n=(0, 10))` and `interact(f, n=(0, 10))`; a control for each
@@ -485,6 +481,9 @@ def interact(function=None, *, auto_update=True, layout=None, manual=None, **con
 
 
 def _parameters(function):
+    # inspect (and dis under it) only once a cell calls interact: some 10 ms of imports every
+    # other cell, and every zygote's memory, would pay for nothing.
+    import inspect
     try:
         return list(inspect.signature(function).parameters.values())
     except (TypeError, ValueError):  # a builtin without a signature
@@ -512,7 +511,7 @@ def _run(function, auto_update, keyword_controls):
             continue
         else:
             abbreviation = parameter.default
-        control = input_box() if abbreviation is _NO_DEFAULT else _from_default(abbreviation)
+        control = input_box() if abbreviation is parameter.empty else _from_default(abbreviation)
         made.append((parameter.name, control, parameter.kind == parameter.POSITIONAL_ONLY))
         named.add(parameter.name)
     for name, abbreviation in keyword_controls.items():
