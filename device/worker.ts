@@ -48,6 +48,8 @@ export class Worker {
   version = '';
   /** The worker said at `ready` that a SIGINT ends its cell with a traceback (workers/protocol.ts). */
   interruptible = false;
+  /** The worker said at `ready` that it reads the cell's options, a line of JSON, before its code (workers/protocol.ts). */
+  takesOptions = false;
   /** Resolves when the worker said `ready`; rejects if it died first. */
   readonly ready: Promise<void>;
   /** Resolves when the sandbox is gone. */
@@ -114,6 +116,7 @@ export class Worker {
       if (e?.type !== 'ready') return;
       this.version = typeof e.version === 'string' ? e.version : '';
       this.interruptible = e.interrupt === true;
+      this.takesOptions = e.options === true;
       proc.rootPid
         .then((pid) => {
           // The worker waits for its code now: nothing runs that the group would miss. A worker
@@ -190,12 +193,18 @@ export class Worker {
     return this.oomKilled;
   }
 
-  /** Hands the worker its cell: the handlers get everything from now on, then the code goes in. */
-  run(code: string, handlers: WorkerHandlers): void {
+  /**
+   * Hands the worker its cell: the handlers get everything from now on, then the code goes in,
+   * after the cell's options for a worker that takes them. `interact`: the values of the cell's
+   * interacts, compact JSON as the store keeps it (no newline in it), or null. On stdin with the
+   * code, from the device alone: not in the environment, which the server's must never reach,
+   * nor in a file the cell would find among its own.
+   */
+  run(code: string, handlers: WorkerHandlers, interact: string | null = null): void {
     this.handlers = handlers;
     const stdin = this.proc.stdin;
     stdin.on('error', () => {}); // the cell may close stdin early; the outcome shows elsewhere
-    stdin.end(code);
+    stdin.end(this.takesOptions ? `{"interact":${interact ?? 'null'}}\n${code}` : code);
   }
 
   /**

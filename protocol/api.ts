@@ -1,5 +1,6 @@
 // Request and response bodies of HTTP API v1, shared by the server and the browser client.
 import { z } from 'zod';
+import { interactProblem, type InteractValues } from './interact';
 import { MAX_SNIPPET_TITLE_CHARS } from './limits';
 import type { FileInfo, Message } from './messages';
 
@@ -24,6 +25,16 @@ export const CellRequest = z.strictObject({
   code: z.string({ error: (i) => (i.input === undefined ? 'code is required: the source to run, as a string' : 'code must be a string') }).refine(...wellFormed('code')),
   language: z.string({ error: 'language must be a string' }).regex(LANGUAGE_NAME, 'language must be a short lowercase name such as "python"').default('python'),
   timeout: z.number({ error: 'timeout must be a number of seconds' }).positive('timeout must be more than 0 seconds').finite().optional(),
+  // The values of the cell's interacts, when a page runs it again as its controls move
+  // (protocol/interact.ts); null is as if not given, as GET /cells/:id shows a cell without.
+  interact: z
+    .unknown()
+    .superRefine((v, ctx) => {
+      const problem = v == null ? null : interactProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional()
+    .transform((v) => (v ?? null) as InteractValues | null),
 });
 export type CellRequest = z.infer<typeof CellRequest>;
 
@@ -68,6 +79,8 @@ export interface CellInfo {
   started: string | null;
   finished: string | null;
   files: FileInfo[];
+  /** The values of its interacts it was posted with (protocol/interact.ts), or null. */
+  interact: InteractValues | null;
 }
 
 /**

@@ -4,6 +4,15 @@
 /** Largest cell code, in UTF-8 bytes. Past it: reject with 413. */
 export const MAX_CODE_BYTES = 64 * 1024;
 
+/**
+ * Largest `interact` of a cell request (the values of its controls, protocol/interact.ts), in
+ * UTF-8 bytes as compact JSON text. Past it: reject with 413.
+ */
+export const MAX_INTERACT_BYTES = 64 * 1024;
+
+/** Longest control name in a request's `interact`, in characters (code points). Past it: reject with 400. */
+export const MAX_INTERACT_NAME_CHARS = 200;
+
 /** Largest request body, in bytes (code plus JSON escaping). Past it: reject with 413. */
 export const MAX_BODY_BYTES = 512 * 1024;
 

@@ -2,6 +2,7 @@
 // the device never both act on a cell.
 import type { Header } from '../protocol/messages';
 import type { CellStatus } from '../protocol/api';
+import type { InteractValues } from '../protocol/interact';
 import type { Db } from './db';
 
 export interface CellRow {
@@ -19,12 +20,14 @@ export interface CellRow {
   interrupt: boolean;
   /** How many times a device took it from the queue, this time included (a clean stop's give-back does not count). */
   attempts: number;
+  /** The values of its interacts (protocol/interact.ts) as compact JSON text, or null. */
+  interact: string | null;
 }
 
 interface RawRow {
   id: string; language: string; code: string; timeout_ms: number; status: CellStatus; header: string;
   created: number; started: number | null; finished: number | null; outcome: 'ok' | 'error' | null;
-  final_seq: number | null; interrupt: number; attempts: number;
+  final_seq: number | null; interrupt: number; attempts: number; interact: string | null;
 }
 
 function fromRaw(r: RawRow): CellRow {
@@ -32,6 +35,7 @@ function fromRaw(r: RawRow): CellRow {
     id: r.id, language: r.language, code: r.code, timeoutMs: r.timeout_ms, status: r.status,
     header: JSON.parse(r.header), created: r.created, started: r.started, finished: r.finished,
     outcome: r.outcome, finalSeq: r.final_seq, interrupt: r.interrupt === 1, attempts: r.attempts,
+    interact: r.interact,
   };
 }
 
@@ -39,7 +43,7 @@ export type CellQueue = ReturnType<typeof createCellQueue>;
 
 export function createCellQueue(db: Db) {
   const insert = db.prepare(
-    `INSERT INTO cells (id, language, code, timeout_ms, status, header, created) VALUES (?, ?, ?, ?, 'queued', ?, ?)`,
+    `INSERT INTO cells (id, language, code, timeout_ms, status, header, created, interact) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`,
   );
   const byId = db.prepare(`SELECT * FROM cells WHERE id = ?`);
   const queuedCount = db.prepare(`SELECT COUNT(*) AS n FROM cells WHERE status = 'queued'`).pluck();
@@ -67,8 +71,9 @@ export function createCellQueue(db: Db) {
   const counts = db.prepare(`SELECT status, COUNT(*) AS n FROM cells GROUP BY status`);
 
   return {
-    enqueue(cell: { id: string; language: string; code: string; timeoutMs: number; header: Header }, now = Date.now()): void {
-      insert.run(cell.id, cell.language, cell.code, cell.timeoutMs, JSON.stringify(cell.header), now);
+    enqueue(cell: { id: string; language: string; code: string; timeoutMs: number; header: Header; interact?: InteractValues | null }, now = Date.now()): void {
+      const interact = cell.interact == null ? null : JSON.stringify(cell.interact);
+      insert.run(cell.id, cell.language, cell.code, cell.timeoutMs, JSON.stringify(cell.header), now, interact);
     },
 
     get(id: string): CellRow | null {

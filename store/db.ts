@@ -54,6 +54,9 @@ const MIGRATIONS: string[] = [
   // whose device died before it started is queued again; one that took its device down each
   // time would be run at every restart for ever: after a few tries it is ended (device.ts).
   `ALTER TABLE cells ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;`,
+  // The values of the cell's interacts it was posted with (protocol/interact.ts), compact JSON
+  // as the device hands them to the worker; NULL for a cell posted without.
+  `ALTER TABLE cells ADD COLUMN interact TEXT;`,
 ];
 
 /**

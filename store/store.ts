@@ -2,6 +2,7 @@
 // table, the heartbeat and the snippets, plus the few transactions that span them.
 import { nanoid } from 'nanoid';
 import { closingMessages, createExecuteRequest, openingMessages } from '../protocol/create';
+import type { InteractValues } from '../protocol/interact';
 import type { ErrorContent, UnsequencedMessage } from '../protocol/messages';
 import { createBell, type BellRole } from './bell';
 import { createCellQueue } from './cells';
@@ -46,11 +47,14 @@ export function openStore(file: string, opts: { watchIntervalMs: number; bell?: 
     heartbeat: createHeartbeat(db),
     snippets: createSnippetTable(db),
 
-    /** Queues a cell; its execute_request header is every later message's parent. */
-    createCell(code: string, language: string, timeoutMs: number): { id: string; msgId: string } {
+    /**
+     * Queues a cell; its execute_request header is every later message's parent. `interact`:
+     * the values of its interacts, when a page runs it again as its controls move.
+     */
+    createCell(code: string, language: string, timeoutMs: number, interact: InteractValues | null = null): { id: string; msgId: string } {
       const id = nanoid(12);
       const request = createExecuteRequest(code);
-      cells.enqueue({ id, language, code, timeoutMs, header: request.header });
+      cells.enqueue({ id, language, code, timeoutMs, header: request.header, interact });
       ring();
       return { id, msgId: request.header.msg_id };
     },

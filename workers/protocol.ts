@@ -19,10 +19,16 @@
 //    whose ename is `KeyboardInterrupt` and whose traceback shows where the cell was, then
 //    `done`. The device names that error `Interrupted`, and kills the sandbox if the cell has
 //    not ended within its grace (config `interruptGraceSeconds`). Other workers are killed.
+// 6. A worker whose `ready` says `"options": true` reads, before the code, one line of JSON: the
+//    cell's options, an object. `interact` is the values a page sent for the cell's interacts
+//    (docs/api.md), an object of interact id to control name to value, or null. The device
+//    writes that line to such a worker only, whatever the cell's language; the rest of stdin
+//    is the code, as in 2. (The values never travel in the environment, which the server's must
+//    not reach, nor in a file the cell would list among its own.)
 // Events from the cell's own code can be forged: the device treats them as untrusted output.
 
 export type WorkerEvent =
-  | { type: 'ready'; language: string; version: string; interrupt?: boolean }
+  | { type: 'ready'; language: string; version: string; interrupt?: boolean; options?: boolean }
   | { type: 'stream'; name: 'stdout' | 'stderr'; text: string }
   | { type: 'display_data'; data: Record<string, unknown>; metadata?: Record<string, unknown>; transient?: { display_id?: string } }
   | { type: 'update_display_data'; data: Record<string, unknown>; metadata?: Record<string, unknown>; transient: { display_id: string } }

@@ -140,6 +140,7 @@ export function describeCell(s: Server, cellId: string): CellInfo {
     started: iso(cell.started),
     finished: iso(cell.finished),
     files: cell.status === 'done' ? cellFiles(s, cellId) : [],
+    interact: cell.interact === null ? null : JSON.parse(cell.interact),
   };
 }
 

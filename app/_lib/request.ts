@@ -3,7 +3,7 @@
 import type { z } from 'zod';
 import { CellRequest, describeIssues, SnippetRequest } from '../../protocol/api';
 import { ApiError } from '../../protocol/errors';
-import { MAX_BODY_BYTES, MAX_CODE_BYTES, MAX_SNIPPET_BYTES, MAX_WAIT_SECONDS } from '../../protocol/limits';
+import { MAX_BODY_BYTES, MAX_CODE_BYTES, MAX_INTERACT_BYTES, MAX_SNIPPET_BYTES, MAX_WAIT_SECONDS } from '../../protocol/limits';
 import type { ApiRequest } from './api-request';
 
 /** Reads the body, stopping at `max` bytes: a bigger one is refused without being read whole. */
@@ -41,8 +41,10 @@ const DECIMAL = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
  * values without a word. `numeric` fields become numbers, or NaN (refused as not a number).
  * An `optional` field left empty is not given: an HTML form sends its blank inputs as `name=`,
  * so a page's form with a Timeout box left blank was refused ("timeout must be a number").
+ * `json` fields hold JSON text (a cell's `interact`), parsed here so the schema checks the value
+ * as it checks a JSON body's.
  */
-function formFields(text: string, numeric: readonly string[], optional: readonly string[]): Record<string, unknown> {
+function formFields(text: string, numeric: readonly string[], optional: readonly string[], json: readonly string[] = []): Record<string, unknown> {
   const fields = new Map<string, unknown>();
   const seen = new Set<string>();
   for (const pair of text.split('&')) {
@@ -58,10 +60,18 @@ function formFields(text: string, numeric: readonly string[], optional: readonly
     if (seen.has(key)) throw new ApiError('invalid_field', `The form gives the field ${JSON.stringify(key.slice(0, 32))} more than once.`);
     seen.add(key);
     if (value === '' && optional.includes(key)) continue;
-    fields.set(key, numeric.includes(key) ? (DECIMAL.test(value) ? Number(value) : NaN) : value);
+    fields.set(key, numeric.includes(key) ? (DECIMAL.test(value) ? Number(value) : NaN) : json.includes(key) ? formJson(key, value) : value);
   }
   // Own properties, `__proto__` included: a plain assignment of that key would be dropped.
   return Object.fromEntries(fields);
+}
+
+function formJson(key: string, value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (e) {
+    throw new ApiError('invalid_field', `The form field ${key} must be JSON text: ${(e as Error).message}.`);
+  }
 }
 
 /** The fields of a body's schema that may be left out: a default or `optional()` takes their absence. */
@@ -74,10 +84,10 @@ function optionalFields(schema: z.ZodObject): string[] {
  * gives its fields as strings (or numbers, for `numeric` ones), its empty `optional` ones left
  * out. Read through MAX_BODY_BYTES.
  */
-async function readFields(req: ApiRequest, numeric: readonly string[], optional: readonly string[]): Promise<unknown> {
+async function readFields(req: ApiRequest, numeric: readonly string[], optional: readonly string[], json: readonly string[] = []): Promise<unknown> {
   const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
   const text = await readBody(req, MAX_BODY_BYTES);
-  if (type === 'application/x-www-form-urlencoded') return formFields(text, numeric, optional);
+  if (type === 'application/x-www-form-urlencoded') return formFields(text, numeric, optional, json);
   if (type === 'application/json' || type === '' || type.endsWith('+json')) {
     if (text.trim() === '') throw new ApiError('invalid_json', 'The request body is empty; send a JSON object like {"code": "print(1)"}.');
     let parsed: unknown;
@@ -87,39 +97,48 @@ async function readFields(req: ApiRequest, numeric: readonly string[], optional:
       throw new ApiError('invalid_json', `The request body is not valid JSON: ${(e as Error).message}.`);
     }
     const twice = repeatedKey(text);
-    if (twice !== null) throw new ApiError('invalid_field', `The JSON body gives the field ${JSON.stringify(twice.slice(0, 32))} more than once.`);
+    if (twice?.within != null) {
+      throw new ApiError('invalid_field', `${twice.within.slice(0, 32)} gives the key ${JSON.stringify(twice.key.slice(0, 32))} more than once in one object.`);
+    }
+    if (twice) throw new ApiError('invalid_field', `The JSON body gives the field ${JSON.stringify(twice.key.slice(0, 32))} more than once.`);
     return parsed;
   }
   throw new ApiError('unsupported_media_type', `Content-Type ${type} is not accepted; send application/json or application/x-www-form-urlencoded.`);
 }
 
 /**
- * The first key the top-level object of `text` (valid JSON) gives twice, or null. JSON.parse
- * keeps the last of two without a word, so `{"code": "a", "code": "b"}` ran "b" while a filter
- * in front of Cellbox that read the first saw "a"; a form giving a field twice is refused too.
- * Only the top level: the bodies' fields are all strings and numbers.
+ * The first key an object of `text` (valid JSON) gives twice, or null. JSON.parse keeps the
+ * last of two without a word, so `{"code": "a", "code": "b"}` ran "b" while a filter in front
+ * of Cellbox that read the first saw "a"; a form giving a field twice is refused too. Every
+ * object, not only the top level: a cell's `interact` nests its controls' values, and
+ * `{"n": 1, "n": 9}` there ran 9 where the page meant either. `within` names the body's field
+ * whose value holds the object, for a key that is not one of the body's own fields.
  */
-function repeatedKey(text: string): string | null {
+function repeatedKey(text: string): { key: string; within: string | null } | null {
   if (!text.trimStart().startsWith('{')) return null; // not an object: the schema refuses it
-  const keys = new Set<string>();
-  let depth = 0;
+  // Per open bracket, the keys its object has given so far (null for an array).
+  const open: (Set<string> | null)[] = [];
   let prev = ''; // the last character outside strings and blanks
+  let field = ''; // the body's field whose value is being read
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '"') {
       const start = i;
       for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      // In the top-level object, a string after "{" or "," is a key (the text is valid JSON).
-      if (depth === 1 && (prev === '{' || prev === ',')) {
+      // In an object, a string after "{" or "," is a key (the text is valid JSON).
+      const keys = open.at(-1);
+      if (keys && (prev === '{' || prev === ',')) {
         const key = JSON.parse(text.slice(start, i + 1)) as string;
-        if (keys.has(key)) return key;
+        if (keys.has(key)) return { key, within: open.length > 1 ? field : null };
         keys.add(key);
+        if (open.length === 1) field = key;
       }
       prev = '"';
       continue;
     }
-    if (c === '{' || c === '[') depth++;
-    else if (c === '}' || c === ']') depth--;
+    if (c === '{') open.push(new Set());
+    else if (c === '[') open.push(null);
+    else if (c === '}' || c === ']') open.pop();
     if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') prev = c;
   }
   return null;
@@ -130,14 +149,22 @@ function checkCodeSize(code: string, max: number): void {
   if (bytes > max) throw new ApiError('too_large', `code is ${bytes} bytes; the limit is ${max}.`);
 }
 
+/** Measured as it is stored and handed to the worker: compact JSON, whatever blanks the client sent. */
+function checkInteractSize(interact: CellRequest['interact']): void {
+  if (interact === null) return;
+  const bytes = Buffer.byteLength(JSON.stringify(interact));
+  if (bytes > MAX_INTERACT_BYTES) throw new ApiError('too_large', `interact is ${bytes} bytes as JSON; the limit is ${MAX_INTERACT_BYTES}.`);
+}
+
 const CELL_OPTIONAL = optionalFields(CellRequest);
 const SNIPPET_OPTIONAL = optionalFields(SnippetRequest);
 
 /** The body of POST /cells and /execute, as JSON or form fields, checked field by field. */
 export async function readCellRequest(req: ApiRequest): Promise<CellRequest> {
-  const parsed = CellRequest.safeParse(await readFields(req, ['timeout'], CELL_OPTIONAL));
+  const parsed = CellRequest.safeParse(await readFields(req, ['timeout'], CELL_OPTIONAL, ['interact']));
   if (!parsed.success) throw new ApiError('invalid_field', describeIssues(parsed.error));
   checkCodeSize(parsed.data.code, MAX_CODE_BYTES);
+  checkInteractSize(parsed.data.interact);
   return parsed.data;
 }
 

@@ -27,7 +27,7 @@ export function submitCell(s: Server, body: CellRequest): { id: string; msgId: s
   if (full) throw full;
   // Rounded up: any timeout over 0 (as the schema asks) is at least a millisecond, never none.
   const timeoutMs = Math.ceil((body.timeout ?? max) * 1000);
-  return s.store.createCell(body.code, body.language, timeoutMs);
+  return s.store.createCell(body.code, body.language, timeoutMs, body.interact);
 }
 
 /** The refusal of a new cell while the queue is full, or null while there is room. */

@@ -3,6 +3,7 @@
 // forked from a fork server that imported sage.all once.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INTERACT_MIME } from '../../protocol/interact';
 import { FILES_MIME, type Message } from '../../protocol/messages';
 import { THREEJS_MIME } from '../../embed/viewer3d';
 import { errorOf, get, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
@@ -138,13 +139,37 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(stdout(ms)).toBe('[274177, 1; 67280421310721, 1]\n');
   });
 
-  it("say that @interact is not supported here, not that it is undefined", async () => {
-    // SageMathCell's interacts: `interact` and its controls were undefined (a NameError).
-    for (const code of ['@interact\ndef f(n=5):\n    print(n^2)', '@interact\ndef f(n=slider(1, 10)):\n    print(n^2)']) {
-      const error = errorOf(await sage(code));
-      expect(error).toMatchObject({ ename: 'NotImplementedError', evalue: expect.stringMatching(/^Interacts \(@interact, and controls such as slider\(\) and input_box\(\)\) are not supported here/) });
-      expect(error!.traceback.join('\n')).not.toContain('sage.py');
-    }
+  it('show the controls of an @interact, then run it with their values, Sage numbers and all', async () => {
+    // SageMathCell's interacts: `interact` and its controls had been undefined (a NameError), then NotImplementedError.
+    const code = '@interact\ndef f(n=slider(1, 10, 1, 5), c=selector([1/2, 2/3], default=2/3, label="c")):\n    show(n^2)\n    print(type(n).__name__, c, parent(c))';
+    const first = await sage(code);
+    expect(errorOf(first)).toBeUndefined();
+    const [controls, square] = results(first, 'display_data');
+    expect(controls[INTERACT_MIME]).toEqual({
+      id: '0', auto_update: true,
+      controls: [
+        { name: 'n', label: 'n', type: 'slider', min: 1, max: 10, step: 1, value: 5 },
+        { name: 'c', label: 'c', type: 'selector', labels: ['1/2', '2/3'], buttons: false, value: 1 },
+      ],
+    });
+    expect(controls['text/plain']).toBe('Interact f: n = 5, c = 2/3 (its controls work on a Cellbox page)');
+    expect(square).toMatchObject({ 'text/plain': '25', 'text/latex': '$$25$$' });
+    expect(stdout(first)).toBe('Integer 2/3 Rational Field\n');
+
+    const again = await run(box.url, code, 'sage', { interact: { 0: { n: 12, c: 0 } } });
+    expect((results(again, 'display_data')[0][INTERACT_MIME] as unknown as { controls: { value: unknown }[] }).controls.map((c) => c.value)).toEqual([10, 0]);
+    expect(results(again, 'display_data')[1]).toMatchObject({ 'text/plain': '100' });
+    expect(stdout(again)).toBe('Integer 1/2 Rational Field\n');
+  });
+
+  it('read an input box with sage_eval in the cell, and give a colour as a Sage Color', async () => {
+    const code = 'y = var("y")\n@interact\ndef f(e=input_box("x^2 + y"), k=color_selector("red")):\n    print(e.diff(x), k)';
+    const ms = await run(box.url, code, 'sage', { interact: { 0: { e: 'sin(x) * y', k: '#0000ff' } } });
+    expect(errorOf(ms)).toBeUndefined();
+    expect(stdout(ms)).toBe('y*cos(x) RGB color (0.0, 0.0, 1.0)\n');
+    const grid = errorOf(await sage('input_grid(2, 2)'));
+    expect(grid).toMatchObject({ ename: 'NotImplementedError', evalue: expect.stringMatching(/^input_grid is not supported/) });
+    expect(grid!.traceback.join('\n')).not.toContain('interact.py');
   });
 
   it('quote the lines the cell has in tracebacks, not what the preparser made of them', async () => {

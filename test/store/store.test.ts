@@ -86,6 +86,7 @@ describe('the queue', () => {
     made.close();
     // What the release before the attempts column left: the same rows, without it.
     const db = new Database(file);
+    db.exec('ALTER TABLE cells DROP COLUMN interact');
     db.exec('ALTER TABLE cells DROP COLUMN attempts');
     db.pragma('user_version = 2');
     db.close();
@@ -94,6 +95,35 @@ describe('the queue', () => {
       expect(reopened.cells.get(id)).toMatchObject({ status: 'running', attempts: 0 });
       expect(reopened.cells.requeue(id)).toBe(true);
       expect(reopened.cells.claimNext()).toMatchObject({ id, attempts: 1 });
+    } finally {
+      reopened.close();
+    }
+  });
+});
+
+describe("a cell's interact values", () => {
+  it('are kept as compact JSON and handed to the claimer; a cell without has null', () => {
+    const a = store.createCell('f', 'python', 1000, { '0': { n: 5, s: 'x^2', b: false, r: [1, 2.5] } });
+    const b = store.createCell('g', 'python', 1000);
+    expect(other.cells.claimNext()).toMatchObject({ id: a.id, interact: '{"0":{"n":5,"s":"x^2","b":false,"r":[1,2.5]}}' });
+    expect(other.cells.claimNext()).toMatchObject({ id: b.id, interact: null });
+  });
+
+  it('a database of the version before them is migrated, its cells without', () => {
+    const file = path.join(dir, 'old.sqlite');
+    const made = openStore(file, { watchIntervalMs: 2 });
+    const { id } = made.createCell('x', 'python', 1000);
+    made.close();
+    // What the release before the interact column left: the same rows, without it.
+    const db = new Database(file);
+    db.exec('ALTER TABLE cells DROP COLUMN interact');
+    db.pragma('user_version = 3');
+    db.close();
+    const reopened = openStore(file, { watchIntervalMs: 2 });
+    try {
+      expect(reopened.cells.get(id)).toMatchObject({ status: 'queued', interact: null });
+      const next = reopened.createCell('y', 'python', 1000, { '1': { m: 'a' } });
+      expect(reopened.cells.get(next.id)!.interact).toBe('{"1":{"m":"a"}}');
     } finally {
       reopened.close();
     }

@@ -7,7 +7,7 @@ const run = (code: string, options?: Parameters<typeof runWorker>[2]) => runWork
 describe('python worker', () => {
   it('says ready first, runs the code, ends with done and exit code 0', async () => {
     const r = await run('print("hello, world")');
-    expect(r.events[0]).toEqual({ type: 'ready', language: 'python', version: expect.stringMatching(/^3\.\d+\.\d+$/), interrupt: true });
+    expect(r.events[0]).toEqual({ type: 'ready', language: 'python', version: expect.stringMatching(/^3\.\d+\.\d+$/), interrupt: true, options: true });
     expect(streamText(r, 'stdout')).toBe('hello, world\n');
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
     expect(r.badLines).toEqual([]);

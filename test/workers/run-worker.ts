@@ -48,6 +48,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** More environment, as a registry entry's `env` gives it. */
   env?: Record<string, string>;
+  /** The values of the cell's interacts, sent as the device sends them to a worker that takes options. */
+  interact?: unknown;
 }
 
 /** Start the worker in a fresh temp dir, wait for `ready`, send the code, collect until exit. */
@@ -90,7 +92,8 @@ export async function runWorker(language: Language, code: string, options: RunOp
       // The protocol: code goes in only once the worker is warm.
       if (event.type === 'ready' && run.events.length === 1) {
         sentAt = performance.now();
-        stdin.end(code);
+        // As the device does (device/worker.ts run()): the cell's options first, where the worker takes them.
+        stdin.end(event.options ? `${JSON.stringify({ interact: options.interact ?? null })}\n${code}` : code);
       }
     }
   });

@@ -822,8 +822,9 @@ def use_inline_backend():
 
 # --- running the cell -------------------------------------------------------------------------
 
-def read_code():
-    """All of stdin, as text; then stdin becomes /dev/null."""
+def read_cell():
+    """All of stdin: the cell's options, one line of JSON (workers/protocol.ts; `ready` said it
+    takes them), then its code, as text; then stdin becomes /dev/null."""
     os.set_blocking(0, True)
     chunks = []
     while chunk := os.read(0, 1 << 16):
@@ -831,7 +832,14 @@ def read_code():
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    return b''.join(chunks).decode('utf-8', errors='replace').removeprefix('\ufeff')
+    head, newline, code = b''.join(chunks).partition(b'\n')
+    try:
+        options = json.loads(head) if newline else None
+    except ValueError:
+        options = None
+    if not isinstance(options, dict):
+        raise ValueError('the cell came without its options line (workers/protocol.ts)')
+    return options, code.decode('utf-8', errors='replace').removeprefix('\ufeff')
 
 
 def _ends_with_semicolon(code, statement):
@@ -1102,6 +1110,10 @@ def flush_raw_streams():
             pass
 
 
+# Interacts (interact.py): the cell's controls, and the values the page sent for them.
+INTERACT = None
+
+
 # A dialect of Python the language is (CELLBOX_DIALECT=<name>, the module workers/python/<name>.py):
 # it reads the code its own way, fills the namespace and shows its own values. None: Python.
 DIALECT = None
@@ -1119,7 +1131,10 @@ def load_sibling(name):
 
 def prepare():
     """What every cell needs before its code comes; in a fork server, done once in the zygote."""
-    global DIALECT
+    global DIALECT, INTERACT
+    INTERACT = load_sibling('interact')
+    WORKER_FILES.add(INTERACT.__file__)
+    INTERACT.install(sys.modules[__name__])
     dialect = os.environ.get('CELLBOX_DIALECT')
     if dialect:
         if not dialect.isidentifier():
@@ -1141,10 +1156,12 @@ def prepare():
 
 def ready_event():
     # `interrupt`: a SIGINT ends the cell with a KeyboardInterrupt where it was (install_interrupt_handler()).
+    # `options`: the cell's options come in a line before its code (read_cell()).
     if DIALECT is not None:
-        return {'type': 'ready', 'language': DIALECT.LANGUAGE, 'version': DIALECT.version(), 'interrupt': True}
+        return {'type': 'ready', 'language': DIALECT.LANGUAGE, 'version': DIALECT.version(), 'interrupt': True,
+                'options': True}
     version = '.'.join(str(part) for part in sys.version_info[:3])
-    return {'type': 'ready', 'language': 'python', 'version': version, 'interrupt': True}
+    return {'type': 'ready', 'language': 'python', 'version': version, 'interrupt': True, 'options': True}
 
 
 def warm_up():
@@ -1232,7 +1249,11 @@ def probe_cells():
     first = REHEARSAL
     if 'matplotlib.pyplot' in sys.modules:
         first = REHEARSAL_PLOT + '\n' + first
-    return [first, 'rehearsal = []\nrehearsal[1]']
+    # Each after the options line, as the device sends a cell (read_cell()).
+    return [PROBE_OPTIONS + code for code in (first, 'rehearsal = []\nrehearsal[1]')]
+
+
+PROBE_OPTIONS = '{"interact":null}\n'
 
 
 # A cell ends as a script does, though its process leaves with os._exit (main()), which waits for
@@ -1297,7 +1318,8 @@ def serve_cell(populated=False):
     forget_exit_handlers()
     install_interrupt_handler()  # a fork server's is in already (warm_up())
     emit(ready_event())
-    code = read_code()
+    options, code = read_cell()
+    INTERACT.begin(options.get('interact'))
 
     # A fresh __main__ for the cell, registered so that pickle and dataclasses find it.
     main_module = types.ModuleType('__main__')

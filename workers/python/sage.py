@@ -33,6 +33,7 @@ def install(kernel):
     # `divisors(12)`, `var('a b')` or `[1..10]` were plain text where SageMathCell typesets them.
     for container in _CONTAINERS:
         kernel.FORMATTERS[f'builtins.{container.__name__}'] = _container_bundle
+    kernel.INTERACT.configure(_interact_evaluate, _interact_color, _interact_html_color, _interact_is_color)
 
 
 _CONTAINERS = (list, tuple, dict, set, frozenset)
@@ -99,26 +100,37 @@ def prepare_namespace(kernel, namespace):
     namespace.update((k, v) for k, v in vars(sage.all).items() if not k.startswith('__'))
     # As in Sage's own shell: `x` is a symbolic variable from the start.
     namespace['x'] = sage.all.SR.var('x')
-    namespace.update(dict.fromkeys(('interact', *INTERACT_CONTROLS), _interact_unsupported))
+    namespace.update(kernel.INTERACT.NAMES)
     _animations_by_pillow()
 
 
 # --- @interact ---------------------------------------------------------------------------------
 #
-# SageMathCell's interacts are controls on the page that run the function again as they move; a
-# Cellbox cell runs once and has no channel back from the page. `interact` and its controls were
-# not defined at all, and `@interact` ended in "NameError: name 'interact' is not defined", as
-# if the cell had a typo. They are defined, to say what is missing.
-
-INTERACT_CONTROLS = ('input_box', 'text_control', 'slider', 'range_slider', 'checkbox', 'selector',
-                     'input_grid', 'color_selector')
+# SageMathCell's interacts, in Cellbox's way (interact.py, docs/api.md): `interact` shows its
+# controls and runs the function once with their values; when a control moves, the page runs
+# the cell again with the new values. Its names are in the namespace, as `from sage.all import *`
+# gives Sage's own; an input box's text is read with sage_eval in the cell's namespace, and a
+# colour is a Sage Color.
 
 
-def _interact_unsupported(*args, **kwargs):
-    raise NotImplementedError(
-        'Interacts (@interact, and controls such as slider() and input_box()) are not supported '
-        'here: a Cellbox cell runs once and has no controls to run it again. Call the function '
-        'with the values to show instead, e.g. f(5).')
+def _interact_evaluate(text):
+    from sage.misc.sage_eval import sage_eval
+    return sage_eval(text, locals=sys.modules['__main__'].__dict__)
+
+
+def _interact_color(html):
+    from sage.plot.colors import Color
+    return Color(html)
+
+
+def _interact_html_color(default):
+    from sage.plot.colors import Color
+    return Color(default).html_color()
+
+
+def _interact_is_color(value):
+    from sage.plot.colors import Color
+    return isinstance(value, Color)
 
 
 # --- animate() ---------------------------------------------------------------------------------
