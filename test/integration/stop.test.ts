@@ -1,7 +1,8 @@
 // Stop (POST /api/v1/cells/:id/interrupt) of a running cell, through a real server and real
-// sandboxes: as in Jupyter, a Python cell is interrupted where it is and shows a KeyboardInterrupt
-// traceback of that line, under the API's ename `Interrupted`; one that ignores the interrupt,
-// or catches it and goes on, is killed after the grace.
+// sandboxes: as in Jupyter, a cell is interrupted where it is and shows where that was in its
+// language's form (Python's KeyboardInterrupt traceback, a JavaScript stack, Bash's line, R's
+// calls), under the API's ename `Interrupted`, its output kept; one that ignores the interrupt,
+// or catches it and goes on, is killed after the grace. C and Fortran are killed at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FILES_MIME, type Message } from '../../protocol/messages';
 import { errorOf, get, messagesUntilDone, post, replyOf, run, stderr, stdout, types, startCellbox, type Cellbox } from '../helpers/cellbox';
@@ -119,13 +120,65 @@ describe('stopping a running Python cell', () => {
   });
 });
 
-describe('stopping cells of other languages', () => {
-  it('ends a JavaScript cell as before: killed, Interrupted without a traceback', async () => {
-    const { ms } = await stopOnceStarted('console.log("started"); setInterval(() => {}, 1000);', 'javascript');
+describe('stopping a running JavaScript cell', () => {
+  const INTERRUPTED = 'Error: Script execution was interrupted by `SIGINT`';
+
+  it('shows the stack of the busy loop it was in, as a thrown error\'s', async () => {
+    const code = 'console.log("started");\nlet i = 0;\nfunction spin() {\n  while (true) i++;\n}\nspin();';
+    const { ms } = await stopOnceStarted(code, 'javascript');
     endsAsStopped(ms);
-    expect(errorOf(ms)!.traceback).toEqual([]);
+    const traceback = errorOf(ms)!.traceback;
+    expect(traceback[0]).toBe(INTERRUPTED);
+    expect(traceback.slice(1)).toEqual([expect.stringMatching(/^ {4}at spin \(<cell>:4:\d+\)$/), '    at <cell>:6:1']);
+    expect(replyOf(ms)).toMatchObject({ traceback });
+    expect(stdout(ms)).toBe('started\n');
   });
 
+  it('keeps all it printed, in order, when stopped as it prints', async () => {
+    const { ms } = await stopOnceStarted('console.log("started");\nlet i = 0;\nwhile (true) {\n  console.log(i++);\n}', 'javascript');
+    endsAsStopped(ms);
+    const traceback = errorOf(ms)!.traceback;
+    expect(traceback[0]).toBe(INTERRUPTED);
+    // Stopped in console.log, or in the fs.writeSync under it, called from the cell's line 4;
+    // never in the worker's own frames.
+    expect(traceback.at(-1)).toMatch(/^ {4}at <cell>:[34]:\d+$/);
+    expect(traceback.join('\n')).not.toMatch(/kernel\.cjs|node:internal/);
+    const numbers = stdout(ms).split('\n').slice(1, -1).map(Number);
+    expect(numbers.length).toBeGreaterThan(0);
+    expect(numbers).toEqual(numbers.map((_, i) => i));
+    expect(stderr(ms)).toBe('');
+  });
+
+  it('ends a cell waiting on a timer at once, its output kept, without a stack', async () => {
+    const { ms } = await stopOnceStarted('console.log("started");\nsetTimeout(() => console.log("never"), 60000);', 'javascript');
+    endsAsStopped(ms);
+    expect(errorOf(ms)!.traceback).toEqual([INTERRUPTED]);
+    expect(stdout(ms)).toBe('started\n');
+  });
+
+  it('ends a cell awaiting a promise at top level', async () => {
+    const { ms } = await stopOnceStarted('console.log("started");\nawait new Promise((resolve) => setTimeout(resolve, 60000));\nconsole.log("never");', 'javascript');
+    endsAsStopped(ms);
+    expect(errorOf(ms)!.traceback).toEqual([INTERRUPTED]);
+    expect(stdout(ms)).toBe('started\n');
+  });
+
+  it('collects the files the cell made before it was stopped', async () => {
+    const { ms } = await stopOnceStarted('require("fs").writeFileSync("made.txt", "kept");\nconsole.log("started");\nwhile (true) {}', 'javascript');
+    endsAsStopped(ms);
+    expect(types(ms).slice(-4)).toEqual(['display_data', 'error', 'execute_reply', 'status']);
+    expect(errorOf(ms)!.traceback).toEqual([INTERRUPTED, expect.stringMatching(/^ {4}at <cell>:3:\d+$/)]);
+  });
+
+  it('kills a cell that handles SIGINT itself and goes on, within the grace', async () => {
+    const { ms } = await stopOnceStarted('process.on("SIGINT", () => console.log("caught"));\nconsole.log("started");\nsetInterval(() => {}, 1000);', 'javascript');
+    endsAsStopped(ms);
+    expect(stdout(ms)).toBe('started\ncaught\n');
+    expect(errorOf(ms)!.traceback).toEqual([]);
+  });
+});
+
+describe('stopping cells of other languages', () => {
   it('ends a Bash cell as before', async () => {
     const { ms } = await stopOnceStarted('echo started\nsleep 60', 'bash');
     endsAsStopped(ms);

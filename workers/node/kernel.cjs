@@ -460,6 +460,14 @@ function forkCells() {
   rehearseStdio();
   endLater = forker.endWith;
   if (!forker.serve(JSON.stringify(readyEvent()), PROBE_CELL)) process.exit(0);
+  // Stop's SIGINT ends the cell where it is (forker.c, interruptOn()). Where that cannot be set
+  // up, the ready event says nothing of it, and the device kills the cell at Stop.
+  try {
+    forker.interruptOn(() => interrupted(forker.interruptedAt()));
+    interruptible = true;
+  } catch (err) {
+    process.stderr.write(`${err.message}\n`);
+  }
   // Node read process.pid once, at the forker's start: left so, every cell had the forker's pid,
   // and process.kill(process.pid) signalled whichever of its own processes had that number.
   // (process.ppid is read at each use: 0, the forker being outside the cell's PID namespace.)
@@ -486,7 +494,25 @@ function rehearseStdio() {
   }
 }
 
-const readyEvent = () => ({ type: 'ready', language: 'node', version: process.version });
+/** Whether Stop's SIGINT ends the cell with where it was (forkCells()): the ready event says so. */
+let interruptible = false;
+
+const readyEvent = () => ({ type: 'ready', language: 'node', version: process.version, ...(interruptible ? { interrupt: true } : {}) });
+
+const INTERRUPTED = 'Script execution was interrupted by `SIGINT`'; // Node's REPL's words
+
+/**
+ * The reader stopped the cell (SIGINT): it ends now, as the KeyboardInterrupt the device names
+ * `Interrupted` (workers/protocol.ts, 5). `at`: the stack the cell's code was stopped at, as
+ * Error.stack lines; empty when the cell was waiting in its event loop (a timer, a promise). Its
+ * output is written already (StdioStream writes at once); its own 'exit' listeners do not run,
+ * as under `node` at Ctrl+C.
+ */
+function interrupted(at) {
+  const frames = at.split('\n').filter((line) => line !== '' && !isWorkerFrame(line));
+  finish('error', { type: 'error', ename: 'KeyboardInterrupt', evalue: INTERRUPTED, traceback: [`Error: ${INTERRUPTED}`, ...frames] });
+  process.reallyExit(1);
+}
 
 function main() {
   const forking = process.argv.includes('--forker');
