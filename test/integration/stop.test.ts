@@ -178,9 +178,33 @@ describe('stopping a running JavaScript cell', () => {
   });
 });
 
-describe('stopping cells of other languages', () => {
-  it('ends a Bash cell as before', async () => {
-    const { ms } = await stopOnceStarted('echo started\nsleep 60', 'bash');
+describe('stopping a running Bash cell', () => {
+  it('says the line and command it was on, its output kept', async () => {
+    const { ms } = await stopOnceStarted('echo started\necho more\nsleep 60\necho never', 'bash');
+    endsAsStopped(ms);
+    expect(errorOf(ms)!.traceback).toEqual(['cell: line 3: sleep 60: interrupted']);
+    expect(stdout(ms)).toBe('started\nmore\n');
+  });
+
+  it('says the line inside a function, and of a loop of builtins', async () => {
+    const inFunction = await stopOnceStarted('wait_long() {\n  sleep 60\n}\necho started\nwait_long', 'bash');
+    endsAsStopped(inFunction.ms);
+    expect(errorOf(inFunction.ms)!.traceback).toEqual(['cell: line 2: sleep 60: interrupted']);
+    const spinning = await stopOnceStarted('echo started\ni=0\nwhile true; do\n  i=$((i + 1))\ndone', 'bash');
+    endsAsStopped(spinning.ms);
+    expect(errorOf(spinning.ms)!.traceback).toEqual([expect.stringMatching(/^cell: line [34]: .*: interrupted$/)]);
+  });
+
+  it('keeps the files the cell made, and its lines numbered as written', async () => {
+    const { ms } = await stopOnceStarted('echo kept > made.txt\nbad_command_here\necho started\nsleep 60', 'bash');
+    endsAsStopped(ms);
+    expect(stderr(ms)).toBe('cell: line 2: bad_command_here: command not found\n');
+    expect(types(ms).slice(-4)).toEqual(['display_data', 'error', 'execute_reply', 'status']);
+    expect(errorOf(ms)!.traceback).toEqual(['cell: line 4: sleep 60: interrupted']);
+  });
+
+  it('kills a cell that ignores SIGINT, within the grace', async () => {
+    const { ms } = await stopOnceStarted("trap '' INT\necho started\nsleep 60", 'bash');
     endsAsStopped(ms);
     expect(errorOf(ms)!.traceback).toEqual([]);
   });
