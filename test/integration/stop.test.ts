@@ -3,6 +3,7 @@
 // language's form (Python's KeyboardInterrupt traceback, a JavaScript stack, Bash's line, R's
 // calls), under the API's ename `Interrupted`, its output kept; one that ignores the interrupt,
 // or catches it and goes on, is killed after the grace. C and Fortran are killed at once.
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FILES_MIME, type Message } from '../../protocol/messages';
 import { errorOf, get, messagesUntilDone, post, replyOf, run, stderr, stdout, types, startCellbox, type Cellbox } from '../helpers/cellbox';
@@ -207,6 +208,70 @@ describe('stopping a running Bash cell', () => {
     const { ms } = await stopOnceStarted("trap '' INT\necho started\nsleep 60", 'bash');
     endsAsStopped(ms);
     expect(errorOf(ms)!.traceback).toEqual([]);
+  });
+});
+
+// R, Octave, C and Fortran, where installed (as in languages.test.ts): a server of their own.
+const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
+const isRoot = process.getuid?.() === 0;
+const runnable = Object.keys(RUNTIMES).filter((l) => isRoot || fs.existsSync(RUNTIMES[l]));
+
+describe.skipIf(!runnable.length)('stopping R, Octave, C and Fortran cells', () => {
+  let more: Cellbox;
+  beforeAll(async () => {
+    // A long grace: an Octave cell stopped draws its figures before it ends, gnuplot's work.
+    more = await startCellbox({ CELLBOX_LANGUAGES: runnable.join(','), CELLBOX_WALL_SECONDS: '25', CELLBOX_CELLS_PER_MINUTE: '0', CELLBOX_INTERRUPT_GRACE_SECONDS: '10' });
+    for (let i = 0; i < 600; i++) {
+      const listed: { name: string; version: string }[] = (await get(`${more.url}/api/v1/languages`)).body;
+      if (runnable.every((n) => listed.some((l) => l.name === n && l.version))) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`not all of ${runnable.join(', ')} were offered`);
+  }, 90_000);
+  afterAll(async () => {
+    await more?.stop();
+  });
+
+  it.skipIf(!runnable.includes('r'))('R: the interrupt condition, with the line and the calls, as traceback() shows them', async () => {
+    const code = 'wait_long <- function() {\n  Sys.sleep(60)\n}\ncat("started\\n")\nwait_long()\ncat("never\\n")';
+    const { ms } = await stopOnceStarted(code, 'r', more);
+    endsAsStopped(ms);
+    expect(errorOf(ms)!.traceback).toEqual(['Interrupted at line 2 of the cell', '2: Sys.sleep(60) at cell#2', '1: wait_long() at cell#5']);
+    expect(stdout(ms)).toBe('started\n');
+  });
+
+  it.skipIf(!runnable.includes('r'))('R: a busy loop at the top level, its printed lines kept', async () => {
+    const { ms } = await stopOnceStarted('cat("started\\n")\nx <- 0\nwhile (TRUE) x <- x + 1', 'r', more);
+    endsAsStopped(ms);
+    expect(errorOf(ms)!.traceback).toEqual(['Interrupted at line 3 of the cell']);
+    expect(stdout(ms)).toBe('started\n');
+  });
+
+  it.skipIf(!runnable.includes('octave'))('Octave: ends on its interrupt, its output and figure kept', async () => {
+    const { ms } = await stopOnceStarted('plot (1:3);\ndisp ("started")\nx = 0;\nwhile true\n  x = x + 1;\nend', 'octave', more);
+    endsAsStopped(ms);
+    // Shown by the worker as it ended the cell: a cell killed shows none.
+    const figures = ms.filter((m) => m.header.msg_type === 'display_data' && (m.content as { data: Record<string, unknown> }).data['image/png']);
+    expect(figures).toHaveLength(1);
+    expect(errorOf(ms)!.traceback).toEqual([]);
+    expect(stdout(ms)).toBe('started\n');
+  });
+
+  it.skipIf(!runnable.includes('c'))('C: killed at once, every line it printed kept', async () => {
+    const code = '#include <stdio.h>\nint main(void) {\n  puts("started");\n  for (long i = 0;; i++) printf("%ld\\n", i);\n}';
+    const { ms } = await stopOnceStarted(code, 'c', more);
+    endsAsStopped(ms);
+    expect(errorOf(ms)!.traceback).toEqual([]);
+    const numbers = stdout(ms).split('\n').slice(1, -1).map(Number);
+    expect(numbers.length).toBeGreaterThan(0);
+    expect(numbers).toEqual(numbers.map((_, i) => i));
+  });
+
+  it.skipIf(!runnable.includes('fortran'))('Fortran: killed at once, its output kept', async () => {
+    const code = "print '(a)', 'started'\ndo\nend do\nend";
+    const { ms } = await stopOnceStarted(code, 'fortran', more);
+    endsAsStopped(ms);
+    expect(stdout(ms)).toBe('started\n');
   });
 });
 
