@@ -150,6 +150,17 @@ describe('stopping a running JavaScript cell', () => {
     expect(stderr(ms)).toBe('');
   });
 
+  it('stops a busy loop in a timer\'s callback, and after a top-level await', async () => {
+    const inTimer = await stopOnceStarted('console.log("started");\nsetTimeout(() => {\n  for (;;) {}\n}, 0);', 'javascript');
+    endsAsStopped(inTimer.ms);
+    expect(errorOf(inTimer.ms)!.traceback).toEqual([INTERRUPTED, expect.stringMatching(/^ {4}at (Timeout\._onTimeout \()?<cell>:3:\d+\)?$/)]);
+    expect(stderr(inTimer.ms)).toBe('');
+    const afterAwait = await stopOnceStarted('await new Promise((resolve) => setTimeout(resolve, 0));\nconsole.log("started");\nlet i = 0;\nwhile (true) i++;', 'javascript');
+    endsAsStopped(afterAwait.ms);
+    expect(errorOf(afterAwait.ms)!.traceback).toEqual([INTERRUPTED, expect.stringMatching(/^ {4}at <cell>:4:\d+$/)]);
+    expect(stderr(afterAwait.ms)).toBe('');
+  });
+
   it('ends a cell waiting on a timer at once, its output kept, without a stack', async () => {
     const { ms } = await stopOnceStarted('console.log("started");\nsetTimeout(() => console.log("never"), 60000);', 'javascript');
     endsAsStopped(ms);

@@ -79,6 +79,13 @@ extern napi_status napi_call_threadsafe_function(napi_threadsafe_function func, 
 extern napi_status napi_unref_threadsafe_function(napi_env env, napi_threadsafe_function func);
 extern napi_status napi_ref_threadsafe_function(napi_env env, napi_threadsafe_function func);
 extern napi_status napi_create_string_utf8(napi_env env, const char *str, size_t length, napi_value *result);
+extern napi_status napi_get_typedarray_info(napi_env env, napi_value typedarray, int *type, size_t *length, void **data,
+                                            napi_value *arraybuffer, size_t *byte_offset);
+extern napi_status napi_get_value_uint32(napi_env env, napi_value value, uint32_t *result);
+extern napi_status napi_call_function(napi_env env, napi_value recv, napi_value func, size_t argc, const napi_value *argv,
+                                      napi_value *result);
+extern napi_status napi_get_undefined(napi_env env, napi_value *result);
+#define NAPI_UINT32_ARRAY 6  // napi_typedarray_type's napi_uint32_array
 // libuv (uv.h), as stable within its major version as Node-API is.
 typedef void (*uv_callback)(void *handle);
 #define UV_ASYNC 1
@@ -254,6 +261,7 @@ static int take_worker_tasks(struct uv_loop_s *loop) {
 #define V8_GET_CURRENT "_ZN2v87Isolate10GetCurrentEv"
 #define V8_REQUEST_INTERRUPT "_ZN2v87Isolate16RequestInterruptEPFvPS0_PvES2_"
 #define V8_TERMINATE "_ZN2v87Isolate18TerminateExecutionEv"
+#define V8_CANCEL_TERMINATE "_ZN2v87Isolate24CancelTerminateExecutionEv"
 #define V8_SCOPE_OPEN "_ZN2v811HandleScopeC1EPNS_7IsolateE"
 #define V8_SCOPE_CLOSE "_ZN2v811HandleScopeD1Ev"
 #define V8_CURRENT_TRACE "_ZN2v810StackTrace17CurrentStackTraceEPNS_7IsolateEiNS0_17StackTraceOptionsE"
@@ -274,6 +282,7 @@ static struct {
   void *(*current)(void);
   void (*request)(void *isolate, void (*callback)(void *isolate, void *data), void *data);
   void (*terminate)(void *isolate);
+  void (*cancel_terminate)(void *isolate);
   void (*scope_open)(void *scope, void *isolate);
   void (*scope_close)(void *scope);
   void *(*trace)(void *isolate, int frames, int options);
@@ -289,6 +298,9 @@ static void *cell_isolate;
 static int interrupts[2] = {-1, -1};
 static napi_threadsafe_function interrupt_handler;
 static napi_env cell_env;
+// Node's switch for its async-hooks stack checks (async_hook_fields[kCheck]), when kernel.cjs could
+// hand it over: see capture().
+static uint32_t *async_hook_checks;
 // The stack capture() found: lines as Error.stack has them, each ending in a newline.
 static char interrupted_at[MAX_FRAMES * (2 * NAME_BYTES + 64)];
 static size_t interrupted_at_length;
@@ -297,10 +309,10 @@ static char capturing[sizeof interrupted_at];
 static napi_value fail(napi_env env, const char *what);
 
 static int find_v8(void) {
-  void **slots[] = {(void **)&v8.current, (void **)&v8.request, (void **)&v8.terminate, (void **)&v8.scope_open,
+  void **slots[] = {(void **)&v8.current, (void **)&v8.request, (void **)&v8.terminate, (void **)&v8.cancel_terminate, (void **)&v8.scope_open,
                     (void **)&v8.scope_close, (void **)&v8.trace, (void **)&v8.frame_count, (void **)&v8.frame,
                     (void **)&v8.location, (void **)&v8.script_name, (void **)&v8.function_name, (void **)&v8.write_utf8};
-  const char *names[] = {V8_GET_CURRENT, V8_REQUEST_INTERRUPT, V8_TERMINATE, V8_SCOPE_OPEN, V8_SCOPE_CLOSE, V8_CURRENT_TRACE,
+  const char *names[] = {V8_GET_CURRENT, V8_REQUEST_INTERRUPT, V8_TERMINATE, V8_CANCEL_TERMINATE, V8_SCOPE_OPEN, V8_SCOPE_CLOSE, V8_CURRENT_TRACE,
                          V8_FRAME_COUNT, V8_FRAME, V8_LOCATION, V8_SCRIPT_NAME, V8_FUNCTION_NAME, V8_WRITE_UTF8};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     *slots[i] = dlsym(RTLD_DEFAULT, names[i]);
@@ -352,7 +364,25 @@ static void capture(void *isolate, void *data) {
   // ends when its loop empties): once the cell's code is stopped, it must, or the loop the
   // cell left empty would end the process first.
   napi_ref_threadsafe_function(cell_env, interrupt_handler);
+  // Code run from the event loop (a timer's callback, a promise's continuation) runs inside
+  // async contexts that Node's JavaScript pops on its way out: terminated, it never does, and
+  // Node's C++ side, finding its stack of them uneven, aborted the process with a native stack
+  // on stderr. The cell ends next, by the handler: the check is no longer of use.
+  if (async_hook_checks) *async_hook_checks = 0;
   v8.terminate(isolate);
+}
+
+// The handler's call, on the event loop with no JavaScript on the stack. A termination in a
+// promise's continuation outlives the JavaScript it stopped (V8 keeps it scheduled after its
+// microtasks): every later call failed, the handler's too, and the cell hung until the grace.
+// Ended here, where nothing runs that it was meant to stop.
+static void call_handler(napi_env env, napi_value handler, void *context, void *data) {
+  (void)context;
+  (void)data;
+  if (!env || !handler) return;  // the environment is going
+  v8.cancel_terminate(cell_isolate);
+  napi_value undefined;
+  if (napi_get_undefined(env, &undefined) == 0) napi_call_function(env, undefined, handler, 0, NULL, NULL);
 }
 
 static void *watch_interrupts(void *unused) {
@@ -376,15 +406,24 @@ static void on_sigint(int signal) {
   errno = saved;
 }
 
-// interruptOn(handler) in a cell's process: SIGINT from now on calls `handler` on the event loop,
-// after capture() stopped the cell's code. Throws where it cannot (then the device kills at Stop).
+// interruptOn(handler, checks, index) in a cell's process: SIGINT from now on calls `handler` on
+// the event loop, after capture() stopped the cell's code; `checks[index]` is Node's switch for
+// its async-hooks checks (a Uint32Array), or `checks` is null. Throws where it cannot (then the
+// device kills at Stop).
 static napi_value interrupt_on(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], name;
+  size_t argc = 3;
+  napi_value argv[3], name;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc < 1) {
-    napi_throw_error(env, NULL, "forker: interruptOn(handler) takes a function");
+    napi_throw_error(env, NULL, "forker: interruptOn(handler, checks, index) takes a function");
     return NULL;
   }
+  int type;
+  size_t length;
+  void *data;
+  uint32_t index;
+  if (argc >= 3 && napi_get_typedarray_info(env, argv[1], &type, &length, &data, NULL, NULL) == 0 &&
+      type == NAPI_UINT32_ARRAY && napi_get_value_uint32(env, argv[2], &index) == 0 && index < length)
+    async_hook_checks = (uint32_t *)data + index;
   if (find_v8() != 0) return fail(env, "V8's API (a Node.js built without its symbols?)");
   cell_isolate = v8.current();
   cell_env = env;
@@ -392,7 +431,8 @@ static napi_value interrupt_on(napi_env env, napi_callback_info info) {
   // The thread blocks on its end; the handler's end never blocks.
   fcntl(interrupts[0], F_SETFL, 0);
   if (napi_create_string_utf8(env, "cellbox interrupt", (size_t)-1, &name) != 0 ||
-      napi_create_threadsafe_function(env, argv[0], NULL, name, 0, 1, NULL, NULL, NULL, NULL, &interrupt_handler) != 0 ||
+      napi_create_threadsafe_function(env, argv[0], NULL, name, 0, 1, NULL, NULL, NULL, (void *)call_handler,
+                                      &interrupt_handler) != 0 ||
       napi_unref_threadsafe_function(env, interrupt_handler) != 0) {
     napi_throw_error(env, NULL, "forker: the interrupt handler could not be made");
     return NULL;

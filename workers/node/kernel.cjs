@@ -459,11 +459,13 @@ function forkCells() {
   gc();
   rehearseStdio();
   endLater = forker.endWith;
+  // Found before the fork: no cell pays for it.
+  const checks = asyncHookChecks();
   if (!forker.serve(JSON.stringify(readyEvent()), PROBE_CELL)) process.exit(0);
   // Stop's SIGINT ends the cell where it is (forker.c, interruptOn()). Where that cannot be set
   // up, the ready event says nothing of it, and the device kills the cell at Stop.
   try {
-    forker.interruptOn(() => interrupted(forker.interruptedAt()));
+    forker.interruptOn(() => interrupted(forker.interruptedAt()), checks?.fields ?? null, checks?.index ?? 0);
     interruptible = true;
   } catch (err) {
     process.stderr.write(`${err.message}\n`);
@@ -474,6 +476,25 @@ function forkCells() {
   Object.defineProperty(process, 'pid', { value: forker.pid(), writable: false, enumerable: true, configurable: true });
   // process.exit() ends here, after the 'exit' listeners; an emptied event loop in forker.c.
   process.reallyExit = (code) => forker.exit(Number(code) || 0);
+}
+
+/**
+ * Node's switch for its async-hooks stack checks, for forker.c to turn off as it stops the cell's
+ * code (capture()); null where this Node does not show it. Through process.binding, deprecated:
+ * its warning is about this worker, not the cell, and is muted.
+ */
+function asyncHookChecks() {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = () => {};
+  try {
+    const binding = process.binding('async_wrap');
+    const index = binding.constants.kCheck;
+    return binding.async_hook_fields instanceof Uint32Array && Number.isInteger(index) ? { fields: binding.async_hook_fields, index } : null;
+  } catch {
+    return null;
+  } finally {
+    process.emitWarning = emitWarning;
+  }
 }
 
 /**
