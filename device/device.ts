@@ -150,7 +150,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
     while (!stopping && running.size < config.concurrency) {
       let cell: CellRow | null | undefined;
       try {
-        cell = store.cells.claimNext();
+        cell = store.claimCell();
       } catch (e) {
         // Busy or full for now: the cells stay queued; the next change or retry claims them.
         // Tried twice a second: on a full disk, a line each time buried the log.
@@ -185,7 +185,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
   /** A cell this device took but, stopping, never started goes back to the queue for the next one, uncounted. */
   function giveBack(cell: CellRow): void {
     try {
-      if (store.cells.giveBack(cell.id)) log('info', `cell ${cell.id} had not started; handed it back to the queue`);
+      if (store.requeueCell(cell.id, false)) log('info', `cell ${cell.id} had not started; handed it back to the queue`);
     } catch (e) {
       // Left running without messages: the next device queues it again (counted as a try).
       log('warn', `could not hand cell ${cell.id} back to the queue: ${(e as Error).message}`);
@@ -212,7 +212,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       const started = store.messages.lastSeq(cell.id) > 0;
       const exhausted = cell.attempts >= MAX_ATTEMPTS;
       if (!started && !cell.interrupt && !exhausted) {
-        if (store.cells.requeue(cell.id)) log('info', `cell ${cell.id} had not started when the device stopped (try ${cell.attempts} of ${MAX_ATTEMPTS}); queued it again`);
+        if (store.requeueCell(cell.id, true)) log('info', `cell ${cell.id} had not started when the device stopped (try ${cell.attempts} of ${MAX_ATTEMPTS}); queued it again`);
         continue;
       }
       const opening = started ? [] : openingMessages(cell.header, cell.code);

@@ -4,7 +4,7 @@ import { nanoid } from 'nanoid';
 import { closingMessages, createExecuteRequest, openingMessages } from '../protocol/create';
 import type { ErrorContent, UnsequencedMessage } from '../protocol/messages';
 import { createBell, type BellRole } from './bell';
-import { createCellQueue } from './cells';
+import { createCellQueue, type CellRow } from './cells';
 import { openDatabase } from './db';
 import { createHeartbeat } from './heartbeat';
 import { createLanguageTable } from './languages';
@@ -53,6 +53,24 @@ export function openStore(file: string, opts: { watchIntervalMs: number; bell?: 
       cells.enqueue({ id, language, code, timeoutMs, header: request.header });
       ring();
       return { id, msgId: request.header.msg_id };
+    },
+
+    /**
+     * The device takes the oldest queued cell (cells.claimNext). A claim writes no message, but
+     * the cell's readers who wait for its state to move (queued to starting) are woken by it:
+     * so it rings, as a message does.
+     */
+    claimCell(): CellRow | null {
+      const cell = cells.claimNext();
+      if (cell) ring();
+      return cell;
+    },
+
+    /** A cell taken and never started goes back to the queue (cells.requeue, or uncounted: cells.giveBack); rings, as a claim does. */
+    requeueCell(cellId: string, counted: boolean): boolean {
+      const back = counted ? cells.requeue(cellId) : cells.giveBack(cellId);
+      if (back) ring();
+      return back;
     },
 
     /** Writes a cell's last messages and marks it done, in one transaction, then wakes its waiters. */
