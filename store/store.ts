@@ -113,7 +113,8 @@ export function openStore(file: string, opts: { watchIntervalMs: number; bell?: 
         }
         return r;
       }).immediate();
-      if (result !== 'unknown') ring();
+      // Only what changed the cell is news to the device.
+      if (result === 'cancelled' || result === 'flagged') ring();
       if (result === 'cancelled') watcher.check();
       return result !== 'unknown';
     },
