@@ -43,6 +43,14 @@ const SHUTDOWN_GRACE_MS = 5000;
  */
 export const MAX_ATTEMPTS = 3;
 
+/**
+ * How a cell a previous device left running, with messages, ends. That device died, or stopped
+ * on a disk that took no more writes (its last messages, its end among them, kept in memory and
+ * lost with it): in either case what the cell wrote after its last stored message may be gone,
+ * and a reader who sees output stop short is told why.
+ */
+const LOST = 'The worker running this cell was lost when the device stopped; what the cell wrote after the output shown here, if anything, could not be stored and is lost.';
+
 /** How a running cell ends when its reader asked (`POST …/interrupt`). */
 const INTERRUPTED = { ename: CELL_ERRORS.interrupted, evalue: 'The cell was interrupted.', traceback: [] };
 /**
@@ -217,7 +225,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       }
       const opening = started ? [] : openingMessages(cell.header, cell.code);
       const error = started
-        ? { ename: CELL_ERRORS.crashed, evalue: 'The worker running this cell was lost when the device stopped.', traceback: [] }
+        ? { ename: CELL_ERRORS.crashed, evalue: LOST, traceback: [] }
         : cell.interrupt
           ? INTERRUPTED
           : { ename: CELL_ERRORS.crashed, evalue: `The cell was taken ${cell.attempts} times and each time the device stopped before it started (this cell may be what stops it); it is not run again.`, traceback: [] };
@@ -312,6 +320,13 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       for (const server of forkServers.values()) server.kill();
       await spawner?.stop();
       writer.flush();
+      const lost = writer.unwritten();
+      if (lost.length) {
+        // The disk is full (or failing), and the device does not outlive it: say what is lost.
+        // Those cells stay `running`: the next device start ends each (recover(), LOST), or
+        // queues again one of which nothing was stored.
+        log('error', `the last messages of cells ${lost.join(', ')} could not be written (${writer.lastFailure}) and are lost; the next device start ends those cells with ${CELL_ERRORS.crashed}, saying so`);
+      }
       if (!('unavailable' in groups)) {
         await Promise.race([Promise.all(removals), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
         groups.close();
