@@ -66,12 +66,14 @@ export async function readMessages(s: Server, wanted: ReadonlyMap<string, number
   /** Ends the current pause early: a wake-up, or the client gone. */
   let resume: (() => void) | null = null;
   // A cell's state moves without a message from queued to starting (the device's claim) and back
-  // (a device that stops hands an unstarted cell back): a client that says which state it saw
-  // is woken by those too.
+  // (a device that stops hands an unstarted cell back): a client that says it saw one of those
+  // two is woken by a change of the cell's status too. From running on, every move is a message:
+  // no status is read for those cells at each change of the database.
+  const quiet = [...seen].filter(([id, state]) => wanted.has(id) && (state === 'queued' || state === 'starting')).map(([id]) => id);
   const unwatch = s.store.watcher.watchCells([...wanted.keys()], () => {
     changed = true;
     resume?.();
-  }, [...seen.keys()].filter((id) => wanted.has(id)));
+  }, quiet);
   const gone = () => resume?.();
   signal?.addEventListener('abort', gone, { once: true });
   closing.addEventListener('abort', gone, { once: true });
