@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   {
     // What is built, installed or generated, and never written by hand.
-    ignores: ['node_modules/', '.next/', 'dist/', 'data/', 'public/mathjax/', 'public/embed.js*', 'public/embed/', 'bench/results/', 'test/e2e/screenshots/', 'next-env.d.ts'],
+    ignores: ['node_modules/', '.next/', 'dist/', 'data/', 'public/mathjax/', 'public/embed.js*', 'public/embed/', 'public/viewer3d/', 'bench/results/', 'test/e2e/screenshots/', 'next-env.d.ts'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -43,6 +43,14 @@ const SHUTDOWN_GRACE_MS = 5000;
  */
 export const MAX_ATTEMPTS = 3;
 
+/**
+ * How a cell a previous device left running, with messages, ends. That device died, or stopped
+ * on a disk that took no more writes (its last messages, its end among them, kept in memory and
+ * lost with it): in either case what the cell wrote after its last stored message may be gone,
+ * and a reader who sees output stop short is told why.
+ */
+const LOST = 'The worker running this cell was lost when the device stopped; what the cell wrote after the output shown here, if anything, could not be stored and is lost.';
+
 /** How a running cell ends when its reader asked (`POST …/interrupt`). */
 const INTERRUPTED = { ename: CELL_ERRORS.interrupted, evalue: 'The cell was interrupted.', traceback: [] };
 /**
@@ -150,7 +158,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
     while (!stopping && running.size < config.concurrency) {
       let cell: CellRow | null | undefined;
       try {
-        cell = store.cells.claimNext();
+        cell = store.claimCell();
       } catch (e) {
         // Busy or full for now: the cells stay queued; the next change or retry claims them.
         // Tried twice a second: on a full disk, a line each time buried the log.
@@ -185,7 +193,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
   /** A cell this device took but, stopping, never started goes back to the queue for the next one, uncounted. */
   function giveBack(cell: CellRow): void {
     try {
-      if (store.cells.giveBack(cell.id)) log('info', `cell ${cell.id} had not started; handed it back to the queue`);
+      if (store.requeueCell(cell.id, false)) log('info', `cell ${cell.id} had not started; handed it back to the queue`);
     } catch (e) {
       // Left running without messages: the next device queues it again (counted as a try).
       log('warn', `could not hand cell ${cell.id} back to the queue: ${(e as Error).message}`);
@@ -212,12 +220,12 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       const started = store.messages.lastSeq(cell.id) > 0;
       const exhausted = cell.attempts >= MAX_ATTEMPTS;
       if (!started && !cell.interrupt && !exhausted) {
-        if (store.cells.requeue(cell.id)) log('info', `cell ${cell.id} had not started when the device stopped (try ${cell.attempts} of ${MAX_ATTEMPTS}); queued it again`);
+        if (store.requeueCell(cell.id, true)) log('info', `cell ${cell.id} had not started when the device stopped (try ${cell.attempts} of ${MAX_ATTEMPTS}); queued it again`);
         continue;
       }
       const opening = started ? [] : openingMessages(cell.header, cell.code);
       const error = started
-        ? { ename: CELL_ERRORS.crashed, evalue: 'The worker running this cell was lost when the device stopped.', traceback: [] }
+        ? { ename: CELL_ERRORS.crashed, evalue: LOST, traceback: [] }
         : cell.interrupt
           ? INTERRUPTED
           : { ename: CELL_ERRORS.crashed, evalue: `The cell was taken ${cell.attempts} times and each time the device stopped before it started (this cell may be what stops it); it is not run again.`, traceback: [] };
@@ -312,6 +320,13 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
       for (const server of forkServers.values()) server.kill();
       await spawner?.stop();
       writer.flush();
+      const lost = writer.unwritten();
+      if (lost.length) {
+        // The disk is full (or failing), and the device does not outlive it: say what is lost.
+        // Those cells stay `running`: the next device start ends each (recover(), LOST), or
+        // queues again one of which nothing was stored.
+        log('error', `the last messages of cells ${lost.join(', ')} could not be written (${writer.lastFailure}) and are lost; the next device start ends those cells with ${CELL_ERRORS.crashed}, saying so`);
+      }
       if (!('unavailable' in groups)) {
         await Promise.race([Promise.all(removals), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
         groups.close();

@@ -11,6 +11,8 @@
 #     spawn <id> <json argv>   start a sandbox: fds 0-2, 3 (events) and 4 (bwrap's info) are pipes
 #     opened <id>              the device has opened its ends of the pipes: drop our copies
 #     kill <id>                SIGKILL the sandbox's first process (bwrap: the rest dies with it)
+#     interrupt <id>           SIGINT to the sandbox's processes, as Ctrl-C to a terminal's
+#                              foreground jobs (the reader stopped the cell: interrupt())
 #   fd 3 (spawner → device), JSON lines:
 #     {"type":"ready"}
 #     {"type":"forked","id":…,"pid":…,"fds":[in,out,err,events,info]}   the fds are ours
@@ -48,6 +50,28 @@ def send(event):
     data = (json.dumps(event, separators=(',', ':')) + '\n').encode()
     while data:
         data = data[os.write(CONTROL_FD, data):]
+
+
+def interrupt(sandbox):
+    """SIGINT to every process of the sandbox's process group, as a terminal's Ctrl-C reaches its
+    foreground jobs: bwrap's --new-session makes the sandbox's init (bwrap's child, pid 1
+    inside) the leader of a session and group of its own, and the worker and whatever it starts
+    are in it, unless they made their own. The init itself takes no signal it has no handler
+    for. Its pid is the group's id, read from bwrap's children (bwrap is ours and not reaped:
+    sandbox.exited is set first); killpg() has no pidfd form, but between the read and the
+    signal the init could only have ended and its number gone to a new group's leader, in
+    microseconds."""
+    try:
+        with open(f'/proc/{sandbox.pid}/task/{sandbox.pid}/children') as f:
+            children = f.read().split()
+    except OSError:
+        return  # bwrap is ending: its exit is on the way
+    if len(children) != 1:
+        return  # not started yet, or ending
+    try:
+        os.killpg(int(children[0]), signal.SIGINT)
+    except (ProcessLookupError, PermissionError):
+        pass  # ended meanwhile
 
 
 def kill(pidfd):
@@ -126,6 +150,10 @@ class Spawner:
                 sandbox = self.sandboxes.get(sandbox_id)
                 if sandbox and not sandbox.exited:
                     kill(sandbox.pidfd)
+            elif command == 'interrupt':
+                sandbox = self.sandboxes.get(sandbox_id)
+                if sandbox and not sandbox.exited:
+                    interrupt(sandbox)
 
     def spawn(self, sandbox_id, argv):
         # (read, write) of each; the sandbox reads stdin and writes the others.

@@ -61,6 +61,8 @@ export class Spawner {
     const pipes = adoptPipes(forked.then(({ fds }) => ({ holder, fds })), 4, () => this.send(`opened ${id}`));
     return helperWorker(pipes, exited, sandboxChildPid(pipes.outputs[3]), () => {
       if (this.sandboxes.has(id)) this.send(`kill ${id}`);
+    }, false, () => {
+      if (this.sandboxes.has(id)) this.send(`interrupt ${id}`);
     });
   }
 

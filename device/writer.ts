@@ -33,6 +33,7 @@ export class MessageWriter {
   private count = 0;
   private timer: NodeJS.Timeout | null = null;
   private busyRetries = 0;
+  private failure = '';
 
   constructor(
     private readonly store: Store,
@@ -94,6 +95,7 @@ export class MessageWriter {
   /** The database is busy or full for now: what was put back is tried again after a wait. */
   private retryLater(e: unknown): void {
     if (this.timer) clearTimeout(this.timer);
+    this.failure = `${(e as { code?: string }).code}: ${(e as Error).message}`;
     const wait = BUSY_RETRY_MS[Math.min(this.busyRetries++, BUSY_RETRY_MS.length - 1)];
     if (this.busyRetries === 1 || this.busyRetries % 20 === 0) this.log('warn', `the database cannot take writes now (${(e as { code?: string }).code}: ${(e as Error).message}); ${this.count} messages wait, trying again in ${wait} ms`);
     this.timer = setTimeout(() => this.flush(), wait);
@@ -164,6 +166,16 @@ export class MessageWriter {
   /** Messages or endings not yet written (the database was busy). */
   get waiting(): number {
     return this.count + this.finished.length;
+  }
+
+  /** The cells with messages or an ending not yet written. */
+  unwritten(): string[] {
+    return [...new Set([...this.pending.keys(), ...this.finished.map((f) => f.cellId)])];
+  }
+
+  /** Why the last write failed, while it is tried again (`SQLITE_FULL: database or disk is full`). */
+  get lastFailure(): string {
+    return this.failure;
   }
 }
 

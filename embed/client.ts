@@ -156,7 +156,7 @@ export async function runCell(code: string, language: string, opts: RunOptions):
       },
       onRetry: (e, ms) => opts.onConnectionLost?.(e, ms),
       onReconnect: () => opts.onReconnect?.(),
-    });
+    }, first?.state);
     const onAbort = () => {
       stop();
       reject(new DOMException('The run was abandoned.', 'AbortError'));

@@ -6,7 +6,11 @@
 // message: so a poll that fails for want of a connection (offline, a web server restarting, a
 // 5xx, a 429) is asked again, from the last message seen, for as long as the page follows the
 // cell. Only an answer that will not change (a 4xx) ends the following.
-import type { MessagesAnswer, PollAnswer } from '../protocol/api';
+//
+// Each cell is named with the state the page last saw (`c=<id>:<after>:<state>`): the server
+// then answers when that state moves too (queued to starting, as a device takes the cell), not
+// only at its next message, so "Waiting in the queue…" does not stay up for a cell that has left it.
+import type { CellState, MessagesAnswer, PollAnswer } from '../protocol/api';
 import { MAX_POLL_CELLS, MAX_WAIT_SECONDS } from '../protocol/limits';
 
 export interface Follower {
@@ -33,7 +37,7 @@ export const RETRY_DELAYS_MS = [250, 1000, 2000, 4000];
 const MAX_RETRY_AFTER_MS = 60_000;
 
 export class Poller {
-  private readonly followers = new Map<string, { after: number; follower: Follower }>();
+  private readonly followers = new Map<string, { after: number; state?: CellState; follower: Follower }>();
   private current: AbortController | null = null;
   private looping = false;
   /** Ends the wait before a retry (the connection is said to be back). */
@@ -41,9 +45,9 @@ export class Poller {
 
   constructor(private readonly server: string, private readonly get: Fetcher, private readonly waitSeconds = MAX_WAIT_SECONDS - 5) {}
 
-  /** Follows a cell from message `after` on; returns a function that stops following it. */
-  follow(cellId: string, after: number, follower: Follower): () => void {
-    this.followers.set(cellId, { after, follower });
+  /** Follows a cell from message `after` on, last seen in `state` (if known); returns a function that stops following it. */
+  follow(cellId: string, after: number, follower: Follower, state?: CellState): () => void {
+    this.followers.set(cellId, { after, state, follower });
     // The open poll does not know this cell: end it, and the loop asks again with it.
     this.current?.abort();
     this.wake();
@@ -77,7 +81,7 @@ export class Poller {
       while (this.followers.size > 0) {
         // Beyond the server's limit per poll, the rest wait for a place (cells end, places free).
         const asked = [...this.followers.entries()].slice(0, MAX_POLL_CELLS);
-        const query = asked.map(([id, f]) => `c=${encodeURIComponent(`${id}:${f.after}`)}`).join('&');
+        const query = asked.map(([id, f]) => `c=${encodeURIComponent(`${id}:${f.after}${f.state ? `:${f.state}` : ''}`)}`).join('&');
         const controller = new AbortController();
         this.current = controller;
         // After a failure the first poll answers at once: it tells the followers the
@@ -120,6 +124,8 @@ export class Poller {
             continue;
           }
           entry.after = a.next;
+          // Absent from an older server's answers: the next poll then waits for messages only.
+          entry.state = a.state;
           if (a.done) this.followers.delete(id);
           f.follower.onAnswer(a);
         }

@@ -7,6 +7,7 @@ import DOMPurify from 'dompurify';
 import { marked } from 'marked';
 import { HTML_CSS, ensureStyles } from './styles';
 import { cellboxPolicy, setSafeHTML } from './trusted-types';
+import { THREEJS_MIME, VIEWER3D_PATH, viewer3d } from './viewer3d';
 import { INTERACT_MIME } from '../protocol/interact';
 import { FILES_MIME, type DisplayDataContent, type ErrorContent, type FileInfo, type Message, type MimeBundle, type StreamContent } from '../protocol/messages';
 
@@ -15,7 +16,7 @@ import { FILES_MIME, type DisplayDataContent, type ErrorContent, type FileInfo, 
  * JupyterLab's renderer ranks), so a bundle shows here what it shows there. Markdown and LaTeX
  * come before images: an object that offers both is drawn as math, not as a picture of it.
  */
-export const MIME_ORDER = [FILES_MIME, 'text/html', 'text/markdown', 'text/latex', 'image/svg+xml', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/bmp', 'application/json', 'text/plain'];
+export const MIME_ORDER = [FILES_MIME, THREEJS_MIME, 'text/html', 'text/markdown', 'text/latex', 'image/svg+xml', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/bmp', 'application/json', 'text/plain'];
 
 export function chooseMime(data: MimeBundle): string | null {
   return MIME_ORDER.find((t) => t in data && data[t] !== null && data[t] !== undefined) ?? null;
@@ -436,6 +437,8 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
         // Nothing in it is a stored file: the bundle's other types say what it is.
         return bundle(Object.fromEntries(Object.entries(data).filter(([type]) => type !== FILES_MIME)), meta);
       }
+      case THREEJS_MIME:
+        return viewer3d(doc, text, resolveUrl(VIEWER3D_PATH));
       case 'text/html': {
         // Math marked \(…\) or \[…\] in HTML (Sage's html() and table() mark theirs so) is
         // typeset, as Jupyter typesets HTML; HTML without such marks never loads MathJax.

@@ -49,6 +49,8 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
 .cb-output pre.cb-stderr { background: var(--cb-out-warn-bg); padding: 4px 8px; border-radius: 6px; }
 .cb-output pre.cb-error { background: var(--cb-out-err-bg); color: var(--cb-out-err); padding: 8px; border-radius: 6px; }
 .cb-output img { max-width: 100%; height: auto; display: block; }
+/* A Sage 3D graphic (embed/viewer3d.ts): the frame's page fills it, 400px high as in Jupyter. */
+.cb-output iframe.cb-viewer3d { display: block; width: 100%; height: 400px; border: 1px solid var(--cb-out-line); border-radius: 6px; margin: 0 0 8px; }
 .cb-output a { color: var(--cb-out-link); }
 .cb-output .cb-html { overflow-x: auto; contain: paint; }
 /* contain: paint, as for HTML: math styled by a page's own MathJax (not filtered as ours is) must not

@@ -51,9 +51,9 @@ function valueProblem(v: unknown, at: string): string | null {
   if (typeof v === 'string') return LONE_SURROGATE.test(v) ? `${at} holds half of a UTF-16 surrogate pair without the other, which is not text` : null;
   if (typeof v === 'boolean') return null;
   // JSON's 1e400 parses to Infinity, which JSON cannot hold again.
-  if (typeof v === 'number') return Number.isFinite(v) ? null : `${at} is a number too large to hold`;
+  if (typeof v === 'number') return Number.isFinite(v) ? null : `${at} must be a finite number (at most ±1.8e308)`;
   if (Array.isArray(v) && v.length === 2 && v.every((n) => typeof n === 'number')) {
-    return v.every(Number.isFinite) ? null : `${at} holds a number too large to hold`;
+    return v.every(Number.isFinite) ? null : `${at} must hold finite numbers (at most ±1.8e308)`;
   }
   return `${at} must be a number, a string, true or false, or a list of two numbers (a range), not ${describe(v)}`;
 }

@@ -126,6 +126,41 @@ if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8') !== mathjaxVersion) 
   fs.writeFileSync(stamp, mathjaxVersion);
 }
 
+// The viewer of Sage's 3D graphics (embed/viewer3d.ts): a frame document and its script, with
+// three.js beside them, served by Cellbox itself (no CDN) from node_modules. Sage's page is
+// written for three.js r122 (sage/ext_data/threejs/threejs-version.txt), which npm's three
+// 0.122.0 is; its OrbitControls are the examples' global-script build. The folder's name is
+// VIEWER3D_PATH's in embed/viewer3d.ts: a new three.js or frame takes a new one, since the
+// folder is served as never changing (app/_lib/assets.ts).
+const VIEWER3D_DIR = 'public/viewer3d/r122-1';
+const threePackage = path.join(root, 'node_modules/three/package.json');
+const threeVersion = fs.existsSync(threePackage) ? JSON.parse(fs.readFileSync(threePackage, 'utf8')).version : null;
+if (threeVersion !== '0.122.0') {
+  console.error(`[build] three.js 0.122.0 (r122, what Sage's 3D viewer is written for) is needed in node_modules, found ${threeVersion ?? 'none'}: run npm install`);
+  process.exit(1);
+}
+const viewerSources = ['embed/viewer3d-frame.ts', 'embed/viewer3d-frame.html', 'package-lock.json', 'scripts/build.mjs'];
+if (Math.max(...viewerSources.map(age)) > age(`${VIEWER3D_DIR}/frame.js`)) {
+  console.log('[build] 3D viewer…');
+  const dir = path.join(root, VIEWER3D_DIR);
+  fs.rmSync(path.join(root, 'public/viewer3d'), { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(path.join(root, 'node_modules/three/build/three.min.js'), path.join(dir, 'three.min.js'));
+  fs.copyFileSync(path.join(root, 'node_modules/three/examples/js/controls/OrbitControls.js'), path.join(dir, 'OrbitControls.js'));
+  fs.copyFileSync(path.join(root, 'node_modules/three/LICENSE'), path.join(dir, 'LICENSE.three.txt'));
+  fs.copyFileSync(path.join(root, 'embed/viewer3d-frame.html'), path.join(dir, 'frame.html'));
+  await build({
+    entryPoints: [path.join(root, 'embed/viewer3d-frame.ts')],
+    outfile: path.join(dir, 'frame.js'),
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    platform: 'browser',
+    target: ['es2022'],
+    logLevel: 'warning',
+  });
+}
+
 // The static files the web server sends, compressed once here (a .br and a .gz beside each
 // file, which app/_lib/assets.ts serves) rather than by the web server for every page that
 // loads them. The embed script and Cellbox's pages' scripts (~1.3 MB), which every page with a

@@ -62,7 +62,9 @@ export function createCellQueue(db: Db) {
   );
   const requeue = db.prepare(`UPDATE cells SET status = 'queued', started = NULL WHERE id = ? AND status = 'running'`);
   const giveBack = db.prepare(`UPDATE cells SET status = 'queued', started = NULL, attempts = MAX(attempts - 1, 0) WHERE id = ? AND status = 'running'`);
-  const flagInterrupt = db.prepare(`UPDATE cells SET interrupt = 1 WHERE id = ? AND status = 'running'`);
+  // Only a cell not flagged yet: of two interrupts that both read it unflagged (from two web
+  // processes, each before the other's write), the second changes nothing and says so.
+  const flagInterrupt = db.prepare(`UPDATE cells SET interrupt = 1 WHERE id = ? AND status = 'running' AND interrupt = 0`);
   const interrupted = db.prepare(`SELECT id FROM cells WHERE status = 'running' AND interrupt = 1`).pluck();
   const running = db.prepare(`SELECT * FROM cells WHERE status = 'running' ORDER BY seq`);
   const oldDone = db.prepare(`SELECT id FROM cells WHERE status = 'done' AND finished < ?`).pluck();
@@ -119,11 +121,13 @@ export function createCellQueue(db: Db) {
      * Asks to stop a cell. A queued cell is taken out of the queue here (the caller writes its
      * closing messages); a running one is flagged for the device, which owns its sandbox.
      */
-    requestInterrupt(id: string, now = Date.now()): 'cancelled' | 'flagged' | 'finished' | 'unknown' {
+    requestInterrupt(id: string, now = Date.now()): 'cancelled' | 'flagged' | 'flagged already' | 'finished' | 'unknown' {
       const cancelled = cancelQueued.get(now, id) as RawRow | undefined;
       if (cancelled) return 'cancelled';
       if (flagInterrupt.run(id).changes === 1) return 'flagged';
-      return byId.get(id) ? 'finished' : 'unknown';
+      const r = byId.get(id) as RawRow | undefined;
+      if (!r) return 'unknown';
+      return r.status === 'running' && r.interrupt === 1 ? 'flagged already' : 'finished';
     },
 
     interruptRequested(): string[] {

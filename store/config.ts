@@ -95,7 +95,7 @@ const Config = z.strictObject({
   longPollsPerClient: z.number().int().min(1),
   /**
    * How long a running cell its reader stopped has to end on the interrupt (SIGINT, for a worker
-   * that takes one: Python's, Sage's) before it is killed. 0: killed at once, without the
+   * that takes one: every built-in one's but C's and Fortran's) before it is killed. 0: killed at once, without the
    * traceback of where it was.
    */
   interruptGraceSeconds: z.number().min(0).max(60),

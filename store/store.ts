@@ -5,7 +5,7 @@ import { closingMessages, createExecuteRequest, openingMessages } from '../proto
 import type { InteractValues } from '../protocol/interact';
 import type { ErrorContent, UnsequencedMessage } from '../protocol/messages';
 import { createBell, type BellRole } from './bell';
-import { createCellQueue } from './cells';
+import { createCellQueue, type CellRow } from './cells';
 import { openDatabase } from './db';
 import { createHeartbeat } from './heartbeat';
 import { createLanguageTable } from './languages';
@@ -59,6 +59,24 @@ export function openStore(file: string, opts: { watchIntervalMs: number; bell?: 
       return { id, msgId: request.header.msg_id };
     },
 
+    /**
+     * The device takes the oldest queued cell (cells.claimNext). A claim writes no message, but
+     * the cell's readers who wait for its state to move (queued to starting) are woken by it:
+     * so it rings, as a message does.
+     */
+    claimCell(): CellRow | null {
+      const cell = cells.claimNext();
+      if (cell) ring();
+      return cell;
+    },
+
+    /** A cell taken and never started goes back to the queue (cells.requeue, or uncounted: cells.giveBack); rings, as a claim does. */
+    requeueCell(cellId: string, counted: boolean): boolean {
+      const back = counted ? cells.requeue(cellId) : cells.giveBack(cellId);
+      if (back) ring();
+      return back;
+    },
+
     /** Writes a cell's last messages and marks it done, in one transaction, then wakes its waiters. */
     finishCell(cellId: string, outcome: 'ok' | 'error', closing: UnsequencedMessage[]): void {
       finishTx.immediate(cellId, outcome, closing);
@@ -99,7 +117,8 @@ export function openStore(file: string, opts: { watchIntervalMs: number; bell?: 
         }
         return r;
       }).immediate();
-      if (result !== 'unknown') ring();
+      // Only what changed the cell is news to the device.
+      if (result === 'cancelled' || result === 'flagged') ring();
       if (result === 'cancelled') watcher.check();
       return result !== 'unknown';
     },

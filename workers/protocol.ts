@@ -14,7 +14,9 @@
 // 4. When the code is finished, the worker writes `done` and may exit. The device then kills
 //    the whole sandbox: anything the cell left running dies with it.
 // A worker that exits, or is killed, without `done` has crashed (or hit a limit).
-// 5. A worker whose `ready` says `"interrupt": true` takes a SIGINT to its process as the reader
+// 5. A worker whose `ready` says `"interrupt": true` takes a SIGINT (to its process, or, in a
+//    sandbox of its own, to every process of the sandbox's process group, as Ctrl-C reaches a
+//    terminal's foreground jobs) as the reader
 //    stopping the cell (Jupyter's interrupt): it ends the cell at once with an `error` event
 //    whose ename is `KeyboardInterrupt` and whose traceback shows where the cell was, then
 //    `done`. The device names that error `Interrupted`, and kills the sandbox if the cell has

@@ -14,10 +14,21 @@ const APP_STATIC = '/_next/static/';
 
 /** Whether `path` (without its query) is one of these files, or would be. */
 export function isAssetPath(path: string): boolean {
-  return /^\/(embed\.js(\.map)?|embed\/[^/]+|mathjax\/.+)$/.test(path) || path.startsWith(APP_STATIC);
+  return /^\/(embed\.js(\.map)?|embed\/[^/]+|mathjax\/.+|viewer3d\/.+)$/.test(path) || path.startsWith(APP_STATIC);
 }
 
 export type AssetServer = (req: IncomingMessage, res: ServerResponse, path: string, next: () => void) => void;
+
+/** The URL prefix of the viewer of Sage's 3D graphics (embed/viewer3d.ts), in `public/viewer3d/`. */
+const VIEWER3D = '/viewer3d/';
+
+/**
+ * The policy of the viewer's frame document, where a cell's three.js page runs: sandboxed with
+ * scripts only (an opaque origin, even opened on its own), scripts from Cellbox (three.js) and
+ * the page's own inline ones, styles and images of its own; nothing fetched, no connection, no
+ * form, no plugin. What it may show is what the cell computed, nothing it loads from elsewhere.
+ */
+export const VIEWER3D_POLICY = "sandbox allow-scripts; default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; base-uri 'none'; form-action 'none'";
 
 /** The charset said, as Next.js did: a script without one is read in the encoding of the page that loads it, and these are UTF-8 (a Latin-1 course page would garble the embed script). */
 function withCharset(res: ServerResponse, pathname: string): void {
@@ -45,6 +56,19 @@ export function createAssets(publicDir: string, staticDir: string): AssetServer 
   });
   // Next.js names each file for its content: kept for a year, as Next.js says itself.
   const app = sirv(staticDir, { ...common, maxAge: 31536000, immutable: true, setHeaders: withCharset });
+  // The 3D viewer's folder is named for its version (three.js's and the frame's): a year too.
+  // Its frame is loaded in frames on any site, so CORP says cross-origin, as for the embed.
+  const viewer = sirv(publicDir, {
+    ...common,
+    maxAge: 31536000,
+    immutable: true,
+    setHeaders(res, pathname) {
+      withCharset(res, pathname);
+      res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      if (pathname.endsWith('.html')) res.setHeader('Content-Security-Policy', VIEWER3D_POLICY);
+    },
+  });
   return (req, res, path, next) => {
     // Whole files only, which HTTP allows a server (RFC 9110, 14.2): sirv's own reading of Range
     // threw on `bytes=5-2` (the request then hung) and took `bytes=-500` for the first 501 bytes,
@@ -54,6 +78,7 @@ export function createAssets(publicDir: string, staticDir: string): AssetServer 
     // sirv's read stream fails after the headers went out, with nobody listening, which was an
     // uncaught exception and a request left hanging. The connection is cut instead.
     res.once('pipe', (file) => file.once('error', (e: Error) => res.destroy(e)));
+    if (path.startsWith(VIEWER3D)) return viewer(req, res, next);
     if (!path.startsWith(APP_STATIC)) return crossOrigin(req, res, next);
     // sirv reads the path from the URL: give it the one inside the folder, and Next.js the whole one back.
     const url = req.url!;

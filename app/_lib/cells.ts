@@ -30,10 +30,6 @@ export function cellState(status: CellStatus, done: boolean, hasMessages: boolea
   return hasMessages ? 'running' : 'starting';
 }
 
-function ready(a: Answer): boolean {
-  return a.json.length > 0 || a.done;
-}
-
 /**
  * How long a long-poll that has new messages of a running cell holds them for the ones that
  * follow. A trivial cell's messages (busy, its input, its output, its reply) come within a few
@@ -44,12 +40,14 @@ export const LINGER_MS = 10;
 
 /**
  * Answers once any of the cells has a message past its `after` (then up to LINGER_MS later,
- * unless a cell is done or its answer full), or after `waitMs`, or at once when the web server
- * stops (`closing`): the client then asks again, of the next one, instead of losing its answer. One subscription to the cells
- * for the whole wait, taken before the first read: a message committed after any read wakes
- * it, and each wake-up is one read.
+ * unless a cell is done or its answer full), or its state differs from the one its client last
+ * saw (`seen`, for the cells it names), or after `waitMs`, or at once when the web server stops
+ * (`closing`): the client then asks again, of the next one, instead of losing its answer. One
+ * subscription to the cells for the whole wait, taken before the first read: a message (or, for
+ * a cell in `seen`, a change of status) committed after any read wakes it, and each wake-up is
+ * one read.
  */
-export async function readMessages(s: Server, wanted: ReadonlyMap<string, number>, waitMs: number, signal?: AbortSignal): Promise<Map<string, Answer>> {
+export async function readMessages(s: Server, wanted: ReadonlyMap<string, number>, waitMs: number, signal?: AbortSignal, seen: ReadonlyMap<string, CellState> = new Map()): Promise<Map<string, Answer>> {
   const readAll = () => {
     const out = new Map<string, Answer>();
     for (const [id, after] of wanted) {
@@ -58,6 +56,8 @@ export async function readMessages(s: Server, wanted: ReadonlyMap<string, number
     }
     return out;
   };
+  /** Something to tell: new messages, the end, or a state the client has not seen. */
+  const ready = (id: string, a: Answer) => a.json.length > 0 || a.done || (seen.has(id) && seen.get(id) !== a.state);
   const closing = s.closing.signal;
   if (waitMs <= 0 || signal?.aborted || closing.aborted) return readAll();
   const deadline = Date.now() + waitMs;
@@ -65,10 +65,15 @@ export async function readMessages(s: Server, wanted: ReadonlyMap<string, number
   let changed = false;
   /** Ends the current pause early: a wake-up, or the client gone. */
   let resume: (() => void) | null = null;
+  // A cell's state moves without a message from queued to starting (the device's claim) and back
+  // (a device that stops hands an unstarted cell back): a client that says it saw one of those
+  // two is woken by a change of the cell's status too. From running on, every move is a message:
+  // no status is read for those cells at each change of the database.
+  const quiet = [...seen].filter(([id, state]) => wanted.has(id) && (state === 'queued' || state === 'starting')).map(([id]) => id);
   const unwatch = s.store.watcher.watchCells([...wanted.keys()], () => {
     changed = true;
     resume?.();
-  });
+  }, quiet);
   const gone = () => resume?.();
   signal?.addEventListener('abort', gone, { once: true });
   closing.addEventListener('abort', gone, { once: true });
@@ -76,8 +81,8 @@ export async function readMessages(s: Server, wanted: ReadonlyMap<string, number
     let now = readAll();
     if (now.size === 0) return now;
     /** Reads at each wake-up until `enough`, `end` or the client is gone; leaves the last read in `now`. */
-    const until = async (enough: (a: Answer) => boolean, end: number) => {
-      while (![...now.values()].some(enough)) {
+    const until = async (enough: (id: string, a: Answer) => boolean, end: number) => {
+      while (![...now].some(([id, a]) => enough(id, a))) {
         if (!changed) {
           const left = end - Date.now();
           if (left <= 0 || signal?.aborted || closing.aborted) return;
@@ -96,14 +101,18 @@ export async function readMessages(s: Server, wanted: ReadonlyMap<string, number
       }
     };
     await until(ready, deadline);
-    if (![...now.values()].some(ready)) {
+    if (![...now].some(([id, a]) => ready(id, a))) {
       // The time is up with nothing new. A cell that was queued at the last read is read again,
-      // so that the answer's `state` is the cell's now: the device's claim of it writes no
-      // message and wakes no one, and the cell, taken since, waits for its worker.
+      // so that the answer's `state` is the cell's now: for a client that did not say which
+      // state it saw, the device's claim of it woke nothing, and the cell, taken since, waits
+      // for its worker.
       const stale = [...now.values()].some((a) => a.state === 'queued');
       return stale && !signal?.aborted && !closing.aborted ? readAll() : now;
     }
-    await until((a) => a.done || a.json.length >= MAX_MESSAGES_PER_ANSWER, Math.min(deadline, Date.now() + LINGER_MS));
+    // Only new messages are worth holding for the ones that follow: a change of state alone is answered at once.
+    if ([...now.values()].some((a) => a.json.length > 0 && !a.done)) {
+      await until((_, a) => a.done || a.json.length >= MAX_MESSAGES_PER_ANSWER, Math.min(deadline, Date.now() + LINGER_MS));
+    }
     return now;
   } finally {
     unwatch();

@@ -1,7 +1,7 @@
 // Reading requests safely: bodies under a byte limit and valid UTF-8, JSON or form fields,
 // ids and query numbers checked, each failure an ApiError naming what is wrong.
 import type { z } from 'zod';
-import { CellRequest, describeIssues, SnippetRequest } from '../../protocol/api';
+import { CellRequest, describeIssues, SnippetRequest, type CellState } from '../../protocol/api';
 import { ApiError } from '../../protocol/errors';
 import { MAX_BODY_BYTES, MAX_CODE_BYTES, MAX_INTERACT_BYTES, MAX_SNIPPET_BYTES, MAX_WAIT_SECONDS } from '../../protocol/limits';
 import type { ApiRequest } from './api-request';
@@ -214,6 +214,15 @@ export function intParam(url: URL, name: string, fallback: number, min: number, 
   const n = Number(raw);
   if (n < min || n > max) throw new ApiError('invalid_field', `${name} must be between ${min} and ${max}.`);
   return n;
+}
+
+const CELL_STATES: readonly CellState[] = ['queued', 'starting', 'running', 'done'];
+
+/** The state a long-poll's client says it last saw (`state`, or the third part of poll's `c`); undefined when not given. */
+export function stateParam(raw: string | null | undefined, name = 'state'): CellState | undefined {
+  if (raw === null || raw === undefined || raw === '') return undefined;
+  if (!(CELL_STATES as readonly string[]).includes(raw)) throw new ApiError('invalid_field', `${name} must be one of ${CELL_STATES.join(', ')}, not ${JSON.stringify(raw.slice(0, 32))}.`);
+  return raw as CellState;
 }
 
 /** The long-poll wait in seconds (fractions allowed), 0 to MAX_WAIT_SECONDS. */

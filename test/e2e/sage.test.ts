@@ -5,11 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { get, startCellbox, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
+import { serveHostPages, type HostPages } from '../helpers/host-pages';
+import { VIEWER3D_PATH } from '../../embed/viewer3d';
 
 const installed = fs.existsSync('/usr/lib/python3/dist-packages/sage');
 let box: Cellbox;
 let browser: Browser;
 let w: Watched;
+let host: HostPages;
 
 beforeAll(async () => {
   if (!installed) return;
@@ -19,6 +22,7 @@ beforeAll(async () => {
     if (langs.some((l) => l.name === 'sage' && l.version)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  host = await serveHostPages();
   w = await openPage(browser, `${box.url}/`);
   await w.page.selectOption('.cb-lang', 'sage');
 }, 90_000);
@@ -26,6 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await box?.stop();
+  await host?.close();
 });
 
 async function runCode(code: string): Promise<void> {
@@ -55,6 +60,74 @@ describe.skipIf(!installed)('a Sage cell in the browser', () => {
     expect(size[0]).toBeGreaterThan(200);
     expect(size[1]).toBeGreaterThan(100);
     await screenshot(w.page, 'sage-plot');
+  });
+
+  it('shows a 3D graphic in a sandboxed frame, drawn by three.js from Cellbox, turned by dragging', async () => {
+    // Was a still PNG. Headless Chromium draws WebGL in software (SwiftShader), with --disable-gpu too.
+    await runCode("y = var('y')\nplot3d(sin(x*y), (x, -2, 2), (y, -2, 2), color='red')");
+    const frameElement = w.page.locator('.cb-output iframe.cb-viewer3d');
+    await frameElement.waitFor();
+    expect(await frameElement.getAttribute('sandbox')).toBe('allow-scripts');
+    expect(await frameElement.evaluate((e: HTMLIFrameElement) => e.src)).toBe(`${box.url}${VIEWER3D_PATH}`);
+    const frame = (await frameElement.elementHandle())!.contentFrame();
+    const inFrame = (await frame)!;
+    await inFrame.locator('canvas').first().waitFor({ timeout: 20_000 });
+    // The cell's scripts run in an opaque origin: not the page's, not Cellbox's.
+    expect(await inFrame.evaluate(() => self.origin)).toBe('null');
+    expect(await inFrame.evaluate(() => { try { return parent.document.title; } catch { return 'out of reach'; } })).toBe('out of reach');
+    expect(await inFrame.evaluate(() => { try { return localStorage.length; } catch { return 'out of reach'; } })).toBe('out of reach');
+
+    /** What the WebGL canvas shows (Sage's renderer keeps its drawing buffer): red pixels counted, and the whole as a data: URL. */
+    const drawn = () => inFrame.evaluate(() => {
+      const gl = document.querySelector('canvas')!;
+      const copy = document.createElement('canvas');
+      copy.width = gl.width;
+      copy.height = gl.height;
+      const ctx = copy.getContext('2d')!;
+      ctx.drawImage(gl, 0, 0);
+      const pixels = ctx.getImageData(0, 0, copy.width, copy.height).data;
+      let red = 0;
+      for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 120 && pixels[i + 1] < 90 && pixels[i + 2] < 90) red++;
+      return { red, image: gl.toDataURL() };
+    });
+    const before = await drawn();
+    // The surface, lit red, covers a good part of the 400-pixel-high frame.
+    expect(before.red).toBeGreaterThan(5000);
+    const box3d = (await frameElement.boundingBox())!;
+    const [cx, cy] = [box3d.x + box3d.width / 2, box3d.y + box3d.height / 2];
+    await w.page.mouse.move(cx, cy);
+    await w.page.mouse.down();
+    await w.page.mouse.move(cx + 150, cy + 40, { steps: 10 });
+    await w.page.mouse.up();
+    await expect.poll(async () => (await drawn()).image !== before.image, { timeout: 5_000 }).toBe(true);
+    expect((await drawn()).red).toBeGreaterThan(5000);
+    expect(w.offMachine).toEqual([]);
+    expect(w.pageErrors).toEqual([]);
+    expect(w.consoleErrors).toEqual([]);
+    await screenshot(w.page, 'sage-plot3d');
+  });
+
+  it('shows a 3D graphic in a cell embedded on another site, under a strict policy that names Cellbox in frame-src', async () => {
+    // The host page allows no inline script: the graphic's scripts run under the frame's own policy.
+    const cellbox = `http://localhost:${box.port}`;
+    const policy = `default-src 'none'; script-src ${cellbox}; connect-src ${cellbox}; img-src ${cellbox} data:; font-src ${cellbox}; frame-src ${cellbox}`;
+    host.pages.set('/notes', `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${policy}"><title>Notes</title>
+<script src="${cellbox}/embed.js" defer></script></head><body><pre data-cellbox data-language="sage" data-autorun>sphere(color='red')</pre></body></html>`);
+    const notes = await openPage(browser, `${host.url}/notes`);
+    try {
+      const frameElement = notes.page.locator('iframe.cb-viewer3d');
+      await frameElement.waitFor({ timeout: 60_000 });
+      expect(await frameElement.getAttribute('src')).toBe(`${cellbox}${VIEWER3D_PATH}`);
+      expect(await frameElement.getAttribute('sandbox')).toBe('allow-scripts');
+      const inFrame = (await (await frameElement.elementHandle())!.contentFrame())!;
+      await inFrame.locator('canvas').first().waitFor({ timeout: 20_000 });
+      expect(await inFrame.evaluate(() => self.origin)).toBe('null');
+      expect(notes.offMachine).toEqual([]);
+      expect(notes.pageErrors).toEqual([]);
+      expect(notes.consoleErrors).toEqual([]);
+    } finally {
+      await notes.context.close();
+    }
   });
 
   it('shows an integral as typeset math, with nothing fetched from elsewhere', async () => {

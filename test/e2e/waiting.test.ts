@@ -85,6 +85,57 @@ describe('a cell waiting for its worker', () => {
     await messagesUntilDone(box.url, third.body.id);
   }, 60_000);
 
+  it('answers a long-poll that says the state it saw as soon as that state moves, before any message', async () => {
+    // A long cell holds the only place; behind it, a cell whose worker takes SLOW_START_S to come.
+    const ahead = await post(`${box.url}/api/v1/cells?wait=1`, { code: 'sleep 3; echo ahead', language: 'bash' });
+    expect(ahead.body.answer.state).toBe('running');
+    const behind = await post(`${box.url}/api/v1/cells?wait=0.2`, { code: 'echo behind', language: 'slow' });
+    expect(behind.body.answer.state).toBe('queued');
+    const id = behind.body.id;
+    // The device's claim (queued to starting) writes no message: without `state` the poll slept
+    // on until the cell's first message, SLOW_START_S after it, and the page said "Waiting in
+    // the queue…" all that time.
+    const claimed = await get(`${box.url}/api/v1/poll?c=${id}:0:queued&wait=25`);
+    expect(claimed.status).toBe(200);
+    expect(claimed.body.cells[id]).toEqual({ messages: [], next: 0, done: false, state: 'starting' });
+    // It came on the claim: the cell ahead had ended (and the slow worker not yet come).
+    expect((await get(`${box.url}/api/v1/cells/${ahead.body.id}`)).body.state).toBe('done');
+    // The one-cell long-poll takes it too; a state that differs already answers at once.
+    const now = await get(`${box.url}/api/v1/cells/${id}/messages?after=0&state=queued&wait=25`);
+    expect(now.body).toEqual({ messages: [], next: 0, done: false, state: 'starting' });
+    // Told `starting`, it waits for what comes next: the cell's first messages.
+    const begun = await get(`${box.url}/api/v1/cells/${id}/messages?after=0&state=starting&wait=25`);
+    expect(begun.body.messages.length).toBeGreaterThan(0);
+    expect(begun.body.state).not.toBe('starting');
+    expect(stdout(await messagesUntilDone(box.url, id))).toBe('behind\n');
+  }, 60_000);
+
+  it('refuses a state that is not one', async () => {
+    const cell = await post(`${box.url}/api/v1/cells?wait=5`, { code: 'echo x', language: 'bash' });
+    const one = await get(`${box.url}/api/v1/cells/${cell.body.id}/messages?state=waiting&wait=0`);
+    expect(one.status).toBe(400);
+    expect(one.body.error).toMatchObject({ code: 'invalid_field', message: expect.stringContaining('state must be one of queued, starting, running, done') });
+    const many = await get(`${box.url}/api/v1/poll?c=${cell.body.id}:0:Queued&wait=0`);
+    expect(many.status).toBe(400);
+    expect(many.body.error.message).toContain('queued, starting, running, done');
+    await messagesUntilDone(box.url, cell.body.id);
+  });
+
+  it('says in the page that a cell left the queue for its worker, as soon as it did', async () => {
+    // The cell ahead holds the only place for a few seconds, posted past the page.
+    const ahead = await post(`${box.url}/api/v1/cells?wait=1`, { code: 'sleep 4; echo ahead', language: 'bash' });
+    expect(ahead.body.answer.state).toBe('running');
+    const seen = await statusesOfRun('slow', 'echo "after the queue"', 60_000);
+    const queued = seen.findIndex((s) => s.startsWith('Waiting in the queue…'));
+    const starting = seen.findIndex((s) => s.startsWith('Starting a worker for Slow Bash…'));
+    // It waited in the queue, then for its worker: the page's long-poll was answered at the
+    // claim, not at the first message (then it went from the queue straight to its output).
+    expect(queued).toBeGreaterThanOrEqual(0);
+    expect(starting).toBeGreaterThan(queued);
+    expect(seen.at(-1)).toMatch(/^Done in/);
+    expect(await w.page.locator('.cb-output').textContent()).toContain('after the queue');
+  }, 90_000);
+
   it('says in the page that its worker is starting, then shows the output', async () => {
     const seen = await statusesOfRun('slow', 'echo "after the wait"', 60_000);
     expect(seen.some((s) => /^Starting a worker for Slow Bash… \d/.test(s))).toBe(true);

@@ -2,6 +2,7 @@
 // markdown, sizes, and cutting the middle of huge output.
 import { describe, expect, it } from 'vitest';
 import { applyBackspaces, applyCarriageReturns, chooseMime, formatSize, mathLength, protectMath, restoreMath, standardDelimiters, truncateMiddle, visibleName } from '../../embed/render';
+import { THREEJS_MIME } from '../../embed/viewer3d';
 import { FILES_MIME } from '../../protocol/messages';
 
 describe('chooseMime', () => {
@@ -19,6 +20,8 @@ describe('chooseMime', () => {
     ['files first', { 'text/html': '<ul>', [FILES_MIME]: { files: [] } }, FILES_MIME],
     ['unknown types alone', { 'application/x-unknown': 1 }, null],
     ['markdown over json', { 'application/json': {}, 'text/markdown': '# a' }, 'text/markdown'],
+    // A Sage 3D graphic's page is the graphic itself: over any picture or text of it.
+    ['3D viewer over png, html and plain', { 'text/plain': 'Graphics3d Object', 'image/png': 'AA==', 'text/html': '<p>', [THREEJS_MIME]: '<!DOCTYPE html>' }, THREEJS_MIME],
   ];
   for (const [name, data, want] of cases) it(name, () => expect(chooseMime(data)).toBe(want));
 });

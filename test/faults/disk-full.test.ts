@@ -107,4 +107,34 @@ describe.skipIf(!asRoot)('a full data disk', () => {
     expect(box.device.exitCode).toBeNull();
     expect((await get(`${box.url}/healthz`)).body).toMatchObject({ status: 'ok', database: 'ok', device: { alive: true } });
   }, 150_000);
+
+  it('ends a cell whose last output a device stopped on it could not write with an error that says so, once there is room', async () => {
+    // A cell that prints on and on; its first lines are stored, then the disk fills.
+    const cell = await post(`${box.url}/api/v1/cells`, { code: 'import time\nfor i in range(600):\n    print(i, flush=True)\n    time.sleep(0.1)' });
+    expect(cell.status).toBe(201);
+    const id = cell.body.id;
+    const first = await orLogs(get(`${box.url}/api/v1/cells/${id}/messages?after=2&wait=10`));
+    expect(first.body.messages.length).toBeGreaterThan(0);
+    fill();
+    // What it prints now waits in the device's memory, as does its end when the device stops.
+    await new Promise((r) => setTimeout(r, 1500));
+    const stored = (await get(`${box.url}/api/v1/cells/${id}/messages?after=0&wait=0`)).body.messages.length;
+    await box.killDevice('SIGTERM');
+    expect(box.device.exitCode).toBe(0);
+    // The device says what it could not write as it went.
+    expect(box.logs.join('')).toMatch(new RegExp(`the last messages of cells [^\\n]*${id}[^\\n]* could not be written \\(SQLITE_FULL`));
+    const left = await get(`${box.url}/api/v1/cells/${id}`);
+    expect(left.body.status).toBe('running');
+
+    // Room again: the next device ends it, after the output that was stored, saying the rest is lost.
+    fs.rmSync(path.join(dataDir, 'filler'));
+    await box.startDevice();
+    const ms = await orLogs(messagesUntilDone(box.url, id));
+    expect(ms.length).toBeGreaterThan(stored);
+    expect(ms.at(-1)?.content).toEqual({ execution_state: 'idle' });
+    const error = ms.find((m) => m.header.msg_type === 'error')?.content as { ename: string; evalue: string } | undefined;
+    expect(error?.ename).toBe('WorkerCrashed');
+    expect(error?.evalue).toMatch(/could not be stored and is lost/);
+    expect(box.device.exitCode).toBeNull();
+  }, 120_000);
 });

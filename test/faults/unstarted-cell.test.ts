@@ -50,7 +50,16 @@ describe('a cell taken but not yet started when the device goes', () => {
     await startedWithCellWaiting(cell.body.id);
     await box.killDevice('SIGKILL');
     await startedWithCellWaiting(cell.body.id);
+    // The stop leaves the worker's line at once: the cell hands nothing to wait for to the
+    // device's 5 s shutdown grace (which is for cells that run), so the stop takes far less.
+    // A reader that saw it `starting` is told it is queued again: the hand-back writes no
+    // message, but it is a change of state.
+    const told = get(`${box.url}/api/v1/cells/${cell.body.id}/messages?after=0&state=starting&wait=25`);
+    await new Promise((r) => setTimeout(r, 300)); // waiting at the server
+    const stopping = Date.now();
     await box.killDevice('SIGTERM');
+    expect(Date.now() - stopping).toBeLessThan(4000);
+    expect((await told).body).toEqual({ messages: [], next: 0, done: false, state: 'queued' });
     expect((await get(`${box.url}/api/v1/cells/${cell.body.id}/messages?after=0&wait=0`)).body.messages).toEqual([]);
     // Handed back by the device as it stopped, not left for the next one to find.
     expect((await get(`${box.url}/api/v1/cells/${cell.body.id}`)).body.status).toBe('queued');
@@ -69,7 +78,7 @@ describe('a cell taken but not yet started when the device goes', () => {
     for (let i = 0; i < MAX_ATTEMPTS; i++) {
       await startedWithCellWaiting(cell.body.id);
       await box.killDevice('SIGTERM');
-      expect((await get(`${box.url}/api/v1/cells/${cell.body.id}`)).body.status).toBe('queued');
+      expect((await get(`${box.url}/api/v1/cells/${cell.body.id}`)).body.status, box.logs.join('').slice(-5000)).toBe('queued');
     }
     await box.startDevice();
     const ms = await messagesUntilDone(box.url, cell.body.id);

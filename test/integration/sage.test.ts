@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTERACT_MIME } from '../../protocol/interact';
 import { FILES_MIME, type Message } from '../../protocol/messages';
+import { THREEJS_MIME } from '../../embed/viewer3d';
 import { errorOf, get, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
 
 const installed = fs.existsSync('/usr/lib/python3/dist-packages/sage');
@@ -214,6 +215,48 @@ describe.skipIf(!installed)('Sage cells', () => {
     }
     // A subclass keeps its own repr.
     expect(results(await sage("from collections import namedtuple\nnamedtuple('P', 'a b')(1, 2)"), 'execute_result')).toEqual([{ 'text/plain': 'P(a=1, b=2)' }]);
+  });
+
+  it("show 3D graphics as Sage's three.js page for the viewer, its scripts Cellbox's, with no PNG drawn", async () => {
+    // Was a PNG that Tachyon drew, with no way to turn the graphic.
+    const [value] = results(await sage("y = var('y')\nplot3d(sin(x*y), (x, -2, 2), (y, -2, 2))"), 'execute_result');
+    expect(Object.keys(value).sort()).toEqual([THREEJS_MIME, 'text/plain']);
+    expect(value['text/plain']).toBe('Graphics3d Object');
+    const page = value[THREEJS_MIME];
+    expect(page).toMatch(/^<!DOCTYPE html>/);
+    expect(page).toContain('new THREE.OrbitControls');
+    // three.js and its controls from beside the viewer's frame, on Cellbox; no address elsewhere.
+    expect([...page.matchAll(/<script src="([^"]*)"/g)].map((m) => m[1])).toEqual(['three.min.js', 'OrbitControls.js']);
+    expect(page).not.toMatch(/https?:\/\//);
+  });
+
+  it('show every kind of 3D graphic through the viewer, show(online=True) without its CDN', async () => {
+    const code = [
+      "u, v = var('u v')",
+      'sphere().show()',
+      'parametric_plot3d((cos(u), sin(u), u/5), (u, 0, 4*pi)).show()',
+      'point3d([(0, 0, 0), (1, 1, 1)], size=20).show()',
+      'line3d([(0, 0, 0), (1, 2, 3)], thickness=3).show()',
+      // Sage's own option for a page that loads three.js from a CDN.
+      'cube().show(online=True)',
+    ].join('\n');
+    const ms = await sage(code);
+    expect(errorOf(ms)).toBeUndefined();
+    const shown = results(ms, 'display_data');
+    expect(shown).toHaveLength(5);
+    for (const data of shown) {
+      expect(Object.keys(data).sort()).toEqual([THREEJS_MIME, 'text/plain']);
+      expect(data[THREEJS_MIME]).toContain('<script src="three.min.js"></script>');
+      expect(data[THREEJS_MIME]).not.toMatch(/<script[^>]+src="?https?:|cdn\.jsdelivr/);
+    }
+  });
+
+  it("draw a 3D graphic too large for the viewer's page as a PNG, within the output limit", async () => {
+    // Its page would be 3.7 MB of vertices, past the 1 MiB output limit.
+    const ms = await sage("y, z = var('y z')\nimplicit_plot3d(x^2 + y^2 + z^2 - 1, (x, -1, 1), (y, -1, 1), (z, -1, 1))");
+    expect(errorOf(ms)).toBeUndefined();
+    const [value] = results(ms, 'execute_result');
+    expect(Object.keys(value).sort()).toEqual(['image/png', 'text/plain']);
   });
 
   it('run each in a fresh process: nothing of one cell is seen by the next', async () => {

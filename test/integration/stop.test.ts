@@ -1,7 +1,9 @@
 // Stop (POST /api/v1/cells/:id/interrupt) of a running cell, through a real server and real
-// sandboxes: as in Jupyter, a Python cell is interrupted where it is and shows a KeyboardInterrupt
-// traceback of that line, under the API's ename `Interrupted`; one that ignores the interrupt,
-// or catches it and goes on, is killed after the grace.
+// sandboxes: as in Jupyter, a cell is interrupted where it is and shows where that was in its
+// language's form (Python's KeyboardInterrupt traceback, a JavaScript stack, Bash's line, R's
+// calls), under the API's ename `Interrupted`, its output kept; one that ignores the interrupt,
+// or catches it and goes on, is killed after the grace. C and Fortran are killed at once.
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FILES_MIME, type Message } from '../../protocol/messages';
 import { errorOf, get, messagesUntilDone, post, replyOf, run, stderr, stdout, types, startCellbox, type Cellbox } from '../helpers/cellbox';
@@ -119,17 +121,168 @@ describe('stopping a running Python cell', () => {
   });
 });
 
-describe('stopping cells of other languages', () => {
-  it('ends a JavaScript cell as before: killed, Interrupted without a traceback', async () => {
-    const { ms } = await stopOnceStarted('console.log("started"); setInterval(() => {}, 1000);', 'javascript');
+describe('stopping a running JavaScript cell', () => {
+  const INTERRUPTED = 'Error: Script execution was interrupted by `SIGINT`';
+
+  it('shows the stack of the busy loop it was in, as a thrown error\'s', async () => {
+    const code = 'console.log("started");\nlet i = 0;\nfunction spin() {\n  while (true) i++;\n}\nspin();';
+    const { ms } = await stopOnceStarted(code, 'javascript');
+    endsAsStopped(ms);
+    const traceback = errorOf(ms)!.traceback;
+    expect(traceback[0]).toBe(INTERRUPTED);
+    expect(traceback.slice(1)).toEqual([expect.stringMatching(/^ {4}at spin \(<cell>:4:\d+\)$/), '    at <cell>:6:1']);
+    expect(replyOf(ms)).toMatchObject({ traceback });
+    expect(stdout(ms)).toBe('started\n');
+  });
+
+  it('keeps all it printed, in order, when stopped as it prints', async () => {
+    const { ms } = await stopOnceStarted('console.log("started");\nlet i = 0;\nwhile (true) {\n  console.log(i++);\n}', 'javascript');
+    endsAsStopped(ms);
+    const traceback = errorOf(ms)!.traceback;
+    expect(traceback[0]).toBe(INTERRUPTED);
+    // Stopped in console.log, or in the fs.writeSync under it, called from the cell's line 4;
+    // never in the worker's own frames.
+    expect(traceback.at(-1)).toMatch(/^ {4}at <cell>:[34]:\d+$/);
+    expect(traceback.join('\n')).not.toMatch(/kernel\.cjs|node:internal/);
+    const numbers = stdout(ms).split('\n').slice(1, -1).map(Number);
+    expect(numbers.length).toBeGreaterThan(0);
+    expect(numbers).toEqual(numbers.map((_, i) => i));
+    expect(stderr(ms)).toBe('');
+  });
+
+  it('stops a busy loop in a timer\'s callback, and after a top-level await', async () => {
+    const inTimer = await stopOnceStarted('console.log("started");\nsetTimeout(() => {\n  for (;;) {}\n}, 0);', 'javascript');
+    endsAsStopped(inTimer.ms);
+    expect(errorOf(inTimer.ms)!.traceback).toEqual([INTERRUPTED, expect.stringMatching(/^ {4}at (Timeout\._onTimeout \()?<cell>:3:\d+\)?$/)]);
+    expect(stderr(inTimer.ms)).toBe('');
+    const afterAwait = await stopOnceStarted('await new Promise((resolve) => setTimeout(resolve, 0));\nconsole.log("started");\nlet i = 0;\nwhile (true) i++;', 'javascript');
+    endsAsStopped(afterAwait.ms);
+    expect(errorOf(afterAwait.ms)!.traceback).toEqual([INTERRUPTED, expect.stringMatching(/^ {4}at <cell>:4:\d+$/)]);
+    expect(stderr(afterAwait.ms)).toBe('');
+  });
+
+  it('ends a cell waiting on a timer at once, its output kept, without a stack', async () => {
+    const { ms } = await stopOnceStarted('console.log("started");\nsetTimeout(() => console.log("never"), 60000);', 'javascript');
+    endsAsStopped(ms);
+    expect(errorOf(ms)!.traceback).toEqual([INTERRUPTED]);
+    expect(stdout(ms)).toBe('started\n');
+  });
+
+  it('ends a cell awaiting a promise at top level', async () => {
+    const { ms } = await stopOnceStarted('console.log("started");\nawait new Promise((resolve) => setTimeout(resolve, 60000));\nconsole.log("never");', 'javascript');
+    endsAsStopped(ms);
+    expect(errorOf(ms)!.traceback).toEqual([INTERRUPTED]);
+    expect(stdout(ms)).toBe('started\n');
+  });
+
+  it('collects the files the cell made before it was stopped', async () => {
+    const { ms } = await stopOnceStarted('require("fs").writeFileSync("made.txt", "kept");\nconsole.log("started");\nwhile (true) {}', 'javascript');
+    endsAsStopped(ms);
+    expect(types(ms).slice(-4)).toEqual(['display_data', 'error', 'execute_reply', 'status']);
+    expect(errorOf(ms)!.traceback).toEqual([INTERRUPTED, expect.stringMatching(/^ {4}at <cell>:3:\d+$/)]);
+  });
+
+  it('kills a cell that handles SIGINT itself and goes on, within the grace', async () => {
+    const { ms } = await stopOnceStarted('process.on("SIGINT", () => console.log("caught"));\nconsole.log("started");\nsetInterval(() => {}, 1000);', 'javascript');
+    endsAsStopped(ms);
+    expect(stdout(ms)).toBe('started\ncaught\n');
+    expect(errorOf(ms)!.traceback).toEqual([]);
+  });
+});
+
+describe('stopping a running Bash cell', () => {
+  it('says the line and command it was on, its output kept', async () => {
+    const { ms } = await stopOnceStarted('echo started\necho more\nsleep 60\necho never', 'bash');
+    endsAsStopped(ms);
+    expect(errorOf(ms)!.traceback).toEqual(['cell: line 3: sleep 60: interrupted']);
+    expect(stdout(ms)).toBe('started\nmore\n');
+  });
+
+  it('says the line inside a function, and of a loop of builtins', async () => {
+    const inFunction = await stopOnceStarted('wait_long() {\n  sleep 60\n}\necho started\nwait_long', 'bash');
+    endsAsStopped(inFunction.ms);
+    expect(errorOf(inFunction.ms)!.traceback).toEqual(['cell: line 2: sleep 60: interrupted']);
+    const spinning = await stopOnceStarted('echo started\ni=0\nwhile true; do\n  i=$((i + 1))\ndone', 'bash');
+    endsAsStopped(spinning.ms);
+    expect(errorOf(spinning.ms)!.traceback).toEqual([expect.stringMatching(/^cell: line [34]: .*: interrupted$/)]);
+  });
+
+  it('keeps the files the cell made, and its lines numbered as written', async () => {
+    const { ms } = await stopOnceStarted('echo kept > made.txt\nbad_command_here\necho started\nsleep 60', 'bash');
+    endsAsStopped(ms);
+    expect(stderr(ms)).toBe('cell: line 2: bad_command_here: command not found\n');
+    expect(types(ms).slice(-4)).toEqual(['display_data', 'error', 'execute_reply', 'status']);
+    expect(errorOf(ms)!.traceback).toEqual(['cell: line 4: sleep 60: interrupted']);
+  });
+
+  it('kills a cell that ignores SIGINT, within the grace', async () => {
+    const { ms } = await stopOnceStarted("trap '' INT\necho started\nsleep 60", 'bash');
     endsAsStopped(ms);
     expect(errorOf(ms)!.traceback).toEqual([]);
   });
+});
 
-  it('ends a Bash cell as before', async () => {
-    const { ms } = await stopOnceStarted('echo started\nsleep 60', 'bash');
+// R, Octave, C and Fortran, where installed (as in languages.test.ts): a server of their own.
+const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
+const isRoot = process.getuid?.() === 0;
+const runnable = Object.keys(RUNTIMES).filter((l) => isRoot || fs.existsSync(RUNTIMES[l]));
+
+describe.skipIf(!runnable.length)('stopping R, Octave, C and Fortran cells', () => {
+  let more: Cellbox;
+  beforeAll(async () => {
+    // A long grace: an Octave cell stopped draws its figures before it ends, gnuplot's work.
+    more = await startCellbox({ CELLBOX_LANGUAGES: runnable.join(','), CELLBOX_WALL_SECONDS: '25', CELLBOX_CELLS_PER_MINUTE: '0', CELLBOX_INTERRUPT_GRACE_SECONDS: '10' });
+    for (let i = 0; i < 600; i++) {
+      const listed: { name: string; version: string }[] = (await get(`${more.url}/api/v1/languages`)).body;
+      if (runnable.every((n) => listed.some((l) => l.name === n && l.version))) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`not all of ${runnable.join(', ')} were offered`);
+  }, 90_000);
+  afterAll(async () => {
+    await more?.stop();
+  });
+
+  it.skipIf(!runnable.includes('r'))('R: the interrupt condition, with the line and the calls, as traceback() shows them', async () => {
+    const code = 'wait_long <- function() {\n  Sys.sleep(60)\n}\ncat("started\\n")\nwait_long()\ncat("never\\n")';
+    const { ms } = await stopOnceStarted(code, 'r', more);
+    endsAsStopped(ms);
+    expect(errorOf(ms)!.traceback).toEqual(['Interrupted at line 2 of the cell', '2: Sys.sleep(60) at cell#2', '1: wait_long() at cell#5']);
+    expect(stdout(ms)).toBe('started\n');
+  });
+
+  it.skipIf(!runnable.includes('r'))('R: a busy loop at the top level, its printed lines kept', async () => {
+    const { ms } = await stopOnceStarted('cat("started\\n")\nx <- 0\nwhile (TRUE) x <- x + 1', 'r', more);
+    endsAsStopped(ms);
+    expect(errorOf(ms)!.traceback).toEqual(['Interrupted at line 3 of the cell']);
+    expect(stdout(ms)).toBe('started\n');
+  });
+
+  it.skipIf(!runnable.includes('octave'))('Octave: ends on its interrupt, its output and figure kept', async () => {
+    const { ms } = await stopOnceStarted('plot (1:3);\ndisp ("started")\nx = 0;\nwhile true\n  x = x + 1;\nend', 'octave', more);
+    endsAsStopped(ms);
+    // Shown by the worker as it ended the cell: a cell killed shows none.
+    const figures = ms.filter((m) => m.header.msg_type === 'display_data' && (m.content as { data: Record<string, unknown> }).data['image/png']);
+    expect(figures).toHaveLength(1);
+    expect(errorOf(ms)!.traceback).toEqual([]);
+    expect(stdout(ms)).toBe('started\n');
+  });
+
+  it.skipIf(!runnable.includes('c'))('C: killed at once, every line it printed kept', async () => {
+    const code = '#include <stdio.h>\nint main(void) {\n  puts("started");\n  for (long i = 0;; i++) printf("%ld\\n", i);\n}';
+    const { ms } = await stopOnceStarted(code, 'c', more);
     endsAsStopped(ms);
     expect(errorOf(ms)!.traceback).toEqual([]);
+    const numbers = stdout(ms).split('\n').slice(1, -1).map(Number);
+    expect(numbers.length).toBeGreaterThan(0);
+    expect(numbers).toEqual(numbers.map((_, i) => i));
+  });
+
+  it.skipIf(!runnable.includes('fortran'))('Fortran: killed at once, its output kept', async () => {
+    const code = "print '(a)', 'started'\ndo\nend do\nend";
+    const { ms } = await stopOnceStarted(code, 'fortran', more);
+    endsAsStopped(ms);
+    expect(stdout(ms)).toBe('started\n');
   });
 });
 

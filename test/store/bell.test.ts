@@ -8,12 +8,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bellAddress, createBell, type Bell } from '../../store/bell';
 
 const open: Bell[] = [];
+const dirs: string[] = [];
 afterEach(() => {
   for (const b of open.splice(0)) b.close();
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 function dbFile(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-bell-'));
+  dirs.push(dir);
   return path.join(dir, 'cellbox.sqlite');
 }
 

@@ -2,10 +2,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULTS, languageLimits, loadConfig, unknownEnvNames } from '../../store/config';
 
 const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-config-'));
+afterAll(() => fs.rmSync(cwd, { recursive: true, force: true }));
 
 describe('loadConfig', () => {
   it('serves one machine with no configuration', () => {

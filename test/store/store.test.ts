@@ -219,6 +219,36 @@ describe('the watcher', () => {
     expect(woke).toBe(true);
   });
 
+  it('wakes a waiter that asks for it when another connection claims its cell or hands it back, which writes no message', async () => {
+    const { id } = store.createCell('x', 'python', 1000);
+    const { id: bystander } = store.createCell('y', 'python', 1000);
+    let wakes = 0;
+    let next: () => void = () => {};
+    const off = store.watcher.watchCells([id, bystander], () => {
+      wakes++;
+      next();
+    }, [id]);
+    // Without `statusToo` the same subscription sleeps through it (the claim is no message).
+    let plain = 0;
+    const offPlain = store.watcher.watchCells([id], () => plain++);
+    const claimed = new Promise<void>((r) => (next = r));
+    expect(other.claimCell()?.id).toBe(id);
+    await claimed;
+    expect(wakes).toBe(1);
+    // A change of another cell's status, not asked for, wakes nobody.
+    expect(other.claimCell()?.id).toBe(bystander);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(wakes).toBe(1);
+    const back = new Promise<void>((r) => (next = r));
+    expect(other.requeueCell(id, false)).toBe(true);
+    await back;
+    expect(wakes).toBe(2);
+    expect(plain).toBe(0);
+    off();
+    offPlain();
+    expect(store.watcher.waiterCount()).toBe(0);
+  });
+
   it('tells change listeners about commits of other connections', async () => {
     let calls = 0;
     const off = store.watcher.onChange(() => calls++);

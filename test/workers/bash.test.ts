@@ -8,7 +8,7 @@ const run = (code: string, options?: Parameters<typeof runWorker>[2]) => runWork
 describe('bash worker', () => {
   it('says ready first, runs the code, ends with done', async () => {
     const r = await run('echo "hello, world"\necho oops >&2');
-    expect(r.events[0]).toEqual({ type: 'ready', language: 'bash', version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+    expect(r.events[0]).toEqual({ type: 'ready', language: 'bash', version: expect.stringMatching(/^\d+\.\d+\.\d+$/), interrupt: true });
     expect(r.stdout).toBe('hello, world\n');
     expect(r.stderr).toBe('oops\n');
     expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
@@ -58,20 +58,29 @@ describe('bash worker', () => {
 
   it('finds nothing of what its shell did before the code came: environment, variables and signals of a plain child bash', async () => {
     // The cell's bash is forked before ready, and the fork reads the code, then execs: neither
-    // its variables, nor what `&` did to its stdin and signals, nor a missing `_` may show.
+    // its variables, nor what `&` did to its stdin and signals, nor a missing `_` may show. Only
+    // what Stop needs is there on purpose (interrupt.bash, read through BASH_ENV, which its
+    // children no longer get): its traps, and set -ET that hands them to functions.
     const ignored = 'while read -r line; do if [[ $line == SigIgn* ]]; then echo "$line"; fi; done </proc/$$/status';
     const r = await run([
-      'tr "\\0" "\\n" </proc/$$/environ | sed "s|$PWD|.|" | sort',
+      'tr "\\0" "\\n" </proc/$$/environ | sed "s|$PWD|.|; s|=$TMPDIR\\$|=(scratch)|; s|^BASH_ENV=.*/|BASH_ENV=…/|" | sort',
       'echo "SHLVL=$SHLVL _=$_ flags=$- code=${code-unset} LC_ALL=${LC_ALL-unset} stdin=$(readlink /proc/$$/fd/0)"',
+      'echo "children: ${BASH_ENV-no BASH_ENV}"',
       ignored,
       'trap -p',
     ].join('\n'));
     // What a bash started here ignores (bash itself ignores SIGQUIT), as the worker's child would.
     const plain = execFileSync('/usr/bin/bash', ['-c', ignored], { env: { PATH: '/usr/bin:/bin' } as Record<string, string> as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    const traps = [
+      "trap -- '[[ -z $__cellbox_stopping ]] || __cellbox_stop $LINENO' EXIT",
+      "trap -- '__cellbox_interrupted' SIGINT",
+      "trap -- '[[ -z $__cellbox_stopping ]] || __cellbox_stop $LINENO' ERR",
+    ];
     expect(r.stdout).toBe([
-      'HOME=.', 'LANG=C.UTF-8', 'PATH=/usr/bin:/bin', 'PWD=.', 'SHLVL=1', '_=/usr/bin/bash',
-      'SHLVL=2 _=/usr/bin/bash flags=hBc code=unset LC_ALL=unset stdin=/dev/null',
-    ].join('\n') + '\n' + plain);
+      'BASH_ENV=…/interrupt.bash', 'HOME=.', 'LANG=C.UTF-8', 'PATH=/usr/bin:/bin', 'PWD=.', 'SHLVL=1', 'TMPDIR=(scratch)', '_=/usr/bin/bash',
+      'SHLVL=2 _=/usr/bin/bash flags=hBETc code=unset LC_ALL=unset stdin=/dev/null',
+      'children: no BASH_ENV',
+    ].join('\n') + '\n' + plain + traps.join('\n') + '\n');
     expect(plain).toMatch(/^SigIgn:\s+[0-9a-f]+\n$/);
     expect(r.stderr).toBe('');
     expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);

@@ -11,7 +11,7 @@ const run = (code: string, options?: Parameters<typeof runWorker>[2]) => runWork
 describe.skipIf(!installed)('octave worker', () => {
   it('says ready first, shows the values of statements without a semicolon, ends with done', async () => {
     const r = await run('disp("hello, world")\nx = 3\ny = x + 1;\nz = y * 2\n[1 2] * 2');
-    expect(r.events[0]).toEqual({ type: 'ready', language: 'octave', version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+    expect(r.events[0]).toEqual({ type: 'ready', language: 'octave', version: expect.stringMatching(/^\d+\.\d+\.\d+$/), interrupt: true });
     expect(r.stdout).toBe('hello, world\nx = 3\nz = 8\nans =\n\n   2   4\n\n');
     expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
     expect(r.badLines).toEqual([]);

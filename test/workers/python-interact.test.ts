@@ -65,8 +65,8 @@ describe('interact in a Python cell', () => {
     const code = [
       'import fractions',
       '@interact',
-      'def f(a=(1, 5), b=(0.0, 1.0, 0.5), c=["red", 2, None], d=False, e="text", g=3, h=2.5, i={"k": 1}, j=None, k):',
-      '    print(repr(a), repr(b), repr(c), d, repr(e), repr(g), repr(h), repr(i), repr(j), repr(k))',
+      'def f(a=(1, 5), b=(0.0, 1.0, 0.5), c=["red", 2, None], d=False, e="text", g=3, h=2.5, i={"k": 1}, j=None, l=("Size", (0, 4)), k):',
+      '    print(repr(a), repr(b), repr(c), d, repr(e), repr(g), repr(h), repr(i), repr(j), l, repr(k))',
     ].join('\n').replace(', k):', ', *, k):');
     const r = await run(code);
     expect(bundles(r)[0].controls).toEqual([
@@ -79,12 +79,14 @@ describe('interact in a Python cell', () => {
       { name: 'h', label: 'h', type: 'input_box', width: 80, value: '2.5' },
       { name: 'i', label: 'i', type: 'input_box', width: 80, value: "{'k': 1}" },
       { name: 'j', label: 'j', type: 'input_box', width: 80, value: '' },
+      // Sage's (label, default) too.
+      { name: 'l', label: 'Size', type: 'slider', min: 0, max: 4, step: 1, value: 2 },
       { name: 'k', label: 'k', type: 'input_box', width: 80, value: '' },
     ]);
-    expect(streamText(r, 'stdout')).toBe("3 0.5 'red' False 'text' 3 2.5 {'k': 1} None None\n");
+    expect(streamText(r, 'stdout')).toBe("3 0.5 'red' False 'text' 3 2.5 {'k': 1} None 2 None\n");
     // The values the page sends, read back by each control's type.
-    const sent = { 0: { a: 5, b: 1, c: 2, d: true, e: 'x^2', g: '7', h: '1e3', i: '[1, (2, 3)]', j: '"s"', k: '4' } };
-    expect(streamText(await run(code, sent), 'stdout')).toBe("5 1.0 None True 'x^2' 7 1000.0 [1, (2, 3)] 's' 4\n");
+    const sent = { 0: { a: 5, b: 1, c: 2, d: true, e: 'x^2', g: '7', h: '1e3', i: '[1, (2, 3)]', j: '"s"', l: 4, k: '4' } };
+    expect(streamText(await run(code, sent), 'stdout')).toBe("5 1.0 None True 'x^2' 7 1000.0 [1, (2, 3)] 's' 4 4\n");
   });
 
   it('makes the explicit controls with Sage\'s signatures', async () => {
@@ -147,6 +149,10 @@ describe('interact in a Python cell', () => {
     expect(bundles(raises)).toHaveLength(1);
     expect(eventsOf(raises, 'error')[0]).toMatchObject({ ename: 'ZeroDivisionError' });
     expect(lastEvent(raises)).toEqual({ type: 'done', status: 'error' });
+    // A control the cell cannot make is its error where it made it, before anything is shown.
+    const fine = await run('@interact\ndef f(x=slider(0, 1e300, 1e-300)):\n    print(x)');
+    expect(bundles(fine)).toEqual([]);
+    expect(eventsOf(fine, 'error')[0]).toMatchObject({ ename: 'ValueError', evalue: expect.stringMatching(/^a slider of more than 1e\+15 steps cannot be moved/) });
     const grid = await run('input_grid(2, 2)');
     expect(eventsOf(grid, 'error')[0]).toMatchObject({ ename: 'NotImplementedError', evalue: expect.stringMatching(/^input_grid is not supported/) });
   });

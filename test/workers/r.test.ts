@@ -13,7 +13,7 @@ const pngs = (r: Awaited<ReturnType<typeof run>>) => eventsOf(r, 'display_data')
 describe.skipIf(!installed)('r worker', () => {
   it('says ready first, prints visible top-level values as the console does, ends with done', async () => {
     const r = await run('cat("hello, world\\n")\nx <- 1:3\nx\ninvisible(7)\nx * 2L\nf <- function() invisible(5)\nf()');
-    expect(r.events[0]).toEqual({ type: 'ready', language: 'r', version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+    expect(r.events[0]).toEqual({ type: 'ready', language: 'r', version: expect.stringMatching(/^\d+\.\d+\.\d+$/), interrupt: true });
     expect(r.stdout).toBe('hello, world\n[1] 1 2 3\n[1] 2 4 6\n');
     expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
     expect(r.badLines).toEqual([]);

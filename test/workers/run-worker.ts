@@ -55,10 +55,13 @@ export interface RunOptions {
 /** Start the worker in a fresh temp dir, wait for `ready`, send the code, collect until exit. */
 export async function runWorker(language: Language, code: string, options: RunOptions = {}): Promise<WorkerRun> {
   const cwd = mkdtempSync(path.join(tmpdir(), `cellbox-${language}-`));
+  // The sandbox gives each worker a /tmp of its own; here a folder stands in for it, or runtimes'
+  // scratch files (Octave's folder for the cell's script) would pile up in the host's /tmp.
+  const scratch = mkdtempSync(path.join(tmpdir(), `cellbox-${language}-tmp-`));
   const [command, ...args] = WORKER_COMMANDS[language];
   // A small, fixed environment like the sandbox's: the host's (pyenv shims, NODE_OPTIONS from
   // the test runner) must not leak into the worker.
-  const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: cwd, LANG: 'C.UTF-8', ...options.env };
+  const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: cwd, LANG: 'C.UTF-8', TMPDIR: scratch, ...options.env };
   const stdio: StdioOptions = ['pipe', 'pipe', 'pipe', 'pipe', ...(options.extraStdio ?? [])];
   const child = spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio });
   const run: WorkerRun = {
@@ -122,6 +125,7 @@ export async function runWorker(language: Language, code: string, options: RunOp
   if (pending) run.badLines.push(pending);
   run.files = readdirSync(cwd);
   rmSync(cwd, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
   return run;
 }
 

@@ -3,8 +3,8 @@
 #
 # Started as `/usr/bin/bash kernel.sh` (see workers/protocol.ts for the contract). The cell's
 # output is its own fd 1 and 2; this script only reports the exit status. Every JSON value it
-# writes is a constant, a number, the version (digits and dots) or a signal name (capitals,
-# digits and `+`), so printf makes valid JSON.
+# writes is a constant, a number, the version (digits and dots), a signal name (capitals,
+# digits and `+`) or an interrupted command, escaped, so printf makes valid JSON.
 
 # Close the descriptors the device left open above the event pipe. Bash keeps this script open
 # on a descriptor of its own (usually 255): that one stays. The glob's own descriptor for the
@@ -29,26 +29,61 @@ unset fd fd_path
 # CRLF (an HTML form's textarea sends its code so, a file from Windows has it) is LF; bash took
 # the CR as part of each line, and `then\r` or `fi\r` made any `if` a syntax error ("unexpected
 # end of file"). exec does not put `_` in the environment as running a command does: `_=` does.
+#
+# Stop comes as SIGINT to every process of the sandbox: interrupt.bash, which the cell's bash reads
+# first (BASH_ENV: the cell's lines keep their numbers), sets how the cell ends on it and writes
+# where it was to INTERRUPTED.
+INTERRUPTED=/tmp/.cellbox-interrupted
 (
   trap - INT QUIT
   LC_ALL=C IFS= read -r -N 2147483647 code
   [[ $code == *$'\r'* ]] && code=${code//$'\r\n'/$'\n'}
-  _=$BASH exec "$BASH" -c "$code" cell </dev/null
+  BASH_ENV=${BASH_SOURCE[0]%/*}/interrupt.bash _=$BASH exec "$BASH" -c "$code" cell </dev/null
 ) 0<&0 3>&- &
+cell=$!
 
 # The cell's stderr is kept at fd 4; this script's own goes nowhere while it waits, because bash
 # reports a child killed by a signal with a line naming this script and its code
 # ("kernel.sh: line 41: 5 Killed ( trap - INT QUIT; ...").
 exec </dev/null 4>&2 2>/dev/null
-printf '{"type":"ready","language":"bash","version":"%s"}\n' "${BASH_VERSION%%[!0-9.]*}" >&3
-wait "$!"
+# A SIGINT before this is set would end this script, not the cell: set before ready.
+interrupted=0
+trap 'interrupted=1' INT
+printf '{"type":"ready","language":"bash","version":"%s","interrupt":true}\n' "${BASH_VERSION%%[!0-9.]*}" >&3
+wait "$cell"
 status=$?
+# A trapped signal ends `wait` at once: the cell's own end comes after.
+while (( interrupted )); do
+  wait "$cell"
+  status=$?
+  (( status > 128 )) && kill -0 "$cell" 2>/dev/null || break
+done
 exec 2>&4 4>&-
 
 # Killed by SIGXCPU: the cell's process reached its CPU-time limit. End the same way, without
 # `done`, so that the device reports the limit it set (bwrap reports a signal N as 128 + N).
 if (( status == 128 + 24 )); then
   exit "$status"
+fi
+
+# Stopped by its reader: where the cell's bash wrote it was, as bash names a line in its errors.
+if (( interrupted && status != 0 )); then
+  traceback=
+  if [[ -s $INTERRUPTED ]]; then
+    { IFS= read -r line; IFS= read -r -d '' command; } <"$INTERRUPTED"
+    if [[ $line =~ ^[0-9]+$ ]]; then
+      (( ${#command} > 200 )) && command="${command:0:200}…"
+      command=${command//\\/\\\\}
+      command=${command//\"/\\\"}
+      command=${command//$'\n'/\\n}
+      command=${command//$'\t'/\\t}
+      command=${command//[$'\001'-$'\037']/?}
+      traceback="\"cell: line $line: $command: interrupted\""
+    fi
+  fi
+  printf '{"type":"error","ename":"KeyboardInterrupt","evalue":"interrupted","traceback":[%s]}\n' "$traceback" >&3
+  printf '{"type":"done","status":"error"}\n' >&3
+  exit 0
 fi
 
 if (( status == 0 )); then

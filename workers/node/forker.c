@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,6 +69,23 @@ extern napi_status napi_throw_error(napi_env env, const char *code, const char *
 extern napi_status napi_get_uv_event_loop(napi_env env, struct uv_loop_s **loop);
 extern napi_status napi_get_buffer_info(napi_env env, napi_value value, void **data, size_t *length);
 extern napi_status napi_add_env_cleanup_hook(napi_env env, void (*hook)(void *arg), void *arg);
+typedef struct napi_threadsafe_function__ *napi_threadsafe_function;
+extern napi_status napi_create_threadsafe_function(napi_env env, napi_value func, napi_value async_resource,
+                                                   napi_value async_resource_name, size_t max_queue_size,
+                                                   size_t initial_thread_count, void *thread_finalize_data,
+                                                   void *thread_finalize_cb, void *context, void *call_js_cb,
+                                                   napi_threadsafe_function *result);
+extern napi_status napi_call_threadsafe_function(napi_threadsafe_function func, void *data, int is_blocking);
+extern napi_status napi_unref_threadsafe_function(napi_env env, napi_threadsafe_function func);
+extern napi_status napi_ref_threadsafe_function(napi_env env, napi_threadsafe_function func);
+extern napi_status napi_create_string_utf8(napi_env env, const char *str, size_t length, napi_value *result);
+extern napi_status napi_get_typedarray_info(napi_env env, napi_value typedarray, int *type, size_t *length, void **data,
+                                            napi_value *arraybuffer, size_t *byte_offset);
+extern napi_status napi_get_value_uint32(napi_env env, napi_value value, uint32_t *result);
+extern napi_status napi_call_function(napi_env env, napi_value recv, napi_value func, size_t argc, const napi_value *argv,
+                                      napi_value *result);
+extern napi_status napi_get_undefined(napi_env env, napi_value *result);
+#define NAPI_UINT32_ARRAY 6  // napi_typedarray_type's napi_uint32_array
 // libuv (uv.h), as stable within its major version as Node-API is.
 typedef void (*uv_callback)(void *handle);
 #define UV_ASYNC 1
@@ -223,6 +241,232 @@ static int take_worker_tasks(struct uv_loop_s *loop) {
   pthread_mutex_unlock(&queue.lock);
   if (waiting) start_running(NULL);
   return 0;
+}
+
+// --- Stop: SIGINT where the cell is ----------------------------------------------------------------
+//
+// The reader's Stop comes as SIGINT (the zygote's `interrupt`). As in Node's REPL, it ends the
+// cell's JavaScript where it runs, a busy loop too, and the cell's error shows where that was.
+// Node's own way (vm's breakOnSigint) throws an error whose stack has none of the cell's frames,
+// and a cell waiting on a timer or promise would not see it at all. So, with V8's C++ API (Node
+// exports it; found by name, as NodePlatform's vtable is above): the handler only wakes a thread
+// of the cell's (a signal handler may not take V8's locks); the thread asks V8 to interrupt the
+// JavaScript running (capture(), on the cell's thread at its next stack check, which every loop
+// has), and queues kernel.cjs's handler on the event loop. capture() writes the stack down and,
+// when the cell's code is on it, terminates that JavaScript: V8 clears the termination once no
+// JavaScript is left on the stack, and the event loop goes on to the handler, which ends the
+// cell with the stack kept (interruptedAt()). A cell idle in its event loop gets the handler
+// alone, with no stack: its code was nowhere.
+
+#define V8_GET_CURRENT "_ZN2v87Isolate10GetCurrentEv"
+#define V8_REQUEST_INTERRUPT "_ZN2v87Isolate16RequestInterruptEPFvPS0_PvES2_"
+#define V8_TERMINATE "_ZN2v87Isolate18TerminateExecutionEv"
+#define V8_CANCEL_TERMINATE "_ZN2v87Isolate24CancelTerminateExecutionEv"
+#define V8_SCOPE_OPEN "_ZN2v811HandleScopeC1EPNS_7IsolateE"
+#define V8_SCOPE_CLOSE "_ZN2v811HandleScopeD1Ev"
+#define V8_CURRENT_TRACE "_ZN2v810StackTrace17CurrentStackTraceEPNS_7IsolateEiNS0_17StackTraceOptionsE"
+#define V8_FRAME_COUNT "_ZNK2v810StackTrace13GetFrameCountEv"
+#define V8_FRAME "_ZNK2v810StackTrace8GetFrameEPNS_7IsolateEj"
+#define V8_LOCATION "_ZNK2v810StackFrame11GetLocationEv"
+#define V8_SCRIPT_NAME "_ZNK2v810StackFrame13GetScriptNameEv"
+#define V8_FUNCTION_NAME "_ZNK2v810StackFrame15GetFunctionNameEv"
+#define V8_WRITE_UTF8 "_ZNK2v86String9WriteUtf8EPNS_7IsolateEPciPii"
+#define STACK_TRACE_DETAILED 127  // v8::StackTrace::kDetailed
+#define CELL_SCRIPT "<cell>"      // kernel.cjs's name for the cell's script
+#define MAX_FRAMES 64             // deep enough to reach the cell under Node's own frames (console.log)
+#define NAME_BYTES 256
+
+// v8::Local<T> is one pointer, returned as one; a member function takes `this` first. A
+// v8::Location is two ints (0-based line, column), returned in one register.
+static struct {
+  void *(*current)(void);
+  void (*request)(void *isolate, void (*callback)(void *isolate, void *data), void *data);
+  void (*terminate)(void *isolate);
+  void (*cancel_terminate)(void *isolate);
+  void (*scope_open)(void *scope, void *isolate);
+  void (*scope_close)(void *scope);
+  void *(*trace)(void *isolate, int frames, int options);
+  int (*frame_count)(void *trace);
+  void *(*frame)(void *trace, void *isolate, uint32_t index);
+  uint64_t (*location)(void *frame);
+  void *(*script_name)(void *frame);
+  void *(*function_name)(void *frame);
+  int (*write_utf8)(void *string, void *isolate, char *buffer, int capacity, int *chars, int options);
+} v8;
+
+static void *cell_isolate;
+static int interrupts[2] = {-1, -1};
+static napi_threadsafe_function interrupt_handler;
+static napi_env cell_env;
+// Node's switch for its async-hooks stack checks (async_hook_fields[kCheck]), when kernel.cjs could
+// hand it over: see capture().
+static uint32_t *async_hook_checks;
+// The stack capture() found: lines as Error.stack has them, each ending in a newline.
+static char interrupted_at[MAX_FRAMES * (2 * NAME_BYTES + 64)];
+static size_t interrupted_at_length;
+static char capturing[sizeof interrupted_at];
+
+static napi_value fail(napi_env env, const char *what);
+
+static int find_v8(void) {
+  void **slots[] = {(void **)&v8.current, (void **)&v8.request, (void **)&v8.terminate, (void **)&v8.cancel_terminate, (void **)&v8.scope_open,
+                    (void **)&v8.scope_close, (void **)&v8.trace, (void **)&v8.frame_count, (void **)&v8.frame,
+                    (void **)&v8.location, (void **)&v8.script_name, (void **)&v8.function_name, (void **)&v8.write_utf8};
+  const char *names[] = {V8_GET_CURRENT, V8_REQUEST_INTERRUPT, V8_TERMINATE, V8_CANCEL_TERMINATE, V8_SCOPE_OPEN, V8_SCOPE_CLOSE, V8_CURRENT_TRACE,
+                         V8_FRAME_COUNT, V8_FRAME, V8_LOCATION, V8_SCRIPT_NAME, V8_FUNCTION_NAME, V8_WRITE_UTF8};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    *slots[i] = dlsym(RTLD_DEFAULT, names[i]);
+    if (!*slots[i]) {
+      errno = ENOSYS;
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static void utf8_of(void *string, void *isolate, char *buffer) {
+  buffer[0] = '\0';
+  if (string) v8.write_utf8(string, isolate, buffer, NAME_BYTES - 1, NULL, 0);
+  buffer[NAME_BYTES - 1] = '\0';
+}
+
+// On the cell's thread, inside whatever JavaScript runs: no JavaScript may be called from here.
+static void capture(void *isolate, void *data) {
+  (void)data;
+  _Alignas(16) char scope[64];  // a v8::HandleScope: three pointers
+  v8.scope_open(scope, isolate);
+  void *trace = v8.trace(isolate, MAX_FRAMES, STACK_TRACE_DETAILED);
+  int count = trace ? v8.frame_count(trace) : 0;
+  bool in_cell = false;
+  size_t at = 0;
+  for (int i = 0; i < count; i++) {
+    void *frame = v8.frame(trace, isolate, (uint32_t)i);
+    if (!frame) continue;
+    char script[NAME_BYTES], function[NAME_BYTES];
+    utf8_of(v8.script_name(frame), isolate, script);
+    utf8_of(v8.function_name(frame), isolate, function);
+    uint64_t location = v8.location(frame);
+    int line = (int)(uint32_t)location + 1, column = (int)(uint32_t)(location >> 32) + 1;
+    if (strcmp(script, CELL_SCRIPT) == 0) in_cell = true;
+    size_t room = sizeof capturing - at;
+    int n = function[0] ? snprintf(capturing + at, room, "    at %s (%s:%d:%d)\n", function, script, line, column)
+                        : snprintf(capturing + at, room, "    at %s:%d:%d\n", script, line, column);
+    if (n < 0 || (size_t)n >= room) break;
+    at += (size_t)n;
+  }
+  v8.scope_close(scope);
+  // Only the cell's own code is stopped here: the worker's handler, run for the interrupt,
+  // comes through this too, and must run to its end.
+  if (!in_cell) return;
+  memcpy(interrupted_at, capturing, at);
+  interrupted_at_length = at;
+  // The handler's call is queued, but the handler does not keep the event loop alive (a cell
+  // ends when its loop empties): once the cell's code is stopped, it must, or the loop the
+  // cell left empty would end the process first.
+  napi_ref_threadsafe_function(cell_env, interrupt_handler);
+  // Code run from the event loop (a timer's callback, a promise's continuation) runs inside
+  // async contexts that Node's JavaScript pops on its way out: terminated, it never does, and
+  // Node's C++ side, finding its stack of them uneven, aborted the process with a native stack
+  // on stderr. The cell ends next, by the handler: the check is no longer of use.
+  if (async_hook_checks) *async_hook_checks = 0;
+  v8.terminate(isolate);
+}
+
+// The handler's call, on the event loop with no JavaScript on the stack. A termination in a
+// promise's continuation outlives the JavaScript it stopped (V8 keeps it scheduled after its
+// microtasks): every later call failed, the handler's too, and the cell hung until the grace.
+// Ended here, where nothing runs that it was meant to stop.
+static void call_handler(napi_env env, napi_value handler, void *context, void *data) {
+  (void)context;
+  (void)data;
+  if (!env || !handler) return;  // the environment is going
+  v8.cancel_terminate(cell_isolate);
+  napi_value undefined;
+  if (napi_get_undefined(env, &undefined) == 0) napi_call_function(env, undefined, handler, 0, NULL, NULL);
+}
+
+static void *watch_interrupts(void *unused) {
+  (void)unused;
+  for (;;) {
+    char byte;
+    ssize_t n = read(interrupts[0], &byte, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return NULL;
+    v8.request(cell_isolate, capture, NULL);
+    napi_call_threadsafe_function(interrupt_handler, NULL, 0);  // napi_tsfn_nonblocking
+  }
+}
+
+static void on_sigint(int signal) {
+  (void)signal;
+  int saved = errno;
+  if (write(interrupts[1], "", 1) < 0) {
+    // the pipe is full: an interrupt is on its way already
+  }
+  errno = saved;
+}
+
+// interruptOn(handler, checks, index) in a cell's process: SIGINT from now on calls `handler` on
+// the event loop, after capture() stopped the cell's code; `checks[index]` is Node's switch for
+// its async-hooks checks (a Uint32Array), or `checks` is null. Throws where it cannot (then the
+// device kills at Stop).
+static napi_value interrupt_on(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], name;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc < 1) {
+    napi_throw_error(env, NULL, "forker: interruptOn(handler, checks, index) takes a function");
+    return NULL;
+  }
+  int type;
+  size_t length;
+  void *data;
+  uint32_t index;
+  if (argc >= 3 && napi_get_typedarray_info(env, argv[1], &type, &length, &data, NULL, NULL) == 0 &&
+      type == NAPI_UINT32_ARRAY && napi_get_value_uint32(env, argv[2], &index) == 0 && index < length)
+    async_hook_checks = (uint32_t *)data + index;
+  if (find_v8() != 0) return fail(env, "V8's API (a Node.js built without its symbols?)");
+  cell_isolate = v8.current();
+  cell_env = env;
+  if (pipe2(interrupts, O_CLOEXEC | O_NONBLOCK) != 0) return fail(env, "the interrupt pipe");
+  // The thread blocks on its end; the handler's end never blocks.
+  fcntl(interrupts[0], F_SETFL, 0);
+  if (napi_create_string_utf8(env, "cellbox interrupt", (size_t)-1, &name) != 0 ||
+      napi_create_threadsafe_function(env, argv[0], NULL, name, 0, 1, NULL, NULL, NULL, (void *)call_handler,
+                                      &interrupt_handler) != 0 ||
+      napi_unref_threadsafe_function(env, interrupt_handler) != 0) {
+    napi_throw_error(env, NULL, "forker: the interrupt handler could not be made");
+    return NULL;
+  }
+  // The thread takes no signal: they stay the cell's thread's, as a single-threaded cell had them.
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_attr_t attr;
+  pthread_t thread;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_sigmask(SIG_SETMASK, &all, &saved);
+  int error = pthread_create(&thread, &attr, watch_interrupts, NULL);
+  pthread_sigmask(SIG_SETMASK, &saved, NULL);
+  pthread_attr_destroy(&attr);
+  if (error) {
+    errno = error;
+    return fail(env, "the interrupt thread");
+  }
+  struct sigaction action = {0};
+  action.sa_handler = on_sigint;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  if (sigaction(SIGINT, &action, NULL) != 0) return fail(env, "SIGINT's handler");
+  return NULL;
+}
+
+// interruptedAt(): the stack capture() stopped the cell's code at, '' if it stopped none.
+static napi_value interrupted_where(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  if (napi_create_string_utf8(env, interrupted_at, interrupted_at_length, &result) != 0) return NULL;
+  return result;
 }
 
 // --- the pages a cell writes first ---------------------------------------------------------------
@@ -475,7 +719,11 @@ napi_value napi_register_module_v1(napi_env env, napi_value exports) {
       napi_create_function(env, "endWith", (size_t)-1, end_with, NULL, &function) != 0 ||
       napi_set_named_property(env, exports, "endWith", function) != 0 ||
       napi_create_function(env, "pid", (size_t)-1, own_pid, NULL, &function) != 0 ||
-      napi_set_named_property(env, exports, "pid", function) != 0)
+      napi_set_named_property(env, exports, "pid", function) != 0 ||
+      napi_create_function(env, "interruptOn", (size_t)-1, interrupt_on, NULL, &function) != 0 ||
+      napi_set_named_property(env, exports, "interruptOn", function) != 0 ||
+      napi_create_function(env, "interruptedAt", (size_t)-1, interrupted_where, NULL, &function) != 0 ||
+      napi_set_named_property(env, exports, "interruptedAt", function) != 0)
     return NULL;
   return exports;
 }

@@ -459,13 +459,42 @@ function forkCells() {
   gc();
   rehearseStdio();
   endLater = forker.endWith;
+  // Found before the fork: no cell pays for it.
+  const checks = asyncHookChecks();
   if (!forker.serve(JSON.stringify(readyEvent()), PROBE_CELL)) process.exit(0);
+  // Stop's SIGINT ends the cell where it is (forker.c, interruptOn()). Where that cannot be set
+  // up, the ready event says nothing of it, and the device kills the cell at Stop.
+  try {
+    forker.interruptOn(() => interrupted(forker.interruptedAt()), checks?.fields ?? null, checks?.index ?? 0);
+    interruptible = true;
+  } catch (err) {
+    process.stderr.write(`${err.message}\n`);
+  }
   // Node read process.pid once, at the forker's start: left so, every cell had the forker's pid,
   // and process.kill(process.pid) signalled whichever of its own processes had that number.
   // (process.ppid is read at each use: 0, the forker being outside the cell's PID namespace.)
   Object.defineProperty(process, 'pid', { value: forker.pid(), writable: false, enumerable: true, configurable: true });
   // process.exit() ends here, after the 'exit' listeners; an emptied event loop in forker.c.
   process.reallyExit = (code) => forker.exit(Number(code) || 0);
+}
+
+/**
+ * Node's switch for its async-hooks stack checks, for forker.c to turn off as it stops the cell's
+ * code (capture()); null where this Node does not show it. Through process.binding, deprecated:
+ * its warning is about this worker, not the cell, and is muted.
+ */
+function asyncHookChecks() {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = () => {};
+  try {
+    const binding = process.binding('async_wrap');
+    const index = binding.constants.kCheck;
+    return binding.async_hook_fields instanceof Uint32Array && Number.isInteger(index) ? { fields: binding.async_hook_fields, index } : null;
+  } catch {
+    return null;
+  } finally {
+    process.emitWarning = emitWarning;
+  }
 }
 
 /**
@@ -486,7 +515,25 @@ function rehearseStdio() {
   }
 }
 
-const readyEvent = () => ({ type: 'ready', language: 'node', version: process.version });
+/** Whether Stop's SIGINT ends the cell with where it was (forkCells()): the ready event says so. */
+let interruptible = false;
+
+const readyEvent = () => ({ type: 'ready', language: 'node', version: process.version, ...(interruptible ? { interrupt: true } : {}) });
+
+const INTERRUPTED = 'Script execution was interrupted by `SIGINT`'; // Node's REPL's words
+
+/**
+ * The reader stopped the cell (SIGINT): it ends now, as the KeyboardInterrupt the device names
+ * `Interrupted` (workers/protocol.ts, 5). `at`: the stack the cell's code was stopped at, as
+ * Error.stack lines; empty when the cell was waiting in its event loop (a timer, a promise). Its
+ * output is written already (StdioStream writes at once); its own 'exit' listeners do not run,
+ * as under `node` at Ctrl+C.
+ */
+function interrupted(at) {
+  const frames = at.split('\n').filter((line) => line !== '' && !isWorkerFrame(line));
+  finish('error', { type: 'error', ename: 'KeyboardInterrupt', evalue: INTERRUPTED, traceback: [`Error: ${INTERRUPTED}`, ...frames] });
+  process.reallyExit(1);
+}
 
 function main() {
   const forking = process.argv.includes('--forker');

@@ -58,7 +58,7 @@ function __cellbox_main__ (worker_file)
   cell_file = fullfile (folder, "cell.m");
 
   last_events = popen (__cellbox_to_events__ (), "w");
-  __cellbox_emit__ (sprintf ('{"type":"ready","language":"octave","version":"%s"}', OCTAVE_VERSION));
+  __cellbox_emit__ (sprintf ('{"type":"ready","language":"octave","version":"%s","interrupt":true}', OCTAVE_VERSION));
 
   code = fread (stdin, Inf, "*char")';
   if (numel (code) >= 3 && all (double (code(1:3)) == [239 187 191]))
@@ -84,14 +84,33 @@ function __cellbox_main__ (worker_file)
   warning (state);
 
   if (parsed)
-    try
-      evalin ("base", sprintf ("source ('%s');", strrep (cell_file, "'", "''")));
-    catch err
-      fflush (stdout);
-      fflush (stderr);
-      cell_error = err;
-      error_event = "pending";
-    end_try_catch
+    ## Stop (SIGINT) is Octave's interrupt: no try/catch catches it, and it ends the script,
+    ## running each unwind_protect_cleanup on its way out. The cleanup here ends the cell as an
+    ## interrupt, its output and figures kept. Octave keeps no place for it (err.stack,
+    ## lasterror and dbstack are empty by then; debug_on_interrupt enters no debugger without
+    ## a terminal): its traceback is empty.
+    ran = false;
+    unwind_protect
+      try
+        evalin ("base", sprintf ("source ('%s');", strrep (cell_file, "'", "''")));
+      catch err
+        fflush (stdout);
+        fflush (stderr);
+        cell_error = err;
+        error_event = "pending";
+      end_try_catch
+      ran = true;
+    unwind_protect_cleanup
+      if (! ran)
+        __cellbox_flush__ ();
+        try
+          __cellbox_show_figures__ (folder, toolkit);
+        catch
+        end_try_catch
+        __cellbox_flush__ ();
+        __cellbox_emit_last__ (last_events, __cellbox_error__ ("KeyboardInterrupt", "interrupted", {}), '{"type":"done","status":"error"}');
+      endif
+    end_unwind_protect
   endif
 
   ## What the cell may have changed: the path (restoredefaultpath), and functions of its own

@@ -11,7 +11,6 @@
 
 import ast
 import builtins
-import inspect
 import math
 import numbers
 import re
@@ -127,6 +126,11 @@ class _Control:
         return repr(self.argument(state))
 
 
+# Past this many steps a slider's values are no longer whole numbers of steps as a float counts
+# them (2^53), and no pointer could tell them apart anyway.
+MAX_SLIDER_STEPS = 1e15
+
+
 class slider(_Control):
     """Sage's slider(vmin, vmax=None, step_size=None, default=None, label=None): a number from
     vmin to vmax in steps of step_size (1 for whole numbers, else a hundredth of the range); or,
@@ -161,7 +165,11 @@ class slider(_Control):
         for bound in (vmin, vmax, self.step):
             _json_number(bound)  # finite, or refused here, where the cell made it
         # The last step: the number of whole steps from vmin that stay within vmax.
-        self.steps = max(0, int(math.floor(float(vmax - vmin) / float(self.step) + 1e-9)))
+        steps = float(vmax - vmin) / float(self.step)
+        if not steps <= MAX_SLIDER_STEPS:
+            raise ValueError(f'a slider of more than {MAX_SLIDER_STEPS:.0e} steps cannot be moved; '
+                             f'take a step_size over {float(vmax - vmin) / MAX_SLIDER_STEPS:g}')
+        self.steps = max(0, int(math.floor(steps + 1e-9)))
         self.initial = 0 if default is None else self._snap(default)
         if self.initial is None:
             raise TypeError(f'a slider default must be a number, not {default!r}')
@@ -433,6 +441,12 @@ def _from_default(default):
     """The control a parameter's default means, by Sage's rules."""
     if isinstance(default, _Control):
         return default
+    if isinstance(default, tuple) and len(default) == 2 and isinstance(default[0], str):
+        # Sage's (label, default): the control of the second, shown with the first as its label.
+        import copy  # with weakref under it, for the cells that use this alone
+        control = copy.copy(_from_default(default[1]))
+        control.label = default[0]
+        return control
     if isinstance(default, tuple) and len(default) in (2, 3) and all(_is_number(v) for v in default):
         return slider.around_middle(*default)
     if isinstance(default, list):
@@ -449,9 +463,6 @@ def _from_default(default):
 
 
 # --- interact --------------------------------------------------------------------------------
-
-_NO_DEFAULT = inspect.Parameter.empty
-
 
 def interact(function=None, *, auto_update=True, layout=None, manual=None, **controls):
     """Shows controls for the function's parameters, then calls it with their values.
@@ -470,6 +481,9 @@ def interact(function=None, *, auto_update=True, layout=None, manual=None, **con
 
 
 def _parameters(function):
+    # inspect (and dis under it) only once a cell calls interact: some 10 ms of imports every
+    # other cell, and every zygote's memory, would pay for nothing.
+    import inspect
     try:
         return list(inspect.signature(function).parameters.values())
     except (TypeError, ValueError):  # a builtin without a signature
@@ -497,7 +511,7 @@ def _run(function, auto_update, keyword_controls):
             continue
         else:
             abbreviation = parameter.default
-        control = input_box() if abbreviation is _NO_DEFAULT else _from_default(abbreviation)
+        control = input_box() if abbreviation is parameter.empty else _from_default(abbreviation)
         made.append((parameter.name, control, parameter.kind == parameter.POSITIONAL_ONLY))
         named.add(parameter.name)
     for name, abbreviation in keyword_controls.items():

@@ -1,7 +1,8 @@
 # The Sage dialect of the Python worker (CELLBOX_DIALECT=sage): the cell is Sage code, read
 # through Sage's preparser (`2^64` is a power, `1/3` a rational), run with everything of
-# `sage.all` in its namespace; Sage values are shown as typeset math, plots as images, and
-# `show()` displays inline. Loaded by kernel.py, which keeps the rest (streams, files, errors).
+# `sage.all` in its namespace; Sage values are shown as typeset math, plots as images, 3D
+# graphics in an interactive viewer, and `show()` displays inline. Loaded by kernel.py, which
+# keeps the rest (streams, files, errors).
 #
 # Importing `sage.all` takes seconds: a fork server preloads it (see the `sage` language in the
 # config), and warm_up() below does the first symbolic computation and plot once, there.
@@ -222,6 +223,7 @@ def _display_manager():
         manager = get_display_manager()
         manager.switch_backend(_backend(_kernel))
         manager.preferences.text = 'latex'
+        manager._rich_output_formatter = _large_scenes_as_png(manager._rich_output_formatter)
         _manager = manager
     return _manager
 
@@ -237,7 +239,11 @@ def _backend(kernel):
         def supported_output(self):
             return {oc.OutputPlainText, oc.OutputAsciiArt, oc.OutputUnicodeArt, oc.OutputLatex,
                     oc.OutputHtml, oc.OutputImagePng, oc.OutputImageJpg, oc.OutputImageSvg,
-                    oc.OutputImageGif}
+                    oc.OutputImageGif, oc.OutputSceneThreejs}
+
+        def threejs_offline_scripts(self):
+            # Asked by Sage for the page of a 3D graphic (its default, online=False).
+            return THREEJS_SCRIPTS
 
         def displayhook(self, plain_text, rich_output):
             return _rich_bundle(kernel, oc, plain_text, rich_output)
@@ -297,18 +303,64 @@ def _rich_bundle(kernel, oc, plain_text, rich_output):
         return {'image/svg+xml': rich_output.svg.get_str(), 'text/plain': plain}, {}
     if isinstance(rich_output, oc.OutputImageGif):
         return {'image/gif': rich_output.gif.get(), 'text/plain': plain}, {}
+    if isinstance(rich_output, oc.OutputSceneThreejs):
+        return {THREEJS_MIME: _threejs_page(rich_output.html.get_str()), 'text/plain': plain}, {}
     return {'text/plain': plain}, {}
 
 
+# --- 3D graphics -------------------------------------------------------------------------------
+#
+# Sage's 3D graphics (plot3d, sphere, parametric_plot3d, ...) were a PNG that Tachyon, a ray
+# tracer, drew: 0.4-1.5 s a graphic, and no way to turn it. As in SageMathCell, they are Sage's
+# own three.js page (sage/ext_data/threejs/threejs_template.html, filled by
+# _rich_repr_threejs), which the browser client shows in a sandboxed frame served by Cellbox
+# with three.js beside it (embed/viewer3d.ts); it costs milliseconds to make. Its MIME type is
+# Cellbox's own: other Jupyter clients fall back to the text/plain.
+THREEJS_MIME = 'application/vnd.cellbox.threejs+html'
+
+# The scripts Sage's page wants (three.js r122, its threejs-version.txt, with OrbitControls),
+# relative: the page runs in Cellbox's viewer frame (public/viewer3d/r122-1/frame.html), which
+# has them beside it, whatever the server's address.
+THREEJS_SCRIPTS = '<script src="three.min.js"></script>\n<script src="OrbitControls.js"></script>'
+
+# A scene's page past this many bytes is drawn as a PNG instead: the page holds every vertex as
+# JSON text, and an implicit_plot3d's was 3.7 MB, past the cell's output limit (1 MiB by
+# default), where its PNG is ~30 KB.
+THREEJS_MAX_BYTES = 512 * 1024
+
+
+def _threejs_page(html):
+    """Sage's page, with three.js from Cellbox: `show(online=True)` put a CDN's script tag in
+    it, which the viewer's policy would refuse (and these machines cannot reach)."""
+    return html.replace(_display_manager().threejs_scripts(online=True), THREEJS_SCRIPTS)
+
+
+def _large_scenes_as_png(formatter):
+    """Sage's display manager's formatter, with a 3D scene whose page is past
+    THREEJS_MAX_BYTES drawn as a PNG (Sage's viewer='tachyon') instead."""
+    from sage.repl.rich_output.output_catalog import OutputSceneThreejs
+
+    def formatted(obj, rich_repr_kwds):
+        plain_text, rich_output = formatter(obj, rich_repr_kwds)
+        if isinstance(rich_output, OutputSceneThreejs) and len(rich_output.html.get()) > THREEJS_MAX_BYTES:
+            return formatter(obj, {**rich_repr_kwds, 'viewer': 'tachyon'})
+        return plain_text, rich_output
+    return formatted
+
+
 def warm_up():
-    """In the fork server: Maxima's start (the first integral) and the first plot cost a second
-    or more; do them once so that every cell starts after them, with the display backend in
-    place and a value typeset through it. GAP too (_start_gap())."""
+    """In the fork server: Maxima's start (the first integral) and the first plot (2D and 3D)
+    cost a second or more; do them once so that every cell starts after them, with the display
+    backend in place and a value typeset through it. GAP too (_start_gap())."""
     import sage.all as sage
     x = sage.var('x')
     sage.integrate(sage.sin(x) ** 2, x)
     sage.plot(sage.sin(x), (x, 0, 1)).matplotlib()
     _display_manager().displayhook(x ** 2 / 2)
+    # The first 3D page in a process imports what Sage's surfaces need (scipy.linalg for a
+    # sphere's, ~0.3 s; a plot3d's surface code, ~0.4 s): once here, not in every cell.
+    y = sage.SR.var('y')
+    _display_manager().displayhook(sage.sphere() + sage.plot3d(x * y, (x, 0, 1), (y, 0, 1)))
     _start_gap()
 
 

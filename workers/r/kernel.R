@@ -28,7 +28,9 @@ local(envir = new.env(parent = baseenv()), {
   # the cell's next output, so text and plots keep their order, and `done` is out before R
   # exits. One `cat` per call, so lines that go out together share one. (A cell at its process
   # limit may leave no room for the `cat` for a moment: it is tried again.)
-  TO_EVENTS <- "exec /bin/cat >&3"
+  # The `cat` ignores SIGINT: Stop's reaches every process of the sandbox, and the one kept
+  # for the cell's last events (last_events) must live to write them.
+  TO_EVENTS <- "trap '' INT; exec /bin/cat >&3"
   emit <- function(...) {
     lines <- c(...)
     for (attempt in 1:5) {
@@ -207,10 +209,34 @@ local(envir = new.env(parent = baseenv()), {
     calls[(start + 1L):end]
   }
 
+  # Stop (SIGINT, which R turns into an `interrupt` condition, as at the console's Ctrl-C): the
+  # line of the cell it was at, then the cell's calls as R's traceback() lists them, innermost
+  # first, each "at cell#N" where the call has its place in the cell's source. `line`: the
+  # line of the top-level expression, for a call that has no place of its own (a top-level
+  # call is evaluated from the parsed expression, without one).
+  interrupt_event <- function(calls, line) {
+    places <- vapply(calls, function(cl) {
+      ref <- attr(cl, "srcref")
+      if (!is.null(ref) && identical(attr(ref, "srcfile")$filename, "cell")) ref[1L] else NA_integer_
+    }, 0L)
+    if (length(places) && is.na(places[1L])) places[1L] <- line
+    frames <- vapply(seq_along(calls), function(i) {
+      text <- utf8(paste(deparse(calls[[i]], nlines = 1L), collapse = ""))
+      paste0(i, ": ", text, if (!is.na(places[i])) paste0(" at cell#", places[i]) else "")
+    }, "")
+    known <- places[!is.na(places)]
+    at <- if (length(known)) known[length(known)] else line
+    paste0(
+      "{\"type\":\"error\",\"ename\":\"KeyboardInterrupt\",\"evalue\":\"interrupted\",\"traceback\":",
+      json_array(c(paste0("Interrupted at line ", at, " of the cell"), rev(frames))), "}"
+    )
+  }
+
   error <- NULL
 
-  # One top-level expression: evaluated, and its value printed if visible. FALSE on error.
-  run_expression <- function(cellbox_expression) {
+  # One top-level expression (at `line` of the cell): evaluated, and its value printed if
+  # visible. FALSE on error or interrupt.
+  run_expression <- function(cellbox_expression, line = 1L) {
     tryCatch(
       withCallingHandlers(
         {
@@ -225,6 +251,11 @@ local(envir = new.env(parent = baseenv()), {
           functions <- lapply(seq_along(calls), sys.function)
           error <<- error_event(e, cell_calls(calls, functions))
         },
+        interrupt = function(i) {
+          calls <- sys.calls()
+          functions <- lapply(seq_along(calls), sys.function)
+          error <<- interrupt_event(cell_calls(calls, functions), line)
+        },
         # A warning of the cell's top level reads as at the console ("Warning: careful"),
         # not "Warning in eval(cellbox_expression, globalenv()) : careful", the worker's call.
         # Printed so only as warnings print at once (warn = 1); warn = 2 makes it an error.
@@ -238,6 +269,10 @@ local(envir = new.env(parent = baseenv()), {
       ),
       error = function(e) {
         if (is.null(error)) error <<- error_event(e, list())
+        FALSE
+      },
+      interrupt = function(i) {
+        if (is.null(error)) error <<- interrupt_event(list(), line)
         FALSE
       }
     )
@@ -264,8 +299,9 @@ local(envir = new.env(parent = baseenv()), {
       )
       return(invisible())
     }
+    places <- attr(expressions, "srcref")
     for (i in seq_along(expressions)) {
-      ok <- run_expression(expressions[[i]])
+      ok <- run_expression(expressions[[i]], places[[i]][1L])
       show_plots()
       if (!isTRUE(ok)) break
     }
@@ -352,7 +388,7 @@ local(envir = new.env(parent = baseenv()), {
   }
 
   version <- paste(R.version$major, R.version$minor, sep = ".")
-  emit(paste0("{\"type\":\"ready\",\"language\":\"r\",\"version\":", json_string(version), "}"))
+  emit(paste0("{\"type\":\"ready\",\"language\":\"r\",\"version\":", json_string(version), ",\"interrupt\":true}"))
 
   run_cell(read_code())
   close_devices()

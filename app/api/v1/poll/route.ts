@@ -1,9 +1,11 @@
-// GET /api/v1/poll?c=<id>:<after>&c=…&wait=S: one long-poll for many cells, so a page with
-// many embedded cells holds one connection.
+// GET /api/v1/poll?c=<id>:<after>[:<state>]&c=…&wait=S: one long-poll for many cells, so a page
+// with many embedded cells holds one connection. `state`, the one the client last saw, makes a
+// change of it an answer too.
+import type { CellState } from '../../../../protocol/api';
 import { ApiError } from '../../../../protocol/errors';
 import { DEFAULT_WAIT_SECONDS, MAX_POLL_CELLS } from '../../../../protocol/limits';
 import { answerJson, readMessages } from '../../../_lib/cells';
-import { checkCellId, checkQuery, waitParam } from '../../../_lib/request';
+import { checkCellId, checkQuery, stateParam, waitParam } from '../../../_lib/request';
 import { jsonText, preflight, route } from '../../../_lib/respond';
 import { server } from '../../../_lib/server';
 import { holdingPoll } from '../../../_lib/client';
@@ -16,17 +18,20 @@ export const GET = route(async (req) => {
   if (specs.length === 0) throw new ApiError('invalid_field', 'Name at least one cell as c=<id>:<after>.');
   if (specs.length > MAX_POLL_CELLS) throw new ApiError('invalid_field', `At most ${MAX_POLL_CELLS} cells per poll, not ${specs.length}.`);
   const wanted = new Map<string, number>();
+  const seen = new Map<string, CellState>();
   for (const spec of specs) {
-    const m = /^([^:]*)(?::(\d{1,15}))?$/.exec(spec);
-    if (!m) throw new ApiError('invalid_field', `c must look like <id>:<after>, not ${JSON.stringify(spec.slice(0, 64))}.`);
+    const m = /^([^:]*)(?::(\d{1,15})(?::([^:]*))?)?$/.exec(spec);
+    if (!m) throw new ApiError('invalid_field', `c must look like <id>:<after> or <id>:<after>:<state>, not ${JSON.stringify(spec.slice(0, 64))}.`);
     const id = checkCellId(m[1]);
     // Two cursors for one cell: which one the client means cannot be told (the last had won).
     if (wanted.has(id)) throw new ApiError('invalid_field', `c names cell ${id} more than once.`);
     wanted.set(id, m[2] ? Number(m[2]) : 0);
+    const state = stateParam(m[3], `the state in c (${id})`);
+    if (state) seen.set(id, state);
   }
   const wait = waitParam(url, DEFAULT_WAIT_SECONDS);
   const s = server();
-  const answers = await holdingPoll(s, req, wait, () => readMessages(s, wanted, wait * 1000, req.signal));
+  const answers = await holdingPoll(s, req, wait, () => readMessages(s, wanted, wait * 1000, req.signal, seen));
   const unknown = [...wanted.keys()].filter((id) => !answers.has(id));
   if (unknown.length === wanted.size) throw new ApiError('not_found', `There is no cell ${unknown.join(', ')}.`);
   // Unknown cells among known ones are answered as done and empty, so one expired cell does not break a page.
