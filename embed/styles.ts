@@ -44,6 +44,7 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
    notes. Its last lines show while it grows (embed/render.ts), as in a terminal. On paper,
    all of it. */
 .cb-output pre.cb-stream, .cb-output pre.cb-plain { max-height: 600px; overflow: auto; }
+.cb-output pre.cb-stream > .cb-part { display: inline-block; width: 100%; vertical-align: top; }
 .cb-output pre.cb-stream:focus-visible, .cb-output pre.cb-plain:focus-visible { outline: 2px solid var(--cb-out-link); outline-offset: 2px; }
 @media print { .cb-output pre.cb-stream, .cb-output pre.cb-plain { max-height: none; overflow: visible; } }
 .cb-output pre.cb-stderr { background: var(--cb-out-warn-bg); padding: 4px 8px; border-radius: 6px; }
