@@ -97,6 +97,7 @@ beforeAll(async () => {
 <div class="row"><nav>Contents</nav><div data-cellbox id="beside">print(2)</div></div>
 <div class="row"><div data-cellbox id="left">print(3)</div><div data-cellbox id="right">print(4)</div></div>
 <div class="column"><div data-cellbox id="centred">print(5)</div></div>
+<div class="column" style="height: 900px"><div data-cellbox id="in-tall">print(6)</div><p id="below">below the cell</p></div>
 <div class="row"><pre data-cellbox id="long">${long}</pre></div>`),
   });
   pages.set('/sage', { html: page(script, '<div class="compute"><script type="text/x-sage">print(2^10)</script></div>') });
@@ -244,6 +245,13 @@ describe('a host page of its own make', () => {
     expect([await width('left'), await width('right')]).toEqual([440, 440]);
     // In a column that centres its items, the column's width.
     expect(await width('centred')).toBe(900);
+    // In a column of fixed height, as tall as the same cell in a column of no set height: it
+    // grew to the column's end, a short cell a tall empty box, what followed pushed down.
+    const height = (id: string) => cell(w.page, id).evaluate((e) => e.getBoundingClientRect().height);
+    expect(await height('centred')).toBeGreaterThan(50);
+    expect(await height('in-tall')).toBe(await height('centred'));
+    const below = await w.page.locator('#below').evaluate((p) => p.getBoundingClientRect().top - p.parentElement!.getBoundingClientRect().top);
+    expect(below).toBeLessThan((await height('centred')) + 100);
     // A line longer than the row scrolls in the editor rather than widening the cell past it.
     expect(await width('long')).toBe(900);
     const scroller = cell(w.page, 'long').locator('.cm-scroller');
