@@ -216,6 +216,13 @@ describe('stream text in many small messages', () => {
     const flat = await pre.evaluate(asOneRun);
     expect(flat.height[0]).toBe(flat.height[1]);
     expect(flat.innerText[0]).toBe(flat.innerText[1]);
+    // On paper one run of text again, which a page break may cut anywhere: a box of 4,000
+    // characters, some 160 lines, went whole to the next page, or was cut off there.
+    await w.page.emulateMedia({ media: 'print' });
+    const printed = await pre.evaluate((p) => [...p.querySelectorAll('.cb-part')].map((e) => getComputedStyle(e).display));
+    expect(printed.length).toBeGreaterThan(1);
+    expect(new Set(printed)).toEqual(new Set(['inline']));
+    await w.page.emulateMedia({ media: 'screen' });
   });
 
   it('clear_output(wait=True) leaves only what came after the last clear', async () => {
