@@ -435,6 +435,9 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
             if (stopWanted) setStatus('Stopping…');
             if (interruptPending && cellId) void interrupt(cellId);
           },
+        }).finally(() => {
+          // Text waiting for the next frame is shown before the status (and a `done` event) says the cell ended.
+          output.flush();
         });
         const e = error as ErrorContent | null;
         setStatus(e ? `Error: ${e.ename}` : `Done in ${formatElapsed(performance.now() - started)}`, e ? 'error' : null);
