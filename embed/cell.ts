@@ -507,6 +507,9 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
           if (stopWanted) setStatus('Stopping…');
           if (interruptPending && cellId) void interrupt(cellId);
         },
+      }).finally(() => {
+        // Text waiting for the next frame is shown before the status (and a `done` event) says the cell ended.
+        output.flush();
       });
       const e = error as ErrorContent | null;
       failed = e !== null;

@@ -191,7 +191,10 @@ export function scan(root: ParentNode, defaultServer = ''): EmbeddedCell[] {
  * is a flex item, which is only as wide as its content: a cell was a narrow box at the left of
  * the column. It takes the room left by its siblings in a row (`flex: 1 1 0%`), the row's
  * width in a column that centres its items (`align-self: stretch`), and may be narrower than
- * its longest line (`min-width: 0`: the editor scrolls it). Outside a flex container these do
- * nothing.
+ * its longest line (`min-width: 0`: the editor scrolls it). In a column the same `flex` grew
+ * the cell down to the column's end: in one of fixed height a short cell was a tall empty box,
+ * pushing what came after it away. It is no taller than its content (`max-height: max-content`),
+ * which in a row changes nothing: the host draws nothing of its own. Outside a flex container
+ * these do nothing.
  */
-const ISOLATION_CSS = ':host { display: block; margin: 16px 0; flex: 1 1 0%; min-width: 0; align-self: stretch; } .cb-root { all: initial; display: block; --cb-editor-min-height: 0; }';
+const ISOLATION_CSS = ':host { display: block; margin: 16px 0; flex: 1 1 0%; min-width: 0; max-height: max-content; align-self: stretch; } .cb-root { all: initial; display: block; --cb-editor-min-height: 0; }';

@@ -1,6 +1,7 @@
 // Entry of the embed script: defines window.Cellbox once, and mounts the page's cells when the
 // document is ready unless the page opts out. Loading the script twice mounts nothing twice.
 import { EMBED_VERSION, forgetRemoved, mount, scan, type EmbeddedCell } from './embed';
+import { setScriptNonce } from './mathjax';
 import { pageConfig, type EmbedOptions } from './options';
 
 interface CellboxGlobal {
@@ -49,9 +50,11 @@ function serverOf(src: string): string {
   return OWN_PATH.test(path) ? url.origin + path.replace(OWN_PATH, '') : url.origin;
 }
 
-function scriptServer(): { server: string; autoMount: boolean } {
+function scriptServer(): { server: string; autoMount: boolean; nonce: string } {
   const script = ownScript();
   return {
+    // For the scripts the embed adds (MathJax's): a page may allow scripts by nonce alone.
+    nonce: script?.nonce ?? '',
     server: script?.dataset.server?.replace(/\/+$/, '') ?? (script ? serverOf(script.src) : location.origin),
     autoMount: !['false', '0', 'no', 'off'].includes((script?.dataset.autoMount ?? '').toLowerCase()),
   };
@@ -86,7 +89,8 @@ function followPage(api: CellboxGlobal): void {
 }
 
 if (!window.Cellbox) {
-  const { server, autoMount } = scriptServer();
+  const { server, autoMount, nonce } = scriptServer();
+  setScriptNonce(document, nonce);
   const api: CellboxGlobal = {
     version: EMBED_VERSION,
     server,

@@ -73,18 +73,22 @@ export function adaptToPagePolicy(adaptor: MathjaxAdaptorClass, doc: Document): 
   };
 
   // MathJax's speech rules run in a worker of a blob: URL (a worker's script must be of the
-  // page's origin), which loads speech-worker.js from the Cellbox server. Both URLs go through
-  // the policy: the blob's here, and the script's inside the worker, which inherits the page's
-  // policy and makes a `cellbox` policy of its own that lets that one URL through.
+  // page's origin). Its code, speech-worker.js from the Cellbox server, is fetched here and
+  // put in the blob: loaded by importScripts inside the worker, it was refused where the page's
+  // script-src allows scripts by nonce alone (a worker's imports cannot carry one), while a
+  // fetch is connect-src's, which names the server already. Should the fetch fail, the worker
+  // imports it as it did. The blob's URL goes through the policy; in the worker, which inherits
+  // the page's policy, the import makes a `cellbox` policy of its own for that one URL.
   proto.createWorker = async function (listener, { path, maps, worker }) {
     const script = `${path}/${worker}`;
+    const code = await win.fetch(script).then((r) => (r.ok ? r.text() : null)).catch(() => null);
     const source = `self.maps = ${JSON.stringify(maps)};
-const script = ${JSON.stringify(script)};
+${code ?? `const script = ${JSON.stringify(script)};
 let url = script;
 try {
   if (self.trustedTypes) url = self.trustedTypes.createPolicy(${JSON.stringify(POLICY_NAME)}, { createScriptURL: (u) => { if (u !== script) throw new TypeError('not the speech worker'); return u; } }).createScriptURL(script);
 } catch {}
-importScripts(url);`;
+importScripts(url);`}`;
     const blob = win.URL.createObjectURL(new win.Blob([source], { type: 'text/javascript' }));
     const forget = allowScriptsUnder(blob);
     try {

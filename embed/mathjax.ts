@@ -19,6 +19,18 @@ type WithMathJax = Window & { MathJax?: MathJaxLike | Record<string, unknown> };
 /** How long to wait for a page's own MathJax that is still loading. */
 const PAGE_MATHJAX_WAIT_MS = 15_000;
 
+/** Per document: the nonce the embed's own script came with (setScriptNonce). */
+const nonces = new WeakMap<Document, string>();
+
+/**
+ * The nonce for the scripts the embed adds to `doc`: the one its own <script> carries. A page
+ * whose script-src allows scripts by nonce alone ('nonce-…', no host) refused MathJax's scripts,
+ * added without one, and no math was typeset.
+ */
+export function setScriptNonce(doc: Document, nonce: string): void {
+  if (nonce) nonces.set(doc, nonce);
+}
+
 /** Per document: the MathJax in use, and the chain that typesets one thing at a time. */
 const states = new WeakMap<Document, { ready: Promise<MathJaxLike> | null; chain: Promise<void> }>();
 
@@ -39,6 +51,8 @@ export function mathjaxTypesetter(doc: Document, base: string): (el: HTMLElement
   function addScript(url: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const script = doc.createElement('script');
+      const nonce = nonces.get(doc);
+      if (nonce) script.nonce = nonce;
       setScriptSrc(script, url);
       script.async = true;
       script.onerror = () => reject(new Error(`MathJax could not be loaded from ${url}`));

@@ -2,10 +2,11 @@
 // either set as text, escaped by ansi_up, or sanitised by DOMPurify: no cell runs script here.
 // HTML and Markdown go into a shadow root each, so their own <style> styles them and nothing
 // else: not Cellbox's page, not the cell's buttons, not the page a cell is embedded in.
-import { AnsiUp } from 'ansi_up';
 import DOMPurify from 'dompurify';
 import { marked } from 'marked';
 import { HTML_CSS, ensureStyles } from './styles';
+import { inNextFrame, cancel, runNow, type FrameJob } from './frame';
+import { StreamView, newAnsi, setTerminalHTML } from './stream-view';
 import { cellboxPolicy, setSafeHTML } from './trusted-types';
 import { THREEJS_MIME, VIEWER3D_PATH, viewer3d } from './viewer3d';
 import { INTERACT_MIME } from '../protocol/interact';
@@ -151,6 +152,8 @@ export interface OutputArea {
   replaceOnNextOutput(): void;
   /** The re-run ended: the controls it did not take go, unless it ended in an error. */
   endReplace(failed: boolean): void;
+  /** Shows now what waits for the next animation frame (the cell ended: its output is whole). */
+  flush(): void;
 }
 
 export interface OutputOptions {
@@ -183,9 +186,8 @@ const SANITIZE = {
 export function createOutputArea(doc: Document, opts: OutputOptions = {}): OutputArea {
   const base = opts.serverBase ?? '';
   const maxChars = opts.maxChars ?? 200_000;
-  const ansi = new AnsiUp();
-  // Classes, not inline colours: embed/ansi-styles.ts colours them for the theme.
-  ansi.use_classes = true;
+  const ansi = newAnsi();
+  const win = doc.defaultView!;
   const purify = DOMPurify(doc.defaultView!);
   purify.addHook('afterSanitizeAttributes', (node) => {
     if (node.tagName === 'A') {
@@ -198,7 +200,9 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
   element.setAttribute('role', 'log');
   element.setAttribute('aria-live', 'polite');
 
-  let lastStream: { pre: HTMLPreElement; name: string; text: string } | null = null;
+  let lastStream: { view: StreamView; name: string; job: FrameJob } | null = null;
+  /** The stream blocks' frame jobs since the output was last cleared. */
+  const streamJobs = new Set<FrameJob>();
   let clearPending = false;
   const displays = new Map<string, HTMLElement[]>();
   /** The interacts' controls shown, and those a re-run has yet to take (in order). */
@@ -221,6 +225,8 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
   }
 
   function clear(): void {
+    cancel(win, streamJobs);
+    streamJobs.clear();
     element.replaceChildren();
     lastStream = null;
     clearPending = false;
@@ -234,6 +240,9 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
    * controls (as ipywidgets' interact, whose output has a box of its own, does).
    */
   function clearOutput(): void {
+    // The removed blocks' text waiting for the next frame goes with them.
+    cancel(win, streamJobs);
+    streamJobs.clear();
     for (const child of [...element.childNodes]) if (!interacts.has(child)) child.remove();
     lastStream = null;
     clearPending = false;
@@ -259,28 +268,9 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     return kept[0] ? kept[0].previousSibling : element.lastChild;
   }
 
-  /**
-   * Terminal text as HTML in `el`. ansi_up escapes the text and makes links of OSC 8 hyperlinks
-   * (http and https only); those open in a new tab, as every other link in an output does,
-   * rather than taking the page, and the code and output on it, away.
-   */
+  /** Terminal text as HTML in `el`, escaped by ansi_up (embed/stream-view.ts: setTerminalHTML). */
   function setAnsi(el: HTMLElement, text: string): void {
-    setSafeHTML(el, ansi.ansi_to_html(text));
-    for (const a of el.querySelectorAll('a')) {
-      a.target = '_blank';
-      a.rel = 'noopener noreferrer';
-    }
-  }
-
-  /**
-   * A long text scrolls in its own box (embed/styles.ts): one a keyboard can reach, and one that
-   * keeps its last lines in view while it grows, as a terminal does, unless the reader scrolled
-   * up to read. Shown whole (a short text, or on paper), it is no stop for Tab.
-   */
-  function scrolling(pre: HTMLPreElement, write: () => void): void {
-    const atEnd = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 4;
-    write();
-    if (reachable(pre) && atEnd) pre.scrollTop = pre.scrollHeight;
+    setTerminalHTML(el, ansi.ansi_to_html(text));
   }
 
   /** Whether the text overflows its box, which is then made a stop for Tab (to scroll by keys). */
@@ -291,36 +281,45 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     return overflows;
   }
 
-  function renderStreamText(s: { pre: HTMLPreElement; text: string }): void {
-    scrolling(s.pre, () => writeStreamText(s));
-  }
-
-  function writeStreamText(s: { pre: HTMLPreElement; text: string }): void {
-    const shown = truncateMiddle(applyCarriageReturns(applyBackspaces(s.text)), maxChars);
-    if (!shown.cut) {
-      setAnsi(s.pre, shown.text);
-      return;
-    }
-    const head = doc.createElement('span');
-    setAnsi(head, shown.text.slice(0, shown.headEnd));
-    const note = doc.createElement('span');
-    note.className = 'cb-truncated';
-    note.textContent = `\n… ${shown.cut.toLocaleString('en')} characters not shown …\n`;
-    const tail = doc.createElement('span');
-    setAnsi(tail, shown.text.slice(shown.headEnd));
-    s.pre.replaceChildren(head, note, tail);
+  /**
+   * A stream's chunks are added to its block as they come, and shown at the next animation
+   * frame, all that came meanwhile at once (embed/frame.ts). A long text scrolls in its own
+   * box (embed/styles.ts): one a keyboard can reach, and one that keeps its last lines in view
+   * while it grows, as a terminal does, unless the reader scrolled up to read. Shown whole (a
+   * short text, or on paper), it is no stop for Tab.
+   */
+  function streamJob(view: StreamView): FrameJob {
+    let atEnd = true;
+    return {
+      read: () => {
+        const pre = view.pre;
+        atEnd = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 4;
+      },
+      write: () => {
+        try {
+          view.render();
+        } catch (e) {
+          failed('stream', e);
+        }
+      },
+      settle: () => {
+        if (reachable(view.pre) && atEnd) view.pre.scrollTop = view.pre.scrollHeight;
+      },
+    };
   }
 
   function stream(c: StreamContent): void {
     beforeOutput();
-    if (!lastStream || lastStream.name !== c.name || lastStream.pre.parentNode !== element || lastPlaced() !== lastStream.pre) {
+    if (!lastStream || lastStream.name !== c.name || lastStream.view.pre.parentNode !== element || lastPlaced() !== lastStream.view.pre) {
       const pre = doc.createElement('pre');
       pre.className = c.name === 'stderr' ? 'cb-stream cb-stderr' : 'cb-stream cb-stdout';
       place(pre);
-      lastStream = { pre, name: c.name, text: '' };
+      const view = new StreamView(pre, maxChars);
+      lastStream = { view, name: c.name, job: streamJob(view) };
     }
-    lastStream.text += c.text;
-    renderStreamText(lastStream);
+    lastStream.view.write(c.text);
+    streamJobs.add(lastStream.job);
+    inNextFrame(win, lastStream.job);
   }
 
   function image(mime: string, data: string, meta: Record<string, unknown>): HTMLElement {
@@ -541,12 +540,16 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     try {
       handleOne(m);
     } catch (e) {
-      const note = doc.createElement('p');
-      note.className = 'cb-client-error';
-      note.textContent = `This ${m.header.msg_type} output could not be shown: ${(e as Error)?.message ?? String(e)}`;
-      element.append(note);
-      lastStream = null;
+      failed(m.header.msg_type, e);
     }
+  }
+
+  function failed(type: string, e: unknown): void {
+    const note = doc.createElement('p');
+    note.className = 'cb-client-error';
+    note.textContent = `This ${type} output could not be shown: ${(e as Error)?.message ?? String(e)}`;
+    element.append(note);
+    lastStream = null;
   }
 
   function handleOne(m: Message): void {
@@ -570,5 +573,5 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     }
   }
 
-  return { element, clear, handle, replaceOnNextOutput, endReplace };
+  return { element, clear, handle, replaceOnNextOutput, endReplace, flush: () => runNow(win, streamJobs) };
 }

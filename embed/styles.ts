@@ -44,8 +44,13 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
    notes. Its last lines show while it grows (embed/render.ts), as in a terminal. On paper,
    all of it. */
 .cb-output pre.cb-stream, .cb-output pre.cb-plain { max-height: 600px; overflow: auto; }
+.cb-output pre.cb-stream > .cb-part { display: inline-block; width: 100%; vertical-align: top; }
 .cb-output pre.cb-stream:focus-visible, .cb-output pre.cb-plain:focus-visible { outline: 2px solid var(--cb-out-link); outline-offset: 2px; }
 @media print { .cb-output pre.cb-stream, .cb-output pre.cb-plain { max-height: none; overflow: visible; } }
+/* A stream's parts (embed/stream-view.ts) are boxes on screen, so that the browser lays out a
+   new one alone; on paper, one run of text, which a page break may cut anywhere: a box a page
+   could not hold is not split across pages. */
+@media print { .cb-output pre.cb-stream > .cb-part { display: inline; } }
 .cb-output pre.cb-stderr { background: var(--cb-out-warn-bg); padding: 4px 8px; border-radius: 6px; }
 .cb-output pre.cb-error { background: var(--cb-out-err-bg); color: var(--cb-out-err); padding: 8px; border-radius: 6px; }
 .cb-output img { max-width: 100%; height: auto; display: block; }

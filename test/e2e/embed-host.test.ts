@@ -75,6 +75,11 @@ beforeAll(async () => {
     html: page(script, '<pre data-cellbox data-autorun id="a">from IPython.display import Latex\nLatex(r"$\\sum_{n=1}^\\infty \\frac{1}{n^2} = \\frac{\\pi^2}{6}$")</pre>'),
     headers: { 'Content-Security-Policy': `${strict}; font-src ${cellbox}; worker-src blob:` },
   });
+  // Scripts allowed by a nonce alone, no host: the embed's own script carries it.
+  pages.set('/nonce', {
+    html: page(`<script nonce="abc" src="${cellbox}/embed.js" defer></script>`, '<pre data-cellbox data-autorun id="a">from IPython.display import Latex\nLatex(r"$\\frac{a}{b}$")</pre>'),
+    headers: { 'Content-Security-Policy': `default-src 'none'; script-src 'nonce-abc'; connect-src ${cellbox}; img-src ${cellbox} data:; font-src ${cellbox}; worker-src blob:` },
+  });
   // The same, with a trusted-types directive that does not name the embed's policy.
   pages.set('/trusted-types-refused', {
     html: page(script, '<pre data-cellbox data-autorun id="a">print(1)</pre>'),
@@ -95,6 +100,7 @@ beforeAll(async () => {
 <div class="row"><nav>Contents</nav><div data-cellbox id="beside">print(2)</div></div>
 <div class="row"><div data-cellbox id="left">print(3)</div><div data-cellbox id="right">print(4)</div></div>
 <div class="column"><div data-cellbox id="centred">print(5)</div></div>
+<div class="column" style="height: 900px"><div data-cellbox id="in-tall">print(6)</div><p id="below">below the cell</p></div>
 <div class="row"><pre data-cellbox id="long">${long}</pre></div>`),
   });
   pages.set('/sage', { html: page(script, '<div class="compute"><script type="text/x-sage">print(2^10)</script></div>') });
@@ -156,6 +162,23 @@ describe('a host page with a strict Content-Security-Policy', () => {
     expect(await math.locator('mjx-c').first().evaluate((c) => getComputedStyle(c).display)).toBe('inline-block');
     expect(await math.locator('mjx-c').first().evaluate((c) => getComputedStyle(c).fontFamily)).toContain('MJX');
     expect(await math.evaluate((m) => m.getBoundingClientRect().width)).toBeGreaterThan(100);
+    expect(await w.violations()).toEqual([]);
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('typesets math under a script-src that allows only a nonce, giving MathJax its scripts the nonce', async () => {
+    const w = await openWatchingPolicy(`${hostUrl}/nonce`);
+    const math = cell(w.page, 'a').locator('.cb-latex mjx-container');
+    await math.waitFor({ timeout: 30_000 });
+    expect(await math.evaluate((m) => m.getBoundingClientRect().width)).toBeGreaterThan(5);
+    expect(await cell(w.page, 'a').locator('.cb-latex').evaluate((e) => e.classList.contains('cb-math-failed'))).toBe(false);
+    // Its speech too: the worker's code is fetched into its blob, not imported, which no nonce allows.
+    await expect.poll(() => math.getAttribute('data-semantic-speech-none'), { timeout: 15_000 }).toBe('a over b');
+    // Every script in the page came with the nonce: MathJax's too.
+    const scripts = await w.page.evaluate(() => [...document.scripts].map((s) => ({ src: s.src, nonce: s.nonce })));
+    expect(scripts.filter((s) => s.src.includes('/mathjax/')).length).toBeGreaterThan(0);
+    expect(scripts.filter((s) => s.nonce !== 'abc')).toEqual([]);
     expect(await w.violations()).toEqual([]);
     expect(w.pageErrors).toEqual([]);
     await w.context.close();
@@ -240,6 +263,13 @@ describe('a host page of its own make', () => {
     expect([await width('left'), await width('right')]).toEqual([440, 440]);
     // In a column that centres its items, the column's width.
     expect(await width('centred')).toBe(900);
+    // In a column of fixed height, as tall as the same cell in a column of no set height: it
+    // grew to the column's end, a short cell a tall empty box, what followed pushed down.
+    const height = (id: string) => cell(w.page, id).evaluate((e) => e.getBoundingClientRect().height);
+    expect(await height('centred')).toBeGreaterThan(50);
+    expect(await height('in-tall')).toBe(await height('centred'));
+    const below = await w.page.locator('#below').evaluate((p) => p.getBoundingClientRect().top - p.parentElement!.getBoundingClientRect().top);
+    expect(below).toBeLessThan((await height('centred')) + 100);
     // A line longer than the row scrolls in the editor rather than widening the cell past it.
     expect(await width('long')).toBe(900);
     const scroller = cell(w.page, 'long').locator('.cm-scroller');

@@ -463,7 +463,8 @@ describe('the cell page', () => {
       await setCode(page, 'import sys\nfor c in [*range(30, 38), *range(90, 98)]:\n    print(f"\\x1b[{c}m{c}\\x1b[0m", f"\\x1b[1;{c}mbold\\x1b[0m")\n    print(f"\\x1b[{c}m{c}\\x1b[0m", file=sys.stderr)');
       await page.keyboard.press('Shift+Enter');
       await page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 20_000 });
-      const coloured = await lowestContrast(page, '.cb-output pre span');
+      // The coloured spans, not the boxes a stream's lines are laid out in (embed/stream-view.ts).
+      const coloured = await lowestContrast(page, '.cb-output pre span[class*="ansi-"]');
       expect(coloured.count).toBe(48);
       expect(coloured.lowest).toBeGreaterThanOrEqual(4.5);
     }
