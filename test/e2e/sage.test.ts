@@ -142,6 +142,26 @@ describe.skipIf(!installed)('a Sage cell in the browser', () => {
     await screenshot(w.page, 'sage-integral');
   });
 
+  it("runs an @interact again from its controls: a slider over a list, and an input box read as Sage", async () => {
+    await runCode(`@interact
+def _(f=input_box(x^2, label='f(x)'), k=slider([1, 2, 3], default=2)):
+    print(f"derivative {k}: {diff(f, x, k)}")`);
+    await w.page.locator('.cb-output', { hasText: 'derivative 2: 2' }).waitFor({ timeout: 30_000 });
+    const slider = w.page.getByRole('slider', { name: 'k' });
+    expect(await slider.getAttribute('aria-valuetext')).toBe('2');
+    await slider.focus();
+    await w.page.keyboard.press('ArrowLeft');
+    await w.page.locator('.cb-output', { hasText: 'derivative 1: 2*x' }).waitFor({ timeout: 30_000 });
+    await w.page.locator('.cb-run', { hasText: /^Run$/ }).waitFor();
+    // The box's text is Sage's to read: x^3 is a polynomial, not a string.
+    await w.page.getByRole('textbox', { name: 'f(x)' }).fill('x^3');
+    await w.page.getByRole('textbox', { name: 'f(x)' }).press('Enter');
+    await w.page.locator('.cb-output', { hasText: 'derivative 1: 3*x^2' }).waitFor({ timeout: 30_000 });
+    // The same box, still focused, after the run its Enter made.
+    expect(await w.page.getByRole('textbox', { name: 'f(x)' }).evaluate((e) => e === document.activeElement)).toBe(true);
+    expect(w.pageErrors).toEqual([]);
+  });
+
   it('plays an animation as an animated GIF', async () => {
     // Without ImageMagick or ffmpeg it showed the words "Animation with 4 frames", typeset.
     await runCode('animate([plot(sin(x + k/2), (x, 0, 2*pi)) for k in range(4)], figsize=3)');
