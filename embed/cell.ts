@@ -1,6 +1,7 @@
 // One cell's DOM, shared by Cellbox's page and the embed: the editor, the language choice,
 // Run/Stop with elapsed time and a status line, copy and reset, and the output area.
 import type { CellState, LanguageInfo } from '../protocol/api';
+import { linkable } from '../protocol/linked';
 import type { ErrorContent, Message } from '../protocol/messages';
 import { zLinkPath } from '../protocol/zlink';
 import { CellClientError, interruptCell, listLanguages, runCell, shareSnippet } from './client';
@@ -39,6 +40,12 @@ export interface CellOptions {
   preview?: Node[];
   /** 'light' or 'dark' fixes the colours; 'auto' (default) follows the system. */
   theme?: 'light' | 'dark' | 'auto';
+  /**
+   * The code of the linked cells before this one (an embed's linked cells above it,
+   * embed/linked.ts), asked at each run as their editors hold it then: the server runs it
+   * first. Absent: the cell runs alone. Used only while the language is one that links.
+   */
+  linked?: () => string[];
   onRun?: (r: { code: string; language: string }) => void;
   /** Called after each change of the code or the language (the page at / keeps a draft). */
   onEdit?: (r: { code: string; language: string }) => void;
@@ -147,6 +154,10 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   for (const p of opts.problems ?? []) addProblem(p);
   const note = el(doc, 'p', 'cb-note', opts.editedNote ?? '');
   note.hidden = true;
+  // The reader should know that this cell uses what the cells above it define, and that their
+  // output is not shown again here.
+  const linkedNote = el(doc, 'p', 'cb-note cb-linked-note', 'Linked: runs after the linked cells above it on this page, their output not shown here.');
+  linkedNote.hidden = true;
   const sharePanel = el(doc, 'div', 'cb-share');
   sharePanel.hidden = true;
   sharePanel.setAttribute('role', 'group');
@@ -158,7 +169,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     output.element.append(preview);
   }
   output.element.hidden = hidden.has('output');
-  cell.append(problems, editorBox, bar, note, sharePanel);
+  cell.append(problems, editorBox, bar, linkedNote, note, sharePanel);
   if (opts.outputTarget) {
     // Outside this cell's root (a host page element): its styles go there too.
     ensureStyles(opts.outputTarget.getRootNode() as Document | ShadowRoot, 'cellbox-output', OUTPUT_CSS);
@@ -197,6 +208,20 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     }
     select.value = name;
     editor.setMode(modes.get(language) ?? language);
+    showLinked();
+  }
+
+  function showLinked(): void {
+    linkedNote.hidden = !opts.linked || !linkable(language);
+  }
+  showLinked();
+
+  /**
+   * The code the server runs before this cell's own, or undefined for a cell that runs alone.
+   * Every run of this cell sends it: Run's, and a re-run with new values (interacts).
+   */
+  function linkedCode(): string[] | undefined {
+    return opts.linked && linkable(language) ? opts.linked() : undefined;
   }
 
   function fillLanguages(list: LanguageInfo[]): void {
@@ -412,6 +437,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
         await runCell(code, language, {
           server,
           signal: controller.signal,
+          linked: linkedCode(),
           onCreated: (id) => {
             cellId = id;
             // Stop was pressed while the cell was being posted: stop it now that it has an id.

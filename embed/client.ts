@@ -81,6 +81,11 @@ export function isMixedContent(page: string, target: string): boolean {
 export interface RunOptions {
   server?: string;
   signal?: AbortSignal;
+  /**
+   * The code of the linked cells before this one on the page, in page order: the server runs it
+   * first, output hidden (docs/api.md, "Linked cells"). Absent or empty: the cell runs alone.
+   */
+  linked?: string[];
   onMessage: (m: Message) => void;
   /** Called once the server accepted the cell, with its id (for Stop). */
   onCreated?: (id: string) => void;
@@ -120,7 +125,7 @@ export async function runCell(code: string, language: string, opts: RunOptions):
   const created = await request<CellCreated>(`${base}/api/v1/cells?wait=${CREATE_WAIT_SECONDS}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ code, language }),
+    body: JSON.stringify(opts.linked?.length ? { code, language, linked: opts.linked } : { code, language }),
     signal: opts.signal,
   });
   opts.onCreated?.(created.id);
