@@ -143,6 +143,27 @@ describe('a linked Python cell', () => {
     expect(text).toContain('File "<linked cell 1>", line 3, in half\n    return 1 / n');
   });
 
+  it('is stopped in the earlier code by Stop, which shows where, and ends there on its time limit', async () => {
+    const created = await post(`${box.url}/api/v1/cells`, { code: 'print("own code")', linked: ['a = 1', 'import time\nprint("sleeping")\ntime.sleep(20)'] });
+    // The earlier code shows nothing: its cell has started once execute_input is written, and
+    // is asleep in the second linked cell a moment later.
+    for (let i = 0; i < 100; i++) {
+      const seen = await get(`${box.url}/api/v1/cells/${created.body.id}/messages?after=0&wait=1`);
+      if (types(seen.body.messages).includes('execute_input')) break;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await post(`${box.url}/api/v1/cells/${created.body.id}/interrupt`, '')).status).toBe(202);
+    const ms = await messagesUntilDone(box.url, created.body.id);
+    // The error came through: the event pipe was the cell's again when the interrupt was raised.
+    expect(errorOf(ms)).toMatchObject({ ename: 'Interrupted' });
+    expect(errorOf(ms)!.traceback.join('\n')).toContain('File "<linked cell 2>", line 3, in <module>\n    time.sleep(20)');
+    expect(stdout(ms)).toBe('');
+
+    const timed = await run(box.url, 'print("own code")', 'python', { linked: ['while True:\n    pass'], timeout: 1 });
+    expect(errorOf(timed)).toMatchObject({ ename: 'TimeoutError' });
+    expect(stdout(timed)).toBe('');
+  });
+
   it("runs an earlier cell's interact at its defaults, hidden; the values and the ids are the cell's own", async () => {
     const ms = await run(box.url, '@interact\ndef g(m=(0, 10)):\n    print("own", m, seen)', 'python', {
       linked: ['seen = []\n@interact\ndef f(n=(0, 10)):\n    seen.append(n)'],
