@@ -86,6 +86,7 @@ describe('linked cells on a host page', () => {
     expect(output).toContain('The linked cell 2 of the 2 above this one failed, so this cell did not run:');
     expect(output).toContain("NameError: name 'undefined_name' is not defined");
     expect(output).not.toContain('third:');
+    await screenshot(w.page, 'linked-cells-error');
     await w.context.close();
   });
 });
