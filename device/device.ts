@@ -109,7 +109,9 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
   function poolFor(cell: CellRow): string {
     const light = forkServers.get(cell.language + LIGHT);
     if (!light?.running || !light.stdlib.size) return cell.language;
-    return importsOnly(cell.code, light.stdlib) ? cell.language + LIGHT : cell.language;
+    // The code of its linked cells runs in the same process first: it counts as the cell's own.
+    const codes: string[] = cell.linked === null ? [cell.code] : [...(JSON.parse(cell.linked) as string[]), cell.code];
+    return codes.every((code) => importsOnly(code, light.stdlib)) ? cell.language + LIGHT : cell.language;
   }
 
   const pool = new Pool((poolName) => {

@@ -106,7 +106,7 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
           guard('Output', () => translator.stream(name, text));
           check();
         },
-      }, cell.interact);
+      }, { interact: cell.interact, linked: cell.linked });
       worker.exited.finally(() => {
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);

@@ -16,6 +16,11 @@ export interface WorkerHandlers {
   output(name: 'stdout' | 'stderr', text: string): void;
 }
 
+/** A cell's options for its worker (workers/protocol.ts, 6), each compact JSON text or null. */
+export interface CellOptions { interact: string | null; linked: string | null }
+
+const NO_OPTIONS: CellOptions = { interact: null, linked: null };
+
 /** Lines on the event pipe longer than this are cut off: the output cap catches the cell long before. */
 const MAX_EVENT_LINE = 16 * 1024 * 1024;
 
@@ -195,16 +200,18 @@ export class Worker {
 
   /**
    * Hands the worker its cell: the handlers get everything from now on, then the code goes in,
-   * after the cell's options for a worker that takes them. `interact`: the values of the cell's
-   * interacts, compact JSON as the store keeps it (no newline in it), or null. On stdin with the
-   * code, from the device alone: not in the environment, which the server's must never reach,
-   * nor in a file the cell would find among its own.
+   * after the cell's options for a worker that takes them: `interact`, the values of the cell's
+   * interacts, and `linked`, the code of the linked cells it runs first, each compact JSON as
+   * the store keeps it (no newline in it), or null. On stdin with the code, from the device
+   * alone: not in the environment, which the server's must never reach, nor in a file the cell
+   * would find among its own. A worker that takes no options gets the code alone; the web app
+   * takes `linked` only for the languages whose worker runs it (protocol/linked.ts).
    */
-  run(code: string, handlers: WorkerHandlers, interact: string | null = null): void {
+  run(code: string, handlers: WorkerHandlers, options: CellOptions = NO_OPTIONS): void {
     this.handlers = handlers;
     const stdin = this.proc.stdin;
     stdin.on('error', () => {}); // the cell may close stdin early; the outcome shows elsewhere
-    stdin.end(this.takesOptions ? `{"interact":${interact ?? 'null'}}\n${code}` : code);
+    stdin.end(this.takesOptions ? `{"interact":${options.interact ?? 'null'},"linked":${options.linked ?? 'null'}}\n${code}` : code);
   }
 
   /**

@@ -1,6 +1,7 @@
 // One cell's DOM, shared by Cellbox's page and the embed: the editor, the language choice,
 // Run/Stop with elapsed time and a status line, copy and reset, and the output area.
 import type { CellState, LanguageInfo } from '../protocol/api';
+import { linkable } from '../protocol/linked';
 import type { ErrorContent, Message } from '../protocol/messages';
 import { MAX_INTERACT_BYTES } from '../protocol/limits';
 import { zLinkPath } from '../protocol/zlink';
@@ -41,6 +42,12 @@ export interface CellOptions {
   preview?: Node[];
   /** 'light' or 'dark' fixes the colours; 'auto' (default) follows the system. */
   theme?: 'light' | 'dark' | 'auto';
+  /**
+   * The code of the linked cells before this one (an embed's linked cells above it,
+   * embed/linked.ts), asked at each run as their editors hold it then: the server runs it
+   * first. Absent: the cell runs alone. Used only while the language is one that links.
+   */
+  linked?: () => string[];
   /** Called as each run starts; a run for an interact's controls has their values in `interact`. */
   onRun?: (r: { code: string; language: string; interact?: InteractValues }) => void;
   /** Called after each change of the code or the language (the page at / keeps a draft). */
@@ -150,6 +157,10 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   for (const p of opts.problems ?? []) addProblem(p);
   const note = el(doc, 'p', 'cb-note', opts.editedNote ?? '');
   note.hidden = true;
+  // The reader should know that this cell uses what the cells above it define, and that their
+  // output is not shown again here.
+  const linkedNote = el(doc, 'p', 'cb-note cb-linked-note', 'Linked: runs after the linked cells above it on this page, their output not shown here.');
+  linkedNote.hidden = true;
   const sharePanel = el(doc, 'div', 'cb-share');
   sharePanel.hidden = true;
   sharePanel.setAttribute('role', 'group');
@@ -162,7 +173,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     output.element.append(preview);
   }
   output.element.hidden = hidden.has('output');
-  cell.append(problems, editorBox, bar, note, sharePanel);
+  cell.append(problems, editorBox, bar, linkedNote, note, sharePanel);
   if (opts.outputTarget) {
     // Outside this cell's root (a host page element): its styles go there too.
     ensureStyles(opts.outputTarget.getRootNode() as Document | ShadowRoot, 'cellbox-output', OUTPUT_CSS);
@@ -201,6 +212,21 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     }
     select.value = name;
     editor.setMode(modes.get(language) ?? language);
+    showLinked();
+  }
+
+  function showLinked(): void {
+    linkedNote.hidden = !opts.linked || !linkable(language);
+  }
+  showLinked();
+
+  /**
+   * The code the server runs before this cell's own, or undefined for a cell that runs alone.
+   * Run sends it as the editors above hold it then; a re-run for the controls (interacts) sends
+   * what the Run that showed them sent, as it sends that Run's code.
+   */
+  function linkedCode(): string[] | undefined {
+    return opts.linked && linkable(language) ? opts.linked() : undefined;
   }
 
   function fillLanguages(list: LanguageInfo[]): void {
@@ -273,7 +299,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
    * The code and language the controls shown came from: moving them runs that again, not
    * what the editor holds since (an edit runs, afresh, with Run).
    */
-  let shownRun: { code: string; language: string } | null = null;
+  let shownRun: { code: string; language: string; linked: string[] | undefined } | null = null;
   /** A control changed while a run went on: the controls' latest values run when it ends. */
   let interactWanted = false;
   /** A re-run the server refused for now (429, 503): its controls' latest values run after its Retry-After. */
@@ -452,7 +478,9 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     const values = again ? interacts.values(output.element) : undefined;
     const code = again ? shownRun!.code : editor.getCode();
     const runLanguage = again ? shownRun!.language : language;
-    if (!again) shownRun = { code, language };
+    // The linked cells' code as it was for the run that showed the controls, as the cell's own.
+    const linked = again ? shownRun!.linked : linkedCode();
+    if (!again) shownRun = { code, language, linked };
     controller = new AbortController();
     if (again) output.replaceOnNextOutput();
     else output.clear();
@@ -483,6 +511,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       await runCell(code, runLanguage, {
         server,
         interact: values,
+        linked,
         signal: controller.signal,
         onCreated: (id) => {
           cellId = id;

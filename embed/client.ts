@@ -84,6 +84,11 @@ export interface RunOptions {
   /** The values of the cell's interacts' controls, for a run they asked for (embed/interact.ts). */
   interact?: InteractValues;
   signal?: AbortSignal;
+  /**
+   * The code of the linked cells before this one on the page, in page order: the server runs it
+   * first, output hidden (docs/api.md, "Linked cells"). Absent or empty: the cell runs alone.
+   */
+  linked?: string[];
   onMessage: (m: Message) => void;
   /** Called once the server accepted the cell, with its id (for Stop). */
   onCreated?: (id: string) => void;
@@ -123,7 +128,12 @@ export async function runCell(code: string, language: string, opts: RunOptions):
   const created = await request<CellCreated>(`${base}/api/v1/cells?wait=${CREATE_WAIT_SECONDS}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(opts.interact ? { code, language, interact: opts.interact } : { code, language }),
+    body: JSON.stringify({
+      code,
+      language,
+      ...(opts.interact ? { interact: opts.interact } : {}),
+      ...(opts.linked?.length ? { linked: opts.linked } : {}),
+    }),
     signal: opts.signal,
   });
   opts.onCreated?.(created.id);

@@ -2,6 +2,7 @@
 // and mounts each in its own shadow root, so the page's styles and the cell's never meet.
 // Its options: embed/options.ts; docs/embedding.md shows each.
 import { mountCell, type CellHandle, type RunResult } from './cell';
+import { codeBefore, joinChain, leaveChain } from './linked';
 import { readCode, resolveOptions, type EmbedOptions } from './options';
 import { followPageScheme } from './page-scheme';
 import { ensureStyles } from './styles';
@@ -102,6 +103,7 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
     outputTarget,
     preview,
     theme: o.theme,
+    linked: o.linked ? () => codeBefore(host) : undefined,
     onRun: (r) => fire('run', r),
     onMessage: (m: Message) => fire('output', { message: m }),
     onDone: (r: RunResult) => {
@@ -109,6 +111,7 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
       if (!r.ok) fire('error', r);
     },
   });
+  if (o.linked) joinChain(host, o.server, cell);
   const handle: EmbeddedCell = {
     element: host,
     run: () => cell.run(),
@@ -125,6 +128,7 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
     reset: () => cell.reset(),
     destroy() {
       unfollow();
+      leaveChain(host);
       cell.destroy();
       host.remove();
       handles.delete(source);

@@ -7,6 +7,7 @@
 // instead: an author tries the page and sees it. Left silent, such a cell looked fine and did
 // the wrong thing; one bad selector even threw, and no cell after it was mounted.
 import { readFlag } from '../protocol/flag';
+import { LINKED_LANGUAGES, linkable } from '../protocol/linked';
 import { HIDEABLE, type Hideable } from './cell';
 
 export interface EmbedOptions {
@@ -21,6 +22,8 @@ export interface EmbedOptions {
   theme?: 'light' | 'dark' | 'auto';
   /** Text shown as the output until the first run. */
   outputPreview?: string;
+  /** One of the page's linked cells: it runs after the code of the linked cells above it (embed/linked.ts). */
+  linked?: boolean;
 }
 
 export interface PageConfig extends EmbedOptions {
@@ -39,6 +42,8 @@ export interface Resolved {
   output?: HTMLElement;
   theme: 'light' | 'dark' | 'auto';
   outputPreview?: string;
+  /** Runs after the linked cells above it, of its server and language (embed/linked.ts). */
+  linked: boolean;
 }
 
 /** Options by their name in JSON and mount(), with the data-* attribute each is. */
@@ -51,6 +56,7 @@ const ATTRIBUTES: Record<Exclude<keyof EmbedOptions, 'code'>, string> = {
   output: 'data-output',
   theme: 'data-theme',
   outputPreview: 'data-output-preview',
+  linked: 'data-linked',
 };
 type Key = keyof typeof ATTRIBUTES;
 
@@ -149,6 +155,12 @@ export function resolveOptions(source: HTMLElement, options: EmbedOptions, defau
     typeof v === 'string' && v.trim() ? v.trim().toLowerCase() : refuse('is not a language name'));
   const autorun = pick('autorun', false, 'the cell waits for Run', bool);
   const readonly = pick('readonly', false, 'the code can be edited', bool);
+  const linked = pick('linked', false, 'the cell runs alone', bool);
+  // Said for a cell that asked itself; a page's "linked": true for all its cells leaves its
+  // Bash cells to run alone without a word on each.
+  if (linked && !linkable(language) && layers.slice(1).some((l) => l.values.linked !== undefined)) {
+    problems.push(`linked cells are for ${LINKED_LANGUAGES.join(' and ')} cells; this ${language} cell runs alone.`);
+  }
   const theme = pick('theme', 'auto' as Resolved['theme'], 'the theme is auto', (v) => {
     const t = typeof v === 'string' ? v.trim().toLowerCase() : v;
     return t === 'light' || t === 'dark' || t === 'auto' ? t : refuse('is not light, dark or auto');
@@ -197,7 +209,7 @@ export function resolveOptions(source: HTMLElement, options: EmbedOptions, defau
     return found;
   });
 
-  return { options: { language, server, autorun, readonly, hide, output, theme, outputPreview }, problems };
+  return { options: { language, server, autorun, readonly, hide, output, theme, outputPreview, linked }, problems };
 }
 
 /** Elements that mark up code for the eye (a highlighter's spans) and keep its text whole. */

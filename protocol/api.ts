@@ -1,6 +1,7 @@
 // Request and response bodies of HTTP API v1, shared by the server and the browser client.
 import { z } from 'zod';
 import { interactProblem, type InteractValues } from './interact';
+import { linkedProblem } from './linked';
 import { MAX_SNIPPET_TITLE_CHARS } from './limits';
 import type { FileInfo, Message } from './messages';
 
@@ -35,6 +36,16 @@ export const CellRequest = z.strictObject({
     })
     .optional()
     .transform((v) => (v ?? null) as InteractValues | null),
+  // The code of the linked cells before this one on its page, in page order (protocol/linked.ts),
+  // run first with their output hidden; null or [] is as if not given, a cell that runs alone.
+  linked: z
+    .unknown()
+    .superRefine((v, ctx) => {
+      const problem = v == null ? null : linkedProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional()
+    .transform((v) => (Array.isArray(v) && v.length ? (v as string[]) : null)),
 });
 export type CellRequest = z.infer<typeof CellRequest>;
 
@@ -81,6 +92,8 @@ export interface CellInfo {
   files: FileInfo[];
   /** The values of its interacts it was posted with (protocol/interact.ts), or null. */
   interact: InteractValues | null;
+  /** The code of the linked cells it ran first (protocol/linked.ts), or null for a cell that ran alone. */
+  linked: string[] | null;
 }
 
 /**

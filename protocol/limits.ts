@@ -13,6 +13,19 @@ export const MAX_INTERACT_BYTES = 64 * 1024;
 /** Longest control name in a request's `interact`, in characters (code points). Past it: reject with 400. */
 export const MAX_INTERACT_NAME_CHARS = 200;
 
+/**
+ * Most linked cells a cell request may run first (its `linked`, protocol/linked.ts): a page's
+ * linked cells above the one run. Past it: reject with 413.
+ */
+export const MAX_LINKED_CELLS = 100;
+
+/**
+ * Largest code of a linked cell's run, in UTF-8 bytes: the cell's own code and all of its
+ * `linked` code together, as one process runs them all. Each linked code is a cell's code too,
+ * at most MAX_CODE_BYTES. Past either: reject with 413.
+ */
+export const MAX_LINKED_TOTAL_BYTES = 256 * 1024;
+
 /** Largest request body, in bytes (code plus JSON escaping). Past it: reject with 413. */
 export const MAX_BODY_BYTES = 512 * 1024;
 

@@ -22,12 +22,14 @@ export interface CellRow {
   attempts: number;
   /** The values of its interacts (protocol/interact.ts) as compact JSON text, or null. */
   interact: string | null;
+  /** The code of the linked cells it runs first (protocol/linked.ts), a compact JSON list, or null. */
+  linked: string | null;
 }
 
 interface RawRow {
   id: string; language: string; code: string; timeout_ms: number; status: CellStatus; header: string;
   created: number; started: number | null; finished: number | null; outcome: 'ok' | 'error' | null;
-  final_seq: number | null; interrupt: number; attempts: number; interact: string | null;
+  final_seq: number | null; interrupt: number; attempts: number; interact: string | null; linked: string | null;
 }
 
 function fromRaw(r: RawRow): CellRow {
@@ -35,7 +37,7 @@ function fromRaw(r: RawRow): CellRow {
     id: r.id, language: r.language, code: r.code, timeoutMs: r.timeout_ms, status: r.status,
     header: JSON.parse(r.header), created: r.created, started: r.started, finished: r.finished,
     outcome: r.outcome, finalSeq: r.final_seq, interrupt: r.interrupt === 1, attempts: r.attempts,
-    interact: r.interact,
+    interact: r.interact, linked: r.linked,
   };
 }
 
@@ -43,7 +45,7 @@ export type CellQueue = ReturnType<typeof createCellQueue>;
 
 export function createCellQueue(db: Db) {
   const insert = db.prepare(
-    `INSERT INTO cells (id, language, code, timeout_ms, status, header, created, interact) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`,
+    `INSERT INTO cells (id, language, code, timeout_ms, status, header, created, interact, linked) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
   );
   const byId = db.prepare(`SELECT * FROM cells WHERE id = ?`);
   const queuedCount = db.prepare(`SELECT COUNT(*) AS n FROM cells WHERE status = 'queued'`).pluck();
@@ -73,9 +75,10 @@ export function createCellQueue(db: Db) {
   const counts = db.prepare(`SELECT status, COUNT(*) AS n FROM cells GROUP BY status`);
 
   return {
-    enqueue(cell: { id: string; language: string; code: string; timeoutMs: number; header: Header; interact?: InteractValues | null }, now = Date.now()): void {
+    enqueue(cell: { id: string; language: string; code: string; timeoutMs: number; header: Header; interact?: InteractValues | null; linked?: string[] | null }, now = Date.now()): void {
       const interact = cell.interact == null ? null : JSON.stringify(cell.interact);
-      insert.run(cell.id, cell.language, cell.code, cell.timeoutMs, JSON.stringify(cell.header), now, interact);
+      const linked = cell.linked == null ? null : JSON.stringify(cell.linked);
+      insert.run(cell.id, cell.language, cell.code, cell.timeoutMs, JSON.stringify(cell.header), now, interact, linked);
     },
 
     get(id: string): CellRow | null {

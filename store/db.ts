@@ -57,6 +57,9 @@ const MIGRATIONS: string[] = [
   // The values of the cell's interacts it was posted with (protocol/interact.ts), compact JSON
   // as the device hands them to the worker; NULL for a cell posted without.
   `ALTER TABLE cells ADD COLUMN interact TEXT;`,
+  // The code of the linked cells before it on its page (protocol/linked.ts), a compact JSON list
+  // as the device hands it to the worker; NULL for a cell that runs alone.
+  `ALTER TABLE cells ADD COLUMN linked TEXT;`,
 ];
 
 /**

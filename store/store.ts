@@ -49,12 +49,13 @@ export function openStore(file: string, opts: { watchIntervalMs: number; bell?: 
 
     /**
      * Queues a cell; its execute_request header is every later message's parent. `interact`:
-     * the values of its interacts, when a page runs it again as its controls move.
+     * the values of its interacts, when a page runs it again as its controls move. `linked`: the
+     * code of the linked cells before it on its page, run first.
      */
-    createCell(code: string, language: string, timeoutMs: number, interact: InteractValues | null = null): { id: string; msgId: string } {
+    createCell(code: string, language: string, timeoutMs: number, interact: InteractValues | null = null, linked: string[] | null = null): { id: string; msgId: string } {
       const id = nanoid(12);
       const request = createExecuteRequest(code);
-      cells.enqueue({ id, language, code, timeoutMs, header: request.header, interact });
+      cells.enqueue({ id, language, code, timeoutMs, header: request.header, interact, linked });
       ring();
       return { id, msgId: request.header.msg_id };
     },

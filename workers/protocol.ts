@@ -23,7 +23,11 @@
 //    not ended within its grace (config `interruptGraceSeconds`). Other workers are killed.
 // 6. A worker whose `ready` says `"options": true` reads, before the code, one line of JSON: the
 //    cell's options, an object. `interact` is the values a page sent for the cell's interacts
-//    (docs/api.md), an object of interact id to control name to value, or null. The device
+//    (docs/api.md), an object of interact id to control name to value, or null. `linked` is
+//    the code of the linked cells before the cell on its page, a list of strings in page order,
+//    or null: the worker runs each first, in the cell's namespace, with its output (streams,
+//    displays, the raw fds 1 and 2) thrown away, and ends the cell with an `error` naming the
+//    first that fails (docs/api.md, "Linked cells"), its own code not run. The device
 //    writes that line to such a worker only, whatever the cell's language; the rest of stdin
 //    is the code, as in 2. (The values never travel in the environment, which the server's must
 //    not reach, nor in a file the cell would list among its own.)

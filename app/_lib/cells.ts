@@ -150,6 +150,7 @@ export function describeCell(s: Server, cellId: string): CellInfo {
     finished: iso(cell.finished),
     files: cell.status === 'done' ? cellFiles(s, cellId) : [],
     interact: cell.interact === null ? null : JSON.parse(cell.interact),
+    linked: cell.linked === null ? null : JSON.parse(cell.linked),
   };
 }
 

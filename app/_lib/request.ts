@@ -3,7 +3,9 @@
 import type { z } from 'zod';
 import { CellRequest, describeIssues, SnippetRequest, type CellState } from '../../protocol/api';
 import { ApiError } from '../../protocol/errors';
-import { MAX_BODY_BYTES, MAX_CODE_BYTES, MAX_INTERACT_BYTES, MAX_SNIPPET_BYTES, MAX_WAIT_SECONDS } from '../../protocol/limits';
+import {
+  MAX_BODY_BYTES, MAX_CODE_BYTES, MAX_INTERACT_BYTES, MAX_LINKED_CELLS, MAX_LINKED_TOTAL_BYTES, MAX_SNIPPET_BYTES, MAX_WAIT_SECONDS,
+} from '../../protocol/limits';
 import type { ApiRequest } from './api-request';
 
 /** Reads the body, stopping at `max` bytes: a bigger one is refused without being read whole. */
@@ -41,7 +43,7 @@ const DECIMAL = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
  * values without a word. `numeric` fields become numbers, or NaN (refused as not a number).
  * An `optional` field left empty is not given: an HTML form sends its blank inputs as `name=`,
  * so a page's form with a Timeout box left blank was refused ("timeout must be a number").
- * `json` fields hold JSON text (a cell's `interact`), parsed here so the schema checks the value
+ * `json` fields hold JSON text (a cell's `interact` and `linked`), parsed here so the schema checks the value
  * as it checks a JSON body's.
  */
 function formFields(text: string, numeric: readonly string[], optional: readonly string[], json: readonly string[] = []): Record<string, unknown> {
@@ -156,15 +158,37 @@ function checkInteractSize(interact: CellRequest['interact']): void {
   if (bytes > MAX_INTERACT_BYTES) throw new ApiError('too_large', `interact is ${bytes} bytes as JSON; the limit is ${MAX_INTERACT_BYTES}.`);
 }
 
+/**
+ * A linked cell's run is one process running every linked code and then the cell's own: each
+ * linked code is held to a cell's size, and all of them with the cell's own code to
+ * MAX_LINKED_TOTAL_BYTES; too many cells is refused as too large too.
+ */
+function checkLinkedSize(code: string, linked: CellRequest['linked']): void {
+  if (linked === null) return;
+  if (linked.length > MAX_LINKED_CELLS) {
+    throw new ApiError('too_large', `linked holds the code of ${linked.length} cells; the limit is ${MAX_LINKED_CELLS}.`);
+  }
+  let total = Buffer.byteLength(code);
+  for (const [i, earlier] of linked.entries()) {
+    const bytes = Buffer.byteLength(earlier);
+    if (bytes > MAX_CODE_BYTES) throw new ApiError('too_large', `linked[${i}] is ${bytes} bytes; the limit for a cell's code is ${MAX_CODE_BYTES}.`);
+    total += bytes;
+  }
+  if (total > MAX_LINKED_TOTAL_BYTES) {
+    throw new ApiError('too_large', `linked and code are ${total} bytes together; the limit is ${MAX_LINKED_TOTAL_BYTES}.`);
+  }
+}
+
 const CELL_OPTIONAL = optionalFields(CellRequest);
 const SNIPPET_OPTIONAL = optionalFields(SnippetRequest);
 
 /** The body of POST /cells and /execute, as JSON or form fields, checked field by field. */
 export async function readCellRequest(req: ApiRequest): Promise<CellRequest> {
-  const parsed = CellRequest.safeParse(await readFields(req, ['timeout'], CELL_OPTIONAL, ['interact']));
+  const parsed = CellRequest.safeParse(await readFields(req, ['timeout'], CELL_OPTIONAL, ['interact', 'linked']));
   if (!parsed.success) throw new ApiError('invalid_field', describeIssues(parsed.error));
   checkCodeSize(parsed.data.code, MAX_CODE_BYTES);
   checkInteractSize(parsed.data.interact);
+  checkLinkedSize(parsed.data.code, parsed.data.linked);
   return parsed.data;
 }
 

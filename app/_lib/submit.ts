@@ -2,6 +2,7 @@
 // limit, room in the queue) and the insert.
 import type { CellRequest, LanguageInfo } from '../../protocol/api';
 import { ApiError } from '../../protocol/errors';
+import { LINKED_LANGUAGES, linkable } from '../../protocol/linked';
 import { languageLimits } from '../../store/config';
 import { languages } from './cells';
 import type { Server } from './server';
@@ -18,6 +19,10 @@ export function offeredLanguage(s: Server, language: string): LanguageInfo {
 
 export function submitCell(s: Server, body: CellRequest): { id: string; msgId: string } {
   offeredLanguage(s, body.language);
+  // Refused, not run alone: the cell was sent to use the definitions of the cells before it.
+  if (body.linked !== null && !linkable(body.language)) {
+    throw new ApiError('invalid_field', `linked cells are for ${LINKED_LANGUAGES.join(' and ')} cells; a ${body.language} cell runs alone, so leave linked out.`);
+  }
   // The language's own wall time, when the config gives it one.
   const max = languageLimits(s.config, body.language).wallSeconds;
   if (body.timeout !== undefined && body.timeout > max) {
@@ -27,7 +32,7 @@ export function submitCell(s: Server, body: CellRequest): { id: string; msgId: s
   if (full) throw full;
   // Rounded up: any timeout over 0 (as the schema asks) is at least a millisecond, never none.
   const timeoutMs = Math.ceil((body.timeout ?? max) * 1000);
-  return s.store.createCell(body.code, body.language, timeoutMs, body.interact);
+  return s.store.createCell(body.code, body.language, timeoutMs, body.interact, body.linked);
 }
 
 /** The refusal of a new cell while the queue is full, or null while there is room. */

@@ -263,4 +263,16 @@ describe.skipIf(!installed)('Sage cells', () => {
     await sage('secret = 42\nx = 7');
     expect(stdout(await sage('print("secret" in globals(), x)'))).toBe('False x\n');
   });
+
+  it('run the code of the linked cells above first, through the preparser, their names kept', async () => {
+    // `^` is Sage's power in the earlier code too (Python's xor would give 8), and the
+    // namespace is filled once: a name an earlier cell gave (x) is not Sage's symbolic x again.
+    const ms = await run(box.url, 'print(a, type(a).__name__, x, f(3))', 'sage', { linked: ['a = 2^10', 'x = 5\nf(t) = t^2 + 1'] });
+    expect(errorOf(ms)).toBeUndefined();
+    expect(stdout(ms)).toBe('1024 Integer 5 10\n');
+    // An earlier cell's error quotes its line as written, not as the preparser rewrote it.
+    const error = errorOf(await run(box.url, 'print(1)', 'sage', { linked: ['b = 1/0'] }))!;
+    expect(error).toMatchObject({ ename: 'LinkedCellError', evalue: expect.stringMatching(/^linked cell 1 of the 1 above this one failed with ZeroDivisionError: /) });
+    expect(error.traceback.join('\n')).toContain('File "<linked cell 1>", line 1, in <module>\n    b = 1/0');
+  });
 });

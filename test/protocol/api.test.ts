@@ -5,9 +5,9 @@ import { CellRequest, describeIssues, SnippetRequest } from '../../protocol/api'
 interface Case { name: string; body: unknown; ok?: unknown; error?: RegExp }
 
 const cases: Case[] = [
-  { name: 'code only', body: { code: 'x' }, ok: { code: 'x', language: 'python', interact: null } },
-  { name: 'all fields', body: { code: 'x', language: 'bash', timeout: 2.5, interact: { 0: { n: 1 } } }, ok: { code: 'x', language: 'bash', timeout: 2.5, interact: { 0: { n: 1 } } } },
-  { name: 'empty code is allowed', body: { code: '' }, ok: { code: '', language: 'python', interact: null } },
+  { name: 'code only', body: { code: 'x' }, ok: { code: 'x', language: 'python', interact: null, linked: null } },
+  { name: 'all fields', body: { code: 'x', language: 'bash', timeout: 2.5, interact: { 0: { n: 1 } } }, ok: { code: 'x', language: 'bash', timeout: 2.5, interact: { 0: { n: 1 } }, linked: null } },
+  { name: 'empty code is allowed', body: { code: '' }, ok: { code: '', language: 'python', interact: null, linked: null } },
   { name: 'not an object', body: 'x', error: /JSON object/ },
   { name: 'null', body: null, error: /JSON object/ },
   { name: 'missing code', body: {}, error: /^code is required: the source to run, as a string$/ },
@@ -19,17 +19,24 @@ const cases: Case[] = [
   { name: 'timeout a string', body: { code: 'x', timeout: '3' }, error: /timeout must be a number/ },
   { name: 'unknown field', body: { code: 'x', extra: 1 }, error: /unknown field "extra"/ },
   { name: 'code with a lone high surrogate', body: { code: '\ud800' }, error: /code holds half of a UTF-16 surrogate pair/ },
-  { name: 'code with a surrogate pair is text', body: { code: 'print("🎲")' }, ok: { code: 'print("🎲")', language: 'python', interact: null } },
+  { name: 'code with a surrogate pair is text', body: { code: 'print("🎲")' }, ok: { code: 'print("🎲")', language: 'python', interact: null, linked: null } },
   // A cell's interact values (protocol/interact.ts): each kind of value, and each bad shape named.
-  { name: 'interact of every kind of value', body: { code: 'x', interact: { 0: { n: -2.5, s: '🎲', b: false, r: [0, 1] }, 12: {} } }, ok: { code: 'x', language: 'python', interact: { 0: { n: -2.5, s: '🎲', b: false, r: [0, 1] }, 12: {} } } },
-  { name: 'interact null is none', body: { code: 'x', interact: null }, ok: { code: 'x', language: 'python', interact: null } },
+  { name: 'interact of every kind of value', body: { code: 'x', interact: { 0: { n: -2.5, s: '🎲', b: false, r: [0, 1] }, 12: {} } }, ok: { code: 'x', language: 'python', interact: { 0: { n: -2.5, s: '🎲', b: false, r: [0, 1] }, 12: {} }, linked: null } },
+  // The code of the linked cells before this one (protocol/linked.ts): a list of strings; [] and null are none.
+  { name: 'linked code', body: { code: 'x', linked: ['a = 1', ''] }, ok: { code: 'x', language: 'python', interact: null, linked: ['a = 1', ''] } },
+  { name: 'linked empty is none', body: { code: 'x', linked: [] }, ok: { code: 'x', language: 'python', interact: null, linked: null } },
+  { name: 'linked null is none', body: { code: 'x', linked: null }, ok: { code: 'x', language: 'python', interact: null, linked: null } },
+  { name: 'linked a string', body: { code: 'x', linked: 'a = 1' }, error: /^linked must be a list of the code of the linked cells before this one, one string each in page order, not string$/ },
+  { name: 'linked holding a list', body: { code: 'x', linked: [['a']] }, error: /^linked\[0\] must be the code of a cell, as a string, not a list of 1$/ },
+  { name: 'linked with a lone surrogate', body: { code: 'x', linked: ['ok', '\udc00'] }, error: /^linked\[1\] holds half of a UTF-16 surrogate pair/ },
+  { name: 'interact null is none', body: { code: 'x', interact: null }, ok: { code: 'x', language: 'python', interact: null, linked: null } },
   { name: 'interact a list', body: { code: 'x', interact: [] }, error: /^interact must be an object of interact id \("0", "1", …\) to the values of its controls, not a list of 0$/ },
   { name: 'interact id not decimal', body: { code: 'x', interact: { '1.0': {} } }, error: /^interact has the key "1\.0", which is not an interact id/ },
   { name: 'interact id too long', body: { code: 'x', interact: { '1234567890': {} } }, error: /^interact has the key "1234567890"/ },
   { name: 'interact controls a list', body: { code: 'x', interact: { 0: [1] } }, error: /^interact\["0"\] must be an object of control name to value, not a list of 1$/ },
   { name: 'interact value a range with an infinite end', body: { code: 'x', interact: { 0: { r: [0, Infinity] } } }, error: /^interact\["0"\]\["r"\] must hold finite numbers/ },
   { name: 'interact value NaN', body: { code: 'x', interact: { 0: { n: NaN } } }, error: /^interact\["0"\]\["n"\] must be a finite number/ },
-  { name: 'interact control name of 200 emoji is taken', body: { code: 'x', interact: { 0: { ['🎲'.repeat(200)]: 1 } } }, ok: { code: 'x', language: 'python', interact: { 0: { ['🎲'.repeat(200)]: 1 } } } },
+  { name: 'interact control name of 200 emoji is taken', body: { code: 'x', interact: { 0: { ['🎲'.repeat(200)]: 1 } } }, ok: { code: 'x', language: 'python', interact: { 0: { ['🎲'.repeat(200)]: 1 } }, linked: null } },
   { name: 'interact control name with a lone surrogate', body: { code: 'x', interact: { 0: { '\udc00': 1 } } }, error: /^interact\["0"\] has a control name holding half of a UTF-16 surrogate pair/ },
 ];
 

@@ -86,6 +86,7 @@ describe('the queue', () => {
     made.close();
     // What the release before the attempts column left: the same rows, without it.
     const db = new Database(file);
+    db.exec('ALTER TABLE cells DROP COLUMN linked');
     db.exec('ALTER TABLE cells DROP COLUMN interact');
     db.exec('ALTER TABLE cells DROP COLUMN attempts');
     db.pragma('user_version = 2');
@@ -116,6 +117,7 @@ describe("a cell's interact values", () => {
     made.close();
     // What the release before the interact column left: the same rows, without it.
     const db = new Database(file);
+    db.exec('ALTER TABLE cells DROP COLUMN linked');
     db.exec('ALTER TABLE cells DROP COLUMN interact');
     db.pragma('user_version = 3');
     db.close();
@@ -129,6 +131,39 @@ describe("a cell's interact values", () => {
     }
   });
 });
+describe("a cell's linked code", () => {
+  it('is kept as a compact JSON list and handed to the claimer; a cell without has null', () => {
+    // A line separator stays in the JSON as it is: the worker's options line ends at a newline only.
+    const linked = ['def f(n):\n    return n', 'x = "\u2028"'];
+    const a = store.createCell('print(f(1))', 'python', 1000, null, linked);
+    const b = store.createCell('g', 'python', 1000);
+    const claimed = other.cells.claimNext()!;
+    expect(claimed).toMatchObject({ id: a.id, interact: null, linked: JSON.stringify(linked) });
+    expect(claimed.linked).not.toContain('\n');
+    expect(other.cells.claimNext()).toMatchObject({ id: b.id, linked: null });
+  });
+
+  it('a database of the version before it is migrated, its cells without', () => {
+    const file = path.join(dir, 'old.sqlite');
+    const made = openStore(file, { watchIntervalMs: 2 });
+    const { id } = made.createCell('x', 'python', 1000, { '0': { n: 1 } });
+    made.close();
+    // What the release before the linked column left: the same rows, without it.
+    const db = new Database(file);
+    db.exec('ALTER TABLE cells DROP COLUMN linked');
+    db.pragma('user_version = 4');
+    db.close();
+    const reopened = openStore(file, { watchIntervalMs: 2 });
+    try {
+      expect(reopened.cells.get(id)).toMatchObject({ status: 'queued', interact: '{"0":{"n":1}}', linked: null });
+      const next = reopened.createCell('y', 'python', 1000, null, ['a = 1']);
+      expect(reopened.cells.get(next.id)!.linked).toBe('["a = 1"]');
+    } finally {
+      reopened.close();
+    }
+  });
+});
+
 
 describe('the message log', () => {
   it('numbers each cell from 1 and reads after a seq, as JSON with seq first', () => {

@@ -31,6 +31,8 @@ _os_write = os.write
 EVENT_FD = 3
 CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
 CELL = '<cell>'  # the filename of the cell's code in tracebacks
+# The filename of the code of the n-th linked cell before it (run_linked()), in tracebacks.
+LINKED_CELL = '<linked cell {}>'
 KERNEL_FILE = os.path.abspath(__file__)
 
 # Built before the code runs, so that an exhausted address space (RLIMIT_AS) cannot stop the
@@ -877,17 +879,17 @@ class Runner:
 WORKER_FILES = {KERNEL_FILE}
 
 
-def parse_cell(code, namespace):
+def parse_cell(code, namespace, filename=CELL):
     """The cell's syntax tree, and the Python it is of. A cell that does not parse but has
     IPython's syntax in it (`%magic`, `%%magic`, `!command`) is read as IPython reads it
     (magics.py), into the calls of get_ipython() IPython writes."""
     try:
-        return ast.parse(code, CELL), code
+        return ast.parse(code, filename), code
     except SyntaxError:
         python = magics_module().python_of(code)
         if python is None or python == code:
             raise
-    return ast.parse(python, CELL), python
+    return ast.parse(python, filename), python
 
 
 _magics = None
@@ -928,20 +930,36 @@ def cell_lines(code):
     return lines
 
 
-def run_cell(code, namespace):
-    """Execute the cell; a last bare expression that is not None becomes execute_result."""
-    written = code
+def run_cell(code, namespace, linked=(), interact=None):
+    """Execute the cell, after the code of the linked cells before it (run_linked()); a last
+    bare expression that is not None becomes execute_result. `interact`: the values the page
+    sent for the cell's own interacts."""
     if DIALECT is not None:
         DIALECT.prepare_namespace(sys.modules['cellbox_kernel'], namespace)
+    if linked:
+        # An earlier cell's interacts run at their defaults, numbered apart: the values, and
+        # the ids "0", "1", ..., are the cell's own.
+        INTERACT.begin(None)
+        run_linked(linked, namespace)
+    INTERACT.begin(interact)
+    run_code(code, namespace)
+
+
+def run_code(code, namespace, filename=CELL, show_result=True):
+    """Execute code in the namespace, read as the language reads it (a dialect's preparser),
+    its lines quoted under `filename` in tracebacks; with `show_result`, a last bare expression
+    that is not None becomes execute_result."""
+    written = code
+    if DIALECT is not None:
         code = DIALECT.preparse(code)
-    _quote_in_tracebacks(written, code)
-    tree, code = parse_cell(code, namespace)
+    _quote_in_tracebacks(written, code, filename)
+    tree, code = parse_cell(code, namespace, filename)
     last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr) and not _ends_with_semicolon(code, tree.body[-1]):
+    if show_result and tree.body and isinstance(tree.body[-1], ast.Expr) and not _ends_with_semicolon(code, tree.body[-1]):
         last = ast.Expression(tree.body.pop().value)
     flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-    body = compile(tree, CELL, 'exec', flags=flags, dont_inherit=True)
-    expression = compile(last, CELL, 'eval', flags=flags, dont_inherit=True) if last else None
+    body = compile(tree, filename, 'exec', flags=flags, dont_inherit=True)
+    expression = compile(last, filename, 'eval', flags=flags, dont_inherit=True) if last else None
     runner = Runner(namespace)
     runner.run(body)
     if expression is not None:
@@ -952,38 +970,45 @@ def run_cell(code, namespace):
                 emit({'type': 'execute_result', 'data': data, 'metadata': metadata})
 
 
-# The lines of the cell as it runs (after a dialect's preparser), where they differ from the lines
-# its author wrote, which tracebacks quote: {line number: line run}.
+# The lines of the cell (and of its linked cells) as they run (after a dialect's preparser), where
+# they differ from the lines their author wrote, which tracebacks quote:
+# {filename: {line number: line run}}.
 _rewritten_lines = {}
 
 
-def _quote_in_tracebacks(written, run):
+def _quote_in_tracebacks(written, run, filename=CELL):
     """Tracebacks quote the cell as written: Sage's preparser turns `1/0` into
     `Integer(1)/Integer(0)` and `R.<x> = QQ[]` into Python no one wrote. It keeps each line
-    where it was (when it does not, as with a backslash continuation, the code run is quoted)."""
-    _rewritten_lines.clear()
+    where it was (when it does not, as with a backslash continuation, the code run is quoted).
+    Kept per filename: a function a linked cell defined may fail in the cell's own run."""
+    _rewritten_lines.pop(filename, None)
     if written is run:  # no dialect: nothing rewritten, and nothing to compare on every cell's way
-        linecache.cache[CELL] = (len(run), None, cell_lines(run), CELL)
+        linecache.cache[filename] = (len(run), None, cell_lines(run), filename)
         return
     written_lines, run_lines = cell_lines(written), cell_lines(run)
     if len(written_lines) != len(run_lines):
         written_lines = run_lines
-    for number, (a, b) in enumerate(zip(written_lines, run_lines), 1):
-        if a.strip() != b.strip():
-            _rewritten_lines[number] = b
-    linecache.cache[CELL] = (len(written), None, written_lines, CELL)
+    rewritten = {number: b for number, (a, b) in enumerate(zip(written_lines, run_lines), 1) if a.strip() != b.strip()}
+    if rewritten:
+        _rewritten_lines[filename] = rewritten
+    linecache.cache[filename] = (len(written), None, written_lines, filename)
+
+
+def _is_cell_file(filename):
+    """The filename of the cell's code, or of a linked cell's before it (run_linked())."""
+    return filename == CELL or filename.startswith('<linked cell ')
 
 
 def _fit_to_quoted_lines(te):
     """Where the quoted line is not the one run, the columns of the error (the carets under a
     frame's line, a syntax error's offset) point into the line run: left out."""
     for frame in te.stack:
-        if frame.filename == CELL and frame.lineno in _rewritten_lines:
+        if frame.lineno in _rewritten_lines.get(frame.filename, ()):
             frame.colno = frame.end_colno = None
-    if issubclass(te.exc_type, SyntaxError) and te.filename == CELL:
+    if issubclass(te.exc_type, SyntaxError) and te.filename in _rewritten_lines:
         number = int(te.lineno) if str(te.lineno).isdigit() else None  # a str, in the exception's form
-        if number in _rewritten_lines:
-            te.text = linecache.getline(CELL, number)
+        if number in _rewritten_lines[te.filename]:
+            te.text = linecache.getline(te.filename, number)
             te.offset = te.end_offset = None
 
 
@@ -998,7 +1023,7 @@ def _trim_stack(te):
             continue
         seen.add(id(te))
         frames = list(te.stack)
-        first = next((i for i, frame in enumerate(frames) if frame.filename == CELL), None)
+        first = next((i for i, frame in enumerate(frames) if _is_cell_file(frame.filename)), None)
         if first is not None:
             frames = frames[first:]
         elif te is top:
@@ -1094,11 +1119,99 @@ def run_guarded(function, *args):
         if isinstance(exc, KeyboardInterrupt):
             _end_at_interrupted_line(exc)
         try:
-            emit(error_event(exc))
+            emit(exc.event() if isinstance(exc, LinkedCellFailed) else error_event(exc))
         except MemoryError as again:
             report_memory_error(again, sys.modules['__main__'].__dict__)
         return 'error'
     return 'ok'
+
+
+# --- linked cells ------------------------------------------------------------------------------
+#
+# A page's linked cells share their definitions (docs/api.md, "Linked cells"), yet each runs in
+# a fresh process: the cell's options carry the code of the linked cells before it, which runs
+# first, in the cell's namespace, as the cell itself is run (a dialect's preparser included),
+# with its output thrown away: it was shown, if at all, when its own cell ran. The files it
+# makes are the cell's. The first that fails ends the cell with an error naming it, before the
+# cell's own code, which would only fail later with a NameError that says nothing of why.
+
+LINKED_ENAME = 'LinkedCellError'
+
+
+class LinkedCellFailed(Exception):
+    """The code of a linked cell before this one failed: the cell's own code does not run."""
+
+    def __init__(self, position, count, exc):
+        super().__init__(position, count)
+        self.position, self.count, self.exc = position, count, exc
+
+    def event(self):
+        """The cell's error: which linked cell failed (1-based, in page order) and its error,
+        with that error's own traceback (its lines those of that cell, `<linked cell n>`)."""
+        exc = self.exc
+        inner = system_exit_event(exc) if isinstance(exc, SystemExit) else error_event(exc)
+        why = f'{inner["ename"]}: {inner["evalue"]}' if inner['evalue'] else inner['ename']
+        where = f'linked cell {self.position} of the {self.count} above this one'
+        return {'type': 'error', 'ename': LINKED_ENAME, 'evalue': f'{where} failed with {why}',
+                'traceback': [f'The {where} failed, so this cell did not run:'] + inner['traceback']}
+
+
+class HiddenOutput:
+    """While a linked cell's code runs: everything it would show goes nowhere, the events on
+    fd 3 and the bytes on fds 1 and 2 alike (a subprocess's output, os.write). The swaps are
+    made holding the event lock, so no event is cut, and an interrupt waits for them to end."""
+
+    FDS = (1, 2, EVENT_FD)
+
+    def __enter__(self):
+        with _emit_lock:
+            _send_pending()
+            self.saved = [os.dup(fd) for fd in self.FDS]  # not inheritable: no subprocess has them
+            null = os.open(os.devnull, os.O_WRONLY)
+            for fd in self.FDS:
+                os.dup2(null, fd, inheritable=fd != EVENT_FD)
+            os.close(null)
+        return self
+
+    def __exit__(self, *exc_info):
+        with _emit_lock:
+            _send_pending()  # what it printed last, into the void
+            flush_raw_streams()
+            for fd, saved in zip(self.FDS, self.saved):
+                os.dup2(saved, fd, inheritable=fd != EVENT_FD)
+                os.close(saved)
+        if _interrupt_pending:  # it came while the lock was held: raised here, in the cell's code
+            _deliver_interrupt()
+        return False
+
+
+def run_linked(linked, namespace):
+    """Runs the code of the linked cells before this one, in page order, in its namespace, their
+    output hidden. A figure one leaves open is dropped, as a cell's own is shown at its end. The
+    reader's Stop ends the run with its KeyboardInterrupt, a limit (memory, time) as it ends any
+    cell; anything else one raises is LinkedCellFailed, naming it."""
+    count = len(linked)
+    for position, code in enumerate(linked, 1):
+        try:
+            with HiddenOutput():
+                try:
+                    run_code(code, namespace, LINKED_CELL.format(position), show_result=False)
+                finally:
+                    _drop_figures()
+        except CellExit as exc:  # exit() ends that cell quietly, as it would on its own
+            if exc.code in (None, 0):
+                continue
+            raise LinkedCellFailed(position, count, exc) from None
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - whatever it raises is the cell's failure
+            raise LinkedCellFailed(position, count, exc) from None
+
+
+def _drop_figures():
+    pyplot = sys.modules.get('matplotlib.pyplot')
+    if pyplot is not None:
+        pyplot.close('all')
 
 
 def flush_raw_streams():
@@ -1253,7 +1366,7 @@ def probe_cells():
     return [PROBE_OPTIONS + code for code in (first, 'rehearsal = []\nrehearsal[1]')]
 
 
-PROBE_OPTIONS = '{"interact":null}\n'
+PROBE_OPTIONS = '{"interact":null,"linked":null}\n'
 
 
 # A cell ends as a script does, though its process leaves with os._exit (main()), which waits for
@@ -1319,7 +1432,11 @@ def serve_cell(populated=False):
     install_interrupt_handler()  # a fork server's is in already (warm_up())
     emit(ready_event())
     options, code = read_cell()
-    INTERACT.begin(options.get('interact'))
+    linked = options.get('linked')
+    if linked is None:
+        linked = []
+    if not isinstance(linked, list) or not all(isinstance(c, str) for c in linked):
+        raise ValueError('the cell\'s linked option is not a list of code (workers/protocol.ts)')
 
     # A fresh __main__ for the cell, registered so that pickle and dataclasses find it.
     main_module = types.ModuleType('__main__')
@@ -1336,7 +1453,7 @@ def serve_cell(populated=False):
         sys.__stdout__.reconfigure(line_buffering=True)
     except (AttributeError, ValueError, OSError):  # no stdout at all
         pass
-    status = run_guarded(run_cell, code, namespace)
+    status = run_guarded(run_cell, code, namespace, linked, options.get('interact'))
     # As a script's threads: what they print is the cell's output, and it is not over before them.
     # Not once the reader stopped the cell: it is over, and its threads die with it.
     if not _interrupted:

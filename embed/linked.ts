@@ -1,0 +1,39 @@
+// A page's linked cells (the embed's `linked` option, SageMathCell's `linked: true`): the linked
+// cells of one server and one language form one chain in document order, and running one sends
+// the code of those before it, as their editors hold it then. Each cell still runs in a fresh
+// process of its own, which runs that code first with its output hidden (docs/embedding.md).
+import type { CellHandle } from './cell';
+
+interface Member {
+  /** The cell's element in the page, whose place orders the chain. */
+  host: HTMLElement;
+  server: string;
+  cell: Pick<CellHandle, 'code' | 'language'>;
+}
+
+const members = new Map<HTMLElement, Member>();
+
+/** Adds a mounted cell to its page's chain; leaveChain() takes it out again (the cell destroyed). */
+export function joinChain(host: HTMLElement, server: string, cell: Pick<CellHandle, 'code' | 'language'>): void {
+  members.set(host, { host, server, cell });
+}
+
+export function leaveChain(host: HTMLElement): void {
+  members.delete(host);
+}
+
+/**
+ * The code of the linked cells before `host` in its chain, in document order: those of the
+ * same server and of the language `host`'s cell has now (a reader may choose another), in the
+ * page (a detached cell is in no chain), above it.
+ */
+export function codeBefore(host: HTMLElement): string[] {
+  const self = members.get(host);
+  if (!self) return [];
+  const language = self.cell.language;
+  return [...members.values()]
+    .filter((m) => m !== self && m.server === self.server && m.cell.language === language && m.host.isConnected
+      && (m.host.compareDocumentPosition(host) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0)
+    .sort((a, b) => (a.host.compareDocumentPosition(b.host) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1))
+    .map((m) => m.cell.code);
+}
