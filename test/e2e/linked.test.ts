@@ -27,6 +27,9 @@ print("alone:", "f" in globals())</pre>
     <pre data-cellbox data-linked id="two">base = 1</pre>
     <p>Now use both:</p>
     <pre data-cellbox data-linked id="three">print("third:", f(base))</pre>
+    <pre data-cellbox data-linked id="four">@interact
+def g(k=slider(0, 9, 1, default=2)):
+    print("four:", f(base) * k)</pre>
   </body></html>`);
 }, 60_000);
 
@@ -87,6 +90,30 @@ describe('linked cells on a host page', () => {
     expect(output).toContain("NameError: name 'undefined_name' is not defined");
     expect(output).not.toContain('third:');
     await screenshot(w.page, 'linked-cells-error');
+    await w.context.close();
+  });
+
+  it("runs a linked cell's interact again with the linked code of the Run that showed its controls", async () => {
+    const w = await openPage(browser, `${host.url}/notes`);
+    await cell(w.page, 'four').locator('.cm-content').waitFor();
+    expect(await runAndWait(w.page, 'four', /Done in/)).toContain('four: 4');
+    const posted: { linked?: string[]; interact?: unknown }[] = [];
+    const seen: string[] = [];
+    w.page.on('request', (r) => {
+      seen.push(`${r.method()} ${r.url()}`);
+      if (r.method() === 'POST' && /\/api\/v1\/cells(\?|$)/.test(r.url())) posted.push(JSON.parse(r.postData() ?? '{}'));
+    });
+    // An edit above after the Run: the controls go on with what that Run ran, as with its own code.
+    await setCode(w.page, 'base = 5', CELL('two'));
+    const slider = cell(w.page, 'four').getByRole('slider', { name: 'k' });
+    await slider.focus();
+    await w.page.keyboard.press('ArrowRight');
+    await cell(w.page, 'four').locator('.cb-output', { hasText: 'four: 6' }).waitFor({ timeout: 30_000 });
+    expect(posted, seen.join('\n')).toHaveLength(1);
+    expect(posted[0].interact).toEqual({ 0: { k: 3 } });
+    expect(posted[0].linked).toHaveLength(3);
+    expect(posted[0].linked![2]).toBe('print("third:", f(base))');
+    expect(w.pageErrors).toEqual([]);
     await w.context.close();
   });
 });
