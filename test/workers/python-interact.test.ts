@@ -77,16 +77,43 @@ describe('interact in a Python cell', () => {
       { name: 'e', label: 'e', type: 'input_box', width: 80, value: 'text' },
       { name: 'g', label: 'g', type: 'input_box', width: 80, value: '3' },
       { name: 'h', label: 'h', type: 'input_box', width: 80, value: '2.5' },
-      { name: 'i', label: 'i', type: 'input_box', width: 80, value: "{'k': 1}" },
+      // A dict: a drop-down of its keys, the function getting the value (Sage's and ipywidgets' way).
+      { name: 'i', label: 'i', type: 'selector', labels: ['k'], buttons: false, value: 0 },
       { name: 'j', label: 'j', type: 'input_box', width: 80, value: '' },
       // Sage's (label, default) too.
       { name: 'l', label: 'Size', type: 'slider', min: 0, max: 4, step: 1, value: 2 },
       { name: 'k', label: 'k', type: 'input_box', width: 80, value: '' },
     ]);
-    expect(streamText(r, 'stdout')).toBe("3 0.5 'red' False 'text' 3 2.5 {'k': 1} None 2 None\n");
+    expect(streamText(r, 'stdout')).toBe("3 0.5 'red' False 'text' 3 2.5 1 None 2 None\n");
     // The values the page sends, read back by each control's type.
-    const sent = { 0: { a: 5, b: 1, c: 2, d: true, e: 'x^2', g: '7', h: '1e3', i: '[1, (2, 3)]', j: '"s"', l: 4, k: '4' } };
-    expect(streamText(await run(code, sent), 'stdout')).toBe("5 1.0 None True 'x^2' 7 1000.0 [1, (2, 3)] 's' 4 4\n");
+    const sent = { 0: { a: 5, b: 1, c: 2, d: true, e: 'x^2', g: '7', h: '1e3', i: 0, j: '[1, (2, 3)]', l: 4, k: '4' } };
+    expect(streamText(await run(code, sent), 'stdout')).toBe("5 1.0 None True 'x^2' 7 1000.0 1 [1, (2, 3)] 4 4\n");
+  });
+
+  it("makes Sage's (default, control) pairs, iterators, ranges and dicts into their controls, not input boxes", async () => {
+    // The forms of wiki.sagemath.org/interact: `q1=(-1, (-3, 3))`, and Sage's `n=(1..10)`, which
+    // Sage's preparser makes a generator (ellipsis_iter).
+    const code = [
+      '@interact',
+      'def f(q=(-1, (-3, 3)), c=(2, [1, 2, 3]), b=(False, checkbox()), m=(9, [1, 2]), g=(i * i for i in range(1, 5)), r=range(3)):',
+      '    print(q, c, b, m, g, r)',
+    ].join('\n');
+    const r = await run(code);
+    expect(bundles(r)[0].controls).toEqual([
+      { name: 'q', label: 'q', type: 'slider', min: -3, max: 3, step: 1, value: -1 },
+      { name: 'c', label: 'c', type: 'selector', labels: ['1', '2', '3'], buttons: false, value: 1 },
+      { name: 'b', label: 'b', type: 'checkbox', value: false },
+      // A default that is not among the choices: the control's own start.
+      { name: 'm', label: 'm', type: 'selector', labels: ['1', '2'], buttons: false, value: 0 },
+      { name: 'g', label: 'g', type: 'slider', labels: ['1', '4', '9', '16'], value: 0 },
+      { name: 'r', label: 'r', type: 'selector', labels: ['0', '1', '2'], buttons: false, value: 0 },
+    ]);
+    expect(streamText(r, 'stdout')).toBe('-1 2 False 1 1 0\n');
+    expect(streamText(await run(code, { 0: { q: 3, c: 0, b: true, m: 1, g: 3, r: 2 } }), 'stdout')).toBe('3 1 True 2 16 2\n');
+    // An iterator that never ends is a clear error, not a cell that hangs reading it.
+    const endless = await run('import itertools\ninteract(lambda n: print(n), n=itertools.count())');
+    expect(bundles(endless)).toEqual([]);
+    expect(eventsOf(endless, 'error')[0]).toMatchObject({ ename: 'ValueError', evalue: expect.stringMatching(/^an iterator default gives a slider of at most 10000 values/) });
   });
 
   it('makes the explicit controls with Sage\'s signatures', async () => {

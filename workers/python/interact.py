@@ -118,6 +118,10 @@ class _Control:
     def take(self, value):
         return None
 
+    def start_at(self, value):
+        """The state of the function's value `value` (Sage's (default, abbreviation)), or None."""
+        return None
+
     def argument(self, state):
         return state
 
@@ -209,6 +213,11 @@ class slider(_Control):
             return index if index is not None and 0 <= index < len(self.values) else None
         return self._snap(value)
 
+    def start_at(self, value):
+        if self.values is not None:
+            return _position(self.values, value)
+        return self._snap(value)
+
     def argument(self, index):
         return self.values[index] if self.values is not None else self._at(index)
 
@@ -249,6 +258,9 @@ class range_slider(_Control):
     def take(self, value):
         return self._pair(value)
 
+    def start_at(self, value):
+        return self._pair(value)
+
     def argument(self, pair):
         return tuple(self.ends.argument(i) for i in pair)
 
@@ -283,6 +295,9 @@ class input_box(_Control):
     def take(self, value):
         return value if isinstance(value, str) else None
 
+    def start_at(self, value):
+        return str(value)
+
     def argument(self, text):
         if self.convert is str:
             return text
@@ -312,6 +327,9 @@ class checkbox(_Control):
 
     def take(self, value):
         return value if isinstance(value, bool) else None
+
+    def start_at(self, value):
+        return bool(value)
 
 
 class selector(_Control):
@@ -354,6 +372,9 @@ class selector(_Control):
         index = _whole(value)
         return index if index is not None and 0 <= index < len(self.values) else None
 
+    def start_at(self, value):
+        return _position(self.values, value)
+
     def argument(self, index):
         return self.values[index]
 
@@ -392,6 +413,12 @@ class color_selector(_Control):
             return value.lower()
         return None
 
+    def start_at(self, value):
+        try:
+            return _html_color(value)
+        except Exception:  # noqa: BLE001 - not a colour: the control's own default stays
+            return None
+
     def argument(self, text):
         return _color_value(text)
 
@@ -424,21 +451,46 @@ def _whole(value):
     return value
 
 
-def _index_of(values, default):
-    """Where `default` is among `values` (the first equal one), else 0."""
-    if default is None:
-        return 0
+def _position(values, wanted):
+    """Where `wanted` is among `values` (the first equal one), else None."""
     for index, value in enumerate(values):
         try:
-            if value is default or value == default:
+            if value is wanted or value == wanted:
                 return index
         except Exception:  # noqa: BLE001 - values of any kind, compared with anything
             continue
-    return 0
+    return None
+
+
+def _index_of(values, default):
+    """Where `default` is among `values` (the first equal one), else 0."""
+    index = None if default is None else _position(values, default)
+    return 0 if index is None else index
+
+
+# The most values an iterator default (Sage's `(1..10)`) may give: it is read whole, before the
+# controls are shown, and one that never ends would otherwise hang the cell until its time limit.
+MAX_ITERATOR_VALUES = 10000
+
+
+def _iterator_values(iterator):
+    import itertools
+    values = list(itertools.islice(iterator, MAX_ITERATOR_VALUES + 1))
+    if len(values) > MAX_ITERATOR_VALUES:
+        raise ValueError(f'an iterator default gives a slider of at most {MAX_ITERATOR_VALUES} values; '
+                         f'this one gives more (or never ends): take a list, or slider(vmin, vmax, step)')
+    return values
+
+
+def _is_abbreviation(value):
+    """Whether a value stands for a control of its own (Sage's (default, abbreviation) form)."""
+    import collections.abc
+    return isinstance(value, (_Control, tuple, list, dict, range, collections.abc.Iterator))
 
 
 def _from_default(default):
     """The control a parameter's default means, by Sage's rules."""
+    import collections.abc
     if isinstance(default, _Control):
         return default
     if isinstance(default, tuple) and len(default) == 2 and isinstance(default[0], str):
@@ -447,10 +499,27 @@ def _from_default(default):
         control = copy.copy(_from_default(default[1]))
         control.label = default[0]
         return control
+    if isinstance(default, tuple) and len(default) == 2 and _is_abbreviation(default[1]):
+        # Sage's (default, abbreviation), as in `q=(-1, (-3, 3))`: the control of the second,
+        # starting at the first (where it has that value; else at its own start).
+        import copy
+        control = copy.copy(_from_default(default[1]))
+        start = control.start_at(default[0])
+        if start is not None:
+            control.initial = start
+        return control
     if isinstance(default, tuple) and len(default) in (2, 3) and all(_is_number(v) for v in default):
         return slider.around_middle(*default)
     if isinstance(default, list):
         return selector.over(default)
+    if isinstance(default, range):
+        return selector.over(list(default))
+    if isinstance(default, dict):
+        # Sage's and ipywidgets' drop-down of label → value.
+        return selector(default)
+    if isinstance(default, collections.abc.Iterator):
+        # Sage's `(1..10)` and a generator: a slider over the values it gives, as Sage's is.
+        return slider(_iterator_values(default))
     if isinstance(default, bool):
         return checkbox(default)
     if isinstance(default, str):
