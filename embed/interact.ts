@@ -18,6 +18,14 @@ export interface InteractSpec {
   controls: Control[];
 }
 
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Text the server takes back: a lone half of a surrogate pair (a Python string can hold one,
+ * and JSON carries it) as U+FFFD, or the server would refuse every run of the controls (400).
+ */
+const wellFormed = (v: InteractValue): InteractValue => (typeof v === 'string' ? v.replace(/\p{Cs}/gu, '\ufffd') : v);
+
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isIndex = (v: unknown, length: number): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < length;
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string');
@@ -31,7 +39,7 @@ function parseControl(raw: unknown): Control | null {
   if (!raw || typeof raw !== 'object') return null;
   const c = raw as Record<string, unknown>;
   // A name the server would refuse to take back: the controls could never run.
-  if (typeof c.name !== 'string' || c.name === '' || [...c.name].length > MAX_INTERACT_NAME_CHARS) return null;
+  if (typeof c.name !== 'string' || c.name === '' || [...c.name].length > MAX_INTERACT_NAME_CHARS || LONE_SURROGATE.test(c.name)) return null;
   const named = { name: c.name, label: typeof c.label === 'string' ? c.label : c.name };
   switch (c.type) {
     case 'slider':
@@ -395,10 +403,12 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
       return spec;
     },
     values() {
-      const out: Record<string, InteractValue> = {};
+      // Without a prototype: a control named `__proto__` (a Python parameter may be) is a
+      // value like any other, where `{}` would take it as the object's prototype and drop it.
+      const out = Object.create(null) as Record<string, InteractValue>;
       for (const d of drawn) {
         const v = d.read();
-        if (v !== undefined) out[d.control.name] = v;
+        if (v !== undefined) out[d.control.name] = wellFormed(v);
       }
       return out;
     },

@@ -230,6 +230,25 @@ def every(n=slider(0, 1, 0.1, default=0.3, label='Amount'), k=slider(['low', 'mi
     expect(posts.at(-1)!.interact).toEqual({ 0: { n: 0.7, k: 2, r: [2, 8], s: 'xyz', b: false, c: 2, col: '#00ff00' } });
     expect(w.pageErrors).toEqual([]);
   });
+
+  it('sends the value of a control named __proto__ or constructor, as of any other', async () => {
+    const code = '@interact\ndef f(__proto__=(0, 10), constructor=(0, 4)):\n    print(f"p={__proto__} c={constructor}")';
+    await runFresh(w.page, code, 'p=5 c=2');
+    await w.page.getByRole('slider', { name: '__proto__' }).fill('8');
+    await shows(w.page, 'p=8 c=2');
+    expect(posts.at(-1)!.interact).toEqual({ 0: JSON.parse('{"__proto__": 8, "constructor": 2}') });
+    expect(await w.page.getByRole('slider', { name: '__proto__' }).inputValue()).toBe('8');
+  });
+
+  it('runs again from a box whose text holds half a surrogate pair, which the server refuses as sent', async () => {
+    // A Python string may hold a lone surrogate, and the bundle carries it to the page as it is.
+    const code = '@interact\ndef f(s="a\\ud800b", n=(0, 10)):\n    print(f"n={n} s={ascii(s)}")';
+    await runFresh(w.page, code, "n=5 s='a\\ud800b'");
+    await w.page.getByRole('slider', { name: 'n' }).fill('7');
+    await shows(w.page, "n=7 s='a\\ufffdb'");
+    expect(posts.at(-1)!.interact).toEqual({ 0: { s: 'a\ufffdb', n: 7 } });
+    await expect(w.page.locator('.cb-status').textContent()).resolves.toMatch(/^Done in/);
+  });
 });
 
 describe('interacts in embed.js on another site\'s page', () => {

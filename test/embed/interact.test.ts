@@ -70,6 +70,7 @@ describe('parseInteract', () => {
     ['an unknown type', { id: '0', controls: [{ name: 'a', type: 'knob', value: 1 }] }],
     ['a control without a name', { id: '0', controls: [{ type: 'checkbox', value: true }] }],
     ['a name too long', { id: '0', controls: [{ name: 'a'.repeat(201), type: 'checkbox', value: true }] }],
+    ['a name holding half a surrogate pair (the server refuses it back)', { id: '0', controls: [{ name: 'a\ud800', type: 'checkbox', value: true }] }],
     ['a name too long in code points', { id: '0', controls: [{ name: '😀'.repeat(201), type: 'checkbox', value: true }] }],
     ['two controls of one name', { id: '0', controls: [{ name: 'a', type: 'checkbox', value: true }, { name: 'a', type: 'input_box', value: '' }] }],
     ['a slider with a step of 0', { id: '0', controls: [{ name: 'a', type: 'slider', min: 0, max: 1, step: 0, value: 0 }] }],
