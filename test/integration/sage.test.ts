@@ -172,6 +172,22 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(grid!.traceback.join('\n')).not.toContain('interact.py');
   });
 
+  it("make SageMathCell's forms of interact: (1..n) a slider over its values, (default, (min, max)), a matrix in a box it can read back", async () => {
+    // `(1..5)` (a generator once preparsed) and `(2, (0, 10))` were input boxes that could not be
+    // read, and a matrix default a box holding its rows on two lines: each cell ended in a ValueError.
+    const code = '@interact\ndef _(n=(1..5), q=(2, (0, 10)), A=matrix(QQ, [[1, 2], [3, 4]])):\n    print(n, q, A.det(), parent(A))';
+    const first = await sage(code);
+    expect(errorOf(first)).toBeUndefined();
+    expect((results(first, 'display_data')[0][INTERACT_MIME] as unknown as { controls: unknown[] }).controls).toEqual([
+      { name: 'n', label: 'n', type: 'slider', labels: ['1', '2', '3', '4', '5'], value: 0 },
+      { name: 'q', label: 'q', type: 'slider', min: 0, max: 10, step: 1, value: 2 },
+      { name: 'A', label: 'A', type: 'input_box', width: 80, value: 'matrix(QQ, [[1, 2], [3, 4]])' },
+    ]);
+    expect(stdout(first)).toBe('1 2 -2 Full MatrixSpace of 2 by 2 dense matrices over Rational Field\n');
+    const again = await run(box.url, code, 'sage', { interact: { 0: { n: 4, q: 7, A: 'matrix(QQ, [[2, 0], [0, 3]])' } } });
+    expect(stdout(again)).toBe('5 7 6 Full MatrixSpace of 2 by 2 dense matrices over Rational Field\n');
+  });
+
   it('quote the lines the cell has in tracebacks, not what the preparser made of them', async () => {
     // They quoted `Integer(1)/Integer(0)`, with carets under it, and `R = QQ[; (x,) = R._first_ngens(1)`.
     const division = errorOf(await sage('def f():\n    return 1/0\nf()'))!.traceback.join('\n');

@@ -56,17 +56,19 @@ def _hex_color(default):
 
 
 # What the dialect changes (configure()): how an input box's text becomes a value, what the
-# function gets for a colour, a colour default's '#rrggbb', and which defaults are colours.
+# function gets for a colour, a colour default's '#rrggbb', which defaults are colours, and an
+# input box's text for a default that is not text.
 _evaluate = _literal_eval
 _color_value = str
 _html_color = _hex_color
 _is_color = lambda value: False  # noqa: E731 - Python has no colour type
+_text = str
 
 
-def configure(evaluate, color_value, html_color, is_color):
-    """A dialect's reading of values (Sage: sage_eval, Color)."""
-    global _evaluate, _color_value, _html_color, _is_color
-    _evaluate, _color_value, _html_color, _is_color = evaluate, color_value, html_color, is_color
+def configure(evaluate, color_value, html_color, is_color, text=str):
+    """A dialect's reading of values (Sage: sage_eval, Color, sage_input)."""
+    global _evaluate, _color_value, _html_color, _is_color, _text
+    _evaluate, _color_value, _html_color, _is_color, _text = evaluate, color_value, html_color, is_color, text
 
 
 # --- controls ------------------------------------------------------------------------------------
@@ -284,7 +286,7 @@ class input_box(_Control):
         super().__init__(label)
         self.convert = type
         self.width = width
-        self.initial = '' if default is None else str(default)
+        self.initial = '' if default is None else default if isinstance(default, str) else _text(default)
 
     def describe(self, state):
         return {'width': int(self.width)} if _is_number(self.width) and self.width > 0 else {}
@@ -296,7 +298,7 @@ class input_box(_Control):
         return value if isinstance(value, str) else None
 
     def start_at(self, value):
-        return str(value)
+        return value if isinstance(value, str) else _text(value)
 
     def argument(self, text):
         if self.convert is str:

@@ -33,7 +33,7 @@ def install(kernel):
     # `divisors(12)`, `var('a b')` or `[1..10]` were plain text where SageMathCell typesets them.
     for container in _CONTAINERS:
         kernel.FORMATTERS[f'builtins.{container.__name__}'] = _container_bundle
-    kernel.INTERACT.configure(_interact_evaluate, _interact_color, _interact_html_color, _interact_is_color)
+    kernel.INTERACT.configure(_interact_evaluate, _interact_color, _interact_html_color, _interact_is_color, _interact_text)
 
 
 _CONTAINERS = (list, tuple, dict, set, frozenset)
@@ -126,6 +126,21 @@ def _interact_color(html):
 def _interact_html_color(default):
     from sage.plot.colors import Color
     return Color(default).html_color()
+
+
+def _interact_text(default):
+    """An input box's text for a default: str(), unless that takes several lines (a matrix's
+    rows), which a one-line box cannot hold and sage_eval cannot read back: then Sage's own
+    expression for it (sage_input: `matrix(QQ, [[1, 2], [3, 4]])`), when it has one line."""
+    text = str(default)
+    if '\n' not in text:
+        return text
+    try:
+        from sage.misc.sage_input import sage_input
+        expression = str(sage_input(default))
+    except Exception:  # noqa: BLE001 - a value sage_input cannot write: its str() stays
+        return text
+    return expression if '\n' not in expression else text
 
 
 def _interact_is_color(value):
