@@ -172,6 +172,11 @@ describe('interact in a Python cell', () => {
     expect(bundles(unreadable)).toHaveLength(1);
     expect(eventsOf(unreadable, 'error')[0]).toMatchObject({ ename: 'ValueError', evalue: expect.stringMatching(/^the input box x: could not read 'abc'/) });
     expect(eventsOf(unreadable, 'error')[0].traceback.join('\n')).not.toContain('interact.py');
+    // A long text (a page sends up to 64 KiB) is quoted short in the message.
+    const long = await run('@interact\ndef f(x=input_box("1")):\n    print(x)', { 0: { x: '['.repeat(30000) } });
+    const error = eventsOf(long, 'error')[0];
+    expect(error.evalue).toMatch(new RegExp(`^the input box x: could not read '\\[{80}…': `));
+    expect(error.evalue.length + error.traceback.join('\n').length).toBeLessThan(2000);
     const raises = await run('@interact\ndef f(n=(0, 10)):\n    1 / (n - 5)');
     expect(bundles(raises)).toHaveLength(1);
     expect(eventsOf(raises, 'error')[0]).toMatchObject({ ename: 'ZeroDivisionError' });

@@ -309,7 +309,12 @@ class input_box(_Control):
             value = _evaluate(text)
             return value if self.convert is None else self.convert(value)
         except Exception as e:  # noqa: BLE001 - whatever the text was, say which box and why
-            raise _Unreadable(f'could not read {text!r}: {type(e).__name__}: {e}') from None
+            # The text quoted short: a page may send up to 64 KiB of it, and the message would
+            # carry all of it, twice (the error's value and its traceback).
+            quoted = repr(text if len(text) <= 80 else text[:80] + '…')
+            cause = str(e)
+            cause = cause if len(cause) <= 200 else cause[:200] + '…'
+            raise _Unreadable(f'could not read {quoted}: {type(e).__name__}: {cause}') from None
 
     def shown(self, text):
         return repr(text) if self.convert is str else text
