@@ -50,6 +50,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** The values of the cell's interacts, sent as the device sends them to a worker that takes options. */
   interact?: unknown;
+  /** The code of the linked cells before it, sent as the device sends it. */
+  linked?: string[];
 }
 
 /** Start the worker in a fresh temp dir, wait for `ready`, send the code, collect until exit. */
@@ -93,7 +95,7 @@ export async function runWorker(language: Language, code: string, options: RunOp
       if (event.type === 'ready' && run.events.length === 1) {
         sentAt = performance.now();
         // As the device does (device/worker.ts run()): the cell's options first, where the worker takes them.
-        stdin.end(event.options ? `${JSON.stringify({ interact: options.interact ?? null })}\n${code}` : code);
+        stdin.end(event.options ? `${JSON.stringify({ interact: options.interact ?? null, linked: options.linked ?? null })}\n${code}` : code);
       }
     }
   });

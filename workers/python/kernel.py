@@ -74,8 +74,20 @@ _pending = {'name': None, 'parts': [], 'size': 0, 'since': 0.0}
 _flusher_wake = None  # the lock the flusher thread sleeps on; None until it is started
 
 
+# The threads a linked cell's code started (HiddenOutput): what they show later is that cell's
+# output, hidden as the rest of it is, not the cell's own. Thread objects, not idents, which a
+# thread of the cell's own may take again once one has ended.
+_hidden_threads = set()
+
+
+def _from_hidden_thread():
+    return bool(_hidden_threads) and sys.modules['threading'].current_thread() in _hidden_threads
+
+
 def emit(event):
     """Write one event as a JSON line on fd 3, completely, before returning."""
+    if _hidden_threads and _from_hidden_thread():
+        return
     with _emit_lock:
         _send_pending()
         _send(event)
@@ -101,6 +113,8 @@ def _send_pending():
 
 
 def write_stream(name, text):
+    if _hidden_threads and _from_hidden_thread():
+        return
     with _emit_lock:
         if _pending['parts'] and _pending['name'] != name:
             _send_pending()
@@ -1163,7 +1177,13 @@ class HiddenOutput:
 
     FDS = (1, 2, EVENT_FD)
 
+    @staticmethod
+    def _threads():
+        threading = sys.modules.get('threading')  # imported by the code that starts a thread
+        return set(threading.enumerate()) if threading is not None else set()
+
     def __enter__(self):
+        self.threads = self._threads()
         with _emit_lock:
             _send_pending()
             self.saved = [os.dup(fd) for fd in self.FDS]  # not inheritable: no subprocess has them
@@ -1174,6 +1194,10 @@ class HiddenOutput:
         return self
 
     def __exit__(self, *exc_info):
+        started = self._threads() - self.threads
+        threading = sys.modules.get('threading')
+        if started:
+            _hidden_threads.update(t for t in started if t is not threading.current_thread())
         with _emit_lock:
             _send_pending()  # what it printed last, into the void
             flush_raw_streams()
