@@ -1,6 +1,8 @@
 // The frame a Sage 3D graphic is shown in (embed/viewer3d.ts), in a real browser, with a page
 // of the cell's own: any cell can display the bundle (Python's display(…, raw=True) here), so
 // what the frame does must hold for any page, not Sage's alone.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Frame } from 'playwright-core';
 import { startCellbox, type Cellbox } from '../helpers/cellbox';
@@ -46,5 +48,26 @@ describe('the 3D viewer frame, with a page of the cell', () => {
     const moved = (await (await w.page.locator('.cb-output iframe.cb-viewer3d').elementHandle())!.contentFrame())!;
     await expect.poll(() => moved.locator('#shown').count(), { timeout: 10_000 }).toBe(1);
     expect(w.pageErrors).toEqual([]);
+  });
+
+  it("never shows another site in the output: the frame's own navigation elsewhere is refused", async () => {
+    // Another site, as far as the browser knows (another port); it answers any page it is asked.
+    const asked: string[] = [];
+    const elsewhere = http.createServer((req, res) => {
+      asked.push(req.url!);
+      res.end('<p id="elsewhere">Cellbox: your session expired, sign in again</p>');
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    try {
+      const target = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/login`;
+      const frame = await showPage(`<!DOCTYPE html><html><body><p id="shown">the graphic</p><script>setTimeout(() => { location.href = ${JSON.stringify(target)}; }, 100)</script></body></html>`);
+      // Refused, the frame shows the browser's error page instead; allowed, the other site's.
+      await expect.poll(() => frame.url(), { timeout: 10_000 }).not.toMatch(/\/viewer3d\//);
+      expect(frame.url()).not.toBe(target);
+      expect(asked).toEqual([]);
+    } finally {
+      elsewhere.closeAllConnections();
+      await new Promise((resolve) => elsewhere.close(resolve));
+    }
   });
 });
