@@ -1,6 +1,9 @@
 import type { NextConfig } from 'next';
 import { MAX_BODY_BYTES } from './protocol/limits';
 
+/** The policy of Cellbox's own pages: frames from Cellbox alone (the 3D viewer's, app/_lib/assets.ts). */
+const PAGE_POLICY = "frame-src 'self'";
+
 const config: NextConfig = {
   // better-sqlite3 is a native addon: load it from node_modules at run time, never bundle it.
   serverExternalPackages: ['better-sqlite3'],
@@ -15,6 +18,13 @@ const config: NextConfig = {
   },
   // The embed script and MathJax, which other sites' pages load, are served with CORS by
   // scripts/web.mjs before Next.js sees them (app/_lib/assets.ts).
+  // Cellbox's pages frame nothing but Cellbox: a 3D graphic's frame (embed/viewer3d.ts) runs
+  // the cell's page, and a sandbox cannot stop a frame taking itself elsewhere. A cell's page
+  // that did (`location.href = …`) showed any site inside the output, a login form said to be
+  // Cellbox's among them; under this, the browser refuses the frame's load of another origin.
+  async headers() {
+    return [{ source: '/:path*', headers: [{ key: 'Content-Security-Policy', value: PAGE_POLICY }] }];
+  },
 };
 
 export default config;

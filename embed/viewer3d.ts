@@ -27,9 +27,12 @@ export function viewer3d(doc: Document, page: string, frameUrl: string): HTMLIFr
   frame.setAttribute('sandbox', 'allow-scripts');
   frame.title = '3D graphic: drag to turn it, scroll to zoom, right-drag to move it';
   frame.src = frameUrl;
-  // Once, to the document the frame loaded first: the frame's own script listens before its
-  // load event. '*': a sandboxed frame's origin is opaque, and no name matches it; what is sent
-  // is the cell's output, which this page shows anyway.
-  frame.addEventListener('load', () => frame.contentWindow?.postMessage({ type: VIEWER3D_MESSAGE, page }, '*'), { once: true });
+  // At each load of the frame's document: the frame's own script listens before its load
+  // event, and takes the first page it is sent. Not once: a frame that the page it is on moves
+  // (a tab or slide put elsewhere) loads its document again, and showed nothing. The page's own
+  // loads (its document written, or its own navigation) are sent it again, and take it or not.
+  // '*': a sandboxed frame's origin is opaque, and no name matches it; what is sent is the
+  // cell's output, which the frame's page has already.
+  frame.addEventListener('load', () => frame.contentWindow?.postMessage({ type: VIEWER3D_MESSAGE, page }, '*'));
   return frame;
 }

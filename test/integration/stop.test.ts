@@ -161,6 +161,24 @@ describe('stopping a running JavaScript cell', () => {
     expect(stderr(afterAwait.ms)).toBe('');
   });
 
+  it('stops a loop of awaits, which keeps the microtask queue full and the event loop away', async () => {
+    // Met between two of its jobs, with none of the cell's frames on the stack, it was left to
+    // run, and killed at the end of the grace without the error's first line.
+    for (const code of ['console.log("started");\nfor (;;) await null;', 'console.log("started");\n(async () => {\n  for (;;) await null;\n})();']) {
+      const { ms } = await stopOnceStarted(code, 'javascript');
+      endsAsStopped(ms);
+      // Met in the cell's loop, or between its jobs (no frame of the cell's to show).
+      const traceback = errorOf(ms)!.traceback;
+      expect(traceback[0], code).toBe(INTERRUPTED);
+      for (const frame of traceback.slice(1)) expect(frame, code).toMatch(/^ {4}at .*<cell>:/);
+      expect(stdout(ms)).toBe('started\n');
+      expect(stderr(ms)).toBe('');
+    }
+    // The forker goes on serving.
+    const next = await run(box.url, 'console.log(6 * 7)', 'javascript');
+    expect(stdout(next)).toBe('42\n');
+  });
+
   it('ends a cell waiting on a timer at once, its output kept, without a stack', async () => {
     const { ms } = await stopOnceStarted('console.log("started");\nsetTimeout(() => console.log("never"), 60000);', 'javascript');
     endsAsStopped(ms);

@@ -253,7 +253,7 @@ static int take_worker_tasks(struct uv_loop_s *loop) {
 // of the cell's (a signal handler may not take V8's locks); the thread asks V8 to interrupt the
 // JavaScript running (capture(), on the cell's thread at its next stack check, which every loop
 // has), and queues kernel.cjs's handler on the event loop. capture() writes the stack down and,
-// when the cell's code is on it, terminates that JavaScript: V8 clears the termination once no
+// unless it is the handler that runs, terminates that JavaScript: V8 clears the termination once no
 // JavaScript is left on the stack, and the event loop goes on to the handler, which ends the
 // cell with the stack kept (interruptedAt()). A cell idle in its event loop gets the handler
 // alone, with no stack: its code was nowhere.
@@ -272,7 +272,6 @@ static int take_worker_tasks(struct uv_loop_s *loop) {
 #define V8_FUNCTION_NAME "_ZNK2v810StackFrame15GetFunctionNameEv"
 #define V8_WRITE_UTF8 "_ZNK2v86String9WriteUtf8EPNS_7IsolateEPciPii"
 #define STACK_TRACE_DETAILED 127  // v8::StackTrace::kDetailed
-#define CELL_SCRIPT "<cell>"      // kernel.cjs's name for the cell's script
 #define MAX_FRAMES 64             // deep enough to reach the cell under Node's own frames (console.log)
 #define NAME_BYTES 256
 
@@ -305,6 +304,8 @@ static uint32_t *async_hook_checks;
 static char interrupted_at[MAX_FRAMES * (2 * NAME_BYTES + 64)];
 static size_t interrupted_at_length;
 static char capturing[sizeof interrupted_at];
+// The worker's handler is running (call_handler()): capture() leaves it be.
+static bool in_handler;
 
 static napi_value fail(napi_env env, const char *what);
 
@@ -337,7 +338,6 @@ static void capture(void *isolate, void *data) {
   v8.scope_open(scope, isolate);
   void *trace = v8.trace(isolate, MAX_FRAMES, STACK_TRACE_DETAILED);
   int count = trace ? v8.frame_count(trace) : 0;
-  bool in_cell = false;
   size_t at = 0;
   for (int i = 0; i < count; i++) {
     void *frame = v8.frame(trace, isolate, (uint32_t)i);
@@ -347,7 +347,6 @@ static void capture(void *isolate, void *data) {
     utf8_of(v8.function_name(frame), isolate, function);
     uint64_t location = v8.location(frame);
     int line = (int)(uint32_t)location + 1, column = (int)(uint32_t)(location >> 32) + 1;
-    if (strcmp(script, CELL_SCRIPT) == 0) in_cell = true;
     size_t room = sizeof capturing - at;
     int n = function[0] ? snprintf(capturing + at, room, "    at %s (%s:%d:%d)\n", function, script, line, column)
                         : snprintf(capturing + at, room, "    at %s:%d:%d\n", script, line, column);
@@ -355,9 +354,13 @@ static void capture(void *isolate, void *data) {
     at += (size_t)n;
   }
   v8.scope_close(scope);
-  // Only the cell's own code is stopped here: the worker's handler, run for the interrupt,
-  // comes through this too, and must run to its end.
-  if (!in_cell) return;
+  // Only the cell's code is stopped here: the worker's handler, run for the interrupt, comes
+  // through this too, and must run to its end. Everything else that runs is on the cell's
+  // behalf, with its frames on the stack or not: a cell that keeps the microtask queue full
+  // (`for (;;) await null`) is met between two of its jobs, in Node's processTicksAndRejections
+  // alone, and left to run, it never let the event loop reach the handler (it was killed at
+  // the end of the grace, without a stack).
+  if (in_handler) return;
   memcpy(interrupted_at, capturing, at);
   interrupted_at_length = at;
   // The handler's call is queued, but the handler does not keep the event loop alive (a cell
@@ -381,6 +384,7 @@ static void call_handler(napi_env env, napi_value handler, void *context, void *
   (void)data;
   if (!env || !handler) return;  // the environment is going
   v8.cancel_terminate(cell_isolate);
+  in_handler = true;
   napi_value undefined;
   if (napi_get_undefined(env, &undefined) == 0) napi_call_function(env, undefined, handler, 0, NULL, NULL);
 }
