@@ -186,7 +186,6 @@ const SANITIZE = {
 export function createOutputArea(doc: Document, opts: OutputOptions = {}): OutputArea {
   const base = opts.serverBase ?? '';
   const maxChars = opts.maxChars ?? 200_000;
-  const ansi = newAnsi();
   const win = doc.defaultView!;
   const purify = DOMPurify(doc.defaultView!);
   purify.addHook('afterSanitizeAttributes', (node) => {
@@ -268,9 +267,14 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     return kept[0] ? kept[0].previousSibling : element.lastChild;
   }
 
-  /** Terminal text as HTML in `el`, escaped by ansi_up (embed/stream-view.ts: setTerminalHTML). */
+  /**
+   * Terminal text as HTML in `el`, escaped by ansi_up (embed/stream-view.ts: setTerminalHTML).
+   * A fresh ansi_up for each block: a colour one output opens and never closes must not colour
+   * the next (Jupyter starts each output in default colours); a stream's own chunks carry their
+   * colours on through its StreamView's ansi_up instead.
+   */
   function setAnsi(el: HTMLElement, text: string): void {
-    setTerminalHTML(el, ansi.ansi_to_html(text));
+    setTerminalHTML(el, newAnsi().ansi_to_html(text));
   }
 
   /** Whether the text overflows its box, which is then made a stop for Tab (to scroll by keys). */

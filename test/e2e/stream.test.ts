@@ -54,6 +54,16 @@ for i in range(25):
     clear_output(wait=True)
     print(f"\\x1b[3{i % 7 + 1}mstep {i}\\x1b[0m", flush=True)
     time.sleep(0.03)`,
+  // Its value's text opens a colour and never closes it: the outputs after it start in the
+  // default colours, as in Jupyter.
+  unclosed: `from IPython.display import display
+class Red:
+    def __repr__(self):
+        return "\\x1b[31mred"
+print("\\x1b[32mgreen stream")
+display(Red())
+display("plain")
+raise ValueError("after")`,
   scrolled: `import time
 for i in range(60):
     print(f"line {i}")
@@ -192,6 +202,20 @@ describe('stream text in many small messages', () => {
     const flat = await pre.evaluate(asOneRun);
     expect(flat.height[0]).toBe(flat.height[1]);
     expect(flat.innerText[0]).toBe(flat.innerText[1]);
+  });
+
+  it('starts each output block in the default colours, whatever colour the one before left open', async () => {
+    await run(w, 'unclosed');
+    const plain = cell(w.page, 'unclosed').locator('pre.cb-plain');
+    expect(await plain.count()).toBe(2);
+    expect(await plain.nth(0).evaluate(shownRuns)).toEqual([['ansi-red-fg|', 'red']]);
+    expect(await plain.nth(1).evaluate(shownRuns)).toEqual([['|', "'plain'"]]);
+    // The stream keeps its own colour, and lends it to no block after it.
+    expect(await cell(w.page, 'unclosed').locator('pre.cb-stream').evaluate(shownRuns)).toEqual([['ansi-green-fg|', 'green stream\n']]);
+    const error = await cell(w.page, 'unclosed').locator('pre.cb-error').evaluate(shownRuns);
+    const last = error.filter(([, text]) => text.includes('after'));
+    expect(last.length).toBeGreaterThan(0);
+    for (const [style] of last) expect(style).not.toMatch(/ansi-red-fg/);
   });
 
   it('shows a \\r progress bar and a backspace spinner as a terminal does', async () => {
