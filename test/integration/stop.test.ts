@@ -304,6 +304,29 @@ describe.skipIf(!runnable.length)('stopping R, Octave, C and Fortran cells', () 
   });
 });
 
+describe('stopping a JavaScript cell that waits on a child process', () => {
+  it('interrupts the child too, as Ctrl-C does the foreground job, and the cell ends at its line', async () => {
+    // A grace far past the sleep's end would show a cell signalled alone: it would wait out
+    // the grace and be killed without a stack, or let the sleep end and print "never".
+    const patient = await startCellbox({ CELLBOX_INTERRUPT_GRACE_SECONDS: '20', CELLBOX_WALL_SECONDS: '40', CELLBOX_CELLS_PER_MINUTE: '0', CELLBOX_LANGUAGES: 'javascript' });
+    try {
+      const started = Date.now();
+      // "started" comes from the child: the stop lands while the cell waits on it.
+      const code = 'console.log("before");\nrequire("child_process").execSync("echo started; sleep 15", { stdio: "inherit" });\nconsole.log("never");';
+      const { ms } = await stopOnceStarted(code, 'javascript', patient);
+      endsAsStopped(ms);
+      const traceback = errorOf(ms)!.traceback;
+      expect(traceback[0]).toBe('Error: Script execution was interrupted by `SIGINT`');
+      expect(traceback.slice(1)).toContainEqual(expect.stringMatching(/^ {4}at <cell>:2:\d+$/));
+      expect(stdout(ms)).toBe('before\nstarted\n');
+      // Far under the sleep's 15 s, let alone the grace's 20.
+      expect(Date.now() - started).toBeLessThan(12_000);
+    } finally {
+      await patient.stop();
+    }
+  });
+});
+
 describe('an interrupt grace of 0', () => {
   it('kills a stopped Python cell at once, as before, without a traceback', async () => {
     const graceless = await startCellbox({ CELLBOX_INTERRUPT_GRACE_SECONDS: '0', CELLBOX_CELLS_PER_MINUTE: '0', CELLBOX_LANGUAGES: 'python' });

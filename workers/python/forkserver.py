@@ -12,8 +12,8 @@
 #     opened <id>    the device has opened its ends of the cell's pipes: drop our copies
 #     kill <id>      SIGKILL the cell (its PID namespace dies with its first process); if it
 #                    left no other process, its `exit` (status 137) is sent at once
-#     interrupt <id> SIGINT to the cell's process (the reader stopped it; the device kills it
-#                    if it has not ended shortly after)
+#     interrupt <id> SIGINT to the cell's process group (the reader stopped it; the device
+#                    kills it if it has not ended shortly after)
 #   fd 3 (zygote → device), JSON lines:
 #     {"type":"ready","language":…,"version":…,"forker":…} preloaded, taking forks; the pid of
 #         the forker, whose children the cells are (start_forker())
@@ -605,12 +605,26 @@ class Zygote:
                 self.kill(cell)
         elif command == 'interrupt':
             cell = self.cells.get(cell_id)
-            # By its pidfd, never its pid: once it has ended, its pid may be another cell's.
             if cell and cell.pidfd is not None and not cell.killed:
-                try:
-                    signal.pidfd_send_signal(cell.pidfd, signal.SIGINT)
-                except ProcessLookupError:
-                    pass  # ended meanwhile: its exit is on the way
+                self.interrupt(cell)
+
+    @staticmethod
+    def interrupt(cell):
+        """SIGINT to the cell's process group, as a terminal's Ctrl-C reaches its foreground
+        job: a cell waiting on a child it started (execSync('sleep 30'), subprocess.run) would
+        otherwise wait out the device's grace and be killed with no stack; the child ends and
+        the cell's own SIGINT handler reports where it was. The cell is the leader of a session
+        and group of its own (cellstart_isolate()'s setsid), whose id is its pid, and its
+        children stay in it unless they make their own. The pidfd says first that the cell has
+        not ended: killpg() has no pidfd form, and while the cell is unreaped (the forker reaps
+        it, and its end closes cell.pidfd here) or any process is left in its group, that id
+        can be no one else's; only between the check and the signal could it be freed and
+        reused, in microseconds."""
+        try:
+            signal.pidfd_send_signal(cell.pidfd, 0)
+            os.killpg(cell.pid, signal.SIGINT)
+        except (ProcessLookupError, PermissionError):
+            pass  # ended meanwhile: its exit is on the way
 
     def fork(self, line):
         cell_id, init, *error = line.split(' ', 2)
