@@ -123,6 +123,8 @@ describe('stopping a running Python cell', () => {
 
 describe('stopping a running JavaScript cell', () => {
   const INTERRUPTED = 'Error: Script execution was interrupted by `SIGINT`';
+  /** A frame of the cell's, its column (where it has one) the cell's own: 1 or more. */
+  const FRAME = /^ {4}at (?:.* \()?<cell>:[1-9]\d*(?::[1-9]\d*)?\)?$/;
 
   it('shows the stack of the busy loop it was in, as a thrown error\'s', async () => {
     const code = 'console.log("started");\nlet i = 0;\nfunction spin() {\n  while (true) i++;\n}\nspin();';
@@ -170,13 +172,24 @@ describe('stopping a running JavaScript cell', () => {
       // Met in the cell's loop, or between its jobs (no frame of the cell's to show).
       const traceback = errorOf(ms)!.traceback;
       expect(traceback[0], code).toBe(INTERRUPTED);
-      for (const frame of traceback.slice(1)) expect(frame, code).toMatch(/^ {4}at .*<cell>:/);
+      for (const frame of traceback.slice(1)) expect(frame, code).toMatch(FRAME);
       expect(stdout(ms)).toBe('started\n');
       expect(stderr(ms)).toBe('');
     }
     // The forker goes on serving.
     const next = await run(box.url, 'console.log(6 * 7)', 'javascript');
     expect(stdout(next)).toBe('42\n');
+  });
+
+  it('never shows a column left of the cell, met where a loop of awaits resumes', async () => {
+    // Met at the start of the async function a top-level await wraps the cell in (kernel.cjs:
+    // asyncBody()), the frame's column came out negative (`<cell>:1:-3`). Seen in some runs of
+    // a dozen, not all: the stop must land there.
+    for (let k = 0; k < 12; k++) {
+      const { ms } = await stopOnceStarted('console.log("started");\nfor (;;) await null;', 'javascript');
+      endsAsStopped(ms);
+      for (const frame of errorOf(ms)!.traceback.slice(1)) expect(frame).toMatch(FRAME);
+    }
   });
 
   it('ends a cell waiting on a timer at once, its output kept, without a stack', async () => {

@@ -348,8 +348,16 @@ static void capture(void *isolate, void *data) {
     uint64_t location = v8.location(frame);
     int line = (int)(uint32_t)location + 1, column = (int)(uint32_t)(location >> 32) + 1;
     size_t room = sizeof capturing - at;
-    int n = function[0] ? snprintf(capturing + at, room, "    at %s (%s:%d:%d)\n", function, script, line, column)
-                        : snprintf(capturing + at, room, "    at %s:%d:%d\n", script, line, column);
+    // A position inside the wrapper of a cell with top-level await (kernel.cjs: asyncBody(), the
+    // start of its async function, where a resumed `await` loop is met) is left of the negative
+    // column offset that keeps the cell's own positions right: `<cell>:1:-3`. Its line is the
+    // cell's; its column is none of the cell's, so none is shown, as Error.stack does for a
+    // position it has no column for.
+    char where[NAME_BYTES + 32];
+    if (column >= 1) snprintf(where, sizeof where, "%s:%d:%d", script, line, column);
+    else snprintf(where, sizeof where, "%s:%d", script, line);
+    int n = function[0] ? snprintf(capturing + at, room, "    at %s (%s)\n", function, where)
+                        : snprintf(capturing + at, room, "    at %s\n", where);
     if (n < 0 || (size_t)n >= room) break;
     at += (size_t)n;
   }
