@@ -21,6 +21,21 @@ const wellFormed = (field: string) =>
 const NOT_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** Body of POST /api/v1/cells and POST /api/v1/execute. `timeout` is checked against the server's limit later. */
+/**
+ * An optional field whose value a plain function checks (protocol/interact.ts, linked.ts: shapes
+ * a schema would say less clearly), null or absent passing as not given; `problem` gives the
+ * sentence naming what is wrong, or null.
+ */
+function checkedBy(problem: (value: unknown) => string | null) {
+  return z
+    .unknown()
+    .superRefine((v, ctx) => {
+      const found = v == null ? null : problem(v);
+      if (found) ctx.addIssue({ code: 'custom', message: found });
+    })
+    .optional();
+}
+
 export const CellRequest = z.strictObject({
   // "code must be a string" for a body without one sent its writer looking at a value it never gave.
   code: z.string({ error: (i) => (i.input === undefined ? 'code is required: the source to run, as a string' : 'code must be a string') }).refine(...wellFormed('code')),
@@ -28,24 +43,10 @@ export const CellRequest = z.strictObject({
   timeout: z.number({ error: 'timeout must be a number of seconds' }).positive('timeout must be more than 0 seconds').finite().optional(),
   // The values of the cell's interacts, when a page runs it again as its controls move
   // (protocol/interact.ts); null is as if not given, as GET /cells/:id shows a cell without.
-  interact: z
-    .unknown()
-    .superRefine((v, ctx) => {
-      const problem = v == null ? null : interactProblem(v);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .optional()
-    .transform((v) => (v ?? null) as InteractValues | null),
+  interact: checkedBy(interactProblem).transform((v) => (v ?? null) as InteractValues | null),
   // The code of the linked cells before this one on its page, in page order (protocol/linked.ts),
   // run first with their output hidden; null or [] is as if not given, a cell that runs alone.
-  linked: z
-    .unknown()
-    .superRefine((v, ctx) => {
-      const problem = v == null ? null : linkedProblem(v);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .optional()
-    .transform((v) => (Array.isArray(v) && v.length ? (v as string[]) : null)),
+  linked: checkedBy(linkedProblem).transform((v) => (Array.isArray(v) && v.length ? (v as string[]) : null)),
 });
 export type CellRequest = z.infer<typeof CellRequest>;
 
