@@ -1,5 +1,6 @@
 // Reading requests safely: bodies under a byte limit and valid UTF-8, JSON or form fields,
 // ids and query numbers checked, each failure an ApiError naming what is wrong.
+import { parse as parseContentType } from 'content-type';
 import type { z } from 'zod';
 import { CellRequest, describeIssues, SnippetRequest, type CellState } from '../../protocol/api';
 import { ApiError } from '../../protocol/errors';
@@ -87,7 +88,13 @@ function optionalFields(schema: z.ZodObject): string[] {
  * out. Read through MAX_BODY_BYTES.
  */
 async function readFields(req: ApiRequest, numeric: readonly string[], optional: readonly string[], json: readonly string[] = []): Promise<unknown> {
-  const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  const { type, parameters } = parseContentType(req.headers.get('content-type') ?? '');
+  // The body is read as UTF-8 whatever it says: a Latin-1 or UTF-16 body whose bytes happened to
+  // decode would have run other code than its sender wrote, without a word.
+  const charset = parameters.charset;
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    throw new ApiError('unsupported_media_type', `The charset ${JSON.stringify(charset.slice(0, 32))} is not accepted; send the body as UTF-8 (charset=utf-8, or no charset).`);
+  }
   const text = await readBody(req, MAX_BODY_BYTES);
   if (type === 'application/x-www-form-urlencoded') return formFields(text, numeric, optional, json);
   if (type === 'application/json' || type === '' || type.endsWith('+json')) {

@@ -47,6 +47,9 @@ const cases: Case[] = [
   { name: 'a 10 MiB body', method: 'POST', path: '/api/v1/cells', body: 'x'.repeat(10 * 1024 * 1024), headers: json, status: 413, code: 'too_large', message: /limit/ },
   { name: 'invalid UTF-8', method: 'POST', path: '/api/v1/cells', body: new Uint8Array([0x7b, 0x22, 0x63, 0xff, 0xfe, 0x7d]), headers: json, status: 400, code: 'invalid_utf8', message: /UTF-8/ },
   { name: 'an odd Content-Type', method: 'POST', path: '/api/v1/cells', body: 'code=1', headers: { 'Content-Type': 'text/csv' }, status: 415, code: 'unsupported_media_type', message: /text\/csv/ },
+  // Latin-1 bytes that happen to be valid UTF-8 ("Ã©" for "é") would run other code than was sent.
+  { name: 'a JSON body in Latin-1', method: 'POST', path: '/api/v1/cells', body: new Uint8Array([...Buffer.from('{"code": "print(\'caf'), 0xc3, 0xa9, ...Buffer.from('\')"}')]), headers: { 'Content-Type': 'application/json; charset=ISO-8859-1' }, status: 415, code: 'unsupported_media_type', message: /charset "ISO-8859-1" is not accepted; send the body as UTF-8/ },
+  { name: 'a form in UTF-16', method: 'POST', path: '/api/v1/cells', body: 'code=1', headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset="utf-16"' }, status: 415, code: 'unsupported_media_type', message: /charset "utf-16"/ },
   { name: 'form with a bad timeout', method: 'POST', path: '/api/v1/cells', body: 'code=1&timeout=soon', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, status: 400, code: 'invalid_field', message: /timeout/ },
   // A form is held to what JSON is: before, each of these was queued (an unknown field dropped,
   // so the bash code ran as Python; `0x10` a 16 s timeout; `%ff` run as U+FFFD; the first `code` kept).
@@ -150,6 +153,14 @@ describe('bad input', () => {
       expect(options.status, path).toBe(204);
       expect(options.headers.get('allow'), path).toBe('GET, HEAD, OPTIONS');
       expect((await fetch(`${box.url}${path}`, { method: 'HEAD' })).status, path).toBe(200);
+    }
+  });
+
+  it('a body that says it is UTF-8, in any of the spellings clients send, is taken', async () => {
+    for (const type of ['application/json; charset=utf-8', 'application/json;charset="UTF-8"', 'application/json; Charset=utf8', 'application/x-www-form-urlencoded; charset=UTF-8']) {
+      const body = type.includes('json') ? '{"code": "print(1)"}' : 'code=print(1)';
+      const res = await fetch(`${box.url}/api/v1/cells`, { method: 'POST', headers: { 'Content-Type': type }, body });
+      expect(res.status, type).toBe(201);
     }
   });
 
