@@ -7,6 +7,7 @@
 // and never offered brotli, which is 15–20% smaller.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { contentType } from 'mime-types';
+import Negotiator from 'negotiator';
 import sirv from 'sirv';
 
 /** The URL prefix of Next.js's build output, served from `.next/static`. */
@@ -34,6 +35,21 @@ export const VIEWER3D_POLICY = "sandbox allow-scripts; default-src 'none'; scrip
 function withCharset(res: ServerResponse, pathname: string): void {
   const type = contentType(pathname.slice(pathname.lastIndexOf('/') + 1));
   if (type) res.setHeader('Content-Type', type);
+}
+
+/** The files' encodings, the smaller first: what a tie in the client's preferences gets. */
+const ENCODINGS = ['br', 'gzip', 'identity'];
+type EncodingChoice = (available: string[], options: { preferred: string[] }) => string | undefined;
+
+/**
+ * The one encoding HTTP's rules pick for this client (RFC 9110, 12.5.3: q values, `*`, and `q=0`
+ * for "not this one"), which sirv is then given as the whole Accept-Encoding: sirv looks for the
+ * word alone, so `gzip;q=0` (a client that cannot read gzip) got gzip. Negotiator's tie-break by
+ * the server's order is in its code but not its type definitions.
+ */
+function acceptedEncoding(req: IncomingMessage): string {
+  const choose = Negotiator.prototype.encoding as unknown as EncodingChoice;
+  return choose.call(new Negotiator(req), ENCODINGS, { preferred: ENCODINGS }) ?? 'identity';
 }
 
 /**
@@ -74,6 +90,7 @@ export function createAssets(publicDir: string, staticDir: string): AssetServer 
     // threw on `bytes=5-2` (the request then hung) and took `bytes=-500` for the first 501 bytes,
     // and no browser asks for part of a script or a font.
     delete req.headers.range;
+    req.headers['accept-encoding'] = acceptedEncoding(req);
     // A file listed at the start and gone since (the build run again under a running server):
     // sirv's read stream fails after the headers went out, with nobody listening, which was an
     // uncaught exception and a request left hanging. The connection is cut instead.

@@ -69,6 +69,24 @@ describe('static files', () => {
     expect(fellThrough).toContain('/_next/static/chunks/none.js');
   });
 
+  it('honour an encoding the client refuses with q=0, as HTTP says, and its order of preference', async () => {
+    // sirv looked for the word alone: "gzip;q=0" got gzip, which that client said it cannot read.
+    const cases: [string, string | null][] = [
+      ['gzip;q=0, identity', null],
+      ['br;q=0, gzip', 'gzip'],
+      ['br;q=0.1, gzip;q=0.9', 'gzip'],
+      ['gzip, br', 'br'],
+      ['*', 'br'],
+      ['*;q=0, identity', null],
+      ['identity', null],
+    ];
+    for (const [accept, encoding] of cases) {
+      const res = await fetch(`${base}/embed.js`, { headers: { 'Accept-Encoding': accept } });
+      expect(res.headers.get('content-encoding'), accept).toBe(encoding);
+      expect(await res.text(), accept).toContain('console.log("é")');
+    }
+  });
+
   it('cut the connection for a file removed since the start, with no uncaught error and no hang', async () => {
     fs.rmSync(path.join(dir, 'public', 'mathjax', 'gone.js'));
     const outcome = await fetch(`${base}/mathjax/gone.js`, { signal: AbortSignal.timeout(5000) })
