@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { get, startCellbox, type Cellbox } from '../helpers/cellbox';
-import { launchBeside, openPage } from '../helpers/browser';
+import { launchBeside, openPage, screenshot } from '../helpers/browser';
 import { serveHostPages, type HostPages } from '../helpers/host-pages';
 
 const sageInstalled = fs.existsSync('/usr/lib/python3/dist-packages/sage');
@@ -41,7 +41,7 @@ def area(r):
 <div class="compute"><script type="text/x-sage">print(area(2))</script></div>
 <div id="shown"><script type="text/x-sage">print("ran by itself")</script></div>
 <div id="sage"><script type="text/x-sage">print(2^10)</script></div>
-<pre data-cellbox data-run-label="Try it">print("a Cellbox cell")</pre>`));
+<pre data-cellbox data-run-label="Try it" data-languages="python bash">print("a Cellbox cell")</pre>`));
   // makeSagecell() called once the page has loaded, after Cellbox's scan mounted the markup.
   host.pages.set('/late', page(script, `
 <div class="late"><script type="text/x-sage">print("late")</script></div>
@@ -91,7 +91,9 @@ describe('a SageMathCell page with the script swapped', () => {
     // The second call for #sage made nothing: the first call's label stays.
     expect(await runButton(p.locator('#sage')).innerText()).toBe('Compute');
     // Cellbox's own option for it.
-    expect(await runButton(p.locator('cellbox-cell:has(+ pre[data-cellbox])')).innerText()).toBe('Try it');
+    const own = p.locator('cellbox-cell:has(+ pre[data-cellbox])');
+    expect(await runButton(own).innerText()).toBe('Try it');
+    await expect.poll(() => own.locator('.cb-lang option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)), { timeout: 10_000 }).toEqual(['python', 'bash']);
     expect(await p.locator('body').getAttribute('data-made')).toBe('x');
     expect(pageErrors).toEqual([]);
   });
@@ -117,6 +119,7 @@ describe('a SageMathCell page with the script swapped', () => {
 
   it('runs a linked cell after the linked cells above it', async () => {
     expect(await runAndWait(p.locator('div.compute').nth(1))).toContain('12');
+    await screenshot(p, 'embed-sagecell');
   });
 
   it.skipIf(!sageInstalled)('runs a Sage cell', async () => {
