@@ -106,7 +106,12 @@ def square(n):
 <script>
   // embed.js is deferred on this page: the call waits for the parsed document.
   document.addEventListener('DOMContentLoaded', () => {
-    sagecell.makeSagecell({ inputLocation: 'div.compute', evalButtonText: 'Evaluate', linked: true, languages: ['python', 'sage'] });
+    sagecell.makeSagecell({
+      inputLocation: 'div.compute',
+      evalButtonText: 'Evaluate',
+      linked: true,
+      languages: ['python', 'sage'],
+    });
   });
 </script>`,
   },
