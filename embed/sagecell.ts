@@ -19,6 +19,8 @@ export interface CellInfo extends Record<string, unknown> {
 
 export interface SagecellGlobal {
   makeSagecell(args: SagecellArgs): CellInfo;
+  /** SageMathCell's first API: calls `callback` (which makes the cells) once the document is ready. */
+  init(callback?: unknown): void;
   deleteSagecell(info: CellInfo): void;
   moveInputForm(info: CellInfo): void;
   restoreInputForm(info: CellInfo): void;
@@ -64,8 +66,9 @@ export function defineSagecell(win: Window, server: string): { ready(): void } {
   const deleted = new WeakSet<CellInfo>();
 
   /**
-   * Takes `e` from Cellbox's own scan: a cell the scan made of it already (the page called
-   * makeSagecell() after the document was ready) goes, and the scan leaves it alone from now on.
+   * Takes a codeLocation's element from Cellbox's own scan, which would make a cell of its
+   * `text/x-sage` script: a cell the scan made of it already (makeSagecell() called once the
+   * document was ready) goes, and the scan leaves it alone from now on.
    */
   function claim(e: HTMLElement): void {
     mountedCell(e)?.destroy();
@@ -102,7 +105,7 @@ export function defineSagecell(win: Window, server: string): { ready(): void } {
       // Markup, whatever its type: the cell goes before it, which stays in the page, hidden.
       if (!source.matches(CELL_SELECTOR)) source.setAttribute('data-cellbox', '');
     }
-    const language = (input.getAttribute('data-lang') ?? script?.getAttribute('data-lang') ?? settings.defaultLanguage).trim().toLowerCase();
+    const language = (input.getAttribute('data-lang') ?? script?.getAttribute('data-lang') ?? '').trim().toLowerCase() || settings.defaultLanguage;
     const cell = mount(source, {
       code,
       language,
@@ -177,6 +180,11 @@ export function defineSagecell(win: Window, server: string): { ready(): void } {
       if (pending) pending.push(() => make(args, info));
       else make(args, info);
       return info;
+    },
+    init(callback) {
+      if (typeof callback !== 'function') return;
+      if (pending) pending.push(() => callback());
+      else callback();
     },
     deleteSagecell(info) {
       if (info && typeof info === 'object') remove(info);

@@ -50,6 +50,16 @@ window.addEventListener('load', function () {
   window.info = sagecell.makeSagecell({inputLocation: 'div.late', evalButtonText: 'Go', editor: 'codemirror-readonly', languages: ['python', 'bash']});
 });
 </script>`));
+  // As SageMathCell's first documentation wrote a page: sagecell.init(), the code in a script of
+  // the head named by codeLocation, an empty element for the cell; and data-lang on a location.
+  host.pages.set('/init', page(`${script}
+<script type="text/x-sage" id="code">print(6 * 7)</script>
+<script>
+sagecell.init(function () {
+  sagecell.makeSagecell({inputLocation: '#mycell', codeLocation: '#code', template: sagecell.templates.restricted, evalButtonText: 'Activate', languages: ['python']});
+  sagecell.makeSagecell({inputLocation: '#other', languages: ['python', 'bash']});
+});
+</script>`, '<div id="mycell"></div><div id="other" data-lang="bash"><script type="text/x-sage">echo "from bash"</script></div>'));
   // The script deferred, the call in a DOMContentLoaded handler: it runs before Cellbox's scan.
   host.pages.set('/deferred', page(`<script src="http://localhost:${box.port}/embed.js" defer></script>
 <script>document.addEventListener('DOMContentLoaded', function () { sagecell.makeSagecell({inputLocation: 'div.d', evalButtonText: 'Go', languages: ['python']}); });</script>`,
@@ -161,6 +171,24 @@ describe('the script deferred', () => {
     await runButton(d).filter({ hasText: 'Go' }).waitFor();
     expect(await w.page.locator('.cellbox-embed').count()).toBe(1);
     expect(await d.locator('.cb-lang').inputValue()).toBe('python');
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+});
+
+describe("SageMathCell's first API", () => {
+  it('makes the cells in sagecell.init()\'s callback, the code from codeLocation, the language from data-lang', async () => {
+    const w = await openPage(browser, `${host.url}/init`);
+    const mycell = w.page.locator('#mycell');
+    await runButton(mycell).filter({ hasText: 'Activate' }).waitFor();
+    // The code's script in the head is no cell of its own.
+    expect(await w.page.locator('.cellbox-embed').count()).toBe(2);
+    expect(await mycell.locator('.cm-content').innerText()).toBe('print(6 * 7)');
+    expect(await mycell.locator('.cm-content').getAttribute('aria-readonly')).toBe('true');
+    expect(await runAndWait(mycell)).toContain('42');
+    const other = w.page.locator('#other');
+    expect(await other.locator('.cb-lang').inputValue()).toBe('bash');
+    expect(await runAndWait(other)).toContain('from bash');
     expect(w.pageErrors).toEqual([]);
     await w.context.close();
   });
