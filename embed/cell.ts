@@ -25,6 +25,10 @@ export interface CellOptions {
   server?: string;
   /** The languages to offer; fetched from the server when absent. */
   languages?: LanguageInfo[];
+  /** Of the languages, those the selector offers (the cell's own always): all when absent. */
+  offer?: string[];
+  /** The Run button's label ('Run' when absent); it says Stop while the cell runs. */
+  runLabel?: string;
   readOnly?: boolean;
   /** Run once mounted. */
   autorun?: boolean;
@@ -128,7 +132,9 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   const select = el(doc, 'select', 'cb-lang');
   select.setAttribute('aria-label', 'Language');
   select.hidden = hidden.has('language');
-  const runButton = button(doc, 'cb-run', 'Run', 'Run (Shift+Enter)', hidden.has('run'));
+  const runLabel = opts.runLabel ?? 'Run';
+  const runTitle = `${runLabel} (Shift+Enter)`;
+  const runButton = button(doc, 'cb-run', runLabel, runTitle, hidden.has('run'));
   // The status line. Its words are a live region, read out when they change ("Running…",
   // "Done in 0.3 s"); the time since Run beside them is not: it ticks ten times a second, and
   // as part of the region a screen reader announced every tick for as long as a cell ran.
@@ -229,7 +235,8 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     return opts.linked && linkable(language) ? opts.linked() : undefined;
   }
 
-  function fillLanguages(list: LanguageInfo[]): void {
+  function fillLanguages(all: LanguageInfo[]): void {
+    const list = opts.offer ? all.filter((l) => opts.offer!.includes(l.name)) : all;
     select.replaceChildren(...list.map((l) => {
       const o = doc.createElement('option');
       o.value = l.name;
@@ -243,8 +250,8 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       select.prepend(o);
     }
     select.value = language;
-    modes = new Map(list.map((l) => [l.name, l.codemirror_mode]));
-    displayNames = new Map(list.map((l) => [l.name, l.display_name]));
+    modes = new Map(all.map((l) => [l.name, l.codemirror_mode]));
+    displayNames = new Map(all.map((l) => [l.name, l.display_name]));
     editor.setMode(modes.get(language) ?? language);
   }
   let modes = new Map<string, string>();
@@ -325,8 +332,8 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
 
   function setRunning(on: boolean): void {
     running = on;
-    runButton.textContent = on ? 'Stop' : 'Run';
-    runButton.title = on ? 'Stop the running cell' : 'Run (Shift+Enter)';
+    runButton.textContent = on ? 'Stop' : runLabel;
+    runButton.title = on ? 'Stop the running cell' : runTitle;
     runButton.classList.toggle('cb-stop', on);
     cell.classList.toggle('cb-running', on);
   }

@@ -21,6 +21,11 @@ export type EmbeddedCell = CellHandle;
 
 const handles = new WeakMap<HTMLElement, EmbeddedCell>();
 
+/** The cell mounted for `source`, if any. */
+export function mountedCell(source: HTMLElement): EmbeddedCell | undefined {
+  return handles.get(source);
+}
+
 /** Mounts one cell for `source` (markup holding code, or any element to mount into). */
 export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultServer = ''): EmbeddedCell {
   // A script's mistakes are thrown at once, naming them: they failed deep inside the cell
@@ -100,6 +105,8 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
     problems,
     readOnly: o.readonly,
     hide: o.hide,
+    runLabel: o.runLabel,
+    offer: o.languages,
     outputTarget,
     preview,
     theme: o.theme,

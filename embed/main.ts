@@ -1,8 +1,9 @@
-// Entry of the embed script: defines window.Cellbox once, and mounts the page's cells when the
+// Entry of the embed script: defines window.Cellbox (and SageMathCell's window.sagecell) once, and mounts the page's cells when the
 // document is ready unless the page opts out. Loading the script twice mounts nothing twice.
 import { EMBED_VERSION, forgetRemoved, mount, scan, type EmbeddedCell } from './embed';
 import { setScriptNonce } from './mathjax';
 import { pageConfig, type EmbedOptions } from './options';
+import { defineSagecell } from './sagecell';
 
 interface CellboxGlobal {
   version: string;
@@ -98,7 +99,11 @@ if (!window.Cellbox) {
     scan: (root = document) => scan(root, server),
   };
   window.Cellbox = api;
+  // SageMathCell's API, for pages written for it: their makeSagecell() runs before the markup
+  // exists, and its cells are made when the document is ready, before the scan below.
+  const sagecell = defineSagecell(window, server);
   const start = () => {
+    sagecell.ready();
     if (!autoMount || pageConfig(document).config.autoMount === false) return;
     api.scan();
     followPage(api);

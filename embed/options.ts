@@ -24,6 +24,10 @@ export interface EmbedOptions {
   outputPreview?: string;
   /** One of the page's linked cells: it runs after the code of the linked cells above it (embed/linked.ts). */
   linked?: boolean;
+  /** The Run button's label (SageMathCell's evalButtonText). */
+  runLabel?: string;
+  /** The languages the selector offers, of those the server has; all of them when absent. */
+  languages?: string[] | string;
 }
 
 export interface PageConfig extends EmbedOptions {
@@ -44,6 +48,9 @@ export interface Resolved {
   outputPreview?: string;
   /** Runs after the linked cells above it, of its server and language (embed/linked.ts). */
   linked: boolean;
+  runLabel: string;
+  /** The languages offered; undefined: all the server has. */
+  languages?: string[];
 }
 
 /** Options by their name in JSON and mount(), with the data-* attribute each is. */
@@ -57,6 +64,8 @@ const ATTRIBUTES: Record<Exclude<keyof EmbedOptions, 'code'>, string> = {
   theme: 'data-theme',
   outputPreview: 'data-output-preview',
   linked: 'data-linked',
+  runLabel: 'data-run-label',
+  languages: 'data-languages',
 };
 type Key = keyof typeof ATTRIBUTES;
 
@@ -178,6 +187,15 @@ export function resolveOptions(source: HTMLElement, options: EmbedOptions, defau
   const outputPreview = pick<string | undefined>('outputPreview', undefined, 'nothing is shown', (v) =>
     typeof v === 'string' ? v : refuse('is not text'));
 
+  const runLabel = pick('runLabel', 'Run', 'the button says Run', (v) =>
+    typeof v === 'string' && v.trim() ? v.trim() : refuse('is not a label'));
+  const languages = pick<string[] | undefined>('languages', undefined, 'every language is offered', (v) => {
+    const words = typeof v === 'string' ? v.split(/[\s,]+/) : Array.isArray(v) ? v : null;
+    if (!words || words.some((w) => typeof w !== 'string')) return refuse('is not a list of languages');
+    const names = (words as string[]).map((w) => w.trim().toLowerCase()).filter(Boolean);
+    return names.length ? names : refuse('names no language');
+  });
+
   const hide = pick<Hideable[]>('hide', [], 'nothing is hidden', (v) => {
     const words = typeof v === 'string' ? v.split(/[\s,]+/) : Array.isArray(v) ? v : null;
     if (!words || words.some((w) => typeof w !== 'string')) return refuse('is not a list of parts');
@@ -209,7 +227,7 @@ export function resolveOptions(source: HTMLElement, options: EmbedOptions, defau
     return found;
   });
 
-  return { options: { language, server, autorun, readonly, hide, output, theme, outputPreview, linked }, problems };
+  return { options: { language, server, autorun, readonly, hide, output, theme, outputPreview, linked, runLabel, languages }, problems };
 }
 
 /** Elements that mark up code for the eye (a highlighter's spans) and keep its text whole. */

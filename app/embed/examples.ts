@@ -94,6 +94,27 @@ def stars(n=slider(1, 30, 1, default=5), symbol=['*', '#', 'o'], spaced=False):
     print((' ' if spaced else '').join(symbol * n))
 </pre>`,
   },
+  {
+    id: 'sagecell',
+    title: 'Coming from SageMathCell',
+    about: 'A page written for SageMathCell keeps its <code>sagecell.makeSagecell()</code> calls: <code>inputLocation</code>, <code>evalButtonText</code>, <code>linked</code>, <code>hide</code>, <code>languages</code>, <code>template</code> and the rest map onto Cellbox\'s options (docs/embedding.md has the table). Loaded without <code>defer</code>, as SageMathCell\'s pages load it, the call may come right after the script tag.',
+    markup: `<div class="compute"><script type="text/x-sage">
+def square(n):
+    return n * n
+</script></div>
+<div class="compute"><script type="text/x-sage">print(square(12))</script></div>
+<script>
+  // embed.js is deferred on this page: the call waits for the parsed document.
+  document.addEventListener('DOMContentLoaded', () => {
+    sagecell.makeSagecell({
+      inputLocation: 'div.compute',
+      evalButtonText: 'Evaluate',
+      linked: true,
+      languages: ['python', 'sage'],
+    });
+  });
+</script>`,
+  },
 ];
 
 /** The page-wide defaults block and the script tag, shown as code only. */

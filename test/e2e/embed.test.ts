@@ -378,9 +378,10 @@ describe('the /embed page', () => {
   it('runs every example live, the scripted one included', async () => {
     const w = await openPage(browser, `${box.url}/embed`);
     const examples = await w.page.locator('section').count();
-    // One cell per example section, plus the one a script mounts.
-    await w.page.locator('.cellbox-embed').nth(examples - 1).waitFor();
-    expect(await w.page.locator('.cellbox-embed').count()).toBe(examples);
+    // One cell per example section, plus the one a script mounts and the SageMathCell
+    // example's second cell.
+    await w.page.locator('.cellbox-embed').nth(examples).waitFor();
+    expect(await w.page.locator('.cellbox-embed').count()).toBe(examples + 1);
     await w.page.locator('#autorun .cb-output', { hasText: 'Ran as the page loaded' }).waitFor({ timeout: 30_000 });
     await w.page.locator('#by-script-log', { hasText: 'cellbox:done {"ok":true' }).waitFor({ timeout: 30_000 });
     await w.page.locator('#math .cb-run').click();
@@ -390,6 +391,10 @@ describe('the /embed page', () => {
     expect(await w.page.locator('#preview .cb-output').innerText()).toContain('1267650600228229401496703205376');
     await w.page.locator('#markup .cb-run').click();
     await w.page.locator('#markup .cb-output', { hasText: '<c> & done' }).waitFor({ timeout: 30_000 });
+    // makeSagecell()'s linked cells, with the label it gave them.
+    const sagecell = w.page.locator('#sagecell .compute').nth(1);
+    await sagecell.locator('.cb-run', { hasText: 'Evaluate' }).click();
+    await sagecell.locator('.cb-output', { hasText: '144' }).waitFor({ timeout: 30_000 });
     await screenshot(w.page, 'embed-demo');
     expect(w.pageErrors).toEqual([]);
     // Nothing it loads is missing (a page with no icon of its own logs a 404 for /favicon.ico).
