@@ -164,6 +164,30 @@ describe('a linked Python cell', () => {
     expect(stdout(timed)).toBe('');
   });
 
+  it("hides the bytes a thread of the earlier code writes to fd 1 itself, and keeps the cell's own, in order", async () => {
+    const spam = 'import os, threading, time\ndef spam():\n    while True:\n        os.write(1, b"raw spam\\n")\n        time.sleep(0.02)\nthreading.Thread(target=spam, daemon=True).start()';
+    const ms = await run(box.url, 'import os, time\nos.write(1, b"own 1\\n")\ntime.sleep(0.3)\nos.write(1, b"own 2\\n")', 'python', { linked: [spam] });
+    expect(errorOf(ms)).toBeUndefined();
+    expect(stdout(ms)).toBe('own 1\nown 2\n');
+  });
+
+  it('names the earlier cell that ended the process with os._exit(), and one that ran out of memory', async () => {
+    const exited = errorOf(await run(box.url, 'print("own code")', 'python', { linked: ['a = 1', 'import os\nos._exit(3)'] }))!;
+    expect(exited).toEqual({
+      ename: 'LinkedCellError',
+      evalue: 'linked cell 2 of the 2 above this one ended the process with os._exit(3)',
+      traceback: [
+        'The linked cell 2 of the 2 above this one ended the process with os._exit(3), so this cell did not run:',
+        'Traceback (most recent call last):',
+        '  File "<linked cell 2>", line 2, in <module>\n    os._exit(3)',
+        'os._exit(3)',
+      ],
+    });
+    const memory = errorOf(await run(box.url, 'print("own code")', 'python', { linked: ['big = bytearray(1 << 50)'] }))!;
+    expect(memory).toMatchObject({ ename: 'LinkedCellError', evalue: 'linked cell 1 of the 1 above this one failed with MemoryError' });
+    expect(memory.traceback.join('\n')).toContain('File "<linked cell 1>", line 1, in <module>');
+  });
+
   it("runs an earlier cell's interact at its defaults, hidden; the values and the ids are the cell's own", async () => {
     const ms = await run(box.url, '@interact\ndef g(m=(0, 10)):\n    print("own", m, seen)', 'python', {
       linked: ['seen = []\n@interact\ndef f(n=(0, 10)):\n    seen.append(n)'],

@@ -246,6 +246,13 @@ describe('stopping a running Bash cell', () => {
     expect(errorOf(ms)!.traceback).toEqual(['cell: line 4: sleep 60: interrupted']);
   });
 
+  it("says the line of a command stopped in a loop's condition, and shows the cell none of Stop's traps", async () => {
+    const { ms } = await stopOnceStarted('trap -p\necho started\nwhile sleep 60; do\n  :\ndone\necho after', 'bash');
+    endsAsStopped(ms);
+    expect(errorOf(ms)!.traceback).toEqual(['cell: line 3: sleep 60: interrupted']);
+    expect(stdout(ms)).toBe('started\n');
+  });
+
   it('kills a cell that ignores SIGINT, within the grace', async () => {
     const { ms } = await stopOnceStarted("trap '' INT\necho started\nsleep 60", 'bash');
     endsAsStopped(ms);
@@ -279,6 +286,13 @@ describe.skipIf(!runnable.length)('stopping R, Octave, C and Fortran cells', () 
     const { ms } = await stopOnceStarted(code, 'r', more);
     endsAsStopped(ms);
     expect(errorOf(ms)!.traceback).toEqual(['Interrupted at line 2 of the cell', '2: Sys.sleep(60) at cell#2', '1: wait_long() at cell#5']);
+    expect(stdout(ms)).toBe('started\n');
+  });
+
+  it.skipIf(!runnable.includes('r'))('R: a cell waiting in system(), at its line', async () => {
+    const { ms } = await stopOnceStarted('cat("started\\n")\nsystem("sleep 60")\ncat("never\\n")', 'r', more);
+    endsAsStopped(ms);
+    expect(errorOf(ms)!.traceback).toEqual(['Interrupted at line 2 of the cell', '1: system("sleep 60") at cell#2']);
     expect(stdout(ms)).toBe('started\n');
   });
 

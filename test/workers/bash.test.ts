@@ -60,7 +60,8 @@ describe('bash worker', () => {
     // The cell's bash is forked before ready, and the fork reads the code, then execs: neither
     // its variables, nor what `&` did to its stdin and signals, nor a missing `_` may show. Only
     // what Stop needs is there on purpose (interrupt.bash, read through BASH_ENV, which its
-    // children no longer get): its traps, and set -ET that hands them to functions.
+    // children no longer get): set -ET that hands its traps to functions; the traps themselves
+    // are left out of what `trap` lists, as a script in a terminal has none.
     const ignored = 'while read -r line; do if [[ $line == SigIgn* ]]; then echo "$line"; fi; done </proc/$$/status';
     const r = await run([
       'tr "\\0" "\\n" </proc/$$/environ | sed "s|$PWD|.|; s|=$TMPDIR\\$|=(scratch)|; s|^BASH_ENV=.*/|BASH_ENV=…/|" | sort',
@@ -71,16 +72,11 @@ describe('bash worker', () => {
     ].join('\n'));
     // What a bash started here ignores (bash itself ignores SIGQUIT), as the worker's child would.
     const plain = execFileSync('/usr/bin/bash', ['-c', ignored], { env: { PATH: '/usr/bin:/bin' } as Record<string, string> as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-    const traps = [
-      "trap -- '[[ -z $__cellbox_stopping ]] || __cellbox_stop $LINENO' EXIT",
-      "trap -- '__cellbox_interrupted' SIGINT",
-      "trap -- '[[ -z $__cellbox_stopping ]] || __cellbox_stop $LINENO' ERR",
-    ];
     expect(r.stdout).toBe([
       'BASH_ENV=…/interrupt.bash', 'HOME=.', 'LANG=C.UTF-8', 'PATH=/usr/bin:/bin', 'PWD=.', 'SHLVL=1', 'TMPDIR=(scratch)', '_=/usr/bin/bash',
       'SHLVL=2 _=/usr/bin/bash flags=hBETc code=unset LC_ALL=unset stdin=/dev/null',
       'children: no BASH_ENV',
-    ].join('\n') + '\n' + plain + traps.join('\n') + '\n');
+    ].join('\n') + '\n' + plain);
     expect(plain).toMatch(/^SigIgn:\s+[0-9a-f]+\n$/);
     expect(r.stderr).toBe('');
     expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
@@ -112,5 +108,66 @@ describe('bash worker', () => {
     expect(r.events.slice(1)).toEqual([]);
     expect(r.exitCode).toBe(128 + 24);
     expect(r.stderr).toBe('');
+  });
+});
+
+describe('bash worker, stopped', () => {
+  const stopped = (code: string) => run(code, { interruptOn: 'started\n' });
+  const interrupted = (traceback: string[]) => [{ type: 'error', ename: 'KeyboardInterrupt', evalue: 'interrupted', traceback }];
+
+  it('says the line of the command it was on, the next one never run', async () => {
+    const r = await stopped('echo started\nsleep 10\necho never');
+    expect(eventsOf(r, 'error')).toEqual(interrupted(['cell: line 2: sleep 10: interrupted']));
+    expect(r.stdout).toBe('started\n');
+  });
+
+  it("says the line of a command stopped in an if's or a loop's condition, not the line after it", async () => {
+    const cases: [string, string][] = [
+      ['echo started\nwhile sleep 10; do :; done\necho after', 'cell: line 2: sleep 10: interrupted'],
+      ['echo started\nif sleep 10; then\n  :\nfi\necho after', 'cell: line 2: sleep 10: interrupted'],
+      ['echo started\nsleep 10 || echo failed\necho after', 'cell: line 2: sleep 10: interrupted'],
+      ['wait_long() {\n  until ! sleep 10; do\n    :\n  done\n}\necho started\nwait_long\necho after', 'cell: line 2: sleep 10: interrupted'],
+      ['echo started\nwhile sleep 10; do :; done', 'cell: line 2: sleep 10: interrupted'],
+    ];
+    for (const [code, line] of cases) {
+      const r = await stopped(code);
+      expect(eventsOf(r, 'error'), code).toEqual(interrupted([line]));
+      expect(r.stdout, code).toBe('started\n');
+    }
+  });
+
+  it("shows the cell only its own traps; Stop still ends it with its line after it set and cleared its own INT trap", async () => {
+    const fresh = await run('trap -p\ntrap\ntrap -p INT ERR EXIT DEBUG\necho "listed: $(trap -p)"');
+    expect(fresh.stdout).toBe('listed: \n');
+    expect(fresh.stderr).toBe('');
+    const own = await stopped([
+      "trap 'echo caught' INT",
+      "trap 'echo failed' ERR",
+      'trap -p',
+      'trap - INT',
+      'echo --',
+      'trap -p',
+      'trap "echo x" NOSUCHSIG',
+      'echo started',
+      'sleep 10',
+    ].join('\n'));
+    expect(own.stdout).toBe([
+      "trap -- 'echo caught' SIGINT",
+      "trap -- 'echo failed' ERR",
+      '--',
+      "trap -- 'echo failed' ERR",
+      'failed', // trap's own failure on line 7, once, as bash runs an ERR trap
+      'started',
+    ].join('\n') + '\n');
+    expect(own.stderr).toBe('cell: line 7: trap: NOSUCHSIG: invalid signal specification\n');
+    expect(eventsOf(own, 'error')).toEqual(interrupted(['cell: line 9: sleep 10: interrupted']));
+  });
+
+  it("runs the cell's own INT trap on Stop, as bash at Ctrl-C: the cell goes on to its end", async () => {
+    // What the worker reports of its end is no matter: the device names a cell it stopped
+    // Interrupted, whatever came of it (device/run.ts).
+    const r = await stopped("trap 'echo caught' INT\necho started\nsleep 10\necho went on");
+    expect(r.stdout).toBe('started\ncaught\nwent on\n');
+    expect(lastEvent(r)).toMatchObject({ type: 'done' });
   });
 });

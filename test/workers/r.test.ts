@@ -161,3 +161,32 @@ describe.skipIf(!installed)('r worker', () => {
     expect(pipes).toContain(3);
   });
 });
+
+describe.skipIf(!installed)('r worker, stopped', () => {
+  const stopped = (code: string) => run(code, { interruptOn: 'started\n' });
+  const interrupted = (traceback: string[]) => [{ type: 'error', ename: 'KeyboardInterrupt', evalue: 'interrupted', traceback }];
+
+  it('ends a cell waiting in system() on Stop, at its line, as R ends one in Sys.sleep()', async () => {
+    // R ignores SIGINT while system() waits, as C's system() does: the command ended on Stop,
+    // and R went on to the next line.
+    const top = await stopped('cat("started\\n")\nsystem("sleep 10")\ncat("never\\n")');
+    expect(eventsOf(top, 'error')).toEqual(interrupted(['Interrupted at line 2 of the cell', '1: system("sleep 10") at cell#2']));
+    expect(top.stdout).toBe('started\n');
+    const inner = await stopped('wait_long <- function() {\n  system2("sleep", "10")\n}\ncat("started\\n")\nwait_long()\ncat("never\\n")');
+    expect(eventsOf(inner, 'error')).toEqual(interrupted(['Interrupted at line 2 of the cell', '2: system2("sleep", "10") at cell#2', '1: wait_long() at cell#5']));
+    expect(inner.stdout).toBe('started\n');
+  });
+
+  it('leaves system() as it was otherwise: its status, its output, its value shown or not', async () => {
+    const r = await run([
+      'print(system("exit 3"))',
+      'x <- system("echo captured", intern = TRUE)',
+      'print(x)',
+      'print(system2("sh", c("-c", shQuote("exit 4"))))',
+      'system("echo shown")',
+      'cat("went on\\n")',
+    ].join('\n'));
+    expect(r.stdout).toBe('[1] 3\n[1] "captured"\n[1] 4\nshown\nwent on\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+});

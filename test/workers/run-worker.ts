@@ -52,6 +52,11 @@ export interface RunOptions {
   interact?: unknown;
   /** The code of the linked cells before it, sent as the device sends it. */
   linked?: string[];
+  /**
+   * Stop the cell once its stdout holds this text, as the device does: SIGINT to every process
+   * of the worker's process group (the worker is started as the leader of a group of its own).
+   */
+  interruptOn?: string;
 }
 
 /** Start the worker in a fresh temp dir, wait for `ready`, send the code, collect until exit. */
@@ -65,7 +70,8 @@ export async function runWorker(language: Language, code: string, options: RunOp
   // the test runner) must not leak into the worker.
   const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: cwd, LANG: 'C.UTF-8', TMPDIR: scratch, ...options.env };
   const stdio: StdioOptions = ['pipe', 'pipe', 'pipe', 'pipe', ...(options.extraStdio ?? [])];
-  const child = spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio });
+  const child = spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio, detached: options.interruptOn !== undefined });
+  let interrupted = false;
   const run: WorkerRun = {
     events: [], timeline: [], stdout: '', stderr: '', exitCode: null, signal: null,
     files: [], badLines: [], timedOut: false, stateAtEventsEnd: '',
@@ -73,7 +79,20 @@ export async function runWorker(language: Language, code: string, options: RunOp
   let sentAt = 0;
   const stdin = child.stdin as Writable;
   stdin.on('error', () => {}); // a worker that dies early closes its stdin: the run shows why
-  (child.stdout as Readable).setEncoding('utf8').on('data', (text: string) => { run.stdout += text; });
+  (child.stdout as Readable).setEncoding('utf8').on('data', (text: string) => {
+    run.stdout += text;
+    if (options.interruptOn !== undefined && !interrupted && run.stdout.includes(options.interruptOn)) {
+      interrupted = true;
+      // A moment later, so that the command after the text has started.
+      setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGINT');
+        } catch {
+          // it ended already: the run shows how
+        }
+      }, 300);
+    }
+  });
   (child.stderr as Readable).setEncoding('utf8').on('data', (text: string) => { run.stderr += text; });
 
   let pending = '';
@@ -110,7 +129,15 @@ export async function runWorker(language: Language, code: string, options: RunOp
 
   const timer = setTimeout(() => {
     run.timedOut = true;
-    child.kill('SIGKILL');
+    if (options.interruptOn !== undefined) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL'); // and what the cell left running in its group
+      } catch {
+        // gone
+      }
+    } else {
+      child.kill('SIGKILL');
+    }
   }, options.timeoutMs ?? 20_000);
   try {
     await new Promise<void>((resolve, reject) => {

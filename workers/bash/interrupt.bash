@@ -5,27 +5,78 @@
 # (device/spawner.py): the command running ends on it, and this bash writes down where it was
 # (for kernel.sh, at $__cellbox_where) and ends by the signal, as bash does at Ctrl-C. A signal
 # trap's own LINENO is the trap's line, not the cell's, so the line comes from the trap that runs
-# next: ERR's, for the command the signal ended (an external one, as nearly always: `sleep`, a
-# pipeline), or else DEBUG's, before the next command (a loop of builtins), or EXIT's. They are
-# inherited into the cell's functions (set -ET). DEBUG's is set only once the signal came: set
-# for every command, it made a loop of builtins ten times slower. A cell that traps or ignores
-# SIGINT itself has its own way, and is killed after the grace.
+# next, which the INT trap sets: ERR's, for the command the signal ended (an external one, as
+# nearly always: `sleep`, a pipeline), right after the INT trap; or else DEBUG's, before the next
+# command, or EXIT's. ERR's is not run for a command in an if's or a loop's condition, nor
+# before `||` or `&&`, nor is the signal's trap run before a loop of builtins ends the builtin it
+# was in: DEBUG's or EXIT's line is that of the command after it, so the line is then the nearest
+# line of the cell, before that one or else after it, that holds the command the signal ended
+# ($BASH_COMMAND in the INT trap). Set -ET hands the traps to the cell's functions. The INT trap
+# alone is set while the cell runs: DEBUG's set for every command made a loop of builtins ten
+# times slower, and the cell's own ERR and EXIT traps are its own until Stop.
+#
+# The cell sees only its own traps, as a script in a terminal does: `trap` is a function that
+# leaves this file's INT trap out of what it lists, and puts it back when the cell resets INT
+# (`trap - INT`). A cell that traps SIGINT itself has its trap run on Stop, as bash runs it at
+# Ctrl-C, and goes on (killed after the grace if it does not end); one that ignores it is killed.
 unset BASH_ENV  # the cell's own bash scripts start as usual
-__cellbox_where=/tmp/.cellbox-interrupted
+__cellbox_where=${TMPDIR:-/tmp}/.cellbox-interrupted
+__cellbox_on_int='__cellbox_interrupted'
+__cellbox_trap_errors=${TMPDIR:-/tmp}/.cellbox-trap-errors.$$
 __cellbox_stop() {
   # First: with set -T the DEBUG trap runs before this function's own commands too.
-  trap - DEBUG ERR EXIT
-  printf '%s\n%s' "$1" "$__cellbox_command" >"$__cellbox_where" 2>/dev/null
-  trap - INT
+  builtin trap - DEBUG ERR EXIT
+  local line=$1
+  [[ $2 == exact ]] || __cellbox_nearest_line "$line" "$__cellbox_command"
+  printf '%s\n%s' "$line" "$__cellbox_command" >"$__cellbox_where" 2>/dev/null
+  builtin trap - INT
   kill -INT $$
+}
+# Sets `line` (the caller's) to the cell's line nearest $1 that holds the command $2: the last at
+# or before it, else the first after it; leaves it as it is if none does.
+__cellbox_nearest_line() {
+  local -a lines
+  local i n=$1
+  [[ -n $2 && -n $BASH_EXECUTION_STRING ]] || return
+  mapfile -t lines <<<"$BASH_EXECUTION_STRING"
+  (( n > ${#lines[@]} )) && n=${#lines[@]}
+  for (( i = n; i >= 1; i-- )); do
+    [[ ${lines[i - 1]} == *"$2"* ]] && { line=$i; return; }
+  done
+  for (( i = n + 1; i <= ${#lines[@]}; i++ )); do
+    [[ ${lines[i - 1]} == *"$2"* ]] && { line=$i; return; }
+  done
 }
 __cellbox_interrupted() {
   __cellbox_command=$BASH_COMMAND
-  __cellbox_stopping=1
-  trap '__cellbox_stop $LINENO' DEBUG
+  builtin trap '__cellbox_stop $LINENO exact' ERR
+  builtin trap '__cellbox_stop $LINENO' DEBUG EXIT
+}
+# The builtin, less this file's INT trap: listed only when the cell set its own, and set again
+# when the cell resets INT. Its errors name the cell's line, as the builtin's own do.
+trap() {
+  local status ours listed
+  ours=$(builtin trap -p INT)
+  [[ $ours == "trap -- '$__cellbox_on_int' SIGINT" ]] && ours=1 || ours=
+  if [[ $# == 0 || $1 == -p || $1 == -P ]] && [[ $ours ]]; then
+    builtin trap - INT
+    status=0  # a failure is the cell's command's, not one more for an ERR trap in here (set -E)
+    builtin trap "$@" 2>"$__cellbox_trap_errors" || status=$?
+    builtin trap "$__cellbox_on_int" INT
+  else
+    status=0
+    builtin trap "$@" 2>"$__cellbox_trap_errors" || status=$?
+    listed=$(builtin trap -p INT)
+    [[ -z $listed ]] && builtin trap "$__cellbox_on_int" INT
+  fi
+  if [[ -s $__cellbox_trap_errors ]]; then
+    while IFS= read -r listed; do
+      printf '%s: line %s: trap: %s\n' "$0" "${BASH_LINENO[0]}" "${listed#*: trap: }" >&2
+    done <"$__cellbox_trap_errors"
+  fi
+  return "$status"
 }
 set -ET
-trap __cellbox_interrupted INT
-trap '[[ -z $__cellbox_stopping ]] || __cellbox_stop $LINENO' ERR EXIT
+builtin trap "$__cellbox_on_int" INT
 # The cell finds $_ as a bash started by kernel.sh without this file has it.
 : "$BASH"

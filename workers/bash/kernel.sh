@@ -33,7 +33,7 @@ unset fd fd_path
 # Stop comes as SIGINT to every process of the sandbox: interrupt.bash, which the cell's bash reads
 # first (BASH_ENV: the cell's lines keep their numbers), sets how the cell ends on it and writes
 # where it was to INTERRUPTED.
-INTERRUPTED=/tmp/.cellbox-interrupted
+INTERRUPTED=${TMPDIR:-/tmp}/.cellbox-interrupted
 (
   trap - INT QUIT
   LC_ALL=C IFS= read -r -N 2147483647 code
@@ -48,15 +48,23 @@ cell=$!
 exec </dev/null 4>&2 2>/dev/null
 # A SIGINT before this is set would end this script, not the cell: set before ready.
 interrupted=0
-trap 'interrupted=1' INT
+trap 'interrupted=$(( interrupted + 1 ))' INT
 printf '{"type":"ready","language":"bash","version":"%s","interrupt":true}\n' "${BASH_VERSION%%[!0-9.]*}" >&3
-wait "$cell"
-status=$?
-# A trapped signal ends `wait` at once: the cell's own end comes after.
-while (( interrupted )); do
+# A trapped signal ends `wait` at once, with 128 + its number: the cell's own end comes after, so
+# a wait a signal came during is done again (asking whether the cell still ran, kill -0, missed
+# one that had just ended, and took the 130 as its status). Bash then gives the status of a
+# child it has reaped, but not always one reaped while its trap ran (-1): a cell that got the
+# signal, and whose status is lost, is taken as ended by it.
+seen=0
+while :; do
   wait "$cell"
   status=$?
-  (( status > 128 )) && kill -0 "$cell" 2>/dev/null || break
+  if (( status < 0 )); then
+    status=130
+    break
+  fi
+  (( interrupted == seen )) && break
+  seen=$interrupted
 done
 exec 2>&4 4>&-
 

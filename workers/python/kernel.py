@@ -27,6 +27,10 @@ import _thread
 # not silence the worker's reports of what it printed.
 _json_dumps = json.dumps
 _os_write = os.write
+_os_exit = os._exit
+# And the one that starts a thread as any program's does (HiddenOutput gives the threads a linked
+# cell starts descriptors of their own).
+_start_thread = _thread.start_new_thread
 
 EVENT_FD = 3
 CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
@@ -76,8 +80,9 @@ _flusher_wake = None  # the lock the flusher thread sleeps on; None until it is 
 
 # The threads a linked cell's code started (HiddenOutput): what they show later is that cell's
 # output, hidden as the rest of it is, not the cell's own. Thread objects, not idents, which a
-# thread of the cell's own may take again once one has ended.
-_hidden_threads = set()
+# thread of the cell's own may take again once one has ended; each to where it came from
+# (LinkedPlace), which names that cell if it ends the process (_exit_naming_linked()).
+_hidden_threads = {}
 
 
 def _from_hidden_thread():
@@ -95,21 +100,21 @@ def emit(event):
         _deliver_interrupt()
 
 
-def _send(event):
+def _send(event, fd=EVENT_FD):
     try:
         line = _json_dumps(event, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode('utf-8')
     except UnicodeEncodeError:
         # Lone surrogates (e.g. from surrogateescape) are not UTF-8: let JSON escape them.
         line = _json_dumps(event, allow_nan=False, separators=(',', ':')).encode('ascii')
-    write_line(line + b'\n')
+    write_line(line + b'\n', fd)
 
 
-def _send_pending():
+def _send_pending(fd=EVENT_FD):
     if _pending['parts']:
         text = ''.join(_pending['parts'])
         _pending['parts'] = []
         _pending['size'] = 0
-        _send({'type': 'stream', 'name': _pending['name'], 'text': text})
+        _send({'type': 'stream', 'name': _pending['name'], 'text': text}, fd)
 
 
 def write_stream(name, text):
@@ -159,7 +164,7 @@ def start_flusher():
     wake = _thread.allocate_lock()
     wake.acquire()
     try:
-        _thread.start_new_thread(_flusher, (wake,))
+        _start_thread(_flusher, (wake,))
     except RuntimeError:  # no thread to be had (a process limit): partial lines go at once
         return
     _flusher_wake = wake
@@ -203,11 +208,11 @@ os.register_at_fork(before=_emit_lock.acquire, after_in_parent=_emit_lock.releas
                     after_in_child=_after_fork_in_child)
 
 
-def write_line(data):
+def write_line(data, fd=EVENT_FD):
     with _emit_lock:
         view = memoryview(data)
         while view:
-            view = view[_os_write(EVENT_FD, view):]
+            view = view[_os_write(fd, view):]
 
 
 # --- interrupts -------------------------------------------------------------------------------
@@ -1061,12 +1066,13 @@ def error_event(exc):
             'traceback': [entry.removesuffix('\n') for entry in te.format()]}
 
 
-def report_memory_error(exc, namespace):
+def report_memory_error(exc, namespace, linked=None):
     """Report a MemoryError with the little memory left: free the reserve, the failed frames'
-    locals and the cell's globals (the cell is over), then format; else send it prebuilt."""
+    locals and the cell's globals (the cell is over), then format; else send it prebuilt.
+    `linked`: the LinkedCellFailed it came in, whose error names that linked cell."""
     _memory_reserve.close()
     try:
-        event = error_event(exc)
+        event = linked.event() if linked is not None else error_event(exc)
         traceback.clear_frames(exc.__traceback__)
         exc.__traceback__ = None
         namespace.clear()
@@ -1129,11 +1135,20 @@ def run_guarded(function, *args):
     except MemoryError as exc:
         report_memory_error(exc, sys.modules['__main__'].__dict__)
         return 'error'
+    except LinkedCellFailed as exc:
+        if isinstance(exc.exc, MemoryError):
+            report_memory_error(exc.exc, sys.modules['__main__'].__dict__, exc)
+            return 'error'
+        try:
+            emit(exc.event())
+        except MemoryError as again:
+            report_memory_error(again, sys.modules['__main__'].__dict__)
+        return 'error'
     except BaseException as exc:  # noqa: BLE001 - everything the cell raises is its error
         if isinstance(exc, KeyboardInterrupt):
             _end_at_interrupted_line(exc)
         try:
-            emit(exc.event() if isinstance(exc, LinkedCellFailed) else error_event(exc))
+            emit(error_event(exc))
         except MemoryError as again:
             report_memory_error(again, sys.modules['__main__'].__dict__)
         return 'error'
@@ -1152,6 +1167,17 @@ def run_guarded(function, *args):
 LINKED_ENAME = 'LinkedCellError'
 
 
+class LinkedPlace:
+    """Which linked cell some code is of (1-based, in page order, of `count`), and the number of
+    the event pipe's descriptor that stays open to that code while its own fd 3 is /dev/null."""
+
+    def __init__(self, position, count, event_fd=EVENT_FD):
+        self.position, self.count, self.event_fd = position, count, event_fd
+
+    def __str__(self):
+        return f'linked cell {self.position} of the {self.count} above this one'
+
+
 class LinkedCellFailed(Exception):
     """The code of a linked cell before this one failed: the cell's own code does not run."""
 
@@ -1165,17 +1191,31 @@ class LinkedCellFailed(Exception):
         exc = self.exc
         inner = system_exit_event(exc) if isinstance(exc, SystemExit) else error_event(exc)
         why = f'{inner["ename"]}: {inner["evalue"]}' if inner['evalue'] else inner['ename']
-        where = f'linked cell {self.position} of the {self.count} above this one'
+        where = LinkedPlace(self.position, self.count)
         return {'type': 'error', 'ename': LINKED_ENAME, 'evalue': f'{where} failed with {why}',
                 'traceback': [f'The {where} failed, so this cell did not run:'] + inner['traceback']}
+
+
+# The HiddenOutput in force while a linked cell's code runs, else None.
+_hiding = None
 
 
 class HiddenOutput:
     """While a linked cell's code runs: everything it would show goes nowhere, the events on
     fd 3 and the bytes on fds 1 and 2 alike (a subprocess's output, os.write). The swaps are
-    made holding the event lock, so no event is cut, and an interrupt waits for them to end."""
+    made holding the event lock, so no event is cut, and an interrupt waits for them to end.
+
+    A thread the code starts gets a descriptor table of its own (unshare(CLONE_FILES)), made
+    while fds 1, 2 and 3 are /dev/null, so they stay so for it, for the threads it starts and
+    the processes it forks, after the cell's own are given back: what it writes later, as
+    os.write or a C library does, is that cell's output, hidden. A thread started by C code
+    (pthread_create) shares the cell's, and shows."""
 
     FDS = (1, 2, EVENT_FD)
+
+    def __init__(self, place):
+        self.place = place
+        self.shared = False  # whether a thread it started failed to take a table of its own
 
     @staticmethod
     def _threads():
@@ -1183,6 +1223,7 @@ class HiddenOutput:
         return set(threading.enumerate()) if threading is not None else set()
 
     def __enter__(self):
+        global _hiding
         self.threads = self._threads()
         with _emit_lock:
             _send_pending()
@@ -1191,16 +1232,24 @@ class HiddenOutput:
             for fd in self.FDS:
                 os.dup2(null, fd, inheritable=fd != EVENT_FD)
             os.close(null)
+            self.place.event_fd = self.saved[-1]
+            _hiding = self
+            _start_threads_with(_start_thread_hidden)
         return self
 
     def __exit__(self, *exc_info):
+        global _hiding
         started = self._threads() - self.threads
         threading = sys.modules.get('threading')
         if started:
-            _hidden_threads.update(t for t in started if t is not threading.current_thread())
+            _hidden_threads.update((t, self.place) for t in started if t is not threading.current_thread())
         with _emit_lock:
+            _start_threads_with(_start_thread)
+            _hiding = None
             _send_pending()  # what it printed last, into the void
             flush_raw_streams()
+            if self.shared:  # a thread without a table of its own finds the pipe where the cell's is
+                self.place.event_fd = EVENT_FD
             for fd, saved in zip(self.FDS, self.saved):
                 os.dup2(saved, fd, inheritable=fd != EVENT_FD)
                 os.close(saved)
@@ -1209,15 +1258,111 @@ class HiddenOutput:
         return False
 
 
+def _start_threads_with(start):
+    """Where threading and _thread find the function that starts a thread (threading keeps its
+    own reference, taken when it was imported, maybe by a linked cell's code while hidden)."""
+    _thread.start_new_thread = start
+    threading = sys.modules.get('threading')
+    if threading is not None:
+        threading._start_new_thread = start
+
+
+_unshare = None
+CLONE_FILES = 0x400
+
+
+def _start_thread_hidden(function, args, kwargs=None):
+    """_thread.start_new_thread while a linked cell's code runs: the new thread first takes a
+    descriptor table of its own (HiddenOutput), in which the descriptors of the cell's output
+    that HiddenOutput keeps are closed, then runs `function`. Returns once it has."""
+    global _unshare
+    hiding = _hiding
+    if hiding is None:  # a reference the code kept, called after its cell
+        return _start_thread(function, args, kwargs or {})
+    if _unshare is None:
+        import ctypes  # only for the cells whose linked code starts a thread
+        _unshare = ctypes.CDLL(None, use_errno=True).unshare
+    begun = _thread.allocate_lock()
+    begun.acquire()
+    keep = hiding.place.event_fd  # for _exit_naming_linked(), and no other use
+
+    def begin(*a, **kw):
+        try:
+            if _unshare(CLONE_FILES) == 0:
+                for fd in hiding.saved:
+                    if fd != keep:
+                        os.close(fd)
+            else:
+                hiding.shared = True
+        finally:
+            begun.release()
+        return function(*a, **kw)
+
+    ident = _start_thread(begin, args, kwargs or {})
+    begun.acquire()
+    return ident
+
+
+# The process the linked cells run in: one they fork ends as it will.
+_linked_pid = None
+
+
+def _exit_naming_linked(status):
+    """os._exit once linked code has run: a linked cell's code, or a thread one started, that
+    ends the process names that cell, as the error of the cell whose own code did not run or
+    was cut short: a LinkedCellError and `done` go out first. Anything else exits at once."""
+    try:
+        place = _linked_place_here()
+        if place is not None:
+            _report_linked_exit(place, status, sys._getframe(1))
+    except BaseException:  # noqa: BLE001 - the process ends, as asked, whatever failed here
+        pass
+    _os_exit(status)
+
+
+def _linked_place_here():
+    if os.getpid() != _linked_pid:
+        return None
+    if _hidden_threads:
+        place = _hidden_threads.get(sys.modules['threading'].current_thread())
+        if place is not None:
+            return place
+    return _hiding.place if _hiding is not None else None
+
+
+def _report_linked_exit(place, status, frame):
+    stack = traceback.StackSummary.extract(traceback.walk_stack(frame))
+    stack.reverse()
+    te = traceback.TracebackException(SystemExit, SystemExit(), None)
+    te.stack = stack
+    _trim_stack(te)
+    how = f'os._exit({status})'
+    lines = [entry.removesuffix('\n') for entry in te.stack.format()]
+    event = {'type': 'error', 'ename': LINKED_ENAME, 'evalue': f'{place} ended the process with {how}',
+             'traceback': [f'The {place} ended the process with {how}, so this cell did not run:']
+             + (['Traceback (most recent call last):'] + lines if lines else []) + [how]}
+    with _emit_lock:
+        if _hiding is not None and place is _hiding.place:
+            _pending['parts'] = []  # the linked code's own, hidden
+        else:
+            _send_pending(place.event_fd)  # the cell's own code's, printed before
+        _send(event, place.event_fd)
+        _send({'type': 'done', 'status': 'error'}, place.event_fd)
+
+
 def run_linked(linked, namespace):
     """Runs the code of the linked cells before this one, in page order, in its namespace, their
     output hidden. A figure one leaves open is dropped, as a cell's own is shown at its end. The
-    reader's Stop ends the run with its KeyboardInterrupt, a limit (memory, time) as it ends any
-    cell; anything else one raises is LinkedCellFailed, naming it."""
+    reader's Stop ends the run with its KeyboardInterrupt, a limit (time) as it ends any cell;
+    anything else one raises is LinkedCellFailed, naming it, a MemoryError too (its report
+    frees what it can first, run_guarded()), and so is ending the process with os._exit()."""
+    global _linked_pid
+    _linked_pid = os.getpid()
+    os._exit = sys.modules['posix']._exit = _exit_naming_linked
     count = len(linked)
     for position, code in enumerate(linked, 1):
         try:
-            with HiddenOutput():
+            with HiddenOutput(LinkedPlace(position, count)):
                 try:
                     run_code(code, namespace, LINKED_CELL.format(position), show_result=False)
                 finally:
@@ -1226,7 +1371,7 @@ def run_linked(linked, namespace):
             if exc.code in (None, 0):
                 continue
             raise LinkedCellFailed(position, count, exc) from None
-        except (KeyboardInterrupt, MemoryError):
+        except KeyboardInterrupt:
             raise
         except BaseException as exc:  # noqa: BLE001 - whatever it raises is the cell's failure
             raise LinkedCellFailed(position, count, exc) from None

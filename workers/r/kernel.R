@@ -344,6 +344,45 @@ local(envir = new.env(parent = baseenv()), {
   }
   reg.finalizer(environment(), end_on_quit, onexit = TRUE)
 
+  # ---- Stop while system() waits ---------------------------------------------------------
+
+  # R runs system() and system2() as C's system() does, with SIGINT ignored while the command
+  # runs: Stop ended the command (it reaches every process of the sandbox), and R, which never
+  # saw the signal, went on to the cell's next line, to be killed after the grace. Their shell
+  # now notes the signal (a trap, in the shell only: the command's own processes get it as
+  # before, and the shell still ends by it), and the call that ran it signals R's interrupt
+  # condition once it returns, where R would have at the console's Ctrl-C: the cell ends as
+  # Stop ends it elsewhere, at the call's line. A command that sends SIGINT to its own shell
+  # (`kill -INT $$`) reads so too.
+  INTERRUPTED_FLAG <- file.path(tempdir(), "cellbox-interrupted")
+  if (!grepl("[\"$`\\\\]", INTERRUPTED_FLAG)) {
+    NOTE_INTERRUPT <- paste0("trap 'trap - INT; : >\"", INTERRUPTED_FLAG, "\"; kill -INT $$' INT\n")
+    RUN_COMMAND <- quote(.Internal(system(command, intern, timeout)))
+    INTERRUPT <- structure(list(), class = c("interrupt", "condition"))
+    for (name in c("system", "system2")) {
+      f <- get(name, envir = baseenv())
+      code <- body(f)
+      last <- length(code)
+      # As R 4.x has them: the call that runs the command is the last; else left as they are.
+      if (!identical(code[[last]], RUN_COMMAND)) next
+      code[[last]] <- bquote({
+        unlink(.(INTERRUPTED_FLAG))
+        value <- withVisible(.Internal(system(paste0(.(NOTE_INTERRUPT), command), intern, timeout)))
+        if (file.exists(.(INTERRUPTED_FLAG))) {
+          unlink(.(INTERRUPTED_FLAG))
+          signalCondition(.(INTERRUPT))
+        }
+        if (value$visible) value$value else invisible(value$value)
+      })
+      body(f) <- code
+      for (where in list(baseenv(), .BaseNamespaceEnv)) {
+        unlockBinding(name, where)
+        assign(name, f, envir = where)
+        lockBinding(name, where)
+      }
+    }
+  }
+
   options(warn = 1, device = cellbox_device, keep.source = TRUE)
 
   # A rehearsal, as the JavaScript and Bash workers have: R compiles each closure on its first
