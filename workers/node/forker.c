@@ -409,8 +409,14 @@ static void *watch_interrupts(void *unused) {
   }
 }
 
+// Set by the first SIGINT, for interruptRequested(): an error the cell's code threw after the
+// signal came and before capture() stopped it is the Stop's doing (a command execSync waited on
+// died of the same SIGINT, sent to the cell's process group, and its Error came back first).
+static volatile sig_atomic_t sigint_seen;
+
 static void on_sigint(int signal) {
   (void)signal;
+  sigint_seen = 1;
   int saved = errno;
   if (write(interrupts[1], "", 1) < 0) {
     // the pipe is full: an interrupt is on its way already
@@ -471,6 +477,14 @@ static napi_value interrupt_on(napi_env env, napi_callback_info info) {
   sigemptyset(&action.sa_mask);
   if (sigaction(SIGINT, &action, NULL) != 0) return fail(env, "SIGINT's handler");
   return NULL;
+}
+
+// interruptRequested(): whether Stop's SIGINT has come, its handler run or not.
+static napi_value interrupt_requested(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  if (napi_get_boolean(env, sigint_seen != 0, &result) != 0) return NULL;
+  return result;
 }
 
 // interruptedAt(): the stack capture() stopped the cell's code at, '' if it stopped none.
@@ -735,7 +749,9 @@ napi_value napi_register_module_v1(napi_env env, napi_value exports) {
       napi_create_function(env, "interruptOn", (size_t)-1, interrupt_on, NULL, &function) != 0 ||
       napi_set_named_property(env, exports, "interruptOn", function) != 0 ||
       napi_create_function(env, "interruptedAt", (size_t)-1, interrupted_where, NULL, &function) != 0 ||
-      napi_set_named_property(env, exports, "interruptedAt", function) != 0)
+      napi_set_named_property(env, exports, "interruptedAt", function) != 0 ||
+      napi_create_function(env, "interruptRequested", (size_t)-1, interrupt_requested, NULL, &function) != 0 ||
+      napi_set_named_property(env, exports, "interruptRequested", function) != 0)
     return NULL;
   return exports;
 }

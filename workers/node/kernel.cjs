@@ -319,6 +319,11 @@ function finish(status, error) {
 }
 
 function failAndExit(err) {
+  // Stop's SIGINT reached the cell's process group before its handler stopped the code, and this
+  // is what it did first: a command the cell waited on in execSync died of it, and execSync threw.
+  // The cell was stopped, where the error shows, as under `node` at Ctrl+C (one error, not that
+  // one and then the Stop's).
+  if (interruptRequested()) interrupted(framesOf(err));
   finish('error', errorEvent(err));
   process.exit(1);
 }
@@ -467,6 +472,7 @@ function forkCells() {
   try {
     forker.interruptOn(() => interrupted(forker.interruptedAt()), checks?.fields ?? null, checks?.index ?? 0);
     interruptible = true;
+    interruptRequested = forker.interruptRequested;
   } catch (err) {
     process.stderr.write(`${err.message}\n`);
   }
@@ -517,6 +523,15 @@ function rehearseStdio() {
 
 /** Whether Stop's SIGINT ends the cell with where it was (forkCells()): the ready event says so. */
 let interruptible = false;
+
+/** Whether Stop's SIGINT has come to this cell (forker.c); false where Stop kills instead. */
+let interruptRequested = () => false;
+
+/** The `at` lines of an error's stack (none for a thrown value that is not an error). */
+function framesOf(err) {
+  const stack = err !== null && typeof err === 'object' && typeof err.stack === 'string' ? err.stack : '';
+  return stack.split('\n').filter((line) => /^\s+at /.test(line)).join('\n');
+}
 
 const readyEvent = () => ({ type: 'ready', language: 'node', version: process.version, ...(interruptible ? { interrupt: true } : {}) });
 
