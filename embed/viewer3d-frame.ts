@@ -114,8 +114,9 @@ addEventListener('message', (e: MessageEvent) => {
   addEventListener('load', () => {
     try {
       if (view) showView(view);
-    } finally {
-      window.parent.postMessage({ type: SHOWN_MESSAGE }, '*');
+    } catch {
+      // The page's own objects, not three.js's: shown from its first view.
     }
+    window.parent.postMessage({ type: SHOWN_MESSAGE }, '*');
   }, { once: true });
 });

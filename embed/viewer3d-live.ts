@@ -30,6 +30,8 @@ const NEAR = '50% 0px';
 class LiveFrames {
   private readonly slots = new Map<Element, LiveSlot>();
   private readonly near = new Set<LiveSlot>();
+  /** Those that were ever near: one not yet put in the page (an output being built) is not gone from it. */
+  private readonly seen = new WeakSet<LiveSlot>();
   private readonly observer: IntersectionObserver;
   private queued = false;
 
@@ -38,8 +40,10 @@ class LiveFrames {
       for (const entry of entries) {
         const slot = this.slots.get(entry.target);
         if (!slot) continue;
-        if (entry.isIntersecting) this.near.add(slot);
-        else this.near.delete(slot);
+        if (entry.isIntersecting) {
+          this.near.add(slot);
+          this.seen.add(slot);
+        } else this.near.delete(slot);
       }
       this.balance();
     }, { rootMargin: NEAR });
@@ -75,7 +79,7 @@ class LiveFrames {
       // Gone from the page (a re-run's output replaced it): its frame went with it. Forgotten,
       // so that the registry holds no output the page let go; put back, it wakes again from
       // its frame's load or the reader's pointer (embed/viewer3d.ts).
-      if (!box.isConnected && !this.near.has(slot)) {
+      if (!box.isConnected && this.seen.has(slot) && !this.near.has(slot)) {
         this.observer.unobserve(box);
         this.slots.delete(box);
         slot.park();
