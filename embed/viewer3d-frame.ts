@@ -9,9 +9,11 @@
 // view back with the page when it loads the frame again. Sage's page keeps its three.js objects
 // in global variables (`camera`, `controls`, `renderer`): the view is read and set through
 // them, and a page without them is shown from its own first view.
-// Bundled on its own: it imports only the messages' shapes (embed/viewer3d-messages.ts).
+// It is shown in the cell's colours where the page is Sage's (embed/viewer3d-theme.ts).
+// Bundled on its own: it imports only the messages' shapes (embed/viewer3d-messages.ts) and that.
 
 import { PAGE_MESSAGE, SHOWN_MESSAGE, STILL_MESSAGE, isView, type View } from './viewer3d-messages';
+import { inTheme, isTheme } from './viewer3d-theme';
 
 interface Vector {
   x: number;
@@ -99,14 +101,15 @@ function answerStill(e: MessageEvent): void {
 
 addEventListener('message', (e: MessageEvent) => {
   if (!fromParent(e)) return;
-  const data = e.data as { type?: unknown; page?: unknown; view?: unknown } | null;
+  const data = e.data as { type?: unknown; page?: unknown; view?: unknown; theme?: unknown } | null;
   if (!data || data.type !== PAGE_MESSAGE || typeof data.page !== 'string') return;
   const view = isView(data.view) ? data.view : null;
+  const page = isTheme(data.theme) ? inTheme(data.page, data.theme) : data.page;
   // document.open() also removes this listener: one page per frame. The page's relative script
   // names (three.min.js) are read against this document's address, beside it. This script's
   // own variables stay: the window is the same one.
   document.open();
-  document.write(data.page);
+  document.write(page);
   document.close();
   addEventListener('message', answerStill);
   // After the page's scripts (three.js is loaded from beside this document, then Sage's own):

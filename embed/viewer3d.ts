@@ -87,12 +87,18 @@ class Graphic implements LiveSlot {
     // cell's output, which the frame's page has already, and the view it sent us.
     frame.addEventListener('load', () => {
       keepLiveWhenNear(this);
-      frame.contentWindow?.postMessage({ type: PAGE_MESSAGE, page: this.page, view: this.view }, '*');
+      frame.contentWindow?.postMessage({ type: PAGE_MESSAGE, page: this.page, view: this.view, theme: this.theme() }, '*');
     });
     this.frame = frame;
     // Under the still until it has drawn: no blank box between the two.
     this.box.prepend(frame);
     this.covering = setTimeout(() => this.uncover(), SHOWN_WAIT_MS);
+  }
+
+  /** The output's colour scheme here (embed/styles.ts: the cell's theme, the page's, or the reader's system). */
+  private theme(): 'light' | 'dark' {
+    const view = this.doc.defaultView;
+    return view?.getComputedStyle(this.box).getPropertyValue('--cb-out-scheme').trim() === 'dark' ? 'dark' : 'light';
   }
 
   park(): void {

@@ -139,7 +139,7 @@ if (threeVersion !== '0.122.0') {
   console.error(`[build] three.js 0.122.0 (r122, what Sage's 3D viewer is written for) is needed in node_modules, found ${threeVersion ?? 'none'}: run npm install`);
   process.exit(1);
 }
-const viewerSources = ['embed/viewer3d-frame.ts', 'embed/viewer3d-messages.ts', 'embed/viewer3d-frame.html', 'package-lock.json', 'scripts/build.mjs'];
+const viewerSources = ['embed/viewer3d-frame.ts', 'embed/viewer3d-messages.ts', 'embed/viewer3d-theme.ts', 'embed/viewer3d-frame.html', 'package-lock.json', 'scripts/build.mjs'];
 if (Math.max(...viewerSources.map(age)) > age(`${VIEWER3D_DIR}/frame.js`)) {
   console.log('[build] 3D viewer…');
   const dir = path.join(root, VIEWER3D_DIR);

@@ -155,6 +155,34 @@ describe.skipIf(!installed)('a Sage cell in the browser', () => {
     expect(w.consoleErrors).toEqual([]);
   }, 180_000);
 
+  it("draws a 3D graphic in the cell's colours: on black in a dark cell, where Sage's page was light", async () => {
+    // Sage's default theme is light: a dark cell showed a white box.
+    const dark = await openPage(browser, `${box.url}/`, { colorScheme: 'dark' });
+    try {
+      await dark.page.selectOption('.cb-lang', 'sage');
+      await setCode(dark.page, "sphere(color='red')");
+      await dark.page.keyboard.press('Shift+Enter');
+      const frameElement = dark.page.locator('.cb-output iframe.cb-viewer3d');
+      await frameElement.waitFor({ timeout: 30_000 });
+      const inFrame = (await (await frameElement.elementHandle())!.contentFrame())!;
+      await inFrame.locator('canvas').first().waitFor({ timeout: 20_000 });
+      /** The canvas's top-left pixel, the background, once drawn. */
+      const corner = () => inFrame.evaluate(() => {
+        const gl = document.querySelector('canvas')!;
+        const copy = document.createElement('canvas');
+        [copy.width, copy.height] = [gl.width, gl.height];
+        const ctx = copy.getContext('2d')!;
+        ctx.drawImage(gl, 0, 0);
+        return [...ctx.getImageData(0, 0, 1, 1).data];
+      });
+      await expect.poll(corner, { timeout: 10_000 }).toEqual([0, 0, 0, 255]);
+      expect(await inFrame.evaluate(() => document.body.className)).toBe('dark-theme');
+      expect(dark.pageErrors).toEqual([]);
+    } finally {
+      await dark.context.close();
+    }
+  });
+
   it('shows a 3D graphic in a cell embedded on another site, under a strict policy that names Cellbox in frame-src', async () => {
     // The host page allows no inline script: the graphic's scripts run under the frame's own policy.
     const cellbox = `http://localhost:${box.port}`;
