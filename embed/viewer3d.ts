@@ -40,6 +40,8 @@ class Graphic implements LiveSlot {
   /** The graphic while its frame is away or loading: the last still, or only its text before there is one. */
   private readonly still: HTMLImageElement;
   private view: View | null = null;
+  /** Whether the live frame said it has drawn: before, it has no still to give, nor a view other than the one it was given. */
+  private drawn = false;
   private parking: ReturnType<typeof setTimeout> | null = null;
   private covering: ReturnType<typeof setTimeout> | null = null;
 
@@ -90,6 +92,7 @@ class Graphic implements LiveSlot {
       frame.contentWindow?.postMessage({ type: PAGE_MESSAGE, page: this.page, view: this.view, theme: this.theme() }, '*');
     });
     this.frame = frame;
+    this.drawn = false;
     // Under the still until it has drawn: no blank box between the two.
     this.box.prepend(frame);
     this.covering = setTimeout(() => this.uncover(), SHOWN_WAIT_MS);
@@ -103,13 +106,18 @@ class Graphic implements LiveSlot {
 
   park(): void {
     if (!this.frame || this.parking !== null) return;
-    if (!this.frame.isConnected || !this.frame.contentWindow) return this.unload();
+    // Not drawn yet (scrolled past at once), it would answer nothing, and hold a WebGL context
+    // while it was waited for; gone from the page, it has no document left to answer.
+    if (!this.drawn || !this.frame.isConnected || !this.frame.contentWindow) return this.unload();
     this.frame.contentWindow.postMessage({ type: STILL_MESSAGE }, '*');
     this.parking = setTimeout(() => this.unload(), STILL_WAIT_MS);
   }
 
   receive(data: unknown): void {
-    if ((data as { type?: unknown } | null)?.type === SHOWN_MESSAGE) return this.uncover();
+    if ((data as { type?: unknown } | null)?.type === SHOWN_MESSAGE) {
+      this.drawn = true;
+      return this.uncover();
+    }
     if (this.parking === null) return;
     const answer = readStill(data);
     if (!answer) return;
