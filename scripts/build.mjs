@@ -132,14 +132,14 @@ if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8') !== mathjaxVersion) 
 // 0.122.0 is; its OrbitControls are the examples' global-script build. The folder's name is
 // VIEWER3D_PATH's in embed/viewer3d.ts: a new three.js or frame takes a new one, since the
 // folder is served as never changing (app/_lib/assets.ts).
-const VIEWER3D_DIR = 'public/viewer3d/r122-1';
+const VIEWER3D_DIR = 'public/viewer3d/r122-2';
 const threePackage = path.join(root, 'node_modules/three/package.json');
 const threeVersion = fs.existsSync(threePackage) ? JSON.parse(fs.readFileSync(threePackage, 'utf8')).version : null;
 if (threeVersion !== '0.122.0') {
   console.error(`[build] three.js 0.122.0 (r122, what Sage's 3D viewer is written for) is needed in node_modules, found ${threeVersion ?? 'none'}: run npm install`);
   process.exit(1);
 }
-const viewerSources = ['embed/viewer3d-frame.ts', 'embed/viewer3d-frame.html', 'package-lock.json', 'scripts/build.mjs'];
+const viewerSources = ['embed/viewer3d-frame.ts', 'embed/viewer3d-messages.ts', 'embed/viewer3d-theme.ts', 'embed/viewer3d-frame.html', 'package-lock.json', 'scripts/build.mjs'];
 if (Math.max(...viewerSources.map(age)) > age(`${VIEWER3D_DIR}/frame.js`)) {
   console.log('[build] 3D viewer…');
   const dir = path.join(root, VIEWER3D_DIR);

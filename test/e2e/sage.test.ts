@@ -107,6 +107,82 @@ describe.skipIf(!installed)('a Sage cell in the browser', () => {
     await screenshot(w.page, 'sage-plot3d');
   });
 
+  it("shows each of a cell's 24 3D graphics when scrolled to, and one turned as the reader left it", async () => {
+    // More than Chromium's 16 WebGL contexts (embed/viewer3d-live.ts); Sage's own page, whose
+    // camera and controls the frame reads and sets (embed/viewer3d-frame.ts).
+    await runCode("y = var('y')\nfor k in range(24):\n    show(plot3d(x*y + k, (x, -1, 1), (y, -1, 1), plot_points=6, color='red'))");
+    const graphics = w.page.locator('.cb-output .cb-viewer3d-box');
+    await expect.poll(() => graphics.count()).toBe(24);
+    const frameOf = async (n: number) => (await (await graphics.nth(n).locator('iframe.cb-viewer3d').elementHandle({ timeout: 1000 }).catch(() => null))?.contentFrame()) ?? null;
+    /** Graphic `n`'s camera and red pixels once its frame is shown (no still over it), else null. */
+    const shown = async (n: number) => {
+      const frame = await frameOf(n);
+      if (!frame || (await graphics.nth(n).locator('img.cb-viewer3d-still').count()) > 0) return null;
+      return frame.evaluate(() => {
+        const camera = (window as unknown as { camera?: { position: { toArray(): number[] } } }).camera;
+        const gl = document.querySelector('canvas');
+        if (!camera || !gl || gl.width === 0) return null;
+        const copy = document.createElement('canvas');
+        [copy.width, copy.height] = [gl.width, gl.height];
+        const ctx = copy.getContext('2d')!;
+        ctx.drawImage(gl, 0, 0);
+        const pixels = ctx.getImageData(0, 0, copy.width, copy.height).data;
+        let red = 0;
+        for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 120 && pixels[i + 1] < 90 && pixels[i + 2] < 90) red++;
+        return { red, camera: camera.position.toArray() };
+      }).catch(() => null);
+    };
+    await graphics.nth(0).scrollIntoViewIfNeeded();
+    await expect.poll(async () => (await shown(0))?.red ?? 0, { timeout: 20_000 }).toBeGreaterThan(5000);
+    const before = (await shown(0))!.camera;
+    const box3d = (await graphics.nth(0).boundingBox())!;
+    const [cx, cy] = [box3d.x + box3d.width / 2, box3d.y + box3d.height / 2];
+    await w.page.mouse.move(cx, cy);
+    await w.page.mouse.down();
+    await w.page.mouse.move(cx + 150, cy + 40, { steps: 10 });
+    await w.page.mouse.up();
+    await expect.poll(async () => (await shown(0))?.camera.join(), { timeout: 5_000 }).not.toBe(before.join());
+    const turned = (await shown(0))!.camera;
+    for (let n = 1; n < 24; n++) {
+      await graphics.nth(n).scrollIntoViewIfNeeded();
+      await expect.poll(async () => (await shown(n))?.red ?? 0, { timeout: 20_000, message: `graphic ${n}` }).toBeGreaterThan(5000);
+    }
+    expect(await graphics.nth(0).locator('img.cb-viewer3d-still').getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    await graphics.nth(0).scrollIntoViewIfNeeded();
+    await expect.poll(async () => (await shown(0))?.red ?? 0, { timeout: 20_000 }).toBeGreaterThan(5000);
+    (await shown(0))!.camera.forEach((c, i) => expect(c).toBeCloseTo(turned[i], 9));
+    expect(w.pageErrors).toEqual([]);
+    expect(w.consoleErrors).toEqual([]);
+  }, 180_000);
+
+  it("draws a 3D graphic in the cell's colours: on black in a dark cell, where Sage's page was light", async () => {
+    // Sage's default theme is light: a dark cell showed a white box.
+    const dark = await openPage(browser, `${box.url}/`, { colorScheme: 'dark' });
+    try {
+      await dark.page.selectOption('.cb-lang', 'sage');
+      await setCode(dark.page, "sphere(color='red')");
+      await dark.page.keyboard.press('Shift+Enter');
+      const frameElement = dark.page.locator('.cb-output iframe.cb-viewer3d');
+      await frameElement.waitFor({ timeout: 30_000 });
+      const inFrame = (await (await frameElement.elementHandle())!.contentFrame())!;
+      await inFrame.locator('canvas').first().waitFor({ timeout: 20_000 });
+      /** The canvas's top-left pixel, the background, once drawn. */
+      const corner = () => inFrame.evaluate(() => {
+        const gl = document.querySelector('canvas')!;
+        const copy = document.createElement('canvas');
+        [copy.width, copy.height] = [gl.width, gl.height];
+        const ctx = copy.getContext('2d')!;
+        ctx.drawImage(gl, 0, 0);
+        return [...ctx.getImageData(0, 0, 1, 1).data];
+      });
+      await expect.poll(corner, { timeout: 10_000 }).toEqual([0, 0, 0, 255]);
+      expect(await inFrame.evaluate(() => document.body.className)).toBe('dark-theme');
+      expect(dark.pageErrors).toEqual([]);
+    } finally {
+      await dark.context.close();
+    }
+  });
+
   it('shows a 3D graphic in a cell embedded on another site, under a strict policy that names Cellbox in frame-src', async () => {
     // The host page allows no inline script: the graphic's scripts run under the frame's own policy.
     const cellbox = `http://localhost:${box.port}`;

@@ -8,6 +8,7 @@ import type { Browser, Frame } from 'playwright-core';
 import { startCellbox, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage, setCode, type Watched } from '../helpers/browser';
 import { THREEJS_MIME } from '../../embed/viewer3d';
+import { MAX_LIVE } from '../../embed/viewer3d-live';
 
 let box: Cellbox;
 let browser: Browser;
@@ -23,27 +24,135 @@ afterAll(async () => {
   await box?.stop();
 });
 
-/** Runs a Python cell that displays `page` as a 3D graphic's, and returns the frame it is shown in. */
-async function showPage(page: string): Promise<Frame> {
-  const bundle = { [THREEJS_MIME]: page, 'text/plain': 'Graphics3d Object' };
-  await setCode(w.page, `import json\ndisplay(json.loads(${JSON.stringify(JSON.stringify(bundle))}), raw=True)`);
+/** Runs a Python cell that displays each of `pages` as a 3D graphic's. */
+async function showPages(pages: string[]): Promise<void> {
+  const bundles = pages.map((page) => ({ [THREEJS_MIME]: page, 'text/plain': 'Graphics3d Object' }));
+  await setCode(w.page, `import json\nfor b in json.loads(${JSON.stringify(JSON.stringify(bundles))}):\n    display(b, raw=True)\n`);
   await w.page.keyboard.press('Shift+Enter');
   await w.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
+}
+
+/** Runs a Python cell that displays `page` as a 3D graphic's, and returns the frame it is shown in. */
+async function showPage(page: string): Promise<Frame> {
+  await showPages([page]);
   const frame = (await (await w.page.locator('.cb-output iframe.cb-viewer3d').elementHandle())!.contentFrame())!;
   return frame;
 }
 
+/**
+ * A three.js page made as Sage's is (sage/ext_data/threejs/threejs_template.html): three.js
+ * r122 and its OrbitControls from beside the frame's document, a renderer that keeps its
+ * drawing buffer, and its camera, controls and renderer in global variables; drawn on each
+ * change of the controls. A red box on white, so that what is drawn can be counted.
+ */
+function threePage(n: number): string {
+  return `<!DOCTYPE html><html><head><title>graphic ${n}</title><style>body { margin: 0; overflow: hidden; }</style></head><body>
+<script src="three.min.js"></script><script src="OrbitControls.js"></script>
+<script>
+var scene = new THREE.Scene();
+var renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+renderer.setPixelRatio(window.devicePixelRatio);
+renderer.setSize(window.innerWidth, window.innerHeight);
+renderer.setClearColor(0xffffff, 1);
+document.body.appendChild(renderer.domElement);
+var camera = new THREE.PerspectiveCamera(45, window.innerWidth / window.innerHeight, 0.1, 100);
+camera.up.set(0, 0, 1);
+camera.position.set(4, 3, 2);
+scene.add(camera);
+scene.add(new THREE.Mesh(new THREE.BoxGeometry(2, 1, 0.6), new THREE.MeshBasicMaterial({ color: 0xff0000 })));
+var controls = new THREE.OrbitControls(camera, renderer.domElement);
+function render() { renderer.render(scene, camera); }
+controls.addEventListener('change', render);
+render();
+controls.update();
+</script></body></html>`;
+}
+
+/** In a frame: the red pixels its WebGL canvas shows, and the whole as a data: URL (0 and '' with no canvas). */
+function drawnInFrame(): { red: number; image: string } {
+  const gl = document.querySelector('canvas');
+  if (!gl || gl.width === 0) return { red: 0, image: '' };
+  const copy = document.createElement('canvas');
+  copy.width = gl.width;
+  copy.height = gl.height;
+  const ctx = copy.getContext('2d')!;
+  ctx.drawImage(gl, 0, 0);
+  const pixels = ctx.getImageData(0, 0, copy.width, copy.height).data;
+  let red = 0;
+  for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 200 && pixels[i + 1] < 60 && pixels[i + 2] < 60) red++;
+  return { red, image: gl.toDataURL() };
+}
+
 describe('the 3D viewer frame, with a page of the cell', () => {
+  it('shows every one of more graphics than the browser keeps WebGL contexts, each when scrolled to, turned as the reader left it', async () => {
+    // Chromium keeps 16 WebGL contexts alive and took the oldest one's past that: the first
+    // graphics of a page with more were blank for good.
+    const count = 24;
+    await showPages(Array.from({ length: count }, (_, n) => threePage(n)));
+    const graphics = w.page.locator('.cb-output .cb-viewer3d-box');
+    await expect.poll(() => graphics.count()).toBe(count);
+    /** The live frame of graphic `n`, or null while it has none (a still in its place). */
+    const frameOf = async (n: number) => (await (await graphics.nth(n).locator('iframe.cb-viewer3d').elementHandle({ timeout: 1000 }).catch(() => null))?.contentFrame()) ?? null;
+    /** What graphic `n`'s live frame shows, once shown (its still gone from over it); red 0 until then. */
+    const shown = async (n: number) => {
+      const frame = await frameOf(n);
+      if (!frame || (await graphics.nth(n).locator('img.cb-viewer3d-still').count()) > 0) return { red: 0, image: '' };
+      return frame.evaluate(drawnInFrame).catch(() => ({ red: 0, image: '' }));
+    };
+    const liveFrames = () => w.page.locator('iframe.cb-viewer3d').count();
+    const cameraOf = async (n: number) => (await frameOf(n))!.evaluate(() => (window as unknown as { camera: { position: { toArray(): number[] } } }).camera.position.toArray());
+
+    // Turned by dragging, the second graphic shows another view.
+    await graphics.nth(1).scrollIntoViewIfNeeded();
+    await expect.poll(async () => (await shown(1)).red, { timeout: 20_000 }).toBeGreaterThan(5000);
+    const before = await shown(1);
+    const box = (await graphics.nth(1).boundingBox())!;
+    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+    await w.page.mouse.move(cx, cy);
+    await w.page.mouse.down();
+    await w.page.mouse.move(cx + 150, cy + 40, { steps: 10 });
+    await w.page.mouse.up();
+    await expect.poll(async () => (await shown(1)).image !== before.image, { timeout: 5_000 }).toBe(true);
+    const turned = await shown(1);
+    const turnedCamera = await cameraOf(1);
+
+    // Scrolled to, each shows its graphic drawn; never more frames live than the limit.
+    for (let n = 0; n < count; n++) {
+      await graphics.nth(n).scrollIntoViewIfNeeded();
+      await expect.poll(async () => (await shown(n)).red, { timeout: 20_000, message: `graphic ${n}` }).toBeGreaterThan(5000);
+      expect(await liveFrames()).toBeLessThanOrEqual(MAX_LIVE);
+    }
+
+    // Far away, the turned graphic is a still image of the view it was left in.
+    const still = graphics.nth(1).locator('img.cb-viewer3d-still');
+    await expect.poll(() => still.count()).toBe(1);
+    expect(await graphics.nth(1).locator('iframe').count()).toBe(0);
+    expect(await still.getAttribute('alt')).toBe(await graphics.nth(count - 1).locator('iframe.cb-viewer3d').getAttribute('title'));
+    expect(await still.getAttribute('src')).toBe(turned.image);
+
+    // Back at it (and at the first, whose context was the oldest), each is live and drawn again,
+    // the turned one from where the reader left it.
+    for (const n of [0, 1]) {
+      await graphics.nth(n).scrollIntoViewIfNeeded();
+      await expect.poll(async () => (await shown(n)).red, { timeout: 20_000, message: `graphic ${n} again` }).toBeGreaterThan(5000);
+    }
+    // OrbitControls put the camera back through its spherical coordinates: to the last bit or so.
+    (await cameraOf(1)).forEach((c, i) => expect(c).toBeCloseTo(turnedCamera[i], 9));
+    expect((await shown(1)).image).toBe(turned.image);
+    expect(await liveFrames()).toBeLessThanOrEqual(MAX_LIVE);
+    expect(w.pageErrors).toEqual([]);
+  }, 180_000);
+
   it('shows the page again when the page it is on moves it (a tab or slide put elsewhere)', async () => {
     // Moved, an iframe loads its document again: the page, handed over once at the first
     // load, was gone, and the graphic an empty frame.
     const frame = await showPage('<!DOCTYPE html><html><body><p id="shown">the graphic</p></body></html>');
     await frame.locator('#shown').waitFor();
     await w.page.evaluate(() => {
-      const iframe = document.querySelector('.cb-output iframe.cb-viewer3d')!;
+      const graphic = document.querySelector('.cb-output .cb-viewer3d-box')!;
       const holder = document.createElement('div');
-      iframe.before(holder);
-      holder.append(iframe);
+      graphic.before(holder);
+      holder.append(graphic);
     });
     const moved = (await (await w.page.locator('.cb-output iframe.cb-viewer3d').elementHandle())!.contentFrame())!;
     await expect.poll(() => moved.locator('#shown').count(), { timeout: 10_000 }).toBe(1);

@@ -334,7 +334,7 @@ def _rich_bundle(kernel, oc, plain_text, rich_output):
 THREEJS_MIME = 'application/vnd.cellbox.threejs+html'
 
 # The scripts Sage's page wants (three.js r122, its threejs-version.txt, with OrbitControls),
-# relative: the page runs in Cellbox's viewer frame (public/viewer3d/r122-1/frame.html), which
+# relative: the page runs in Cellbox's viewer frame (public/viewer3d/r122-2/frame.html), which
 # has them beside it, whatever the server's address.
 THREEJS_SCRIPTS = '<script src="three.min.js"></script>\n<script src="OrbitControls.js"></script>'
 
