@@ -20,11 +20,23 @@ export interface InteractSpec {
 
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/** The most boxes of an input grid (workers/python/interact.py, MAX_GRID_CELLS). */
+const MAX_GRID_BOXES = 1000;
+
 /**
  * Text the server takes back: a lone half of a surrogate pair (a Python string can hold one,
  * and JSON carries it) as U+FFFD, or the server would refuse every run of the controls (400).
  */
-const wellFormed = (v: InteractValue): InteractValue => (typeof v === 'string' ? v.replace(/\p{Cs}/gu, '\ufffd') : v);
+const wellFormedText = (t: string): string => t.replace(/\p{Cs}/gu, '\ufffd');
+const wellFormed = (v: InteractValue): InteractValue => {
+  if (typeof v === 'string') return wellFormedText(v);
+  return isGrid(v) ? v.map((row) => row.map(wellFormedText)) : v;
+};
+
+/** An input grid's value: rows of texts. */
+function isGrid(v: unknown): v is string[][] {
+  return Array.isArray(v) && v.every((row) => Array.isArray(row) && row.every((t) => typeof t === 'string'));
+}
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isIndex = (v: unknown, length: number): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < length;
@@ -60,7 +72,18 @@ function parseControl(raw: unknown): Control | null {
     }
     case 'input_box':
       if (typeof c.value !== 'string') return null;
-      return { ...named, type: 'input_box', value: c.value, ...(isNumber(c.width) && c.width > 0 ? { width: c.width } : {}) };
+      return {
+        ...named, type: 'input_box', value: c.value,
+        ...(isNumber(c.width) && c.width > 0 ? { width: c.width } : {}),
+        ...(Number.isInteger(c.height) && (c.height as number) > 1 ? { height: Math.min(c.height as number, 40) } : {}),
+      };
+    case 'input_grid': {
+      // As the kernel draws them (at most 1000 boxes); the value exactly rows × cols texts.
+      if (!Number.isInteger(c.rows) || !Number.isInteger(c.cols) || (c.rows as number) < 1 || (c.cols as number) < 1 || (c.rows as number) * (c.cols as number) > MAX_GRID_BOXES) return null;
+      const [rows, cols] = [c.rows as number, c.cols as number];
+      if (!isGrid(c.value) || c.value.length !== rows || c.value.some((row) => row.length !== cols)) return null;
+      return { ...named, type: 'input_grid', rows, cols, value: c.value, ...(isNumber(c.width) && c.width > 0 ? { width: c.width } : {}) };
+    }
     case 'checkbox':
       return typeof c.value === 'boolean' ? { ...named, type: 'checkbox', value: c.value } : null;
     case 'selector':
@@ -104,8 +127,15 @@ export function sameControls(a: InteractSpec, b: InteractSpec): boolean {
     const y = b.controls[i]!;
     if (x.name !== y.name || x.type !== y.type || ('labels' in x) !== ('labels' in y)) return false;
     if ('labels' in x && 'labels' in y && x.labels.join('\u0000') !== y.labels.join('\u0000')) return false;
+    if (x.type === 'input_grid' && y.type === 'input_grid' && (x.rows !== y.rows || x.cols !== y.cols)) return false;
+    if (x.type === 'input_box' && y.type === 'input_box' && multiline(x) !== multiline(y)) return false;
     return !(x.type === 'selector' && y.type === 'selector' && x.buttons !== y.buttons);
   });
+}
+
+/** Whether an input box keeps newlines: several lines high, or holding a newline already. */
+function multiline(c: Extract<Control, { type: 'input_box' }>): boolean {
+  return (c.height ?? 1) > 1 || c.value.includes('\n');
 }
 
 /** Digits after the point in a number's decimal form (1e-7 counts 7). */
@@ -152,7 +182,7 @@ function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, cls: s
 }
 
 function equal(a: InteractValue | undefined, b: InteractValue | undefined): boolean {
-  return Array.isArray(a) && Array.isArray(b) ? a[0] === b[0] && a[1] === b[1] : a === b;
+  return Array.isArray(a) && Array.isArray(b) ? JSON.stringify(a) === JSON.stringify(b) : a === b;
 }
 
 /**
@@ -264,12 +294,26 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
       }
       case 'input_box': {
         const { place, id } = row(control, true);
-        const input = el(doc, 'input', 'cb-ia-input');
-        input.type = 'text';
+        // Several lines: a textarea, which keeps the newlines an <input> would drop.
+        const lines = multiline(control);
+        const input = lines ? el(doc, 'textarea', 'cb-ia-input cb-ia-textarea') : el(doc, 'input', 'cb-ia-input');
+        if (input instanceof HTMLInputElement) input.type = 'text';
         input.id = id;
         input.spellcheck = false;
         input.autocomplete = 'off';
-        if (control.width) input.size = Math.max(4, Math.min(60, Math.round(control.width)));
+        const columns = control.width ? Math.max(4, Math.min(60, Math.round(control.width))) : undefined;
+        if (input instanceof HTMLTextAreaElement) {
+          input.rows = Math.max(2, control.height ?? control.value.split('\n').length);
+          if (columns) input.cols = columns;
+          // Enter is a newline here: Ctrl+Enter (⌘+Enter) commits, as leaving the box does.
+          input.addEventListener('keydown', (e) => {
+            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+              e.preventDefault();
+              e.stopPropagation();
+              changed();
+            }
+          });
+        } else if (columns) input.size = columns;
         place.append(input);
         // Sent when it is committed (Enter, or leaving the box), not with each key.
         input.addEventListener('change', () => changed());
@@ -279,6 +323,42 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
           write(c) {
             d.control = c;
             if (input.value !== c.value) input.value = c.value as string;
+          },
+        };
+        d.write(control);
+        return d;
+      }
+      case 'input_grid': {
+        // A group named by the label; each box named by its place, "A row 1 column 2".
+        const { place, labelId } = row(control, false);
+        place.setAttribute('role', 'group');
+        place.setAttribute('aria-labelledby', labelId);
+        const grid = el(doc, 'div', 'cb-ia-grid');
+        grid.style.gridTemplateColumns = `repeat(${control.cols}, max-content)`;
+        const size = control.width ? Math.max(2, Math.min(30, Math.round(control.width))) : 4;
+        const boxes = control.value.map((texts, i) => texts.map((_, j) => {
+          const input = el(doc, 'input', 'cb-ia-input cb-ia-cell');
+          input.type = 'text';
+          input.size = size;
+          input.spellcheck = false;
+          input.autocomplete = 'off';
+          input.setAttribute('aria-label', `${control.label} row ${i + 1} column ${j + 1}`);
+          // Sent when a box is committed (Enter, or leaving it), as an input box is.
+          input.addEventListener('change', () => changed());
+          grid.append(input);
+          return input;
+        }));
+        place.append(grid);
+        const d: Drawn = {
+          control,
+          read: () => boxes.map((r) => r.map((input) => input.value)),
+          write(c) {
+            d.control = c;
+            if (c.type !== 'input_grid') return;
+            c.value.forEach((texts, i) => texts.forEach((text, j) => {
+              const input = boxes[i]![j]!;
+              if (input.value !== text) input.value = text;
+            }));
           },
         };
         d.write(control);

@@ -82,6 +82,9 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
 .cb-output .cb-ia-input, .cb-output .cb-ia-select, .cb-output .cb-ia-button, .cb-output .cb-ia-update {
   font: inherit; color: var(--cb-out-fg); background: var(--cb-out-bg); border: 1px solid var(--cb-out-muted); border-radius: 6px; padding: 4.8px 9.6px; max-width: 100%; box-sizing: border-box; min-height: 32px; }
 .cb-output .cb-ia-input { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; font-size: 13.5px; min-width: 12ch; }
+.cb-output .cb-ia-textarea { resize: vertical; width: 100%; line-height: 1.45; }
+.cb-output .cb-ia-grid { display: grid; gap: 4px; max-width: 100%; overflow-x: auto; }
+.cb-output .cb-ia-input.cb-ia-cell { min-width: 0; width: auto; text-align: right; }
 .cb-output .cb-ia-checkbox { width: 18px; height: 18px; margin: 0; }
 .cb-output .cb-ia-color { width: 48px; height: 32px; padding: 2px; border: 1px solid var(--cb-out-muted); border-radius: 6px; background: var(--cb-out-bg); }
 .cb-output .cb-ia-buttons { gap: 0; }

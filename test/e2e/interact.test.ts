@@ -231,6 +231,46 @@ def every(n=slider(0, 1, 0.1, default=0.3, label='Amount'), k=slider(['low', 'mi
     expect(w.pageErrors).toEqual([]);
   });
 
+  it('draws an input grid as a group of boxes named by their place, and runs again when one is committed', async () => {
+    await runFresh(w.page, `@interact
+def f(A=input_grid(2, 2, default=[[1, 2], [3, 4]], label='Matrix')):
+    print("rows", A)`, 'rows [[1, 2], [3, 4]]');
+    const grid = w.page.locator('.cb-output').getByRole('group', { name: 'Matrix' });
+    expect(await grid.getByRole('textbox').count()).toBe(4);
+    const box = grid.getByRole('textbox', { name: 'Matrix row 1 column 2' });
+    expect(await box.inputValue()).toBe('2');
+    // Typing alone runs nothing; Enter commits the box, as an input box's.
+    const before = posts.length;
+    await box.fill('7');
+    await box.press('Enter');
+    await shows(w.page, 'rows [[1, 7], [3, 4]]');
+    expect(posts.length).toBe(before + 1);
+    expect(posts.at(-1)!.interact).toEqual({ 0: { A: [['1', '7'], ['3', '4']] } });
+    // Tab goes on to the next box (row 2 column 1, its text selected), which leaving commits too.
+    await box.focus();
+    await w.page.keyboard.press('Tab');
+    expect(await w.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Matrix row 2 column 1');
+    await w.page.keyboard.type('0');
+    await w.page.keyboard.press('Tab');
+    await shows(w.page, 'rows [[1, 7], [0, 4]]');
+    expect(w.pageErrors).toEqual([]);
+  });
+
+  it('keeps the newlines of a box of several lines: Enter a newline, Ctrl+Enter runs', async () => {
+    await runFresh(w.page, '@interact\ndef f(s="one\\ntwo"):\n    print(repr(s))', "'one\\ntwo'");
+    const box = w.page.locator('.cb-output').getByRole('textbox', { name: 's' });
+    expect(await box.evaluate((e) => e.tagName)).toBe('TEXTAREA');
+    expect(await box.inputValue()).toBe('one\ntwo');
+    const before = posts.length;
+    await box.press('End');
+    await box.press('Enter');
+    await w.page.keyboard.type('three');
+    expect(posts.length).toBe(before);
+    await box.press('Control+Enter');
+    await shows(w.page, "'one\\ntwo\\nthree'");
+    expect(posts.at(-1)!.interact).toEqual({ 0: { s: 'one\ntwo\nthree' } });
+  });
+
   it('sends the value of a control named __proto__ or constructor, as of any other', async () => {
     const code = '@interact\ndef f(__proto__=(0, 10), constructor=(0, 4)):\n    print(f"p={__proto__} c={constructor}")';
     await runFresh(w.page, code, 'p=5 c=2');
