@@ -342,10 +342,17 @@ describe('interacts against a rate limit', () => {
     await shows(page.page, 'n=4 colour=red');
     await slider.fill('5');
     await page.page.locator('.cb-status', { hasText: /Too many runs .*; the controls' latest values run in \d+ s\./ }).waitFor({ timeout: 10_000 });
+    // The wait counts down in the status line; its ticks are not read out (the live region off).
+    const left = async () => Number((await page.page.locator('.cb-status').textContent())!.match(/run in (\d+) s\./)![1]);
+    const first = await left();
+    expect(first).toBeGreaterThan(1);
+    await page.page.waitForFunction((n) => /run in (\d+) s\./.exec(document.querySelector('.cb-status')!.textContent!)?.[1] === String(n - 1), first, { timeout: 10_000 });
+    expect(await page.page.locator('.cb-status-words').getAttribute('aria-live')).toBe('off');
     // Shown as it was until then; moved again meanwhile, the newest value is the one that runs.
     expect(await outputText(page.page)).toContain('n=4 colour=red');
     await slider.fill('6');
     await shows(page.page, 'n=6 colour=red');
+    expect(await page.page.locator('.cb-status-words').getAttribute('aria-live')).toBe('polite');
     expect(mine.at(-1)!.interact).toEqual({ 0: { n: 6, colour: 0, loud: true } });
     expect(mine.filter((p) => p.interact?.[0]?.n === 5)).toHaveLength(1);
     await page.context.close();
