@@ -251,14 +251,24 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
         return d;
       }
       case 'range_slider': {
-        const { place, id } = row(control, true);
+        // One track with two thumbs, each a slider of its own ("min", "max") in a group named
+        // by the label; the lower thumb stops at the upper, and the upper at the lower.
+        const { place, labelId, id } = row(control, false);
+        place.setAttribute('role', 'group');
+        place.setAttribute('aria-labelledby', labelId);
+        const track = el(doc, 'div', 'cb-ia-range');
+        const fill = el(doc, 'div', 'cb-ia-range-fill');
         const lo = range(id, control.min, control.max, control.step);
         const hi = range(`${id}-hi`, control.min, control.max, control.step);
-        lo.setAttribute('aria-label', `${control.label}, from`);
-        hi.setAttribute('aria-label', `${control.label}, to`);
+        lo.classList.add('cb-ia-thumb');
+        hi.classList.add('cb-ia-thumb');
+        lo.setAttribute('aria-label', 'min');
+        hi.setAttribute('aria-label', 'max');
         const shown = el(doc, 'span', 'cb-ia-value');
         shown.setAttribute('aria-hidden', 'true');
-        place.append(lo, hi, shown);
+        track.append(fill, lo, hi);
+        place.append(track, shown);
+        let last: [number, number] = [NaN, NaN];
         const d: Drawn = {
           control,
           read: () => [lo.valueAsNumber, hi.valueAsNumber],
@@ -277,18 +287,22 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
           shown.textContent = `${a} – ${b}`;
           lo.setAttribute('aria-valuetext', a!);
           hi.setAttribute('aria-valuetext', b!);
+          const at = (v: number) => (c.max > c.min ? ((v - c.min) / (c.max - c.min)) * 100 : 0);
+          fill.style.left = `${at(lo.valueAsNumber)}%`;
+          fill.style.right = `${100 - at(hi.valueAsNumber)}%`;
+          // Both at the top end: the lower thumb on top, or no pointer could move it down again.
+          track.classList.toggle('cb-ia-lo-on-top', lo.valueAsNumber >= c.max);
+          last = [lo.valueAsNumber, hi.valueAsNumber];
         };
-        // The two ends never cross: the one moved pushes the other.
-        lo.addEventListener('input', () => {
-          if (lo.valueAsNumber > hi.valueAsNumber) hi.value = lo.value;
+        const moved = (input: HTMLInputElement, other: HTMLInputElement, lower: boolean) => () => {
+          if (lower ? input.valueAsNumber > other.valueAsNumber : input.valueAsNumber < other.valueAsNumber) input.value = other.value;
+          // Held at the other thumb: nothing changed, nothing to run.
+          if (lo.valueAsNumber === last[0] && hi.valueAsNumber === last[1]) return;
           show();
           changed();
-        });
-        hi.addEventListener('input', () => {
-          if (hi.valueAsNumber < lo.valueAsNumber) lo.value = hi.value;
-          show();
-          changed();
-        });
+        };
+        lo.addEventListener('input', moved(lo, hi, true));
+        hi.addEventListener('input', moved(hi, lo, false));
         d.write(control);
         return d;
       }

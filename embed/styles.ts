@@ -78,6 +78,21 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
 .cb-output .cb-ia-label { color: var(--cb-out-fg); font-weight: 600; max-width: 240px; overflow-wrap: anywhere; }
 .cb-output .cb-ia-control { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 10px; min-width: 0; }
 .cb-output .cb-ia-slider { flex: 1 1 160px; max-width: 420px; min-width: 100px; margin: 0; min-height: 28px; }
+/* A range: two thumbs on one track, each its own <input type=range> laid over the other; only
+   the thumbs take the pointer, so either can be dragged where it is. */
+.cb-output .cb-ia-range { position: relative; flex: 1 1 160px; max-width: 420px; min-width: 100px; height: 28px; }
+.cb-output .cb-ia-range::before { content: ''; position: absolute; left: 0; right: 0; top: 12px; height: 4px; border-radius: 2px; background: var(--cb-out-muted); }
+.cb-output .cb-ia-range-fill { position: absolute; top: 12px; height: 4px; background: var(--cb-out-link); }
+.cb-output .cb-ia-range .cb-ia-thumb { position: absolute; inset: 0; width: 100%; height: 28px; min-height: 0; margin: 0; background: none;
+  -webkit-appearance: none; appearance: none; pointer-events: none; outline: none; }
+.cb-output .cb-ia-range.cb-ia-lo-on-top .cb-ia-thumb:first-of-type { z-index: 1; }
+.cb-output .cb-ia-range .cb-ia-thumb::-webkit-slider-runnable-track { background: none; border: 0; }
+.cb-output .cb-ia-range .cb-ia-thumb::-webkit-slider-thumb { -webkit-appearance: none; pointer-events: auto; cursor: pointer;
+  width: 18px; height: 18px; border-radius: 50%; background: var(--cb-out-link); border: 2px solid var(--cb-out-bg); box-shadow: 0 0 0 1px var(--cb-out-link); }
+.cb-output .cb-ia-range .cb-ia-thumb::-moz-range-thumb { pointer-events: auto; cursor: pointer;
+  width: 14px; height: 14px; border-radius: 50%; background: var(--cb-out-link); border: 2px solid var(--cb-out-bg); box-shadow: 0 0 0 1px var(--cb-out-link); }
+.cb-output .cb-ia-range .cb-ia-thumb:focus-visible::-webkit-slider-thumb { box-shadow: 0 0 0 2px var(--cb-out-bg), 0 0 0 4px var(--cb-out-link); }
+.cb-output .cb-ia-range .cb-ia-thumb:focus-visible::-moz-range-thumb { box-shadow: 0 0 0 2px var(--cb-out-bg), 0 0 0 4px var(--cb-out-link); }
 .cb-output .cb-ia-value { font: 13.5px/1.45 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; font-variant-numeric: tabular-nums; min-width: 4ch; }
 .cb-output .cb-ia-input, .cb-output .cb-ia-select, .cb-output .cb-ia-button, .cb-output .cb-ia-update {
   font: inherit; color: var(--cb-out-fg); background: var(--cb-out-bg); border: 1px solid var(--cb-out-muted); border-radius: 6px; padding: 4.8px 9.6px; max-width: 100%; box-sizing: border-box; min-height: 32px; }
@@ -96,6 +111,8 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
 .cb-output .cb-ia-update { grid-column: 2; justify-self: start; cursor: pointer; font-weight: 600; padding: 4.8px 16px; }
 .cb-output .cb-ia-text { grid-column: 1 / -1; }
 .cb-output .cb-interact :focus-visible { outline: 2px solid var(--cb-out-link); outline-offset: 2px; position: relative; z-index: 1; }
+/* A range's thumb shows its focus on the thumb (above), and stays laid over the other. */
+.cb-output .cb-interact .cb-ia-range .cb-ia-thumb:focus-visible { outline: none; position: absolute; z-index: 2; }
 @media (max-width: 520px) {
   /* On a phone the label goes above its control, and the slider takes the width. */
   .cb-output .cb-interact { grid-template-columns: minmax(0, 1fr); gap: 4px; }

@@ -214,7 +214,7 @@ def every(n=slider(0, 1, 0.1, default=0.3, label='Amount'), k=slider(['low', 'mi
     await shows(w.page, '(0.7, ');
     await out.getByRole('slider', { name: 'k' }).fill('2');
     await shows(w.page, "'high', ");
-    await out.getByRole('slider', { name: 'r, to' }).fill('8');
+    await out.getByRole('group', { name: 'r' }).getByRole('slider', { name: 'max' }).fill('8');
     await shows(w.page, '(2, 8)');
     await out.getByRole('textbox', { name: 'Words' }).fill('xyz');
     await out.getByRole('textbox', { name: 'Words' }).press('Enter');
@@ -254,6 +254,37 @@ def f(A=input_grid(2, 2, default=[[1, 2], [3, 4]], label='Matrix')):
     await w.page.keyboard.press('Tab');
     await shows(w.page, 'rows [[1, 7], [0, 4]]');
     expect(w.pageErrors).toEqual([]);
+  });
+
+  it('draws a range as one track of two thumbs, each a named slider, the lower never past the upper', async () => {
+    await runFresh(w.page, '@interact\ndef f(r=range_slider(0, 10, 1, default=(2, 3), label="Span")):\n    print("range", r)', 'range (2, 3)');
+    const group = w.page.locator('.cb-output').getByRole('group', { name: 'Span' });
+    const [lo, hi] = [group.getByRole('slider', { name: 'min' }), group.getByRole('slider', { name: 'max' })];
+    expect(await lo.getAttribute('aria-valuetext')).toBe('2');
+    expect(await hi.getAttribute('aria-valuetext')).toBe('3');
+    // Both thumbs on one track: the same box.
+    expect(await lo.boundingBox()).toEqual(await hi.boundingBox());
+    await lo.focus();
+    await w.page.keyboard.press('ArrowRight');
+    await shows(w.page, 'range (3, 3)');
+    const before = posts.length;
+    // At the upper thumb the lower stops: no change, no run.
+    await w.page.keyboard.press('ArrowRight');
+    expect(await lo.inputValue()).toBe('3');
+    expect(posts.length).toBe(before);
+    await hi.focus();
+    await w.page.keyboard.press('End');
+    await shows(w.page, 'range (3, 10)');
+    expect(await hi.getAttribute('aria-valuetext')).toBe('10');
+    expect(posts.at(-1)!.interact).toEqual({ 0: { r: [3, 10] } });
+    // The thumbs take the pointer: the lower one dragged from where it is.
+    const box = (await lo.boundingBox())!;
+    const x = (v: number) => box.x + 9 + ((box.width - 18) * v) / 10;
+    await w.page.mouse.move(x(3), box.y + box.height / 2);
+    await w.page.mouse.down();
+    await w.page.mouse.move(x(6), box.y + box.height / 2, { steps: 4 });
+    await w.page.mouse.up();
+    await shows(w.page, 'range (6, 10)');
   });
 
   it('keeps the newlines of a box of several lines: Enter a newline, Ctrl+Enter runs', async () => {
