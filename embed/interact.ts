@@ -6,7 +6,7 @@
 // every field is checked, and a bundle that is not as docs/api.md says is shown as its
 // text/plain fallback instead.
 
-import { INTERACT_MIME, type InteractControl as Control, type InteractValue, type InteractValues } from '../protocol/interact';
+import { INTERACT_MIME, type InteractControl as Control, type InteractLayout, type InteractValue, type InteractValues } from '../protocol/interact';
 import { MAX_INTERACT_NAME_CHARS } from '../protocol/limits';
 
 export { INTERACT_MIME, type Control, type InteractValue, type InteractValues };
@@ -16,6 +16,32 @@ export interface InteractSpec {
   id: string;
   autoUpdate: boolean;
   controls: Control[];
+  /** Sage's layout: the controls' rows above, below, left and right of the function's output. */
+  layout?: InteractLayout;
+}
+
+const PLACES = ['top', 'bottom', 'left', 'right'] as const;
+
+/** A bundle's layout, checked: each control placed once, those it leaves out at the top; null when it is not one. */
+function parseLayout(raw: unknown, names: string[]): InteractLayout | null {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null;
+  const r = raw as Record<string, unknown>;
+  if (Object.keys(r).some((k) => !(PLACES as readonly string[]).includes(k))) return null;
+  const out: InteractLayout = {};
+  const placed = new Set<string>();
+  for (const place of PLACES) {
+    const rows = r[place];
+    if (rows === undefined) continue;
+    if (!Array.isArray(rows)) return null;
+    for (const row of rows) {
+      if (!Array.isArray(row) || !row.every((n) => typeof n === 'string' && names.includes(n) && !placed.has(n))) return null;
+      row.forEach((n: string) => placed.add(n));
+    }
+    if (rows.length) out[place] = rows as string[][];
+  }
+  const rest = names.filter((n) => !placed.has(n)).map((n) => [n]);
+  if (rest.length) out.top = [...(out.top ?? []), ...rest];
+  return out;
 }
 
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -113,7 +139,9 @@ export function parseInteract(raw: unknown): InteractSpec | null {
     names.add(c.name);
     controls.push(c);
   }
-  return { id: b.id, autoUpdate: b.auto_update !== false, controls };
+  if (b.layout === undefined) return { id: b.id, autoUpdate: b.auto_update !== false, controls };
+  const layout = parseLayout(b.layout, controls.map((c) => c.name));
+  return layout && { id: b.id, autoUpdate: b.auto_update !== false, controls, layout };
 }
 
 /**
@@ -123,6 +151,7 @@ export function parseInteract(raw: unknown): InteractSpec | null {
  */
 export function sameControls(a: InteractSpec, b: InteractSpec): boolean {
   if (a.id !== b.id || a.autoUpdate !== b.autoUpdate || a.controls.length !== b.controls.length) return false;
+  if (JSON.stringify(a.layout ?? null) !== JSON.stringify(b.layout ?? null)) return false;
   return a.controls.every((x, i) => {
     const y = b.controls[i]!;
     if (x.name !== y.name || x.type !== y.type || ('labels' in x) !== ('labels' in y)) return false;
@@ -165,6 +194,8 @@ interface Drawn {
 
 export interface InteractView {
   readonly element: HTMLElement;
+  /** With a layout: where the function's output goes, among the controls. */
+  readonly slot: HTMLElement | null;
   readonly spec: InteractSpec;
   /** Its controls' values by name (a text control has none). */
   values(): Record<string, InteractValue>;
@@ -191,10 +222,49 @@ function equal(a: InteractValue | undefined, b: InteractValue | undefined): bool
  */
 export function drawInteract(doc: Document, first: InteractSpec, changed: () => void, update: () => void): InteractView & { take(spec: InteractSpec): void; markSent(): void } {
   let spec = first;
-  const box = el(doc, 'div', 'cb-interact');
-  box.setAttribute('role', 'group');
-  box.setAttribute('aria-label', 'Interact controls');
   const drawn: Drawn[] = [];
+
+  /** A box of controls, a group for a screen reader. */
+  function controlsBox(cls = ''): HTMLElement {
+    const b = el(doc, 'div', `cb-interact${cls}`);
+    b.setAttribute('role', 'group');
+    b.setAttribute('aria-label', 'Interact controls');
+    return b;
+  }
+
+  // Without a layout: one box of controls, the output after it. With one: the boxes of its
+  // places around a slot that the function's output goes in (embed/render.ts).
+  const layout = spec.layout;
+  const element = layout ? el(doc, 'div', 'cb-ia-layout') : controlsBox();
+  let slot: HTMLElement | null = null;
+  /** Where each control is drawn, by name (with a layout: its place in its row). */
+  const at = new Map<string, HTMLElement>();
+  let top: HTMLElement | null = null;
+  if (layout) {
+    const region = (place: (typeof PLACES)[number]): HTMLElement | null => {
+      const rows = layout[place];
+      if (!rows?.length) return null;
+      const r = controlsBox(` cb-ia-region cb-ia-${place}`);
+      for (const names of rows) {
+        const line = el(doc, 'div', 'cb-ia-row');
+        for (const name of names) {
+          const item = el(doc, 'div', 'cb-ia-item');
+          line.append(item);
+          at.set(name, item);
+        }
+        r.append(line);
+      }
+      return r;
+    };
+    top = region('top');
+    const middle = el(doc, 'div', 'cb-ia-middle');
+    slot = el(doc, 'div', 'cb-ia-slot');
+    const [left, right, bottom] = [region('left'), region('right'), region('bottom')];
+    middle.append(...[left, slot, right].filter((e): e is HTMLElement => e !== null));
+    element.append(...[top, middle, bottom].filter((e): e is HTMLElement => e !== null));
+  }
+  /** Where the control being drawn goes. */
+  let box = element;
 
   /** A control's row: its label (for the input, or naming a group) and its place. */
   function row(control: Control, forInput: boolean): { place: HTMLElement; id: string; labelId: string } {
@@ -482,17 +552,22 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
     }
   }
 
-  drawn.push(...spec.controls.map(draw));
+  for (const control of spec.controls) {
+    box = at.get(control.name) ?? element;
+    drawn.push(draw(control));
+  }
   if (!spec.autoUpdate) {
     const button = el(doc, 'button', 'cb-ia-update', 'Update');
     button.type = 'button';
     button.title = 'Run again with these values';
     button.addEventListener('click', update);
-    box.append(button);
+    // With a layout: under the controls at the top, or after all when none are there.
+    (top ?? element).append(button);
   }
 
   return {
-    element: box,
+    element,
+    slot,
     get spec() {
       return spec;
     },
@@ -534,6 +609,8 @@ export interface Interacts {
   show(value: unknown, previous: HTMLElement | null): HTMLElement | null;
   /** The values of every interact in `area`, by id, for a run; remembered as sent. */
   values(area: HTMLElement): InteractValues;
+  /** Where the output after an interact's controls goes: its layout's slot, or null (after them). */
+  slot(element: HTMLElement): HTMLElement | null;
 }
 
 /** A cell's interacts. `run` asks for a run with their values (changed, or Update pressed). */
@@ -553,6 +630,9 @@ export function createInteracts(doc: Document, run: () => void): Interacts {
       }, run);
       views.set(view.element, view);
       return view.element;
+    },
+    slot(element) {
+      return views.get(element)?.slot ?? null;
     },
     values(area) {
       const out: InteractValues = {};

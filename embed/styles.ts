@@ -113,7 +113,22 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
 .cb-output .cb-interact :focus-visible { outline: 2px solid var(--cb-out-link); outline-offset: 2px; position: relative; z-index: 1; }
 /* A range's thumb shows its focus on the thumb (above), and stays laid over the other. */
 .cb-output .cb-interact .cb-ia-range .cb-ia-thumb:focus-visible { outline: none; position: absolute; z-index: 2; }
+/* Sage's layout: boxes of controls above, below, left and right of the function's output (the
+   slot); a box's rows side by side, each control with its label before it. */
+.cb-output .cb-ia-layout { display: flex; flex-direction: column; gap: 8px; }
+.cb-output .cb-interact.cb-ia-region { display: flex; flex-direction: column; align-items: stretch; gap: 8px; }
+.cb-output .cb-ia-row { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 24px; }
+.cb-output .cb-ia-item { display: flex; align-items: center; gap: 6px 14px; flex: 1 1 auto; min-width: 0; }
+.cb-output .cb-ia-item > .cb-ia-control { flex: 1 1 auto; }
+.cb-output .cb-ia-middle { display: flex; gap: 12px; align-items: flex-start; }
+.cb-output .cb-ia-middle > .cb-ia-region { flex: 0 1 auto; max-width: 40%; }
+.cb-output .cb-ia-slot { flex: 1 1 0; min-width: 0; }
+.cb-output .cb-ia-region .cb-ia-update { grid-column: auto; align-self: flex-start; }
 @media (max-width: 520px) {
+  /* A narrow page: the left and right boxes above and below the output. */
+  .cb-output .cb-ia-middle { flex-direction: column; align-items: stretch; }
+  .cb-output .cb-ia-middle > .cb-ia-region { max-width: none; }
+  .cb-output .cb-ia-item { flex-direction: column; align-items: stretch; gap: 4px; }
   /* On a phone the label goes above its control, and the slider takes the width. */
   .cb-output .cb-interact { grid-template-columns: minmax(0, 1fr); gap: 4px; }
   .cb-output .cb-ia-control { margin-bottom: 6px; }

@@ -33,8 +33,14 @@ export type InteractControl = ControlBase &
     | { type: 'text'; value: string }
   );
 
-/** The content of INTERACT_MIME. `auto_update` false: the page runs the cell on its Update button only. */
-export interface InteractBundle { id: string; auto_update: boolean; controls: InteractControl[] }
+/** Where an interact's controls go around its function's output (Sage's layout): rows of control names. */
+export type InteractLayout = Partial<Record<'top' | 'bottom' | 'left' | 'right', string[][]>>;
+
+/**
+ * The content of INTERACT_MIME. `auto_update` false: the page runs the cell on its Update button
+ * only. `layout` (when the cell gave one): every control placed once, around the output.
+ */
+export interface InteractBundle { id: string; auto_update: boolean; controls: InteractControl[]; layout?: InteractLayout }
 
 /** An interact's id: a decimal index as the run counts them, without leading zeros. */
 const INTERACT_ID = /^(0|[1-9][0-9]{0,8})$/;

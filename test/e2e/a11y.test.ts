@@ -28,7 +28,7 @@ const OUTPUT_CELL = [
 
 /** Every kind of control an interact shows, and an Update button (lines short enough not to scroll the editor). */
 const INTERACT_CELL = [
-  '@interact(auto_update=False)',
+  "@interact(auto_update=False, layout={'left': [['b', 'c']], 'bottom': [['t']]})",
   "def f(n=slider(0, 10, 1, default=5, label='Count'), k=slider(['low', 'high']),",
   "      r=range_slider(0, 10, 1, default=(2, 5)), s=input_box('abc', label='Words', type=str),",
   "      b=checkbox(True), c=selector(['x', 'y']), d=selector(['p', 'q'], buttons=True),",

@@ -287,6 +287,45 @@ def f(A=input_grid(2, 2, default=[[1, 2], [3, 4]], label='Matrix')):
     await shows(w.page, 'range (6, 10)');
   });
 
+  it("places the controls around the output by Sage's layout, rows side by side, and the output stays in its place as they move", async () => {
+    const code = `@interact(layout={'top': [['a', 'b']], 'bottom': [['c']], 'left': [['d']]})
+def f(a=(0, 10), b=(0, 10), c=(0, 10), d=(0, 10)):
+    print("sum", a + b + c + d)`;
+    await runFresh(w.page, code, 'sum 20');
+    const out = w.page.locator('.cb-output');
+    const slot = out.locator('.cb-ia-slot');
+    expect(await slot.innerText()).toContain('sum 20');
+    const where = async (name: string) => (await out.getByRole('slider', { name }).boundingBox())!;
+    const [a, b, c, d, printed] = [await where('a'), await where('b'), await where('c'), await where('d'), (await slot.boundingBox())!];
+    expect(Math.abs(a.y - b.y)).toBeLessThan(2);
+    expect(b.x).toBeGreaterThan(a.x + a.width);
+    expect(a.y + a.height).toBeLessThanOrEqual(printed.y);
+    expect(c.y).toBeGreaterThanOrEqual(printed.y + printed.height);
+    expect(d.x + d.width).toBeLessThanOrEqual(printed.x);
+    // Moved: the new output in the slot, the old gone, the controls where they were.
+    await out.getByRole('slider', { name: 'c' }).fill('9');
+    await shows(w.page, 'sum 24');
+    expect(await slot.innerText()).toContain('sum 24');
+    expect(await out.innerText()).not.toContain('sum 20');
+    expect(posts.at(-1)!.interact).toEqual({ 0: { a: 5, b: 5, c: 9, d: 5 } });
+    expect(await where('c')).toEqual(c);
+    // A name the interact has not: the cell's error, naming it.
+    await runFresh(w.page, code.replace("[['c']]", "[['c', 'zz']]"), "names 'zz'");
+    expect(await out.innerText()).toContain("ValueError: interact's layout names 'zz', which is not a control of this interact (its controls: a, b, c, d)");
+  });
+
+  it('puts a layout\'s left and right controls above and below the output on a narrow page', async () => {
+    const narrow = await openPage(browser, `${box.url}/`, { viewport: { width: 400, height: 800 } });
+    await runFresh(narrow.page, `@interact(layout={'left': [['a']], 'right': [['b']]})
+def f(a=(0, 10), b=(0, 10)):
+    print("both", a, b)`, 'both 5 5');
+    const out = narrow.page.locator('.cb-output');
+    const [a, b, printed] = [(await out.getByRole('slider', { name: 'a' }).boundingBox())!, (await out.getByRole('slider', { name: 'b' }).boundingBox())!, (await out.locator('.cb-ia-slot').boundingBox())!];
+    expect(a.y + a.height).toBeLessThanOrEqual(printed.y);
+    expect(b.y).toBeGreaterThanOrEqual(printed.y + printed.height);
+    await narrow.context.close();
+  });
+
   it('keeps the newlines of a box of several lines: Enter a newline, Ctrl+Enter runs', async () => {
     await runFresh(w.page, '@interact\ndef f(s="one\\ntwo"):\n    print(repr(s))', "'one\\ntwo'");
     const box = w.page.locator('.cb-output').getByRole('textbox', { name: 's' });

@@ -93,6 +93,24 @@ describe('parseInteract', () => {
   for (const [name, raw] of bad) it(`refuses ${name} (the text/plain is shown instead)`, () => expect(parseInteract(raw)).toBeNull());
 });
 
+describe('a layout', () => {
+  const controls = [{ name: 'a', type: 'checkbox', value: true }, { name: 'b', type: 'checkbox', value: true }, { name: 'c', type: 'checkbox', value: true }];
+  it('is taken with every control placed once; those it leaves out go at the top', () => {
+    expect(spec({ id: '0', controls, layout: { bottom: [['a', 'b']] } }).layout).toEqual({ bottom: [['a', 'b']], top: [['c']] });
+    expect(spec({ id: '0', controls }).layout).toBeUndefined();
+  });
+  for (const [name, layout] of [
+    ['an unknown place', { middle: [['a']] }],
+    ['an unknown name', { top: [['a', 'zz']] }],
+    ['a name placed twice', { top: [['a']], left: [['a']] }],
+    ['rows that are not lists', { top: ['a'] }],
+    ['a list rather than places', [['a']]],
+  ] as const) it(`refuses ${name}`, () => expect(parseInteract({ id: '0', controls, layout })).toBeNull());
+  it('is part of what makes the controls the same', () => {
+    expect(sameControls(spec({ id: '0', controls, layout: { top: [['a', 'b']] } }), spec({ id: '0', controls, layout: { top: [['a'], ['b']] } }))).toBe(false);
+  });
+});
+
 describe('sameControls', () => {
   const a = spec(BUNDLE);
   it('holds for a re-run of the same interact with other values', () => {

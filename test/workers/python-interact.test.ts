@@ -226,6 +226,29 @@ describe('interact in a Python cell', () => {
     expect(streamText(again, 'stdout')).toBe("'a\\nb\\nc' 'p\\nq' 'y'\n");
   });
 
+  it("places the controls by Sage's layout: rows at the top, bottom, left and right, the ones it does not name at the top", async () => {
+    const code = (layout: string) => `@interact(layout=${layout})\ndef f(a=1, b=2, c=3, d=4):\n    print(a + b + c + d)`;
+    const r = await run(code("{'bottom': [['a', 'b']], 'left': [['c']]}"));
+    expect(bundles(r)[0].layout).toEqual({ top: [['d']], bottom: [['a', 'b']], left: [['c']] });
+    expect(streamText(r, 'stdout')).toBe('10\n');
+    // A list of rows is the top.
+    expect(bundles(await run(code("[['d', 'c'], ['b', 'a']]")))[0].layout).toEqual({ top: [['d', 'c'], ['b', 'a']] });
+    // Without a layout the bundle has none, as before.
+    expect(bundles(await run(code('None')))[0]).not.toHaveProperty('layout');
+  });
+
+  it('refuses a layout that names what the interact has not, before anything is shown', async () => {
+    for (const [layout, message] of [
+      ["{'top': [['a', 'zz', 'yy']]}", /^interact's layout names 'zz', 'yy', which are not controls of this interact \(its controls: a, b, c, d\)$/],
+      ["{'middle': [['a']]}", /^interact's layout has the places 'middle'; the places are 'top', 'bottom', 'left' and 'right'$/],
+      ["{'top': [['a']], 'bottom': [['a']]}", /^interact's layout places 'a' more than once$/],
+    ] as const) {
+      const r = await run(`@interact(layout=${layout})\ndef f(a=1, b=2, c=3, d=4):\n    print(a)`);
+      expect(bundles(r), layout).toEqual([]);
+      expect(eventsOf(r, 'error')[0], layout).toMatchObject({ ename: 'ValueError', evalue: expect.stringMatching(message) });
+    }
+  });
+
   it('refuses an input_grid it cannot draw, where the cell made it', async () => {
     for (const [code, message] of [
       ['input_grid(0, 2)', /^an input_grid takes a whole number of rows and of columns, at least 1/],

@@ -650,7 +650,8 @@ def interact(function=None, *, auto_update=True, layout=None, manual=None, **con
     """Shows controls for the function's parameters, then calls it with their values.
     `@interact`, `@interact(n=(0, 10))` and `interact(f, n=(0, 10))`; a control for each
     parameter from its default (or the keyword's), Sage's rules. `auto_update=False`: the page
-    runs the cell on its Update button only. Sage's `layout` is taken and does nothing.
+    runs the cell on its Update button only. Sage's `layout`: where the controls go around the
+    function's output (_layout()).
     Returns the function."""
     if manual is not None:  # ipywidgets' name for it
         auto_update = not manual
@@ -658,7 +659,7 @@ def interact(function=None, *, auto_update=True, layout=None, manual=None, **con
         return lambda f: interact(f, auto_update=auto_update, layout=layout, **controls)
     if not callable(function):
         raise TypeError(f'interact() takes a function, not {function!r}')
-    _run(function, auto_update, controls)
+    _run(function, auto_update, controls, layout)
     return function
 
 
@@ -672,7 +673,52 @@ def _parameters(function):
         return []
 
 
-def _run(function, auto_update, keyword_controls):
+LAYOUT_PLACES = ('top', 'bottom', 'left', 'right')
+
+
+def _layout(layout, names):
+    """Sage's layout as the bundle's: {place: rows of control names} for the places of
+    LAYOUT_PLACES. `layout` is a dict of place to a list of rows (each a list of names), or a
+    list of rows (the top); the controls it does not name go on at the top, one a row."""
+    if isinstance(layout, (list, tuple)):
+        layout = {'top': layout}
+    if not isinstance(layout, dict):
+        raise TypeError(f"interact's layout is a dict of 'top', 'bottom', 'left', 'right' to lists of rows "
+                        f"of control names, or a list of rows, not {layout!r}")
+    unknown_places = [place for place in layout if place not in LAYOUT_PLACES]
+    if unknown_places:
+        raise ValueError(f"interact's layout has the places {', '.join(map(repr, unknown_places))}; "
+                         f"the places are 'top', 'bottom', 'left' and 'right'")
+    out, placed, unknown = {}, [], []
+    for place in LAYOUT_PLACES:
+        rows = layout.get(place)
+        if rows is None:
+            continue
+        if isinstance(rows, str) or not _iterable(rows):
+            raise TypeError(f"interact's layout[{place!r}] is a list of rows of control names, not {rows!r}")
+        out[place] = []
+        for row in rows:
+            row = [row] if isinstance(row, str) else list(row) if _iterable(row) else None
+            if row is None or not all(isinstance(name, str) for name in row):
+                raise TypeError(f"interact's layout[{place!r}] is a list of rows of control names (strings)")
+            unknown += [name for name in row if name not in names and name not in unknown]
+            placed += row
+            if row:
+                out[place].append(row)
+    if unknown:
+        raise ValueError(f"interact's layout names {', '.join(map(repr, unknown))}, which "
+                         f"{'is not a control' if len(unknown) == 1 else 'are not controls'} of this interact "
+                         f"(its controls: {', '.join(names) or 'none'})")
+    twice = sorted({name for name in placed if placed.count(name) > 1})
+    if twice:
+        raise ValueError(f"interact's layout places {', '.join(map(repr, twice))} more than once")
+    rest = [[name] for name in names if name not in placed]
+    if rest:
+        out['top'] = out.get('top', []) + rest
+    return {place: rows for place, rows in out.items() if rows}
+
+
+def _run(function, auto_update, keyword_controls, layout=None):
     global _shown
     interact_id = str(_shown)
     _shown += 1
@@ -700,6 +746,9 @@ def _run(function, auto_update, keyword_controls):
         if name not in named:
             made.append((name, _from_default(abbreviation), False))
 
+    # A layout that names what is not there is the cell's error before anything is shown.
+    placed = None if layout is None else _layout(layout, [name for name, _, _ in made])
+
     states = []
     for name, control, _ in made:
         state = control.take(sent[name]) if name in sent and control.type != 'text' else None
@@ -713,6 +762,7 @@ def _run(function, auto_update, keyword_controls):
              'type': control.type, **control.describe(state), 'value': _state_json(control, state)}
             for (name, control, _), state in zip(made, states)
         ],
+        **({'layout': placed} if placed is not None else {}),
     }
     title = getattr(function, '__name__', 'function')
     shown = ', '.join(f'{name} = {control.shown(state)}' for (name, control, _), state in zip(made, states)
