@@ -394,19 +394,27 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
             if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
               e.preventDefault();
               e.stopPropagation();
-              changed();
+              commit();
             }
           });
         } else if (columns) input.size = columns;
         place.append(input);
-        // Sent when it is committed (Enter, or leaving the box), not with each key.
-        input.addEventListener('change', () => changed());
+        // Sent when it is committed (Enter, or leaving the box), not with each key; once: a
+        // text Ctrl+Enter sent is not sent again as the box is left.
+        let committed = control.value;
+        const commit = () => {
+          if (input.value === committed) return;
+          committed = input.value;
+          changed();
+        };
+        input.addEventListener('change', commit);
         const d: Drawn = {
           control,
           read: () => input.value,
           write(c) {
             d.control = c;
             if (input.value !== c.value) input.value = c.value as string;
+            committed = input.value;
           },
         };
         d.write(control);

@@ -339,6 +339,11 @@ def f(a=(0, 10), b=(0, 10)):
     await box.press('Control+Enter');
     await shows(w.page, "'one\\ntwo\\nthree'");
     expect(posts.at(-1)!.interact).toEqual({ 0: { s: 'one\ntwo\nthree' } });
+    // Leaving the box sends nothing more: Ctrl+Enter sent that text.
+    const sent = posts.length;
+    await box.blur();
+    await w.page.locator('.cb-run', { hasText: /^Run$/ }).waitFor();
+    expect(posts.length).toBe(sent);
   });
 
   it('sends the value of a control named __proto__ or constructor, as of any other', async () => {
