@@ -172,7 +172,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   sharePanel.setAttribute('role', 'group');
   sharePanel.setAttribute('aria-label', 'Share');
   const interacts = createInteracts(doc, () => interactChanged());
-  const output = createOutputArea(doc, { serverBase: server, typeset: mathjaxTypesetter(doc, server), hideFiles: hidden.has('files'), interact: interacts.show });
+  const output = createOutputArea(doc, { serverBase: server, typeset: mathjaxTypesetter(doc, server), hideFiles: hidden.has('files'), interact: interacts.show, interactSlot: interacts.slot });
   if (opts.preview?.length) {
     const preview = el(doc, 'div', 'cb-preview');
     preview.append(...opts.preview);
@@ -311,6 +311,36 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   let interactWanted = false;
   /** A re-run the server refused for now (429, 503): its controls' latest values run after its Retry-After. */
   let interactRetry: ReturnType<typeof setTimeout> | undefined;
+  /** The status line's countdown to that run, a tick a quarter second. */
+  let retryCountdown: ReturnType<typeof setInterval> | undefined;
+
+  /**
+   * Waits out a refusal: the status line counts down to the run of the controls' latest
+   * values. Its words are read out once; the ticks are not (the live region is off for them,
+   * as it would otherwise announce every second).
+   */
+  function retryAfter(why: string, waitS: number): void {
+    const until = performance.now() + waitS * 1000;
+    const say = () => setStatus(`${why}; the controls' latest values run in ${Math.max(1, Math.ceil((until - performance.now()) / 1000))} s.`, 'warn');
+    say();
+    retryCountdown = setInterval(() => {
+      statusWords.setAttribute('aria-live', 'off');
+      say();
+    }, 250);
+    interactRetry = setTimeout(() => {
+      cancelRetry();
+      void start(true);
+    }, waitS * 1000);
+  }
+
+  /** No run waits for a refusal to pass any more: no countdown, and the status line live again. */
+  function cancelRetry(): void {
+    clearTimeout(interactRetry);
+    interactRetry = undefined;
+    clearInterval(retryCountdown);
+    retryCountdown = undefined;
+    statusWords.setAttribute('aria-live', 'polite');
+  }
 
   /**
    * A control changed (a slider many times a second as it moves): one run at a time, the
@@ -462,8 +492,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       controller?.abort();
       if (ticker) clearInterval(ticker);
       clearTimeout(interruptRetry);
-      clearTimeout(interactRetry);
-      interactRetry = undefined;
+      cancelRetry();
       interactWanted = false;
       editor.view.destroy();
       cell.remove();
@@ -479,8 +508,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   async function start(again: boolean): Promise<void> {
     if (running) return;
     interactWanted = false;
-    clearTimeout(interactRetry);
-    interactRetry = undefined;
+    cancelRetry();
     if (again && !shownRun) return;
     const values = again ? interacts.values(output.element) : undefined;
     const code = again ? shownRun!.code : editor.getCode();
@@ -562,11 +590,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
         // once the server's wait is over; the output shown stays until then.
         const waitS = Math.max(1, Math.ceil(refusedForNow.retryAfter ?? 5));
         const why = refusedForNow.status === 429 ? 'Too many runs from this address in a short time' : 'The Cellbox server is busy';
-        setStatus(`${why}; the controls' latest values run in ${waitS} s.`, 'warn');
-        interactRetry = setTimeout(() => {
-          interactRetry = undefined;
-          void start(true);
-        }, waitS * 1000);
+        retryAfter(why, waitS);
       } else setStatus(message, (e as Error).name === 'AbortError' ? null : 'error');
       // With the status line hidden, a failed request must still be seen: in the output.
       if (status.hidden && (e as Error).name !== 'AbortError') output.element.append(el(doc, 'p', 'cb-client-error', message));

@@ -6,7 +6,7 @@
 // every field is checked, and a bundle that is not as docs/api.md says is shown as its
 // text/plain fallback instead.
 
-import { INTERACT_MIME, type InteractControl as Control, type InteractValue, type InteractValues } from '../protocol/interact';
+import { INTERACT_MIME, type InteractControl as Control, type InteractLayout, type InteractValue, type InteractValues } from '../protocol/interact';
 import { MAX_INTERACT_NAME_CHARS } from '../protocol/limits';
 
 export { INTERACT_MIME, type Control, type InteractValue, type InteractValues };
@@ -16,15 +16,53 @@ export interface InteractSpec {
   id: string;
   autoUpdate: boolean;
   controls: Control[];
+  /** Sage's layout: the controls' rows above, below, left and right of the function's output. */
+  layout?: InteractLayout;
+}
+
+const PLACES = ['top', 'bottom', 'left', 'right'] as const;
+
+/** A bundle's layout, checked: each control placed once, those it leaves out at the top; null when it is not one. */
+function parseLayout(raw: unknown, names: string[]): InteractLayout | null {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null;
+  const r = raw as Record<string, unknown>;
+  if (Object.keys(r).some((k) => !(PLACES as readonly string[]).includes(k))) return null;
+  const out: InteractLayout = {};
+  const placed = new Set<string>();
+  for (const place of PLACES) {
+    const rows = r[place];
+    if (rows === undefined) continue;
+    if (!Array.isArray(rows)) return null;
+    for (const row of rows) {
+      if (!Array.isArray(row) || !row.every((n) => typeof n === 'string' && names.includes(n) && !placed.has(n))) return null;
+      row.forEach((n: string) => placed.add(n));
+    }
+    if (rows.length) out[place] = rows as string[][];
+  }
+  const rest = names.filter((n) => !placed.has(n)).map((n) => [n]);
+  if (rest.length) out.top = [...(out.top ?? []), ...rest];
+  return out;
 }
 
 const LONE_SURROGATE = /\p{Cs}/u;
+
+/** The most boxes of an input grid (workers/python/interact.py, MAX_GRID_CELLS). */
+const MAX_GRID_BOXES = 1000;
 
 /**
  * Text the server takes back: a lone half of a surrogate pair (a Python string can hold one,
  * and JSON carries it) as U+FFFD, or the server would refuse every run of the controls (400).
  */
-const wellFormed = (v: InteractValue): InteractValue => (typeof v === 'string' ? v.replace(/\p{Cs}/gu, '\ufffd') : v);
+const wellFormedText = (t: string): string => t.replace(/\p{Cs}/gu, '\ufffd');
+const wellFormed = (v: InteractValue): InteractValue => {
+  if (typeof v === 'string') return wellFormedText(v);
+  return isGrid(v) ? v.map((row) => row.map(wellFormedText)) : v;
+};
+
+/** An input grid's value: rows of texts. */
+function isGrid(v: unknown): v is string[][] {
+  return Array.isArray(v) && v.every((row) => Array.isArray(row) && row.every((t) => typeof t === 'string'));
+}
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isIndex = (v: unknown, length: number): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < length;
@@ -60,7 +98,18 @@ function parseControl(raw: unknown): Control | null {
     }
     case 'input_box':
       if (typeof c.value !== 'string') return null;
-      return { ...named, type: 'input_box', value: c.value, ...(isNumber(c.width) && c.width > 0 ? { width: c.width } : {}) };
+      return {
+        ...named, type: 'input_box', value: c.value,
+        ...(isNumber(c.width) && c.width > 0 ? { width: c.width } : {}),
+        ...(Number.isInteger(c.height) && (c.height as number) > 1 ? { height: Math.min(c.height as number, 40) } : {}),
+      };
+    case 'input_grid': {
+      // As the kernel draws them (at most 1000 boxes); the value exactly rows × cols texts.
+      if (!Number.isInteger(c.rows) || !Number.isInteger(c.cols) || (c.rows as number) < 1 || (c.cols as number) < 1 || (c.rows as number) * (c.cols as number) > MAX_GRID_BOXES) return null;
+      const [rows, cols] = [c.rows as number, c.cols as number];
+      if (!isGrid(c.value) || c.value.length !== rows || c.value.some((row) => row.length !== cols)) return null;
+      return { ...named, type: 'input_grid', rows, cols, value: c.value, ...(isNumber(c.width) && c.width > 0 ? { width: c.width } : {}) };
+    }
     case 'checkbox':
       return typeof c.value === 'boolean' ? { ...named, type: 'checkbox', value: c.value } : null;
     case 'selector':
@@ -90,7 +139,9 @@ export function parseInteract(raw: unknown): InteractSpec | null {
     names.add(c.name);
     controls.push(c);
   }
-  return { id: b.id, autoUpdate: b.auto_update !== false, controls };
+  if (b.layout === undefined) return { id: b.id, autoUpdate: b.auto_update !== false, controls };
+  const layout = parseLayout(b.layout, controls.map((c) => c.name));
+  return layout && { id: b.id, autoUpdate: b.auto_update !== false, controls, layout };
 }
 
 /**
@@ -100,12 +151,20 @@ export function parseInteract(raw: unknown): InteractSpec | null {
  */
 export function sameControls(a: InteractSpec, b: InteractSpec): boolean {
   if (a.id !== b.id || a.autoUpdate !== b.autoUpdate || a.controls.length !== b.controls.length) return false;
+  if (JSON.stringify(a.layout ?? null) !== JSON.stringify(b.layout ?? null)) return false;
   return a.controls.every((x, i) => {
     const y = b.controls[i]!;
     if (x.name !== y.name || x.type !== y.type || ('labels' in x) !== ('labels' in y)) return false;
     if ('labels' in x && 'labels' in y && x.labels.join('\u0000') !== y.labels.join('\u0000')) return false;
+    if (x.type === 'input_grid' && y.type === 'input_grid' && (x.rows !== y.rows || x.cols !== y.cols)) return false;
+    if (x.type === 'input_box' && y.type === 'input_box' && multiline(x) !== multiline(y)) return false;
     return !(x.type === 'selector' && y.type === 'selector' && x.buttons !== y.buttons);
   });
+}
+
+/** Whether an input box keeps newlines: several lines high, or holding a newline already. */
+function multiline(c: Extract<Control, { type: 'input_box' }>): boolean {
+  return (c.height ?? 1) > 1 || c.value.includes('\n');
 }
 
 /** Digits after the point in a number's decimal form (1e-7 counts 7). */
@@ -135,6 +194,8 @@ interface Drawn {
 
 export interface InteractView {
   readonly element: HTMLElement;
+  /** With a layout: where the function's output goes, among the controls. */
+  readonly slot: HTMLElement | null;
   readonly spec: InteractSpec;
   /** Its controls' values by name (a text control has none). */
   values(): Record<string, InteractValue>;
@@ -152,7 +213,7 @@ function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, cls: s
 }
 
 function equal(a: InteractValue | undefined, b: InteractValue | undefined): boolean {
-  return Array.isArray(a) && Array.isArray(b) ? a[0] === b[0] && a[1] === b[1] : a === b;
+  return Array.isArray(a) && Array.isArray(b) ? JSON.stringify(a) === JSON.stringify(b) : a === b;
 }
 
 /**
@@ -161,10 +222,49 @@ function equal(a: InteractValue | undefined, b: InteractValue | undefined): bool
  */
 export function drawInteract(doc: Document, first: InteractSpec, changed: () => void, update: () => void): InteractView & { take(spec: InteractSpec): void; markSent(): void } {
   let spec = first;
-  const box = el(doc, 'div', 'cb-interact');
-  box.setAttribute('role', 'group');
-  box.setAttribute('aria-label', 'Interact controls');
   const drawn: Drawn[] = [];
+
+  /** A box of controls, a group for a screen reader. */
+  function controlsBox(cls = ''): HTMLElement {
+    const b = el(doc, 'div', `cb-interact${cls}`);
+    b.setAttribute('role', 'group');
+    b.setAttribute('aria-label', 'Interact controls');
+    return b;
+  }
+
+  // Without a layout: one box of controls, the output after it. With one: the boxes of its
+  // places around a slot that the function's output goes in (embed/render.ts).
+  const layout = spec.layout;
+  const element = layout ? el(doc, 'div', 'cb-ia-layout') : controlsBox();
+  let slot: HTMLElement | null = null;
+  /** Where each control is drawn, by name (with a layout: its place in its row). */
+  const at = new Map<string, HTMLElement>();
+  let top: HTMLElement | null = null;
+  if (layout) {
+    const region = (place: (typeof PLACES)[number]): HTMLElement | null => {
+      const rows = layout[place];
+      if (!rows?.length) return null;
+      const r = controlsBox(` cb-ia-region cb-ia-${place}`);
+      for (const names of rows) {
+        const line = el(doc, 'div', 'cb-ia-row');
+        for (const name of names) {
+          const item = el(doc, 'div', 'cb-ia-item');
+          line.append(item);
+          at.set(name, item);
+        }
+        r.append(line);
+      }
+      return r;
+    };
+    top = region('top');
+    const middle = el(doc, 'div', 'cb-ia-middle');
+    slot = el(doc, 'div', 'cb-ia-slot');
+    const [left, right, bottom] = [region('left'), region('right'), region('bottom')];
+    middle.append(...[left, slot, right].filter((e): e is HTMLElement => e !== null));
+    element.append(...[top, middle, bottom].filter((e): e is HTMLElement => e !== null));
+  }
+  /** Where the control being drawn goes. */
+  let box = element;
 
   /** A control's row: its label (for the input, or naming a group) and its place. */
   function row(control: Control, forInput: boolean): { place: HTMLElement; id: string; labelId: string } {
@@ -221,14 +321,24 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
         return d;
       }
       case 'range_slider': {
-        const { place, id } = row(control, true);
+        // One track with two thumbs, each a slider of its own ("min", "max") in a group named
+        // by the label; the lower thumb stops at the upper, and the upper at the lower.
+        const { place, labelId, id } = row(control, false);
+        place.setAttribute('role', 'group');
+        place.setAttribute('aria-labelledby', labelId);
+        const track = el(doc, 'div', 'cb-ia-range');
+        const fill = el(doc, 'div', 'cb-ia-range-fill');
         const lo = range(id, control.min, control.max, control.step);
         const hi = range(`${id}-hi`, control.min, control.max, control.step);
-        lo.setAttribute('aria-label', `${control.label}, from`);
-        hi.setAttribute('aria-label', `${control.label}, to`);
+        lo.classList.add('cb-ia-thumb');
+        hi.classList.add('cb-ia-thumb');
+        lo.setAttribute('aria-label', 'min');
+        hi.setAttribute('aria-label', 'max');
         const shown = el(doc, 'span', 'cb-ia-value');
         shown.setAttribute('aria-hidden', 'true');
-        place.append(lo, hi, shown);
+        track.append(fill, lo, hi);
+        place.append(track, shown);
+        let last: [number, number] = [NaN, NaN];
         const d: Drawn = {
           control,
           read: () => [lo.valueAsNumber, hi.valueAsNumber],
@@ -247,38 +357,100 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
           shown.textContent = `${a} – ${b}`;
           lo.setAttribute('aria-valuetext', a!);
           hi.setAttribute('aria-valuetext', b!);
+          const at = (v: number) => (c.max > c.min ? ((v - c.min) / (c.max - c.min)) * 100 : 0);
+          fill.style.left = `${at(lo.valueAsNumber)}%`;
+          fill.style.right = `${100 - at(hi.valueAsNumber)}%`;
+          // Both at the top end: the lower thumb on top, or no pointer could move it down again.
+          track.classList.toggle('cb-ia-lo-on-top', lo.valueAsNumber >= c.max);
+          last = [lo.valueAsNumber, hi.valueAsNumber];
         };
-        // The two ends never cross: the one moved pushes the other.
-        lo.addEventListener('input', () => {
-          if (lo.valueAsNumber > hi.valueAsNumber) hi.value = lo.value;
+        const moved = (input: HTMLInputElement, other: HTMLInputElement, lower: boolean) => () => {
+          if (lower ? input.valueAsNumber > other.valueAsNumber : input.valueAsNumber < other.valueAsNumber) input.value = other.value;
+          // Held at the other thumb: nothing changed, nothing to run.
+          if (lo.valueAsNumber === last[0] && hi.valueAsNumber === last[1]) return;
           show();
           changed();
-        });
-        hi.addEventListener('input', () => {
-          if (hi.valueAsNumber < lo.valueAsNumber) lo.value = hi.value;
-          show();
-          changed();
-        });
+        };
+        lo.addEventListener('input', moved(lo, hi, true));
+        hi.addEventListener('input', moved(hi, lo, false));
         d.write(control);
         return d;
       }
       case 'input_box': {
         const { place, id } = row(control, true);
-        const input = el(doc, 'input', 'cb-ia-input');
-        input.type = 'text';
+        // Several lines: a textarea, which keeps the newlines an <input> would drop.
+        const lines = multiline(control);
+        const input = lines ? el(doc, 'textarea', 'cb-ia-input cb-ia-textarea') : el(doc, 'input', 'cb-ia-input');
+        if (input instanceof HTMLInputElement) input.type = 'text';
         input.id = id;
         input.spellcheck = false;
         input.autocomplete = 'off';
-        if (control.width) input.size = Math.max(4, Math.min(60, Math.round(control.width)));
+        const columns = control.width ? Math.max(4, Math.min(60, Math.round(control.width))) : undefined;
+        if (input instanceof HTMLTextAreaElement) {
+          input.rows = Math.max(2, control.height ?? control.value.split('\n').length);
+          if (columns) input.cols = columns;
+          // Enter is a newline here: Ctrl+Enter (⌘+Enter) commits, as leaving the box does.
+          input.addEventListener('keydown', (e) => {
+            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+              e.preventDefault();
+              e.stopPropagation();
+              commit();
+            }
+          });
+        } else if (columns) input.size = columns;
         place.append(input);
-        // Sent when it is committed (Enter, or leaving the box), not with each key.
-        input.addEventListener('change', () => changed());
+        // Sent when it is committed (Enter, or leaving the box), not with each key; once: a
+        // text Ctrl+Enter sent is not sent again as the box is left.
+        let committed = control.value;
+        const commit = () => {
+          if (input.value === committed) return;
+          committed = input.value;
+          changed();
+        };
+        input.addEventListener('change', commit);
         const d: Drawn = {
           control,
           read: () => input.value,
           write(c) {
             d.control = c;
             if (input.value !== c.value) input.value = c.value as string;
+            committed = input.value;
+          },
+        };
+        d.write(control);
+        return d;
+      }
+      case 'input_grid': {
+        // A group named by the label; each box named by its place, "A row 1 column 2".
+        const { place, labelId } = row(control, false);
+        place.setAttribute('role', 'group');
+        place.setAttribute('aria-labelledby', labelId);
+        const grid = el(doc, 'div', 'cb-ia-grid');
+        grid.style.gridTemplateColumns = `repeat(${control.cols}, max-content)`;
+        const size = control.width ? Math.max(2, Math.min(30, Math.round(control.width))) : 4;
+        const boxes = control.value.map((texts, i) => texts.map((_, j) => {
+          const input = el(doc, 'input', 'cb-ia-input cb-ia-cell');
+          input.type = 'text';
+          input.size = size;
+          input.spellcheck = false;
+          input.autocomplete = 'off';
+          input.setAttribute('aria-label', `${control.label} row ${i + 1} column ${j + 1}`);
+          // Sent when a box is committed (Enter, or leaving it), as an input box is.
+          input.addEventListener('change', () => changed());
+          grid.append(input);
+          return input;
+        }));
+        place.append(grid);
+        const d: Drawn = {
+          control,
+          read: () => boxes.map((r) => r.map((input) => input.value)),
+          write(c) {
+            d.control = c;
+            if (c.type !== 'input_grid') return;
+            c.value.forEach((texts, i) => texts.forEach((text, j) => {
+              const input = boxes[i]![j]!;
+              if (input.value !== text) input.value = text;
+            }));
           },
         };
         d.write(control);
@@ -388,17 +560,22 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
     }
   }
 
-  drawn.push(...spec.controls.map(draw));
+  for (const control of spec.controls) {
+    box = at.get(control.name) ?? element;
+    drawn.push(draw(control));
+  }
   if (!spec.autoUpdate) {
     const button = el(doc, 'button', 'cb-ia-update', 'Update');
     button.type = 'button';
     button.title = 'Run again with these values';
     button.addEventListener('click', update);
-    box.append(button);
+    // With a layout: under the controls at the top, or after all when none are there.
+    (top ?? element).append(button);
   }
 
   return {
-    element: box,
+    element,
+    slot,
     get spec() {
       return spec;
     },
@@ -440,6 +617,8 @@ export interface Interacts {
   show(value: unknown, previous: HTMLElement | null): HTMLElement | null;
   /** The values of every interact in `area`, by id, for a run; remembered as sent. */
   values(area: HTMLElement): InteractValues;
+  /** Where the output after an interact's controls goes: its layout's slot, or null (after them). */
+  slot(element: HTMLElement): HTMLElement | null;
 }
 
 /** A cell's interacts. `run` asks for a run with their values (changed, or Update pressed). */
@@ -459,6 +638,9 @@ export function createInteracts(doc: Document, run: () => void): Interacts {
       }, run);
       views.set(view.element, view);
       return view.element;
+    },
+    slot(element) {
+      return views.get(element)?.slot ?? null;
     },
     values(area) {
       const out: InteractValues = {};

@@ -169,6 +169,8 @@ export interface OutputOptions {
    * run before showed in its place, when they are the same; null for a bundle that is not one.
    */
   interact?: (value: unknown, previous: HTMLElement | null) => HTMLElement | null;
+  /** Where the output after an interact's controls goes (its layout puts them around it), or null: after them. */
+  interactSlot?: (element: HTMLElement) => HTMLElement | null;
 }
 
 /**
@@ -208,6 +210,11 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
   const interacts = new WeakSet<Node>();
   let kept: HTMLElement[] = [];
   let replacePending = false;
+  /**
+   * Where outputs go: the area, or the slot of the interact shown last when its layout puts
+   * its controls around its function's output (until the next interact).
+   */
+  let into: HTMLElement = element;
 
   // Under Trusted Types DOMPurify parses and returns through the embed's policy, and its
   // output is a TrustedHTML that innerHTML takes (embed/trusted-types.ts).
@@ -227,6 +234,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     cancel(win, streamJobs);
     streamJobs.clear();
     element.replaceChildren();
+    into = element;
     lastStream = null;
     clearPending = false;
     replacePending = false;
@@ -242,7 +250,10 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     // The removed blocks' text waiting for the next frame goes with them.
     cancel(win, streamJobs);
     streamJobs.clear();
-    for (const child of [...element.childNodes]) if (!interacts.has(child)) child.remove();
+    for (const child of [...element.childNodes]) {
+      if (!interacts.has(child)) child.remove();
+      else opts.interactSlot?.(child as HTMLElement)?.replaceChildren();
+    }
     lastStream = null;
     clearPending = false;
     displays.clear();
@@ -252,18 +263,22 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     if (replacePending) {
       kept = [...element.children].filter((e): e is HTMLElement => interacts.has(e));
       clearOutput();
+      // The re-run's output before its first interact goes before the controls kept for it.
+      into = element;
       replacePending = false;
     }
     if (clearPending) clearOutput();
   }
 
-  /** Adds an output: before the controls a re-run has yet to take, which come after it. */
+  /** Adds an output: in an interact's slot, or before the controls a re-run has yet to take, which come after it. */
   function place(node: Node): void {
-    element.insertBefore(node, kept[0] ?? null);
+    if (into !== element) into.append(node);
+    else element.insertBefore(node, kept[0] ?? null);
   }
 
   /** What was placed last: the node a stream's text goes on in. */
   function lastPlaced(): Node | null {
+    if (into !== element) return into.lastChild;
     return kept[0] ? kept[0].previousSibling : element.lastChild;
   }
 
@@ -314,7 +329,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
 
   function stream(c: StreamContent): void {
     beforeOutput();
-    if (!lastStream || lastStream.name !== c.name || lastStream.view.pre.parentNode !== element || lastPlaced() !== lastStream.view.pre) {
+    if (!lastStream || lastStream.name !== c.name || lastStream.view.pre.parentNode !== into || lastPlaced() !== lastStream.view.pre) {
       const pre = doc.createElement('pre');
       pre.className = c.name === 'stderr' ? 'cb-stream cb-stderr' : 'cb-stream cb-stdout';
       place(pre);
@@ -517,10 +532,13 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     if (!node) return false;
     interacts.add(node);
     if (previous) kept.shift();
+    // Controls go in the area itself, after the slot of an interact before them.
+    into = element;
     if (node !== previous) {
       if (previous) previous.replaceWith(node);
       else place(node);
     }
+    into = opts.interactSlot?.(node) ?? element;
     return true;
   }
 

@@ -83,10 +83,28 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
 .cb-output .cb-ia-label { color: var(--cb-out-fg); font-weight: 600; max-width: 240px; overflow-wrap: anywhere; }
 .cb-output .cb-ia-control { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 10px; min-width: 0; }
 .cb-output .cb-ia-slider { flex: 1 1 160px; max-width: 420px; min-width: 100px; margin: 0; min-height: 28px; }
+/* A range: two thumbs on one track, each its own <input type=range> laid over the other; only
+   the thumbs take the pointer, so either can be dragged where it is. */
+.cb-output .cb-ia-range { position: relative; flex: 1 1 160px; max-width: 420px; min-width: 100px; height: 28px; }
+.cb-output .cb-ia-range::before { content: ''; position: absolute; left: 0; right: 0; top: 12px; height: 4px; border-radius: 2px; background: var(--cb-out-muted); }
+.cb-output .cb-ia-range-fill { position: absolute; top: 12px; height: 4px; background: var(--cb-out-link); }
+.cb-output .cb-ia-range .cb-ia-thumb { position: absolute; inset: 0; width: 100%; height: 28px; min-height: 0; margin: 0; background: none;
+  -webkit-appearance: none; appearance: none; pointer-events: none; outline: none; }
+.cb-output .cb-ia-range.cb-ia-lo-on-top .cb-ia-thumb:first-of-type { z-index: 1; }
+.cb-output .cb-ia-range .cb-ia-thumb::-webkit-slider-runnable-track { background: none; border: 0; }
+.cb-output .cb-ia-range .cb-ia-thumb::-webkit-slider-thumb { -webkit-appearance: none; pointer-events: auto; cursor: pointer;
+  width: 18px; height: 18px; border-radius: 50%; background: var(--cb-out-link); border: 2px solid var(--cb-out-bg); box-shadow: 0 0 0 1px var(--cb-out-link); }
+.cb-output .cb-ia-range .cb-ia-thumb::-moz-range-thumb { pointer-events: auto; cursor: pointer;
+  width: 14px; height: 14px; border-radius: 50%; background: var(--cb-out-link); border: 2px solid var(--cb-out-bg); box-shadow: 0 0 0 1px var(--cb-out-link); }
+.cb-output .cb-ia-range .cb-ia-thumb:focus-visible::-webkit-slider-thumb { box-shadow: 0 0 0 2px var(--cb-out-bg), 0 0 0 4px var(--cb-out-link); }
+.cb-output .cb-ia-range .cb-ia-thumb:focus-visible::-moz-range-thumb { box-shadow: 0 0 0 2px var(--cb-out-bg), 0 0 0 4px var(--cb-out-link); }
 .cb-output .cb-ia-value { font: 13.5px/1.45 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; font-variant-numeric: tabular-nums; min-width: 4ch; }
 .cb-output .cb-ia-input, .cb-output .cb-ia-select, .cb-output .cb-ia-button, .cb-output .cb-ia-update {
   font: inherit; color: var(--cb-out-fg); background: var(--cb-out-bg); border: 1px solid var(--cb-out-muted); border-radius: 6px; padding: 4.8px 9.6px; max-width: 100%; box-sizing: border-box; min-height: 32px; }
 .cb-output .cb-ia-input { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; font-size: 13.5px; min-width: 12ch; }
+.cb-output .cb-ia-textarea { resize: vertical; width: 100%; line-height: 1.45; }
+.cb-output .cb-ia-grid { display: grid; gap: 4px; max-width: 100%; overflow-x: auto; }
+.cb-output .cb-ia-input.cb-ia-cell { min-width: 0; width: auto; text-align: right; }
 .cb-output .cb-ia-checkbox { width: 18px; height: 18px; margin: 0; }
 .cb-output .cb-ia-color { width: 48px; height: 32px; padding: 2px; border: 1px solid var(--cb-out-muted); border-radius: 6px; background: var(--cb-out-bg); }
 .cb-output .cb-ia-buttons { gap: 0; }
@@ -98,7 +116,24 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
 .cb-output .cb-ia-update { grid-column: 2; justify-self: start; cursor: pointer; font-weight: 600; padding: 4.8px 16px; }
 .cb-output .cb-ia-text { grid-column: 1 / -1; }
 .cb-output .cb-interact :focus-visible { outline: 2px solid var(--cb-out-link); outline-offset: 2px; position: relative; z-index: 1; }
+/* A range's thumb shows its focus on the thumb (above), and stays laid over the other. */
+.cb-output .cb-interact .cb-ia-range .cb-ia-thumb:focus-visible { outline: none; position: absolute; z-index: 2; }
+/* Sage's layout: boxes of controls above, below, left and right of the function's output (the
+   slot); a box's rows side by side, each control with its label before it. */
+.cb-output .cb-ia-layout { display: flex; flex-direction: column; gap: 8px; }
+.cb-output .cb-interact.cb-ia-region { display: flex; flex-direction: column; align-items: stretch; gap: 8px; }
+.cb-output .cb-ia-row { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 24px; }
+.cb-output .cb-ia-item { display: flex; align-items: center; gap: 6px 14px; flex: 1 1 auto; min-width: 0; }
+.cb-output .cb-ia-item > .cb-ia-control { flex: 1 1 auto; }
+.cb-output .cb-ia-middle { display: flex; gap: 12px; align-items: flex-start; }
+.cb-output .cb-ia-middle > .cb-ia-region { flex: 0 1 auto; max-width: 40%; }
+.cb-output .cb-ia-slot { flex: 1 1 0; min-width: 0; }
+.cb-output .cb-ia-region .cb-ia-update { grid-column: auto; align-self: flex-start; }
 @media (max-width: 520px) {
+  /* A narrow page: the left and right boxes above and below the output. */
+  .cb-output .cb-ia-middle { flex-direction: column; align-items: stretch; }
+  .cb-output .cb-ia-middle > .cb-ia-region { max-width: none; }
+  .cb-output .cb-ia-item { flex-direction: column; align-items: stretch; gap: 4px; }
   /* On a phone the label goes above its control, and the slider takes the width. */
   .cb-output .cb-interact { grid-template-columns: minmax(0, 1fr); gap: 4px; }
   .cb-output .cb-ia-control { margin-bottom: 6px; }

@@ -7,8 +7,8 @@ import { MAX_INTERACT_NAME_CHARS } from './limits';
 /** The MIME type of an interact's controls, in a display_data where the cell called `interact`. */
 export const INTERACT_MIME = 'application/vnd.cellbox.interact+json';
 
-/** A value a control sends back: what its `value` is (a range slider's is [lo, hi]). */
-export type InteractValue = number | string | boolean | [number, number];
+/** A value a control sends back: what its `value` is (a range slider's is [lo, hi], an input grid's its rows of texts). */
+export type InteractValue = number | string | boolean | [number, number] | string[][];
 
 /** A request's `interact`: interact id ("0", "1", … in the order the run showed them) → control name → value. */
 export type InteractValues = Record<string, Record<string, InteractValue>>;
@@ -22,7 +22,10 @@ export type InteractControl = ControlBase &
     /** A slider over a discrete list (Sage's `slider([...])`): `value` is the index. */
     | { type: 'slider'; labels: string[]; value: number }
     | { type: 'range_slider'; min: number; max: number; step: number; value: [number, number] }
-    | { type: 'input_box'; value: string; width?: number }
+    /** `height`: lines, when over 1 (a box that keeps newlines). */
+    | { type: 'input_box'; value: string; width?: number; height?: number }
+    /** Sage's input_grid: `rows` × `cols` boxes of text, `value` their texts row by row. */
+    | { type: 'input_grid'; rows: number; cols: number; value: string[][]; width?: number }
     | { type: 'checkbox'; value: boolean }
     | { type: 'selector'; labels: string[]; value: number; buttons: boolean }
     | { type: 'color'; value: string }
@@ -30,8 +33,14 @@ export type InteractControl = ControlBase &
     | { type: 'text'; value: string }
   );
 
-/** The content of INTERACT_MIME. `auto_update` false: the page runs the cell on its Update button only. */
-export interface InteractBundle { id: string; auto_update: boolean; controls: InteractControl[] }
+/** Where an interact's controls go around its function's output (Sage's layout): rows of control names. */
+export type InteractLayout = Partial<Record<'top' | 'bottom' | 'left' | 'right', string[][]>>;
+
+/**
+ * The content of INTERACT_MIME. `auto_update` false: the page runs the cell on its Update button
+ * only. `layout` (when the cell gave one): every control placed once, around the output.
+ */
+export interface InteractBundle { id: string; auto_update: boolean; controls: InteractControl[]; layout?: InteractLayout }
 
 /** An interact's id: a decimal index as the run counts them, without leading zeros. */
 const INTERACT_ID = /^(0|[1-9][0-9]{0,8})$/;
@@ -55,7 +64,10 @@ function valueProblem(v: unknown, at: string): string | null {
   if (Array.isArray(v) && v.length === 2 && v.every((n) => typeof n === 'number')) {
     return v.every(Number.isFinite) ? null : `${at} must hold finite numbers (at most ±1.8e308)`;
   }
-  return `${at} must be a number, a string, true or false, or a list of two numbers (a range), not ${describe(v)}`;
+  if (Array.isArray(v) && v.length > 0 && v.every((row) => Array.isArray(row) && row.length > 0 && row.every((t) => typeof t === 'string'))) {
+    return (v as string[][]).some((row) => row.some((t) => LONE_SURROGATE.test(t))) ? `${at} holds half of a UTF-16 surrogate pair without the other, which is not text` : null;
+  }
+  return `${at} must be a number, a string, true or false, a list of two numbers (a range), or a list of rows of strings (a grid), not ${describe(v)}`;
 }
 
 function describe(v: unknown): string {

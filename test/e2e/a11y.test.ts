@@ -28,11 +28,12 @@ const OUTPUT_CELL = [
 
 /** Every kind of control an interact shows, and an Update button (lines short enough not to scroll the editor). */
 const INTERACT_CELL = [
-  '@interact(auto_update=False)',
+  "@interact(auto_update=False, layout={'left': [['b', 'c']], 'bottom': [['t']]})",
   "def f(n=slider(0, 10, 1, default=5, label='Count'), k=slider(['low', 'high']),",
   "      r=range_slider(0, 10, 1, default=(2, 5)), s=input_box('abc', label='Words', type=str),",
   "      b=checkbox(True), c=selector(['x', 'y']), d=selector(['p', 'q'], buttons=True),",
-  "      col=color_selector('#ff0000'), t=text_control('Some words')):",
+  "      col=color_selector('#ff0000'), t=text_control('Some words'),",
+  "      g=input_grid(2, 2, default=0), m='two\\nlines'):",
   '    print("ran with", n)',
 ].join('\n');
 
@@ -77,6 +78,9 @@ describe('accessibility (axe-core)', () => {
       await setCode(w.page, INTERACT_CELL);
       await w.page.keyboard.press('Shift+Enter');
       await w.page.locator('.cb-output', { hasText: 'ran with 5' }).waitFor({ timeout: 30_000 });
+      // Drawn as controls (a bundle the page could not read would be its plain text).
+      await w.page.getByRole('textbox', { name: 'g row 2 column 2' }).waitFor();
+      await w.page.locator('.cb-output textarea').waitFor();
       // Moved once: the re-run's output, and the controls as a re-run leaves them.
       await w.page.getByRole('slider', { name: 'Count' }).fill('6');
       await w.page.getByRole('button', { name: 'Update' }).click();

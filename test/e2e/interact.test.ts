@@ -214,7 +214,7 @@ def every(n=slider(0, 1, 0.1, default=0.3, label='Amount'), k=slider(['low', 'mi
     await shows(w.page, '(0.7, ');
     await out.getByRole('slider', { name: 'k' }).fill('2');
     await shows(w.page, "'high', ");
-    await out.getByRole('slider', { name: 'r, to' }).fill('8');
+    await out.getByRole('group', { name: 'r' }).getByRole('slider', { name: 'max' }).fill('8');
     await shows(w.page, '(2, 8)');
     await out.getByRole('textbox', { name: 'Words' }).fill('xyz');
     await out.getByRole('textbox', { name: 'Words' }).press('Enter');
@@ -229,6 +229,121 @@ def every(n=slider(0, 1, 0.1, default=0.3, label='Amount'), k=slider(['low', 'mi
     expect(await out.textContent()).toContain('Just words');
     expect(posts.at(-1)!.interact).toEqual({ 0: { n: 0.7, k: 2, r: [2, 8], s: 'xyz', b: false, c: 2, col: '#00ff00' } });
     expect(w.pageErrors).toEqual([]);
+  });
+
+  it('draws an input grid as a group of boxes named by their place, and runs again when one is committed', async () => {
+    await runFresh(w.page, `@interact
+def f(A=input_grid(2, 2, default=[[1, 2], [3, 4]], label='Matrix')):
+    print("rows", A)`, 'rows [[1, 2], [3, 4]]');
+    const grid = w.page.locator('.cb-output').getByRole('group', { name: 'Matrix' });
+    expect(await grid.getByRole('textbox').count()).toBe(4);
+    const box = grid.getByRole('textbox', { name: 'Matrix row 1 column 2' });
+    expect(await box.inputValue()).toBe('2');
+    // Typing alone runs nothing; Enter commits the box, as an input box's.
+    const before = posts.length;
+    await box.fill('7');
+    await box.press('Enter');
+    await shows(w.page, 'rows [[1, 7], [3, 4]]');
+    expect(posts.length).toBe(before + 1);
+    expect(posts.at(-1)!.interact).toEqual({ 0: { A: [['1', '7'], ['3', '4']] } });
+    // Tab goes on to the next box (row 2 column 1, its text selected), which leaving commits too.
+    await box.focus();
+    await w.page.keyboard.press('Tab');
+    expect(await w.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Matrix row 2 column 1');
+    await w.page.keyboard.type('0');
+    await w.page.keyboard.press('Tab');
+    await shows(w.page, 'rows [[1, 7], [0, 4]]');
+    expect(w.pageErrors).toEqual([]);
+  });
+
+  it('draws a range as one track of two thumbs, each a named slider, the lower never past the upper', async () => {
+    await runFresh(w.page, '@interact\ndef f(r=range_slider(0, 10, 1, default=(2, 3), label="Span")):\n    print("range", r)', 'range (2, 3)');
+    const group = w.page.locator('.cb-output').getByRole('group', { name: 'Span' });
+    const [lo, hi] = [group.getByRole('slider', { name: 'min' }), group.getByRole('slider', { name: 'max' })];
+    expect(await lo.getAttribute('aria-valuetext')).toBe('2');
+    expect(await hi.getAttribute('aria-valuetext')).toBe('3');
+    // Both thumbs on one track: the same box.
+    expect(await lo.boundingBox()).toEqual(await hi.boundingBox());
+    await lo.focus();
+    await w.page.keyboard.press('ArrowRight');
+    await shows(w.page, 'range (3, 3)');
+    const before = posts.length;
+    // At the upper thumb the lower stops: no change, no run.
+    await w.page.keyboard.press('ArrowRight');
+    expect(await lo.inputValue()).toBe('3');
+    expect(posts.length).toBe(before);
+    await hi.focus();
+    await w.page.keyboard.press('End');
+    await shows(w.page, 'range (3, 10)');
+    expect(await hi.getAttribute('aria-valuetext')).toBe('10');
+    expect(posts.at(-1)!.interact).toEqual({ 0: { r: [3, 10] } });
+    // The thumbs take the pointer: the lower one dragged from where it is.
+    const box = (await lo.boundingBox())!;
+    const x = (v: number) => box.x + 9 + ((box.width - 18) * v) / 10;
+    await w.page.mouse.move(x(3), box.y + box.height / 2);
+    await w.page.mouse.down();
+    await w.page.mouse.move(x(6), box.y + box.height / 2, { steps: 4 });
+    await w.page.mouse.up();
+    await shows(w.page, 'range (6, 10)');
+  });
+
+  it("places the controls around the output by Sage's layout, rows side by side, and the output stays in its place as they move", async () => {
+    const code = `@interact(layout={'top': [['a', 'b']], 'bottom': [['c']], 'left': [['d']]})
+def f(a=(0, 10), b=(0, 10), c=(0, 10), d=(0, 10)):
+    print("sum", a + b + c + d)`;
+    await runFresh(w.page, code, 'sum 20');
+    const out = w.page.locator('.cb-output');
+    const slot = out.locator('.cb-ia-slot');
+    expect(await slot.innerText()).toContain('sum 20');
+    const where = async (name: string) => (await out.getByRole('slider', { name }).boundingBox())!;
+    const [a, b, c, d, printed] = [await where('a'), await where('b'), await where('c'), await where('d'), (await slot.boundingBox())!];
+    expect(Math.abs(a.y - b.y)).toBeLessThan(2);
+    expect(b.x).toBeGreaterThan(a.x + a.width);
+    expect(a.y + a.height).toBeLessThanOrEqual(printed.y);
+    expect(c.y).toBeGreaterThanOrEqual(printed.y + printed.height);
+    expect(d.x + d.width).toBeLessThanOrEqual(printed.x);
+    // Moved: the new output in the slot, the old gone, the controls where they were.
+    await out.getByRole('slider', { name: 'c' }).fill('9');
+    await shows(w.page, 'sum 24');
+    expect(await slot.innerText()).toContain('sum 24');
+    expect(await out.innerText()).not.toContain('sum 20');
+    expect(posts.at(-1)!.interact).toEqual({ 0: { a: 5, b: 5, c: 9, d: 5 } });
+    expect(await where('c')).toEqual(c);
+    // A name the interact has not: the cell's error, naming it.
+    await runFresh(w.page, code.replace("[['c']]", "[['c', 'zz']]"), "names 'zz'");
+    expect(await out.innerText()).toContain("ValueError: interact's layout names 'zz', which is not a control of this interact (its controls: a, b, c, d)");
+  });
+
+  it('puts a layout\'s left and right controls above and below the output on a narrow page', async () => {
+    const narrow = await openPage(browser, `${box.url}/`, { viewport: { width: 400, height: 800 } });
+    await runFresh(narrow.page, `@interact(layout={'left': [['a']], 'right': [['b']]})
+def f(a=(0, 10), b=(0, 10)):
+    print("both", a, b)`, 'both 5 5');
+    const out = narrow.page.locator('.cb-output');
+    const [a, b, printed] = [(await out.getByRole('slider', { name: 'a' }).boundingBox())!, (await out.getByRole('slider', { name: 'b' }).boundingBox())!, (await out.locator('.cb-ia-slot').boundingBox())!];
+    expect(a.y + a.height).toBeLessThanOrEqual(printed.y);
+    expect(b.y).toBeGreaterThanOrEqual(printed.y + printed.height);
+    await narrow.context.close();
+  });
+
+  it('keeps the newlines of a box of several lines: Enter a newline, Ctrl+Enter runs', async () => {
+    await runFresh(w.page, '@interact\ndef f(s="one\\ntwo"):\n    print(repr(s))', "'one\\ntwo'");
+    const box = w.page.locator('.cb-output').getByRole('textbox', { name: 's' });
+    expect(await box.evaluate((e) => e.tagName)).toBe('TEXTAREA');
+    expect(await box.inputValue()).toBe('one\ntwo');
+    const before = posts.length;
+    await box.press('End');
+    await box.press('Enter');
+    await w.page.keyboard.type('three');
+    expect(posts.length).toBe(before);
+    await box.press('Control+Enter');
+    await shows(w.page, "'one\\ntwo\\nthree'");
+    expect(posts.at(-1)!.interact).toEqual({ 0: { s: 'one\ntwo\nthree' } });
+    // Leaving the box sends nothing more: Ctrl+Enter sent that text.
+    const sent = posts.length;
+    await box.blur();
+    await w.page.locator('.cb-run', { hasText: /^Run$/ }).waitFor();
+    expect(posts.length).toBe(sent);
   });
 
   it('sends the value of a control named __proto__ or constructor, as of any other', async () => {
@@ -302,10 +417,17 @@ describe('interacts against a rate limit', () => {
     await shows(page.page, 'n=4 colour=red');
     await slider.fill('5');
     await page.page.locator('.cb-status', { hasText: /Too many runs .*; the controls' latest values run in \d+ s\./ }).waitFor({ timeout: 10_000 });
+    // The wait counts down in the status line; its ticks are not read out (the live region off).
+    const left = async () => Number((await page.page.locator('.cb-status').textContent())!.match(/run in (\d+) s\./)![1]);
+    const first = await left();
+    expect(first).toBeGreaterThan(1);
+    await page.page.waitForFunction((n) => /run in (\d+) s\./.exec(document.querySelector('.cb-status')!.textContent!)?.[1] === String(n - 1), first, { timeout: 10_000 });
+    expect(await page.page.locator('.cb-status-words').getAttribute('aria-live')).toBe('off');
     // Shown as it was until then; moved again meanwhile, the newest value is the one that runs.
     expect(await outputText(page.page)).toContain('n=4 colour=red');
     await slider.fill('6');
     await shows(page.page, 'n=6 colour=red');
+    expect(await page.page.locator('.cb-status-words').getAttribute('aria-live')).toBe('polite');
     expect(mine.at(-1)!.interact).toEqual({ 0: { n: 6, colour: 0, loud: true } });
     expect(mine.filter((p) => p.interact?.[0]?.n === 5)).toHaveLength(1);
     await page.context.close();

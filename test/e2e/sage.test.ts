@@ -238,6 +238,18 @@ def _(f=input_box(x^2, label='f(x)'), k=slider([1, 2, 3], default=2)):
     expect(w.pageErrors).toEqual([]);
   });
 
+  it('draws a matrix default as a grid of boxes, each read as Sage, the function given a matrix again', async () => {
+    await runCode(`@interact
+def _(A=matrix(QQ, [[1, 2], [3, 4]])):
+    print(f"det {A.det()} over {A.base_ring()}")`);
+    await w.page.locator('.cb-output', { hasText: 'det -2 over Rational Field' }).waitFor({ timeout: 30_000 });
+    const box = w.page.getByRole('group', { name: 'A' }).getByRole('textbox', { name: 'A row 1 column 1' });
+    await box.fill('1/2');
+    await box.press('Enter');
+    await w.page.locator('.cb-output', { hasText: 'det -4 over Rational Field' }).waitFor({ timeout: 30_000 });
+    expect(w.pageErrors).toEqual([]);
+  });
+
   it('plays an animation as an animated GIF', async () => {
     // Without ImageMagick or ffmpeg it showed the words "Animation with 4 frames", typeset.
     await runCode('animate([plot(sin(x + k/2), (x, 0, 2*pi)) for k in range(4)], figsize=3)');

@@ -16,6 +16,7 @@ const BUNDLE = {
     { name: 'c', type: 'selector', labels: ['red', 'green'], value: 1, buttons: true },
     { name: 'col', type: 'color', value: '#FF0000' },
     { name: 't', type: 'text', value: 'Some words' },
+    { name: 'g', type: 'input_grid', rows: 2, cols: 3, width: 5, value: [['1', '2', '3'], ['x', '', 'y']] },
   ],
 };
 
@@ -32,8 +33,9 @@ describe('parseInteract', () => {
     expect(s.autoUpdate).toBe(true);
     expect(s.controls.map((c) => [c.name, c.type, c.label])).toEqual([
       ['n', 'slider', 'n'], ['k', 'slider', 'k'], ['r', 'range_slider', 'r'], ['s', 'input_box', 'Formula'],
-      ['b', 'checkbox', 'b'], ['c', 'selector', 'c'], ['col', 'color', 'col'], ['t', 'text', 't'],
+      ['b', 'checkbox', 'b'], ['c', 'selector', 'c'], ['col', 'color', 'col'], ['t', 'text', 't'], ['g', 'input_grid', 'g'],
     ]);
+    expect(s.controls[8]).toMatchObject({ rows: 2, cols: 3, width: 5, value: [['1', '2', '3'], ['x', '', 'y']] });
     expect(s.controls[1]).toMatchObject({ labels: ['a', 'b', 'c'], value: 2 });
     // A range comes low end first; a colour in lower case, as <input type=color> gives it.
     expect(s.controls[2]!.value).toEqual([0.2, 0.8]);
@@ -83,8 +85,30 @@ describe('parseInteract', () => {
     ['a selector with labels not strings', { id: '0', controls: [{ name: 'a', type: 'selector', labels: [1, 2], value: 0 }] }],
     ['a colour that is not #rrggbb', { id: '0', controls: [{ name: 'a', type: 'color', value: 'red' }] }],
     ['an input box of a number', { id: '0', controls: [{ name: 'a', type: 'input_box', value: 3 }] }],
+    ['a grid whose value has another shape', { id: '0', controls: [{ name: 'a', type: 'input_grid', rows: 2, cols: 2, value: [['1', '2'], ['3']] }] }],
+    ['a grid of numbers', { id: '0', controls: [{ name: 'a', type: 'input_grid', rows: 1, cols: 2, value: [[1, 2]] }] }],
+    ['a grid of no rows', { id: '0', controls: [{ name: 'a', type: 'input_grid', rows: 0, cols: 2, value: [] }] }],
+    ['a grid of more than 1000 boxes', { id: '0', controls: [{ name: 'a', type: 'input_grid', rows: 1, cols: 1001, value: [Array(1001).fill('')] }] }],
   ];
   for (const [name, raw] of bad) it(`refuses ${name} (the text/plain is shown instead)`, () => expect(parseInteract(raw)).toBeNull());
+});
+
+describe('a layout', () => {
+  const controls = [{ name: 'a', type: 'checkbox', value: true }, { name: 'b', type: 'checkbox', value: true }, { name: 'c', type: 'checkbox', value: true }];
+  it('is taken with every control placed once; those it leaves out go at the top', () => {
+    expect(spec({ id: '0', controls, layout: { bottom: [['a', 'b']] } }).layout).toEqual({ bottom: [['a', 'b']], top: [['c']] });
+    expect(spec({ id: '0', controls }).layout).toBeUndefined();
+  });
+  for (const [name, layout] of [
+    ['an unknown place', { middle: [['a']] }],
+    ['an unknown name', { top: [['a', 'zz']] }],
+    ['a name placed twice', { top: [['a']], left: [['a']] }],
+    ['rows that are not lists', { top: ['a'] }],
+    ['a list rather than places', [['a']]],
+  ] as const) it(`refuses ${name}`, () => expect(parseInteract({ id: '0', controls, layout })).toBeNull());
+  it('is part of what makes the controls the same', () => {
+    expect(sameControls(spec({ id: '0', controls, layout: { top: [['a', 'b']] } }), spec({ id: '0', controls, layout: { top: [['a'], ['b']] } }))).toBe(false);
+  });
 });
 
 describe('sameControls', () => {
@@ -103,6 +127,8 @@ describe('sameControls', () => {
     expect(sameControls(a, change('c', { labels: ['red', 'blue'] }))).toBe(false);
     expect(sameControls(a, change('c', { buttons: false }))).toBe(false);
     expect(sameControls(a, change('k', { labels: ['a', 'b'] }))).toBe(false);
+    expect(sameControls(a, change('g', { rows: 1, value: [['1', '2', '3']] }))).toBe(false);
+    expect(sameControls(a, change('g', { value: [['4', '5', '6'], ['', '', '']] }))).toBe(true);
   });
 });
 

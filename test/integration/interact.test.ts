@@ -116,6 +116,18 @@ describe('interact in a Python cell', () => {
     expect(stdout(decorated)).toBe('n 5\n');
   });
 
+  it("takes an input grid's rows of texts back, kept with the cell, and runs with them", async () => {
+    const code = '@interact\ndef f(A=input_grid(2, 2, default=[[1, 2], [3, 4]], to_value=lambda r: r[0][0] * r[1][1] - r[0][1] * r[1][0])):\n    print("det", A)';
+    expect(bundles(await run(box.url, code))[0].controls[0]).toEqual({ name: 'A', label: 'A', type: 'input_grid', rows: 2, cols: 2, width: 4, value: [['1', '2'], ['3', '4']] });
+    const values = { 0: { A: [['2', '0'], ['1', '5']] } };
+    const created = await post(`${box.url}/api/v1/cells`, { code, interact: values });
+    expect(created.status).toBe(201);
+    const ms = await messagesUntilDone(box.url, created.body.id);
+    expect(stdout(ms)).toBe('det 10\n');
+    expect(bundles(ms)[0].controls[0].value).toEqual(values[0].A);
+    expect((await get(`${box.url}/api/v1/cells/${created.body.id}`)).body.interact).toEqual(values);
+  });
+
   it('numbers two interacts of one cell "0" and "1"', async () => {
     const code = '@interact\ndef f(n=(0, 10)):\n    print("f", n)\n@interact\ndef g(m=["a", "b"]):\n    print("g", m)';
     const ms = await run(box.url, code, 'python', { interact: { 0: { n: 1 }, 1: { m: 1 } } });

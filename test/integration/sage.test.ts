@@ -167,25 +167,33 @@ describe.skipIf(!installed)('Sage cells', () => {
     const ms = await run(box.url, code, 'sage', { interact: { 0: { e: 'sin(x) * y', k: '#0000ff' } } });
     expect(errorOf(ms)).toBeUndefined();
     expect(stdout(ms)).toBe('y*cos(x) RGB color (0.0, 0.0, 1.0)\n');
-    const grid = errorOf(await sage('input_grid(2, 2)'));
-    expect(grid).toMatchObject({ ename: 'NotImplementedError', evalue: expect.stringMatching(/^input_grid is not supported/) });
-    expect(grid!.traceback.join('\n')).not.toContain('interact.py');
+    // input_grid: each box read with sage_eval, the rows given to to_value (here a matrix).
+    const grid = '@interact\ndef g(A=input_grid(2, 2, default=[[1, 2], [3, 4]], to_value=matrix)):\n    print(A.det(), parent(A))';
+    const rows = await run(box.url, grid, 'sage', { interact: { 0: { A: [['x', '1'], ['0', '2/3']] } } });
+    expect(errorOf(rows)).toBeUndefined();
+    expect(stdout(rows)).toBe('2/3*x Full MatrixSpace of 2 by 2 dense matrices over Symbolic Ring\n');
+    const unreadable = errorOf(await run(box.url, grid, 'sage', { interact: { 0: { A: [['1', '2'], ['3', '(']] } } }));
+    expect(unreadable).toMatchObject({ ename: 'ValueError', evalue: expect.stringMatching(/^the input grid A: row 2 column 2: could not read '\('/) });
+    expect(unreadable!.traceback.join('\n')).not.toContain('interact.py');
   });
 
-  it("make SageMathCell's forms of interact: (1..n) a slider over its values, (default, (min, max)), a matrix in a box it can read back", async () => {
+  it("make SageMathCell's forms of interact: (1..n) a slider over its values, (default, (min, max)), a matrix a grid read back into its parent, srange's reals labelled short", async () => {
     // `(1..5)` (a generator once preparsed) and `(2, (0, 10))` were input boxes that could not be
     // read, and a matrix default a box holding its rows on two lines: each cell ended in a ValueError.
-    const code = '@interact\ndef _(n=(1..5), q=(2, (0, 10)), A=matrix(QQ, [[1, 2], [3, 4]])):\n    print(n, q, A.det(), parent(A))';
+    // A matrix is then a grid of its entries, as in Sage's own interact; a slider over srange's
+    // reals was labelled 0.300000000000000.
+    const code = '@interact\ndef _(n=(1..5), q=(2, (0, 10)), A=matrix(QQ, [[1, 2], [3, 4]]), s=slider(srange(0, 1, 0.25))):\n    print(n, q, A.det(), parent(A), s, s == srange(0, 1, 0.25)[1])';
     const first = await sage(code);
     expect(errorOf(first)).toBeUndefined();
     expect((results(first, 'display_data')[0][INTERACT_MIME] as unknown as { controls: unknown[] }).controls).toEqual([
       { name: 'n', label: 'n', type: 'slider', labels: ['1', '2', '3', '4', '5'], value: 0 },
       { name: 'q', label: 'q', type: 'slider', min: 0, max: 10, step: 1, value: 2 },
-      { name: 'A', label: 'A', type: 'input_box', width: 80, value: 'matrix(QQ, [[1, 2], [3, 4]])' },
+      { name: 'A', label: 'A', type: 'input_grid', rows: 2, cols: 2, width: 4, value: [['1', '2'], ['3', '4']] },
+      { name: 's', label: 's', type: 'slider', labels: ['0.0', '0.25', '0.5', '0.75'], value: 0 },
     ]);
-    expect(stdout(first)).toBe('1 2 -2 Full MatrixSpace of 2 by 2 dense matrices over Rational Field\n');
-    const again = await run(box.url, code, 'sage', { interact: { 0: { n: 4, q: 7, A: 'matrix(QQ, [[2, 0], [0, 3]])' } } });
-    expect(stdout(again)).toBe('5 7 6 Full MatrixSpace of 2 by 2 dense matrices over Rational Field\n');
+    expect(stdout(first)).toBe('1 2 -2 Full MatrixSpace of 2 by 2 dense matrices over Rational Field 0.000000000000000 False\n');
+    const again = await run(box.url, code, 'sage', { interact: { 0: { n: 4, q: 7, A: [['2', '0'], ['0', '3/2']], s: 1 } } });
+    expect(stdout(again)).toBe('5 7 3 Full MatrixSpace of 2 by 2 dense matrices over Rational Field 0.250000000000000 True\n');
   });
 
   it('quote the lines the cell has in tracebacks, not what the preparser made of them', async () => {

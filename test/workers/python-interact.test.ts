@@ -185,7 +185,79 @@ describe('interact in a Python cell', () => {
     const fine = await run('@interact\ndef f(x=slider(0, 1e300, 1e-300)):\n    print(x)');
     expect(bundles(fine)).toEqual([]);
     expect(eventsOf(fine, 'error')[0]).toMatchObject({ ename: 'ValueError', evalue: expect.stringMatching(/^a slider of more than 1e\+15 steps cannot be moved/) });
-    const grid = await run('input_grid(2, 2)');
-    expect(eventsOf(grid, 'error')[0]).toMatchObject({ ename: 'NotImplementedError', evalue: expect.stringMatching(/^input_grid is not supported/) });
+  });
+
+  it("makes Sage's input_grid: a grid of boxes from a filled, nested or flat default, each read as an input box, to_value given the rows", async () => {
+    const code = [
+      '@interact',
+      'def f(A=input_grid(2, 2, default=[[1, 2], [3, 4]], label="A", to_value=lambda rows: sum(map(sum, rows))),',
+      '      z=input_grid(1, 3, default=0, width=6), v=input_grid(2, 1, default=["x", "(1, 2)"])):',
+      '    print(A, z, v)',
+    ].join('\n');
+    const first = await run(code);
+    expect(bundles(first)[0].controls).toEqual([
+      { name: 'A', label: 'A', type: 'input_grid', rows: 2, cols: 2, width: 4, value: [['1', '2'], ['3', '4']] },
+      { name: 'z', label: 'z', type: 'input_grid', rows: 1, cols: 3, width: 6, value: [['0', '0', '0']] },
+      { name: 'v', label: 'v', type: 'input_grid', rows: 2, cols: 1, width: 4, value: [['x'], ['(1, 2)']] },
+    ]);
+    expect(eventsOf(first, 'display_data')[0].data['text/plain']).toBe('Interact f: A = [[1, 2], [3, 4]], z = [[0, 0, 0]], v = [[x], [(1, 2)]] (its controls work on a Cellbox page)');
+    // Each box a Python literal in a Python cell: 'x' is no literal, so that box stops the run.
+    expect(eventsOf(first, 'error')[0]).toMatchObject({ ename: 'ValueError', evalue: expect.stringMatching(/^the input grid v: row 1 column 1: could not read 'x'/) });
+
+    // The values sent: the rows of texts; an empty box is None.
+    const v = [['3'], ['[4]']];
+    const again = await run(code, { 0: { A: [['5', '6'], ['7', '8.5']], z: [['1', '', '"s"']], v } });
+    expect(streamText(again, 'stdout')).toBe("26.5 [[1, None, 's']] [[3], [[4]]]\n");
+    expect(bundles(again)[0].controls.map((c) => c.value)).toEqual([[['5', '6'], ['7', '8.5']], [['1', '', '"s"']], v]);
+    // A grid of another shape, or not of texts, is ignored: the default is used.
+    const wrong = await run(code, { 0: { A: [['1', '2']], z: [[1, 2, 3]], v } });
+    expect(streamText(wrong, 'stdout')).toBe('10 [[0, 0, 0]] [[3], [[4]]]\n');
+  });
+
+  it('makes an input box of several lines for a default holding newlines, or a height over 1, and keeps the newlines sent', async () => {
+    const code = '@interact\ndef f(s="line one\\nline two", t=input_box("x", type=str, height=4), u=input_box("y", type=str, height=1)):\n    print(repr(s), repr(t), repr(u))';
+    const first = await run(code);
+    expect(bundles(first)[0].controls).toEqual([
+      { name: 's', label: 's', type: 'input_box', width: 80, height: 2, value: 'line one\nline two' },
+      { name: 't', label: 't', type: 'input_box', width: 80, height: 4, value: 'x' },
+      { name: 'u', label: 'u', type: 'input_box', width: 80, value: 'y' },
+    ]);
+    const again = await run(code, { 0: { s: 'a\nb\nc', t: 'p\nq' } });
+    expect(streamText(again, 'stdout')).toBe("'a\\nb\\nc' 'p\\nq' 'y'\n");
+  });
+
+  it("places the controls by Sage's layout: rows at the top, bottom, left and right, the ones it does not name at the top", async () => {
+    const code = (layout: string) => `@interact(layout=${layout})\ndef f(a=1, b=2, c=3, d=4):\n    print(a + b + c + d)`;
+    const r = await run(code("{'bottom': [['a', 'b']], 'left': [['c']]}"));
+    expect(bundles(r)[0].layout).toEqual({ top: [['d']], bottom: [['a', 'b']], left: [['c']] });
+    expect(streamText(r, 'stdout')).toBe('10\n');
+    // A list of rows is the top.
+    expect(bundles(await run(code("[['d', 'c'], ['b', 'a']]")))[0].layout).toEqual({ top: [['d', 'c'], ['b', 'a']] });
+    // Without a layout the bundle has none, as before.
+    expect(bundles(await run(code('None')))[0]).not.toHaveProperty('layout');
+  });
+
+  it('refuses a layout that names what the interact has not, before anything is shown', async () => {
+    for (const [layout, message] of [
+      ["{'top': [['a', 'zz', 'yy']]}", /^interact's layout names 'zz', 'yy', which are not controls of this interact \(its controls: a, b, c, d\)$/],
+      ["{'middle': [['a']]}", /^interact's layout has the places 'middle'; the places are 'top', 'bottom', 'left' and 'right'$/],
+      ["{'top': [['a']], 'bottom': [['a']]}", /^interact's layout places 'a' more than once$/],
+    ] as const) {
+      const r = await run(`@interact(layout=${layout})\ndef f(a=1, b=2, c=3, d=4):\n    print(a)`);
+      expect(bundles(r), layout).toEqual([]);
+      expect(eventsOf(r, 'error')[0], layout).toMatchObject({ ename: 'ValueError', evalue: expect.stringMatching(message) });
+    }
+  });
+
+  it('refuses an input_grid it cannot draw, where the cell made it', async () => {
+    for (const [code, message] of [
+      ['input_grid(0, 2)', /^an input_grid takes a whole number of rows and of columns, at least 1/],
+      ['input_grid(2.5, 2)', /^an input_grid takes a whole number/],
+      ['input_grid(100, 100)', /^an input_grid has at most 1000 boxes, not 100×100/],
+      ['input_grid(2, 2, default=[[1, 2], [3]])', /^an input_grid of 2×2 takes a default of 2 rows of 2 values, not 2 rows of 2, 1/],
+      ['input_grid(2, 2, default=[1, 2, 3])', /^an input_grid of 2×2 takes a flat default of 4 values, not 3/],
+    ] as const) {
+      expect(eventsOf(await run(code), 'error')[0], code).toMatchObject({ ename: 'ValueError', evalue: expect.stringMatching(message) });
+    }
   });
 });

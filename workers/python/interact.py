@@ -56,19 +56,20 @@ def _hex_color(default):
 
 
 # What the dialect changes (configure()): how an input box's text becomes a value, what the
-# function gets for a colour, a colour default's '#rrggbb', which defaults are colours, and an
-# input box's text for a default that is not text.
+# function gets for a colour, a colour default's '#rrggbb', which defaults are colours, an
+# input box's text for a default that is not text, and a value's label on a slider or a menu.
 _evaluate = _literal_eval
 _color_value = str
 _html_color = _hex_color
 _is_color = lambda value: False  # noqa: E731 - Python has no colour type
 _text = str
+_label_text = str
 
 
-def configure(evaluate, color_value, html_color, is_color, text=str):
-    """A dialect's reading of values (Sage: sage_eval, Color, sage_input)."""
-    global _evaluate, _color_value, _html_color, _is_color, _text
-    _evaluate, _color_value, _html_color, _is_color, _text = evaluate, color_value, html_color, is_color, text
+def configure(evaluate, color_value, html_color, is_color, text=str, label=str):
+    """A dialect's reading of values (Sage: sage_eval, Color, sage_input, short reals)."""
+    global _evaluate, _color_value, _html_color, _is_color, _text, _label_text
+    _evaluate, _color_value, _html_color, _is_color, _text, _label_text = evaluate, color_value, html_color, is_color, text, label
 
 
 # --- controls ------------------------------------------------------------------------------------
@@ -152,7 +153,7 @@ class slider(_Control):
             self.values = list(vmin)
             if not self.values:
                 raise ValueError('a slider over a list needs at least one value')
-            self.labels = [str(v) for v in self.values]
+            self.labels = [_label_text(v) for v in self.values]
             self.initial = _index_of(self.values, default)
             return
         self.values = None
@@ -274,11 +275,15 @@ class _Unreadable(ValueError):
     """An input box's text that does not convert; _run() names the box."""
 
 
+# The most lines a multi-line input box shows at once (it scrolls past them).
+MAX_BOX_LINES = 20
+
+
 class input_box(_Control):
-    """Sage's input_box(default=None, label=None, type=None, width=80): a line of text. The
-    function gets the text with type=str, else the text evaluated (sage_eval in Sage, a Python
-    literal in Python) and, with a type, given to it: type(value). An empty box without a type
-    gives None."""
+    """Sage's input_box(default=None, label=None, type=None, width=80, height=1): a line of text,
+    or several (height > 1, or a default holding newlines). The function gets the text with
+    type=str, else the text evaluated (sage_eval in Sage, a Python literal in Python) and, with
+    a type, given to it: type(value). An empty box without a type gives None."""
 
     type = 'input_box'
 
@@ -287,9 +292,14 @@ class input_box(_Control):
         self.convert = type
         self.width = width
         self.initial = '' if default is None else default if isinstance(default, str) else _text(default)
+        # Several lines (Sage's height > 1, or a default that has them): a box that keeps its
+        # newlines, as many lines high.
+        lines = self.initial.count('\n') + 1
+        self.height = min(max(int(height) if _is_number(height) else 1, lines if lines > 1 else 1), MAX_BOX_LINES)
 
     def describe(self, state):
-        return {'width': int(self.width)} if _is_number(self.width) and self.width > 0 else {}
+        shape = {'width': int(self.width)} if _is_number(self.width) and self.width > 0 else {}
+        return {**shape, 'height': self.height} if self.height > 1 else shape
 
     def state(self, text):
         return text
@@ -359,7 +369,7 @@ class selector(_Control):
         if not pairs:
             raise ValueError('a selector needs at least one value')
         self.values = [value for value, _ in pairs]
-        self.labels = [str(text) for _, text in pairs]
+        self.labels = [text if isinstance(text, str) else _label_text(text) for _, text in pairs]
         self.buttons = bool(buttons or nrows is not None or ncols is not None)
         self.initial = _index_of(self.values, default)
 
@@ -433,10 +443,103 @@ class color_selector(_Control):
         return text
 
 
-def input_grid(*args, **kwargs):
-    raise NotImplementedError(
-        'input_grid is not supported in interacts here; use an input_box holding a list of '
-        'rows, e.g. input_box([[1, 2], [3, 4]]).')
+# The most boxes an input grid may have: each is an input on the page, and its text is sent
+# back with every run (a page sends at most 64 KiB of values).
+MAX_GRID_CELLS = 1000
+
+
+def _grid_rows(default, nrows, ncols):
+    """A grid default as nrows rows of ncols values, by Sage's rules: one value fills the grid,
+    a list of lists is the rows, a flat list (or a Sage matrix's or vector's entries) is read
+    row by row."""
+    if not isinstance(default, (list, tuple)):
+        entries = getattr(default, 'list', None)
+        if default is not None and callable(entries) and not isinstance(default, (str, bytes)):
+            try:
+                default = list(entries())  # a Sage matrix or vector: its entries, row by row
+            except Exception:  # noqa: BLE001 - not a matrix after all: one value, as Sage takes it
+                pass
+    if not isinstance(default, (list, tuple)):
+        return [[default] * ncols for _ in range(nrows)]
+    if default and all(isinstance(row, (list, tuple)) for row in default):
+        rows = [list(row) for row in default]
+        if len(rows) != nrows or any(len(row) != ncols for row in rows):
+            raise ValueError(f'an input_grid of {nrows}×{ncols} takes a default of {nrows} rows of {ncols} values, '
+                             f'not {len(rows)} rows of {", ".join(str(len(row)) for row in rows)}')
+        return rows
+    flat = list(default)
+    if len(flat) != nrows * ncols:
+        raise ValueError(f'an input_grid of {nrows}×{ncols} takes a flat default of {nrows * ncols} values, not {len(flat)}')
+    return [flat[i * ncols:(i + 1) * ncols] for i in range(nrows)]
+
+
+def _count(value):
+    """A whole number at least 1 (Python's or Sage's), as an int; else None."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+        return None
+    return int(value)
+
+
+def _is_matrix(value):
+    """A Sage matrix (without importing Sage: a Python cell has none)."""
+    return all(callable(getattr(value, name, None)) for name in ('nrows', 'ncols', 'list', 'parent'))
+
+
+class input_grid(_Control):
+    """Sage's input_grid(nrows, ncols, default=None, label=None, to_value=None, width=4): a grid
+    of boxes, each read as an input box's text is (sage_eval in Sage, a Python literal in
+    Python; an empty box is None); the function gets the list of rows, or to_value(rows)
+    (`to_value=matrix`). SageNB's type= is given each box's value, as input_box's is."""
+
+    type = 'input_grid'
+
+    def __init__(self, nrows, ncols, default=None, label=None, to_value=None, width=4, type=None):
+        super().__init__(label)
+        rows, cols = _count(nrows), _count(ncols)
+        if rows is None or cols is None:
+            raise ValueError(f'an input_grid takes a whole number of rows and of columns, at least 1, not {nrows!r} and {ncols!r}')
+        if rows * cols > MAX_GRID_CELLS:
+            raise ValueError(f'an input_grid has at most {MAX_GRID_CELLS} boxes, not {rows}×{cols}')
+        self.rows, self.cols = rows, cols
+        self.to_value = to_value
+        self.boxes = input_box(type=type)
+        self.width = width
+        self.initial = [[value if isinstance(value, str) else _text(value) for value in row]
+                        for row in _grid_rows(default, rows, cols)]
+
+    def describe(self, state):
+        extra = {'width': int(self.width)} if _is_number(self.width) and self.width > 0 else {}
+        return {'rows': self.rows, 'cols': self.cols, **extra}
+
+    def state(self, rows):
+        return rows
+
+    def take(self, value):
+        if (isinstance(value, list) and len(value) == self.rows
+                and all(isinstance(row, list) and len(row) == self.cols and all(isinstance(t, str) for t in row)
+                        for row in value)):
+            return value
+        return None
+
+    def start_at(self, value):
+        try:
+            return [[t if isinstance(t, str) else _text(t) for t in row] for row in _grid_rows(value, self.rows, self.cols)]
+        except ValueError:
+            return None
+
+    def argument(self, rows):
+        values = []
+        for i, row in enumerate(rows):
+            values.append([])
+            for j, text in enumerate(row):
+                try:
+                    values[-1].append(self.boxes.argument(text))
+                except _Unreadable as e:
+                    raise _Unreadable(f'row {i + 1} column {j + 1}: {e}') from None
+        return values if self.to_value is None else self.to_value(values)
+
+    def shown(self, rows):
+        return '[' + ', '.join('[' + ', '.join(row) + ']' for row in rows) + ']'
 
 
 def _iterable(value):
@@ -533,6 +636,9 @@ def _from_default(default):
         return input_box(default, type=str)
     if _is_color(default):
         return color_selector(default)
+    if _is_matrix(default) and 1 <= default.nrows() * default.ncols() <= MAX_GRID_CELLS:
+        # Sage's own interact makes a grid of a matrix's entries, read back into its parent.
+        return input_grid(default.nrows(), default.ncols(), default=default.list(), to_value=default.parent())
     if _is_number(default):
         return input_box(default, type=type(default))
     return input_box(default)
@@ -544,7 +650,8 @@ def interact(function=None, *, auto_update=True, layout=None, manual=None, **con
     """Shows controls for the function's parameters, then calls it with their values.
     `@interact`, `@interact(n=(0, 10))` and `interact(f, n=(0, 10))`; a control for each
     parameter from its default (or the keyword's), Sage's rules. `auto_update=False`: the page
-    runs the cell on its Update button only. Sage's `layout` is taken and does nothing.
+    runs the cell on its Update button only. Sage's `layout`: where the controls go around the
+    function's output (_layout()).
     Returns the function."""
     if manual is not None:  # ipywidgets' name for it
         auto_update = not manual
@@ -552,7 +659,7 @@ def interact(function=None, *, auto_update=True, layout=None, manual=None, **con
         return lambda f: interact(f, auto_update=auto_update, layout=layout, **controls)
     if not callable(function):
         raise TypeError(f'interact() takes a function, not {function!r}')
-    _run(function, auto_update, controls)
+    _run(function, auto_update, controls, layout)
     return function
 
 
@@ -566,7 +673,52 @@ def _parameters(function):
         return []
 
 
-def _run(function, auto_update, keyword_controls):
+LAYOUT_PLACES = ('top', 'bottom', 'left', 'right')
+
+
+def _layout(layout, names):
+    """Sage's layout as the bundle's: {place: rows of control names} for the places of
+    LAYOUT_PLACES. `layout` is a dict of place to a list of rows (each a list of names), or a
+    list of rows (the top); the controls it does not name go on at the top, one a row."""
+    if isinstance(layout, (list, tuple)):
+        layout = {'top': layout}
+    if not isinstance(layout, dict):
+        raise TypeError(f"interact's layout is a dict of 'top', 'bottom', 'left', 'right' to lists of rows "
+                        f"of control names, or a list of rows, not {layout!r}")
+    unknown_places = [place for place in layout if place not in LAYOUT_PLACES]
+    if unknown_places:
+        raise ValueError(f"interact's layout has the places {', '.join(map(repr, unknown_places))}; "
+                         f"the places are 'top', 'bottom', 'left' and 'right'")
+    out, placed, unknown = {}, [], []
+    for place in LAYOUT_PLACES:
+        rows = layout.get(place)
+        if rows is None:
+            continue
+        if isinstance(rows, str) or not _iterable(rows):
+            raise TypeError(f"interact's layout[{place!r}] is a list of rows of control names, not {rows!r}")
+        out[place] = []
+        for row in rows:
+            row = [row] if isinstance(row, str) else list(row) if _iterable(row) else None
+            if row is None or not all(isinstance(name, str) for name in row):
+                raise TypeError(f"interact's layout[{place!r}] is a list of rows of control names (strings)")
+            unknown += [name for name in row if name not in names and name not in unknown]
+            placed += row
+            if row:
+                out[place].append(row)
+    if unknown:
+        raise ValueError(f"interact's layout names {', '.join(map(repr, unknown))}, which "
+                         f"{'is not a control' if len(unknown) == 1 else 'are not controls'} of this interact "
+                         f"(its controls: {', '.join(names) or 'none'})")
+    twice = sorted({name for name in placed if placed.count(name) > 1})
+    if twice:
+        raise ValueError(f"interact's layout places {', '.join(map(repr, twice))} more than once")
+    rest = [[name] for name in names if name not in placed]
+    if rest:
+        out['top'] = out.get('top', []) + rest
+    return {place: rows for place, rows in out.items() if rows}
+
+
+def _run(function, auto_update, keyword_controls, layout=None):
     global _shown
     interact_id = str(_shown)
     _shown += 1
@@ -594,6 +746,9 @@ def _run(function, auto_update, keyword_controls):
         if name not in named:
             made.append((name, _from_default(abbreviation), False))
 
+    # A layout that names what is not there is the cell's error before anything is shown.
+    placed = None if layout is None else _layout(layout, [name for name, _, _ in made])
+
     states = []
     for name, control, _ in made:
         state = control.take(sent[name]) if name in sent and control.type != 'text' else None
@@ -607,6 +762,7 @@ def _run(function, auto_update, keyword_controls):
              'type': control.type, **control.describe(state), 'value': _state_json(control, state)}
             for (name, control, _), state in zip(made, states)
         ],
+        **({'layout': placed} if placed is not None else {}),
     }
     title = getattr(function, '__name__', 'function')
     shown = ', '.join(f'{name} = {control.shown(state)}' for (name, control, _), state in zip(made, states)
@@ -621,7 +777,7 @@ def _run(function, auto_update, keyword_controls):
         try:
             value = control.argument(state)
         except _Unreadable as e:
-            raise ValueError(f'the input box {name}: {e}') from None
+            raise ValueError(f'the {"input grid" if control.type == "input_grid" else "input box"} {name}: {e}') from None
         if positional_only:
             positional.append(value)
         else:

@@ -33,7 +33,8 @@ def install(kernel):
     # `divisors(12)`, `var('a b')` or `[1..10]` were plain text where SageMathCell typesets them.
     for container in _CONTAINERS:
         kernel.FORMATTERS[f'builtins.{container.__name__}'] = _container_bundle
-    kernel.INTERACT.configure(_interact_evaluate, _interact_color, _interact_html_color, _interact_is_color, _interact_text)
+    kernel.INTERACT.configure(_interact_evaluate, _interact_color, _interact_html_color, _interact_is_color, _interact_text,
+                              _interact_label)
 
 
 _CONTAINERS = (list, tuple, dict, set, frozenset)
@@ -141,6 +142,25 @@ def _interact_text(default):
     except Exception:  # noqa: BLE001 - a value sage_input cannot write: its str() stays
         return text
     return expression if '\n' not in expression else text
+
+
+# A real number's str() with its trailing zeros: '0.300000000000000', '1.50000000000000e-7'.
+_PADDED_REAL = re.compile(r'(-?\d+\.\d*?)0+((?:e[-+]?\d+)?)')
+
+
+def _interact_label(value):
+    """A value's label on a slider or a menu: str(), but a real number (srange's, of 53 bits)
+    without the zeros that pad it to its precision, as Sage's notebook showed them: 0.3, not
+    0.300000000000000. Only the label: the function still gets the value itself."""
+    text = str(value)
+    from sage.rings.real_mpfr import RealNumber
+    if not isinstance(value, RealNumber):
+        return text
+    match = _PADDED_REAL.fullmatch(text)
+    if match is None:
+        return text
+    digits = match.group(1)
+    return (digits + '0' if digits.endswith('.') else digits) + match.group(2)
 
 
 def _interact_is_color(value):
