@@ -106,7 +106,7 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
           guard('Output', () => translator.stream(name, text));
           check();
         },
-      }, { interact: cell.interact, linked: cell.linked });
+      }, { interact: cell.interact, linked: cell.linked, outputBytes: deps.limits.outputBytes });
       worker.exited.finally(() => {
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
