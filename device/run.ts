@@ -106,7 +106,7 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
           guard('Output', () => translator.stream(name, text));
           check();
         },
-      }, { interact: cell.interact, linked: cell.linked });
+      }, { interact: cell.interact, linked: cell.linked, outputBytes: deps.limits.outputBytes });
       worker.exited.finally(() => {
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
@@ -143,7 +143,8 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
       const text = `A process of this cell was stopped: together its processes used more than the ${deps.limits.memoryMiB} MiB memory limit.\n`;
       writer.push(cell.id, createMessage('stream', { name: 'stderr', text }, parent));
     }
-    const alreadySent = stop.kind === 'done' && error === translator.lastError;
+    // The worker's own error (a cell that ended on its own, stopped or not) is out already.
+    const alreadySent = error !== null && error === translator.lastError;
     writer.finish(cell.id, error ? 'error' : 'ok', closingMessages(parent, error, alreadySent));
   } catch (e) {
     deps.log('error', `cell ${cell.id} failed inside the device: ${(e as Error).stack}`);
@@ -188,7 +189,11 @@ function stopError(stop: Stop, t: Translator, worker: Worker, limits: Limits, ti
       return { ename: CELL_ERRORS.timeout, evalue: `The cell ran longer than its ${formatSeconds(timeoutMs)} wall-time limit and was stopped.`, traceback: [] };
     case 'stopped':
       // The worker's report of the interrupt, where it made one: the same error, with where the cell was.
-      return t.interruption ?? stop.error;
+      if (t.interruption) return t.interruption;
+      // A worker that said `done` without one had ended the cell before the stop reached it
+      // (it was reporting, or the cell caught the interrupt and ended): the cell's own result stands.
+      if (t.doneStatus) return stopError({ kind: 'done' }, t, worker, limits, timeoutMs);
+      return stop.error;
     case 'output':
       return { ename: CELL_ERRORS.output, evalue: `The cell wrote more than ${limits.outputBytes} bytes of output and was stopped.`, traceback: [] };
     case 'exit':

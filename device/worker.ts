@@ -16,8 +16,11 @@ export interface WorkerHandlers {
   output(name: 'stdout' | 'stderr', text: string): void;
 }
 
-/** A cell's options for its worker (workers/protocol.ts, 6), each compact JSON text or null. */
-export interface CellOptions { interact: string | null; linked: string | null }
+/**
+ * A cell's options for its worker (workers/protocol.ts, 6): `interact` and `linked` each compact
+ * JSON text or null; `outputBytes` the cell's output limit (absent: not said).
+ */
+export interface CellOptions { interact: string | null; linked: string | null; outputBytes?: number }
 
 const NO_OPTIONS: CellOptions = { interact: null, linked: null };
 
@@ -202,7 +205,8 @@ export class Worker {
    * Hands the worker its cell: the handlers get everything from now on, then the code goes in,
    * after the cell's options for a worker that takes them: `interact`, the values of the cell's
    * interacts, and `linked`, the code of the linked cells it runs first, each compact JSON as
-   * the store keeps it (no newline in it), or null. On stdin with the code, from the device
+   * the store keeps it (no newline in it), or null, and `outputBytes`, the cell's output limit,
+   * for a worker to choose the smaller of two ways to show something that would not fit. On stdin with the code, from the device
    * alone: not in the environment, which the server's must never reach, nor in a file the cell
    * would find among its own. A worker that takes no options gets the code alone; the web app
    * takes `linked` only for the languages whose worker runs it (protocol/linked.ts).
@@ -211,7 +215,8 @@ export class Worker {
     this.handlers = handlers;
     const stdin = this.proc.stdin;
     stdin.on('error', () => {}); // the cell may close stdin early; the outcome shows elsewhere
-    stdin.end(this.takesOptions ? `{"interact":${options.interact ?? 'null'},"linked":${options.linked ?? 'null'}}\n${code}` : code);
+    const line = `{"interact":${options.interact ?? 'null'},"linked":${options.linked ?? 'null'},"outputBytes":${options.outputBytes ?? 'null'}}`;
+    stdin.end(this.takesOptions ? `${line}\n${code}` : code);
   }
 
   /**

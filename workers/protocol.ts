@@ -27,7 +27,13 @@
 //    the code of the linked cells before the cell on its page, a list of strings in page order,
 //    or null: the worker runs each first, in the cell's namespace, with its output (streams,
 //    displays, the raw fds 1 and 2) thrown away, and ends the cell with an `error` naming the
-//    first that fails (docs/api.md, "Linked cells"), its own code not run. The device
+//    first that fails (docs/api.md, "Linked cells"), its own code not run. `outputBytes` is the
+//    cell's output limit (config `outputBytes`), a number, or null: what the device counts is
+//    every byte of every event line and of fds 1 and 2, and each message's envelope; past it the
+//    cell ends with `OutputLimitExceeded`. A worker with two ways to show something may take the
+//    smaller where the larger would not fit in what is left (Sage: a 3D graphic's PNG for its
+//    page). A limit per cell, so an option, not in `ready`, which comes before the worker knows
+//    its cell (a pool's worker serves whichever cell comes next). The device
 //    writes that line to such a worker only, whatever the cell's language; the rest of stdin
 //    is the code, as in 2. (The values never travel in the environment, which the server's must
 //    not reach, nor in a file the cell would list among its own.)

@@ -313,6 +313,25 @@ describe.skipIf(!runnable.length)('stopping R, Octave, C and Fortran cells', () 
     expect(stdout(ms)).toBe('started\n');
   });
 
+  it.skipIf(!runnable.includes('r'))("R: a Stop after the cell has ended leaves the cell's own result", async () => {
+    // A device of the cell's own runs its command as the worker closes it, after the cell: the
+    // Stop lands there. It was `Interrupted`, without a traceback.
+    const { ms } = await stopOnceStarted('postscript(file = "|cat > /dev/null; echo started; sleep 30")\nplot(1:3)\ncat("the cell\\n")', 'r', more);
+    expect(errorOf(ms)).toBeUndefined();
+    expect(replyOf(ms)).toMatchObject({ status: 'ok' });
+    expect(stdout(ms)).toBe('the cell\nstarted\n');
+  });
+
+  it.skipIf(!runnable.includes('octave'))("Octave: a Stop after the cell has ended leaves the cell's own result", async () => {
+    // The figure's deletefcn (the cell's own) runs as the worker closes the figures it has
+    // shown, after the cell: the Stop lands there. It was `Interrupted`, without a traceback.
+    const wait = 'evalin ("base", "disp (\'started\'); fflush (stdout); x = 0; while true, x++; end")';
+    const { ms } = await stopOnceStarted(`plot (1:3);\nset (gcf, "deletefcn", @(h, e) ${wait});\ndisp ("the cell")`, 'octave', more);
+    expect(errorOf(ms)).toBeUndefined();
+    expect(replyOf(ms)).toMatchObject({ status: 'ok' });
+    expect(stdout(ms)).toBe('the cell\nstarted\n');
+  });
+
   it.skipIf(!runnable.includes('c'))('C: killed at once, every line it printed kept', async () => {
     const code = '#include <stdio.h>\nint main(void) {\n  puts("started");\n  for (long i = 0;; i++) printf("%ld\\n", i);\n}';
     const { ms } = await stopOnceStarted(code, 'c', more);

@@ -154,6 +154,16 @@ describe.skipIf(!installed)('octave worker', () => {
     });
   });
 
+  it("ends with the cell's own result when a Stop lands after the cell, while the worker closes its figures", async () => {
+    // The figure's deletefcn, the cell's own, runs in the worker's `close all` after the cell
+    // has ended; Stop (SIGINT) lands there. The worker exited without `done`.
+    const wait = 'evalin ("base", "disp (\'started\'); fflush (stdout); x = 0; while true, x++; end")';
+    const r = await run(`plot (1:3);\nset (gcf, "deletefcn", @(h, e) ${wait});\ndisp ("the cell")`, { interruptOn: 'started' });
+    expect(r.stdout).toBe('the cell\nstarted\n');
+    expect(eventsOf(r, 'error')).toEqual([]);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   it("prints a warning without the worker's folder and files", async () => {
     const r = await run('warning("careful")\nfunction f()\n  warning("in f");\nend\nf()');
     expect(r.stderr).toBe('warning: careful\nwarning: in f\n');

@@ -177,6 +177,16 @@ describe.skipIf(!installed)('r worker, stopped', () => {
     expect(inner.stdout).toBe('started\n');
   });
 
+  it("ends with the cell's own result when a Stop lands after the cell, while the worker closes its devices", async () => {
+    // A device of the cell's own that pipes to a command: the command reads until the device
+    // closes, in the worker's close_devices() after the cell, then prints and waits. The Stop
+    // lands there. R halted, without `done`.
+    const r = await run('postscript(file = "|cat > /dev/null; echo started; sleep 30")\nplot(1:3)\ncat("the cell\\n")', { interruptOn: 'started' });
+    expect(r.stdout).toBe('the cell\nstarted\n');
+    expect(eventsOf(r, 'error')).toEqual([]);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   it('leaves system() as it was otherwise: its status, its output, its value shown or not', async () => {
     const r = await run([
       'print(system("exit 3"))',

@@ -113,35 +113,50 @@ function __cellbox_main__ (worker_file)
     end_unwind_protect
   endif
 
-  ## What the cell may have changed: the path (restoredefaultpath), and functions of its own
-  ## that shadow the ones the worker uses (a `function print …` in the cell). Each is undone
-  ## only where the cell may have done it, since it costs every cell's way to its end: the
-  ## path set again (a rescan, some 8 ms) if the worker's folder is no longer first after the
-  ## current one, the functions cleared (some 10 ms, and the worker's own then read again) if
-  ## the cell's text says `function` at all. (One that spells it otherwise, through eval,
-  ## can only break the report of its own end, as it could with a file in its folder.)
-  entries = strsplit (path (), pathsep ());
-  if (numel (entries) < 2 || ! strcmp (entries{2}, lib))
-    warning ("off", "Octave:shadowed-function");
-    addpath (lib);
-  endif
-  if (! isempty (strfind (code, "function")))
-    clear functions;
-  endif
-  try
-    __cellbox_show_figures__ (folder, toolkit);
-  catch err
-    fprintf (stderr, "The figures could not be shown: %s\n", err.message);
-  end_try_catch
-  __cellbox_flush__ ();
-  if (strcmp (error_event, "pending"))
-    error_event = __cellbox_report__ (cell_error, folder, worker_files);
-  endif
-  if (isempty (error_event))
-    __cellbox_emit_last__ (last_events, '{"type":"done","status":"ok"}');
-  else
-    __cellbox_emit_last__ (last_events, error_event, '{"type":"done","status":"error"}');
-  endif
+  ## The cell has ended (an interrupt in it ended it above). A Stop that lands now, while the
+  ## worker shows its figures (a figure's deletefcn of the cell's own may still run in
+  ## `close all`), ends what the worker was doing, not the cell: the cleanup reports the cell's
+  ## own result, as the worker would have.
+  reported = false;
+  unwind_protect
+    ## What the cell may have changed: the path (restoredefaultpath), and functions of its own
+    ## that shadow the ones the worker uses (a `function print …` in the cell). Each is undone
+    ## only where the cell may have done it, since it costs every cell's way to its end: the
+    ## path set again (a rescan, some 8 ms) if the worker's folder is no longer first after the
+    ## current one, the functions cleared (some 10 ms, and the worker's own then read again) if
+    ## the cell's text says `function` at all. (One that spells it otherwise, through eval,
+    ## can only break the report of its own end, as it could with a file in its folder.)
+    entries = strsplit (path (), pathsep ());
+    if (numel (entries) < 2 || ! strcmp (entries{2}, lib))
+      warning ("off", "Octave:shadowed-function");
+      addpath (lib);
+    endif
+    if (! isempty (strfind (code, "function")))
+      clear functions;
+    endif
+    try
+      __cellbox_show_figures__ (folder, toolkit);
+    catch err
+      fprintf (stderr, "The figures could not be shown: %s\n", err.message);
+    end_try_catch
+    __cellbox_flush__ ();
+    if (strcmp (error_event, "pending"))
+      error_event = __cellbox_report__ (cell_error, folder, worker_files);
+    endif
+    reported = true;
+  unwind_protect_cleanup
+    if (! reported)
+      __cellbox_flush__ ();
+      if (strcmp (error_event, "pending"))
+        error_event = __cellbox_report__ (cell_error, folder, worker_files);
+      endif
+    endif
+    if (isempty (error_event))
+      __cellbox_emit_last__ (last_events, '{"type":"done","status":"ok"}');
+    else
+      __cellbox_emit_last__ (last_events, error_event, '{"type":"done","status":"error"}');
+    endif
+  end_unwind_protect
 endfunction
 
 __cellbox_main__ (mfilename ("fullpathext"));

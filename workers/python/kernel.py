@@ -75,6 +75,14 @@ _emit_lock = _thread.RLock()
 STREAM_HOLD_SECONDS = 0.05
 STREAM_HOLD_BYTES = 1 << 16
 _pending = {'name': None, 'parts': [], 'size': 0, 'since': 0.0}
+
+# The cell's output limit (its options' `outputBytes`, workers/protocol.ts 6), None where the
+# device did not say it, and the bytes of the event lines the cell's own code has sent so far
+# (linked cells' hidden output is not its: run_cell() starts the count after them). What is left
+# of the two is what a choice between a large display and a smaller one goes by (a Sage 3D
+# graphic's page or its PNG, sage.py): the device also counts each message's envelope and the
+# raw bytes on fds 1 and 2, which the worker does not see.
+_output = {'limit': None, 'sent': 0}
 _flusher_wake = None  # the lock the flusher thread sleeps on; None until it is started
 
 
@@ -107,6 +115,15 @@ def _send(event, fd=EVENT_FD):
         # Lone surrogates (e.g. from surrogateescape) are not UTF-8: let JSON escape them.
         line = _json_dumps(event, allow_nan=False, separators=(',', ':')).encode('ascii')
     write_line(line + b'\n', fd)
+    _output['sent'] += len(line) + 1
+
+
+def output_room():
+    """The bytes of output left to the cell, as far as the worker knows (_output), the text it
+    holds back to send counted as sent; None where the device did not say the cell's limit."""
+    if _output['limit'] is None:
+        return None
+    return _output['limit'] - _output['sent'] - _pending['size']
 
 
 def _send_pending(fd=EVENT_FD):
@@ -960,6 +977,7 @@ def run_cell(code, namespace, linked=(), interact=None):
         # the ids "0", "1", ..., are the cell's own.
         INTERACT.begin(None)
         run_linked(linked, namespace)
+        _output['sent'] = 0  # what they showed went nowhere
     INTERACT.begin(interact)
     run_code(code, namespace)
 
@@ -1535,7 +1553,7 @@ def probe_cells():
     return [PROBE_OPTIONS + code for code in (first, 'rehearsal = []\nrehearsal[1]')]
 
 
-PROBE_OPTIONS = '{"interact":null,"linked":null}\n'
+PROBE_OPTIONS = '{"interact":null,"linked":null,"outputBytes":null}\n'
 
 
 # A cell ends as a script does, though its process leaves with os._exit (main()), which waits for
@@ -1601,6 +1619,9 @@ def serve_cell(populated=False):
     install_interrupt_handler()  # a fork server's is in already (warm_up())
     emit(ready_event())
     options, code = read_cell()
+    limit = options.get('outputBytes')
+    _output['limit'] = limit if isinstance(limit, int) and not isinstance(limit, bool) else None
+    _output['sent'] = 0
     linked = options.get('linked')
     if linked is None:
         linked = []

@@ -7,6 +7,7 @@
 # Importing `sage.all` takes seconds: a fork server preloads it (see the `sage` language in the
 # config), and warm_up() below does the first symbolic computation and plot once, there.
 
+import json
 import os
 import re
 import sys
@@ -370,14 +371,32 @@ def _threejs_page(html):
     return html.replace(_display_manager().threejs_scripts(online=True), THREEJS_SCRIPTS)
 
 
+# What a display of a page costs besides the page's JSON text: the rest of its event (its type,
+# the text/plain, metadata) and its message's envelope (~500 bytes) on the device's count.
+THREEJS_EVENT_BYTES = 2048
+
+
+def _page_fits(html):
+    """Whether a scene's page is shown as a page: not past THREEJS_MAX_BYTES, and within what is
+    left of the cell's output limit as far as the worker knows it (kernel.output_room()), where
+    its PNG (some 30 KB) may still fit and the page would stop the cell with OutputLimitExceeded."""
+    if len(html) > THREEJS_MAX_BYTES:
+        return False
+    room = _kernel.output_room()
+    if room is None:
+        return True
+    text = html.decode('utf-8', errors='replace') if isinstance(html, bytes) else html
+    return len(json.dumps(text, ensure_ascii=False).encode('utf-8')) + THREEJS_EVENT_BYTES <= room
+
+
 def _large_scenes_as_png(formatter):
-    """Sage's display manager's formatter, with a 3D scene whose page is past
-    THREEJS_MAX_BYTES drawn as a PNG (Sage's viewer='tachyon') instead."""
+    """Sage's display manager's formatter, with a 3D scene whose page does not fit (_page_fits())
+    drawn as a PNG (Sage's viewer='tachyon') instead."""
     from sage.repl.rich_output.output_catalog import OutputSceneThreejs
 
     def formatted(obj, rich_repr_kwds):
         plain_text, rich_output = formatter(obj, rich_repr_kwds)
-        if isinstance(rich_output, OutputSceneThreejs) and len(rich_output.html.get()) > THREEJS_MAX_BYTES:
+        if isinstance(rich_output, OutputSceneThreejs) and not _page_fits(rich_output.html.get()):
             return formatter(obj, {**rich_repr_kwds, 'viewer': 'tachyon'})
         return plain_text, rich_output
     return formatted

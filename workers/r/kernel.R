@@ -302,8 +302,17 @@ local(envir = new.env(parent = baseenv()), {
     places <- attr(expressions, "srcref")
     for (i in seq_along(expressions)) {
       ok <- run_expression(expressions[[i]], places[[i]][1L])
-      show_plots()
+      # A Stop as the plots are shown: between expressions it stops the cell there; after the
+      # last one, or an error, the cell has ended, and its own result stands.
+      shown <- tryCatch({
+        show_plots()
+        TRUE
+      }, interrupt = function(cond) FALSE)
       if (!isTRUE(ok)) break
+      if (!shown) {
+        if (i < length(expressions)) error <<- interrupt_event(list(), places[[i]][1L])
+        break
+      }
     }
   }
 
@@ -430,7 +439,9 @@ local(envir = new.env(parent = baseenv()), {
   emit(paste0("{\"type\":\"ready\",\"language\":\"r\",\"version\":", json_string(version), ",\"interrupt\":true}"))
 
   run_cell(read_code())
-  close_devices()
+  # The cell has ended: a Stop that lands as its devices close (a device of its own may run a
+  # command then: postscript(file = "|cmd")) ends that, not the cell, whose result stands.
+  tryCatch(close_devices(), interrupt = function(cond) NULL)
   flush_output()
   emit_last(error, paste0("{\"type\":\"done\",\"status\":\"", if (is.null(error)) "ok" else "error", "\"}"))
 })
