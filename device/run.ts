@@ -189,11 +189,11 @@ function stopError(stop: Stop, t: Translator, worker: Worker, limits: Limits, ti
       return { ename: CELL_ERRORS.timeout, evalue: `The cell ran longer than its ${formatSeconds(timeoutMs)} wall-time limit and was stopped.`, traceback: [] };
     case 'stopped':
       // The worker's report of the interrupt, where it made one: the same error, with where the cell was.
-      if (t.interruption) return t.interruption;
-      // A worker that said `done` without one had ended the cell before the stop reached it
-      // (it was reporting, or the cell caught the interrupt and ended): the cell's own result stands.
-      if (t.doneStatus) return stopError({ kind: 'done' }, t, worker, limits, timeoutMs);
-      return stop.error;
+      // A stopped cell ends `Interrupted`, as the brief's interrupt says, whatever its worker
+      // reported after the signal: a cell that caught it and ended on its own, or one whose
+      // worker was reporting (showing figures, closing devices, where a cell's own code may
+      // still run) when it landed.
+      return t.interruption ?? stop.error;
     case 'output':
       return { ename: CELL_ERRORS.output, evalue: `The cell wrote more than ${limits.outputBytes} bytes of output and was stopped.`, traceback: [] };
     case 'exit':
