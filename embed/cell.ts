@@ -274,6 +274,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   });
 
   let running = false;
+  let destroyed = false;
   /**
    * The run in flight: whether its controls started it, whether Run took over from it, and a
    * promise settled once it has ended and cleaned up after itself.
@@ -494,6 +495,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       edited();
     },
     destroy() {
+      destroyed = true;
       doc.defaultView?.removeEventListener('pagehide', onPageHide);
       controller?.abort();
       if (ticker) clearInterval(ticker);
@@ -535,8 +537,8 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       if (again || !before?.again) return;
       if (!before.abandoned) abandon(before);
       await before.ended;
-      // A second press while the first waited: the first has started the run.
-      if (running) return;
+      // A second press while the first waited: the first has started the run. Or the cell is gone.
+      if (running || destroyed) return;
     }
     let ended!: () => void;
     const me = { again, abandoned: false, ended: new Promise<void>((resolve) => (ended = resolve)) };
