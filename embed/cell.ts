@@ -195,7 +195,8 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     code: original,
     mode: language,
     readOnly: opts.readOnly,
-    onRun: () => void (running ? undefined : handle.run()),
+    // start() decides: ignored during a run of Run's, taking over from one the controls started.
+    onRun: () => void handle.run(),
     onChange: edited,
   });
 
@@ -273,6 +274,12 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   });
 
   let running = false;
+  let destroyed = false;
+  /**
+   * The run in flight: whether its controls started it, whether Run took over from it, and a
+   * promise settled once it has ended and cleaned up after itself.
+   */
+  let inFlight: { again: boolean; abandoned: boolean; ended: Promise<void> } | null = null;
   let cellId: string | null = null;
   let controller: AbortController | null = null;
   let stopWanted = false;
@@ -488,6 +495,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       edited();
     },
     destroy() {
+      destroyed = true;
       doc.defaultView?.removeEventListener('pagehide', onPageHide);
       controller?.abort();
       if (ticker) clearInterval(ticker);
@@ -501,12 +509,40 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   };
 
   /**
+   * Run pressed while a run the controls started goes on (a slow function): the reader wants
+   * the editor's code run now, not once that ends, nor to have the press ignored. The re-run is
+   * let go: stopped at the server (once it has an id: a POST abandoned before would leave a
+   * cell the server accepted running to its time limit), its output no longer shown, the
+   * controls' pending values dropped (Run shows the controls afresh).
+   */
+  function abandon(run: NonNullable<typeof inFlight>): void {
+    run.abandoned = true;
+    interactWanted = false;
+    cancelRetry();
+    if (cellId) {
+      void interruptCell(cellId, server).catch(() => {});
+      controller?.abort();
+    }
+  }
+
+  /**
    * Runs the cell: afresh (Run, Shift+Enter: the editor's code, the output cleared), or `again`
    * for its interacts' controls: the code that showed them, with their values, its output
-   * replacing the old one as it comes (the controls stay the same elements).
+   * replacing the old one as it comes (the controls stay the same elements). Run during a run
+   * of Run's does nothing; during one the controls started, it takes over (abandon()).
    */
   async function start(again: boolean): Promise<void> {
-    if (running) return;
+    if (running) {
+      const before = inFlight;
+      if (again || !before?.again) return;
+      if (!before.abandoned) abandon(before);
+      await before.ended;
+      // A second press while the first waited: the first has started the run. Or the cell is gone.
+      if (running || destroyed) return;
+    }
+    let ended!: () => void;
+    const me = { again, abandoned: false, ended: new Promise<void>((resolve) => (ended = resolve)) };
+    inFlight = me;
     interactWanted = false;
     cancelRetry();
     if (again && !shownRun) return;
@@ -516,7 +552,8 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     // The linked cells' code as it was for the run that showed the controls, as the cell's own.
     const linked = again ? shownRun!.linked : linkedCode();
     if (!again) shownRun = { code, language, linked };
-    controller = new AbortController();
+    const ctl = new AbortController();
+    controller = ctl;
     if (again) output.replaceOnNextOutput();
     else output.clear();
     cellId = null;
@@ -547,9 +584,15 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
         server,
         interact: values,
         linked,
-        signal: controller.signal,
+        signal: ctl.signal,
         onCreated: (id) => {
           cellId = id;
+          if (me.abandoned) {
+            // Run took over before the server named the cell: it is stopped now that it can be.
+            void interruptCell(id, server).catch(() => {});
+            ctl.abort();
+            return;
+          }
           // Stop was pressed while the cell was being posted: stop it now that it has an id.
           if (stopWanted) void interrupt(id);
         },
@@ -557,6 +600,8 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
           state = s;
         },
         onMessage: (m) => {
+          // What a run Run took over from still had on its way is not shown.
+          if (me.abandoned) return;
           begun = true;
           if (m.header.msg_type === 'error') error = m.content as ErrorContent;
           output.handle(m);
@@ -575,12 +620,18 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
         // Text waiting for the next frame is shown before the status (and a `done` event) says the cell ended.
         output.flush();
       });
+      if (me.abandoned) throw new DOMException('Run took over from this run of the controls.', 'AbortError');
       const e = error as ErrorContent | null;
       failed = e !== null;
       setStatus(e ? `Error: ${e.ename}` : `Done in ${formatElapsed(performance.now() - started)}`, e ? 'error' : null);
       opts.onDone?.({ ok: !e, ename: e?.ename, evalue: e?.evalue, cellId });
     } catch (e) {
       failed = true;
+      if (me.abandoned) {
+        // Said by the run that took over; its end is reported, for a page that pairs runs and ends.
+        opts.onDone?.({ ok: false, ename: 'ClientError', evalue: 'Stopped: Run ran the editor\'s code instead', cellId });
+        return;
+      }
       let message = (e as Error).name === 'AbortError' ? 'Stopped' : e instanceof CellClientError ? e.message : `Error: ${(e as Error).message}`;
       // Not the code, which ran before: the controls' values (a long text pasted in a box).
       if (again && e instanceof CellClientError && e.status === 413) message = `The controls' values are too large to send (at most ${MAX_INTERACT_BYTES / 1024} KiB).`;
@@ -601,6 +652,8 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       clearTimeout(interruptRetry);
       if (again) output.endReplace(failed);
       setRunning(false);
+      if (inFlight === me) inFlight = null;
+      ended();
     }
     // Controls moved while it ran: their latest values, in one run.
     if (interactWanted && interactRetry === undefined) void start(true);

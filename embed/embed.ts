@@ -110,7 +110,7 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
     outputTarget,
     preview,
     theme: o.theme,
-    linked: o.linked ? () => codeBefore(host) : undefined,
+    linked: o.linked !== null ? () => codeBefore(host) : undefined,
     onRun: (r) => fire('run', r),
     onMessage: (m: Message) => fire('output', { message: m }),
     onDone: (r: RunResult) => {
@@ -118,7 +118,7 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
       if (!r.ok) fire('error', r);
     },
   });
-  if (o.linked) joinChain(host, o.server, cell);
+  if (o.linked !== null) joinChain(host, o.linked, o.server, cell);
   const handle: EmbeddedCell = {
     element: host,
     run: () => cell.run(),

@@ -1,21 +1,26 @@
 // A page's linked cells (the embed's `linked` option, SageMathCell's `linked: true`): the linked
-// cells of one server and one language form one chain in document order, and running one sends
-// the code of those before it, as their editors hold it then. Each cell still runs in a fresh
+// cells of one chain (the page's default one, one data-linked="name" names, or one
+// makeSagecell() call's), of one server and one language, run in document order: running one
+// sends the code of those before it, as their editors hold it then. Each cell still runs in a fresh
 // process of its own, which runs that code first with its output hidden (docs/embedding.md).
 import type { CellHandle } from './cell';
+
+/** A chain of linked cells: '' the page's default one, a name, or a symbol no markup can name. */
+export type Chain = string | symbol;
 
 interface Member {
   /** The cell's element in the page, whose place orders the chain. */
   host: HTMLElement;
+  chain: Chain;
   server: string;
   cell: Pick<CellHandle, 'code' | 'language'>;
 }
 
 const members = new Map<HTMLElement, Member>();
 
-/** Adds a mounted cell to its page's chain; leaveChain() takes it out again (the cell destroyed). */
-export function joinChain(host: HTMLElement, server: string, cell: Pick<CellHandle, 'code' | 'language'>): void {
-  members.set(host, { host, server, cell });
+/** Adds a mounted cell to `chain`; leaveChain() takes it out again (the cell destroyed). */
+export function joinChain(host: HTMLElement, chain: Chain, server: string, cell: Pick<CellHandle, 'code' | 'language'>): void {
+  members.set(host, { host, chain, server, cell });
 }
 
 export function leaveChain(host: HTMLElement): void {
@@ -24,7 +29,7 @@ export function leaveChain(host: HTMLElement): void {
 
 /**
  * The code of the linked cells before `host` in its chain, in document order: those of the
- * same server and of the language `host`'s cell has now (a reader may choose another), in the
+ * same chain, the same server and of the language `host`'s cell has now (a reader may choose another), in the
  * page (a detached cell is in no chain), above it.
  */
 export function codeBefore(host: HTMLElement): string[] {
@@ -32,7 +37,7 @@ export function codeBefore(host: HTMLElement): string[] {
   if (!self) return [];
   const language = self.cell.language;
   return [...members.values()]
-    .filter((m) => m !== self && m.server === self.server && m.cell.language === language && m.host.isConnected
+    .filter((m) => m !== self && m.chain === self.chain && m.server === self.server && m.cell.language === language && m.host.isConnected
       && (m.host.compareDocumentPosition(host) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0)
     .sort((a, b) => (a.host.compareDocumentPosition(b.host) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1))
     .map((m) => m.cell.code);

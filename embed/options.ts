@@ -9,6 +9,7 @@
 import { readFlag } from '../protocol/flag';
 import { LINKED_LANGUAGES, linkable } from '../protocol/linked';
 import { HIDEABLE, type Hideable } from './cell';
+import type { Chain } from './linked';
 
 export interface EmbedOptions {
   code?: string;
@@ -22,8 +23,12 @@ export interface EmbedOptions {
   theme?: 'light' | 'dark' | 'auto';
   /** Text shown as the output until the first run. */
   outputPreview?: string;
-  /** One of the page's linked cells: it runs after the code of the linked cells above it (embed/linked.ts). */
-  linked?: boolean;
+  /**
+   * One of the page's linked cells: it runs after the code of the linked cells above it in its
+   * chain (embed/linked.ts). true: the page's default chain; a name: the chain of that name; a
+   * symbol: a chain no markup can name (one makeSagecell() call's, embed/sagecell.ts).
+   */
+  linked?: boolean | string | symbol;
   /** The Run button's label (SageMathCell's evalButtonText). */
   runLabel?: string;
   /** The languages the selector offers, of those the server has; all of them when absent. */
@@ -46,8 +51,11 @@ export interface Resolved {
   output?: HTMLElement;
   theme: 'light' | 'dark' | 'auto';
   outputPreview?: string;
-  /** Runs after the linked cells above it, of its server and language (embed/linked.ts). */
-  linked: boolean;
+  /**
+   * The chain the cell is linked in ('' the page's default one), or null when it runs alone: it
+   * runs after the cells above it in that chain, of its server and language (embed/linked.ts).
+   */
+  linked: Chain | null;
   runLabel: string;
   /** The languages offered; undefined: all the server has. */
   languages?: string[];
@@ -164,10 +172,17 @@ export function resolveOptions(source: HTMLElement, options: EmbedOptions, defau
     typeof v === 'string' && v.trim() ? v.trim().toLowerCase() : refuse('is not a language name'));
   const autorun = pick('autorun', false, 'the cell waits for Run', bool);
   const readonly = pick('readonly', false, 'the code can be edited', bool);
-  const linked = pick('linked', false, 'the cell runs alone', bool);
+  // data-linked (bare, or a word for on): the default chain; a word for off: none; any other
+  // text names a chain of its own (two sets of notes on one page do not run each other's code).
+  const linked = pick<Chain | null>('linked', null, 'the cell runs alone', (v) => {
+    if (typeof v === 'symbol') return v;
+    if (typeof v === 'string' && readFlag(v) === null) return v.trim();
+    const on = bool(v);
+    return on instanceof Refusal ? refuse('is neither true nor false nor the name of a chain (leave the value out for the page\'s chain, or write "false")') : on ? '' : null;
+  });
   // Said for a cell that asked itself; a page's "linked": true for all its cells leaves its
   // Bash cells to run alone without a word on each.
-  if (linked && !linkable(language) && layers.slice(1).some((l) => l.values.linked !== undefined)) {
+  if (linked !== null && !linkable(language) && layers.slice(1).some((l) => l.values.linked !== undefined)) {
     problems.push(`linked cells are for ${LINKED_LANGUAGES.join(' and ')} cells; this ${language} cell runs alone.`);
   }
   const theme = pick('theme', 'auto' as Resolved['theme'], 'the theme is auto', (v) => {

@@ -75,7 +75,7 @@ export function defineSagecell(win: Window, server: string): { ready(): void } {
     e.setAttribute('data-cellbox-mounted', '');
   }
 
-  function makeOne(input: HTMLElement, args: SagecellArgs, settings: SagecellSettings, output: HTMLElement | undefined): CellInfo | null {
+  function makeOne(input: HTMLElement, args: SagecellArgs, settings: SagecellSettings, output: HTMLElement | undefined, chain: symbol): CellInfo | null {
     if (made.has(input)) return null;
     const script = [...input.children].find((c): c is HTMLScriptElement => c instanceof HTMLScriptElement);
     let code: string;
@@ -113,7 +113,9 @@ export function defineSagecell(win: Window, server: string): { ready(): void } {
       readonly: settings.readonly,
       runLabel: settings.runLabel,
       languages: settings.languages,
-      linked: settings.linked,
+      // As SageMathCell, whose linked cells share one kernel per call: the cells of this call
+      // are a chain of their own, which no other call's cells (nor the page's markup) join.
+      linked: settings.linked ? chain : false,
       // As SageMathCell, only code there is to run.
       autorun: settings.autorun && code.trim() !== '',
       ...(output && output !== input ? { output } : {}),
@@ -130,7 +132,7 @@ export function defineSagecell(win: Window, server: string): { ready(): void } {
     return info;
   }
 
-  function make(args: SagecellArgs, info: CellInfo): void {
+  function make(args: SagecellArgs, info: CellInfo, chain: symbol): void {
     if (deleted.has(info)) return;
     const inputs = elementsOf(doc, args.inputLocation, 'inputLocation');
     if (!inputs.length) return;
@@ -146,7 +148,7 @@ export function defineSagecell(win: Window, server: string): { ready(): void } {
     const settings = sagecellSettings(args, inputs.length);
     const cells = inputs.map((input) => {
       try {
-        return makeOne(input, args, settings, output);
+        return makeOne(input, args, settings, output, chain);
       } catch (e) {
         console.error('Cellbox: a cell of sagecell.makeSagecell() could not be made:', e, input);
         return null;
@@ -177,8 +179,9 @@ export function defineSagecell(win: Window, server: string): { ready(): void } {
         console.error('Cellbox: sagecell.makeSagecell() needs an inputLocation, a CSS selector for the elements to make cells of.');
         return info;
       }
-      if (pending) pending.push(() => make(args, info));
-      else make(args, info);
+      const chain = Symbol('makeSagecell()');
+      if (pending) pending.push(() => make(args, info, chain));
+      else make(args, info, chain);
       return info;
     },
     init(callback) {

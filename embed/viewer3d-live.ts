@@ -77,8 +77,8 @@ class LiveFrames {
   private balance(): void {
     for (const [box, slot] of this.slots) {
       // Gone from the page (a re-run's output replaced it): its frame went with it. Forgotten,
-      // so that the registry holds no output the page let go; put back, it wakes again from
-      // its frame's load or the reader's pointer (embed/viewer3d.ts).
+      // so that the registry holds no output the page let go; put back, its element adds it
+      // again (embed/viewer3d.ts, graphicElement()), and it wakes when near.
       if (!box.isConnected && this.seen.has(slot) && !this.near.has(slot)) {
         this.observer.unobserve(box);
         this.slots.delete(box);

@@ -50,15 +50,12 @@ class Graphic implements LiveSlot {
     private readonly page: string,
     private readonly frameUrl: string,
   ) {
-    this.box = doc.createElement('div');
+    this.box = graphicElement(doc, () => keepLiveWhenNear(this));
     this.box.className = 'cb-viewer3d-box';
     this.still = doc.createElement('img');
     this.still.className = 'cb-viewer3d-still';
     this.still.alt = TITLE;
     this.box.append(this.still);
-    // Put back in the page after the registry let it go (embed/viewer3d-live.ts), a still
-    // wakes when the reader points at it.
-    this.box.addEventListener('pointerover', () => keepLiveWhenNear(this));
   }
 
   get live(): boolean {
@@ -141,6 +138,35 @@ class Graphic implements LiveSlot {
     this.frame = null;
     this.box.append(this.still);
   }
+}
+
+/** The graphic's element, and the tag it is defined as in the page's window. */
+const GRAPHIC_TAG = 'cellbox-viewer3d';
+type GraphicElement = HTMLElement & { cellboxConnected?: () => void };
+
+/**
+ * An element that calls `connected` each time it is put in a document. Taken out of the page
+ * (a single-page app's view left, to come back) a graphic is let go by its registry
+ * (embed/viewer3d-live.ts), which must then watch it again once it is back: no event says so,
+ * inside a shadow root least of all, but a custom element's connectedCallback does. Without
+ * it, a graphic put back as a still came to life only under the reader's pointer. Defined
+ * once per window: by whichever copy of the embed script (embed.js and embed/v1.js on one
+ * page) comes first, the property it calls being the same for both.
+ */
+function graphicElement(doc: Document, connected: () => void): HTMLElement {
+  const view = doc.defaultView as (Window & typeof globalThis) | null;
+  const registry = view?.customElements;
+  if (!view || !registry) return doc.createElement('div');
+  if (!registry.get(GRAPHIC_TAG)) {
+    registry.define(GRAPHIC_TAG, class extends view.HTMLElement {
+      connectedCallback(this: GraphicElement): void {
+        this.cellboxConnected?.();
+      }
+    });
+  }
+  const e = doc.createElement(GRAPHIC_TAG) as GraphicElement;
+  e.cellboxConnected = connected;
+  return e;
 }
 
 /** The graphic that shows `page`, its frame's document loaded from `frameUrl` (VIEWER3D_PATH on the cell's server). */

@@ -60,6 +60,17 @@ sagecell.init(function () {
   sagecell.makeSagecell({inputLocation: '#other', languages: ['python', 'bash']});
 });
 </script>`, '<div id="mycell"></div><div id="other" data-lang="bash"><script type="text/x-sage">echo "from bash"</script></div>'));
+  // Two calls' linked cells, interleaved in the page: as in SageMathCell, each call's cells are
+  // linked with each other only.
+  host.pages.set('/two-calls', page(`${script}
+<script>
+sagecell.makeSagecell({inputLocation: 'div.first', linked: true, languages: ['python']});
+sagecell.makeSagecell({inputLocation: 'div.second', linked: true, languages: ['python']});
+</script>`, `
+<div class="first"><script type="text/x-sage">x = "first"</script></div>
+<div class="second"><script type="text/x-sage">x = "second"</script></div>
+<div class="first"><script type="text/x-sage">print("first sees", x)</script></div>
+<div class="second"><script type="text/x-sage">print("second sees", x)</script></div>`));
   // The script deferred, the call in a DOMContentLoaded handler: it runs before Cellbox's scan.
   host.pages.set('/deferred', page(`<script src="http://localhost:${box.port}/embed.js" defer></script>
 <script>document.addEventListener('DOMContentLoaded', function () { sagecell.makeSagecell({inputLocation: 'div.d', evalButtonText: 'Go', languages: ['python']}); });</script>`,
@@ -140,6 +151,17 @@ describe('a SageMathCell page with the script swapped', () => {
     }
     expect(await runAndWait(p.locator('#sage'))).toContain('1024');
   }, 120_000);
+});
+
+describe('linked cells of two makeSagecell() calls', () => {
+  it("links each call's cells with each other only, as SageMathCell's kernel per call", async () => {
+    const w = await openPage(browser, `${host.url}/two-calls`);
+    await w.page.locator('div.second').nth(1).locator('.cb-run').waitFor();
+    expect(await runAndWait(w.page.locator('div.first').nth(1))).toContain('first sees first');
+    expect(await runAndWait(w.page.locator('div.second').nth(1))).toContain('second sees second');
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
 });
 
 describe('makeSagecell() once the page has loaded', () => {

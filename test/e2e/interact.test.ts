@@ -5,7 +5,7 @@
 // each make a run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page, Request } from 'playwright-core';
-import { startCellbox, type Cellbox } from '../helpers/cellbox';
+import { get, startCellbox, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage, setCode, type Watched } from '../helpers/browser';
 import { serveHostPages, type HostPages } from '../helpers/host-pages';
 
@@ -189,6 +189,43 @@ def s(n=slider(0, 10, 1, default=0)):
     expect(await w.page.getByRole('slider', { name: 'n' }).inputValue()).toBe('1');
     await w.page.getByRole('slider', { name: 'n' }).fill('0');
     await shows(w.page, 'start 0');
+  });
+
+  it('lets Run take over from a slow run the controls started: that run stopped, its output gone, the editor\'s code run', async () => {
+    await runFresh(w.page, `import time
+@interact
+def slow(n=slider(0, 10, 1, default=0)):
+    print(f"slow {n}", flush=True)
+    if n:
+        time.sleep(60)
+        print(f"woke {n}")`, 'slow 0');
+    const ids: string[] = [];
+    const created = (r: import('playwright-core').Response) => {
+      if (r.request().method() === 'POST' && /\/api\/v1\/cells(\?|$)/.test(r.url())) void r.json().then((b: { id: string }) => ids.push(b.id), () => {});
+    };
+    w.page.on('response', created);
+    try {
+      await w.page.getByRole('slider', { name: 'n' }).fill('1');
+      // The controls' run is in flight, asleep in the function.
+      await w.page.locator('.cb-output', { hasText: 'slow 1' }).waitFor({ timeout: 30_000 });
+      await w.page.locator('.cb-run', { hasText: 'Stop' }).waitFor();
+      await expect.poll(() => ids.length).toBe(1);
+      const firstPosts = posts.length;
+      await setCode(w.page, 'print("the edited code")');
+      await w.page.keyboard.press('Shift+Enter');
+      await shows(w.page, 'the edited code');
+      // Run's own run, of the editor's code; the controls' run gone from the output for good.
+      expect(posts.slice(firstPosts).map((p) => p.code)).toEqual(['print("the edited code")']);
+      expect(await outputText(w.page)).not.toContain('slow');
+      await expect.poll(() => ids.length).toBe(2);
+      // Stopped at the server, not left asleep to its time limit.
+      await expect.poll(async () => ((await get(`${box.url}/api/v1/cells/${ids[0]}`)).body as { status: string }).status, { timeout: 20_000 }).toBe('done');
+      expect(await outputText(w.page)).not.toContain('woke');
+      expect(await w.page.locator('.cb-status').innerText()).toMatch(/^Done in/);
+      expect(w.pageErrors).toEqual([]);
+    } finally {
+      w.page.off('response', created);
+    }
   });
 
   it('says so when a box holds more than the server takes, and keeps what was shown', async () => {

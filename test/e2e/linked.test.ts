@@ -31,6 +31,23 @@ print("alone:", "f" in globals())</pre>
 def g(k=slider(0, 9, 1, default=2)):
     print("four:", f(base) * k)</pre>
   </body></html>`);
+  // Two sets of notes on one page, each its own chain by name, and the page's default chain
+  // between them: each cell runs after the cells above it of its own chain only.
+  host.pages.set('/chains', `<!doctype html><html><head><meta charset="utf-8"><title>Two notes</title>${script}</head><body>
+    <pre data-cellbox data-linked="algebra" id="a1">x = "algebra"</pre>
+    <pre data-cellbox data-linked="geometry" id="g1">x = "geometry"</pre>
+    <pre data-cellbox data-linked id="d1">x = "default"</pre>
+    <pre data-cellbox data-linked="algebra" id="a2">print("a2:", x)</pre>
+    <pre data-cellbox data-linked="geometry" id="g2">print("g2:", x)</pre>
+    <pre data-cellbox data-linked id="d2">print("d2:", x)</pre>
+  </body></html>`);
+  // A chain named for the whole page in its JSON block; one cell opts out into a chain of its own.
+  host.pages.set('/named-config', `<!doctype html><html><head><meta charset="utf-8"><title>Config</title>${script}
+    <script type="application/json" data-cellbox-config>{"linked": "course"}</script></head><body>
+    <pre data-cellbox id="c1">y = 7</pre>
+    <pre data-cellbox data-linked="other" id="o1">y = 8</pre>
+    <pre data-cellbox id="c2">print("c2:", y)</pre>
+  </body></html>`);
 }, 60_000);
 
 afterAll(async () => {
@@ -90,6 +107,30 @@ describe('linked cells on a host page', () => {
     expect(output).toContain("NameError: name 'undefined_name' is not defined");
     expect(output).not.toContain('third:');
     await screenshot(w.page, 'linked-cells-error');
+    await w.context.close();
+  });
+
+  it('keeps named chains apart: a cell runs after the cells above it of its own chain only', async () => {
+    const w = await openPage(browser, `${host.url}/chains`);
+    await cell(w.page, 'd2').locator('.cm-content').waitFor();
+    expect(await runAndWait(w.page, 'a2', /Done in/)).toContain('a2: algebra');
+    expect(await runAndWait(w.page, 'g2', /Done in/)).toContain('g2: geometry');
+    expect(await runAndWait(w.page, 'd2', /Done in/)).toContain('d2: default');
+    // A chain's name is no mistake of the author's: no cell says anything is wrong.
+    for (const id of ['a1', 'g1', 'd1', 'a2', 'g2', 'd2']) {
+      expect(await cell(w.page, id).locator('.cb-problems').isVisible()).toBe(false);
+      expect(await cell(w.page, id).locator('.cb-linked-note').isVisible()).toBe(true);
+    }
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('takes a chain named in the page-wide JSON block, which a cell may leave for another', async () => {
+    const w = await openPage(browser, `${host.url}/named-config`);
+    await cell(w.page, 'c2').locator('.cm-content').waitFor();
+    expect(await runAndWait(w.page, 'c2', /Done in/)).toContain('c2: 7');
+    expect(await cell(w.page, 'c2').locator('.cb-problems').isVisible()).toBe(false);
+    expect(w.pageErrors).toEqual([]);
     await w.context.close();
   });
 

@@ -159,6 +159,47 @@ describe('the 3D viewer frame, with a page of the cell', () => {
     expect(w.pageErrors).toEqual([]);
   });
 
+  it('brings graphics put back in the page (a single-page app showing a view again) to life without the pointer', async () => {
+    await showPages([threePage(0), threePage(1)]);
+    const graphics = w.page.locator('.cb-output .cb-viewer3d-box');
+    const drawn = async (n: number) => {
+      const handle = await graphics.nth(n).locator('iframe.cb-viewer3d').elementHandle({ timeout: 1000 }).catch(() => null);
+      const frame = await handle?.contentFrame();
+      if (!frame || (await graphics.nth(n).locator('img.cb-viewer3d-still').count()) > 0) return 0;
+      return (await frame.evaluate(drawnInFrame).catch(() => ({ red: 0 }))).red;
+    };
+    for (const n of [0, 1]) await expect.poll(() => drawn(n), { timeout: 20_000, message: `graphic ${n}` }).toBeGreaterThan(5000);
+    // The pointer well away from the graphics: nothing of the reader's wakes them.
+    await w.page.mouse.move(1, 1);
+    // The second pushed far below the viewport: it is a still of itself.
+    await w.page.evaluate(() => {
+      const second = document.querySelectorAll('.cb-output .cb-viewer3d-box')[1];
+      const spacer = document.createElement('div');
+      spacer.id = 'spacer';
+      spacer.style.height = '500vh';
+      second.before(spacer);
+    });
+    await expect.poll(() => graphics.nth(1).locator('iframe').count(), { timeout: 10_000 }).toBe(0);
+    expect(await graphics.nth(1).locator('img.cb-viewer3d-still').getAttribute('src')).toMatch(/^data:image\//);
+    // The view leaves the page; the registry lets both graphics go (the first's frame unloaded).
+    await w.page.evaluate(() => {
+      const output = document.querySelector('.cb-output')!;
+      const away = document.createElement('div');
+      away.id = 'away';
+      away.append(...output.childNodes);
+      (window as unknown as { away: HTMLElement }).away = away;
+    });
+    await expect.poll(() => w.page.evaluate(() => (window as unknown as { away: HTMLElement }).away.querySelectorAll('iframe').length), { timeout: 10_000 }).toBe(0);
+    // Shown again, both near the viewport now: each gets its frame back and draws.
+    await w.page.evaluate(() => {
+      const away = (window as unknown as { away: HTMLElement }).away;
+      away.querySelector('#spacer')!.remove();
+      document.querySelector('.cb-output')!.append(...away.childNodes);
+    });
+    for (const n of [0, 1]) await expect.poll(() => drawn(n), { timeout: 20_000, message: `graphic ${n} put back` }).toBeGreaterThan(5000);
+    expect(w.pageErrors).toEqual([]);
+  });
+
   it("never shows another site in the output: the frame's own navigation elsewhere is refused", async () => {
     // Another site, as far as the browser knows (another port); it answers any page it is asked.
     const asked: string[] = [];
