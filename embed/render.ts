@@ -131,8 +131,41 @@ function isStoredFile(f: unknown): f is FileInfo {
     && typeof size === 'number' && Number.isFinite(size) && size >= 0 && typeof type === 'string';
 }
 
-/** Most characters of TeX in one output that are typeset (see typesetOrSay below). */
-export const MAX_TYPESET_CHARS = 50_000;
+/**
+ * Most characters of TeX in one output typeset without asking (see typesetOrSay below). MathJax
+ * holds the page's only thread while it typesets: measured in Chromium on a loaded 2-core
+ * machine, 2,100 characters of sympy's output held it for 1.1 s, 5,100 for 3.8 s, 10,300 for
+ * 4.7 s, and expand((x+1)**400), 38,700, for 12 s in tasks of up to 3.5 s. Under this many a
+ * formula costs a second or two at worst; over it, the reader sees the TeX and decides (a button
+ * typesets it anyway).
+ */
+export const MAX_TYPESET_CHARS = 5_000;
+
+/**
+ * Deepest nesting of elements an HTML output is shown as HTML with: beyond it, its source is
+ * shown instead. `'<div>' * 50000` held Chromium's page for over 5 s in one task (sanitising,
+ * parsing and laying out a tree that deep); real outputs (pandas' tables, Sage's html(), a
+ * styled report) nest a few dozen deep, and Chromium's parser itself stops nesting at 512.
+ */
+export const MAX_HTML_DEPTH = 256;
+
+/** Elements that have no end tag, or whose end tag may be left out (a next one closes them): no deeper for them. */
+const FLAT_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr', 'param', 'keygen', 'p', 'li', 'dt', 'dd', 'tr', 'td', 'th', 'option', 'optgroup', 'thead', 'tbody', 'tfoot', 'colgroup', 'rt', 'rp']);
+
+/**
+ * How deep the HTML's elements nest, as its tags say (a scan of the text, linear, no parsing),
+ * stopping once past `stopAt`. It errs deep rather than shallow: a tag in a comment counts.
+ */
+export function htmlDepth(html: string, stopAt = Infinity): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const m of html.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*?(\/?)>/g)) {
+    if (FLAT_ELEMENTS.has(m[2].toLowerCase()) || m[3]) continue;
+    if (m[1]) depth = Math.max(0, depth - 1);
+    else if (++depth > deepest && (deepest = depth) > stopAt) break;
+  }
+  return deepest;
+}
 
 /** Characters of TeX in an HTML or Markdown output: those inside its math delimiters. */
 export function mathLength(text: string): number {
@@ -394,20 +427,47 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
   }
 
   /**
-   * Typesets `el` unless its TeX is too long to: MathJax holds the page's only thread while it
-   * works, and a 190,000-character sum (under the output limit) held it for over a minute,
-   * the page frozen and the cell "Running…" all that time. Such math stays as its TeX, and says so.
+   * Typesets `el` unless its TeX is too long to (MAX_TYPESET_CHARS): MathJax holds the page's
+   * only thread while it works. Such math stays as its TeX, says so, and offers to typeset it.
    */
   function typesetOrSay(el: HTMLElement, texLength: number, noteIn: HTMLElement): void {
-    if (!opts.typeset) return;
+    const typeset = opts.typeset;
+    if (!typeset) return;
     if (texLength <= MAX_TYPESET_CHARS) {
-      void opts.typeset(el);
+      void typeset(el);
       return;
     }
     const note = doc.createElement('p');
     note.className = 'cb-truncated';
-    note.textContent = `This math is ${texLength.toLocaleString('en')} characters of TeX, more than the ${MAX_TYPESET_CHARS.toLocaleString('en')} typeset here; it is shown as TeX.`;
+    note.textContent = `This math is ${texLength.toLocaleString('en')} characters of TeX, more than the ${MAX_TYPESET_CHARS.toLocaleString('en')} typeset here without asking: typesetting it would hold this page for a while, so it is shown as TeX. `;
+    const button = doc.createElement('button');
+    button.type = 'button';
+    button.className = 'cb-typeset-anyway';
+    button.textContent = 'Typeset it anyway';
+    button.addEventListener('click', () => {
+      note.remove();
+      void typeset(el);
+    });
+    note.append(button);
     noteIn.append(note);
+  }
+
+  /**
+   * HTML nested deeper than MAX_HTML_DEPTH, shown as its source (the middle cut past maxChars)
+   * with a note: sanitised and laid out, it would hold the page for seconds.
+   */
+  function htmlSource(cls: string, text: string): HTMLElement {
+    const box = doc.createElement('div');
+    box.className = `${cls} cb-html-source`;
+    const note = doc.createElement('p');
+    note.className = 'cb-truncated';
+    note.textContent = `This HTML nests its elements more than ${MAX_HTML_DEPTH} deep: shown as HTML it would hold this page, so here is its source.`;
+    const pre = doc.createElement('pre');
+    pre.className = 'cb-plain';
+    const cut = truncateMiddle(text, maxChars);
+    pre.textContent = cut.cut ? `${cut.text.slice(0, cut.headEnd)}\n… ${cut.cut.toLocaleString('en')} characters left out …\n${cut.text.slice(cut.headEnd)}` : text;
+    box.append(note, pre);
+    return box;
   }
 
   function math(text: string, cls: string): HTMLElement {
@@ -460,6 +520,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
       case 'text/html': {
         // Math marked \(…\) or \[…\] in HTML (Sage's html() and table() mark theirs so) is
         // typeset, as Jupyter typesets HTML; HTML without such marks never loads MathJax.
+        if (htmlDepth(text, MAX_HTML_DEPTH) > MAX_HTML_DEPTH) return htmlSource('cb-html', text);
         return html('cb-html', sanitize(text), /\\[([]/.test(text), mathLength(text));
       }
       case 'image/svg+xml': {
@@ -479,7 +540,9 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
         return math(text, 'cb-latex');
       case 'text/markdown': {
         const { text: md, math: spans } = protectMath(text);
-        return html('cb-markdown cb-html', sanitize(restoreMath(marked.parse(md, { async: false }) as string, spans)), true, mathLength(text));
+        const parsed = marked.parse(md, { async: false }) as string;
+        if (htmlDepth(parsed, MAX_HTML_DEPTH) > MAX_HTML_DEPTH) return htmlSource('cb-markdown cb-html', text);
+        return html('cb-markdown cb-html', sanitize(restoreMath(parsed, spans)), true, mathLength(text));
       }
       case 'application/json':
         return json(value);

@@ -1,7 +1,7 @@
 // The renderer's pure parts: which MIME type wins, carriage returns, math kept out of
 // markdown, sizes, and cutting the middle of huge output.
 import { describe, expect, it } from 'vitest';
-import { applyBackspaces, applyCarriageReturns, chooseMime, formatSize, mathLength, protectMath, restoreMath, standardDelimiters, truncateMiddle, visibleName } from '../../embed/render';
+import { applyBackspaces, applyCarriageReturns, chooseMime, formatSize, htmlDepth, mathLength, protectMath, restoreMath, standardDelimiters, truncateMiddle, visibleName } from '../../embed/render';
 import { THREEJS_MIME } from '../../embed/viewer3d';
 import { FILES_MIME } from '../../protocol/messages';
 
@@ -96,5 +96,20 @@ describe('mathLength', () => {
     expect(mathLength('<p>see \\(x^2\\) and \\[y\\]</p>')).toBe('\\(x^2\\)'.length + '\\[y\\]'.length);
     expect(mathLength('$$a$$ then $b$')).toBe(5 + 3);
     expect(mathLength('plain')).toBe(0);
+  });
+});
+
+describe('htmlDepth', () => {
+  it('counts how deep elements nest, not how many there are', () => {
+    expect(htmlDepth('<div><span>a</span><b>b</b></div>')).toBe(2);
+    expect(htmlDepth('<table><tr><td>1<td>2<tr><td>3</table>')).toBe(1);
+    expect(htmlDepth('<p>a<p>b<br><img src=x><hr/><svg><path d="M0"/></svg>')).toBe(1);
+    expect(htmlDepth('<div>'.repeat(50_000))).toBe(50_000);
+    expect(htmlDepth('<DIV class="a">'.repeat(300) + '</div>'.repeat(300) + '<i>x</i>')).toBe(300);
+  });
+
+  it('stops once past its bound, and stays linear on tags that never close', () => {
+    expect(htmlDepth('<div>'.repeat(50_000), 256)).toBe(257);
+    expect(htmlDepth('<a'.repeat(200_000))).toBe(0);
   });
 });
