@@ -228,6 +228,29 @@ def slow(n=slider(0, 10, 1, default=0)):
     }
   });
 
+  it('lets Stop cancel the run that waits to take over from the controls\' run: nothing runs, the cell says Stopped', async () => {
+    await runFresh(w.page, `import time
+@interact
+def slow(n=slider(0, 10, 1, default=0)):
+    print(f"slow {n}", flush=True)
+    if n:
+        time.sleep(60)`, 'slow 0');
+    await w.page.getByRole('slider', { name: 'n' }).fill('1');
+    await w.page.locator('.cb-output', { hasText: 'slow 1' }).waitFor({ timeout: 30_000 });
+    await setCode(w.page, 'print("never run")');
+    const before = posts.length;
+    // Run, and Stop at once: Stop lands while Run waits for the controls' run to be stopped.
+    await w.page.evaluate(() => {
+      document.querySelector('.cm-content')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', code: 'Enter', keyCode: 13, shiftKey: true, bubbles: true, cancelable: true }));
+      (document.querySelector('.cb-run') as HTMLButtonElement).click();
+    });
+    await w.page.locator('.cb-status', { hasText: /^(Stopped|Done in|Error)/ }).waitFor({ timeout: 30_000 });
+    await w.page.locator('.cb-run', { hasText: /^Run$/ }).waitFor({ timeout: 30_000 });
+    expect(await w.page.locator('.cb-status').innerText()).toMatch(/^Stopped/);
+    expect(posts.slice(before)).toEqual([]);
+    expect(await outputText(w.page)).not.toContain('never run');
+  });
+
   it('says so when a box holds more than the server takes, and keeps what was shown', async () => {
     await runFresh(w.page, `@interact
 def t(s=input_box('short', type=str)):
