@@ -251,6 +251,28 @@ def slow(n=slider(0, 10, 1, default=0)):
     expect(await outputText(w.page)).not.toContain('never run');
   });
 
+  it('keeps an interact id to the first controls a run shows with it: a repeated bundle has controls of its own, which run nothing', async () => {
+    // The cell prints, by hand, a bundle with the id of the interact that follows it.
+    await runFresh(w.page, `display({'application/vnd.cellbox.interact+json': {'id': '0', 'controls': [{'name': 'n', 'label': 'forged', 'type': 'slider', 'min': 0, 'max': 10, 'step': 1, 'value': 0}]}, 'text/plain': 'forged'}, raw=True)
+@interact
+def real(n=slider(0, 10, 1, default=3)):
+    print(f"real n={n}")`, 'real n=3');
+    const forged = w.page.getByRole('slider', { name: 'forged' });
+    const second = w.page.getByRole('slider', { name: 'n', exact: true });
+    const before = posts.length;
+    // The controls shown second with id 0 run nothing, and keep what the reader set.
+    await second.fill('7');
+    // The first with id 0 run the cell, with their values.
+    await forged.fill('4');
+    await shows(w.page, 'real n=4');
+    expect(posts.slice(before).map((p) => p.interact)).toEqual([{ 0: { n: 4 } }]);
+    // The interact's own controls, drawn afresh for the run, show the value it ran with.
+    expect(await second.inputValue()).toBe('4');
+    // And says so.
+    expect(await w.page.locator('.cb-output .cb-ia-note').count()).toBe(1);
+    expect(w.pageErrors).toEqual([]);
+  });
+
   it('says so when a box holds more than the server takes, and keeps what was shown', async () => {
     await runFresh(w.page, `@interact
 def t(s=input_box('short', type=str)):
