@@ -52,6 +52,8 @@ export interface CellOptions {
    * first. Absent: the cell runs alone. Used only while the language is one that links.
    */
   linked?: () => string[];
+  /** What the linked note calls the cell's chain ('chain "algebra"'); absent: the page's default chain, not named. */
+  linkedChain?: string;
   /** Called as each run starts; a run for an interact's controls has their values in `interact`. */
   onRun?: (r: { code: string; language: string; interact?: InteractValues }) => void;
   /** Called after each change of the code or the language (the page at / keeps a draft). */
@@ -165,7 +167,10 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   note.hidden = true;
   // The reader should know that this cell uses what the cells above it define, and that their
   // output is not shown again here.
-  const linkedNote = el(doc, 'p', 'cb-note cb-linked-note', 'Linked: runs after the linked cells above it on this page, their output not shown here.');
+  // A named chain is named: a reader sees which cells share what they define.
+  const linkedNote = el(doc, 'p', 'cb-note cb-linked-note', opts.linkedChain
+    ? `Linked (${opts.linkedChain}): runs after the linked cells of that chain above it on this page, their output not shown here.`
+    : 'Linked: runs after the linked cells above it on this page, their output not shown here.');
   linkedNote.hidden = true;
   const sharePanel = el(doc, 'div', 'cb-share');
   sharePanel.hidden = true;
@@ -280,6 +285,11 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
    * promise settled once it has ended and cleaned up after itself.
    */
   let inFlight: { again: boolean; abandoned: boolean; ended: Promise<void> } | null = null;
+  /**
+   * Run took over from the controls' run and waits for it to end (stopped at the server):
+   * Stop pressed meanwhile is for the run that waits, which then does not start.
+   */
+  let takeover: { stopped: boolean } | null = null;
   let cellId: string | null = null;
   let controller: AbortController | null = null;
   let stopWanted = false;
@@ -478,6 +488,13 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       if (!running) return;
       // Stop is for the controls' pending values too: they run when a control next changes.
       interactWanted = false;
+      if (takeover) {
+        // The run in flight is being stopped already (abandon()); the one waiting is called off.
+        takeover.stopped = true;
+        stopWanted = true;
+        setStatus('Stopping…');
+        return;
+      }
       if (stopWanted && interruptPending) {
         // Pressed again while the server cannot be reached: the reader gives up on the cell.
         controller?.abort();
@@ -502,6 +519,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       clearTimeout(interruptRetry);
       cancelRetry();
       interactWanted = false;
+      if (takeover) takeover.stopped = true;
       editor.view.destroy();
       cell.remove();
       output.element.remove();
@@ -535,10 +553,19 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     if (running) {
       const before = inFlight;
       if (again || !before?.again) return;
+      // A second press while the first waits: the first starts the run (unless Stop calls it off).
+      if (takeover) return;
+      const waiting = (takeover = { stopped: false });
       if (!before.abandoned) abandon(before);
       await before.ended;
-      // A second press while the first waited: the first has started the run. Or the cell is gone.
-      if (running || destroyed) return;
+      takeover = null;
+      if (destroyed) return;
+      if (waiting.stopped) {
+        // Nothing ran: no cellbox:run, so no cellbox:done either.
+        setStatus('Stopped');
+        return;
+      }
+      if (running) return;
     }
     let ended!: () => void;
     const me = { again, abandoned: false, ended: new Promise<void>((resolve) => (ended = resolve)) };

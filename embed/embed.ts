@@ -2,7 +2,7 @@
 // and mounts each in its own shadow root, so the page's styles and the cell's never meet.
 // Its options: embed/options.ts; docs/embedding.md shows each.
 import { mountCell, type CellHandle, type RunResult } from './cell';
-import { codeBefore, joinChain, leaveChain } from './linked';
+import { chainName, codeBefore, joinChain, leaveChain } from './linked';
 import { readCode, resolveOptions, type EmbedOptions } from './options';
 import { followPageScheme } from './page-scheme';
 import { ensureStyles } from './styles';
@@ -111,6 +111,7 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
     preview,
     theme: o.theme,
     linked: o.linked !== null ? () => codeBefore(host) : undefined,
+    linkedChain: o.linked !== null ? chainName(o.linked) : undefined,
     onRun: (r) => fire('run', r),
     onMessage: (m: Message) => fire('output', { message: m }),
     onDone: (r: RunResult) => {

@@ -612,9 +612,9 @@ export interface Interacts {
   /**
    * embed/render.ts's hook for an interact bundle: the element of `previous` (the previous
    * run's interact in this place) when it has the same controls, else new controls; null for
-   * a bundle that is not an interact.
+   * a bundle that is not an interact. `shown`: the interacts the run has shown before it.
    */
-  show(value: unknown, previous: HTMLElement | null): HTMLElement | null;
+  show(value: unknown, previous: HTMLElement | null, shown: readonly HTMLElement[]): HTMLElement | null;
   /** The values of every interact in `area`, by id, for a run; remembered as sent. */
   values(area: HTMLElement): InteractValues;
   /** Where the output after an interact's controls goes: its layout's slot, or null (after them). */
@@ -624,19 +624,37 @@ export interface Interacts {
 /** A cell's interacts. `run` asks for a run with their values (changed, or Update pressed). */
 export function createInteracts(doc: Document, run: () => void): Interacts {
   const views = new WeakMap<Element, ReturnType<typeof drawInteract>>();
+  /**
+   * Controls of a bundle whose id the run had shown already (a cell's display() of a bundle
+   * by hand, or of its interact's again): the server takes one set of values an id, the first
+   * controls' (the kernel numbers its interacts in the order shown), so these run nothing.
+   */
+  const repeats = new WeakSet<Element>();
+  const owner = (e: Element, id: string) => views.get(e)?.spec.id === id && !repeats.has(e);
   return {
-    show(value, previous) {
+    show(value, previous, shown) {
       const spec = parseInteract(value);
       if (!spec) return null;
-      const old = previous && views.get(previous);
+      // Controls belong to the run that made them: one an id, which a repeat does not take over.
+      const repeated = shown.some((e) => owner(e, spec.id));
+      const old = !repeated && previous && !repeats.has(previous) ? views.get(previous) : undefined;
       if (old && sameControls(old.spec, spec)) {
         old.take(spec);
         return old.element;
       }
       const view = drawInteract(doc, spec, () => {
-        if (view.spec.autoUpdate) run();
-      }, run);
+        if (!repeated && view.spec.autoUpdate) run();
+      }, () => {
+        if (!repeated) run();
+      });
       views.set(view.element, view);
+      if (repeated) {
+        repeats.add(view.element);
+        view.element.classList.add('cb-ia-repeat');
+        const update = view.element.querySelector<HTMLButtonElement>('.cb-ia-update');
+        if (update) update.disabled = true;
+        view.element.append(el(doc, 'p', 'cb-ia-note', `These controls repeat the id of interact ${spec.id} shown above them: moving them runs nothing.`));
+      }
       return view.element;
     },
     slot(element) {
@@ -646,7 +664,7 @@ export function createInteracts(doc: Document, run: () => void): Interacts {
       const out: InteractValues = {};
       for (const e of area.children) {
         const view = views.get(e);
-        if (!view || view.spec.id in out) continue;
+        if (!view || repeats.has(e) || view.spec.id in out) continue;
         view.markSent();
         out[view.spec.id] = view.values();
       }

@@ -18,6 +18,16 @@ interface Member {
 
 const members = new Map<HTMLElement, Member>();
 
+/**
+ * How a cell's linked note names its chain: undefined for the page's default one (most pages
+ * have no other), `chain "name"` for a named one, a symbol's description (a makeSagecell()
+ * call's chain) as it is.
+ */
+export function chainName(chain: Chain): string | undefined {
+  if (typeof chain === 'symbol') return chain.description || undefined;
+  return chain === '' ? undefined : `chain "${chain}"`;
+}
+
 /** Adds a mounted cell to `chain`; leaveChain() takes it out again (the cell destroyed). */
 export function joinChain(host: HTMLElement, chain: Chain, server: string, cell: Pick<CellHandle, 'code' | 'language'>): void {
   members.set(host, { host, chain, server, cell });

@@ -201,7 +201,7 @@ export interface OutputOptions {
    * Draws an interact bundle (embed/interact.ts): the element of `previous`, the controls the
    * run before showed in its place, when they are the same; null for a bundle that is not one.
    */
-  interact?: (value: unknown, previous: HTMLElement | null) => HTMLElement | null;
+  interact?: (value: unknown, previous: HTMLElement | null, shown: readonly HTMLElement[]) => HTMLElement | null;
   /** Where the output after an interact's controls goes (its layout puts them around it), or null: after them. */
   interactSlot?: (element: HTMLElement) => HTMLElement | null;
 }
@@ -242,6 +242,8 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
   /** The interacts' controls shown, and those a re-run has yet to take (in order). */
   const interacts = new WeakSet<Node>();
   let kept: HTMLElement[] = [];
+  /** The interacts' controls the run being shown has shown so far (its ids taken: embed/interact.ts). */
+  let shownByRun: HTMLElement[] = [];
   let replacePending = false;
   /**
    * Where outputs go: the area, or the slot of the interact shown last when its layout puts
@@ -272,6 +274,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     clearPending = false;
     replacePending = false;
     kept = [];
+    shownByRun = [];
     displays.clear();
   }
 
@@ -295,6 +298,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
   function beforeOutput(): void {
     if (replacePending) {
       kept = [...element.children].filter((e): e is HTMLElement => interacts.has(e));
+      shownByRun = [];
       clearOutput();
       // The re-run's output before its first interact goes before the controls kept for it.
       into = element;
@@ -591,9 +595,10 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
   /** An interact's controls: the previous run's in this place when they match. False: not an interact. */
   function interact(value: unknown): boolean {
     const previous = kept[0] ?? null;
-    const node = opts.interact!(value, previous);
+    const node = opts.interact!(value, previous, shownByRun);
     if (!node) return false;
     interacts.add(node);
+    shownByRun.push(node);
     if (previous) kept.shift();
     // Controls go in the area itself, after the slot of an interact before them.
     into = element;

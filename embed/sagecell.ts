@@ -179,7 +179,7 @@ export function defineSagecell(win: Window, server: string): { ready(): void } {
         console.error('Cellbox: sagecell.makeSagecell() needs an inputLocation, a CSS selector for the elements to make cells of.');
         return info;
       }
-      const chain = Symbol('makeSagecell()');
+      const chain = Symbol('the chain of its makeSagecell() call'); // named so in its cells' linked notes (chainName)
       if (pending) pending.push(() => make(args, info, chain));
       else make(args, info, chain);
       return info;

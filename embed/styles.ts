@@ -115,6 +115,7 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
 .cb-output .cb-ia-button[aria-pressed="true"], .cb-output .cb-ia-update { background: var(--cb-out-link); border-color: var(--cb-out-link); color: var(--cb-out-link-fg); }
 .cb-output .cb-ia-update { grid-column: 2; justify-self: start; cursor: pointer; font-weight: 600; padding: 4.8px 16px; }
 .cb-output .cb-ia-text { grid-column: 1 / -1; }
+.cb-output .cb-ia-note { grid-column: 1 / -1; margin: 0; font-size: 0.85em; opacity: 0.8; font-style: italic; }
 .cb-output .cb-interact :focus-visible { outline: 2px solid var(--cb-out-link); outline-offset: 2px; position: relative; z-index: 1; }
 /* A range's thumb shows its focus on the thumb (above), and stays laid over the other. */
 .cb-output .cb-interact .cb-ia-range .cb-ia-thumb:focus-visible { outline: none; position: absolute; z-index: 2; }

@@ -159,6 +159,8 @@ describe('linked cells of two makeSagecell() calls', () => {
     await w.page.locator('div.second').nth(1).locator('.cb-run').waitFor();
     expect(await runAndWait(w.page.locator('div.first').nth(1))).toContain('first sees first');
     expect(await runAndWait(w.page.locator('div.second').nth(1))).toContain('second sees second');
+    // Each says whose cells it runs after: its own call's.
+    expect(await w.page.locator('div.second').nth(1).locator('.cb-linked-note').innerText()).toBe('Linked (the chain of its makeSagecell() call): runs after the linked cells of that chain above it on this page, their output not shown here.');
     expect(w.pageErrors).toEqual([]);
     await w.context.close();
   });

@@ -228,6 +228,51 @@ def slow(n=slider(0, 10, 1, default=0)):
     }
   });
 
+  it('lets Stop cancel the run that waits to take over from the controls\' run: nothing runs, the cell says Stopped', async () => {
+    await runFresh(w.page, `import time
+@interact
+def slow(n=slider(0, 10, 1, default=0)):
+    print(f"slow {n}", flush=True)
+    if n:
+        time.sleep(60)`, 'slow 0');
+    await w.page.getByRole('slider', { name: 'n' }).fill('1');
+    await w.page.locator('.cb-output', { hasText: 'slow 1' }).waitFor({ timeout: 30_000 });
+    await setCode(w.page, 'print("never run")');
+    const before = posts.length;
+    // Run, and Stop at once: Stop lands while Run waits for the controls' run to be stopped.
+    await w.page.evaluate(() => {
+      document.querySelector('.cm-content')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', code: 'Enter', keyCode: 13, shiftKey: true, bubbles: true, cancelable: true }));
+      (document.querySelector('.cb-run') as HTMLButtonElement).click();
+    });
+    await w.page.locator('.cb-status', { hasText: /^(Stopped|Done in|Error)/ }).waitFor({ timeout: 30_000 });
+    await w.page.locator('.cb-run', { hasText: /^Run$/ }).waitFor({ timeout: 30_000 });
+    expect(await w.page.locator('.cb-status').innerText()).toMatch(/^Stopped/);
+    expect(posts.slice(before)).toEqual([]);
+    expect(await outputText(w.page)).not.toContain('never run');
+  });
+
+  it('keeps an interact id to the first controls a run shows with it: a repeated bundle has controls of its own, which run nothing', async () => {
+    // The cell prints, by hand, a bundle with the id of the interact that follows it.
+    await runFresh(w.page, `display({'application/vnd.cellbox.interact+json': {'id': '0', 'controls': [{'name': 'n', 'label': 'forged', 'type': 'slider', 'min': 0, 'max': 10, 'step': 1, 'value': 0}]}, 'text/plain': 'forged'}, raw=True)
+@interact
+def real(n=slider(0, 10, 1, default=3)):
+    print(f"real n={n}")`, 'real n=3');
+    const forged = w.page.getByRole('slider', { name: 'forged' });
+    const second = w.page.getByRole('slider', { name: 'n', exact: true });
+    const before = posts.length;
+    // The controls shown second with id 0 run nothing, and keep what the reader set.
+    await second.fill('7');
+    // The first with id 0 run the cell, with their values.
+    await forged.fill('4');
+    await shows(w.page, 'real n=4');
+    expect(posts.slice(before).map((p) => p.interact)).toEqual([{ 0: { n: 4 } }]);
+    // The interact's own controls, drawn afresh for the run, show the value it ran with.
+    expect(await second.inputValue()).toBe('4');
+    // And says so.
+    expect(await w.page.locator('.cb-output .cb-ia-note').count()).toBe(1);
+    expect(w.pageErrors).toEqual([]);
+  });
+
   it('says so when a box holds more than the server takes, and keeps what was shown', async () => {
     await runFresh(w.page, `@interact
 def t(s=input_box('short', type=str)):

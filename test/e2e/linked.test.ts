@@ -121,6 +121,9 @@ describe('linked cells on a host page', () => {
       expect(await cell(w.page, id).locator('.cb-problems').isVisible()).toBe(false);
       expect(await cell(w.page, id).locator('.cb-linked-note').isVisible()).toBe(true);
     }
+    // Which cells share state: a named chain is named; the page's default one is not.
+    expect(await cell(w.page, 'a2').locator('.cb-linked-note').innerText()).toBe('Linked (chain "algebra"): runs after the linked cells of that chain above it on this page, their output not shown here.');
+    expect(await cell(w.page, 'd2').locator('.cb-linked-note').innerText()).toBe('Linked: runs after the linked cells above it on this page, their output not shown here.');
     expect(w.pageErrors).toEqual([]);
     await w.context.close();
   });
