@@ -192,6 +192,20 @@ async function reply(res: Response): Promise<Reply> {
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
+/**
+ * Waits until `box` offers every one of `names` (`GET /api/v1/languages` gives it a version: its
+ * pool is warm; Sage's fork server takes seconds to import sage.all on a slow machine) and
+ * returns the listing, or throws after a minute with the end of its logs.
+ */
+export async function untilOffered(box: Cellbox, names: string[]): Promise<{ name: string; version: string; file_extension: string; codemirror_mode: string }[]> {
+  for (let i = 0; i < 600; i++) {
+    const listed = (await get(`${box.url}/api/v1/languages`)).body;
+    if (names.every((n) => listed.some((l: { name: string; version: string }) => l.name === n && l.version))) return listed;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not all of ${names.join(', ')} were offered within a minute:\n${box.logs.join('').slice(-3000)}`);
+}
+
 export async function post(url: string, body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }): Promise<Reply> {
   const payload = typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
   return reply(await fetch(url, { method: 'POST', headers, body: payload }));

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../protocol/messages';
-import { errorOf, get, replyOf, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+import { errorOf, replyOf, run, startCellbox, untilOffered, stdout, type Cellbox } from '../helpers/cellbox';
 
 const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
 // As root, `npm test`'s set-up installs them all: then none may be missing.
@@ -19,12 +19,7 @@ beforeAll(async () => {
   if (!runnable.length) return;
   // A short CPU-time limit, for the compiled program that spins.
   box = await startCellbox({ CELLBOX_LANGUAGES: runnable.join(','), CELLBOX_CPU_SECONDS: '2' });
-  for (let i = 0; i < 600; i++) {
-    listed = (await get(`${box.url}/api/v1/languages`)).body;
-    if (runnable.every((n) => listed.some((l) => l.name === n && l.version))) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`not all of ${runnable.join(', ')} were offered:\n${box.logs.join('').slice(-3000)}`);
+  listed = await untilOffered(box, runnable);
 }, 90_000);
 
 afterAll(async () => {

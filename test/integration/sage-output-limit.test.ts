@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../protocol/messages';
 import { THREEJS_MIME } from '../../embed/viewer3d';
-import { errorOf, get, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+import { errorOf, run, startCellbox, untilOffered, stdout, type Cellbox } from '../helpers/cellbox';
 
 const installed = fs.existsSync('/usr/lib/python3/dist-packages/sage');
 // Room for a sphere()'s page (~100 KB) alone, not after 220 KB of text; its PNG fits either way.
@@ -15,12 +15,7 @@ let box: Cellbox;
 beforeAll(async () => {
   if (!installed) return;
   box = await startCellbox({ CELLBOX_LANGUAGES: 'python,sage', CELLBOX_OUTPUT_BYTES: String(LIMIT) });
-  for (let i = 0; i < 600; i++) {
-    const langs = (await get(`${box.url}/api/v1/languages`)).body as { name: string; version: string }[];
-    if (langs.some((l) => l.name === 'sage' && l.version)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`Sage was not offered within a minute:\n${box.logs.join('').slice(-3000)}`);
+  await untilOffered(box, ['sage']);
 }, 90_000);
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTERACT_MIME } from '../../protocol/interact';
 import { FILES_MIME, type Message } from '../../protocol/messages';
 import { THREEJS_MIME } from '../../embed/viewer3d';
-import { errorOf, get, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
+import { errorOf, get, run, startCellbox, untilOffered, stdout, type Cellbox } from '../helpers/cellbox';
 
 const installed = fs.existsSync('/usr/lib/python3/dist-packages/sage');
 let box: Cellbox;
@@ -15,12 +15,7 @@ beforeAll(async () => {
   if (!installed) return;
   box = await startCellbox({ CELLBOX_LANGUAGES: 'python,javascript,bash,sage' });
   // Sage is offered once its fork server has imported sage.all: seconds on a slow machine.
-  for (let i = 0; i < 600; i++) {
-    const langs = (await get(`${box.url}/api/v1/languages`)).body as { name: string; version: string }[];
-    if (langs.some((l) => l.name === 'sage' && l.version)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`Sage was not offered within a minute:\n${box.logs.join('').slice(-3000)}`);
+  await untilOffered(box, ['sage']);
 }, 90_000);
 
 afterAll(async () => {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FILES_MIME, type Message } from '../../protocol/messages';
-import { errorOf, get, messagesUntilDone, post, replyOf, run, stderr, stdout, types, startCellbox, type Cellbox } from '../helpers/cellbox';
+import { errorOf, get, messagesUntilDone, post, replyOf, run, stderr, stdout, types, startCellbox, untilOffered, type Cellbox } from '../helpers/cellbox';
 
 let box: Cellbox;
 
@@ -270,12 +270,7 @@ describe.skipIf(!runnable.length)('stopping R, Octave, C and Fortran cells', () 
   beforeAll(async () => {
     // A long grace: an Octave cell stopped draws its figures before it ends, gnuplot's work.
     more = await startCellbox({ CELLBOX_LANGUAGES: runnable.join(','), CELLBOX_WALL_SECONDS: '25', CELLBOX_CELLS_PER_MINUTE: '0', CELLBOX_INTERRUPT_GRACE_SECONDS: '10' });
-    for (let i = 0; i < 600; i++) {
-      const listed: { name: string; version: string }[] = (await get(`${more.url}/api/v1/languages`)).body;
-      if (runnable.every((n) => listed.some((l) => l.name === n && l.version))) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`not all of ${runnable.join(', ')} were offered`);
+    await untilOffered(more, runnable);
   }, 90_000);
   afterAll(async () => {
     await more?.stop();
