@@ -143,8 +143,7 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
       const text = `A process of this cell was stopped: together its processes used more than the ${deps.limits.memoryMiB} MiB memory limit.\n`;
       writer.push(cell.id, createMessage('stream', { name: 'stderr', text }, parent));
     }
-    // The worker's own error (a cell that ended on its own, stopped or not) is out already.
-    const alreadySent = error !== null && error === translator.lastError;
+    const alreadySent = stop.kind === 'done' && error === translator.lastError;
     writer.finish(cell.id, error ? 'error' : 'ok', closingMessages(parent, error, alreadySent));
   } catch (e) {
     deps.log('error', `cell ${cell.id} failed inside the device: ${(e as Error).stack}`);
@@ -188,11 +187,9 @@ function stopError(stop: Stop, t: Translator, worker: Worker, limits: Limits, ti
     case 'timeout':
       return { ename: CELL_ERRORS.timeout, evalue: `The cell ran longer than its ${formatSeconds(timeoutMs)} wall-time limit and was stopped.`, traceback: [] };
     case 'stopped':
-      // The worker's report of the interrupt, where it made one: the same error, with where the cell was.
-      // A stopped cell ends `Interrupted`, as the brief's interrupt says, whatever its worker
-      // reported after the signal: a cell that caught it and ended on its own, or one whose
-      // worker was reporting (showing figures, closing devices, where a cell's own code may
-      // still run) when it landed.
+      // The worker's report of the interrupt, where it made one: the same error, with where the
+      // cell was. `Interrupted` whatever else the worker reported after the signal (a cell that
+      // caught it and ended, a worker closing its devices), as the brief's interrupt says.
       return t.interruption ?? stop.error;
     case 'output':
       return { ename: CELL_ERRORS.output, evalue: `The cell wrote more than ${limits.outputBytes} bytes of output and was stopped.`, traceback: [] };
