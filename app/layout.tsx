@@ -5,7 +5,9 @@ import './globals.css';
 
 export const metadata: Metadata = {
   title: 'Cellbox',
-  description: 'Run a code cell in your browser: Python, JavaScript, Bash.',
+  // Which languages run depends on what the machine has installed (GET /api/v1/languages), so
+  // the description names none.
+  description: 'Run a code cell in your browser, each in a private sandbox, and share it by a link.',
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {
