@@ -59,7 +59,7 @@ function tableAsShown(page: Page) {
   });
 }
 
-describe.skipIf(!installed)('a DataFrame on the page (skipped: python3-pandas is not installed; scripts/setup.mjs installs it)', () => {
+describe.skipIf(!installed)('a DataFrame on the page (needs python3-pandas, which scripts/setup.mjs installs)', () => {
   for (const view of [
     { name: 'light', colorScheme: 'light' as const, viewport: { width: 1100, height: 800 } },
     { name: 'dark', colorScheme: 'dark' as const, viewport: { width: 1100, height: 800 } },

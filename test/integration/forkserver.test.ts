@@ -30,7 +30,7 @@ describe('the Python fork servers', () => {
     }
   });
 
-  it.skipIf(!pandas)('fork a cell that imports pandas from the zygote that preloaded it and showed a DataFrame once (skipped: python3-pandas is not installed)', async () => {
+  it.skipIf(!pandas)('fork a cell that imports pandas from the zygote that preloaded it and showed a DataFrame once (needs python3-pandas)', async () => {
     // A cell's own `import pandas` took some 0.45 s of CPU, and its first DataFrame shown 40 ms
     // more (pandas' HTML and text formatters): the warm-up shows one in the zygote.
     const shown = ['pandas.io.formats.html', 'pandas.io.formats.string'];

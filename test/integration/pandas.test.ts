@@ -28,7 +28,7 @@ function headerCells(html: string): string[] {
   return [...head.matchAll(/<th[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]);
 }
 
-describe.skipIf(!installed)('pandas in Python cells (skipped: python3-pandas is not installed; scripts/setup.mjs installs it)', () => {
+describe.skipIf(!installed)('pandas in Python cells (needs python3-pandas, which scripts/setup.mjs installs)', () => {
   it("shows a DataFrame as its last expression as Jupyter does: pandas' HTML table, and its text beside it", async () => {
     const ms = await run(box.url, 'import pandas as pd\npd.DataFrame({"name": ["ada", "bob"], "score": [91.5, 78.25]})');
     expect(errorOf(ms)).toBeUndefined();

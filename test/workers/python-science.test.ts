@@ -177,7 +177,7 @@ describe('sympy in the python worker', () => {
 // As root, `npm test`'s set-up installs python3-pandas (CI runs so); elsewhere where it is.
 const pandasInstalled = process.getuid?.() === 0 || fs.existsSync('/usr/lib/python3/dist-packages/pandas');
 
-describe.skipIf(!pandasInstalled)('pandas in the python worker (skipped: python3-pandas is not installed)', () => {
+describe.skipIf(!pandasInstalled)('pandas in the python worker (needs python3-pandas)', () => {
   it("takes pandas' display defaults for Jupyter where the cell imports it, and leaves no trace of how", async () => {
     // The worker outside a fork server: pandas imported by the cell itself, not preloaded.
     const r = await run([
