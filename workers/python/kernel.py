@@ -701,11 +701,11 @@ def cell_input(prompt=''):
 # 0.3 s, which no cell that does not use it should pay), its functions are this kernel's, and
 # so are those that IPython.display and the display classes call through it.
 IPYTHON_DISPLAY_MODULE = 'IPython.core.display_functions'
-# pandas chooses its display defaults as it is imported, for a terminal unless it finds an
-# IPython kernel: then `display.max_columns` is 0 (as many as fit in 80 characters of text,
-# and every column in HTML: a frame of 500 columns was a table of 500). A cell is Jupyter's,
-# not a terminal's: pandas is shown the kernel it looks for while its options module runs,
-# and takes the defaults it has for Jupyter (20 columns), as its own defaults.
+# pandas chooses its display defaults as it is imported: a terminal's unless it finds an
+# IPython kernel, and a terminal's `display.max_columns` is 0 (as many as fit in 80 characters
+# of text, and every column in HTML: a frame of 500 columns was a table of 500). A cell is
+# Jupyter's, not a terminal's: pandas is shown the kernel it looks for while its options
+# module runs, and takes the defaults it has for Jupyter (20 columns), as its own defaults.
 PANDAS_OPTIONS_MODULE = 'pandas.core.config_init'
 
 
@@ -748,7 +748,7 @@ def _ipython_display_hook(module, run):
 
 
 class _NotebookShell:
-    """What pandas' is_terminal() takes for IPython inside a Jupyter kernel: a shell with a kernel."""
+    """What pandas' is_terminal() takes for IPython in a Jupyter kernel: a shell with a kernel."""
     kernel = True
 
 
@@ -1496,9 +1496,9 @@ def ready_event():
 
 def warm_up():
     """In a fork server, after the preloads: do once what every plotting cell would do first
-    (choose the backend, draw, encode a PNG) and every cell showing a DataFrame, then drop the open font files, which the cells
-    must not share (FreeType reads them through one shared file offset). The interrupt handler
-    goes in here once, for every cell forked after."""
+    (choose the backend, draw, encode a PNG), and every cell showing a DataFrame, then drop the
+    open font files, which the cells must not share (FreeType reads them through one shared
+    file offset). The interrupt handler goes in here once, for every cell forked after."""
     install_interrupt_handler()
     if DIALECT is not None and hasattr(DIALECT, 'warm_up'):
         DIALECT.warm_up()
