@@ -1,7 +1,8 @@
 // Which modules a Python cell imports, read from its text before it runs: a cell that imports
 // only the standard library can be forked from the light zygote (nothing preloaded), any other
-// from the one that holds numpy, matplotlib and sympy. Only speed depends on the answer: either
-// zygote runs any cell correctly, one that imports more than the text showed pays for it.
+// from the one that holds numpy, matplotlib, sympy and pandas. Only speed depends on the
+// answer: either zygote runs any cell correctly, one that imports more than the text showed
+// pays for it.
 
 /** Words that import in ways the text does not show: such a cell goes to the full zygote. */
 const DYNAMIC = /\b(?:__import__|importlib|import_module|exec|eval|compile|runpy|pkgutil|builtins|__builtins__|pickle|get_ipython)\b/;

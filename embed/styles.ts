@@ -150,8 +150,20 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
  * in as the variables above, inherited.
  */
 export const HTML_CSS = `
-table { border-collapse: collapse; font-size: 14px; }
+/* A table's text breaks only where words do: the output's overflow-wrap: anywhere, inherited,
+   let a wide table squeeze into the width by splitting its numbers digit by digit. A table
+   wider than the output scrolls inside its box (.cb-html) instead. */
+table { border-collapse: collapse; font-size: 14px; overflow-wrap: normal; word-break: normal; }
 th, td { border: 1px solid var(--cb-out-line); padding: 3.2px 8px; text-align: right; }
+/* pandas' tables as Jupyter shows them: a DataFrame's (class "dataframe") and a Styler's (id
+   "T_<uuid>"), with no grid, a rule under the header, banded rows, figures in columns; in the
+   cell's own colours. A Styler's own colours, set on its cells, stay over the bands. */
+:is(table.dataframe, table[id^="T_"]) { border: none; font-size: 13px; font-variant-numeric: tabular-nums; }
+:is(table.dataframe, table[id^="T_"]) :is(th, td) { border: none; padding: 4px 10px; vertical-align: middle; line-height: 1.35; }
+:is(table.dataframe, table[id^="T_"]) thead { border-bottom: 1px solid var(--cb-out-muted); }
+:is(table.dataframe, table[id^="T_"]) th { font-weight: 600; }
+:is(table.dataframe, table[id^="T_"]) tbody tr:nth-child(odd) { background: color-mix(in srgb, var(--cb-out-fg) 6%, transparent); }
+:is(table.dataframe, table[id^="T_"]) tbody tr:hover { background: color-mix(in srgb, var(--cb-out-link) 18%, transparent); }
 img { max-width: 100%; height: auto; }
 a { color: var(--cb-out-link); }
 /* Code and quotes: a browser's defaults set code in the page's monospace at its own size,

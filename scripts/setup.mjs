@@ -88,6 +88,11 @@ const wanted = [
   { pkg: 'python3-numpy', file: '/usr/lib/python3/dist-packages/numpy' },
   { pkg: 'python3-matplotlib', file: '/usr/lib/python3/dist-packages/matplotlib' },
   { pkg: 'python3-sympy', file: '/usr/lib/python3/dist-packages/sympy' },
+  // Data frames (shown as Jupyter's tables) and SciPy, which a course's cells import beside numpy.
+  { pkg: 'python3-pandas', file: '/usr/lib/python3/dist-packages/pandas' },
+  { pkg: 'python3-scipy', file: '/usr/lib/python3/dist-packages/scipy' },
+  // pandas' Styler (`df.style`) makes its HTML with Jinja; only a Recommends of python3-pandas.
+  { pkg: 'python3-jinja2', file: '/usr/lib/python3/dist-packages/jinja2' },
   // IPython.display (HTML, Markdown, Math, Image, …), which cells written for Jupyter import.
   { pkg: 'python3-ipython', file: '/usr/lib/python3/dist-packages/IPython' },
   ...languages.flatMap((name) => LANGUAGE_PACKAGES[name] ?? []),

@@ -146,7 +146,7 @@ export const DEFAULTS: Config = {
     {
       name: 'python', display_name: 'Python 3', command: ['/usr/bin/python3', '-I', '/opt/cellbox/workers/python/kernel.py'],
       env: PYTHON_ENV, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.py', codemirror_mode: 'python', pool: 2,
-      forkServer: { preload: ['numpy', 'matplotlib.pyplot', 'sympy'], light: true, forker: false },
+      forkServer: { preload: ['numpy', 'matplotlib.pyplot', 'sympy', 'pandas'], light: true, forker: false },
       install: 'apt-get install -y python3',
     },
     {

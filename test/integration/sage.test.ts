@@ -89,6 +89,21 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(results(ms, 'execute_result')).toEqual([{ 'text/html': '<i>last</i>', 'text/plain': '<i>last</i>' }]);
   });
 
+  // As root, `npm test`'s set-up installs python3-pandas (CI runs so); elsewhere where it is.
+  it.skipIf(process.getuid?.() !== 0 && !fs.existsSync('/usr/lib/python3/dist-packages/pandas'))(
+    "show a pandas DataFrame as pandas' HTML table, shown, displayed or last (needs python3-pandas)", async () => {
+      const ms = await sage('import pandas as pd\ndf = pd.DataFrame({"n": [1, 2], "name": ["a", "b"]})\nshow(df)\npretty_print(df)\ndisplay(df)\ndf');
+      expect(errorOf(ms)).toBeUndefined();
+      // show() typeset the frame's text as a LaTeX array of \verb pieces.
+      const shown = [...results(ms, 'display_data'), ...results(ms, 'execute_result')];
+      expect(shown).toHaveLength(4);
+      for (const data of shown) {
+        expect(Object.keys(data).sort()).toEqual(['text/html', 'text/plain']);
+        expect(data['text/html']).toContain('<table border="1" class="dataframe">');
+        expect(data['text/plain']).toBe('   n name\n0  1    a\n1  2    b');
+      }
+    });
+
   it("take IPython's magics and Sage's own %display", async () => {
     const timed = await sage('%time factor(2^64 + 1)');
     expect(stdout(timed)).toMatch(/^CPU times: .*\nWall time: /);

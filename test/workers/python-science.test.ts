@@ -1,5 +1,6 @@
 // Python's scientific stack in the worker (Debian's python3-matplotlib, -sympy, -numpy): figures
 // inline without savefig, sympy as LaTeX. These packages are installed by the set-up script.
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { eventsOf, lastEvent, runWorker, streamText } from './run-worker';
 
@@ -170,5 +171,22 @@ describe('sympy in the python worker', () => {
   it('shows numpy arrays as text', async () => {
     const r = await run('import numpy as np\nnp.arange(6).reshape(2, 3)');
     expect(eventsOf(r, 'execute_result')[0].data['text/plain']).toBe('array([[0, 1, 2],\n       [3, 4, 5]])');
+  });
+});
+
+// As root, `npm test`'s set-up installs python3-pandas (CI runs so); elsewhere where it is.
+const pandasInstalled = process.getuid?.() === 0 || fs.existsSync('/usr/lib/python3/dist-packages/pandas');
+
+describe.skipIf(!pandasInstalled)('pandas in the python worker (needs python3-pandas)', () => {
+  it("takes pandas' display defaults for Jupyter where the cell imports it, and leaves no trace of how", async () => {
+    // The worker outside a fork server: pandas imported by the cell itself, not preloaded.
+    const r = await run([
+      'import pandas as pd, pandas.core.config_init as options',
+      'print(pd.get_option("display.max_columns"), hasattr(options, "get_ipython"))',
+      'pd.reset_option("display.max_columns")',
+      'print(pd.get_option("display.max_columns"))',
+    ].join('\n'));
+    expect(streamText(r, 'stderr')).toBe('');
+    expect(streamText(r, 'stdout')).toBe('20 False\n20\n');
   });
 });

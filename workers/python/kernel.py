@@ -701,15 +701,25 @@ def cell_input(prompt=''):
 # 0.3 s, which no cell that does not use it should pay), its functions are this kernel's, and
 # so are those that IPython.display and the display classes call through it.
 IPYTHON_DISPLAY_MODULE = 'IPython.core.display_functions'
+# pandas chooses its display defaults as it is imported: a terminal's unless it finds an
+# IPython kernel, and a terminal's `display.max_columns` is 0 (as many as fit in 80 characters
+# of text, and every column in HTML: a frame of 500 columns was a table of 500). A cell is
+# Jupyter's, not a terminal's: pandas is shown the kernel it looks for while its options
+# module runs, and takes the defaults it has for Jupyter (20 columns), as its own defaults.
+PANDAS_OPTIONS_MODULE = 'pandas.core.config_init'
 
 
-class _IPythonDisplayFinder:
-    """A meta path finder that finds IPython's display functions as Python would, and has them
-    replaced by this kernel's as soon as their module has run, before anything imports from
-    it. Every other import it passes over with one comparison."""
+class _ImportHooks:
+    """A meta path finder that finds a few modules as Python would and runs each with a hook
+    of this kernel's around its code, before anything imports from it. Every other import it
+    passes over with one dictionary lookup."""
+
+    def __init__(self, hooks):
+        self.hooks = hooks  # module name -> hook(module, run), run(module) running its code
 
     def find_spec(self, fullname, path, target=None):
-        if fullname != IPYTHON_DISPLAY_MODULE:
+        hook = self.hooks.get(fullname)
+        if hook is None:
             return None
         import importlib.machinery
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
@@ -719,8 +729,7 @@ class _IPythonDisplayFinder:
         run_module = loader.exec_module
 
         def exec_module(module):
-            run_module(module)
-            _use_kernel_display(module)
+            hook(module, run_module)
 
         loader.exec_module = exec_module
         return spec
@@ -733,10 +742,31 @@ def _use_kernel_display(module):
     module.clear_output = clear_output
 
 
-def use_kernel_display_in_ipython():
-    """Has IPython's display functions be this kernel's: now if IPython is loaded already (a
-    dialect's library may import it), else when it is."""
-    sys.meta_path.insert(0, _IPythonDisplayFinder())
+def _ipython_display_hook(module, run):
+    run(module)
+    _use_kernel_display(module)
+
+
+class _NotebookShell:
+    """What pandas' is_terminal() takes for IPython in a Jupyter kernel: a shell with a kernel."""
+    kernel = True
+
+
+def _pandas_options_hook(module, run):
+    # is_terminal() calls the name get_ipython, which a module's globals answer before builtins.
+    module.get_ipython = _NotebookShell
+    try:
+        run(module)
+    finally:
+        module.__dict__.pop('get_ipython', None)
+
+
+def install_import_hooks():
+    """Has IPython's display functions be this kernel's, and pandas take its Jupyter defaults:
+    now for IPython if it is loaded already (a dialect's library may import it), else when it
+    is; pandas only when it is (one loaded already keeps the options it has)."""
+    sys.meta_path.insert(0, _ImportHooks({IPYTHON_DISPLAY_MODULE: _ipython_display_hook,
+                                          PANDAS_OPTIONS_MODULE: _pandas_options_hook}))
     loaded = sys.modules.get(IPYTHON_DISPLAY_MODULE)
     if loaded is not None:
         _use_kernel_display(loaded)
@@ -1449,7 +1479,7 @@ def prepare():
     builtins.input = cell_input
     builtins.exit = _Quitter('exit')
     builtins.quit = _Quitter('quit')
-    use_kernel_display_in_ipython()
+    install_import_hooks()
     sys.modules['cellbox_kernel'] = sys.modules[__name__]
     use_inline_backend()
 
@@ -1466,13 +1496,18 @@ def ready_event():
 
 def warm_up():
     """In a fork server, after the preloads: do once what every plotting cell would do first
-    (choose the backend, draw, encode a PNG), then drop the open font files, which the cells
-    must not share (FreeType reads them through one shared file offset). The interrupt handler
-    goes in here once, for every cell forked after."""
+    (choose the backend, draw, encode a PNG), and every cell showing a DataFrame, then drop the
+    open font files, which the cells must not share (FreeType reads them through one shared
+    file offset). The interrupt handler goes in here once, for every cell forked after."""
     install_interrupt_handler()
     if DIALECT is not None and hasattr(DIALECT, 'warm_up'):
         DIALECT.warm_up()
     rehearse()
+    pandas = sys.modules.get('pandas')
+    if pandas is not None:
+        # A DataFrame's first display imports pandas' HTML and text formatters and fills their
+        # caches: some 40 ms of the CPU of every cell that shows one.
+        format_bundle(pandas.DataFrame({'n': [1, 2], 'x': [0.5, 'a']}))
     pyplot = sys.modules.get('matplotlib.pyplot')
     if pyplot is None:
         return

@@ -259,7 +259,7 @@ def _display_manager():
         manager = get_display_manager()
         manager.switch_backend(_backend(_kernel))
         manager.preferences.text = 'latex'
-        manager._rich_output_formatter = _large_scenes_as_png(manager._rich_output_formatter)
+        manager._rich_output_formatter = _html_of_others(manager, _large_scenes_as_png(manager._rich_output_formatter))
         _manager = manager
     return _manager
 
@@ -387,6 +387,24 @@ def _page_fits(html):
         return True
     text = html.decode('utf-8', errors='replace') if isinstance(html, bytes) else html
     return len(json.dumps(text, ensure_ascii=False).encode('utf-8')) + THREEJS_EVENT_BYTES <= room
+
+
+def _html_of_others(manager, formatter):
+    """Sage's display manager's formatter, with a value that is not Sage's and has HTML of its
+    own (`_repr_html_`: a pandas DataFrame, IPython's HTML) shown as that HTML, as display() and
+    a last expression show it: `show(df)` typeset the frame's text as a LaTeX array of \\verb
+    pieces, its figures padded to Sage's 15 digits."""
+    from sage.repl.rich_output.output_catalog import OutputHtml
+    from sage.structure.sage_object import SageObject
+
+    def formatted(obj, rich_repr_kwds):
+        if not isinstance(obj, SageObject):
+            method = _kernel._get_method(obj, '_repr_html_')
+            html = _kernel._call_formatter('_repr_html_', method) if method is not None else None
+            if isinstance(html, str):
+                return manager._backend.plain_text_formatter(obj, **rich_repr_kwds), OutputHtml(html)
+        return formatter(obj, rich_repr_kwds)
+    return formatted
 
 
 def _large_scenes_as_png(formatter):
