@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUP_HEADROOM_MIB, cellGroupsUnavailable } from '../../device/cgroup';
-import { get, run, startCellbox, stderr, stdout, type Cellbox } from '../helpers/cellbox';
+import { run, startCellbox, stderr, stdout, untilOffered, type Cellbox } from '../helpers/cellbox';
 import { expectRecovered, expectStopped } from '../helpers/hostile';
 
 const MEMORY_MIB = 512;
@@ -24,11 +24,7 @@ beforeAll(async () => {
   const languages = ['python', 'javascript', 'bash', ...(withC ? ['c'] : [])];
   box = await startCellbox({ CELLBOX_WALL_SECONDS: '30', CELLBOX_MEMORY_MIB: String(MEMORY_MIB), CELLBOX_LANGUAGES: languages.join(',') });
   // The device offers a language once its first worker is warm: C may come after the others.
-  for (let i = 0; withC && i < 600; i++) {
-    if ((await get(`${box.url}/api/v1/languages`)).body.some((l: { name: string }) => l.name === 'c')) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  if (withC) throw new Error('C was not offered');
+  await untilOffered(box, languages);
 });
 
 afterAll(async () => {
@@ -39,6 +35,16 @@ describe('memory bomb', () => {
   it('Python: allocating without end ends in MemoryError', async () => {
     const ms = await run(box.url, 'hoard = []\nwhile True:\n    hoard.append(b"x" * (16 << 20))');
     expectStopped(ms, 'MemoryError');
+    await expectRecovered(box, ['python']);
+  });
+
+  it('Python: a cell has the limit for its own, whatever its zygote preloaded: 300 MiB of numpy fits, 600 MiB does not', async () => {
+    // RLIMIT_AS counted the zygote's 368 MiB of mappings (numpy, matplotlib, sympy and their
+    // libraries) against the cell's 512, and a 153 MiB array was a MemoryError.
+    const fits = await run(box.url, 'import numpy as np\na = np.ones(300 << 17)\nprint(a.nbytes >> 20, "MiB", a.sum() == a.size)');
+    expect(stdout(fits)).toBe('300 MiB True\n');
+    const over = await run(box.url, 'import numpy as np\na = np.ones(600 << 17)');
+    expectStopped(over, 'MemoryError', /Unable to allocate 600\. MiB/);
     await expectRecovered(box, ['python']);
   });
 

@@ -132,19 +132,19 @@ def start_namespace_maker(options):
 
 # --- one cell process ---------------------------------------------------------------------------
 
-def cell_start(options, inherited_data=0):
+def cell_start(options, inherited=0):
     """What every cell's process of this zygote is given the same (cellstart.c's struct
     cellstart): its limits, the namespace filter, the capabilities to drop, its uid, gid,
     working directory and the CPU priority a spare is made at. The forker fills in each cell's
     pipes and namespaces. Fails closed on a machine without a namespace filter: a cell without
-    it could make a user namespace. `inherited_data`: the bytes of data mappings every cell
-    starts with, which its RLIMIT_DATA (not RLIMIT_AS) leaves out (see _limits())."""
+    it could make a user namespace. `inherited`: the bytes every cell starts with of what its
+    memory rlimit counts (memory_mapped()), which the limit leaves out (see _limits())."""
     machine = platform.machine()
     if machine not in _SYSCALLS:
         raise OSError(f'no namespace filter for this machine ({machine})')
     code = namespace_filter(machine)
     start = _CellStart()
-    limits = _limits(options, inherited_data)
+    limits = _limits(options, inherited)
     start.limit_count = len(limits)
     for i, (which, soft, hard) in enumerate(limits):
         # RLIM_INFINITY is -1 here and all ones in C.
@@ -250,17 +250,17 @@ def _last_capability():
         return int(f.read())
 
 
-def _limits(options, inherited_data=0):
-    """(resource, soft, hard) of each limit a cell is given. RLIMIT_DATA counts every private
-    writable mapping of the process, those a forked cell starts with too: a Sage cell began
-    with 437 MB of the zygote's (sage.all, Maxima's heap, the warm-up's plot) under a 512 MiB
-    limit, so some 75 MB were left for the cell, and GAP (every permutation group) could not
-    make its workspace ("Panic … cannot extend the workspace"), which ended the cell as
-    WorkerCrashed. Those shared mappings are the zygote's: the limit is the cell's own on top."""
-    if options['memoryRlimit'] == 'data':
-        memory, memory_bytes = resource.RLIMIT_DATA, options['memoryBytes'] + inherited_data
-    else:
-        memory, memory_bytes = resource.RLIMIT_AS, options['memoryBytes']
+def _limits(options, inherited=0):
+    """(resource, soft, hard) of each limit a cell is given. The memory rlimit counts what a
+    forked cell starts with too, the zygote's: RLIMIT_DATA every private writable mapping,
+    RLIMIT_AS every mapping. A Sage cell began with 437 MB of data (sage.all, Maxima's heap, the
+    warm-up's plot) under a 512 MiB limit, so some 75 MB were left for the cell, and GAP (every
+    permutation group) could not make its workspace ("Panic … cannot extend the workspace"),
+    which ended the cell as WorkerCrashed; a Python cell began with 368 MiB of address space
+    (numpy, matplotlib, sympy and their libraries), and `np.ones(20_000_000)`, 153 MiB, was a
+    MemoryError. Those mappings are the zygote's, shared: the limit is the cell's own on top."""
+    memory = resource.RLIMIT_DATA if options['memoryRlimit'] == 'data' else resource.RLIMIT_AS
+    memory_bytes = options['memoryBytes'] + inherited
     return [
         (memory, memory_bytes, memory_bytes),
         (resource.RLIMIT_CPU, options['cpuSeconds'], options['cpuSeconds'] + 1),
@@ -307,11 +307,13 @@ def keep_big_allocations_on_heap():
     _libc.mallopt(M_TRIM_THRESHOLD, HEAP_TRIM_THRESHOLD)
 
 
-def data_mapped():
-    """The bytes of this process's data mappings, as RLIMIT_DATA counts them (VmData)."""
+def memory_mapped(rlimit):
+    """The bytes of this process's mappings as `rlimit` ('data' or 'as') counts them: VmData, or
+    VmSize."""
+    field = 'VmData:' if rlimit == 'data' else 'VmSize:'
     with open('/proc/self/status') as f:
         for line in f:
-            if line.startswith('VmData:'):
+            if line.startswith(field):
                 return int(line.split()[1]) * 1024
     return 0
 
@@ -768,8 +770,8 @@ def serve(options, ready_event, cell_main, probes=list):
     keep_big_allocations_on_heap()
     requests, replies = start_namespace_maker(options)
     preload(options.get('preload', ''))
-    # Its cells start with the data this zygote has now, and with the heap reserve below.
-    start = cell_start(options, data_mapped() + HEAP_RESERVE)
+    # Its cells start with the mappings this zygote has now, and with the heap reserve below.
+    start = cell_start(options, memory_mapped(options['memoryRlimit']) + HEAP_RESERVE)
     # Objects that exist now are never collected in the cells: their pages stay shared.
     gc.collect()
     gc.freeze()
