@@ -115,7 +115,13 @@ const PYTHON_ENV = {
   XDG_CACHE_HOME: '/tmp/cache',
 };
 
-/** R's and Octave's environment: one BLAS thread, fontconfig's cache out of the cell's directory. */
+/**
+ * The environment of the languages that run other programs (R, Octave, Bash, C, Fortran): one
+ * BLAS thread, fontconfig's cache out of the cell's directory. OpenBLAS (R's and Octave's
+ * matrices, numpy in a `python3` a Bash cell starts) would start a thread per core: each counts
+ * against the process limit and reserves memory under the address-space limit (numpy's python3
+ * mapped 223 MiB of a Bash cell's 512 on 2 cores, 84 with one thread).
+ */
 const BLAS_ENV = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', XDG_CACHE_HOME: '/tmp/cache' };
 
 export const DEFAULTS: Config = {
@@ -175,13 +181,11 @@ export const DEFAULTS: Config = {
     },
     {
       name: 'bash', display_name: 'Bash', command: ['/usr/bin/bash', '/opt/cellbox/workers/bash/kernel.sh'],
-      env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.sh', codemirror_mode: 'shell', pool: 2,
+      env: BLAS_ENV, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.sh', codemirror_mode: 'shell', pool: 2,
       install: 'apt-get install -y bash',
     },
     // R, Octave, C and Fortran start through small Bash launchers (workers/<lang>/kernel.sh), so
-    // the version probe is what finds their runtime. R reads its configuration from /etc/R. R and
-    // Octave multiply matrices with OpenBLAS, which would start a thread per core: each thread
-    // counts against the process limit and reserves memory under the address-space limit.
+    // the version probe is what finds their runtime. R reads its configuration from /etc/R.
     {
       name: 'r', display_name: 'R', command: ['/usr/bin/bash', '/opt/cellbox/workers/r/kernel.sh'],
       env: BLAS_ENV, readOnlyPaths: ['/etc/R'], memoryRlimit: 'as', file_extension: '.r', codemirror_mode: 'r', pool: 1,
@@ -197,13 +201,13 @@ export const DEFAULTS: Config = {
     },
     {
       name: 'c', display_name: 'C (GCC)', command: ['/usr/bin/bash', '/opt/cellbox/workers/compiled/kernel.sh', 'c'],
-      env: { CFLAGS: '-O2', LDLIBS: '-lm' }, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.c', codemirror_mode: 'c', pool: 1,
+      env: { ...BLAS_ENV, CFLAGS: '-O2', LDLIBS: '-lm' }, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.c', codemirror_mode: 'c', pool: 1,
       versionProbe: { command: ['gcc', '-dumpfullversion'] },
       install: 'apt-get install -y gcc libc6-dev',
     },
     {
       name: 'fortran', display_name: 'Fortran (GFortran)', command: ['/usr/bin/bash', '/opt/cellbox/workers/compiled/kernel.sh', 'fortran'],
-      env: { FFLAGS: '-O2 -fcheck=bounds -fno-backtrace' }, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.f90', codemirror_mode: 'fortran', pool: 1,
+      env: { ...BLAS_ENV, FFLAGS: '-O2 -fcheck=bounds -fno-backtrace' }, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.f90', codemirror_mode: 'fortran', pool: 1,
       versionProbe: { command: ['gfortran', '-dumpfullversion'] },
       install: 'apt-get install -y gfortran',
     },

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUP_HEADROOM_MIB, cellGroupsUnavailable } from '../../device/cgroup';
-import { run, startCellbox, stderr, stdout, untilOffered, type Cellbox } from '../helpers/cellbox';
+import { replyOf, run, startCellbox, stderr, stdout, untilOffered, type Cellbox } from '../helpers/cellbox';
 import { expectRecovered, expectStopped } from '../helpers/hostile';
 
 const MEMORY_MIB = 512;
@@ -52,6 +52,14 @@ describe('memory bomb', () => {
     const ms = await run(box.url, 'const hoard = [];\nwhile (true) hoard.push(new Array(1 << 20).fill(1.5));', 'javascript');
     expectStopped(ms, 'MemoryError', new RegExp(`${MEMORY_MIB} MiB memory limit`));
     await expectRecovered(box, ['javascript']);
+  });
+
+  it('Bash: a program the cell starts has the limit\'s worth too: a python3 with numpy holds 300 MiB', async () => {
+    // OpenBLAS started a thread per core, each reserving address space: numpy's python3 mapped
+    // 223 MiB of the 512 on 2 cores before it allocated anything (more on more cores).
+    const ms = await run(box.url, 'python3 -c "import numpy as np; a = np.ones(300 << 17); print(a.nbytes >> 20, \'MiB\')"', 'bash');
+    expect(stdout(ms), stderr(ms)).toBe('300 MiB\n');
+    expect(replyOf(ms).status).toBe('ok');
   });
 
   it('Bash: a string that doubles without end fails to allocate, and the cell fails', async () => {
