@@ -13,6 +13,7 @@ import { r } from '@codemirror/legacy-modes/mode/r';
 import { octave } from '@codemirror/legacy-modes/mode/octave';
 import { c } from '@codemirror/legacy-modes/mode/clike';
 import { fortran } from '@codemirror/legacy-modes/mode/fortran';
+import { gp } from './modes';
 
 /** Highlighting by the `codemirror_mode` a language reports; unknown modes get plain text. */
 const MODES: Record<string, () => LanguageSupport | StreamLanguage<unknown>> = {
@@ -23,6 +24,7 @@ const MODES: Record<string, () => LanguageSupport | StreamLanguage<unknown>> = {
   octave: () => StreamLanguage.define(octave as StreamParser<unknown>),
   c: () => StreamLanguage.define(c as StreamParser<unknown>),
   fortran: () => StreamLanguage.define(fortran as StreamParser<unknown>),
+  gp: () => StreamLanguage.define(gp as StreamParser<unknown>),
 };
 
 export function modeExtension(mode: string): Extension {

@@ -48,6 +48,7 @@ const LANGUAGE_PACKAGES = {
     { pkg: 'gnuplot-nox', file: '/usr/bin/gnuplot' },
     { pkg: 'fonts-freefont-otf', file: '/usr/share/fonts/opentype/freefont/FreeSans.otf' },
   ],
+  gp: [{ pkg: 'pari-gp', file: '/usr/bin/gp' }],
   // Without recommends, gcc comes without the C library's headers.
   c: [{ pkg: 'gcc', file: '/usr/bin/gcc' }, { pkg: 'libc6-dev', file: '/usr/include/stdio.h' }],
   fortran: [{ pkg: 'gfortran', file: '/usr/bin/gfortran' }, { pkg: 'libc6-dev', file: '/usr/include/stdio.h' }],

@@ -195,6 +195,16 @@ export const DEFAULTS: Config = {
       versionProbe: { command: ['octave-cli', '--version'], pattern: 'version (\\S+)' },
       install: 'apt-get install -y octave gnuplot-nox',
     },
+    // PARI/GP, GAP, Singular and Maxima, the systems SageMathCell offers beside Sage, each its
+    // own interpreter through a Bash launcher (workers/<lang>/kernel.sh) that starts it before
+    // `ready` and turns its own error messages into the cell's error.
+    {
+      // The launcher's argument is GP's largest stack (parisizemax), under the memory limit.
+      name: 'gp', display_name: 'PARI/GP', command: ['/usr/bin/bash', '/opt/cellbox/workers/gp/kernel.sh', '{heapMiB}'],
+      env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.gp', codemirror_mode: 'gp', pool: 1,
+      versionProbe: { command: ['gp', '--version-short'] },
+      install: 'apt-get install -y pari-gp',
+    },
     {
       name: 'c', display_name: 'C (GCC)', command: ['/usr/bin/bash', '/opt/cellbox/workers/compiled/kernel.sh', 'c'],
       env: { CFLAGS: '-O2', LDLIBS: '-lm' }, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.c', codemirror_mode: 'c', pool: 1,

@@ -28,6 +28,7 @@ const SAMPLES: Record<string, { doc: string; comment: string; string: string; ke
   octave: { doc: 'for i = 1:3\n  r = "s"; % note\nend', comment: '% note', string: '"s"', keyword: 'for' },
   c: { doc: 'int main(void) { return "s"[0]; } /* note */', comment: '/* note */', string: '"s"', keyword: 'return' },
   fortran: { doc: 'program p\n  print *, "s" ! note\nend program p', comment: '! note', string: '"s"', keyword: 'program' },
+  gp: { doc: 'f(n) = my(s = "s"); s \\\\ note', comment: '\\\\ note', string: '"s"', keyword: 'my' },
 };
 
 describe('highlighting by codemirror_mode', () => {

@@ -1,6 +1,6 @@
 // The shared conformance suite: every language the server offers passes the same cases:
 // hello world, an error, streaming order, a created file, the time limit, the output cap.
-// Python, JavaScript and Bash are always there; R, Octave, C and Fortran run when their
+// Python, JavaScript and Bash are always there; R, Octave, PARI/GP, C and Fortran run when their
 // runtime is installed, and always as root, where `npm test`'s set-up installs them (so a
 // failed install fails here rather than skipping).
 import fs from 'node:fs';
@@ -66,6 +66,15 @@ const LANGUAGES: Record<string, LanguageCases> = {
     sleep: 'pause(60)',
     flood: 'while true\n  disp(repmat("y", 1, 999))\nend',
   },
+  gp: {
+    hello: 'print("hello, world")',
+    failing: 'error("bad value")',
+    ename: 'PariError',
+    streaming: 'print("one")\nsystem("sleep 1.5");\nprint("two")',
+    file: 'f = fileopen("out.txt", "w"); filewrite1(f, "data"); fileclose(f);',
+    sleep: 'system("sleep 60");',
+    flood: 's = concat(vector(999, i, "y")); while(1, print(s))',
+  },
   c: {
     hello: '#include <stdio.h>\nint main(void) { printf("hello, world\\n"); return 0; }',
     failing: 'int main(void) { return undefined_name; }',
@@ -87,7 +96,7 @@ const LANGUAGES: Record<string, LanguageCases> = {
 };
 
 /** The program that shows a language's runtime is on this machine. */
-const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
+const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', gp: '/usr/bin/gp', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
 const isRoot = process.getuid?.() === 0;
 const runnable = Object.keys(LANGUAGES).filter((l) => !RUNTIMES[l] || isRoot || fs.existsSync(RUNTIMES[l]));
 const skipped = Object.keys(LANGUAGES).filter((l) => !runnable.includes(l));

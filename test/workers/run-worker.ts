@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import type { WorkerEvent } from '../../workers/protocol';
 
-export type Language = 'python' | 'node' | 'bash' | 'r' | 'octave' | 'c' | 'fortran';
+export type Language = 'python' | 'node' | 'bash' | 'r' | 'octave' | 'c' | 'fortran' | 'gp';
 
 const WORKERS_DIR = fileURLToPath(new URL('../../workers/', import.meta.url));
 
@@ -20,6 +20,7 @@ export const WORKER_COMMANDS: Record<Language, string[]> = {
   octave: ['/usr/bin/bash', path.join(WORKERS_DIR, 'octave/kernel.sh')],
   c: ['/usr/bin/bash', path.join(WORKERS_DIR, 'compiled/kernel.sh'), 'c'],
   fortran: ['/usr/bin/bash', path.join(WORKERS_DIR, 'compiled/kernel.sh'), 'fortran'],
+  gp: ['/usr/bin/bash', path.join(WORKERS_DIR, 'gp/kernel.sh'), '384'],
 };
 
 /** Something the worker sent, with when it arrived (ms since the code was written). */

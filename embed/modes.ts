@@ -1,0 +1,85 @@
+// Editor modes for the languages CodeMirror's legacy modes lack (PARI/GP, GAP, Singular,
+// Maxima): small stream parsers that tell comments, strings, numbers and keywords apart, which
+// is what a reader needs of highlighting in a cell. Pure, so each is tested without a page.
+import type { StreamParser } from '@codemirror/language';
+
+interface Syntax {
+  name: string;
+  /** What starts a comment to the end of the line. */
+  lineComment?: string;
+  /** What opens and closes a comment over lines. */
+  blockComment?: [string, string];
+  keywords: string[];
+  /** The names the system defines that read as built in (types, constants). */
+  builtins?: string[];
+}
+
+interface State {
+  inBlock: boolean;
+}
+
+function streamMode(syntax: Syntax): StreamParser<State> {
+  const keywords = new Set(syntax.keywords);
+  const builtins = new Set(syntax.builtins ?? []);
+  const [open, close] = syntax.blockComment ?? ['', ''];
+  return {
+    name: syntax.name,
+    startState: () => ({ inBlock: false }),
+    copyState: (s) => ({ ...s }),
+    token(stream, state) {
+      if (state.inBlock) {
+        while (!stream.eol()) {
+          if (stream.match(close)) {
+            state.inBlock = false;
+            break;
+          }
+          stream.next();
+        }
+        return 'comment';
+      }
+      if (stream.eatSpace()) return null;
+      if (syntax.lineComment && stream.match(syntax.lineComment)) {
+        stream.skipToEnd();
+        return 'comment';
+      }
+      if (open && stream.match(open)) {
+        state.inBlock = true;
+        return this.token!(stream, state);
+      }
+      if (stream.peek() === '"') {
+        stream.next();
+        let escaped = false;
+        let ch: string | void;
+        while ((ch = stream.next()) !== undefined) {
+          if (ch === '"' && !escaped) break;
+          escaped = !escaped && ch === '\\';
+        }
+        return 'string';
+      }
+      if (stream.match(/^\d+(\.\d*)?([eE][-+]?\d+)?/)) return 'number';
+      if (stream.match(/^[A-Za-z_][A-Za-z0-9_]*/)) {
+        const word = stream.current();
+        if (keywords.has(word)) return 'keyword';
+        if (builtins.has(word)) return 'builtin';
+        return 'variableName';
+      }
+      stream.next();
+      return null;
+    },
+    languageData: {
+      commentTokens: {
+        ...(syntax.lineComment ? { line: syntax.lineComment } : {}),
+        ...(syntax.blockComment ? { block: { open, close } } : {}),
+      },
+    },
+  };
+}
+
+/** PARI/GP: comments from `\\` to the line's end and between slash-star and star-slash; its control functions read as keywords. */
+export const gp = streamMode({
+  name: 'gp',
+  lineComment: '\\\\',
+  blockComment: ['/*', '*/'],
+  keywords: ['if', 'for', 'forprime', 'fordiv', 'forstep', 'forvec', 'forsubgroup', 'while', 'until', 'break', 'next', 'return', 'my', 'local', 'global', 'iferr', 'parfor'],
+  builtins: ['Pi', 'I', 'Euler', 'oo'],
+});

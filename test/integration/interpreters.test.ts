@@ -1,0 +1,69 @@
+// The systems SageMathCell offers beside Sage, each its own interpreter, through the real
+// server, device and sandbox: a cell's output as it comes, its first error as the cell's error
+// under the system's own name, and Stop ending the interpreter where it was (its own words for
+// it in the traceback: ended by the interrupt, not killed after the grace).
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Message } from '../../protocol/messages';
+import { errorOf, get, messagesUntilDone, post, replyOf, run, startCellbox, stdout, untilOffered, type Cellbox } from '../helpers/cellbox';
+
+const RUNTIMES: Record<string, string> = { gp: '/usr/bin/gp' };
+// As root, `npm test`'s set-up installs them all: then none may be missing.
+const isRoot = process.getuid?.() === 0;
+const runnable = Object.keys(RUNTIMES).filter((l) => isRoot || fs.existsSync(RUNTIMES[l]));
+
+let box: Cellbox;
+let listed: { name: string; version: string; file_extension: string; codemirror_mode: string }[] = [];
+
+beforeAll(async () => {
+  if (!runnable.length) return;
+  box = await startCellbox({ CELLBOX_LANGUAGES: runnable.join(','), CELLBOX_WALL_SECONDS: '25' });
+  listed = await untilOffered(box, runnable);
+}, 90_000);
+
+afterAll(async () => {
+  await box?.stop();
+});
+
+/** Runs `code`, stops it once it has printed "started", and returns all its messages. */
+async function stopOnceStarted(code: string, language: string): Promise<Message[]> {
+  const created = await post(`${box.url}/api/v1/cells`, { code, language });
+  expect(created.status).toBe(201);
+  const id = created.body.id as string;
+  let printed = '';
+  let after = 0;
+  while (!printed.includes('started')) {
+    const r = await get(`${box.url}/api/v1/cells/${id}/messages?after=${after}&wait=10`);
+    if (r.body.done) throw new Error(`the cell ended before it was stopped: ${JSON.stringify(r.body.messages)}`);
+    printed += stdout(r.body.messages);
+    after = r.body.next;
+  }
+  expect((await post(`${box.url}/api/v1/cells/${id}/interrupt`, '')).status).toBe(202);
+  return messagesUntilDone(box.url, id);
+}
+
+describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
+  it("lists each with its probe's version, its file extension and its editor mode", () => {
+    const want: Record<string, [RegExp, string, string]> = { gp: [/^2\.\d+\.\d+$/, '.gp', 'gp'] };
+    for (const name of runnable) {
+      expect(listed.find((l) => l.name === name)).toMatchObject({ version: expect.stringMatching(want[name][0]), file_extension: want[name][1], codemirror_mode: want[name][2] });
+    }
+  });
+
+  describe.skipIf(!runnable.includes('gp'))('PARI/GP', () => {
+    it('shows results and printed text; the first error ends the cell as a PariError', async () => {
+      const ok = await run(box.url, 'x = 2^64\nprint("factored: ", factor(x + 1))\nx^2;', 'gp');
+      expect(stdout(ok)).toBe('18446744073709551616\nfactored: [274177, 1; 67280421310721, 1]\n');
+      expect(replyOf(ok).status).toBe('ok');
+      const bad = await run(box.url, 'print("before")\n1/0\nprint("never")', 'gp');
+      expect(stdout(bad)).toBe('before\n');
+      expect(errorOf(bad)).toMatchObject({ ename: 'PariError', evalue: '_/_: impossible inverse in gdiv: 0.', traceback: expect.arrayContaining(['  ***   at top-level: 1/0']) });
+      expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'PariError' });
+    });
+
+    it('stops on Stop, at the place GP names', async () => {
+      const ms = await stopOnceStarted('print("started")\ns = 0; for(i = 1, 10^12, s += i)', 'gp');
+      expect(errorOf(ms)).toMatchObject({ ename: 'Interrupted', traceback: expect.arrayContaining([expect.stringMatching(/user interrupt after/)]) });
+    });
+  });
+});
