@@ -195,6 +195,13 @@ export const DEFAULTS: Config = {
       versionProbe: { command: ['octave-cli', '--version'], pattern: 'version (\\S+)' },
       install: 'apt-get install -y octave gnuplot-nox',
     },
+    {
+      // SageMathCell's html mode: the cell's code shown as HTML, its $…$ math typeset. A worker
+      // in a sandbox like any other's (workers/html/kernel.py says why).
+      name: 'html', display_name: 'HTML', command: ['/usr/bin/python3', '-I', '-S', '/opt/cellbox/workers/html/kernel.py'],
+      env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.html', codemirror_mode: 'html', pool: 1,
+      install: 'apt-get install -y python3',
+    },
     // PARI/GP, GAP, Singular and Maxima, the systems SageMathCell offers beside Sage, each its
     // own interpreter through a Bash launcher (workers/<lang>/kernel.sh) that starts it before
     // `ready` and turns its own error messages into the cell's error.

@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../protocol/messages';
-import { errorOf, get, messagesUntilDone, post, replyOf, run, startCellbox, stdout, untilOffered, type Cellbox } from '../helpers/cellbox';
+import { errorOf, get, messagesUntilDone, post, replyOf, run, startCellbox, stdout, types, untilOffered, type Cellbox } from '../helpers/cellbox';
 
-const RUNTIMES: Record<string, string> = { gp: '/usr/bin/gp' };
+const RUNTIMES: Record<string, string> = { html: '/usr/bin/python3', gp: '/usr/bin/gp' };
 // As root, `npm test`'s set-up installs them all: then none may be missing.
 const isRoot = process.getuid?.() === 0;
 const runnable = Object.keys(RUNTIMES).filter((l) => isRoot || fs.existsSync(RUNTIMES[l]));
@@ -44,10 +44,19 @@ async function stopOnceStarted(code: string, language: string): Promise<Message[
 
 describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
   it("lists each with its probe's version, its file extension and its editor mode", () => {
-    const want: Record<string, [RegExp, string, string]> = { gp: [/^2\.\d+\.\d+$/, '.gp', 'gp'] };
+    const want: Record<string, [RegExp, string, string]> = { html: [/^5$/, '.html', 'html'], gp: [/^2\.\d+\.\d+$/, '.gp', 'gp'] };
     for (const name of runnable) {
       expect(listed.find((l) => l.name === name)).toMatchObject({ version: expect.stringMatching(want[name][0]), file_extension: want[name][1], codemirror_mode: want[name][2] });
     }
+  });
+
+  describe.skipIf(!runnable.includes('html'))('HTML', () => {
+    it('shows the code as HTML, its $…$ math marked for the page to typeset, in the order of every cell', async () => {
+      const ms = await run(box.url, '<h3>Area</h3>\n<p>$\\pi r^2$ for \\$1</p>', 'html');
+      expect(types(ms)).toEqual(['status', 'execute_input', 'display_data', 'execute_reply', 'status']);
+      expect(ms[2].content).toMatchObject({ data: { 'text/html': '<h3>Area</h3>\n<p>\\(\\pi r^2\\) for $1</p>' } });
+      expect(replyOf(ms).status).toBe('ok');
+    });
   });
 
   describe.skipIf(!runnable.includes('gp'))('PARI/GP', () => {
