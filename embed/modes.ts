@@ -75,6 +75,18 @@ function streamMode(syntax: Syntax): StreamParser<State> {
   };
 }
 
+/** Singular: C's comments; its control words and its types (ring, poly, ideal …) read as keywords. */
+export const singular = streamMode({
+  name: 'singular',
+  lineComment: '//',
+  blockComment: ['/*', '*/'],
+  keywords: [
+    'if', 'else', 'for', 'while', 'break', 'continue', 'return', 'proc', 'export', 'keepring', 'quit', 'exit', 'LIB',
+    'int', 'bigint', 'number', 'poly', 'ideal', 'module', 'vector', 'matrix', 'intvec', 'intmat', 'bigintmat', 'string',
+    'list', 'ring', 'qring', 'map', 'link', 'resolution', 'def', 'package',
+  ],
+});
+
 /** PARI/GP: comments from `\\` to the line's end and between slash-star and star-slash; its control functions read as keywords. */
 export const gp = streamMode({
   name: 'gp',

@@ -49,6 +49,8 @@ const LANGUAGE_PACKAGES = {
     { pkg: 'fonts-freefont-otf', file: '/usr/share/fonts/opentype/freefont/FreeSans.otf' },
   ],
   gp: [{ pkg: 'pari-gp', file: '/usr/bin/gp' }],
+  // Singular's libraries (LIB "primdec.lib"), standard.lib among them, are a package of their own.
+  singular: [{ pkg: 'singular-ui', file: '/usr/bin/Singular' }, { pkg: 'singular-data', file: '/usr/share/singular/LIB/standard.lib' }],
   // Without recommends, gcc comes without the C library's headers.
   c: [{ pkg: 'gcc', file: '/usr/bin/gcc' }, { pkg: 'libc6-dev', file: '/usr/include/stdio.h' }],
   fortran: [{ pkg: 'gfortran', file: '/usr/bin/gfortran' }, { pkg: 'libc6-dev', file: '/usr/include/stdio.h' }],

@@ -213,6 +213,12 @@ export const DEFAULTS: Config = {
       install: 'apt-get install -y pari-gp',
     },
     {
+      name: 'singular', display_name: 'Singular', command: ['/usr/bin/bash', '/opt/cellbox/workers/singular/kernel.sh'],
+      env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.sing', codemirror_mode: 'singular', pool: 1,
+      versionProbe: { command: ['Singular', '--dump-versiontuple'] },
+      install: 'apt-get install -y singular-ui singular-data',
+    },
+    {
       name: 'c', display_name: 'C (GCC)', command: ['/usr/bin/bash', '/opt/cellbox/workers/compiled/kernel.sh', 'c'],
       env: { CFLAGS: '-O2', LDLIBS: '-lm' }, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.c', codemirror_mode: 'c', pool: 1,
       versionProbe: { command: ['gcc', '-dumpfullversion'] },

@@ -1,6 +1,6 @@
 // The shared conformance suite: every language the server offers passes the same cases:
 // hello world, an error, streaming order, a created file, the time limit, the output cap.
-// Python, JavaScript and Bash are always there; R, Octave, PARI/GP, C and Fortran run when their
+// Python, JavaScript and Bash are always there; R, Octave, PARI/GP, Singular, C and Fortran run when their
 // runtime is installed, and always as root, where `npm test`'s set-up installs them (so a
 // failed install fails here rather than skipping).
 import fs from 'node:fs';
@@ -14,8 +14,10 @@ interface LanguageCases {
   ename: string;
   /** Prints "one", waits about 1.5 s, prints "two". */
   streaming: string;
-  /** Writes "data" to out.txt. */
+  /** Writes "data" to out.txt … */
   file: string;
+  /** … or this, for a language that always ends what it writes with a newline (Singular). */
+  fileText?: string;
   sleep: string;
   flood: string;
 }
@@ -75,6 +77,16 @@ const LANGUAGES: Record<string, LanguageCases> = {
     sleep: 'system("sleep 60");',
     flood: 's = concat(vector(999, i, "y")); while(1, print(s))',
   },
+  singular: {
+    hello: 'print("hello, world");',
+    failing: 'ERROR("bad value");',
+    ename: 'SingularError',
+    streaming: 'print("one");\nint rc = system("sh", "sleep 1.5");\nprint("two");',
+    file: 'write(":w out.txt", "data");',
+    fileText: 'data\n',
+    sleep: 'int rc = system("sh", "sleep 60");',
+    flood: 'string s = "y"; for (int i = 1; i < 999; i++) { s = s + "y"; }\nwhile (1) { print(s); }',
+  },
   c: {
     hello: '#include <stdio.h>\nint main(void) { printf("hello, world\\n"); return 0; }',
     failing: 'int main(void) { return undefined_name; }',
@@ -96,7 +108,7 @@ const LANGUAGES: Record<string, LanguageCases> = {
 };
 
 /** The program that shows a language's runtime is on this machine. */
-const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', gp: '/usr/bin/gp', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
+const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', gp: '/usr/bin/gp', singular: '/usr/bin/Singular', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
 const isRoot = process.getuid?.() === 0;
 const runnable = Object.keys(LANGUAGES).filter((l) => !RUNTIMES[l] || isRoot || fs.existsSync(RUNTIMES[l]));
 const skipped = Object.keys(LANGUAGES).filter((l) => !runnable.includes(l));
@@ -161,7 +173,7 @@ describe.each(Object.entries(LANGUAGES).filter(([language]) => runnable.includes
     const listing = ms.find((m: Message) => m.header.msg_type === 'display_data')!;
     const files = (listing.content as { data: Record<string, { files: { name: string; url: string }[] }> }).data[FILES_MIME].files;
     expect(files.map((f) => f.name)).toEqual(['out.txt']);
-    expect(await (await fetch(`${box.url}${files[0].url}`)).text()).toBe('data');
+    expect(await (await fetch(`${box.url}${files[0].url}`)).text()).toBe(c.fileText ?? 'data');
   });
 
   it('stops at the time limit', async () => {

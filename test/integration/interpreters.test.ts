@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../protocol/messages';
 import { errorOf, get, messagesUntilDone, post, replyOf, run, startCellbox, stdout, types, untilOffered, type Cellbox } from '../helpers/cellbox';
 
-const RUNTIMES: Record<string, string> = { html: '/usr/bin/python3', gp: '/usr/bin/gp' };
+const RUNTIMES: Record<string, string> = { html: '/usr/bin/python3', gp: '/usr/bin/gp', singular: '/usr/bin/Singular' };
 // As root, `npm test`'s set-up installs them all: then none may be missing.
 const isRoot = process.getuid?.() === 0;
 const runnable = Object.keys(RUNTIMES).filter((l) => isRoot || fs.existsSync(RUNTIMES[l]));
@@ -44,7 +44,7 @@ async function stopOnceStarted(code: string, language: string): Promise<Message[
 
 describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
   it("lists each with its probe's version, its file extension and its editor mode", () => {
-    const want: Record<string, [RegExp, string, string]> = { html: [/^5$/, '.html', 'html'], gp: [/^2\.\d+\.\d+$/, '.gp', 'gp'] };
+    const want: Record<string, [RegExp, string, string]> = { html: [/^5$/, '.html', 'html'], gp: [/^2\.\d+\.\d+$/, '.gp', 'gp'], singular: [/^4\.\d+\.\d+$/, '.sing', 'singular'] };
     for (const name of runnable) {
       expect(listed.find((l) => l.name === name)).toMatchObject({ version: expect.stringMatching(want[name][0]), file_extension: want[name][1], codemirror_mode: want[name][2] });
     }
@@ -73,6 +73,24 @@ describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
     it('stops on Stop, at the place GP names', async () => {
       const ms = await stopOnceStarted('print("started")\ns = 0; for(i = 1, 10^12, s += i)', 'gp');
       expect(errorOf(ms)).toMatchObject({ ename: 'Interrupted', traceback: expect.arrayContaining([expect.stringMatching(/user interrupt after/)]) });
+    });
+  });
+
+  describe.skipIf(!runnable.includes('singular'))('Singular', () => {
+    it("shows values as Singular prints them, a last statement without `;` too; the first error ends the cell as a SingularError", async () => {
+      const ok = await run(box.url, 'LIB "primdec.lib";\nring r = 0, (x, y), dp;\npoly f = (x + y)^2;\nprint("f:");\nf\n', 'singular');
+      expect(stdout(ok)).toBe('f:\nx2+2xy+y2\n');
+      expect(replyOf(ok).status).toBe('ok');
+      const bad = await run(box.url, 'print("before");\nint i = undefined_j + 1;\nprint("never");', 'singular');
+      expect(stdout(bad)).toBe('before\n');
+      expect(errorOf(bad)).toMatchObject({ ename: 'SingularError', evalue: '`undefined_j` is not defined', traceback: expect.arrayContaining(['   ? error occurred in or before cell.sing line 2: `int i = undefined_j + 1;`']) });
+      expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'SingularError' });
+    });
+
+    it('stops on Stop, in a long computation of its kernel too', async () => {
+      const ms = await stopOnceStarted('LIB "polylib.lib";\nring r = 32003, (a, b, c, d, e, f, g, h), dp;\nprint("started");\nideal j = std(cyclic(8));\nprint("never");', 'singular');
+      expect(stdout(ms)).toBe('started\n');
+      expect(errorOf(ms)).toMatchObject({ ename: 'Interrupted' });
     });
   });
 });
