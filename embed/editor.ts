@@ -14,7 +14,7 @@ import { octave } from '@codemirror/legacy-modes/mode/octave';
 import { c } from '@codemirror/legacy-modes/mode/clike';
 import { fortran } from '@codemirror/legacy-modes/mode/fortran';
 import { html } from '@codemirror/legacy-modes/mode/xml';
-import { gp, singular } from './modes';
+import { gap, gp, singular } from './modes';
 
 /** Highlighting by the `codemirror_mode` a language reports; unknown modes get plain text. */
 const MODES: Record<string, () => LanguageSupport | StreamLanguage<unknown>> = {
@@ -27,6 +27,7 @@ const MODES: Record<string, () => LanguageSupport | StreamLanguage<unknown>> = {
   fortran: () => StreamLanguage.define(fortran as StreamParser<unknown>),
   gp: () => StreamLanguage.define(gp as StreamParser<unknown>),
   singular: () => StreamLanguage.define(singular as StreamParser<unknown>),
+  gap: () => StreamLanguage.define(gap as StreamParser<unknown>),
   html: () => StreamLanguage.define(html as StreamParser<unknown>),
 };
 

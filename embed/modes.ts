@@ -75,6 +75,17 @@ function streamMode(syntax: Syntax): StreamParser<State> {
   };
 }
 
+/** GAP: `#` comments; its control words and constants read as keywords. */
+export const gap = streamMode({
+  name: 'gap',
+  lineComment: '#',
+  keywords: [
+    'function', 'local', 'end', 'return', 'if', 'then', 'elif', 'else', 'fi', 'for', 'in', 'do', 'od', 'while', 'repeat',
+    'until', 'break', 'continue', 'and', 'or', 'not', 'mod', 'rec', 'atomic', 'readonly', 'readwrite', 'quit', 'QUIT',
+  ],
+  builtins: ['true', 'false', 'fail', 'infinity'],
+});
+
 /** Singular: C's comments; its control words and its types (ring, poly, ideal …) read as keywords. */
 export const singular = streamMode({
   name: 'singular',

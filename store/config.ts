@@ -213,6 +213,16 @@ export const DEFAULTS: Config = {
       install: 'apt-get install -y pari-gp',
     },
     {
+      // GAP takes over a second to start: the launcher starts it before `ready`, and the pool
+      // keeps one ready. The launcher's argument is the memory limit, half of which GAP's
+      // workspace may take (-o) before GAP stops the cell with its own error.
+      name: 'gap', display_name: 'GAP', command: ['/usr/bin/bash', '/opt/cellbox/workers/gap/kernel.sh', '{memoryMiB}'],
+      env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.g', codemirror_mode: 'gap', pool: 1,
+      // `gap --version` crashes (GAP 4.12.1 as Debian builds it); its help names the version.
+      versionProbe: { command: ['gap', '-h'], pattern: 'Version (\\S+)' },
+      install: 'apt-get install -y gap-core gap-libs gap-smallgrp',
+    },
+    {
       name: 'singular', display_name: 'Singular', command: ['/usr/bin/bash', '/opt/cellbox/workers/singular/kernel.sh'],
       env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.sing', codemirror_mode: 'singular', pool: 1,
       versionProbe: { command: ['Singular', '--dump-versiontuple'] },

@@ -1,6 +1,6 @@
 // The shared conformance suite: every language the server offers passes the same cases:
 // hello world, an error, streaming order, a created file, the time limit, the output cap.
-// Python, JavaScript and Bash are always there; R, Octave, PARI/GP, Singular, C and Fortran run when their
+// Python, JavaScript and Bash are always there; R, Octave, PARI/GP, GAP, Singular, C and Fortran run when their
 // runtime is installed, and always as root, where `npm test`'s set-up installs them (so a
 // failed install fails here rather than skipping).
 import fs from 'node:fs';
@@ -77,6 +77,15 @@ const LANGUAGES: Record<string, LanguageCases> = {
     sleep: 'system("sleep 60");',
     flood: 's = concat(vector(999, i, "y")); while(1, print(s))',
   },
+  gap: {
+    hello: 'Print("hello, world\\n");',
+    failing: 'Error("bad value");',
+    ename: 'GAPError',
+    streaming: 'Print("one\\n");\nExec("sleep 1.5");\nPrint("two\\n");',
+    file: 'PrintTo("out.txt", "data");',
+    sleep: 'Exec("sleep 60");',
+    flood: 's := ListWithIdenticalEntries(999, \'y\');;\nwhile true do Print(s, "\\n"); od;',
+  },
   singular: {
     hello: 'print("hello, world");',
     failing: 'ERROR("bad value");',
@@ -108,7 +117,7 @@ const LANGUAGES: Record<string, LanguageCases> = {
 };
 
 /** The program that shows a language's runtime is on this machine. */
-const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', gp: '/usr/bin/gp', singular: '/usr/bin/Singular', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
+const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', gp: '/usr/bin/gp', gap: '/usr/bin/gap', singular: '/usr/bin/Singular', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
 const isRoot = process.getuid?.() === 0;
 const runnable = Object.keys(LANGUAGES).filter((l) => !RUNTIMES[l] || isRoot || fs.existsSync(RUNTIMES[l]));
 const skipped = Object.keys(LANGUAGES).filter((l) => !runnable.includes(l));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../protocol/messages';
 import { errorOf, get, messagesUntilDone, post, replyOf, run, startCellbox, stdout, types, untilOffered, type Cellbox } from '../helpers/cellbox';
 
-const RUNTIMES: Record<string, string> = { html: '/usr/bin/python3', gp: '/usr/bin/gp', singular: '/usr/bin/Singular' };
+const RUNTIMES: Record<string, string> = { html: '/usr/bin/python3', gp: '/usr/bin/gp', singular: '/usr/bin/Singular', gap: '/usr/bin/gap' };
 // As root, `npm test`'s set-up installs them all: then none may be missing.
 const isRoot = process.getuid?.() === 0;
 const runnable = Object.keys(RUNTIMES).filter((l) => isRoot || fs.existsSync(RUNTIMES[l]));
@@ -44,7 +44,7 @@ async function stopOnceStarted(code: string, language: string): Promise<Message[
 
 describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
   it("lists each with its probe's version, its file extension and its editor mode", () => {
-    const want: Record<string, [RegExp, string, string]> = { html: [/^5$/, '.html', 'html'], gp: [/^2\.\d+\.\d+$/, '.gp', 'gp'], singular: [/^4\.\d+\.\d+$/, '.sing', 'singular'] };
+    const want: Record<string, [RegExp, string, string]> = { html: [/^5$/, '.html', 'html'], gp: [/^2\.\d+\.\d+$/, '.gp', 'gp'], singular: [/^4\.\d+\.\d+$/, '.sing', 'singular'], gap: [/^4\.\d+\.\d+$/, '.g', 'gap'] };
     for (const name of runnable) {
       expect(listed.find((l) => l.name === name)).toMatchObject({ version: expect.stringMatching(want[name][0]), file_extension: want[name][1], codemirror_mode: want[name][2] });
     }
@@ -91,6 +91,29 @@ describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
       const ms = await stopOnceStarted('LIB "polylib.lib";\nring r = 32003, (a, b, c, d, e, f, g, h), dp;\nprint("started");\nideal j = std(cyclic(8));\nprint("never");', 'singular');
       expect(stdout(ms)).toBe('started\n');
       expect(errorOf(ms)).toMatchObject({ ename: 'Interrupted' });
+    });
+  });
+
+  describe.skipIf(!runnable.includes('gap'))('GAP', () => {
+    it('shows values as its prompt does (not after `;;`); the first error ends the cell as a GAPError, no break loop', async () => {
+      const ok = await run(box.url, 'G := SymmetricGroup(4);;\nSize(G);\nPrint("printed\\n");\nIsAbelian(G);', 'gap');
+      expect(stdout(ok)).toBe('24\nprinted\nfalse\n');
+      expect(replyOf(ok).status).toBe('ok');
+      const bad = await run(box.url, 'f := n -> 1 / n;;\nPrint("before\\n");\nf(0);\nPrint("never\\n");', 'gap');
+      expect(stdout(bad)).toBe('before\n');
+      expect(errorOf(bad)).toMatchObject({ ename: 'GAPError', evalue: 'Rational operations: <divisor> must not be zero', traceback: expect.arrayContaining([expect.stringMatching(/^ {2}1 \/ n at \*stdin\*:1/)]) });
+      expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'GAPError' });
+    });
+
+    it('ends a cell with a syntax error as a GAPError, though GAP goes on past it as in a script', async () => {
+      const ms = await run(box.url, 'x := 1 +;\nPrint("after\\n");', 'gap');
+      expect(stdout(ms)).toBe('after\n');
+      expect(errorOf(ms)).toMatchObject({ ename: 'GAPError', evalue: 'Syntax error: expression expected', traceback: ['Syntax error: expression expected', 'x := 1 +;', '        ^'] });
+    });
+
+    it('stops on Stop, at the place GAP names', async () => {
+      const ms = await stopOnceStarted('Print("started\\n");\ns := 0;; for i in [1 .. 10^10] do s := s + i; od;', 'gap');
+      expect(errorOf(ms)).toMatchObject({ ename: 'Interrupted', traceback: expect.arrayContaining(['Error, user interrupt in']) });
     });
   });
 });
