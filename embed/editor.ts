@@ -14,7 +14,7 @@ import { octave } from '@codemirror/legacy-modes/mode/octave';
 import { c } from '@codemirror/legacy-modes/mode/clike';
 import { fortran } from '@codemirror/legacy-modes/mode/fortran';
 import { html } from '@codemirror/legacy-modes/mode/xml';
-import { gap, gp, singular } from './modes';
+import { gap, gp, maxima, singular } from './modes';
 
 /** Highlighting by the `codemirror_mode` a language reports; unknown modes get plain text. */
 const MODES: Record<string, () => LanguageSupport | StreamLanguage<unknown>> = {
@@ -28,6 +28,7 @@ const MODES: Record<string, () => LanguageSupport | StreamLanguage<unknown>> = {
   gp: () => StreamLanguage.define(gp as StreamParser<unknown>),
   singular: () => StreamLanguage.define(singular as StreamParser<unknown>),
   gap: () => StreamLanguage.define(gap as StreamParser<unknown>),
+  maxima: () => StreamLanguage.define(maxima as StreamParser<unknown>),
   html: () => StreamLanguage.define(html as StreamParser<unknown>),
 };
 

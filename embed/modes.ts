@@ -12,6 +12,8 @@ interface Syntax {
   keywords: string[];
   /** The names the system defines that read as built in (types, constants). */
   builtins?: string[];
+  /** What a name is, when more than letters, digits and `_` (Maxima's `%pi`). */
+  word?: RegExp;
 }
 
 interface State {
@@ -22,50 +24,51 @@ function streamMode(syntax: Syntax): StreamParser<State> {
   const keywords = new Set(syntax.keywords);
   const builtins = new Set(syntax.builtins ?? []);
   const [open, close] = syntax.blockComment ?? ['', ''];
+  const token: StreamParser<State>['token'] = (stream, state) => {
+    if (state.inBlock) {
+      while (!stream.eol()) {
+        if (stream.match(close)) {
+          state.inBlock = false;
+          break;
+        }
+        stream.next();
+      }
+      return 'comment';
+    }
+    if (stream.eatSpace()) return null;
+    if (syntax.lineComment && stream.match(syntax.lineComment)) {
+      stream.skipToEnd();
+      return 'comment';
+    }
+    if (open && stream.match(open)) {
+      state.inBlock = true;
+      return token(stream, state);
+    }
+    if (stream.peek() === '"') {
+      stream.next();
+      let escaped = false;
+      let ch: string | void;
+      while ((ch = stream.next()) !== undefined) {
+        if (ch === '"' && !escaped) break;
+        escaped = !escaped && ch === '\\';
+      }
+      return 'string';
+    }
+    if (stream.match(/^\d+(\.\d*)?([eE][-+]?\d+)?/)) return 'number';
+    if (stream.match(syntax.word ?? /^[A-Za-z_][A-Za-z0-9_]*/)) {
+      const word = stream.current();
+      if (keywords.has(word)) return 'keyword';
+      if (builtins.has(word)) return 'builtin';
+      return 'variableName';
+    }
+    stream.next();
+    return null;
+  };
   return {
     name: syntax.name,
     startState: () => ({ inBlock: false }),
     copyState: (s) => ({ ...s }),
-    token(stream, state) {
-      if (state.inBlock) {
-        while (!stream.eol()) {
-          if (stream.match(close)) {
-            state.inBlock = false;
-            break;
-          }
-          stream.next();
-        }
-        return 'comment';
-      }
-      if (stream.eatSpace()) return null;
-      if (syntax.lineComment && stream.match(syntax.lineComment)) {
-        stream.skipToEnd();
-        return 'comment';
-      }
-      if (open && stream.match(open)) {
-        state.inBlock = true;
-        return this.token!(stream, state);
-      }
-      if (stream.peek() === '"') {
-        stream.next();
-        let escaped = false;
-        let ch: string | void;
-        while ((ch = stream.next()) !== undefined) {
-          if (ch === '"' && !escaped) break;
-          escaped = !escaped && ch === '\\';
-        }
-        return 'string';
-      }
-      if (stream.match(/^\d+(\.\d*)?([eE][-+]?\d+)?/)) return 'number';
-      if (stream.match(/^[A-Za-z_][A-Za-z0-9_]*/)) {
-        const word = stream.current();
-        if (keywords.has(word)) return 'keyword';
-        if (builtins.has(word)) return 'builtin';
-        return 'variableName';
-      }
-      stream.next();
-      return null;
-    },
+    token,
     languageData: {
       commentTokens: {
         ...(syntax.lineComment ? { line: syntax.lineComment } : {}),
@@ -84,6 +87,15 @@ export const gap = streamMode({
     'until', 'break', 'continue', 'and', 'or', 'not', 'mod', 'rec', 'atomic', 'readonly', 'readwrite', 'quit', 'QUIT',
   ],
   builtins: ['true', 'false', 'fail', 'infinity'],
+});
+
+/** Maxima: comments between slash-star and star-slash; its control words read as keywords. */
+export const maxima = streamMode({
+  name: 'maxima',
+  blockComment: ['/*', '*/'],
+  keywords: ['if', 'then', 'elseif', 'else', 'for', 'thru', 'step', 'next', 'from', 'while', 'unless', 'do', 'in', 'return', 'go', 'block', 'lambda', 'and', 'or', 'not'],
+  builtins: ['true', 'false', '%pi', '%e', '%i', 'inf', 'minf'],
+  word: /^[A-Za-z_%][A-Za-z0-9_%]*/,
 });
 
 /** Singular: C's comments; its control words and its types (ring, poly, ideal …) read as keywords. */

@@ -56,6 +56,11 @@ const LANGUAGE_PACKAGES = {
     { pkg: 'gap-libs', file: '/usr/share/gap/lib/init.g' },
     { pkg: 'gap-smallgrp', file: '/usr/share/gap/pkg/SmallGrp' },
   ],
+  // Maxima's share packages (load(draw), load(distrib)) are a package of their own.
+  maxima: [
+    { pkg: 'maxima-sage', file: '/usr/bin/maxima-sage' },
+    { pkg: 'maxima-sage-share', file: '/usr/share/maxima-sage' },
+  ],
   // Singular's libraries (LIB "primdec.lib"), standard.lib among them, are a package of their own.
   singular: [{ pkg: 'singular-ui', file: '/usr/bin/Singular' }, { pkg: 'singular-data', file: '/usr/share/singular/LIB/standard.lib' }],
   // Without recommends, gcc comes without the C library's headers.

@@ -32,6 +32,7 @@ const SAMPLES: Record<string, { doc: string; comment: string; string: string; ke
   c: { doc: 'int main(void) { return "s"[0]; } /* note */', comment: '/* note */', string: '"s"', keyword: 'return' },
   fortran: { doc: 'program p\n  print *, "s" ! note\nend program p', comment: '! note', string: '"s"', keyword: 'program' },
   html: { doc: '<p class="s">x</p> <!-- note -->', comment: '<!-- note -->', string: '"s"', keyword: 'p', keywordClass: /tok-typeName/ },
+  maxima: { doc: 'f(x) := block([s: "s"], s)$ /* note */', comment: '/* note */', string: '"s"', keyword: 'block' },
   gap: { doc: 'f := function(n) return "s"; end; # note', comment: '# note', string: '"s"', keyword: 'function' },
   singular: { doc: 'ring r = 0, (x), dp; string s = "s"; // note', comment: '// note', string: '"s"', keyword: 'ring' },
   gp: { doc: 'f(n) = my(s = "s"); s \\\\ note', comment: '\\\\ note', string: '"s"', keyword: 'my' },

@@ -1,6 +1,6 @@
 // The shared conformance suite: every language the server offers passes the same cases:
 // hello world, an error, streaming order, a created file, the time limit, the output cap.
-// Python, JavaScript and Bash are always there; R, Octave, PARI/GP, GAP, Singular, C and Fortran run when their
+// Python, JavaScript and Bash are always there; R, Octave, PARI/GP, GAP, Maxima, Singular, C and Fortran run when their
 // runtime is installed, and always as root, where `npm test`'s set-up installs them (so a
 // failed install fails here rather than skipping).
 import fs from 'node:fs';
@@ -86,6 +86,16 @@ const LANGUAGES: Record<string, LanguageCases> = {
     sleep: 'Exec("sleep 60");',
     flood: 's := ListWithIdenticalEntries(999, \'y\');;\nwhile true do Print(s, "\\n"); od;',
   },
+  maxima: {
+    // print() ends its line with a space: printf writes just what it is told.
+    hello: 'printf(true, "hello, world~%")$',
+    failing: 'error("bad value")$',
+    ename: 'MaximaError',
+    streaming: 'printf(true, "one~%")$\nsystem("sleep 1.5")$\nprintf(true, "two~%")$',
+    file: 's: openw("out.txt")$\nprintf(s, "data")$\nclose(s)$',
+    sleep: 'system("sleep 60")$',
+    flood: 's: smake(999, "y")$\nwhile true do print(s)$',
+  },
   singular: {
     hello: 'print("hello, world");',
     failing: 'ERROR("bad value");',
@@ -117,7 +127,7 @@ const LANGUAGES: Record<string, LanguageCases> = {
 };
 
 /** The program that shows a language's runtime is on this machine. */
-const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', gp: '/usr/bin/gp', gap: '/usr/bin/gap', singular: '/usr/bin/Singular', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
+const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', gp: '/usr/bin/gp', gap: '/usr/bin/gap', maxima: '/usr/bin/maxima-sage', singular: '/usr/bin/Singular', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
 const isRoot = process.getuid?.() === 0;
 const runnable = Object.keys(LANGUAGES).filter((l) => !RUNTIMES[l] || isRoot || fs.existsSync(RUNTIMES[l]));
 const skipped = Object.keys(LANGUAGES).filter((l) => !runnable.includes(l));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../protocol/messages';
 import { errorOf, get, messagesUntilDone, post, replyOf, run, startCellbox, stdout, types, untilOffered, type Cellbox } from '../helpers/cellbox';
 
-const RUNTIMES: Record<string, string> = { html: '/usr/bin/python3', gp: '/usr/bin/gp', singular: '/usr/bin/Singular', gap: '/usr/bin/gap' };
+const RUNTIMES: Record<string, string> = { html: '/usr/bin/python3', gp: '/usr/bin/gp', singular: '/usr/bin/Singular', gap: '/usr/bin/gap', maxima: '/usr/bin/maxima-sage' };
 // As root, `npm test`'s set-up installs them all: then none may be missing.
 const isRoot = process.getuid?.() === 0;
 const runnable = Object.keys(RUNTIMES).filter((l) => isRoot || fs.existsSync(RUNTIMES[l]));
@@ -44,7 +44,7 @@ async function stopOnceStarted(code: string, language: string): Promise<Message[
 
 describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
   it("lists each with its probe's version, its file extension and its editor mode", () => {
-    const want: Record<string, [RegExp, string, string]> = { html: [/^5$/, '.html', 'html'], gp: [/^2\.\d+\.\d+$/, '.gp', 'gp'], singular: [/^4\.\d+\.\d+$/, '.sing', 'singular'], gap: [/^4\.\d+\.\d+$/, '.g', 'gap'] };
+    const want: Record<string, [RegExp, string, string]> = { html: [/^5$/, '.html', 'html'], gp: [/^2\.\d+\.\d+$/, '.gp', 'gp'], singular: [/^4\.\d+\.\d+$/, '.sing', 'singular'], gap: [/^4\.\d+\.\d+$/, '.g', 'gap'], maxima: [/^5\.\d+\.\d+$/, '.mac', 'maxima'] };
     for (const name of runnable) {
       expect(listed.find((l) => l.name === name)).toMatchObject({ version: expect.stringMatching(want[name][0]), file_extension: want[name][1], codemirror_mode: want[name][2] });
     }
@@ -114,6 +114,24 @@ describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
     it('stops on Stop, at the place GAP names', async () => {
       const ms = await stopOnceStarted('Print("started\\n");\ns := 0;; for i in [1 .. 10^10] do s := s + i; od;', 'gap');
       expect(errorOf(ms)).toMatchObject({ ename: 'Interrupted', traceback: expect.arrayContaining(['Error, user interrupt in']) });
+    });
+  });
+
+  describe.skipIf(!runnable.includes('maxima'))('Maxima', () => {
+    it('shows values in 2D, not after `$`; the first error ends the cell as a MaximaError', async () => {
+      const ok = await run(box.url, 'x: 3$\nprint("printed")$\ny^2 + 1/y;\nexpand((a + b)^2)', 'maxima');
+      expect(stdout(ok)).toBe('printed \n 2   1\ny  + -\n     y\n 2            2\nb  + 2 a b + a\n');
+      expect(replyOf(ok).status).toBe('ok');
+      const bad = await run(box.url, 'print("before")$\n1/0;\nprint("never")$', 'maxima');
+      expect(stdout(bad)).toBe('before \n');
+      expect(errorOf(bad)).toMatchObject({ ename: 'MaximaError', evalue: 'expt: undefined: 0 to a negative exponent.' });
+      expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'MaximaError' });
+    });
+
+    it('stops on Stop', async () => {
+      const ms = await stopOnceStarted('print("started")$\ns: 0$\nfor i thru 10^10 do s: s + i$', 'maxima');
+      expect(stdout(ms)).toBe('started \n');
+      expect(errorOf(ms)).toMatchObject({ ename: 'Interrupted' });
     });
   });
 });
