@@ -43,4 +43,15 @@ describe.skipIf(!installed)('gp worker', () => {
     expect(error.traceback.at(-1)).toMatch(/user interrupt after/);
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
+
+  // gp ignores SIGINT while system() waits, as C's system() does: Stop ended the command alone,
+  // and gp went on with the cell until the device's grace ran out.
+  it('stops a cell whose Stop came while gp waited for a command, at the statement gp went on to', async () => {
+    const r = await runWorker('gp', 'print("go")\nsystem("sleep 60");\ns = 0; for(i = 1, 10^12, s += i)\nprint("never")', { interruptOn: 'go', timeoutMs: 10_000 });
+    expect(r.timedOut).toBe(false);
+    expect(r.stdout).toBe('go\n');
+    const [error] = eventsOf(r, 'error');
+    expect(error).toMatchObject({ ename: 'KeyboardInterrupt' });
+    expect(error.traceback.at(-1)).toMatch(/user interrupt after/);
+  });
 });

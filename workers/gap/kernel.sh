@@ -63,7 +63,7 @@ exec {loaded_fd}<>"$loaded"
 # through the filter; GAP takes SIGINT, the filter ignores it. Set up before `ready`.
 exec 5>&1
 (
-  { trap - INT QUIT; exec gap -q -b -r --quitonbreak --alwaystrace -o "${workspace_mib}m" -c "PrintTo(\"$loaded\", \"loaded\\n\");" 2>&1 1>&5 5>&- {loaded_fd}>&-; } | { trap '' INT; filter_errors; }
+  { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec gap -q -b -r --quitonbreak --alwaystrace -o "${workspace_mib}m" -c "PrintTo(\"$loaded\", \"loaded\\n\");" 2>&1 1>&5 5>&- {loaded_fd}>&-; } | { trap '' INT; filter_errors; }
   exit "${PIPESTATUS[0]}"
 ) 0<&0 3>&- &
 gap_job=$!

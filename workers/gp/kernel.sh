@@ -47,7 +47,7 @@ filter_errors() {
 # filter keeps GP's last lines. (Both are set up before `ready`, long before a Stop can come.)
 exec 5>&1
 (
-  { trap - INT QUIT; exec gp -q -f -D recover=0 -D breakloop=0 -D debugmem=0 -D "parisizemax=${heap_mib}M" 2>&1 1>&5 5>&-; } | { trap '' INT; filter_errors; }
+  { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec gp -q -f -D recover=0 -D breakloop=0 -D debugmem=0 -D "parisizemax=${heap_mib}M" 2>&1 1>&5 5>&-; } | { trap '' INT; filter_errors; }
   exit "${PIPESTATUS[0]}"
 ) 0<&0 3>&- &
 gp_job=$!

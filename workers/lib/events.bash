@@ -59,12 +59,19 @@ emit_error() {
 # 128 + its number: the job's own end comes after, so a wait a signal came during is done again
 # (as workers/bash/kernel.sh does, which says why). The trap must be set before `ready`: a SIGINT
 # before it would end the launcher, not the cell.
+#
+# An interpreter that waits for a command of the cell's (gp's system(), GAP's Exec()) ignores
+# SIGINT meanwhile, as C's system() does: Stop ends the command, and the interpreter would go on
+# with the cell. So a Stop the interpreter has not ended on within a moment is given to it once
+# more, by its pid in the file $2 (which the launcher writes as it starts it); it stops where it
+# then is. The device kills whatever still runs after its grace.
+INTERPRETER_PID_FILE=${TMPDIR:-/tmp}/.cellbox-interpreter-pid
 interrupted=0
 trap_interrupts() {
   trap 'interrupted=$(( interrupted + 1 ))' INT
 }
 wait_for() {
-  local job=$1 seen=0
+  local job=$1 seen=0 pid
   while :; do
     wait "$job"
     status=$?
@@ -74,6 +81,12 @@ wait_for() {
     fi
     (( interrupted == seen )) && break
     seen=$interrupted
+    if kill -0 "$job" 2>/dev/null; then
+      sleep 0.3
+      if kill -0 "$job" 2>/dev/null && IFS= read -r pid <"$INTERPRETER_PID_FILE" && [[ $pid =~ ^[0-9]+$ ]]; then
+        kill -INT "$pid" 2>/dev/null
+      fi
+    fi
   done
 }
 
@@ -86,7 +99,10 @@ end_without_error() {
   if (( status == 128 + 24 )); then
     exit "$status"
   fi
-  if (( interrupted && status != 0 )); then
+  # Stopped, even where the interpreter went on and ended well: a Stop that only ended a
+  # command the cell ran (gp's system(), GAP's Exec(), whose interpreter ignores SIGINT while it
+  # waits) still stopped the cell.
+  if (( interrupted )); then
     emit_error KeyboardInterrupt interrupted "$@"
     exit 0
   fi

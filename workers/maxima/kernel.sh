@@ -31,7 +31,7 @@ exec {loaded_fd}<>"$loaded"
 # --userdir: Maxima's own folder in /tmp, not in the cell's. Maxima takes SIGINT (trap -), sed
 # ignores it.
 (
-  { trap - INT QUIT; exec maxima-sage --very-quiet --userdir="$folder" <"$commands" 3>&- {loaded_fd}>&-; } |
+  { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec maxima-sage --very-quiet --userdir="$folder" <"$commands" 3>&- {loaded_fd}>&-; } |
     { trap '' INT; exec sed -u -e '/^;;; Loading #P"/d'; }
   exit "${PIPESTATUS[0]}"
 ) 3>&- {loaded_fd}>&- &

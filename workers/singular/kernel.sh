@@ -35,7 +35,7 @@ mkfifo "$commands"
 # Singular takes SIGINT (a background job ignores it: trap - gives it back); sed keeps ignoring
 # it, so that Stop ends Singular's work alone. Both are set up before `ready`.
 (
-  { trap - INT QUIT; exec Singular --quiet --no-tty --no-rc --cntrlc=r <"$commands" 3>&-; } |
+  { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec Singular --quiet --no-tty --no-rc --cntrlc=r <"$commands" 3>&-; } |
     { trap '' INT; exec sed -u -e '/^   ? \|^   skipping text from /{w '"$held" -e 'd;}' -e '/^\*\* Warning: Singular should be restarted/d'; }
   exit "${PIPESTATUS[0]}"
 ) 3>&- &
