@@ -13,6 +13,8 @@ import { r } from '@codemirror/legacy-modes/mode/r';
 import { octave } from '@codemirror/legacy-modes/mode/octave';
 import { c } from '@codemirror/legacy-modes/mode/clike';
 import { fortran } from '@codemirror/legacy-modes/mode/fortran';
+import { html } from '@codemirror/legacy-modes/mode/xml';
+import { gap, gp, maxima, singular } from './modes';
 
 /** Highlighting by the `codemirror_mode` a language reports; unknown modes get plain text. */
 const MODES: Record<string, () => LanguageSupport | StreamLanguage<unknown>> = {
@@ -23,6 +25,11 @@ const MODES: Record<string, () => LanguageSupport | StreamLanguage<unknown>> = {
   octave: () => StreamLanguage.define(octave as StreamParser<unknown>),
   c: () => StreamLanguage.define(c as StreamParser<unknown>),
   fortran: () => StreamLanguage.define(fortran as StreamParser<unknown>),
+  gp: () => StreamLanguage.define(gp as StreamParser<unknown>),
+  singular: () => StreamLanguage.define(singular as StreamParser<unknown>),
+  gap: () => StreamLanguage.define(gap as StreamParser<unknown>),
+  maxima: () => StreamLanguage.define(maxima as StreamParser<unknown>),
+  html: () => StreamLanguage.define(html as StreamParser<unknown>),
 };
 
 export function modeExtension(mode: string): Extension {

@@ -48,6 +48,21 @@ const LANGUAGE_PACKAGES = {
     { pkg: 'gnuplot-nox', file: '/usr/bin/gnuplot' },
     { pkg: 'fonts-freefont-otf', file: '/usr/share/fonts/opentype/freefont/FreeSans.otf' },
   ],
+  gp: [{ pkg: 'pari-gp', file: '/usr/bin/gp' }],
+  // GAP's library is a package of its own; the small groups library (SmallGroup) is the one of
+  // GAP's packages that cells use most.
+  gap: [
+    { pkg: 'gap-core', file: '/usr/bin/gap' },
+    { pkg: 'gap-libs', file: '/usr/share/gap/lib/init.g' },
+    { pkg: 'gap-smallgrp', file: '/usr/share/gap/pkg/SmallGrp' },
+  ],
+  // Maxima's share packages (load(draw), load(distrib)) are a package of their own.
+  maxima: [
+    { pkg: 'maxima-sage', file: '/usr/bin/maxima-sage' },
+    { pkg: 'maxima-sage-share', file: '/usr/share/maxima-sage' },
+  ],
+  // Singular's libraries (LIB "primdec.lib"), standard.lib among them, are a package of their own.
+  singular: [{ pkg: 'singular-ui', file: '/usr/bin/Singular' }, { pkg: 'singular-data', file: '/usr/share/singular/LIB/standard.lib' }],
   // Without recommends, gcc comes without the C library's headers.
   c: [{ pkg: 'gcc', file: '/usr/bin/gcc' }, { pkg: 'libc6-dev', file: '/usr/include/stdio.h' }],
   fortran: [{ pkg: 'gfortran', file: '/usr/bin/gfortran' }, { pkg: 'libc6-dev', file: '/usr/include/stdio.h' }],

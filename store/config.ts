@@ -200,6 +200,46 @@ export const DEFAULTS: Config = {
       install: 'apt-get install -y octave gnuplot-nox',
     },
     {
+      // SageMathCell's html mode: the cell's code shown as HTML, its $…$ math typeset. A worker
+      // in a sandbox like any other's (workers/html/kernel.py says why).
+      name: 'html', display_name: 'HTML', command: ['/usr/bin/python3', '-I', '-S', '/opt/cellbox/workers/html/kernel.py'],
+      env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.html', codemirror_mode: 'html', pool: 1,
+      install: 'apt-get install -y python3',
+    },
+    // PARI/GP, GAP, Singular and Maxima, the systems SageMathCell offers beside Sage, each its
+    // own interpreter through a Bash launcher (workers/<lang>/kernel.sh) that starts it before
+    // `ready` and turns its own error messages into the cell's error.
+    {
+      // The launcher's argument is GP's largest stack (parisizemax), under the memory limit.
+      name: 'gp', display_name: 'PARI/GP', command: ['/usr/bin/bash', '/opt/cellbox/workers/gp/kernel.sh', '{heapMiB}'],
+      env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.gp', codemirror_mode: 'gp', pool: 1,
+      versionProbe: { command: ['gp', '--version-short'] },
+      install: 'apt-get install -y pari-gp',
+    },
+    {
+      // GAP takes over a second to start: the launcher starts it before `ready`, and the pool
+      // keeps one ready. The launcher's argument is the memory limit, half of which GAP's
+      // workspace may take (-o) before GAP stops the cell with its own error.
+      name: 'gap', display_name: 'GAP', command: ['/usr/bin/bash', '/opt/cellbox/workers/gap/kernel.sh', '{memoryMiB}'],
+      env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.g', codemirror_mode: 'gap', pool: 1,
+      // `gap --version` crashes (GAP 4.12.1 as Debian builds it); its help names the version.
+      versionProbe: { command: ['gap', '-h'], pattern: 'Version (\\S+)' },
+      install: 'apt-get install -y gap-core gap-libs gap-smallgrp',
+    },
+    {
+      // Maxima as Sage builds it (maxima-sage, on ECL): half a second to start, made ahead in the pool.
+      name: 'maxima', display_name: 'Maxima', command: ['/usr/bin/bash', '/opt/cellbox/workers/maxima/kernel.sh'],
+      env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.mac', codemirror_mode: 'maxima', pool: 1,
+      versionProbe: { command: ['maxima-sage', '--version'], pattern: 'Maxima (\\S+)' },
+      install: 'apt-get install -y maxima-sage maxima-sage-share',
+    },
+    {
+      name: 'singular', display_name: 'Singular', command: ['/usr/bin/bash', '/opt/cellbox/workers/singular/kernel.sh'],
+      env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.sing', codemirror_mode: 'singular', pool: 1,
+      versionProbe: { command: ['Singular', '--dump-versiontuple'] },
+      install: 'apt-get install -y singular-ui singular-data',
+    },
+    {
       name: 'c', display_name: 'C (GCC)', command: ['/usr/bin/bash', '/opt/cellbox/workers/compiled/kernel.sh', 'c'],
       env: { ...BLAS_ENV, CFLAGS: '-O2', LDLIBS: '-lm' }, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.c', codemirror_mode: 'c', pool: 1,
       versionProbe: { command: ['gcc', '-dumpfullversion'] },

@@ -33,7 +33,7 @@ describe('probeVersion', () => {
 
   // As root, `npm test`'s set-up installs every runtime: then each default probe must work here.
   const isRoot = process.getuid?.() === 0;
-  for (const name of ['r', 'octave', 'c', 'fortran']) {
+  for (const name of ['r', 'octave', 'gp', 'gap', 'maxima', 'singular', 'c', 'fortran']) {
     const lang = DEFAULTS.languages.find((l) => l.name === name)!;
     const installed = isRoot || PATH.split(':').some((d) => fs.existsSync(`${d}/${lang.versionProbe!.command[0]}`));
     it.skipIf(!installed)(`finds the version of the default ${name} runtime`, () => {

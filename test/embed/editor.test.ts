@@ -18,8 +18,11 @@ function tokens(mode: string, doc: string): [string, string][] {
   return out;
 }
 
-/** For each default language: a comment, a string and a keyword in its own syntax. */
-const SAMPLES: Record<string, { doc: string; comment: string; string: string; keyword: string }> = {
+/**
+ * For each default language: a comment, a string and a keyword in its own syntax (HTML has no
+ * keywords: its tag names, `keywordClass`, stand out instead).
+ */
+const SAMPLES: Record<string, { doc: string; comment: string; string: string; keyword: string; keywordClass?: RegExp }> = {
   python: { doc: 'def f():  # note\n    return "s"', comment: '# note', string: '"s"', keyword: 'def' },
   sage: { doc: 'def f():  # note\n    return "s"', comment: '# note', string: '"s"', keyword: 'def' },
   javascript: { doc: 'function f() { return "s"; } // note', comment: '// note', string: '"s"', keyword: 'function' },
@@ -28,6 +31,11 @@ const SAMPLES: Record<string, { doc: string; comment: string; string: string; ke
   octave: { doc: 'for i = 1:3\n  r = "s"; % note\nend', comment: '% note', string: '"s"', keyword: 'for' },
   c: { doc: 'int main(void) { return "s"[0]; } /* note */', comment: '/* note */', string: '"s"', keyword: 'return' },
   fortran: { doc: 'program p\n  print *, "s" ! note\nend program p', comment: '! note', string: '"s"', keyword: 'program' },
+  html: { doc: '<p class="s">x</p> <!-- note -->', comment: '<!-- note -->', string: '"s"', keyword: 'p', keywordClass: /tok-typeName/ },
+  maxima: { doc: 'f(x) := block([s: "s"], s)$ /* note */', comment: '/* note */', string: '"s"', keyword: 'block' },
+  gap: { doc: 'f := function(n) return "s"; end; # note', comment: '# note', string: '"s"', keyword: 'function' },
+  singular: { doc: 'ring r = 0, (x), dp; string s = "s"; // note', comment: '// note', string: '"s"', keyword: 'ring' },
+  gp: { doc: 'f(n) = my(s = "s"); s \\\\ note', comment: '\\\\ note', string: '"s"', keyword: 'my' },
 };
 
 describe('highlighting by codemirror_mode', () => {
@@ -39,7 +47,7 @@ describe('highlighting by codemirror_mode', () => {
       const classOf = (text: string) => found.filter(([t]) => t === text).map(([, c]) => c).join(' ');
       expect(classOf(sample.comment)).toMatch(/tok-comment/);
       expect(classOf(sample.string)).toMatch(/tok-string/);
-      expect(classOf(sample.keyword)).toMatch(/tok-keyword/);
+      expect(classOf(sample.keyword)).toMatch(sample.keywordClass ?? /tok-keyword/);
     });
   }
 

@@ -1,6 +1,6 @@
 // The shared conformance suite: every language the server offers passes the same cases:
 // hello world, an error, streaming order, a created file, the time limit, the output cap.
-// Python, JavaScript and Bash are always there; R, Octave, C and Fortran run when their
+// Python, JavaScript and Bash are always there; R, Octave, PARI/GP, GAP, Maxima, Singular, C and Fortran run when their
 // runtime is installed, and always as root, where `npm test`'s set-up installs them (so a
 // failed install fails here rather than skipping).
 import fs from 'node:fs';
@@ -14,8 +14,10 @@ interface LanguageCases {
   ename: string;
   /** Prints "one", waits about 1.5 s, prints "two". */
   streaming: string;
-  /** Writes "data" to out.txt. */
+  /** Writes "data" to out.txt … */
   file: string;
+  /** … or this, for a language that always ends what it writes with a newline (Singular). */
+  fileText?: string;
   sleep: string;
   flood: string;
 }
@@ -66,6 +68,44 @@ const LANGUAGES: Record<string, LanguageCases> = {
     sleep: 'pause(60)',
     flood: 'while true\n  disp(repmat("y", 1, 999))\nend',
   },
+  gp: {
+    hello: 'print("hello, world")',
+    failing: 'error("bad value")',
+    ename: 'PariError',
+    streaming: 'print("one")\nsystem("sleep 1.5");\nprint("two")',
+    file: 'f = fileopen("out.txt", "w"); filewrite1(f, "data"); fileclose(f);',
+    sleep: 'system("sleep 60");',
+    flood: 's = concat(vector(999, i, "y")); while(1, print(s))',
+  },
+  gap: {
+    hello: 'Print("hello, world\\n");',
+    failing: 'Error("bad value");',
+    ename: 'GAPError',
+    streaming: 'Print("one\\n");\nExec("sleep 1.5");\nPrint("two\\n");',
+    file: 'PrintTo("out.txt", "data");',
+    sleep: 'Exec("sleep 60");',
+    flood: 's := ListWithIdenticalEntries(999, \'y\');;\nwhile true do Print(s, "\\n"); od;',
+  },
+  maxima: {
+    // print() ends its line with a space: printf writes just what it is told.
+    hello: 'printf(true, "hello, world~%")$',
+    failing: 'error("bad value")$',
+    ename: 'MaximaError',
+    streaming: 'printf(true, "one~%")$\nsystem("sleep 1.5")$\nprintf(true, "two~%")$',
+    file: 's: openw("out.txt")$\nprintf(s, "data")$\nclose(s)$',
+    sleep: 'system("sleep 60")$',
+    flood: 's: smake(999, "y")$\nwhile true do print(s)$',
+  },
+  singular: {
+    hello: 'print("hello, world");',
+    failing: 'ERROR("bad value");',
+    ename: 'SingularError',
+    streaming: 'print("one");\nint rc = system("sh", "sleep 1.5");\nprint("two");',
+    file: 'write(":w out.txt", "data");',
+    fileText: 'data\n',
+    sleep: 'int rc = system("sh", "sleep 60");',
+    flood: 'string s = "y"; for (int i = 1; i < 999; i++) { s = s + "y"; }\nwhile (1) { print(s); }',
+  },
   c: {
     hello: '#include <stdio.h>\nint main(void) { printf("hello, world\\n"); return 0; }',
     failing: 'int main(void) { return undefined_name; }',
@@ -87,7 +127,7 @@ const LANGUAGES: Record<string, LanguageCases> = {
 };
 
 /** The program that shows a language's runtime is on this machine. */
-const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
+const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', gp: '/usr/bin/gp', gap: '/usr/bin/gap', maxima: '/usr/bin/maxima-sage', singular: '/usr/bin/Singular', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
 const isRoot = process.getuid?.() === 0;
 const runnable = Object.keys(LANGUAGES).filter((l) => !RUNTIMES[l] || isRoot || fs.existsSync(RUNTIMES[l]));
 const skipped = Object.keys(LANGUAGES).filter((l) => !runnable.includes(l));
@@ -152,7 +192,7 @@ describe.each(Object.entries(LANGUAGES).filter(([language]) => runnable.includes
     const listing = ms.find((m: Message) => m.header.msg_type === 'display_data')!;
     const files = (listing.content as { data: Record<string, { files: { name: string; url: string }[] }> }).data[FILES_MIME].files;
     expect(files.map((f) => f.name)).toEqual(['out.txt']);
-    expect(await (await fetch(`${box.url}${files[0].url}`)).text()).toBe('data');
+    expect(await (await fetch(`${box.url}${files[0].url}`)).text()).toBe(c.fileText ?? 'data');
   });
 
   it('stops at the time limit', async () => {

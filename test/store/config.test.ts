@@ -15,7 +15,7 @@ describe('loadConfig', () => {
     expect(c.dataDir).toBe(path.join(cwd, 'data'));
     expect(c.limits).toEqual(DEFAULTS.limits);
     expect(c.interruptGraceSeconds).toBe(1);
-    expect(c.languages.map((l) => l.name)).toEqual(['python', 'sage', 'javascript', 'bash', 'r', 'octave', 'c', 'fortran']);
+    expect(c.languages.map((l) => l.name)).toEqual(['python', 'sage', 'javascript', 'bash', 'r', 'octave', 'html', 'gp', 'gap', 'maxima', 'singular', 'c', 'fortran']);
   });
 
   it('takes the file, then the environment on top', () => {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import type { WorkerEvent } from '../../workers/protocol';
 
-export type Language = 'python' | 'node' | 'bash' | 'r' | 'octave' | 'c' | 'fortran';
+export type Language = 'python' | 'node' | 'bash' | 'r' | 'octave' | 'c' | 'fortran' | 'gp' | 'html' | 'singular' | 'gap' | 'maxima';
 
 const WORKERS_DIR = fileURLToPath(new URL('../../workers/', import.meta.url));
 
@@ -20,6 +20,11 @@ export const WORKER_COMMANDS: Record<Language, string[]> = {
   octave: ['/usr/bin/bash', path.join(WORKERS_DIR, 'octave/kernel.sh')],
   c: ['/usr/bin/bash', path.join(WORKERS_DIR, 'compiled/kernel.sh'), 'c'],
   fortran: ['/usr/bin/bash', path.join(WORKERS_DIR, 'compiled/kernel.sh'), 'fortran'],
+  gp: ['/usr/bin/bash', path.join(WORKERS_DIR, 'gp/kernel.sh'), '384'],
+  singular: ['/usr/bin/bash', path.join(WORKERS_DIR, 'singular/kernel.sh')],
+  gap: ['/usr/bin/bash', path.join(WORKERS_DIR, 'gap/kernel.sh'), '512'],
+  maxima: ['/usr/bin/bash', path.join(WORKERS_DIR, 'maxima/kernel.sh')],
+  html: ['/usr/bin/python3', '-I', '-S', path.join(WORKERS_DIR, 'html/kernel.py')],
 };
 
 /** Something the worker sent, with when it arrived (ms since the code was written). */

@@ -1,0 +1,137 @@
+// The systems SageMathCell offers beside Sage, each its own interpreter, through the real
+// server, device and sandbox: a cell's output as it comes, its first error as the cell's error
+// under the system's own name, and Stop ending the interpreter where it was (its own words for
+// it in the traceback: ended by the interrupt, not killed after the grace).
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Message } from '../../protocol/messages';
+import { errorOf, get, messagesUntilDone, post, replyOf, run, startCellbox, stdout, types, untilOffered, type Cellbox } from '../helpers/cellbox';
+
+const RUNTIMES: Record<string, string> = { html: '/usr/bin/python3', gp: '/usr/bin/gp', singular: '/usr/bin/Singular', gap: '/usr/bin/gap', maxima: '/usr/bin/maxima-sage' };
+// As root, `npm test`'s set-up installs them all: then none may be missing.
+const isRoot = process.getuid?.() === 0;
+const runnable = Object.keys(RUNTIMES).filter((l) => isRoot || fs.existsSync(RUNTIMES[l]));
+
+let box: Cellbox;
+let listed: { name: string; version: string; file_extension: string; codemirror_mode: string }[] = [];
+
+beforeAll(async () => {
+  if (!runnable.length) return;
+  box = await startCellbox({ CELLBOX_LANGUAGES: runnable.join(','), CELLBOX_WALL_SECONDS: '25' });
+  listed = await untilOffered(box, runnable);
+}, 90_000);
+
+afterAll(async () => {
+  await box?.stop();
+});
+
+/** Runs `code`, stops it once it has printed "started", and returns all its messages. */
+async function stopOnceStarted(code: string, language: string): Promise<Message[]> {
+  const created = await post(`${box.url}/api/v1/cells`, { code, language });
+  expect(created.status).toBe(201);
+  const id = created.body.id as string;
+  let printed = '';
+  let after = 0;
+  while (!printed.includes('started')) {
+    const r = await get(`${box.url}/api/v1/cells/${id}/messages?after=${after}&wait=10`);
+    if (r.body.done) throw new Error(`the cell ended before it was stopped: ${JSON.stringify(r.body.messages)}`);
+    printed += stdout(r.body.messages);
+    after = r.body.next;
+  }
+  expect((await post(`${box.url}/api/v1/cells/${id}/interrupt`, '')).status).toBe(202);
+  return messagesUntilDone(box.url, id);
+}
+
+describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
+  it("lists each with its probe's version, its file extension and its editor mode", () => {
+    const want: Record<string, [RegExp, string, string]> = { html: [/^5$/, '.html', 'html'], gp: [/^2\.\d+\.\d+$/, '.gp', 'gp'], singular: [/^4\.\d+\.\d+$/, '.sing', 'singular'], gap: [/^4\.\d+\.\d+$/, '.g', 'gap'], maxima: [/^5\.\d+\.\d+$/, '.mac', 'maxima'] };
+    for (const name of runnable) {
+      expect(listed.find((l) => l.name === name)).toMatchObject({ version: expect.stringMatching(want[name][0]), file_extension: want[name][1], codemirror_mode: want[name][2] });
+    }
+  });
+
+  describe.skipIf(!runnable.includes('html'))('HTML', () => {
+    it('shows the code as HTML, its $…$ math marked for the page to typeset, in the order of every cell', async () => {
+      const ms = await run(box.url, '<h3>Area</h3>\n<p>$\\pi r^2$ for \\$1</p>', 'html');
+      expect(types(ms)).toEqual(['status', 'execute_input', 'display_data', 'execute_reply', 'status']);
+      expect(ms[2].content).toMatchObject({ data: { 'text/html': '<h3>Area</h3>\n<p>\\(\\pi r^2\\) for $1</p>' } });
+      expect(replyOf(ms).status).toBe('ok');
+    });
+  });
+
+  describe.skipIf(!runnable.includes('gp'))('PARI/GP', () => {
+    it('shows results and printed text; the first error ends the cell as a PariError', async () => {
+      const ok = await run(box.url, 'x = 2^64\nprint("factored: ", factor(x + 1))\nx^2;', 'gp');
+      expect(stdout(ok)).toBe('18446744073709551616\nfactored: [274177, 1; 67280421310721, 1]\n');
+      expect(replyOf(ok).status).toBe('ok');
+      const bad = await run(box.url, 'print("before")\n1/0\nprint("never")', 'gp');
+      expect(stdout(bad)).toBe('before\n');
+      expect(errorOf(bad)).toMatchObject({ ename: 'PariError', evalue: '_/_: impossible inverse in gdiv: 0.', traceback: expect.arrayContaining(['  ***   at top-level: 1/0']) });
+      expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'PariError' });
+    });
+
+    it('stops on Stop, at the place GP names', async () => {
+      const ms = await stopOnceStarted('print("started")\ns = 0; for(i = 1, 10^12, s += i)', 'gp');
+      expect(errorOf(ms)).toMatchObject({ ename: 'Interrupted', traceback: expect.arrayContaining([expect.stringMatching(/user interrupt after/)]) });
+    });
+  });
+
+  describe.skipIf(!runnable.includes('singular'))('Singular', () => {
+    it("shows values as Singular prints them, a last statement without `;` too; the first error ends the cell as a SingularError", async () => {
+      const ok = await run(box.url, 'LIB "primdec.lib";\nring r = 0, (x, y), dp;\npoly f = (x + y)^2;\nprint("f:");\nf\n', 'singular');
+      expect(stdout(ok)).toBe('f:\nx2+2xy+y2\n');
+      expect(replyOf(ok).status).toBe('ok');
+      const bad = await run(box.url, 'print("before");\nint i = undefined_j + 1;\nprint("never");', 'singular');
+      expect(stdout(bad)).toBe('before\n');
+      expect(errorOf(bad)).toMatchObject({ ename: 'SingularError', evalue: '`undefined_j` is not defined', traceback: expect.arrayContaining(['   ? error occurred in or before cell.sing line 2: `int i = undefined_j + 1;`']) });
+      expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'SingularError' });
+    });
+
+    it('stops on Stop, in a long computation of its kernel too', async () => {
+      const ms = await stopOnceStarted('LIB "polylib.lib";\nring r = 32003, (a, b, c, d, e, f, g, h), dp;\nprint("started");\nideal j = std(cyclic(8));\nprint("never");', 'singular');
+      expect(stdout(ms)).toBe('started\n');
+      expect(errorOf(ms)).toMatchObject({ ename: 'Interrupted' });
+    });
+  });
+
+  describe.skipIf(!runnable.includes('gap'))('GAP', () => {
+    it('shows values as its prompt does (not after `;;`); the first error ends the cell as a GAPError, no break loop', async () => {
+      const ok = await run(box.url, 'G := SymmetricGroup(4);;\nSize(G);\nPrint("printed\\n");\nIsAbelian(G);', 'gap');
+      expect(stdout(ok)).toBe('24\nprinted\nfalse\n');
+      expect(replyOf(ok).status).toBe('ok');
+      const bad = await run(box.url, 'f := n -> 1 / n;;\nPrint("before\\n");\nf(0);\nPrint("never\\n");', 'gap');
+      expect(stdout(bad)).toBe('before\n');
+      expect(errorOf(bad)).toMatchObject({ ename: 'GAPError', evalue: 'Rational operations: <divisor> must not be zero', traceback: expect.arrayContaining([expect.stringMatching(/^ {2}1 \/ n at \*stdin\*:1/)]) });
+      expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'GAPError' });
+    });
+
+    it('ends a cell with a syntax error as a GAPError, though GAP goes on past it as in a script', async () => {
+      const ms = await run(box.url, 'x := 1 +;\nPrint("after\\n");', 'gap');
+      expect(stdout(ms)).toBe('after\n');
+      expect(errorOf(ms)).toMatchObject({ ename: 'GAPError', evalue: 'Syntax error: expression expected', traceback: ['Syntax error: expression expected', 'x := 1 +;', '        ^'] });
+    });
+
+    it('stops on Stop, at the place GAP names', async () => {
+      const ms = await stopOnceStarted('Print("started\\n");\ns := 0;; for i in [1 .. 10^10] do s := s + i; od;', 'gap');
+      expect(errorOf(ms)).toMatchObject({ ename: 'Interrupted', traceback: expect.arrayContaining(['Error, user interrupt in']) });
+    });
+  });
+
+  describe.skipIf(!runnable.includes('maxima'))('Maxima', () => {
+    it('shows values in 2D, not after `$`; the first error ends the cell as a MaximaError', async () => {
+      const ok = await run(box.url, 'x: 3$\nprint("printed")$\ny^2 + 1/y;\nexpand((a + b)^2)', 'maxima');
+      expect(stdout(ok)).toBe('printed \n 2   1\ny  + -\n     y\n 2            2\nb  + 2 a b + a\n');
+      expect(replyOf(ok).status).toBe('ok');
+      const bad = await run(box.url, 'print("before")$\n1/0;\nprint("never")$', 'maxima');
+      expect(stdout(bad)).toBe('before \n');
+      expect(errorOf(bad)).toMatchObject({ ename: 'MaximaError', evalue: 'expt: undefined: 0 to a negative exponent.' });
+      expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'MaximaError' });
+    });
+
+    it('stops on Stop', async () => {
+      const ms = await stopOnceStarted('print("started")$\ns: 0$\nfor i thru 10^10 do s: s + i$', 'maxima');
+      expect(stdout(ms)).toBe('started \n');
+      expect(errorOf(ms)).toMatchObject({ ename: 'Interrupted' });
+    });
+  });
+});

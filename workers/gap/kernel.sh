@@ -1,0 +1,109 @@
+#!/usr/bin/bash
+# Cellbox GAP language worker: runs one code cell as GAP reads a script, events on fd 3.
+#
+# Started as `/usr/bin/bash kernel.sh MEMORY_MIB` (see workers/protocol.ts for the contract). GAP
+# takes over a second to start (its library and packages): it starts before `ready`, off the
+# cell's way (the pool keeps one warm), and reads the cell from stdin itself, statement by
+# statement as at its prompt: a statement's value is shown unless it ends with `;;`, printed
+# text streams on fd 1 as it comes.
+#
+# -q -b: no prompt, no banner; -r: no user's GAP root (gap.ini); --quitonbreak: an error quits
+# GAP (status 1) instead of entering a break loop, which would wait for input forever: the cell
+# ends there, as a script's error ends it; --alwaystrace: the error's "called from" lines in
+# full; -o: past half the cell's memory limit in workspace (GAP itself takes some 140 MB) GAP
+# stops with its own "reached the pre-set memory limit" error, a MemoryError; the address-space
+# limit itself would make it panic ("cannot extend the workspace", a MemoryError too).
+#
+# GAP writes errors on stderr: an error's lines ("Error, …" to the end, where GAP quits) are
+# kept back and become the `error` event, GAPError with GAP's message. A syntax error does not
+# stop GAP, at its prompt or in a script: it skips the statement and goes on (GAP has no way to
+# be told otherwise; a filter that killed it on seeing one would race the statements after).
+# Its lines (the message, the cell's line, a caret) are kept back too, and the cell then ends as
+# a GAPError naming the first one, all of them its traceback: it does not pass for a cell that
+# ran. Stop is SIGINT, GAP's "user interrupt" error, which quits it
+# (--quitonbreak): a KeyboardInterrupt whose traceback is GAP's lines saying where it was.
+
+. "${BASH_SOURCE[0]%/*}/../lib/events.bash"
+close_inherited_fds
+
+workspace_mib=$(( ${1:-512} / 2 ))
+loaded=${TMPDIR:-/tmp}/.cellbox-gap-loaded
+held=${TMPDIR:-/tmp}/.cellbox-gap-error
+syntax=${TMPDIR:-/tmp}/.cellbox-gap-syntax
+: >"$held"
+: >"$syntax"
+
+# GAP's stderr, line by line: through at once, but each syntax error's lines (its message, the
+# line of the cell, the caret) into $syntax, and from an error's first line on (or a panic's),
+# everything into $held.
+filter_errors() {
+  local line holding= noting=0
+  while IFS= read -r line || [[ -n $line ]]; do
+    if [[ -n $holding || $line == 'Error, '* || $line == 'Panic'* ]]; then
+      holding=1
+      printf '%s\n' "$line" >>"$held"
+      continue
+    fi
+    [[ $line == 'Syntax error: '* ]] && noting=3
+    if (( noting > 0 )); then
+      printf '%s\n' "$line" >>"$syntax"
+      (( noting-- ))
+    else
+      printf '%s\n' "$line" >&2
+    fi
+  done
+}
+
+# GAP says it has loaded (-c, run before it reads its input) on a FIFO, which this script holds
+# open both ways, so that neither side's open waits for the other.
+mkfifo "$loaded"
+exec {loaded_fd}<>"$loaded"
+
+# As the PARI/GP worker: GAP reads the device's pipe, its stdout is the cell's, its stderr goes
+# through the filter; GAP takes SIGINT, the filter ignores it. Set up before `ready`.
+exec 5>&1
+(
+  { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec gap -q -b -r --quitonbreak --alwaystrace -o "${workspace_mib}m" -c "PrintTo(\"$loaded\", \"loaded\\n\");" 2>&1 1>&5 5>&- {loaded_fd}>&-; } | { trap '' INT; filter_errors; }
+  exit "${PIPESTATUS[0]}"
+) 0<&0 3>&- &
+gap_job=$!
+exec </dev/null 5>&-
+
+# `ready` once GAP has loaded, so that a warm worker is one whose GAP is ready for the cell (a
+# GAP that fails to start ends the wait: the cell then finds the worker gone).
+until read -r -t 1 -u "$loaded_fd" _; do
+  kill -0 "$gap_job" 2>/dev/null || break
+done
+exec {loaded_fd}<&-
+
+trap_interrupts
+# The version listed is the registry's probe's (gap -h).
+emit_ready gap ""
+wait_for "$gap_job"
+
+mapfile -t lines <"$held"
+while (( ${#lines[@]} )) && [[ -z ${lines[-1]} ]]; do unset 'lines[-1]'; done
+if (( ${#lines[@]} )) && (( status != 128 + 24 )); then
+  if (( interrupted )); then
+    emit_error KeyboardInterrupt interrupted "${lines[@]}"
+    exit 0
+  fi
+  # GAP's message: the first line, without "Error, " and the " in" or " called from" that
+  # lead to the place on the next line.
+  message=${lines[0]#Error, }
+  message=${message% }
+  message=${message% in}
+  message=${message% called from}
+  if [[ $message == 'reached the pre-set memory limit'* || $message == *'cannot extend the workspace'* ]]; then
+    emit_error MemoryError "$message" "${lines[@]}"
+  else
+    emit_error GAPError "$message" "${lines[@]}"
+  fi
+  exit 0
+fi
+if (( status == 0 )) && [[ -s $syntax ]]; then
+  mapfile -t lines <"$syntax"
+  emit_error GAPError "${lines[0]}" "${lines[@]}"
+  exit 0
+fi
+end_without_error

@@ -1,0 +1,75 @@
+#!/usr/bin/bash
+# Cellbox Singular language worker: runs one code cell as a Singular script, events on fd 3.
+#
+# Started as `/usr/bin/bash kernel.sh` (see workers/protocol.ts for the contract). Singular
+# starts before `ready` (its standard library loaded, off the cell's way) and waits for its
+# commands on a pipe. The cell is saved as `cell.sing` in the sandbox's /tmp (never in the cell's
+# own folder, whose files are the cell's) and Singular runs it with `< "cell.sing";`, as a file
+# is run at its prompt: results and printed text stream on fd 1 as they come, and the first
+# error ends the file, so the cell stops there as a script does (typed at the prompt, Singular
+# would report the error and go on with the next statement). Then `quit;`.
+#
+# Singular reports an error on stdout, each line starting "   ? " (a syntax error also says
+# "   skipping text from …" first). Those lines are kept back (sed's `w`) and become the `error`
+# event: SingularError, Singular's message its first "?" line, the traceback all of them, with
+# the cell's lines ("error occurred in or before cell.sing line 2:"). Out of memory, Singular
+# says "no more memory" and halts with status 14: a MemoryError.
+# Stop is SIGINT: --cntrlc=r answers Singular's own question ("abort immediately"), which ends
+# even a long kernel computation (a std() of a big ideal; "abort after this command" would wait
+# for it to end): the file is left, the driver's `quit;` ends Singular, and the cell is a
+# KeyboardInterrupt. Singular names no place for it, so its traceback is empty.
+
+. "${BASH_SOURCE[0]%/*}/../lib/events.bash"
+close_inherited_fds
+
+folder=${TMPDIR:-/tmp}/.cellbox-singular
+mkdir -p "$folder"
+cell_file=$folder/cell.sing
+held=$folder/error
+commands=$folder/commands
+: >"$held"
+mkfifo "$commands"
+
+# Singular's stdout through sed, which passes every line at once (-u) but the error's, which it
+# writes to $held, and the warning its abort on Stop prints (Singular is ended right after).
+# Singular takes SIGINT (a background job ignores it: trap - gives it back); sed keeps ignoring
+# it, so that Stop ends Singular's work alone. Both are set up before `ready`.
+(
+  { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec Singular --quiet --no-tty --no-rc --cntrlc=r <"$commands" 3>&-; } |
+    { trap '' INT; exec sed -u -e '/^   ? \|^   skipping text from /{w '"$held" -e 'd;}' -e '/^\*\* Warning: Singular should be restarted/d'; }
+  exit "${PIPESTATUS[0]}"
+) 3>&- &
+singular_job=$!
+exec {to}>"$commands"
+
+trap_interrupts
+# The version listed is the registry's probe's (Singular --dump-versiontuple).
+emit_ready singular ""
+# A `;` after the cell, on a line of its own: a last statement without one (`1+1`, SageMathCell's
+# Singular mode takes it so) is ended and shows its value; after one that has it, an empty
+# statement does nothing. The cell's lines keep their numbers.
+{ cat; printf '\n;\n'; } >"$cell_file"
+exec </dev/null
+printf '< "%s";\nquit;\n' "$cell_file" >&"$to"
+exec {to}>&-
+wait_for "$singular_job"
+
+mapfile -t lines <"$held"
+if (( interrupted )) && (( status != 128 + 24 )); then
+  # Ended on Stop, whatever Singular's status: the abort and the `quit;` after it.
+  emit_error KeyboardInterrupt interrupted
+  exit 0
+fi
+if (( ${#lines[@]} )) && (( status != 128 + 24 )); then
+  lines=("${lines[@]//"$cell_file"/cell.sing}")
+  for line in "${lines[@]}"; do
+    [[ $line == '   ? '* ]] && { message=${line#   ? }; break; }
+  done
+  emit_error SingularError "${message:-${lines[0]# }}" "${lines[@]}"
+  exit 0
+fi
+if (( status == 14 )); then
+  emit_error MemoryError 'Singular error: no more memory'
+  exit 0
+fi
+end_without_error
