@@ -402,7 +402,14 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   };
   doc.defaultView?.addEventListener('pagehide', onPageHide);
 
-  runButton.addEventListener('click', () => void (running ? handle.stop() : handle.run()));
+  // The second click of a double-click (`detail` 2, a triple's 3) is no second press: Run
+  // turns into Stop under the pointer, and a reader who double-clicked Run, as many click
+  // buttons, stopped at once the run the first click started ("Error: Interrupted"); a
+  // double-clicked Stop started a new run. Keys and script clicks have `detail` 0.
+  runButton.addEventListener('click', (e) => {
+    if (e.detail > 1) return;
+    void (running ? handle.stop() : handle.run());
+  });
   copyButton.addEventListener('click', () => void copyText(copyButton, editor.getCode(), 'Copy'));
   resetButton.addEventListener('click', () => handle.reset());
   shareButton.addEventListener('click', () => void toggleShare());

@@ -42,7 +42,14 @@ time.sleep(2.5)
 print("slept")</pre>
 <pre data-cellbox id="endless">import time
 time.sleep(25)
-print("should never be seen")</pre>`));
+print("should never be seen")</pre>
+<p>Linked cells: a definition, then a use.</p>
+<pre data-cellbox data-linked id="define">def newton(f, df, x, steps=6):
+    for _ in range(steps):
+        x = x - f(x) / df(x)
+    return x</pre>
+<pre data-cellbox data-linked id="start">x0 = 1.0</pre>
+<pre data-cellbox data-linked id="use">print(round(newton(lambda x: x * x - 2, lambda x: 2 * x, x0), 6))</pre>`));
 }
 
 const cell = (page: Page, id: string) => page.locator(`.cellbox-embed:has(+ #${id})`);
@@ -129,6 +136,32 @@ describe('course notes with embedded cells', () => {
     expect(long.height).toBeGreaterThanOrEqual(long.scrollHeight - 1);
     const pdf = await w.page.pdf({ format: 'A4' });
     expect(pdf.length).toBeGreaterThan(10_000);
+    await w.context.close();
+  });
+
+  it('runs a cell double-clicked, as a reader double-clicks a button, to its end', async () => {
+    const w = await openPage(browser, `${hostUrl}/notes`);
+    const slow = cell(w.page, 'slow');
+    // The first click ran the cell and made the button Stop under the pointer; the second
+    // stopped it at once: "Error: Interrupted" and a traceback in place of "slept".
+    await slow.locator('.cb-run').dblclick();
+    await slow.locator('.cb-status', { hasText: /Done in|Error|Stopped/ }).waitFor({ timeout: 60_000 });
+    expect(await slow.locator('.cb-status').textContent()).toMatch(/^Done in/);
+    expect(await slow.locator('.cb-output').textContent()).toContain('slept');
+    // Stop double-clicked stops the run, and the second click does not start another.
+    await slow.locator('.cb-run', { hasText: 'Run' }).click();
+    await slow.locator('.cb-run', { hasText: 'Stop' }).waitFor();
+    await slow.locator('.cb-status', { hasText: /Running/ }).waitFor({ timeout: 30_000 });
+    await slow.evaluate((h) => {
+      const seen = { n: 0 };
+      h.addEventListener('cellbox:run', () => seen.n++);
+      (window as unknown as { runsSeen: { n: number } }).runsSeen = seen;
+    });
+    await slow.locator('.cb-run').dblclick();
+    await slow.locator('.cb-run', { hasText: 'Run' }).waitFor({ timeout: 30_000 });
+    expect(await slow.locator('.cb-status').textContent()).not.toMatch(/Running|Done in/);
+    expect(await w.page.evaluate(() => (window as unknown as { runsSeen: { n: number } }).runsSeen.n)).toBe(0);
+    expect(w.pageErrors).toEqual([]);
     await w.context.close();
   });
 
