@@ -95,6 +95,7 @@ export const CELL_CSS = `
 .cb-cell .cb-share { display: grid; gap: 8px; margin: 0 0 12px; padding: 12px; border: 1px solid var(--cb-line); border-radius: 8px; font-size: 14px; }
 .cb-cell .cb-share p { margin: 0; }
 .cb-cell .cb-share-error { color: var(--cb-stop); }
+.cb-cell .cb-share-note { color: var(--cb-muted); font-size: 13px; }
 .cb-cell .cb-share-row { display: grid; grid-template-columns: 1fr auto; gap: 4px 8px; align-items: start; }
 .cb-cell .cb-share-label { grid-column: 1 / -1; color: var(--cb-muted); font-size: 13px; }
 .cb-cell .cb-share-value { font: 13px/1.4 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; padding: 5.6px 8px; border: 1px solid var(--cb-line);

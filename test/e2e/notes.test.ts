@@ -4,7 +4,7 @@
 // while a cell runs, and a rate limit hit by a class behind one address.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { get, startCellbox, type Cellbox } from '../helpers/cellbox';
+import { get, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage } from '../helpers/browser';
 import { serveHostPages, type HostPages } from '../helpers/host-pages';
 
@@ -162,6 +162,37 @@ describe('course notes with embedded cells', () => {
     expect(await slow.locator('.cb-status').textContent()).not.toMatch(/Running|Done in/);
     expect(await w.page.evaluate(() => (window as unknown as { runsSeen: { n: number } }).runsSeen.n)).toBe(0);
     expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it("shares a linked cell with the linked cells' code above it: the link runs as the cell does", async () => {
+    const w = await openPage(browser, `${hostUrl}/notes`);
+    const use = cell(w.page, 'use');
+    await runAndWait(w.page, 'use');
+    expect(await use.locator('.cb-output').textContent()).toContain('1.414214');
+    await use.locator('.cb-share-button').click();
+    const link = use.locator('.cb-share-row input').first();
+    await expect.poll(() => link.inputValue(), { timeout: 30_000 }).toMatch(/\/s\/[\w-]{10}$/);
+    const id = (await link.inputValue()).split('/s/')[1];
+    const snippet = (await get(`${box.url}/api/v1/snippets/${id}`)).body as { code: string; language: string };
+    // Its own line alone, the link's code ran into "NameError: name 'newton' is not defined".
+    const ran = await run(box.url, snippet.code, snippet.language);
+    expect(stdout(ran)).toBe('1.414214\n');
+    // The panel says so, and the code in the link reads in the page's order.
+    expect(await use.locator('.cb-share').textContent()).toMatch(/2 linked cells above/);
+    expect(snippet.code.indexOf('def newton')).toBeLessThan(snippet.code.indexOf('x0 = 1.0'));
+    expect(snippet.code.indexOf('x0 = 1.0')).toBeLessThan(snippet.code.indexOf('print(round'));
+    // The link with the code in it and the markup hold the same code.
+    const z = await use.locator('.cb-share-row input').nth(1).inputValue();
+    const opened = await w.context.newPage();
+    await opened.goto(z);
+    await expect.poll(() => opened.locator('.cm-content').first().textContent()).toContain('def newton');
+    expect(await use.locator('.cb-share-row textarea').inputValue()).toContain('def newton');
+    // A cell with no linked cell above it shares its own code, as any cell.
+    const define = cell(w.page, 'define');
+    await define.locator('.cb-share-button').click();
+    await expect.poll(() => define.locator('.cb-share-row input').first().inputValue(), { timeout: 30_000 }).toMatch(/\/s\//);
+    expect(await define.locator('.cb-share').textContent()).not.toMatch(/linked cell/);
     await w.context.close();
   });
 
