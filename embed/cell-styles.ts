@@ -42,10 +42,11 @@ export const CELL_CSS = `
    the box's overflow: hidden (which rounds its corners), so no focus showed at all. */
 .cb-cell .cb-editor:focus-within { outline: 2px solid var(--cb-accent); outline-offset: 2px; }
 .cb-cell .cb-editor .cm-editor.cm-focused { outline: none; }
-/* What Tab and Esc do (embed/editor.ts), in a corner while the editor has focus; a touch
-   screen has no Tab to explain. */
-.cb-cell .cb-editor { position: relative; }
-.cb-cell .cb-editor .cb-keys { display: none; position: absolute; right: 5.6px; bottom: 4.8px; z-index: 5; pointer-events: none;
+/* What Tab and Esc do (embed/editor.ts), at the right of a row of its own below the code
+   while the editor has focus: in the corner over the code it hid the end of the last line,
+   where a reader types, cursor and all, in a one-line cell. A touch screen has no Tab to
+   explain. */
+.cb-cell .cb-editor .cb-keys { display: none; width: max-content; max-width: calc(100% - 11.2px); margin: 3.2px 5.6px 4.8px auto; pointer-events: none;
   font-size: 12px; line-height: 1.4; padding: 0 6.4px; border: 1px solid var(--cb-line); border-radius: 4px; background: var(--cb-bg); color: var(--cb-muted); }
 .cb-cell .cb-editor:focus-within .cb-keys { display: block; }
 @media (pointer: coarse) { .cb-cell .cb-editor:focus-within .cb-keys { display: none; } }

@@ -44,7 +44,7 @@ let hints = 0;
 /**
  * What the keys do in the editor, for a keyboard user: Tab indents (CodeMirror's documented
  * behaviour, kept) and so does not leave, which nothing on screen said. It is the editor's
- * accessible description, and shows small in its corner while it has focus (embed/cell-styles.ts).
+ * accessible description, and shows small below the code while it has focus (embed/cell-styles.ts).
  */
 function keyHint(parent: HTMLElement, readOnly: boolean): HTMLElement {
   const hint = parent.ownerDocument.createElement('div');
@@ -52,7 +52,6 @@ function keyHint(parent: HTMLElement, readOnly: boolean): HTMLElement {
   hint.id = `cb-keys-${++hints}`;
   // Read-only, Tab has nothing to indent and moves on at once.
   hint.textContent = readOnly ? 'Shift+Enter runs.' : 'Tab indents. Esc then Tab leaves. Shift+Enter runs.';
-  parent.append(hint);
   return hint;
 }
 
@@ -89,6 +88,8 @@ export function createEditor(parent: HTMLElement, opts: { code: string; mode: st
       ],
     }),
   });
+  // After the editor: on a row of its own below the code while it shows (embed/cell-styles.ts).
+  parent.append(hint);
   return {
     view,
     getCode: () => view.state.doc.toString(),

@@ -196,6 +196,32 @@ describe('course notes with embedded cells', () => {
     await w.context.close();
   });
 
+  it('says what the keys do beside the code, not over it: the end of a one-line cell stays in view', async () => {
+    // A window as wide as a column of notes: the hint, some 320 px, sat over the right of the
+    // last line, where a reader types, its cursor hidden under it.
+    const w = await openPage(browser, `${hostUrl}/notes`, { viewport: { width: 700, height: 800 } });
+    const use = cell(w.page, 'use');
+    await use.locator('.cm-content').click();
+    await w.page.keyboard.press('End');
+    const seen = await use.evaluate((h) => {
+      const root = h.shadowRoot!;
+      const box = (e: Element) => e.getBoundingClientRect();
+      const hint = root.querySelector('.cb-keys')!;
+      const line = root.querySelector('.cm-line')!;
+      const cursor = root.querySelector('.cm-cursor-primary');
+      const overlaps = (a: DOMRect, b: DOMRect) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+      return {
+        shown: getComputedStyle(hint).display !== 'none',
+        text: hint.textContent,
+        overLine: overlaps(box(hint), box(line)),
+        overCursor: cursor ? overlaps(box(hint), box(cursor)) : null,
+        inside: box(hint).bottom <= box(root.querySelector('.cb-editor')!).bottom,
+      };
+    });
+    expect(seen).toEqual({ shown: true, text: expect.stringContaining('Esc then Tab'), overLine: false, overCursor: false, inside: true });
+    await w.context.close();
+  });
+
   it("announces the status line's words when they change, not its clock at every tick", async () => {
     const w = await openPage(browser, `${hostUrl}/notes`);
     const slow = cell(w.page, 'slow');
