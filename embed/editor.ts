@@ -88,8 +88,10 @@ export function createEditor(parent: HTMLElement, opts: { code: string; mode: st
       ],
     }),
   });
-  // After the editor: on a row of its own below the code while it shows (embed/cell-styles.ts).
+  // After the editor: on a row of its own below the code, made at the first focus and kept
+  // (embed/cell-styles.ts says why).
   parent.append(hint);
+  view.contentDOM.addEventListener('focus', () => parent.classList.add('cb-keys-room'), { once: true });
   return {
     view,
     getCode: () => view.state.doc.toString(),

@@ -219,6 +219,19 @@ describe('course notes with embedded cells', () => {
       };
     });
     expect(seen).toEqual({ shown: true, text: expect.stringContaining('Esc then Tab'), overLine: false, overCursor: false, inside: true });
+    // The focus leaving the editor moves nothing: had the hint's row gone with it, the Run
+    // button below would move up between the press that takes the focus and the release, and
+    // a click on it would miss.
+    const runAt = () => use.locator('.cb-run').evaluate((b) => b.getBoundingClientRect().top);
+    const before = await runAt();
+    await w.page.keyboard.press('Escape');
+    await w.page.keyboard.press('Tab');
+    expect(await use.locator('.cb-keys').isVisible()).toBe(false);
+    expect(await runAt()).toBe(before);
+    await use.locator('.cm-content').click();
+    await use.locator('.cb-run').click();
+    await use.locator('.cb-status', { hasText: /Done in|Error/ }).waitFor({ timeout: 60_000 });
+    expect(await use.locator('.cb-output').textContent()).toContain('1.414214');
     await w.context.close();
   });
 
