@@ -124,6 +124,9 @@ describe('a SageMathCell page with the script swapped', () => {
       expect(await p.locator(sel).locator('.cellbox-embed').count(), sel).toBe(1);
     }
     expect(await runButton(p.locator('div.compute').first()).innerText()).toBe('Evaluate');
+    // #shown evaluates by itself: its button says Stop until that run ends (a while, on a
+    // loaded machine), then the page's label.
+    await p.locator('#shown .cb-status', { hasText: /Done in|Error/ }).waitFor({ timeout: 90_000 });
     expect(await runButton(p.locator('#shown')).innerText()).toBe('Show');
     // The second call for #sage made nothing: the first call's label stays.
     expect(await runButton(p.locator('#sage')).innerText()).toBe('Compute');
