@@ -42,13 +42,18 @@ export const CELL_CSS = `
    the box's overflow: hidden (which rounds its corners), so no focus showed at all. */
 .cb-cell .cb-editor:focus-within { outline: 2px solid var(--cb-accent); outline-offset: 2px; }
 .cb-cell .cb-editor .cm-editor.cm-focused { outline: none; }
-/* What Tab and Esc do (embed/editor.ts), in a corner while the editor has focus; a touch
-   screen has no Tab to explain. */
-.cb-cell .cb-editor { position: relative; }
-.cb-cell .cb-editor .cb-keys { display: none; position: absolute; right: 5.6px; bottom: 4.8px; z-index: 5; pointer-events: none;
+/* What Tab and Esc do (embed/editor.ts), at the right of a row of its own below the code
+   while the editor has focus: in the corner over the code it hid the end of the last line,
+   where a reader types, cursor and all, in a one-line cell. The row comes with the editor's
+   first focus (the editor does not move: what is below it does) and stays, the hint hidden,
+   when the focus leaves: had the row gone then, the Run button below moved up under the
+   pointer between the press that took the focus and the release, and the click missed it.
+   A touch screen has no Tab to explain. */
+.cb-cell .cb-editor .cb-keys { display: none; width: max-content; max-width: calc(100% - 11.2px); margin: 3.2px 5.6px 4.8px auto; pointer-events: none;
   font-size: 12px; line-height: 1.4; padding: 0 6.4px; border: 1px solid var(--cb-line); border-radius: 4px; background: var(--cb-bg); color: var(--cb-muted); }
-.cb-cell .cb-editor:focus-within .cb-keys { display: block; }
-@media (pointer: coarse) { .cb-cell .cb-editor:focus-within .cb-keys { display: none; } }
+.cb-cell .cb-editor.cb-keys-room .cb-keys { display: block; visibility: hidden; }
+.cb-cell .cb-editor.cb-keys-room:focus-within .cb-keys { visibility: visible; }
+@media (pointer: coarse) { .cb-cell .cb-editor .cb-keys, .cb-cell .cb-editor.cb-keys-room .cb-keys { display: none; } }
 .cb-cell .cb-editor .tok-keyword { color: var(--cb-tok-keyword); }
 .cb-cell .cb-editor .tok-atom, .cb-cell .cb-editor .tok-bool, .cb-cell .cb-editor .tok-url, .cb-cell .cb-editor .tok-labelName { color: var(--cb-tok-atom); }
 .cb-cell .cb-editor .tok-literal, .cb-cell .cb-editor .tok-number, .cb-cell .cb-editor .tok-inserted { color: var(--cb-tok-literal); }
@@ -95,6 +100,7 @@ export const CELL_CSS = `
 .cb-cell .cb-share { display: grid; gap: 8px; margin: 0 0 12px; padding: 12px; border: 1px solid var(--cb-line); border-radius: 8px; font-size: 14px; }
 .cb-cell .cb-share p { margin: 0; }
 .cb-cell .cb-share-error { color: var(--cb-stop); }
+.cb-cell .cb-share-note { color: var(--cb-muted); font-size: 13px; }
 .cb-cell .cb-share-row { display: grid; grid-template-columns: 1fr auto; gap: 4px 8px; align-items: start; }
 .cb-cell .cb-share-label { grid-column: 1 / -1; color: var(--cb-muted); font-size: 13px; }
 .cb-cell .cb-share-value { font: 13px/1.4 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; padding: 5.6px 8px; border: 1px solid var(--cb-line);

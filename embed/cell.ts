@@ -1,7 +1,7 @@
 // One cell's DOM, shared by Cellbox's page and the embed: the editor, the language choice,
 // Run/Stop with elapsed time and a status line, copy and reset, and the output area.
 import type { CellState, LanguageInfo } from '../protocol/api';
-import { linkable } from '../protocol/linked';
+import { linkable, linkedProgram } from '../protocol/linked';
 import type { ErrorContent, Message } from '../protocol/messages';
 import { MAX_INTERACT_BYTES } from '../protocol/limits';
 import { zLinkPath } from '../protocol/zlink';
@@ -402,7 +402,14 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   };
   doc.defaultView?.addEventListener('pagehide', onPageHide);
 
-  runButton.addEventListener('click', () => void (running ? handle.stop() : handle.run()));
+  // The second click of a double-click (`detail` 2, a triple's 3) is no second press: Run
+  // turns into Stop under the pointer, and a reader who double-clicked Run, as many click
+  // buttons, stopped at once the run the first click started ("Error: Interrupted"); a
+  // double-clicked Stop started a new run. Keys and script clicks have `detail` 0.
+  runButton.addEventListener('click', (e) => {
+    if (e.detail > 1) return;
+    void (running ? handle.stop() : handle.run());
+  });
   copyButton.addEventListener('click', () => void copyText(copyButton, editor.getCode(), 'Copy'));
   resetButton.addEventListener('click', () => handle.reset());
   shareButton.addEventListener('click', () => void toggleShare());
@@ -431,7 +438,10 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     sharePanel.hidden = false;
     shareButton.setAttribute('aria-expanded', 'true');
     sharePanel.replaceChildren(el(doc, 'p', 'cb-share-wait', 'Making a link…'));
-    const code = editor.getCode();
+    // A linked cell's links hold the linked cells' code above it too: alone, its code would not
+    // find what they define.
+    const above = linkedCode() ?? [];
+    const code = linkedProgram(above, editor.getCode());
     const origin = server || doc.defaultView!.location.origin;
     try {
       const [snippet, zPath] = await Promise.all([shareSnippet(code, language, server), zLinkPath(code, language)]);
@@ -442,7 +452,10 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
         shareRow('Link with the code in it', origin + zPath),
       ];
       rows.push(shareRow('Embed in a page', embedMarkup(origin, code, language), true));
-      sharePanel.replaceChildren(...rows);
+      const said = above.length === 0 ? [] : [el(doc, 'p', 'cb-share-note', above.length === 1
+        ? 'These hold the code of the linked cell above this one, then its own: alone, its code would not find what that cell defines.'
+        : `These hold the code of the ${above.length} linked cells above this one, then its own: alone, its code would not find what they define.`)];
+      sharePanel.replaceChildren(...said, ...rows);
       rows[0].querySelector('input')?.select();
       (rows[0].querySelector('input') as HTMLInputElement | null)?.focus();
     } catch (e) {

@@ -51,7 +51,7 @@ let hints = 0;
 /**
  * What the keys do in the editor, for a keyboard user: Tab indents (CodeMirror's documented
  * behaviour, kept) and so does not leave, which nothing on screen said. It is the editor's
- * accessible description, and shows small in its corner while it has focus (embed/cell-styles.ts).
+ * accessible description, and shows small below the code while it has focus (embed/cell-styles.ts).
  */
 function keyHint(parent: HTMLElement, readOnly: boolean): HTMLElement {
   const hint = parent.ownerDocument.createElement('div');
@@ -59,7 +59,6 @@ function keyHint(parent: HTMLElement, readOnly: boolean): HTMLElement {
   hint.id = `cb-keys-${++hints}`;
   // Read-only, Tab has nothing to indent and moves on at once.
   hint.textContent = readOnly ? 'Shift+Enter runs.' : 'Tab indents. Esc then Tab leaves. Shift+Enter runs.';
-  parent.append(hint);
   return hint;
 }
 
@@ -96,6 +95,10 @@ export function createEditor(parent: HTMLElement, opts: { code: string; mode: st
       ],
     }),
   });
+  // After the editor: on a row of its own below the code, made at the first focus and kept
+  // (embed/cell-styles.ts says why).
+  parent.append(hint);
+  view.contentDOM.addEventListener('focus', () => parent.classList.add('cb-keys-room'), { once: true });
   return {
     view,
     getCode: () => view.state.doc.toString(),

@@ -4,6 +4,7 @@ import { EMBED_VERSION, forgetRemoved, mount, scan, type EmbeddedCell } from './
 import { setScriptNonce } from './mathjax';
 import { pageConfig, type EmbedOptions } from './options';
 import { defineSagecell } from './sagecell';
+import { defineReadyDollar } from './sagecell-dollar';
 
 interface CellboxGlobal {
   version: string;
@@ -102,6 +103,8 @@ if (!window.Cellbox) {
   // SageMathCell's API, for pages written for it: their makeSagecell() runs before the markup
   // exists, and its cells are made when the document is ready, before the scan below.
   const sagecell = defineSagecell(window, server);
+  // And its `$` on a page without one, for the pages that wait for the document with it.
+  defineReadyDollar(window, sagecell.whenReady);
   const start = () => {
     sagecell.ready();
     if (!autoMount || pageConfig(document).config.autoMount === false) return;

@@ -57,7 +57,7 @@ function elementsOf(doc: Document, location: unknown, name: string): HTMLElement
  * exists. `ready()` is called then, before Cellbox's own scan, so that the scan leaves the
  * markup in each inputLocation to the cells made of it.
  */
-export function defineSagecell(win: Window, server: string): { ready(): void } {
+export function defineSagecell(win: Window, server: string): { ready(): void; whenReady(fn: () => void): void } {
   const doc = win.document;
   /** The inputs made into cells, each with its cell's info: a second call for one makes nothing. */
   const made = new WeakMap<HTMLElement, CellInfo>();
@@ -205,7 +205,23 @@ export function defineSagecell(win: Window, server: string): { ready(): void } {
     ready() {
       const calls = pending ?? [];
       pending = null;
-      for (const call of calls) call();
+      for (const call of calls) {
+        try {
+          call();
+        } catch (e) {
+          // A page's own callback that threw (sagecell.init()'s, a `$(function)`): reported as
+          // the browser reports any, without keeping the calls after it, and Cellbox's scan of
+          // the page, from running.
+          setTimeout(() => {
+            throw e;
+          });
+        }
+      }
+    },
+    /** Calls `fn` once the document is ready, in turn with makeSagecell()'s waiting calls. */
+    whenReady(fn: () => void) {
+      if (pending) pending.push(fn);
+      else fn();
     },
   };
 }

@@ -38,3 +38,19 @@ export function linkedProblem(v: unknown): string | null {
   }
   return null;
 }
+
+/**
+ * A linked cell's code as one program that runs alone: the code of the linked cells above it
+ * (`above`, in page order), then its own, each under a comment naming it as a run's errors
+ * do ("linked cell 2 of 3 above this one"). What its Share links hold: its own code alone
+ * ran into a NameError where the page's run found what the cells above define. Python and
+ * Sage, the linked languages, both comment with `#`.
+ */
+export function linkedProgram(above: readonly string[], own: string): string {
+  if (above.length === 0) return own;
+  const part = (title: string, code: string) => `# ${title}\n${code.replace(/\n+$/, '')}`;
+  return [
+    ...above.map((code, i) => part(`Linked cell ${i + 1} of ${above.length} above this one`, code)),
+    part('This cell', own),
+  ].join('\n\n') + '\n';
+}

@@ -75,6 +75,22 @@ sagecell.makeSagecell({inputLocation: 'div.second', linked: true, languages: ['p
   host.pages.set('/deferred', page(`<script src="http://localhost:${box.port}/embed.js" defer></script>
 <script>document.addEventListener('DOMContentLoaded', function () { sagecell.makeSagecell({inputLocation: 'div.d', evalButtonText: 'Go', languages: ['python']}); });</script>`,
   '<div class="d"><script type="text/x-sage">print("deferred")</script></div>'));
+  // As SageMathCell's pages long wrote the call, in jQuery's ready: SageMathCell's script
+  // defines `$` (its jQuery) on a page that has none, and these pages rely on it.
+  host.pages.set('/dollar', page(`${script}
+<script>
+$(function () { throw new Error("the page's own mistake"); });
+try { $('.menu'); } catch (e) { document.documentElement.setAttribute('data-said', e.message); }
+$(function () {
+    sagecell.makeSagecell({inputLocation: 'div.jq', evalButtonText: 'Evaluate', linked: true, languages: ['python']});
+});
+$(document).ready(function ($) { document.body.setAttribute('data-ready', typeof $); });
+</script>`, `
+<div class="jq"><script type="text/x-sage">n = 6</script></div>
+<div class="jq"><script type="text/x-sage">print(n * 7)</script></div>`));
+  // A page with a `$` of its own keeps it.
+  host.pages.set('/own-dollar', page(`<script>window.$ = function mine() { return 'mine'; };</script>${script}`,
+    '<div id="d"><script type="text/x-sage">print(1)</script></div>'));
 }, 120_000);
 
 afterAll(async () => {
@@ -108,6 +124,9 @@ describe('a SageMathCell page with the script swapped', () => {
       expect(await p.locator(sel).locator('.cellbox-embed').count(), sel).toBe(1);
     }
     expect(await runButton(p.locator('div.compute').first()).innerText()).toBe('Evaluate');
+    // #shown evaluates by itself: its button says Stop until that run ends (a while, on a
+    // loaded machine), then the page's label.
+    await p.locator('#shown .cb-status', { hasText: /Done in|Error/ }).waitFor({ timeout: 90_000 });
     expect(await runButton(p.locator('#shown')).innerText()).toBe('Show');
     // The second call for #sage made nothing: the first call's label stays.
     expect(await runButton(p.locator('#sage')).innerText()).toBe('Compute');
@@ -196,6 +215,33 @@ describe('the script deferred', () => {
     expect(await w.page.locator('.cellbox-embed').count()).toBe(1);
     expect(await d.locator('.cb-lang').inputValue()).toBe('python');
     expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+});
+
+describe("a page that waits for the document with SageMathCell's $", () => {
+  it('makes the cells in $(function () {…}), linked as the call says', async () => {
+    const w = await openPage(browser, `${host.url}/dollar`);
+    const second = w.page.locator('div.jq').nth(1);
+    await runButton(second).waitFor();
+    // Before, "$ is not defined": the call never ran, and Cellbox's own scan made plain cells
+    // of the markup, Run for Evaluate, not linked (NameError: name 'n' is not defined).
+    // The page's own callback that threw is reported, and keeps neither the call after it
+    // nor Cellbox's scan from running.
+    expect(w.pageErrors).toEqual([expect.stringContaining("Error: the page's own mistake")]);
+    expect(await runButton(second).innerText()).toBe('Evaluate');
+    expect(await runAndWait(second)).toContain('42');
+    expect(await w.page.locator('.cellbox-embed').count()).toBe(2);
+    await expect.poll(() => w.page.locator('body').getAttribute('data-ready')).toBe('function');
+    // Anything else jQuery would do is not done quietly: it says what the page needs.
+    expect(await w.page.locator('html').getAttribute('data-said')).toMatch(/^\$\(".menu"\) is jQuery, .*load jQuery in the page/);
+    await w.context.close();
+  });
+
+  it("leaves a page's own $ alone", async () => {
+    const w = await openPage(browser, `${host.url}/own-dollar`);
+    await runButton(w.page.locator('#d')).waitFor();
+    expect(await w.page.evaluate(() => (window as unknown as { $: () => string }).$())).toBe('mine');
     await w.context.close();
   });
 });

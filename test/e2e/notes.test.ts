@@ -4,7 +4,7 @@
 // while a cell runs, and a rate limit hit by a class behind one address.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { get, startCellbox, type Cellbox } from '../helpers/cellbox';
+import { get, run, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage } from '../helpers/browser';
 import { serveHostPages, type HostPages } from '../helpers/host-pages';
 
@@ -42,7 +42,14 @@ time.sleep(2.5)
 print("slept")</pre>
 <pre data-cellbox id="endless">import time
 time.sleep(25)
-print("should never be seen")</pre>`));
+print("should never be seen")</pre>
+<p>Linked cells: a definition, then a use.</p>
+<pre data-cellbox data-linked id="define">def newton(f, df, x, steps=6):
+    for _ in range(steps):
+        x = x - f(x) / df(x)
+    return x</pre>
+<pre data-cellbox data-linked id="start">x0 = 1.0</pre>
+<pre data-cellbox data-linked id="use">print(round(newton(lambda x: x * x - 2, lambda x: 2 * x, x0), 6))</pre>`));
 }
 
 const cell = (page: Page, id: string) => page.locator(`.cellbox-embed:has(+ #${id})`);
@@ -129,6 +136,102 @@ describe('course notes with embedded cells', () => {
     expect(long.height).toBeGreaterThanOrEqual(long.scrollHeight - 1);
     const pdf = await w.page.pdf({ format: 'A4' });
     expect(pdf.length).toBeGreaterThan(10_000);
+    await w.context.close();
+  });
+
+  it('runs a cell double-clicked, as a reader double-clicks a button, to its end', async () => {
+    const w = await openPage(browser, `${hostUrl}/notes`);
+    const slow = cell(w.page, 'slow');
+    // The first click ran the cell and made the button Stop under the pointer; the second
+    // stopped it at once: "Error: Interrupted" and a traceback in place of "slept".
+    await slow.locator('.cb-run').dblclick();
+    await slow.locator('.cb-status', { hasText: /Done in|Error|Stopped/ }).waitFor({ timeout: 60_000 });
+    expect(await slow.locator('.cb-status').textContent()).toMatch(/^Done in/);
+    expect(await slow.locator('.cb-output').textContent()).toContain('slept');
+    // Stop double-clicked stops the run, and the second click does not start another.
+    await slow.locator('.cb-run', { hasText: 'Run' }).click();
+    await slow.locator('.cb-run', { hasText: 'Stop' }).waitFor();
+    await slow.locator('.cb-status', { hasText: /Running/ }).waitFor({ timeout: 30_000 });
+    await slow.evaluate((h) => {
+      const seen = { n: 0 };
+      h.addEventListener('cellbox:run', () => seen.n++);
+      (window as unknown as { runsSeen: { n: number } }).runsSeen = seen;
+    });
+    await slow.locator('.cb-run').dblclick();
+    await slow.locator('.cb-run', { hasText: 'Run' }).waitFor({ timeout: 30_000 });
+    expect(await slow.locator('.cb-status').textContent()).not.toMatch(/Running|Done in/);
+    expect(await w.page.evaluate(() => (window as unknown as { runsSeen: { n: number } }).runsSeen.n)).toBe(0);
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it("shares a linked cell with the linked cells' code above it: the link runs as the cell does", async () => {
+    const w = await openPage(browser, `${hostUrl}/notes`);
+    const use = cell(w.page, 'use');
+    await runAndWait(w.page, 'use');
+    expect(await use.locator('.cb-output').textContent()).toContain('1.414214');
+    await use.locator('.cb-share-button').click();
+    const link = use.locator('.cb-share-row input').first();
+    await expect.poll(() => link.inputValue(), { timeout: 30_000 }).toMatch(/\/s\/[\w-]{10}$/);
+    const id = (await link.inputValue()).split('/s/')[1];
+    const snippet = (await get(`${box.url}/api/v1/snippets/${id}`)).body as { code: string; language: string };
+    // Its own line alone, the link's code ran into "NameError: name 'newton' is not defined".
+    const ran = await run(box.url, snippet.code, snippet.language);
+    expect(stdout(ran)).toBe('1.414214\n');
+    // The panel says so, and the code in the link reads in the page's order.
+    expect(await use.locator('.cb-share').textContent()).toMatch(/2 linked cells above/);
+    expect(snippet.code.indexOf('def newton')).toBeLessThan(snippet.code.indexOf('x0 = 1.0'));
+    expect(snippet.code.indexOf('x0 = 1.0')).toBeLessThan(snippet.code.indexOf('print(round'));
+    // The link with the code in it and the markup hold the same code.
+    const z = await use.locator('.cb-share-row input').nth(1).inputValue();
+    const opened = await w.context.newPage();
+    await opened.goto(z);
+    await expect.poll(() => opened.locator('.cm-content').first().textContent()).toContain('def newton');
+    expect(await use.locator('.cb-share-row textarea').inputValue()).toContain('def newton');
+    // A cell with no linked cell above it shares its own code, as any cell.
+    const define = cell(w.page, 'define');
+    await define.locator('.cb-share-button').click();
+    await expect.poll(() => define.locator('.cb-share-row input').first().inputValue(), { timeout: 30_000 }).toMatch(/\/s\//);
+    expect(await define.locator('.cb-share').textContent()).not.toMatch(/linked cell/);
+    await w.context.close();
+  });
+
+  it('says what the keys do beside the code, not over it: the end of a one-line cell stays in view', async () => {
+    // A window as wide as a column of notes: the hint, some 320 px, sat over the right of the
+    // last line, where a reader types, its cursor hidden under it.
+    const w = await openPage(browser, `${hostUrl}/notes`, { viewport: { width: 700, height: 800 } });
+    const use = cell(w.page, 'use');
+    await use.locator('.cm-content').click();
+    await w.page.keyboard.press('End');
+    const seen = await use.evaluate((h) => {
+      const root = h.shadowRoot!;
+      const box = (e: Element) => e.getBoundingClientRect();
+      const hint = root.querySelector('.cb-keys')!;
+      const line = root.querySelector('.cm-line')!;
+      const cursor = root.querySelector('.cm-cursor-primary');
+      const overlaps = (a: DOMRect, b: DOMRect) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+      return {
+        shown: getComputedStyle(hint).display !== 'none',
+        text: hint.textContent,
+        overLine: overlaps(box(hint), box(line)),
+        overCursor: cursor ? overlaps(box(hint), box(cursor)) : null,
+        inside: box(hint).bottom <= box(root.querySelector('.cb-editor')!).bottom,
+      };
+    });
+    expect(seen).toEqual({ shown: true, text: expect.stringContaining('Esc then Tab'), overLine: false, overCursor: false, inside: true });
+    // The focus leaving the editor moves nothing: had the hint's row gone with it, the Run
+    // button below would move up between the press that takes the focus and the release, and
+    // a click on it would miss.
+    const runAt = () => use.locator('.cb-run').evaluate((b) => b.getBoundingClientRect().top);
+    const before = await runAt();
+    await w.page.keyboard.press('Escape');
+    await w.page.keyboard.press('Tab');
+    expect(await use.locator('.cb-keys').isVisible()).toBe(false);
+    expect(await runAt()).toBe(before);
+    await use.locator('.cm-content').click();
+    await use.locator('.cb-run').click();
+    await use.locator('.cb-status', { hasText: /Done in|Error/ }).waitFor({ timeout: 60_000 });
+    expect(await use.locator('.cb-output').textContent()).toContain('1.414214');
     await w.context.close();
   });
 
