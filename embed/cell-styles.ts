@@ -17,6 +17,9 @@ const LIGHT = `--cb-bg: #ffffff; --cb-fg: #1d1d1f; --cb-muted: #6b6b70; --cb-lin
   --cb-tok-definition: #0000ff; --cb-tok-local: #3300aa; --cb-tok-type: #00704f; --cb-tok-class: #116677; --cb-tok-special: #225566;
   --cb-tok-property: #0000cc; --cb-tok-comment: #994400; --cb-tok-invalid: #dd0000; --cb-tok-meta: #404740;`;
 
+/** A cell's card, as data-theme's (below), for a cell printed from a dark scheme. */
+const PRINT_CARD = 'border: 1px solid var(--cb-line); border-radius: 10px; padding: 9.6px;';
+
 export const CELL_CSS = `
 .cb-cell {
   ${LIGHT}
@@ -113,6 +116,18 @@ export const CELL_CSS = `
    there instead, and the line numbers, which would no longer line up with wrapped lines, are
    left out. (CodeMirror draws every line, not only those in view, when the page is printed.) */
 ${forPrint('.cb-cell', LIGHT)}
+/* The dark ink of paper on a page printed dark: with the browser's "Background graphics" on, a
+   dark page's background is printed, and a cell dark on screen, transparent over it, printed
+   its output in dark ink on it, unreadable (the code was on the editor's white). A cell dark
+   on screen, by the page, by data-theme or by the reader's system, is a light card on paper;
+   a light one keeps its place in the page's text. */
+@media print {
+  .cb-cell { background: var(--cb-bg); }
+  .cb-dark > .cb-cell { ${PRINT_CARD} }
+}
+@media print and (prefers-color-scheme: dark) {
+  .cb-cell:not(.cb-light *):not(.cb-light) { ${PRINT_CARD} }
+}
 @media print {
   .cb-cell .cb-bar, .cb-cell .cb-share, .cb-cell .cb-editor .cb-keys { display: none !important; }
   .cb-cell .cb-editor { overflow: visible; }

@@ -8,6 +8,7 @@ import { zLinkPath } from '../protocol/zlink';
 import { CellClientError, interruptCell, listLanguages, runCell, shareSnippet } from './client';
 import { CELL_CSS } from './cell-styles';
 import { createEditor } from './editor';
+import { hiddenParts } from './hidden-parts';
 import { createInteracts, type InteractValues } from './interact';
 import { mathjaxTypesetter } from './mathjax';
 import { isClientError } from './poller';
@@ -117,7 +118,7 @@ function formatElapsed(ms: number): string {
 export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle {
   const doc = container.ownerDocument;
   const server = opts.server ?? '';
-  const hidden = new Set<Hideable>(opts.hide ?? []);
+  const hidden = hiddenParts(opts.hide);
   const root = container.getRootNode() as Document | ShadowRoot;
   ensureStyles(root, 'cellbox-cell', CELL_CSS);
   ensureStyles(root, 'cellbox-output', OUTPUT_CSS);

@@ -23,11 +23,23 @@ export const forPrint = (selector: string, vars: string) => `@media print {
   ${selector} { ${vars.replace(/;/g, ' !important;')} }
 }`;
 
+const PRINT_CARD = 'border: 1px solid var(--cb-out-line); border-radius: 10px; padding: 9.6px 12px 1.6px;';
+
 export const OUTPUT_CSS = `
 .cb-output { ${LIGHT}
   color: var(--cb-out-fg); font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; overflow-wrap: anywhere; }
 ${dark(DARK)}
 ${forPrint('.cb-output', LIGHT)}
+/* On paper the output's own light background, under its dark ink: a dark page's background,
+   printed with "Background graphics" on, was under it otherwise (embed/cell-styles.ts makes
+   the cell around it a card). Output placed elsewhere from a dark scheme is a card itself. */
+@media print {
+  .cb-output { background: var(--cb-out-bg); }
+  .cb-root.cb-dark > .cb-output { ${PRINT_CARD} }
+}
+@media print and (prefers-color-scheme: dark) {
+  .cb-root > .cb-output:not(.cb-light *):not(.cb-light) { ${PRINT_CARD} }
+}
 ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => forPrint('.cb-output', vars) })}
 .cb-output:empty { display: none; }
 .cb-output { border-top: 1px solid var(--cb-out-line); padding-top: 8px; }

@@ -52,34 +52,49 @@ function acceptedEncoding(req: IncomingMessage): string {
   return choose.call(new Negotiator(req), ENCODINGS, { preferred: ENCODINGS }) ?? 'identity';
 }
 
+/** Revalidated each time (a 304 when unchanged): the embed's names carry no version. */
+const REVALIDATE = 'public,max-age=0,must-revalidate';
+/** Named for their content or version: kept for a year. */
+const FOR_A_YEAR = 'public,max-age=31536000,immutable';
+
 /**
  * Answers a GET or HEAD of an asset path (isAssetPath) from `publicDir` or `staticDir` (Next.js's
- * `.next/static`), or calls `next()` when there is no such file. Each folder is listed once,
- * here: the files are built before the server starts and never change while it runs.
+ * `.next/static`), or calls `next()` when there is no such file.
+ *
+ * Each file is looked up when it is asked for (sirv's `dev`), not listed once at the start: the
+ * build run again under a running server (`node scripts/build.mjs`) changed embed.js while
+ * its size, read at the start, still went out as its Content-Length, and every page got a
+ * cut-off script ("Unexpected end of input"), its cells dead until a restart. A stat per
+ * request costs microseconds; the file sent is the one on disk then, with its own size and
+ * ETag. sirv's `dev` says `no-cache` of every file, so each says its own Cache-Control here.
  */
 export function createAssets(publicDir: string, staticDir: string): AssetServer {
-  const common = { brotli: true, gzip: true, etag: true, extensions: [] };
+  const common = { brotli: true, gzip: true, etag: true, extensions: [], dev: true };
   const crossOrigin = sirv(publicDir, {
     ...common,
-    // Revalidated each time (a 304 when unchanged), as before: the names carry no version, and an
-    // upgraded server must not leave a page on a stale embed script or half an old MathJax.
-    maxAge: 0,
+    // An upgraded server must not leave a page on a stale embed script or half an old MathJax.
     setHeaders(res, pathname) {
       withCharset(res, pathname);
+      res.setHeader('Cache-Control', REVALIDATE);
       res.setHeader('Access-Control-Allow-Origin', '*');
       res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     },
   });
   // Next.js names each file for its content: kept for a year, as Next.js says itself.
-  const app = sirv(staticDir, { ...common, maxAge: 31536000, immutable: true, setHeaders: withCharset });
+  const app = sirv(staticDir, {
+    ...common,
+    setHeaders(res, pathname) {
+      withCharset(res, pathname);
+      res.setHeader('Cache-Control', FOR_A_YEAR);
+    },
+  });
   // The 3D viewer's folder is named for its version (three.js's and the frame's): a year too.
   // Its frame is loaded in frames on any site, so CORP says cross-origin, as for the embed.
   const viewer = sirv(publicDir, {
     ...common,
-    maxAge: 31536000,
-    immutable: true,
     setHeaders(res, pathname) {
       withCharset(res, pathname);
+      res.setHeader('Cache-Control', FOR_A_YEAR);
       res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
       res.setHeader('X-Content-Type-Options', 'nosniff');
       if (pathname.endsWith('.html')) res.setHeader('Content-Security-Policy', VIEWER3D_POLICY);
@@ -89,9 +104,12 @@ export function createAssets(publicDir: string, staticDir: string): AssetServer 
     // Whole files only, which HTTP allows a server (RFC 9110, 14.2): sirv's own reading of Range
     // threw on `bytes=5-2` (the request then hung) and took `bytes=-500` for the first 501 bytes,
     // and no browser asks for part of a script or a font.
+    // Dot files are the build's own (public/mathjax/.version), never served: sirv's listing
+    // left them out, its look-up on request does not.
+    if (/\/\./.test(path)) return next();
     delete req.headers.range;
     req.headers['accept-encoding'] = acceptedEncoding(req);
-    // A file listed at the start and gone since (the build run again under a running server):
+    // A file removed between its lookup and its reading (the build run again at that moment):
     // sirv's read stream fails after the headers went out, with nobody listening, which was an
     // uncaught exception and a request left hanging. The connection is cut instead.
     res.once('pipe', (file) => file.once('error', (e: Error) => res.destroy(e)));

@@ -149,6 +149,9 @@ describe('a SageMathCell page with the script swapped', () => {
     expect(await shown.locator('.cb-editor').isHidden()).toBe(true);
     expect(await shown.locator('.cb-share-button').isHidden()).toBe(true);
     expect(await shown.locator('.cb-lang').isHidden()).toBe(true);
+    // Nor Copy: it copied code the reader could not see.
+    expect(await shown.locator('.cb-copy').isHidden()).toBe(true);
+    expect(await shown.locator('.cb-run').isVisible()).toBe(true);
     // SageMathCell's default language: Sage.
     expect(await p.locator('#sage .cb-lang').inputValue()).toBe('sage');
   });

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 /**
  * The lowest WCAG contrast ratio of the elements `selector` finds (through shadow roots), each
  * text colour against the background behind it: the nearest ancestor's, the page's last, that
- * is opaque; with `background`, against the first element it finds instead. Colours
+ * is opaque (the canvas under a page with none); with `background`, against the first element it finds instead. Colours
  * come as rgb() or, for color-mix(), as color(srgb ...). Also how many elements it measured.
  */
 export async function lowestContrast(page: Page, selector: string, background?: string): Promise<{ count: number; lowest: number }> {
@@ -27,8 +27,14 @@ export async function lowestContrast(page: Page, selector: string, background?: 
         // A faint tint (the active line's 7%) is passed over for the opaque colour under it.
         if (channels(bg)[3]! >= 1) return bg;
       }
-      return 'rgb(255, 255, 255)';
+      return canvas;
     };
+    // Under a page with no background of its own, the canvas: dark where the page lets the
+    // reader's dark scheme choose (color-scheme: light dark), and printed so.
+    const probe = document.body.appendChild(document.createElement('div'));
+    probe.style.background = 'Canvas';
+    const canvas = getComputedStyle(probe).backgroundColor;
+    probe.remove();
     const ratios = elements.map((e) => {
       const [hi, lo] = [luminance(getComputedStyle(e).color), luminance(fixed ?? behind(e))].sort((x, y) => y - x);
       return (hi! + 0.05) / (lo! + 0.05);

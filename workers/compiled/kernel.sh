@@ -34,47 +34,13 @@ case $lang in
     ;;
 esac
 
-# Close the descriptors the device left open above the event pipe (but not bash's own for
-# this script), as the Bash worker does.
-for fd_path in /proc/self/fd/*; do
-  fd=${fd_path##*/}
-  if (( fd > 3 )) && ! [[ $fd_path -ef ${BASH_SOURCE[0]} ]]; then
-    exec {fd}>&-
-  fi
-done
-unset fd fd_path
+# How events are written (json_string, emit_error, emit_done), shared with the interpreters'
+# launchers; then the descriptors the device left open above the event pipe are closed, as
+# the Bash worker does.
+. "${BASH_SOURCE[0]%/*}/../lib/events.bash"
+close_inherited_fds
 
 shopt -s extglob
-
-# A JSON string for arbitrary text (compiler messages): quotes, backslashes and control
-# characters escaped. Bytes that are not UTF-8 stay as they are; the device decodes the line
-# with replacement characters, so the JSON stays valid.
-json_string() {
-  local s=$1 code char
-  s=${s//\\/\\\\}
-  s=${s//\"/\\\"}
-  s=${s//$'\n'/\\n}
-  s=${s//$'\t'/\\t}
-  s=${s//$'\r'/\\r}
-  if [[ $s == *[$'\x01'-$'\x1f\x7f']* ]]; then
-    for code in {1..8} 11 12 {14..31} 127; do
-      printf -v char "\\x$(printf %02x "$code")"
-      s=${s//"$char"/$(printf '\\u%04x' "$code")}
-    done
-  fi
-  printf '"%s"' "$s"
-}
-
-emit_error() { # ename evalue traceback-lines…
-  local ename=$1 evalue=$2 line tb='' sep=''
-  shift 2
-  for line in "$@"; do
-    tb+="$sep$(json_string "$line")"
-    sep=,
-  done
-  printf '{"type":"error","ename":%s,"evalue":%s,"traceback":[%s]}\n' "$(json_string "$ename")" "$(json_string "$evalue")" "$tb" >&3
-  printf '{"type":"done","status":"error"}\n' >&3
-}
 
 # The first line of the compiler's messages that says what went wrong. gcc puts the place and
 # the error on one line (`cell.c:4:3: error: …`); gfortran puts the place on a line of its own
@@ -158,7 +124,7 @@ status=$?
 exec 2>&4 4>&-
 
 if (( status == 0 )); then
-  printf '{"type":"done","status":"ok"}\n' >&3
+  emit_done
   exit 0
 fi
 

@@ -1,6 +1,9 @@
 # Sourced by the Bash launchers of interpreted languages (workers/gp/kernel.sh …): how they
 # write events on fd 3 (see workers/protocol.ts for the contract), and the ends every one of
-# them shares (the cell's error, Stop, the CPU-time limit, an exit status).
+# them shares (the cell's error, Stop, the CPU-time limit, an exit status). The compiled
+# languages' launcher (workers/compiled/kernel.sh) takes its events and descriptors from here
+# too, not the waits and ends: it runs a program of its own, not an interpreter; R's and
+# Octave's, which exec their interpreter at once, only the closing of descriptors.
 
 # Closes the descriptors the device left open above the event pipe. Bash keeps the script that
 # sources this open on a descriptor of its own (usually 255), and this file on another while
