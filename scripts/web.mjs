@@ -9,7 +9,7 @@
 // Usage: node scripts/web.mjs [-p PORT] [-H HOST]; without -p, the config's port (PORT, cellbox.config.json).
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, parse } from 'node:url';
 import next from 'next';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,10 +50,15 @@ await app.prepare();
 
 const serveHot = createHotRoutes(path.join(root, 'public'), path.join(root, '.next/static'));
 
+// A static path that names no file served (app/_lib/assets.ts) gets Next.js's 404 page. Asked
+// for the path itself, Next.js looked in public/ on its own, and a file there that the assets
+// leave out (the build's stamp, public/mathjax/.version) was a 500.
+const NOT_FOUND = parse('/_not-found', true);
+
 // A longer head than Node.js's 16 KiB: a ?z= link within the code limit may need some 88 KiB.
 const onRequest = (req, res) => {
   req.headers['x-cellbox-peer'] = req.socket.remoteAddress ?? '';
-  if (!serveHot(req, res, () => handle(req, res))) handle(req, res);
+  if (!serveHot(req, res, () => handle(req, res, NOT_FOUND))) handle(req, res);
 };
 const server = http.createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, onRequest);
 // `Expect: 100-continue`: the client waits to be told to send its body. Node.js tells every one

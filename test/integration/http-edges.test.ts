@@ -124,6 +124,22 @@ describe('OPTIONS on a path under /api/ that is no route', () => {
   });
 });
 
+describe('a static path that names no file served', () => {
+  // Next.js looked in public/ itself for a path the assets passed on, and a file there that they
+  // do not serve (the build's stamp, public/mathjax/.version) was a 500.
+  it('is the 404 page, a dot-file of the build and an absent file alike', async () => {
+    expect(fs.existsSync(path.join(process.cwd(), 'public/mathjax/.version'))).toBe(true);
+    for (const p of ['/mathjax/.version', '/mathjax/none.js', '/_next/static/none.js', '/viewer3d/.x']) {
+      for (const method of ['GET', 'HEAD']) {
+        const r = await fetch(`${box.url}${p}`, { method });
+        expect(r.status, `${method} ${p}`).toBe(404);
+        expect(r.headers.get('content-type'), `${method} ${p}`).toMatch(/^text\/html/);
+        if (method === 'GET') expect(await r.text()).toContain('</html>');
+      }
+    }
+  });
+});
+
 describe('a file revalidated by date', () => {
   // If-Modified-Since was ignored: the whole file each time.
   it('is 304 for If-Modified-Since at or after Last-Modified, unless If-None-Match decides', async () => {
