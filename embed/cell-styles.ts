@@ -101,6 +101,8 @@ export const CELL_CSS = `
   background: var(--cb-bg); color: var(--cb-fg); cursor: pointer; min-height: 32px;
 }
 .cb-cell .cb-draft-note .cb-original:focus-visible { outline: 2px solid var(--cb-accent); outline-offset: 2px; }
+/* On paper the note still says whose code is printed; its button is of no use there. */
+@media print { .cb-cell .cb-draft-note .cb-original { display: none; } }
 /* For the page's author: a setting the cell could not use, said in the cell itself. */
 .cb-cell .cb-problems { margin: 0 0 9.6px; padding: 6px 10px 6px 26px; font-size: 13px; color: var(--cb-stop); border: 1px solid var(--cb-stop); border-radius: 8px; }
 .cb-cell .cb-problems[hidden] { display: none; }

@@ -83,6 +83,11 @@ describe('drafts of embedded cells', () => {
     expect(await cell(w.page, '.b').locator('.cb-draft-note').isVisible()).toBe(false);
     expect(await cell(w.page, '.same', 0).locator('.cb-draft-note').isVisible()).toBe(false);
     expect(await drafts(w.page)).toHaveLength(2);
+    // On paper: the note says whose code is printed, without its button.
+    await w.page.emulateMedia({ media: 'print' });
+    expect(await note.isVisible()).toBe(true);
+    expect(await note.getByRole('button').isVisible()).toBe(false);
+    await w.page.emulateMedia({ media: 'screen' });
 
     // What runs is what is shown.
     await cell(w.page, '#a').locator('.cb-run').click();
