@@ -97,6 +97,15 @@ export const CELL_CSS = `
 .cb-cell .cb-bar .cb-copy, .cb-cell .cb-bar .cb-reset { padding: 4.8px 11.2px; font-size: 13px; }
 .cb-cell [hidden], .cb-output[hidden] { display: none !important; }
 .cb-cell .cb-note { margin: 0 0 9.6px; font-size: 13px; color: var(--cb-muted); }
+/* The reader's kept draft: the note says so (in the body's colour, to be seen), its button the way back. */
+.cb-cell .cb-draft-note { color: var(--cb-fg); display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; }
+.cb-cell .cb-draft-note .cb-original {
+  font: inherit; font-size: 13px; padding: 4.8px 11.2px; border-radius: 8px; border: 1px solid var(--cb-line);
+  background: var(--cb-bg); color: var(--cb-fg); cursor: pointer; min-height: 32px;
+}
+.cb-cell .cb-draft-note .cb-original:focus-visible { outline: 2px solid var(--cb-accent); outline-offset: 2px; }
+/* On paper the note still says whose code is printed; its button is of no use there. */
+@media print { .cb-cell .cb-draft-note .cb-original { display: none; } }
 /* For the page's author: a setting the cell could not use, said in the cell itself. */
 .cb-cell .cb-problems { margin: 0 0 9.6px; padding: 6px 10px 6px 26px; font-size: 13px; color: var(--cb-stop); border: 1px solid var(--cb-stop); border-radius: 8px; }
 .cb-cell .cb-problems[hidden] { display: none; }

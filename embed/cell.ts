@@ -35,6 +35,17 @@ export interface CellOptions {
   autorun?: boolean;
   /** Shown while the code differs from the original (a shared snippet, edited). */
   editedNote?: string;
+  /**
+   * A button in the edited note, so labelled, that goes back to the original code; the bar's
+   * Reset gives way to it (an embed's kept draft: the way back beside the words saying whose
+   * code this is). Shown even where `hide` has reset: a student must never be stuck with a draft.
+   */
+  editedReset?: string;
+  /**
+   * The code and language the editor starts with, when not the original (an embed's kept
+   * draft): edited from the start, Reset going back to `code` and `language`.
+   */
+  start?: { code: string; language: string };
   hide?: readonly Hideable[];
   /** Where the output goes, if not below the cell (an embed's `data-output`). */
   outputTarget?: HTMLElement;
@@ -126,7 +137,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   // What Reset goes back to, and what "edited" is measured against: code and language together.
   const original = opts.code;
   const originalLanguage = opts.language;
-  let language = opts.language;
+  let language = opts.start?.language ?? opts.language;
   const cell = el(doc, 'div', 'cb-cell');
   if (opts.theme === 'light' || opts.theme === 'dark') cell.classList.add(`cb-${opts.theme}`);
   const editorBox = el(doc, 'div', 'cb-editor');
@@ -164,8 +175,18 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   }
   problems.hidden = true;
   for (const p of opts.problems ?? []) addProblem(p);
-  const note = el(doc, 'p', 'cb-note', opts.editedNote ?? '');
+  const note = el(doc, 'p', 'cb-note cb-edited-note');
   note.hidden = true;
+  // Its words are a live region, written as the note appears: a screen reader says that the
+  // code is now the reader's own, not the page's.
+  const noteWords = el(doc, 'span', 'cb-edited-words');
+  noteWords.setAttribute('role', 'status');
+  note.append(noteWords);
+  const originalButton = opts.editedReset === undefined ? null : button(doc, 'cb-original', opts.editedReset, 'Back to the original code of this page', false);
+  if (originalButton) {
+    note.classList.add('cb-draft-note');
+    note.append(' ', originalButton);
+  }
   // The reader should know that this cell uses what the cells above it define, and that their
   // output is not shown again here.
   // A named chain is named: a reader sees which cells share what they define.
@@ -198,7 +219,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   container.append(cell);
 
   const editor = createEditor(editorBox, {
-    code: original,
+    code: opts.start?.code ?? original,
     mode: language,
     readOnly: opts.readOnly,
     // start() decides: ignored during a run of Run's, taking over from one the controls started.
@@ -206,10 +227,18 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     onChange: edited,
   });
 
-  function edited(): void {
+  /** Reset and the edited note, shown while the code or language differ from the original. */
+  function showEdited(): void {
     const changed = editor.getCode() !== original || language !== originalLanguage;
-    resetButton.hidden = !changed || hidden.has('reset') || opts.readOnly === true;
-    note.hidden = !changed || !opts.editedNote;
+    resetButton.hidden = !changed || hidden.has('reset') || opts.readOnly === true || originalButton !== null;
+    const shown = changed && !!opts.editedNote;
+    if (shown === note.hidden) noteWords.textContent = shown ? opts.editedNote! : '';
+    note.hidden = !shown;
+  }
+  showEdited();
+
+  function edited(): void {
+    showEdited();
     closeShare();
     opts.onEdit?.({ code: editor.getCode(), language });
   }
@@ -413,6 +442,11 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   });
   copyButton.addEventListener('click', () => void copyText(copyButton, editor.getCode(), 'Copy'));
   resetButton.addEventListener('click', () => handle.reset());
+  originalButton?.addEventListener('click', () => {
+    handle.reset();
+    // The button goes with the note: focus stays in the cell, on its code.
+    editor.focus();
+  });
   shareButton.addEventListener('click', () => void toggleShare());
 
   /** Counts the panel's openings and closings: links made for code since changed are dropped. */

@@ -2,6 +2,7 @@
 // and mounts each in its own shadow root, so the page's styles and the cell's never meet.
 // Its options: embed/options.ts; docs/embedding.md shows each.
 import { mountCell, type CellHandle, type RunResult } from './cell';
+import { codeSignature, draftKey, draftStorage, dropCellDraft, readCellDraft, saveCellDraft, type CellDraft } from './drafts';
 import { chainName, codeBefore, joinChain, leaveChain } from './linked';
 import { readCode, resolveOptions, type EmbedOptions } from './options';
 import { followPageScheme } from './page-scheme';
@@ -20,6 +21,22 @@ export const CELL_SELECTOR = 'pre[data-cellbox], div[data-cellbox], textarea[dat
 export type EmbeddedCell = CellHandle;
 
 const handles = new WeakMap<HTMLElement, EmbeddedCell>();
+
+/** The code signature (embed/drafts.ts) of each mounted cell that keeps drafts, by its host. */
+const signatures = new Map<HTMLElement, string>();
+
+/** How many cells above `host` in the page keep drafts for the same code and language. */
+function sameCodeAbove(host: HTMLElement, signature: string): number {
+  let n = 0;
+  for (const [other, s] of signatures) {
+    if (other !== host && s === signature && other.isConnected && (other.compareDocumentPosition(host) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0) n++;
+  }
+  return n;
+}
+
+/** What an embedded cell holding the reader's draft says, and its button back. */
+export const DRAFT_NOTE = 'Your edit of this code, kept in this browser.';
+export const DRAFT_RESET = 'Original code';
 
 /** The cell mounted for `source`, if any. */
 export function mountedCell(source: HTMLElement): EmbeddedCell | undefined {
@@ -60,6 +77,19 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
   } else {
     source.append(host);
   }
+  // The reader's draft (embed/drafts.ts), for a cell whose code the reader sees and can edit:
+  // a read-only cell has nothing to keep, and a hidden editor's code the reader never saw would
+  // run as something other than what the page says. Storage refused: no draft, the cell as ever.
+  const storage = o.drafts && !o.readonly && !o.hide.includes('editor') && doc.defaultView ? draftStorage(doc.defaultView) : null;
+  let keyOfDraft = '';
+  let draft: CellDraft | null = null;
+  if (storage) {
+    const signature = codeSignature(code, o.language);
+    signatures.set(host, signature);
+    keyOfDraft = draftKey(doc.URL, source.id ? `id:${source.id}` : `n:${sameCodeAbove(host, signature)}`, code, o.language);
+    draft = readCellDraft(storage, keyOfDraft);
+    if (draft && draft.code === code && draft.language === o.language) draft = null;
+  }
   const shadow = host.attachShadow({ mode: 'open' });
   ensureStyles(shadow, 'cellbox-isolation', ISOLATION_CSS);
   const box = doc.createElement('div');
@@ -70,13 +100,14 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
   const out = source.nextElementSibling;
   let previewSource: HTMLOutputElement | undefined;
   if (isMarkup && out instanceof HTMLOutputElement) {
-    preview = [...out.childNodes].map((n) => n.cloneNode(true));
+    // The page's output is of the page's code: not shown under the reader's draft.
+    if (!draft) preview = [...out.childNodes].map((n) => n.cloneNode(true));
     previewSource = out;
     // As the markup: `hidden` alone loses to a page's own `output { display: block }`, and
     // the old output showed twice, in the cell and under it.
     out.hidden = true;
     out.style.display = 'none';
-  } else if (o.outputPreview) {
+  } else if (o.outputPreview && !draft) {
     const pre = doc.createElement('pre');
     pre.textContent = o.outputPreview;
     preview = [pre];
@@ -112,6 +143,16 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
     theme: o.theme,
     linked: o.linked !== null ? () => codeBefore(host) : undefined,
     linkedChain: o.linked !== null ? chainName(o.linked) : undefined,
+    ...(storage ? {
+      start: draft ?? undefined,
+      editedNote: DRAFT_NOTE,
+      editedReset: DRAFT_RESET,
+      // Kept while it differs from the page's code; the page's code again (Original code) forgets it.
+      onEdit: (r: CellDraft) => {
+        if (r.code === code && r.language === o.language) dropCellDraft(storage, keyOfDraft);
+        else saveCellDraft(storage, keyOfDraft, r);
+      },
+    } : {}),
     onRun: (r) => fire('run', r),
     onMessage: (m: Message) => fire('output', { message: m }),
     onDone: (r: RunResult) => {
@@ -137,6 +178,7 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
     destroy() {
       unfollow();
       leaveChain(host);
+      signatures.delete(host);
       cell.destroy();
       host.remove();
       handles.delete(source);

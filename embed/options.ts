@@ -33,6 +33,11 @@ export interface EmbedOptions {
   runLabel?: string;
   /** The languages the selector offers, of those the server has; all of them when absent. */
   languages?: string[] | string;
+  /**
+   * Whether a reader's edit is kept in this browser across a reload (embed/drafts.ts); true
+   * when absent. false for an exam page, say.
+   */
+  drafts?: boolean;
 }
 
 export interface PageConfig extends EmbedOptions {
@@ -59,6 +64,8 @@ export interface Resolved {
   runLabel: string;
   /** The languages offered; undefined: all the server has. */
   languages?: string[];
+  /** A reader's edit is kept across a reload (where the cell can be edited at all). */
+  drafts: boolean;
 }
 
 /** Options by their name in JSON and mount(), with the data-* attribute each is. */
@@ -74,6 +81,7 @@ const ATTRIBUTES: Record<Exclude<keyof EmbedOptions, 'code'>, string> = {
   linked: 'data-linked',
   runLabel: 'data-run-label',
   languages: 'data-languages',
+  drafts: 'data-drafts',
 };
 type Key = keyof typeof ATTRIBUTES;
 
@@ -172,6 +180,7 @@ export function resolveOptions(source: HTMLElement, options: EmbedOptions, defau
     typeof v === 'string' && v.trim() ? v.trim().toLowerCase() : refuse('is not a language name'));
   const autorun = pick('autorun', false, 'the cell waits for Run', bool);
   const readonly = pick('readonly', false, 'the code can be edited', bool);
+  const drafts = pick('drafts', true, 'a reader\'s edit is kept in this browser', bool);
   // data-linked (bare, or a word for on): the default chain; a word for off: none; any other
   // text names a chain of its own (two sets of notes on one page do not run each other's code).
   const linked = pick<Chain | null>('linked', null, 'the cell runs alone', (v) => {
@@ -242,7 +251,7 @@ export function resolveOptions(source: HTMLElement, options: EmbedOptions, defau
     return found;
   });
 
-  return { options: { language, server, autorun, readonly, hide, output, theme, outputPreview, linked, runLabel, languages }, problems };
+  return { options: { language, server, autorun, readonly, hide, output, theme, outputPreview, linked, runLabel, languages, drafts }, problems };
 }
 
 /** Elements that mark up code for the eye (a highlighter's spans) and keep its text whole. */

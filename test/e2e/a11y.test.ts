@@ -90,6 +90,15 @@ describe('accessibility (axe-core)', () => {
       await w.context.close();
     });
 
+    it(`an embedded cell holding a student's draft, with its note and button back, ${colorScheme}`, async () => {
+      const guide = await openPage(browser, `${box.url}/embed`, { colorScheme });
+      await setCode(guide.page, 'print("my own try")', '#basic');
+      await guide.page.reload();
+      await guide.page.locator('#basic .cb-draft-note').getByRole('button', { name: 'Original code' }).waitFor({ timeout: 30_000 });
+      expect(await violations(guide.page)).toEqual([]);
+      await guide.context.close();
+    });
+
     it(`the embedding guide and a permalink page, ${colorScheme}`, async () => {
       const guide = await openPage(browser, `${box.url}/embed`, { colorScheme });
       await guide.page.locator('#autorun .cb-output', { hasText: 'Ran as the page loaded' }).waitFor({ timeout: 30_000 });
