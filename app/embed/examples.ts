@@ -41,7 +41,7 @@ export const EXAMPLES: Example[] = [
     id: 'hide',
     title: 'Hide parts',
     about: '<code>data-hide</code> takes a list of <code>editor</code>, <code>language</code>, <code>run</code>, <code>status</code>, <code>share</code>, <code>copy</code>, <code>reset</code>, <code>files</code>, <code>output</code>.',
-    markup: `<pre data-cellbox data-hide="editor language share copy">print("Only the Run button and the output")</pre>`,
+    markup: `<pre data-cellbox data-hide="editor language share">print("Only the Run button and the output")</pre>`,
   },
   {
     id: 'output',
