@@ -230,6 +230,24 @@ export async function messagesUntilDone(base: string, id: string, onBatch?: (bat
   throw new Error('the cell never finished');
 }
 
+/** Queues `code`, interrupts it once it has printed "started", and returns its id and all its messages. */
+export async function stopWhenStarted(base: string, code: string, language = 'python'): Promise<{ id: string; ms: Message[] }> {
+  const created = await post(`${base}/api/v1/cells`, { code, language });
+  if (created.status !== 201) throw new Error(`POST /cells answered ${created.status}: ${JSON.stringify(created.body)}`);
+  const id = created.body.id as string;
+  let printed = '';
+  let after = 0;
+  while (!printed.includes('started')) {
+    const r = await get(`${base}/api/v1/cells/${id}/messages?after=${after}&wait=10`);
+    if (r.body.done) throw new Error(`the cell ended before it was stopped: ${JSON.stringify(r.body.messages)}`);
+    printed += stdout(r.body.messages);
+    after = r.body.next;
+  }
+  const interrupted = await post(`${base}/api/v1/cells/${id}/interrupt`, '');
+  if (interrupted.status !== 202) throw new Error(`the interrupt answered ${interrupted.status}: ${JSON.stringify(interrupted.body)}`);
+  return { id, ms: await messagesUntilDone(base, id) };
+}
+
 /** Runs code through POST /cells and the long-poll; returns its messages. */
 export async function run(base: string, code: string, language = 'python', extra: Record<string, unknown> = {}): Promise<Message[]> {
   const r = await post(`${base}/api/v1/cells`, { code, language, ...extra });

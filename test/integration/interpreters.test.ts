@@ -4,8 +4,7 @@
 // it in the traceback: ended by the interrupt, not killed after the grace).
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Message } from '../../protocol/messages';
-import { errorOf, get, messagesUntilDone, post, replyOf, run, startCellbox, stdout, types, untilOffered, type Cellbox } from '../helpers/cellbox';
+import { errorOf, replyOf, run, startCellbox, stdout, stopWhenStarted, types, untilOffered, type Cellbox } from '../helpers/cellbox';
 
 const RUNTIMES: Record<string, string> = { html: '/usr/bin/python3', gp: '/usr/bin/gp', singular: '/usr/bin/Singular', gap: '/usr/bin/gap', maxima: '/usr/bin/maxima-sage' };
 // As root, `npm test`'s set-up installs them all: then none may be missing.
@@ -26,21 +25,7 @@ afterAll(async () => {
 });
 
 /** Runs `code`, stops it once it has printed "started", and returns all its messages. */
-async function stopOnceStarted(code: string, language: string): Promise<Message[]> {
-  const created = await post(`${box.url}/api/v1/cells`, { code, language });
-  expect(created.status).toBe(201);
-  const id = created.body.id as string;
-  let printed = '';
-  let after = 0;
-  while (!printed.includes('started')) {
-    const r = await get(`${box.url}/api/v1/cells/${id}/messages?after=${after}&wait=10`);
-    if (r.body.done) throw new Error(`the cell ended before it was stopped: ${JSON.stringify(r.body.messages)}`);
-    printed += stdout(r.body.messages);
-    after = r.body.next;
-  }
-  expect((await post(`${box.url}/api/v1/cells/${id}/interrupt`, '')).status).toBe(202);
-  return messagesUntilDone(box.url, id);
-}
+const stopOnceStarted = async (code: string, language: string) => (await stopWhenStarted(box.url, code, language)).ms;
 
 describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
   it("lists each with its probe's version, its file extension and its editor mode", () => {

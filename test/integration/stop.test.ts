@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FILES_MIME, type Message } from '../../protocol/messages';
-import { errorOf, get, messagesUntilDone, post, replyOf, run, stderr, stdout, types, startCellbox, untilOffered, type Cellbox } from '../helpers/cellbox';
+import { errorOf, get, replyOf, run, stderr, stdout, stopWhenStarted, types, startCellbox, untilOffered, type Cellbox } from '../helpers/cellbox';
 
 let box: Cellbox;
 
@@ -19,23 +19,8 @@ afterAll(async () => {
   await box?.stop();
 });
 
-/** Runs `code`, stops it once it has printed "started", and returns all its messages. */
-async function stopOnceStarted(code: string, language = 'python', on: Cellbox = box): Promise<{ id: string; ms: Message[] }> {
-  const box = on;
-  const created = await post(`${box.url}/api/v1/cells`, { code, language });
-  expect(created.status).toBe(201);
-  const id = created.body.id as string;
-  let printed = '';
-  let after = 0;
-  while (!printed.includes('started')) {
-    const r = await get(`${box.url}/api/v1/cells/${id}/messages?after=${after}&wait=10`);
-    if (r.body.done) throw new Error(`the cell ended before it was stopped: ${JSON.stringify(r.body.messages)}`);
-    printed += stdout(r.body.messages);
-    after = r.body.next;
-  }
-  expect((await post(`${box.url}/api/v1/cells/${id}/interrupt`, '')).status).toBe(202);
-  return { id, ms: await messagesUntilDone(box.url, id) };
-}
+/** Runs `code`, stops it once it has printed "started", and returns its id and all its messages. */
+const stopOnceStarted = (code: string, language = 'python', on: Cellbox = box) => stopWhenStarted(on.url, code, language);
 
 function endsAsStopped(ms: Message[]): void {
   expect(types(ms).slice(-3)).toEqual(['error', 'execute_reply', 'status']);
