@@ -48,6 +48,26 @@ describe('memory bomb', () => {
     await expectRecovered(box, ['python']);
   });
 
+  it('Python: threads the cell ran leave it its limit: after six at once, 480 MiB still fits', async () => {
+    // glibc gave each thread that allocated an arena reserving 64 MiB of address space, which
+    // RLIMIT_AS counts (the cell's flusher thread one too): after six threads, 400 MiB failed.
+    const code = [
+      'import threading',
+      'both = threading.Barrier(6)',
+      'def work():',
+      '    kept = [bytearray(1000) for _ in range(100)]',
+      '    both.wait()',
+      'threads = [threading.Thread(target=work) for _ in range(6)]',
+      'for t in threads: t.start()',
+      'for t in threads: t.join()',
+      'b = bytearray(480 << 20)',
+      'print(len(b) >> 20, "MiB")',
+    ].join('\n');
+    const ms = await run(box.url, code);
+    expect(stdout(ms), JSON.stringify(ms.filter((m) => m.msg_type === 'error'))).toBe('480 MiB\n');
+    expect(replyOf(ms).status).toBe('ok');
+  });
+
   it('JavaScript: allocating without end ends in MemoryError', async () => {
     const ms = await run(box.url, 'const hoard = [];\nwhile (true) hoard.push(new Array(1 << 20).fill(1.5));', 'javascript');
     expectStopped(ms, 'MemoryError', new RegExp(`${MEMORY_MIB} MiB memory limit`));

@@ -307,6 +307,17 @@ def keep_big_allocations_on_heap():
     _libc.mallopt(M_TRIM_THRESHOLD, HEAP_TRIM_THRESHOLD)
 
 
+# glibc gives each thread that allocates an arena of its own (up to 8 a core), and each arena
+# reserves 64 MiB of address space, which RLIMIT_AS counts: a light cell's flusher thread alone
+# took 64 MiB of its 512, and a cell that had run six threads could not allocate 400 MiB. With
+# the interpreter's lock held around nearly every allocation, one arena costs threads nothing.
+M_ARENA_MAX = -8
+
+
+def one_malloc_arena():
+    _libc.mallopt(M_ARENA_MAX, 1)
+
+
 def memory_mapped(rlimit):
     """The bytes of this process's mappings as `rlimit` ('data' or 'as') counts them: VmData, or
     VmSize."""
@@ -768,6 +779,7 @@ def serve(options, ready_event, cell_main, probes=list):
     # Set for the zygote alone (sandbox.ts): the programs its cells start bind lazily again.
     os.environ.pop('LD_BIND_NOW', None)
     keep_big_allocations_on_heap()
+    one_malloc_arena()
     requests, replies = start_namespace_maker(options)
     preload(options.get('preload', ''))
     # Its cells start with the mappings this zygote has now, and with the heap reserve below.
