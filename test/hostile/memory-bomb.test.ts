@@ -64,7 +64,7 @@ describe('memory bomb', () => {
       'print(len(b) >> 20, "MiB")',
     ].join('\n');
     const ms = await run(box.url, code);
-    expect(stdout(ms), JSON.stringify(ms.filter((m) => m.msg_type === 'error'))).toBe('480 MiB\n');
+    expect(stdout(ms), JSON.stringify(ms.filter((m) => m.header.msg_type === 'error').map((m) => m.content))).toBe('480 MiB\n');
     expect(replyOf(ms).status).toBe('ok');
   });
 
