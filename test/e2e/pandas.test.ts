@@ -2,15 +2,14 @@
 // figures stand whole on one line each, readable in light and dark, and, wider than the
 // output, scrolling inside the output's box rather than squeezing its figures digit by digit
 // or widening the page; at desktop and at phone width. Screenshots for a person to look at.
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installed as isInstalled } from '../helpers/installed';
 import type { Browser, Page } from 'playwright-core';
 import { startCellbox, type Cellbox } from '../helpers/cellbox';
 import { launchBeside, openPage, screenshot, setCode } from '../helpers/browser';
 import { lowestContrast } from '../helpers/contrast';
 
-// As root, `npm test`'s set-up installs python3-pandas (CI runs so); elsewhere these run where it is.
-const installed = process.getuid?.() === 0 || fs.existsSync('/usr/lib/python3/dist-packages/pandas');
+const installed = isInstalled('/usr/lib/python3/dist-packages/pandas');
 let box: Cellbox;
 let browser: Browser;
 

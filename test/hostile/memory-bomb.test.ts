@@ -7,8 +7,8 @@
 // Bash, which reports its own allocation failure, with its exit status and the failure on
 // stderr); a process the kernel stops for the memory of the cell's processes together ends a
 // C or Bash cell in `MemoryError` too; the next cell runs; the server stays healthy.
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installed } from '../helpers/installed';
 import { GROUP_HEADROOM_MIB, cellGroupsUnavailable } from '../../device/cgroup';
 import { replyOf, run, startCellbox, stderr, stdout, untilOffered, type Cellbox } from '../helpers/cellbox';
 import { expectRecovered, expectStopped } from '../helpers/hostile';
@@ -16,8 +16,7 @@ import { expectRecovered, expectStopped } from '../helpers/hostile';
 const MEMORY_MIB = 512;
 let box: Cellbox;
 
-// As root, `npm test`'s set-up installs gcc: then C may not be missing.
-const withC = process.getuid?.() === 0 || fs.existsSync('/usr/bin/gcc');
+const withC = installed('/usr/bin/gcc');
 const groups = cellGroupsUnavailable() === null;
 
 beforeAll(async () => {

@@ -1,11 +1,10 @@
 // Python cells are forked from a fork server that preloaded the heavy modules: what one forked
 // cell gets must still be a fresh, isolated, powerless process of its own.
-import fs from 'node:fs';
+import { installed } from '../helpers/installed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, run as runIn, startCellbox, stdout, type Cellbox } from '../helpers/cellbox';
 
-// As root, `npm test`'s set-up installs python3-pandas (CI runs so); elsewhere where it is.
-const pandas = process.getuid?.() === 0 || fs.existsSync('/usr/lib/python3/dist-packages/pandas');
+const pandas = installed('/usr/lib/python3/dist-packages/pandas');
 let box: Cellbox;
 
 beforeAll(async () => {

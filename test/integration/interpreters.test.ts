@@ -2,14 +2,12 @@
 // server, device and sandbox: a cell's output as it comes, its first error as the cell's error
 // under the system's own name, and Stop ending the interpreter where it was (its own words for
 // it in the traceback: ended by the interrupt, not killed after the grace).
-import fs from 'node:fs';
+import { runnable as runnableLanguages } from '../helpers/installed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, replyOf, run, startCellbox, stdout, stopWhenStarted, types, untilOffered, type Cellbox } from '../helpers/cellbox';
 
 const RUNTIMES: Record<string, string> = { html: '/usr/bin/python3', gp: '/usr/bin/gp', singular: '/usr/bin/Singular', gap: '/usr/bin/gap', maxima: '/usr/bin/maxima-sage' };
-// As root, `npm test`'s set-up installs them all: then none may be missing.
-const isRoot = process.getuid?.() === 0;
-const runnable = Object.keys(RUNTIMES).filter((l) => isRoot || fs.existsSync(RUNTIMES[l]));
+const runnable = runnableLanguages(RUNTIMES);
 
 let box: Cellbox;
 let listed: { name: string; version: string; file_extension: string; codemirror_mode: string }[] = [];

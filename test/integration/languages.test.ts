@@ -2,15 +2,13 @@
 // suite does not ask of every language. Plots and figures as PNG (R needs /etc/R inside, Octave
 // runs gnuplot inside), compiler errors with the cell's line numbers, a crash named by its
 // signal, the CPU-time limit of a compiled program, versions from the probes.
-import fs from 'node:fs';
+import { runnable as runnableLanguages } from '../helpers/installed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../protocol/messages';
 import { errorOf, replyOf, run, startCellbox, untilOffered, stdout, type Cellbox } from '../helpers/cellbox';
 
 const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
-// As root, `npm test`'s set-up installs them all: then none may be missing.
-const isRoot = process.getuid?.() === 0;
-const runnable = Object.keys(RUNTIMES).filter((l) => isRoot || fs.existsSync(RUNTIMES[l]));
+const runnable = runnableLanguages(RUNTIMES);
 
 let box: Cellbox;
 let listed: { name: string; version: string; file_extension: string; codemirror_mode: string }[] = [];

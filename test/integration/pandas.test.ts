@@ -1,13 +1,12 @@
 // pandas in Python cells through the real server and device, as a person who teaches data with
 // Jupyter expects it: a DataFrame as Jupyter's HTML table with its text beside it, Jupyter's
 // display options rather than a terminal's, and df.plot() drawn inline as matplotlib's figures.
-import fs from 'node:fs';
+import { installed as isInstalled } from '../helpers/installed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../protocol/messages';
 import { errorOf, run, startCellbox, stderr, type Cellbox } from '../helpers/cellbox';
 
-// As root, `npm test`'s set-up installs python3-pandas (CI runs so); elsewhere these run where it is.
-const installed = process.getuid?.() === 0 || fs.existsSync('/usr/lib/python3/dist-packages/pandas');
+const installed = isInstalled('/usr/lib/python3/dist-packages/pandas');
 let box: Cellbox;
 
 beforeAll(async () => {

@@ -3,6 +3,7 @@
 // forked from a fork server that imported sage.all once.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installed as isInstalled } from '../helpers/installed';
 import { INTERACT_MIME } from '../../protocol/interact';
 import { FILES_MIME, type Message } from '../../protocol/messages';
 import { THREEJS_MIME } from '../../embed/viewer3d';
@@ -89,8 +90,7 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(results(ms, 'execute_result')).toEqual([{ 'text/html': '<i>last</i>', 'text/plain': '<i>last</i>' }]);
   });
 
-  // As root, `npm test`'s set-up installs python3-pandas (CI runs so); elsewhere where it is.
-  it.skipIf(process.getuid?.() !== 0 && !fs.existsSync('/usr/lib/python3/dist-packages/pandas'))(
+  it.skipIf(!isInstalled('/usr/lib/python3/dist-packages/pandas'))(
     "show a pandas DataFrame as pandas' HTML table, shown, displayed or last (needs python3-pandas)", async () => {
       const ms = await sage('import pandas as pd\ndf = pd.DataFrame({"n": [1, 2], "name": ["a", "b"]})\nshow(df)\npretty_print(df)\ndisplay(df)\ndf');
       expect(errorOf(ms)).toBeUndefined();

@@ -3,7 +3,7 @@
 // language's form (Python's KeyboardInterrupt traceback, a JavaScript stack, Bash's line, R's
 // calls), under the API's ename `Interrupted`, its output kept; one that ignores the interrupt,
 // or catches it and goes on, is killed after the grace. C and Fortran are killed at once.
-import fs from 'node:fs';
+import { runnable as runnableLanguages } from '../helpers/installed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FILES_MIME, type Message } from '../../protocol/messages';
 import { errorOf, get, replyOf, run, stderr, stdout, stopWhenStarted, types, startCellbox, untilOffered, type Cellbox } from '../helpers/cellbox';
@@ -247,8 +247,7 @@ describe('stopping a running Bash cell', () => {
 
 // R, Octave, C and Fortran, where installed (as in languages.test.ts): a server of their own.
 const RUNTIMES: Record<string, string> = { r: '/usr/bin/R', octave: '/usr/bin/octave-cli', c: '/usr/bin/gcc', fortran: '/usr/bin/gfortran' };
-const isRoot = process.getuid?.() === 0;
-const runnable = Object.keys(RUNTIMES).filter((l) => isRoot || fs.existsSync(RUNTIMES[l]));
+const runnable = runnableLanguages(RUNTIMES);
 
 describe.skipIf(!runnable.length)('stopping R, Octave, C and Fortran cells', () => {
   let more: Cellbox;

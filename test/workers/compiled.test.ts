@@ -1,13 +1,11 @@
 // Tests of the compiled-language worker (workers/compiled/kernel.sh) for C and Fortran, run
 // outside the sandbox: compile, run, compiler errors with the cell's line numbers, crashes.
-import fs from 'node:fs';
 import { describe, it, expect } from 'vitest';
+import { installed } from '../helpers/installed';
 import { eventsOf, lastEvent, runWorker } from './run-worker';
 
-// As root, `npm test`'s set-up installs gcc and gfortran; elsewhere these run where they are.
-const isRoot = process.getuid?.() === 0;
-const hasC = isRoot || (fs.existsSync('/usr/bin/gcc') && fs.existsSync('/usr/include/stdio.h'));
-const hasFortran = isRoot || fs.existsSync('/usr/bin/gfortran');
+const hasC = installed('/usr/bin/gcc', '/usr/include/stdio.h');
+const hasFortran = installed('/usr/bin/gfortran');
 
 const c = (code: string, options?: Parameters<typeof runWorker>[2]) => runWorker('c', code, options);
 const fortran = (code: string, options?: Parameters<typeof runWorker>[2]) => runWorker('fortran', code, options);

@@ -1,10 +1,10 @@
 // Tests of the PARI/GP language worker (workers/gp/kernel.sh), run outside the sandbox: how
 // GP's own messages become the cell's error (the sandbox's part is test/integration/interpreters).
-import fs from 'node:fs';
+import { installed as isInstalled } from '../helpers/installed';
 import { describe, expect, it } from 'vitest';
 import { eventsOf, lastEvent, runWorker } from './run-worker';
 
-const installed = process.getuid?.() === 0 || fs.existsSync('/usr/bin/gp');
+const installed = isInstalled('/usr/bin/gp');
 
 describe.skipIf(!installed)('gp worker', () => {
   it('shows results as a GP script does, keeps the history, streams a warning, ends with done', async () => {

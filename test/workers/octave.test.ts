@@ -1,11 +1,11 @@
 // Tests of the Octave language worker (workers/octave/), run outside the sandbox.
-import fs, { readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
+import { installed as isInstalled } from '../helpers/installed';
 import { eventsOf, lastEvent, runWorker, withScratchFiles } from './run-worker';
 import { pngSize } from './png';
 
-// As root, `npm test`'s set-up installs Octave and gnuplot; elsewhere these run where they are.
-const installed = process.getuid?.() === 0 || (fs.existsSync('/usr/bin/octave-cli') && fs.existsSync('/usr/bin/gnuplot'));
+const installed = isInstalled('/usr/bin/octave-cli', '/usr/bin/gnuplot');
 const run = (code: string, options?: Parameters<typeof runWorker>[2]) => runWorker('octave', code, { env: { XDG_CACHE_HOME: '/tmp/cellbox-test-cache' }, ...options });
 
 describe.skipIf(!installed)('octave worker', () => {

@@ -1,6 +1,6 @@
 // Python's scientific stack in the worker (Debian's python3-matplotlib, -sympy, -numpy): figures
 // inline without savefig, sympy as LaTeX. These packages are installed by the set-up script.
-import fs from 'node:fs';
+import { installed } from '../helpers/installed';
 import { describe, expect, it } from 'vitest';
 import { eventsOf, lastEvent, runWorker, streamText } from './run-worker';
 
@@ -174,8 +174,7 @@ describe('sympy in the python worker', () => {
   });
 });
 
-// As root, `npm test`'s set-up installs python3-pandas (CI runs so); elsewhere where it is.
-const pandasInstalled = process.getuid?.() === 0 || fs.existsSync('/usr/lib/python3/dist-packages/pandas');
+const pandasInstalled = installed('/usr/lib/python3/dist-packages/pandas');
 
 describe.skipIf(!pandasInstalled)('pandas in the python worker (needs python3-pandas)', () => {
   it("takes pandas' display defaults for Jupyter where the cell imports it, and leaves no trace of how", async () => {

@@ -1,11 +1,11 @@
 // Tests of the R language worker (workers/r/), run outside the sandbox.
-import fs, { readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
+import { installed as isInstalled } from '../helpers/installed';
 import { eventsOf, lastEvent, runWorker, withScratchFiles } from './run-worker';
 import { pngSize } from './png';
 
-// As root, `npm test`'s set-up installs R; elsewhere these run where R is installed.
-const installed = process.getuid?.() === 0 || fs.existsSync('/usr/bin/R');
+const installed = isInstalled('/usr/bin/R');
 // As the registry runs it: fontconfig's cache out of the cell's directory.
 const run = (code: string, options?: Parameters<typeof runWorker>[2]) => runWorker('r', code, { env: { XDG_CACHE_HOME: '/tmp/cellbox-test-cache' }, ...options });
 const pngs = (r: Awaited<ReturnType<typeof run>>) => eventsOf(r, 'display_data').map((e) => e.data['image/png'] as string);
