@@ -3,8 +3,9 @@
 // own page keeps its one draft in app/draft.ts). A draft belongs to the code the teacher wrote:
 // its key holds a hash of that code and its language, so that once the teacher changes the
 // cell, the old draft is never shown over the new code. Storage is the host's, shared with its
-// own data: a bounded number and size of drafts, the oldest dropped first. Nothing leaves the
-// browser; storage refused (a sandboxed frame, storage off, quota full) only means no draft.
+// own data: a bounded number and size of drafts, the oldest dropped first, and none kept past
+// MAX_DRAFT_AGE_MS unused. Nothing leaves the browser; storage refused (a sandboxed frame,
+// storage off, quota full) only means no draft.
 
 /** Every key of ours starts so: the cap counts them, and no other data of the page is touched. */
 export const DRAFT_PREFIX = 'cellbox:embed-draft:';
@@ -15,14 +16,33 @@ export const MAX_DRAFT_TOTAL_CHARS = 500_000;
 /** A draft longer than this is not kept (the server runs no more than 64 KiB of code anyway). */
 export const MAX_DRAFT_CHARS = 64 * 1024;
 
+/**
+ * A draft neither edited nor shown for this long is dropped: 120 days, a course's term (some 15
+ * weeks of teaching, then its exams) and a little more. A student's edit made in week 1 is
+ * still there for revision at the term's end; one from the last time the course ran is not
+ * shown over this year's page (on a lab's shared computer, another student's), nor does it
+ * hold the origin's storage for good. Each showing keeps it another 120 days: a draft still in
+ * use is never dropped for its age.
+ */
+export const MAX_DRAFT_AGE_MS = 120 * 24 * 60 * 60 * 1000;
+
 export interface CellDraft {
   code: string;
   language: string;
 }
 
-/** A kept draft as storage holds it: with when it was saved, which orders the dropping. */
+/**
+ * A kept draft as storage holds it: with when it was last saved or shown, which orders the
+ * dropping and ages it. (Every draft written so far has it; one without, edited by hand, is
+ * given one when next shown, and until then dropped first under the caps but never for age.)
+ */
 interface Stored extends CellDraft {
   saved: number;
+}
+
+/** Whether a draft last saved or shown at `saved` has gone unused too long by `now`. */
+function expired(saved: number, now: number): boolean {
+  return saved > 0 && now - saved > MAX_DRAFT_AGE_MS;
 }
 
 /**
@@ -89,11 +109,38 @@ export function draftStorage(win: Window): Storage | null {
   }
 }
 
-/** The draft kept under `key`, if there is a usable one. */
-export function readCellDraft(storage: Storage, key: string): CellDraft | null {
+/** Storages whose expired drafts were dropped already: once per page, not once per cell. */
+const swept = new WeakSet<Storage>();
+
+/** Drops the drafts in `storage` unused past MAX_DRAFT_AGE_MS. */
+function dropExpired(storage: Storage, now: number): void {
+  for (const e of keptDrafts(storage)) if (expired(e.saved, now)) storage.removeItem(e.key);
+}
+
+/**
+ * The draft kept under `key`, if there is a usable one, which is shown now: it is kept another
+ * MAX_DRAFT_AGE_MS from `now`. The first read on a page drops every expired draft.
+ */
+export function readCellDraft(storage: Storage, key: string, now = Date.now()): CellDraft | null {
   try {
-    const d = JSON.parse(storage.getItem(key) ?? 'null') as Partial<Stored> | null;
-    if (d && typeof d.code === 'string' && typeof d.language === 'string') return { code: d.code, language: d.language };
+    if (!swept.has(storage)) {
+      swept.add(storage);
+      dropExpired(storage, now);
+    }
+    const raw = storage.getItem(key);
+    const d = JSON.parse(raw ?? 'null') as Partial<Stored> | null;
+    if (!d || typeof d.code !== 'string' || typeof d.language !== 'string') return null;
+    // A page left open for months read its drafts before they expired: checked again here.
+    if (expired(Number(d.saved) || 0, now)) {
+      storage.removeItem(key);
+      return null;
+    }
+    try {
+      storage.setItem(key, JSON.stringify({ code: d.code, language: d.language, saved: now } satisfies Stored));
+    } catch {
+      // Full: shown all the same, and aged from when it was saved.
+    }
+    return { code: d.code, language: d.language };
   } catch {
     // Not JSON (edited by hand) or storage refused: no draft.
   }
@@ -128,8 +175,9 @@ function keptDrafts(storage: Storage): { key: string; saved: number; size: numbe
 }
 
 /**
- * Keeps `draft` under `key`, dropping the oldest drafts past the caps, and the oldest again
- * while the browser says its storage is full. False when it could not be kept.
+ * Keeps `draft` under `key`, dropping the drafts unused past MAX_DRAFT_AGE_MS, the oldest past
+ * the caps, and the oldest again while the browser says its storage is full. False when it
+ * could not be kept.
  */
 export function saveCellDraft(storage: Storage, key: string, draft: CellDraft, now = Date.now()): boolean {
   try {
@@ -138,7 +186,12 @@ export function saveCellDraft(storage: Storage, key: string, draft: CellDraft, n
       return false;
     }
     const value = JSON.stringify({ code: draft.code, language: draft.language, saved: now } satisfies Stored);
-    const others = keptDrafts(storage).filter((e) => e.key !== key);
+    const others: { key: string; saved: number; size: number }[] = [];
+    for (const e of keptDrafts(storage)) {
+      if (e.key === key) continue;
+      if (expired(e.saved, now)) storage.removeItem(e.key);
+      else others.push(e);
+    }
     const entries = [...others, { key, saved: now, size: key.length + value.length }];
     for (const k of evictions(entries, key)) storage.removeItem(k);
     const left = others.filter((e) => storage.getItem(e.key) !== null).sort((a, b) => a.saved - b.saved);

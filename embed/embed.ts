@@ -4,7 +4,7 @@
 import { mountCell, type CellHandle, type RunResult } from './cell';
 import { codeSignature, draftKey, draftStorage, dropCellDraft, readCellDraft, saveCellDraft, type CellDraft } from './drafts';
 import { chainName, codeBefore, joinChain, leaveChain } from './linked';
-import { readCode, resolveOptions, type EmbedOptions } from './options';
+import { attributeSlips, readCode, resolveOptions, type EmbedOptions } from './options';
 import { followPageScheme } from './page-scheme';
 import { ensureStyles } from './styles';
 import type { Message } from '../protocol/messages';
@@ -38,13 +38,20 @@ function sameCodeAbove(host: HTMLElement, signature: string): number {
 export const DRAFT_NOTE = 'Your edit of this code, kept in this browser.';
 export const DRAFT_RESET = 'Original code';
 
+/** The markup whose near-miss attributes were said in the console: once, not at each mount. */
+const warnedSlips = new WeakSet<HTMLElement>();
+
 /** The cell mounted for `source`, if any. */
 export function mountedCell(source: HTMLElement): EmbeddedCell | undefined {
   return handles.get(source);
 }
 
-/** Mounts one cell for `source` (markup holding code, or any element to mount into). */
-export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultServer = ''): EmbeddedCell {
+/**
+ * Mounts one cell for `source` (markup holding code, or any element to mount into).
+ * `alsoRead`: data-* attributes of `source` its caller read (makeSagecell()'s data-lang), which
+ * are no author's slip.
+ */
+export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultServer = '', alsoRead: readonly string[] = []): EmbeddedCell {
   // A script's mistakes are thrown at once, naming them: they failed deep inside the cell
   // ("Cannot read properties of undefined (reading 'querySelector')").
   if (!source || typeof source !== 'object' || (source as Node).nodeType !== Node.ELEMENT_NODE) {
@@ -57,6 +64,12 @@ export function mount(source: HTMLElement, options: EmbedOptions = {}, defaultSe
   if (existing) return existing;
   const doc = source.ownerDocument;
   const { options: o, problems } = resolveOptions(source, options, defaultServer);
+  // In the console, for the author, not in the cell: the attribute may be the page's own.
+  const slips = warnedSlips.has(source) ? null : attributeSlips(source, alsoRead);
+  if (slips) {
+    warnedSlips.add(source);
+    console.warn(slips, source);
+  }
   const isMarkup = source.matches(CELL_SELECTOR) || source.hasAttribute('data-cellbox');
   let code = options.code;
   if (code === undefined) {

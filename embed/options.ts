@@ -8,6 +8,7 @@
 // the wrong thing; one bad selector even threw, and no cell after it was mounted.
 import { readFlag } from '../protocol/flag';
 import { LINKED_LANGUAGES, linkable } from '../protocol/linked';
+import { slipWarning } from './attribute-slips';
 import { HIDEABLE, type Hideable } from './cell';
 import type { Chain } from './linked';
 
@@ -85,6 +86,11 @@ const ATTRIBUTES: Record<Exclude<keyof EmbedOptions, 'code'>, string> = {
 };
 type Key = keyof typeof ATTRIBUTES;
 
+/** The data-* attributes that set a cell's options: what a near miss is checked against. */
+export const OPTION_ATTRIBUTES: readonly string[] = Object.values(ATTRIBUTES);
+/** Attributes of a cell's element that Cellbox reads or writes besides its options: never slips. */
+const OWN_MARKS = ['data-cellbox', 'data-cellbox-mounted'];
+
 /** Where a value was given, for the sentence about it. */
 interface Layer {
   values: Partial<Record<Key, unknown>>;
@@ -131,6 +137,15 @@ function attributeValues(e: HTMLElement): Partial<Record<Key, string>> {
   // SageMathCell's markup names its language in its type.
   if (values.language === undefined && e instanceof HTMLScriptElement && e.type === 'text/x-sage') values.language = 'sage';
   return values;
+}
+
+/**
+ * The console's sentence about `e`'s data-* attributes that Cellbox does not read but that are
+ * near misses of an option's (embed/attribute-slips.ts), or null. `alsoRead`: attributes the
+ * caller read itself (makeSagecell()'s data-lang).
+ */
+export function attributeSlips(e: HTMLElement, alsoRead: readonly string[] = []): string | null {
+  return slipWarning([...e.attributes], OPTION_ATTRIBUTES, [...OWN_MARKS, ...alsoRead]);
 }
 
 /**

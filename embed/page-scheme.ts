@@ -3,20 +3,46 @@
 // - a CSS `color-scheme` naming one scheme, which elements inherit (a documentation theme's
 //   dark-mode switch sets it on <html>): a cell that followed the reader's system alone stayed
 //   light on a page switched to dark;
+// - else the page's <meta name="color-scheme">, which the browser applies wherever no CSS
+//   `color-scheme` is set (getComputedStyle still says `normal` there): a page saying `dark`
+//   there alone gets a dark canvas and dark form controls, and had a light cell on them;
 // - else the page's own background colour behind the cell, dark or light: a course page with a
 //   white background and no dark mode got a dark cell from a reader whose system is dark;
 // - else, with no background of its own, the canvas: white unless the page lets the reader's
-//   system choose (`light dark`), in which case the system does, as before.
+//   system choose (`light dark`, by CSS or the meta tag), in which case the system does.
 // One observer per document re-reads it when <html> or <body> attributes change (where theme
-// toggles write) and when the reader's system scheme changes.
+// toggles write), when a meta tag in <head> changes, comes or goes (a theme switch may edit
+// it), and when the reader's system scheme changes.
 
 import { isDark } from './luminance';
+
+/** CSS-wide keywords, which CSS.supports() takes for any property and a meta tag cannot use. */
+const CSS_WIDE = /^(initial|inherit|unset|revert|revert-layer)$/i;
+
+/**
+ * The page's supported colour schemes as its <meta name="color-scheme"> gives them, as the
+ * HTML standard reads them: the first such tag (in tree order, with a non-empty content) whose
+ * content is a valid `color-scheme` value; `normal` when there is none.
+ */
+export function metaColorScheme(doc: Document): string {
+  for (const meta of doc.querySelectorAll<HTMLMetaElement>('meta[name="color-scheme" i][content]')) {
+    const content = meta.content.trim();
+    if (!content) continue;
+    // The browser's own parser, where there is one: `dark foo` is valid (a custom name), `dark,light` is not.
+    const valid = typeof CSS === 'undefined' || typeof CSS.supports !== 'function' || CSS.supports('color-scheme', content);
+    if (valid && !CSS_WIDE.test(content)) return content.toLowerCase();
+  }
+  return 'normal';
+}
 
 /** The class for the page's scheme at `element`, or null to follow the reader's system. */
 function pageSchemeClass(element: Element): 'cb-light' | 'cb-dark' | null {
   const view = element.ownerDocument.defaultView;
   if (!view) return null;
-  const words = view.getComputedStyle(element).colorScheme.split(/\s+/);
+  // `normal` all the way up: no CSS sets a scheme here, and the meta tag's applies.
+  let scheme = view.getComputedStyle(element).colorScheme.trim();
+  if (!scheme || scheme === 'normal') scheme = metaColorScheme(element.ownerDocument);
+  const words = scheme.split(/\s+/);
   const light = words.includes('light');
   const dark = words.includes('dark');
   if (dark && !light) return 'cb-dark';
@@ -64,6 +90,13 @@ export function followPageScheme(anchor: Element, boxes: Element[]): () => void 
     followers.set(doc, all);
     const observer = new MutationObserver(() => all.forEach(apply));
     observer.observe(doc.documentElement, { attributes: true });
+    // The meta tag: its content edited, or a tag put in or taken out. The whole <head> is
+    // watched (a tag may be replaced, not edited), and only a record about a <meta> re-reads:
+    // pages add scripts and styles there all the time.
+    const isMeta = (n: Node) => n.nodeName === 'META';
+    new MutationObserver((records) => {
+      if (records.some((r) => isMeta(r.target) || [...r.addedNodes].some(isMeta) || [...r.removedNodes].some(isMeta))) all.forEach(apply);
+    }).observe(doc.head ?? doc.documentElement, { subtree: true, childList: true, attributes: true, attributeFilter: ['name', 'content'] });
     // A page that follows the system with media queries changes its background with it.
     doc.defaultView?.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', () => all.forEach(apply));
     const watchBody = () => doc.body && observer.observe(doc.body, { attributes: true });

@@ -119,7 +119,7 @@ export function defineSagecell(win: Window, server: string): { ready(): void; wh
       // As SageMathCell, only code there is to run.
       autorun: settings.autorun && code.trim() !== '',
       ...(output && output !== input ? { output } : {}),
-    }, server);
+    }, server, ['data-lang']);
     const info: CellInfo = { ...(args.template && typeof args.template === 'object' ? args.template : {}), ...args, inputLocation: input, outputLocation: output ?? input, code, cell };
     made.set(input, info);
     if (typeof args.callback === 'function') {

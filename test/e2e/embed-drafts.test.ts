@@ -198,7 +198,9 @@ describe('drafts of embedded cells', () => {
     const w = await openPage(browser, `${host.url}/week`);
     await ready(w.page, '.same', 2);
     await w.page.evaluate(() => {
-      for (let i = 0; i < 50; i++) localStorage.setItem(`cellbox:embed-draft:old ${i}`, JSON.stringify({ code: 'x', language: 'python', saved: 1000 + i }));
+      // Older than the one saved next, and young enough to be kept for their age.
+      const start = Date.now() - 60_000;
+      for (let i = 0; i < 50; i++) localStorage.setItem(`cellbox:embed-draft:old ${i}`, JSON.stringify({ code: 'x', language: 'python', saved: start + i }));
       localStorage.setItem('the page\'s own', 'kept');
     });
     await setCode(w.page, 'print("newest")', CELL('#a'));
@@ -209,6 +211,33 @@ describe('drafts of embedded cells', () => {
     await w.page.reload();
     await ready(w.page, '.same', 2);
     expect(await codeOf(w.page, '#a')).toBe('print("newest")');
+    await w.context.close();
+  });
+
+  it('forgets a draft not used for 120 days, and keeps one in use', async () => {
+    const DAY = 24 * 60 * 60 * 1000;
+    const w = await openPage(browser, `${host.url}/week`);
+    await ready(w.page, '.same', 2);
+    await setCode(w.page, 'print("last term")', CELL('#a'));
+    await setCode(w.page, 'print("this term")', CELL('.b'));
+    await expect.poll(() => drafts(w.page).then((d) => d.length)).toBe(2);
+    // As if the student edited #a 121 days ago and .b 119 days ago; and a draft of another page.
+    await w.page.evaluate((day) => {
+      for (const key of Object.keys(localStorage).filter((k) => k.startsWith('cellbox:embed-draft:'))) {
+        const d = JSON.parse(localStorage.getItem(key)!) as { code: string; saved: number };
+        localStorage.setItem(key, JSON.stringify({ ...d, saved: Date.now() - (d.code.includes('last') ? 121 : 119) * day }));
+      }
+      localStorage.setItem('cellbox:embed-draft:another page', JSON.stringify({ code: 'x', language: 'python', saved: Date.now() - 200 * day }));
+    }, DAY);
+    await w.page.reload();
+    await ready(w.page, '.same', 2);
+    expect(await codeOf(w.page, '#a')).toBe('print("teacher a")');
+    expect(await cell(w.page, '#a').locator('.cb-draft-note').isVisible()).toBe(false);
+    expect(await codeOf(w.page, '.b')).toBe('print("this term")');
+    const left = await w.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('cellbox:embed-draft:')).map((k) => JSON.parse(localStorage.getItem(k)!) as { code: string; saved: number }));
+    expect(left.map((d) => d.code)).toEqual(['print("this term")']);
+    // Shown again, it is kept another 120 days from now.
+    expect(Date.now() - left[0].saved).toBeLessThan(DAY);
     await w.context.close();
   });
 });

@@ -116,6 +116,16 @@ beforeAll(async () => {
 int main(void) { puts("hi"); }</pre>
 <pre data-cellbox id="fine" data-output-preview="!important: a preview may say anything">print("fine")</pre>`),
   });
+  // Attributes Cellbox does not read: near misses of its own, the page's own, and SageMathCell's
+  // data-lang, which makeSagecell() reads.
+  pages.set('/slips', {
+    html: page(script, `
+<pre data-cellbox data-lang="r" id="lang">print(1)</pre>
+<pre data-cellbox data-langauge="r" data-them="dark" id="two">print(2)</pre>
+<pre data-cellbox data-line="2" data-label="Example 1" data-toc-skip id="own">print(3)</pre>
+<div class="compute" data-lang="python"><script type="text/x-sage">print(4)</script></div>
+<script>document.addEventListener('DOMContentLoaded', () => sagecell.makeSagecell({ inputLocation: 'div.compute', languages: ['python'] }));</script>`),
+  });
 });
 
 afterAll(async () => {
@@ -373,6 +383,33 @@ describe('settings written wrong', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(await cell(w.page, 'bad-bool').locator('.cb-output').textContent()).toBe('');
     expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('warns in the console, once per cell, of an attribute that is a near miss of one Cellbox reads', async () => {
+    const w = await openPage(browser, 'about:blank');
+    const warnings: string[] = [];
+    w.page.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
+    await w.page.goto(`${hostUrl}/slips`);
+    await w.page.locator('.compute .cellbox-embed .cb-run').waitFor();
+    await cell(w.page, 'own').locator('.cb-run').waitFor();
+    const slips = () => warnings.filter((t) => t.includes('Cellbox reads'));
+    expect(slips()).toHaveLength(2);
+    expect(slips()[0]).toContain('Cellbox: this cell\'s data-lang="r" (did you mean data-language?) is not an attribute Cellbox reads, and does nothing.');
+    expect(slips()[1]).toContain('Cellbox: this cell\'s data-langauge="r" (did you mean data-language?) and data-them="dark" (did you mean data-theme?) are not attributes Cellbox reads, and do nothing.');
+    // Left as it is: the default language, and nothing in the cell for its reader.
+    expect(await cell(w.page, 'lang').locator('.cb-lang').inputValue()).toBe('python');
+    expect(await cell(w.page, 'lang').locator('.cb-problems').isHidden()).toBe(true);
+    // Mounted again (a framework's view shown anew), the cell does not say it twice.
+    await w.page.evaluate(() => {
+      const api = (window as unknown as { Cellbox: { mount(e: HTMLElement): { destroy(): void }; scan(): unknown[] } }).Cellbox;
+      api.mount(document.getElementById('lang')!).destroy();
+      api.scan();
+    });
+    await cell(w.page, 'lang').locator('.cb-run').waitFor();
+    expect(slips()).toHaveLength(2);
     await w.context.close();
   });
 

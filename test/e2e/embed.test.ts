@@ -83,6 +83,14 @@ integrate(x**2 * sin(x), x)</pre>`));
 </div>`));
   // A page whose own scheme is dark (a documentation theme switched to dark), the cell on auto.
   host.pages.set('/scheme', hostPage(cellbox, '<pre data-cellbox data-autorun>print("scheme")</pre>', '<style>:root { color-scheme: dark; }</style>'));
+  // Pages that give their scheme by <meta name="color-scheme"> alone, with no background of their
+  // own: the browser paints their canvas (and a <input>) by it, and so must the cell.
+  const metaPage = (content: string, html = '<html>') => `<!doctype html>${html}<head><meta charset="utf-8"><title>Notes</title>
+<meta name="color-scheme" content="${content}"><script src="${cellbox}/embed.js" defer></script></head>
+<body><h1>Notes</h1><pre data-cellbox>print("meta")</pre></body></html>`;
+  host.pages.set('/meta-dark', metaPage('dark'));
+  host.pages.set('/meta-both', metaPage('light dark'));
+  host.pages.set('/meta-css', metaPage('dark', '<html style="color-scheme: light">'));
 });
 
 afterAll(async () => {
@@ -362,6 +370,44 @@ describe('an embedded cell', () => {
     await w.page.emulateMedia({ colorScheme: 'light' });
     await expect.poll(colour).toBe('rgb(29, 29, 31)');
     await w.context.close();
+  });
+
+  it('follows the scheme a page gives only by <meta name="color-scheme">, as the browser does', async () => {
+    // The editor's background: the dark theme's, or the light one's.
+    const DARK = 'rgb(31, 32, 36)';
+    const LIGHT = 'rgb(255, 255, 255)';
+    const editor = (w: Watched) => w.page.locator('.cellbox-embed .cm-editor').evaluate((e) => getComputedStyle(e).backgroundColor);
+    const open = async (path: string, colorScheme: 'light' | 'dark') => {
+      const w = await openPage(browser, `${hostUrl}${path}`, { colorScheme });
+      await w.page.locator('.cellbox-embed .cm-editor').waitFor({ timeout: 30_000 });
+      return w;
+    };
+    // `dark` alone: a dark canvas whatever the reader's system says, and a dark cell on it.
+    const dark = await open('/meta-dark', 'light');
+    expect(await editor(dark)).toBe(DARK);
+    // The page's theme switch edits the tag, or takes it out, or puts another in.
+    const meta = (f: string) => dark.page.evaluate(f);
+    await meta('document.querySelector(\'meta[name="color-scheme"]\').content = "light"');
+    await expect.poll(() => editor(dark)).toBe(LIGHT);
+    await meta('document.querySelector(\'meta[name="color-scheme"]\').setAttribute("content", "only dark")');
+    await expect.poll(() => editor(dark)).toBe(DARK);
+    await meta('document.querySelector(\'meta[name="color-scheme"]\').remove()');
+    await expect.poll(() => editor(dark)).toBe(LIGHT);
+    await meta('document.head.append(Object.assign(document.createElement("meta"), { name: "color-scheme", content: "dark" }))');
+    await expect.poll(() => editor(dark)).toBe(DARK);
+    await dark.context.close();
+    // `light dark`: the reader's system decides, and the cell follows it as it changes.
+    for (const colorScheme of ['dark', 'light'] as const) {
+      const both = await open('/meta-both', colorScheme);
+      expect(await editor(both), colorScheme).toBe(colorScheme === 'dark' ? DARK : LIGHT);
+      await both.page.emulateMedia({ colorScheme: colorScheme === 'dark' ? 'light' : 'dark' });
+      await expect.poll(() => editor(both)).toBe(colorScheme === 'dark' ? LIGHT : DARK);
+      await both.context.close();
+    }
+    // The CSS property, where the page sets it, wins over the tag (as the browser's canvas shows).
+    const css = await open('/meta-css', 'dark');
+    expect(await editor(css)).toBe(LIGHT);
+    await css.context.close();
   });
 
   it('mounts nothing by itself when the page opts out, and mounts on Cellbox.scan()', async () => {

@@ -1,8 +1,24 @@
 // The keys and the cap of embedded cells' drafts (embed/drafts.ts): a draft belongs to one page
 // (its fragment aside), one place on it and the code the teacher wrote; past the cap the oldest
-// drafts go, never the one being saved.
+// drafts go, never the one being saved; a draft unused for a term and more goes by its age. The
+// real localStorage is exercised by test/e2e/embed-drafts.test.ts; here, a Map behind Storage's
+// methods, as test/app/draft.test.ts has it.
 import { describe, expect, it } from 'vitest';
-import { DRAFT_PREFIX, MAX_DRAFTS, MAX_DRAFT_TOTAL_CHARS, codeHash, draftKey, evictions } from '../../embed/drafts';
+import { DRAFT_PREFIX, MAX_DRAFTS, MAX_DRAFT_AGE_MS, MAX_DRAFT_TOTAL_CHARS, codeHash, draftKey, evictions, readCellDraft, saveCellDraft } from '../../embed/drafts';
+
+function storage(initial: Record<string, string> = {}): Storage {
+  const m = new Map(Object.entries(initial));
+  return {
+    get length() {
+      return m.size;
+    },
+    clear: () => m.clear(),
+    getItem: (k) => m.get(k) ?? null,
+    key: (i) => [...m.keys()][i] ?? null,
+    removeItem: (k) => void m.delete(k),
+    setItem: (k, v) => void m.set(k, String(v)),
+  };
+}
 
 describe('draftKey', () => {
   const key = draftKey('https://notes.example/week1.html?v=2#loops', 'n:0', 'print(1)', 'python');
@@ -53,5 +69,56 @@ describe('evictions', () => {
     const big = MAX_DRAFT_TOTAL_CHARS / 2;
     expect(evictions([entry('new', 9, big), entry('old', 1, big), entry('mid', 5, big)], 'new')).toEqual(['old']);
     expect(evictions([entry('new', 9, 3), entry('old', 1, 3), entry('mid', 5, 3)], 'new', 10, 4)).toEqual(['old', 'mid']);
+  });
+});
+
+describe('drafts by their age', () => {
+  const DAY = 24 * 60 * 60 * 1000;
+  const now = Date.UTC(2026, 11, 7);
+  const kept = (code: string, saved?: number) => JSON.stringify({ code, language: 'python', ...(saved === undefined ? {} : { saved }) });
+  const key = (name: string) => `${DRAFT_PREFIX}${name}`;
+
+  it('lasts a course term: 120 days', () => {
+    expect(MAX_DRAFT_AGE_MS).toBe(120 * DAY);
+  });
+
+  it('drops, when drafts are first read, those unused for longer, and keeps the rest', () => {
+    const s = storage({
+      [key('last year')]: kept('print("old")', now - 200 * DAY),
+      [key('just past')]: kept('print("past")', now - 121 * DAY),
+      [key('this term')]: kept('print("mine")', now - 119 * DAY),
+      [key('no time')]: kept('print("by hand")'),
+      'the page\'s own': 'kept',
+    });
+    expect(readCellDraft(s, key('last year'), now)).toBe(null);
+    expect(s.getItem(key('last year'))).toBe(null);
+    // Not the one read: all of them, once per page.
+    expect(s.getItem(key('just past'))).toBe(null);
+    expect(s.getItem('the page\'s own')).toBe('kept');
+    expect(readCellDraft(s, key('this term'), now)).toEqual({ code: 'print("mine")', language: 'python' });
+    // One with no time of its own (none is written so) is kept, and dated from its showing.
+    expect(readCellDraft(s, key('no time'), now)).toEqual({ code: 'print("by hand")', language: 'python' });
+    expect(JSON.parse(s.getItem(key('no time'))!).saved).toBe(now);
+  });
+
+  it('keeps a draft still shown another 120 days from its showing', () => {
+    const s = storage({ [key('mine')]: kept('print("mine")', now - 100 * DAY) });
+    expect(readCellDraft(s, key('mine'), now)).not.toBe(null);
+    const later = now + 100 * DAY;
+    expect(readCellDraft(s, key('mine'), later)).toEqual({ code: 'print("mine")', language: 'python' });
+    // Unshown past its age, even on a page that swept its storage already (open for months).
+    expect(readCellDraft(s, key('mine'), later + 121 * DAY)).toBe(null);
+    expect(s.getItem(key('mine'))).toBe(null);
+  });
+
+  it('drops, when a draft is saved, those unused for longer', () => {
+    const s = storage({
+      [key('last year')]: kept('print("old")', now - 200 * DAY),
+      [key('this term')]: kept('print("mine")', now - DAY),
+    });
+    expect(saveCellDraft(s, key('new'), { code: 'print("new")', language: 'python' }, now)).toBe(true);
+    expect(s.getItem(key('last year'))).toBe(null);
+    expect(s.getItem(key('this term'))).not.toBe(null);
+    expect(JSON.parse(s.getItem(key('new'))!)).toEqual({ code: 'print("new")', language: 'python', saved: now });
   });
 });
