@@ -134,9 +134,15 @@ function attributeValues(e: HTMLElement): Partial<Record<Key, string>> {
     const v = e.getAttribute(name);
     if (v !== null) values[key] = v;
   }
-  // SageMathCell's markup names its language in its type.
-  if (values.language === undefined && e instanceof HTMLScriptElement && e.type === 'text/x-sage') values.language = 'sage';
+  // SageMathCell's markup names its language in data-lang, as makeSagecell() reads it, else in
+  // its type.
+  if (values.language === undefined && isSageScript(e)) values.language = e.getAttribute('data-lang')?.trim().toLowerCase() || 'sage';
   return values;
+}
+
+/** SageMathCell's own markup for a cell's code. */
+function isSageScript(e: HTMLElement): boolean {
+  return e instanceof HTMLScriptElement && e.type === 'text/x-sage';
 }
 
 /**
@@ -145,7 +151,7 @@ function attributeValues(e: HTMLElement): Partial<Record<Key, string>> {
  * caller read itself (makeSagecell()'s data-lang).
  */
 export function attributeSlips(e: HTMLElement, alsoRead: readonly string[] = []): string | null {
-  return slipWarning([...e.attributes], OPTION_ATTRIBUTES, [...OWN_MARKS, ...alsoRead]);
+  return slipWarning([...e.attributes], OPTION_ATTRIBUTES, [...OWN_MARKS, ...alsoRead, ...(isSageScript(e) ? ['data-lang'] : [])]);
 }
 
 /**

@@ -124,6 +124,7 @@ int main(void) { puts("hi"); }</pre>
 <pre data-cellbox data-langauge="r" data-them="dark" id="two">print(2)</pre>
 <pre data-cellbox data-line="2" data-label="Example 1" data-toc-skip id="own">print(3)</pre>
 <div class="compute" data-lang="python"><script type="text/x-sage">print(4)</script></div>
+<script type="text/x-sage" data-lang="python" id="sage-lang">print(5)</script>
 <script>document.addEventListener('DOMContentLoaded', () => sagecell.makeSagecell({ inputLocation: 'div.compute', languages: ['python'] }));</script>`),
   });
 });
@@ -401,6 +402,8 @@ describe('settings written wrong', () => {
     expect(slips()[1]).toContain('Cellbox: this cell\'s data-langauge="r" (did you mean data-language?) and data-them="dark" (did you mean data-theme?) are not attributes Cellbox reads, and do nothing.');
     // Left as it is: the default language, and nothing in the cell for its reader.
     expect(await cell(w.page, 'lang').locator('.cb-lang').inputValue()).toBe('python');
+    // SageMathCell's own markup, found by the scan, takes its data-lang as makeSagecell() does.
+    expect(await cell(w.page, 'sage-lang').locator('.cb-lang').inputValue()).toBe('python');
     expect(await cell(w.page, 'lang').locator('.cb-problems').isHidden()).toBe(true);
     // Mounted again (a framework's view shown anew), the cell does not say it twice.
     await w.page.evaluate(() => {
