@@ -107,6 +107,14 @@ describe('messages of one cell', () => {
     expect(ms.find((m) => m.header.msg_type === 'execute_result')?.content).toMatchObject({ data: { 'text/plain': "'b.txt'" } });
   });
 
+  it('keep a forked JavaScript cell\'s console.log and console.error lines in the order it wrote them', async () => {
+    // Written to fd 1 and 2, two pipes the device reads apart, a loop's lines came regrouped:
+    // all of stdout, then all of stderr.
+    const ms = await run(box.url, 'for (let i = 0; i < 50; i++) { console.log("out", i); console.error("err", i) }', 'javascript');
+    const lines = ms.flatMap((m) => m.header.msg_type === 'stream' ? (m.content as { name: string; text: string }).text.split('\n').filter(Boolean).map((l) => `${(m.content as { name: string }).name}:${l}`) : []);
+    expect(lines).toEqual(Array.from({ length: 50 }, (_, i) => [`stdout:out ${i}`, `stderr:err ${i}`]).flat());
+  });
+
   it("read IPython's syntax in a forked Python cell: %%writefile's file is listed, %matplotlib inline is taken", async () => {
     const written = await run(box.url, '%%writefile notes.txt\nfirst line\n');
     expect(stdout(written)).toBe('Writing notes.txt\n');

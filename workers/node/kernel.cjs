@@ -5,12 +5,14 @@
 // once it is warm (forkCells(), forker.c). The cell
 // runs in this context like a REPL line: `require`, `module`, `exports`, `__filename` and
 // `__dirname` are globals pointing into the cell's directory, the script's completion value
-// becomes `execute_result`, and top-level `await` works. console output is the process's own
-// fd 1 and 2. The cell is done when the event loop is empty, as for `node file.js`.
+// becomes `execute_result`, and top-level `await` works. console output (process.stdout and
+// process.stderr) goes out as `stream` events, in order with the rest; what writes to fd 1 and 2
+// itself (a child process) reaches the device there. The cell is done when the event loop is empty, as for `node file.js`.
 'use strict';
 
 const fs = require('node:fs');
 const path = require('node:path');
+const { StringDecoder } = require('node:string_decoder');
 const { Writable } = require('node:stream');
 const util = require('node:util');
 const v8 = require('node:v8');
@@ -366,17 +368,28 @@ function showResult(value) {
   if (value !== undefined) emit({ type: 'execute_result', data: { 'text/plain': util.inspect(value) }, metadata: {} });
 }
 
+/** The most bytes of text one `stream` event carries: a huge write goes out as several. */
+const STREAM_CHUNK = 1 << 16;
+
 /**
- * process.stdout and process.stderr as `node file.js > file` has them: streams that write each
- * chunk at once, with a blocking write. fd 1 and 2 are pipes from the device, for which Node
- * makes sockets that write asynchronously: a cell printing in a tight loop would queue its
- * output in memory until the heap runs out, and the device would never see it reach the output
- * cap. Blocking writes pace the cell by the reader.
+ * process.stdout and process.stderr: streams whose every chunk goes out at once as a `stream`
+ * event on the event pipe, with a blocking write. On the event pipe, not fd 1 and 2: those are
+ * two pipes the device reads apart, and a cell that wrote to both in a loop (console.log, then
+ * console.error) had its lines regrouped, all of one stream and then all of the other, and its
+ * output could pass its result or its error, which come as events. Blocking, as `node file.js >
+ * file` writes: fd 3 is a pipe, for which Node makes a socket that writes asynchronously, and a
+ * cell printing in a tight loop would queue its output in memory until the heap ran out;
+ * blocking writes pace the cell by the reader. `fd` stays 1 and 2, as Node's own stdio has it
+ * (fs.writeSync(process.stdout.fd, …) writes raw bytes there, as a child process does).
+ * Bytes that are not UTF-8 become U+FFFD, as the device decodes fd 1 and 2.
  */
 class StdioStream extends Writable {
-  constructor(fd) {
+  constructor(name, fd, eventFd = EVENT_FD) {
     super();
     this.fd = fd;
+    this.name = name;
+    this.eventFd = eventFd;
+    this.decoder = new StringDecoder('utf8');
     this._type = 'fs';
     this._isStdio = true;
     this.destroySoon = this.destroy;
@@ -384,7 +397,10 @@ class StdioStream extends Writable {
 
   _write(chunk, encoding, callback) {
     try {
-      writeAll(this.fd, chunk);
+      for (let start = 0; start < chunk.length; start += STREAM_CHUNK) {
+        const text = this.decoder.write(chunk.subarray(start, start + STREAM_CHUNK));
+        if (text) writeAll(this.eventFd, Buffer.from(eventLine({ type: 'stream', name: this.name, text })));
+      }
     } catch (err) {
       callback(err);
       return;
@@ -400,7 +416,7 @@ class StdioStream extends Writable {
 
 function synchronousStdio() {
   for (const [name, fd] of [['stdout', 1], ['stderr', 2]]) {
-    const stream = new StdioStream(fd);
+    const stream = new StdioStream(name, fd);
     Object.defineProperty(process, name, { configurable: true, enumerable: true, get: () => stream });
   }
 }
@@ -512,7 +528,7 @@ function asyncHookChecks() {
 function rehearseStdio() {
   const fd = fs.openSync('/dev/null', 'r+');
   try {
-    const stream = new StdioStream(fd);
+    const stream = new StdioStream('stdout', 1, fd);
     new console.Console({ stdout: stream, stderr: stream }).log(1 + 1, 'a', [1, 2.5]);
     fs.readSync(fd, Buffer.alloc(CODE_CHUNK), 0, CODE_CHUNK, null);
     decodeCode([]);
