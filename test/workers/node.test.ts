@@ -82,6 +82,21 @@ describe('node worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it("shows an error the cell prints or returns with the cell's frames only, as its traceback has them", async () => {
+    const r = await run([
+      'try { null.x } catch (e) { console.error(e) }',
+      'function make() { return new Error("made") }',
+      'setTimeout(() => console.log(new Error("in a timer").stack))',
+      'const [made] = await Promise.all([make()])',
+      'made',
+    ].join('\n'));
+    expect(streamText(r, 'stderr')).toBe("TypeError: Cannot read properties of null (reading 'x')\n    at <cell>:1:12\n");
+    expect(streamText(r, 'stdout')).toBe('Error: in a timer\n    at Timeout._onTimeout (<cell>:3:30)\n');
+    expect(eventsOf(r, 'execute_result')[0].data['text/plain']).toBe('Error: made\n    at make (<cell>:2:26)\n    at <cell>:4:35');
+    // A stack of the cell's own making stays its own.
+    expect(await resultOf('Error.prepareStackTrace = (e, sites) => sites.length > 0\nnew Error("x").stack')).toBe('true');
+  });
+
   it('keeps the line of an error after top-level await', async () => {
     const r = await run('await null\nnull.x');
     const [error] = eventsOf(r, 'error');

@@ -284,6 +284,32 @@ function isWorkerFrame(line) {
   return WORKER_LOCATIONS.some((prefix) => frame[1].startsWith(prefix));
 }
 
+/** isWorkerFrame() for one of V8's call sites. */
+function isWorkerCallSite(site) {
+  const file = site.getFileName();
+  if (file === CELL) return site.getLineNumber() > cellLineCount;
+  if (typeof file !== 'string') return false;
+  for (const prefix of WORKER_LOCATIONS) if (`${file}:`.startsWith(prefix)) return true;
+  return false;
+}
+
+/**
+ * Every error's stack as the cell sees it (err.stack, console.log(err), an Error as the cell's
+ * value) without the frames of this worker and of the Node machinery that runs the cell, as the
+ * error event's traceback has them: a cell's `console.error(e)` in a catch printed eight lines
+ * of /opt/cellbox/workers/node/kernel.cjs and Node's module loader under its own one. Node's own
+ * formatting, given the cell's frames only. A cell that sets Error.prepareStackTrace has its own.
+ */
+function hideWorkerFrames() {
+  const prepare = Error.prepareStackTrace;
+  if (typeof prepare !== 'function') return;
+  Error.prepareStackTrace = function prepareStackTrace(error, sites) {
+    const kept = [];
+    for (const site of sites) if (!isWorkerCallSite(site)) kept.push(site);
+    return Reflect.apply(prepare, this, [error, kept]);
+  };
+}
+
 function errorEvent(err) {
   const isError = err instanceof Error || (err !== null && typeof err === 'object' && typeof err.stack === 'string');
   if (!isError) {
@@ -569,6 +595,7 @@ function interrupted(at) {
 function main() {
   const forking = process.argv.includes('--forker');
   if (!forking) closeInheritedFds();
+  hideWorkerFrames();
   primeDynamicImport();
   rehearse();
   if (forking) forkCells();
