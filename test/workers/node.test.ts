@@ -105,6 +105,25 @@ describe('node worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it("shows a promise the cell ends with by its value once fulfilled, and a timer not at all", async () => {
+    const main = 'async function main() {\n  await new Promise((r) => setTimeout(r, 20))\n  console.log("done")\n  return 7\n}\nmain()';
+    const r = await run(main);
+    expect(r.events.slice(1)).toEqual([
+      { type: 'stream', name: 'stdout', text: 'done\n' },
+      { type: 'execute_result', data: { 'text/plain': '7' }, metadata: {} },
+      { type: 'done', status: 'ok' },
+    ]);
+    expect(await resultOf('Promise.resolve(undefined)')).toBeUndefined();
+    expect(await resultOf('setTimeout(() => {}, 10)')).toBeUndefined();
+    expect(await resultOf('setImmediate(() => {})')).toBeUndefined();
+    expect(await resultOf('const p = Promise.resolve(1); p.then = () => { throw new Error("not this") }; p')).toBe('1');
+    expect(await resultOf('new Proxy({}, { getPrototypeOf() { throw new Error("trap") } })')).toBe('{}');
+    // Rejected: the cell's error, once, with no dump of the promise before it.
+    const rejected = await run('Promise.reject(new RangeError("nope"))');
+    expect(rejected.events.slice(1).map((e) => e.type)).toEqual(['error', 'done']);
+    expect(eventsOf(rejected, 'error')[0]).toMatchObject({ ename: 'RangeError', evalue: 'nope', traceback: ['RangeError: nope', '    at <cell>:1:16'] });
+  });
+
   it('takes import declarations, as await import(), with the last value shown and lines kept', async () => {
     // A script cannot have them ("Cannot use import statement outside a module"); Node's REPL
     // takes them the same way.

@@ -390,8 +390,43 @@ process.emit = function emit(event, ...args) {
   return listened;
 };
 
+/** Node's timer classes, whose objects setTimeout, setInterval and setImmediate return. */
+const TIMER_CLASSES = (() => {
+  const timeout = setTimeout(() => {}, 0);
+  clearTimeout(timeout);
+  const immediate = setImmediate(() => {});
+  clearImmediate(immediate);
+  return [timeout.constructor, immediate.constructor];
+})();
+
+function isTimer(value) {
+  try {
+    return TIMER_CLASSES.some((timer) => value instanceof timer);
+  } catch {
+    return false; // a Proxy whose getPrototypeOf throws is no timer
+  }
+}
+
+/** Promise's own then(), as the worker loaded: a cell may replace a promise's or Promise's. */
+const promiseThen = Promise.prototype.then;
+
+/**
+ * The cell's value as `execute_result`. A promise (a cell ending with `main()`, an async
+ * function's call) is shown once it is fulfilled, by its value, as `await main()` would be, and
+ * as Deno's Jupyter kernel does: its `Promise { <pending> }` told the reader nothing, and came
+ * before the output the call went on to print. Rejected, it is the cell's error (an unhandled
+ * rejection, through the promise then() makes), not that and a dump of the promise besides. A
+ * timer (a cell ending with setTimeout(…)) shows nothing, as a browser's timer id shows
+ * nothing worth reading: Node's Timeout object was some fifteen lines of its internals.
+ */
 function showResult(value) {
-  if (value !== undefined) emit({ type: 'execute_result', data: { 'text/plain': util.inspect(value) }, metadata: {} });
+  if (value === undefined) return;
+  if (util.types.isPromise(value)) {
+    Reflect.apply(promiseThen, value, [showResult]);
+    return;
+  }
+  if (isTimer(value)) return;
+  emit({ type: 'execute_result', data: { 'text/plain': util.inspect(value) }, metadata: {} });
 }
 
 /** The most bytes of text one `stream` event carries: a huge write goes out as several. */
