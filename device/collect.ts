@@ -340,6 +340,20 @@ export function summarizeSkipped(skipped: SkippedFile[], unexamined = 0): string
   return `${head}: ${listed.join(', ')}${more > 0 ? `, and ${more} more` : ''}`;
 }
 
+/**
+ * One sentence for a stderr note on the kept files that are as large as one file may be, or
+ * null if none: a write past the limit was refused ("File too large", or the program killed by
+ * SIGXFSZ), so such a file is most likely cut short, and the error alone did not say at what.
+ */
+export function summarizeFull(files: readonly CollectedFile[], maxFileBytes: number): string | null {
+  if (maxFileBytes <= 0) return null;
+  const full = files.filter((f) => f.bytes.length === maxFileBytes).map((f) => shown(f.name));
+  if (full.length === 0) return null;
+  const listed = full.slice(0, LISTED_AT_MOST).join(', ') + (full.length > LISTED_AT_MOST ? `, and ${full.length - LISTED_AT_MOST} more` : '');
+  const subject = full.length === 1 ? `${listed} has` : `${listed} have`;
+  return `${subject} ${maxFileBytes} bytes, the most one file may hold: what was written past that was refused ("File too large"), so ${full.length === 1 ? 'it' : 'they'} may be cut short`;
+}
+
 function shown(name: string): string {
   const safe = name.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return safe.length > NAME_SHOWN_AT_MOST ? `${safe.slice(0, NAME_SHOWN_AT_MOST - 1)}…` : safe;

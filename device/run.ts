@@ -10,7 +10,7 @@ import { encodeFileUrl } from '../filestore/names';
 import { contentTypeFor } from '../filestore/mime';
 import type { Limits } from '../store/config';
 import type { CellRow } from '../store/cells';
-import { collectFiles, summarizeSkipped } from './collect';
+import { collectFiles, summarizeFull, summarizeSkipped } from './collect';
 import type { Pool } from './pool';
 import { Translator } from './translate';
 import type { Worker, WorkerExit } from './worker';
@@ -166,9 +166,10 @@ async function storeFiles(cell: CellRow, worker: Worker, deps: RunDeps): Promise
       maxTotalBytes: limits.filesTotalBytes,
       maxNameBytes: MAX_FILE_NAME_BYTES,
     });
-    // A note on stderr, so a person sees why a file is missing.
-    const note = summarizeSkipped(skipped, unexamined);
-    if (note) deps.writer.push(cell.id, createMessage('stream', { name: 'stderr', text: `${note}\n` }, cell.header));
+    // Notes on stderr, so a person sees why a file is missing, or may be cut short.
+    for (const note of [summarizeSkipped(skipped, unexamined), summarizeFull(files, limits.fileBytes)]) {
+      if (note) deps.writer.push(cell.id, createMessage('stream', { name: 'stderr', text: `${note}\n` }, cell.header));
+    }
     if (files.length === 0) return [];
     deps.files.putMany(cell.id, files);
     return files.map((f) => ({ name: f.name, size: f.bytes.length, content_type: contentTypeFor(f.name), url: encodeFileUrl(cell.id, f.name) }));

@@ -139,6 +139,10 @@ export function buildArgv(spec: SandboxSpec, infoFd: number, forkServer?: ForkSe
     ...rootFsArgs(),
     ...spec.readOnlyPaths.flatMap((p) => ['--ro-bind', p, p]),
     '--ro-bind', spec.workersDir, WORKERS_MOUNT,
+    // The cell's user by name, the host's users not at all: without an entry for uid 1000,
+    // `whoami`, Python's getpass.getuser() and whatever asks for the user's name failed.
+    '--ro-bind-try', `${spec.workersDir}/lib/etc/passwd`, '/etc/passwd',
+    '--ro-bind-try', `${spec.workersDir}/lib/etc/group`, '/etc/group',
     '--proc', '/proc',
     '--dev', '/dev',
     '--size', String(TMP_BYTES), '--tmpfs', '/tmp',

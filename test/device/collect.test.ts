@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collectFiles, EXAMINED_PAST_MAX_FILES, summarizeSkipped, type CollectLimits } from '../../device/collect';
+import { collectFiles, EXAMINED_PAST_MAX_FILES, summarizeFull, summarizeSkipped, type CollectLimits } from '../../device/collect';
 import { MAX_FOLDERS } from '../../filestore/names';
 
 const LIMITS: CollectLimits = { maxFiles: 100, maxFileBytes: 1024, maxTotalBytes: 1024 * 1024, maxNameBytes: 255 };
@@ -337,5 +337,21 @@ describe('summarizeSkipped', () => {
     expect(summarizeSkipped(skipped, 1000)!.endsWith(', and 1015 more')).toBe(true);
     const long = summarizeSkipped([{ name: 'x'.repeat(200), reason: 'directory' }])!;
     expect(long).toBe(`1 file not kept: ${'x'.repeat(79)}… (directory)`);
+  });
+});
+
+describe('summarizeFull', () => {
+  const file = (name: string, size: number) => ({ name, bytes: Buffer.alloc(size) });
+
+  it('names the kept files as large as one file may be, which a write past the limit left cut short', () => {
+    expect(summarizeFull([file('a.csv', 10), file('b.bin', 99)], 100)).toBeNull();
+    expect(summarizeFull([file('a.csv', 10), file('huge.bin', 100)], 100)).toBe('huge.bin has 100 bytes, the most one file may hold: what was written past that was refused ("File too large"), so it may be cut short');
+    expect(summarizeFull([file('x', 100), file('y\u202e', 100)], 100)).toBe('x, y\\u202e have 100 bytes, the most one file may hold: what was written past that was refused ("File too large"), so they may be cut short');
+    const many = Array.from({ length: 12 }, (_, i) => file(`f${i}`, 5));
+    expect(summarizeFull(many, 5)).toMatch(/^f0, f1, .*, f9, and 2 more have 5 bytes/);
+  });
+
+  it('says nothing of empty files where no file may hold a byte', () => {
+    expect(summarizeFull([file('empty', 0)], 0)).toBeNull();
   });
 });

@@ -52,7 +52,8 @@ function targets(): string[] {
     hostTmp,
     path.join(hostTmp, 'secret.txt'),
     '/etc/shadow',
-    '/etc/passwd',
+    // /etc/passwd is the sandbox's own, naming the cell's user alone (sandbox.test.ts).
+    '/etc/gshadow',
     '/etc/hostname',
     '/root',
     '/root/.bash_history',

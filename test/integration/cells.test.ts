@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FILES_MIME, type Message } from '../../protocol/messages';
-import { errorOf, get, messagesUntilDone, post, replyOf, run, startCellbox, stdout, types, type Cellbox } from '../helpers/cellbox';
+import { errorOf, get, messagesUntilDone, post, replyOf, run, startCellbox, stderr, stdout, types, type Cellbox } from '../helpers/cellbox';
 
 let box: Cellbox;
 
@@ -105,6 +105,22 @@ describe('messages of one cell', () => {
     const ms = await run(box.url, 'import { basename } from "node:path"\nimport fs from "node:fs"\nconsole.log(typeof fs.statSync)\nbasename("/a/b.txt")', 'javascript');
     expect(stdout(ms)).toBe('function\n');
     expect(ms.find((m) => m.header.msg_type === 'execute_result')?.content).toMatchObject({ data: { 'text/plain': "'b.txt'" } });
+  });
+
+  it('say on stderr that a file as large as one file may be was most likely cut short at the limit', async () => {
+    // The program only got "File too large" (EFBIG), with no word of the limit, and the file
+    // it left was offered whole.
+    const ms = await run(box.url, 'try:\n    open("huge.bin", "wb").write(b"x" * 11_000_000)\nexcept OSError as e:\n    print(e.strerror)\nopen("small.txt", "w").write("x")');
+    expect(stdout(ms)).toBe('File too large\n');
+    expect(stderr(ms)).toBe('huge.bin has 10485760 bytes, the most one file may hold: what was written past that was refused ("File too large"), so it may be cut short\n');
+  });
+
+  it('keep a forked JavaScript cell\'s console.log and console.error lines in the order it wrote them', async () => {
+    // Written to fd 1 and 2, two pipes the device reads apart, a loop's lines came regrouped:
+    // all of stdout, then all of stderr.
+    const ms = await run(box.url, 'for (let i = 0; i < 50; i++) { console.log("out", i); console.error("err", i) }', 'javascript');
+    const lines = ms.flatMap((m) => m.header.msg_type === 'stream' ? (m.content as { name: string; text: string }).text.split('\n').filter(Boolean).map((l) => `${(m.content as { name: string }).name}:${l}`) : []);
+    expect(lines).toEqual(Array.from({ length: 50 }, (_, i) => [`stdout:out ${i}`, `stderr:err ${i}`]).flat());
   });
 
   it("read IPython's syntax in a forked Python cell: %%writefile's file is listed, %matplotlib inline is taken", async () => {

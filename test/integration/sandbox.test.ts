@@ -34,6 +34,12 @@ describe('namespaces', () => {
   it('runs as a non-root user', async () => {
     expect((await py('import os\nprint(os.getuid(), os.geteuid(), os.getgid())')).trim()).toBe('1000 1000 1000');
   });
+
+  it("has a name for its user, and sees none of the host's users", async () => {
+    // Without one, `whoami` and getpass.getuser() (which libraries call) failed.
+    const out = await py('import getpass, grp, pwd, subprocess\nprint(getpass.getuser(), pwd.getpwuid(1000).pw_dir, grp.getgrgid(1000).gr_name, subprocess.run(["whoami"], capture_output=True, text=True).stdout.strip())\nprint(sorted(p.pw_name for p in pwd.getpwall()))');
+    expect(out).toBe("cell /cell cell cell\n['cell', 'nobody']\n");
+  });
 });
 
 describe('the file system', () => {

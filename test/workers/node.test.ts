@@ -4,7 +4,7 @@ import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { eventsOf, lastEvent, runWorker } from './run-worker';
+import { eventsOf, lastEvent, runWorker, streamText } from './run-worker';
 
 const run = (code: string, options?: Parameters<typeof runWorker>[2]) => runWorker('node', code, options);
 
@@ -21,9 +21,12 @@ describe('node worker', () => {
   it('says ready first, runs the code, ends with done', async () => {
     const r = await run('console.log("hello, world")\nconsole.error("to stderr")');
     expect(r.events[0]).toEqual({ type: 'ready', language: 'node', version: expect.stringMatching(/^v\d+\.\d+\.\d+$/) });
-    expect(r.stdout).toBe('hello, world\n');
-    expect(r.stderr).toBe('to stderr\n');
-    expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
+    expect(r.events.slice(1)).toEqual([
+      { type: 'stream', name: 'stdout', text: 'hello, world\n' },
+      { type: 'stream', name: 'stderr', text: 'to stderr\n' },
+      { type: 'done', status: 'ok' },
+    ]);
+    expect(r.stdout + r.stderr).toBe('');
     expect(r.badLines).toEqual([]);
     expect(r.exitCode).toBe(0);
   });
@@ -75,8 +78,23 @@ describe('node worker', () => {
     expect(traceback).toContain('at f (<cell>:3:9)');
     expect(traceback).toContain('at <cell>:5:1');
     expect(traceback).not.toMatch(/kernel\.cjs|node:internal|node:vm/);
-    expect(r.stdout).toBe('before\n');
+    expect(streamText(r, 'stdout')).toBe('before\n');
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it("shows an error the cell prints or returns with the cell's frames only, as its traceback has them", async () => {
+    const r = await run([
+      'try { null.x } catch (e) { console.error(e) }',
+      'function make() { return new Error("made") }',
+      'setTimeout(() => console.log(new Error("in a timer").stack))',
+      'const [made] = await Promise.all([make()])',
+      'made',
+    ].join('\n'));
+    expect(streamText(r, 'stderr')).toBe("TypeError: Cannot read properties of null (reading 'x')\n    at <cell>:1:12\n");
+    expect(streamText(r, 'stdout')).toBe('Error: in a timer\n    at Timeout._onTimeout (<cell>:3:30)\n');
+    expect(eventsOf(r, 'execute_result')[0].data['text/plain']).toBe('Error: made\n    at make (<cell>:2:26)\n    at <cell>:4:35');
+    // A stack of the cell's own making stays its own.
+    expect(await resultOf('Error.prepareStackTrace = (e, sites) => sites.length > 0\nnew Error("x").stack')).toBe('true');
   });
 
   it('keeps the line of an error after top-level await', async () => {
@@ -85,6 +103,25 @@ describe('node worker', () => {
     expect(error.ename).toBe('TypeError');
     expect(error.traceback).toEqual([expect.stringContaining('Cannot read properties of null'), '    at <cell>:2:6']);
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+  });
+
+  it("shows a promise the cell ends with by its value once fulfilled, and a timer not at all", async () => {
+    const main = 'async function main() {\n  await new Promise((r) => setTimeout(r, 20))\n  console.log("done")\n  return 7\n}\nmain()';
+    const r = await run(main);
+    expect(r.events.slice(1)).toEqual([
+      { type: 'stream', name: 'stdout', text: 'done\n' },
+      { type: 'execute_result', data: { 'text/plain': '7' }, metadata: {} },
+      { type: 'done', status: 'ok' },
+    ]);
+    expect(await resultOf('Promise.resolve(undefined)')).toBeUndefined();
+    expect(await resultOf('setTimeout(() => {}, 10)')).toBeUndefined();
+    expect(await resultOf('setImmediate(() => {})')).toBeUndefined();
+    expect(await resultOf('const p = Promise.resolve(1); p.then = () => { throw new Error("not this") }; p')).toBe('1');
+    expect(await resultOf('new Proxy({}, { getPrototypeOf() { throw new Error("trap") } })')).toBe('{}');
+    // Rejected: the cell's error, once, with no dump of the promise before it.
+    const rejected = await run('Promise.reject(new RangeError("nope"))');
+    expect(rejected.events.slice(1).map((e) => e.type)).toEqual(['error', 'done']);
+    expect(eventsOf(rejected, 'error')[0]).toMatchObject({ ename: 'RangeError', evalue: 'nope', traceback: ['RangeError: nope', '    at <cell>:1:16'] });
   });
 
   it('takes import declarations, as await import(), with the last value shown and lines kept', async () => {
@@ -102,7 +139,7 @@ describe('node worker', () => {
       'console.log(typeof fs.readFileSync, joined("a", "b") === `a${sep}b`, typeof os.cpus, util.inspect === inspect, typeof Emitter)',
       'null.x',
     ].join('\n'));
-    expect(r.stdout).toBe('function true function true function\n');
+    expect(streamText(r, 'stdout')).toBe('function true function true function\n');
     const [error] = eventsOf(r, 'error');
     expect(error.traceback).toContain('    at <cell>:10:6'); // the line of the cell as written
     expect(await resultOf('import { basename } from "node:path"\nbasename("/a/b.txt")')).toBe("'b.txt'");
@@ -116,13 +153,13 @@ describe('node worker', () => {
     const [error] = eventsOf(r, 'error');
     expect(error.ename).toBe('SyntaxError');
     expect(error.traceback.join('\n')).toContain('<cell>:2');
-    expect(r.stdout).toBe('');
+    expect(streamText(r, 'stdout')).toBe('');
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
   it('waits for timers: their output comes before done', async () => {
     const r = await run('void setTimeout(() => console.log("later"), 300)');
-    expect(r.stdout).toBe('later\n');
+    expect(streamText(r, 'stdout')).toBe('later\n');
     const done = r.timeline.find((a) => a.value.type === 'done')!;
     expect(done.value).toEqual({ type: 'done', status: 'ok' });
     expect(done.at).toBeGreaterThanOrEqual(290); // not before the timer fired
@@ -146,7 +183,7 @@ describe('node worker', () => {
     // A cell's top-level let/const are global bindings the worker's own functions saw.
     expect(await resultOf('let Number = 1; let String = "s"; const JSON = {}; let Buffer = null; let Map = "grid"; let Reflect = 0\n6')).toBe('6');
     const failed = await run('let String = 2; let Object = 3\nthrow new RangeError("bad value")');
-    expect(failed.stderr).toBe('');
+    expect(failed.stderr + streamText(failed, 'stderr')).toBe('');
     expect(eventsOf(failed, 'error')[0]).toMatchObject({ ename: 'RangeError', evalue: 'bad value' });
     expect(lastEvent(failed)).toEqual({ type: 'done', status: 'error' });
     expect(await resultOf('var JSON = 1; Buffer = null; Error = null; await 1; 7')).toBe('7');
@@ -154,8 +191,8 @@ describe('node worker', () => {
 
   it('treats process.exit(0) as success and process.exit(n) as an error', async () => {
     const ok = await run('console.log("a")\nprocess.exit(0)\nconsole.log("b")');
-    expect(ok.stdout).toBe('a\n');
-    expect(ok.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
+    expect(streamText(ok, 'stdout')).toBe('a\n');
+    expect(ok.events.slice(1).filter((e) => e.type !== 'stream')).toEqual([{ type: 'done', status: 'ok' }]);
     const failed = await run('process.exit(3)');
     expect(eventsOf(failed, 'error')).toEqual([{ type: 'error', ename: 'ProcessExit', evalue: 'process.exit(3)', traceback: [] }]);
     expect(lastEvent(failed)).toEqual({ type: 'done', status: 'error' });
@@ -173,9 +210,32 @@ describe('node worker', () => {
       "process.stdout.destroy()",
       "require('node:fs').writeSync(1, 'still open\\n')",
     ].join('\n'));
-    expect(r.stdout).toBe('1 2 true\nwritten\nxy\nstill open\n');
-    expect(r.stderr).toBe('to stderr\n');
+    expect(streamText(r, 'stdout')).toBe('1 2 true\nwritten\nxy\n');
+    expect(streamText(r, 'stderr')).toBe('to stderr\n');
+    // fd 1 itself is still the process's stdout, as a child process's output is.
+    expect(r.stdout).toBe('still open\n');
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('keeps console.log and console.error in the order the cell wrote them, with its result and error', async () => {
+    // fd 1 and 2 are two pipes the device reads apart: written there, a loop's lines came
+    // regrouped, all of stdout and then all of stderr.
+    const r = await run('for (let i = 0; i < 200; i++) { console.log("out", i); console.error("err", i) }\n"last"');
+    const expected = Array.from({ length: 200 }, (_, i) => [
+      { type: 'stream', name: 'stdout', text: `out ${i}\n` },
+      { type: 'stream', name: 'stderr', text: `err ${i}\n` },
+    ]).flat();
+    expect(r.events.slice(1)).toEqual([...expected, { type: 'execute_result', data: { 'text/plain': "'last'" }, metadata: {} }, { type: 'done', status: 'ok' }]);
+    const failed = await run('console.log("before")\nprocess.stderr.write("warned\\n")\nthrow new Error("boom")');
+    expect(failed.events.slice(1).map((e) => e.type === 'stream' ? e.text : e.type)).toEqual(['before\n', 'warned\n', 'error', 'done']);
+  });
+
+  it('sends a huge write as several stream events, and bytes that are not UTF-8 as U+FFFD', async () => {
+    const r = await run('process.stdout.write("é".repeat(100000) + "\\n")\nprocess.stdout.write(Buffer.from([0x61, 0xff, 0x62]))');
+    const texts = eventsOf(r, 'stream').map((e) => e.text);
+    expect(texts.length).toBeGreaterThan(2);
+    expect(Math.max(...texts.map((t) => Buffer.byteLength(t)))).toBeLessThanOrEqual(65536);
+    expect(texts.join('')).toBe(`${'é'.repeat(100000)}\na\ufffdb`);
   });
 
   it('runs the cell\'s own beforeExit and exit listeners, and the work they give the event loop', async () => {
@@ -184,7 +244,7 @@ describe('node worker', () => {
       "process.on('exit', (code) => console.log('exit', code));",
       "console.log('start')",
     ].join('\n'));
-    expect(r.stdout).toBe('start\nmore\nexit 0\n');
+    expect(streamText(r, 'stdout')).toBe('start\nmore\nexit 0\n');
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
     // The cell is not over at its first 'beforeExit': what that gave the loop still counts.
     const late = await run("process.once('beforeExit', () => setTimeout(() => { throw new RangeError('late') }, 5))");
@@ -194,10 +254,10 @@ describe('node worker', () => {
 
   it("fails a cell whose own exit listener throws or sets process.exitCode, as node does", async () => {
     const thrown = await run("process.on('exit', () => { throw new RangeError('at exit') })\nconsole.log('hi')");
-    expect(thrown.stdout).toBe('hi\n');
+    expect(streamText(thrown, 'stdout')).toBe('hi\n');
     expect(eventsOf(thrown, 'error')).toMatchObject([{ ename: 'RangeError', evalue: 'at exit' }]);
     expect(lastEvent(thrown)).toEqual({ type: 'done', status: 'error' });
-    expect(thrown.stderr).toBe('');
+    expect(thrown.stderr + streamText(thrown, 'stderr')).toBe('');
     const exiting = await run("process.on('exit', () => { throw new Error('on the way out') })\nprocess.exit(0)");
     expect(eventsOf(exiting, 'error')).toMatchObject([{ ename: 'Error', evalue: 'on the way out' }]);
     const coded = await run("process.on('exit', () => { process.exitCode = 3 })");
@@ -218,7 +278,7 @@ describe('node worker', () => {
       'console.log(typeof rehearsal, ["exit", "beforeExit", "uncaughtException"].map((e) => process.listenerCount(e)))',
       'null.x',
     ].join('\n'));
-    const [globals, rest] = r.stdout.split('\n');
+    const [globals, rest] = streamText(r, 'stdout').split('\n');
     // The global names of a script that `node -` reads from stdin, which has the CommonJS names
     // as globals too.
     const plain = execFileSync('/usr/bin/node', ['-'], { input: names, env: { PATH: '/usr/bin:/bin' } as Record<string, string> as NodeJS.ProcessEnv, encoding: 'utf8' });
@@ -226,10 +286,10 @@ describe('node worker', () => {
     // The worker's own handlers: uncaughtException alone. It ends the cell after every 'exit'
     // listener, with none of its own, and leaves 'beforeExit' to the cell.
     expect(rest).toBe('undefined [ 0, 0, 1 ]');
-    expect(r.stderr).toBe('');
+    expect(r.stderr + streamText(r, 'stderr')).toBe('');
     // The error quotes this cell's own line 3, not the rehearsal's failing line.
     const error = "TypeError: Cannot read properties of null (reading 'x')";
-    expect(r.events.slice(1)).toEqual([
+    expect(r.events.slice(1).filter((e) => e.type !== 'stream')).toEqual([
       { type: 'error', ename: 'TypeError', evalue: error.slice(11), traceback: ['<cell>:3', 'null.x', '     ^', '', error, '    at <cell>:3:6'] },
       { type: 'done', status: 'error' },
     ]);
@@ -256,7 +316,7 @@ describe('node worker', () => {
         '}',
         'console.log(JSON.stringify(links))',
       ].join('\n'), { extraStdio: ['pipe', markerFd] });
-      const links = JSON.parse(r.stdout) as [number, string][];
+      const links = JSON.parse(streamText(r, 'stdout')) as [number, string][];
       const above3 = links.filter(([fd]) => fd > 3).map(([, target]) => target);
       expect(above3).not.toContain(marker);
       expect(above3.filter((target) => target.startsWith('socket:'))).toEqual([]); // the stdio pipe

@@ -123,6 +123,20 @@ describe.skipIf(!installed)('r worker', () => {
     expect(lastEvent(bytes)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it("fails readline() with the reason, after its prompt, rather than answer \"\" as if Enter were pressed", async () => {
+    const r = await run('cat("start\\n")\nn <- as.integer(readline("How many? "))\ncat("never\\n")');
+    expect(r.stdout).toBe('start\nHow many? ');
+    expect(eventsOf(r, 'error')).toEqual([{
+      type: 'error',
+      ename: 'Error',
+      evalue: 'a cell runs unattended, with nothing to type into it; put the value in the code instead',
+      traceback: ['Error in readline("How many? ") : a cell runs unattended, with nothing to type into it; put the value in the code instead'],
+    }]);
+    // The cell may catch it, as any error.
+    const caught = await run('x <- tryCatch(readline(), error = function(e) "default")\nx');
+    expect(caught.stdout).toBe('[1] "default"\n');
+  });
+
   it('prints warnings at once on stderr', async () => {
     const r = await run('log(-1)');
     expect(r.stdout).toBe('[1] NaN\n');

@@ -5,12 +5,14 @@
 // once it is warm (forkCells(), forker.c). The cell
 // runs in this context like a REPL line: `require`, `module`, `exports`, `__filename` and
 // `__dirname` are globals pointing into the cell's directory, the script's completion value
-// becomes `execute_result`, and top-level `await` works. console output is the process's own
-// fd 1 and 2. The cell is done when the event loop is empty, as for `node file.js`.
+// becomes `execute_result`, and top-level `await` works. console output (process.stdout and
+// process.stderr) goes out as `stream` events, in order with the rest; what writes to fd 1 and 2
+// itself (a child process) reaches the device there. The cell is done when the event loop is empty, as for `node file.js`.
 'use strict';
 
 const fs = require('node:fs');
 const path = require('node:path');
+const { StringDecoder } = require('node:string_decoder');
 const { Writable } = require('node:stream');
 const util = require('node:util');
 const v8 = require('node:v8');
@@ -282,6 +284,32 @@ function isWorkerFrame(line) {
   return WORKER_LOCATIONS.some((prefix) => frame[1].startsWith(prefix));
 }
 
+/** isWorkerFrame() for one of V8's call sites. */
+function isWorkerCallSite(site) {
+  const file = site.getFileName();
+  if (file === CELL) return site.getLineNumber() > cellLineCount;
+  if (typeof file !== 'string') return false;
+  for (const prefix of WORKER_LOCATIONS) if (`${file}:`.startsWith(prefix)) return true;
+  return false;
+}
+
+/**
+ * Every error's stack as the cell sees it (err.stack, console.log(err), an Error as the cell's
+ * value) without the frames of this worker and of the Node machinery that runs the cell, as the
+ * error event's traceback has them: a cell's `console.error(e)` in a catch printed eight lines
+ * of /opt/cellbox/workers/node/kernel.cjs and Node's module loader under its own one. Node's own
+ * formatting, given the cell's frames only. A cell that sets Error.prepareStackTrace has its own.
+ */
+function hideWorkerFrames() {
+  const prepare = Error.prepareStackTrace;
+  if (typeof prepare !== 'function') return;
+  Error.prepareStackTrace = function prepareStackTrace(error, sites) {
+    const kept = [];
+    for (const site of sites) if (!isWorkerCallSite(site)) kept.push(site);
+    return Reflect.apply(prepare, this, [error, kept]);
+  };
+}
+
 function errorEvent(err) {
   const isError = err instanceof Error || (err !== null && typeof err === 'object' && typeof err.stack === 'string');
   if (!isError) {
@@ -362,21 +390,67 @@ process.emit = function emit(event, ...args) {
   return listened;
 };
 
-function showResult(value) {
-  if (value !== undefined) emit({ type: 'execute_result', data: { 'text/plain': util.inspect(value) }, metadata: {} });
+/** Node's timer classes, whose objects setTimeout, setInterval and setImmediate return. */
+const TIMER_CLASSES = (() => {
+  const timeout = setTimeout(() => {}, 0);
+  clearTimeout(timeout);
+  const immediate = setImmediate(() => {});
+  clearImmediate(immediate);
+  return [timeout.constructor, immediate.constructor];
+})();
+
+function isTimer(value) {
+  try {
+    return TIMER_CLASSES.some((timer) => value instanceof timer);
+  } catch {
+    return false; // a Proxy whose getPrototypeOf throws is no timer
+  }
 }
 
+/** Promise's own then(), as the worker loaded: a cell may replace a promise's or Promise's. */
+const promiseThen = Promise.prototype.then;
+
 /**
- * process.stdout and process.stderr as `node file.js > file` has them: streams that write each
- * chunk at once, with a blocking write. fd 1 and 2 are pipes from the device, for which Node
- * makes sockets that write asynchronously: a cell printing in a tight loop would queue its
- * output in memory until the heap runs out, and the device would never see it reach the output
- * cap. Blocking writes pace the cell by the reader.
+ * The cell's value as `execute_result`. A promise (a cell ending with `main()`, an async
+ * function's call) is shown once it is fulfilled, by its value, as `await main()` would be, and
+ * as Deno's Jupyter kernel does: its `Promise { <pending> }` told the reader nothing, and came
+ * before the output the call went on to print. Rejected, it is the cell's error (an unhandled
+ * rejection, through the promise then() makes), not that and a dump of the promise besides. A
+ * timer (a cell ending with setTimeout(…)) shows nothing, as a browser's timer id shows
+ * nothing worth reading: Node's Timeout object was some fifteen lines of its internals.
+ */
+function showResult(value) {
+  if (value === undefined) return;
+  if (util.types.isPromise(value)) {
+    Reflect.apply(promiseThen, value, [showResult]);
+    return;
+  }
+  if (isTimer(value)) return;
+  emit({ type: 'execute_result', data: { 'text/plain': util.inspect(value) }, metadata: {} });
+}
+
+/** The most bytes of text one `stream` event carries: a huge write goes out as several. */
+const STREAM_CHUNK = 1 << 16;
+
+/**
+ * process.stdout and process.stderr: streams whose every chunk goes out at once as a `stream`
+ * event on the event pipe, with a blocking write. On the event pipe, not fd 1 and 2: those are
+ * two pipes the device reads apart, and a cell that wrote to both in a loop (console.log, then
+ * console.error) had its lines regrouped, all of one stream and then all of the other, and its
+ * output could pass its result or its error, which come as events. Blocking, as `node file.js >
+ * file` writes: fd 3 is a pipe, for which Node makes a socket that writes asynchronously, and a
+ * cell printing in a tight loop would queue its output in memory until the heap ran out;
+ * blocking writes pace the cell by the reader. `fd` stays 1 and 2, as Node's own stdio has it
+ * (fs.writeSync(process.stdout.fd, …) writes raw bytes there, as a child process does).
+ * Bytes that are not UTF-8 become U+FFFD, as the device decodes fd 1 and 2.
  */
 class StdioStream extends Writable {
-  constructor(fd) {
+  constructor(name, fd, eventFd = EVENT_FD) {
     super();
     this.fd = fd;
+    this.name = name;
+    this.eventFd = eventFd;
+    this.decoder = new StringDecoder('utf8');
     this._type = 'fs';
     this._isStdio = true;
     this.destroySoon = this.destroy;
@@ -384,7 +458,10 @@ class StdioStream extends Writable {
 
   _write(chunk, encoding, callback) {
     try {
-      writeAll(this.fd, chunk);
+      for (let start = 0; start < chunk.length; start += STREAM_CHUNK) {
+        const text = this.decoder.write(chunk.subarray(start, start + STREAM_CHUNK));
+        if (text) writeAll(this.eventFd, Buffer.from(eventLine({ type: 'stream', name: this.name, text })));
+      }
     } catch (err) {
       callback(err);
       return;
@@ -400,7 +477,7 @@ class StdioStream extends Writable {
 
 function synchronousStdio() {
   for (const [name, fd] of [['stdout', 1], ['stderr', 2]]) {
-    const stream = new StdioStream(fd);
+    const stream = new StdioStream(name, fd);
     Object.defineProperty(process, name, { configurable: true, enumerable: true, get: () => stream });
   }
 }
@@ -512,7 +589,7 @@ function asyncHookChecks() {
 function rehearseStdio() {
   const fd = fs.openSync('/dev/null', 'r+');
   try {
-    const stream = new StdioStream(fd);
+    const stream = new StdioStream('stdout', 1, fd);
     new console.Console({ stdout: stream, stderr: stream }).log(1 + 1, 'a', [1, 2.5]);
     fs.readSync(fd, Buffer.alloc(CODE_CHUNK), 0, CODE_CHUNK, null);
     decodeCode([]);
@@ -553,6 +630,7 @@ function interrupted(at) {
 function main() {
   const forking = process.argv.includes('--forker');
   if (!forking) closeInheritedFds();
+  hideWorkerFrames();
   primeDynamicImport();
   rehearse();
   if (forking) forkCells();

@@ -338,6 +338,22 @@ local(envir = new.env(parent = baseenv()), {
       lockBinding(name, where)
     }
   }
+
+  # ---- readline() -----------------------------------------------------------------------
+
+  # R's readline() outside an interactive session answers "" at once, as if Enter had been
+  # pressed: a cell that asked for a number went on with NA, and nothing said why. A cell runs
+  # unattended, as Python's input() and Octave's say too: the prompt, then this error (in the
+  # cell's call, "Error in readline("n? ") : …"), which the cell may catch.
+  cell_readline <- function(prompt = "") {
+    cat(prompt)
+    stop("a cell runs unattended, with nothing to type into it; put the value in the code instead")
+  }
+  for (where in list(baseenv(), .BaseNamespaceEnv)) {
+    unlockBinding("readline", where)
+    assign("readline", cell_readline, envir = where)
+    lockBinding("readline", where)
+  }
   end_on_quit <- function(worker) {
     if (is.null(quit_status)) return(invisible())
     try({
