@@ -108,6 +108,8 @@ const wanted = [
   { pkg: 'python3-scipy', file: '/usr/lib/python3/dist-packages/scipy' },
   // pandas' Styler (`df.style`) makes its HTML with Jinja; only a Recommends of python3-pandas.
   { pkg: 'python3-jinja2', file: '/usr/lib/python3/dist-packages/jinja2' },
+  // Progress bars, which course notes' long loops wrap in tqdm (drawn on stderr, \r by \r).
+  { pkg: 'python3-tqdm', file: '/usr/lib/python3/dist-packages/tqdm' },
   // IPython.display (HTML, Markdown, Math, Image, …), which cells written for Jupyter import.
   { pkg: 'python3-ipython', file: '/usr/lib/python3/dist-packages/IPython' },
   ...languages.flatMap((name) => LANGUAGE_PACKAGES[name] ?? []),

@@ -189,3 +189,12 @@ describe.skipIf(!pandasInstalled)('pandas in the python worker (needs python3-pa
     expect(streamText(r, 'stdout')).toBe('20 False\n20\n');
   });
 });
+
+describe.skipIf(!installed('/usr/lib/python3/dist-packages/tqdm'))('tqdm in the python worker (needs python3-tqdm)', () => {
+  it('draws its progress bar on stderr, each state after a carriage return, the last one whole', async () => {
+    const r = await run('from tqdm import tqdm\nfor i in tqdm(range(3)):\n    pass');
+    const bar = streamText(r, 'stderr');
+    expect(bar).toMatch(/^\r {2}0%\|\s+\| 0\/3 /);
+    expect(bar).toMatch(/\r100%\|█{10}\| 3\/3 \[[^\]]*\]\n$/);
+  });
+});
