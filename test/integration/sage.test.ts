@@ -228,6 +228,22 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(stdout(names)).toMatch(/^CPU times: .*\nWall time: .*\n1024 \ntime flies\n$/);
   });
 
+  it("run examples pasted with Sage's and Python's prompts, and a cell indented as a whole, as Sage's shell does", async () => {
+    // `sage: 2+2` was an annotation, so showed nothing; `sage: f(x) = x^2` a NameError.
+    expect(results(await sage('sage: 2+2'), 'execute_result')[0]['text/plain']).toBe('4');
+    const session = await sage('sage: f(x) = x^2\nsage: f(3)\n9\nsage: for i in range(2):\n....:     print(i)\n....:\nsage: f(4)');
+    expect(errorOf(session)).toBeUndefined();
+    expect(stdout(session)).toBe('0\n1\n');
+    expect(results(session, 'execute_result')[0]['text/plain']).toBe('16');
+    expect(results(await sage('>>> a = 2^10\n>>> a + 1'), 'execute_result')[0]['text/plain']).toBe('1025');
+    expect(results(await sage('\n    a = 2^10\n    a + 2'), 'execute_result')[0]['text/plain']).toBe('1026');
+    // Tracebacks quote the lines as pasted, each where it was.
+    const failed = errorOf(await sage('sage: a = 1\nsage: 1/0'))!;
+    expect(failed.traceback.join('\n')).toContain('File "<cell>", line 2, in <module>\n    sage: 1/0\n');
+    // A cell without a prompt on its first two lines is left alone: `...` is Python's Ellipsis.
+    expect(stdout(await sage('a = 1\nb = 2\n... \nprint(a + b)'))).toBe('3\n');
+  });
+
   it('draw animate() as a GIF, shown and saved, with neither ImageMagick nor ffmpeg', async () => {
     // It showed "Animation with 3 frames" typeset after a warning with Sage's file names in it.
     const ms = await sage('a = animate([plot(sin(x + k), (x, 0, 1)) for k in range(3)], figsize=2)\na.save("wave.gif")\na');

@@ -72,7 +72,42 @@ def _holds_sage_values(obj):
 
 def preparse(code):
     from sage.repl.preparse import preparse as sage_preparse
-    return sage_preparse(_time_lines(code))
+    return sage_preparse(_time_lines(_clean_input(code)))
+
+
+# Examples pasted with their prompts, from Sage's documentation or a session of Sage or Python
+# (`sage: f(3)`, `....:     print(i)`, `>>> 2 + 2`), and a cell indented as a whole: read as
+# Sage's shell and SageMathCell read them (IPython's cleanup of a cell, with Sage's prompts
+# first: SagePromptTransformer, leading_indent, classic_prompt). `sage: 2+2` was an annotation,
+# so showed nothing; `sage: f(x) = x^2` a NameError; `    2^10` an IndentationError. As IPython
+# does: prompts only when the first line or the one after it has one, then from every line that
+# has one. Each line stays where it was, so tracebacks quote the cell's lines as written.
+_SAGE_PROMPT = re.compile(r'^(?:[ \t]*(?:sage:|\.\.\.\.:)(?: |$))+')
+_PYTHON_PROMPT = re.compile(r'^(?:>>>|\.\.\.)(?: |$)')
+# `...` alone is an expression in Python 3: only a first `>>>` says the cell is a session.
+_PYTHON_FIRST_PROMPT = re.compile(r'^>>>(?: |$)')
+_INDENT = re.compile(r'^[ \t]+')
+
+
+def _clean_input(code):
+    lines = code.splitlines(True)
+    # IPython starts at the first line with something on it (leading_empty_lines).
+    start = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if start is None:
+        return code
+    head, rest = lines[:start], lines[start:]
+    rest = _strip_prompts(rest, _SAGE_PROMPT, _SAGE_PROMPT)
+    indent = _INDENT.match(rest[0])
+    if indent is not None:
+        rest = [line[indent.end():] if line.startswith(indent.group()) else line for line in rest]
+    rest = _strip_prompts(rest, _PYTHON_FIRST_PROMPT, _PYTHON_PROMPT)
+    return ''.join(head + rest)
+
+
+def _strip_prompts(lines, first, prompt):
+    if first.match(lines[0]) or (len(lines) > 1 and prompt.match(lines[1])):
+        return [prompt.sub('', line, count=1) for line in lines]
+    return lines
 
 
 # `time <statement>` at the start of a line, as Sage's shell and SageMathCell read it (IPython's
