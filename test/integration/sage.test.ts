@@ -314,6 +314,18 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(stdout(await sage('print("secret" in globals(), x)'))).toBe('False x\n');
   });
 
+  it("draw other random numbers in each cell, as Sage's random state is seeded again after the fork", async () => {
+    // Every cell inherited the fork server's state: the same randint(), random(), random_matrix().
+    const code = 'print(randint(1, 10^18), ZZ.random_element(10^18), random(), random_matrix(ZZ, 2, x=10^9).list())';
+    const draws = [stdout(await sage(code)), stdout(await sage(code))];
+    for (const drawn of draws) expect(drawn).toMatch(/^\d+ \d+ 0\.\d+ \[[-\d, ]+\]\n$/);
+    const [a, b] = draws.map((d) => d.split(' '));
+    for (let i = 0; i < 3; i++) expect(a[i]).not.toBe(b[i]);
+    // A seed the cell sets still makes its draws the same each time.
+    const seeded = 'set_random_seed(12345)\nprint(randint(1, 10^18), random_matrix(ZZ, 2).list())';
+    expect(stdout(await sage(seeded))).toBe(stdout(await sage(seeded)));
+  });
+
   it('run the code of the linked cells above first, through the preparser, their names kept', async () => {
     // `^` is Sage's power in the earlier code too (Python's xor would give 8), and the
     // namespace is filled once: a name an earlier cell gave (x) is not Sage's symbolic x again.

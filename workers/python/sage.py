@@ -141,6 +141,16 @@ def prepare_namespace(kernel, namespace):
     _animations_by_pillow()
 
 
+def after_fork():
+    """In each cell forked from the fork server: Sage's random state seeded afresh (from the
+    system's entropy), as SageMathCell seeds it after its fork. Every cell inherited the fork
+    server's, so `randint(1, 100)`, `random()`, `random_matrix(ZZ, 3)` and
+    `ZZ.random_element()` gave the same values in every cell, and a course's random exercises
+    were the same each time."""
+    from sage.misc.randstate import set_random_seed
+    set_random_seed()
+
+
 # --- @interact ---------------------------------------------------------------------------------
 #
 # SageMathCell's interacts, in Cellbox's way (interact.py, docs/api.md): `interact` shows its
