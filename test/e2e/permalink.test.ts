@@ -57,6 +57,19 @@ describe('the page at / from a link made by Python', () => {
     await w.context.close();
   });
 
+  it("?c= opens with its code as it is, SageMathCell's plain link; too long, the usual code and a notice", async () => {
+    // It opened the welcome code, the link's own ignored.
+    const w = await open(`/?c=${encodeURIComponent(code)}&lang=python`);
+    expect(await editorCode(w.page)).toBe(code);
+    expect(await w.page.locator('.cb-lang').inputValue()).toBe('python');
+    expect(await w.page.locator('.notice').count()).toBe(0);
+    await w.context.close();
+    const long = await open(`/?c=${'x'.repeat(65537)}&lang=python`);
+    expect(await editorCode(long.page)).toBe(WELCOME);
+    expect(await long.page.locator('.notice').textContent()).toContain('over 65536 bytes');
+    await long.context.close();
+  });
+
   it('#z= opens with its code and language (the hash never reaches the server)', async () => {
     const bash = 'echo "hello from the hash"\nseq 3';
     const w = await open(`/#z=${pythonZ(bash)}&lang=bash`);
