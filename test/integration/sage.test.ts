@@ -326,6 +326,13 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(stdout(await sage(seeded))).toBe(stdout(await sage(seeded)));
   });
 
+  it("start Sage's interface to a GAP process without the workspace it cannot save in a cell: gap(), a group's random element", async () => {
+    // Each failed: "Gap produced error output / Error, Cannot write to file ... SaveWorkspace".
+    const ms = await sage('print(gap("2^10") + 1)\nG = SymmetricGroup(4)\ng = G.random_element()\nprint(g in G, g.parent() is G)');
+    expect(errorOf(ms)).toBeUndefined();
+    expect(stdout(ms)).toBe('1025\nTrue True\n');
+  }, 60_000);
+
   it('run the code of the linked cells above first, through the preparser, their names kept', async () => {
     // `^` is Sage's power in the earlier code too (Python's xor would give 8), and the
     // namespace is filled once: a name an earlier cell gave (x) is not Sage's symbolic x again.

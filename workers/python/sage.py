@@ -139,6 +139,7 @@ def prepare_namespace(kernel, namespace):
     namespace['x'] = sage.all.SR.var('x')
     namespace.update(kernel.INTERACT.NAMES)
     _animations_by_pillow()
+    _gap_without_workspace()
 
 
 def after_fork():
@@ -261,6 +262,41 @@ def _gif_by_pillow(animation, delay, savefile, iterations, show_path):
                    loop=int(iterations), disposal=2)
     if show_path:
         print(f'Animation saved to file {savefile}.')
+
+
+# --- gap(...), Sage's interface to a GAP process ----------------------------------------------
+#
+# Sage's pexpect interface to GAP (`gap('...')`, and Sage's own random state for GAP, which
+# `SymmetricGroup(4).random_element()` seeds through it) saves GAP's workspace, a file of tens of
+# megabytes, the first time it starts. In a cell that file passes the cell's file-size limit:
+# every such cell failed with "Gap produced error output / Error, Cannot write to file ...
+# SaveWorkspace". Nor would the file outlive the cell, whose /tmp is its own. So GAP starts
+# without one, as Sage starts the GAP that makes the workspace (gap_reset_workspace(): colour
+# prompts off, which the interface cannot read): a second or two at a cell's first use.
+
+_gap_patched = False
+
+
+def _gap_without_workspace():
+    global _gap_patched
+    if _gap_patched:
+        return
+    _gap_patched = True
+    from sage.interfaces import gap as gap_interface
+
+    class GapWithoutWorkspace(gap_interface.Gap):
+        def _start(self):
+            super()._start()
+            self.eval('SetUserPreference("UseColorPrompt", false)')
+            self.eval('ColorPrompt(false)')
+
+    # The one instance, not a new one: sage.all, sage.interfaces.all and some of Sage's modules
+    # hold it by name. Not started yet (the fork server never uses it), so made again in place.
+    gap = gap_interface.gap
+    if gap.is_running():
+        return
+    gap.__class__ = GapWithoutWorkspace
+    gap.__init__(use_workspace_cache=False)
 
 
 def add_magics(shell):
