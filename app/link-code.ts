@@ -36,10 +36,12 @@ export interface PageLink {
   c?: string | null;
   z: string | null;
   lang: string | null;
+  /** SageMathCell's `?q=<id>`: a permalink in SageMathCell's own database, which this server has not. */
+  q?: string | null;
 }
 
 /** The page's cell for a link's `c` or `z` (decoded by `decode`) and `lang`; a bad one gives the welcome code and a notice. */
-export async function startingCell({ c = null, z, lang }: PageLink, offered: readonly string[], decode: (z: string) => string | Promise<string>): Promise<StartingCell> {
+export async function startingCell({ c = null, z, lang, q = null }: PageLink, offered: readonly string[], decode: (z: string) => string | Promise<string>): Promise<StartingCell> {
   if (c !== null) {
     // Its code as it is: a link made by hand, or one of SageMathCell's (`?c=` opened an empty cell).
     if (new TextEncoder().encode(c).length > MAX_SNIPPET_BYTES) {
@@ -50,7 +52,10 @@ export async function startingCell({ c = null, z, lang }: PageLink, offered: rea
   }
   if (z === null) {
     const l = linkLanguage(lang, offered);
-    return { code: l.language === DEFAULT_LANGUAGE ? WELCOME : '', language: l.language, notices: l.notice ? [l.notice] : [] };
+    const notices = l.notice ? [l.notice] : [];
+    // Said, rather than an empty cell as if the link had no code.
+    if (q !== null) notices.push("This link names a SageMathCell permalink (q=…), whose code is kept by SageMathCell, not by this server; open it there, or share its code from there as a link with the code in it (z=…).");
+    return { code: l.language === DEFAULT_LANGUAGE ? WELCOME : '', language: l.language, notices };
   }
   try {
     const code = await decode(z);

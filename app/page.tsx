@@ -21,7 +21,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Que
   const offered = all.map((l) => l.name);
   // Names the languages this server runs, not a fixed few: a site enables its own.
   const named = new Intl.ListFormat('en', { type: 'disjunction' }).format(all.map((l) => l.display_name));
-  const link = { c: first(q.c), z: first(q.z), lang: first(q.lang) };
+  const link = { c: first(q.c), z: first(q.z), lang: first(q.lang), q: first(q.q) };
   const start = await startingCell(link, offered, inflateZLink);
   return (
     <main>
@@ -34,7 +34,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Que
           <span className="touch-hint">Press Run.</span>
         </p>
       </header>
-      <CellPage code={start.code} language={start.language} notices={start.notices} offered={offered} readHash keepDraft={link.c === null && link.z === null && link.lang === null} />
+      <CellPage code={start.code} language={start.language} notices={start.notices} offered={offered} readHash keepDraft={link.c === null && link.z === null && link.lang === null && link.q === null} />
       <noscript>
         <p className="noscript">
           The cell needs JavaScript. Without it, run code over HTTP:{' '}

@@ -57,7 +57,7 @@ describe('the page at / from a link made by Python', () => {
     await w.context.close();
   });
 
-  it("?c= opens with its code as it is, SageMathCell's plain link; too long, the usual code and a notice", async () => {
+  it("?c= opens with its code as it is, SageMathCell's plain link; too long, or ?q= (SageMathCell's stored code), the usual code and a notice", async () => {
     // It opened the welcome code, the link's own ignored.
     const w = await open(`/?c=${encodeURIComponent(code)}&lang=python`);
     expect(await editorCode(w.page)).toBe(code);
@@ -68,6 +68,10 @@ describe('the page at / from a link made by Python', () => {
     expect(await editorCode(long.page)).toBe(WELCOME);
     expect(await long.page.locator('.notice').textContent()).toContain('over 65536 bytes');
     await long.context.close();
+    // SageMathCell's ?q= names code kept there: said, not an empty cell as if the link had none.
+    const sagecell = await open('/?q=3f1b2c4d-aaaa-bbbb-cccc-0123456789ab&lang=python');
+    expect(await sagecell.page.locator('.notice').textContent()).toMatch(/^This link names a SageMathCell permalink \(q=…\)/);
+    await sagecell.context.close();
   });
 
   it('#z= opens with its code and language (the hash never reaches the server)', async () => {
