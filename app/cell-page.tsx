@@ -56,7 +56,7 @@ export default function CellPage({ code, language, notices = NONE, offered = NON
       let start = { code, language, notices: null as string[] | null };
       const link = readHash ? parseZLinkHash(window.location.hash) : null;
       if (link) {
-        const s = await startingCell(link.z, link.lang, offered, (z) => decodeZLink(z));
+        const s = await startingCell(link, offered, (z) => decodeZLink(z));
         start = { ...s, notices: s.notices };
       }
       if (closed || mine !== generation) return;

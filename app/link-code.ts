@@ -1,6 +1,7 @@
-// What the page at / starts with: its welcome code, or the code of a ?z=/#z= link and the
-// language it names. Pure, shared by the server page (?z=) and the client cell (#z=).
-import { ZLinkError } from '../protocol/zlink';
+// What the page at / starts with: its welcome code, or the code of a ?z=/#z= or ?c= link and
+// the language it names. Pure, shared by the server page (?z=, ?c=) and the client cell (#z=).
+import { MAX_SNIPPET_BYTES } from '../protocol/limits';
+import { tooLargeMessage, ZLinkError } from '../protocol/zlink';
 
 export const WELCOME = `# Shift+Enter runs the cell
 import math
@@ -26,11 +27,35 @@ export function linkLanguage(lang: string | null, offered: readonly string[]): {
   return { language: DEFAULT_LANGUAGE, notice: `This link asks for the language ${shown}, which this server does not run; the code is shown as Python instead.` };
 }
 
-/** The page's cell for a link's `z` (decoded by `decode`) and `lang`; a bad `z` gives the welcome code and a notice. */
-export async function startingCell(z: string | null, lang: string | null, offered: readonly string[], decode: (z: string) => string | Promise<string>): Promise<StartingCell> {
+/**
+ * What a link to the page names, in SageMathCell's link formats: `c`, the code as it is
+ * (`/?c=factor(2%5E64%2B1)&lang=sage`), `z`, the code zipped, and `lang`. SageMathCell reads `c`
+ * first.
+ */
+export interface PageLink {
+  c?: string | null;
+  z: string | null;
+  lang: string | null;
+  /** SageMathCell's `?q=<id>`: a permalink in SageMathCell's own database, which this server has not. */
+  q?: string | null;
+}
+
+/** The page's cell for a link's `c` or `z` (decoded by `decode`) and `lang`; a bad one gives the welcome code and a notice. */
+export async function startingCell({ c = null, z, lang, q = null }: PageLink, offered: readonly string[], decode: (z: string) => string | Promise<string>): Promise<StartingCell> {
+  if (c !== null) {
+    // Its code as it is: a link made by hand, or one of SageMathCell's (`?c=` opened an empty cell).
+    if (new TextEncoder().encode(c).length > MAX_SNIPPET_BYTES) {
+      return { code: WELCOME, language: DEFAULT_LANGUAGE, notices: [`This link's code could not be read: ${tooLargeMessage(MAX_SNIPPET_BYTES)}. The usual starting code is shown instead.`] };
+    }
+    const l = linkLanguage(lang, offered);
+    return { code: c, language: l.language, notices: l.notice ? [l.notice] : [] };
+  }
   if (z === null) {
     const l = linkLanguage(lang, offered);
-    return { code: l.language === DEFAULT_LANGUAGE ? WELCOME : '', language: l.language, notices: l.notice ? [l.notice] : [] };
+    const notices = l.notice ? [l.notice] : [];
+    // Said, rather than an empty cell as if the link had no code.
+    if (q !== null) notices.push("This link names a SageMathCell permalink (q=…), whose code is kept by SageMathCell, not by this server; open it there, or share its code from there as a link with the code in it (z=…).");
+    return { code: l.language === DEFAULT_LANGUAGE ? WELCOME : '', language: l.language, notices };
   }
   try {
     const code = await decode(z);

@@ -1,5 +1,6 @@
-// The cell page at /: one cell, ready to run; `?z=<zip>&lang=<language>` (SageMathCell's link
-// format) preloads it with code. `#z=` links are read in the browser (app/cell-page.tsx).
+// The cell page at /: one cell, ready to run; `?z=<zip>&lang=<language>` and `?c=<code>&lang=…`
+// (SageMathCell's link formats) preload it with code. `#z=` links are read in the browser
+// (app/cell-page.tsx).
 import { languages } from './_lib/cells';
 import { server } from './_lib/server';
 import { inflateZLink } from './_lib/zlink';
@@ -20,7 +21,8 @@ export default async function Page({ searchParams }: { searchParams: Promise<Que
   const offered = all.map((l) => l.name);
   // Names the languages this server runs, not a fixed few: a site enables its own.
   const named = new Intl.ListFormat('en', { type: 'disjunction' }).format(all.map((l) => l.display_name));
-  const start = await startingCell(first(q.z), first(q.lang), offered, inflateZLink);
+  const link = { c: first(q.c), z: first(q.z), lang: first(q.lang), q: first(q.q) };
+  const start = await startingCell(link, offered, inflateZLink);
   return (
     <main>
       <header className="site">
@@ -32,7 +34,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Que
           <span className="touch-hint">Press Run.</span>
         </p>
       </header>
-      <CellPage code={start.code} language={start.language} notices={start.notices} offered={offered} readHash keepDraft={first(q.z) === null && first(q.lang) === null} />
+      <CellPage code={start.code} language={start.language} notices={start.notices} offered={offered} readHash keepDraft={link.c === null && link.z === null && link.lang === null && link.q === null} />
       <noscript>
         <p className="noscript">
           The cell needs JavaScript. Without it, run code over HTTP:{' '}

@@ -198,8 +198,9 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   sharePanel.hidden = true;
   sharePanel.setAttribute('role', 'group');
   sharePanel.setAttribute('aria-label', 'Share');
-  const interacts = createInteracts(doc, () => interactChanged());
-  const output = createOutputArea(doc, { serverBase: server, typeset: mathjaxTypesetter(doc, server), hideFiles: hidden.has('files'), interact: interacts.show, interactSlot: interacts.slot });
+  const typeset = mathjaxTypesetter(doc, server);
+  const interacts = createInteracts(doc, () => interactChanged(), typeset);
+  const output = createOutputArea(doc, { serverBase: server, typeset, hideFiles: hidden.has('files'), interact: interacts.show, interactSlot: interacts.slot });
   if (opts.preview?.length) {
     const preview = el(doc, 'div', 'cb-preview');
     preview.append(...opts.preview);

@@ -8,6 +8,7 @@
 
 import { INTERACT_MIME, type InteractControl as Control, type InteractLayout, type InteractValue, type InteractValues } from '../protocol/interact';
 import { MAX_INTERACT_NAME_CHARS } from '../protocol/limits';
+import { hasMath, standardDelimiters } from './math-delimiters';
 
 export { INTERACT_MIME, type Control, type InteractValue, type InteractValues };
 
@@ -216,13 +217,31 @@ function equal(a: InteractValue | undefined, b: InteractValue | undefined): bool
   return Array.isArray(a) && Array.isArray(b) ? JSON.stringify(a) === JSON.stringify(b) : a === b;
 }
 
+/** Typesets the math in an element once it is on the page (embed/mathjax.ts). */
+export type Typeset = (el: HTMLElement) => Promise<void>;
+
 /**
  * Draws an interact. `changed` is called when a control's value changed (a slider's as it
- * moves, many times a second); `update` when its Update button is pressed.
+ * moves, many times a second); `update` when its Update button is pressed. `typeset`: the
+ * math in labels and texts, which is typeset.
  */
-export function drawInteract(doc: Document, first: InteractSpec, changed: () => void, update: () => void): InteractView & { take(spec: InteractSpec): void; markSent(): void } {
+export function drawInteract(doc: Document, first: InteractSpec, changed: () => void, update: () => void, typeset?: Typeset): InteractView & { take(spec: InteractSpec): void; markSent(): void } {
   let spec = first;
   const drawn: Drawn[] = [];
+
+  /**
+   * A label's or a text's words, its math typeset as SageMathCell typesets it
+   * (`slider(0, 1, label='$\\alpha$')` showed `$\alpha$`). The typesetter waits for MathJax,
+   * by which time the controls are on the page.
+   */
+  function setText(e: HTMLElement, text: string): void {
+    if (!typeset || !hasMath(text)) {
+      e.textContent = text;
+      return;
+    }
+    e.textContent = standardDelimiters(text);
+    void typeset(e);
+  }
 
   /** A box of controls, a group for a screen reader. */
   function controlsBox(cls = ''): HTMLElement {
@@ -269,7 +288,8 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
   /** A control's row: its label (for the input, or naming a group) and its place. */
   function row(control: Control, forInput: boolean): { place: HTMLElement; id: string; labelId: string } {
     const id = `${ID_PREFIX}${nextId++}`;
-    const label = el(doc, forInput ? 'label' : 'span', 'cb-ia-label', control.label);
+    const label = el(doc, forInput ? 'label' : 'span', 'cb-ia-label');
+    setText(label, control.label);
     label.id = `${id}-label`;
     if (forInput) (label as HTMLLabelElement).htmlFor = id;
     const place = el(doc, 'div', 'cb-ia-control');
@@ -545,14 +565,17 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
         return d;
       }
       case 'text': {
-        const text = el(doc, 'div', 'cb-ia-text', control.value);
+        const text = el(doc, 'div', 'cb-ia-text');
+        setText(text, control.value);
         box.append(text);
         const d: Drawn = {
           control,
           read: () => undefined,
           write(c) {
+            // The same text stays as it is, its math typeset once.
+            const same = c.value === d.control.value;
             d.control = c;
-            text.textContent = c.value as string;
+            if (!same) setText(text, c.value as string);
           },
         };
         return d;
@@ -621,8 +644,11 @@ export interface Interacts {
   slot(element: HTMLElement): HTMLElement | null;
 }
 
-/** A cell's interacts. `run` asks for a run with their values (changed, or Update pressed). */
-export function createInteracts(doc: Document, run: () => void): Interacts {
+/**
+ * A cell's interacts. `run` asks for a run with their values (changed, or Update pressed);
+ * `typeset`, the math in their labels.
+ */
+export function createInteracts(doc: Document, run: () => void, typeset?: Typeset): Interacts {
   const views = new WeakMap<Element, ReturnType<typeof drawInteract>>();
   /**
    * Controls of a bundle whose id the run had shown already (a cell's display() of a bundle
@@ -646,7 +672,7 @@ export function createInteracts(doc: Document, run: () => void): Interacts {
         if (!repeated && view.spec.autoUpdate) run();
       }, () => {
         if (!repeated) run();
-      });
+      }, typeset);
       views.set(view.element, view);
       if (repeated) {
         repeats.add(view.element);

@@ -9,6 +9,7 @@ import { inNextFrame, cancel, runNow, type FrameJob } from './frame';
 import { StreamView, newAnsi, setTerminalHTML } from './stream-view';
 import { cellboxPolicy, setSafeHTML } from './trusted-types';
 import { THREEJS_MIME, VIEWER3D_PATH, viewer3d } from './viewer3d';
+import { MATH_SPAN, standardDelimiters } from './math-delimiters';
 import { INTERACT_MIME } from '../protocol/interact';
 import { FILES_MIME, type DisplayDataContent, type ErrorContent, type FileInfo, type Message, type MimeBundle, type StreamContent } from '../protocol/messages';
 
@@ -56,20 +57,6 @@ export function applyCarriageReturns(text: string): string {
       return out;
     })
     .join('\n');
-}
-
-const MATH_SPAN = /\$\$[\s\S]+?\$\$|\\\[[\s\S]+?\\\]|\$(?!\s)[^$\n]+?(?<!\s)\$/g;
-
-/**
- * `$…$` and `$$…$$` as `\(…\)` and `\[…\]`: the delimiters every MathJax 3 and 4 knows by
- * default, so that a page's own MathJax, configured without dollars, still typesets cells.
- */
-export function standardDelimiters(text: string): string {
-  return text.replace(MATH_SPAN, (m) => {
-    if (m.startsWith('$$')) return `\\[${m.slice(2, -2)}\\]`;
-    if (m.startsWith('$')) return `\\(${m.slice(1, -1)}\\)`;
-    return m;
-  });
 }
 
 /** Takes $…$ and $$…$$ out of markdown before it is parsed (so `_` in math stays math), to put back after. */

@@ -57,6 +57,23 @@ describe('the page at / from a link made by Python', () => {
     await w.context.close();
   });
 
+  it("?c= opens with its code as it is, SageMathCell's plain link; too long, or ?q= (SageMathCell's stored code), the usual code and a notice", async () => {
+    // It opened the welcome code, the link's own ignored.
+    const w = await open(`/?c=${encodeURIComponent(code)}&lang=python`);
+    expect(await editorCode(w.page)).toBe(code);
+    expect(await w.page.locator('.cb-lang').inputValue()).toBe('python');
+    expect(await w.page.locator('.notice').count()).toBe(0);
+    await w.context.close();
+    const long = await open(`/?c=${'x'.repeat(65537)}&lang=python`);
+    expect(await editorCode(long.page)).toBe(WELCOME);
+    expect(await long.page.locator('.notice').textContent()).toContain('over 65536 bytes');
+    await long.context.close();
+    // SageMathCell's ?q= names code kept there: said, not an empty cell as if the link had none.
+    const sagecell = await open('/?q=3f1b2c4d-aaaa-bbbb-cccc-0123456789ab&lang=python');
+    expect(await sagecell.page.locator('.notice').textContent()).toMatch(/^This link names a SageMathCell permalink \(q=…\)/);
+    await sagecell.context.close();
+  });
+
   it('#z= opens with its code and language (the hash never reaches the server)', async () => {
     const bash = 'echo "hello from the hash"\nseq 3';
     const w = await open(`/#z=${pythonZ(bash)}&lang=bash`);

@@ -250,6 +250,30 @@ def _(A=matrix(QQ, [[1, 2], [3, 4]])):
     expect(w.pageErrors).toEqual([]);
   });
 
+  it("typesets the math in an interact's labels and texts, as SageMathCell does, and keeps it as the controls run", async () => {
+    // `label='$\\alpha$'` showed its TeX, dollars and all.
+    await runCode(`@interact
+def _(a=slider(1, 5, 1, 2, label='$\\\\alpha$'), t=text_control('Area: $\\\\pi r^2$')):
+    print(f"alpha is {a}")`);
+    await w.page.locator('.cb-output', { hasText: 'alpha is 2' }).waitFor({ timeout: 30_000 });
+    const label = w.page.locator('.cb-output .cb-ia-label').first();
+    const text = w.page.locator('.cb-output .cb-ia-text');
+    await label.locator('mjx-container').waitFor({ timeout: 20_000 });
+    await text.locator('mjx-container').waitFor({ timeout: 20_000 });
+    expect(await label.textContent()).not.toMatch(/[$\\]/);
+    expect(await text.textContent()).toMatch(/^Area: /);
+    expect(await text.textContent()).not.toMatch(/[$\\]/);
+    const slider = w.page.getByRole('slider');
+    await slider.focus();
+    await w.page.keyboard.press('ArrowRight');
+    await w.page.locator('.cb-output', { hasText: 'alpha is 3' }).waitFor({ timeout: 30_000 });
+    await w.page.locator('.cb-run', { hasText: /^Run$/ }).waitFor();
+    expect(await label.locator('mjx-container').count()).toBe(1);
+    expect(await text.locator('mjx-container').count()).toBe(1);
+    expect(w.pageErrors).toEqual([]);
+    await screenshot(w.page, 'sage-interact-math-labels');
+  });
+
   it('plays an animation as an animated GIF', async () => {
     // Without ImageMagick or ffmpeg it showed the words "Animation with 4 frames", typeset.
     await runCode('animate([plot(sin(x + k/2), (x, 0, 2*pi)) for k in range(4)], figsize=3)');

@@ -1,7 +1,8 @@
 // The renderer's pure parts: which MIME type wins, carriage returns, math kept out of
 // markdown, sizes, and cutting the middle of huge output.
 import { describe, expect, it } from 'vitest';
-import { applyBackspaces, applyCarriageReturns, chooseMime, formatSize, htmlDepth, mathLength, protectMath, restoreMath, standardDelimiters, truncateMiddle, visibleName } from '../../embed/render';
+import { applyBackspaces, applyCarriageReturns, chooseMime, formatSize, htmlDepth, mathLength, protectMath, restoreMath, truncateMiddle, visibleName } from '../../embed/render';
+import { standardDelimiters } from '../../embed/math-delimiters';
 import { THREEJS_MIME } from '../../embed/viewer3d';
 import { FILES_MIME } from '../../protocol/messages';
 

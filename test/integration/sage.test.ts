@@ -228,6 +228,22 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(stdout(names)).toMatch(/^CPU times: .*\nWall time: .*\n1024 \ntime flies\n$/);
   });
 
+  it("run examples pasted with Sage's and Python's prompts, and a cell indented as a whole, as Sage's shell does", async () => {
+    // `sage: 2+2` was an annotation, so showed nothing; `sage: f(x) = x^2` a NameError.
+    expect(results(await sage('sage: 2+2'), 'execute_result')[0]['text/plain']).toBe('4');
+    const session = await sage('sage: f(x) = x^2\nsage: f(3)\n9\nsage: for i in range(2):\n....:     print(i)\n....:\nsage: f(4)');
+    expect(errorOf(session)).toBeUndefined();
+    expect(stdout(session)).toBe('0\n1\n');
+    expect(results(session, 'execute_result')[0]['text/plain']).toBe('16');
+    expect(results(await sage('>>> a = 2^10\n>>> a + 1'), 'execute_result')[0]['text/plain']).toBe('1025');
+    expect(results(await sage('\n    a = 2^10\n    a + 2'), 'execute_result')[0]['text/plain']).toBe('1026');
+    // Tracebacks quote the lines as pasted, each where it was.
+    const failed = errorOf(await sage('sage: a = 1\nsage: 1/0'))!;
+    expect(failed.traceback.join('\n')).toContain('File "<cell>", line 2, in <module>\n    sage: 1/0\n');
+    // A cell without a prompt on its first two lines is left alone: `...` is Python's Ellipsis.
+    expect(stdout(await sage('a = 1\nb = 2\n... \nprint(a + b)'))).toBe('3\n');
+  });
+
   it('draw animate() as a GIF, shown and saved, with neither ImageMagick nor ffmpeg', async () => {
     // It showed "Animation with 3 frames" typeset after a warning with Sage's file names in it.
     const ms = await sage('a = animate([plot(sin(x + k), (x, 0, 1)) for k in range(3)], figsize=2)\na.save("wave.gif")\na');
@@ -297,6 +313,25 @@ describe.skipIf(!installed)('Sage cells', () => {
     await sage('secret = 42\nx = 7');
     expect(stdout(await sage('print("secret" in globals(), x)'))).toBe('False x\n');
   });
+
+  it("draw other random numbers in each cell, as Sage's random state is seeded again after the fork", async () => {
+    // Every cell inherited the fork server's state: the same randint(), random(), random_matrix().
+    const code = 'print(randint(1, 10^18), ZZ.random_element(10^18), random(), random_matrix(ZZ, 2, x=10^9).list())';
+    const draws = [stdout(await sage(code)), stdout(await sage(code))];
+    for (const drawn of draws) expect(drawn).toMatch(/^\d+ \d+ 0\.\d+ \[[-\d, ]+\]\n$/);
+    const [a, b] = draws.map((d) => d.split(' '));
+    for (let i = 0; i < 3; i++) expect(a[i]).not.toBe(b[i]);
+    // A seed the cell sets still makes its draws the same each time.
+    const seeded = 'set_random_seed(12345)\nprint(randint(1, 10^18), random_matrix(ZZ, 2).list())';
+    expect(stdout(await sage(seeded))).toBe(stdout(await sage(seeded)));
+  });
+
+  it("start Sage's interface to a GAP process without the workspace it cannot save in a cell: gap(), a group's random element", async () => {
+    // Each failed: "Gap produced error output / Error, Cannot write to file ... SaveWorkspace".
+    const ms = await sage('print(gap("2^10") + 1)\nG = SymmetricGroup(4)\ng = G.random_element()\nprint(g in G, g.parent() is G)');
+    expect(errorOf(ms)).toBeUndefined();
+    expect(stdout(ms)).toBe('1025\nTrue True\n');
+  }, 60_000);
 
   it('run the code of the linked cells above first, through the preparser, their names kept', async () => {
     // `^` is Sage's power in the earlier code too (Python's xor would give 8), and the

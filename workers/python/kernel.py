@@ -1566,10 +1566,13 @@ def rehearse(plot=False):
 
 def after_fork():
     """In a cell forked from the zygote: what must differ between cells that forked from one
-    process. Python's own `random` reseeds itself at fork; numpy's global generator does not."""
+    process. Python's own `random` reseeds itself at fork; numpy's global generator does not,
+    nor does a dialect's own (after_fork() of its module)."""
     numpy_random = sys.modules.get('numpy.random')
     if numpy_random is not None:
         numpy_random.seed()
+    if DIALECT is not None and hasattr(DIALECT, 'after_fork'):
+        DIALECT.after_fork()
 
 
 def probe_cells():

@@ -72,7 +72,42 @@ def _holds_sage_values(obj):
 
 def preparse(code):
     from sage.repl.preparse import preparse as sage_preparse
-    return sage_preparse(_time_lines(code))
+    return sage_preparse(_time_lines(_clean_input(code)))
+
+
+# Examples pasted with their prompts, from Sage's documentation or a session of Sage or Python
+# (`sage: f(3)`, `....:     print(i)`, `>>> 2 + 2`), and a cell indented as a whole: read as
+# Sage's shell and SageMathCell read them (IPython's cleanup of a cell, with Sage's prompts
+# first: SagePromptTransformer, leading_indent, classic_prompt). `sage: 2+2` was an annotation,
+# so showed nothing; `sage: f(x) = x^2` a NameError; `    2^10` an IndentationError. As IPython
+# does: prompts only when the first line or the one after it has one, then from every line that
+# has one. Each line stays where it was, so tracebacks quote the cell's lines as written.
+_SAGE_PROMPT = re.compile(r'^(?:[ \t]*(?:sage:|\.\.\.\.:)(?: |$))+')
+_PYTHON_PROMPT = re.compile(r'^(?:>>>|\.\.\.)(?: |$)')
+# `...` alone is an expression in Python 3: only a first `>>>` says the cell is a session.
+_PYTHON_FIRST_PROMPT = re.compile(r'^>>>(?: |$)')
+_INDENT = re.compile(r'^[ \t]+')
+
+
+def _clean_input(code):
+    lines = code.splitlines(True)
+    # IPython starts at the first line with something on it (leading_empty_lines).
+    start = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if start is None:
+        return code
+    head, rest = lines[:start], lines[start:]
+    rest = _strip_prompts(rest, _SAGE_PROMPT, _SAGE_PROMPT)
+    indent = _INDENT.match(rest[0])
+    if indent is not None:
+        rest = [line[indent.end():] if line.startswith(indent.group()) else line for line in rest]
+    rest = _strip_prompts(rest, _PYTHON_FIRST_PROMPT, _PYTHON_PROMPT)
+    return ''.join(head + rest)
+
+
+def _strip_prompts(lines, first, prompt):
+    if first.match(lines[0]) or (len(lines) > 1 and prompt.match(lines[1])):
+        return [prompt.sub('', line, count=1) for line in lines]
+    return lines
 
 
 # `time <statement>` at the start of a line, as Sage's shell and SageMathCell read it (IPython's
@@ -104,6 +139,17 @@ def prepare_namespace(kernel, namespace):
     namespace['x'] = sage.all.SR.var('x')
     namespace.update(kernel.INTERACT.NAMES)
     _animations_by_pillow()
+    _gap_without_workspace()
+
+
+def after_fork():
+    """In each cell forked from the fork server: Sage's random state seeded afresh (from the
+    system's entropy), as SageMathCell seeds it after its fork. Every cell inherited the fork
+    server's, so `randint(1, 100)`, `random()`, `random_matrix(ZZ, 3)` and
+    `ZZ.random_element()` gave the same values in every cell, and a course's random exercises
+    were the same each time."""
+    from sage.misc.randstate import set_random_seed
+    set_random_seed()
 
 
 # --- @interact ---------------------------------------------------------------------------------
@@ -216,6 +262,41 @@ def _gif_by_pillow(animation, delay, savefile, iterations, show_path):
                    loop=int(iterations), disposal=2)
     if show_path:
         print(f'Animation saved to file {savefile}.')
+
+
+# --- gap(...), Sage's interface to a GAP process ----------------------------------------------
+#
+# Sage's pexpect interface to GAP (`gap('...')`, and Sage's own random state for GAP, which
+# `SymmetricGroup(4).random_element()` seeds through it) saves GAP's workspace, a file of tens of
+# megabytes, the first time it starts. In a cell that file passes the cell's file-size limit:
+# every such cell failed with "Gap produced error output / Error, Cannot write to file ...
+# SaveWorkspace". Nor would the file outlive the cell, whose /tmp is its own. So GAP starts
+# without one, as Sage starts the GAP that makes the workspace (gap_reset_workspace(): colour
+# prompts off, which the interface cannot read): a second or two at a cell's first use.
+
+_gap_patched = False
+
+
+def _gap_without_workspace():
+    global _gap_patched
+    if _gap_patched:
+        return
+    _gap_patched = True
+    from sage.interfaces import gap as gap_interface
+
+    class GapWithoutWorkspace(gap_interface.Gap):
+        def _start(self):
+            super()._start()
+            self.eval('SetUserPreference("UseColorPrompt", false)')
+            self.eval('ColorPrompt(false)')
+
+    # The one instance, not a new one: sage.all, sage.interfaces.all and some of Sage's modules
+    # hold it by name. Not started yet (the fork server never uses it), so made again in place.
+    gap = gap_interface.gap
+    if gap.is_running():
+        return
+    gap.__class__ = GapWithoutWorkspace
+    gap.__init__(use_workspace_cache=False)
 
 
 def add_magics(shell):
