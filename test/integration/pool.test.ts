@@ -121,6 +121,17 @@ describe('warm pools', () => {
     expect(stdout(next)).toBe('undefined undefined 0\n');
   });
 
+  it("give each forked JavaScript cell its own Math.random: V8's, seeded once in the forker, gave every cell the same numbers", async () => {
+    const draws: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const ms = await run(box.url, 'const xs = [Math.random(), Math.random(), ...Array.from({ length: 600 }, Math.random)];\nconsole.log(xs.every((x) => x >= 0 && x < 1), new Set(xs).size, xs[0])', 'javascript');
+      const [inRange, distinct, first] = stdout(ms).trim().split(' ');
+      expect([inRange, distinct]).toEqual(['true', '602']);
+      draws.push(first);
+    }
+    expect(new Set(draws).size).toBe(3);
+  });
+
   it('give a forked JavaScript cell its own pid: process.pid, process.ppid, and process.kill(process.pid) reach the cell', async () => {
     // Node reads process.pid once, at its start: a forked cell had the forker's, which in the
     // cell's PID namespace could be one of the cell's own children.

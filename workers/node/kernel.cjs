@@ -543,6 +543,7 @@ function forkCells() {
   endLater = forker.endWith;
   // Found before the fork: no cell pays for it.
   const checks = asyncHookChecks();
+  const { randomFillSync } = require('node:crypto');
   if (!forker.serve(JSON.stringify(readyEvent()), PROBE_CELL)) process.exit(0);
   // Stop's SIGINT ends the cell where it is (forker.c, interruptOn()). Where that cannot be set
   // up, the ready event says nothing of it, and the device kills the cell at Stop.
@@ -553,12 +554,39 @@ function forkCells() {
   } catch (err) {
     process.stderr.write(`${err.message}\n`);
   }
+  freshMathRandom(randomFillSync);
   // Node read process.pid once, at the forker's start: left so, every cell had the forker's pid,
   // and process.kill(process.pid) signalled whichever of its own processes had that number.
   // (process.ppid is read at each use: 0, the forker being outside the cell's PID namespace.)
   Object.defineProperty(process, 'pid', { value: forker.pid(), writable: false, enumerable: true, configurable: true });
   // process.exit() ends here, after the 'exit' listeners; an emptied event loop in forker.c.
   process.reallyExit = (code) => forker.exit(Number(code) || 0);
+}
+
+/**
+ * Math.random for a forked cell. V8 seeds its generator once per process, from the system's
+ * entropy at the forker's start, so every cell forked from it drew the same numbers (0.3210905…
+ * first in each), and V8 has no call to seed it again. Drawn instead from the operating system's
+ * random source through node:crypto (OpenSSL seeds itself again after a fork: crypto.randomUUID()
+ * differs from cell to cell), 256 numbers at a time; each a double in [0, 1) of 53 random bits,
+ * as V8's own. Set in the cell, after the fork: set in the forker, every cell would copy one
+ * buffer. A context the cell makes with vm keeps V8's own, seeded alike in every cell.
+ * `randomFillSync` is node:crypto's, loaded in the forker, before the fork, once for all cells.
+ */
+function freshMathRandom(randomFillSync) {
+  const words = new Uint32Array(512);
+  let next = words.length;
+  const random = () => {
+    if (next === words.length) {
+      randomFillSync(words);
+      next = 0;
+    }
+    const high = words[next++] >>> 5; // 27 bits
+    const low = words[next++] >>> 6; // 26 bits
+    return (high * 2 ** 26 + low) / 2 ** 53;
+  };
+  Object.defineProperty(random, 'name', { value: 'random' });
+  Object.defineProperty(Math, 'random', { value: random, writable: true, enumerable: false, configurable: true });
 }
 
 /**
