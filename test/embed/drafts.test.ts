@@ -2,23 +2,10 @@
 // (its fragment aside), one place on it and the code the teacher wrote; past the cap the oldest
 // drafts go, never the one being saved; a draft unused for a term and more goes by its age. The
 // real localStorage is exercised by test/e2e/embed-drafts.test.ts; here, a Map behind Storage's
-// methods, as test/app/draft.test.ts has it.
+// methods (test/helpers/memory-storage.ts).
 import { describe, expect, it } from 'vitest';
 import { DRAFT_PREFIX, MAX_DRAFTS, MAX_DRAFT_AGE_MS, MAX_DRAFT_TOTAL_CHARS, codeHash, draftKey, evictions, readCellDraft, saveCellDraft } from '../../embed/drafts';
-
-function storage(initial: Record<string, string> = {}): Storage {
-  const m = new Map(Object.entries(initial));
-  return {
-    get length() {
-      return m.size;
-    },
-    clear: () => m.clear(),
-    getItem: (k) => m.get(k) ?? null,
-    key: (i) => [...m.keys()][i] ?? null,
-    removeItem: (k) => void m.delete(k),
-    setItem: (k, v) => void m.set(k, String(v)),
-  };
-}
+import { memoryStorage } from '../helpers/memory-storage';
 
 describe('draftKey', () => {
   const key = draftKey('https://notes.example/week1.html?v=2#loops', 'n:0', 'print(1)', 'python');
@@ -83,7 +70,7 @@ describe('drafts by their age', () => {
   });
 
   it('drops, when drafts are first read, those unused for longer, and keeps the rest', () => {
-    const s = storage({
+    const s = memoryStorage({
       [key('last year')]: kept('print("old")', now - 200 * DAY),
       [key('just past')]: kept('print("past")', now - 121 * DAY),
       [key('this term')]: kept('print("mine")', now - 119 * DAY),
@@ -102,7 +89,7 @@ describe('drafts by their age', () => {
   });
 
   it('keeps a draft still shown another 120 days from its showing', () => {
-    const s = storage({ [key('mine')]: kept('print("mine")', now - 100 * DAY) });
+    const s = memoryStorage({ [key('mine')]: kept('print("mine")', now - 100 * DAY) });
     expect(readCellDraft(s, key('mine'), now)).not.toBe(null);
     const later = now + 100 * DAY;
     expect(readCellDraft(s, key('mine'), later)).toEqual({ code: 'print("mine")', language: 'python' });
@@ -112,7 +99,7 @@ describe('drafts by their age', () => {
   });
 
   it('drops, when a draft is saved, those unused for longer', () => {
-    const s = storage({
+    const s = memoryStorage({
       [key('last year')]: kept('print("old")', now - 200 * DAY),
       [key('this term')]: kept('print("mine")', now - DAY),
     });
