@@ -45,6 +45,21 @@ describe('node worker', () => {
     expect(await resultOf('console.log(1)')).toBeUndefined();
   });
 
+  it("has the browser's dialogs: prompt() and confirm() show their question and fail with why, alert() shows its message", async () => {
+    const asked = await run('alert("hello")\nconst name = prompt("Your name?")\nconsole.log("never", name)');
+    expect(streamText(asked, 'stdout')).toBe('hello\nYour name? ');
+    expect(eventsOf(asked, 'error')[0]).toMatchObject({
+      ename: 'Error',
+      evalue: 'prompt(): a cell runs unattended, with nothing to type into it; put the value in the code instead',
+      traceback: ['Error: prompt(): a cell runs unattended, with nothing to type into it; put the value in the code instead', '    at <cell>:2:14'],
+    });
+    const confirmed = await run('try { confirm("Sure?") } catch (e) { console.log(e.message.split(":")[0]) }');
+    expect(streamText(confirmed, 'stdout')).toBe('Sure? confirm()\n');
+    // A cell's own stays its own.
+    const own = await run('globalThis.prompt = () => "Ada"\nconsole.log(prompt("Name?"))');
+    expect(streamText(own, 'stdout')).toBe('Ada\n');
+  });
+
   it('has CommonJS require, module, exports, __filename and __dirname in the cell directory', async () => {
     const text = await resultOf([
       'const path = require("path")',
@@ -282,7 +297,8 @@ describe('node worker', () => {
     // The global names of a script that `node -` reads from stdin, which has the CommonJS names
     // as globals too.
     const plain = execFileSync('/usr/bin/node', ['-'], { input: names, env: { PATH: '/usr/bin:/bin' } as Record<string, string> as NodeJS.ProcessEnv, encoding: 'utf8' });
-    expect(JSON.parse(globals)).toEqual(JSON.parse(plain));
+    // …and the browser's dialogs, which a cell has besides (kernel.cjs, defineDialogs()).
+    expect(JSON.parse(globals)).toEqual([...JSON.parse(plain), 'alert', 'confirm', 'prompt'].sort());
     // The worker's own handlers: uncaughtException alone. It ends the cell after every 'exit'
     // listener, with none of its own, and leaves 'beforeExit' to the cell.
     expect(rest).toBe('undefined [ 0, 0, 1 ]');

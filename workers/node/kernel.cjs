@@ -135,6 +135,35 @@ function defineModuleGlobals() {
 }
 
 /**
+ * The browser's dialogs, which code copied from a web page calls and Node does not have
+ * (`prompt()` was a ReferenceError, `prompt is not defined`, which told a learner nothing). As
+ * Python's input() says in a cell: there is nobody to answer, so `prompt()` and `confirm()` show
+ * their question and throw why; `alert()` only shows its message, since it asks nothing. A cell
+ * may still define its own.
+ */
+function defineDialogs() {
+  const NO_INPUT = 'a cell runs unattended, with nothing to type into it; put the value in the code instead';
+  const ask = (name) => (message = '') => {
+    if (String(message)) process.stdout.write(`${message} `);
+    const err = new Error(`${name}(): ${NO_INPUT}`);
+    // The trace starts at the cell's call, not in this worker.
+    Error.captureStackTrace(err, dialogs[name]);
+    throw err;
+  };
+  const dialogs = {
+    prompt: ask('prompt'),
+    confirm: ask('confirm'),
+    alert(message = '') {
+      process.stdout.write(`${message}\n`);
+    },
+  };
+  for (const [name, fn] of Object.entries(dialogs)) {
+    Object.defineProperty(fn, 'name', { value: name });
+    if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value: fn, writable: true, enumerable: false, configurable: true });
+  }
+}
+
+/**
  * import() in vm scripts is experimental in Node 20 and warns once, on first use. The warning
  * is about this worker, not the cell: trigger it once here, with warnings muted.
  */
@@ -322,8 +351,18 @@ function errorEvent(err) {
     type: 'error',
     ename: String(err.name || 'Error'),
     evalue: String(err.message ?? ''),
-    traceback: stack.split('\n').filter((line) => !isWorkerFrame(line)),
+    traceback: withoutWorkerArrow(stack.split('\n')).filter((line) => !isWorkerFrame(line)),
   };
+}
+
+/**
+ * Node puts the line an uncaught error was thrown at above its stack (the file and line, the
+ * code, a caret, a blank line). Where that is in this worker (a dialog's throw, defineDialogs()),
+ * it names the worker and not the cell: left out.
+ */
+function withoutWorkerArrow(lines) {
+  const inWorker = /:\d+$/.test(lines[0] ?? '') && WORKER_LOCATIONS.some((prefix) => lines[0].startsWith(prefix));
+  return inWorker && /^\s*\^+\s*$/.test(lines[2] ?? '') && lines[3] === '' ? lines.slice(4) : lines;
 }
 
 let finished = false;
@@ -665,6 +704,7 @@ function main() {
   synchronousStdio();
   // They do not depend on the code: set before it comes.
   defineModuleGlobals();
+  defineDialogs();
   emit(readyEvent());
   const code = readCode();
   cellLineCount = countLines(code);
