@@ -9,6 +9,7 @@
 import { INTERACT_MIME, type InteractControl as Control, type InteractLayout, type InteractValue, type InteractValues } from '../protocol/interact';
 import { MAX_INTERACT_NAME_CHARS } from '../protocol/limits';
 import { hasMath, standardDelimiters } from './math-delimiters';
+import type { Typeset } from './mathjax';
 
 export { INTERACT_MIME, type Control, type InteractValue, type InteractValues };
 
@@ -216,9 +217,6 @@ function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, cls: s
 function equal(a: InteractValue | undefined, b: InteractValue | undefined): boolean {
   return Array.isArray(a) && Array.isArray(b) ? JSON.stringify(a) === JSON.stringify(b) : a === b;
 }
-
-/** Typesets the math in an element once it is on the page (embed/mathjax.ts). */
-export type Typeset = (el: HTMLElement) => Promise<void>;
 
 /**
  * Draws an interact. `changed` is called when a control's value changed (a slider's as it

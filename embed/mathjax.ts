@@ -34,7 +34,10 @@ export function setScriptNonce(doc: Document, nonce: string): void {
 /** Per document: the MathJax in use, and the chain that typesets one thing at a time. */
 const states = new WeakMap<Document, { ready: Promise<MathJaxLike> | null; chain: Promise<void> }>();
 
-export function mathjaxTypesetter(doc: Document, base: string): (el: HTMLElement) => Promise<void> {
+/** Typesets the math in an element once it is on the page. */
+export type Typeset = (el: HTMLElement) => Promise<void>;
+
+export function mathjaxTypesetter(doc: Document, base: string): Typeset {
   const win = doc.defaultView as WithMathJax;
   let state = states.get(doc);
   if (!state) {

@@ -10,6 +10,7 @@ import { StreamView, newAnsi, setTerminalHTML } from './stream-view';
 import { cellboxPolicy, setSafeHTML } from './trusted-types';
 import { THREEJS_MIME, VIEWER3D_PATH, viewer3d } from './viewer3d';
 import { MATH_SPAN, standardDelimiters } from './math-delimiters';
+import type { Typeset } from './mathjax';
 import { INTERACT_MIME } from '../protocol/interact';
 import { FILES_MIME, type DisplayDataContent, type ErrorContent, type FileInfo, type Message, type MimeBundle, type StreamContent } from '../protocol/messages';
 
@@ -179,7 +180,7 @@ export interface OutputArea {
 export interface OutputOptions {
   /** Base URL that /files/ links are resolved against ('' for this origin). */
   serverBase?: string;
-  typeset?: (el: HTMLElement) => Promise<void>;
+  typeset?: Typeset;
   /** Characters of text shown per stream block before the middle is cut. */
   maxChars?: number;
   /** Leave out the list of files the cell created (an embed's `data-hide="files"`). */
