@@ -331,13 +331,17 @@ local(envir = new.env(parent = baseenv()), {
     on.exit(quit_status <<- NULL)
     .Internal(quit(save, status, runLast))
   }
-  for (where in list(baseenv(), .BaseNamespaceEnv)) {
-    for (name in c("quit", "q")) {
-      unlockBinding(name, where)
-      assign(name, cell_quit, envir = where)
-      lockBinding(name, where)
+  # Puts `value` in place of base R's functions `names`, where a cell's call finds them.
+  replace_base <- function(names, value) {
+    for (where in list(baseenv(), .BaseNamespaceEnv)) {
+      for (name in names) {
+        unlockBinding(name, where)
+        assign(name, value, envir = where)
+        lockBinding(name, where)
+      }
     }
   }
+  replace_base(c("quit", "q"), cell_quit)
 
   # ---- readline() -----------------------------------------------------------------------
 
@@ -349,11 +353,7 @@ local(envir = new.env(parent = baseenv()), {
     cat(prompt)
     stop("a cell runs unattended, with nothing to type into it; put the value in the code instead")
   }
-  for (where in list(baseenv(), .BaseNamespaceEnv)) {
-    unlockBinding("readline", where)
-    assign("readline", cell_readline, envir = where)
-    lockBinding("readline", where)
-  }
+  replace_base("readline", cell_readline)
   end_on_quit <- function(worker) {
     if (is.null(quit_status)) return(invisible())
     try({
@@ -400,11 +400,7 @@ local(envir = new.env(parent = baseenv()), {
         if (value$visible) value$value else invisible(value$value)
       })
       body(f) <- code
-      for (where in list(baseenv(), .BaseNamespaceEnv)) {
-        unlockBinding(name, where)
-        assign(name, f, envir = where)
-        lockBinding(name, where)
-      }
+      replace_base(name, f)
     }
   }
 
