@@ -333,11 +333,16 @@ const NAME_SHOWN_AT_MOST = 80;
 export function summarizeSkipped(skipped: SkippedFile[], unexamined = 0): string | null {
   const count = skipped.length + unexamined;
   if (count === 0) return null;
-  const listed = skipped.slice(0, LISTED_AT_MOST).map(({ name, reason }) => `${shown(name)} (${reason})`);
-  const more = count - listed.length;
   const head = `${count} ${count === 1 ? 'file' : 'files'} not kept`;
-  if (listed.length === 0) return head;
-  return `${head}: ${listed.join(', ')}${more > 0 ? `, and ${more} more` : ''}`;
+  if (skipped.length === 0) return head;
+  return `${head}: ${listSome(skipped.slice(0, LISTED_AT_MOST).map(({ name, reason }) => `${shown(name)} (${reason})`), count)}`;
+}
+
+/** The first LISTED_AT_MOST of `items` joined, and how many more of `total` there are. */
+function listSome(items: readonly string[], total = items.length): string {
+  const listed = items.slice(0, LISTED_AT_MOST);
+  const more = total - listed.length;
+  return `${listed.join(', ')}${more > 0 ? `, and ${more} more` : ''}`;
 }
 
 /**
@@ -349,7 +354,7 @@ export function summarizeFull(files: readonly CollectedFile[], maxFileBytes: num
   if (maxFileBytes <= 0) return null;
   const full = files.filter((f) => f.bytes.length === maxFileBytes).map((f) => shown(f.name));
   if (full.length === 0) return null;
-  const listed = full.slice(0, LISTED_AT_MOST).join(', ') + (full.length > LISTED_AT_MOST ? `, and ${full.length - LISTED_AT_MOST} more` : '');
+  const listed = listSome(full);
   const subject = full.length === 1 ? `${listed} has` : `${listed} have`;
   return `${subject} ${maxFileBytes} bytes, the most one file may hold: what was written past that was refused ("File too large"), so ${full.length === 1 ? 'it' : 'they'} may be cut short`;
 }
