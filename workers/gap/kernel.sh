@@ -69,16 +69,8 @@ exec 5>&1
 gap_job=$!
 exec </dev/null 5>&-
 
-# `ready` once GAP has loaded, so that a warm worker is one whose GAP is ready for the cell (a
-# GAP that fails to start ends the wait: the cell then finds the worker gone).
-until read -r -t 1 -u "$loaded_fd" _; do
-  kill -0 "$gap_job" 2>/dev/null || break
-done
-exec {loaded_fd}<&-
-
-trap_interrupts
 # The version listed is the registry's probe's (gap -h).
-emit_ready gap ""
+ready_once_loaded gap "$gap_job"
 wait_for "$gap_job"
 
 mapfile -t lines <"$held"

@@ -73,6 +73,19 @@ interrupted=0
 trap_interrupts() {
   trap 'interrupted=$(( interrupted + 1 ))' INT
 }
+# `ready` for language $1 once its interpreter, job $2, says on the FIFO open at $loaded_fd that
+# it has loaded, so that a warm worker is one whose interpreter is ready for the cell; or once
+# it has ended (it failed to start: the cell then finds the worker gone). Stop's trap is set
+# first. The version listed is the registry's probe's.
+ready_once_loaded() {
+  local language=$1 job=$2
+  until read -r -t 1 -u "$loaded_fd" _; do
+    kill -0 "$job" 2>/dev/null || break
+  done
+  exec {loaded_fd}<&-
+  trap_interrupts
+  emit_ready "$language" ""
+}
 wait_for() {
   local job=$1 seen=0 pid
   while :; do

@@ -39,14 +39,8 @@ maxima_job=$!
 exec {to}>"$commands"
 printf ':lisp (progn (load "%s" :verbose nil) (cellbox-loaded "%s"))\n' "${BASH_SOURCE[0]%/*}/kernel.lisp" "$loaded" >&"$to"
 
-until read -r -t 1 -u "$loaded_fd" _; do
-  kill -0 "$maxima_job" 2>/dev/null || break
-done
-exec {loaded_fd}<&-
-
-trap_interrupts
 # The version listed is the registry's probe's (maxima-sage --version).
-emit_ready maxima ""
+ready_once_loaded maxima "$maxima_job"
 cat >"$cell_file"
 exec </dev/null
 # A last statement without its `;` (`1+1`, as SageMathCell's Maxima mode takes it) gets one: the
