@@ -698,13 +698,14 @@ function main() {
   const forking = process.argv.includes('--forker');
   if (!forking) closeInheritedFds();
   hideWorkerFrames();
+  // The same in every cell: in the forker, once for all of them.
+  defineDialogs();
   primeDynamicImport();
   rehearse();
   if (forking) forkCells();
   synchronousStdio();
   // They do not depend on the code: set before it comes.
   defineModuleGlobals();
-  defineDialogs();
   emit(readyEvent());
   const code = readCode();
   cellLineCount = countLines(code);
