@@ -6,7 +6,7 @@
 // gives the route handlers one fact Next.js does not: the address the request came from, in
 // `x-cellbox-peer`, replacing any such header a client sent; app/_lib/client.ts decides what
 // to believe (see trustProxy).
-// Usage: node scripts/web.mjs [-p PORT] [-H HOST]; without -p, the config's port (PORT, cellbox.config.json).
+// Usage: node scripts/web.mjs [-p PORT] [-H HOST]; without them, the config's port (PORT) and host (CELLBOX_HOST).
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, parse } from 'node:url';
@@ -42,7 +42,10 @@ const portArg = arg('-p');
 if (portArg !== undefined && !/^\d{1,5}$/.test(portArg)) refuse(`-p ${JSON.stringify(portArg)} is not a port number (0-65535)`);
 const port = portArg !== undefined ? Number(portArg) : config.port;
 if (port > 65535) refuse(`-p ${port} is not a port number (0-65535)`);
-const host = arg('-H');
+// `-H` over the config's host (CELLBOX_HOST, or "host" in cellbox.config.json); neither: every address.
+const hostArg = arg('-H');
+const host = hostArg ?? config.host;
+const hostSource = hostArg !== undefined ? `-H ${hostArg}` : `CELLBOX_HOST (or "host" in cellbox.config.json) ${host}`;
 
 const app = next({ dev: false, dir: root, port, hostname: host ?? 'localhost' });
 const handle = app.getRequestHandler();
@@ -86,7 +89,7 @@ server.once('error', (e) => {
   const where = `port ${port}${host ? ` on ${host}` : ''}`;
   if (e.code === 'EADDRINUSE') refuse(`${where} is in use by another program; stop it, or set PORT (or "port" in cellbox.config.json) to a free one`);
   if (e.code === 'EACCES') refuse(`${where} needs privileges this user does not have; choose a port above 1023`);
-  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') refuse(`-H ${host} is not an address of this machine`);
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') refuse(`${hostSource} is not an address of this machine`);
   refuse(`cannot listen on ${where}: ${e.message}`);
 });
 server.listen(port, host, () => console.log(`[web] ready on http://${host ?? 'localhost'}:${server.address().port}`));

@@ -79,6 +79,11 @@ export type LanguageConfig = z.infer<typeof Language>;
 
 const Config = z.strictObject({
   port: z.number().int().min(0).max(65535),
+  /**
+   * The address the web server listens on; absent: every address of the machine. Behind a
+   * reverse proxy on the same machine, 127.0.0.1, so that nothing reaches Cellbox around it.
+   */
+  host: z.string().min(1).optional(),
   dataDir: z.string().min(1),
   allowedOrigins: z.array(z.string()).min(1),
   queueLimit: z.number().int().min(1),
@@ -263,6 +268,7 @@ export function languageLimits(config: Pick<Config, 'limits' | 'languages'>, nam
 /** Environment variables and the config key each sets; numbers and lists are parsed from text. */
 const ENV_KEYS: Record<string, { key: string; kind: 'int' | 'float' | 'string' | 'list' | 'bool'; limit?: true }> = {
   PORT: { key: 'port', kind: 'int' },
+  CELLBOX_HOST: { key: 'host', kind: 'string' },
   CELLBOX_DATA_DIR: { key: 'dataDir', kind: 'string' },
   CELLBOX_ALLOWED_ORIGINS: { key: 'allowedOrigins', kind: 'list' },
   CELLBOX_QUEUE_LIMIT: { key: 'queueLimit', kind: 'int' },

@@ -70,11 +70,13 @@ const ROUTES: { method: string; path: RegExp; handler: Handler }[] = [
 /**
  * Reads the config and opens the store now: before the web server listens, so that a bad
  * setting or an unusable database stops its start (see startProblem), and so that the first
- * cell does not pay for it. Returns the port the config asks for, and the CELLBOX_ names set
- * that are no setting (a typo of one stops the start; these are warned of).
+ * cell does not pay for it. Returns the port and host the config asks for (no host: every
+ * address), and the CELLBOX_ names set that are no setting (a typo of one stops the start; these
+ * are warned of).
  */
-export function warm(): { port: number; ignored: string[] } {
-  return { port: server().config.port, ignored: unknownEnvNames(process.env).map((u) => u.name) };
+export function warm(): { port: number; host: string | undefined; ignored: string[] } {
+  const { port, host } = server().config;
+  return { port, host, ignored: unknownEnvNames(process.env).map((u) => u.name) };
 }
 
 /** For scripts/web.mjs's server: the longest request head it reads. */

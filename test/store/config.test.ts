@@ -12,6 +12,7 @@ describe('loadConfig', () => {
   it('serves one machine with no configuration', () => {
     const c = loadConfig({}, cwd);
     expect(c.port).toBe(3000);
+    expect(c.host).toBeUndefined(); // every address
     expect(c.dataDir).toBe(path.join(cwd, 'data'));
     expect(c.limits).toEqual(DEFAULTS.limits);
     expect(c.interruptGraceSeconds).toBe(1);
@@ -21,8 +22,8 @@ describe('loadConfig', () => {
   it('takes the file, then the environment on top', () => {
     const file = path.join(cwd, 'c.json');
     fs.writeFileSync(file, JSON.stringify({ queueLimit: 7, limits: { memoryMiB: 256 } }));
-    const c = loadConfig({ CELLBOX_CONFIG: file, PORT: '8080', CELLBOX_MEMORY_MIB: '128', CELLBOX_ALLOWED_ORIGINS: 'https://a.org, https://b.org', CELLBOX_INTERRUPT_GRACE_SECONDS: '0.5' }, cwd);
-    expect(c).toMatchObject({ port: 8080, queueLimit: 7, allowedOrigins: ['https://a.org', 'https://b.org'], interruptGraceSeconds: 0.5 });
+    const c = loadConfig({ CELLBOX_CONFIG: file, PORT: '8080', CELLBOX_MEMORY_MIB: '128', CELLBOX_ALLOWED_ORIGINS: 'https://a.org, https://b.org', CELLBOX_INTERRUPT_GRACE_SECONDS: '0.5', CELLBOX_HOST: '127.0.0.1' }, cwd);
+    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', queueLimit: 7, allowedOrigins: ['https://a.org', 'https://b.org'], interruptGraceSeconds: 0.5 });
     expect(c.limits.memoryMiB).toBe(128);
     expect(c.limits.wallSeconds).toBe(30);
   });
@@ -30,6 +31,7 @@ describe('loadConfig', () => {
   const bad: [string, Record<string, string>, RegExp][] = [
     ['a port that is not a number', { PORT: 'abc' }, /PORT="abc" is not a whole number/],
     ['a port out of range', { PORT: '70000' }, /port/],
+    ['an empty host', { CELLBOX_HOST: '' }, /host \(CELLBOX_HOST=\)/],
     ['a fractional process limit', { CELLBOX_PROCESSES: '1.5' }, /CELLBOX_PROCESSES="1.5"/],
     ['a tiny memory limit', { CELLBOX_MEMORY_MIB: '1' }, /limits.memoryMiB/],
     ['a missing config file', { CELLBOX_CONFIG: '/nonexistent/c.json' }, /does not exist/],
