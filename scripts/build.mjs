@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds what is stale: the device and API bundles (esbuild, dist/device.mjs, dist/api.mjs) and the web app (next build).
+// Builds what is stale: the device, API and backup bundles (esbuild, dist/device.mjs, dist/api.mjs, dist/backup.mjs) and the web app (next build).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -89,6 +89,8 @@ for (const [what, sources, out, flags] of [
 await serverBundle('device', 'device', 'device/main.ts', 'dist/device.mjs');
 // The hot API routes, for scripts/web.mjs to answer without Next.js (app/_lib/router.ts).
 await serverBundle('API routes', 'app', 'app/_lib/router.ts', 'dist/api.mjs');
+// The online backup of the data directory, for scripts/backup.mjs (store/backup.ts).
+await serverBundle('backup', 'store', 'store/backup.ts', 'dist/backup.mjs');
 
 // The embed script, for any page on any site: one file, no imports, ES2022 syntax (every browser
 // since 2022). /embed.js follows the newest version; /embed/v1.js stays v1.
