@@ -55,17 +55,35 @@ export function jsonText(text: string, status = 200, headers: Record<string, str
   return reply(text, status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
 }
 
-export function originAllowed(origin: string, allowed: string[]): boolean {
-  return allowed.includes('*') || allowed.includes(origin);
+/**
+ * Whether a request from `origin` (its Origin header) may be answered: listed, or everyone is,
+ * or it comes from a page of this very server. Browsers send `Origin` on a page's same-origin
+ * POSTs too, so with an allowlist that left this server's own origin out, Cellbox's own pages
+ * and its embed demo were refused. Which origin is its own is told by the request's `Host`,
+ * which a proxy in front passes on (`proxy_set_header Host $host`); the scheme is left out, as
+ * the proxy may take HTTPS where this server speaks HTTP. Anyone may still call the API outside
+ * a browser, without an Origin: the allowlist chooses which sites' pages may, nothing more.
+ */
+export function originAllowed(origin: string, allowed: string[], host: string | null = null): boolean {
+  return allowed.includes('*') || allowed.includes(origin) || (host !== null && originHost(origin) === host.toLowerCase());
+}
+
+/** `origin`'s host and port as a `Host` header says them (no port where it is the scheme's own); null for "null" and the like. */
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host.toLowerCase() || null;
+  } catch {
+    return null;
+  }
 }
 
 /** Adds the CORS headers an answer to a request from `origin` (its Origin header) carries. */
-function withCors(origin: string | null, answer: Reply): Reply {
+function withCors(origin: string | null, host: string | null, answer: Reply): Reply {
   const allowed = server().config.allowedOrigins;
   const headers = answer.headers;
   if (allowed.includes('*')) headers['Access-Control-Allow-Origin'] = '*';
   else {
-    if (origin && originAllowed(origin, allowed)) headers['Access-Control-Allow-Origin'] = origin;
+    if (origin && originAllowed(origin, allowed, host)) headers['Access-Control-Allow-Origin'] = origin;
     // On every answer, the ones without an Origin too: a shared cache that kept a copy made for
     // curl (no Allow-Origin) would serve it to a listed page's fetch, which CORS then refuses.
     const vary = Object.keys(headers).find((k) => k.toLowerCase() === 'vary');
@@ -110,7 +128,7 @@ export function route<C>(fn: Handler<C>): Route<C> {
     let res: Reply;
     try {
       const origin = req.headers.get('origin');
-      if (origin && !originAllowed(origin, server().config.allowedOrigins)) {
+      if (origin && !originAllowed(origin, server().config.allowedOrigins, req.headers.get('host'))) {
         throw new ApiError('origin_not_allowed', `This Cellbox server does not accept requests from ${origin}.`);
       }
       res = await fn(req, ctx);
@@ -118,7 +136,7 @@ export function route<C>(fn: Handler<C>): Route<C> {
       res = errorReply(e);
     }
     try {
-      return withCors(req.headers.get('origin'), res);
+      return withCors(req.headers.get('origin'), req.headers.get('host'), res);
     } catch {
       return res;
     }

@@ -1,6 +1,7 @@
 // An origin allowlist (`allowedOrigins`): listed pages get their own origin back, others are
 // refused with 403, preflights included, and every answer of a route varies by Origin, those to
 // requests without one too, so that no shared cache hands a copy made for one to another.
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messagesUntilDone, post, startCellbox, type Cellbox } from '../helpers/cellbox';
 
@@ -32,6 +33,29 @@ describe('an origin allowlist', () => {
 
     const preflight = await fetch(`${box.url}/api/v1/cells`, { method: 'OPTIONS', headers: { Origin: 'https://elsewhere.example', 'Access-Control-Request-Method': 'POST' } });
     expect(preflight.status).toBe(403);
+  });
+
+  // Browsers send Origin on a page's same-origin POSTs too: with an allowlist that left the
+  // server's own origin out, Cellbox's own pages were refused 403.
+  it("takes the server's own pages without listing them, the Host telling which origin is its own", async () => {
+    const own = await fetch(`${box.url}/api/v1/cells`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: box.url }, body: '{"code": "print(1)"}' });
+    expect(own.status).toBe(201);
+    await messagesUntilDone(box.url, (await own.json()).id);
+
+    // Behind a proxy that takes HTTPS and passes the Host on: the scheme is the proxy's.
+    const viaProxy = (origin: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.request(`${box.url}/api/v1/snippets`, { method: 'POST', headers: { Host: 'Cells.Example.org', Origin: origin, 'Content-Type': 'application/json' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on('error', reject);
+        req.end('{"code": "print(2)", "language": "python"}');
+      });
+    expect(await viaProxy('https://cells.example.org')).toBe(201);
+    expect(await viaProxy('https://cells.example.org.evil.example')).toBe(403);
+    expect(await viaProxy('https://cells.example.org:8443')).toBe(403);
+    expect(await viaProxy('null')).toBe(403);
   });
 
   // They had no Vary: a cached copy made for curl (no Allow-Origin) would fail a listed page's fetch.
