@@ -60,18 +60,19 @@ export function jsonText(text: string, status = 200, headers: Record<string, str
  * or it comes from a page of this very server. Browsers send `Origin` on a page's same-origin
  * POSTs too, so with an allowlist that left this server's own origin out, Cellbox's own pages
  * and its embed demo were refused. Which origin is its own is told by the request's `Host`,
- * which a proxy in front passes on (`proxy_set_header Host $host`); the scheme is left out, as
- * the proxy may take HTTPS where this server speaks HTTP. Anyone may still call the API outside
- * a browser, without an Origin: the allowlist chooses which sites' pages may, nothing more.
+ * which a proxy in front passes on; only the host names are compared, as the proxy may take
+ * HTTPS where this server speaks HTTP, and nginx's `$host` drops the port the page was on.
+ * Anyone may still call the API outside a browser, without an Origin: the allowlist chooses
+ * which sites' pages may, nothing more.
  */
 export function originAllowed(origin: string, allowed: string[], host: string | null = null): boolean {
-  return allowed.includes('*') || allowed.includes(origin) || (host !== null && originHost(origin) === host.toLowerCase());
+  return allowed.includes('*') || allowed.includes(origin) || (host !== null && hostName(origin, '') === hostName(host, 'http://'));
 }
 
-/** `origin`'s host and port as a `Host` header says them (no port where it is the scheme's own); null for "null" and the like. */
-function originHost(origin: string): string | null {
+/** The host name of `origin` (or of a Host header, with `scheme` put before it), lower case; null for "null" and the like. */
+function hostName(value: string, scheme: string): string | null {
   try {
-    return new URL(origin).host.toLowerCase() || null;
+    return new URL(scheme + value).hostname.toLowerCase() || null;
   } catch {
     return null;
   }
