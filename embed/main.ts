@@ -20,8 +20,11 @@ declare global {
   }
 }
 
-/** The embed script's own path: /embed.js, or a version's, /embed/v1.js. */
-const OWN_PATH = /\/embed(?:\/v\d+)?\.js$/;
+/**
+ * The embed script's own path: /embed.js, a version's (/embed/v1.js), or SageMathCell's name
+ * for its script (/static/embedded_sagecell.js), which Cellbox serves too (app/_lib/assets.ts).
+ */
+const OWN_PATH = /\/(?:embed(?:\/v\d+)?\.js|static\/embedded_sagecell\.js)$/;
 
 /**
  * This script's element. A classic script is document.currentScript while it runs; a module

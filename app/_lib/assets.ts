@@ -13,9 +13,18 @@ import sirv from 'sirv';
 /** The URL prefix of Next.js's build output, served from `.next/static`. */
 const APP_STATIC = '/_next/static/';
 
+/**
+ * SageMathCell's names for its embed script and its stylesheet, as pages written for a
+ * SageMathCell server load them: a site that ran its own SageMathCell and now runs Cellbox
+ * under the same host name keeps every such page working, unchanged. The script is Cellbox's
+ * embed script (it defines `sagecell.makeSagecell()`); the stylesheet is a file of its own in
+ * public/static, since Cellbox's cells carry their own styles.
+ */
+const SAGECELL_NAMES: Record<string, string> = { '/static/embedded_sagecell.js': '/embed.js' };
+
 /** Whether `path` (without its query) is one of these files, or would be. */
 export function isAssetPath(path: string): boolean {
-  return /^\/(embed\.js(\.map)?|embed\/[^/]+|mathjax\/.+|viewer3d\/.+)$/.test(path) || path.startsWith(APP_STATIC);
+  return /^\/(embed\.js(\.map)?|embed\/[^/]+|mathjax\/.+|viewer3d\/.+|static\/(embedded_sagecell\.js|sagecell_embed\.css))$/.test(path) || path.startsWith(APP_STATIC);
 }
 
 export type AssetServer = (req: IncomingMessage, res: ServerResponse, path: string, next: () => void) => void;
@@ -114,6 +123,8 @@ export function createAssets(publicDir: string, staticDir: string): AssetServer 
     // uncaught exception and a request left hanging. The connection is cut instead.
     res.once('pipe', (file) => file.once('error', (e: Error) => res.destroy(e)));
     if (path.startsWith(VIEWER3D)) return viewer(req, res, next);
+    const own = SAGECELL_NAMES[path];
+    if (own) req.url = own;
     if (!path.startsWith(APP_STATIC)) return crossOrigin(req, res, next);
     // sirv reads the path from the URL: give it the one inside the folder, and Next.js the whole one back.
     const url = req.url!;

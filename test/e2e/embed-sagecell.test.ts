@@ -88,6 +88,14 @@ $(document).ready(function ($) { document.body.setAttribute('data-ready', typeof
 </script>`, `
 <div class="jq"><script type="text/x-sage">n = 6</script></div>
 <div class="jq"><script type="text/x-sage">print(n * 7)</script></div>`));
+  // SageMathCell's own documented snippet, every URL on the server's host as it was: the script
+  // and the stylesheet under SageMathCell's names. A site that ran a SageMathCell server and now
+  // runs Cellbox under the same name changes nothing in its pages.
+  const sagecellServer = `http://localhost:${box.port}`;
+  host.pages.set('/same-host', page(`<script src="${sagecellServer}/static/embedded_sagecell.js"></script>
+<script>sagecell.makeSagecell({"inputLocation": ".sage"${sageInstalled ? '' : ', "languages": ["python"]'}});</script>
+<link rel="stylesheet" type="text/css" href="${sagecellServer}/static/sagecell_embed.css">`,
+  '<div class="sage"><script type="text/x-sage">print(6 * 7)</script></div>'));
   // A page with a `$` of its own keeps it.
   host.pages.set('/own-dollar', page(`<script>window.$ = function mine() { return 'mine'; };</script>${script}`,
     '<div id="d"><script type="text/x-sage">print(1)</script></div>'));
@@ -238,6 +246,27 @@ describe("a page that waits for the document with SageMathCell's $", () => {
     await expect.poll(() => w.page.locator('body').getAttribute('data-ready')).toBe('function');
     // Anything else jQuery would do is not done quietly: it says what the page needs.
     expect(await w.page.locator('html').getAttribute('data-said')).toMatch(/^\$\(".menu"\) is jQuery, .*load jQuery in the page/);
+    await w.context.close();
+  });
+
+  it("works unchanged from SageMathCell's own script and stylesheet URLs on the server's host", async () => {
+    const w = await openPage(browser, `${host.url}/same-host`);
+    const failed: string[] = [];
+    w.page.on('response', (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+    });
+    const cell = w.page.locator('div.sage');
+    expect(await runAndWait(cell)).toContain('42');
+    const css = await fetch(`${box.url}/static/sagecell_embed.css`);
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+    // The same script as /embed.js, with its CORS headers.
+    const [alias, own] = await Promise.all([fetch(`${box.url}/static/embedded_sagecell.js`), fetch(`${box.url}/embed.js`)]);
+    expect(alias.headers.get('access-control-allow-origin')).toBe('*');
+    expect(await alias.text()).toBe(await own.text());
+    expect(failed).toEqual([]);
+    expect(w.consoleErrors).toEqual([]);
+    expect(w.pageErrors).toEqual([]);
     await w.context.close();
   });
 
