@@ -60,6 +60,31 @@ describe('node worker', () => {
     expect(streamText(own, 'stdout')).toBe('Ada\n');
   });
 
+  it("fails readline's question() on stdin with why, where the cell asked, after showing the question", async () => {
+    const NO_INPUT = 'readline question(): a cell runs unattended, with nothing to type into it; put the value in the code instead';
+    const asked = await run([
+      "const rl = require('readline').createInterface({ input: process.stdin, output: process.stdout })",
+      "rl.question('Your name? ', (n) => console.log('hi', n))",
+    ].join('\n'));
+    expect(streamText(asked, 'stdout')).toBe('Your name? ');
+    expect(eventsOf(asked, 'error')[0]).toMatchObject({ ename: 'Error', evalue: NO_INPUT, traceback: [`Error: ${NO_INPUT}`, '    at <cell>:2:4'] });
+    expect(lastEvent(asked)).toEqual({ type: 'done', status: 'error' });
+    const promised = await run([
+      "const rl = require('node:readline/promises').createInterface({ input: process.stdin, output: process.stdout })",
+      "const n = await rl.question('Age? ')",
+      "console.log('never', n)",
+    ].join('\n'));
+    expect(streamText(promised, 'stdout')).toBe('Age? ');
+    expect(eventsOf(promised, 'error')[0]).toMatchObject({ ename: 'Error', evalue: NO_INPUT });
+    // An interface on another stream reads it as before.
+    const lines = await run([
+      "require('fs').writeFileSync('in.txt', 'Ada\\n')",
+      "const rl = require('readline').createInterface({ input: require('fs').createReadStream('in.txt') })",
+      "rl.question('', (n) => { console.log('hi', n); rl.close() })",
+    ].join('\n'));
+    expect(streamText(lines, 'stdout')).toBe('hi Ada\n');
+  });
+
   it('has CommonJS require, module, exports, __filename and __dirname in the cell directory', async () => {
     const text = await resultOf([
       'const path = require("path")',

@@ -141,8 +141,9 @@ function defineModuleGlobals() {
  * their question and throw why; `alert()` only shows its message, since it asks nothing. A cell
  * may still define its own.
  */
+const NO_INPUT = 'a cell runs unattended, with nothing to type into it; put the value in the code instead';
+
 function defineDialogs() {
-  const NO_INPUT = 'a cell runs unattended, with nothing to type into it; put the value in the code instead';
   const ask = (name) => (message = '') => {
     if (String(message)) process.stdout.write(`${message} `);
     const err = new Error(`${name}(): ${NO_INPUT}`);
@@ -160,6 +161,31 @@ function defineDialogs() {
   for (const [name, fn] of Object.entries(dialogs)) {
     Object.defineProperty(fn, 'name', { value: name });
     if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value: fn, writable: true, enumerable: false, configurable: true });
+  }
+}
+
+/**
+ * readline's question() on the cell's stdin, Node's way to ask the reader something (as
+ * Python's input()): there is nobody to answer, so it shows its question and fails with why,
+ * thrown where the cell called it (readline/promises: a rejected promise). It had shown the
+ * question and ended the cell without a word, the answer's callback never called: stdin is at
+ * its end. An interface on another stream (a file's lines) asks as before.
+ */
+function refuseQuestions() {
+  const readline = require('node:readline');
+  const readlinePromises = require('node:readline/promises');
+  for (const [proto, promised] of [[readline.Interface.prototype, false], [readlinePromises.Interface.prototype, true]]) {
+    const original = proto.question;
+    const question = function question(query, ...rest) {
+      // The stdin stream is made on first use, in the cell: no handle on fd 0 in the forker.
+      if (this.input !== process.stdin) return original.call(this, query, ...rest);
+      process.stdout.write(String(query ?? ''));
+      const err = new Error(`readline question(): ${NO_INPUT}`);
+      Error.captureStackTrace(err, question);
+      if (promised) return Promise.reject(err);
+      throw err;
+    };
+    Object.defineProperty(proto, 'question', { value: question, writable: true, configurable: true, enumerable: false });
   }
 }
 
@@ -357,7 +383,8 @@ function errorEvent(err) {
 
 /**
  * Node puts the line an uncaught error was thrown at above its stack (the file and line, the
- * code, a caret, a blank line). Where that is in this worker (a dialog's throw, defineDialogs()),
+ * code, a caret, a blank line). Where that is in this worker (a dialog's throw, defineDialogs(),
+ * or a question's, refuseQuestions()),
  * it names the worker and not the cell: left out.
  */
 function withoutWorkerArrow(lines) {
@@ -700,6 +727,7 @@ function main() {
   hideWorkerFrames();
   // The same in every cell: in the forker, once for all of them.
   defineDialogs();
+  refuseQuestions();
   primeDynamicImport();
   rehearse();
   if (forking) forkCells();
