@@ -114,9 +114,12 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
     return codes.every((code) => importsOnly(code, light.stdlib)) ? cell.language + LIGHT : cell.language;
   }
 
+  /** A pool's language: its own name, or a light pool's (`python+light`) without the suffix. */
+  const languageOfPool = (poolName: string) => (poolName.endsWith(LIGHT) ? poolName.slice(0, -LIGHT.length) : poolName);
+
   const pool = new Pool((poolName) => {
     const light = poolName.endsWith(LIGHT);
-    const name = light ? poolName.slice(0, -LIGHT.length) : poolName;
+    const name = languageOfPool(poolName);
     const lang = byName.get(name)!;
     const group = 'unavailable' in groups ? null : groups.take((lang.spec.limits.memoryMiB + GROUP_HEADROOM_MIB) * 1024 * 1024);
     const worker = new Worker(name, startProcess(lang, poolName, light), group, !!lang.config.forkServer && SPARE_NICE > 0);
@@ -243,7 +246,7 @@ export function createDevice({ store, files, config, workersDir, log }: DeviceDe
 
   function beat(): void {
     try {
-      store.heartbeat.beat(process.pid, startedAt);
+      store.heartbeat.beat(process.pid, startedAt, Date.now(), pool.states(languageOfPool));
     } catch (e) {
       if (failedBeats++ % 60 === 0) log('warn', `could not write the heartbeat${failedBeats > 1 ? ` (${failedBeats} times in a row)` : ''}: ${(e as Error).message}; /healthz says why while it is stale`);
       return;

@@ -1,6 +1,7 @@
 // Warm pools: per language, sandboxes started ahead of time that have said `ready`, so a cell
 // never waits for a runtime to start. A worker serves one cell and is never reused; the pool
 // refills in the background, and backs off when a language's workers keep failing to start.
+import type { PoolState } from '../store/heartbeat';
 import type { Worker } from './worker';
 
 export interface PoolLog {
@@ -104,6 +105,19 @@ export class Pool {
 
   warmCount(language: string): number {
     return this.pools.get(language)?.warm.length ?? 0;
+  }
+
+  /** What each pool holds now, for the heartbeat (and so /metrics); `languageOf` names a pool's language. */
+  states(languageOf: (pool: string) => string): PoolState[] {
+    return [...this.pools].map(([pool, p]) => ({
+      pool,
+      language: languageOf(pool),
+      target: p.target,
+      warm: p.warm.length,
+      starting: p.starting.size,
+      waiting: p.waiters.length,
+      failures: p.failures,
+    }));
   }
 
   /** Waits until every pool has its warm workers (or has failed); for start-up and tests. */

@@ -60,6 +60,9 @@ const MIGRATIONS: string[] = [
   // The code of the linked cells before it on its page (protocol/linked.ts), a compact JSON list
   // as the device hands it to the worker; NULL for a cell that runs alone.
   `ALTER TABLE cells ADD COLUMN linked TEXT;`,
+  // The device's warm pools as its last heartbeat saw them (store/heartbeat.ts PoolState), a
+  // compact JSON list, for /metrics; NULL before a device that writes it has beaten.
+  `ALTER TABLE device ADD COLUMN pools TEXT;`,
 ];
 
 /**

@@ -89,6 +89,7 @@ describe('the queue', () => {
     db.exec('ALTER TABLE cells DROP COLUMN linked');
     db.exec('ALTER TABLE cells DROP COLUMN interact');
     db.exec('ALTER TABLE cells DROP COLUMN attempts');
+    db.exec('ALTER TABLE device DROP COLUMN pools');
     db.pragma('user_version = 2');
     db.close();
     const reopened = openStore(file, { watchIntervalMs: 2 });
@@ -119,6 +120,7 @@ describe("a cell's interact values", () => {
     const db = new Database(file);
     db.exec('ALTER TABLE cells DROP COLUMN linked');
     db.exec('ALTER TABLE cells DROP COLUMN interact');
+    db.exec('ALTER TABLE device DROP COLUMN pools');
     db.pragma('user_version = 3');
     db.close();
     const reopened = openStore(file, { watchIntervalMs: 2 });
@@ -151,6 +153,7 @@ describe("a cell's linked code", () => {
     // What the release before the linked column left: the same rows, without it.
     const db = new Database(file);
     db.exec('ALTER TABLE cells DROP COLUMN linked');
+    db.exec('ALTER TABLE device DROP COLUMN pools');
     db.pragma('user_version = 4');
     db.close();
     const reopened = openStore(file, { watchIntervalMs: 2 });
@@ -164,6 +167,33 @@ describe("a cell's linked code", () => {
   });
 });
 
+
+describe('the heartbeat', () => {
+  it("keeps the device's pools as of its last beat, for the web server to read", () => {
+    const pools = [{ pool: 'python+light', language: 'python', target: 2, warm: 1, starting: 1, waiting: 0, failures: 0 }];
+    store.heartbeat.beat(4242, 1000, 2000, pools);
+    expect(other.heartbeat.read()).toEqual({ pid: 4242, started: 1000, heartbeat: 2000, pools });
+    store.heartbeat.beat(4242, 1000, 3000);
+    expect(other.heartbeat.read()).toMatchObject({ heartbeat: 3000, pools: null });
+  });
+
+  it("a database of the version before it is migrated, the device's row without pools", () => {
+    const file = path.join(dir, 'before-pools.sqlite');
+    const made = openStore(file, { watchIntervalMs: 2 });
+    made.heartbeat.beat(7, 1, 2);
+    made.close();
+    const db = new Database(file);
+    db.exec('ALTER TABLE device DROP COLUMN pools');
+    db.pragma('user_version = 5');
+    db.close();
+    const reopened = openStore(file, { watchIntervalMs: 2 });
+    try {
+      expect(reopened.heartbeat.read()).toEqual({ pid: 7, started: 1, heartbeat: 2, pools: null });
+    } finally {
+      reopened.close();
+    }
+  });
+});
 
 describe('the message log', () => {
   it('numbers each cell from 1 and reads after a seq, as JSON with seq first', () => {
