@@ -50,6 +50,21 @@ export const CellRequest = z.strictObject({
 });
 export type CellRequest = z.infer<typeof CellRequest>;
 
+/**
+ * Body of POST /service, SageMathCell's simple service: the code, and the language, Sage unless
+ * named (a field of Cellbox's). `accepted_tos`, which SageMathCell's public server asks its
+ * clients to send (its terms of service), is taken and has no effect here.
+ */
+export const ServiceRequest = z.strictObject({
+  code: z.string({ error: (i) => (i.input === undefined ? 'code is required: the source to run, as a string' : 'code must be a string') }).refine(...wellFormed('code')),
+  language: z.string({ error: 'language must be a string' }).regex(LANGUAGE_NAME, 'language must be a short lowercase name such as "sage"').default('sage'),
+  accepted_tos: z.string({ error: 'accepted_tos must be a string, such as "true"' }).optional(),
+});
+export type ServiceRequest = z.infer<typeof ServiceRequest>;
+
+/** Answer of POST /service, as SageMathCell's: whether the cell ended without an error, and its streams' text (stderr only when there was some). */
+export interface ServiceAnswer { success: boolean; stdout: string; stderr?: string }
+
 /** Body of POST /api/v1/snippets. The code's size is checked after parsing (413, not 400). */
 export const SnippetRequest = z.strictObject({
   code: z.string({ error: (i) => (i.input === undefined ? 'code is required' : 'code must be a string') }).refine(...wellFormed('code')),

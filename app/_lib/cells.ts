@@ -1,8 +1,9 @@
 // Reading a cell's messages for HTTP: the long-poll (wait until something new or the time is up),
-// the many-cell poll, and the cell's public description.
+// the many-cell poll, the wait of the routes that answer once the cell is done, and the cell's
+// public description.
 import type { CellInfo, CellState, CellStatus, LanguageInfo } from '../../protocol/api';
 import { ApiError } from '../../protocol/errors';
-import type { FileInfo } from '../../protocol/messages';
+import type { ExecuteReplyContent, FileInfo, Message, StreamContent } from '../../protocol/messages';
 import { MAX_MESSAGES_PER_ANSWER } from '../../protocol/limits';
 import { encodeFileUrl } from '../../filestore/names';
 import type { Server } from './server';
@@ -119,6 +120,47 @@ export async function readMessages(s: Server, wanted: ReadonlyMap<string, number
     signal?.removeEventListener('abort', gone);
     closing.removeEventListener('abort', gone);
   }
+}
+
+/** How long a cell may wait in the queue on top of its own timeout before an answer that waits for its end gives up. */
+export const QUEUE_GRACE_MS = 60_000;
+
+/**
+ * Every message of the cell `id` until it is done, or `deadline` (ms since the epoch) passes, or
+ * the request is gone (`signal`), or the web server stops: for the routes that answer once, with
+ * everything (POST /execute, POST /service).
+ */
+export async function messagesUntilDone(s: Server, id: string, deadline: number, signal: AbortSignal): Promise<{ messages: Message[]; done: boolean }> {
+  const messages: Message[] = [];
+  let after = 0;
+  let done = false;
+  // Given up early when the web server stops: the caller answers with what there is.
+  while (!done && Date.now() < deadline && !signal.aborted && !s.closing.signal.aborted) {
+    const a = (await readMessages(s, new Map([[id, after]]), Math.min(25_000, deadline - Date.now()), signal)).get(id)!;
+    for (const text of a.json) messages.push(JSON.parse(text));
+    after = a.next;
+    done = a.done;
+  }
+  return { messages, done };
+}
+
+/** The text of a cell's `stream` messages, stdout's and stderr's, each joined. */
+export function streamsOf(messages: Message[]): { stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  for (const m of messages) {
+    if (m.header.msg_type !== 'stream') continue;
+    const c = m.content as StreamContent;
+    if (c.name === 'stdout') stdout += c.text;
+    else stderr += c.text;
+  }
+  return { stdout, stderr };
+}
+
+/** The `status` of a cell's `execute_reply` among `messages` (`ok` or `error`), or null if it has none. */
+export function replyStatus(messages: Message[]): ExecuteReplyContent['status'] | null {
+  const reply = messages.find((m) => m.header.msg_type === 'execute_reply');
+  return reply ? (reply.content as ExecuteReplyContent).status : null;
 }
 
 export function answerJson(a: Answer): string {

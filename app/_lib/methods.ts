@@ -24,6 +24,8 @@ const METHODS: [RegExp, string[]][] = [
   [/^\/api\/v1\/cells\/[^/]+\/interrupt\/?$/, ['POST']],
   [/^\/api\/v1\/poll\/?$/, ['GET']],
   [/^\/api\/v1\/execute\/?$/, ['POST']],
+  // SageMathCell's simple service (app/service/route.ts).
+  [/^\/service\/?$/, ['POST']],
   [/^\/api\/v1\/languages\/?$/, ['GET']],
   [/^\/api\/v1\/snippets\/?$/, ['POST']],
   [/^\/api\/v1\/snippets\/[^/]+\/?$/, ['GET']],

@@ -2,7 +2,7 @@
 // ids and query numbers checked, each failure an ApiError naming what is wrong.
 import { parse as parseContentType } from 'content-type';
 import type { z } from 'zod';
-import { CellRequest, describeIssues, SnippetRequest, type CellState } from '../../protocol/api';
+import { CellRequest, describeIssues, ServiceRequest, SnippetRequest, type CellState } from '../../protocol/api';
 import { ApiError } from '../../protocol/errors';
 import {
   MAX_BODY_BYTES, MAX_CODE_BYTES, MAX_INTERACT_BYTES, MAX_LINKED_CELLS, MAX_LINKED_TOTAL_BYTES, MAX_SNIPPET_BYTES, MAX_WAIT_SECONDS,
@@ -188,6 +188,7 @@ function checkLinkedSize(code: string, linked: CellRequest['linked']): void {
 
 const CELL_OPTIONAL = optionalFields(CellRequest);
 const SNIPPET_OPTIONAL = optionalFields(SnippetRequest);
+const SERVICE_OPTIONAL = optionalFields(ServiceRequest);
 
 /** The body of POST /cells and /execute, as JSON or form fields, checked field by field. */
 export async function readCellRequest(req: ApiRequest): Promise<CellRequest> {
@@ -196,6 +197,14 @@ export async function readCellRequest(req: ApiRequest): Promise<CellRequest> {
   checkCodeSize(parsed.data.code, MAX_CODE_BYTES);
   checkInteractSize(parsed.data.interact);
   checkLinkedSize(parsed.data.code, parsed.data.linked);
+  return parsed.data;
+}
+
+/** The body of POST /service (SageMathCell's), as form fields (as its clients send it) or JSON. */
+export async function readServiceRequest(req: ApiRequest): Promise<ServiceRequest> {
+  const parsed = ServiceRequest.safeParse(await readFields(req, [], SERVICE_OPTIONAL));
+  if (!parsed.success) throw new ApiError('invalid_field', describeIssues(parsed.error));
+  checkCodeSize(parsed.data.code, MAX_CODE_BYTES);
   return parsed.data;
 }
 

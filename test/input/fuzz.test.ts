@@ -32,6 +32,7 @@ const encode = (s: string) => fc.constantFrom(encodeURIComponent(s), s.replace(/
 const path = fc.oneof(
   fc.constant('/api/v1/cells'),
   fc.constant('/api/v1/execute'),
+  fc.constant('/service'),
   fc.constant('/api/v1/snippets'),
   fc.constant('/api/v1/languages'),
   segment.chain(encode).map((id) => `/api/v1/cells/${id}`),
@@ -62,9 +63,9 @@ const body = fc.oneof(
 const contentType = fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x', '', 'application/json; charset=latin1', 'application/x-www-form-urlencoded; charset=utf-16', '*/*', 'a'.repeat(300));
 const method = fc.constantFrom('GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD');
 
-/** Runs a cell for as long as its timeout: the device is down, so /execute would only wait. */
+/** Runs a cell for as long as its timeout: the device is down, so /execute (and /service) would only wait. */
 function wouldWait(m: string, p: string, b: unknown): boolean {
-  if (m !== 'POST' || p !== '/api/v1/execute') return false;
+  if (m !== 'POST' || (p !== '/api/v1/execute' && p !== '/service')) return false;
   const text = typeof b === 'string' ? b : b instanceof Uint8Array ? Buffer.from(b).toString() : '';
   try {
     const parsed = JSON.parse(text);
