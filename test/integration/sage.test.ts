@@ -228,6 +228,17 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(stdout(names)).toMatch(/^CPU times: .*\nWall time: .*\n1024 \ntime flies\n$/);
   });
 
+  it('sleep for a Sage number of seconds: sleep(0.5), time.sleep(1/10), sleep(pi/100)', async () => {
+    // The preparser makes 0.5 a RealLiteral, which Python's time.sleep() (3.10 on) refused:
+    // "'sage.rings.real_mpfr.RealLiteral' object cannot be interpreted as an integer".
+    const ms = await sage('sleep(0.05)\nimport time\ntime.sleep(1/50)\nfrom time import sleep as pause\npause(pi/100)\nsleep(0)\nprint("slept")');
+    expect(errorOf(ms)).toBeUndefined();
+    expect(stdout(ms)).toBe('slept\n');
+    // What is no number of seconds is refused with Python's own words.
+    expect(errorOf(await sage('sleep("1")'))).toMatchObject({ ename: 'TypeError' });
+    expect(errorOf(await sage('sleep(-0.5)'))).toMatchObject({ ename: 'ValueError', evalue: 'sleep length must be non-negative' });
+  });
+
   it("run examples pasted with Sage's and Python's prompts, and a cell indented as a whole, as Sage's shell does", async () => {
     // `sage: 2+2` was an annotation, so showed nothing; `sage: f(x) = x^2` a NameError.
     expect(results(await sage('sage: 2+2'), 'execute_result')[0]['text/plain']).toBe('4');

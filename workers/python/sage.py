@@ -140,6 +140,7 @@ def prepare_namespace(kernel, namespace):
     namespace.update(kernel.INTERACT.NAMES)
     _animations_by_pillow()
     _gap_without_workspace()
+    namespace['sleep'] = _sleep_for_any_number()
 
 
 def after_fork():
@@ -262,6 +263,34 @@ def _gif_by_pillow(animation, delay, savefile, iterations, show_path):
                    loop=int(iterations), disposal=2)
     if show_path:
         print(f'Animation saved to file {savefile}.')
+
+
+# --- sleep() ----------------------------------------------------------------------------------
+#
+# `sleep(0.5)`, in an animation's loop or between an interact's prints: the preparser makes 0.5
+# a Sage real (a RealLiteral), `1/10` a Rational, and Python's time.sleep() takes an int or a
+# float only. Before Python 3.10 it took the integer part of anything else (through __int__, so
+# 0.5 slept no time at all); since, it refuses it: "'sage.rings.real_mpfr.RealLiteral' object
+# cannot be interpreted as an integer", in Sage's own shell too. Sage's `sleep` is time.sleep
+# (sage.all imports it), and a cell calls it by either name: both take any number of seconds,
+# as float() reads it (a symbolic `x` says it has no value); anything else, a string, is left to
+# time.sleep's own error.
+
+def _sleep_for_any_number():
+    import time
+    if getattr(time.sleep, '_cellbox', False):
+        return time.sleep
+    python_sleep = time.sleep
+
+    def sleep(seconds):
+        if not isinstance(seconds, (int, float)) and hasattr(type(seconds), '__float__'):
+            seconds = float(seconds)
+        return python_sleep(seconds)
+
+    sleep.__doc__ = python_sleep.__doc__
+    sleep._cellbox = True
+    time.sleep = sleep
+    return sleep
 
 
 # --- gap(...), Sage's interface to a GAP process ----------------------------------------------
