@@ -88,6 +88,16 @@ describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
       expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'GAPError' });
     });
 
+    it('shows a last statement without `;`, as SageMathCell\'s GAP mode (Sage\'s gap.eval) adds it', async () => {
+      // GAP met the end of the cell in the statement: "Syntax error: ; expected", nothing shown.
+      const ms = await run(box.url, 'f := function(n) return n^2; end;;\nf(3)', 'gap');
+      expect(errorOf(ms)).toBeUndefined();
+      expect(stdout(ms)).toBe('9\n');
+      // After a comment too, and one already ended (`;;` keeps its value unshown).
+      expect(stdout(await run(box.url, 'Size(SymmetricGroup(3)) # the order', 'gap'))).toBe('6\n');
+      expect(stdout(await run(box.url, 'a := 2;;\n\n', 'gap'))).toBe('');
+    });
+
     it('ends a cell with a syntax error as a GAPError, though GAP goes on past it as in a script', async () => {
       const ms = await run(box.url, 'x := 1 +;\nPrint("after\\n");', 'gap');
       expect(stdout(ms)).toBe('after\n');
