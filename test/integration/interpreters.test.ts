@@ -121,6 +121,20 @@ describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
       expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'MaximaError' });
     });
 
+    it('shows plots as PNG where they are drawn, each of a loop too, without the list of their files', async () => {
+      // gnuplot had no terminal to draw on: no picture, its "No output will be generated" on stderr.
+      const ms = await run(box.url, 'print("before")$\nplot2d(sin(x), [x, 0, %pi]);\nfor k thru 2 do plot3d(k*x*y, [x, -1, 1], [y, -1, 1])$\nprint("after")$', 'maxima');
+      expect(errorOf(ms)).toBeUndefined();
+      expect(types(ms)).toEqual(['status', 'execute_input', 'stream', 'display_data', 'display_data', 'display_data', 'stream', 'execute_reply', 'status']);
+      expect(stdout(ms)).toBe('before \nafter \n');
+      for (const m of ms.filter((m) => m.header.msg_type === 'display_data')) {
+        const { data, metadata } = m.content as { data: Record<string, string>; metadata: Record<string, unknown> };
+        expect(Buffer.from(data['image/png'], 'base64').subarray(1, 4).toString()).toBe('PNG');
+        expect(data['text/plain']).toBe('<Maxima plot>');
+        expect(metadata).toEqual({ 'image/png': { width: 640, height: 480 } });
+      }
+    });
+
     it('stops on Stop', async () => {
       const ms = await stopOnceStarted('print("started")$\ns: 0$\nfor i thru 10^10 do s: s + i$', 'maxima');
       expect(stdout(ms)).toBe('started \n');
