@@ -18,10 +18,12 @@
 ;;; default terminal, which without a screen is gnuplot's `unknown' one: no picture, only "this
 ;;; copy of gnuplot has no mouse support" and "No output will be generated" on stderr. So the
 ;;; cell's plots go to a PNG file in kernel.sh's folder (the png_file plot option, set as the
-;;; default), and each is shown where it is drawn (after plot-shipout, so each plot of a loop
-;;; too), as a display_data event on fd 3, after the text before it; a plot's value (the list of
+;;; default; the draw package's default terminal and file too, once the cell has loaded it), and
+;;; each is shown where it is drawn (after plot-shipout or a draw, so each plot of a loop too),
+;;; as a display_data event on fd 3, after the text before it; a plot's value (the list of
 ;;; gnuplot's script and that file, which the reader never wrote) is not shown. A plot given a
-;;; file or terminal of its own (png_file, svg_file, gnuplot_term) is left to it.
+;;; file or terminal of its own (png_file, svg_file, gnuplot_term; draw's terminal, file_name)
+;;; is left to it.
 
 (defun cellbox-loaded (fifo)
   "Says that Maxima has started, on the FIFO kernel.sh waits on."
@@ -77,6 +79,22 @@ removed, so that the next plot is shown on its own."
   (declare (ignore options output-file))
   (cellbox-show-plot))
 
+(defvar *cellbox-draw-ready* nil)
+
+(defun cellbox-draw-to-png ()
+  "Once the cell has loaded the draw package (load(draw)), whose draw2d and draw3d hand gnuplot
+its screen terminal too: its default terminal PNG, into the plots' file, shown after each draw."
+  (when (and (not *cellbox-draw-ready*) *cellbox-plot-file* (fboundp '$draw))
+    (setq *cellbox-draw-ready* t)
+    (mfuncall '$set_draw_defaults (list '(mequal) '$terminal '$png)
+              (list '(mequal) '$file_name (subseq *cellbox-plot-file* 0 (- (length *cellbox-plot-file*) 4))))
+    ;; Each of the three: draw2d and draw3d call draw's function directly, not through its name.
+    (dolist (name '($draw $draw2d $draw3d))
+      (let ((draw (symbol-function name)))
+        (setf (symbol-function name)
+              (lambda (&rest args)
+                (multiple-value-prog1 (apply draw args) (cellbox-show-plot))))))))
+
 (defun cellbox-plot-value-p (value)
   "Whether a statement's value is what a plot drawn for the cell returns: a list with its file."
   (and *cellbox-plot-file* (consp value) (eq (caar value) 'mlist)
@@ -100,6 +118,7 @@ removed, so that the next plot is shown on its own."
                          (let ((form (car read)))
                            (when (null form) (return t))
                            (let ((caught (meval `(($errcatch) ,(third form)))))
+                             (cellbox-draw-to-png)
                              (when (null (cdr caught)) (return nil))
                              (setq $% (second caught))
                              (when (and (eq (caar form) 'displayinput)
