@@ -206,14 +206,23 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(stdout(again)).toBe('5 7 3 Full MatrixSpace of 2 by 2 dense matrices over Rational Field 0.250000000000000 True\n');
   });
 
-  it('quote the lines the cell has in tracebacks, not what the preparser made of them', async () => {
+  it('quote the lines the cell has in tracebacks, not what the preparser made of them, the carets moved to them', async () => {
     // They quoted `Integer(1)/Integer(0)`, with carets under it, and `R = QQ[; (x,) = R._first_ngens(1)`.
     const division = errorOf(await sage('def f():\n    return 1/0\nf()'))!.traceback.join('\n');
-    expect(division).toContain('File "<cell>", line 2, in f\n    return 1/0\n  File "sage/rings/integer.pyx"');
+    expect(division).toContain('File "<cell>", line 2, in f\n    return 1/0\n           ~^~\n  File "sage/rings/integer.pyx"');
     expect(division).not.toContain('Integer(');
     const syntax = errorOf(await sage('a = 1\nR.<x> = QQ['))!;
     expect(syntax).toMatchObject({ ename: 'SyntaxError', evalue: 'invalid syntax (<cell>, line 2)' });
-    expect(syntax.traceback.join('\n')).toBe('  File "<cell>", line 2\n    R.<x> = QQ[\nSyntaxError: invalid syntax');
+    expect(syntax.traceback.join('\n')).toBe('  File "<cell>", line 2\n    R.<x> = QQ[\n               ^\nSyntaxError: invalid syntax');
+    // A student's syntax errors have their carets, under what they wrote (they had none: the
+    // columns were the preparsed line's, `x**Integer(2) = Integer(4)`).
+    expect(errorOf(await sage('solve(x^2 = 4, x)'))!.traceback.join('\n')).toBe(
+      '  File "<cell>", line 1\n    solve(x^2 = 4, x)\n          ^^^^^\nSyntaxError: expression cannot contain assignment, perhaps you meant "=="?');
+    expect(errorOf(await sage('plot(sin(x), (x, 0, 2pi))'))!.traceback.join('\n')).toBe(
+      '  File "<cell>", line 1\n    plot(sin(x), (x, 0, 2pi))\n                        ^\nSyntaxError: invalid decimal literal');
+    // And a frame's, in characters where the line has more than ASCII.
+    expect(errorOf(await sage('print("é", 2^3 + undefined_thing)'))!.traceback.join('\n')).toContain(
+      '\n    print("é", 2^3 + undefined_thing)\n                     ^^^^^^^^^^^^^^^\n');
     // A line the preparser left as it was keeps its carets, under the name it points at.
     expect(errorOf(await sage('y = 2\nfoo(y)'))!.traceback.join('\n')).toMatch(/\n {4}foo\(y\)\n {4}\^{3}\n/);
   });
