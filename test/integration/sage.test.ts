@@ -115,6 +115,20 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(wrong.traceback.join('\n')).not.toContain('sage.py'); // the worker's frames left out
   });
 
+  it("take Sage's magics for its interfaces to other systems, their code not preparsed: %%gp, %%gap, %%maxima, %gp", async () => {
+    // "Cell magic `%%gp` not found"; and the preparser made gp's 2^32 Integer(2)**Integer(32).
+    const gp = await sage('%%gp\nfactor(2^32 + 1)');
+    expect(errorOf(gp)).toBeUndefined();
+    expect(stdout(gp).trim()).toBe('[    641 1]\n\n[6700417 1]');
+    expect(stdout(await sage('\n%%gap\nG := SymmetricGroup(4);;\nSize(G);')).trim()).toBe('24');
+    expect(stdout(await sage('%%maxima\nintegrate(x^2, x);')).trim()).toBe('x^3/3');
+    // A line of its own in a Sage cell, the rest of which is Sage's.
+    const line = await sage('a = 2^10\nprint(a)\n%gp 2^5');
+    expect(errorOf(line)).toBeUndefined();
+    expect(stdout(line)).toBe('1024\n');
+    expect(results(line, 'execute_result')[0]['text/plain']).toBe('32');
+  });
+
   it('report errors with their Sage exception, and keep files as Python does', async () => {
     expect(errorOf(await sage('1/0'))).toMatchObject({ ename: 'ZeroDivisionError' });
     const ms = await sage('with open("primes.txt", "w") as f:\n    f.write(str(list(primes(20))))');

@@ -72,7 +72,48 @@ def _holds_sage_values(obj):
 
 def preparse(code):
     from sage.repl.preparse import preparse as sage_preparse
-    return sage_preparse(_time_lines(_clean_input(code)))
+    code = _clean_input(code)
+    if _interface_cell(code):
+        return code
+    code, magic_lines = _set_aside_interface_lines(code)
+    return _put_back_interface_lines(sage_preparse(_time_lines(code)), magic_lines)
+
+
+# A cell or a line in another system's language (`%%gp` over a cell, `%gap Size(G)` on a line):
+# not Sage's, so not through its preparser, which made `factor(2^32+1)` of a `%%gp` cell
+# `factor(Integer(2)**Integer(32)+Integer(1))` for gp. Sage's shell preparses after IPython has
+# turned magics into calls with the code as a string, which the preparser leaves alone.
+_INTERFACE_CELL = re.compile(r'^[ \t]*%%(\w+)')
+_INTERFACE_LINE = re.compile(r'^([ \t]*)%(\w+)(?=[ \t]|$).*$', re.M)
+
+
+def _interface_names():
+    from sage.repl.interface_magic import InterfaceMagic
+    return {magic._name for magic in InterfaceMagic.all_iter()}
+
+
+def _interface_cell(code):
+    first = _INTERFACE_CELL.match(code.lstrip('\n'))
+    return first is not None and first.group(1) in _interface_names()
+
+
+def _set_aside_interface_lines(code):
+    if '%' not in code:
+        return code, []
+    names, lines = _interface_names(), []
+
+    def aside(match):
+        if match.group(2) not in names:
+            return match.group(0)
+        lines.append(match.group(0))
+        return f'{match.group(1)}_cellbox_interface_line_{len(lines) - 1}_'
+    return _INTERFACE_LINE.sub(aside, code), lines
+
+
+def _put_back_interface_lines(code, lines):
+    for number, line in enumerate(lines):
+        code = re.sub(rf'^[ \t]*_cellbox_interface_line_{number}_$', lambda _: line, code, count=1, flags=re.M)
+    return code
 
 
 # Examples pasted with their prompts, from Sage's documentation or a session of Sage or Python
@@ -329,8 +370,16 @@ def _gap_without_workspace():
 
 
 def add_magics(shell):
-    """Sage's own line magic, with IPython's (magics.py)."""
+    """Sage's own magics, with IPython's (magics.py): `%display`, and a magic per interface to
+    another system, as Sage's shell has them (`%%gap`, `%%gp`, `%%maxima`, `%%singular`, `%r`
+    ...: the cell, or the line, evaluated by that system, its output printed). Code from Sage's
+    Jupyter notebooks has them: "Cell magic `%%gap` not found". IPython's of the same name
+    (`%%sh`) stay."""
     shell.line_magics['display'] = _display_magic
+    from sage.repl.interface_magic import InterfaceMagic
+    for magic in InterfaceMagic.all_iter():
+        shell.cell_magics.setdefault(magic._name, magic.cell_magic_factory())
+        shell.line_magics.setdefault(magic._name, magic.line_magic_factory())
 
 
 # What `%display` takes, as Sage's shell does; the default here is typeset math.
