@@ -88,6 +88,16 @@ describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
       expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'GAPError' });
     });
 
+    it('shows a last statement without `;`, as SageMathCell\'s GAP mode (Sage\'s gap.eval) adds it', async () => {
+      // GAP met the end of the cell in the statement: "Syntax error: ; expected", nothing shown.
+      const ms = await run(box.url, 'f := function(n) return n^2; end;;\nf(3)', 'gap');
+      expect(errorOf(ms)).toBeUndefined();
+      expect(stdout(ms)).toBe('9\n');
+      // After a comment too, and one already ended (`;;` keeps its value unshown).
+      expect(stdout(await run(box.url, 'Size(SymmetricGroup(3)) # the order', 'gap'))).toBe('6\n');
+      expect(stdout(await run(box.url, 'a := 2;;\n\n', 'gap'))).toBe('');
+    });
+
     it('ends a cell with a syntax error as a GAPError, though GAP goes on past it as in a script', async () => {
       const ms = await run(box.url, 'x := 1 +;\nPrint("after\\n");', 'gap');
       expect(stdout(ms)).toBe('after\n');
@@ -109,6 +119,20 @@ describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
       expect(stdout(bad)).toBe('before \n');
       expect(errorOf(bad)).toMatchObject({ ename: 'MaximaError', evalue: 'expt: undefined: 0 to a negative exponent.' });
       expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'MaximaError' });
+    });
+
+    it('shows plots as PNG where they are drawn, each of a loop too, without the list of their files', async () => {
+      // gnuplot had no terminal to draw on: no picture, its "No output will be generated" on stderr.
+      const ms = await run(box.url, 'print("before")$\nplot2d(sin(x), [x, 0, %pi]);\nfor k thru 2 do plot3d(k*x*y, [x, -1, 1], [y, -1, 1])$\nprint("after")$', 'maxima');
+      expect(errorOf(ms)).toBeUndefined();
+      expect(types(ms)).toEqual(['status', 'execute_input', 'stream', 'display_data', 'display_data', 'display_data', 'stream', 'execute_reply', 'status']);
+      expect(stdout(ms)).toBe('before \nafter \n');
+      for (const m of ms.filter((m) => m.header.msg_type === 'display_data')) {
+        const { data, metadata } = m.content as { data: Record<string, string>; metadata: Record<string, unknown> };
+        expect(Buffer.from(data['image/png'], 'base64').subarray(1, 4).toString()).toBe('PNG');
+        expect(data['text/plain']).toBe('<Maxima plot>');
+        expect(metadata).toEqual({ 'image/png': { width: 640, height: 480 } });
+      }
     });
 
     it('stops on Stop', async () => {

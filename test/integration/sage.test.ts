@@ -115,6 +115,20 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(wrong.traceback.join('\n')).not.toContain('sage.py'); // the worker's frames left out
   });
 
+  it("take Sage's magics for its interfaces to other systems, their code not preparsed: %%gp, %%gap, %%maxima, %gp", async () => {
+    // "Cell magic `%%gp` not found"; and the preparser made gp's 2^32 Integer(2)**Integer(32).
+    const gp = await sage('%%gp\nfactor(2^32 + 1)');
+    expect(errorOf(gp)).toBeUndefined();
+    expect(stdout(gp).trim()).toBe('[    641 1]\n\n[6700417 1]');
+    expect(stdout(await sage('\n%%gap\nG := SymmetricGroup(4);;\nSize(G);')).trim()).toBe('24');
+    expect(stdout(await sage('%%maxima\nintegrate(x^2, x);')).trim()).toBe('x^3/3');
+    // A line of its own in a Sage cell, the rest of which is Sage's.
+    const line = await sage('a = 2^10\nprint(a)\n%gp 2^5');
+    expect(errorOf(line)).toBeUndefined();
+    expect(stdout(line)).toBe('1024\n');
+    expect(results(line, 'execute_result')[0]['text/plain']).toBe('32');
+  });
+
   it('report errors with their Sage exception, and keep files as Python does', async () => {
     expect(errorOf(await sage('1/0'))).toMatchObject({ ename: 'ZeroDivisionError' });
     const ms = await sage('with open("primes.txt", "w") as f:\n    f.write(str(list(primes(20))))');
@@ -206,14 +220,23 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(stdout(again)).toBe('5 7 3 Full MatrixSpace of 2 by 2 dense matrices over Rational Field 0.250000000000000 True\n');
   });
 
-  it('quote the lines the cell has in tracebacks, not what the preparser made of them', async () => {
+  it('quote the lines the cell has in tracebacks, not what the preparser made of them, the carets moved to them', async () => {
     // They quoted `Integer(1)/Integer(0)`, with carets under it, and `R = QQ[; (x,) = R._first_ngens(1)`.
     const division = errorOf(await sage('def f():\n    return 1/0\nf()'))!.traceback.join('\n');
-    expect(division).toContain('File "<cell>", line 2, in f\n    return 1/0\n  File "sage/rings/integer.pyx"');
+    expect(division).toContain('File "<cell>", line 2, in f\n    return 1/0\n           ~^~\n  File "sage/rings/integer.pyx"');
     expect(division).not.toContain('Integer(');
     const syntax = errorOf(await sage('a = 1\nR.<x> = QQ['))!;
     expect(syntax).toMatchObject({ ename: 'SyntaxError', evalue: 'invalid syntax (<cell>, line 2)' });
-    expect(syntax.traceback.join('\n')).toBe('  File "<cell>", line 2\n    R.<x> = QQ[\nSyntaxError: invalid syntax');
+    expect(syntax.traceback.join('\n')).toBe('  File "<cell>", line 2\n    R.<x> = QQ[\n               ^\nSyntaxError: invalid syntax');
+    // A student's syntax errors have their carets, under what they wrote (they had none: the
+    // columns were the preparsed line's, `x**Integer(2) = Integer(4)`).
+    expect(errorOf(await sage('solve(x^2 = 4, x)'))!.traceback.join('\n')).toBe(
+      '  File "<cell>", line 1\n    solve(x^2 = 4, x)\n          ^^^^^\nSyntaxError: expression cannot contain assignment, perhaps you meant "=="?');
+    expect(errorOf(await sage('plot(sin(x), (x, 0, 2pi))'))!.traceback.join('\n')).toBe(
+      '  File "<cell>", line 1\n    plot(sin(x), (x, 0, 2pi))\n                        ^\nSyntaxError: invalid decimal literal');
+    // And a frame's, in characters where the line has more than ASCII.
+    expect(errorOf(await sage('print("é", 2^3 + undefined_thing)'))!.traceback.join('\n')).toContain(
+      '\n    print("é", 2^3 + undefined_thing)\n                     ^^^^^^^^^^^^^^^\n');
     // A line the preparser left as it was keeps its carets, under the name it points at.
     expect(errorOf(await sage('y = 2\nfoo(y)'))!.traceback.join('\n')).toMatch(/\n {4}foo\(y\)\n {4}\^{3}\n/);
   });
@@ -226,6 +249,17 @@ describe.skipIf(!installed)('Sage cells', () => {
     const names = await sage('for i in range(1):\n    time a = 2^10\ns = """\ntime flies"""\ntime = a\nprint(time, s)');
     expect(errorOf(names)).toBeUndefined();
     expect(stdout(names)).toMatch(/^CPU times: .*\nWall time: .*\n1024 \ntime flies\n$/);
+  });
+
+  it('sleep for a Sage number of seconds: sleep(0.5), time.sleep(1/10), sleep(pi/100)', async () => {
+    // The preparser makes 0.5 a RealLiteral, which Python's time.sleep() (3.10 on) refused:
+    // "'sage.rings.real_mpfr.RealLiteral' object cannot be interpreted as an integer".
+    const ms = await sage('sleep(0.05)\nimport time\ntime.sleep(1/50)\nfrom time import sleep as pause\npause(pi/100)\nsleep(0)\nprint("slept")');
+    expect(errorOf(ms)).toBeUndefined();
+    expect(stdout(ms)).toBe('slept\n');
+    // What is no number of seconds is refused with Python's own words.
+    expect(errorOf(await sage('sleep("1")'))).toMatchObject({ ename: 'TypeError' });
+    expect(errorOf(await sage('sleep(-0.5)'))).toMatchObject({ ename: 'ValueError', evalue: 'sleep length must be non-negative' });
   });
 
   it("run examples pasted with Sage's and Python's prompts, and a cell indented as a whole, as Sage's shell does", async () => {

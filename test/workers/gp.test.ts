@@ -15,6 +15,21 @@ describe.skipIf(!installed)('gp worker', () => {
     expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
   });
 
+  it('says what ploth\'s "X fatal error: cannot open Display" means, and holds back nothing after it', async () => {
+    // The line looked like an error's: it and all of stderr after it were held to the end. (It
+    // comes from the child gp forks to draw, so before or after the warning.)
+    const r = await runWorker('gp', 'ploth(x = 0, 1, x);\nwarning("after")\nprint("done")');
+    expect(r.stdout).toBe('done\n');
+    expect(r.stderr.split('\n').filter((line) => line !== '').sort()).toEqual([
+      '  ***   plot: a cell has no screen to draw on (X fatal error: cannot open Display); write("plot.svg", plothexport("svg", x = a, b, f(x))) saves the plot as a file instead',
+      '  ***   user warning: after',
+    ]);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    // What the note says works.
+    const saved = await runWorker('gp', 'write("plot.svg", plothexport("svg", x = 0, 1, x))');
+    expect(saved.files).toEqual(['plot.svg']);
+  });
+
   it("ends the cell at the first error, a PariError with GP's message and its place as the traceback", async () => {
     const r = await runWorker('gp', 'f(n) = 1/n;\nprint("before")\nf(0)\nprint("never")');
     expect(r.stdout).toBe('before\n');

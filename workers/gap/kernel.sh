@@ -3,9 +3,9 @@
 #
 # Started as `/usr/bin/bash kernel.sh MEMORY_MIB` (see workers/protocol.ts for the contract). GAP
 # takes over a second to start (its library and packages): it starts before `ready`, off the
-# cell's way (the pool keeps one warm), and reads the cell from stdin itself, statement by
-# statement as at its prompt: a statement's value is shown unless it ends with `;;`, printed
-# text streams on fd 1 as it comes.
+# cell's way (the pool keeps one warm), and reads the cell from stdin (a `;` after it, see below),
+# statement by statement as at its prompt: a statement's value is shown unless it ends with `;;`,
+# printed text streams on fd 1 as it comes.
 #
 # -q -b: no prompt, no banner; -r: no user's GAP root (gap.ini); --quitonbreak: an error quits
 # GAP (status 1) instead of entering a break loop, which would wait for input forever: the cell
@@ -61,11 +61,16 @@ exec {loaded_fd}<>"$loaded"
 
 # As the PARI/GP worker: GAP reads the device's pipe, its stdout is the cell's, its stderr goes
 # through the filter; GAP takes SIGINT, the filter ignores it. Set up before `ready`.
+#
+# The pipe comes through cat with a `;` after it, on a line of its own: a last statement without
+# one (`f(3)`, which SageMathCell's GAP mode takes, as Sage's gap.eval() adds it) met the end of
+# the input in GAP's reader, "Syntax error: ; expected" and nothing shown. After a statement that
+# has one, GAP reads an empty statement. cat ignores SIGINT: a Stop ends GAP, not its input.
 exec 5>&1
 (
   { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec gap -q -b -r --quitonbreak --alwaystrace -o "${workspace_mib}m" -c "PrintTo(\"$loaded\", \"loaded\\n\");" 2>&1 1>&5 5>&- {loaded_fd}>&-; } | { trap '' INT; filter_errors; }
   exit "${PIPESTATUS[0]}"
-) 0<&0 3>&- &
+) 0< <(trap '' INT; exec 3>&- 5>&- {loaded_fd}>&-; cat; printf '\n;\n') 3>&- &
 gap_job=$!
 exec </dev/null 5>&-
 

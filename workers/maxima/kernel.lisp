@@ -13,6 +13,17 @@
 ;;; is printed. Stop (SIGINT) is ECL's interactive-interrupt, which errcatch does not catch: it
 ;;; ends the loop, and kernel.sh reports the interrupt; nor does it catch ECL's memory limit,
 ;;; whose message ends the cell too.
+;;;
+;;; Plots: plot2d, plot3d and the rest of Maxima's plot functions hand gnuplot a script for its
+;;; default terminal, which without a screen is gnuplot's `unknown' one: no picture, only "this
+;;; copy of gnuplot has no mouse support" and "No output will be generated" on stderr. So the
+;;; cell's plots go to a PNG file in kernel.sh's folder (the png_file plot option, set as the
+;;; default; the draw package's default terminal and file too, once the cell has loaded it), and
+;;; each is shown where it is drawn (after plot-shipout or a draw, so each plot of a loop too),
+;;; as a display_data event on fd 3, after the text before it; a plot's value (the list of
+;;; gnuplot's script and that file, which the reader never wrote) is not shown. A plot given a
+;;; file or terminal of its own (png_file, svg_file, gnuplot_term; draw's terminal, file_name)
+;;; is left to it.
 
 (defun cellbox-loaded (fifo)
   "Says that Maxima has started, on the FIFO kernel.sh waits on."
@@ -20,7 +31,78 @@
     (write-line "loaded" o))
   (values))
 
-(defun cellbox-run (file errfile)
+(defvar *cellbox-plot-file* nil
+  "Where the cell's plots are drawn, as PNG, to be shown (the png_file plot option).")
+(defvar *cellbox-events* nil
+  "The event pipe (fd 3), opened once a plot is shown.")
+
+(defun cellbox-base64 (bytes)
+  (let* ((digits "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+         (n (length bytes))
+         (out (make-string (* 4 (ceiling n 3)) :initial-element #\=)))
+    (loop for i from 0 below n by 3
+          for j from 0 by 4
+          do (let ((w (logior (ash (aref bytes i) 16)
+                              (ash (if (< (+ i 1) n) (aref bytes (+ i 1)) 0) 8)
+                              (if (< (+ i 2) n) (aref bytes (+ i 2)) 0))))
+               (setf (char out j) (char digits (ldb (byte 6 18) w))
+                     (char out (+ j 1)) (char digits (ldb (byte 6 12) w)))
+               (when (< (+ i 1) n) (setf (char out (+ j 2)) (char digits (ldb (byte 6 6) w))))
+               (when (< (+ i 2) n) (setf (char out (+ j 3)) (char digits (ldb (byte 6 0) w))))))
+    out))
+
+(defun cellbox-show-plot ()
+  "The plot just drawn into *cellbox-plot-file*, if any, as a display_data event; the file is
+removed, so that the next plot is shown on its own."
+  (let ((file *cellbox-plot-file*))
+    (when (and file (probe-file file))
+      (let ((bytes (with-open-file (in file :element-type '(unsigned-byte 8))
+                     (let ((b (make-array (file-length in) :element-type '(unsigned-byte 8))))
+                       (read-sequence b in)
+                       b))))
+        (delete-file file)
+        ;; A PNG's size is in its header (IHDR): two big-endian 32-bit numbers at byte 16.
+        (when (> (length bytes) 24)
+          (flet ((u32 (at) (logior (ash (aref bytes at) 24) (ash (aref bytes (+ at 1)) 16)
+                                   (ash (aref bytes (+ at 2)) 8) (aref bytes (+ at 3)))))
+            (finish-output *standard-output*)
+            (unless *cellbox-events*
+              (setq *cellbox-events* (ext:make-stream-from-fd 3 :output :element-type 'character
+                                                                          :external-format :utf-8)))
+            (format *cellbox-events*
+                    "{\"type\":\"display_data\",\"data\":{\"image/png\":\"~a\",\"text/plain\":\"<Maxima plot>\"},~
+                     \"metadata\":{\"image/png\":{\"width\":~d,\"height\":~d}}}~%"
+                    (cellbox-base64 bytes) (u32 16) (u32 20))
+            (finish-output *cellbox-events*)))))))
+
+(defmethod plot-shipout :after ((plot gnuplot-plot) options &optional output-file)
+  (declare (ignore options output-file))
+  (cellbox-show-plot))
+
+(defvar *cellbox-draw-ready* nil)
+
+(defun cellbox-draw-to-png ()
+  "Once the cell has loaded the draw package (load(draw)), whose draw2d and draw3d hand gnuplot
+its screen terminal too: its default terminal PNG, into the plots' file, shown after each draw."
+  (when (and (not *cellbox-draw-ready*) *cellbox-plot-file* (fboundp '$draw))
+    (setq *cellbox-draw-ready* t)
+    (mfuncall '$set_draw_defaults (list '(mequal) '$terminal '$png)
+              (list '(mequal) '$file_name (subseq *cellbox-plot-file* 0 (- (length *cellbox-plot-file*) 4))))
+    ;; Each of the three: draw2d and draw3d call draw's function directly, not through its name.
+    (dolist (name '($draw $draw2d $draw3d))
+      (let ((draw (symbol-function name)))
+        (setf (symbol-function name)
+              (lambda (&rest args)
+                (multiple-value-prog1 (apply draw args) (cellbox-show-plot))))))))
+
+(defun cellbox-plot-value-p (value)
+  "Whether a statement's value is what a plot drawn for the cell returns: a list with its file."
+  (and *cellbox-plot-file* (consp value) (eq (caar value) 'mlist)
+       (member *cellbox-plot-file* (cdr value) :test #'equal)))
+
+(defun cellbox-run (file errfile plotfile)
+  (setq *cellbox-plot-file* plotfile)
+  (mfuncall '$set_plot_option (list '(mlist) '$png_file plotfile))
   (let* ((message nil)
          (ok (handler-case
                  (let (($errormsg nil))
@@ -36,9 +118,11 @@
                          (let ((form (car read)))
                            (when (null form) (return t))
                            (let ((caught (meval `(($errcatch) ,(third form)))))
+                             (cellbox-draw-to-png)
                              (when (null (cdr caught)) (return nil))
                              (setq $% (second caught))
-                             (when (eq (caar form) 'displayinput)
+                             (when (and (eq (caar form) 'displayinput)
+                                        (not (cellbox-plot-value-p (second caught))))
                                (displa (second caught)))))))))
                (ext:interactive-interrupt () :interrupted)
                ;; What errcatch leaves to Maxima's top level, which would report it and go on

@@ -29,12 +29,13 @@ mkfifo "$commands" "$loaded"
 exec {loaded_fd}<>"$loaded"
 
 # --userdir: Maxima's own folder in /tmp, not in the cell's. Maxima takes SIGINT (trap -), sed
-# ignores it.
+# ignores it. Maxima keeps fd 3, the event pipe: kernel.lisp shows the cell's plots there, drawn
+# into plot.png in the folder.
 (
-  { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec maxima-sage --very-quiet --userdir="$folder" <"$commands" 3>&- {loaded_fd}>&-; } |
-    { trap '' INT; exec sed -u -e '/^;;; Loading #P"/d'; }
+  { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec maxima-sage --very-quiet --userdir="$folder" <"$commands" {loaded_fd}>&-; } |
+    { trap '' INT; exec sed -u -e '/^;;; Loading #P"/d' 3>&-; }
   exit "${PIPESTATUS[0]}"
-) 3>&- {loaded_fd}>&- &
+) {loaded_fd}>&- &
 maxima_job=$!
 exec {to}>"$commands"
 printf ':lisp (progn (load "%s" :verbose nil) (cellbox-loaded "%s"))\n' "${BASH_SOURCE[0]%/*}/kernel.lisp" "$loaded" >&"$to"
@@ -50,7 +51,7 @@ last=${last%"${last##*[![:space:]]}"}
 if [[ -n $last && $last != *[\;\$] && $last != *'*/' ]]; then
   printf '\n;\n' >>"$cell_file"
 fi
-printf ':lisp (cellbox-run "%s" "%s")\nquit()$\n' "$cell_file" "$held" >&"$to"
+printf ':lisp (cellbox-run "%s" "%s" "%s")\nquit()$\n' "$cell_file" "$held" "$folder/plot.png" >&"$to"
 exec {to}>&-
 wait_for "$maxima_job"
 

@@ -1066,17 +1066,57 @@ def _is_cell_file(filename):
     return filename == CELL or filename.startswith('<linked cell ')
 
 
+def _written_column(run, written, column, end):
+    """A column of the line run (0-based, in characters) in the line as written: where the two
+    have the same text, the same character; inside what the preparser wrote instead of something
+    (`Integer(2)` for `2`, `**` for `^`), the start of what was written there (the end, for the end
+    of a range)."""
+    import difflib  # only for an error on a rewritten line: not on every cell's way
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, run, written, autojunk=False).get_opcodes():
+        if i1 <= column < i2 or (end and column == i2):
+            return j1 + (column - i1) if tag == 'equal' else (j2 if end else j1)
+    return len(written.rstrip('\n'))
+
+
+def _written_range(run, written, start, stop):
+    """A range of columns of the line run (0-based, end exclusive) as columns of the line as
+    written, at least one character wide; None for an end not given."""
+    start = _written_column(run, written, start, False)
+    if stop is None:
+        return start, None
+    return start, max(_written_column(run, written, stop, True), start + 1)
+
+
 def _fit_to_quoted_lines(te):
     """Where the quoted line is not the one run, the columns of the error (the carets under a
-    frame's line, a syntax error's offset) point into the line run: left out."""
+    frame's line, a syntax error's offset) point into the line run: moved to where the same text
+    is in the line quoted. They were left out, and a student's syntax error in a Sage cell (a `=`
+    for `==`, `2pi`) had no caret under it. A range over several lines keeps its start only."""
     for frame in te.stack:
-        if frame.lineno in _rewritten_lines.get(frame.filename, ()):
-            frame.colno = frame.end_colno = None
+        run = _rewritten_lines.get(frame.filename, {}).get(frame.lineno)
+        if run is None or frame.colno is None:
+            continue
+        written = linecache.getline(frame.filename, frame.lineno)
+        # A frame's columns are UTF-8 byte offsets.
+        start = len(run.encode()[:frame.colno].decode(errors='ignore'))
+        stop = None
+        if frame.end_colno is not None and frame.end_lineno == frame.lineno:
+            stop = len(run.encode()[:frame.end_colno].decode(errors='ignore'))
+        start, stop = _written_range(run, written, start, stop)
+        frame.colno = len(written[:start].encode())
+        frame.end_colno = None if stop is None else len(written[:stop].encode())
     if issubclass(te.exc_type, SyntaxError) and te.filename in _rewritten_lines:
         number = int(te.lineno) if str(te.lineno).isdigit() else None  # a str, in the exception's form
-        if number in _rewritten_lines[te.filename]:
+        run = _rewritten_lines[te.filename].get(number)
+        if run is not None:
             te.text = linecache.getline(te.filename, number)
-            te.offset = te.end_offset = None
+            if te.offset is not None and te.offset > 0:
+                # A syntax error's offsets count characters from 1.
+                same_line = te.end_offset is not None and te.end_offset > 0 and te.end_lineno in (None, number, str(number))
+                start, stop = _written_range(run, te.text, te.offset - 1, te.end_offset - 1 if same_line else None)
+                te.offset, te.end_offset = start + 1, (None if stop is None else stop + 1)
+            else:
+                te.offset = te.end_offset = None
 
 
 def _trim_stack(te):

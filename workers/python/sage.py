@@ -72,7 +72,48 @@ def _holds_sage_values(obj):
 
 def preparse(code):
     from sage.repl.preparse import preparse as sage_preparse
-    return sage_preparse(_time_lines(_clean_input(code)))
+    code = _clean_input(code)
+    if _interface_cell(code):
+        return code
+    code, magic_lines = _set_aside_interface_lines(code)
+    return _put_back_interface_lines(sage_preparse(_time_lines(code)), magic_lines)
+
+
+# A cell or a line in another system's language (`%%gp` over a cell, `%gap Size(G)` on a line):
+# not Sage's, so not through its preparser, which made `factor(2^32+1)` of a `%%gp` cell
+# `factor(Integer(2)**Integer(32)+Integer(1))` for gp. Sage's shell preparses after IPython has
+# turned magics into calls with the code as a string, which the preparser leaves alone.
+_INTERFACE_CELL = re.compile(r'^[ \t]*%%(\w+)')
+_INTERFACE_LINE = re.compile(r'^([ \t]*)%(\w+)(?=[ \t]|$).*$', re.M)
+
+
+def _interface_names():
+    from sage.repl.interface_magic import InterfaceMagic
+    return {magic._name for magic in InterfaceMagic.all_iter()}
+
+
+def _interface_cell(code):
+    first = _INTERFACE_CELL.match(code.lstrip('\n'))
+    return first is not None and first.group(1) in _interface_names()
+
+
+def _set_aside_interface_lines(code):
+    if '%' not in code:
+        return code, []
+    names, lines = _interface_names(), []
+
+    def aside(match):
+        if match.group(2) not in names:
+            return match.group(0)
+        lines.append(match.group(0))
+        return f'{match.group(1)}_cellbox_interface_line_{len(lines) - 1}_'
+    return _INTERFACE_LINE.sub(aside, code), lines
+
+
+def _put_back_interface_lines(code, lines):
+    for number, line in enumerate(lines):
+        code = re.sub(rf'^[ \t]*_cellbox_interface_line_{number}_$', lambda _: line, code, count=1, flags=re.M)
+    return code
 
 
 # Examples pasted with their prompts, from Sage's documentation or a session of Sage or Python
@@ -140,6 +181,7 @@ def prepare_namespace(kernel, namespace):
     namespace.update(kernel.INTERACT.NAMES)
     _animations_by_pillow()
     _gap_without_workspace()
+    namespace['sleep'] = _sleep_for_any_number()
 
 
 def after_fork():
@@ -264,6 +306,34 @@ def _gif_by_pillow(animation, delay, savefile, iterations, show_path):
         print(f'Animation saved to file {savefile}.')
 
 
+# --- sleep() ----------------------------------------------------------------------------------
+#
+# `sleep(0.5)`, in an animation's loop or between an interact's prints: the preparser makes 0.5
+# a Sage real (a RealLiteral), `1/10` a Rational, and Python's time.sleep() takes an int or a
+# float only. Before Python 3.10 it took the integer part of anything else (through __int__, so
+# 0.5 slept no time at all); since, it refuses it: "'sage.rings.real_mpfr.RealLiteral' object
+# cannot be interpreted as an integer", in Sage's own shell too. Sage's `sleep` is time.sleep
+# (sage.all imports it), and a cell calls it by either name: both take any number of seconds,
+# as float() reads it (a symbolic `x` says it has no value); anything else, a string, is left to
+# time.sleep's own error.
+
+def _sleep_for_any_number():
+    import time
+    if getattr(time.sleep, '_cellbox', False):
+        return time.sleep
+    python_sleep = time.sleep
+
+    def sleep(seconds):
+        if not isinstance(seconds, (int, float)) and hasattr(type(seconds), '__float__'):
+            seconds = float(seconds)
+        return python_sleep(seconds)
+
+    sleep.__doc__ = python_sleep.__doc__
+    sleep._cellbox = True
+    time.sleep = sleep
+    return sleep
+
+
 # --- gap(...), Sage's interface to a GAP process ----------------------------------------------
 #
 # Sage's pexpect interface to GAP (`gap('...')`, and Sage's own random state for GAP, which
@@ -300,8 +370,16 @@ def _gap_without_workspace():
 
 
 def add_magics(shell):
-    """Sage's own line magic, with IPython's (magics.py)."""
+    """Sage's own magics, with IPython's (magics.py): `%display`, and a magic per interface to
+    another system, as Sage's shell has them (`%%gap`, `%%gp`, `%%maxima`, `%%singular`, `%r`
+    ...: the cell, or the line, evaluated by that system, its output printed). Code from Sage's
+    Jupyter notebooks has them: "Cell magic `%%gap` not found". IPython's of the same name
+    (`%%sh`) stay."""
     shell.line_magics['display'] = _display_magic
+    from sage.repl.interface_magic import InterfaceMagic
+    for magic in InterfaceMagic.all_iter():
+        shell.cell_magics.setdefault(magic._name, magic.cell_magic_factory())
+        shell.line_magics.setdefault(magic._name, magic.line_magic_factory())
 
 
 # What `%display` takes, as Sage's shell does; the default here is typeset math.
