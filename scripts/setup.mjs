@@ -56,10 +56,12 @@ const LANGUAGE_PACKAGES = {
     { pkg: 'gap-libs', file: '/usr/share/gap/lib/init.g' },
     { pkg: 'gap-smallgrp', file: '/usr/share/gap/pkg/SmallGrp' },
   ],
-  // Maxima's share packages (load(draw), load(distrib)) are a package of their own.
+  // Maxima's share packages (load(draw), load(distrib)) are a package of their own; its plots
+  // (plot2d, draw2d) are drawn by gnuplot, as PNG.
   maxima: [
     { pkg: 'maxima-sage', file: '/usr/bin/maxima-sage' },
     { pkg: 'maxima-sage-share', file: '/usr/share/maxima-sage' },
+    { pkg: 'gnuplot-nox', file: '/usr/bin/gnuplot' },
   ],
   // Singular's libraries (LIB "primdec.lib"), standard.lib among them, are a package of their own.
   singular: [{ pkg: 'singular-ui', file: '/usr/bin/Singular' }, { pkg: 'singular-data', file: '/usr/share/singular/LIB/standard.lib' }],

@@ -236,7 +236,7 @@ export const DEFAULTS: Config = {
       name: 'maxima', display_name: 'Maxima', command: ['/usr/bin/bash', '/opt/cellbox/workers/maxima/kernel.sh'],
       env: {}, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.mac', codemirror_mode: 'maxima', pool: 1,
       versionProbe: { command: ['maxima-sage', '--version'], pattern: 'Maxima (\\S+)' },
-      install: 'apt-get install -y maxima-sage maxima-sage-share',
+      install: 'apt-get install -y maxima-sage maxima-sage-share gnuplot-nox',
     },
     {
       name: 'singular', display_name: 'Singular', command: ['/usr/bin/bash', '/opt/cellbox/workers/singular/kernel.sh'],
