@@ -2,6 +2,7 @@
 // Builds what is stale: the device, API and backup bundles (esbuild, dist/device.mjs, dist/api.mjs, dist/backup.mjs) and the web app (next build).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -83,6 +84,37 @@ for (const [what, sources, out, flags] of [
     const cause = r.error ? `gcc could not start (${r.error.message})` : `gcc failed, as it says above`;
     console.error(`[build] could not compile ${compiled.join(' ')}: ${cause}; gcc and libc6-dev are needed: apt-get install -y gcc libc6-dev`);
     process.exit(1);
+  }
+}
+
+// Maxima's share packages that are Lisp (draw, descriptive, lapack …), compiled ahead: Maxima
+// compiles one the first time it is loaded, into its user folder, which is new and empty for
+// every cell (workers/maxima/kernel.sh), so a cell's load(draw) took some 30 s and
+// load(lapack) 33, past the wall time. Compiled here once, into the workers folder the sandbox
+// sees, and copied into each worker's folder as it starts: the same loads take about a second.
+// Again when Maxima's version or this list changes; left out where Maxima is not installed.
+const MAXIMA_PACKAGES = ['draw', 'descriptive', 'distrib', 'lapack', 'to_poly_solve', 'mnewton', 'interpol', 'orthopoly', 'simplex', 'stats', 'implicit_plot', 'contrib_ode', 'fourie', 'diag', 'lsquares', 'minpack', 'graphs', 'stringproc', 'ezunits', 'drawdf', 'linearalgebra', 'vect', 'romberg', 'quadpack'];
+const maximaVersion = spawnSync('maxima-sage', ['--version'], { encoding: 'utf8' });
+if (!maximaVersion.error && maximaVersion.status === 0) {
+  const compiledDir = path.join(root, 'workers/maxima/compiled');
+  const stampFile = path.join(compiledDir, '.stamp');
+  const stamp = JSON.stringify({ version: maximaVersion.stdout.trim(), packages: MAXIMA_PACKAGES });
+  if (!fs.existsSync(stampFile) || fs.readFileSync(stampFile, 'utf8') !== stamp) {
+    console.log('[build] Maxima share packages (once, a minute or two)…');
+    const userdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellbox-maxima-'));
+    const loads = MAXIMA_PACKAGES.map((p) => `load(${p})$`).join(' ') + ' quit()$\n';
+    const r = spawnSync('maxima-sage', ['--very-quiet', `--userdir=${userdir}`], { input: loads, encoding: 'utf8', cwd: userdir, timeout: 30 * 60_000 });
+    const binary = path.join(userdir, 'binary');
+    if (r.status !== 0 || !fs.existsSync(binary)) {
+      // Not fatal: a cell still loads a package, compiling it as it goes.
+      console.error(`[build] could not compile Maxima's share packages (${r.error?.message ?? `status ${r.status}`}); a cell's load(draw) will compile it, slowly: ${(r.stderr || r.stdout || '').trim().slice(-500)}`);
+    } else {
+      fs.rmSync(compiledDir, { recursive: true, force: true });
+      fs.mkdirSync(compiledDir, { recursive: true });
+      fs.cpSync(binary, path.join(compiledDir, 'binary'), { recursive: true });
+      fs.writeFileSync(stampFile, stamp);
+    }
+    fs.rmSync(userdir, { recursive: true, force: true });
   }
 }
 

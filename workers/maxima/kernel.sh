@@ -26,6 +26,14 @@ commands=$folder/commands
 loaded=$folder/loaded
 : >"$held"
 mkfifo "$commands" "$loaded"
+# Maxima's share packages compiled ahead by scripts/build.mjs, where it could: Maxima loads a
+# Lisp package from its user folder's binary/ when compiled there, and compiled it otherwise,
+# which took a cell's load(draw) some 30 s in this folder, new for every cell. Copied before
+# `ready` (a few MB), so each cell has its own, as it has its own folder.
+compiled=${BASH_SOURCE[0]%/*}/compiled/binary
+if [[ -d $compiled ]]; then
+  cp -R "$compiled" "$folder/" || echo "Maxima's compiled share packages could not be copied; load() compiles them, slowly" >&2
+fi
 exec {loaded_fd}<>"$loaded"
 
 # --userdir: Maxima's own folder in /tmp, not in the cell's. Maxima takes SIGINT (trap -), sed
