@@ -146,13 +146,18 @@ export class Worker {
     });
     for (const name of ['stdout', 'stderr'] as const) {
       const decoder = new StringDecoder('utf8');
-      proc[name].on('data', (chunk: Buffer) => {
-        const text = decoder.write(chunk);
+      const take = (text: string) => {
         if (!text) return;
         if (name === 'stderr') this.stderrTail = (this.stderrTail + text).slice(-4096);
         if (isReady) this.handlers?.output(name, text);
         else earlyStderr.push(text);
-      });
+      };
+      proc[name].on('data', (chunk: Buffer) => take(decoder.write(chunk)));
+      // The decoder holds back the start of a character until its last byte comes: a cell whose
+      // last write ends inside one (binary, or text cut short) would lose those bytes, and with
+      // them what it last wrote. At the end of the pipe they are shown, as U+FFFD, as invalid
+      // bytes in the middle are. Before `exited`, which waits for the pipes to be drained.
+      proc[name].on('end', () => take(decoder.end()));
       proc[name].on('error', () => {});
     }
     this.exited.then(({ code, signal }) => {
