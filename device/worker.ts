@@ -221,7 +221,11 @@ export class Worker {
     const stdin = this.proc.stdin;
     stdin.on('error', () => {}); // the cell may close stdin early; the outcome shows elsewhere
     const line = `{"interact":${options.interact ?? 'null'},"linked":${options.linked ?? 'null'},"outputBytes":${options.outputBytes ?? 'null'}}`;
-    stdin.end(this.takesOptions ? `${line}\n${code}` : code);
+    // A byte-order mark before the code (a file Notepad saved, pasted or posted as it is) is no
+    // part of the program: Bash, GP, GAP and Maxima failed on a first line they could not read,
+    // and Singular ran nothing, without an error. Dropped here, once, for every worker.
+    const program = code.startsWith('\ufeff') ? code.slice(1) : code;
+    stdin.end(this.takesOptions ? `${line}\n${program}` : program);
   }
 
   /**
