@@ -70,6 +70,21 @@ describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
       expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'SingularError' });
     });
 
+    // Singular's scanner takes a byte outside ASCII where a statement starts as the end of its
+    // input: before, the cell ended there as if it were all, "ok", the rest never run.
+    it('ends a cell whose statement starts with a character outside ASCII (a no-break space) as a SingularError naming its line, not as done', async () => {
+      const ms = await run(box.url, 'print("a");\n\u00a0print("b");\nprint("c");', 'singular');
+      expect(stdout(ms)).toBe('a\n');
+      expect(errorOf(ms)).toMatchObject({ ename: 'SingularError', evalue: expect.stringMatching(/^Singular stopped reading the cell before its end, .*outside ASCII.* on line 2\./) });
+      // Such characters in strings and comments are read, and a cell that quits ends well.
+      const fine = await run(box.url, 'print("café"); // é\nprint("c");', 'singular');
+      expect(stdout(fine)).toBe('café\nc\n');
+      expect(replyOf(fine).status).toBe('ok');
+      const quits = await run(box.url, 'print("a");\nquit;\nprint("never");', 'singular');
+      expect(stdout(quits)).toBe('a\n');
+      expect(replyOf(quits).status).toBe('ok');
+    });
+
     it('stops on Stop, in a long computation of its kernel too', async () => {
       const ms = await stopOnceStarted('LIB "polylib.lib";\nring r = 32003, (a, b, c, d, e, f, g, h), dp;\nprint("started");\nideal j = std(cyclic(8));\nprint("never");', 'singular');
       expect(stdout(ms)).toBe('started\n');
