@@ -53,6 +53,15 @@ describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
       expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'PariError' });
     });
 
+    // GP breaks a syntax error's line of code at the error: before, the cell's error was the
+    // second half of the code alone ("*2;y=3;…"), without the words "syntax error".
+    it('names a syntax error as GP words it, with the code around it, however long its line', async () => {
+      const short = await run(box.url, 'x = 1 +* 2', 'gp');
+      expect(errorOf(short)).toMatchObject({ ename: 'PariError', evalue: "syntax error, unexpected '*': x=1+*2" });
+      const long = await run(box.url, 'x = 1 +* 2; y = 3; z = 4; w = 5; aaaaaa = 6; bbbbbb = 7; cccccc = 8;', 'gp');
+      expect(errorOf(long)).toMatchObject({ ename: 'PariError', evalue: "syntax error, unexpected '*': x=1+*2;y=3;z=4;w=5;aaaaaa=6;bbbbbb=7;cccccc=8;" });
+    });
+
     it('stops on Stop, at the place GP names', async () => {
       const ms = await stopOnceStarted('print("started")\ns = 0; for(i = 1, 10^12, s += i)', 'gp');
       expect(errorOf(ms)).toMatchObject({ ename: 'Interrupted', traceback: expect.arrayContaining([expect.stringMatching(/user interrupt after/)]) });
