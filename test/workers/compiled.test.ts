@@ -75,6 +75,16 @@ describe.skipIf(!hasC)('c worker', () => {
     expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 3', traceback: [] }]);
   });
 
+  // 128 + N is how bash gives the status of a program killed by signal N: before, exit(139)
+  // was reported as a segmentation fault, and exit(152) as the CPU-time limit.
+  it('names an exit status over 128 as the status, not as the signal a shell would take it for', async () => {
+    for (const status of [139, 152]) {
+      const r = await c(`#include <stdlib.h>\nint main(void) { exit(${status}); }`);
+      expect(eventsOf(r, 'error'), String(status)).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: `exit status ${status}`, traceback: [] }]);
+      expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+    }
+  });
+
   it('ends without done when the program is killed for its CPU time, so the device reports the limit', async () => {
     const r = await c('#include <signal.h>\nint main(void) { raise(SIGXCPU); return 0; }');
     expect(r.events.slice(1)).toEqual([]);
