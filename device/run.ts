@@ -211,6 +211,11 @@ function exitError({ code, signal }: WorkerExit, worker: Worker, limits: Limits)
   if (signal === 'SIGXCPU') {
     return { ename: CELL_ERRORS.timeout, evalue: `The cell used more than its ${limits.cpuSeconds} s CPU-time limit and was stopped.`, traceback: [] };
   }
+  // RLIMIT_FSIZE's signal, to a process that leaves it as it comes (R, a program a cell starts):
+  // the limit it passed is named, as the CPU time's is.
+  if (signal === 'SIGXFSZ') {
+    return { ename: CELL_ERRORS.crashed, evalue: `The cell's process was killed by SIGXFSZ: it wrote past ${limits.fileBytes} bytes, the most one file may hold.`, traceback: [] };
+  }
   const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
   return { ename: CELL_ERRORS.crashed, evalue: `The cell's process ${how} before it finished.`, traceback: [] };
 }

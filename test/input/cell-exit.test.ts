@@ -1,5 +1,6 @@
-// A cell that ends its own process with a status over 128 is named by that status: 128 + N is
-// how a shell reports a death by signal N, but a forked cell's fork server sees which it was.
+// A cell that ends its own process with a status over 128 is named by that status (128 + N is
+// how a shell reports a death by signal N, but a forked cell's fork server sees which it was),
+// and one a limit's signal killed, by that limit.
 // Before, os._exit(152) came back at once as a TimeoutError for the CPU-time limit (152 is
 // 128 + SIGXCPU), and 137 as a SIGKILL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,8 @@ describe('a forked cell that exits with a status over 128', () => {
       ['python', 'import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)', /killed by SIGSEGV/],
       ['python', 'import os, signal\nos.kill(os.getpid(), signal.SIGXCPU)', /CPU-time limit/],
       ['javascript', 'process.kill(process.pid, "SIGTERM")', /killed by SIGTERM/],
+      // As R is, which leaves the signal as it comes: the limit it passed is named.
+      ['python', 'import signal\nsignal.signal(signal.SIGXFSZ, signal.SIG_DFL)\nopen("big", "wb").write(bytes(11 << 20))', /^The cell's process was killed by SIGXFSZ: it wrote past 10485760 bytes, the most one file may hold\.$/],
     ] as const;
     for (const [language, code, evalue] of cells) {
       const e = errorOf(await run(box.url, code, language))!;
