@@ -27,8 +27,9 @@ mkdir -p "$folder"
 cell_file=$folder/cell.sing
 held=$folder/error
 commands=$folder/commands
-# Written by Singular once it has read the cell to its end (or to its first error, which ends
-# the file as its end does): see below.
+# Written by the last line of the cell's file, once Singular has read the cell to its end (its
+# first error ends the file before it): see below. In the file, not among the commands after it,
+# where the cell's own read("") of standard input would take it for its line.
 reached=$folder/reached
 : >"$held"
 mkfifo "$commands"
@@ -51,9 +52,9 @@ emit_ready singular ""
 # A `;` after the cell, on a line of its own: a last statement without one (`1+1`, SageMathCell's
 # Singular mode takes it so) is ended and shows its value; after one that has it, an empty
 # statement does nothing. The cell's lines keep their numbers.
-{ cat; printf '\n;\n'; } >"$cell_file"
+{ cat; printf '\n;\nwrite(":w %s", "");\n' "$reached"; } >"$cell_file"
 exec </dev/null
-printf '< "%s";\nwrite(":w %s", "");\nquit;\n' "$cell_file" "$reached" >&"$to"
+printf '< "%s";\nquit;\n' "$cell_file" >&"$to"
 exec {to}>&-
 wait_for "$singular_job"
 
