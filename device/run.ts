@@ -75,7 +75,7 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
 
   try {
     const translator = new Translator(parent, deps.limits.outputBytes, (m) => writer.push(cell.id, m), () =>
-      worker.sawOomKill() ? memoryError(deps.limits) : null);
+      worker.sawOomKill() ? memoryError(deps.limits) : null, deps.limits.memoryMiB);
     // Nothing a cell writes may throw out of here: it would end the device and every cell in it.
     const guard = (what: string, handle: () => void) => {
       try {
