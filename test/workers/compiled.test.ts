@@ -142,6 +142,17 @@ describe.skipIf(!hasFortran)('fortran worker', () => {
     }
   });
 
+  // Statements without their `end`, as a SageMathCell user types them: before, the cell's error
+  // was gfortran's "Unexpected end of file in 'cell.f90'" alone.
+  it('says what a cell must be when its statements have no `end`', async () => {
+    const r = await fortran('print *, 1');
+    const [error] = eventsOf(r, 'error');
+    expect(error).toMatchObject({ ename: 'CompileError', evalue: 'the cell ends before its `end`: a Fortran cell is a whole program, its statements then `end`' });
+    expect(error.traceback).toContainEqual(expect.stringMatching(/Unexpected end of file/));
+    const [unclosed] = eventsOf(await fortran('do i = 1, 3\n  print *, i\nend'), 'error');
+    expect(unclosed.evalue).toMatch(/END DO statement expected/);
+  });
+
   it('reports error stop as a failed cell', async () => {
     const r = await fortran('error stop "bad value"\nend');
     expect(r.stderr).toContain('ERROR STOP bad value');

@@ -101,6 +101,11 @@ if (( compiled != 0 )); then
       fortran) evalue='the cell has no main program: a Fortran cell is a whole program, its statements then `end`' ;;
     esac
     lines+=("CompileError: $evalue")
+  # gfortran's words for statements without the `end` of their program (`print *, 1` alone),
+  # when they are its first (after an unclosed `do`, its own error comes first and stays).
+  elif [[ $lang == fortran && $evalue == *"Unexpected end of file in"* ]]; then
+    evalue='the cell ends before its `end`: a Fortran cell is a whole program, its statements then `end`'
+    lines+=("CompileError: $evalue")
   fi
   emit_error CompileError "${evalue:-the compiler failed with status $compiled}" "${lines[@]}"
   exit 0
