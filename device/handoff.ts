@@ -5,6 +5,7 @@
 // control pipes and the workers they make.
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
@@ -92,7 +93,12 @@ export interface Made {
 /** A helper's reply about one of its workers (a zygote's cells, the spawner's sandboxes). */
 export type WorkerReply =
   | { type: 'forked'; id: string; pid: number; fds: number[] }
-  | { type: 'exit'; id: string; status: number }
+  /**
+   * `status` is 128 + N for a worker killed by signal N. A helper that can tell that from an
+   * exit with that status (a fork server: its cells are its children) says `signal`, N or null;
+   * one that cannot (the spawner: bwrap reports its child's signal N as 128 + N) leaves it out.
+   */
+  | { type: 'exit'; id: string; status: number; signal?: number | null }
   | { type: 'fork_failed'; id: string; message: string };
 
 /**
@@ -101,7 +107,7 @@ export type WorkerReply =
  * helper itself dies, they all die with it.
  */
 export class HelperWorkers {
-  private readonly pending = new Map<string, { made(m: Made): void; failed(e: Error): void; exit(status: number): void }>();
+  private readonly pending = new Map<string, { made(m: Made): void; failed(e: Error): void; exit(status: number, signal?: number | null): void }>();
   private nextId = 1;
 
   /** A new worker: its id, the helper's `forked` reply for it, and its end (status null if it never started). */
@@ -110,7 +116,7 @@ export class HelperWorkers {
     let exitStatus!: (e: WorkerExit) => void;
     const exited = new Promise<WorkerExit>((resolve) => (exitStatus = resolve));
     const forked = new Promise<Made>((resolve, reject) => {
-      this.pending.set(id, { made: resolve, failed: reject, exit: (status) => exitStatus({ code: status, signal: null }) });
+      this.pending.set(id, { made: resolve, failed: reject, exit: (status, signal) => exitStatus(workerExit(status, signal)) });
     });
     forked.catch(() => exitStatus({ code: null, signal: null }));
     return { id, forked, exited };
@@ -132,7 +138,7 @@ export class HelperWorkers {
     if (reply.type === 'forked') this.pending.get(reply.id)?.made({ pid: reply.pid, fds: reply.fds });
     else if (reply.type === 'fork_failed') this.drop(reply.id, failure(reply.message));
     else {
-      this.pending.get(reply.id)?.exit(reply.status);
+      this.pending.get(reply.id)?.exit(reply.status, reply.signal);
       this.pending.delete(reply.id);
     }
   }
@@ -141,10 +147,22 @@ export class HelperWorkers {
   lost(why: string): void {
     for (const worker of this.pending.values()) {
       worker.failed(new Error(why));
-      worker.exit(128 + 9);
+      worker.exit(128 + 9, 9);
     }
     this.pending.clear();
   }
+}
+
+/**
+ * A worker's end as a helper reported it: killed by a signal (its name), or its exit status.
+ * 128 + N is read as signal N only from a helper that does not say which it was.
+ */
+function workerExit(status: number, signal: number | null | undefined): WorkerExit {
+  const number = signal === undefined ? (status > 128 ? status - 128 : null) : signal;
+  if (number === null) return { code: status, signal: null };
+  const name = Object.entries(os.constants.signals).find(([, n]) => n === number)?.[0];
+  // A signal Node has no name for (a real-time one) keeps its number in the status.
+  return name ? { code: null, signal: name as NodeJS.Signals } : { code: 128 + number, signal: null };
 }
 
 /** A helper's reply line as JSON, or null (logged) if it is not JSON. */

@@ -75,7 +75,7 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
 
   try {
     const translator = new Translator(parent, deps.limits.outputBytes, (m) => writer.push(cell.id, m), () =>
-      worker.sawOomKill() ? memoryError(deps.limits) : null);
+      worker.sawOomKill() ? memoryError(deps.limits) : null, deps.limits.memoryMiB);
     // Nothing a cell writes may throw out of here: it would end the device and every cell in it.
     const guard = (what: string, handle: () => void) => {
       try {
@@ -199,22 +199,24 @@ function stopError(stop: Stop, t: Translator, worker: Worker, limits: Limits, ti
   }
 }
 
-const SIGNALS: Record<number, string> = { 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM', 24: 'SIGXCPU', 25: 'SIGXFSZ' };
-
 /** A worker that ended without `done`: the cell exited on its own, hit a limit, or crashed. */
-function exitError({ code }: WorkerExit, worker: Worker, limits: Limits): ErrorContent | null {
+function exitError({ code, signal }: WorkerExit, worker: Worker, limits: Limits): ErrorContent | null {
   if (code === 0) return null; // the program ended itself (os._exit(0), exec …)
   if (worker.sawOomKill()) return memoryError(limits);
   const tail = worker.stderrTail;
   if (/heap out of memory|MemoryError|Cannot allocate memory|std::bad_alloc|out of memory/i.test(tail)) {
     return { ename: CELL_ERRORS.memory, evalue: `The cell used more than its ${limits.memoryMiB} MiB memory limit.`, traceback: [] };
   }
-  // bwrap reports a worker killed by signal N as status 128 + N.
-  const sig = code !== null && code > 128 ? code - 128 : null;
-  if (sig === 24) {
+  // The signal as the helper told it (handoff.ts: a status of 128 + N is read there, where it can be).
+  if (signal === 'SIGXCPU') {
     return { ename: CELL_ERRORS.timeout, evalue: `The cell used more than its ${limits.cpuSeconds} s CPU-time limit and was stopped.`, traceback: [] };
   }
-  const how = sig ? `was killed by ${SIGNALS[sig] ?? `signal ${sig}`}` : `exited with status ${code}`;
+  // RLIMIT_FSIZE's signal, to a process that leaves it as it comes (R, a program a cell starts):
+  // the limit it passed is named, as the CPU time's is.
+  if (signal === 'SIGXFSZ') {
+    return { ename: CELL_ERRORS.crashed, evalue: `The cell's process was killed by SIGXFSZ: it wrote past ${limits.fileBytes} bytes, the most one file may hold.`, traceback: [] };
+  }
+  const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
   return { ename: CELL_ERRORS.crashed, evalue: `The cell's process ${how} before it finished.`, traceback: [] };
 }
 

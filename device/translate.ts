@@ -38,13 +38,15 @@ export class Translator {
   /**
    * `memoryError` says, when asked, whether the cell's control group saw the kernel stop one of
    * its processes for memory, as the MemoryError to report instead of what the worker reports
-   * (a C program's "SIGKILL", a Bash cell's exit status); null when it did not.
+   * (a C program's "SIGKILL", a Bash cell's exit status); null when it did not. `memoryMiB`, the
+   * cell's memory limit, names the limit a MemoryError that says nothing met.
    */
   constructor(
     private readonly parent: Header,
     private readonly maxBytes: number,
     private readonly emit: (m: UnsequencedMessage) => void,
     private readonly memoryError: () => ErrorContent | null = () => null,
+    private readonly memoryMiB: number | null = null,
   ) {
     this.envelope = Buffer.byteLength(JSON.stringify(createMessage('stream', { name: 'stdout', text: '' }, parent)));
   }
@@ -138,7 +140,12 @@ export class Translator {
    * worker's report kept in the traceback.
    */
   asMemoryError(reported: ErrorContent): ErrorContent {
-    if (reported.ename === CELL_ERRORS.memory) return reported;
+    if (reported.ename === CELL_ERRORS.memory) {
+      // Python's own MemoryError says nothing ("MemoryError: "), a failed allocation under the
+      // cell's limit: the limit it met is named.
+      if (reported.evalue.trim() || this.memoryMiB === null) return reported;
+      return { ...reported, evalue: `The cell ran out of memory: its limit is ${this.memoryMiB} MiB.` };
+    }
     const memory = this.memoryError();
     if (!memory) return reported;
     return { ...memory, traceback: [`${reported.ename}: ${reported.evalue}`, ...reported.traceback] };

@@ -146,13 +146,18 @@ export class Worker {
     });
     for (const name of ['stdout', 'stderr'] as const) {
       const decoder = new StringDecoder('utf8');
-      proc[name].on('data', (chunk: Buffer) => {
-        const text = decoder.write(chunk);
+      const take = (text: string) => {
         if (!text) return;
         if (name === 'stderr') this.stderrTail = (this.stderrTail + text).slice(-4096);
         if (isReady) this.handlers?.output(name, text);
         else earlyStderr.push(text);
-      });
+      };
+      proc[name].on('data', (chunk: Buffer) => take(decoder.write(chunk)));
+      // The decoder holds back the start of a character until its last byte comes: a cell whose
+      // last write ends inside one (binary, or text cut short) would lose those bytes, and with
+      // them what it last wrote. At the end of the pipe they are shown, as U+FFFD, as invalid
+      // bytes in the middle are. Before `exited`, which waits for the pipes to be drained.
+      proc[name].on('end', () => take(decoder.end()));
       proc[name].on('error', () => {});
     }
     this.exited.then(({ code, signal }) => {
@@ -216,7 +221,11 @@ export class Worker {
     const stdin = this.proc.stdin;
     stdin.on('error', () => {}); // the cell may close stdin early; the outcome shows elsewhere
     const line = `{"interact":${options.interact ?? 'null'},"linked":${options.linked ?? 'null'},"outputBytes":${options.outputBytes ?? 'null'}}`;
-    stdin.end(this.takesOptions ? `${line}\n${code}` : code);
+    // A byte-order mark before the code (a file Notepad saved, pasted or posted as it is) is no
+    // part of the program: Bash, GP, GAP and Maxima failed on a first line they could not read,
+    // and Singular ran nothing, without an error. Dropped here, once, for every worker.
+    const program = code.startsWith('\ufeff') ? code.slice(1) : code;
+    stdin.end(this.takesOptions ? `${line}\n${program}` : program);
   }
 
   /**

@@ -1,5 +1,6 @@
 // Request and response bodies of HTTP API v1, shared by the server and the browser client.
 import { z } from 'zod';
+import { codeTextProblem } from './code-text';
 import { interactProblem, type InteractValues } from './interact';
 import { linkedProblem } from './linked';
 import { MAX_SNIPPET_TITLE_CHARS } from './limits';
@@ -8,14 +9,16 @@ import type { FileInfo, Message } from './messages';
 /** A language as requests name it; whether the server offers it is checked later. */
 const LANGUAGE_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
-/**
- * A half of a UTF-16 surrogate pair on its own (`"\ud800"` is valid JSON): no UTF-8 text holds
- * one, so it cannot be stored or run as it was sent. SQLite kept it as three bytes that read
- * back as three U+FFFD, and a snippet's id, hashed from the code, then named other code.
- */
+/** A title with half of a UTF-16 surrogate pair on its own: not text, as code is not (protocol/code-text.ts says why). */
 const LONE_SURROGATE = /\p{Cs}/u;
 const wellFormed = (field: string) =>
   [(s: string) => !LONE_SURROGATE.test(s), `${field} holds half of a UTF-16 surrogate pair without the other (a lone "\\ud800"–"\\udfff"), which is not text`] as const;
+
+/** Code as program text that runs as it was sent (protocol/code-text.ts), for zod's superRefine. */
+const programText = (field: string) => (code: string, ctx: z.RefinementCtx) => {
+  const problem = codeTextProblem(field, code);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+};
 
 /** What a one-line title may not hold: C0 and C1 controls, DEL, and Unicode's line and paragraph separators. */
 const NOT_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
@@ -38,7 +41,7 @@ function checkedBy(problem: (value: unknown) => string | null) {
 
 export const CellRequest = z.strictObject({
   // "code must be a string" for a body without one sent its writer looking at a value it never gave.
-  code: z.string({ error: (i) => (i.input === undefined ? 'code is required: the source to run, as a string' : 'code must be a string') }).refine(...wellFormed('code')),
+  code: z.string({ error: (i) => (i.input === undefined ? 'code is required: the source to run, as a string' : 'code must be a string') }).superRefine(programText('code')),
   language: z.string({ error: 'language must be a string' }).regex(LANGUAGE_NAME, 'language must be a short lowercase name such as "python"').default('python'),
   timeout: z.number({ error: 'timeout must be a number of seconds' }).positive('timeout must be more than 0 seconds').finite().optional(),
   // The values of the cell's interacts, when a page runs it again as its controls move
@@ -67,7 +70,7 @@ export interface ServiceAnswer { success: boolean; stdout: string; stderr?: stri
 
 /** Body of POST /api/v1/snippets. The code's size is checked after parsing (413, not 400). */
 export const SnippetRequest = z.strictObject({
-  code: z.string({ error: (i) => (i.input === undefined ? 'code is required' : 'code must be a string') }).refine(...wellFormed('code')),
+  code: z.string({ error: (i) => (i.input === undefined ? 'code is required' : 'code must be a string') }).superRefine(programText('code')),
   language: z
     .string({ error: (i) => (i.input === undefined ? 'language is required, for example "python"' : 'language must be a string') })
     .regex(LANGUAGE_NAME, 'language must be a short lowercase name such as "python"'),

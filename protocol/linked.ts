@@ -3,6 +3,7 @@
 // holds the code of the linked cells before it on the page, in page order, which the worker
 // runs first in the cell's namespace with their output hidden (docs/api.md, "Linked cells").
 // Checked here, in the browser and on the server alike; the sizes apart (413).
+import { codeTextProblem } from './code-text';
 
 /**
  * The languages whose worker runs a cell's linked code before its own (workers/python/kernel.py,
@@ -16,8 +17,6 @@ export const LINKED_LANGUAGES: readonly string[] = ['python', 'sage'];
 export function linkable(language: string): boolean {
   return LINKED_LANGUAGES.includes(language);
 }
-
-const LONE_SURROGATE = /\p{Cs}/u;
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
@@ -34,7 +33,8 @@ export function linkedProblem(v: unknown): string | null {
   for (let i = 0; i < v.length; i++) {
     const code: unknown = v[i];
     if (typeof code !== 'string') return `linked[${i}] must be the code of a cell, as a string, not ${describe(code)}`;
-    if (LONE_SURROGATE.test(code)) return `linked[${i}] holds half of a UTF-16 surrogate pair without the other (a lone "\\ud800"–"\\udfff"), which is not text`;
+    const problem = codeTextProblem(`linked[${i}]`, code);
+    if (problem) return problem;
   }
   return null;
 }

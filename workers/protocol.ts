@@ -6,7 +6,8 @@
 //    2 stderr, 3 the event pipe (worker → device). Any other inherited descriptor the worker
 //    closes at once.
 // 2. When warm (runtime started, heavy imports done), the worker writes one `ready` event on
-//    fd 3 and then reads the cell's code from stdin until end of file (UTF-8, no framing).
+//    fd 3 and then reads the cell's code from stdin until end of file (UTF-8, no framing; the
+//    device drops a byte-order mark the code was sent with).
 // 3. It runs the code with fd 0 at /dev/null. Bytes the code writes to fd 1 and 2 become
 //    stream output; richer output comes as events on fd 3, one JSON object per line.
 //    A worker may route its language's own print function through `stream` events so that

@@ -33,7 +33,8 @@ afterAll(async () => {
 describe('memory bomb', () => {
   it('Python: allocating without end ends in MemoryError', async () => {
     const ms = await run(box.url, 'hoard = []\nwhile True:\n    hoard.append(b"x" * (16 << 20))');
-    expectStopped(ms, 'MemoryError');
+    // Python's own MemoryError says nothing ("MemoryError: "): the limit it met is named.
+    expectStopped(ms, 'MemoryError', new RegExp(`^The cell ran out of memory: its limit is ${MEMORY_MIB} MiB\\.$`));
     await expectRecovered(box, ['python']);
   });
 

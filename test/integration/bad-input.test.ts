@@ -64,6 +64,12 @@ const cases: Case[] = [
   // the id of the same code with U+FFFD answer 500 for ever after.
   { name: 'code with a lone surrogate', method: 'POST', path: '/api/v1/cells', body: '{"code": "print(\\"\\ud800\\")"}', headers: json, status: 400, code: 'invalid_field', message: /code holds half of a UTF-16 surrogate pair/ },
   { name: 'snippet code with a lone surrogate', method: 'POST', path: '/api/v1/snippets', body: '{"code": "s = \\"\\udc00\\"", "language": "bash"}', headers: json, status: 400, code: 'invalid_field', message: /code holds half of a UTF-16 surrogate pair/ },
+  // A NUL is valid JSON and UTF-8 but no program text: R, Octave, GP and Singular ran the code
+  // before it as if it were all, without an error, and Bash dropped it.
+  { name: 'code with a NUL', method: 'POST', path: '/api/v1/cells', body: '{"code": "x <- 1\\n1\\u0000;2", "language": "bash"}', headers: json, status: 400, code: 'invalid_field', message: /^code holds a NUL character \(U\+0000\) on line 2, which is not program text: remove it$/ },
+  { name: 'form code with a NUL', method: 'POST', path: '/api/v1/execute', body: 'code=1%00%3B2', headers: form, status: 400, code: 'invalid_field', message: /code holds a NUL character \(U\+0000\) on line 1/ },
+  { name: 'snippet code with a NUL', method: 'POST', path: '/api/v1/snippets', body: '{"code": "1\\u0000", "language": "bash"}', headers: json, status: 400, code: 'invalid_field', message: /code holds a NUL character/ },
+  { name: 'linked code with a NUL', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "linked": ["a = 1", "b = 2\\u0000"]}', headers: json, status: 400, code: 'invalid_field', message: /^linked\[1\] holds a NUL character \(U\+0000\) on line 1/ },
   { name: 'snippet title with a lone surrogate', method: 'POST', path: '/api/v1/snippets', body: '{"code": "1", "language": "bash", "title": "a\\ud83c"}', headers: json, status: 400, code: 'invalid_field', message: /title holds half/ },
   { name: 'a wait over the limit on a new cell', method: 'POST', path: '/api/v1/cells?wait=31', body: '{"code": "1"}', headers: json, status: 400, code: 'invalid_field', message: /wait must be a number of seconds from 0 to 30/ },
   { name: 'a wait that is not a number on a new cell', method: 'POST', path: '/api/v1/cells?wait=soon', body: '{"code": "1"}', headers: json, status: 400, code: 'invalid_field', message: /wait must be/ },

@@ -53,6 +53,15 @@ describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
       expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'PariError' });
     });
 
+    // GP breaks a syntax error's line of code at the error: before, the cell's error was the
+    // second half of the code alone ("*2;y=3;…"), without the words "syntax error".
+    it('names a syntax error as GP words it, with the code around it, however long its line', async () => {
+      const short = await run(box.url, 'x = 1 +* 2', 'gp');
+      expect(errorOf(short)).toMatchObject({ ename: 'PariError', evalue: "syntax error, unexpected '*': x=1+*2" });
+      const long = await run(box.url, 'x = 1 +* 2; y = 3; z = 4; w = 5; aaaaaa = 6; bbbbbb = 7; cccccc = 8;', 'gp');
+      expect(errorOf(long)).toMatchObject({ ename: 'PariError', evalue: "syntax error, unexpected '*': x=1+*2;y=3;z=4;w=5;aaaaaa=6;bbbbbb=7;cccccc=8;" });
+    });
+
     it('stops on Stop, at the place GP names', async () => {
       const ms = await stopOnceStarted('print("started")\ns = 0; for(i = 1, 10^12, s += i)', 'gp');
       expect(errorOf(ms)).toMatchObject({ ename: 'Interrupted', traceback: expect.arrayContaining([expect.stringMatching(/user interrupt after/)]) });
@@ -68,6 +77,21 @@ describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
       expect(stdout(bad)).toBe('before\n');
       expect(errorOf(bad)).toMatchObject({ ename: 'SingularError', evalue: '`undefined_j` is not defined', traceback: expect.arrayContaining(['   ? error occurred in or before cell.sing line 2: `int i = undefined_j + 1;`']) });
       expect(replyOf(bad)).toMatchObject({ status: 'error', ename: 'SingularError' });
+    });
+
+    // Singular's scanner takes a byte outside ASCII where a statement starts as the end of its
+    // input: before, the cell ended there as if it were all, "ok", the rest never run.
+    it('ends a cell whose statement starts with a character outside ASCII (a no-break space) as a SingularError naming its line, not as done', async () => {
+      const ms = await run(box.url, 'print("a");\n\u00a0print("b");\nprint("c");', 'singular');
+      expect(stdout(ms)).toBe('a\n');
+      expect(errorOf(ms)).toMatchObject({ ename: 'SingularError', evalue: expect.stringMatching(/^Singular stopped reading the cell before its end, .*outside ASCII.* on line 2\./) });
+      // Such characters in strings and comments are read, and a cell that quits ends well.
+      const fine = await run(box.url, 'print("café"); // é\nprint("c");', 'singular');
+      expect(stdout(fine)).toBe('café\nc\n');
+      expect(replyOf(fine).status).toBe('ok');
+      const quits = await run(box.url, 'print("a");\nquit;\nprint("never");', 'singular');
+      expect(stdout(quits)).toBe('a\n');
+      expect(replyOf(quits).status).toBe('ok');
     });
 
     it('stops on Stop, in a long computation of its kernel too', async () => {

@@ -75,6 +75,16 @@ describe.skipIf(!hasC)('c worker', () => {
     expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 3', traceback: [] }]);
   });
 
+  // 128 + N is how bash gives the status of a program killed by signal N: before, exit(139)
+  // was reported as a segmentation fault, and exit(152) as the CPU-time limit.
+  it('names an exit status over 128 as the status, not as the signal a shell would take it for', async () => {
+    for (const status of [139, 152]) {
+      const r = await c(`#include <stdlib.h>\nint main(void) { exit(${status}); }`);
+      expect(eventsOf(r, 'error'), String(status)).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: `exit status ${status}`, traceback: [] }]);
+      expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+    }
+  });
+
   it('ends without done when the program is killed for its CPU time, so the device reports the limit', async () => {
     const r = await c('#include <signal.h>\nint main(void) { raise(SIGXCPU); return 0; }');
     expect(r.events.slice(1)).toEqual([]);
@@ -130,6 +140,17 @@ describe.skipIf(!hasFortran)('fortran worker', () => {
       const [error] = eventsOf(await fortran(code), 'error');
       expect(error, JSON.stringify(code)).toMatchObject({ ename: 'CompileError', evalue: expect.stringMatching(/^the cell has no main program: a Fortran cell is a whole program/) });
     }
+  });
+
+  // Statements without their `end`, as a SageMathCell user types them: before, the cell's error
+  // was gfortran's "Unexpected end of file in 'cell.f90'" alone.
+  it('says what a cell must be when its statements have no `end`', async () => {
+    const r = await fortran('print *, 1');
+    const [error] = eventsOf(r, 'error');
+    expect(error).toMatchObject({ ename: 'CompileError', evalue: 'the cell ends before its `end`: a Fortran cell is a whole program, its statements then `end`' });
+    expect(error.traceback).toContainEqual(expect.stringMatching(/Unexpected end of file/));
+    const [unclosed] = eventsOf(await fortran('do i = 1, 3\n  print *, i\nend'), 'error');
+    expect(unclosed.evalue).toMatch(/END DO statement expected/);
   });
 
   it('reports error stop as a failed cell', async () => {

@@ -81,7 +81,7 @@ print(json.dumps({
 describe('the fork server\'s kill of a cell', () => {
   it('reports the end at once when no other process of the cell is left, and waits for the exit otherwise', () => {
     const out = JSON.parse(runWithForkServer(SCRIPT));
-    expect(out.alone).toEqual({ type: 'exit', id: 'c1', status: 128 + 9 });
+    expect(out.alone).toEqual({ type: 'exit', id: 'c1', status: 128 + 9, signal: 9 });
     // Left for the exit (cell_ended, init_ended), which reports the real status.
     expect(out['a child of its own']).toBeNull();
     expect(out['an orphan with the init']).toBeNull();

@@ -101,6 +101,11 @@ if (( compiled != 0 )); then
       fortran) evalue='the cell has no main program: a Fortran cell is a whole program, its statements then `end`' ;;
     esac
     lines+=("CompileError: $evalue")
+  # gfortran's words for statements without the `end` of their program (`print *, 1` alone),
+  # when they are its first (after an unclosed `do`, its own error comes first and stays).
+  elif [[ $lang == fortran && $evalue == *"Unexpected end of file in"* ]]; then
+    evalue='the cell ends before its `end`: a Fortran cell is a whole program, its statements then `end`'
+    lines+=("CompileError: $evalue")
   fi
   emit_error CompileError "${evalue:-the compiler failed with status $compiled}" "${lines[@]}"
   exit 0
@@ -112,9 +117,11 @@ fi
 
 # Run the program. Its stdout is line-buffered, as on a terminal, so output streams as it is
 # printed (C: stdbuf; gfortran's runtime: its own switch). Its stderr is the cell's (fd 4 for
-# the moment); this script's own goes nowhere while it waits, because bash reports a program
-# killed by a signal with a line naming this script.
-exec 4>&2 2>/dev/null
+# the moment); this script's own goes to a file while it waits, because bash reports a program
+# killed by a signal with a line naming this script ("Segmentation fault"): not for the cell to
+# see, but what tells such a program from one that exited with 128 + N itself.
+notice=$build/notice
+exec 4>&2 2>"$notice"
 if [[ $lang == fortran ]]; then
   GFORTRAN_UNBUFFERED_PRECONNECTED=y "$build/cell" 2>&4 3>&- 4>&-
 else
@@ -125,6 +132,13 @@ exec 2>&4 4>&-
 
 if (( status == 0 )); then
   emit_done
+  exit 0
+fi
+
+# A status over 128 without bash's line: the program's own exit(139), not a signal. (Bash says
+# nothing of SIGINT and SIGPIPE: those stay signals.)
+if (( status > 128 && status != 128 + 2 && status != 128 + 13 )) && [[ ! -s $notice ]]; then
+  emit_error ExitStatus "exit status $status"
   exit 0
 fi
 

@@ -78,15 +78,26 @@ if (( status == 0 )); then
 fi
 if (( ${#lines[@]} )) && (( status != 128 + 24 )); then
   # GP's message: its last "  ***" line that is not a place ("at top-level:", "in function f:")
-  # or the caret under one.
+  # or the caret under one. A syntax error's names the code around it ("unexpected '*': x=1+*2"),
+  # which GP breaks at the error when the line is long: the code after it, the next line, is
+  # the rest of the message (the caret under it, not the code, ends a short one).
   caret='^[-^]+$'
   message=
+  syntax=0
   for line in "${lines[@]}"; do
     [[ $line == '  ***'* ]] || continue
     text=${line#  \*\*\*}
     text=${text#"${text%%[! ]*}"}
+    if (( syntax )); then
+      if [[ -n $text && ! $text =~ $caret ]]; then
+        [[ $message == *: ]] && message+=' '
+        message+=$text
+      fi
+      break
+    fi
     [[ -z $text || $text == 'at top-level:'* || $text == 'in function '* || $text =~ $caret ]] && continue
     message=$text
+    [[ $text == 'syntax error'* ]] && syntax=1
   done
   if (( interrupted )); then
     emit_error KeyboardInterrupt interrupted "${lines[@]}"

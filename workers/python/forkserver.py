@@ -19,7 +19,8 @@
 #         the forker, whose children the cells are (start_forker())
 #     {"type":"forked","id":…,"pid":…,"fds":[in,out,err,events]}  pid as this sandbox sees it;
 #         the fds are ours, for the device to open through /proc/<zygote>/fd/<n>
-#     {"type":"exit","id":…,"status":…}                    the cell process ended (128+N: signal N)
+#     {"type":"exit","id":…,"status":…,"signal":…}         the cell process ended: its exit status, or
+#         128+N and signal N when signal N killed it (signal null otherwise)
 #     {"type":"fork_failed","id":…,"message":…}
 #   End of stdin: the device is gone; the zygote kills its cells and exits.
 import ctypes
@@ -528,6 +529,9 @@ class Cell:
         self.init_pidfd = None
         self.device_ends = []
         self.status = None
+        # The signal that killed it, or None: its status alone cannot say, as a process that
+        # exits with 128 + N (os._exit(152)) looks as one killed by signal N (SIGXCPU) there.
+        self.signal = None
         self.killed = False
         self.reported = False  # the device was told it exited
 
@@ -703,6 +707,7 @@ class Zygote:
             _kill(cell.pidfd)
             if self.killed_alone(cell):
                 cell.status = 128 + signal.SIGKILL
+                cell.signal = signal.SIGKILL
                 self.report_exit(cell)
         elif cell.init_pidfd is not None:
             _kill(cell.init_pidfd)
@@ -729,6 +734,7 @@ class Zygote:
             cell.pidfd = None
         code = os.waitstatus_to_exitcode(status)
         cell.status = 128 - code if code < 0 else code
+        cell.signal = -code if code < 0 else None
         if cell.init_pidfd is None:  # its init was killed first (kill() before its pidfd was open)
             return self.report_exit(cell)
         # Most cells start no process of their own. Then the cell is gone now: say so at once,
@@ -749,7 +755,7 @@ class Zygote:
     def report_exit(self, cell):
         if not cell.reported:
             cell.reported = True
-            _send({'type': 'exit', 'id': cell.id, 'status': cell.status})
+            _send({'type': 'exit', 'id': cell.id, 'status': cell.status, 'signal': cell.signal})
 
     def init_ended(self, cell):
         """An init ends only after every other process of its namespace: the cell is gone.

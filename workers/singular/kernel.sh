@@ -27,6 +27,10 @@ mkdir -p "$folder"
 cell_file=$folder/cell.sing
 held=$folder/error
 commands=$folder/commands
+# Written by the last line of the cell's file, once Singular has read the cell to its end (its
+# first error ends the file before it): see below. In the file, not among the commands after it,
+# where the cell's own read("") of standard input would take it for its line.
+reached=$folder/reached
 : >"$held"
 mkfifo "$commands"
 
@@ -48,7 +52,7 @@ emit_ready singular ""
 # A `;` after the cell, on a line of its own: a last statement without one (`1+1`, SageMathCell's
 # Singular mode takes it so) is ended and shows its value; after one that has it, an empty
 # statement does nothing. The cell's lines keep their numbers.
-{ cat; printf '\n;\n'; } >"$cell_file"
+{ cat; printf '\n;\nwrite(":w %s", "");\n' "$reached"; } >"$cell_file"
 exec </dev/null
 printf '< "%s";\nquit;\n' "$cell_file" >&"$to"
 exec {to}>&-
@@ -71,5 +75,20 @@ fi
 if (( status == 14 )); then
   emit_error MemoryError 'Singular error: no more memory'
   exit 0
+fi
+# Singular's scanner takes a byte outside ASCII where a statement starts (a no-break space
+# copied from a web page, U+00A0) as the end of its input, of the file and of everything after:
+# Singular quit as if the cell were all, without an error, the rest never run. A cell that
+# quits itself (`quit;`) ends before the mark too; one that holds no such byte ended so.
+if (( status == 0 )) && [[ ! -e $reached ]]; then
+  number=0
+  export LC_ALL=C # bytes, whatever the cell's encoding
+  while IFS= read -r line || [[ -n $line ]]; do
+    number=$(( number + 1 ))
+    if [[ $line == *[$'\x80'-$'\xff']* ]]; then
+      emit_error SingularError "Singular stopped reading the cell before its end, without an error: it takes a character outside ASCII where a statement starts (such as a no-break space, U+00A0) as the end of its input, and the first one in the cell is on line $number. Replace it, or put it in a string or a comment."
+      exit 0
+    fi
+  done <"$cell_file"
 fi
 end_without_error
