@@ -59,7 +59,7 @@ export type CellRequest = z.infer<typeof CellRequest>;
  * clients to send (its terms of service), is taken and has no effect here.
  */
 export const ServiceRequest = z.strictObject({
-  code: z.string({ error: (i) => (i.input === undefined ? 'code is required: the source to run, as a string' : 'code must be a string') }).refine(...wellFormed('code')),
+  code: z.string({ error: (i) => (i.input === undefined ? 'code is required: the source to run, as a string' : 'code must be a string') }).superRefine(programText('code')),
   language: z.string({ error: 'language must be a string' }).regex(LANGUAGE_NAME, 'language must be a short lowercase name such as "sage"').default('sage'),
   accepted_tos: z.string({ error: 'accepted_tos must be a string, such as "true"' }).optional(),
 });
