@@ -88,6 +88,15 @@ beforeAll(async () => {
   pages.set('/big-root', {
     html: page(`${script}<style>html { font-size: 40px; } output { display: block; }</style>`, '<pre data-cellbox data-theme="light" id="a">print(1)</pre><output id="old">1</output>'),
   });
+  // A page written right to left (Arabic, Hebrew, Persian course notes): code and its output
+  // read left to right whatever the page's direction, as code blocks do on such sites.
+  pages.set('/rtl', {
+    html: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>ملاحظات</title>${script}</head><body><p>نص عربي</p>
+<pre data-cellbox data-theme="light" id="rtl" data-output="#rtl-out">for i in range(2):
+    print(i, "done:")
+from IPython.display import Latex
+Latex(r"$\\int_0^1 x\\,dx$")</pre><div id="rtl-out"></div></body></html>`,
+  });
   pages.set('/module', { html: page(`<script src="${cellbox}/embed.js" type="module"></script>`, '<pre data-cellbox data-autorun id="a">print("as a module")</pre>') });
   pages.set('/prefix', { html: page(`<script src="${PREFIX}/embed.js" defer></script>`, '<pre data-cellbox data-autorun id="a">print("behind a prefix")</pre>') });
   pages.set('/late', { html: page(script, '<div id="slides"></div>') });
@@ -285,6 +294,29 @@ describe('a host page of its own make', () => {
     expect(await width('long')).toBe(900);
     const scroller = cell(w.page, 'long').locator('.cm-scroller');
     expect(await scroller.evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('keeps the cell, its code and its output left to right on a right-to-left page', async () => {
+    // `all: initial` resets every property but direction and unicode-bidi: the cell took the
+    // page's rtl, and a line such as `for i in range(2):` showed as `:for i in range(2)`, its
+    // indentation on the right, the line numbers on the right, and typeset math reversed.
+    const w = await openPage(browser, `${hostUrl}/rtl`);
+    const c = cell(w.page, 'rtl');
+    await c.locator('.cb-run').click();
+    const out = w.page.locator('#rtl-out .cellbox-output');
+    await out.locator('mjx-container').first().waitFor();
+    const dir = (l: import('playwright-core').Locator) => l.evaluate((e) => getComputedStyle(e).direction);
+    expect(await dir(c.locator('.cm-content'))).toBe('ltr');
+    expect(await dir(c.locator('.cb-run'))).toBe('ltr');
+    expect(await dir(out.locator('mjx-container').first())).toBe('ltr');
+    expect(await dir(out.locator('pre').first())).toBe('ltr');
+    // The line numbers on the left of the code, as in any code editor.
+    const [gutter, content] = await Promise.all([c.locator('.cm-gutters'), c.locator('.cm-content')].map((l) => l.evaluate((e) => e.getBoundingClientRect().left)));
+    expect(gutter).toBeLessThan(content);
+    // The page around the cell keeps its own direction.
+    expect(await w.page.locator('body > p').evaluate((e) => getComputedStyle(e).direction)).toBe('rtl');
     expect(w.pageErrors).toEqual([]);
     await w.context.close();
   });
