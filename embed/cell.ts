@@ -7,6 +7,7 @@ import { MAX_INTERACT_BYTES } from '../protocol/limits';
 import { zLinkPath } from '../protocol/zlink';
 import { CellClientError, interruptCell, listLanguages, runCell, shareSnippet } from './client';
 import { CELL_CSS } from './cell-styles';
+import { writeClipboard } from './clipboard';
 import { createEditor } from './editor';
 import { hiddenParts } from './hidden-parts';
 import { createInteracts, type InteractValues } from './interact';
@@ -753,11 +754,6 @@ function button(doc: Document, cls: string, text: string, title: string, hide: b
 }
 
 async function copyText(b: HTMLButtonElement, text: string, label: string): Promise<void> {
-  try {
-    await navigator.clipboard.writeText(text);
-    b.textContent = 'Copied';
-  } catch {
-    b.textContent = 'Copy failed';
-  }
+  b.textContent = (await writeClipboard(b, text)) ? 'Copied' : 'Copy failed';
   setTimeout(() => (b.textContent = label), 1500);
 }

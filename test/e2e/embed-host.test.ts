@@ -42,6 +42,12 @@ beforeAll(async () => {
       req.pipe(upstream);
       return;
     }
+    if (url.pathname === '/framed-from-localhost') {
+      // The same server under another name: another origin for the browser.
+      res.writeHead(302, { Location: `http://localhost:${(host.address() as AddressInfo).port}/framed` });
+      res.end();
+      return;
+    }
     const p = pages.get(url.pathname);
     res.writeHead(p ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8', ...p?.headers });
     res.end(p?.html ?? 'not found');
@@ -97,6 +103,10 @@ beforeAll(async () => {
 from IPython.display import Latex
 Latex(r"$\\int_0^1 x\\,dx$")</pre><div id="rtl-out"></div></body></html>`,
   });
+  // Course notes shown by a learning platform (Canvas, Moodle) in a frame of another origin,
+  // which the Clipboard API's permissions policy refuses unless the platform allows it.
+  pages.set('/lms', { html: page('', '<iframe title="Lesson" src="/framed-from-localhost" width="900" height="500"></iframe>') });
+  pages.set('/framed', { html: page(script, '<pre data-cellbox data-theme="light" id="a">print("copied from a frame")</pre>') });
   pages.set('/module', { html: page(`<script src="${cellbox}/embed.js" type="module"></script>`, '<pre data-cellbox data-autorun id="a">print("as a module")</pre>') });
   pages.set('/prefix', { html: page(`<script src="${PREFIX}/embed.js" defer></script>`, '<pre data-cellbox data-autorun id="a">print("behind a prefix")</pre>') });
   pages.set('/late', { html: page(script, '<div id="slides"></div>') });
@@ -318,6 +328,26 @@ describe('a host page of its own make', () => {
     // The page around the cell keeps its own direction.
     expect(await w.page.locator('body > p').evaluate((e) => getComputedStyle(e).direction)).toBe('rtl');
     expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('copies the code from a frame of another origin, as a learning platform shows notes', async () => {
+    // The Clipboard API is refused there (permissions policy) and on a page served over plain
+    // http: Copy said "Copy failed" and the reader had to select the code by hand.
+    const w = await openPage(browser, 'about:blank');
+    await w.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: hostUrl });
+    await w.page.goto(`${hostUrl}/lms`);
+    const framed = w.page.frameLocator('iframe');
+    const copy = framed.locator('.cb-copy');
+    await copy.click();
+    await expect.poll(() => copy.textContent()).toBe('Copied');
+    expect(await w.page.evaluate(() => navigator.clipboard.readText())).toBe('print("copied from a frame")');
+    // The focus stays on the button pressed, and the page scrolled nowhere.
+    expect(await framed.locator('.cb-copy:focus').count()).toBe(1);
+    // Nothing of the copy is left in the cell.
+    expect(await framed.locator('.cellbox-embed textarea').count()).toBe(0);
+    // Nor did the refused API log an error.
+    expect(w.consoleErrors.filter((e) => /[Pp]ermissions policy/.test(e))).toEqual([]);
     await w.context.close();
   });
 
