@@ -450,6 +450,13 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     editor.focus();
   });
   shareButton.addEventListener('click', () => void toggleShare());
+  // The panel takes the focus to its link: Escape leaves it, as a reader expects of what opened
+  // there, rather than Tab through its every field and button.
+  sharePanel.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || sharePanel.hidden) return;
+    e.preventDefault();
+    closeShare();
+  });
 
   /** Counts the panel's openings and closings: links made for code since changed are dropped. */
   let shareGeneration = 0;
