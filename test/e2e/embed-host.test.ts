@@ -107,6 +107,15 @@ Latex(r"$\\int_0^1 x\\,dx$")</pre><div id="rtl-out"></div></body></html>`,
   // which the Clipboard API's permissions policy refuses unless the platform allows it.
   pages.set('/lms', { html: page('', '<iframe title="Lesson" src="/framed-from-localhost" width="900" height="500"></iframe>') });
   pages.set('/framed', { html: page(script, '<pre data-cellbox data-theme="light" id="a">print("copied from a frame")</pre>') });
+  // Math a cell cannot typeset: on a page of MathJax 2 (older course notes load it; the
+  // inline script stands in for it, as Cellbox tells it by its MathJax.Hub), and on a page whose
+  // policy lets in embed.js alone, not Cellbox's MathJax.
+  const latex = '<pre data-cellbox data-theme="light" data-autorun id="a">from IPython.display import Latex\nLatex(r"$\\frac{a}{b}$")</pre>';
+  pages.set('/mathjax2', { html: page(`<script>window.MathJax = { Hub: { Queue() {} }, version: '2.7.9' };</script>${script}`, latex) });
+  pages.set('/mathjax-refused', {
+    html: page(script, latex),
+    headers: { 'Content-Security-Policy': `default-src 'none'; script-src ${cellbox}/embed.js; connect-src ${cellbox}; img-src data:` },
+  });
   pages.set('/module', { html: page(`<script src="${cellbox}/embed.js" type="module"></script>`, '<pre data-cellbox data-autorun id="a">print("as a module")</pre>') });
   pages.set('/prefix', { html: page(`<script src="${PREFIX}/embed.js" defer></script>`, '<pre data-cellbox data-autorun id="a">print("behind a prefix")</pre>') });
   pages.set('/late', { html: page(script, '<div id="slides"></div>') });
@@ -349,6 +358,25 @@ describe('a host page of its own make', () => {
     // Nor did the refused API log an error.
     expect(w.consoleErrors.filter((e) => /[Pp]ermissions policy/.test(e))).toEqual([]);
     await w.context.close();
+  });
+
+  it('says why math stays TeX: a page of MathJax 2, or a policy refusing MathJax', async () => {
+    // The math was left as TeX with no word to the reader or in the console.
+    for (const [path, why] of [['/mathjax2', /this page has MathJax 2/], ['/mathjax-refused', /MathJax could not be loaded from/]] as const) {
+      const w = await openPage(browser, 'about:blank');
+      const warnings: string[] = [];
+      w.page.on('console', (m) => {
+        if (m.type() === 'warning') warnings.push(m.text());
+      });
+      await w.page.goto(`${hostUrl}${path}`);
+      const note = cell(w.page, 'a').locator('.cb-math-note');
+      await note.waitFor({ timeout: 30_000 });
+      expect(await note.textContent()).toMatch(why);
+      expect(await cell(w.page, 'a').locator('.cb-output').textContent()).toContain('\\frac{a}{b}');
+      await expect.poll(() => warnings.filter((t) => why.test(t)).length).toBe(1);
+      expect(w.pageErrors).toEqual([]);
+      await w.context.close();
+    }
   });
 
   it('finds its server when loaded as a module', async () => {
