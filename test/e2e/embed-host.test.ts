@@ -131,6 +131,18 @@ Latex(r"$\\int_0^1 x\\,dx$")</pre><div id="rtl-out"></div></body></html>`,
 <div class="column" style="height: 900px"><div data-cellbox id="in-tall">print(6)</div><p id="below">below the cell</p></div>
 <div class="row"><pre data-cellbox id="long">${long}</pre></div>`),
   });
+  // A documentation layout: the text in a grid's 1fr column (or a flex item) beside a table of
+  // contents, the cell a few elements down in it; a table of exercises of a set width; and a
+  // box only as wide as its content (inline-block).
+  pages.set('/sidebar', {
+    html: page(`${script}<style>body { margin: 0; } .grid { display: grid; grid-template-columns: 1fr 200px; gap: 20px; width: 900px; } .flex { display: flex; gap: 20px; width: 900px; } .flex > main { flex: 1; } aside { width: 200px; flex: none; } .fit { display: inline-block; }</style>`, `
+<div class="grid"><main><section><pre data-cellbox id="in-grid">${long}</pre>
+<script type="text/x-cellbox" data-autorun id="wide-table">from IPython.display import HTML
+HTML("<table><tr>" + "<td>a_value_that_does_not_break</td>" * 40 + "</tr></table>")</script></section></main><aside id="grid-toc">Contents</aside></div>
+<div class="flex"><main><pre data-cellbox id="in-flex">${long}</pre></main><aside id="flex-toc">Contents</aside></div>
+<table style="width: 600px" id="exercises"><tr><td>1.</td><td><pre data-cellbox id="in-table">${long}</pre></td></tr></table>
+<div class="fit"><pre data-cellbox id="in-fit">${long}</pre></div>`),
+  });
   pages.set('/sage', { html: page(script, '<div class="compute"><script type="text/x-sage">print(2^10)</script></div>') });
   pages.set('/wrong', {
     html: page(script, `
@@ -377,6 +389,33 @@ describe('a host page of its own make', () => {
       expect(w.pageErrors).toEqual([]);
       await w.context.close();
     }
+  });
+
+  it('never widens the column it sits in with a long line of code, a sidebar beside it', async () => {
+    // A grid's 1fr column and a flex item are as wide as their content at least: a long line in
+    // the editor made the text column as wide as the line, pushing the table of contents off the
+    // page (a page scrolled sideways), and a table of exercises past its set width.
+    const w = await openPage(browser, `${hostUrl}/sidebar`);
+    await cell(w.page, 'in-fit').locator('.cb-run').waitFor();
+    // A wide table of a run's output scrolls in its box too.
+    await cell(w.page, 'wide-table').locator('.cb-html').waitFor();
+    expect(await cell(w.page, 'wide-table').locator('.cb-html').evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
+    const box = (l: import('playwright-core').Locator) => l.evaluate((e) => { const r = e.getBoundingClientRect(); return { left: Math.round(r.left), width: Math.round(r.width) }; });
+    expect(await box(cell(w.page, 'in-grid'))).toEqual({ left: 0, width: 680 });
+    expect((await box(w.page.locator('#grid-toc'))).left).toBe(700);
+    expect(await box(cell(w.page, 'in-flex'))).toEqual({ left: 0, width: 680 });
+    expect((await box(w.page.locator('#flex-toc'))).left).toBe(700);
+    expect((await box(w.page.locator('#exercises'))).width).toBe(600);
+    expect(await w.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(await w.page.evaluate(() => innerWidth));
+    // The line scrolls in the editor instead.
+    expect(await cell(w.page, 'in-grid').locator('.cm-scroller').evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
+    // In a box only as wide as its content, the cell is as wide as its bar: usable, not a sliver.
+    const fit = await box(cell(w.page, 'in-fit'));
+    const bar = await cell(w.page, 'in-fit').locator('.cb-bar').evaluate((e) => e.scrollWidth);
+    expect(fit.width).toBeGreaterThanOrEqual(bar);
+    expect(fit.width).toBeGreaterThan(300);
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
   });
 
   it('finds its server when loaded as a module', async () => {
