@@ -143,6 +143,12 @@ HTML("<table><tr>" + "<td>a_value_that_does_not_break</td>" * 40 + "</tr></table
 <table style="width: 600px" id="exercises"><tr><td>1.</td><td><pre data-cellbox id="in-table">${long}</pre></td></tr></table>
 <div class="fit"><pre data-cellbox id="in-fit">${long}</pre></div>`),
   });
+  // A "Try it" button opening a modal dialog with a cell in it: the dialog focuses the first
+  // thing in it that can take the focus.
+  pages.set('/dialog', {
+    html: page(script, `<button id="try">Try it</button><dialog id="dlg"><pre data-cellbox data-theme="light" id="in-dialog">print(1)</pre></dialog>
+<script>document.getElementById('try').onclick = () => document.getElementById('dlg').showModal();</script>`),
+  });
   pages.set('/sage', { html: page(script, '<div class="compute"><script type="text/x-sage">print(2^10)</script></div>') });
   pages.set('/wrong', {
     html: page(script, `
@@ -414,6 +420,20 @@ describe('a host page of its own make', () => {
     const bar = await cell(w.page, 'in-fit').locator('.cb-bar').evaluate((e) => e.scrollWidth);
     expect(fit.width).toBeGreaterThanOrEqual(bar);
     expect(fit.width).toBeGreaterThan(300);
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('takes the focus into the code when a dialog gives it to the editor', async () => {
+    // The dialog focused CodeMirror's scroller (focusable for its own clicks): the editor's
+    // ring showed, but what the reader typed went nowhere, and their first click in the code
+    // selected from the start of a line to it.
+    const w = await openPage(browser, `${hostUrl}/dialog`);
+    await cell(w.page, 'in-dialog').locator('.cm-content').waitFor({ state: 'attached' });
+    await w.page.locator('#try').click();
+    await w.page.keyboard.press('End');
+    await w.page.keyboard.type(' + 1');
+    expect(await cell(w.page, 'in-dialog').locator('.cm-content').textContent()).toBe('print(1) + 1');
     expect(w.pageErrors).toEqual([]);
     await w.context.close();
   });
