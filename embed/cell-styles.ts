@@ -35,7 +35,12 @@ export const CELL_CSS = `
    its class on the box around it, never on .cb-cell, and stays transparent: it matches. */
 .cb-cell.cb-light, .cb-cell.cb-dark { background: var(--cb-bg); border: 1px solid var(--cb-line); border-radius: 10px; padding: 9.6px; }
 .cb-cell.cb-light .cb-bar, .cb-cell.cb-dark .cb-bar { margin-bottom: 6.4px; }
-.cb-cell .cb-editor { border: 1px solid var(--cb-line); border-radius: 8px; overflow: hidden; background: var(--cb-bg); }
+/* contain: inline-size: the editor's long lines count nothing towards the width of what holds
+   the cell. A grid's 1fr column or a flex item is as wide as its content at least, and a line
+   of code made a documentation page's text column as wide as itself, its table of contents
+   pushed off the page; the line scrolls in the editor instead. In a box only as wide as its
+   content the cell is as wide as its bar. */
+.cb-cell .cb-editor { border: 1px solid var(--cb-line); border-radius: 8px; overflow: hidden; background: var(--cb-bg); contain: inline-size; }
 .cb-cell .cb-editor .cm-editor { min-height: var(--cb-editor-min-height, 96px); max-height: 70vh; font-size: 14px; background: var(--cb-bg); color: var(--cb-fg); }
 .cb-cell .cb-editor .cm-scroller { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; }
 .cb-cell .cb-editor .cm-gutters { background: var(--cb-bg); color: var(--cb-muted); border-right: 1px solid var(--cb-line); }

@@ -7,6 +7,7 @@ import { MAX_INTERACT_BYTES } from '../protocol/limits';
 import { zLinkPath } from '../protocol/zlink';
 import { CellClientError, interruptCell, listLanguages, runCell, shareSnippet } from './client';
 import { CELL_CSS } from './cell-styles';
+import { writeClipboard } from './clipboard';
 import { createEditor } from './editor';
 import { hiddenParts } from './hidden-parts';
 import { createInteracts, type InteractValues } from './interact';
@@ -449,6 +450,13 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     editor.focus();
   });
   shareButton.addEventListener('click', () => void toggleShare());
+  // The panel takes the focus to its link: Escape leaves it, as a reader expects of what opened
+  // there, rather than Tab through its every field and button.
+  sharePanel.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || sharePanel.hidden) return;
+    e.preventDefault();
+    closeShare();
+  });
 
   /** Counts the panel's openings and closings: links made for code since changed are dropped. */
   let shareGeneration = 0;
@@ -753,11 +761,6 @@ function button(doc: Document, cls: string, text: string, title: string, hide: b
 }
 
 async function copyText(b: HTMLButtonElement, text: string, label: string): Promise<void> {
-  try {
-    await navigator.clipboard.writeText(text);
-    b.textContent = 'Copied';
-  } catch {
-    b.textContent = 'Copy failed';
-  }
+  b.textContent = (await writeClipboard(b, text)) ? 'Copied' : 'Copy failed';
   setTimeout(() => (b.textContent = label), 1500);
 }

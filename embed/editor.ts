@@ -99,6 +99,13 @@ export function createEditor(parent: HTMLElement, opts: { code: string; mode: st
   // (embed/cell-styles.ts says why).
   parent.append(hint);
   view.contentDOM.addEventListener('focus', () => parent.classList.add('cb-keys-room'), { once: true });
+  // CodeMirror's scroller can take the focus (tabindex -1, for its own clicks), and a modal
+  // dialog gives it to the first thing in it that can: the editor's ring showed, yet what the
+  // reader typed went nowhere, and their first click selected from elsewhere to it. The focus
+  // goes on into the code.
+  view.scrollDOM.addEventListener('focus', (e) => {
+    if (e.target === view.scrollDOM) view.focus();
+  });
   return {
     view,
     getCode: () => view.state.doc.toString(),

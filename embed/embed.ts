@@ -263,5 +263,11 @@ export function scan(root: ParentNode, defaultServer = ''): EmbeddedCell[] {
  * pushing what came after it away. It is no taller than its content (`max-height: max-content`),
  * which in a row changes nothing: the host draws nothing of its own. Outside a flex container
  * these do nothing.
+ *
+ * `all` resets every property but `direction` and `unicode-bidi`: on a right-to-left page
+ * (Arabic or Hebrew notes) the cell took the page's rtl, and code showed reordered (`:for i in
+ * range(2)`, its indentation at the right), the line numbers at the right, typeset math reversed.
+ * Code and what it prints read left to right, as code blocks do on such sites; Arabic text in
+ * them is still shown right to left by the browser's bidi algorithm.
  */
-const ISOLATION_CSS = ':host { display: block; margin: 16px 0; flex: 1 1 0%; min-width: 0; max-height: max-content; align-self: stretch; } .cb-root { all: initial; display: block; --cb-editor-min-height: 0; }';
+const ISOLATION_CSS = ':host { display: block; margin: 16px 0; flex: 1 1 0%; min-width: 0; max-height: max-content; align-self: stretch; } .cb-root { all: initial; direction: ltr; unicode-bidi: isolate; display: block; --cb-editor-min-height: 0; }';

@@ -34,8 +34,14 @@ export function setScriptNonce(doc: Document, nonce: string): void {
 /** Per document: the MathJax in use, and the chain that typesets one thing at a time. */
 const states = new WeakMap<Document, { ready: Promise<MathJaxLike> | null; chain: Promise<void> }>();
 
-/** Typesets the math in an element once it is on the page. */
-export type Typeset = (el: HTMLElement) => Promise<void>;
+/**
+ * Typesets the math in an element once it is on the page. Resolves to why it could not, when
+ * it could not (the element's math stays TeX), so that the output can say so.
+ */
+export type Typeset = (el: HTMLElement) => Promise<string | undefined>;
+
+/** Documents whose console has been told why math stays TeX: once per page is enough. */
+const warned = new WeakSet<Document>();
 
 export function mathjaxTypesetter(doc: Document, base: string): Typeset {
   const win = doc.defaultView as WithMathJax;
@@ -98,7 +104,7 @@ export function mathjaxTypesetter(doc: Document, base: string): Typeset {
       const check = () => {
         const mj = win.MathJax as MathJaxLike & { Hub?: unknown };
         if (mj?.typesetPromise) return void (mj.startup?.promise ?? Promise.resolve()).then(() => resolve(mj), reject);
-        if (mj?.Hub) return reject(new Error('MathJax 2 on this page cannot typeset cells'));
+        if (mj?.Hub) return reject(new Error('this page has MathJax 2, which cannot typeset cells'));
         if (Date.now() - started > PAGE_MATHJAX_WAIT_MS) return reject(new Error("the page's MathJax did not load"));
         setTimeout(check, 100);
       };
@@ -114,15 +120,27 @@ export function mathjaxTypesetter(doc: Document, base: string): Typeset {
     // The first cell to need math decides where MathJax comes from (the page's, or ours).
     const ready = (page.ready ??= load());
     // MathJax must not typeset two things at once: one chain for the whole page.
-    page.chain = page.chain
+    const done: Promise<string | undefined> = page.chain
       .then(() => ready)
       .then((mj) => mj.typesetPromise?.([el]))
       .then(() => dropUnsafeLinks(el))
       .then(() => copyStylesInto(el.getRootNode(), doc))
-      .catch(() => {
-        el.classList.add('cb-math-failed');
-      });
-    return page.chain;
+      .then(
+        () => undefined,
+        (e: unknown) => {
+          // Said, not silent: the math stayed TeX and neither the reader nor the page's
+          // author could tell why (a page's MathJax 2, a policy refusing Cellbox's).
+          el.classList.add('cb-math-failed');
+          const why = e instanceof Error ? e.message : String(e);
+          if (!warned.has(doc)) {
+            warned.add(doc);
+            console.warn(`Cellbox: math in cells is shown as TeX: ${why}.${/MathJax 2/.test(why) ? " Load MathJax 3 or 4 on the page, or none: Cellbox then loads its own." : ''}`);
+          }
+          return why;
+        },
+      );
+    page.chain = done.then(() => undefined);
+    return done;
   };
 }
 

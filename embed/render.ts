@@ -425,8 +425,18 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
   function typesetOrSay(el: HTMLElement, texLength: number, noteIn: HTMLElement): void {
     const typeset = opts.typeset;
     if (!typeset) return;
+    /** The math stays TeX: the reader is told why, rather than left to think it a fault of the code. */
+    const sayWhy = (why: string | undefined) => {
+      if (!why) return;
+      const said = doc.createElement('p');
+      said.className = 'cb-truncated cb-math-note';
+      said.textContent = `This math is shown as TeX: ${why}.`;
+      // A lone formula is shown without the box made for it (latex() below): beside it, then.
+      if (noteIn.isConnected) noteIn.append(said);
+      else el.after(said);
+    };
     if (texLength <= MAX_TYPESET_CHARS) {
-      void typeset(el);
+      void typeset(el).then(sayWhy);
       return;
     }
     const note = doc.createElement('p');
@@ -438,7 +448,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     button.textContent = 'Typeset it anyway';
     button.addEventListener('click', () => {
       note.remove();
-      void typeset(el);
+      void typeset(el).then(sayWhy);
     });
     note.append(button);
     noteIn.append(note);

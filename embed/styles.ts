@@ -74,10 +74,12 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
 /* Over a frame still loading: the reader's drag reaches the frame as soon as it can take it. */
 .cb-output .cb-viewer3d-box > iframe + img.cb-viewer3d-still { pointer-events: none; }
 .cb-output a { color: var(--cb-out-link); }
-.cb-output .cb-html { overflow-x: auto; contain: paint; }
+/* inline-size, as for the editor (embed/cell-styles.ts): a wide table or formula scrolls in its
+   box rather than widening the page's column around the cell. */
+.cb-output .cb-html { overflow-x: auto; contain: inline-size paint; }
 /* contain: paint, as for HTML: math styled by a page's own MathJax (not filtered as ours is) must not
    cover the page with position: fixed. */
-.cb-output .cb-latex { overflow-x: auto; padding: 4px 0; contain: paint; }
+.cb-output .cb-latex { overflow-x: auto; padding: 4px 0; contain: inline-size paint; }
 /* MathJax centres display math ($$…$$, Sage's results) and leaves inline math (sympy's
    $\\displaystyle …$) at the left: one page showed both. Results read from the left, as text
    does. More specific than MathJax's mjx-container[jax="CHTML"][display="true"]. */

@@ -42,6 +42,12 @@ beforeAll(async () => {
       req.pipe(upstream);
       return;
     }
+    if (url.pathname === '/framed-from-localhost') {
+      // The same server under another name: another origin for the browser.
+      res.writeHead(302, { Location: `http://localhost:${(host.address() as AddressInfo).port}/framed` });
+      res.end();
+      return;
+    }
     const p = pages.get(url.pathname);
     res.writeHead(p ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8', ...p?.headers });
     res.end(p?.html ?? 'not found');
@@ -88,6 +94,28 @@ beforeAll(async () => {
   pages.set('/big-root', {
     html: page(`${script}<style>html { font-size: 40px; } output { display: block; }</style>`, '<pre data-cellbox data-theme="light" id="a">print(1)</pre><output id="old">1</output>'),
   });
+  // A page written right to left (Arabic, Hebrew, Persian course notes): code and its output
+  // read left to right whatever the page's direction, as code blocks do on such sites.
+  pages.set('/rtl', {
+    html: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>ملاحظات</title>${script}</head><body><p>نص عربي</p>
+<pre data-cellbox data-theme="light" id="rtl" data-output="#rtl-out">for i in range(2):
+    print(i, "done:")
+from IPython.display import Latex
+Latex(r"$\\int_0^1 x\\,dx$")</pre><div id="rtl-out"></div></body></html>`,
+  });
+  // Course notes shown by a learning platform (Canvas, Moodle) in a frame of another origin,
+  // which the Clipboard API's permissions policy refuses unless the platform allows it.
+  pages.set('/lms', { html: page('', '<iframe title="Lesson" src="/framed-from-localhost" width="900" height="500"></iframe>') });
+  pages.set('/framed', { html: page(script, '<pre data-cellbox data-theme="light" id="a">print("copied from a frame")</pre>') });
+  // Math a cell cannot typeset: on a page of MathJax 2 (older course notes load it; the
+  // inline script stands in for it, as Cellbox tells it by its MathJax.Hub), and on a page whose
+  // policy lets in embed.js alone, not Cellbox's MathJax.
+  const latex = '<pre data-cellbox data-theme="light" data-autorun id="a">from IPython.display import Latex\nLatex(r"$\\frac{a}{b}$")</pre>';
+  pages.set('/mathjax2', { html: page(`<script>window.MathJax = { Hub: { Queue() {} }, version: '2.7.9' };</script>${script}`, latex) });
+  pages.set('/mathjax-refused', {
+    html: page(script, latex),
+    headers: { 'Content-Security-Policy': `default-src 'none'; script-src ${cellbox}/embed.js; connect-src ${cellbox}; img-src data:` },
+  });
   pages.set('/module', { html: page(`<script src="${cellbox}/embed.js" type="module"></script>`, '<pre data-cellbox data-autorun id="a">print("as a module")</pre>') });
   pages.set('/prefix', { html: page(`<script src="${PREFIX}/embed.js" defer></script>`, '<pre data-cellbox data-autorun id="a">print("behind a prefix")</pre>') });
   pages.set('/late', { html: page(script, '<div id="slides"></div>') });
@@ -102,6 +130,24 @@ beforeAll(async () => {
 <div class="column"><div data-cellbox id="centred">print(5)</div></div>
 <div class="column" style="height: 900px"><div data-cellbox id="in-tall">print(6)</div><p id="below">below the cell</p></div>
 <div class="row"><pre data-cellbox id="long">${long}</pre></div>`),
+  });
+  // A documentation layout: the text in a grid's 1fr column (or a flex item) beside a table of
+  // contents, the cell a few elements down in it; a table of exercises of a set width; and a
+  // box only as wide as its content (inline-block).
+  pages.set('/sidebar', {
+    html: page(`${script}<style>body { margin: 0; } .grid { display: grid; grid-template-columns: 1fr 200px; gap: 20px; width: 900px; } .flex { display: flex; gap: 20px; width: 900px; } .flex > main { flex: 1; } aside { width: 200px; flex: none; } .fit { display: inline-block; }</style>`, `
+<div class="grid"><main><section><pre data-cellbox id="in-grid">${long}</pre>
+<script type="text/x-cellbox" data-autorun id="wide-table">from IPython.display import HTML
+HTML("<table><tr>" + "<td>a_value_that_does_not_break</td>" * 40 + "</tr></table>")</script></section></main><aside id="grid-toc">Contents</aside></div>
+<div class="flex"><main><pre data-cellbox id="in-flex">${long}</pre></main><aside id="flex-toc">Contents</aside></div>
+<table style="width: 600px" id="exercises"><tr><td>1.</td><td><pre data-cellbox id="in-table">${long}</pre></td></tr></table>
+<div class="fit"><pre data-cellbox id="in-fit">${long}</pre></div>`),
+  });
+  // A "Try it" button opening a modal dialog with a cell in it: the dialog focuses the first
+  // thing in it that can take the focus.
+  pages.set('/dialog', {
+    html: page(script, `<button id="try">Try it</button><dialog id="dlg"><pre data-cellbox data-theme="light" id="in-dialog">print(1)</pre></dialog>
+<script>document.getElementById('try').onclick = () => document.getElementById('dlg').showModal();</script>`),
   });
   pages.set('/sage', { html: page(script, '<div class="compute"><script type="text/x-sage">print(2^10)</script></div>') });
   pages.set('/wrong', {
@@ -285,6 +331,109 @@ describe('a host page of its own make', () => {
     expect(await width('long')).toBe(900);
     const scroller = cell(w.page, 'long').locator('.cm-scroller');
     expect(await scroller.evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('keeps the cell, its code and its output left to right on a right-to-left page', async () => {
+    // `all: initial` resets every property but direction and unicode-bidi: the cell took the
+    // page's rtl, and a line such as `for i in range(2):` showed as `:for i in range(2)`, its
+    // indentation on the right, the line numbers on the right, and typeset math reversed.
+    const w = await openPage(browser, `${hostUrl}/rtl`);
+    const c = cell(w.page, 'rtl');
+    await c.locator('.cb-run').click();
+    const out = w.page.locator('#rtl-out .cellbox-output');
+    await out.locator('mjx-container').first().waitFor();
+    const dir = (l: import('playwright-core').Locator) => l.evaluate((e) => getComputedStyle(e).direction);
+    expect(await dir(c.locator('.cm-content'))).toBe('ltr');
+    expect(await dir(c.locator('.cb-run'))).toBe('ltr');
+    expect(await dir(out.locator('mjx-container').first())).toBe('ltr');
+    expect(await dir(out.locator('pre').first())).toBe('ltr');
+    // The line numbers on the left of the code, as in any code editor.
+    const [gutter, content] = await Promise.all([c.locator('.cm-gutters'), c.locator('.cm-content')].map((l) => l.evaluate((e) => e.getBoundingClientRect().left)));
+    expect(gutter).toBeLessThan(content);
+    // The page around the cell keeps its own direction.
+    expect(await w.page.locator('body > p').evaluate((e) => getComputedStyle(e).direction)).toBe('rtl');
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('copies the code from a frame of another origin, as a learning platform shows notes', async () => {
+    // The Clipboard API is refused there (permissions policy) and on a page served over plain
+    // http: Copy said "Copy failed" and the reader had to select the code by hand.
+    const w = await openPage(browser, 'about:blank');
+    await w.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: hostUrl });
+    await w.page.goto(`${hostUrl}/lms`);
+    const framed = w.page.frameLocator('iframe');
+    const copy = framed.locator('.cb-copy');
+    await copy.click();
+    await expect.poll(() => copy.textContent()).toBe('Copied');
+    expect(await w.page.evaluate(() => navigator.clipboard.readText())).toBe('print("copied from a frame")');
+    // The focus stays on the button pressed, and the page scrolled nowhere.
+    expect(await framed.locator('.cb-copy:focus').count()).toBe(1);
+    // Nothing of the copy is left in the cell.
+    expect(await framed.locator('.cellbox-embed textarea').count()).toBe(0);
+    // Nor did the refused API log an error.
+    expect(w.consoleErrors.filter((e) => /[Pp]ermissions policy/.test(e))).toEqual([]);
+    await w.context.close();
+  });
+
+  it('says why math stays TeX: a page of MathJax 2, or a policy refusing MathJax', async () => {
+    // The math was left as TeX with no word to the reader or in the console.
+    for (const [path, why] of [['/mathjax2', /this page has MathJax 2/], ['/mathjax-refused', /MathJax could not be loaded from/]] as const) {
+      const w = await openPage(browser, 'about:blank');
+      const warnings: string[] = [];
+      w.page.on('console', (m) => {
+        if (m.type() === 'warning') warnings.push(m.text());
+      });
+      await w.page.goto(`${hostUrl}${path}`);
+      const note = cell(w.page, 'a').locator('.cb-math-note');
+      await note.waitFor({ timeout: 30_000 });
+      expect(await note.textContent()).toMatch(why);
+      expect(await cell(w.page, 'a').locator('.cb-output').textContent()).toContain('\\frac{a}{b}');
+      await expect.poll(() => warnings.filter((t) => why.test(t)).length).toBe(1);
+      expect(w.pageErrors).toEqual([]);
+      await w.context.close();
+    }
+  });
+
+  it('never widens the column it sits in with a long line of code, a sidebar beside it', async () => {
+    // A grid's 1fr column and a flex item are as wide as their content at least: a long line in
+    // the editor made the text column as wide as the line, pushing the table of contents off the
+    // page (a page scrolled sideways), and a table of exercises past its set width.
+    const w = await openPage(browser, `${hostUrl}/sidebar`);
+    await cell(w.page, 'in-fit').locator('.cb-run').waitFor();
+    // A wide table of a run's output scrolls in its box too.
+    await cell(w.page, 'wide-table').locator('.cb-html').waitFor();
+    expect(await cell(w.page, 'wide-table').locator('.cb-html').evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
+    const box = (l: import('playwright-core').Locator) => l.evaluate((e) => { const r = e.getBoundingClientRect(); return { left: Math.round(r.left), width: Math.round(r.width) }; });
+    expect(await box(cell(w.page, 'in-grid'))).toEqual({ left: 0, width: 680 });
+    expect((await box(w.page.locator('#grid-toc'))).left).toBe(700);
+    expect(await box(cell(w.page, 'in-flex'))).toEqual({ left: 0, width: 680 });
+    expect((await box(w.page.locator('#flex-toc'))).left).toBe(700);
+    expect((await box(w.page.locator('#exercises'))).width).toBe(600);
+    expect(await w.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(await w.page.evaluate(() => innerWidth));
+    // The line scrolls in the editor instead.
+    expect(await cell(w.page, 'in-grid').locator('.cm-scroller').evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
+    // In a box only as wide as its content, the cell is as wide as its bar: usable, not a sliver.
+    const fit = await box(cell(w.page, 'in-fit'));
+    const bar = await cell(w.page, 'in-fit').locator('.cb-bar').evaluate((e) => e.scrollWidth);
+    expect(fit.width).toBeGreaterThanOrEqual(bar);
+    expect(fit.width).toBeGreaterThan(300);
+    expect(w.pageErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('takes the focus into the code when a dialog gives it to the editor', async () => {
+    // The dialog focused CodeMirror's scroller (focusable for its own clicks): the editor's
+    // ring showed, but what the reader typed went nowhere, and their first click in the code
+    // selected from the start of a line to it.
+    const w = await openPage(browser, `${hostUrl}/dialog`);
+    await cell(w.page, 'in-dialog').locator('.cm-content').waitFor({ state: 'attached' });
+    await w.page.locator('#try').click();
+    await w.page.keyboard.press('End');
+    await w.page.keyboard.type(' + 1');
+    expect(await cell(w.page, 'in-dialog').locator('.cm-content').textContent()).toBe('print(1) + 1');
     expect(w.pageErrors).toEqual([]);
     await w.context.close();
   });

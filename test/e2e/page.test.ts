@@ -441,6 +441,22 @@ describe('the cell page', () => {
     await s.context.close();
   });
 
+  it('closes the Share panel with Escape, the focus back on Share', async () => {
+    // The panel takes the focus to its link; a keyboard user had to Tab through all of its
+    // fields and buttons, or press Share again, to get out of it.
+    const s = await openPage(browser, `${box.url}/`);
+    await s.page.locator('.cb-share-button').focus();
+    await s.page.keyboard.press('Enter');
+    await s.page.locator('.cb-share .cb-share-value:focus').waitFor();
+    await s.page.keyboard.press('Tab');
+    await s.page.keyboard.press('Escape');
+    await s.page.locator('.cb-share').waitFor({ state: 'hidden' });
+    expect(await s.page.locator('.cb-share-button').getAttribute('aria-expanded')).toBe('false');
+    expect(await s.page.locator('.cb-share-button:focus').count()).toBe(1);
+    expect(s.pageErrors).toEqual([]);
+    await s.context.close();
+  });
+
   it('looks right in light, dark and at phone width', async () => {
     await runCode('print("Hello from Cellbox")\n[n * n for n in range(10)]');
     await screenshot(w.page, 'page-light');
