@@ -89,11 +89,13 @@ for (const [what, sources, out, flags] of [
 
 // Maxima's share packages that are Lisp (draw, descriptive, lapack …), compiled ahead: Maxima
 // compiles one the first time it is loaded, into its user folder, which is new and empty for
-// every cell (workers/maxima/kernel.sh), so a cell's load(draw) took some 30 s and
-// load(lapack) 33, past the wall time. Compiled here once, into the workers folder the sandbox
-// sees, and copied into each worker's folder as it starts: the same loads take about a second.
-// Again when Maxima's version or this list changes; left out where Maxima is not installed.
-const MAXIMA_PACKAGES = ['draw', 'descriptive', 'distrib', 'lapack', 'to_poly_solve', 'mnewton', 'interpol', 'orthopoly', 'simplex', 'stats', 'implicit_plot', 'contrib_ode', 'fourie', 'diag', 'lsquares', 'minpack', 'graphs', 'stringproc', 'ezunits', 'drawdf', 'linearalgebra', 'vect', 'romberg', 'quadpack'];
+// every cell (workers/maxima/kernel.sh), so a cell's load(draw) took some 30 s, past the wall
+// time. Compiled here once, into the workers folder the sandbox sees, and copied into each
+// worker's folder as it starts: load(draw) then takes about a second. Again when Maxima's
+// version or this list changes; left out where Maxima is not installed. Not lapack or minpack,
+// Fortran turned into Lisp: lapack alone was still compiling after four minutes on a loaded
+// 2-core VM, a cost every first build would pay for a package few cells load.
+const MAXIMA_PACKAGES = ['draw', 'descriptive', 'distrib', 'to_poly_solve', 'mnewton', 'interpol', 'orthopoly', 'simplex', 'stats', 'implicit_plot', 'contrib_ode', 'fourie', 'diag', 'lsquares', 'graphs', 'stringproc', 'ezunits', 'drawdf', 'linearalgebra', 'vect', 'romberg', 'quadpack'];
 const maximaVersion = spawnSync('maxima-sage', ['--version'], { encoding: 'utf8' });
 if (!maximaVersion.error && maximaVersion.status === 0) {
   const compiledDir = path.join(root, 'workers/maxima/compiled');
