@@ -170,15 +170,34 @@ function defineDialogs() {
  * thrown where the cell called it (readline/promises: a rejected promise). It had shown the
  * question and ended the cell without a word, the answer's callback never called: stdin is at
  * its end. An interface on another stream (a file's lines) asks as before.
+ *
+ * Set up the first time the cell reaches for process.stdin, which an interface on it must do
+ * first: loading readline in the forker moved where a cell's first allocations land, and a
+ * `console.log(1 + 1)` took 38 copy-on-write faults instead of under 12 (test/integration/
+ * pool.test.ts).
  */
-function refuseQuestions() {
+function refuseQuestionsOnStdin() {
+  const stdin = Object.getOwnPropertyDescriptor(process, 'stdin');
+  if (!stdin || typeof stdin.get !== 'function' || !stdin.configurable) return;
+  Object.defineProperty(process, 'stdin', {
+    configurable: true,
+    enumerable: stdin.enumerable,
+    get() {
+      const stream = stdin.get.call(process);
+      Object.defineProperty(process, 'stdin', { configurable: true, enumerable: stdin.enumerable, get: () => stream });
+      refuseQuestions(stream);
+      return stream;
+    },
+  });
+}
+
+function refuseQuestions(stdinStream) {
   const readline = require('node:readline');
   const readlinePromises = require('node:readline/promises');
   for (const [proto, promised] of [[readline.Interface.prototype, false], [readlinePromises.Interface.prototype, true]]) {
     const original = proto.question;
     const question = function question(query, ...rest) {
-      // The stdin stream is made on first use, in the cell: no handle on fd 0 in the forker.
-      if (this.input !== process.stdin) return original.call(this, query, ...rest);
+      if (this.input !== stdinStream) return original.call(this, query, ...rest);
       process.stdout.write(String(query ?? ''));
       const err = new Error(`readline question(): ${NO_INPUT}`);
       Error.captureStackTrace(err, question);
@@ -727,7 +746,7 @@ function main() {
   hideWorkerFrames();
   // The same in every cell: in the forker, once for all of them.
   defineDialogs();
-  refuseQuestions();
+  refuseQuestionsOnStdin();
   primeDynamicImport();
   rehearse();
   if (forking) forkCells();
