@@ -6,7 +6,8 @@
 // each runs its own code. A round: start that tree's Cellbox, warm it with 20 cells, then
 // COMPARE_CLIENTS clients (default 4) send trivial Python cells back to back for
 // COMPARE_SECONDS (default 10); COMPARE_ROUNDS (default 3) rounds a side, the order swapped
-// each round. Prints cells/s, the round trip's p50, and the machine's CPU per cell (all
+// each round. COMPARE_LANGUAGE and COMPARE_CODE name another cell than `print(1+1)` in Python
+// (a plot, a JavaScript cell). Prints cells/s, the round trip's p50, and the machine's CPU per cell (all
 // cores' busy time from /proc/stat over the round, divided by the cells: this client's own
 // included, the same for both sides). Not part of npm test.
 import fs from 'node:fs';
@@ -17,7 +18,7 @@ const ROUNDS = Number(process.env.COMPARE_ROUNDS ?? 3);
 const SECONDS = Number(process.env.COMPARE_SECONDS ?? 10);
 const CLIENTS = Number(process.env.COMPARE_CLIENTS ?? 4);
 const WARM_CELLS = 20;
-const CELL = { language: 'python', code: 'print(1+1)' };
+const CELL = { language: process.env.COMPARE_LANGUAGE ?? 'python', code: process.env.COMPARE_CODE ?? 'print(1+1)' };
 /** Clock ticks of /proc/stat per second (USER_HZ, 100 on Linux). */
 const TICKS = 100;
 
@@ -81,7 +82,8 @@ async function main() {
     }
   }
   const fmt = (xs, key, digits = 1) => xs.map((x) => x[key].toFixed(digits)).join(' / ');
-  console.log(`${CLIENTS} clients, trivial Python cells back to back, ${SECONDS} s a round, ${ROUNDS} rounds a side, alternated\n`);
+  const cell = process.env.COMPARE_CODE === undefined && process.env.COMPARE_LANGUAGE === undefined ? 'trivial Python cells' : `${CELL.language} cells ${JSON.stringify(CELL.code)}`;
+  console.log(`${CLIENTS} clients, ${cell} back to back, ${SECONDS} s a round, ${ROUNDS} rounds a side, alternated\n`);
   console.log('| tree | cells/s | p50 (ms) | machine CPU per cell (ms) | failed |');
   console.log('|---|---|---|---|---|');
   trees.forEach((t, i) => {
