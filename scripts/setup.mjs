@@ -40,7 +40,8 @@ if (!fs.existsSync(installed) || (fs.existsSync(lock) && fs.statSync(lock).mtime
 /** The Debian packages of each language's runtime, by the language's name in the registry. */
 const LANGUAGE_PACKAGES = {
   sage: [{ pkg: 'sagemath', file: '/usr/lib/python3/dist-packages/sage' }],
-  r: [{ pkg: 'r-base-core', file: '/usr/bin/R' }],
+  // ggplot2, what most R courses draw with; 27 packages without recommends.
+  r: [{ pkg: 'r-base-core', file: '/usr/bin/R' }, { pkg: 'r-cran-ggplot2', file: '/usr/lib/R/site-library/ggplot2' }],
   // Octave draws its figures through gnuplot, off screen, and cannot make axes without its
   // default font (a Recommends of octave, which the install without recommends leaves out).
   octave: [

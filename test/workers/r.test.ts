@@ -78,6 +78,17 @@ describe.skipIf(!installed)('r worker', () => {
     expect(r.files).toEqual([]);
   });
 
+  // ggplot2, which most R courses draw with, is a wanted package of R's (scripts/setup.mjs): a
+  // cell's library(ggplot2) was "there is no package called 'ggplot2'". A ggplot is printed, not
+  // drawn, when it is the cell's value: the auto-print draws it on the cell's device.
+  it.runIf(isInstalled('/usr/lib/R/site-library/ggplot2'))('draws a ggplot left as the cell value as a PNG', async () => {
+    const r = await run('library(ggplot2)\nggplot(mtcars, aes(wt, mpg)) + geom_point()');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    const images = pngs(r);
+    expect(images).toHaveLength(1);
+    expect(pngSize(images[0])).toEqual({ width: 672, height: 480 });
+  });
+
   it('shows the plot drawn before an error, then the error', async () => {
     const r = await run('plot(1)\nstop("after the plot")');
     expect(r.events.slice(1).map((e) => e.type)).toEqual(['display_data', 'error', 'done']);
