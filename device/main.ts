@@ -59,6 +59,30 @@ function main(): void {
   if (closed.length) log('info', `closed inherited descriptors ${closed.join(', ')}: no sandbox gets them`);
   if (workers.removed.length) log('info', `removed ${workers.removed.length} copies of the workers folder left by devices that are gone`);
   for (const f of workers.failed) log('warn', `could not remove a stale copy of the workers folder: ${f}`);
+  // Before start(), which takes queued cells: a SIGTERM that came before there was a handler
+  // ended the process at once, holding the cell it had just taken (counted as a try, as after a
+  // crash) instead of handing it back. Node runs a handler on the event loop, so a signal that
+  // comes during start() is handled once start() returns.
+  let stopping = false;
+  const stop = async (why: string | null, exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    if (why) log('info', `${why}: stopping`);
+    try {
+      await device.stop();
+      store.close();
+      files.close();
+      workers.dispose();
+      lock.release();
+    } catch (e) {
+      // Still ends: a device that cannot stop cleanly (its disk failing) must not stay half stopped.
+      log('error', `could not stop cleanly: ${(e as Error).message}`);
+      exitCode ||= 1;
+    }
+    process.exit(exitCode);
+  };
+  process.on('SIGINT', () => void stop('SIGINT', 0));
+  process.on('SIGTERM', () => void stop('SIGTERM', 0));
   try {
     device.start();
   } catch (e) {
@@ -67,25 +91,10 @@ function main(): void {
     const refusal = unusable(databasePath(config), e);
     if (!(refusal instanceof DatabaseError)) throw e;
     log('error', refusal.message);
-    void device.stop().finally(() => process.exit(2));
+    void stop(null, 2);
     return;
   }
   log('info', `running up to ${config.concurrency} cells at once; data in ${config.dataDir}`);
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log('info', `${signal}: stopping`);
-    await device.stop();
-    store.close();
-    files.close();
-    workers.dispose();
-    lock.release();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main();

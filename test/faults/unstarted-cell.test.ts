@@ -115,4 +115,28 @@ describe('a cell taken but not yet started when the device goes', () => {
     expect(types(ms)).toEqual(['status', 'execute_input', 'error', 'execute_reply', 'status']);
     expect(errorOf(ms)?.ename).toBe('Interrupted');
   }, 120_000);
+
+  it('is handed back by a device stopped as it starts, which ends as a clean stop', async () => {
+    // The device takes queued cells as it starts. A SIGTERM that came before its handlers were
+    // set (they were set after the start) ended it at once, holding the cell: counted as a try,
+    // as after a crash, and the next device had to find it. Sent here as soon as the new
+    // device's first heartbeat names it, which it writes in its start.
+    await box.killDevice('SIGTERM');
+    const cell = await post(`${box.url}/api/v1/cells`, { code: 'echo early', language: 'slow' });
+    const started = box.startDevice();
+    const first = box.device;
+    while ((await get(`${box.url}/healthz`)).body.device?.pid !== first.pid) {
+      // polled without a pause: the window was a few milliseconds
+    }
+    first.kill('SIGTERM');
+    await new Promise((resolve) => (first.exitCode !== null || first.signalCode !== null ? resolve(null) : first.once('exit', resolve)));
+    expect({ code: first.exitCode, signal: first.signalCode }).toEqual({ code: 0, signal: null });
+    expect((await get(`${box.url}/api/v1/cells/${cell.body.id}`)).body.status).toBe('queued');
+
+    await box.startDevice();
+    await started;
+    const ms = await messagesUntilDone(box.url, cell.body.id);
+    expect(stdout(ms)).toBe('early\n');
+    expect(replyOf(ms).status).toBe('ok');
+  }, 120_000);
 });
