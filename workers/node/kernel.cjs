@@ -348,24 +348,60 @@ function importsAsDynamic(code) {
 const WORKER_LOCATIONS = [`${__filename}:`, 'node:internal/', 'node:vm:'];
 let cellLineCount = Infinity;
 
-/** Whether a stack line is a frame of the worker rather than of the cell. A frame in the cell
- * past its last line is the call of the async function a cell with top-level await becomes. */
-function isWorkerFrame(line) {
-  const frame = /^\s+at (?:.* \()?(.*?)\)?$/.exec(line);
-  if (!frame) return false;
-  const cellLine = /^<cell>:(\d+):\d+$/.exec(frame[1]);
-  if (cellLine) return Number(cellLine[1]) > cellLineCount;
-  return WORKER_LOCATIONS.some((prefix) => frame[1].startsWith(prefix));
+/**
+ * Where a frame points: 'worker' (this worker, and the Node machinery that runs the cell: a
+ * frame in the cell past its last line is the call of the async function a cell with top-level
+ * await becomes), 'builtin' (a public module of Node's, such as node:fs), or 'cell' (the cell,
+ * and anything else it called). `file`: the frame's location without its line and column.
+ */
+function frameKind(file, line) {
+  if (file === CELL) return line > cellLineCount ? 'worker' : 'cell';
+  if (typeof file !== 'string') return 'cell';
+  for (const prefix of WORKER_LOCATIONS) if (`${file}:`.startsWith(prefix)) return 'worker';
+  return file.startsWith('node:') ? 'builtin' : 'cell';
 }
 
-/** isWorkerFrame() for one of V8's call sites. */
-function isWorkerCallSite(site) {
-  const file = site.getFileName();
-  if (file === CELL) return site.getLineNumber() > cellLineCount;
-  if (typeof file !== 'string') return false;
-  for (const prefix of WORKER_LOCATIONS) if (`${file}:`.startsWith(prefix)) return true;
-  return false;
+/**
+ * The items of a stack, innermost first, without the worker's frames: each run of worker and
+ * built-in frames that holds a worker frame goes whole. A built-in frame next to the worker's is
+ * the worker's work: a Stop met in the fs.writeSync under a cell's console.log showed
+ * `at writeSync (node:fs:…)` above the cell's line. One the cell called itself stays, as a
+ * thrown error's `at Object.readFileSync (node:fs:…)` does. `kindOf(item)`: frameKind(), or
+ * null for a line that is not a frame.
+ */
+function withoutWorkerFrames(items, kindOf) {
+  const kept = [];
+  let run = [];
+  let runHasWorker = false;
+  const endRun = () => {
+    if (!runHasWorker) kept.push(...run);
+    run = [];
+    runHasWorker = false;
+  };
+  for (const item of items) {
+    const kind = kindOf(item);
+    if (kind === 'worker' || kind === 'builtin') {
+      run.push(item);
+      runHasWorker ||= kind === 'worker';
+    } else {
+      endRun();
+      kept.push(item);
+    }
+  }
+  endRun();
+  return kept;
 }
+
+/** frameKind() of a stack line, null for a line that is not a frame. */
+function lineKind(line) {
+  const frame = /^\s+at (?:.* \()?(.*?)\)?$/.exec(line);
+  if (!frame) return null;
+  const place = /^(.*?)(?::(\d+))?(?::\d+)?$/.exec(frame[1]);
+  return frameKind(place[1], Number(place[2]));
+}
+
+/** frameKind() of one of V8's call sites. */
+const siteKind = (site) => frameKind(site.getFileName(), site.getLineNumber());
 
 /**
  * Every error's stack as the cell sees it (err.stack, console.log(err), an Error as the cell's
@@ -378,9 +414,7 @@ function hideWorkerFrames() {
   const prepare = Error.prepareStackTrace;
   if (typeof prepare !== 'function') return;
   Error.prepareStackTrace = function prepareStackTrace(error, sites) {
-    const kept = [];
-    for (const site of sites) if (!isWorkerCallSite(site)) kept.push(site);
-    return Reflect.apply(prepare, this, [error, kept]);
+    return Reflect.apply(prepare, this, [error, withoutWorkerFrames(sites, siteKind)]);
   };
 }
 
@@ -396,7 +430,7 @@ function errorEvent(err) {
     type: 'error',
     ename: String(err.name || 'Error'),
     evalue: String(err.message ?? ''),
-    traceback: withoutWorkerArrow(stack.split('\n')).filter((line) => !isWorkerFrame(line)),
+    traceback: withoutWorkerFrames(withoutWorkerArrow(stack.split('\n')), lineKind),
   };
 }
 
@@ -735,7 +769,7 @@ const INTERRUPTED = 'Script execution was interrupted by `SIGINT`'; // Node's RE
  * as under `node` at Ctrl+C.
  */
 function interrupted(at) {
-  const frames = at.split('\n').filter((line) => line !== '' && !isWorkerFrame(line));
+  const frames = withoutWorkerFrames(at.split('\n').filter((line) => line !== ''), lineKind);
   finish('error', { type: 'error', ename: 'KeyboardInterrupt', evalue: INTERRUPTED, traceback: [`Error: ${INTERRUPTED}`, ...frames] });
   process.reallyExit(1);
 }
