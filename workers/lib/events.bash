@@ -70,6 +70,16 @@ emit_error() {
 # then is. The device kills whatever still runs after its grace.
 INTERPRETER_PID_FILE=${TMPDIR:-/tmp}/.cellbox-interpreter-pid
 interrupted=0
+# Writes $2 to descriptor $1: commands for an interpreter that may have quit before they are all
+# written. bash's printf writes each line apart, and a cell's own quit (Singular's `quit;`,
+# Maxima's quit()) ends the interpreter between the line that runs the cell and the `quit` after
+# it: the second write killed this launcher with SIGPIPE, and the cell that had ended well was
+# reported as crashed. What is left unwritten then is of no use.
+send_commands() {
+  trap '' PIPE
+  printf '%s' "$2" >&"$1" 2>/dev/null
+  trap - PIPE
+}
 trap_interrupts() {
   trap 'interrupted=$(( interrupted + 1 ))' INT
 }

@@ -59,7 +59,8 @@ last=${last%"${last##*[![:space:]]}"}
 if [[ -n $last && $last != *[\;\$] && $last != *'*/' ]]; then
   printf '\n;\n' >>"$cell_file"
 fi
-printf ':lisp (cellbox-run "%s" "%s" "%s")\nquit()$\n' "$cell_file" "$held" "$folder/plot.png" >&"$to"
+printf -v text ':lisp (cellbox-run "%s" "%s" "%s")\nquit()$\n' "$cell_file" "$held" "$folder/plot.png"
+send_commands "$to" "$text"
 exec {to}>&-
 wait_for "$maxima_job"
 

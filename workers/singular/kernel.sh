@@ -54,7 +54,8 @@ emit_ready singular ""
 # statement does nothing. The cell's lines keep their numbers.
 { cat; printf '\n;\nwrite(":w %s", "");\n' "$reached"; } >"$cell_file"
 exec </dev/null
-printf '< "%s";\nquit;\n' "$cell_file" >&"$to"
+printf -v text '< "%s";\nquit;\n' "$cell_file"
+send_commands "$to" "$text"
 exec {to}>&-
 wait_for "$singular_job"
 
