@@ -210,7 +210,8 @@ describe('stopping a running JavaScript cell', () => {
     const { ms } = await stopOnceStarted('require("fs").writeFileSync("made.txt", "kept");\nconsole.log("started");\nwhile (true) {}', 'javascript');
     endsAsStopped(ms);
     expect(types(ms).slice(-4)).toEqual(['display_data', 'error', 'execute_reply', 'status']);
-    expect(errorOf(ms)!.traceback).toEqual([INTERRUPTED, expect.stringMatching(/^ {4}at <cell>:3:\d+$/)]);
+    // In the loop, or (on a loaded machine) still returning from the console.log before it.
+    expect(errorOf(ms)!.traceback).toEqual([INTERRUPTED, expect.stringMatching(/^ {4}at <cell>:[23]:\d+$/)]);
   });
 
   it('kills a cell that handles SIGINT itself and goes on, within the grace', async () => {
