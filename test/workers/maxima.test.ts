@@ -22,4 +22,13 @@ describe.skipIf(!installed)('maxima worker', () => {
     // The value of a draw stays shown, as Maxima's prompt shows it.
     expect(r.stdout).toBe('[gr2d(explicit)]\n');
   }, 150_000);
+
+  it('writes a plot given a file of its own into the cell\'s folder, not maxima_tempdir', async () => {
+    // Maxima's place for a relative png_file is maxima_tempdir, the sandbox's /tmp: the file was
+    // never one of the cell's. Left to the cell, not shown.
+    const r = await runWorker('maxima', 'plot2d(sin(x), [x, 0, 1], [png_file, "sine.png"])$\nplot2d(cos(x), [x, 0, 1], [svg_file, "cosine.svg"])$', { timeoutMs: 60_000 });
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(r.files.sort()).toEqual(['cosine.svg', 'sine.png']);
+    expect(eventsOf(r, 'display_data')).toEqual([]);
+  }, 90_000);
 });

@@ -23,7 +23,7 @@
 ;;; as a display_data event on fd 3, after the text before it; a plot's value (the list of
 ;;; gnuplot's script and that file, which the reader never wrote) is not shown. A plot given a
 ;;; file or terminal of its own (png_file, svg_file, gnuplot_term; draw's terminal, file_name)
-;;; is left to it.
+;;; is left to it; a file named so lands in the cell's folder, one of the cell's files.
 
 (defun cellbox-loaded (fifo)
   "Says that Maxima has started, on the FIFO kernel.sh waits on."
@@ -78,6 +78,20 @@ removed, so that the next plot is shown on its own."
 (defmethod plot-shipout :after ((plot gnuplot-plot) options &optional output-file)
   (declare (ignore options output-file))
   (cellbox-show-plot))
+
+;; A file a plot is given by name ([png_file, "sine.png"], svg_file, pdf_file, ps_file,
+;; gnuplot_out_file): Maxima puts a relative name in maxima_tempdir, the sandbox's /tmp, and the
+;; file was lost to the cell, whose files are those of its own folder. Relative to that folder
+;; instead, as a file the cell writes itself (with_stdout) is; Maxima's own temporary files (its
+;; gnuplot scripts and data, named without keep-name) stay in maxima_tempdir.
+(let ((plot-file-path (symbol-function 'plot-file-path)))
+  (setf (symbol-function 'plot-file-path)
+        (lambda (file &optional keep-name options)
+          (funcall plot-file-path
+                   (if (and keep-name (stringp file) (not (eq (car (pathname-directory file)) :absolute)))
+                       (namestring (merge-pathnames file (ext:getcwd)))
+                       file)
+                   keep-name options))))
 
 (defvar *cellbox-draw-ready* nil)
 
