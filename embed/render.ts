@@ -394,7 +394,8 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
       size.textContent = formatSize(f.size);
       li.append(a, size);
       ul.append(li);
-      if (/^image\/(png|jpeg|gif|webp)/.test(f.content_type)) {
+      // SVG too (matplotlib's savefig("plot.svg")): as an <img>, its scripts never run.
+      if (/^image\/(png|jpeg|gif|webp|svg\+xml)/.test(f.content_type)) {
         const img = doc.createElement('img');
         img.src = resolveUrl(f.url);
         img.alt = visibleName(f.name);

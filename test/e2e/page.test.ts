@@ -168,13 +168,16 @@ describe('the cell page', () => {
   });
 
   it('lists created files with a link, and shows images among them', async () => {
-    await runCode('import matplotlib\nmatplotlib.use("Agg")\nimport matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.savefig("line.png")\nplt.close("all")\nopen("data.csv", "w").write("a,b\\n1,2\\n")');
+    await runCode('import matplotlib\nmatplotlib.use("Agg")\nimport matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.savefig("line.png")\nplt.savefig("line.svg")\nplt.close("all")\nopen("data.csv", "w").write("a,b\\n1,2\\n")');
     const links = w.page.locator('.cb-output a[href*="/files/"]');
     await links.first().waitFor();
     const hrefs = await links.evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).textContent));
-    expect(hrefs).toEqual(expect.arrayContaining(['data.csv', 'line.png']));
+    expect(hrefs).toEqual(expect.arrayContaining(['data.csv', 'line.png', 'line.svg']));
+    // Both images shown, and drawn: the file's sandboxing CSP leaves an SVG as an image be.
     const inline = w.page.locator('.cb-output img[src*="/files/"]');
-    expect(await inline.count()).toBe(1);
+    expect(await inline.count()).toBe(2);
+    await inline.last().scrollIntoViewIfNeeded(); // they load lazily
+    await expect.poll(() => inline.evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0))).toEqual([true, true]);
   });
 
   it("lists as the cell's files only files the server stored, not a list the cell printed", async () => {
