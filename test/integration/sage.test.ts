@@ -251,6 +251,16 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(stdout(names)).toMatch(/^CPU times: .*\nWall time: .*\n1024 \ntime flies\n$/);
   });
 
+  it('view() typesets in the cell, as show() does, not through pdflatex and a desktop viewer', async () => {
+    // Sage's own view() failed here: "pdflatex is not available".
+    const one = await sage('view(x^2)');
+    expect(errorOf(one)).toBeUndefined();
+    expect(results(one, 'display_data')).toEqual([{ 'text/latex': '$$x^{2}$$', 'text/plain': 'x^2' }]);
+    const many = await sage('from sage.misc.latex import view as v\nv([x, 1/2], title="two")');
+    expect(errorOf(many)).toBeUndefined();
+    expect(results(many, 'display_data').map((d) => d['text/latex'])).toEqual(['$$x$$', '$$\\frac{1}{2}$$']);
+  });
+
   it('sleep for a Sage number of seconds: sleep(0.5), time.sleep(1/10), sleep(pi/100)', async () => {
     // The preparser makes 0.5 a RealLiteral, which Python's time.sleep() (3.10 on) refused:
     // "'sage.rings.real_mpfr.RealLiteral' object cannot be interpreted as an integer".

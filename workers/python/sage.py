@@ -182,6 +182,7 @@ def prepare_namespace(kernel, namespace):
     _animations_by_pillow()
     _gap_without_workspace()
     namespace['sleep'] = _sleep_for_any_number()
+    namespace['view'] = _view_in_the_cell()
 
 
 def after_fork():
@@ -304,6 +305,32 @@ def _gif_by_pillow(animation, delay, savefile, iterations, show_path):
                    loop=int(iterations), disposal=2)
     if show_path:
         print(f'Animation saved to file {savefile}.')
+
+
+# --- view() -----------------------------------------------------------------------------------
+#
+# Sage's `view(x^2)` typesets with pdflatex and opens the PDF in a desktop viewer: a cell has
+# neither, and it failed with "pdflatex is not available". Sage's old notebook, where many
+# worksheets and course notes that call it were written, showed it typeset in the page. Here it
+# is `show()` of each object (a list is several), typeset by the page's MathJax. Set in
+# sage.misc.latex too, for `from sage.misc.latex import view`.
+
+def _view_in_the_cell():
+    import sage.misc.latex
+    if getattr(sage.misc.latex.view, '_cellbox', False):
+        return sage.misc.latex.view
+    from sage.repl.rich_output.pretty_print import show
+
+    def view(objects, *args, **kwds):
+        """Shows `objects` (an object, or a list of them) typeset in the cell, as show() does.
+        Sage's options for its LaTeX file and viewer (title, sep, engine, viewer, ...) have
+        nothing to act on here."""
+        for obj in objects if isinstance(objects, list) else [objects]:
+            show(obj)
+
+    view._cellbox = True
+    sage.misc.latex.view = view
+    return view
 
 
 # --- sleep() ----------------------------------------------------------------------------------
