@@ -41,6 +41,7 @@ const SYSTEM_PATHS = [
   '/etc/mime.types',
   '/etc/matplotlibrc',
   '/etc/python3',
+  '/etc/R', // R's own settings (Renviron): R cells, and Sage's r(), which failed without them
 ];
 
 /** The top-level links of a merged-/usr system (/bin → usr/bin …) or real folders. */
