@@ -261,6 +261,24 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(results(many, 'display_data').map((d) => d['text/latex'])).toEqual(['$$x$$', '$$\\frac{1}{2}$$']);
   });
 
+  it('shows a value it cannot typeset as its text, without a word on stderr', async () => {
+    // Typeset by default here: a _latex_ that raised put "formatter for T failed" on stderr.
+    const ms = await sage("class T(SageObject):\n    def _latex_(self):\n        raise ValueError('no LaTeX')\n    def _repr_(self):\n        return 'T as text'\nT()");
+    expect(errorOf(ms)).toBeUndefined();
+    expect(results(ms, 'execute_result')).toEqual([{ 'text/plain': 'T as text' }]);
+    expect(ms.filter((m) => m.header.msg_type === 'stream')).toEqual([]);
+  });
+
+  it.skipIf(!isInstalled('/usr/bin/R'))("runs R through r(), its values R's own text", async () => {
+    // R's settings (/etc/R) were not in the sandbox: "cannot find system Renviron", and an
+    // error. An R value's LaTeX needs R's Hmisc package: its warnings came on stderr.
+    const ms = await sage("r('1+1')");
+    expect(errorOf(ms)).toBeUndefined();
+    expect(results(ms, 'execute_result')).toEqual([{ 'text/plain': '[1] 2' }]);
+    expect(ms.filter((m) => m.header.msg_type === 'stream')).toEqual([]);
+    expect(stdout(await sage('print(r([1, 2, 3]).mean())'))).toBe('[1] 2\n');
+  });
+
   it('sleep for a Sage number of seconds: sleep(0.5), time.sleep(1/10), sleep(pi/100)', async () => {
     // The preparser makes 0.5 a RealLiteral, which Python's time.sleep() (3.10 on) refused:
     // "'sage.rings.real_mpfr.RealLiteral' object cannot be interpreted as an integer".

@@ -445,7 +445,7 @@ def _display_manager():
         manager = get_display_manager()
         manager.switch_backend(_backend(_kernel))
         manager.preferences.text = 'latex'
-        manager._rich_output_formatter = _html_of_others(manager, _large_scenes_as_png(manager._rich_output_formatter))
+        manager._rich_output_formatter = _html_of_others(manager, _large_scenes_as_png(_plain_where_latex_fails(manager, manager._rich_output_formatter)))
         _manager = manager
     return _manager
 
@@ -590,6 +590,35 @@ def _html_of_others(manager, formatter):
             if isinstance(html, str):
                 return manager._backend.plain_text_formatter(obj, **rich_repr_kwds), OutputHtml(html)
         return formatter(obj, rich_repr_kwds)
+    return formatted
+
+
+def _plain_where_latex_fails(manager, formatter):
+    """Sage's display manager's formatter, with a value that cannot be typeset shown as its
+    text, as with `%display plain`: values are typeset here by default, where Sage's own
+    Jupyter shows text, and an R value's LaTeX (Sage's `r('1+1')`) needs R's Hmisc package:
+    without it the cell's stderr got "formatter for RElement failed" and R's warnings, above a
+    value that was fine as text. An R value is R's text from the start (R's own words, as R's
+    console shows it); anything else whose LaTeX fails falls back to its text."""
+    from sage.interfaces.r import RElement
+
+    def as_text(obj, rich_repr_kwds):
+        preferred = manager.preferences.text
+        manager.preferences.text = 'plain'
+        try:
+            return formatter(obj, rich_repr_kwds)
+        finally:
+            manager.preferences.text = preferred
+
+    def formatted(obj, rich_repr_kwds):
+        if manager.preferences.text != 'latex':
+            return formatter(obj, rich_repr_kwds)
+        if isinstance(obj, RElement):
+            return as_text(obj, rich_repr_kwds)
+        try:
+            return formatter(obj, rich_repr_kwds)
+        except Exception:  # noqa: BLE001 - whatever the object's _latex_ raised
+            return as_text(obj, rich_repr_kwds)
     return formatted
 
 
