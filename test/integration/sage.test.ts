@@ -279,6 +279,15 @@ describe.skipIf(!installed)('Sage cells', () => {
     expect(stdout(await sage('print(r([1, 2, 3]).mean())'))).toBe('[1] 2\n');
   });
 
+  it.skipIf(!isInstalled('/usr/bin/octave-cli'))('runs Octave through octave(), leaving no file of Octave\'s among the cell\'s', async () => {
+    // Octave, ended by a signal with the cell, saved its variables as after a crash: an
+    // `octave-workspace` file was listed under every such cell.
+    const ms = await sage("print(octave('[1 2; 3 4]').det())");
+    expect(errorOf(ms)).toBeUndefined();
+    expect(stdout(ms)).toBe(' -2\n');
+    expect(ms.filter((m) => m.header.msg_type === 'display_data')).toEqual([]);
+  });
+
   it('sleep for a Sage number of seconds: sleep(0.5), time.sleep(1/10), sleep(pi/100)', async () => {
     // The preparser makes 0.5 a RealLiteral, which Python's time.sleep() (3.10 on) refused:
     // "'sage.rings.real_mpfr.RealLiteral' object cannot be interpreted as an integer".

@@ -181,6 +181,7 @@ def prepare_namespace(kernel, namespace):
     namespace.update(kernel.INTERACT.NAMES)
     _animations_by_pillow()
     _gap_without_workspace()
+    _octave_without_core_file()
     namespace['sleep'] = _sleep_for_any_number()
     namespace['view'] = _view_in_the_cell()
 
@@ -394,6 +395,28 @@ def _gap_without_workspace():
         return
     gap.__class__ = GapWithoutWorkspace
     gap.__init__(use_workspace_cache=False)
+
+
+# Sage's pexpect interface to Octave (`octave('1+1')`) ends Octave with a signal when the cell's
+# process ends, and Octave, as after a crash, saved its variables in `octave-workspace` in the
+# cell's folder: a file of the cell's that it never made, listed under every such cell. So
+# Octave starts with that dump off (crash_dumps_octave_core), as an Octave cell's worker does.
+
+def _octave_without_core_file():
+    from sage.interfaces import octave as octave_interface
+    # As GAP's: the instance Sage's modules hold by name, not started in the fork server.
+    octave = octave_interface.octave
+    if getattr(octave, '_cellbox', False) or octave.is_running():
+        return
+
+    class OctaveWithoutCoreFile(octave_interface.Octave):
+        _cellbox = True
+
+        def _start(self):
+            super()._start()
+            self.eval('crash_dumps_octave_core(false);')
+
+    octave.__class__ = OctaveWithoutCoreFile
 
 
 def add_magics(shell):
