@@ -29,6 +29,14 @@ describe('POST /service', () => {
     expect(r).toEqual({ status: 200, body: { success: true, stdout: '42\n' } });
   });
 
+  // The same fields as JSON, as a script that posts JSON writes them: accepted_tos a boolean, not "true".
+  it('takes the fields as JSON too, accepted_tos true or "true"', async () => {
+    for (const accepted of [true, 'true']) {
+      const res = await fetch(`${box.url}/service`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: 'print(6 * 7)', language: 'python', accepted_tos: accepted }) });
+      expect({ status: res.status, body: await res.json() }).toEqual({ status: 200, body: { success: true, stdout: '42\n' } });
+    }
+  });
+
   it('answers success false for a cell that fails, with what it wrote, stderr too', async () => {
     const r = await service({ code: 'import sys\nprint("before")\nsys.stderr.write("careful\\n")\n1/0', language: 'python' });
     expect(r).toEqual({ status: 200, body: { success: false, stdout: 'before\n', stderr: 'careful\n' } });
