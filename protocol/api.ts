@@ -61,7 +61,9 @@ export type CellRequest = z.infer<typeof CellRequest>;
 export const ServiceRequest = z.strictObject({
   code: z.string({ error: (i) => (i.input === undefined ? 'code is required: the source to run, as a string' : 'code must be a string') }).superRefine(programText('code')),
   language: z.string({ error: 'language must be a string' }).regex(LANGUAGE_NAME, 'language must be a short lowercase name such as "sage"').default('sage'),
-  accepted_tos: z.string({ error: 'accepted_tos must be a string, such as "true"' }).optional(),
+  // A form sends it as text ("true"); a script porting that form to JSON writes `true`, which was
+  // refused (400), though the field changes nothing either way.
+  accepted_tos: z.union([z.string(), z.boolean()], { error: 'accepted_tos must be true or false, or a string such as "true"' }).optional(),
 });
 export type ServiceRequest = z.infer<typeof ServiceRequest>;
 

@@ -23,6 +23,7 @@ import * as interruptRoute from '../api/v1/cells/[id]/interrupt/route';
 import * as snippetsRoute from '../api/v1/snippets/route';
 import * as filesRoute from '../files/[[...path]]/route';
 import * as pollRoute from '../api/v1/poll/route';
+import * as serviceRoute from '../service/route';
 import { ApiError } from '../../protocol/errors';
 import { MAX_BODY_BYTES, MAX_REQUEST_HEAD_BYTES } from '../../protocol/limits';
 import { NodeRequest, type ApiRequest } from './api-request';
@@ -61,6 +62,11 @@ const ROUTES: { method: string; path: RegExp; handler: Handler }[] = [
   { method: 'GET', path: new RegExp(`^/api/v1/cells/${ID}$`), handler: replyOf(cellRoute.GET) },
   { method: 'POST', path: new RegExp(`^/api/v1/cells/${ID}/interrupt$`), handler: replyOf(interruptRoute.POST) },
   { method: 'POST', path: /^\/api\/v1\/snippets$/, handler: replyOf(snippetsRoute.POST) },
+  // Through Next.js, a chunked body (no Content-Length to refuse it by) was cut at its proxy's
+  // limit without a word, and the route read the first 512 KiB as if that were all: a form whose
+  // last field (`accepted_tos`) was the long one ran its cell. Here the body is read to the limit
+  // and refused past it, as every other POST's.
+  { method: 'POST', path: /^\/service$/, handler: replyOf(serviceRoute.POST) },
   // The handler reads the cell id and the name from the path itself, and names what is wrong.
   { method: 'GET', path: /^\/files\/[^/?]+(?:\/[^/?]+)+$/, handler: replyOf(filesRoute.GET) },
   // HEAD as GET, its body left out by answer(): through Next.js it had no Content-Length.

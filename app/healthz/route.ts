@@ -1,7 +1,7 @@
 // GET /healthz: liveness of the database and the device (its heartbeat).
 import { databasePath } from '../../store/config';
 import { diskState, type DiskState } from '../../store/disk';
-import { json, route } from '../_lib/respond';
+import { json, preflight, route } from '../_lib/respond';
 import { server } from '../_lib/server';
 
 export const dynamic = 'force-dynamic';
@@ -33,3 +33,7 @@ function problemOf(disk: Exclude<DiskState, { state: 'ok' }>): string {
   if (disk.state === 'full') return `The data disk is full (${Math.floor(disk.freeBytes / 1024)} KiB free): the database cannot be written, ${effect}. Free space on it.`;
   return `The database cannot be written (${disk.reason}), ${effect}. Make the data directory writable.`;
 }
+
+// The CORS preflight, as every API route's: Next.js's own answer to OPTIONS had no CORS headers,
+// so a status page on another origin that sends a header of its own was refused.
+export const OPTIONS = preflight;

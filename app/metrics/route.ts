@@ -1,5 +1,5 @@
 // GET /metrics: Prometheus text metrics of the queue, the device, its warm pools and the long-polls.
-import { reply, route } from '../_lib/respond';
+import { preflight, reply, route } from '../_lib/respond';
 import { server } from '../_lib/server';
 import type { PoolState } from '../../store/heartbeat';
 
@@ -44,3 +44,7 @@ export const GET = route(() => {
   ];
   return reply(lines.join('\n') + '\n', 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
 });
+
+// The CORS preflight, as every API route's: Next.js's own answer to OPTIONS had no CORS headers,
+// so a status page on another origin that sends a header of its own was refused.
+export const OPTIONS = preflight;

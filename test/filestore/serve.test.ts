@@ -74,6 +74,8 @@ describe('GET /files/:cellId/:name', () => {
     const past = await fetch(url, { headers: { Range: `bytes=${size}-` } });
     expect(past.status).toBe(416);
     expect(past.headers.get('content-range')).toBe(`bytes */${size}`);
+    // JSON, not the file: never kept (it carried the file's `private, max-age=3600`).
+    expect(past.headers.get('cache-control')).toBe('no-store');
     expect((await past.json()).error).toMatchObject({ code: 'range_not_satisfiable', message: expect.stringMatching(/data\.bin.*262144 bytes/) });
     // Several ranges, or a malformed one: the whole file, as RFC 9110 lets a server answer.
     for (const range of ['bytes=0-1,5-6', 'bytes=9-2', 'lines=1-2', 'bytes=x-y']) {

@@ -124,6 +124,20 @@ describe('OPTIONS on a path under /api/ that is no route', () => {
   });
 });
 
+describe('OPTIONS on /healthz and /metrics', () => {
+  // Was Next.js's own 204 with `Allow` alone: no CORS headers, so a browser refused the request
+  // of a status page on another origin that sends a header of its own.
+  it('is the CORS preflight, as on the API\'s routes', async () => {
+    for (const p of ['/healthz', '/metrics']) {
+      const r = await fetch(`${box.url}${p}`, { method: 'OPTIONS', headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'content-type' } });
+      expect(r.status, p).toBe(204);
+      expect(r.headers.get('access-control-allow-origin'), p).toBe('*');
+      expect(r.headers.get('access-control-allow-methods'), p).toBe('GET, POST, OPTIONS');
+      expect(r.headers.get('access-control-allow-headers'), p).toMatch(/^Content-Type\b/);
+    }
+  });
+});
+
 describe('a static path that names no file served', () => {
   // Next.js looked in public/ itself for a path the assets passed on, and a file there that they
   // do not serve (the build's stamp, public/mathjax/.version) was a 500.

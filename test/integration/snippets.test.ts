@@ -133,6 +133,24 @@ describe('GET /s/:id/raw', () => {
     }
   });
 
+  // Only "1" was read: `?download=true`, `?download=yes` or a bare `?download` sent the code
+  // inline, without a word, where the permalink's ?autorun takes the same words for yes.
+  it('?download takes the words ?autorun takes, and names a value that is neither', async () => {
+    const { body } = await post(`${box.url}/api/v1/snippets`, { code: 'echo words', language: 'bash' });
+    for (const q of ['download=true', 'download=yes', 'download=ON', 'download']) {
+      const res = await fetch(`${box.url}/s/${body.id}/raw?${q}`);
+      expect(res.headers.get('content-disposition'), q).toBe(`attachment; filename="snippet-${body.id}.sh"`);
+    }
+    for (const q of ['download=0', 'download=false', 'download=off']) {
+      const res = await fetch(`${box.url}/s/${body.id}/raw?${q}`);
+      expect(res.status, q).toBe(200);
+      expect(res.headers.get('content-disposition'), q).toBeNull();
+    }
+    const maybe = await get(`${box.url}/s/${body.id}/raw?download=maybe`);
+    expect(maybe.status).toBe(400);
+    expect(maybe.body.error).toMatchObject({ code: 'invalid_field', message: expect.stringMatching(/^download must be 1, true, yes or on .*not "maybe"/) });
+  });
+
   it('answers 404 for an unknown snippet', async () => {
     const r = await get(`${box.url}/s/AAAAAAAAAA/raw`);
     expect(r.status).toBe(404);

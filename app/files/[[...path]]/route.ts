@@ -72,7 +72,10 @@ export const GET = route(async (req) => {
   const ifRange = req.headers.get('if-range');
   const range = ifRange === null || ifRange === etag || ifRange === lastModified ? byteRange(req.headers.get('range'), bytes.length) : { kind: 'whole' as const };
   if (range.kind === 'unsatisfiable') {
-    throw new ApiError('range_not_satisfiable', `The range ${JSON.stringify(req.headers.get('range'))} is outside ${JSON.stringify(name)}, which is ${bytes.length} bytes.`, { 'Content-Range': `bytes */${bytes.length}`, ...validators });
+    // Not the file's Cache-Control: a refusal kept for an hour would be served for the file's
+    // URL, and it is JSON, `no-store` as every JSON answer (docs/api.md).
+    const refusal = { 'Content-Range': `bytes */${bytes.length}`, ETag: etag, 'Last-Modified': lastModified, 'Access-Control-Expose-Headers': validators['Access-Control-Expose-Headers'] };
+    throw new ApiError('range_not_satisfiable', `The range ${JSON.stringify(req.headers.get('range'))} is outside ${JSON.stringify(name)}, which is ${bytes.length} bytes.`, refusal);
   }
   // Content-Length: the web server's router sets it from the body.
   if (range.kind === 'part') {
