@@ -38,5 +38,6 @@ export function submitCell(s: Server, body: CellRequest): { id: string; msgId: s
 /** The refusal of a new cell while the queue is full, or null while there is room. */
 export function queueFull(s: Server): ApiError | null {
   if (s.store.cells.queuedCount() < s.config.queueLimit) return null;
-  return new ApiError('queue_full', `The server is busy: ${s.config.queueLimit} cells are waiting. Try again in a few seconds.`, { 'Retry-After': '5' });
+  const waiting = s.config.queueLimit === 1 ? '1 cell is waiting' : `${s.config.queueLimit} cells are waiting`;
+  return new ApiError('queue_full', `The server is busy: ${waiting}. Try again in a few seconds.`, { 'Retry-After': '5' });
 }
