@@ -265,12 +265,16 @@ export function stateParam(raw: string | null | undefined, name = 'state'): Cell
   return raw as CellState;
 }
 
-/** The long-poll wait in seconds (fractions allowed), 0 to MAX_WAIT_SECONDS. */
+/**
+ * The long-poll wait in seconds (fractions allowed, written as decimals are: `0.5`, `.5`, `5.`),
+ * 0 to MAX_WAIT_SECONDS. `.5` was refused though `0.5` was taken, and a client's own formatting
+ * of a number gives either.
+ */
 export function waitParam(url: URL, fallback: number): number {
   const raw = url.searchParams.get('wait');
   if (raw === null || raw === '') return fallback;
   const n = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(n) || n > MAX_WAIT_SECONDS) {
+  if (!/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(raw) || !Number.isFinite(n) || n > MAX_WAIT_SECONDS) {
     throw new ApiError('invalid_field', `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}, not ${JSON.stringify(raw.slice(0, 32))}.`);
   }
   return n;

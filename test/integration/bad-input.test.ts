@@ -423,6 +423,11 @@ describe('bad input', () => {
         expect(r.body.error.message).toMatch(message);
       });
     }
+    it('messages?wait= takes a decimal as written either way: .5, 0.5, 5.', async () => {
+      // `.5` was refused though `0.5` was taken.
+      for (const wait of ['.5', '0.5', '5.']) expect((await get(`${box.url}/api/v1/cells/${id}/messages?after=0&wait=${wait}`)).status, wait).toBe(200);
+      for (const wait of ['.', '1e1', '0x1']) expect((await get(`${box.url}/api/v1/cells/${id}/messages?after=0&wait=${wait}`)).status, wait).toBe(400);
+    });
     for (const name of ['..', '%2e%2e', '..%2F..%2Fcellbox.sqlite', '%2Fetc%2Fpasswd', 'a%0Ab', '%ZZ']) {
       it(`files/${name} is refused`, async () => {
         const r = await get(`${box.url}/files/${id}/${name}`);
