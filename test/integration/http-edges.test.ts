@@ -111,6 +111,17 @@ describe('a React Server Components fetch (RSC: 1) of a route that is no page', 
   });
 });
 
+describe('/api itself', () => {
+  it('is the API\'s 404 in JSON, not the HTML page', async () => {
+    // A client trying the root of the API first got the site's HTML 404 page.
+    const r = await fetch(`${box.url}/api`, { headers: { Origin: ORIGIN } });
+    expect(r.status).toBe(404);
+    expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(r.headers.get('access-control-allow-origin')).toBe('*');
+    expect((await r.json()).error).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no API route \/api;/) });
+  });
+});
+
 describe('OPTIONS on a path under /api/ that is no route', () => {
   // Was a 204, as for a route: the browser then sent the request, to meet the 404.
   it('is the API\'s 404 in JSON, with the CORS headers', async () => {

@@ -1,6 +1,7 @@
-// Any other /api/ path: a JSON 404 naming the path, not an HTML page. Its preflight (OPTIONS)
-// too: a 204 told a page's browser that a route that does not exist takes its request, and the
-// page then met the 404 only after sending it.
+// /api itself and any other /api/ path: a JSON 404 naming the path, not an HTML page (an optional
+// catch-all: a bare /api, which a client trying the root of the API asks first, was the HTML page).
+// Its preflight (OPTIONS) too: a 204 told a page's browser that a route that does not exist
+// takes its request, and the page then met the 404 only after sending it.
 import { ApiError } from '../../../protocol/errors';
 import { route } from '../../_lib/respond';
 
