@@ -1,5 +1,9 @@
 // Tests of the PARI/GP language worker (workers/gp/kernel.sh), run outside the sandbox: how
 // GP's own messages become the cell's error (the sandbox's part is test/integration/interpreters).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { installed as isInstalled } from '../helpers/installed';
 import { describe, expect, it } from 'vitest';
 import { eventsOf, lastEvent, runWorker } from './run-worker';
@@ -13,6 +17,25 @@ describe.skipIf(!installed)('gp worker', () => {
     expect(r.stdout).toBe('4\n12\ndone\n');
     expect(r.stderr).toBe('  ***   user warning: careful\n');
     expect(r.events.slice(1)).toEqual([{ type: 'done', status: 'ok' }]);
+  });
+
+  it("puts back a message's start that the drawing child's X line cut off from its words", () => {
+    // GP writes a message's "  *** " apart from its words, and the drawing child's line could
+    // come between them (seen in CI): "  *** " alone was taken for an error's first line and
+    // everything after it held back, and the warning lost its stars.
+    const held = path.join(mkdtempSync(path.join(tmpdir(), 'cellbox-gp-filter-')), 'held');
+    writeFileSync(held, '');
+    const filter = path.resolve(__dirname, '../../workers/gp/filter-errors.bash');
+    const r = spawnSync('/usr/bin/bash', ['-c', 'held=$1; . "$2"; filter_errors', 'filter', held, filter], {
+      input: '  *** \n  *** X fatal error: cannot open Display\n  user warning: after\n  ***   at top-level: x\n', encoding: 'utf8',
+    });
+    expect(r.stderr.split('\n').filter((line) => line !== '')).toEqual([
+      '  ***   plot: a cell has no screen to draw on (X fatal error: cannot open Display); write("plot.svg", plothexport("svg", x = a, b, f(x))) saves the plot as a file instead',
+      '  ***   user warning: after',
+    ]);
+    // An error's lines are still kept back for the error event.
+    expect(readFileSync(held, 'utf8')).toBe('  ***   at top-level: x\n');
+    rmSync(path.dirname(held), { recursive: true });
   });
 
   it('says what ploth\'s "X fatal error: cannot open Display" means, and holds back nothing after it', async () => {

@@ -28,29 +28,8 @@ heap_mib=${1:-384}
 held=${TMPDIR:-/tmp}/.cellbox-gp-error
 : >"$held"
 
-# gp's stderr, line by line: through at once, but an error's lines into $held.
-#
-# ploth() and the other high-resolution plots draw in an X window, from a child process gp
-# forks: with no display that child says "X fatal error: cannot open Display" and gp goes on.
-# The line looked like an error's, so everything after it on stderr was held back to the end; and
-# it told a student nothing. It is said as what it means, with the way that works in a cell.
-X_NO_DISPLAY='  *** X fatal error: cannot open Display'
-X_NO_DISPLAY_NOTE='  ***   plot: a cell has no screen to draw on (X fatal error: cannot open Display); write("plot.svg", plothexport("svg", x = a, b, f(x))) saves the plot as a file instead'
-filter_errors() {
-  local line holding=
-  while IFS= read -r line || [[ -n $line ]]; do
-    if [[ -z $holding && $line == "$X_NO_DISPLAY" ]]; then
-      printf '%s\n' "$X_NO_DISPLAY_NOTE" >&2
-      continue
-    fi
-    if [[ -z $holding && ( $line != '  ***'* || $line =~ ^\ \ \*\*\*\ +(user\ )?[Ww]arning ) ]]; then
-      printf '%s\n' "$line" >&2
-    else
-      holding=1
-      printf '%s\n' "$line" >>"$held"
-    fi
-  done
-}
+# gp's stderr, line by line: through at once, but an error's lines into $held (filter_errors).
+. "${BASH_SOURCE[0]%/*}/filter-errors.bash"
 
 # gp reads the device's pipe (0<&0: bash gives a background job /dev/null otherwise), its
 # stdout is the cell's, its stderr goes through the filter. gp takes SIGINT (a background job
