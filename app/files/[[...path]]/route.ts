@@ -52,13 +52,14 @@ export const GET = route(async (req) => {
   // and time tell one version from another, for a browser's revalidation and a resumed download.
   const etag = `"${meta.size.toString(36)}-${meta.created.toString(36)}"`;
   const lastModified = new Date(meta.created).toUTCString();
-  const validators = {
+  // Which version of the file an answer is about: on every answer for it, a refusal too.
+  const version = {
     ETag: etag,
     'Last-Modified': lastModified,
-    // no-transform: served as stored, never re-compressed, so Content-Length holds.
-    'Cache-Control': 'private, max-age=3600, no-transform',
     'Access-Control-Expose-Headers': 'Content-Range, Accept-Ranges, ETag, Content-Disposition',
   };
+  // no-transform: served as stored, never re-compressed, so Content-Length holds.
+  const validators = { ...version, 'Cache-Control': 'private, max-age=3600, no-transform' };
   if (notModified(req.headers.get('if-none-match'), req.headers.get('if-modified-since'), etag, meta.created)) return reply(null, 304, validators);
   const headers = {
     ...validators,
@@ -74,8 +75,7 @@ export const GET = route(async (req) => {
   if (range.kind === 'unsatisfiable') {
     // Not the file's Cache-Control: a refusal kept for an hour would be served for the file's
     // URL, and it is JSON, `no-store` as every JSON answer (docs/api.md).
-    const refusal = { 'Content-Range': `bytes */${bytes.length}`, ETag: etag, 'Last-Modified': lastModified, 'Access-Control-Expose-Headers': validators['Access-Control-Expose-Headers'] };
-    throw new ApiError('range_not_satisfiable', `The range ${JSON.stringify(req.headers.get('range'))} is outside ${JSON.stringify(name)}, which is ${bytes.length} bytes.`, refusal);
+    throw new ApiError('range_not_satisfiable', `The range ${JSON.stringify(req.headers.get('range'))} is outside ${JSON.stringify(name)}, which is ${bytes.length} bytes.`, { 'Content-Range': `bytes */${bytes.length}`, ...version });
   }
   // Content-Length: the web server's router sets it from the body.
   if (range.kind === 'part') {
