@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { CellRequest, describeIssues, ServiceRequest, SnippetRequest, type CellState } from '../../protocol/api';
 import { ApiError } from '../../protocol/errors';
 import {
-  MAX_BODY_BYTES, MAX_CODE_BYTES, MAX_INTERACT_BYTES, MAX_LINKED_CELLS, MAX_LINKED_TOTAL_BYTES, MAX_SNIPPET_BYTES, MAX_WAIT_SECONDS,
+  DEFAULT_WAIT_SECONDS, MAX_BODY_BYTES, MAX_CODE_BYTES, MAX_INTERACT_BYTES, MAX_LINKED_CELLS, MAX_LINKED_TOTAL_BYTES, MAX_SNIPPET_BYTES, MAX_WAIT_SECONDS,
 } from '../../protocol/limits';
 import type { ApiRequest } from './api-request';
 
@@ -279,3 +279,17 @@ export function waitParam(url: URL, fallback: number): number {
   }
   return n;
 }
+
+/**
+ * A long-poll's wait: `wait=` as waitParam reads it, but none for HEAD, whose answer carries no
+ * messages to wait for. A HEAD (a link checker, a monitor asking whether a cell is there) had
+ * waited as GET does, up to 25 s, for messages it would never be sent. `wait=` is still checked.
+ */
+export function longPollWait(req: ApiRequest, url: URL): number {
+  const wait = waitParam(url, DEFAULT_WAIT_SECONDS);
+  return req.method === 'HEAD' ? 0 : wait;
+}
+
+/** The largest message number a long-poll's `after` may name: one JavaScript counts exactly. */
+export const MAX_AFTER = Number.MAX_SAFE_INTEGER;
+

@@ -58,6 +58,9 @@ const ROUTES: { method: string; path: RegExp; handler: Handler }[] = [
   { method: 'POST', path: /^\/api\/v1\/cells$/, handler: replyOf(cellsRoute.POST) },
   { method: 'GET', path: new RegExp(`^/api/v1/cells/${ID}/messages$`), handler: replyOf(messagesRoute.GET) },
   { method: 'GET', path: /^\/api\/v1\/poll$/, handler: replyOf(pollRoute.GET) },
+  // HEAD as GET, without a wait (longPollWait): through Next.js it waited as GET does, up to 25 s.
+  { method: 'HEAD', path: new RegExp(`^/api/v1/cells/${ID}/messages$`), handler: replyOf(messagesRoute.GET) },
+  { method: 'HEAD', path: /^\/api\/v1\/poll$/, handler: replyOf(pollRoute.GET) },
   { method: 'POST', path: /^\/api\/v1\/execute$/, handler: replyOf(executeRoute.POST) },
   { method: 'GET', path: new RegExp(`^/api/v1/cells/${ID}$`), handler: replyOf(cellRoute.GET) },
   { method: 'POST', path: new RegExp(`^/api/v1/cells/${ID}/interrupt$`), handler: replyOf(interruptRoute.POST) },
@@ -257,13 +260,13 @@ function takeTarget(req: IncomingMessage): ApiError | Reply | null {
   const q = target.search(/[?#]/);
   const path = q < 0 ? target : target.slice(0, q);
   if (DOT_SEGMENT.test(path)) return new ApiError('invalid_field', 'Bad URL: the path must not contain "." or ".." segments.', ANY_ORIGIN);
-  // Next.js would redirect `/api/v1/cells/`, `/api/v1//cells` or `//api/v1/cells` (a base URL
-  // written with a trailing "/") to `/api/v1/cells`, and a file's URL so too, with a 308 that has
+  // Next.js would redirect `/api/v1/cells/`, `/api/v1//cells`, `//api/v1/cells` (a base URL
+  // written with a trailing "/") or `/healthz/` to the path without, and a file's URL so too, with a 308 that has
   // no CORS headers, which a page's fetch then fails on, and which answered curl's POST with the
   // path as plain text: these paths have no empty parts and no trailing slash.
   const canonical = path.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
-  if (canonical !== path && /^\/(api|files)\//.test(canonical)) {
-    const [what, whose] = canonical.startsWith('/api/') ? ['API route', 'API paths'] : ['file URL', 'File URLs'];
+  if (canonical !== path && /^\/(?:(?:api|files)\/|(?:healthz|metrics)$)/.test(canonical)) {
+    const [what, whose] = canonical.startsWith('/files/') ? ['file URL', 'File URLs'] : ['API route', 'API paths'];
     const rule = /\/\/./.test(path) ? 'no empty parts ("//") and no trailing "/"' : 'no trailing "/"';
     return new ApiError('not_found', `There is no ${what} ${JSON.stringify(path.slice(0, 200))}; ${whose} have ${rule} (${JSON.stringify(canonical.slice(0, 200))}).`, ANY_ORIGIN);
   }

@@ -122,6 +122,12 @@ const cases: Case[] = [
   { name: 'unknown API route', method: 'GET', path: '/api/v1/nothing', status: 404, code: 'not_found', message: /no API route/ },
   { name: 'poll without cells', method: 'GET', path: '/api/v1/poll', status: 400, code: 'invalid_field', message: /at least one cell/ },
   { name: 'poll with a malformed spec', method: 'GET', path: '/api/v1/poll?c=abc:def:1', status: 400, code: 'invalid_field', message: /<id>:<after>/ },
+  // 16 digits were refused as malformed here, though the one-cell long-poll's after takes them.
+  { name: 'poll with an after of 16 digits', method: 'GET', path: '/api/v1/poll?c=AAAAAAAAAAAA:9007199254740991&wait=0', status: 404, code: 'not_found', message: /^There is no cell AAAAAAAAAAAA\.$/ },
+  { name: 'poll with an after past 2^53 - 1', method: 'GET', path: '/api/v1/poll?c=AAAAAAAAAAAA:9007199254740992&wait=0', status: 400, code: 'invalid_field', message: /^The after in c \(AAAAAAAAAAAA\) must be between 0 and 9007199254740991\.$/ },
+  { name: 'a long-poll with an after past 2^53 - 1', method: 'GET', path: '/api/v1/cells/AAAAAAAAAAAA/messages?after=9007199254740992&wait=0', status: 400, code: 'invalid_field', message: /^after must be between 0 and 9007199254740991\.$/ },
+  // Listed all 100 ids (some 1,400 characters) before.
+  { name: 'poll of 100 unknown cells', method: 'GET', path: `/api/v1/poll?wait=0&${Array.from({ length: 100 }, (_, i) => `c=${String(i).padStart(12, 'A')}`).join('&')}`, status: 404, code: 'not_found', message: /^None of the 100 cells is known: AAAAAAAAAAA0, AAAAAAAAAAA1, AAAAAAAAAAA2, AAAAAAAAAAA3, AAAAAAAAAAA4 and 95 more\.$/ },
   { name: 'a method the route does not answer', method: 'PUT', path: '/api/v1/cells', body: '{}', headers: json, status: 405, code: 'method_not_allowed', message: /PUT is not answered here; use POST/ },
   { name: 'GET on a POST-only route', method: 'GET', path: '/api/v1/execute', status: 405, code: 'method_not_allowed', message: /use POST/ },
   { name: 'DELETE of an unknown API route', method: 'DELETE', path: '/api/v1/nothing', status: 404, code: 'not_found', message: /no API route/ },
@@ -358,6 +364,16 @@ describe('bad input', () => {
       expect(r.headers.get('access-control-allow-origin')).toBe('*');
       expect((await r.json()).error).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no trailing "\/" \("\/api\/v1\/cells"\)/) });
     });
+
+    // Next.js's 308 to /healthz, without CORS headers: a status page's fetch from elsewhere failed on it.
+    for (const [path, canonical] of [['/healthz/', '/healthz'], ['/metrics/', '/metrics']]) {
+      it(`${path} is a JSON 404 naming ${canonical}, readable from any page`, async () => {
+        const r = await fetch(`${box.url}${path}`, { headers: { Origin: 'https://status.example' }, redirect: 'manual' });
+        expect(r.status).toBe(404);
+        expect(r.headers.get('access-control-allow-origin')).toBe('*');
+        expect((await r.json()).error).toMatchObject({ code: 'not_found', message: expect.stringContaining(`no trailing "/" (${JSON.stringify(canonical)})`) });
+      });
+    }
 
     // Each was a 308 to the path without the empty part or the slash, with no CORS headers (a
     // page's fetch failed on it) and the path as plain text for curl's POST: a base URL

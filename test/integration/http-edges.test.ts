@@ -61,6 +61,32 @@ describe('GET /api/v1/cells/:id', () => {
   }, 60_000);
 });
 
+describe('HEAD on the long-polls', () => {
+  // It waited as GET does, up to the default 25 s, for messages it would never be sent: a link
+  // checker or a monitor asking whether a cell is there held a connection that long.
+  it('answers at once, with the headers of the GET, for a cell with nothing new', async () => {
+    const waiting = await post(`${box.url}/api/v1/cells?wait=0`, { code: 'echo never', language: 'stuck' });
+    expect(waiting.status).toBe(201);
+    const id = waiting.body.id as string;
+    try {
+      for (const path of [`/api/v1/cells/${id}/messages?after=0&state=starting`, `/api/v1/poll?c=${id}:0:starting`, `/api/v1/cells/${id}/messages?wait=20`]) {
+        const r = await fetch(`${box.url}${path}`, { method: 'HEAD', signal: AbortSignal.timeout(10_000) });
+        expect(r.status, path).toBe(200);
+        expect(r.headers.get('content-type'), path).toMatch(/^application\/json/);
+        expect(Number(r.headers.get('content-length')), path).toBeGreaterThan(0);
+        expect(await r.text(), path).toBe('');
+      }
+      // A bad wait is still named.
+      const bad = await fetch(`${box.url}/api/v1/cells/${id}/messages?wait=99`, { method: 'HEAD' });
+      expect(bad.status).toBe(400);
+      // The cell itself has not moved: the answers came without waiting for it.
+      expect((await get(`${box.url}/api/v1/cells/${id}`)).body.state).toBe('starting');
+    } finally {
+      await post(`${box.url}/api/v1/cells/${id}/interrupt`, '');
+    }
+  }, 60_000);
+});
+
 describe('POST /api/v1/cells/:id/interrupt that changes nothing', () => {
   // Each took the write lock: behind another process's lock it waited out the busy timeout and
   // was a 503, and a client sending Stop again and again queued write after write.

@@ -1,9 +1,8 @@
 // GET /api/v1/cells/:id/messages?after=N&wait=S&state=T: the long-poll for one cell's messages
 // (and, when the client says which state it last saw, for a change of the cell's state).
 import { ApiError } from '../../../../../../protocol/errors';
-import { DEFAULT_WAIT_SECONDS } from '../../../../../../protocol/limits';
 import { answerJson, readMessages } from '../../../../../_lib/cells';
-import { checkCellId, checkQuery, intParam, stateParam, waitParam } from '../../../../../_lib/request';
+import { checkCellId, checkQuery, intParam, longPollWait, MAX_AFTER, stateParam } from '../../../../../_lib/request';
 import { jsonText, preflight, route } from '../../../../../_lib/respond';
 import { server } from '../../../../../_lib/server';
 import { holdingPoll } from '../../../../../_lib/client';
@@ -13,8 +12,8 @@ export const dynamic = 'force-dynamic';
 export const GET = route(async (req, { params }: { params: Promise<{ id: string }> }) => {
   const id = checkCellId((await params).id);
   const url = checkQuery(new URL(req.url), ['after', 'wait', 'state']);
-  const after = intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
-  const wait = waitParam(url, DEFAULT_WAIT_SECONDS);
+  const after = intParam(url, 'after', 0, 0, MAX_AFTER);
+  const wait = longPollWait(req, url);
   const state = stateParam(url.searchParams.get('state'));
   const s = server();
   const seen = new Map(state ? [[id, state]] : []);
