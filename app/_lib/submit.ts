@@ -7,12 +7,25 @@ import { languageLimits } from '../../store/config';
 import { languages } from './cells';
 import type { Server } from './server';
 
-/** Refuses a language the server does not offer, naming those it does; returns its entry. */
+/**
+ * Other names a language goes by (Jupyter's kernel names, interpreters' commands), each the
+ * name Cellbox knows it by. Suggested, never taken in its place: a cell, its permalink and its
+ * language menu hold one name.
+ */
+const OTHER_NAMES: Record<string, string> = {
+  python3: 'python', py: 'python', ipython: 'python', js: 'javascript', node: 'javascript', nodejs: 'javascript',
+  sh: 'bash', shell: 'bash', sagemath: 'sage', ir: 'r', pari: 'gp', pari_gp: 'gp', matlab: 'octave',
+  gcc: 'c', gfortran: 'fortran', f90: 'fortran',
+};
+
+/** Refuses a language the server does not offer, naming those it does (and the one meant, for a known other name); returns its entry. */
 export function offeredLanguage(s: Server, language: string): LanguageInfo {
   const all = languages(s);
   const found = all.find((l) => l.name === language);
   if (!found) {
-    throw new ApiError('unknown_language', `language "${language}" is not offered here; choose one of: ${all.map((l) => l.name).join(', ')}.`);
+    const meant = all.find((l) => l.name === OTHER_NAMES[language]);
+    const hint = meant ? ` Did you mean "${meant.name}"?` : '';
+    throw new ApiError('unknown_language', `language "${language}" is not offered here; choose one of: ${all.map((l) => l.name).join(', ')}.${hint}`);
   }
   return found;
 }

@@ -39,6 +39,10 @@ const cases: Case[] = [
   { name: 'code of the wrong type', method: 'POST', path: '/api/v1/cells', body: '{"code": 5}', headers: json, status: 400, code: 'invalid_field', message: /code must be a string/ },
   { name: 'language of the wrong type', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "language": 3}', headers: json, status: 400, code: 'invalid_field', message: /language must be a string/ },
   { name: 'unknown language', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "language": "cobol"}', headers: json, status: 400, code: 'unknown_language', message: /cobol.*python/ },
+  // Jupyter's kernel name: refused as any unknown name, without saying which was meant.
+  { name: 'a language by its Jupyter kernel name', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "language": "python3"}', headers: json, status: 400, code: 'unknown_language', message: /^language "python3" is not offered here; choose one of: .*\. Did you mean "python"\?$/ },
+  { name: 'a language by its command', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "language": "node"}', headers: json, status: 400, code: 'unknown_language', message: /Did you mean "javascript"\?$/ },
+  { name: 'a language by a name no language has', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "language": "cobol"}', headers: json, status: 400, code: 'unknown_language', message: /, bash\.$/ },
   { name: 'unknown field', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "lang": "python"}', headers: json, status: 400, code: 'invalid_field', message: /unknown field "lang"/ },
   { name: 'timeout not a number', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "timeout": "5"}', headers: json, status: 400, code: 'invalid_field', message: /timeout must be a number/ },
   { name: 'negative timeout', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "timeout": -1}', headers: json, status: 400, code: 'invalid_field', message: /timeout/ },
