@@ -1,0 +1,57 @@
+// A keyboard-only reader and a screen reader's user on the cell page, in a real browser
+// (Debian's Chromium): the way out of the editor as its hint says it, where the focus goes when
+// what had it goes away, and what the controls are called and say.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startCellbox, type Cellbox } from '../helpers/cellbox';
+import { launchBeside, openPage, setCode, type Watched } from '../helpers/browser';
+
+let box: Cellbox;
+let browser: Browser;
+let w: Watched;
+
+beforeAll(async () => {
+  [box, browser] = await launchBeside(startCellbox());
+  w = await openPage(browser, `${box.url}/`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await box?.stop();
+});
+
+/** Where the focus is: whether in the editor, and the focused element (through shadow roots). */
+function focus(page: Page): Promise<{ inEditor: boolean; what: string }> {
+  return page.evaluate(() => {
+    let a: Element | null = document.activeElement;
+    while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+    return { inEditor: !!a?.closest('.cm-editor'), what: a ? `${a.tagName.toLowerCase()}.${a.className}` : 'none' };
+  });
+}
+
+describe('the keyboard in the editor', () => {
+  it('Esc then Tab leaves the editor when the Esc closed the completion popup, the code unchanged', async () => {
+    await setCode(w.page, 'x = 1\n');
+    // Typed, not pasted: a completion shows after the word, as it does while anyone types.
+    await w.page.keyboard.type('pri');
+    await w.page.locator('.cm-tooltip-autocomplete').waitFor();
+    await w.page.keyboard.press('Escape');
+    expect(await w.page.locator('.cm-tooltip-autocomplete').count()).toBe(0);
+    await w.page.keyboard.press('Tab');
+    const f = await focus(w.page);
+    expect(f.inEditor, f.what).toBe(false);
+    expect(f.what).toContain('cb-lang');
+    // Before, the Tab indented the line: the reader's code changed under them.
+    expect(await w.page.locator('.cm-content').innerText()).toBe('x = 1\npri');
+  });
+
+  it('Esc then Shift+Tab leaves the editor when the Esc cleared a selection, the code unchanged', async () => {
+    await setCode(w.page, 'if True:\n    y = 2');
+    await w.page.keyboard.press('Control+A');
+    await w.page.keyboard.press('Escape');
+    await w.page.keyboard.press('Shift+Tab');
+    const f = await focus(w.page);
+    expect(f.inEditor, f.what).toBe(false);
+    expect(await w.page.locator('.cm-content').innerText()).toBe('if True:\n    y = 2');
+  });
+});
