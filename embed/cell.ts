@@ -443,7 +443,12 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     void (running ? handle.stop() : handle.run());
   });
   copyButton.addEventListener('click', () => void copyText(copyButton, editor.getCode(), 'Copy'));
-  resetButton.addEventListener('click', () => handle.reset());
+  resetButton.addEventListener('click', () => {
+    handle.reset();
+    // Reset hides itself (the code is the original again), and the focus on it went to the
+    // page's start: a keyboard reader lost their place. It stays in the cell, on its code.
+    if (resetButton.hidden) editor.focus();
+  });
   originalButton?.addEventListener('click', () => {
     handle.reset();
     // The button goes with the note: focus stays in the cell, on its code.

@@ -55,3 +55,18 @@ describe('the keyboard in the editor', () => {
     expect(await w.page.locator('.cm-content').innerText()).toBe('if True:\n    y = 2');
   });
 });
+
+describe('the focus where what had it goes away', () => {
+  it('Reset pressed from the keyboard leaves the focus in the cell, on its code', async () => {
+    await setCode(w.page, 'print("edited")');
+    const reset = w.page.locator('.cb-reset');
+    await reset.waitFor();
+    await reset.focus();
+    await w.page.keyboard.press('Enter');
+    await reset.waitFor({ state: 'hidden' });
+    // Reset hides itself; the focus on it went to the page's start (body).
+    const f = await focus(w.page);
+    expect(f.inEditor, f.what).toBe(true);
+    expect(await w.page.locator('.cm-content').innerText()).not.toContain('edited');
+  });
+});
