@@ -519,6 +519,9 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     const field = multiline ? el(doc, 'textarea', 'cb-share-value') : el(doc, 'input', 'cb-share-value');
     field.value = value;
     field.readOnly = true;
+    // Named by its caption alone: the row's label holds the Copy button too, whose words
+    // ("Copy", then "Copied") were read as part of the field's name.
+    field.setAttribute('aria-label', label);
     if (multiline) (field as HTMLTextAreaElement).rows = Math.min(8, value.split('\n').length + 1);
     const copy = button(doc, 'cb-share-copy', 'Copy', `Copy: ${label}`, false);
     copy.addEventListener('click', (ev) => {

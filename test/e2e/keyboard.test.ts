@@ -1,6 +1,6 @@
 // A keyboard-only reader and a screen reader's user on the cell page, in a real browser
 // (Debian's Chromium): the way out of the editor as its hint says it, where the focus goes when
-// what had it goes away, and what the controls are called and say.
+// what had it goes away, and what the controls and pictures are called and say.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startCellbox, type Cellbox } from '../helpers/cellbox';
@@ -68,5 +68,19 @@ describe('the focus where what had it goes away', () => {
     const f = await focus(w.page);
     expect(f.inEditor, f.what).toBe(true);
     expect(await w.page.locator('.cm-content').innerText()).not.toContain('edited');
+  });
+});
+
+describe('what the controls are called and say', () => {
+  it("names the Share panel's fields by their captions alone", async () => {
+    await setCode(w.page, 'print("shared")');
+    await w.page.locator('.cb-share-button').focus();
+    await w.page.keyboard.press('Enter');
+    await w.page.locator('.cb-share input').first().waitFor();
+    const names = await w.page.locator('.cb-share .cb-share-value').evaluateAll((fields) => fields.map((f) => f.getAttribute('aria-label')));
+    expect(names).toEqual(['Link', 'Link with the code in it', 'Embed in a page']);
+    // As the browser names them: before, "Link Copy", and "Link Copied" after a copy.
+    for (const name of names) expect(await w.page.getByRole('textbox', { name: name!, exact: true }).count()).toBe(1);
+    await w.page.keyboard.press('Escape');
   });
 });
