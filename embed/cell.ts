@@ -199,6 +199,10 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   sharePanel.hidden = true;
   sharePanel.setAttribute('role', 'group');
   sharePanel.setAttribute('aria-label', 'Share');
+  // What Copy did, said to a screen reader: the button's own "Copied" is a change of the name
+  // of the focused button, which screen readers do not read out. Not seen: the button shows it.
+  const said = el(doc, 'span', 'cb-said');
+  said.setAttribute('role', 'status');
   const typeset = mathjaxTypesetter(doc, server);
   const interacts = createInteracts(doc, () => interactChanged(), typeset);
   const output = createOutputArea(doc, { serverBase: server, typeset, hideFiles: hidden.has('files'), interact: interacts.show, interactSlot: interacts.slot });
@@ -208,7 +212,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     output.element.append(preview);
   }
   output.element.hidden = hidden.has('output');
-  cell.append(problems, editorBox, bar, linkedNote, note, sharePanel);
+  cell.append(problems, editorBox, bar, linkedNote, note, sharePanel, said);
   if (opts.outputTarget) {
     // Outside this cell's root (a host page element): its styles go there too.
     ensureStyles(opts.outputTarget.getRootNode() as Document | ShadowRoot, 'cellbox-output', OUTPUT_CSS);
@@ -442,7 +446,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     if (e.detail > 1) return;
     void (running ? handle.stop() : handle.run());
   });
-  copyButton.addEventListener('click', () => void copyText(copyButton, editor.getCode(), 'Copy'));
+  copyButton.addEventListener('click', () => void copyText(copyButton, editor.getCode(), 'Copy', said));
   resetButton.addEventListener('click', () => {
     handle.reset();
     // Reset hides itself (the code is the original again), and the focus on it went to the
@@ -526,7 +530,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     const copy = button(doc, 'cb-share-copy', 'Copy', `Copy: ${label}`, false);
     copy.addEventListener('click', (ev) => {
       ev.preventDefault();
-      void copyText(copy, value, 'Copy');
+      void copyText(copy, value, 'Copy', said);
     });
     row.append(caption, field, copy);
     return row;
@@ -768,7 +772,14 @@ function button(doc: Document, cls: string, text: string, title: string, hide: b
   return b;
 }
 
-async function copyText(b: HTMLButtonElement, text: string, label: string): Promise<void> {
-  b.textContent = (await writeClipboard(b, text)) ? 'Copied' : 'Copy failed';
-  setTimeout(() => (b.textContent = label), 1500);
+/** Copies `text`, the button saying how that went for a moment, and `said` (a live region) too. */
+async function copyText(b: HTMLButtonElement, text: string, label: string, said: HTMLElement): Promise<void> {
+  const result = (await writeClipboard(b, text)) ? 'Copied' : 'Copy failed';
+  b.textContent = result;
+  said.textContent = result;
+  setTimeout(() => {
+    b.textContent = label;
+    // Emptied, so that the next copy is a change and is read out again.
+    said.textContent = '';
+  }, 1500);
 }

@@ -83,4 +83,17 @@ describe('what the controls are called and say', () => {
     for (const name of names) expect(await w.page.getByRole('textbox', { name: name!, exact: true }).count()).toBe(1);
     await w.page.keyboard.press('Escape');
   });
+
+  it('says what Copy did in a live region, as well as on the button', async () => {
+    const copy = w.page.locator('.cb-bar .cb-copy');
+    await copy.focus();
+    await w.page.keyboard.press('Enter');
+    await copy.filter({ hasText: /^Cop(ied|y failed)$/ }).waitFor();
+    const shown = await copy.textContent();
+    // A focused button's new name is not read out; a status's new words are.
+    await w.page.getByRole('status').filter({ hasText: shown! }).waitFor();
+    // Emptied with the button's label, so that a second copy is read out again.
+    await copy.filter({ hasText: /^Copy$/ }).waitFor();
+    expect(await w.page.getByRole('status').filter({ hasText: shown! }).count()).toBe(0);
+  });
 });
