@@ -96,4 +96,11 @@ describe('what the controls are called and say', () => {
     await copy.filter({ hasText: /^Copy$/ }).waitFor();
     expect(await w.page.getByRole('status').filter({ hasText: shown! }).count()).toBe(0);
   });
+
+  it('names a plot by the words its output has for it, not "output image"', async () => {
+    await setCode(w.page, 'import matplotlib.pyplot as plt\nplt.subplots(1, 2)');
+    await w.page.keyboard.press('Shift+Enter');
+    await w.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
+    await w.page.getByRole('img', { name: 'Figure size 640x480 with 2 Axes', exact: true }).waitFor();
+  });
 });
