@@ -513,7 +513,11 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       (rows[0].querySelector('input') as HTMLInputElement | null)?.focus();
     } catch (e) {
       if (mine !== shareGeneration) return;
-      sharePanel.replaceChildren(el(doc, 'p', 'cb-share-error', e instanceof CellClientError ? e.message : `Could not make a link: ${(e as Error).message}`));
+      const failed = el(doc, 'p', 'cb-share-error', e instanceof CellClientError ? e.message : `Could not make a link: ${(e as Error).message}`);
+      // Read out: the focus stays on Share, and nothing else tells a screen reader's user that
+      // no link came (a link that came takes the focus to itself).
+      failed.setAttribute('role', 'alert');
+      sharePanel.replaceChildren(failed);
     }
   }
 

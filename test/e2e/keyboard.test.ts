@@ -84,6 +84,19 @@ describe('what the controls are called and say', () => {
     await w.page.keyboard.press('Escape');
   });
 
+  it("reads out why Share made no link, the focus staying on Share", async () => {
+    await setCode(w.page, 'print("not shared")');
+    const snippets = /\/api\/v1\/snippets/;
+    await w.page.route(snippets, (r) => r.abort('connectionrefused'));
+    await w.page.locator('.cb-share-button').focus();
+    await w.page.keyboard.press('Enter');
+    // Before, a paragraph in the panel that no screen reader read out.
+    await w.page.getByRole('alert').filter({ hasText: /link|reached/i }).waitFor();
+    expect((await focus(w.page)).what).toContain('cb-share-button');
+    await w.page.unroute(snippets);
+    await w.page.keyboard.press('Enter');
+  });
+
   it('says what Copy did in a live region, as well as on the button', async () => {
     const copy = w.page.locator('.cb-bar .cb-copy');
     await copy.focus();
