@@ -382,9 +382,10 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
 
   function image(mime: string, data: string, meta: Record<string, unknown>, alt: string): HTMLElement {
     const img = doc.createElement('img');
-    img.alt = alt;
+    const size = meta[mime] as { width?: number; height?: number; alt?: unknown } | undefined;
+    // The worker's words for a figure (its titles and axis labels: workers/python/kernel.py) over the bundle's.
+    img.alt = typeof size?.alt === 'string' && size.alt.trim() ? size.alt : alt;
     img.src = `data:${mime};base64,${data.replace(/\s+/g, '')}`;
-    const size = meta[mime] as { width?: number; height?: number } | undefined;
     if (size?.width) img.width = size.width;
     if (size?.height) img.height = size.height;
     return img;

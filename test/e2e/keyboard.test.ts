@@ -116,4 +116,11 @@ describe('what the controls are called and say', () => {
     await w.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
     await w.page.getByRole('img', { name: 'Figure size 640x480 with 2 Axes', exact: true }).waitFor();
   });
+
+  it("names a plot by its titles and axis labels where it has them", async () => {
+    await setCode(w.page, 'import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.title("Rainfall")\nplt.xlabel("month")\nplt.ylabel("mm")');
+    await w.page.keyboard.press('Shift+Enter');
+    await w.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
+    await w.page.getByRole('img', { name: 'Figure size 640x480 with 1 Axes; title "Rainfall", x axis "month", y axis "mm"', exact: true }).waitFor();
+  });
 });
