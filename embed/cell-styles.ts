@@ -101,6 +101,8 @@ export const CELL_CSS = `
 .cb-cell .cb-spacer { flex: 1; }
 .cb-cell .cb-bar .cb-copy, .cb-cell .cb-bar .cb-reset { padding: 4.8px 11.2px; font-size: 13px; }
 .cb-cell [hidden], .cb-output[hidden] { display: none !important; }
+/* Read by screen readers, not shown (what Copy did: its button shows it). */
+.cb-cell .cb-said { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 .cb-cell .cb-note { margin: 0 0 9.6px; font-size: 13px; color: var(--cb-muted); }
 /* The reader's kept draft: the note says so (in the body's colour, to be seen), its button the way back. */
 .cb-cell .cb-draft-note { color: var(--cb-fg); display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; }

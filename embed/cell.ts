@@ -199,6 +199,10 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   sharePanel.hidden = true;
   sharePanel.setAttribute('role', 'group');
   sharePanel.setAttribute('aria-label', 'Share');
+  // What Copy did, said to a screen reader: the button's own "Copied" is a change of the name
+  // of the focused button, which screen readers do not read out. Not seen: the button shows it.
+  const said = el(doc, 'span', 'cb-said');
+  said.setAttribute('role', 'status');
   const typeset = mathjaxTypesetter(doc, server);
   const interacts = createInteracts(doc, () => interactChanged(), typeset);
   const output = createOutputArea(doc, { serverBase: server, typeset, hideFiles: hidden.has('files'), interact: interacts.show, interactSlot: interacts.slot });
@@ -208,7 +212,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     output.element.append(preview);
   }
   output.element.hidden = hidden.has('output');
-  cell.append(problems, editorBox, bar, linkedNote, note, sharePanel);
+  cell.append(problems, editorBox, bar, linkedNote, note, sharePanel, said);
   if (opts.outputTarget) {
     // Outside this cell's root (a host page element): its styles go there too.
     ensureStyles(opts.outputTarget.getRootNode() as Document | ShadowRoot, 'cellbox-output', OUTPUT_CSS);
@@ -442,8 +446,13 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     if (e.detail > 1) return;
     void (running ? handle.stop() : handle.run());
   });
-  copyButton.addEventListener('click', () => void copyText(copyButton, editor.getCode(), 'Copy'));
-  resetButton.addEventListener('click', () => handle.reset());
+  copyButton.addEventListener('click', () => void copyText(copyButton, editor.getCode(), 'Copy', said));
+  resetButton.addEventListener('click', () => {
+    handle.reset();
+    // Reset hides itself (the code is the original again), and the focus on it went to the
+    // page's start: a keyboard reader lost their place. It stays in the cell, on its code.
+    if (resetButton.hidden) editor.focus();
+  });
   originalButton?.addEventListener('click', () => {
     handle.reset();
     // The button goes with the note: focus stays in the cell, on its code.
@@ -504,7 +513,11 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       (rows[0].querySelector('input') as HTMLInputElement | null)?.focus();
     } catch (e) {
       if (mine !== shareGeneration) return;
-      sharePanel.replaceChildren(el(doc, 'p', 'cb-share-error', e instanceof CellClientError ? e.message : `Could not make a link: ${(e as Error).message}`));
+      const failed = el(doc, 'p', 'cb-share-error', e instanceof CellClientError ? e.message : `Could not make a link: ${(e as Error).message}`);
+      // Read out: the focus stays on Share, and nothing else tells a screen reader's user that
+      // no link came (a link that came takes the focus to itself).
+      failed.setAttribute('role', 'alert');
+      sharePanel.replaceChildren(failed);
     }
   }
 
@@ -514,11 +527,14 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     const field = multiline ? el(doc, 'textarea', 'cb-share-value') : el(doc, 'input', 'cb-share-value');
     field.value = value;
     field.readOnly = true;
+    // Named by its caption alone: the row's label holds the Copy button too, whose words
+    // ("Copy", then "Copied") were read as part of the field's name.
+    field.setAttribute('aria-label', label);
     if (multiline) (field as HTMLTextAreaElement).rows = Math.min(8, value.split('\n').length + 1);
     const copy = button(doc, 'cb-share-copy', 'Copy', `Copy: ${label}`, false);
     copy.addEventListener('click', (ev) => {
       ev.preventDefault();
-      void copyText(copy, value, 'Copy');
+      void copyText(copy, value, 'Copy', said);
     });
     row.append(caption, field, copy);
     return row;
@@ -760,7 +776,14 @@ function button(doc: Document, cls: string, text: string, title: string, hide: b
   return b;
 }
 
-async function copyText(b: HTMLButtonElement, text: string, label: string): Promise<void> {
-  b.textContent = (await writeClipboard(b, text)) ? 'Copied' : 'Copy failed';
-  setTimeout(() => (b.textContent = label), 1500);
+/** Copies `text`, the button saying how that went for a moment, and `said` (a live region) too. */
+async function copyText(b: HTMLButtonElement, text: string, label: string, said: HTMLElement): Promise<void> {
+  const result = (await writeClipboard(b, text)) ? 'Copied' : 'Copy failed';
+  b.textContent = result;
+  said.textContent = result;
+  setTimeout(() => {
+    b.textContent = label;
+    // Emptied, so that the next copy is a change and is read out again.
+    said.textContent = '';
+  }, 1500);
 }

@@ -45,6 +45,9 @@ export interface Editor {
   focus(): void;
 }
 
+/** How long after Esc a Tab leaves the editor: CodeMirror's own two seconds. */
+const TAB_LEAVES_MS = 2000;
+
 /** Numbers the editors' key hints, whose ids must be unique in a document. */
 let hints = 0;
 
@@ -89,6 +92,16 @@ export function createEditor(parent: HTMLElement, opts: { code: string; mode: st
         language.of(modeExtension(opts.mode)),
         EditorState.readOnly.of(opts.readOnly === true),
         EditorView.contentAttributes.of({ 'aria-label': opts.label ?? 'Code', 'aria-describedby': hint.id }),
+        // Esc then Tab leaves, whatever Esc did first. CodeMirror arms its Tab-leaves mode only
+        // when no key binding took the Esc: one that closed the completion popup or cleared a
+        // selection did, so the Tab after it indented the line instead, changing the code of a
+        // reader who did as the hint says (a completion shows after almost every word typed).
+        // An observer sees every key, taken or not.
+        EditorView.domEventObservers({
+          keydown: (e, v) => {
+            if (e.key === 'Escape') v.setTabFocusMode(TAB_LEAVES_MS);
+          },
+        }),
         EditorView.updateListener.of((u) => {
           if (u.docChanged) opts.onChange?.();
         }),

@@ -21,6 +21,20 @@ import { FILES_MIME, type DisplayDataContent, type ErrorContent, type FileInfo, 
  */
 export const MIME_ORDER = [FILES_MIME, THREEJS_MIME, 'text/html', 'text/markdown', 'text/latex', 'image/svg+xml', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/bmp', 'application/json', 'text/plain'];
 
+/**
+ * An image's text alternative: the words its bundle carries for readers without pictures (its
+ * `text/plain`: Sage's "Graphics object consisting of 2 graphics primitives", matplotlib's
+ * "Figure size 640x480 with 2 Axes"), its angle brackets taken off, as a screen reader reads
+ * them out ("less than"). A bare object repr ("<IPython.core.display.Image object>") says
+ * nothing: 'output image', as every image said before.
+ */
+export function imageAlt(data: MimeBundle): string {
+  const plain = data['text/plain'];
+  const text = (typeof plain === 'string' ? plain : Array.isArray(plain) ? plain.join('') : '').trim();
+  if (!text || text.length > 300 || /^<[\w.]+ object( at 0x[\da-f]+)?>$/i.test(text)) return 'output image';
+  return text.replace(/^<(.*)>$/s, '$1');
+}
+
 export function chooseMime(data: MimeBundle): string | null {
   return MIME_ORDER.find((t) => t in data && data[t] !== null && data[t] !== undefined) ?? null;
 }
@@ -366,11 +380,12 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     inNextFrame(win, lastStream.job);
   }
 
-  function image(mime: string, data: string, meta: Record<string, unknown>): HTMLElement {
+  function image(mime: string, data: string, meta: Record<string, unknown>, alt: string): HTMLElement {
     const img = doc.createElement('img');
-    img.alt = 'output image';
+    const size = meta[mime] as { width?: number; height?: number; alt?: unknown } | undefined;
+    // The worker's words for a figure (its titles and axis labels: workers/python/kernel.py) over the bundle's.
+    img.alt = typeof size?.alt === 'string' && size.alt.trim() ? size.alt : alt;
     img.src = `data:${mime};base64,${data.replace(/\s+/g, '')}`;
-    const size = meta[mime] as { width?: number; height?: number } | undefined;
     if (size?.width) img.width = size.width;
     if (size?.height) img.height = size.height;
     return img;
@@ -529,7 +544,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
       case 'image/svg+xml': {
         // As an image, an SVG can never run its scripts.
         const img = doc.createElement('img');
-        img.alt = 'output image';
+        img.alt = imageAlt(data);
         img.src = `data:image/svg+xml;base64,${utf8Base64(text)}`;
         return img;
       }
@@ -538,7 +553,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
       case 'image/gif':
       case 'image/webp':
       case 'image/bmp':
-        return image(mime, text, meta);
+        return image(mime, text, meta, imageAlt(data));
       case 'text/latex':
         return math(text, 'cb-latex');
       case 'text/markdown': {

@@ -1,7 +1,7 @@
 // The renderer's pure parts: which MIME type wins, carriage returns, math kept out of
 // markdown, sizes, and cutting the middle of huge output.
 import { describe, expect, it } from 'vitest';
-import { applyBackspaces, applyCarriageReturns, chooseMime, formatSize, htmlDepth, mathLength, protectMath, restoreMath, truncateMiddle, visibleName } from '../../embed/render';
+import { applyBackspaces, applyCarriageReturns, chooseMime, formatSize, htmlDepth, imageAlt, mathLength, protectMath, restoreMath, truncateMiddle, visibleName } from '../../embed/render';
 import { standardDelimiters } from '../../embed/math-delimiters';
 import { THREEJS_MIME } from '../../embed/viewer3d';
 import { FILES_MIME } from '../../protocol/messages';
@@ -25,6 +25,22 @@ describe('chooseMime', () => {
     ['3D viewer over png, html and plain', { 'text/plain': 'Graphics3d Object', 'image/png': 'AA==', 'text/html': '<p>', [THREEJS_MIME]: '<!DOCTYPE html>' }, THREEJS_MIME],
   ];
   for (const [name, data, want] of cases) it(name, () => expect(chooseMime(data)).toBe(want));
+});
+
+describe('imageAlt', () => {
+  it("is the words the bundle has for the picture, its angle brackets off, read as 'less than'", () => {
+    expect(imageAlt({ 'image/png': 'AA==', 'text/plain': '<Figure size 640x480 with 1 Axes>' })).toBe('Figure size 640x480 with 1 Axes');
+    expect(imageAlt({ 'image/png': 'AA==', 'text/plain': 'Graphics object consisting of 1 graphics primitive' })).toBe('Graphics object consisting of 1 graphics primitive');
+    expect(imageAlt({ 'image/svg+xml': '<svg/>', 'text/plain': ['a ', 'plot'] })).toBe('a plot');
+  });
+
+  it("is 'output image' where those words say nothing of the picture, or there are none", () => {
+    expect(imageAlt({ 'image/png': 'AA==', 'text/plain': '<IPython.core.display.Image object>' })).toBe('output image');
+    expect(imageAlt({ 'image/png': 'AA==', 'text/plain': '<PIL.Image.Image object at 0x7f3a2c1b9d90>' })).toBe('output image');
+    expect(imageAlt({ 'image/png': 'AA==' })).toBe('output image');
+    expect(imageAlt({ 'image/png': 'AA==', 'text/plain': '  ' })).toBe('output image');
+    expect(imageAlt({ 'image/png': 'AA==', 'text/plain': 'x'.repeat(301) })).toBe('output image');
+  });
 });
 
 describe('applyCarriageReturns', () => {

@@ -31,6 +31,19 @@ describe('matplotlib in the python worker', () => {
     expect(r.files).toEqual([]);
   });
 
+  it("gives a figure's titles and axis labels as its picture's alt text, beside Jupyter's text", async () => {
+    const r = await run([
+      'import matplotlib.pyplot as plt',
+      'fig, (a, b) = plt.subplots(1, 2)',
+      'fig.suptitle("Growth")',
+      'a.plot([1, 2]); a.set_title("linear"); a.set_xlabel("n"); a.set_ylabel("steps")',
+      'b.plot([1, 4]); b.set_title("quadratic", loc="left")',
+    ].join('\n'));
+    const [shown] = figures(eventsOf(r, 'display_data'));
+    expect(shown!.text).toBe('<Figure size 640x480 with 2 Axes>');
+    expect(shown!.metadata).toEqual({ 'image/png': { width: shown!.width, height: shown!.height, alt: 'Figure size 640x480 with 2 Axes; titled "Growth"; title "linear", x axis "n", y axis "steps"; title "quadratic"' } });
+  });
+
   it('shows each of several figures once, and plt.show() shows at once and starts afresh', async () => {
     const r = await run([
       'import matplotlib.pyplot as plt',

@@ -840,13 +840,42 @@ def format_figure(figure):
         png = buffer.getvalue()
     _figures_shown[id(figure)] = figure
     figure.stale = False
-    return png_bundle(png, repr(figure))
+    text, alt = repr(figure), describe_figure(figure)
+    return png_bundle(png, text, alt if alt != text.strip('<>') else None)
 
 
-def png_bundle(png, text):
-    """A PNG's MIME bundle, with its size in pixels as the metadata Jupyter gives an image."""
+def describe_figure(figure):
+    """Words for a figure's picture, its alt text for a reader who cannot see it: Jupyter's
+    words for the figure ('Figure size 640x480 with 1 Axes'), then what the figure says of
+    itself, its title and each plot's title and axis labels. Never what it draws: that only
+    its code can say."""
+    words = [repr(figure).strip('<>')]
+    # Figure.get_suptitle() is matplotlib 3.8's; Debian's is older.
+    suptitle = getattr(figure, '_suptitle', None)
+    if suptitle is not None and suptitle.get_text():
+        words.append(f'titled "{suptitle.get_text()}"')
+    for axes in figure.get_axes():
+        said = []
+        title = next((t for t in (axes.get_title(loc) for loc in ('center', 'left', 'right')) if t), '')
+        if title:
+            said.append(f'title "{title}"')
+        if axes.get_xlabel():
+            said.append(f'x axis "{axes.get_xlabel()}"')
+        if axes.get_ylabel():
+            said.append(f'y axis "{axes.get_ylabel()}"')
+        if said:
+            words.append(', '.join(said))
+    return '; '.join(words)
+
+
+def png_bundle(png, text, alt=None):
+    """A PNG's MIME bundle, with its size in pixels as the metadata Jupyter gives an image,
+    and its alt text (the embed's <img alt>) where there are words for it beyond `text`."""
     width, height = _png_size(png)
-    return {'image/png': png, 'text/plain': text}, {'image/png': {'width': width, 'height': height}}
+    meta = {'width': width, 'height': height}
+    if alt:
+        meta['alt'] = alt
+    return {'image/png': png, 'text/plain': text}, {'image/png': meta}
 
 
 FORMATTERS['matplotlib.figure.Figure'] = format_figure
