@@ -148,6 +148,46 @@ describe.skipIf(!installed)('r worker', () => {
     expect(caught.stdout).toBe('[1] "default"\n');
   });
 
+  // scan() reads the console, which in a cell is the worker's script, read to its end: it
+  // answered numeric(0) and the cell went on with nothing.
+  it('fails scan() of the console as readline(), and leaves scan() of text or a file as it was', async () => {
+    const r = await run('x <- scan()\ncat("never\\n")');
+    expect(r.stdout).toBe('');
+    expect(eventsOf(r, 'error')).toEqual([{
+      type: 'error',
+      ename: 'Error',
+      evalue: 'a cell runs unattended, with nothing to type into it; put the value in the code instead',
+      traceback: ['Error in scan() : a cell runs unattended, with nothing to type into it; put the value in the code instead'],
+    }]);
+    const text = await run('writeLines("4 5", "n.txt")\nscan(text = "1 2 3", quiet = TRUE)\nscan("n.txt", quiet = TRUE)');
+    expect(text.stdout).toBe('[1] 1 2 3\n[1] 4 5\n');
+    expect(lastEvent(text)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('says that a cell cannot install packages from a repository, rather than that the library is not writable', async () => {
+    const r = await run('install.packages("dplyr")');
+    expect(r.stderr).toBe('');
+    expect(eventsOf(r, 'error')).toEqual([expect.objectContaining({
+      ename: 'Error',
+      evalue: expect.stringMatching(/^cells have no network, so packages cannot be installed from one/),
+    })]);
+  });
+
+  it("shows View()'s data as the console prints it, as IRkernel shows it, rather than fail for want of a window", async () => {
+    const r = await run('View(head(mtcars[, 1:3], 2))\nView(1:3, "three")');
+    expect(r.stdout).toBe('              mpg cyl disp\nMazda RX4      21   6  160\nMazda RX4 Wag  21   6  160\nthree\n[1] 1 2 3\n');
+    expect(r.stderr).toBe('');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('prints help pages as plain text, without the overstrikes a terminal turns into underlining', async () => {
+    const r = await run('?mean\nhelp("sd")');
+    expect(r.stdout).toContain('\nArithmetic Mean\n');
+    expect(r.stdout).toContain('\nStandard Deviation\n');
+    expect(r.stdout).not.toContain('\b');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   it('prints warnings at once on stderr', async () => {
     const r = await run('log(-1)');
     expect(r.stdout).toBe('[1] NaN\n');

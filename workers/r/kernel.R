@@ -331,9 +331,12 @@ local(envir = new.env(parent = baseenv()), {
     on.exit(quit_status <<- NULL)
     .Internal(quit(save, status, runLast))
   }
-  # Puts `value` in place of base R's functions `names`, where a cell's call finds them.
-  replace_base <- function(names, value) {
-    for (where in list(baseenv(), .BaseNamespaceEnv)) {
+  # Puts `value` in place of the functions `names` of an attached package (base R's by
+  # default), where a cell's call finds them: the package's namespace and its place on the
+  # search path.
+  replace_base <- function(names, value, package = "base") {
+    places <- if (package == "base") list(baseenv(), .BaseNamespaceEnv) else list(asNamespace(package), as.environment(paste0("package:", package)))
+    for (where in places) {
       for (name in names) {
         unlockBinding(name, where)
         assign(name, value, envir = where)
@@ -349,11 +352,47 @@ local(envir = new.env(parent = baseenv()), {
   # pressed: a cell that asked for a number went on with NA, and nothing said why. A cell runs
   # unattended, as Python's input() and Octave's say too: the prompt, then this error (in the
   # cell's call, "Error in readline("n? ") : …"), which the cell may catch.
+  NO_INPUT <- "a cell runs unattended, with nothing to type into it; put the value in the code instead"
+  NO_INSTALL <- "cells have no network, so packages cannot be installed from one: use the packages this server has (installed.packages() lists them)"
   cell_readline <- function(prompt = "") {
     cat(prompt)
-    stop("a cell runs unattended, with nothing to type into it; put the value in the code instead")
+    stop(NO_INPUT)
   }
   replace_base("readline", cell_readline)
+  # scan() reads the console (file = ""), which in a cell is the worker's own script, read to
+  # its end already: it answered numeric(0) ("Read 0 items") and the cell went on with nothing.
+  # It fails as readline() does; scan() of a file or of text (text = ) is left as it is.
+  cell_scan <- get("scan", envir = baseenv())
+  body(cell_scan) <- bquote({
+    if (identical(file, "") && missing(text)) stop(.(NO_INPUT))
+    .(body(cell_scan))
+  })
+  replace_base("scan", cell_scan)
+
+  # ---- what a cell cannot do, said plainly -----------------------------------------------
+
+  # install.packages() from a repository failed with "unable to install packages" after a
+  # warning that the library is not writable: a cell has no network either. Like Python's
+  # %pip, it says so. (From a local file, repos = NULL, it is left as it is.)
+  cell_install_packages <- get("install.packages", envir = asNamespace("utils"))
+  body(cell_install_packages) <- bquote({
+    if (!is.null(repos)) stop(.(NO_INSTALL))
+    .(body(cell_install_packages))
+  })
+  replace_base("install.packages", cell_install_packages, "utils")
+  # View() opens a window, which a cell has not ("unable to start data viewer"): as IRkernel
+  # does in Jupyter, it shows the data instead, here as the console prints it.
+  cell_view <- function(x, title) {
+    if (!missing(title)) cat(title, "\n", sep = "")
+    eval(AUTO_PRINT, list(x = x), globalenv())
+    invisible(x)
+  }
+  replace_base("View", cell_view, "utils")
+  # Help pages are text on stdout: without the overstrikes that underline their titles, which a
+  # terminal's pager turns into underlining and a page shows as "_\bA_\br…". (Rd2txt's options
+  # are the tools namespace's, loaded by the first help.)
+  plain_help <- function(...) tools::Rd2txt_options(underline_titles = FALSE)
+  if (isNamespaceLoaded("tools")) plain_help() else setHook(packageEvent("tools", "onLoad"), plain_help)
   end_on_quit <- function(worker) {
     if (is.null(quit_status)) return(invisible())
     try({
