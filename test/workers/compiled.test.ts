@@ -62,12 +62,72 @@ describe.skipIf(!hasC)('c worker', () => {
     // Line-buffered, as on a terminal: the line printed before the crash is not lost with the buffer.
     expect(r.stdout).toBe('before\n');
     expect(r.stderr).toBe(''); // nothing of bash's own "Segmentation fault" line
-    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'SIGSEGV', evalue: 'Segmentation fault: the program read or wrote memory it does not own (signal 11).', traceback: [] }]);
+    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'SIGSEGV', evalue: 'Segmentation fault: the program read or wrote memory it does not own, or ran out of stack (a recursion too deep) (signal 11).', traceback: [] }]);
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
 
     const aborted = await c('#include <assert.h>\nint main(void) { assert(1 + 1 == 3); return 0; }');
     expect(aborted.stderr).toMatch(/Assertion .1 \+ 1 == 3. failed/);
     expect(eventsOf(aborted, 'error')[0]).toMatchObject({ ename: 'SIGABRT' });
+  });
+
+  // At -O2 gcc puts a trap (ud2) where it sees a sure division by zero: the program dies of
+  // SIGILL, which said "Illegal instruction" alone to a cell that divided by zero.
+  it('says what an illegal instruction comes from: the trap the compiler puts at a division by zero', async () => {
+    const r = await c('#include <stdio.h>\nint main(void) {\n  int a = 1, b = 0;\n  printf("%d\\n", a / b);\n  return 0;\n}');
+    expect(eventsOf(r, 'error')).toEqual([{
+      type: 'error',
+      ename: 'SIGILL',
+      evalue: expect.stringMatching(/^Illegal instruction: the program reached a trap, .*such as an integer division by zero/),
+      traceback: [],
+    }]);
+  });
+
+  // stdin is /dev/null: scanf and fgets got end of file without a word, and the program went on
+  // with whatever its variables held.
+  it('says on stderr, once, that a program reading stdin has nothing to read, and gives it end of file as before', async () => {
+    const code = [
+      '#include <stdio.h>',
+      'int main(void) {',
+      '  int n; char line[20];',
+      '  printf("n? ");',
+      '  if (scanf("%d", &n) != 1) printf("no n\\n");',
+      '  if (fgets(line, sizeof line, stdin) == NULL) printf("no line\\n");',
+      '  printf("%d\\n", getchar());',
+      '  return 0;',
+      '}',
+    ].join('\n');
+    const r = await c(code);
+    expect(r.stdout).toBe('n? no n\nno line\n-1\n');
+    expect(r.stderr).toBe('reading stdin: a cell runs unattended, with nothing to type into it; put the values in the code instead (stdin is at its end)\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    // Under flags as strict as a course may ask for, too.
+    const strict = await c(code, { env: { CFLAGS: '-std=c89 -Wall -Wextra -pedantic -Werror' } });
+    expect(strict.stderr).toMatch(/^reading stdin: a cell runs unattended/);
+    // A program that reads nothing hears nothing of it.
+    const quiet = await c('#include <stdio.h>\nint main(void) { puts("hi"); return 0; }');
+    expect(quiet.stderr).toBe('');
+  });
+
+  it('reads a file the program wrote as its stdin through freopen(), as it would without the note', async () => {
+    const code = [
+      '#include <stdio.h>',
+      'int main(void) {',
+      '  int a, b;',
+      '  FILE *f = fopen("in.txt", "w");',
+      '  fputs("40 2\\n", f);',
+      '  fclose(f);',
+      '  if (!freopen("in.txt", "r", stdin)) { perror("freopen"); return 1; }',
+      '  if (scanf("%d %d", &a, &b) != 2) return 2;',
+      '  printf("%d\\n", a + b);',
+      '  fflush(stdout);',
+      '  return freopen("out.txt", "w", stdout) == NULL;', // another stream: glibc's own freopen
+      '}',
+    ].join('\n');
+    const r = await c(code);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('42\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(r.files.sort()).toEqual(['in.txt', 'out.txt']);
   });
 
   it('reports a non-zero exit status', async () => {

@@ -8,7 +8,8 @@
 # cell's directory, under the name `cell.c` or `cell.f90`, so the compiler's messages point at
 # the cell's own lines. A compiler that fails is a `CompileError` whose traceback is the
 # compiler's messages. Compiling happens inside the cell's sandbox, so it counts against the
-# cell's limits like the program does.
+# cell's limits like the program does. A C program's stdin, which holds nothing, says so at
+# its first read (no-input.c, linked with the cell).
 #
 # The environment chooses the compiler and its flags, so that two registry entries can share
 # one compiler: CC, CFLAGS (default -O2) for C; FC, FFLAGS (default -O2 -fcheck=bounds
@@ -73,6 +74,15 @@ cell_dir=$PWD
 build=$(mktemp -d "${TMPDIR:-/tmp}/cellbox-build.XXXXXX") || exit 1
 trap 'rm -rf "$build"' EXIT
 
+# A C program's stdin says why it is empty at its first read (no-input.c): compiled here, with
+# the cell's compiler and flags, before ready (off the cell's way), and linked with the cell.
+# Flags it cannot be compiled with leave it out: the program reads an empty stdin as before.
+extra_objects=()
+if [[ $lang == c ]] && "$compiler" "${flags[@]}" -fdiagnostics-color=never -c -o "$build/no-input.o" \
+    "${BASH_SOURCE[0]%/*}/no-input.c" </dev/null >/dev/null 2>&1; then
+  extra_objects=("$build/no-input.o")
+fi
+
 printf '{"type":"ready","language":"%s","version":""}\n' "$lang" >&3
 
 cat >"$build/$source_name"
@@ -81,7 +91,7 @@ exec </dev/null
 # Compile. The messages name `cell.c` (the file is compiled from its own folder); the linker's
 # name for the compiler's temporary object file is of no use to anyone and goes.
 cd "$build" || exit 1
-messages=$("$compiler" "${flags[@]}" -fdiagnostics-color=never -o "$build/cell" "$source_name" "${libs[@]}" 2>&1 </dev/null)
+messages=$("$compiler" "${flags[@]}" -fdiagnostics-color=never -o "$build/cell" "$source_name" "${extra_objects[@]}" "${libs[@]}" 2>&1 </dev/null)
 compiled=$?
 messages=${messages//\/tmp\/cc+([A-Za-z0-9_]).o: /}
 cd "$cell_dir" || exit 1
@@ -150,11 +160,13 @@ fi
 
 if (( status > 128 )) && signal=$(kill -l "$status" 2>/dev/null); then
   case $signal in
-    SEGV) why='Segmentation fault: the program read or wrote memory it does not own' ;;
+    SEGV) why='Segmentation fault: the program read or wrote memory it does not own, or ran out of stack (a recursion too deep)' ;;
     BUS) why='Bus error: the program accessed memory that does not exist' ;;
     FPE) why='Floating-point exception: an arithmetic error such as an integer division by zero' ;;
     ABRT) why='Aborted: the program called abort(), perhaps through a failed assert()' ;;
-    ILL) why='Illegal instruction' ;;
+    # At -O2 the compiler puts a trap where it sees a sure division by zero or null pointer
+    # dereference (-fisolate-erroneous-paths-dereference): `1 / 0` dies so, not with SIGFPE.
+    ILL) why='Illegal instruction: the program reached a trap, which the compiler puts where it sees undefined behaviour, such as an integer division by zero or a null pointer dereference' ;;
     XFSZ) why='File too large: the program wrote past the per-file size limit' ;;
     *) why="Killed by SIG$signal" ;;
   esac
