@@ -193,6 +193,18 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
 
+  // Octave's doc opens the info reader (a person at a terminal), and without the manual says
+  // "Octave installation is incomplete", as if the server were broken.
+  it('shows the help of a function for doc NAME, and says what to use for doc alone', async () => {
+    const r = await run('doc sin\ndoc doc');
+    expect(r.stdout).toMatch(/^'sin' is a built-in function from the file .*\n\n -- sin \(X\)\n/);
+    expect(r.stdout).toMatch(/\n'doc' is a function from the file \/usr\/share\/octave\/.*\/doc\.m\n/);
+    expect(r.stderr).toBe('');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    const alone = await run('doc');
+    expect(eventsOf(alone, 'error')[0]).toMatchObject({ evalue: "doc: a cell cannot open Octave's manual; 'help NAME' shows a function's documentation" });
+  });
+
   it('closes inherited descriptors above 3', async () => {
     // The worker's own pipe for its last events is a file it opened: closed first (its events then go the usual way).
     const r = await run('fclose("all");\nsystem("ls /proc/$PPID/fd");', { extraStdio: ['pipe'] });
