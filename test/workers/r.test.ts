@@ -200,6 +200,36 @@ describe.skipIf(!installed)('r worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
 
+  // With warn = 0 R keeps warnings for the end of the console's top-level call, which for the
+  // worker was the whole cell: they came after it, each "In eval(cellbox_expression, globalenv())".
+  it('reports the warnings deferred by options(warn = 0) after each top-level call, as the console does', async () => {
+    const code = [
+      'options(warn = 0)',
+      'x <- log(-1)',
+      'cat("one\\n", file = stderr())',
+      'for (i in 1:2) warning("w", i)',
+      'for (i in 1:12) warning("many")',
+      'length(warnings())',
+      'g <- function() { warning("before"); stop("boom") }',
+      'g()',
+    ].join('\n');
+    const r = await run(code);
+    expect(r.stderr).toBe([
+      'Warning message:',
+      'In log(-1) : NaNs produced',
+      'one',
+      'Warning messages:',
+      '1: w1 ',
+      '2: w2 ',
+      'There were 12 warnings (use warnings() to see them)',
+      'In addition: Warning message:',
+      'In g() : before',
+      '',
+    ].join('\n'));
+    expect(r.stdout).toBe('[1] 12\n');
+    expect(eventsOf(r, 'error')[0]).toMatchObject({ evalue: 'boom' });
+  });
+
   it("names an allocation that failed a MemoryError, with R's message", async () => {
     // 8 TB: more than any machine running the tests lets a process have, limit or none.
     const r = await run('x <- numeric(1e12)');

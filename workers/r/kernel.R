@@ -5,7 +5,8 @@
 # `ParseError` naming the cell's line), then its top-level expressions run one by one in the
 # global environment; each visible value is printed as the console prints it. Text goes out on
 # the process's own fd 1 and 2. The first error stops the cell and is an `error` event with R's
-# own "Error in f(x) : message" and "Calls: a -> b" lines. Warnings print at once (warn = 1).
+# own "Error in f(x) : message" and "Calls: a -> b" lines. Warnings print at once (warn = 1);
+# a cell that sets warn = 0 has them reported after each top-level expression, as the console does.
 #
 # Graphics: unless the cell opens a device of its own, R's default device is a PNG file device
 # in a private folder. A page is shown (display_data, image/png) once it is complete: after
@@ -237,7 +238,8 @@ local(envir = new.env(parent = baseenv()), {
   # One top-level expression (at `line` of the cell): evaluated, and its value printed if
   # visible. FALSE on error or interrupt.
   run_expression <- function(cellbox_expression, line = 1L) {
-    tryCatch(
+    deferred <- FALSE
+    ok <- tryCatch(
       withCallingHandlers(
         {
           result <- withVisible(eval(cellbox_expression, globalenv()))
@@ -261,9 +263,24 @@ local(envir = new.env(parent = baseenv()), {
         # Printed so only as warnings print at once (warn = 1); warn = 2 makes it an error.
         warning = function(w) {
           call <- conditionCall(w)
-          if (isTRUE(getOption("warn") == 1) && (identical(call, WORKER_CALL) || identical(call, PRINT_CALL))) {
+          top <- identical(call, WORKER_CALL) || identical(call, PRINT_CALL)
+          warn <- suppressWarnings(as.integer(getOption("warn")))
+          if (identical(warn, 1L) && top) {
             cat("Warning: ", conditionMessage(w), "\n", sep = "", file = stderr())
             invokeRestart("muffleWarning")
+          }
+          # Deferred (warn = 0, R's default, which a cell may set again): R reports such
+          # warnings at the end of the console's top-level call, which for the worker is the
+          # whole cell: they came after it, each "In eval(cellbox_expression, globalenv())".
+          # R keeps them (a top-level one without the worker's call), and the worker has R
+          # report them after the expression (report_deferred).
+          if (identical(warn, 0L)) {
+            deferred <<- TRUE
+            if (top) {
+              w$call <- NULL
+              warning(w)
+              invokeRestart("muffleWarning")
+            }
           }
         }
       ),
@@ -276,6 +293,28 @@ local(envir = new.env(parent = baseenv()), {
         FALSE
       }
     )
+    if (deferred) report_deferred(failed = !isTRUE(ok))
+    ok
+  }
+
+  # R's own report of the warnings it deferred (its PrintWarnings, which also sets what
+  # warnings() shows), as the console gives it after a top-level call: "In addition: " before
+  # it only when the call failed. R's .Internal always says "In addition: ", and writes to the
+  # message sink, which is borrowed for it.
+  report_deferred <- function(failed) {
+    report <- character()
+    sunk <- sink.number(type = "message")
+    to <- if (sunk == 2L) stderr() else getConnection(sunk)
+    con <- textConnection("report", "w", local = TRUE)
+    sink(con, type = "message")
+    tryCatch(.Internal(printDeferredWarnings()), finally = {
+      sink(to, type = "message")
+      close(con)
+    })
+    report <- report[nzchar(report)]
+    if (!length(report)) return(invisible())
+    if (!failed) report[1L] <- sub("^In addition: ", "", report[1L])
+    cat(report, sep = "\n", file = to) # a newline after the last too, with such a sep
   }
 
   read_code <- function() {
