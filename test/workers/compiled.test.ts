@@ -106,6 +106,11 @@ describe.skipIf(!hasC)('c worker', () => {
     // A program that reads nothing hears nothing of it.
     const quiet = await c('#include <stdio.h>\nint main(void) { puts("hi"); return 0; }');
     expect(quiet.stderr).toBe('');
+    // Its own read(0, …) hears it too; a function of its own named read is the one it calls.
+    const raw = await c('#include <unistd.h>\n#include <stdio.h>\nint main(void) { char b[4]; printf("%d\\n", (int)read(0, b, 4)); return 0; }');
+    expect([raw.stdout, raw.stderr]).toEqual(['0\n', expect.stringMatching(/^reading stdin: a cell runs unattended/)]);
+    const own = await c('#include <stdio.h>\nint read(int x) { return x + 1; }\nint main(void) { printf("%d\\n", read(41)); return 0; }');
+    expect([own.stdout, own.stderr, lastEvent(own)]).toEqual(['42\n', '', { type: 'done', status: 'ok' }]);
   });
 
   it('reads a file the program wrote as its stdin through freopen(), as it would without the note', async () => {
@@ -192,6 +197,19 @@ describe.skipIf(!hasFortran)('fortran worker', () => {
     const r = await fortran('real :: a(3)\ninteger :: i\ni = 5\na(i) = 1.0\nprint *, a\nend');
     expect(r.stderr).toContain('At line 4 of file cell.f90');
     expect(r.stderr).toContain('Fortran runtime error: Index \'5\' of dimension 1 of array \'a\' above upper bound of 3');
+    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 2', traceback: [] }]);
+  });
+
+  // Fortran's read(*,*) of the empty stdin stopped with "End of file" and nothing of why.
+  it('says on stderr why stdin is empty before the runtime stops at the end of file', async () => {
+    const r = await fortran('integer :: n\nwrite (*, \'(a)\', advance=\'no\') \'n? \'\nread (*, *) n\nprint *, n\nend');
+    expect(r.stdout).toBe('n? ');
+    expect(r.stderr).toBe([
+      'reading stdin: a cell runs unattended, with nothing to type into it; put the values in the code instead (stdin is at its end)',
+      "At line 3 of file cell.f90 (unit = 5, file = 'stdin')",
+      'Fortran runtime error: End of file',
+      '',
+    ].join('\n'));
     expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 2', traceback: [] }]);
   });
 

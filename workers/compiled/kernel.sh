@@ -8,7 +8,7 @@
 # cell's directory, under the name `cell.c` or `cell.f90`, so the compiler's messages point at
 # the cell's own lines. A compiler that fails is a `CompileError` whose traceback is the
 # compiler's messages. Compiling happens inside the cell's sandbox, so it counts against the
-# cell's limits like the program does. A C program's stdin, which holds nothing, says so at
+# cell's limits like the program does. The program's stdin, which holds nothing, says so at
 # its first read (no-input.c, linked with the cell).
 #
 # The environment chooses the compiler and its flags, so that two registry entries can share
@@ -74,12 +74,18 @@ cell_dir=$PWD
 build=$(mktemp -d "${TMPDIR:-/tmp}/cellbox-build.XXXXXX") || exit 1
 trap 'rm -rf "$build"' EXIT
 
-# A C program's stdin says why it is empty at its first read (no-input.c): compiled here, with
-# the cell's compiler and flags, before ready (off the cell's way), and linked with the cell.
-# Flags it cannot be compiled with leave it out: the program reads an empty stdin as before.
+# A program's stdin says why it is empty at its first read (no-input.c): compiled here, before
+# ready (off the cell's way), and linked with the cell; for C with the cell's compiler and
+# flags, for Fortran with the C compiler. Flags it cannot be compiled with leave it out: the
+# program reads an empty stdin as before.
+if [[ $lang == c ]]; then
+  shim_compile=("$compiler" "${flags[@]}")
+else
+  shim_compile=("${CC:-gcc}" -O2)
+fi
 extra_objects=()
-if [[ $lang == c ]] && "$compiler" "${flags[@]}" -fdiagnostics-color=never -c -o "$build/no-input.o" \
-    "${BASH_SOURCE[0]%/*}/no-input.c" </dev/null >/dev/null 2>&1; then
+if "${shim_compile[@]}" -fdiagnostics-color=never -c -o "$build/no-input.o" "${BASH_SOURCE[0]%/*}/no-input.c" \
+    </dev/null >/dev/null 2>&1; then
   extra_objects=("$build/no-input.o")
 fi
 

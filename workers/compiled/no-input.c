@@ -1,40 +1,51 @@
-/* Linked into every C cell's program by kernel.sh: a cell runs unattended, with nothing on its
- * stdin (/dev/null), and a program that read it (scanf, getchar, fgets(…, stdin)) got end of
- * file without a word, then went on with whatever its variable held ("Hello " and garbage).
- * Here stdin is a stream that says why on stderr, once, at its first read, then gives end of
- * file as before: a program that checks what scanf returns behaves as it did.
+/* Linked into every C and Fortran cell's program by kernel.sh: a cell runs unattended, with
+ * nothing on its stdin (/dev/null), and a program that read it got end of file without a word:
+ * C's scanf and fgets left their variables as they were and the program went on with garbage
+ * ("Hello " and whatever the buffer held); Fortran's read(*,*) stopped with "End of file". Here
+ * the first read says why on stderr, once, then gives end of file as before: a program that
+ * checks what scanf returns behaves as it did.
  *
- * Only while the program's stdin is /dev/null, as the worker gives it. freopen() on stdin
- * (a program that takes its input from a file it wrote) opens the file as stdin: glibc's own
- * freopen cannot reopen a stream made by fopencookie.
+ * C's stdio reads through glibc's own read, which nothing outside glibc can take the place of:
+ * stdin becomes a stream (fopencookie) that says it. Fortran's runtime (libgfortran) calls
+ * read(2) by its name, as does a C program's own read(0, …): the program's read, here, says it
+ * first. Both only while the program's stdin is /dev/null, as the worker gives it. freopen() on
+ * stdin (a program that takes its input from a file it wrote) opens the file as stdin: glibc's
+ * own cannot reopen a stream made by fopencookie. read, freopen and freopen64 are weak, so that
+ * a cell's own function of one of these names is the one linked, without a clash.
  *
  * Written for any -std the cell's CFLAGS may ask for, and without a warning under -Wall
  * -Wextra -pedantic: it is compiled with the cell's flags. */
+#undef _FORTIFY_SOURCE /* its inline read() would clash with the one here */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+static int cellbox_stdin_is_null;
 static FILE *cellbox_no_input;
 
-static ssize_t cellbox_read_nothing(void *cookie, char *buf, size_t size) {
+static void cellbox_tell(void) {
   static const char why[] =
       "reading stdin: a cell runs unattended, with nothing to type into it; "
       "put the values in the code instead (stdin is at its end)\n";
   static int told;
+  if (told) return;
+  told = 1;
+  fflush(stdout);
+  if (syscall(SYS_write, 2, why, sizeof why - 1) < 0) {
+    /* nowhere else to say it */
+  }
+}
+
+static ssize_t cellbox_read_nothing(void *cookie, char *buf, size_t size) {
   (void)cookie;
   (void)buf;
   (void)size;
-  if (!told) {
-    told = 1;
-    fflush(stdout);
-    if (write(2, why, sizeof why - 1) < 0) {
-      /* nowhere else to say it */
-    }
-  }
+  cellbox_tell();
   return 0;
 }
 
@@ -43,12 +54,18 @@ __attribute__((constructor)) static void cellbox_stdin(void) {
   cookie_io_functions_t io;
   FILE *stream;
   if (fstat(0, &in) != 0 || stat("/dev/null", &null) != 0 || !S_ISCHR(in.st_mode) || in.st_rdev != null.st_rdev) return;
+  cellbox_stdin_is_null = 1;
   memset(&io, 0, sizeof io);
   io.read = cellbox_read_nothing;
   stream = fopencookie(NULL, "r", io);
   if (stream == NULL) return;
   cellbox_no_input = stream;
   stdin = stream;
+}
+
+__attribute__((weak)) ssize_t read(int fd, void *buf, size_t size) {
+  if (fd == 0 && cellbox_stdin_is_null) cellbox_tell();
+  return syscall(SYS_read, fd, buf, size);
 }
 
 typedef FILE *(*cellbox_freopen_fn)(const char *, const char *, FILE *);
@@ -74,10 +91,10 @@ static FILE *cellbox_reopen(const char *name, const char *path, const char *mode
   return real(path, mode, stream);
 }
 
-FILE *freopen(const char *path, const char *mode, FILE *stream) {
+__attribute__((weak)) FILE *freopen(const char *path, const char *mode, FILE *stream) {
   return cellbox_reopen("freopen", path, mode, stream);
 }
 
-FILE *freopen64(const char *path, const char *mode, FILE *stream) {
+__attribute__((weak)) FILE *freopen64(const char *path, const char *mode, FILE *stream) {
   return cellbox_reopen("freopen64", path, mode, stream);
 }
