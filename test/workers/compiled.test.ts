@@ -135,6 +135,20 @@ describe.skipIf(!hasC)('c worker', () => {
     expect(r.files.sort()).toEqual(['in.txt', 'out.txt']);
   });
 
+  // A void main() program exits with whatever its last call returned (printf's count): the
+  // cell failed with "exit status 21" after running as it should.
+  it('ends a void main() program that returns as done, with gcc\'s warning, and keeps the status of its exit()', async () => {
+    const r = await c('#include <stdio.h>\nvoid main() {\n  printf("hello from void main\\n");\n}');
+    expect(r.stdout).toBe('hello from void main\n');
+    expect(r.stderr).toMatch(/^cell\.c:2:6: warning: return type of .main. is not .int. \[-Wmain\]\n/);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    const exited = await c('#include <stdio.h>\n#include <stdlib.h>\nvoid main(void) {\n  puts("x");\n  exit(4);\n}');
+    expect(eventsOf(exited, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 4', traceback: [] }]);
+    // An int main's own status stays, with no warning.
+    const own = await c('int main(int argc, char **argv) { (void)argv; return argc + 2; }');
+    expect([own.stderr, eventsOf(own, 'error')[0]?.evalue]).toEqual(['', 'exit status 3']);
+  });
+
   it('reports a non-zero exit status', async () => {
     const r = await c('int main(void) { return 3; }');
     expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 3', traceback: [] }]);

@@ -9,7 +9,7 @@
 # the cell's own lines. A compiler that fails is a `CompileError` whose traceback is the
 # compiler's messages. Compiling happens inside the cell's sandbox, so it counts against the
 # cell's limits like the program does. The program's stdin, which holds nothing, says so at
-# its first read (no-input.c, linked with the cell).
+# its first read (runtime.c, linked with the cell).
 #
 # The environment chooses the compiler and its flags, so that two registry entries can share
 # one compiler: CC, CFLAGS (default -O2) for C; FC, FFLAGS (default -O2 -fcheck=bounds
@@ -74,7 +74,7 @@ cell_dir=$PWD
 build=$(mktemp -d "${TMPDIR:-/tmp}/cellbox-build.XXXXXX") || exit 1
 trap 'rm -rf "$build"' EXIT
 
-# A program's stdin says why it is empty at its first read (no-input.c): compiled here, before
+# A program's stdin says why it is empty at its first read (runtime.c): compiled here, before
 # ready (off the cell's way), and linked with the cell; for C with the cell's compiler and
 # flags, for Fortran with the C compiler. Flags it cannot be compiled with leave it out: the
 # program reads an empty stdin as before.
@@ -84,9 +84,9 @@ else
   shim_compile=("${CC:-gcc}" -O2)
 fi
 extra_objects=()
-if "${shim_compile[@]}" -fdiagnostics-color=never -c -o "$build/no-input.o" "${BASH_SOURCE[0]%/*}/no-input.c" \
+if "${shim_compile[@]}" -fdiagnostics-color=never -c -o "$build/runtime.o" "${BASH_SOURCE[0]%/*}/runtime.c" \
     </dev/null >/dev/null 2>&1; then
-  extra_objects=("$build/no-input.o")
+  extra_objects=("$build/runtime.o")
 fi
 
 printf '{"type":"ready","language":"%s","version":""}\n' "$lang" >&3
@@ -97,8 +97,20 @@ exec </dev/null
 # Compile. The messages name `cell.c` (the file is compiled from its own folder); the linker's
 # name for the compiler's temporary object file is of no use to anyone and goes.
 cd "$build" || exit 1
-messages=$("$compiler" "${flags[@]}" -fdiagnostics-color=never -o "$build/cell" "$source_name" "${extra_objects[@]}" "${libs[@]}" 2>&1 </dev/null)
+# C: -Wmain, so that gcc says when main is not int (void main()), as -Wall would.
+checks=()
+[[ $lang == c ]] && checks=(-Wmain)
+messages=$("$compiler" "${flags[@]}" "${checks[@]}" -fdiagnostics-color=never -o "$build/cell" "$source_name" "${extra_objects[@]}" "${libs[@]}" 2>&1 </dev/null)
 compiled=$?
+# void main(): its exit status is whatever its last call returned. Linked again so that main is
+# called through runtime.c's __wrap_main, which returns 0 (runtime.c says why); the warning
+# stays, for the cell to see. (If that link fails, the first program stays.)
+void_main="return type of [^ ]*main[^ ]* is not [^ ]*int"
+if (( compiled == 0 )) && [[ $lang == c && ${#extra_objects[@]} -gt 0 && $messages =~ $void_main ]] &&
+    "$compiler" "${flags[@]}" -fdiagnostics-color=never -o "$build/cell-wrapped" "$source_name" "${extra_objects[@]}" \
+      -Wl,--wrap=main "${libs[@]}" </dev/null >/dev/null 2>&1; then
+  mv -f "$build/cell-wrapped" "$build/cell"
+fi
 messages=${messages//\/tmp\/cc+([A-Za-z0-9_]).o: /}
 cd "$cell_dir" || exit 1
 

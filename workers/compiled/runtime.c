@@ -1,4 +1,7 @@
-/* Linked into every C and Fortran cell's program by kernel.sh: a cell runs unattended, with
+/* Linked into every C and Fortran cell's program by kernel.sh, for what a cell's program
+ * cannot have as on a terminal.
+ *
+ * stdin. A cell runs unattended, with
  * nothing on its stdin (/dev/null), and a program that read it got end of file without a word:
  * C's scanf and fgets left their variables as they were and the program went on with garbage
  * ("Hello " and whatever the buffer held); Fortran's read(*,*) stopped with "End of file". Here
@@ -12,6 +15,12 @@
  * stdin (a program that takes its input from a file it wrote) opens the file as stdin: glibc's
  * own cannot reopen a stream made by fopencookie. read, freopen and freopen64 are weak, so that
  * a cell's own function of one of these names is the one linked, without a clash.
+ *
+ * void main(). Its program exits with whatever its last call left in the return register
+ * (printf's count), and the cell failed with "exit status 21" after running as it should. For
+ * such a program (gcc's -Wmain says so) kernel.sh links it again with --wrap=main: main is
+ * called through __wrap_main, which returns 0, as the end of an int main does. Unused
+ * otherwise: __real_main is weak, and nothing calls __wrap_main.
  *
  * Written for any -std the cell's CFLAGS may ask for, and without a warning under -Wall
  * -Wextra -pedantic: it is compiled with the cell's flags. */
@@ -97,4 +106,11 @@ __attribute__((weak)) FILE *freopen(const char *path, const char *mode, FILE *st
 
 __attribute__((weak)) FILE *freopen64(const char *path, const char *mode, FILE *stream) {
   return cellbox_reopen("freopen64", path, mode, stream);
+}
+
+extern void __real_main(int argc, char **argv, char **envp) __attribute__((weak));
+
+int __wrap_main(int argc, char **argv, char **envp) {
+  __real_main(argc, argv, envp);
+  return 0;
 }
