@@ -227,6 +227,31 @@ describe.skipIf(!hasFortran)('fortran worker', () => {
     expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 2', traceback: [] }]);
   });
 
+  // The cell is free form (cell.f90), where Fortran 77's comment (a C in column 1) was
+  // "Unclassifiable statement", and older code, as a numerical methods course has, did not run.
+  it('runs fixed-form (Fortran 77) code as such, with a note, and keeps a free-form error free form', async () => {
+    const code = [
+      'C     The trapezoidal rule for x**2 on [0, 1]',
+      '      PROGRAM TRAP',
+      '      INTEGER I',
+      '      DOUBLE PRECISION S',
+      '      S = 0.0D0',
+      '      DO 10 I = 1, 3',
+      '         S = S +',
+      '     &       I',
+      '   10 CONTINUE',
+      '      WRITE(*, 100) S',
+      '  100 FORMAT(\' S = \', F5.1)',
+      '      END',
+    ].join('\n');
+    const r = await fortran(code);
+    expect(r.stdout).toBe(' S =   6.0\n');
+    expect(r.stderr).toBe('note: the cell is fixed-form Fortran (Fortran 77\'s columns), not free form: compiled as such, as cell.f\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    const wrong = await fortran('program p\n  integer :: i\n  i = 3 +\nend program p');
+    expect(eventsOf(wrong, 'error')[0]).toMatchObject({ ename: 'CompileError', evalue: expect.stringMatching(/^cell\.f90:3:/) });
+  });
+
   it('says what a cell must be when it has no main program', async () => {
     for (const code of ['', 'subroutine greet\n  print *, "hi"\nend subroutine']) {
       const [error] = eventsOf(await fortran(code), 'error');

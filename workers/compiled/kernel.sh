@@ -102,6 +102,20 @@ checks=()
 [[ $lang == c ]] && checks=(-Wmain)
 messages=$("$compiler" "${flags[@]}" "${checks[@]}" -fdiagnostics-color=never -o "$build/cell" "$source_name" "${extra_objects[@]}" "${libs[@]}" 2>&1 </dev/null)
 compiled=$?
+# Fortran 77's fixed form (a C in column 1 for a comment, code from column 7, a continuation
+# mark in column 6), as a numerical methods course's older code has it: the cell is free form
+# (cell.f90), where such a comment is "Unclassifiable statement". A cell that does not compile
+# so, and does as fixed form (cell.f), is that: it runs, with a note. (Free-form code with an
+# error does not compile as fixed form either: its statements start before column 7. Its
+# errors stay the free-form ones.)
+if (( compiled != 0 )) && [[ $lang == fortran ]]; then
+  cp "$source_name" cell.f
+  if fixed_messages=$("$compiler" "${flags[@]}" -fdiagnostics-color=never -o "$build/cell" cell.f "${extra_objects[@]}" "${libs[@]}" 2>&1 </dev/null); then
+    compiled=0
+    messages="note: the cell is fixed-form Fortran (Fortran 77's columns), not free form: compiled as such, as cell.f"
+    [[ -n $fixed_messages ]] && messages+=$'\n'"$fixed_messages"
+  fi
+fi
 # void main(): its exit status is whatever its last call returned. Linked again so that main is
 # called through runtime.c's __wrap_main, which returns 0 (runtime.c says why); the warning
 # stays, for the cell to see. (If that link fails, the first program stays.)
