@@ -193,6 +193,26 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
 
+  // MATLAB takes a script's functions at its end, where a course written for it has them;
+  // Octave defines them as it reaches them, and said only "'sq' undefined".
+  it('notes that a function the cell defines further down must come before its first use', async () => {
+    const r = await run('x = 3;\ny = sq(x)\n\nfunction r = sq(v)\n  r = v.^2;\nend');
+    expect(eventsOf(r, 'error')).toEqual([{
+      type: 'error',
+      ename: 'Octave:undefined-function',
+      evalue: "'sq' undefined near line 2, column 5",
+      traceback: [
+        "error: 'sq' undefined near line 2, column 5",
+        'error: called from',
+        '    cell.m at line 2 column 3',
+        "note: 'sq' is a function of the cell defined further down: Octave defines a script's functions as it reaches them, so each must come before its first use (MATLAB takes them at the end of a script)",
+      ],
+    }]);
+    // A name the cell does not define has Octave's lines alone.
+    const other = await run('y = nothere(3)');
+    expect(eventsOf(other, 'error')[0].traceback).toEqual(["error: 'nothere' undefined near line 1, column 5", 'error: called from', '    cell.m at line 1 column 3']);
+  });
+
   // Octave's doc opens the info reader (a person at a terminal), and without the manual says
   // "Octave installation is incomplete", as if the server were broken.
   it('shows the help of a function for doc NAME, and says what to use for doc alone', async () => {
