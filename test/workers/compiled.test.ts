@@ -67,7 +67,11 @@ describe.skipIf(!hasC)('c worker', () => {
 
     const aborted = await c('#include <assert.h>\nint main(void) { assert(1 + 1 == 3); return 0; }');
     expect(aborted.stderr).toMatch(/Assertion .1 \+ 1 == 3. failed/);
-    expect(eventsOf(aborted, 'error')[0]).toMatchObject({ ename: 'SIGABRT' });
+    expect(eventsOf(aborted, 'error')[0]).toMatchObject({ ename: 'SIGABRT', evalue: expect.stringMatching(/^Aborted: the program called abort\(\), through a failed assert\(\) or the C library stopping it/) });
+    // glibc's own abort, for a pointer freed twice: its message on stderr, the same name.
+    const freed = await c('#include <stdlib.h>\nint main(void) {\n  char *volatile p = malloc(16);\n  free(p);\n  free(p);\n  return 0;\n}');
+    expect(freed.stderr).toMatch(/double free/);
+    expect(eventsOf(freed, 'error')[0]).toMatchObject({ ename: 'SIGABRT' });
   });
 
   // At -O2 gcc puts a trap (ud2) where it sees a sure division by zero: the program dies of

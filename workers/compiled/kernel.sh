@@ -195,7 +195,7 @@ if (( status > 128 )) && signal=$(kill -l "$status" 2>/dev/null); then
     SEGV) why='Segmentation fault: the program read or wrote memory it does not own, or ran out of stack (a recursion too deep)' ;;
     BUS) why='Bus error: the program accessed memory that does not exist' ;;
     FPE) why='Floating-point exception: an arithmetic error such as an integer division by zero' ;;
-    ABRT) why='Aborted: the program called abort(), perhaps through a failed assert()' ;;
+    ABRT) why='Aborted: the program called abort(), through a failed assert() or the C library stopping it (a double free, stack smashing: its message on stderr says which)' ;;
     # At -O2 the compiler puts a trap where it sees a sure division by zero or null pointer
     # dereference (-fisolate-erroneous-paths-dereference): `1 / 0` dies so, not with SIGFPE.
     ILL) why='Illegal instruction: the program reached a trap, which the compiler puts where it sees undefined behaviour, such as an integer division by zero or a null pointer dereference' ;;
