@@ -78,6 +78,25 @@ describe.skipIf(!installed)('r worker', () => {
     expect(r.files).toEqual([]);
   });
 
+  // A notebook from Jupyter sizes its plots with IRkernel's options, and dev.new() takes a
+  // size: both were ignored, every plot 7 by 5 inches.
+  it("draws plots at the size IRkernel's repr.plot options or dev.new() give, and says that size", async () => {
+    const r = await run([
+      'options(repr.plot.width = 10, repr.plot.height = 3, repr.plot.res = 100)',
+      'plot(1:10)',
+      'invisible(dev.off())',
+      'options(repr.plot.width = NULL, repr.plot.height = NULL, repr.plot.res = NULL)',
+      'dev.new(width = 4, height = 4)',
+      'plot(2)',
+    ].join('\n'));
+    expect(pngs(r).map(pngSize)).toEqual([{ width: 1000, height: 300 }, { width: 384, height: 384 }]);
+    expect(eventsOf(r, 'display_data').map((e) => e.metadata)).toEqual([
+      { 'image/png': { width: 1000, height: 300 } },
+      { 'image/png': { width: 384, height: 384 } },
+    ]);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   // ggplot2, which most R courses draw with, is a wanted package of R's (scripts/setup.mjs): a
   // cell's library(ggplot2) was "there is no package called 'ggplot2'". A ggplot is printed, not
   // drawn, when it is the cell's value: the auto-print draws it on the cell's device.

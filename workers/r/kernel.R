@@ -98,13 +98,25 @@ local(envir = new.env(parent = baseenv()), {
   devices_opened <- 0L
 
   # R's default device: PNG pages in plot_dir, one file name pattern per device opened, so a
-  # second device never overwrites a first one's pages before they are shown.
-  cellbox_device <- function(...) {
+  # second device never overwrites a first one's pages before they are shown. Its size, in
+  # inches, is dev.new()'s width and height where the cell gives them, else IRkernel's options
+  # (repr.plot.width, repr.plot.height, repr.plot.res), which a notebook from Jupyter sets:
+  # they were ignored, and every plot was 7 by 5.
+  cellbox_device <- function(width = getOption("repr.plot.width", PLOT_WIDTH_IN),
+                             height = getOption("repr.plot.height", PLOT_HEIGHT_IN),
+                             res = getOption("repr.plot.res", PLOT_DPI), ...) {
     devices_opened <<- devices_opened + 1L
     grDevices::png(
       filename = file.path(plot_dir, sprintf("device%03d-page%%03d.png", devices_opened)),
-      width = PLOT_WIDTH_IN, height = PLOT_HEIGHT_IN, units = "in", res = PLOT_DPI, type = "cairo"
+      width = width, height = height, units = "in", res = res, type = "cairo"
     )
+  }
+
+  # A PNG's size in pixels, from its header (IHDR: two big-endian 32-bit numbers at byte 17).
+  png_size <- function(bytes) {
+    if (length(bytes) < 24L) return(c(PLOT_WIDTH_IN * PLOT_DPI, PLOT_HEIGHT_IN * PLOT_DPI))
+    number <- function(at) sum(as.numeric(bytes[at:(at + 3L)]) * 256^(3:0))
+    c(number(17L), number(21L))
   }
 
   # Every complete page not yet shown, in order. The device creates a page's file empty when
@@ -118,12 +130,13 @@ local(envir = new.env(parent = baseenv()), {
     flush_output()
     events <- character()
     for (page in pages) {
-      png <- base64(readBin(page, "raw", file.size(page)))
+      bytes <- readBin(page, "raw", file.size(page))
       unlink(page)
+      size <- png_size(bytes)
       events <- c(events, paste0(
-        "{\"type\":\"display_data\",\"data\":{\"image/png\":\"", png,
+        "{\"type\":\"display_data\",\"data\":{\"image/png\":\"", base64(bytes),
         "\",\"text/plain\":\"<R plot>\"},\"metadata\":{\"image/png\":{\"width\":",
-        PLOT_WIDTH_IN * PLOT_DPI, ",\"height\":", PLOT_HEIGHT_IN * PLOT_DPI, "}}}"
+        format(size[1L], scientific = FALSE), ",\"height\":", format(size[2L], scientific = FALSE), "}}}"
       ))
     }
     emit(events)
