@@ -68,6 +68,18 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(r.files).toEqual([]);
   });
 
+  // MATLAB code sizes its figures by their position: ignored, every figure was 640 by 480.
+  it('draws a figure the cell gave a size at that size, in pixels', async () => {
+    const r = await run('figure("position", [0 0 1000 300]);\nplot(1:10);\nf = figure;\nset(f, "position", [10 10 400 400]);\nplot(1);\nfigure;\nplot(2);');
+    const shown = eventsOf(r, 'display_data');
+    expect(shown.map((e) => pngSize(e.data['image/png'] as string))).toEqual([
+      { width: 1000, height: 300 }, { width: 400, height: 400 }, { width: 640, height: 480 },
+    ]);
+    expect(shown.map((e) => e.metadata)).toEqual([
+      { 'image/png': { width: 1000, height: 300 } }, { 'image/png': { width: 400, height: 400 } }, { 'image/png': { width: 640, height: 480 } },
+    ]);
+  });
+
   it('shows the figures of a cell that failed, then its error', async () => {
     const r = await run('plot(1:3)\nerror("after the plot")');
     expect(r.events.slice(1).map((e) => e.type)).toEqual(['display_data', 'error', 'done']);
