@@ -137,6 +137,23 @@ describe.skipIf(!hasC)('c worker', () => {
     expect(r.stdout).toBe('42\n');
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
     expect(r.files.sort()).toEqual(['in.txt', 'out.txt']);
+    // A file put on descriptor 0 by dup2() is what stdin reads, as glibc's own stdin would.
+    const duped = await c([
+      '#include <fcntl.h>',
+      '#include <stdio.h>',
+      '#include <unistd.h>',
+      'int main(void) {',
+      '  int n = 0;',
+      '  FILE *f = fopen("n.txt", "w");',
+      '  fputs("7\\n", f);',
+      '  fclose(f);',
+      '  dup2(open("n.txt", O_RDONLY), 0);',
+      '  if (scanf("%d", &n) != 1) return 1;',
+      '  printf("%d\\n", n * 6);',
+      '  return 0;',
+      '}',
+    ].join('\n'));
+    expect([duped.stdout, duped.stderr, lastEvent(duped)]).toEqual(['42\n', '', { type: 'done', status: 'ok' }]);
   });
 
   // A void main() program exits with whatever its last call returned (printf's count): the

@@ -11,7 +11,8 @@
  * C's stdio reads through glibc's own read, which nothing outside glibc can take the place of:
  * stdin becomes a stream (fopencookie) that says it. Fortran's runtime (libgfortran) calls
  * read(2) by its name, as does a C program's own read(0, …): the program's read, here, says it
- * first. Both only while the program's stdin is /dev/null, as the worker gives it. freopen() on
+ * first. Both only while the program's descriptor 0 is /dev/null, as the worker gives it (a
+ * program that dup2()s a file there reads it). freopen() on
  * stdin (a program that takes its input from a file it wrote) opens the file as stdin: glibc's
  * own cannot reopen a stream made by fopencookie. read, freopen and freopen64 are weak, so that
  * a cell's own function of one of these names is the one linked, without a clash.
@@ -50,19 +51,25 @@ static void cellbox_tell(void) {
   }
 }
 
+/* Whether descriptor 0 is /dev/null, as the worker gives it. */
+static int cellbox_fd0_is_null(void) {
+  struct stat in, null;
+  return fstat(0, &in) == 0 && stat("/dev/null", &null) == 0 && S_ISCHR(in.st_mode) && in.st_rdev == null.st_rdev;
+}
+
+/* stdin's reads: nothing, said once; unless the program put a file of its own on descriptor 0
+ * (dup2), which stdin then reads, as glibc's own stdin would. */
 static ssize_t cellbox_read_nothing(void *cookie, char *buf, size_t size) {
   (void)cookie;
-  (void)buf;
-  (void)size;
+  if (!cellbox_fd0_is_null()) return syscall(SYS_read, 0, buf, size);
   cellbox_tell();
   return 0;
 }
 
 __attribute__((constructor)) static void cellbox_stdin(void) {
-  struct stat in, null;
   cookie_io_functions_t io;
   FILE *stream;
-  if (fstat(0, &in) != 0 || stat("/dev/null", &null) != 0 || !S_ISCHR(in.st_mode) || in.st_rdev != null.st_rdev) return;
+  if (!cellbox_fd0_is_null()) return;
   cellbox_stdin_is_null = 1;
   memset(&io, 0, sizeof io);
   io.read = cellbox_read_nothing;
@@ -73,7 +80,7 @@ __attribute__((constructor)) static void cellbox_stdin(void) {
 }
 
 __attribute__((weak)) ssize_t read(int fd, void *buf, size_t size) {
-  if (fd == 0 && cellbox_stdin_is_null) cellbox_tell();
+  if (fd == 0 && cellbox_stdin_is_null && cellbox_fd0_is_null()) cellbox_tell();
   return syscall(SYS_read, fd, buf, size);
 }
 
