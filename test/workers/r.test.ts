@@ -169,7 +169,7 @@ describe.skipIf(!installed)('r worker', () => {
 
   // scan() reads the console, which in a cell is the worker's script, read to its end: it
   // answered numeric(0) and the cell went on with nothing.
-  it('fails scan() of the console as readline(), and leaves scan() of text or a file as it was', async () => {
+  it('fails scan() and readLines() of the console or stdin as readline(), and leaves them of text or a file as they were', async () => {
     const r = await run('x <- scan()\ncat("never\\n")');
     expect(r.stdout).toBe('');
     expect(eventsOf(r, 'error')).toEqual([{
@@ -178,8 +178,13 @@ describe.skipIf(!installed)('r worker', () => {
       evalue: 'a cell runs unattended, with nothing to type into it; put the value in the code instead',
       traceback: ['Error in scan() : a cell runs unattended, with nothing to type into it; put the value in the code instead'],
     }]);
-    const text = await run('writeLines("4 5", "n.txt")\nscan(text = "1 2 3", quiet = TRUE)\nscan("n.txt", quiet = TRUE)');
-    expect(text.stdout).toBe('[1] 1 2 3\n[1] 4 5\n');
+    // So do readLines() of the console and the ways an Rscript reads its stdin.
+    for (const call of ['readLines(n = 1)', 'readLines("stdin")', 'readLines(file("stdin"))', 'scan("stdin")']) {
+      const [error] = eventsOf(await run(`x <- ${call}`), 'error');
+      expect(error, call).toMatchObject({ evalue: 'a cell runs unattended, with nothing to type into it; put the value in the code instead' });
+    }
+    const text = await run('writeLines("4 5", "n.txt")\nscan(text = "1 2 3", quiet = TRUE)\nscan("n.txt", quiet = TRUE)\nreadLines("n.txt")\nreadLines(textConnection("a"))');
+    expect(text.stdout).toBe('[1] 1 2 3\n[1] 4 5\n[1] "4 5"\n[1] "a"\n');
     expect(lastEvent(text)).toEqual({ type: 'done', status: 'ok' });
   });
 

@@ -333,7 +333,7 @@ local(envir = new.env(parent = baseenv()), {
   read_code <- function() {
     con <- file("stdin", open = "r")
     on.exit(close(con))
-    lines <- readLines(con, warn = FALSE, encoding = "UTF-8")
+    lines <- READ_LINES(con, warn = FALSE, encoding = "UTF-8")
     if (length(lines)) lines[1] <- sub("^\ufeff", "", lines[1])
     lines
   }
@@ -411,15 +411,29 @@ local(envir = new.env(parent = baseenv()), {
     stop(NO_INPUT)
   }
   replace_base("readline", cell_readline)
-  # scan() reads the console (file = ""), which in a cell is the worker's own script, read to
-  # its end already: it answered numeric(0) ("Read 0 items") and the cell went on with nothing.
-  # It fails as readline() does; scan() of a file or of text (text = ) is left as it is.
+  # scan() and readLines() of the console (scan's file = "", readLines' stdin()), which in a
+  # cell is the worker's own script, read to its end already, or of the process's stdin
+  # ("stdin", file("stdin"), as an Rscript reads its input), which held the cell's code: they
+  # answered numeric(0) or character(0) and the cell went on with nothing. They fail as
+  # readline() does; of a file or of text (scan's text = ) they are left as they are.
+  is_stdin <- function(con) {
+    (is.character(con) && length(con) == 1L && con %in% c("", "stdin")) ||
+      (inherits(con, "connection") && identical(tryCatch(summary(con)$description, error = function(e) ""), "stdin"))
+  }
   cell_scan <- get("scan", envir = baseenv())
   body(cell_scan) <- bquote({
-    if (identical(file, "") && missing(text)) stop(.(NO_INPUT))
+    if (missing(text) && .(is_stdin)(file)) stop(.(NO_INPUT))
     .(body(cell_scan))
   })
   replace_base("scan", cell_scan)
+  # The worker's own, for the cell's code on stdin.
+  READ_LINES <- get("readLines", envir = baseenv())
+  cell_read_lines <- READ_LINES
+  body(cell_read_lines) <- bquote({
+    if (.(is_stdin)(con)) stop(.(NO_INPUT))
+    .(body(cell_read_lines))
+  })
+  replace_base("readLines", cell_read_lines)
 
   # ---- what a cell cannot do, said plainly -----------------------------------------------
 
