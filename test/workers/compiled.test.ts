@@ -62,12 +62,112 @@ describe.skipIf(!hasC)('c worker', () => {
     // Line-buffered, as on a terminal: the line printed before the crash is not lost with the buffer.
     expect(r.stdout).toBe('before\n');
     expect(r.stderr).toBe(''); // nothing of bash's own "Segmentation fault" line
-    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'SIGSEGV', evalue: 'Segmentation fault: the program read or wrote memory it does not own (signal 11).', traceback: [] }]);
+    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'SIGSEGV', evalue: 'Segmentation fault: the program read or wrote memory it does not own, or ran out of stack (a recursion too deep) (signal 11).', traceback: [] }]);
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
 
     const aborted = await c('#include <assert.h>\nint main(void) { assert(1 + 1 == 3); return 0; }');
     expect(aborted.stderr).toMatch(/Assertion .1 \+ 1 == 3. failed/);
-    expect(eventsOf(aborted, 'error')[0]).toMatchObject({ ename: 'SIGABRT' });
+    expect(eventsOf(aborted, 'error')[0]).toMatchObject({ ename: 'SIGABRT', evalue: expect.stringMatching(/^Aborted: the program called abort\(\), through a failed assert\(\) or the C library stopping it/) });
+    // glibc's own abort, for a pointer freed twice: its message on stderr, the same name.
+    const freed = await c('#include <stdlib.h>\nint main(void) {\n  char *volatile p = malloc(16);\n  free(p);\n  free(p);\n  return 0;\n}');
+    expect(freed.stderr).toMatch(/double free/);
+    expect(eventsOf(freed, 'error')[0]).toMatchObject({ ename: 'SIGABRT' });
+  });
+
+  // At -O2 gcc puts a trap (ud2) where it sees a sure division by zero: the program dies of
+  // SIGILL, which said "Illegal instruction" alone to a cell that divided by zero.
+  it('says what an illegal instruction comes from: the trap the compiler puts at a division by zero', async () => {
+    const r = await c('#include <stdio.h>\nint main(void) {\n  int a = 1, b = 0;\n  printf("%d\\n", a / b);\n  return 0;\n}');
+    expect(eventsOf(r, 'error')).toEqual([{
+      type: 'error',
+      ename: 'SIGILL',
+      evalue: expect.stringMatching(/^Illegal instruction: the program reached a trap, .*such as an integer division by zero/),
+      traceback: [],
+    }]);
+  });
+
+  // stdin is /dev/null: scanf and fgets got end of file without a word, and the program went on
+  // with whatever its variables held.
+  it('says on stderr, once, that a program reading stdin has nothing to read, and gives it end of file as before', async () => {
+    const code = [
+      '#include <stdio.h>',
+      'int main(void) {',
+      '  int n; char line[20];',
+      '  printf("n? ");',
+      '  if (scanf("%d", &n) != 1) printf("no n\\n");',
+      '  if (fgets(line, sizeof line, stdin) == NULL) printf("no line\\n");',
+      '  printf("%d\\n", getchar());',
+      '  return 0;',
+      '}',
+    ].join('\n');
+    const r = await c(code);
+    expect(r.stdout).toBe('n? no n\nno line\n-1\n');
+    expect(r.stderr).toBe('reading stdin: a cell runs unattended, with nothing to type into it; put the values in the code instead (stdin is at its end)\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    // Under flags as strict as a course may ask for, too.
+    const strict = await c(code, { env: { CFLAGS: '-std=c89 -Wall -Wextra -pedantic -Werror' } });
+    expect(strict.stderr).toMatch(/^reading stdin: a cell runs unattended/);
+    // A program that reads nothing hears nothing of it.
+    const quiet = await c('#include <stdio.h>\nint main(void) { puts("hi"); return 0; }');
+    expect(quiet.stderr).toBe('');
+    // Its own read(0, …) hears it too; a function of its own named read is the one it calls.
+    const raw = await c('#include <unistd.h>\n#include <stdio.h>\nint main(void) { char b[4]; printf("%d\\n", (int)read(0, b, 4)); return 0; }');
+    expect([raw.stdout, raw.stderr]).toEqual(['0\n', expect.stringMatching(/^reading stdin: a cell runs unattended/)]);
+    const own = await c('#include <stdio.h>\nint read(int x) { return x + 1; }\nint main(void) { printf("%d\\n", read(41)); return 0; }');
+    expect([own.stdout, own.stderr, lastEvent(own)]).toEqual(['42\n', '', { type: 'done', status: 'ok' }]);
+  });
+
+  it('reads a file the program wrote as its stdin through freopen(), as it would without the note', async () => {
+    const code = [
+      '#include <stdio.h>',
+      'int main(void) {',
+      '  int a, b;',
+      '  FILE *f = fopen("in.txt", "w");',
+      '  fputs("40 2\\n", f);',
+      '  fclose(f);',
+      '  if (!freopen("in.txt", "r", stdin)) { perror("freopen"); return 1; }',
+      '  if (scanf("%d %d", &a, &b) != 2) return 2;',
+      '  printf("%d\\n", a + b);',
+      '  fflush(stdout);',
+      '  return freopen("out.txt", "w", stdout) == NULL;', // another stream: glibc's own freopen
+      '}',
+    ].join('\n');
+    const r = await c(code);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('42\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(r.files.sort()).toEqual(['in.txt', 'out.txt']);
+    // A file put on descriptor 0 by dup2() is what stdin reads, as glibc's own stdin would.
+    const duped = await c([
+      '#include <fcntl.h>',
+      '#include <stdio.h>',
+      '#include <unistd.h>',
+      'int main(void) {',
+      '  int n = 0;',
+      '  FILE *f = fopen("n.txt", "w");',
+      '  fputs("7\\n", f);',
+      '  fclose(f);',
+      '  dup2(open("n.txt", O_RDONLY), 0);',
+      '  if (scanf("%d", &n) != 1) return 1;',
+      '  printf("%d\\n", n * 6);',
+      '  return 0;',
+      '}',
+    ].join('\n'));
+    expect([duped.stdout, duped.stderr, lastEvent(duped)]).toEqual(['42\n', '', { type: 'done', status: 'ok' }]);
+  });
+
+  // A void main() program exits with whatever its last call returned (printf's count): the
+  // cell failed with "exit status 21" after running as it should.
+  it('ends a void main() program that returns as done, with gcc\'s warning, and keeps the status of its exit()', async () => {
+    const r = await c('#include <stdio.h>\nvoid main() {\n  printf("hello from void main\\n");\n}');
+    expect(r.stdout).toBe('hello from void main\n');
+    expect(r.stderr).toMatch(/^cell\.c:2:6: warning: return type of .main. is not .int. \[-Wmain\]\n/);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    const exited = await c('#include <stdio.h>\n#include <stdlib.h>\nvoid main(void) {\n  puts("x");\n  exit(4);\n}');
+    expect(eventsOf(exited, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 4', traceback: [] }]);
+    // An int main's own status stays, with no warning.
+    const own = await c('int main(int argc, char **argv) { (void)argv; return argc + 2; }');
+    expect([own.stderr, eventsOf(own, 'error')[0]?.evalue]).toEqual(['', 'exit status 3']);
   });
 
   it('reports a non-zero exit status', async () => {
@@ -133,6 +233,44 @@ describe.skipIf(!hasFortran)('fortran worker', () => {
     expect(r.stderr).toContain('At line 4 of file cell.f90');
     expect(r.stderr).toContain('Fortran runtime error: Index \'5\' of dimension 1 of array \'a\' above upper bound of 3');
     expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 2', traceback: [] }]);
+  });
+
+  // Fortran's read(*,*) of the empty stdin stopped with "End of file" and nothing of why.
+  it('says on stderr why stdin is empty before the runtime stops at the end of file', async () => {
+    const r = await fortran('integer :: n\nwrite (*, \'(a)\', advance=\'no\') \'n? \'\nread (*, *) n\nprint *, n\nend');
+    expect(r.stdout).toBe('n? ');
+    expect(r.stderr).toBe([
+      'reading stdin: a cell runs unattended, with nothing to type into it; put the values in the code instead (stdin is at its end)',
+      "At line 3 of file cell.f90 (unit = 5, file = 'stdin')",
+      'Fortran runtime error: End of file',
+      '',
+    ].join('\n'));
+    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 2', traceback: [] }]);
+  });
+
+  // The cell is free form (cell.f90), where Fortran 77's comment (a C in column 1) was
+  // "Unclassifiable statement", and older code, as a numerical methods course has, did not run.
+  it('runs fixed-form (Fortran 77) code as such, with a note, and keeps a free-form error free form', async () => {
+    const code = [
+      'C     The trapezoidal rule for x**2 on [0, 1]',
+      '      PROGRAM TRAP',
+      '      INTEGER I',
+      '      DOUBLE PRECISION S',
+      '      S = 0.0D0',
+      '      DO 10 I = 1, 3',
+      '         S = S +',
+      '     &       I',
+      '   10 CONTINUE',
+      '      WRITE(*, 100) S',
+      '  100 FORMAT(\' S = \', F5.1)',
+      '      END',
+    ].join('\n');
+    const r = await fortran(code);
+    expect(r.stdout).toBe(' S =   6.0\n');
+    expect(r.stderr).toBe('note: the cell is fixed-form Fortran (Fortran 77\'s columns), not free form: compiled as such, as cell.f\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    const wrong = await fortran('program p\n  integer :: i\n  i = 3 +\nend program p');
+    expect(eventsOf(wrong, 'error')[0]).toMatchObject({ ename: 'CompileError', evalue: expect.stringMatching(/^cell\.f90:3:/) });
   });
 
   it('says what a cell must be when it has no main program', async () => {

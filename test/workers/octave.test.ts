@@ -68,6 +68,18 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(r.files).toEqual([]);
   });
 
+  // MATLAB code sizes its figures by their position: ignored, every figure was 640 by 480.
+  it('draws a figure the cell gave a size at that size, in pixels', async () => {
+    const r = await run('figure("position", [0 0 1000 300]);\nplot(1:10);\nf = figure;\nset(f, "position", [10 10 400 400]);\nplot(1);\nfigure;\nplot(2);');
+    const shown = eventsOf(r, 'display_data');
+    expect(shown.map((e) => pngSize(e.data['image/png'] as string))).toEqual([
+      { width: 1000, height: 300 }, { width: 400, height: 400 }, { width: 640, height: 480 },
+    ]);
+    expect(shown.map((e) => e.metadata)).toEqual([
+      { 'image/png': { width: 1000, height: 300 } }, { 'image/png': { width: 400, height: 400 } }, { 'image/png': { width: 640, height: 480 } },
+    ]);
+  });
+
   it('shows the figures of a cell that failed, then its error', async () => {
     const r = await run('plot(1:3)\nerror("after the plot")');
     expect(r.events.slice(1).map((e) => e.type)).toEqual(['display_data', 'error', 'done']);
@@ -191,6 +203,38 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(lines.filter((line) => line.includes('workers/octave/lib'))).toEqual([lines.at(-1)]);
     expect(lines.at(-1)).toMatch(/workers\/octave\/lib$/);
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  // MATLAB takes a script's functions at its end, where a course written for it has them;
+  // Octave defines them as it reaches them, and said only "'sq' undefined".
+  it('notes that a function the cell defines further down must come before its first use', async () => {
+    const r = await run('x = 3;\ny = sq(x)\n\nfunction r = sq(v)\n  r = v.^2;\nend');
+    expect(eventsOf(r, 'error')).toEqual([{
+      type: 'error',
+      ename: 'Octave:undefined-function',
+      evalue: "'sq' undefined near line 2, column 5",
+      traceback: [
+        "error: 'sq' undefined near line 2, column 5",
+        'error: called from',
+        '    cell.m at line 2 column 3',
+        "note: 'sq' is a function of the cell defined further down: Octave defines a script's functions as it reaches them, so each must come before its first use (MATLAB takes them at the end of a script)",
+      ],
+    }]);
+    // A name the cell does not define has Octave's lines alone.
+    const other = await run('y = nothere(3)');
+    expect(eventsOf(other, 'error')[0].traceback).toEqual(["error: 'nothere' undefined near line 1, column 5", 'error: called from', '    cell.m at line 1 column 3']);
+  });
+
+  // Octave's doc opens the info reader (a person at a terminal), and without the manual says
+  // "Octave installation is incomplete", as if the server were broken.
+  it('shows the help of a function for doc NAME, and says what to use for doc alone', async () => {
+    const r = await run('doc sin\ndoc doc');
+    expect(r.stdout).toMatch(/^'sin' is a built-in function from the file .*\n\n -- sin \(X\)\n/);
+    expect(r.stdout).toMatch(/\n'doc' is a function from the file \/usr\/share\/octave\/.*\/doc\.m\n/);
+    expect(r.stderr).toBe('');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    const alone = await run('doc');
+    expect(eventsOf(alone, 'error')[0]).toMatchObject({ evalue: "doc: a cell cannot open Octave's manual; 'help NAME' shows a function's documentation" });
   });
 
   it('closes inherited descriptors above 3', async () => {

@@ -78,6 +78,25 @@ describe.skipIf(!installed)('r worker', () => {
     expect(r.files).toEqual([]);
   });
 
+  // A notebook from Jupyter sizes its plots with IRkernel's options, and dev.new() takes a
+  // size: both were ignored, every plot 7 by 5 inches.
+  it("draws plots at the size IRkernel's repr.plot options or dev.new() give, and says that size", async () => {
+    const r = await run([
+      'options(repr.plot.width = 10, repr.plot.height = 3, repr.plot.res = 100)',
+      'plot(1:10)',
+      'invisible(dev.off())',
+      'options(repr.plot.width = NULL, repr.plot.height = NULL, repr.plot.res = NULL)',
+      'dev.new(width = 4, height = 4)',
+      'plot(2)',
+    ].join('\n'));
+    expect(pngs(r).map(pngSize)).toEqual([{ width: 1000, height: 300 }, { width: 384, height: 384 }]);
+    expect(eventsOf(r, 'display_data').map((e) => e.metadata)).toEqual([
+      { 'image/png': { width: 1000, height: 300 } },
+      { 'image/png': { width: 384, height: 384 } },
+    ]);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   // ggplot2, which most R courses draw with, is a wanted package of R's (scripts/setup.mjs): a
   // cell's library(ggplot2) was "there is no package called 'ggplot2'". A ggplot is printed, not
   // drawn, when it is the cell's value: the auto-print draws it on the cell's device.
@@ -148,6 +167,51 @@ describe.skipIf(!installed)('r worker', () => {
     expect(caught.stdout).toBe('[1] "default"\n');
   });
 
+  // scan() reads the console, which in a cell is the worker's script, read to its end: it
+  // answered numeric(0) and the cell went on with nothing.
+  it('fails scan() and readLines() of the console or stdin as readline(), and leaves them of text or a file as they were', async () => {
+    const r = await run('x <- scan()\ncat("never\\n")');
+    expect(r.stdout).toBe('');
+    expect(eventsOf(r, 'error')).toEqual([{
+      type: 'error',
+      ename: 'Error',
+      evalue: 'a cell runs unattended, with nothing to type into it; put the value in the code instead',
+      traceback: ['Error in scan() : a cell runs unattended, with nothing to type into it; put the value in the code instead'],
+    }]);
+    // So do readLines() of the console and the ways an Rscript reads its stdin.
+    for (const call of ['readLines(n = 1)', 'readLines("stdin")', 'readLines(file("stdin"))', 'scan("stdin")']) {
+      const [error] = eventsOf(await run(`x <- ${call}`), 'error');
+      expect(error, call).toMatchObject({ evalue: 'a cell runs unattended, with nothing to type into it; put the value in the code instead' });
+    }
+    const text = await run('writeLines("4 5", "n.txt")\nscan(text = "1 2 3", quiet = TRUE)\nscan("n.txt", quiet = TRUE)\nreadLines("n.txt")\nreadLines(textConnection("a"))');
+    expect(text.stdout).toBe('[1] 1 2 3\n[1] 4 5\n[1] "4 5"\n[1] "a"\n');
+    expect(lastEvent(text)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('says that a cell cannot install packages from a repository, rather than that the library is not writable', async () => {
+    const r = await run('install.packages("dplyr")');
+    expect(r.stderr).toBe('');
+    expect(eventsOf(r, 'error')).toEqual([expect.objectContaining({
+      ename: 'Error',
+      evalue: expect.stringMatching(/^cells have no network, so packages cannot be installed from one/),
+    })]);
+  });
+
+  it("shows View()'s data as the console prints it, as IRkernel shows it, rather than fail for want of a window", async () => {
+    const r = await run('View(head(mtcars[, 1:3], 2))\nView(1:3, "three")');
+    expect(r.stdout).toBe('              mpg cyl disp\nMazda RX4      21   6  160\nMazda RX4 Wag  21   6  160\nthree\n[1] 1 2 3\n');
+    expect(r.stderr).toBe('');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('prints help pages as plain text, without the overstrikes a terminal turns into underlining', async () => {
+    const r = await run('?mean\nhelp("sd")');
+    expect(r.stdout).toContain('\nArithmetic Mean\n');
+    expect(r.stdout).toContain('\nStandard Deviation\n');
+    expect(r.stdout).not.toContain('\b');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   it('prints warnings at once on stderr', async () => {
     const r = await run('log(-1)');
     expect(r.stdout).toBe('[1] NaN\n');
@@ -158,6 +222,36 @@ describe.skipIf(!installed)('r worker', () => {
     const r = await run('warning("careful")\nx <- as.integer("a")\nf <- function() warning("in f")\nf()');
     expect(r.stderr).toBe('Warning: careful\nWarning: NAs introduced by coercion\nWarning in f() : in f\n');
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  // With warn = 0 R keeps warnings for the end of the console's top-level call, which for the
+  // worker was the whole cell: they came after it, each "In eval(cellbox_expression, globalenv())".
+  it('reports the warnings deferred by options(warn = 0) after each top-level call, as the console does', async () => {
+    const code = [
+      'options(warn = 0)',
+      'x <- log(-1)',
+      'cat("one\\n", file = stderr())',
+      'for (i in 1:2) warning("w", i)',
+      'for (i in 1:12) warning("many")',
+      'length(warnings())',
+      'g <- function() { warning("before"); stop("boom") }',
+      'g()',
+    ].join('\n');
+    const r = await run(code);
+    expect(r.stderr).toBe([
+      'Warning message:',
+      'In log(-1) : NaNs produced',
+      'one',
+      'Warning messages:',
+      '1: w1 ',
+      '2: w2 ',
+      'There were 12 warnings (use warnings() to see them)',
+      'In addition: Warning message:',
+      'In g() : before',
+      '',
+    ].join('\n'));
+    expect(r.stdout).toBe('[1] 12\n');
+    expect(eventsOf(r, 'error')[0]).toMatchObject({ evalue: 'boom' });
   });
 
   it("names an allocation that failed a MemoryError, with R's message", async () => {

@@ -8,7 +8,8 @@
 # cell's directory, under the name `cell.c` or `cell.f90`, so the compiler's messages point at
 # the cell's own lines. A compiler that fails is a `CompileError` whose traceback is the
 # compiler's messages. Compiling happens inside the cell's sandbox, so it counts against the
-# cell's limits like the program does.
+# cell's limits like the program does. The program's stdin, which holds nothing, says so at
+# its first read (runtime.c, linked with the cell).
 #
 # The environment chooses the compiler and its flags, so that two registry entries can share
 # one compiler: CC, CFLAGS (default -O2) for C; FC, FFLAGS (default -O2 -fcheck=bounds
@@ -73,6 +74,21 @@ cell_dir=$PWD
 build=$(mktemp -d "${TMPDIR:-/tmp}/cellbox-build.XXXXXX") || exit 1
 trap 'rm -rf "$build"' EXIT
 
+# A program's stdin says why it is empty at its first read (runtime.c): compiled here, before
+# ready (off the cell's way), and linked with the cell; for C with the cell's compiler and
+# flags, for Fortran with the C compiler. Flags it cannot be compiled with leave it out: the
+# program reads an empty stdin as before.
+if [[ $lang == c ]]; then
+  shim_compile=("$compiler" "${flags[@]}")
+else
+  shim_compile=("${CC:-gcc}" -O2)
+fi
+extra_objects=()
+if "${shim_compile[@]}" -fdiagnostics-color=never -c -o "$build/runtime.o" "${BASH_SOURCE[0]%/*}/runtime.c" \
+    </dev/null >/dev/null 2>&1; then
+  extra_objects=("$build/runtime.o")
+fi
+
 printf '{"type":"ready","language":"%s","version":""}\n' "$lang" >&3
 
 cat >"$build/$source_name"
@@ -81,8 +97,34 @@ exec </dev/null
 # Compile. The messages name `cell.c` (the file is compiled from its own folder); the linker's
 # name for the compiler's temporary object file is of no use to anyone and goes.
 cd "$build" || exit 1
-messages=$("$compiler" "${flags[@]}" -fdiagnostics-color=never -o "$build/cell" "$source_name" "${libs[@]}" 2>&1 </dev/null)
+# C: -Wmain, so that gcc says when main is not int (void main()), as -Wall would.
+checks=()
+[[ $lang == c ]] && checks=(-Wmain)
+messages=$("$compiler" "${flags[@]}" "${checks[@]}" -fdiagnostics-color=never -o "$build/cell" "$source_name" "${extra_objects[@]}" "${libs[@]}" 2>&1 </dev/null)
 compiled=$?
+# Fortran 77's fixed form (a C in column 1 for a comment, code from column 7, a continuation
+# mark in column 6), as a numerical methods course's older code has it: the cell is free form
+# (cell.f90), where such a comment is "Unclassifiable statement". A cell that does not compile
+# so, and does as fixed form (cell.f), is that: it runs, with a note. (Free-form code with an
+# error does not compile as fixed form either: its statements start before column 7. Its
+# errors stay the free-form ones.)
+if (( compiled != 0 )) && [[ $lang == fortran ]]; then
+  cp "$source_name" cell.f
+  if fixed_messages=$("$compiler" "${flags[@]}" -fdiagnostics-color=never -o "$build/cell" cell.f "${extra_objects[@]}" "${libs[@]}" 2>&1 </dev/null); then
+    compiled=0
+    messages="note: the cell is fixed-form Fortran (Fortran 77's columns), not free form: compiled as such, as cell.f"
+    [[ -n $fixed_messages ]] && messages+=$'\n'"$fixed_messages"
+  fi
+fi
+# void main(): its exit status is whatever its last call returned. Linked again so that main is
+# called through runtime.c's __wrap_main, which returns 0 (runtime.c says why); the warning
+# stays, for the cell to see. (If that link fails, the first program stays.)
+void_main="return type of [^ ]*main[^ ]* is not [^ ]*int"
+if (( compiled == 0 )) && [[ $lang == c && ${#extra_objects[@]} -gt 0 && $messages =~ $void_main ]] &&
+    "$compiler" "${flags[@]}" -fdiagnostics-color=never -o "$build/cell-wrapped" "$source_name" "${extra_objects[@]}" \
+      -Wl,--wrap=main "${libs[@]}" </dev/null >/dev/null 2>&1; then
+  mv -f "$build/cell-wrapped" "$build/cell"
+fi
 messages=${messages//\/tmp\/cc+([A-Za-z0-9_]).o: /}
 cd "$cell_dir" || exit 1
 
@@ -150,11 +192,13 @@ fi
 
 if (( status > 128 )) && signal=$(kill -l "$status" 2>/dev/null); then
   case $signal in
-    SEGV) why='Segmentation fault: the program read or wrote memory it does not own' ;;
+    SEGV) why='Segmentation fault: the program read or wrote memory it does not own, or ran out of stack (a recursion too deep)' ;;
     BUS) why='Bus error: the program accessed memory that does not exist' ;;
     FPE) why='Floating-point exception: an arithmetic error such as an integer division by zero' ;;
-    ABRT) why='Aborted: the program called abort(), perhaps through a failed assert()' ;;
-    ILL) why='Illegal instruction' ;;
+    ABRT) why='Aborted: the program called abort(), through a failed assert() or the C library stopping it (a double free, stack smashing: its message on stderr says which)' ;;
+    # At -O2 the compiler puts a trap where it sees a sure division by zero or null pointer
+    # dereference (-fisolate-erroneous-paths-dereference): `1 / 0` dies so, not with SIGFPE.
+    ILL) why='Illegal instruction: the program reached a trap, which the compiler puts where it sees undefined behaviour, such as an integer division by zero or a null pointer dereference' ;;
     XFSZ) why='File too large: the program wrote past the per-file size limit' ;;
     *) why="Killed by SIG$signal" ;;
   esac

@@ -5,7 +5,8 @@
 # `ParseError` naming the cell's line), then its top-level expressions run one by one in the
 # global environment; each visible value is printed as the console prints it. Text goes out on
 # the process's own fd 1 and 2. The first error stops the cell and is an `error` event with R's
-# own "Error in f(x) : message" and "Calls: a -> b" lines. Warnings print at once (warn = 1).
+# own "Error in f(x) : message" and "Calls: a -> b" lines. Warnings print at once (warn = 1);
+# a cell that sets warn = 0 has them reported after each top-level expression, as the console does.
 #
 # Graphics: unless the cell opens a device of its own, R's default device is a PNG file device
 # in a private folder. A page is shown (display_data, image/png) once it is complete: after
@@ -97,13 +98,25 @@ local(envir = new.env(parent = baseenv()), {
   devices_opened <- 0L
 
   # R's default device: PNG pages in plot_dir, one file name pattern per device opened, so a
-  # second device never overwrites a first one's pages before they are shown.
-  cellbox_device <- function(...) {
+  # second device never overwrites a first one's pages before they are shown. Its size, in
+  # inches, is dev.new()'s width and height where the cell gives them, else IRkernel's options
+  # (repr.plot.width, repr.plot.height, repr.plot.res), which a notebook from Jupyter sets:
+  # they were ignored, and every plot was 7 by 5.
+  cellbox_device <- function(width = getOption("repr.plot.width", PLOT_WIDTH_IN),
+                             height = getOption("repr.plot.height", PLOT_HEIGHT_IN),
+                             res = getOption("repr.plot.res", PLOT_DPI), ...) {
     devices_opened <<- devices_opened + 1L
     grDevices::png(
       filename = file.path(plot_dir, sprintf("device%03d-page%%03d.png", devices_opened)),
-      width = PLOT_WIDTH_IN, height = PLOT_HEIGHT_IN, units = "in", res = PLOT_DPI, type = "cairo"
+      width = width, height = height, units = "in", res = res, type = "cairo"
     )
+  }
+
+  # A PNG's size in pixels, from its header (IHDR: two big-endian 32-bit numbers at byte 17).
+  png_size <- function(bytes) {
+    if (length(bytes) < 24L) return(c(PLOT_WIDTH_IN * PLOT_DPI, PLOT_HEIGHT_IN * PLOT_DPI))
+    number <- function(at) sum(as.numeric(bytes[at:(at + 3L)]) * 256^(3:0))
+    c(number(17L), number(21L))
   }
 
   # Every complete page not yet shown, in order. The device creates a page's file empty when
@@ -117,12 +130,13 @@ local(envir = new.env(parent = baseenv()), {
     flush_output()
     events <- character()
     for (page in pages) {
-      png <- base64(readBin(page, "raw", file.size(page)))
+      bytes <- readBin(page, "raw", file.size(page))
       unlink(page)
+      size <- png_size(bytes)
       events <- c(events, paste0(
-        "{\"type\":\"display_data\",\"data\":{\"image/png\":\"", png,
+        "{\"type\":\"display_data\",\"data\":{\"image/png\":\"", base64(bytes),
         "\",\"text/plain\":\"<R plot>\"},\"metadata\":{\"image/png\":{\"width\":",
-        PLOT_WIDTH_IN * PLOT_DPI, ",\"height\":", PLOT_HEIGHT_IN * PLOT_DPI, "}}}"
+        format(size[1L], scientific = FALSE), ",\"height\":", format(size[2L], scientific = FALSE), "}}}"
       ))
     }
     emit(events)
@@ -237,7 +251,8 @@ local(envir = new.env(parent = baseenv()), {
   # One top-level expression (at `line` of the cell): evaluated, and its value printed if
   # visible. FALSE on error or interrupt.
   run_expression <- function(cellbox_expression, line = 1L) {
-    tryCatch(
+    deferred <- FALSE
+    ok <- tryCatch(
       withCallingHandlers(
         {
           result <- withVisible(eval(cellbox_expression, globalenv()))
@@ -261,9 +276,24 @@ local(envir = new.env(parent = baseenv()), {
         # Printed so only as warnings print at once (warn = 1); warn = 2 makes it an error.
         warning = function(w) {
           call <- conditionCall(w)
-          if (isTRUE(getOption("warn") == 1) && (identical(call, WORKER_CALL) || identical(call, PRINT_CALL))) {
+          top <- identical(call, WORKER_CALL) || identical(call, PRINT_CALL)
+          warn <- suppressWarnings(as.integer(getOption("warn")))
+          if (identical(warn, 1L) && top) {
             cat("Warning: ", conditionMessage(w), "\n", sep = "", file = stderr())
             invokeRestart("muffleWarning")
+          }
+          # Deferred (warn = 0, R's default, which a cell may set again): R reports such
+          # warnings at the end of the console's top-level call, which for the worker is the
+          # whole cell: they came after it, each "In eval(cellbox_expression, globalenv())".
+          # R keeps them (a top-level one without the worker's call), and the worker has R
+          # report them after the expression (report_deferred).
+          if (identical(warn, 0L)) {
+            deferred <<- TRUE
+            if (top) {
+              w$call <- NULL
+              warning(w)
+              invokeRestart("muffleWarning")
+            }
           }
         }
       ),
@@ -276,12 +306,34 @@ local(envir = new.env(parent = baseenv()), {
         FALSE
       }
     )
+    if (deferred) report_deferred(failed = !isTRUE(ok))
+    ok
+  }
+
+  # R's own report of the warnings it deferred (its PrintWarnings, which also sets what
+  # warnings() shows), as the console gives it after a top-level call: "In addition: " before
+  # it only when the call failed. R's .Internal always says "In addition: ", and writes to the
+  # message sink, which is borrowed for it.
+  report_deferred <- function(failed) {
+    report <- character()
+    sunk <- sink.number(type = "message")
+    to <- if (sunk == 2L) stderr() else getConnection(sunk)
+    con <- textConnection("report", "w", local = TRUE)
+    sink(con, type = "message")
+    tryCatch(.Internal(printDeferredWarnings()), finally = {
+      sink(to, type = "message")
+      close(con)
+    })
+    report <- report[nzchar(report)]
+    if (!length(report)) return(invisible())
+    if (!failed) report[1L] <- sub("^In addition: ", "", report[1L])
+    cat(report, sep = "\n", file = to) # a newline after the last too, with such a sep
   }
 
   read_code <- function() {
     con <- file("stdin", open = "r")
     on.exit(close(con))
-    lines <- readLines(con, warn = FALSE, encoding = "UTF-8")
+    lines <- READ_LINES(con, warn = FALSE, encoding = "UTF-8")
     if (length(lines)) lines[1] <- sub("^\ufeff", "", lines[1])
     lines
   }
@@ -331,9 +383,12 @@ local(envir = new.env(parent = baseenv()), {
     on.exit(quit_status <<- NULL)
     .Internal(quit(save, status, runLast))
   }
-  # Puts `value` in place of base R's functions `names`, where a cell's call finds them.
-  replace_base <- function(names, value) {
-    for (where in list(baseenv(), .BaseNamespaceEnv)) {
+  # Puts `value` in place of the functions `names` of an attached package (base R's by
+  # default), where a cell's call finds them: the package's namespace and its place on the
+  # search path.
+  replace_base <- function(names, value, package = "base") {
+    places <- if (package == "base") list(baseenv(), .BaseNamespaceEnv) else list(asNamespace(package), as.environment(paste0("package:", package)))
+    for (where in places) {
       for (name in names) {
         unlockBinding(name, where)
         assign(name, value, envir = where)
@@ -349,11 +404,61 @@ local(envir = new.env(parent = baseenv()), {
   # pressed: a cell that asked for a number went on with NA, and nothing said why. A cell runs
   # unattended, as Python's input() and Octave's say too: the prompt, then this error (in the
   # cell's call, "Error in readline("n? ") : …"), which the cell may catch.
+  NO_INPUT <- "a cell runs unattended, with nothing to type into it; put the value in the code instead"
+  NO_INSTALL <- "cells have no network, so packages cannot be installed from one: use the packages this server has (installed.packages() lists them)"
   cell_readline <- function(prompt = "") {
     cat(prompt)
-    stop("a cell runs unattended, with nothing to type into it; put the value in the code instead")
+    stop(NO_INPUT)
   }
   replace_base("readline", cell_readline)
+  # scan() and readLines() of the console (scan's file = "", readLines' stdin()), which in a
+  # cell is the worker's own script, read to its end already, or of the process's stdin
+  # ("stdin", file("stdin"), as an Rscript reads its input), which held the cell's code: they
+  # answered numeric(0) or character(0) and the cell went on with nothing. They fail as
+  # readline() does; of a file or of text (scan's text = ) they are left as they are.
+  is_stdin <- function(con) {
+    (is.character(con) && length(con) == 1L && con %in% c("", "stdin")) ||
+      (inherits(con, "connection") && identical(tryCatch(summary(con)$description, error = function(e) ""), "stdin"))
+  }
+  cell_scan <- get("scan", envir = baseenv())
+  body(cell_scan) <- bquote({
+    if (missing(text) && .(is_stdin)(file)) stop(.(NO_INPUT))
+    .(body(cell_scan))
+  })
+  replace_base("scan", cell_scan)
+  # The worker's own, for the cell's code on stdin.
+  READ_LINES <- get("readLines", envir = baseenv())
+  cell_read_lines <- READ_LINES
+  body(cell_read_lines) <- bquote({
+    if (.(is_stdin)(con)) stop(.(NO_INPUT))
+    .(body(cell_read_lines))
+  })
+  replace_base("readLines", cell_read_lines)
+
+  # ---- what a cell cannot do, said plainly -----------------------------------------------
+
+  # install.packages() from a repository failed with "unable to install packages" after a
+  # warning that the library is not writable: a cell has no network either. Like Python's
+  # %pip, it says so. (From a local file, repos = NULL, it is left as it is.)
+  cell_install_packages <- get("install.packages", envir = asNamespace("utils"))
+  body(cell_install_packages) <- bquote({
+    if (!is.null(repos)) stop(.(NO_INSTALL))
+    .(body(cell_install_packages))
+  })
+  replace_base("install.packages", cell_install_packages, "utils")
+  # View() opens a window, which a cell has not ("unable to start data viewer"): as IRkernel
+  # does in Jupyter, it shows the data instead, here as the console prints it.
+  cell_view <- function(x, title) {
+    if (!missing(title)) cat(title, "\n", sep = "")
+    eval(AUTO_PRINT, list(x = x), globalenv())
+    invisible(x)
+  }
+  replace_base("View", cell_view, "utils")
+  # Help pages are text on stdout: without the overstrikes that underline their titles, which a
+  # terminal's pager turns into underlining and a page shows as "_\bA_\br…". (Rd2txt's options
+  # are the tools namespace's, loaded by the first help.)
+  plain_help <- function(...) tools::Rd2txt_options(underline_titles = FALSE)
+  if (isNamespaceLoaded("tools")) plain_help() else setHook(packageEvent("tools", "onLoad"), plain_help)
   end_on_quit <- function(worker) {
     if (is.null(quit_status)) return(invisible())
     try({

@@ -20,6 +20,10 @@ function json = __cellbox_report__ (err, folder, worker_files)
   if (! isempty (frames))
     traceback = [traceback, {"error: called from"}, frames];
   endif
+  note = defined_below (err, folder);
+  if (! isempty (note))
+    traceback{end + 1} = note;
+  endif
   ename = __cellbox_text__ (err.identifier, folder);
   if (isempty (ename))
     ename = "error";
@@ -29,4 +33,29 @@ function json = __cellbox_report__ (err, folder, worker_files)
     ename = "MemoryError";
   endif
   json = __cellbox_error__ (ename, message, traceback);
+endfunction
+
+## A function the cell defines further down, called before it: Octave defines a script's
+## functions as it reaches them, and MATLAB takes them at the end of a script, where a course
+## written for MATLAB has them. Octave's "'sq' undefined" alone did not say so.
+function note = defined_below (err, folder)
+  note = "";
+  if (! strcmp (err.identifier, "Octave:undefined-function"))
+    return;
+  endif
+  name = regexp (err.message, "^'([A-Za-z]\\w*)' undefined", "tokens", "once");
+  if (isempty (name))
+    return;
+  endif
+  try
+    code = fileread (fullfile (folder, "cell.m"));
+  catch
+    return;
+  end_try_catch
+  pattern = ['(^|\n)[ \t]*function\s+(\[[^\]\n]*\]\s*=\s*|\w+\s*=\s*)?' name{1} '\s*($|[\n(;,%#])'];
+  if (! isempty (regexp (code, pattern, "once")))
+    note = sprintf (["note: '%s' is a function of the cell defined further down: Octave defines a script's " ...
+                     "functions as it reaches them, so each must come before its first use (MATLAB takes " ...
+                     "them at the end of a script)"], name{1});
+  endif
 endfunction

@@ -13,7 +13,7 @@ function __cellbox_show_figures__ (folder, toolkit)
   for h = figures(:)'
     file = fullfile (folder, sprintf ("figure%d.png", h));
     try
-      print (h, file, device, "-S640,480");
+      print (h, file, device, figure_size (h));
       fid = fopen (file, "r");
       bytes = fread (fid, Inf, "*uint8")';
       fclose (fid);
@@ -32,4 +32,22 @@ function __cellbox_show_figures__ (folder, toolkit)
   if (! isempty (events))
     __cellbox_emit__ (events{:});
   endif
+endfunction
+
+## The size to draw a figure at: 640 by 480, unless the cell gave the figure a size of its own
+## (figure ("position", [x y w h]), as MATLAB code sizes its figures), in pixels: w by h. That
+## was ignored, and every figure was 640 by 480.
+function size = figure_size (h)
+  size = "-S640,480";
+  try
+    position = get (h, "position");
+    if (strcmp (get (h, "units"), "pixels") && ! isequal (position(3:4), get (0, "defaultfigureposition")(3:4)))
+      width = round (position(3));
+      height = round (position(4));
+      if (width >= 16 && height >= 16 && width <= 4096 && height <= 4096)
+        size = sprintf ("-S%d,%d", width, height);
+      endif
+    endif
+  catch
+  end_try_catch
 endfunction
