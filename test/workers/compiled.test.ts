@@ -113,6 +113,9 @@ describe.skipIf(!hasC)('c worker', () => {
     // Its own read(0, …) hears it too; a function of its own named read is the one it calls.
     const raw = await c('#include <unistd.h>\n#include <stdio.h>\nint main(void) { char b[4]; printf("%d\\n", (int)read(0, b, 4)); return 0; }');
     expect([raw.stdout, raw.stderr]).toEqual(['0\n', expect.stringMatching(/^reading stdin: a cell runs unattended/)]);
+    // stdin's descriptor is still 0 (a stream of fopencookie's has none: -1, and EBADF).
+    const byNumber = await c('#include <unistd.h>\n#include <stdio.h>\nint main(void) { char b[4]; printf("%d %d %d\\n", fileno(stdin), (int)read(fileno(stdin), b, 4), isatty(fileno(stdin))); return 0; }');
+    expect([byNumber.stdout, byNumber.stderr]).toEqual(['0 0 0\n', expect.stringMatching(/^reading stdin: a cell runs unattended/)]);
     const own = await c('#include <stdio.h>\nint read(int x) { return x + 1; }\nint main(void) { printf("%d\\n", read(41)); return 0; }');
     expect([own.stdout, own.stderr, lastEvent(own)]).toEqual(['42\n', '', { type: 'done', status: 'ok' }]);
   });
@@ -154,6 +157,10 @@ describe.skipIf(!hasC)('c worker', () => {
       '}',
     ].join('\n'));
     expect([duped.stdout, duped.stderr, lastEvent(duped)]).toEqual(['42\n', '', { type: 'done', status: 'ok' }]);
+    // Linked -static (a host's CFLAGS), freopen() of stdout is glibc's own: the note's stands
+    // aside, since it finds glibc's through the dynamic linker, which such a program has not.
+    const linkedStatic = await c('#include <stdio.h>\nint main(void) {\n  if (!freopen("out.txt", "w", stdout)) { perror("freopen"); return 1; }\n  puts("42");\n  return 0;\n}', { env: { CFLAGS: '-O2 -static' } });
+    expect([linkedStatic.stderr, lastEvent(linkedStatic), linkedStatic.files]).toEqual(['', { type: 'done', status: 'ok' }, ['out.txt']]);
   });
 
   // A void main() program exits with whatever its last call returned (printf's count): the

@@ -77,14 +77,17 @@ trap 'rm -rf "$build"' EXIT
 # A program's stdin says why it is empty at its first read (runtime.c): compiled here, before
 # ready (off the cell's way), and linked with the cell; for C with the cell's compiler and
 # flags, for Fortran with the C compiler. Flags it cannot be compiled with leave it out: the
-# program reads an empty stdin as before.
+# program reads an empty stdin as before. So does -static: its freopen() of any other stream
+# finds glibc's own through dlsym(RTLD_NEXT), which a static program has not.
+static=0
+for flag in "${flags[@]}" "${libs[@]}"; do [[ $flag == -static ]] && static=1; done
 if [[ $lang == c ]]; then
   shim_compile=("$compiler" "${flags[@]}")
 else
   shim_compile=("${CC:-gcc}" -O2)
 fi
 extra_objects=()
-if "${shim_compile[@]}" -fdiagnostics-color=never -c -o "$build/runtime.o" "${BASH_SOURCE[0]%/*}/runtime.c" \
+if ((!static)) && "${shim_compile[@]}" -fdiagnostics-color=never -c -o "$build/runtime.o" "${BASH_SOURCE[0]%/*}/runtime.c" \
     </dev/null >/dev/null 2>&1; then
   extra_objects=("$build/runtime.o")
 fi

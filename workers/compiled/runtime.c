@@ -75,6 +75,10 @@ __attribute__((constructor)) static void cellbox_stdin(void) {
   io.read = cellbox_read_nothing;
   stream = fopencookie(NULL, "r", io);
   if (stream == NULL) return;
+  /* fileno(stdin) is 0, as before: a stream of fopencookie's has no descriptor (-1), and a
+   * program's read(fileno(stdin), …), isatty(fileno(stdin)) or fstat of it failed with EBADF
+   * where it had read /dev/null. The stream's own reads never use it. */
+  stream->_fileno = 0;
   cellbox_no_input = stream;
   stdin = stream;
 }
