@@ -73,10 +73,12 @@ for (const [what, sources, out, flags] of [
   ['namespace maker', ['workers/python/nsmaker.c'], 'workers/python/nsmaker', []],
   ['cell start', cellStart, 'workers/python/cellstart.so', ['-shared', '-fPIC']],
   ['JavaScript forker', ['workers/node/forker.c', ...cellStart], 'workers/node/forker.node', ['-shared', '-fPIC', '-Iworkers/python']],
+  // Linked into every C and Fortran cell's program (workers/compiled/kernel.sh says why here).
+  ['C and Fortran cells\' runtime', ['workers/compiled/runtime.c'], 'workers/compiled/runtime.o', ['-c', '-fPIE']],
 ]) {
   if (Math.max(...sources.map(age), age('scripts/build.mjs')) <= age(out)) continue;
   console.log(`[build] ${what}…`);
-  const link = ['-Wl,-z,now,-z,relro'];
+  const link = flags.includes('-c') ? [] : ['-Wl,-z,now,-z,relro'];
   const compiled = sources.filter((s) => s.endsWith('.c'));
   const r = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', ...flags, ...link, '-o', out, ...compiled], { cwd: root, stdio: 'inherit' });
   if (r.error || r.status !== 0) {

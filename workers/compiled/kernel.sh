@@ -74,23 +74,19 @@ cell_dir=$PWD
 build=$(mktemp -d "${TMPDIR:-/tmp}/cellbox-build.XXXXXX") || exit 1
 trap 'rm -rf "$build"' EXIT
 
-# A program's stdin says why it is empty at its first read (runtime.c): compiled here, before
-# ready (off the cell's way), and linked with the cell; for C with the cell's compiler and
-# flags, for Fortran with the C compiler. Flags it cannot be compiled with leave it out: the
-# program reads an empty stdin as before. So does -static: its freopen() of any other stream
-# finds glibc's own through dlsym(RTLD_NEXT), which a static program has not.
-static=0
-for flag in "${flags[@]}" "${libs[@]}"; do [[ $flag == -static ]] && static=1; done
-if [[ $lang == c ]]; then
-  shim_compile=("$compiler" "${flags[@]}")
-else
-  shim_compile=("${CC:-gcc}" -O2)
-fi
+# A program's stdin says why it is empty at its first read (runtime.c), linked with the cell.
+# Compiled once, by scripts/build.mjs (runtime.o beside this script): compiled here, by each
+# spare, it took some 120 ms of CPU, as much as the cell's own compile, and back to back C cells
+# cost nearly twice the CPU (the next cell's compile shared the machine with the spare's). Left
+# out where it is missing, and for programs it cannot join: -static (its freopen() of any other
+# stream finds glibc's own through dlsym(RTLD_NEXT), which a static program has not) and
+# another ABI (-m32, -mx32). Without it a program reads an empty stdin as before.
+shim=${BASH_SOURCE[0]%/*}/runtime.o
 extra_objects=()
-if ((!static)) && "${shim_compile[@]}" -fdiagnostics-color=never -c -o "$build/runtime.o" "${BASH_SOURCE[0]%/*}/runtime.c" \
-    </dev/null >/dev/null 2>&1; then
-  extra_objects=("$build/runtime.o")
-fi
+[[ -r $shim ]] && extra_objects=("$shim")
+for flag in "${flags[@]}" "${libs[@]}"; do
+  [[ $flag == -static || $flag == -m32 || $flag == -mx32 ]] && extra_objects=()
+done
 
 printf '{"type":"ready","language":"%s","version":""}\n' "$lang" >&3
 
