@@ -153,15 +153,14 @@ describe.skipIf(!installed)('r worker', () => {
     expect(lastEvent(bytes)).toEqual({ type: 'done', status: 'error' });
   });
 
+  const UNATTENDED = 'a cell runs unattended, with nothing to type into it; put the value in the code instead';
+  /** The error event of a cell's `call` that asked for input. */
+  const unattended = (call: string) => ({ type: 'error', ename: 'Error', evalue: UNATTENDED, traceback: [`Error in ${call} : ${UNATTENDED}`] });
+
   it("fails readline() with the reason, after its prompt, rather than answer \"\" as if Enter were pressed", async () => {
     const r = await run('cat("start\\n")\nn <- as.integer(readline("How many? "))\ncat("never\\n")');
     expect(r.stdout).toBe('start\nHow many? ');
-    expect(eventsOf(r, 'error')).toEqual([{
-      type: 'error',
-      ename: 'Error',
-      evalue: 'a cell runs unattended, with nothing to type into it; put the value in the code instead',
-      traceback: ['Error in readline("How many? ") : a cell runs unattended, with nothing to type into it; put the value in the code instead'],
-    }]);
+    expect(eventsOf(r, 'error')).toEqual([unattended('readline("How many? ")')]);
     // The cell may catch it, as any error.
     const caught = await run('x <- tryCatch(readline(), error = function(e) "default")\nx');
     expect(caught.stdout).toBe('[1] "default"\n');
@@ -172,16 +171,11 @@ describe.skipIf(!installed)('r worker', () => {
   it('fails scan() and readLines() of the console or stdin as readline(), and leaves them of text or a file as they were', async () => {
     const r = await run('x <- scan()\ncat("never\\n")');
     expect(r.stdout).toBe('');
-    expect(eventsOf(r, 'error')).toEqual([{
-      type: 'error',
-      ename: 'Error',
-      evalue: 'a cell runs unattended, with nothing to type into it; put the value in the code instead',
-      traceback: ['Error in scan() : a cell runs unattended, with nothing to type into it; put the value in the code instead'],
-    }]);
+    expect(eventsOf(r, 'error')).toEqual([unattended('scan()')]);
     // So do readLines() of the console and the ways an Rscript reads its stdin.
     for (const call of ['readLines(n = 1)', 'readLines("stdin")', 'readLines(file("stdin"))', 'scan("stdin")']) {
       const [error] = eventsOf(await run(`x <- ${call}`), 'error');
-      expect(error, call).toMatchObject({ evalue: 'a cell runs unattended, with nothing to type into it; put the value in the code instead' });
+      expect(error, call).toMatchObject({ evalue: UNATTENDED });
     }
     const text = await run('writeLines("4 5", "n.txt")\nscan(text = "1 2 3", quiet = TRUE)\nscan("n.txt", quiet = TRUE)\nreadLines("n.txt")\nreadLines(textConnection("a"))');
     expect(text.stdout).toBe('[1] 1 2 3\n[1] 4 5\n[1] "4 5"\n[1] "a"\n');
