@@ -339,8 +339,10 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
         return d;
       }
       case 'range_slider': {
-        // One track with two thumbs, each a slider of its own ("min", "max") in a group named
-        // by the label; the lower thumb stops at the upper, and the upper at the lower.
+        // One track with two thumbs, each a slider of its own in a group named by the label; the
+        // lower thumb stops at the upper, and the upper at the lower. Each thumb's name is the
+        // label and its own word ("Span min"): named "min" and "max" alone, a screen reader's
+        // list of a page's controls gave every range's thumbs the same two names.
         const { place, labelId, id } = row(control, false);
         place.setAttribute('role', 'group');
         place.setAttribute('aria-labelledby', labelId);
@@ -350,8 +352,10 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
         const hi = range(`${id}-hi`, control.min, control.max, control.step);
         lo.classList.add('cb-ia-thumb');
         hi.classList.add('cb-ia-thumb');
-        lo.setAttribute('aria-label', 'min');
-        hi.setAttribute('aria-label', 'max');
+        for (const [thumb, word] of [[lo, 'min'], [hi, 'max']] as const) {
+          thumb.setAttribute('aria-label', word);
+          thumb.setAttribute('aria-labelledby', `${labelId} ${thumb.id}`);
+        }
         const shown = el(doc, 'span', 'cb-ia-value');
         shown.setAttribute('aria-hidden', 'true');
         track.append(fill, lo, hi);

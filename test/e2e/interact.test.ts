@@ -341,7 +341,9 @@ def f(A=input_grid(2, 2, default=[[1, 2], [3, 4]], label='Matrix')):
   it('draws a range as one track of two thumbs, each a named slider, the lower never past the upper', async () => {
     await runFresh(w.page, '@interact\ndef f(r=range_slider(0, 10, 1, default=(2, 3), label="Span")):\n    print("range", r)', 'range (2, 3)');
     const group = w.page.locator('.cb-output').getByRole('group', { name: 'Span' });
-    const [lo, hi] = [group.getByRole('slider', { name: 'min' }), group.getByRole('slider', { name: 'max' })];
+    // Named with the label, so that a list of the page's controls tells one range from another.
+    const [lo, hi] = [w.page.getByRole('slider', { name: 'Span min', exact: true }), w.page.getByRole('slider', { name: 'Span max', exact: true })];
+    expect(await group.getByRole('slider').count()).toBe(2);
     expect(await lo.getAttribute('aria-valuetext')).toBe('2');
     expect(await hi.getAttribute('aria-valuetext')).toBe('3');
     // Both thumbs on one track: the same box.
