@@ -118,7 +118,7 @@ const LANGUAGES: Record<string, LanguageCases> = {
   fortran: {
     hello: 'print "(a)", "hello, world"\nend',
     failing: 'error stop "bad value"\nend',
-    ename: 'ExitStatus',
+    ename: 'ErrorStop',
     streaming: 'print "(a)", "one"\ncall sleep(1)\nprint "(a)", "two"\nend',
     file: 'open(10, file="out.txt", status="replace", access="stream")\nwrite(10) "data"\nclose(10)\nend',
     sleep: 'call sleep(60)\nend',

@@ -239,7 +239,15 @@ describe.skipIf(!hasFortran)('fortran worker', () => {
     const r = await fortran('real :: a(3)\ninteger :: i\ni = 5\na(i) = 1.0\nprint *, a\nend');
     expect(r.stderr).toContain('At line 4 of file cell.f90');
     expect(r.stderr).toContain('Fortran runtime error: Index \'5\' of dimension 1 of array \'a\' above upper bound of 3');
-    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 2', traceback: [] }]);
+    // The error names it too: it said only "exit status 2".
+    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'FortranRuntimeError', evalue: 'Index \'5\' of dimension 1 of array \'a\' above upper bound of 3 (line 4)', traceback: [] }]);
+    // The runtime's other errors so too, each after its lines on stderr: a file not there …
+    const open = await fortran('integer :: n\nopen (10, file=\'nope.txt\', status=\'old\')\nread (10, *) n\nend');
+    expect(open.stderr).toMatch(/Fortran runtime error: Cannot open file 'nope.txt': No such file or directory\n$/);
+    expect(eventsOf(open, 'error')[0]).toMatchObject({ ename: 'FortranRuntimeError', evalue: "Cannot open file 'nope.txt': No such file or directory (line 2)" });
+    // … and an allocation no machine has room for (40 TB), at the line gfortran gives (the next).
+    const big = await fortran('real, allocatable :: y(:)\nallocate (y(10000000000000_8))\nprint *, size(y)\nend');
+    expect(eventsOf(big, 'error')[0]).toMatchObject({ ename: 'MemoryError', evalue: 'Error allocating 40000000000000 bytes: Cannot allocate memory (around line 3)' });
   });
 
   // Fortran's read(*,*) of the empty stdin stopped with "End of file" and nothing of why.
@@ -252,7 +260,8 @@ describe.skipIf(!hasFortran)('fortran worker', () => {
       'Fortran runtime error: End of file',
       '',
     ].join('\n'));
-    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 2', traceback: [] }]);
+    // The error names the runtime's, as for any run-time error: it said only "exit status 2".
+    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'FortranRuntimeError', evalue: 'End of file (line 3)', traceback: [] }]);
   });
 
   // The cell is free form (cell.f90), where Fortran 77's comment (a C in column 1) was
@@ -301,6 +310,12 @@ describe.skipIf(!hasFortran)('fortran worker', () => {
   it('reports error stop as a failed cell', async () => {
     const r = await fortran('error stop "bad value"\nend');
     expect(r.stderr).toContain('ERROR STOP bad value');
-    expect(eventsOf(r, 'error')[0]).toMatchObject({ ename: 'ExitStatus', evalue: 'exit status 1' });
+    // Named, with its message: it said "exit status 1".
+    expect(eventsOf(r, 'error')[0]).toMatchObject({ ename: 'ErrorStop', evalue: 'bad value' });
+    const coded = await fortran('error stop 3\nend');
+    expect(eventsOf(coded, 'error')[0]).toMatchObject({ ename: 'ErrorStop', evalue: '3' });
+    // A plain stop with a code stays the status it ends with.
+    const stopped = await fortran('stop 4\nend');
+    expect(eventsOf(stopped, 'error')[0]).toMatchObject({ ename: 'ExitStatus', evalue: 'exit status 4' });
   });
 });

@@ -164,15 +164,58 @@ fi
 notice=$build/notice
 exec 4>&2 2>"$notice"
 if [[ $lang == fortran ]]; then
-  GFORTRAN_UNBUFFERED_PRECONNECTED=y "$build/cell" 2>&4 3>&- 4>&-
+  # gfortran's runtime says what went wrong on stderr only ("Fortran runtime error: Index '8'
+  # of dimension 1 …" after "At line 4 of file cell.f90", then status 2), and the cell's error
+  # said "exit status 2". Its stderr goes to the cell through tee, which keeps a copy for
+  # fortran_error below; tee's own complaints (a full /tmp) go nowhere. Started by this shell
+  # (exec), not in the program's redirection, where it would be the program's child's and
+  # not waited for: the cell's last bytes of stderr must come before its error.
+  exec 5> >(exec tee "$build/stderr" >&4 2>/dev/null)
+  tee_pid=$!
+  GFORTRAN_UNBUFFERED_PRECONNECTED=y "$build/cell" 2>&5 3>&- 4>&- 5>&-
+  status=$?
+  exec 5>&-
+  wait "$tee_pid"
 else
   stdbuf -oL "$build/cell" 2>&4 3>&- 4>&-
+  status=$?
 fi
-status=$?
 exec 2>&4 4>&-
 
 if (( status == 0 )); then
   emit_done
+  exit 0
+fi
+
+# The error gfortran's runtime wrote last, as an ename and an evalue: a run-time error ("At
+# line 4 of file cell.f90", then "Fortran runtime error: …"), an allocation that failed ("In
+# file 'cell.f90', around line 3: Error allocating … bytes: …"), or an `error stop` ("ERROR
+# STOP bad value"). No traceback: the lines are on the cell's stderr just above. Sets `found`;
+# false when there is none.
+fortran_error() {
+  local line where='' tail
+  found=()
+  [[ -s $build/stderr ]] || return 1
+  tail=$(tail -c 4096 "$build/stderr")
+  while IFS= read -r line; do
+    if [[ $line =~ ^At\ line\ ([0-9]+)\ of\ file ]]; then
+      where=" (line ${BASH_REMATCH[1]})"
+      continue
+    elif [[ $line == 'Fortran runtime error: '* ]]; then
+      found=(FortranRuntimeError "${line#Fortran runtime error: }$where")
+    elif [[ $line =~ ^In\ file\ \'[^\']*\',\ around\ line\ ([0-9]+):\ (Error\ allocating\ .*)$ ]]; then
+      found=(MemoryError "${BASH_REMATCH[2]} (around line ${BASH_REMATCH[1]})")
+    elif [[ $line == 'ERROR STOP'* ]]; then
+      line=${line#ERROR STOP}
+      line=${line# }
+      found=(ErrorStop "${line:-error stop}")
+    fi
+    where=''
+  done <<<"$tail"
+  ((${#found[@]}))
+}
+if [[ $lang == fortran ]] && (( status > 0 && status < 128 )) && fortran_error; then
+  emit_error "${found[@]}"
   exit 0
 fi
 
