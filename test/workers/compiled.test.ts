@@ -250,6 +250,15 @@ describe.skipIf(!hasFortran)('fortran worker', () => {
     expect(eventsOf(big, 'error')[0]).toMatchObject({ ename: 'MemoryError', evalue: 'Error allocating 40000000000000 bytes: Cannot allocate memory (around line 3)' });
   });
 
+  it('ends the cell with the program when a process it left running holds its stderr', async () => {
+    // A process the program leaves running holds its stderr open: the cell still ends with the
+    // program, within the second tee is waited for. (It ran until the process ended, 15 s here,
+    // when tee was waited for to its end; this run too lasts as long, for the stderr it reads.)
+    const left = await fortran('call execute_command_line("sleep 15 >/dev/null &")\nprint "(a)", "done"\nend', { timeoutMs: 60_000 });
+    expect([left.stdout, lastEvent(left)]).toEqual(['done\n', { type: 'done', status: 'ok' }]);
+    expect(left.timeline.at(-1)!.at).toBeLessThan(10_000);
+  }, 60_000);
+
   // Fortran's read(*,*) of the empty stdin stopped with "End of file" and nothing of why.
   it('says on stderr why stdin is empty before the runtime stops at the end of file', async () => {
     const r = await fortran('integer :: n\nwrite (*, \'(a)\', advance=\'no\') \'n? \'\nread (*, *) n\nprint *, n\nend');

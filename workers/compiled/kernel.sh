@@ -169,13 +169,19 @@ if [[ $lang == fortran ]]; then
   # said "exit status 2". Its stderr goes to the cell through tee, which keeps a copy for
   # fortran_error below; tee's own complaints (a full /tmp) go nowhere. Started by this shell
   # (exec), not in the program's redirection, where it would be the program's child's and
-  # not waited for: the cell's last bytes of stderr must come before its error.
+  # this shell would not know it: the cell's last bytes of stderr must come before its error.
   exec 5> >(exec tee "$build/stderr" >&4 2>/dev/null)
   tee_pid=$!
   GFORTRAN_UNBUFFERED_PRECONNECTED=y "$build/cell" 2>&5 3>&- 4>&- 5>&-
   status=$?
   exec 5>&-
-  wait "$tee_pid"
+  # tee is done once every writer of the pipe is gone: waited for up to a second, since a
+  # process the program left running (execute_command_line("… &")) may hold it open, and the
+  # cell must not run on for it. Then the copy is read as it is.
+  for ((tries = 0; tries < 100; tries++)); do
+    kill -0 "$tee_pid" 2>/dev/null || break
+    sleep 0.01
+  done
 else
   stdbuf -oL "$build/cell" 2>&4 3>&- 4>&-
   status=$?
