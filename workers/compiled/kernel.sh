@@ -167,21 +167,19 @@ if [[ $lang == fortran ]]; then
   # gfortran's runtime says what went wrong on stderr only ("Fortran runtime error: Index '8'
   # of dimension 1 …" after "At line 4 of file cell.f90", then status 2), and the cell's error
   # said "exit status 2". Its stderr goes to the cell through tee, which keeps a copy for
-  # fortran_error below; tee's own complaints (a full /tmp) go nowhere. Started by this shell
-  # (exec), not in the program's redirection, where it would be the program's child's and
-  # this shell would not know it: the cell's last bytes of stderr must come before its error.
-  exec 5> >(exec tee "$build/stderr" >&4 2>/dev/null)
-  tee_pid=$!
-  GFORTRAN_UNBUFFERED_PRECONNECTED=y "$build/cell" 2>&5 3>&- 4>&- 5>&-
+  # fortran_error below; tee's own complaints (a full /tmp) go nowhere. The cell's last bytes
+  # of stderr must come before its error:
+  # tee is done once every writer of its pipe is gone, and says so on a pipe of its own (6, a
+  # pipe opened for reading and writing: no end of file while this shell holds it), which is
+  # read for up to a second: a process the program left running (execute_command_line("… &"))
+  # may hold stderr open, and the cell must not run on for it. Then the copy is read as it is.
+  exec 6<> <(:)
+  exec 5> >(tee "$build/stderr" >&4 2>/dev/null; printf . >&6)
+  GFORTRAN_UNBUFFERED_PRECONNECTED=y "$build/cell" 2>&5 3>&- 4>&- 5>&- 6>&-
   status=$?
   exec 5>&-
-  # tee is done once every writer of the pipe is gone: waited for up to a second, since a
-  # process the program left running (execute_command_line("… &")) may hold it open, and the
-  # cell must not run on for it. Then the copy is read as it is.
-  for ((tries = 0; tries < 100; tries++)); do
-    kill -0 "$tee_pid" 2>/dev/null || break
-    sleep 0.01
-  done
+  read -r -t 1 -N 1 -u 6 || true
+  exec 6>&-
 else
   stdbuf -oL "$build/cell" 2>&4 3>&- 4>&-
   status=$?
