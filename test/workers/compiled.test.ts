@@ -118,6 +118,10 @@ describe.skipIf(!hasC)('c worker', () => {
     expect([byNumber.stdout, byNumber.stderr]).toEqual(['0 0 0\n', expect.stringMatching(/^reading stdin: a cell runs unattended/)]);
     const own = await c('#include <stdio.h>\nint read(int x) { return x + 1; }\nint main(void) { printf("%d\\n", read(41)); return 0; }');
     expect([own.stdout, own.stderr, lastEvent(own)]).toEqual(['42\n', '', { type: 'done', status: 'ok' }]);
+    // A statistics course's stat() and fstat() are the cell's own: the note's check of what is
+    // on descriptor 0 called them in place of libc's, and the note was lost.
+    const stats = await c('#include <stdio.h>\ndouble stat(double x) { return x / 2; }\nint fstat(int x) { return x * 2; }\nint main(void) { int n; printf("%g %d\\n", stat(84), fstat(21)); if (scanf("%d", &n) != 1) puts("no n"); return 0; }');
+    expect([stats.stdout, stats.stderr, lastEvent(stats)]).toEqual(['42 42\nno n\n', expect.stringMatching(/^reading stdin: a cell runs unattended/), { type: 'done', status: 'ok' }]);
   });
 
   it('reads a file the program wrote as its stdin through freopen(), as it would without the note', async () => {
