@@ -179,6 +179,14 @@ describe.skipIf(!hasC)('c worker', () => {
     // An int main's own status stays, with no warning.
     const own = await c('int main(int argc, char **argv) { (void)argv; return argc + 2; }');
     expect([own.stderr, eventsOf(own, 'error')[0]?.evalue]).toEqual(['', 'exit status 3']);
+    // A host's plain -Werror does not make the warning the worker asks for an error (gcc alone
+    // compiles such a program), and -Wall -Werror, which does, is as gcc has it.
+    const voidMain = '#include <stdio.h>\nvoid main() {\n  puts("ran");\n}';
+    const werror = await c(voidMain, { env: { CFLAGS: '-O2 -Werror' } });
+    expect([werror.stdout, lastEvent(werror)]).toEqual(['ran\n', { type: 'done', status: 'ok' }]);
+    expect(werror.stderr).toMatch(/warning: return type of .main. is not .int./);
+    const wall = await c(voidMain, { env: { CFLAGS: '-Wall -Werror' } });
+    expect(eventsOf(wall, 'error')[0]).toMatchObject({ ename: 'CompileError', evalue: expect.stringMatching(/return type of .main. is not .int. \[-Werror=main\]/) });
   });
 
   it('reports a non-zero exit status', async () => {

@@ -96,9 +96,17 @@ exec </dev/null
 # Compile. The messages name `cell.c` (the file is compiled from its own folder); the linker's
 # name for the compiler's temporary object file is of no use to anyone and goes.
 cd "$build" || exit 1
-# C: -Wmain, so that gcc says when main is not int (void main()), as -Wall would.
+# C: -Wmain, so that gcc says when main is not int (void main()), as -Wall would; as a warning
+# even under a host's plain -Werror, for which such a program compiled (an error that flags
+# the host chose do not ask for). With flags that warn of main already (-Wall, -pedantic …),
+# whether it is an error stays theirs.
 checks=()
-[[ $lang == c ]] && checks=(-Wmain)
+if [[ $lang == c ]]; then
+  checks=(-Wmain -Wno-error=main)
+  for flag in "${flags[@]}"; do
+    [[ $flag == @(-Wall|-Wmain|-pedantic|-Wpedantic|-pedantic-errors|-Werror=main) ]] && checks=()
+  done
+fi
 messages=$("$compiler" "${flags[@]}" "${checks[@]}" -fdiagnostics-color=never -o "$build/cell" "$source_name" "${extra_objects[@]}" "${libs[@]}" 2>&1 </dev/null)
 compiled=$?
 # Fortran 77's fixed form (a C in column 1 for a comment, code from column 7, a continuation
