@@ -267,6 +267,24 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     return url.startsWith('/') ? base + url : url;
   }
 
+  /**
+   * A box of HTML or math wider than the output scrolls sideways (embed/styles.ts), and is made
+   * a stop for Tab while it does, so that a keyboard can scroll it: Chromium and Firefox make
+   * such a box focusable themselves, Safari does not. Checked again whenever its size changes
+   * (math typeset after it was shown, a narrower window); a box taken out of the output (a
+   * display updated, the output cleared) is let go.
+   */
+  const sideways = typeof win.ResizeObserver === 'function'
+    ? new win.ResizeObserver((entries) => {
+      for (const { target } of entries) {
+        const box = target as HTMLElement;
+        if (!element.contains(box)) sideways!.unobserve(box);
+        else if (box.scrollWidth > box.clientWidth + 1) box.tabIndex = 0;
+        else box.removeAttribute('tabindex');
+      }
+    })
+    : null;
+
   function clear(): void {
     cancel(win, streamJobs);
     streamJobs.clear();
@@ -278,6 +296,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     kept = [];
     shownByRun = [];
     displays.clear();
+    sideways?.disconnect();
   }
 
   /**
@@ -295,6 +314,8 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     lastStream = null;
     clearPending = false;
     displays.clear();
+    // Nothing observed stays: the interacts' controls are no boxes of HTML or math.
+    sideways?.disconnect();
   }
 
   function beforeOutput(): void {
@@ -338,6 +359,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     else pre.removeAttribute('tabindex');
     return overflows;
   }
+
 
   /**
    * A stream's chunks are added to its block as they come, and shown at the next animation
@@ -492,6 +514,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     const div = doc.createElement('div');
     div.className = cls;
     div.textContent = standardDelimiters(text);
+    sideways?.observe(div);
     const box = doc.createElement('div');
     box.append(div);
     typesetOrSay(div, text.length, box);
@@ -516,6 +539,7 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     setSafeHTML(body, clean);
     shadow.append(body);
     box.append(host);
+    sideways?.observe(box);
     if (typeset) typesetOrSay(body, texLength, box);
     return box;
   }

@@ -80,6 +80,7 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
 /* contain: paint, as for HTML: math styled by a page's own MathJax (not filtered as ours is) must not
    cover the page with position: fixed. */
 .cb-output .cb-latex { overflow-x: auto; padding: 4px 0; contain: inline-size paint; }
+.cb-output .cb-html:focus-visible, .cb-output .cb-latex:focus-visible { outline: 2px solid var(--cb-out-link); outline-offset: 2px; }
 /* MathJax centres display math ($$…$$, Sage's results) and leaves inline math (sympy's
    $\\displaystyle …$) at the left: one page showed both. Results read from the left, as text
    does. More specific than MathJax's mjx-container[jax="CHTML"][display="true"]. */

@@ -124,3 +124,25 @@ describe('what the controls are called and say', () => {
     await w.page.getByRole('img', { name: 'Figure size 640x480 with 1 Axes; title "Rainfall", x axis "month", y axis "mm"', exact: true }).waitFor();
   });
 });
+
+describe('output wider than the cell', () => {
+  // Such a box scrolls sideways; Chromium lets the keyboard into it of itself, Safari only with a
+  // tabindex, which the output gives it while it is wider, and not to a box that fits.
+  it('makes a wide table or formula a stop for Tab that the arrow keys scroll, and a narrow one none', async () => {
+    await setCode(w.page, [
+      'from IPython.display import display, HTML, Latex',
+      'display(HTML("<table id=wide><tr>" + "<td>a_value_that_does_not_break</td>" * 40 + "</tr></table>"))',
+      'display(HTML("<table id=narrow><tr><td>3</td><td>9</td></tr></table>"))',
+      'display(Latex("$$" + " + ".join(f"x_{{{i}}}^{{{i}}}" for i in range(120)) + "$$"))',
+    ].join('\n'));
+    await w.page.keyboard.press('Shift+Enter');
+    await w.page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
+    await w.page.locator('.cb-latex mjx-container').waitFor({ timeout: 30_000 });
+    const stops = () => w.page.locator('.cb-output .cb-html, .cb-output .cb-latex').evaluateAll((boxes) => boxes.map((b) => b.getAttribute('tabindex')));
+    await expect.poll(stops, { timeout: 10_000 }).toEqual(['0', null, '0']);
+    const wide = w.page.locator('.cb-output .cb-html').first();
+    await wide.focus();
+    await w.page.keyboard.press('ArrowRight');
+    await expect.poll(() => wide.evaluate((b) => b.scrollLeft)).toBeGreaterThan(0);
+  });
+});
