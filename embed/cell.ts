@@ -140,6 +140,9 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
   const originalLanguage = opts.language;
   let language = opts.start?.language ?? opts.language;
   const cell = el(doc, 'div', 'cb-cell');
+  // A group named by its language ("Python cell"): a page of thirty cells has thirty Run
+  // buttons, and a screen reader says which cell the one it is on belongs to as it enters it.
+  cell.setAttribute('role', 'group');
   if (opts.theme === 'light' || opts.theme === 'dark') cell.classList.add(`cb-${opts.theme}`);
   const editorBox = el(doc, 'div', 'cb-editor');
   editorBox.hidden = hidden.has('editor');
@@ -261,6 +264,11 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     select.value = name;
     editor.setMode(modes.get(language) ?? language);
     showLinked();
+    nameCell();
+  }
+
+  function nameCell(): void {
+    cell.setAttribute('aria-label', `${displayNames.get(language) ?? language} cell`);
   }
 
   function showLinked(): void {
@@ -295,6 +303,7 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
     modes = new Map(all.map((l) => [l.name, l.codemirror_mode]));
     displayNames = new Map(all.map((l) => [l.name, l.display_name]));
     editor.setMode(modes.get(language) ?? language);
+    nameCell();
   }
   let modes = new Map<string, string>();
   let displayNames = new Map<string, string>();

@@ -72,6 +72,15 @@ describe('the focus where what had it goes away', () => {
 });
 
 describe('what the controls are called and say', () => {
+  it('names the cell a group by its language, so that a page of cells tells their Run buttons apart', async () => {
+    const cell = w.page.getByRole('group', { name: 'Python 3 cell', exact: true });
+    await cell.getByRole('button', { name: 'Run', exact: true }).waitFor();
+    await w.page.getByRole('combobox', { name: 'Language' }).selectOption('javascript');
+    await w.page.getByRole('group', { name: 'JavaScript (Node.js) cell', exact: true }).getByRole('button', { name: 'Run', exact: true }).waitFor();
+    await w.page.getByRole('combobox', { name: 'Language' }).selectOption('python');
+    await cell.waitFor();
+  });
+
   it("names the Share panel's fields by their captions alone", async () => {
     await setCode(w.page, 'print("shared")');
     await w.page.locator('.cb-share-button').focus();
