@@ -13,7 +13,7 @@ const STYLE = `
   :root { color-scheme: light dark; --bg: #f6f6f4; --fg: #1d1d1f; --muted: #6b6b70; --line: #d9d9de; font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; }
   @media (prefers-color-scheme: dark) { :root { --bg: #141518; --fg: #ececef; --muted: #9a9aa2; --line: #3a3b40; } }
   body { margin: 0; background: var(--bg); color: var(--fg); line-height: 1.5; }
-  main { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 4rem; }
+  main { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 4rem; overflow-wrap: break-word; }
   h1 { font-size: 1.5rem; margin: 0 0 0.25rem; } h2 { font-size: 1.1rem; margin: 2.5rem 0 0.25rem; }
   p { margin: 0 0 0.75rem; } a { color: inherit; }
   pre.code { margin: 0 0 0.5rem; padding: 0.6rem 0.8rem; border: 1px solid var(--line); border-radius: 8px; overflow-x: auto;

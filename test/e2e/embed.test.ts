@@ -421,6 +421,19 @@ describe('an embedded cell', () => {
 });
 
 describe('the /embed page', () => {
+  it('fits a 300 px phone without scrolling sideways once the scripted example has logged its JSON', async () => {
+    const w = await openPage(browser, `${box.url}/embed`, { viewport: { width: 300, height: 700 } });
+    await w.page.locator('#by-script-log', { hasText: 'cellbox:done {"ok":true' }).waitFor({ timeout: 30_000 });
+    // The log is one word some 300 px wide, which scrolled the page by up to 27 px, unless the
+    // cell's id had a "-" to break at: an id without one, then.
+    const sizes = await w.page.evaluate(() => {
+      const log = document.getElementById('by-script-log')!;
+      log.textContent = log.textContent!.replace(/"cellId":"[^"]*"/, '"cellId":"WWWWWWWWWWWW"');
+      return [document.documentElement.scrollWidth, document.documentElement.clientWidth];
+    });
+    expect(sizes[0]).toBe(sizes[1]);
+  });
+
   it('runs every example live, the scripted one included', async () => {
     const w = await openPage(browser, `${box.url}/embed`);
     const examples = await w.page.locator('section').count();
