@@ -173,12 +173,12 @@ describe.skipIf(!installed)('r worker', () => {
     expect(r.stdout).toBe('');
     expect(eventsOf(r, 'error')).toEqual([unattended('scan()')]);
     // So do readLines() of the console and the ways an Rscript reads its stdin.
-    for (const call of ['readLines(n = 1)', 'readLines("stdin")', 'readLines(file("stdin"))', 'scan("stdin")']) {
+    for (const call of ['readLines(n = 1)', 'readLines("stdin")', 'readLines(file("stdin"))', 'scan("stdin")', 'read.csv(file("stdin"))', 'read.table("stdin", header = TRUE)']) {
       const [error] = eventsOf(await run(`x <- ${call}`), 'error');
       expect(error, call).toMatchObject({ evalue: UNATTENDED });
     }
-    const text = await run('writeLines("4 5", "n.txt")\nscan(text = "1 2 3", quiet = TRUE)\nscan("n.txt", quiet = TRUE)\nreadLines("n.txt")\nreadLines(textConnection("a"))');
-    expect(text.stdout).toBe('[1] 1 2 3\n[1] 4 5\n[1] "4 5"\n[1] "a"\n');
+    const text = await run('writeLines("4 5", "n.txt")\nscan(text = "1 2 3", quiet = TRUE)\nscan("n.txt", quiet = TRUE)\nreadLines("n.txt")\nreadLines(textConnection("a"))\nread.csv(text = "a,b\\n1,2")$b\nread.table("n.txt")$V2');
+    expect(text.stdout).toBe('[1] 1 2 3\n[1] 4 5\n[1] "4 5"\n[1] "a"\n[1] 2\n[1] 5\n');
     expect(lastEvent(text)).toEqual({ type: 'done', status: 'ok' });
   });
 

@@ -434,6 +434,14 @@ local(envir = new.env(parent = baseenv()), {
     .(body(cell_read_lines))
   })
   replace_base("readLines", cell_read_lines)
+  # read.table() of stdin (read.csv(file("stdin")), as a script reads a piped table) said only
+  # "no lines available in input". read.csv and the rest call utils' read.table.
+  cell_read_table <- get("read.table", envir = asNamespace("utils"))
+  body(cell_read_table) <- bquote({
+    if (missing(text) && .(is_stdin)(file)) stop(.(NO_INPUT))
+    .(body(cell_read_table))
+  })
+  replace_base("read.table", cell_read_table, "utils")
 
   # ---- what a cell cannot do, said plainly -----------------------------------------------
 
