@@ -145,6 +145,23 @@ describe('node worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it('names the line of a failing call the cell ends with after top-level await, not the line before', async () => {
+    // The last expression is returned from the async function the cell becomes; V8 puts a call
+    // in a return at the `return`, which was at the end of the line before.
+    const cases: [string, string][] = [
+      ['const data = await Promise.resolve(1)\nundefinedFunction(data)', '    at <cell>:2:1'],
+      ['await null\nfunction f() {\n  throw new Error("in f")\n}\nf()', '    at <cell>:5:1'],
+      ['await null\nnew Missing()', '    at <cell>:2:1'],
+      ['import { join } from "node:path"\nconsole.log(join("a", "b"))\nnotDefined()', '    at <cell>:3:1'],
+    ];
+    for (const [code, frame] of cases) {
+      const [error] = eventsOf(await run(code), 'error');
+      expect(error.traceback, code).toContain(frame);
+    }
+    // The value is still shown.
+    expect(await resultOf('const x = await Promise.resolve(20)\nMath.max(x, 2) * 2')).toBe('40');
+  });
+
   it("shows a promise the cell ends with by its value once fulfilled, and a timer not at all", async () => {
     const main = 'async function main() {\n  await new Promise((r) => setTimeout(r, 20))\n  console.log("done")\n  return 7\n}\nmain()';
     const r = await run(main);

@@ -246,6 +246,10 @@ const CONTINUES = /^\s*[([`+\-/.,?:=<>*%&|^!]/;
 const DECLARATION = /^\s*(?:function\b|class\b|async\s+function\b|\{)/;
 const MAX_SPLIT_TRIES = 500;
 const RETURN = 'return (';
+// At the end of the line before the tail: `(0, tail)` is the tail's value, and the `0,` keeps the
+// tail's own positions. V8 puts a call (or `new`) that is a return's whole expression at the
+// `return`, there the line above: a cell's failing last call was said to be on that line.
+const RETURN_ABOVE = 'return (0,';
 
 /**
  * The async body for a cell with top-level await (which V8 cannot run as a script), made to
@@ -270,7 +274,7 @@ function returningBody(code) {
     if (cut > 0 && CONTINUES.test(tail) && !head.trimEnd().endsWith(';')) continue;
     if (DECLARATION.test(tail) || !compiles(asyncBody(`${RETURN}${tail}\n)`))) break;
     const candidates = [{ body: `${head}${RETURN}${tail}\n)`, shift: head === '' ? RETURN.length : 0 }];
-    if (/\n$/.test(head)) candidates.unshift({ body: head.replace(/(\r?\n)$/, `;${RETURN}$1`) + `${tail}\n)`, shift: 0 });
+    if (/\n$/.test(head)) candidates.unshift({ body: head.replace(/(\r?\n)$/, `;${RETURN_ABOVE}$1`) + `${tail}\n)`, shift: 0 });
     // A `return (` in a comment leaves a `)` alone, and such a body does not compile.
     const found = candidates.find((candidate) => compiles(asyncBody(candidate.body)));
     if (found) return found;
