@@ -181,6 +181,24 @@ describe('node worker', () => {
     expect(eventsOf(rejected, 'error')[0]).toMatchObject({ ename: 'RangeError', evalue: 'nope', traceback: ['RangeError: nope', '    at <cell>:1:16'] });
   });
 
+  it("shows no result for process or Node's handles on I/O, which a last `.on(…)` or `.listen(…)` returns", async () => {
+    // Each was 100-300 lines of Node's internals, where `node file.js` shows nothing.
+    expect(await resultOf('process.on("exit", (code) => console.log("bye", code))')).toBeUndefined();
+    expect(await resultOf('process.stdin.on("data", (d) => console.log(d))')).toBeUndefined();
+    expect(await resultOf('const c = require("child_process").spawn("true")\nc.on("close", (code) => console.log("exit", code))')).toBeUndefined();
+    expect(await resultOf([
+      'require("fs").writeFileSync("in.txt", "a\\nb\\n")',
+      'const rl = require("readline").createInterface({ input: require("fs").createReadStream("in.txt") })',
+      'rl.on("line", (line) => console.log(line))',
+    ].join('\n'))).toBeUndefined();
+    expect(await resultOf('require("node:readline/promises").createInterface({ input: process.stdin })')).toBeUndefined();
+    expect(await resultOf('const s = require("http").createServer()\ns.listen(0, () => s.close())')).toBeUndefined();
+    // The cell's own emitter, and a plain object, are still shown.
+    expect(await resultOf('class Dog extends require("events") { name = "Rex" }\nnew Dog().name')).toBe("'Rex'");
+    expect(await resultOf('const { EventEmitter } = require("events")\nclass Dog extends EventEmitter {}\nnew Dog() instanceof EventEmitter')).toBe('true');
+    expect(await resultOf('class Dog extends require("events") {}\nnew Dog()')).toMatch(/^Dog \{/);
+  });
+
   it('takes import declarations, as await import(), with the last value shown and lines kept', async () => {
     // A script cannot have them ("Cannot use import statement outside a module"); Node's REPL
     // takes them the same way.

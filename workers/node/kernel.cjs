@@ -530,6 +530,30 @@ function isTimer(value) {
   }
 }
 
+/**
+ * Node's classes of handles on I/O, [module, export]: a server, a stream (a socket, a file's
+ * stream, stdin), a readline interface, a child process. Their objects are what `.on(…)` and
+ * `.listen(…)` return, the last line of much of Node's own example code (`rl.on('line', …)`,
+ * `server.listen(8080)`, `child.on('close', …)`), and as the cell's value they showed some
+ * 100-300 lines of Node's internals (`_readableState`, `_handle`, a Socket per stdio), where
+ * `node file.js` shows nothing. Looked for only in modules the cell has loaded.
+ */
+const IO_CLASSES = [['stream', 'Stream'], ['net', 'Server'], ['readline', 'Interface'], ['readline/promises', 'Interface'], ['child_process', 'ChildProcess'], ['dgram', 'Socket'], ['worker_threads', 'Worker']];
+
+/** Whether a value is `process` or a handle of Node's on I/O (IO_CLASSES), shown as nothing. */
+function isIoHandle(value) {
+  if (value === process) return true;
+  if (value === null || typeof value !== 'object') return false;
+  try {
+    // Every one of them is an EventEmitter: a cheap check first, node:events being loaded always.
+    if (!(value instanceof require('node:events'))) return false;
+    const loaded = process.moduleLoadList;
+    return IO_CLASSES.some(([module, name]) => loaded.includes(`NativeModule ${module}`) && value instanceof require(`node:${module}`)[name]);
+  } catch {
+    return false; // a Proxy whose getPrototypeOf throws is no handle
+  }
+}
+
 /** Promise's own then(), as the worker loaded: a cell may replace a promise's or Promise's. */
 const promiseThen = Promise.prototype.then;
 
@@ -540,7 +564,8 @@ const promiseThen = Promise.prototype.then;
  * before the output the call went on to print. Rejected, it is the cell's error (an unhandled
  * rejection, through the promise then() makes), not that and a dump of the promise besides. A
  * timer (a cell ending with setTimeout(…)) shows nothing, as a browser's timer id shows
- * nothing worth reading: Node's Timeout object was some fifteen lines of its internals.
+ * nothing worth reading: Node's Timeout object was some fifteen lines of its internals. Nor
+ * does a handle on I/O (isIoHandle()), or `process` (`process.on('exit', …)`).
  */
 function showResult(value) {
   if (value === undefined) return;
@@ -548,7 +573,7 @@ function showResult(value) {
     Reflect.apply(promiseThen, value, [showResult]);
     return;
   }
-  if (isTimer(value)) return;
+  if (isTimer(value) || isIoHandle(value)) return;
   emit({ type: 'execute_result', data: { 'text/plain': util.inspect(value) }, metadata: {} });
 }
 
