@@ -223,6 +223,19 @@ describe('node worker', () => {
     expect(unrewritable).toMatchObject({ ename: 'SyntaxError', evalue: expect.stringMatching(/import statement outside a module|export/) });
   });
 
+  it("shows an error's cause after its frames, as node does: fetch's \"fetch failed\" says why only there", async () => {
+    const [error] = eventsOf(await run('const inner = new RangeError("inner")\nthrow new Error("outer", { cause: inner })'), 'error');
+    expect(error).toMatchObject({ ename: 'Error', evalue: 'outer' });
+    expect(error.traceback.slice(-5)).toEqual(['Error: outer', '    at <cell>:2:7 {', '  [cause]: RangeError: inner', '      at <cell>:1:15', '}']);
+    const [fetched] = eventsOf(await run('await fetch("http://no-such-host.invalid/data.json")'), 'error');
+    expect(fetched).toMatchObject({ ename: 'TypeError', evalue: 'fetch failed' });
+    expect(fetched.traceback.join('\n')).toMatch(/\[cause\]: Error: getaddrinfo \w+ no-such-host\.invalid/);
+    // A cause that is no error, and one whose getter throws.
+    expect(eventsOf(await run('throw new Error("x", { cause: 42 })'), 'error')[0].traceback.slice(-3)).toEqual(['    at <cell>:1:7 {', '  [cause]: 42', '}']);
+    const [odd] = eventsOf(await run('const e = new Error("odd")\nObject.defineProperty(e, "cause", { get() { throw 1 } })\nthrow e'), 'error');
+    expect(odd.traceback.at(-1)).toBe('    at <cell>:1:11');
+  });
+
   it('reports a SyntaxError', async () => {
     const r = await run('console.log("never")\nlet = = 1');
     const [error] = eventsOf(r, 'error');

@@ -434,8 +434,25 @@ function errorEvent(err) {
     type: 'error',
     ename: String(err.name || 'Error'),
     evalue: String(err.message ?? ''),
-    traceback: withoutWorkerFrames(withoutWorkerArrow(stack.split('\n')), lineKind),
+    traceback: withCause(withoutWorkerFrames(withoutWorkerArrow(stack.split('\n')), lineKind), err),
   };
+}
+
+/**
+ * The error's `cause` after its frames, as `node` shows an uncaught error's: `fetch()` fails
+ * with "fetch failed" alone, and only its cause says why (`getaddrinfo ENOTFOUND example.com`:
+ * a cell has no network).
+ */
+function withCause(lines, err) {
+  let cause;
+  try {
+    if (!Object.hasOwn(err, 'cause')) return lines;
+    cause = util.inspect(err.cause).split('\n');
+  } catch {
+    return lines; // a Proxy or a getter that throws: the error as it was
+  }
+  const last = lines.length - 1;
+  return [...lines.slice(0, last), `${lines[last]} {`, `  [cause]: ${cause[0]}`, ...cause.slice(1).map((line) => `  ${line}`), '}'];
 }
 
 /**
