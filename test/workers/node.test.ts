@@ -85,6 +85,30 @@ describe('node worker', () => {
     expect(streamText(lines, 'stdout')).toBe('hi Ada\n');
   });
 
+  it('says on stderr why stdin read to its end gave nothing, before the cell hears of its end', async () => {
+    const NOTE = 'Note: stdin is empty: a cell runs unattended, with nothing to type into it; put the value in the code instead\n';
+    const lines = await run([
+      "const rl = require('readline').createInterface({ input: process.stdin })",
+      'let n = 0',
+      'for await (const line of rl) n++',
+      "console.log('lines:', n)",
+    ].join('\n'));
+    expect(lines.events.slice(1)).toEqual([
+      { type: 'stream', name: 'stderr', text: NOTE },
+      { type: 'stream', name: 'stdout', text: 'lines: 0\n' },
+      { type: 'done', status: 'ok' },
+    ]);
+    const data = await run("process.stdin.on('data', (d) => console.log(d))\nprocess.stdin.on('end', () => console.log('end'))");
+    expect(streamText(data, 'stderr') + streamText(data, 'stdout')).toBe(`${NOTE}end\n`);
+    // Looking at stdin without reading it says nothing; nor does a stream of the cell's own.
+    expect((await run('console.log(process.stdin.isTTY)')).events.slice(1)).toEqual([
+      { type: 'stream', name: 'stdout', text: 'undefined\n' },
+      { type: 'done', status: 'ok' },
+    ]);
+    const file = await run("require('fs').writeFileSync('in.txt', 'a\\n')\nrequire('fs').createReadStream('in.txt').on('end', () => console.log('read'))");
+    expect(streamText(file, 'stderr')).toBe('');
+  });
+
   it('has CommonJS require, module, exports, __filename and __dirname in the cell directory', async () => {
     const text = await resultOf([
       'const path = require("path")',

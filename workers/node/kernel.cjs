@@ -186,9 +186,20 @@ function refuseQuestionsOnStdin() {
       const stream = stdin.get.call(process);
       Object.defineProperty(process, 'stdin', { configurable: true, enumerable: stdin.enumerable, get: () => stream });
       refuseQuestions(stream);
+      stream.once('end', noteEmptyStdin);
       return stream;
     },
   });
+}
+
+/**
+ * A cell that reads its stdin to the end (`rl.on('line', …)`, `for await (const line of rl)`,
+ * `process.stdin.on('data', …)`) gets no line at all: its stdin is /dev/null. Said on stderr as
+ * the stream ends, before the cell's own 'end' listeners run: the cell went on, or ended, without
+ * a word of why its input was empty.
+ */
+function noteEmptyStdin() {
+  process.stderr.write(`Note: stdin is empty: ${NO_INPUT}\n`);
 }
 
 function refuseQuestions(stdinStream) {
