@@ -47,6 +47,11 @@ describe('bash worker', () => {
     const mine = await run('set -e\ntrap "echo mine" ERR\nfalse');
     expect(mine.stdout).toBe('mine\n');
     expect(eventsOf(mine, 'error')).toEqual(ended([]));
+    // Set only where the code says set -e: an ERR trap runs at every failed command, which is time.
+    const without = await run('builtin trap -p ERR\necho "[$(builtin trap -p ERR)]"\n[ 1 -lt 0 ]');
+    expect(without.stdout).toBe('[]\n');
+    const withIt = await run('set -euo pipefail\n[[ -n $(builtin trap -p ERR) ]] && echo set');
+    expect(withIt.stdout).toBe('set\n');
   });
 
   it('ends only the cell on exit', async () => {

@@ -57,8 +57,8 @@ __cellbox_interrupted() {
 trap() {
   local status ours_int ours_err listed
   listed=$(builtin trap -p INT ERR)
-  [[ $listed == *"trap -- '$__cellbox_on_int' SIGINT"* ]] && ours_int=1 || ours_int=
-  [[ $listed == *"trap -- '$__cellbox_on_err' ERR"* ]] && ours_err=1 || ours_err=
+  [[ $listed == "trap -- '$__cellbox_on_int' SIGINT"* ]] && ours_int=1 || ours_int=
+  [[ $__cellbox_on_err && $listed == *"trap -- '$__cellbox_on_err' ERR" ]] && ours_err=1 || ours_err=
   status=0  # a failure is the cell's command's, not one more for an ERR trap in here (set -E)
   if [[ $# == 0 || $1 == -p || $1 == -P ]]; then
     [[ $ours_int ]] && builtin trap - INT
@@ -68,10 +68,10 @@ trap() {
     [[ $ours_err ]] && builtin trap "$__cellbox_on_err" ERR
   else
     builtin trap "$@" 2>"$__cellbox_trap_errors" || status=$?
-    listed=$(builtin trap -p INT)
-    [[ -z $listed ]] && builtin trap "$__cellbox_on_int" INT
-    listed=$(builtin trap -p ERR)
-    [[ -z $listed ]] && builtin trap "$__cellbox_on_err" ERR
+    # `trap -p INT ERR` lists INT's first, each ending with its name.
+    listed=$(builtin trap -p INT ERR)
+    [[ $listed == *"' SIGINT"$'\n'* || $listed == *"' SIGINT" ]] || builtin trap "$__cellbox_on_int" INT
+    [[ -z $__cellbox_on_err || $listed == *"' ERR" ]] || builtin trap "$__cellbox_on_err" ERR
   fi
   if [[ -s $__cellbox_trap_errors ]]; then
     while IFS= read -r listed; do
