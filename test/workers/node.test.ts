@@ -260,6 +260,19 @@ describe('node worker', () => {
     expect(odd.traceback.at(-1)).toBe('    at <cell>:1:11');
   });
 
+  it("says after a browser global's ReferenceError that a cell runs in Node.js, not in a web page", async () => {
+    const [error] = eventsOf(await run('console.log("start")\nconst button = document.querySelector("button")'), 'error');
+    expect(error).toMatchObject({ ename: 'ReferenceError', evalue: 'document is not defined' });
+    expect(error.traceback.slice(-3)).toEqual([
+      'ReferenceError: document is not defined',
+      '    at <cell>:2:16',
+      '(a JavaScript cell runs in Node.js, not in a web page: it has no document)',
+    ]);
+    expect(eventsOf(await run('window.onload = () => {}'), 'error')[0].traceback.at(-1)).toBe('(a JavaScript cell runs in Node.js, not in a web page: it has no window)');
+    // Any other name is the cell's own mistake, said as node says it.
+    expect(eventsOf(await run('documents.length'), 'error')[0].traceback.at(-1)).toBe('    at <cell>:1:1');
+  });
+
   it('reports a SyntaxError', async () => {
     const r = await run('console.log("never")\nlet = = 1');
     const [error] = eventsOf(r, 'error');

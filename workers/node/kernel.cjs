@@ -24,7 +24,7 @@ const { Module, createRequire } = require('node:module');
 // `let Number = 1` or `const JSON = …` made the worker's own report of the cell's end throw,
 // and the cell read as WorkerCrashed with this file's source on stderr. The globals the worker
 // uses once the cell has started are its own, taken here.
-const { Atomics, Buffer, Error, Int32Array, JSON, Map, Number, Object, Reflect, SharedArrayBuffer, String, SyntaxError, process } = globalThis;
+const { Atomics, Buffer, Error, Int32Array, JSON, Map, Number, Object, ReferenceError, Reflect, SharedArrayBuffer, String, SyntaxError, process } = globalThis;
 
 const EVENT_FD = 3;
 const CELL = '<cell>'; // the script's name in stack traces
@@ -441,13 +441,19 @@ function errorEvent(err) {
     return { type: 'error', ename: 'Error', evalue: text, traceback: [`Uncaught ${text}`] };
   }
   const stack = String(err.stack || `${err.name}: ${err.message}`);
-  return {
-    type: 'error',
-    ename: String(err.name || 'Error'),
-    evalue: String(err.message ?? ''),
-    traceback: withCause(withoutWorkerFrames(withoutWorkerArrow(stack.split('\n')), lineKind), err),
-  };
+  const evalue = String(err.message ?? '');
+  const traceback = withCause(withoutWorkerFrames(withoutWorkerArrow(stack.split('\n')), lineKind), err);
+  const browserOnly = err instanceof ReferenceError && BROWSER_ONLY.exec(evalue);
+  if (browserOnly) traceback.push(`(a JavaScript cell runs in Node.js, not in a web page: it has no ${browserOnly[1]})`);
+  return { type: 'error', ename: String(err.name || 'Error'), evalue, traceback };
 }
+
+/**
+ * The browser's globals that a web course's code reaches for, which Node does not have: "document
+ * is not defined" told a learner who had just written `document.querySelector(…)` nothing of why.
+ * (prompt(), confirm() and alert() Node lacks too: defineDialogs() gives them.)
+ */
+const BROWSER_ONLY = /^(document|window|localStorage|sessionStorage|location|navigator|XMLHttpRequest|HTMLElement) is not defined$/;
 
 /**
  * The error's `cause` after its frames, as `node` shows an uncaught error's: `fetch()` fails
