@@ -4,14 +4,14 @@
 # Under `set -e` a failed command ends the cell without a word of its own (`false`, a `grep` that
 # found nothing, a `cp` whose message the cell hid), and the error said "exit status 1" alone:
 # the reader had no line to look at. This ERR trap writes the failed command's status, line and
-# command to ERREXIT; kernel.sh names them when the cell ended with that status. It writes
-# only in the cell's own bash (not a subshell, whose end is the subshell's) and only under
-# `set -e`. It is set only in a cell whose code says `set -e` (or `-o errexit`) somewhere: an ERR
-# trap runs at every failed command, and made a loop of them (`[ "$i" -lt 0 ]` as a statement)
-# some ten times slower. For a pipeline the command left is its last, which may not be the one that
-# failed (`set -o pipefail`): the line is written without it. The trap is the worker's: the
-# `trap` function in interrupt.bash leaves it out of what it lists, the cell's own ERR trap
-# replaces it, and `trap - ERR` sets it again.
+# command to ERREXIT; kernel.sh names them when the cell ended with that status. It writes only
+# in the cell's own bash (not a subshell, whose end is the subshell's) and only under `set -e`.
+# It is set only in a cell whose code says `set -e` (or `-o errexit`) somewhere: an ERR trap runs
+# at every failed command, and made a loop of them (`[ "$i" -lt 0 ]` as a statement) some ten
+# times slower. For a pipeline the command left is its last, which may not be the one that failed
+# (`set -o pipefail`): the line is written without it. The trap is the worker's: the `trap`
+# function in interrupt.bash leaves it out of what it lists, the cell's own ERR trap replaces
+# it, and `trap - ERR` sets it again.
 __cellbox_errexit=${TMPDIR:-/tmp}/.cellbox-errexit
 __cellbox_on_err=
 if [[ $BASH_EXECUTION_STRING =~ (^|[^[:alnum:]_-])set[[:space:]]+(-[[:alpha:]]*e|-o[[:space:]]+errexit) ]]; then

@@ -17,8 +17,9 @@
 #
 # The cell sees only its own traps, as a script in a terminal does: `trap` is a function that
 # leaves the worker's traps (this file's INT trap, errexit.bash's ERR trap) out of what it lists,
-# and puts each back when the cell resets it (`trap - INT`). A cell that traps SIGINT itself has its trap run on Stop, as bash runs it at
-# Ctrl-C, and goes on (killed after the grace if it does not end); one that ignores it is killed.
+# and puts each back when the cell resets it (`trap - INT`). A cell that traps SIGINT itself has
+# its trap run on Stop, as bash runs it at Ctrl-C, and goes on (killed after the grace if it does
+# not end); one that ignores it is killed.
 unset BASH_ENV  # the cell's own bash scripts start as usual
 __cellbox_where=${TMPDIR:-/tmp}/.cellbox-interrupted
 __cellbox_on_int='__cellbox_interrupted'
