@@ -24,6 +24,36 @@ describe('bash worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it('names the line and command where set -e ended the cell, which bash does not say', async () => {
+    const ended = (traceback: string[]) => [{ type: 'error', ename: 'ExitStatus', evalue: 'exit status 1', traceback }];
+    const r = await run('echo start\nset -e\ncp missing.txt here.txt 2>/dev/null\necho never');
+    expect(r.stdout).toBe('start\n');
+    expect(r.stderr).toBe('');
+    expect(eventsOf(r, 'error')).toEqual(ended(['cell: line 3: cp missing.txt here.txt 2> /dev/null: exit status 1, which ends the cell under set -e']));
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+    // In a function, the function's line; a pipeline's last command may not be the one that failed: the line alone.
+    const inFunction = await run('set -e\nf() {\n  grep -q "no\\"such" /dev/null\n}\nf\necho never');
+    expect(eventsOf(inFunction, 'error')).toEqual(ended(['cell: line 3: grep -q "no\\"such" /dev/null: exit status 1, which ends the cell under set -e']));
+    const piped = await run('set -eo pipefail\nfalse | cat\necho never');
+    expect(eventsOf(piped, 'error')).toEqual(ended(['cell: line 2: exit status 1, which ends the cell under set -e']));
+    // Not set -e's doing: an exit, a failure without set -e, one in a subshell that was handled.
+    for (const code of ['set -e\nexit 1', 'false\nexit 1', 'set -e\n(false) || echo handled\nexit 1']) {
+      expect(eventsOf(await run(code), 'error'), code).toEqual(ended([]));
+    }
+    // The trap is the worker's: the cell lists none, its own ERR trap runs instead, and `trap - ERR` sets it again.
+    const own = await run('set -e\ntrap -p ERR\ntrap "echo mine" ERR\ntrap -p\ntrap - ERR\ntrap -p\nfalse');
+    expect(own.stdout).toBe("trap -- 'echo mine' ERR\n");
+    expect(eventsOf(own, 'error')).toEqual(ended(['cell: line 7: false: exit status 1, which ends the cell under set -e']));
+    const mine = await run('set -e\ntrap "echo mine" ERR\nfalse');
+    expect(mine.stdout).toBe('mine\n');
+    expect(eventsOf(mine, 'error')).toEqual(ended([]));
+    // Set only where the code says set -e: an ERR trap runs at every failed command, which is time.
+    const without = await run('builtin trap -p ERR\necho "[$(builtin trap -p ERR)]"\n[ 1 -lt 0 ]');
+    expect(without.stdout).toBe('[]\n');
+    const withIt = await run('set -euo pipefail\n[[ -n $(builtin trap -p ERR) ]] && echo set');
+    expect(withIt.stdout).toBe('set\n');
+  });
+
   it('ends only the cell on exit', async () => {
     const failed = await run('echo a\nexit 3\necho b');
     expect(failed.stdout).toBe('a\n');
@@ -119,6 +149,9 @@ describe('bash worker, stopped', () => {
     const r = await stopped('echo started\nsleep 10\necho never');
     expect(eventsOf(r, 'error')).toEqual(interrupted(['cell: line 2: sleep 10: interrupted']));
     expect(r.stdout).toBe('started\n');
+    // Under set -e too, whose ERR trap the worker keeps (errexit.bash).
+    const strict = await stopped('set -e\necho started\nsleep 10\necho never');
+    expect(eventsOf(strict, 'error')).toEqual(interrupted(['cell: line 3: sleep 10: interrupted']));
   });
 
   it("says the line of a command stopped in an if's or a loop's condition, not the line after it", async () => {

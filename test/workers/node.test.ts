@@ -85,6 +85,30 @@ describe('node worker', () => {
     expect(streamText(lines, 'stdout')).toBe('hi Ada\n');
   });
 
+  it('says on stderr why stdin read to its end gave nothing, before the cell hears of its end', async () => {
+    const NOTE = 'Note: stdin is empty: a cell runs unattended, with nothing to type into it; put the value in the code instead\n';
+    const lines = await run([
+      "const rl = require('readline').createInterface({ input: process.stdin })",
+      'let n = 0',
+      'for await (const line of rl) n++',
+      "console.log('lines:', n)",
+    ].join('\n'));
+    expect(lines.events.slice(1)).toEqual([
+      { type: 'stream', name: 'stderr', text: NOTE },
+      { type: 'stream', name: 'stdout', text: 'lines: 0\n' },
+      { type: 'done', status: 'ok' },
+    ]);
+    const data = await run("process.stdin.on('data', (d) => console.log(d))\nprocess.stdin.on('end', () => console.log('end'))");
+    expect(streamText(data, 'stderr') + streamText(data, 'stdout')).toBe(`${NOTE}end\n`);
+    // Looking at stdin without reading it says nothing; nor does a stream of the cell's own.
+    expect((await run('console.log(process.stdin.isTTY)')).events.slice(1)).toEqual([
+      { type: 'stream', name: 'stdout', text: 'undefined\n' },
+      { type: 'done', status: 'ok' },
+    ]);
+    const file = await run("require('fs').writeFileSync('in.txt', 'a\\n')\nrequire('fs').createReadStream('in.txt').on('end', () => console.log('read'))");
+    expect(streamText(file, 'stderr')).toBe('');
+  });
+
   it('has CommonJS require, module, exports, __filename and __dirname in the cell directory', async () => {
     const text = await resultOf([
       'const path = require("path")',
@@ -145,6 +169,23 @@ describe('node worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it('names the line of a failing call the cell ends with after top-level await, not the line before', async () => {
+    // The last expression is returned from the async function the cell becomes; V8 puts a call
+    // in a return at the `return`, which was at the end of the line before.
+    const cases: [string, string][] = [
+      ['const data = await Promise.resolve(1)\nundefinedFunction(data)', '    at <cell>:2:1'],
+      ['await null\nfunction f() {\n  throw new Error("in f")\n}\nf()', '    at <cell>:5:1'],
+      ['await null\nnew Missing()', '    at <cell>:2:1'],
+      ['import { join } from "node:path"\nconsole.log(join("a", "b"))\nnotDefined()', '    at <cell>:3:1'],
+    ];
+    for (const [code, frame] of cases) {
+      const [error] = eventsOf(await run(code), 'error');
+      expect(error.traceback, code).toContain(frame);
+    }
+    // The value is still shown.
+    expect(await resultOf('const x = await Promise.resolve(20)\nMath.max(x, 2) * 2')).toBe('40');
+  });
+
   it("shows a promise the cell ends with by its value once fulfilled, and a timer not at all", async () => {
     const main = 'async function main() {\n  await new Promise((r) => setTimeout(r, 20))\n  console.log("done")\n  return 7\n}\nmain()';
     const r = await run(main);
@@ -162,6 +203,24 @@ describe('node worker', () => {
     const rejected = await run('Promise.reject(new RangeError("nope"))');
     expect(rejected.events.slice(1).map((e) => e.type)).toEqual(['error', 'done']);
     expect(eventsOf(rejected, 'error')[0]).toMatchObject({ ename: 'RangeError', evalue: 'nope', traceback: ['RangeError: nope', '    at <cell>:1:16'] });
+  });
+
+  it("shows no result for process or Node's handles on I/O, which a last `.on(…)` or `.listen(…)` returns", async () => {
+    // Each was 100-300 lines of Node's internals, where `node file.js` shows nothing.
+    expect(await resultOf('process.on("exit", (code) => console.log("bye", code))')).toBeUndefined();
+    expect(await resultOf('process.stdin.on("data", (d) => console.log(d))')).toBeUndefined();
+    expect(await resultOf('const c = require("child_process").spawn("true")\nc.on("close", (code) => console.log("exit", code))')).toBeUndefined();
+    expect(await resultOf([
+      'require("fs").writeFileSync("in.txt", "a\\nb\\n")',
+      'const rl = require("readline").createInterface({ input: require("fs").createReadStream("in.txt") })',
+      'rl.on("line", (line) => console.log(line))',
+    ].join('\n'))).toBeUndefined();
+    expect(await resultOf('require("node:readline/promises").createInterface({ input: process.stdin })')).toBeUndefined();
+    expect(await resultOf('const s = require("http").createServer()\ns.listen(0, () => s.close())')).toBeUndefined();
+    // The cell's own emitter, and a plain object, are still shown.
+    expect(await resultOf('class Dog extends require("events") { name = "Rex" }\nnew Dog().name')).toBe("'Rex'");
+    expect(await resultOf('const { EventEmitter } = require("events")\nclass Dog extends EventEmitter {}\nnew Dog() instanceof EventEmitter')).toBe('true');
+    expect(await resultOf('class Dog extends require("events") {}\nnew Dog()')).toMatch(/^Dog \{/);
   });
 
   it('takes import declarations, as await import(), with the last value shown and lines kept', async () => {
@@ -186,6 +245,32 @@ describe('node worker', () => {
     // Where a rewrite would not make it a script, the error is the one about the code as written.
     const [unrewritable] = eventsOf(await run('import fs from "node:fs"\nexport const x = 1'), 'error');
     expect(unrewritable).toMatchObject({ ename: 'SyntaxError', evalue: expect.stringMatching(/import statement outside a module|export/) });
+  });
+
+  it("shows an error's cause after its frames, as node does: fetch's \"fetch failed\" says why only there", async () => {
+    const [error] = eventsOf(await run('const inner = new RangeError("inner")\nthrow new Error("outer", { cause: inner })'), 'error');
+    expect(error).toMatchObject({ ename: 'Error', evalue: 'outer' });
+    expect(error.traceback.slice(-5)).toEqual(['Error: outer', '    at <cell>:2:7 {', '  [cause]: RangeError: inner', '      at <cell>:1:15', '}']);
+    const [fetched] = eventsOf(await run('await fetch("http://no-such-host.invalid/data.json")'), 'error');
+    expect(fetched).toMatchObject({ ename: 'TypeError', evalue: 'fetch failed' });
+    expect(fetched.traceback.join('\n')).toMatch(/\[cause\]: Error: getaddrinfo \w+ no-such-host\.invalid/);
+    // A cause that is no error, and one whose getter throws.
+    expect(eventsOf(await run('throw new Error("x", { cause: 42 })'), 'error')[0].traceback.slice(-3)).toEqual(['    at <cell>:1:7 {', '  [cause]: 42', '}']);
+    const [odd] = eventsOf(await run('const e = new Error("odd")\nObject.defineProperty(e, "cause", { get() { throw 1 } })\nthrow e'), 'error');
+    expect(odd.traceback.at(-1)).toBe('    at <cell>:1:11');
+  });
+
+  it("says after a browser global's ReferenceError that a cell runs in Node.js, not in a web page", async () => {
+    const [error] = eventsOf(await run('console.log("start")\nconst button = document.querySelector("button")'), 'error');
+    expect(error).toMatchObject({ ename: 'ReferenceError', evalue: 'document is not defined' });
+    expect(error.traceback.slice(-3)).toEqual([
+      'ReferenceError: document is not defined',
+      '    at <cell>:2:16',
+      '(a JavaScript cell runs in Node.js, not in a web page: it has no document)',
+    ]);
+    expect(eventsOf(await run('window.onload = () => {}'), 'error')[0].traceback.at(-1)).toBe('(a JavaScript cell runs in Node.js, not in a web page: it has no window)');
+    // Any other name is the cell's own mistake, said as node says it.
+    expect(eventsOf(await run('documents.length'), 'error')[0].traceback.at(-1)).toBe('    at <cell>:1:1');
   });
 
   it('reports a SyntaxError', async () => {

@@ -16,9 +16,10 @@
 # times slower, and the cell's own ERR and EXIT traps are its own until Stop.
 #
 # The cell sees only its own traps, as a script in a terminal does: `trap` is a function that
-# leaves this file's INT trap out of what it lists, and puts it back when the cell resets INT
-# (`trap - INT`). A cell that traps SIGINT itself has its trap run on Stop, as bash runs it at
-# Ctrl-C, and goes on (killed after the grace if it does not end); one that ignores it is killed.
+# leaves the worker's traps (this file's INT trap, errexit.bash's ERR trap) out of what it lists,
+# and puts each back when the cell resets it (`trap - INT`). A cell that traps SIGINT itself has
+# its trap run on Stop, as bash runs it at Ctrl-C, and goes on (killed after the grace if it does
+# not end); one that ignores it is killed.
 unset BASH_ENV  # the cell's own bash scripts start as usual
 __cellbox_where=${TMPDIR:-/tmp}/.cellbox-interrupted
 __cellbox_on_int='__cellbox_interrupted'
@@ -52,22 +53,26 @@ __cellbox_interrupted() {
   builtin trap '__cellbox_stop $LINENO exact' ERR
   builtin trap '__cellbox_stop $LINENO' DEBUG EXIT
 }
-# The builtin, less this file's INT trap: listed only when the cell set its own, and set again
-# when the cell resets INT. Its errors name the cell's line, as the builtin's own do.
+# The builtin, less the worker's traps (INT's, ERR's): each listed only when the cell set its own,
+# and set again when the cell resets it. Its errors name the cell's line, as the builtin's own do.
 trap() {
-  local status ours listed
-  ours=$(builtin trap -p INT)
-  [[ $ours == "trap -- '$__cellbox_on_int' SIGINT" ]] && ours=1 || ours=
-  if [[ $# == 0 || $1 == -p || $1 == -P ]] && [[ $ours ]]; then
-    builtin trap - INT
-    status=0  # a failure is the cell's command's, not one more for an ERR trap in here (set -E)
+  local status ours_int ours_err listed
+  listed=$(builtin trap -p INT ERR)
+  [[ $listed == "trap -- '$__cellbox_on_int' SIGINT"* ]] && ours_int=1 || ours_int=
+  [[ $__cellbox_on_err && $listed == *"trap -- '$__cellbox_on_err' ERR" ]] && ours_err=1 || ours_err=
+  status=0  # a failure is the cell's command's, not one more for an ERR trap in here (set -E)
+  if [[ $# == 0 || $1 == -p || $1 == -P ]]; then
+    [[ $ours_int ]] && builtin trap - INT
+    [[ $ours_err ]] && builtin trap - ERR
     builtin trap "$@" 2>"$__cellbox_trap_errors" || status=$?
-    builtin trap "$__cellbox_on_int" INT
+    [[ $ours_int ]] && builtin trap "$__cellbox_on_int" INT
+    [[ $ours_err ]] && builtin trap "$__cellbox_on_err" ERR
   else
-    status=0
     builtin trap "$@" 2>"$__cellbox_trap_errors" || status=$?
-    listed=$(builtin trap -p INT)
-    [[ -z $listed ]] && builtin trap "$__cellbox_on_int" INT
+    # `trap -p INT ERR` lists INT's first, each ending with its name.
+    listed=$(builtin trap -p INT ERR)
+    [[ $listed == *"' SIGINT"$'\n'* || $listed == *"' SIGINT" ]] || builtin trap "$__cellbox_on_int" INT
+    [[ -z $__cellbox_on_err || $listed == *"' ERR" ]] || builtin trap "$__cellbox_on_err" ERR
   fi
   if [[ -s $__cellbox_trap_errors ]]; then
     while IFS= read -r listed; do
@@ -78,5 +83,6 @@ trap() {
 }
 set -ET
 builtin trap "$__cellbox_on_int" INT
+. "${BASH_SOURCE[0]%/*}/errexit.bash"
 # The cell finds $_ as a bash started by kernel.sh without this file has it.
 : "$BASH"

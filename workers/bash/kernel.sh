@@ -4,7 +4,7 @@
 # Started as `/usr/bin/bash kernel.sh` (see workers/protocol.ts for the contract). The cell's
 # output is its own fd 1 and 2; this script only reports the exit status. Every JSON value it
 # writes is a constant, a number, the version (digits and dots), a signal name (capitals,
-# digits and `+`) or an interrupted command, escaped, so printf makes valid JSON.
+# digits and `+`) or an interrupted or failed command, escaped, so printf makes valid JSON.
 
 # Close the descriptors the device left open above the event pipe. Bash keeps this script open
 # on a descriptor of its own (usually 255): that one stays. The glob's own descriptor for the
@@ -34,6 +34,8 @@ unset fd fd_path
 # first (BASH_ENV: the cell's lines keep their numbers), sets how the cell ends on it and writes
 # where it was to INTERRUPTED.
 INTERRUPTED=${TMPDIR:-/tmp}/.cellbox-interrupted
+# Where `set -e` ended the cell (errexit.bash): its status, line and command.
+ERREXIT=${TMPDIR:-/tmp}/.cellbox-errexit
 (
   trap - INT QUIT
   LC_ALL=C IFS= read -r -N 2147483647 code
@@ -74,19 +76,25 @@ if (( status == 128 + 24 )); then
   exit "$status"
 fi
 
+# A command's text as the inside of a JSON string, cut at 200 characters, in `text`.
+json_text() {
+  text=$1
+  (( ${#text} > 200 )) && text="${text:0:200}…"
+  text=${text//\\/\\\\}
+  text=${text//\"/\\\"}
+  text=${text//$'\n'/\\n}
+  text=${text//$'\t'/\\t}
+  text=${text//[$'\001'-$'\037']/?}
+}
+
 # Stopped by its reader: where the cell's bash wrote it was, as bash names a line in its errors.
 if (( interrupted && status != 0 )); then
   traceback=
   if [[ -s $INTERRUPTED ]]; then
     { IFS= read -r line; IFS= read -r -d '' command; } <"$INTERRUPTED"
     if [[ $line =~ ^[0-9]+$ ]]; then
-      (( ${#command} > 200 )) && command="${command:0:200}…"
-      command=${command//\\/\\\\}
-      command=${command//\"/\\\"}
-      command=${command//$'\n'/\\n}
-      command=${command//$'\t'/\\t}
-      command=${command//[$'\001'-$'\037']/?}
-      traceback="\"cell: line $line: $command: interrupted\""
+      json_text "$command"
+      traceback="\"cell: line $line: $text: interrupted\""
     fi
   fi
   printf '{"type":"error","ename":"KeyboardInterrupt","evalue":"interrupted","traceback":[%s]}\n' "$traceback" >&3
@@ -102,7 +110,16 @@ else
   if (( status > 128 )) && signal=$(kill -l "$status" 2>/dev/null); then
     evalue+=" (killed by SIG${signal})"
   fi
-  printf '{"type":"error","ename":"ExitStatus","evalue":"%s","traceback":[]}\n' "$evalue" >&3
+  # Ended by `set -e` at a failed command: its line, as bash names a line in its errors.
+  traceback=
+  if [[ -s $ERREXIT ]]; then
+    { IFS= read -r failed; IFS= read -r line; IFS= read -r -d '' command; } <"$ERREXIT"
+    if [[ $failed == "$status" && $line =~ ^[0-9]+$ ]]; then
+      json_text "$command"
+      traceback="\"cell: line $line: ${text:+$text: }exit status $status, which ends the cell under set -e\""
+    fi
+  fi
+  printf '{"type":"error","ename":"ExitStatus","evalue":"%s","traceback":[%s]}\n' "$evalue" "$traceback" >&3
   printf '{"type":"done","status":"error"}\n' >&3
 fi
 exit 0

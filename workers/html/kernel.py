@@ -12,9 +12,46 @@
 # device does for this language alone. Its cost is a small Python's start, made ahead in the pool.
 import json
 import os
+import re
 import sys
 
 EVENT_FD = 3
+
+# What the page leaves out of a cell's HTML (embed/render.ts, SANITIZE: DOMPurify's FORBID_TAGS,
+# and what DOMPurify drops itself), which shows nothing of it: a web course's
+# `<button onclick="…">`, `<form>` or `<script>` came out as a blank, or as a label without its
+# input, with no word of why. `base` and `meta` show nothing anyway, and go unsaid.
+LEFT_OUT_TAGS = ('script', 'iframe', 'object', 'embed', 'form', 'input', 'button', 'textarea', 'select',
+                 'frame', 'frameset', 'link')
+_COMMENT = re.compile(r'<!--.*?(?:-->|$)', re.S)
+_TAG = re.compile(r'<([a-zA-Z][a-zA-Z0-9-]*)((?:[^>"\']|"[^"]*"|\'[^\']*\')*)>?')
+_ATTRIBUTE = re.compile(r'([^\s"\'>/=]+)(?:\s*=\s*("[^"]*"|\'[^\']*\'|[^\s"\'>]+))?')
+_SCRIPT_URL = re.compile(r'^[\x00-\x20]*javascript:', re.I)
+
+
+def left_out(code: str) -> list[str]:
+    """What of the cell's HTML the page will not show, in the order it first comes: `<script>`, `onclick`, …"""
+    found: list[str] = []
+    for tag in _TAG.finditer(_COMMENT.sub('', code)):
+        name = tag.group(1).lower()
+        names = [f'<{name}>'] if name in LEFT_OUT_TAGS else []
+        for attribute in _ATTRIBUTE.finditer(tag.group(2)):
+            key, value = attribute.group(1).lower(), (attribute.group(2) or '').strip('"\'')
+            if key.startswith('on') and len(key) > 2:
+                names.append(key)
+            elif _SCRIPT_URL.match(value):
+                names.append('javascript: links')
+        found += [n for n in names if n not in found]
+    return found
+
+
+def left_out_note(code: str) -> str:
+    """A line for stderr naming what the page leaves out of this cell's HTML, or ''."""
+    found = left_out(code)
+    if not found:
+        return ''
+    return ("Note: a cell's HTML is shown without scripts, event handlers, forms and their controls, frames, "
+            f"embedded objects or linked stylesheets; left out here: {', '.join(found)}\n")
 
 
 def math_marked(text: str) -> str:
@@ -66,6 +103,9 @@ def main() -> None:
     code = sys.stdin.buffer.read().decode('utf-8', 'replace').removeprefix('\ufeff')
     if code.strip():
         emit({'type': 'display_data', 'data': {'text/html': math_marked(code), 'text/plain': code}, 'metadata': {}})
+        note = left_out_note(code)
+        if note:
+            emit({'type': 'stream', 'name': 'stderr', 'text': note})
     emit({'type': 'done', 'status': 'ok'})
 
 

@@ -24,7 +24,7 @@ const { Module, createRequire } = require('node:module');
 // `let Number = 1` or `const JSON = …` made the worker's own report of the cell's end throw,
 // and the cell read as WorkerCrashed with this file's source on stderr. The globals the worker
 // uses once the cell has started are its own, taken here.
-const { Atomics, Buffer, Error, Int32Array, JSON, Map, Number, Object, Reflect, SharedArrayBuffer, String, SyntaxError, process } = globalThis;
+const { Atomics, Buffer, Error, Int32Array, JSON, Map, Number, Object, ReferenceError, Reflect, SharedArrayBuffer, String, SyntaxError, process } = globalThis;
 
 const EVENT_FD = 3;
 const CELL = '<cell>'; // the script's name in stack traces
@@ -186,9 +186,20 @@ function refuseQuestionsOnStdin() {
       const stream = stdin.get.call(process);
       Object.defineProperty(process, 'stdin', { configurable: true, enumerable: stdin.enumerable, get: () => stream });
       refuseQuestions(stream);
+      stream.once('end', noteEmptyStdin);
       return stream;
     },
   });
+}
+
+/**
+ * A cell that reads its stdin to the end (`rl.on('line', …)`, `for await (const line of rl)`,
+ * `process.stdin.on('data', …)`) gets no line at all: its stdin is /dev/null. Said on stderr as
+ * the stream ends, before the cell's own 'end' listeners run: the cell went on, or ended, without
+ * a word of why its input was empty.
+ */
+function noteEmptyStdin() {
+  process.stderr.write(`Note: stdin is empty: ${NO_INPUT}\n`);
 }
 
 function refuseQuestions(stdinStream) {
@@ -246,6 +257,10 @@ const CONTINUES = /^\s*[([`+\-/.,?:=<>*%&|^!]/;
 const DECLARATION = /^\s*(?:function\b|class\b|async\s+function\b|\{)/;
 const MAX_SPLIT_TRIES = 500;
 const RETURN = 'return (';
+// At the end of the line before the tail: `(0, tail)` is the tail's value, and the `0,` keeps the
+// tail's own positions. V8 puts a call (or `new`) that is a return's whole expression at the
+// `return`, there the line above: a cell's failing last call was said to be on that line.
+const RETURN_ABOVE = 'return (0,';
 
 /**
  * The async body for a cell with top-level await (which V8 cannot run as a script), made to
@@ -270,7 +285,7 @@ function returningBody(code) {
     if (cut > 0 && CONTINUES.test(tail) && !head.trimEnd().endsWith(';')) continue;
     if (DECLARATION.test(tail) || !compiles(asyncBody(`${RETURN}${tail}\n)`))) break;
     const candidates = [{ body: `${head}${RETURN}${tail}\n)`, shift: head === '' ? RETURN.length : 0 }];
-    if (/\n$/.test(head)) candidates.unshift({ body: head.replace(/(\r?\n)$/, `;${RETURN}$1`) + `${tail}\n)`, shift: 0 });
+    if (/\n$/.test(head)) candidates.unshift({ body: head.replace(/(\r?\n)$/, `;${RETURN_ABOVE}$1`) + `${tail}\n)`, shift: 0 });
     // A `return (` in a comment leaves a `)` alone, and such a body does not compile.
     const found = candidates.find((candidate) => compiles(asyncBody(candidate.body)));
     if (found) return found;
@@ -426,12 +441,35 @@ function errorEvent(err) {
     return { type: 'error', ename: 'Error', evalue: text, traceback: [`Uncaught ${text}`] };
   }
   const stack = String(err.stack || `${err.name}: ${err.message}`);
-  return {
-    type: 'error',
-    ename: String(err.name || 'Error'),
-    evalue: String(err.message ?? ''),
-    traceback: withoutWorkerFrames(withoutWorkerArrow(stack.split('\n')), lineKind),
-  };
+  const evalue = String(err.message ?? '');
+  const traceback = withCause(withoutWorkerFrames(withoutWorkerArrow(stack.split('\n')), lineKind), err);
+  const browserOnly = err instanceof ReferenceError && BROWSER_ONLY.exec(evalue);
+  if (browserOnly) traceback.push(`(a JavaScript cell runs in Node.js, not in a web page: it has no ${browserOnly[1]})`);
+  return { type: 'error', ename: String(err.name || 'Error'), evalue, traceback };
+}
+
+/**
+ * The browser's globals that a web course's code reaches for, which Node does not have: "document
+ * is not defined" told a learner who had just written `document.querySelector(…)` nothing of why.
+ * (prompt(), confirm() and alert() Node lacks too: defineDialogs() gives them.)
+ */
+const BROWSER_ONLY = /^(document|window|localStorage|sessionStorage|location|navigator|XMLHttpRequest|HTMLElement) is not defined$/;
+
+/**
+ * The error's `cause` after its frames, as `node` shows an uncaught error's: `fetch()` fails
+ * with "fetch failed" alone, and only its cause says why (`getaddrinfo ENOTFOUND example.com`:
+ * a cell has no network).
+ */
+function withCause(lines, err) {
+  let cause;
+  try {
+    if (!Object.hasOwn(err, 'cause')) return lines;
+    cause = util.inspect(err.cause).split('\n');
+  } catch {
+    return lines; // a Proxy or a getter that throws: the error as it was
+  }
+  const last = lines.length - 1;
+  return [...lines.slice(0, last), `${lines[last]} {`, `  [cause]: ${cause[0]}`, ...cause.slice(1).map((line) => `  ${line}`), '}'];
 }
 
 /**
@@ -526,6 +564,30 @@ function isTimer(value) {
   }
 }
 
+/**
+ * Node's classes of handles on I/O, [module, export]: a server, a stream (a socket, a file's
+ * stream, stdin), a readline interface, a child process. Their objects are what `.on(…)` and
+ * `.listen(…)` return, the last line of much of Node's own example code (`rl.on('line', …)`,
+ * `server.listen(8080)`, `child.on('close', …)`), and as the cell's value they showed some
+ * 100-300 lines of Node's internals (`_readableState`, `_handle`, a Socket per stdio), where
+ * `node file.js` shows nothing. Looked for only in modules the cell has loaded.
+ */
+const IO_CLASSES = [['stream', 'Stream'], ['net', 'Server'], ['readline', 'Interface'], ['readline/promises', 'Interface'], ['child_process', 'ChildProcess'], ['dgram', 'Socket'], ['worker_threads', 'Worker']];
+
+/** Whether a value is `process` or a handle of Node's on I/O (IO_CLASSES), shown as nothing. */
+function isIoHandle(value) {
+  if (value === process) return true;
+  if (value === null || typeof value !== 'object') return false;
+  try {
+    // Every one of them is an EventEmitter: a cheap check first, node:events being loaded always.
+    if (!(value instanceof require('node:events'))) return false;
+    const loaded = process.moduleLoadList;
+    return IO_CLASSES.some(([module, name]) => loaded.includes(`NativeModule ${module}`) && value instanceof require(`node:${module}`)[name]);
+  } catch {
+    return false; // a Proxy whose getPrototypeOf throws is no handle
+  }
+}
+
 /** Promise's own then(), as the worker loaded: a cell may replace a promise's or Promise's. */
 const promiseThen = Promise.prototype.then;
 
@@ -536,7 +598,8 @@ const promiseThen = Promise.prototype.then;
  * before the output the call went on to print. Rejected, it is the cell's error (an unhandled
  * rejection, through the promise then() makes), not that and a dump of the promise besides. A
  * timer (a cell ending with setTimeout(…)) shows nothing, as a browser's timer id shows
- * nothing worth reading: Node's Timeout object was some fifteen lines of its internals.
+ * nothing worth reading: Node's Timeout object was some fifteen lines of its internals. Nor
+ * does a handle on I/O (isIoHandle()), or `process` (`process.on('exit', …)`).
  */
 function showResult(value) {
   if (value === undefined) return;
@@ -544,7 +607,7 @@ function showResult(value) {
     Reflect.apply(promiseThen, value, [showResult]);
     return;
   }
-  if (isTimer(value)) return;
+  if (isTimer(value) || isIoHandle(value)) return;
   emit({ type: 'execute_result', data: { 'text/plain': util.inspect(value) }, metadata: {} });
 }
 
