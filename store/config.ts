@@ -186,7 +186,10 @@ export const DEFAULTS: Config = {
     },
     {
       name: 'bash', display_name: 'Bash', command: ['/usr/bin/bash', '/opt/cellbox/workers/bash/kernel.sh'],
-      env: BLAS_ENV, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.sh', codemirror_mode: 'shell', pool: 2,
+      // TERM: a course's scripts colour their output with tput (`tput setaf 1`), which without
+      // one failed with "No value for $TERM and no -T specified"; the page shows ANSI colours.
+      // Programs that colour only on a terminal still see a pipe.
+      env: { ...BLAS_ENV, TERM: 'xterm-256color' }, readOnlyPaths: [], memoryRlimit: 'as', file_extension: '.sh', codemirror_mode: 'shell', pool: 2,
       install: 'apt-get install -y bash',
     },
     // R, Octave, C and Fortran start through small Bash launchers (workers/<lang>/kernel.sh), so

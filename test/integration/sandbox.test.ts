@@ -66,3 +66,13 @@ describe('limits', () => {
     expect(Number(room)).toBeGreaterThan(416 * 1024 * 1024);
   });
 });
+
+describe('the environment', () => {
+  // A course's scripts colour their output with tput, which without a TERM failed with "No
+  // value for $TERM and no -T specified"; the page shows the colours it writes.
+  it("gives a Bash cell a TERM that tput knows, inside the sandbox", async () => {
+    const ms = await run(box.url, 'echo "$TERM"\ntput setaf 1; echo red; tput sgr0\ntput cols', 'bash');
+    expect(errorOf(ms)).toBeUndefined();
+    expect(stdout(ms)).toBe('xterm-256color\n\x1b[31mred\n\x1b(B\x1b[m80\n');
+  });
+});
