@@ -31,4 +31,29 @@ describe.skipIf(!installed)('maxima worker', () => {
     expect(r.files.sort()).toEqual(['cosine.svg', 'sine.png']);
     expect(eventsOf(r, 'display_data')).toEqual([]);
   }, 90_000);
+
+  it("ends a cell at Maxima's question (Is n equal to -1?) with an error that says so, not a stack overflow", async () => {
+    // The question read its answer from the commands' FIFO, where only `quit()` and then the end
+    // of the input were: Maxima asked again and again (thousands of lines) until ECL's binding
+    // stack overflowed, and the cell's error was "BINDING-STACK overflow".
+    const r = await runWorker('maxima', 'print("before")$\nintegrate(x^n, x);\nprint("never")$', { timeoutMs: 60_000 });
+    expect(r.stdout).toBe('before \n');
+    const errors = eventsOf(r, 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0].ename).toBe('MaximaError');
+    expect(errors[0].evalue).toMatch(/^Maxima asks "Is n equal to -1\?", which a cell cannot answer: tell it beforehand, with assume\(\)/);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
+    // Told beforehand, Maxima does not ask.
+    const told = await runWorker('maxima', 'assume(a > 0)$\nintegrate(1/(x^2 + a), x);', { timeoutMs: 60_000 });
+    expect(lastEvent(told)).toEqual({ type: 'done', status: 'ok' });
+    expect(told.stdout).toContain('atan');
+  }, 90_000);
+
+  it('ends a cell that calls read() with an error, where it read the quit() after the cell and ended well', async () => {
+    const r = await runWorker('maxima', 'n: read("n?");\nprint("never")$', { timeoutMs: 60_000 });
+    expect(r.stdout).not.toContain('never');
+    expect(eventsOf(r, 'error').map((e) => [e.ename, e.evalue])).toEqual([
+      ['MaximaError', 'read(): a cell has no input to read; give the value in the cell instead (n: 5).'],
+    ]);
+  }, 90_000);
 });

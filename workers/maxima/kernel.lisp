@@ -93,6 +93,34 @@ removed, so that the next plot is shown on its own."
                        file)
                    keep-name options))))
 
+;; A question Maxima asks as it works (asksign's "Is a positive, negative or zero?", integrate's
+;; "Is n equal to -1?") is read from standard input: the commands' FIFO, where the line after the
+;; cell is its `quit()`. The answer never fitted, Maxima asked again, at the end of the input
+;; forever, until the Lisp's stack overflowed (thousands of questions, then "BINDING-STACK
+;; overflow"). Every question goes through retrieve: it is now the cell's error, with the
+;; question and the way to answer it beforehand.
+(defun cellbox-question (msg)
+  "The question retrieve would print (an mtext of strings and expressions), as one line."
+  (flet ((text (part) (if (stringp part) part (coerce (mstring part) 'string))))
+    (if (and (consp msg) (consp (car msg)) (eq (caar msg) 'mtext))
+        (apply #'concatenate 'string (mapcar #'text (cdr msg)))
+        (text msg))))
+
+(setf (symbol-function 'retrieve)
+      (lambda (msg flag &rest more)
+        (declare (ignore flag more))
+        (merror "~a" (format nil "Maxima asks \"~a\", which a cell cannot answer: tell it beforehand, with assume() or declare() (assume(a > 0), assume(notequal(n, -1)), declare(n, integer))."
+                             (cellbox-question msg)))))
+
+;; read() and readonly() read an expression from the same input: they took the `quit()` after
+;; the cell for the value, and read() ran it, so the cell ended there as if it had done well.
+(dolist (name '("read" "readonly"))
+  (let ((message (format nil "~a(): a cell has no input to read; give the value in the cell instead (n: 5)." name)))
+    (setf (symbol-function (intern (concatenate 'string "$" (string-upcase name))))
+          (lambda (&rest prompt)
+            (declare (ignore prompt))
+            (merror "~a" message)))))
+
 (defvar *cellbox-draw-ready* nil)
 
 (defun cellbox-draw-to-png ()
