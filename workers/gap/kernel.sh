@@ -20,7 +20,7 @@
 # be told otherwise; a filter that killed it on seeing one would race the statements after).
 # Its lines (the message, the cell's line, a caret) are kept back too, and the cell then ends as
 # a GAPError naming the first one, all of them its traceback: it does not pass for a cell that
-# ran. Stop is SIGINT, GAP's "user interrupt" error, which quits it
+# ran, nor hides behind an error it led to. Stop is SIGINT, GAP's "user interrupt" error, which quits it
 # (--quitonbreak): a KeyboardInterrupt whose traceback is GAP's lines saying where it was.
 
 . "${BASH_SOURCE[0]%/*}/../lib/events.bash"
@@ -93,6 +93,12 @@ if (( ${#lines[@]} )) && (( status != 128 + 24 )); then
   message=${message% called from}
   if [[ $message == 'reached the pre-set memory limit'* || $message == *'cannot extend the workspace'* ]]; then
     emit_error MemoryError "$message" "${lines[@]}"
+  elif [[ -s $syntax ]]; then
+    # A syntax error before the error GAP quit on, which it skipped: often its cause (a `;`
+    # missing after `fi` left a function unassigned, then "Variable: 'f' must have a value"), and
+    # the first thing wrong in the cell. It is the cell's message; both are its traceback.
+    mapfile -t before <"$syntax"
+    emit_error GAPError "${before[0]}" "${before[@]}" "${lines[@]}"
   else
     emit_error GAPError "$message" "${lines[@]}"
   fi
