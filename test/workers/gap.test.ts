@@ -27,4 +27,20 @@ describe.skipIf(!installed)('gap worker', () => {
     expect(r.stdout).toBe('a\n');
     expect(eventsOf(r, 'error').map((e) => [e.ename, e.evalue])).toEqual([['GAPError', 'boom']]);
   }, 90_000);
+
+  it("prints the help's entry and goes on with the cell, where the pager took the cell for keys", async () => {
+    // GAP's pager waited for a key after a screen, read from GAP's input, the cell: the letters of
+    // the statements after the help were keys (n, p, b, q), those statements never ran, and the
+    // cell ended well. The entry is shown to the next heading, without "'tcsetattr' could not
+    // turn off raw mode!".
+    const r = await runWorker('gap', '?SymmetricGroup\nPrint("after\\n");\nPager("x\\ny");', { timeoutMs: 60_000 });
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    const plain = r.stdout.replace(/\x1b\[[0-9;]*m/g, '');
+    expect(plain).toContain('50.1-12 SymmetricGroup');
+    expect(plain).toContain('constructs  the  symmetric  group of degree deg');
+    expect(plain).not.toContain('MathieuGroup');
+    expect(plain).not.toContain('<space> page');
+    expect(plain.endsWith('after\nx\ny\n')).toBe(true);
+    expect(r.stderr).toBe('');
+  }, 90_000);
 });

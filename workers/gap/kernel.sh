@@ -59,6 +59,10 @@ filter_errors() {
 mkfifo "$loaded"
 exec {loaded_fd}<>"$loaded"
 
+# GAP's help and Pager() print their text whole, not a screen at a time waiting for a key read
+# from the cell (pager.g says why), read at GAP's start.
+pager=${BASH_SOURCE[0]%/*}/pager.g
+#
 # As the PARI/GP worker: GAP reads the device's pipe, its stdout is the cell's, its stderr goes
 # through the filter; GAP takes SIGINT, the filter ignores it. Set up before `ready`.
 #
@@ -68,7 +72,7 @@ exec {loaded_fd}<>"$loaded"
 # has one, GAP reads an empty statement. cat ignores SIGINT: a Stop ends GAP, not its input.
 exec 5>&1
 (
-  { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec gap -q -b -r --quitonbreak --alwaystrace -o "${workspace_mib}m" -c "PrintTo(\"$loaded\", \"loaded\\n\");" 2>&1 1>&5 5>&- {loaded_fd}>&-; } | { trap '' INT; filter_errors; }
+  { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec gap -q -b -r --quitonbreak --alwaystrace -o "${workspace_mib}m" -c "Read(\"$pager\"); PrintTo(\"$loaded\", \"loaded\\n\");" 2>&1 1>&5 5>&- {loaded_fd}>&-; } | { trap '' INT; filter_errors; }
   exit "${PIPESTATUS[0]}"
 ) 0< <(trap '' INT; exec 3>&- 5>&- {loaded_fd}>&-; cat; printf '\n;\n') 3>&- &
 gap_job=$!
