@@ -56,4 +56,14 @@ describe.skipIf(!installed)('maxima worker', () => {
       ['MaximaError', 'read(): a cell has no input to read; give the value in the cell instead (n: 5).'],
     ]);
   }, 90_000);
+
+  it("writes a plot given pdf_file, ps_file or a gnuplot_term of its own, where the default PNG took its place", async () => {
+    // The default png_file came before pdf_file, ps_file and gnuplot_term in Maxima's choice of
+    // terminal: each of these was shown as the default PNG, and its own file never written.
+    const r = await runWorker('maxima', 'plot2d(sin(x), [x, 0, 1], [pdf_file, "sine.pdf"])$\nplot2d(sin(x), [x, 0, 1], [ps_file, "sine.ps"])$\nplot2d(sin(x), [x, 0, 1], [gnuplot_term, png], [gnuplot_out_file, "term.png"])$\nplot2d(cos(x), [x, 0, 1])$', { timeoutMs: 60_000 });
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(r.files.sort()).toEqual(['sine.pdf', 'sine.ps', 'term.png']);
+    // The plot without a file of its own is still shown, and only it.
+    expect(eventsOf(r, 'display_data')).toHaveLength(1);
+  }, 90_000);
 });

@@ -121,6 +121,24 @@ removed, so that the next plot is shown on its own."
             (declare (ignore prompt))
             (merror "~a" message)))))
 
+;; The cell's plots are drawn into the PNG file by the png_file option, set as a default, and a
+;; default comes after the call's own options in the list the terminal is chosen from; Maxima
+;; looks for svg_file, then png_file, then pdf_file and ps_file, then the terminal: so a call's
+;; [pdf_file, "p.pdf"], [ps_file, ...] or [gnuplot_term, dumb] (a plot as text) was drawn as the
+;; default PNG and shown, its own file never written. The default gives way to them.
+(let ((terminal-and-file (symbol-function 'gnuplot-terminal-and-file)))
+  (setf (symbol-function 'gnuplot-terminal-and-file)
+        (lambda (plot-options)
+          (funcall terminal-and-file
+                   (if (and *cellbox-plot-file*
+                            (equal (getf plot-options :png_file) *cellbox-plot-file*)
+                            (or (getf plot-options :pdf_file) (getf plot-options :ps_file)
+                                (not (member (getf plot-options :gnuplot_term) '(nil $default)))))
+                       (loop for (key value) on plot-options by #'cddr
+                             unless (and (eq key :png_file) (equal value *cellbox-plot-file*))
+                               append (list key value))
+                       plot-options)))))
+
 (defvar *cellbox-draw-ready* nil)
 
 (defun cellbox-draw-to-png ()
