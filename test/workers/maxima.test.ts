@@ -66,4 +66,17 @@ describe.skipIf(!installed)('maxima worker', () => {
     // The plot without a file of its own is still shown, and only it.
     expect(eventsOf(r, 'display_data')).toHaveLength(1);
   }, 90_000);
+
+  it("shows help for `? topic` and `?? topic` as Maxima's prompt does, and describe() of several entries without asking", async () => {
+    // The cell's reader took `?` for a Lisp name's prefix: `? integrate` showed " integrate",
+    // `?? integ` was a syntax error; describe() of a topic with several entries asked which to
+    // show and read the commands' FIFO: "Unexpected end of file" was the cell's error.
+    const r = await runWorker('maxima', '? integrate\n?? ratsim\ndescribe(ratsimp)$\nprint("after")$', { timeoutMs: 60_000 });
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(r.stdout).toContain(' -- Function: integrate');
+    expect(r.stdout).toMatch(/ 0: ratsimp {2}\(Functions and Variables for Polynomials\)/);
+    expect(r.stdout).toContain(' -- Function: ratsimp (<expr>)');
+    expect(r.stdout).not.toContain('Enter space-separated numbers');
+    expect(r.stdout.endsWith('after \n')).toBe(true);
+  }, 90_000);
 });

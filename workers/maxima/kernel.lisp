@@ -160,6 +160,43 @@ its screen terminal too: its default terminal PNG, into the plots' file, shown a
   (and *cellbox-plot-file* (consp value) (eq (caar value) 'mlist)
        (member *cellbox-plot-file* (cdr value) :test #'equal)))
 
+;; Help. Maxima's prompt takes a line `? topic' as describe(topic) and `?? topic' as
+;; describe(topic, inexact); its reader, which runs the cell, takes `?' for the start of a Lisp
+;; name: `? integrate' showed " integrate" and `?? integ' was a syntax error. The cell's lines
+;; are taken as the prompt takes them (cellbox-help-line). And where several entries match,
+;; describe asks which to show ("Enter space-separated numbers, `all' or `none'"), reading the
+;; commands' FIFO: "Unexpected end of file" was the cell's error. It is answered instead: all
+;; of an exact topic's entries (one, mostly), none of an inexact one's, whose list is shown.
+(defvar *cellbox-help-answer* "all")
+(let ((display-items (symbol-function 'cl-info::display-items)))
+  (setf (symbol-function 'cl-info::display-items)
+        (lambda (&rest args)
+          (let ((*standard-input* (make-string-input-stream (format nil "~a~%" *cellbox-help-answer*))))
+            (apply display-items args)))))
+(setf (symbol-function 'cl-info::print-prompt) (lambda (&rest args) (declare (ignore args)) nil))
+(let ((info-inexact (symbol-function 'cl-info::info-inexact)))
+  (setf (symbol-function 'cl-info::info-inexact)
+        (lambda (&rest args)
+          (let ((*cellbox-help-answer* "none"))
+            (apply info-inexact args)))))
+
+(defun cellbox-help-line (in)
+  "A line `? topic' or `?? topic' that comes next in IN, read as Maxima's prompt reads it: the
+statement describe(topic) or describe(topic, inexact), its value not shown. Anything else is
+left to be read, and nil."
+  (loop for c = (peek-char nil in nil)
+        while (member c '(#\Space #\Tab #\Newline #\Return #\Page))
+        do (read-char in))
+  (let ((start (file-position in)))
+    (when (eql (peek-char nil in nil) #\?)
+      (read-char in)
+      (let* ((inexact (eql (peek-char nil in nil) #\?))
+             (next (progn (when inexact (read-char in)) (peek-char nil in nil))))
+        (if (member next '(#\Space #\Tab))
+            (let ((topic (string-trim '(#\Space #\Tab #\; #\$ #\Return) (read-line in nil ""))))
+              `((nodisplayinput) nil (($describe) ,topic ,(if inexact '$inexact '$exact))))
+            (progn (file-position in start) nil))))))
+
 (defun cellbox-run (file errfile plotfile)
   (setq *cellbox-plot-file* plotfile)
   (mfuncall '$set_plot_option (list '(mlist) '$png_file plotfile))
@@ -169,9 +206,12 @@ its screen terminal too: its default terminal PNG, into the plots' file, shown a
                    (with-open-file (in file)
                      (loop
                        (let* ((said (make-string-output-stream))
-                              (read (catch 'macsyma-quit
-                                      (let ((*standard-output* said))
-                                        (list (mread in nil))))))
+                              (help (cellbox-help-line in))
+                              (read (if help
+                                        (list help)
+                                        (catch 'macsyma-quit
+                                          (let ((*standard-output* said))
+                                            (list (mread in nil)))))))
                          (unless (consp read)
                            (setq message (get-output-stream-string said))
                            (return nil))
