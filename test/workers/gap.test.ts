@@ -43,4 +43,12 @@ describe.skipIf(!installed)('gap worker', () => {
     expect(plain.endsWith('after\nx\ny\n')).toBe(true);
     expect(r.stderr).toBe('');
   }, 90_000);
+
+  it("gives ReadLine(InputTextUser()) and Exec()'s command an empty input, not the cell's next lines", async () => {
+    // The user's input was GAP's, the cell: ReadLine returned the next statement, which never
+    // ran, and Exec("cat") printed the rest of the cell instead of running it.
+    const r = await runWorker('gap', 's := ReadLine(InputTextUser());\nPrint("next\\n");\nExec("cat");\nPrint("last\\n");', { timeoutMs: 60_000 });
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(r.stdout).toBe('fail\nnext\nlast\n');
+  }, 90_000);
 });

@@ -59,9 +59,11 @@ filter_errors() {
 mkfifo "$loaded"
 exec {loaded_fd}<>"$loaded"
 
-# GAP's help and Pager() print their text whole, not a screen at a time waiting for a key read
-# from the cell (pager.g says why), read at GAP's start.
+# Read at GAP's start: its help and Pager() print their text whole, not a screen at a time
+# waiting for a key read from the cell (pager.g says why); InputTextUser() is empty, not the
+# cell (input.g).
 pager=${BASH_SOURCE[0]%/*}/pager.g
+input=${BASH_SOURCE[0]%/*}/input.g
 #
 # As the PARI/GP worker: GAP reads the device's pipe, its stdout is the cell's, its stderr goes
 # through the filter; GAP takes SIGINT, the filter ignores it. Set up before `ready`.
@@ -72,7 +74,7 @@ pager=${BASH_SOURCE[0]%/*}/pager.g
 # has one, GAP reads an empty statement. cat ignores SIGINT: a Stop ends GAP, not its input.
 exec 5>&1
 (
-  { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec gap -q -b -r --quitonbreak --alwaystrace -o "${workspace_mib}m" -c "Read(\"$pager\"); PrintTo(\"$loaded\", \"loaded\\n\");" 2>&1 1>&5 5>&- {loaded_fd}>&-; } | { trap '' INT; filter_errors; }
+  { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec gap -q -b -r --quitonbreak --alwaystrace -o "${workspace_mib}m" -c "Read(\"$pager\"); Read(\"$input\"); PrintTo(\"$loaded\", \"loaded\\n\");" 2>&1 1>&5 5>&- {loaded_fd}>&-; } | { trap '' INT; filter_errors; }
   exit "${PIPESTATUS[0]}"
 ) 0< <(trap '' INT; exec 3>&- 5>&- {loaded_fd}>&-; cat; printf '\n;\n') 3>&- &
 gap_job=$!
