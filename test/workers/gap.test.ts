@@ -51,4 +51,13 @@ describe.skipIf(!installed)('gap worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
     expect(r.stdout).toBe('fail\nnext\nlast\n');
   }, 90_000);
+
+  it("takes a message of several lines whole, without the place it ends with", async () => {
+    // The message was cut to its first line: "n must be positive," without what followed.
+    const r = await runWorker('gap', 'f := function(n)\n  if n < 0 then Error("n must be positive,\\nnot ", n); fi;\n  return n;\nend;;\nf(-1);', { timeoutMs: 60_000 });
+    expect(eventsOf(r, 'error').map((e) => [e.ename, e.evalue])).toEqual([['GAPError', 'n must be positive,\nnot -1']]);
+    // One line, and GAP's "not in any function" after it, as before.
+    const one = await runWorker('gap', 'l := [1];;\nl[3];', { timeoutMs: 60_000 });
+    expect(eventsOf(one, 'error').map((e) => e.evalue)).toEqual(['List Element: <list>[3] must have an assigned value']);
+  }, 90_000);
 });

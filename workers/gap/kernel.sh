@@ -91,14 +91,29 @@ if (( ${#lines[@]} )) && (( status != 128 + 24 )); then
     emit_error KeyboardInterrupt interrupted "${lines[@]}"
     exit 0
   fi
-  # GAP's message: the first line, without "Error, " and the " in" or " called from" that
-  # lead to the place on the next line.
+  # GAP's message: from the first line, without "Error, ", to the " in" or " called from"
+  # that lead to the place on the next line, and the place (" at FILE:LINE") the last line may
+  # end with. A message of several lines (Error("n must be positive,\nnot ", n), the library's
+  # "…is not loaded,\ncall `LoadPackage( \"CTblLib\" )'…") was cut to its first. It ends before
+  # GAP's "not in any function" line, or a second error's own "Error, ".
   message=${lines[0]#Error, }
-  message=${message% }
+  i=1
+  while (( i < ${#lines[@]} && i < 20 )); do
+    message=${message%"${message##*[! ]}"}
+    [[ $message == *' in' || $message == *' called from' ]] && break
+    [[ ${lines[i]} == 'not in any function'* || ${lines[i]} == 'Error, '* ]] && break
+    message+=$'\n'${lines[i]}
+    (( i++ ))
+  done
+  message=${message%"${message##*[! ]}"}
   message=${message% in}
   message=${message% called from}
+  if [[ $message =~ ^(.*)\ at\ [^\ ]+:[0-9]+$ ]]; then
+    message=${BASH_REMATCH[1]}
+  fi
   if [[ $message == 'reached the pre-set memory limit'* || $message == *'cannot extend the workspace'* ]]; then
-    emit_error MemoryError "$message" "${lines[@]}"
+    # Without GAP's "(change it with the -o command line option)": a cell has no command line.
+    emit_error MemoryError "${message%%$'\n'*}" "${lines[@]}"
   elif [[ -s $syntax ]]; then
     # A syntax error before the error GAP quit on, which it skipped: often its cause (a `;`
     # missing after `fi` left a function unassigned, then "Variable: 'f' must have a value"), and
