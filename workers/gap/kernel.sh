@@ -20,7 +20,7 @@
 # be told otherwise; a filter that killed it on seeing one would race the statements after).
 # Its lines (the message, the cell's line, a caret) are kept back too, and the cell then ends as
 # a GAPError naming the first one, all of them its traceback: it does not pass for a cell that
-# ran. Stop is SIGINT, GAP's "user interrupt" error, which quits it
+# ran, nor hides behind an error it led to. Stop is SIGINT, GAP's "user interrupt" error, which quits it
 # (--quitonbreak): a KeyboardInterrupt whose traceback is GAP's lines saying where it was.
 
 . "${BASH_SOURCE[0]%/*}/../lib/events.bash"
@@ -59,6 +59,12 @@ filter_errors() {
 mkfifo "$loaded"
 exec {loaded_fd}<>"$loaded"
 
+# Read at GAP's start: its help and Pager() print their text whole, not a screen at a time
+# waiting for a key read from the cell (pager.g says why); InputTextUser() is empty, not the
+# cell (input.g).
+pager=${BASH_SOURCE[0]%/*}/pager.g
+input=${BASH_SOURCE[0]%/*}/input.g
+#
 # As the PARI/GP worker: GAP reads the device's pipe, its stdout is the cell's, its stderr goes
 # through the filter; GAP takes SIGINT, the filter ignores it. Set up before `ready`.
 #
@@ -68,7 +74,7 @@ exec {loaded_fd}<>"$loaded"
 # has one, GAP reads an empty statement. cat ignores SIGINT: a Stop ends GAP, not its input.
 exec 5>&1
 (
-  { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec gap -q -b -r --quitonbreak --alwaystrace -o "${workspace_mib}m" -c "PrintTo(\"$loaded\", \"loaded\\n\");" 2>&1 1>&5 5>&- {loaded_fd}>&-; } | { trap '' INT; filter_errors; }
+  { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec gap -q -b -r --quitonbreak --alwaystrace -o "${workspace_mib}m" -c "Read(\"$pager\"); Read(\"$input\"); PrintTo(\"$loaded\", \"loaded\\n\");" 2>&1 1>&5 5>&- {loaded_fd}>&-; } | { trap '' INT; filter_errors; }
   exit "${PIPESTATUS[0]}"
 ) 0< <(trap '' INT; exec 3>&- 5>&- {loaded_fd}>&-; cat; printf '\n;\n') 3>&- &
 gap_job=$!
@@ -85,14 +91,35 @@ if (( ${#lines[@]} )) && (( status != 128 + 24 )); then
     emit_error KeyboardInterrupt interrupted "${lines[@]}"
     exit 0
   fi
-  # GAP's message: the first line, without "Error, " and the " in" or " called from" that
-  # lead to the place on the next line.
+  # GAP's message: from the first line, without "Error, ", to the " in" or " called from"
+  # that lead to the place on the next line, and the place (" at FILE:LINE") the last line may
+  # end with. A message of several lines (Error("n must be positive,\nnot ", n), the library's
+  # "…is not loaded,\ncall `LoadPackage( \"CTblLib\" )'…") was cut to its first. It ends before
+  # GAP's "not in any function" line, or a second error's own "Error, ".
   message=${lines[0]#Error, }
-  message=${message% }
+  i=1
+  while (( i < ${#lines[@]} && i < 20 )); do
+    message=${message%"${message##*[! ]}"}
+    [[ $message == *' in' || $message == *' called from' ]] && break
+    [[ ${lines[i]} == 'not in any function'* || ${lines[i]} == 'Error, '* ]] && break
+    message+=$'\n'${lines[i]}
+    (( i++ ))
+  done
+  message=${message%"${message##*[! ]}"}
   message=${message% in}
   message=${message% called from}
+  if [[ $message =~ ^(.*)\ at\ [^\ ]+:[0-9]+$ ]]; then
+    message=${BASH_REMATCH[1]}
+  fi
   if [[ $message == 'reached the pre-set memory limit'* || $message == *'cannot extend the workspace'* ]]; then
-    emit_error MemoryError "$message" "${lines[@]}"
+    # Without GAP's "(change it with the -o command line option)": a cell has no command line.
+    emit_error MemoryError "${message%%$'\n'*}" "${lines[@]}"
+  elif [[ -s $syntax ]]; then
+    # A syntax error before the error GAP quit on, which it skipped: often its cause (a `;`
+    # missing after `fi` left a function unassigned, then "Variable: 'f' must have a value"), and
+    # the first thing wrong in the cell. It is the cell's message; both are its traceback.
+    mapfile -t before <"$syntax"
+    emit_error GAPError "${before[0]}" "${before[@]}" "${lines[@]}"
   else
     emit_error GAPError "$message" "${lines[@]}"
   fi

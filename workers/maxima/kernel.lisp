@@ -93,6 +93,52 @@ removed, so that the next plot is shown on its own."
                        file)
                    keep-name options))))
 
+;; A question Maxima asks as it works (asksign's "Is a positive, negative or zero?", integrate's
+;; "Is n equal to -1?") is read from standard input: the commands' FIFO, where the line after the
+;; cell is its `quit()`. The answer never fitted, Maxima asked again, at the end of the input
+;; forever, until the Lisp's stack overflowed (thousands of questions, then "BINDING-STACK
+;; overflow"). Every question goes through retrieve: it is now the cell's error, with the
+;; question and the way to answer it beforehand.
+(defun cellbox-question (msg)
+  "The question retrieve would print (an mtext of strings and expressions), as one line."
+  (flet ((text (part) (if (stringp part) part (coerce (mstring part) 'string))))
+    (if (and (consp msg) (consp (car msg)) (eq (caar msg) 'mtext))
+        (apply #'concatenate 'string (mapcar #'text (cdr msg)))
+        (text msg))))
+
+(setf (symbol-function 'retrieve)
+      (lambda (msg flag &rest more)
+        (declare (ignore flag more))
+        (merror "~a" (format nil "Maxima asks \"~a\", which a cell cannot answer: tell it beforehand, with assume() or declare() (assume(a > 0), assume(notequal(n, -1)), declare(n, integer))."
+                             (cellbox-question msg)))))
+
+;; read() and readonly() read an expression from the same input: they took the `quit()` after
+;; the cell for the value, and read() ran it, so the cell ended there as if it had done well.
+(dolist (name '("read" "readonly"))
+  (let ((message (format nil "~a(): a cell has no input to read; give the value in the cell instead (n: 5)." name)))
+    (setf (symbol-function (intern (concatenate 'string "$" (string-upcase name))))
+          (lambda (&rest prompt)
+            (declare (ignore prompt))
+            (merror "~a" message)))))
+
+;; The cell's plots are drawn into the PNG file by the png_file option, set as a default, and a
+;; default comes after the call's own options in the list the terminal is chosen from; Maxima
+;; looks for svg_file, then png_file, then pdf_file and ps_file, then the terminal: so a call's
+;; [pdf_file, "p.pdf"], [ps_file, ...] or [gnuplot_term, dumb] (a plot as text) was drawn as the
+;; default PNG and shown, its own file never written. The default gives way to them.
+(let ((terminal-and-file (symbol-function 'gnuplot-terminal-and-file)))
+  (setf (symbol-function 'gnuplot-terminal-and-file)
+        (lambda (plot-options)
+          (funcall terminal-and-file
+                   (if (and *cellbox-plot-file*
+                            (equal (getf plot-options :png_file) *cellbox-plot-file*)
+                            (or (getf plot-options :pdf_file) (getf plot-options :ps_file)
+                                (not (member (getf plot-options :gnuplot_term) '(nil $default)))))
+                       (loop for (key value) on plot-options by #'cddr
+                             unless (and (eq key :png_file) (equal value *cellbox-plot-file*))
+                               append (list key value))
+                       plot-options)))))
+
 (defvar *cellbox-draw-ready* nil)
 
 (defun cellbox-draw-to-png ()
@@ -114,6 +160,43 @@ its screen terminal too: its default terminal PNG, into the plots' file, shown a
   (and *cellbox-plot-file* (consp value) (eq (caar value) 'mlist)
        (member *cellbox-plot-file* (cdr value) :test #'equal)))
 
+;; Help. Maxima's prompt takes a line `? topic' as describe(topic) and `?? topic' as
+;; describe(topic, inexact); its reader, which runs the cell, takes `?' for the start of a Lisp
+;; name: `? integrate' showed " integrate" and `?? integ' was a syntax error. The cell's lines
+;; are taken as the prompt takes them (cellbox-help-line). And where several entries match,
+;; describe asks which to show ("Enter space-separated numbers, `all' or `none'"), reading the
+;; commands' FIFO: "Unexpected end of file" was the cell's error. It is answered instead: all
+;; of an exact topic's entries (one, mostly), none of an inexact one's, whose list is shown.
+(defvar *cellbox-help-answer* "all")
+(let ((display-items (symbol-function 'cl-info::display-items)))
+  (setf (symbol-function 'cl-info::display-items)
+        (lambda (&rest args)
+          (let ((*standard-input* (make-string-input-stream (format nil "~a~%" *cellbox-help-answer*))))
+            (apply display-items args)))))
+(setf (symbol-function 'cl-info::print-prompt) (lambda (&rest args) (declare (ignore args)) nil))
+(let ((info-inexact (symbol-function 'cl-info::info-inexact)))
+  (setf (symbol-function 'cl-info::info-inexact)
+        (lambda (&rest args)
+          (let ((*cellbox-help-answer* "none"))
+            (apply info-inexact args)))))
+
+(defun cellbox-help-line (in)
+  "A line `? topic' or `?? topic' that comes next in IN, read as Maxima's prompt reads it: the
+statement describe(topic) or describe(topic, inexact), its value not shown. Anything else is
+left to be read, and nil."
+  (loop for c = (peek-char nil in nil)
+        while (member c '(#\Space #\Tab #\Newline #\Return #\Page))
+        do (read-char in))
+  (let ((start (file-position in)))
+    (when (eql (peek-char nil in nil) #\?)
+      (read-char in)
+      (let* ((inexact (eql (peek-char nil in nil) #\?))
+             (next (progn (when inexact (read-char in)) (peek-char nil in nil))))
+        (if (member next '(#\Space #\Tab))
+            (let ((topic (string-trim '(#\Space #\Tab #\; #\$ #\Return) (read-line in nil ""))))
+              `((nodisplayinput) nil (($describe) ,topic ,(if inexact '$inexact '$exact))))
+            (progn (file-position in start) nil))))))
+
 (defun cellbox-run (file errfile plotfile)
   (setq *cellbox-plot-file* plotfile)
   (mfuncall '$set_plot_option (list '(mlist) '$png_file plotfile))
@@ -123,9 +206,12 @@ its screen terminal too: its default terminal PNG, into the plots' file, shown a
                    (with-open-file (in file)
                      (loop
                        (let* ((said (make-string-output-stream))
-                              (read (catch 'macsyma-quit
-                                      (let ((*standard-output* said))
-                                        (list (mread in nil))))))
+                              (help (cellbox-help-line in))
+                              (read (if help
+                                        (list help)
+                                        (catch 'macsyma-quit
+                                          (let ((*standard-output* said))
+                                            (list (mread in nil)))))))
                          (unless (consp read)
                            (setq message (get-output-stream-string said))
                            (return nil))
