@@ -94,6 +94,18 @@ describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
       expect(replyOf(quits).status).toBe('ok');
     });
 
+    // Singular reports a fatal signal on stdout and carries on with the cell, which ended "ok"
+    // with the report among its output. Its abort on Stop can crash it so too (in malloc).
+    it('ends a cell Singular crashed in as a SingularError naming the signal and the statement, its report in the traceback', async () => {
+      const ms = await run(box.url, 'print("before");\nint p = system("pid");\nsystem("sh", "kill -SEGV " + string(p));\nprint("after");', 'singular');
+      expect(stdout(ms)).toBe('before\nafter\n');
+      expect(errorOf(ms)).toMatchObject({
+        ename: 'SingularError',
+        evalue: 'Singular crashed (signal 11) at `system("sh", "kill -SEGV " + string(p));`, and carried on with the cell: its results after that may not hold',
+        traceback: expect.arrayContaining([expect.stringMatching(/^Singular : signal 11 /), 'please inform the authors']),
+      });
+    });
+
     it('stops on Stop, in a long computation of its kernel too', async () => {
       const ms = await stopOnceStarted('LIB "polylib.lib";\nring r = 32003, (a, b, c, d, e, f, g, h), dp;\nprint("started");\nideal j = std(cyclic(8));\nprint("never");', 'singular');
       expect(stdout(ms)).toBe('started\n');

@@ -26,21 +26,28 @@ folder=${TMPDIR:-/tmp}/.cellbox-singular
 mkdir -p "$folder"
 cell_file=$folder/cell.sing
 held=$folder/error
+crash=$folder/crash
 commands=$folder/commands
 # Written by the last line of the cell's file, once Singular has read the cell to its end (its
 # first error ends the file before it): see below. In the file, not among the commands after it,
 # where the cell's own read("") of standard input would take it for its line.
 reached=$folder/reached
 : >"$held"
+: >"$crash"
 mkfifo "$commands"
 
 # Singular's stdout through sed, which passes every line at once (-u) but the error's, which it
-# writes to $held, and the warning its abort on Stop prints (Singular is ended right after).
+# writes to $held, the warning its abort on Stop prints (Singular is ended right after), and the
+# report of a crash, which it writes to $crash. Singular reports a fatal signal on stdout ("Singular
+# : signal 11 …", "please inform the authors", "trying to restart..."), then carries on with the
+# cell. Its abort on Stop, a longjmp out of the signal handler, can land in the middle of malloc
+# and crash it so (a glibc assertion, signal 6): that report, after "started", was all a Stop
+# showed of a long std() now and then.
 # Singular takes SIGINT (a background job ignores it: trap - gives it back); sed keeps ignoring
 # it, so that Stop ends Singular's work alone. Both are set up before `ready`.
 (
   { trap - INT QUIT; echo "$BASHPID" >"$INTERPRETER_PID_FILE"; exec Singular --quiet --no-tty --no-rc --cntrlc=r <"$commands" 3>&-; } |
-    { trap '' INT; exec sed -u -e '/^   ? \|^   skipping text from /{w '"$held" -e 'd;}' -e '/^\*\* Warning: Singular should be restarted/d'; }
+    { trap '' INT; exec sed -u -e '/^   ? \|^   skipping text from /{w '"$held" -e 'd;}' -e '/^Singular : signal [0-9]\|^current line:>>\|^Segment fault\/Bus error occurred\|^please inform the authors$\|^trying to restart\.\.\.$\|^fatal flex scanner internal error\|^Fatal glibc error: /{w '"$crash" -e 'd;}' -e '/^\*\* Warning: Singular should be restarted/d'; }
   exit "${PIPESTATUS[0]}"
 ) 3>&- &
 singular_job=$!
@@ -63,6 +70,18 @@ mapfile -t lines <"$held"
 if (( interrupted )) && (( status != 128 + 24 )); then
   # Ended on Stop, whatever Singular's status: the abort and the `quit;` after it.
   emit_error KeyboardInterrupt interrupted
+  exit 0
+fi
+# A crash Singular carried on after: the cell's error, since what it computed after may not hold.
+if [[ -s $crash ]] && (( status != 128 + 24 )); then
+  mapfile -t lines <"$crash"
+  where=
+  for line in "${lines[@]}"; do
+    [[ $line == 'current line:>>'*'<<' ]] && { where=${line#current line:>>}; where=" at \`${where%<<}\`"; break; }
+  done
+  signal=${lines[0]#Singular : signal }
+  signal=${signal%% *}
+  emit_error SingularError "Singular crashed (signal ${signal:-?})${where}, and carried on with the cell: its results after that may not hold" "${lines[@]}"
   exit 0
 fi
 if (( ${#lines[@]} )) && (( status != 128 + 24 )); then
