@@ -31,7 +31,7 @@ afterAll(async () => {
 /** The names a cell's environment may hold: the sandbox's, each language's own, and what shells add. */
 const ALLOWED = new Set([
   'PATH', 'HOME', 'LANG', 'TMPDIR',
-  'MPLBACKEND', 'MPLCONFIGDIR', 'PYTHONDONTWRITEBYTECODE', 'PYTHONUNBUFFERED', 'PYTHONPATH', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'XDG_CACHE_HOME',
+  'MPLBACKEND', 'MPLCONFIGDIR', 'PYTHONDONTWRITEBYTECODE', 'PYTHONUNBUFFERED', 'PYTHONPATH', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'XDG_CACHE_HOME', 'TERM',
   'PWD', 'OLDPWD', 'SHLVL', '_',
 ]);
 
