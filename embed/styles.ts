@@ -54,8 +54,10 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
 /* A long text (a loop's 10,000 lines) scrolls in a box of its own rather than making the
    page around it tens of thousands of pixels long: course notes with thirty cells stay
    notes. Its last lines show while it grows (embed/render.ts), as in a terminal. On paper,
-   all of it. */
-.cb-output pre.cb-stream, .cb-output pre.cb-plain { max-height: 600px; overflow: auto; }
+   all of it. At most 70% of the window's height, as the editor: on a phone held sideways
+   (390 px) the 600 px box filled the screen, every swipe scrolled its lines, and nothing
+   scrolled the page back to the code and Run. */
+.cb-output pre.cb-stream, .cb-output pre.cb-plain { max-height: min(600px, 70vh); overflow: auto; }
 .cb-output pre.cb-stream > .cb-part { display: inline-block; width: 100%; vertical-align: top; }
 .cb-output pre.cb-stream:focus-visible, .cb-output pre.cb-plain:focus-visible { outline: 2px solid var(--cb-out-link); outline-offset: 2px; }
 @media print { .cb-output pre.cb-stream, .cb-output pre.cb-plain { max-height: none; overflow: visible; } }

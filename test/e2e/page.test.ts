@@ -335,6 +335,24 @@ describe('the cell page', () => {
     expect(touch).not.toContain('Shift+Enter');
   });
 
+  it('keeps a long output shorter than a phone held sideways, so a swipe beside it still scrolls the page', async () => {
+    // 390 px of screen: the 600 px box filled it, every swipe scrolled the box's thousands of
+    // lines, and the page (the code, Run) could not be reached again.
+    const context = await browser.newContext({ viewport: { width: 844, height: 390 }, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(`${box.url}/`);
+    await page.locator('.cm-content').tap();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('for i in range(300): print(i, "a line of output")');
+    await page.locator('.cb-run').tap();
+    await page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
+    const pre = page.locator('.cb-output pre.cb-stream');
+    const { height, scrolls } = await pre.evaluate((p) => ({ height: p.getBoundingClientRect().height, scrolls: p.scrollHeight > p.clientHeight }));
+    expect(scrolls).toBe(true);
+    expect(height).toBeLessThanOrEqual(390 * 0.7 + 1);
+    await context.close();
+  });
+
   it('changes highlighting with the language', async () => {
     await w.page.selectOption('.cb-lang', 'javascript');
     await setCode(w.page, 'const answer = 6 * 7;\nconsole.log(answer)');
