@@ -410,6 +410,19 @@ def f(a=(0, 10), b=(0, 10)):
     await narrow.context.close();
   });
 
+  it("asks a phone's keyboard not to capitalise or correct what is typed in a box: it is code, an expression", async () => {
+    // A phone's keyboard made a typed `sin(x)` into `Sin(x)` (a NameError), and "corrected" names.
+    await runFresh(w.page, `@interact
+def f(e=input_box('x^2', type=str), notes="a\\nb", A=input_grid(1, 2, default=[[1, 2]])):
+    print("got", e)`, 'got x^2');
+    const boxes = w.page.locator('.cb-output .cb-ia-input');
+    expect(await boxes.count()).toBe(4);
+    for (const box of await boxes.all()) {
+      expect(await box.evaluate((e) => [e.tagName, e.getAttribute('autocapitalize'), e.getAttribute('autocorrect'), e.getAttribute('spellcheck')]))
+        .toEqual([expect.any(String), 'off', 'off', 'false']);
+    }
+  });
+
   it('keeps the newlines of a box of several lines: Enter a newline, Ctrl+Enter runs', async () => {
     await runFresh(w.page, '@interact\ndef f(s="one\\ntwo"):\n    print(repr(s))', "'one\\ntwo'");
     const box = w.page.locator('.cb-output').getByRole('textbox', { name: 's' });
