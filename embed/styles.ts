@@ -69,8 +69,10 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
 .cb-output pre.cb-error { background: var(--cb-out-err-bg); color: var(--cb-out-err); padding: 8px; border-radius: 6px; }
 .cb-output img { max-width: 100%; height: auto; display: block; }
 /* A Sage 3D graphic (embed/viewer3d.ts): the frame's page fills its box, 400px high as in
-   Jupyter; away from the viewport, or while its frame loads, a still image of it does. */
-.cb-output .cb-viewer3d-box { display: block; position: relative; height: 400px; border: 1px solid var(--cb-out-line); border-radius: 6px; margin: 0 0 8px; overflow: hidden; }
+   Jupyter; away from the viewport, or while its frame loads, a still image of it does. At
+   most 70% of the window's height: on a phone held sideways (390 px) the graphic filled the
+   screen, and every swipe turned it instead of scrolling the page. */
+.cb-output .cb-viewer3d-box { display: block; position: relative; height: min(400px, 70vh); border: 1px solid var(--cb-out-line); border-radius: 6px; margin: 0 0 8px; overflow: hidden; }
 .cb-output .cb-viewer3d-box > iframe.cb-viewer3d, .cb-output .cb-viewer3d-box > img.cb-viewer3d-still { position: absolute; inset: 0; display: block; width: 100%; height: 100%; max-width: none; border: 0; }
 .cb-output .cb-viewer3d-box > img.cb-viewer3d-still { object-fit: contain; color: var(--cb-out-muted); }
 /* Over a frame still loading: the reader's drag reaches the frame as soon as it can take it. */
