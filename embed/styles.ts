@@ -160,6 +160,9 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
   .cb-output .cb-ia-slider { max-width: none; min-height: 36px; }
   .cb-output .cb-ia-update { grid-column: 1; }
 }
+/* 16 px on a touch screen, as the editor (embed/cell-styles.ts): an iPhone zooms the page in
+   on a box of smaller text as it takes the focus. */
+@media (pointer: coarse) { .cb-output .cb-ia-input, .cb-output .cb-ia-select { font-size: 16px; } }
 @media print { .cb-output .cb-ia-update { display: none; } }
 `;
 

@@ -353,6 +353,26 @@ describe('the cell page', () => {
     await context.close();
   });
 
+  it('sets what a reader types into, on a touch screen, at 16 px at least, so that a phone does not zoom the page to it', async () => {
+    // iPhones zoom the page in on an editable box (the code, the language menu, an interact's
+    // box) whose text is under 16 px, and leave it zoomed: the page then scrolled sideways.
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(`${box.url}/`);
+    await page.locator('.cm-content').tap();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('@interact\ndef f(e=input_box("x^2", type=str), c=selector(["a", "b"])):\n    print("got", e)');
+    await page.locator('.cb-run').tap();
+    await page.locator('.cb-output', { hasText: 'got x^2' }).waitFor({ timeout: 30_000 });
+    const size = (selector: string) => page.locator(selector).first().evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    for (const selector of ['.cm-content', '.cb-bar select', '.cb-output .cb-ia-input', '.cb-output .cb-ia-select']) {
+      expect(await size(selector), selector).toBeGreaterThanOrEqual(16);
+    }
+    await context.close();
+    // With a mouse, the sizes stay as they were.
+    expect(await w.page.locator('.cm-content').evaluate((e) => getComputedStyle(e).fontSize)).toBe('14px');
+  });
+
   it('changes highlighting with the language', async () => {
     await w.page.selectOption('.cb-lang', 'javascript');
     await setCode(w.page, 'const answer = 6 * 7;\nconsole.log(answer)');
