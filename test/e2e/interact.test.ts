@@ -423,6 +423,24 @@ def f(e=input_box('x^2', type=str), notes="a\\nb", A=input_grid(1, 2, default=[[
     }
   });
 
+  it('draws a checkbox big enough to tap on a touch screen', async () => {
+    // 18 px, under the 24 px a finger needs (WCAG's target size), beside a 44 px Run.
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(`${box.url}/`);
+    await page.locator('.cm-content').tap();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('@interact\ndef f(loud=True):\n    print("loud", loud)');
+    await page.locator('.cb-run').tap();
+    await page.locator('.cb-output', { hasText: 'loud True' }).waitFor({ timeout: 30_000 });
+    const checkbox = page.locator('.cb-output').getByRole('checkbox', { name: 'loud' });
+    const size = (await checkbox.boundingBox())!;
+    expect(Math.min(size.width, size.height)).toBeGreaterThanOrEqual(24);
+    await checkbox.tap();
+    await page.locator('.cb-output', { hasText: 'loud False' }).waitFor({ timeout: 30_000 });
+    await context.close();
+  });
+
   it('keeps the newlines of a box of several lines: Enter a newline, Ctrl+Enter runs', async () => {
     await runFresh(w.page, '@interact\ndef f(s="one\\ntwo"):\n    print(repr(s))', "'one\\ntwo'");
     const box = w.page.locator('.cb-output').getByRole('textbox', { name: 's' });
