@@ -441,6 +441,25 @@ def f(e=input_box('x^2', type=str), notes="a\\nb", A=input_grid(1, 2, default=[[
     await context.close();
   });
 
+  it("draws a range's thumbs big enough to take a finger on a touch screen", async () => {
+    // 18 px thumbs on a track that itself takes no pointer: a finger 10 px off the middle
+    // of one touched nothing.
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(`${box.url}/`);
+    await page.locator('.cm-content').tap();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('@interact\ndef f(r=range_slider(0, 10, 1, default=(0, 10), label="Span")):\n    print("range", r)');
+    await page.locator('.cb-run').tap();
+    await page.locator('.cb-output', { hasText: 'range (0, 10)' }).waitFor({ timeout: 30_000 });
+    const track = (await page.getByRole('slider', { name: 'Span min', exact: true }).boundingBox())!;
+    // The lower thumb sits at the track's left end, the upper at its right: 21 px in from each.
+    const touched = (x: number) => page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.getAttribute('aria-label'), [x, track.y + track.height / 2]);
+    expect(await touched(track.x + 21)).toBe('min');
+    expect(await touched(track.x + track.width - 21)).toBe('max');
+    await context.close();
+  });
+
   it('keeps the newlines of a box of several lines: Enter a newline, Ctrl+Enter runs', async () => {
     await runFresh(w.page, '@interact\ndef f(s="one\\ntwo"):\n    print(repr(s))', "'one\\ntwo'");
     const box = w.page.locator('.cb-output').getByRole('textbox', { name: 's' });
