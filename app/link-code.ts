@@ -3,7 +3,8 @@
 import { MAX_SNIPPET_BYTES } from '../protocol/limits';
 import { tooLargeMessage, ZLinkError } from '../protocol/zlink';
 
-export const WELCOME = `# Shift+Enter runs the cell
+// The first line names Run too: a phone's reader has no Shift key.
+export const WELCOME = `# Run (or Shift+Enter) runs the cell
 import math
 
 print("Hello from Cellbox")

@@ -161,4 +161,9 @@ ${forPrint('.cb-cell', LIGHT)}
   .cb-cell .cb-status { order: 4; flex: 1 1 0; }
   .cb-cell .cb-bar .cb-copy, .cb-cell .cb-bar .cb-reset, .cb-cell .cb-bar .cb-share-button { order: 5; min-height: 44px; }
 }
+/* An iPhone zooms the page in on an editable box whose text is under 16 px as it takes the
+   focus (a tap on the code, on the language menu), and leaves it zoomed: the page then
+   scrolled sideways under the reader's finger. On a touch screen, 16 px (here, after the
+   bar's own sizes, to win over them). */
+@media (pointer: coarse) { .cb-cell .cb-editor .cm-editor, .cb-cell .cb-bar select { font-size: 16px; } }
 `;

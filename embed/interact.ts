@@ -214,6 +214,19 @@ function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, cls: s
   return e;
 }
 
+/**
+ * A box whose text the cell reads as code or an expression (`sin(x)`, a matrix's entries):
+ * no spelling marks, no suggestions, and a phone's keyboard neither capitalises its first
+ * letter nor "corrects" its names, as the editor's (CodeMirror's) does not. Typed on a phone,
+ * `sin(x)` arrived as `Sin(x)`, a NameError. `autocorrect` is Safari's own attribute.
+ */
+function typedAsCode(input: HTMLInputElement | HTMLTextAreaElement): void {
+  input.spellcheck = false;
+  input.autocomplete = 'off';
+  input.setAttribute('autocapitalize', 'off');
+  input.setAttribute('autocorrect', 'off');
+}
+
 function equal(a: InteractValue | undefined, b: InteractValue | undefined): boolean {
   return Array.isArray(a) && Array.isArray(b) ? JSON.stringify(a) === JSON.stringify(b) : a === b;
 }
@@ -405,8 +418,7 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
         const input = lines ? el(doc, 'textarea', 'cb-ia-input cb-ia-textarea') : el(doc, 'input', 'cb-ia-input');
         if (input instanceof HTMLInputElement) input.type = 'text';
         input.id = id;
-        input.spellcheck = false;
-        input.autocomplete = 'off';
+        typedAsCode(input);
         const columns = control.width ? Math.max(4, Math.min(60, Math.round(control.width))) : undefined;
         if (input instanceof HTMLTextAreaElement) {
           input.rows = Math.max(2, control.height ?? control.value.split('\n').length);
@@ -454,8 +466,7 @@ export function drawInteract(doc: Document, first: InteractSpec, changed: () => 
           const input = el(doc, 'input', 'cb-ia-input cb-ia-cell');
           input.type = 'text';
           input.size = size;
-          input.spellcheck = false;
-          input.autocomplete = 'off';
+          typedAsCode(input);
           input.setAttribute('aria-label', `${control.label} row ${i + 1} column ${j + 1}`);
           // Sent when a box is committed (Enter, or leaving it), as an input box is.
           input.addEventListener('change', () => changed());

@@ -54,8 +54,10 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
 /* A long text (a loop's 10,000 lines) scrolls in a box of its own rather than making the
    page around it tens of thousands of pixels long: course notes with thirty cells stay
    notes. Its last lines show while it grows (embed/render.ts), as in a terminal. On paper,
-   all of it. */
-.cb-output pre.cb-stream, .cb-output pre.cb-plain { max-height: 600px; overflow: auto; }
+   all of it. At most 70% of the window's height, as the editor: on a phone held sideways
+   (390 px) the 600 px box filled the screen, every swipe scrolled its lines, and nothing
+   scrolled the page back to the code and Run. */
+.cb-output pre.cb-stream, .cb-output pre.cb-plain { max-height: min(600px, 70vh); overflow: auto; }
 .cb-output pre.cb-stream > .cb-part { display: inline-block; width: 100%; vertical-align: top; }
 .cb-output pre.cb-stream:focus-visible, .cb-output pre.cb-plain:focus-visible { outline: 2px solid var(--cb-out-link); outline-offset: 2px; }
 @media print { .cb-output pre.cb-stream, .cb-output pre.cb-plain { max-height: none; overflow: visible; } }
@@ -67,8 +69,10 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
 .cb-output pre.cb-error { background: var(--cb-out-err-bg); color: var(--cb-out-err); padding: 8px; border-radius: 6px; }
 .cb-output img { max-width: 100%; height: auto; display: block; }
 /* A Sage 3D graphic (embed/viewer3d.ts): the frame's page fills its box, 400px high as in
-   Jupyter; away from the viewport, or while its frame loads, a still image of it does. */
-.cb-output .cb-viewer3d-box { display: block; position: relative; height: 400px; border: 1px solid var(--cb-out-line); border-radius: 6px; margin: 0 0 8px; overflow: hidden; }
+   Jupyter; away from the viewport, or while its frame loads, a still image of it does. At
+   most 70% of the window's height: on a phone held sideways (390 px) the graphic filled the
+   screen, and every swipe turned it instead of scrolling the page. */
+.cb-output .cb-viewer3d-box { display: block; position: relative; height: min(400px, 70vh); border: 1px solid var(--cb-out-line); border-radius: 6px; margin: 0 0 8px; overflow: hidden; }
 .cb-output .cb-viewer3d-box > iframe.cb-viewer3d, .cb-output .cb-viewer3d-box > img.cb-viewer3d-still { position: absolute; inset: 0; display: block; width: 100%; height: 100%; max-width: none; border: 0; }
 .cb-output .cb-viewer3d-box > img.cb-viewer3d-still { object-fit: contain; color: var(--cb-out-muted); }
 /* Over a frame still loading: the reader's drag reaches the frame as soon as it can take it. */
@@ -155,6 +159,16 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
   .cb-output .cb-ia-control { margin-bottom: 6px; }
   .cb-output .cb-ia-slider { max-width: none; min-height: 36px; }
   .cb-output .cb-ia-update { grid-column: 1; }
+}
+/* 16 px on a touch screen, as the editor (embed/cell-styles.ts): an iPhone zooms the page in
+   on a box of smaller text as it takes the focus. */
+@media (pointer: coarse) { .cb-output .cb-ia-input, .cb-output .cb-ia-select { font-size: 16px; } }
+/* A checkbox and a range's thumbs a finger can hit: 18 px is under the 24 px of WCAG's
+   target size (a range's track takes no pointer, only its thumbs do). */
+@media (pointer: coarse) {
+  .cb-output .cb-ia-checkbox { width: 24px; height: 24px; }
+  .cb-output .cb-ia-range .cb-ia-thumb::-webkit-slider-thumb { width: 24px; height: 24px; }
+  .cb-output .cb-ia-range .cb-ia-thumb::-moz-range-thumb { width: 20px; height: 20px; }
 }
 @media print { .cb-output .cb-ia-update { display: none; } }
 `;

@@ -410,6 +410,56 @@ def f(a=(0, 10), b=(0, 10)):
     await narrow.context.close();
   });
 
+  it("asks a phone's keyboard not to capitalise or correct what is typed in a box: it is code, an expression", async () => {
+    // A phone's keyboard made a typed `sin(x)` into `Sin(x)` (a NameError), and "corrected" names.
+    await runFresh(w.page, `@interact
+def f(e=input_box('x^2', type=str), notes="a\\nb", A=input_grid(1, 2, default=[[1, 2]])):
+    print("got", e)`, 'got x^2');
+    const boxes = w.page.locator('.cb-output .cb-ia-input');
+    expect(await boxes.count()).toBe(4);
+    for (const box of await boxes.all()) {
+      expect(await box.evaluate((e) => [e.tagName, e.getAttribute('autocapitalize'), e.getAttribute('autocorrect'), e.getAttribute('spellcheck')]))
+        .toEqual([expect.any(String), 'off', 'off', 'false']);
+    }
+  });
+
+  it('draws a checkbox big enough to tap on a touch screen', async () => {
+    // 18 px, under the 24 px a finger needs (WCAG's target size), beside a 44 px Run.
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(`${box.url}/`);
+    await page.locator('.cm-content').tap();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('@interact\ndef f(loud=True):\n    print("loud", loud)');
+    await page.locator('.cb-run').tap();
+    await page.locator('.cb-output', { hasText: 'loud True' }).waitFor({ timeout: 30_000 });
+    const checkbox = page.locator('.cb-output').getByRole('checkbox', { name: 'loud' });
+    const size = (await checkbox.boundingBox())!;
+    expect(Math.min(size.width, size.height)).toBeGreaterThanOrEqual(24);
+    await checkbox.tap();
+    await page.locator('.cb-output', { hasText: 'loud False' }).waitFor({ timeout: 30_000 });
+    await context.close();
+  });
+
+  it("draws a range's thumbs big enough to take a finger on a touch screen", async () => {
+    // 18 px thumbs on a track that itself takes no pointer: a finger 10 px off the middle
+    // of one touched nothing.
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(`${box.url}/`);
+    await page.locator('.cm-content').tap();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('@interact\ndef f(r=range_slider(0, 10, 1, default=(0, 10), label="Span")):\n    print("range", r)');
+    await page.locator('.cb-run').tap();
+    await page.locator('.cb-output', { hasText: 'range (0, 10)' }).waitFor({ timeout: 30_000 });
+    const track = (await page.getByRole('slider', { name: 'Span min', exact: true }).boundingBox())!;
+    // The lower thumb sits at the track's left end, the upper at its right: 21 px in from each.
+    const touched = (x: number) => page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.getAttribute('aria-label'), [x, track.y + track.height / 2]);
+    expect(await touched(track.x + 21)).toBe('min');
+    expect(await touched(track.x + track.width - 21)).toBe('max');
+    await context.close();
+  });
+
   it('keeps the newlines of a box of several lines: Enter a newline, Ctrl+Enter runs', async () => {
     await runFresh(w.page, '@interact\ndef f(s="one\\ntwo"):\n    print(repr(s))', "'one\\ntwo'");
     const box = w.page.locator('.cb-output').getByRole('textbox', { name: 's' });

@@ -326,13 +326,55 @@ describe('the cell page', () => {
       const page = await context.newPage();
       await page.goto(`${box.url}/`);
       const said = await page.locator('header.site p').innerText();
+      // The starting code's first line, a comment, said only "Shift+Enter runs the cell",
+      // which a phone has no key for: it names Run too.
+      const comment = (await page.locator('.cm-line').first().innerText());
       await context.close();
-      return said;
+      return `${said}\n${comment}`;
     };
     expect(await text(false)).toContain('Press Shift+Enter or Run.');
     const touch = await text(true);
     expect(touch).toContain('Press Run.');
-    expect(touch).not.toContain('Shift+Enter');
+    expect(touch.split('\n')[0]).not.toContain('Shift+Enter');
+    expect(touch.split('\n')[1]).toMatch(/^# .*\bRun\b/);
+  });
+
+  it('keeps a long output shorter than a phone held sideways, so a swipe beside it still scrolls the page', async () => {
+    // 390 px of screen: the 600 px box filled it, every swipe scrolled the box's thousands of
+    // lines, and the page (the code, Run) could not be reached again.
+    const context = await browser.newContext({ viewport: { width: 844, height: 390 }, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(`${box.url}/`);
+    await page.locator('.cm-content').tap();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('for i in range(300): print(i, "a line of output")');
+    await page.locator('.cb-run').tap();
+    await page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
+    const pre = page.locator('.cb-output pre.cb-stream');
+    const { height, scrolls } = await pre.evaluate((p) => ({ height: p.getBoundingClientRect().height, scrolls: p.scrollHeight > p.clientHeight }));
+    expect(scrolls).toBe(true);
+    expect(height).toBeLessThanOrEqual(390 * 0.7 + 1);
+    await context.close();
+  });
+
+  it('sets what a reader types into, on a touch screen, at 16 px at least, so that a phone does not zoom the page to it', async () => {
+    // iPhones zoom the page in on an editable box (the code, the language menu, an interact's
+    // box) whose text is under 16 px, and leave it zoomed: the page then scrolled sideways.
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(`${box.url}/`);
+    await page.locator('.cm-content').tap();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('@interact\ndef f(e=input_box("x^2", type=str), c=selector(["a", "b"])):\n    print("got", e)');
+    await page.locator('.cb-run').tap();
+    await page.locator('.cb-output', { hasText: 'got x^2' }).waitFor({ timeout: 30_000 });
+    const size = (selector: string) => page.locator(selector).first().evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    for (const selector of ['.cm-content', '.cb-bar select', '.cb-output .cb-ia-input', '.cb-output .cb-ia-select']) {
+      expect(await size(selector), selector).toBeGreaterThanOrEqual(16);
+    }
+    await context.close();
+    // With a mouse, the sizes stay as they were.
+    expect(await w.page.locator('.cm-content').evaluate((e) => getComputedStyle(e).fontSize)).toBe('14px');
   });
 
   it('changes highlighting with the language', async () => {

@@ -200,6 +200,26 @@ describe('the 3D viewer frame, with a page of the cell', () => {
     expect(w.pageErrors).toEqual([]);
   });
 
+  it('is shorter than a phone held sideways, so a swipe beside it still scrolls the page', async () => {
+    // At 400 px on a 390 px screen the graphic was all the reader could touch: a swipe turned
+    // it and never scrolled the page on to the text or back to the code.
+    const context = await browser.newContext({ viewport: { width: 844, height: 390 }, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(`${box.url}/`);
+    const bundle = { [THREEJS_MIME]: threePage(0), 'text/plain': 'Graphics3d Object' };
+    await page.locator('.cm-content').tap();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(`import json\ndisplay(json.loads(${JSON.stringify(JSON.stringify(bundle))}), raw=True)\n`);
+    await page.locator('.cb-run').tap();
+    await page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
+    const graphic = page.locator('.cb-output .cb-viewer3d-box');
+    expect((await graphic.boundingBox())!.height).toBeLessThanOrEqual(390 * 0.7 + 1);
+    // A desktop's window keeps Jupyter's 400 px.
+    await page.setViewportSize({ width: 1100, height: 800 });
+    expect((await graphic.boundingBox())!.height).toBe(400);
+    await context.close();
+  });
+
   it("never shows another site in the output: the frame's own navigation elsewhere is refused", async () => {
     // Another site, as far as the browser knows (another port); it answers any page it is asked.
     const asked: string[] = [];
