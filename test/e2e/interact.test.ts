@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page, Request } from 'playwright-core';
 import { get, startCellbox, type Cellbox } from '../helpers/cellbox';
-import { launchBeside, openPage, setCode, type Watched } from '../helpers/browser';
+import { launchBeside, openPage, runByTouch, setCode, type Watched } from '../helpers/browser';
 import { serveHostPages, type HostPages } from '../helpers/host-pages';
 
 let box: Cellbox;
@@ -425,13 +425,7 @@ def f(e=input_box('x^2', type=str), notes="a\\nb", A=input_grid(1, 2, default=[[
 
   it('draws a checkbox big enough to tap on a touch screen', async () => {
     // 18 px, under the 24 px a finger needs (WCAG's target size), beside a 44 px Run.
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
-    const page = await context.newPage();
-    await page.goto(`${box.url}/`);
-    await page.locator('.cm-content').tap();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.insertText('@interact\ndef f(loud=True):\n    print("loud", loud)');
-    await page.locator('.cb-run').tap();
+    const { context, page } = await runByTouch(browser, `${box.url}/`, '@interact\ndef f(loud=True):\n    print("loud", loud)', { width: 390, height: 844 });
     await page.locator('.cb-output', { hasText: 'loud True' }).waitFor({ timeout: 30_000 });
     const checkbox = page.locator('.cb-output').getByRole('checkbox', { name: 'loud' });
     const size = (await checkbox.boundingBox())!;
@@ -444,13 +438,7 @@ def f(e=input_box('x^2', type=str), notes="a\\nb", A=input_grid(1, 2, default=[[
   it("draws a range's thumbs big enough to take a finger on a touch screen", async () => {
     // 18 px thumbs on a track that itself takes no pointer: a finger 10 px off the middle
     // of one touched nothing.
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
-    const page = await context.newPage();
-    await page.goto(`${box.url}/`);
-    await page.locator('.cm-content').tap();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.insertText('@interact\ndef f(r=range_slider(0, 10, 1, default=(0, 10), label="Span")):\n    print("range", r)');
-    await page.locator('.cb-run').tap();
+    const { context, page } = await runByTouch(browser, `${box.url}/`, '@interact\ndef f(r=range_slider(0, 10, 1, default=(0, 10), label="Span")):\n    print("range", r)', { width: 390, height: 844 });
     await page.locator('.cb-output', { hasText: 'range (0, 10)' }).waitFor({ timeout: 30_000 });
     const track = (await page.getByRole('slider', { name: 'Span min', exact: true }).boundingBox())!;
     // The lower thumb sits at the track's left end, the upper at its right: 21 px in from each.

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startCellbox, type Cellbox } from '../helpers/cellbox';
-import { launchBeside, openPage, screenshot, setCode, type Watched } from '../helpers/browser';
+import { launchBeside, openPage, runByTouch, screenshot, setCode, type Watched } from '../helpers/browser';
 import { lowestContrast } from '../helpers/contrast';
 import { pythonZ } from '../helpers/python-link';
 
@@ -342,13 +342,7 @@ describe('the cell page', () => {
   it('keeps a long output shorter than a phone held sideways, so a swipe beside it still scrolls the page', async () => {
     // 390 px of screen: the 600 px box filled it, every swipe scrolled the box's thousands of
     // lines, and the page (the code, Run) could not be reached again.
-    const context = await browser.newContext({ viewport: { width: 844, height: 390 }, hasTouch: true, isMobile: true });
-    const page = await context.newPage();
-    await page.goto(`${box.url}/`);
-    await page.locator('.cm-content').tap();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.insertText('for i in range(300): print(i, "a line of output")');
-    await page.locator('.cb-run').tap();
+    const { context, page } = await runByTouch(browser, `${box.url}/`, 'for i in range(300): print(i, "a line of output")', { width: 844, height: 390 });
     await page.locator('.cb-status', { hasText: /Done in/ }).waitFor({ timeout: 30_000 });
     const pre = page.locator('.cb-output pre.cb-stream');
     const { height, scrolls } = await pre.evaluate((p) => ({ height: p.getBoundingClientRect().height, scrolls: p.scrollHeight > p.clientHeight }));
@@ -360,13 +354,7 @@ describe('the cell page', () => {
   it('sets what a reader types into, on a touch screen, at 16 px at least, so that a phone does not zoom the page to it', async () => {
     // iPhones zoom the page in on an editable box (the code, the language menu, an interact's
     // box) whose text is under 16 px, and leave it zoomed: the page then scrolled sideways.
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
-    const page = await context.newPage();
-    await page.goto(`${box.url}/`);
-    await page.locator('.cm-content').tap();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.insertText('@interact\ndef f(e=input_box("x^2", type=str), c=selector(["a", "b"])):\n    print("got", e)');
-    await page.locator('.cb-run').tap();
+    const { context, page } = await runByTouch(browser, `${box.url}/`, '@interact\ndef f(e=input_box("x^2", type=str), c=selector(["a", "b"])):\n    print("got", e)', { width: 390, height: 844 });
     await page.locator('.cb-output', { hasText: 'got x^2' }).waitFor({ timeout: 30_000 });
     const size = (selector: string) => page.locator(selector).first().evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
     for (const selector of ['.cm-content', '.cb-bar select', '.cb-output .cb-ia-input', '.cb-output .cb-ia-select']) {

@@ -73,3 +73,18 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/**
+ * A phone's page (touch, mobile) at `viewport`: `code` put in the cell at `url` and run by a tap
+ * on Run. The caller closes the context.
+ */
+export async function runByTouch(browser: Browser, url: string, code: string, viewport = { width: 390, height: 844 }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.locator('.cm-content').tap();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(code);
+  await page.locator('.cb-run').tap();
+  return { context, page };
+}
