@@ -104,6 +104,9 @@ describe.skipIf(!runnable.length)('SageMathCell’s other systems', () => {
         evalue: 'Singular crashed (signal 11) at `system("sh", "kill -SEGV " + string(p));`, and carried on with the cell: its results after that may not hold',
         traceback: expect.arrayContaining([expect.stringMatching(/^Singular : signal 11 /), 'please inform the authors']),
       });
+      // glibc's line of a crash in malloc comes first (Stop's abort can cause one): the signal is Singular's.
+      const glibc = await run(box.url, 'print("Fatal glibc error: malloc assertion failure");\nint p = system("pid");\nsystem("sh", "kill -SEGV " + string(p));', 'singular');
+      expect(errorOf(glibc)?.evalue).toMatch(/^Singular crashed \(signal 11\) at `system/);
     });
 
     it('stops on Stop, in a long computation of its kernel too', async () => {

@@ -75,12 +75,12 @@ fi
 # A crash Singular carried on after: the cell's error, since what it computed after may not hold.
 if [[ -s $crash ]] && (( status != 128 + 24 )); then
   mapfile -t lines <"$crash"
-  where=
+  # glibc's own line ("Fatal glibc error: …") may come before Singular's.
+  where= signal=
   for line in "${lines[@]}"; do
-    [[ $line == 'current line:>>'*'<<' ]] && { where=${line#current line:>>}; where=" at \`${where%<<}\`"; break; }
+    [[ -z $signal && $line =~ ^Singular\ :\ signal\ ([0-9]+) ]] && signal=${BASH_REMATCH[1]}
+    [[ -z $where && $line == 'current line:>>'*'<<' ]] && { where=${line#current line:>>}; where=" at \`${where%<<}\`"; }
   done
-  signal=${lines[0]#Singular : signal }
-  signal=${signal%% *}
   emit_error SingularError "Singular crashed (signal ${signal:-?})${where}, and carried on with the cell: its results after that may not hold" "${lines[@]}"
   exit 0
 fi
