@@ -360,7 +360,6 @@ export function createOutputArea(doc: Document, opts: OutputOptions = {}): Outpu
     return overflows;
   }
 
-
   /**
    * A stream's chunks are added to its block as they come, and shown at the next animation
    * frame, all that came meanwhile at once (embed/frame.ts). A long text scrolls in its own

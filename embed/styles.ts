@@ -160,12 +160,12 @@ ${ansiCss({ light: (vars) => `.cb-output { ${vars} }`, dark, print: (vars) => fo
   .cb-output .cb-ia-slider { max-width: none; min-height: 36px; }
   .cb-output .cb-ia-update { grid-column: 1; }
 }
-/* 16 px on a touch screen, as the editor (embed/cell-styles.ts): an iPhone zooms the page in
-   on a box of smaller text as it takes the focus. */
-@media (pointer: coarse) { .cb-output .cb-ia-input, .cb-output .cb-ia-select { font-size: 16px; } }
-/* A checkbox and a range's thumbs a finger can hit: 18 px is under the 24 px of WCAG's
-   target size (a range's track takes no pointer, only its thumbs do). */
+/* On a touch screen: text boxes of 16 px, as the editor (embed/cell-styles.ts), since an iPhone
+   zooms the page in on a box of smaller text as it takes the focus; a checkbox and a range's
+   thumbs a finger can hit, since 18 px is under the 24 px of WCAG's target size (a range's
+   track takes no pointer, only its thumbs do). */
 @media (pointer: coarse) {
+  .cb-output .cb-ia-input, .cb-output .cb-ia-select { font-size: 16px; }
   .cb-output .cb-ia-checkbox { width: 24px; height: 24px; }
   .cb-output .cb-ia-range .cb-ia-thumb::-webkit-slider-thumb { width: 24px; height: 24px; }
   .cb-output .cb-ia-range .cb-ia-thumb::-moz-range-thumb { width: 20px; height: 20px; }
