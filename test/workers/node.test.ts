@@ -169,6 +169,24 @@ describe('node worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it('keeps the columns of the last expression after top-level await when it follows a `;` on its line', async () => {
+    // `return (` goes in front of such an expression, on its line: eight columns to the right.
+    const cases: [string, string[]][] = [
+      ['await 1; null.x', ['    at <cell>:1:15']],
+      ['let a = 1\nawait 1; null.x', ['    at <cell>:2:15']],
+      ['await 1\r\nlet q = 2; null.x', ['    at <cell>:2:17']],
+      ['await 1; (() => { null.x })()', ['    at <cell>:1:24', '    at <cell>:1:28']],
+      ['null.x; await 1', ['    at <cell>:1:6']],
+    ];
+    for (const [code, frames] of cases) {
+      const [error] = eventsOf(await run(code), 'error');
+      expect(error.traceback.slice(1), code).toEqual(frames);
+    }
+    // The stack as the cell reads it too; a frame before the `;` is where it was.
+    const own = await run('function f() { return new Error("x").stack }\nawait 1; f().split("\\n").slice(1, 3)');
+    expect(eventsOf(own, 'execute_result')[0].data['text/plain']).toBe("[ '    at f (<cell>:1:23)', '    at <cell>:2:10' ]");
+  });
+
   it('names the line of a failing call the cell ends with after top-level await, not the line before', async () => {
     // The last expression is returned from the async function the cell becomes; V8 puts a call
     // in a return at the `return`, which was at the end of the line before.

@@ -284,13 +284,17 @@ function returningBody(code) {
     if (!compiles(asyncBody(head))) continue;
     if (cut > 0 && CONTINUES.test(tail) && !head.trimEnd().endsWith(';')) continue;
     if (DECLARATION.test(tail) || !compiles(asyncBody(`${RETURN}${tail}\n)`))) break;
-    const candidates = [{ body: `${head}${RETURN}${tail}\n)`, shift: head === '' ? RETURN.length : 0 }];
-    if (/\n$/.test(head)) candidates.unshift({ body: head.replace(/(\r?\n)$/, `;${RETURN_ABOVE}$1`) + `${tail}\n)`, shift: 0 });
+    // Where `return (` goes in front of the tail past the first column (after a `;` on the line,
+    // or at a line start where `return (0,` above did not compile), the tail's columns move,
+    // and only stack traces can be told (movedTail): a column offset is for the first line whole.
+    const moved = head === '' ? null : { line: countLines(head), column: head.split(/\r\n|[\n\r\u2028\u2029]/).at(-1).length + 1 };
+    const candidates = [{ body: `${head}${RETURN}${tail}\n)`, shift: head === '' ? RETURN.length : 0, moved }];
+    if (/\n$/.test(head)) candidates.unshift({ body: head.replace(/(\r?\n)$/, `;${RETURN_ABOVE}$1`) + `${tail}\n)`, shift: 0, moved: null });
     // A `return (` in a comment leaves a `)` alone, and such a body does not compile.
     const found = candidates.find((candidate) => compiles(asyncBody(candidate.body)));
     if (found) return found;
   }
-  return { body: code, shift: 0 };
+  return { body: code, shift: 0, moved: null };
 }
 
 /**
@@ -316,12 +320,15 @@ function compileCell(code) {
 function compileScript(code) {
   const options = { filename: CELL, importModuleDynamically: IMPORT_DYNAMICALLY };
   try {
-    return { script: new vm.Script(code, options), isAsync: false };
+    const script = new vm.Script(code, options);
+    movedTail = null;
+    return { script, isAsync: false };
   } catch (err) {
     if (!(err instanceof SyntaxError) || !/\bawait\b/.test(code) || !compiles(asyncBody(code))) throw err;
   }
-  const { body, shift } = returningBody(code);
+  const { body, shift, moved } = returningBody(code);
   const script = new vm.Script(asyncBody(body), { ...options, columnOffset: -(ASYNC_PREFIX.length + shift) });
+  movedTail = moved;
   return { script, isAsync: true };
 }
 
@@ -362,6 +369,19 @@ function importsAsDynamic(code) {
 // Where the frames of the worker, and of the Node machinery that runs the cell, point.
 const WORKER_LOCATIONS = [`${__filename}:`, 'node:internal/', 'node:vm:'];
 let cellLineCount = Infinity;
+// The line and column (1-based) where returningBody() put `return (` in front of the cell's
+// last expression, moving what follows on that line RETURN.length columns right; or null.
+let movedTail = null;
+
+/** A stack's `<cell>:line:column` places as they are in the cell's code (see movedTail). */
+function cellColumns(stack) {
+  if (movedTail === null || typeof stack !== 'string') return stack;
+  const { line, column } = movedTail;
+  return stack.replace(/(<cell>:(\d+):)(\d+)/g, (place, prefix, l, c) => {
+    const col = Number(c);
+    return Number(l) === line && col >= column + RETURN.length ? `${prefix}${col - RETURN.length}` : place;
+  });
+}
 
 /**
  * Where a frame points: 'worker' (this worker, and the Node machinery that runs the cell: a
@@ -429,7 +449,7 @@ function hideWorkerFrames() {
   const prepare = Error.prepareStackTrace;
   if (typeof prepare !== 'function') return;
   Error.prepareStackTrace = function prepareStackTrace(error, sites) {
-    return Reflect.apply(prepare, this, [error, withoutWorkerFrames(sites, siteKind)]);
+    return cellColumns(Reflect.apply(prepare, this, [error, withoutWorkerFrames(sites, siteKind)]));
   };
 }
 
