@@ -250,7 +250,7 @@ export function checkQuery(url: URL, known: readonly string[], repeatable: reado
 export function intParam(url: URL, name: string, fallback: number, min: number, max: number): number {
   const raw = url.searchParams.get(name);
   if (raw === null || raw === '') return fallback;
-  if (!/^-?\d+$/.test(raw)) throw new ApiError('invalid_field', `${name} must be a whole number, not ${JSON.stringify(raw.slice(0, 32))}.`);
+  if (!/^-?\d+$/.test(raw)) throw new ApiError('invalid_field', `${name} must be a whole number, not ${JSON.stringify(raw.slice(0, 32))}.${plusNote(raw)}`);
   const n = Number(raw);
   if (n < min || n > max) throw new ApiError('invalid_field', `${name} must be between ${min} and ${max}.`);
   return n;
@@ -266,6 +266,14 @@ export function stateParam(raw: string | null | undefined, name = 'state'): Cell
 }
 
 /**
+ * Why a number written with a sign in a URL (`after=+1`) is " 1": a `+` in a query string is a
+ * space, and the error had quoted the space alone.
+ */
+function plusNote(raw: string): string {
+  return /^ [\d.]/.test(raw) ? ' (A "+" in a query string stands for a space: write the number without a sign.)' : '';
+}
+
+/**
  * The long-poll wait in seconds (fractions allowed, written as decimals are: `0.5`, `.5`, `5.`),
  * 0 to MAX_WAIT_SECONDS. `.5` was refused though `0.5` was taken, and a client's own formatting
  * of a number gives either.
@@ -275,7 +283,7 @@ export function waitParam(url: URL, fallback: number): number {
   if (raw === null || raw === '') return fallback;
   const n = Number(raw);
   if (!/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(raw) || !Number.isFinite(n) || n > MAX_WAIT_SECONDS) {
-    throw new ApiError('invalid_field', `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}, not ${JSON.stringify(raw.slice(0, 32))}.`);
+    throw new ApiError('invalid_field', `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}, not ${JSON.stringify(raw.slice(0, 32))}.${plusNote(raw)}`);
   }
   return n;
 }
