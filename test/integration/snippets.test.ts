@@ -182,6 +182,15 @@ describe('the permalink page /s/:id', () => {
     expect(page.text).toContain('<meta name="description" content="Bash code shared on Cellbox: echo untitled"/>');
   });
 
+  it('cuts a long first line for the link preview between characters, never inside an emoji', async () => {
+    // 120 UTF-16 units with the ellipsis: after "# ", 117 units end inside the 59th emoji, whose
+    // first half alone was sent as U+FFFD.
+    const { body } = await post(`${box.url}/api/v1/snippets`, { code: `# ${'😀'.repeat(70)}\nprint(1)`, language: 'python' });
+    const page = await html(`/s/${body.id}`);
+    expect(page.text).toContain(`<meta name="description" content="Python 3 code shared on Cellbox: # ${'😀'.repeat(58)}…"/>`);
+    expect(page.text).not.toContain('\ufffd');
+  });
+
   it('answers an unknown, malformed or undecodable id with the 404 page, rendered on the server', async () => {
     for (const path of ['/s/AAAAAAAAAA', '/s/nope', '/s/%zz', '/s/%E2%82', '/no/such/page']) {
       const page = await html(path);
