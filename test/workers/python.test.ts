@@ -161,6 +161,18 @@ describe('python worker', () => {
     expect(plain(await run('nothing_here?'))).toBe('Object `nothing_here` not found.\n');
   });
 
+  it('takes a %%writefile name in quotes, spaces and all, as IPython does', async () => {
+    // Split on whitespace, a quoted name with a space was a UsageError.
+    const r = await run('%%writefile "ノート 1.txt"\n日本語\n');
+    expect(eventsOf(r, 'error')).toEqual([]);
+    expect(streamText(r, 'stdout')).toBe('Writing ノート 1.txt\n');
+    expect(r.files).toContain('ノート 1.txt');
+    const appended = await run("%%writefile -a 'a b.txt'\nx\n");
+    expect(streamText(appended, 'stdout')).toBe('Appending to a b.txt\n');
+    expect(appended.files).toContain('a b.txt');
+    expect(eventsOf(await run('%%writefile two names\nx\n'), 'error').map((e) => e.evalue)).toEqual(['%%writefile [-a] <file name>']);
+  });
+
   it("shows the value of a %%time cell's last line, as IPython 8 does", async () => {
     const r = await run('%%time\nx = 2\nx * 21');
     expect(streamText(r, 'stdout')).toMatch(/^CPU times: .*\nWall time: .*\n$/);
