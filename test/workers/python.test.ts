@@ -173,6 +173,13 @@ describe('python worker', () => {
     expect(eventsOf(await run('%%writefile two names\nx\n'), 'error').map((e) => e.evalue)).toEqual(['%%writefile [-a] <file name>']);
   });
 
+  it('takes a %cd folder in quotes, as IPython does', async () => {
+    // Looked for with its quotes: FileNotFoundError: '"フォルダ 1"'.
+    const r = await run('import os\nos.mkdir("フォルダ 1")\n%cd "フォルダ 1"\nprint(os.path.basename(os.getcwd()))');
+    expect(eventsOf(r, 'error')).toEqual([]);
+    expect(streamText(r, 'stdout')).toMatch(/\/フォルダ 1\nフォルダ 1\n$/);
+  });
+
   it("shows the value of a %%time cell's last line, as IPython 8 does", async () => {
     const r = await run('%%time\nx = 2\nx * 21');
     expect(streamText(r, 'stdout')).toMatch(/^CPU times: .*\nWall time: .*\n$/);

@@ -142,7 +142,13 @@ class Shell:
         return True, obj
 
     def cd(self, line):
-        path = os.path.expanduser(line.strip() or '~')
+        # Its words as IPython reads them (shlex, quotes taken off, joined by a space): a folder
+        # in quotes (`%cd "フォルダ 1"`) was looked for with its quotes.
+        try:
+            words = shlex.split(line)
+        except ValueError:  # an unbalanced quote
+            words = line.split()
+        path = os.path.expanduser(' '.join(words) or '~')
         os.chdir(path)
         print(os.getcwd())
 
