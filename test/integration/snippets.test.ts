@@ -57,7 +57,8 @@ describe('POST /api/v1/snippets', () => {
     expect((await post(`${box.url}/api/v1/snippets`, { code: fits, language: 'python' })).status).toBe(201);
     const over = await post(`${box.url}/api/v1/snippets`, { code: `${fits}x`, language: 'python' });
     expect(over.status).toBe(413);
-    expect(over.body).toEqual({ error: { code: 'too_large', message: `code is ${MAX_SNIPPET_BYTES + 1} bytes; the limit is ${MAX_SNIPPET_BYTES}.` } });
+    // Its é are two bytes each: the message says the limit is in bytes, not characters.
+    expect(over.body).toEqual({ error: { code: 'too_large', message: `code is ${MAX_SNIPPET_BYTES + 1} bytes; the limit is ${MAX_SNIPPET_BYTES}. UTF-8 bytes, not characters: its ${MAX_SNIPPET_BYTES / 2 + 1} characters include some of 2 to 4 bytes (é, 日, 😀).` } });
   });
 
   it('refuses a 10 MiB body with 413 without reading it whole', async () => {
