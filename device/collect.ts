@@ -3,6 +3,7 @@
 
 import fs from 'node:fs';
 import { checkName, MAX_FOLDERS } from '../filestore/names';
+import { shorten } from '../protocol/shorten';
 
 export interface CollectLimits {
   /** Most files kept; later entries (by name) are skipped. */
@@ -361,5 +362,5 @@ export function summarizeFull(files: readonly CollectedFile[], maxFileBytes: num
 
 function shown(name: string): string {
   const safe = name.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return safe.length > NAME_SHOWN_AT_MOST ? `${safe.slice(0, NAME_SHOWN_AT_MOST - 1)}…` : safe;
+  return shorten(safe, NAME_SHOWN_AT_MOST);
 }

@@ -172,7 +172,7 @@ async function storeFiles(cell: CellRow, worker: Worker, deps: RunDeps): Promise
     }
     if (files.length === 0) return [];
     deps.files.putMany(cell.id, files);
-    return files.map((f) => ({ name: f.name, size: f.bytes.length, content_type: contentTypeFor(f.name), url: encodeFileUrl(cell.id, f.name) }));
+    return files.map((f) => ({ name: f.name, size: f.bytes.length, content_type: contentTypeFor(f.name, f.bytes), url: encodeFileUrl(cell.id, f.name) }));
   } catch (e) {
     deps.log('error', `could not collect files of cell ${cell.id}: ${(e as Error).message}`);
     // The cell ran; only its files are lost: say so where its reader looks.

@@ -52,18 +52,21 @@ export async function request<T>(url: string, init?: RequestInit): Promise<T> {
   }
   const retryAfter = Number(res.headers.get('Retry-After') ?? NaN);
   const wait = Number.isFinite(retryAfter) ? retryAfter : undefined;
-  throw new CellClientError(res.status, statusMessage(res.status, wait) ?? (detail || `The server answered ${res.status}.`), wait);
+  throw new CellClientError(res.status, statusMessage(res.status, wait, detail) ?? (detail || `The server answered ${res.status}.`), wait);
 }
 
 /**
  * The sentence for a failed request's status. A rate limit says how long to wait, from the
  * server's Retry-After: "wait a moment" left a reader pressing Run again and again, each press
- * refused, with no word of how long the wait was.
+ * refused, with no word of how long the wait was. Too large says the server's `detail`.
  */
-function statusMessage(status: number, retryAfter: number | undefined): string | undefined {
+function statusMessage(status: number, retryAfter: number | undefined, detail = ''): string | undefined {
   if (status === 429 && retryAfter !== undefined && retryAfter > 0) {
     return `Too many runs from this address in a short time; try again in ${Math.ceil(retryAfter)} s.`;
   }
+  // With the server's words for how large and what the limit is: "too large" alone left a reader
+  // whose editor counted 25,000 characters of Japanese (75,000 bytes) with no idea of either.
+  if (status === 413 && detail) return `${STATUS_MESSAGES[413].slice(0, -1)}: ${detail}`;
   return STATUS_MESSAGES[status];
 }
 

@@ -7,6 +7,7 @@ import { marked } from 'marked';
 import { HTML_CSS, ensureStyles } from './styles';
 import { inNextFrame, cancel, runNow, type FrameJob } from './frame';
 import { StreamView, newAnsi, setTerminalHTML } from './stream-view';
+import { writeOver } from './stream-text';
 import { cellboxPolicy, setSafeHTML } from './trusted-types';
 import { THREEJS_MIME, VIEWER3D_PATH, viewer3d } from './viewer3d';
 import { MATH_SPAN, standardDelimiters } from './math-delimiters';
@@ -59,7 +60,7 @@ export function applyBackspaces(text: string): string {
   return out.join('');
 }
 
-/** Applies carriage returns the way a terminal does: `\r` goes back to the start of the line. */
+/** Applies carriage returns the way a terminal does: `\r` goes back to the start of the line, and what follows writes over it (writeOver). */
 export function applyCarriageReturns(text: string): string {
   if (!text.includes('\r')) return text;
   return text
@@ -68,7 +69,7 @@ export function applyCarriageReturns(text: string): string {
     .map((line) => {
       const parts = line.split('\r');
       let out = '';
-      for (const p of parts) out = p + out.slice(p.length);
+      for (const p of parts) out = writeOver(out, p);
       return out;
     })
     .join('\n');

@@ -8,10 +8,12 @@
 // Only `$` is defined, never `jQuery`: libraries look for jQuery under that name (Bootstrap 5
 // registers its plugins on `window.jQuery.fn`) and must not take this for it.
 
+import { shorten } from '../protocol/shorten';
+
 type Ready = (fn: () => void) => void;
 
 function describe(arg: unknown): string {
-  if (typeof arg === 'string') return `$(${JSON.stringify(arg.length > 60 ? arg.slice(0, 57) + '…' : arg)})`;
+  if (typeof arg === 'string') return `$(${JSON.stringify(shorten(arg, 60))})`;
   return `$(${arg === null ? 'null' : typeof arg})`;
 }
 

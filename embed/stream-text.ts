@@ -56,7 +56,7 @@ export class StreamText {
     this.raw += s;
     if (this.stale) return;
     // As applyCarriageReturns: each part after a `\r` writes over the start of the line.
-    this.shown = this.cursor === this.shown.length ? this.shown + s : this.shown.slice(0, this.cursor) + s + this.shown.slice(this.cursor + s.length);
+    this.shown = this.cursor === this.shown.length ? this.shown + s : this.shown.slice(0, this.cursor) + writeOver(this.shown.slice(this.cursor), s);
     this.cursor += s.length;
   }
 
@@ -96,10 +96,24 @@ export class StreamText {
 const isHigh = (u: number) => u >= 0xd800 && u <= 0xdbff;
 const isLow = (u: number) => u >= 0xdc00 && u <= 0xdfff;
 
+/**
+ * `over` written at the start of `under`, as a terminal writes after a `\r`: one character in
+ * place of one, counted in code points as a backspace takes them back. Counted in UTF-16 units,
+ * `"😀😀😀\rabc"` kept the second half of the second emoji alone, shown as U+FFFD.
+ */
+export function writeOver(under: string, over: string): string {
+  let at = 0;
+  for (let i = 0; i < over.length && at < under.length; i++) {
+    if (isHigh(over.charCodeAt(i)) && isLow(over.charCodeAt(i + 1))) i++;
+    at += isHigh(under.charCodeAt(at)) && isLow(under.charCodeAt(at + 1)) ? 2 : 1;
+  }
+  return over + under.slice(at);
+}
+
 /** One line (no newline) with its `\r`s applied: each part writes over the start of what came before. */
 function overwrite(line: string): string {
   let out = '';
-  for (const p of line.split('\r')) out = p + out.slice(p.length);
+  for (const p of line.split('\r')) out = writeOver(out, p);
   return out;
 }
 

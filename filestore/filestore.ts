@@ -132,7 +132,7 @@ export function openFilestore(path: string): Filestore {
     const check = checkPath(name, Infinity);
     if (!check.ok) throw new TypeError(`filestore: bad file name ${JSON.stringify(name)}: ${check.reason}`);
     deleteFileChunks.run(cellId, name);
-    insertFile.run(cellId, name, bytes.length, contentTypeFor(name), created);
+    insertFile.run(cellId, name, bytes.length, contentTypeFor(name, bytes), created);
     for (let idx = 0, at = 0; at < bytes.length; idx++, at += CHUNK_BYTES) {
       insertChunk.run(cellId, name, idx, bytes.subarray(at, at + CHUNK_BYTES));
     }

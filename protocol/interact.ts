@@ -3,6 +3,7 @@
 // display_data of INTERACT_MIME; the page posts the cell again with `interact`, whose shape is
 // checked here, in the browser and on the server alike.
 import { MAX_INTERACT_NAME_CHARS } from './limits';
+import { shorten } from './shorten';
 
 /** The MIME type of an interact's controls, in a display_data where the cell called `interact`. */
 export const INTERACT_MIME = 'application/vnd.cellbox.interact+json';
@@ -53,7 +54,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** Short enough to quote in an error message. */
 function quoted(s: string): string {
-  return JSON.stringify(s.length > 32 ? `${s.slice(0, 32)}…` : s);
+  return JSON.stringify(shorten(s, 33));
 }
 
 function valueProblem(v: unknown, at: string): string | null {

@@ -155,7 +155,12 @@ function repeatedKey(text: string): { key: string; within: string | null } | nul
 
 function checkCodeSize(code: string, max: number): void {
   const bytes = Buffer.byteLength(code);
-  if (bytes > max) throw new ApiError('too_large', `code is ${bytes} bytes; the limit is ${max}.`);
+  if (bytes <= max) return;
+  // Code in Japanese or Greek is well under the limit by an editor's count of characters, and
+  // two or three times that in bytes: said, or the reader could not see how it was over.
+  const chars = [...code].length;
+  const counted = chars === bytes ? '' : ` UTF-8 bytes, not characters: its ${chars} characters include some of 2 to 4 bytes (é, 日, 😀).`;
+  throw new ApiError('too_large', `code is ${bytes} bytes; the limit is ${max}.${counted}`);
 }
 
 /** Measured as it is stored and handed to the worker: compact JSON, whatever blanks the client sent. */

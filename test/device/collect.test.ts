@@ -337,6 +337,11 @@ describe('summarizeSkipped', () => {
     expect(summarizeSkipped(skipped, 1000)!.endsWith(', and 1015 more')).toBe(true);
     const long = summarizeSkipped([{ name: 'x'.repeat(200), reason: 'directory' }])!;
     expect(long).toBe(`1 file not kept: ${'x'.repeat(79)}… (directory)`);
+    // An emoji is two UTF-16 units: cut after 79 units, the 40th would lose its second half,
+    // which the note showed as "\ud83d" (U+FFFD on the page).
+    const emoji = summarizeSkipped([{ name: '😀'.repeat(60), reason: 'FIFO' }])!;
+    expect(emoji).toBe(`1 file not kept: ${'😀'.repeat(39)}… (FIFO)`);
+    expect(emoji).not.toMatch(/\p{Cs}/u);
   });
 });
 

@@ -49,6 +49,10 @@ describe('applyCarriageReturns', () => {
     expect(applyCarriageReturns('abcdef\rXY')).toBe('XYcdef');
     expect(applyCarriageReturns('a\r\nb')).toBe('a\nb');
     expect(applyCarriageReturns('plain')).toBe('plain');
+    // One character over one, an emoji (two UTF-16 units) as one: never half of one left.
+    expect(applyCarriageReturns('😀😀😀😀\rabc')).toBe('abc😀');
+    expect(applyCarriageReturns('abcd\r😀😀')).toBe('😀😀cd');
+    expect(applyCarriageReturns('進捗 10%\r進捗 100%')).toBe('進捗 100%');
   });
 });
 

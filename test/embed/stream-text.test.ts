@@ -44,6 +44,9 @@ describe('StreamText', () => {
     expect(chunked(['abc\r', '\bX']).asRead).toBe(whole('abc\r\bX'));
     expect(chunked(['abcdef\rXY', '\b\b\bZ']).asRead).toBe(whole('abcdef\rXY\b\b\bZ'));
     expect(chunked(['😀', '\b', 'x']).asRead).toBe(whole('😀\bx'));
+    // Written over an emoji's place, one character takes it whole, as in applyCarriageReturns.
+    expect(chunked(['😀😀😀😀', '\rabc']).asRead).toBe('abc😀');
+    expect(chunked(['😀😀😀😀\r', 'a', 'b']).line).toBe('ab😀😀');
     expect(chunked(['spin |', '\b/', '\b-', '\b\\', '\bdone\n']).asRead).toBe('spin done\n');
   });
 

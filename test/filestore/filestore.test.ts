@@ -262,4 +262,20 @@ describe('contentTypeFor', () => {
   ])('%s is %s', (name, type) => {
     expect(contentTypeFor(name)).toBe(type);
   });
+
+  it('declares UTF-8 only for text whose bytes are UTF-8', () => {
+    // "名前,値" in Shift_JIS, as Excel in Japan and R's fileEncoding = "CP932" write a CSV: it was
+    // served as UTF-8, and shown as U+FFFD; without a charset the reader's browser reads it.
+    const shiftJis = Buffer.from([0x96, 0xbc, 0x91, 0x4f, 0x2c, 0x92, 0x6c]);
+    expect(contentTypeFor('表.csv', shiftJis)).toBe('text/csv');
+    expect(contentTypeFor('café.txt', Buffer.from('caf\xe9', 'latin1'))).toBe('text/plain');
+    expect(contentTypeFor('表.csv', Buffer.from('名前,値\n'))).toBe('text/csv; charset=utf-8');
+    expect(contentTypeFor('empty.txt', Buffer.alloc(0))).toBe('text/plain; charset=utf-8');
+    expect(contentTypeFor('plot.png', shiftJis)).toBe('image/png');
+  });
+
+  it('is stored for a file by its bytes too', () => {
+    store.put('c9', 'sjis.csv', Buffer.from([0x96, 0xbc, 0x91, 0x4f]));
+    expect(store.stat('c9', 'sjis.csv')?.content_type).toBe('text/csv');
+  });
 });

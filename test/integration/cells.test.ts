@@ -217,6 +217,16 @@ describe('files a cell creates', () => {
     expect(id && id.body.files.map((f: { name: string }) => f.name)).toEqual(['blob.bin', 'notes.txt']);
   });
 
+  it('are served as UTF-8 text only when they are: a CSV in Shift_JIS has no charset, for the browser to read in its own', async () => {
+    const ms = await run(box.url, 'open("表.csv", "w", encoding="cp932").write("名前,値\\n東京,1\\n")\nopen("utf8.csv", "w").write("名前\\n")');
+    const listing = ms.find((m) => m.header.msg_type === 'display_data' && FILES_MIME in (m.content as { data: object }).data)!;
+    const files = ((listing.content as { data: Record<string, { files: { name: string; url: string; content_type: string }[] }> }).data[FILES_MIME]).files;
+    expect(files.map((f) => [f.name, f.content_type])).toEqual([['utf8.csv', 'text/csv; charset=utf-8'], ['表.csv', 'text/csv']]);
+    const sjis = await fetch(`${box.url}${files[1].url}`);
+    expect(sjis.headers.get('content-type')).toBe('text/csv');
+    expect(new TextDecoder('shift_jis').decode(await sjis.arrayBuffer())).toBe('名前,値\n東京,1\n');
+  });
+
   it('are never links, FIFOs or names with control characters', async () => {
     const code = [
       'import os',

@@ -57,7 +57,8 @@ describe('POST /api/v1/snippets', () => {
     expect((await post(`${box.url}/api/v1/snippets`, { code: fits, language: 'python' })).status).toBe(201);
     const over = await post(`${box.url}/api/v1/snippets`, { code: `${fits}x`, language: 'python' });
     expect(over.status).toBe(413);
-    expect(over.body).toEqual({ error: { code: 'too_large', message: `code is ${MAX_SNIPPET_BYTES + 1} bytes; the limit is ${MAX_SNIPPET_BYTES}.` } });
+    // Its é are two bytes each: the message says the limit is in bytes, not characters.
+    expect(over.body).toEqual({ error: { code: 'too_large', message: `code is ${MAX_SNIPPET_BYTES + 1} bytes; the limit is ${MAX_SNIPPET_BYTES}. UTF-8 bytes, not characters: its ${MAX_SNIPPET_BYTES / 2 + 1} characters include some of 2 to 4 bytes (é, 日, 😀).` } });
   });
 
   it('refuses a 10 MiB body with 413 without reading it whole', async () => {
@@ -180,6 +181,15 @@ describe('the permalink page /s/:id', () => {
     const page = await html(`/s/${body.id}`);
     expect(page.text).toContain(`<title>Snippet ${body.id} · Cellbox</title>`);
     expect(page.text).toContain('<meta name="description" content="Bash code shared on Cellbox: echo untitled"/>');
+  });
+
+  it('cuts a long first line for the link preview between characters, never inside an emoji', async () => {
+    // 120 UTF-16 units with the ellipsis: after "# ", 117 units end inside the 59th emoji, whose
+    // first half alone was sent as U+FFFD.
+    const { body } = await post(`${box.url}/api/v1/snippets`, { code: `# ${'😀'.repeat(70)}\nprint(1)`, language: 'python' });
+    const page = await html(`/s/${body.id}`);
+    expect(page.text).toContain(`<meta name="description" content="Python 3 code shared on Cellbox: # ${'😀'.repeat(58)}…"/>`);
+    expect(page.text).not.toContain('\ufffd');
   });
 
   it('answers an unknown, malformed or undecodable id with the 404 page, rendered on the server', async () => {

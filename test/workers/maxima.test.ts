@@ -57,6 +57,16 @@ describe.skipIf(!installed)('maxima worker', () => {
     ]);
   }, 90_000);
 
+  it("ends a cell at an error of Maxima's string functions with that error, where the cell went on as if it had run well", async () => {
+    // They throw past errcatch to Maxima's top level, which ended the worker's loop unseen.
+    for (const [call, evalue] of [['cint(1)', "`cint': argument must be a Maxima character."], ['charat("日本", 10)', '`charat\': unsuitable position index 10']]) {
+      const r = await runWorker('maxima', `print("before")$\n${call};\nprint("never")$`, { timeoutMs: 60_000 });
+      expect(r.stdout, call).not.toContain('never');
+      expect(eventsOf(r, 'error').map((e) => [e.ename, e.evalue]), call).toEqual([['MaximaError', evalue]]);
+      expect(lastEvent(r), call).toEqual({ type: 'done', status: 'error' });
+    }
+  }, 90_000);
+
   it("writes a plot given pdf_file, ps_file or a gnuplot_term of its own, where the default PNG took its place", async () => {
     // The default png_file came before pdf_file, ps_file and gnuplot_term in Maxima's choice of
     // terminal: each of these was shown as the default PNG, and its own file never written.

@@ -381,6 +381,17 @@ describe('node worker', () => {
     expect(texts.join('')).toBe(`${'é'.repeat(100000)}\na\ufffdb`);
   });
 
+  it('shows the start of a character whose rest never came as U+FFFD at the end, before done', async () => {
+    // Held back by the decoder for the rest, the bytes were dropped: the cell ended as if they
+    // had never been written.
+    const r = await run('process.stdout.write(Buffer.from("c日").subarray(0, 3))\nprocess.stderr.write(Buffer.from([0x64, 0xf0, 0x9f]))');
+    expect(streamText(r, 'stdout')).toBe('c\ufffd');
+    expect(streamText(r, 'stderr')).toBe('d\ufffd');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    const failed = await run('process.stdout.write(Buffer.from([0x65, 0xe3]))\nthrow new Error("boom")');
+    expect(failed.events.slice(1).map((e) => (e.type === 'stream' ? e.text : e.type))).toEqual(['e', '\ufffd', 'error', 'done']);
+  });
+
   it('runs the cell\'s own beforeExit and exit listeners, and the work they give the event loop', async () => {
     const r = await run([
       "process.on('beforeExit', () => { if (!globalThis.again) { globalThis.again = true; setTimeout(() => console.log('more'), 5); } });",

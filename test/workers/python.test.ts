@@ -39,6 +39,18 @@ describe('python worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
 
+  it('shows the start of a character on .buffer whose rest never came as U+FFFD, before the text after it and at the end', async () => {
+    // Held back for the rest of the character, and then dropped: the text after it, or the end of
+    // the cell, came as if those bytes had never been written.
+    const r = await run('import sys\nsys.stdout.buffer.write(b"a\\xe3\\x81")\nprint("b")\nsys.stdout.buffer.write(b"c\\xf0\\x9f\\x98")\nsys.stderr.buffer.write(b"d\\xe3");');
+    expect(streamText(r, 'stdout')).toBe('a\ufffdb\nc\ufffd');
+    expect(streamText(r, 'stderr')).toBe('d\ufffd');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    // One cut between two writes is still one character, a flush between them or not.
+    const split = await run('import sys\nb = "日".encode()\nsys.stdout.buffer.write(b[:1])\nsys.stdout.flush()\nsys.stdout.buffer.write(b[1:])');
+    expect(streamText(split, 'stdout')).toBe('日');
+  });
+
   it('writes what the cell prints to sys.__stdout__ on fd 1 line by line, in order with os.write and subprocesses', async () => {
     // Block-buffered before: it came after everything else the cell wrote on fd 1, at its end.
     const r = await run('import os, subprocess, sys\nsys.__stdout__.write("one\\n")\nos.write(1, b"two\\n")\nprint("three", file=sys.__stdout__)\nsubprocess.run(["echo", "four"])');
@@ -147,6 +159,25 @@ describe('python worker', () => {
     expect(source).toContain('Source:   \ndef f(x):\n    "Twice x."\n    return 2 * x\n');
     expect(source).toContain('Type:      function\n');
     expect(plain(await run('nothing_here?'))).toBe('Object `nothing_here` not found.\n');
+  });
+
+  it('takes a %%writefile name in quotes, spaces and all, as IPython does', async () => {
+    // Split on whitespace, a quoted name with a space was a UsageError.
+    const r = await run('%%writefile "ノート 1.txt"\n日本語\n');
+    expect(eventsOf(r, 'error')).toEqual([]);
+    expect(streamText(r, 'stdout')).toBe('Writing ノート 1.txt\n');
+    expect(r.files).toContain('ノート 1.txt');
+    const appended = await run("%%writefile -a 'a b.txt'\nx\n");
+    expect(streamText(appended, 'stdout')).toBe('Appending to a b.txt\n');
+    expect(appended.files).toContain('a b.txt');
+    expect(eventsOf(await run('%%writefile two names\nx\n'), 'error').map((e) => e.evalue)).toEqual(['%%writefile [-a] <file name>']);
+  });
+
+  it('takes a %cd folder in quotes, as IPython does', async () => {
+    // Looked for with its quotes: FileNotFoundError: '"フォルダ 1"'.
+    const r = await run('import os\nos.mkdir("フォルダ 1")\n%cd "フォルダ 1"\nprint(os.path.basename(os.getcwd()))');
+    expect(eventsOf(r, 'error')).toEqual([]);
+    expect(streamText(r, 'stdout')).toMatch(/\/フォルダ 1\nフォルダ 1\n$/);
   });
 
   it("shows the value of a %%time cell's last line, as IPython 8 does", async () => {

@@ -217,9 +217,13 @@ left to be read, and nil."
                            (return nil))
                          (let ((form (car read)))
                            (when (null form) (return t))
-                           (let ((caught (meval `(($errcatch) ,(third form)))))
+                           ;; The string functions' errors (stringproc's gf-merror: cint(1),
+                           ;; charat("abc", 10), ascii(1000)) print " -- an error." and throw to
+                           ;; Maxima's top level past errcatch: caught here, or the cell ended
+                           ;; there, unreported, as if it had run well. Their message is $error.
+                           (let ((caught (catch 'macsyma-quit (meval `(($errcatch) ,(third form))))))
                              (cellbox-draw-to-png)
-                             (when (null (cdr caught)) (return nil))
+                             (when (or (atom caught) (null (cdr caught))) (return nil))
                              (setq $% (second caught))
                              (when (and (eq (caar form) 'displayinput)
                                         (not (cellbox-plot-value-p (second caught))))

@@ -515,6 +515,13 @@ let endLater = null;
 function finish(status, error) {
   if (finished) return;
   finished = true;
+  for (const stream of stdio) {
+    try {
+      stream.endBytes();
+    } catch {
+      // The event pipe is gone: nothing more reaches the device.
+    }
+  }
   const events = error ? [error, { type: 'done', status }] : [{ type: 'done', status }];
   if (!endLater) {
     for (const event of events) emit(event);
@@ -675,11 +682,24 @@ class StdioStream extends Writable {
   _destroy(err, callback) {
     callback(err);
   }
+
+  /**
+   * The start of a character whose rest never came, which the decoder holds back, as U+FFFD: at
+   * the cell's end, as the device shows fd 1 and 2's. Those bytes were dropped without a trace.
+   */
+  endBytes() {
+    const text = this.decoder.end();
+    if (text) writeAll(this.eventFd, Buffer.from(eventLine({ type: 'stream', name: this.name, text })));
+  }
 }
+
+/** The cell's process.stdout and process.stderr (synchronousStdio()), ended by finish(). */
+const stdio = [];
 
 function synchronousStdio() {
   for (const [name, fd] of [['stdout', 1], ['stderr', 2]]) {
     const stream = new StdioStream(name, fd);
+    stdio.push(stream);
     Object.defineProperty(process, name, { configurable: true, enumerable: true, get: () => stream });
   }
 }

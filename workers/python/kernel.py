@@ -344,8 +344,19 @@ class EventStream(io.TextIOBase):
         if self.closed:
             raise ValueError('I/O operation on closed file.')
         if text:
+            # The start of a character written to .buffer, and now text: as on a terminal, the
+            # bytes are a U+FFFD before it (they were dropped, and the text went on as if none).
+            self.end_bytes()
             write_stream(self._stream_name, text)
         return len(text)
+
+    def end_bytes(self):
+        """The bytes .buffer holds back, the start of a character whose rest never came, as
+        U+FFFD: before text written to this stream, and when the cell ends."""
+        if self._buffer is not None:
+            text = self._buffer._decoder.decode(b'', final=True)
+            if text:
+                write_stream(self._stream_name, text)
 
     def flush(self):
         if self.closed:
@@ -377,7 +388,7 @@ class EventBuffer(io.BufferedIOBase):
         data = memoryview(data).cast('B')
         text = self._decoder.decode(data)
         if text:
-            self._text.write(text)
+            write_stream(self._text._stream_name, text)
         return len(data)
 
     def flush(self):
@@ -1742,8 +1753,8 @@ def serve_cell(populated=False):
     sys.modules['__main__'] = main_module
     namespace = main_module.__dict__
 
-    sys.stdout = EventStream('stdout', 1)
-    sys.stderr = EventStream('stderr', 2)
+    streams = EventStream('stdout', 1), EventStream('stderr', 2)
+    sys.stdout, sys.stderr = streams
     # Code that prints to sys.__stdout__ reaches fd 1, as os.write(1, ...) and subprocesses do:
     # line by line, as on a terminal, not at the end of the cell after all of theirs.
     try:
@@ -1766,6 +1777,8 @@ def serve_cell(populated=False):
         except Exception:  # noqa: BLE001 - the cell's own error is the one to report
             pass
     run_exit_handlers()
+    for stream in streams:
+        stream.end_bytes()
     flush_raw_streams()
     if status == 'ok':
         emit({'type': 'done', 'status': 'ok'})

@@ -9,6 +9,7 @@ import io
 import linecache
 import os
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -141,7 +142,13 @@ class Shell:
         return True, obj
 
     def cd(self, line):
-        path = os.path.expanduser(line.strip() or '~')
+        # Its words as IPython reads them (shlex, quotes taken off, joined by a space): a folder
+        # in quotes (`%cd "フォルダ 1"`) was looked for with its quotes.
+        try:
+            words = shlex.split(line)
+        except ValueError:  # an unbalanced quote
+            words = line.split()
+        path = os.path.expanduser(' '.join(words) or '~')
         os.chdir(path)
         print(os.getcwd())
 
@@ -216,13 +223,21 @@ class Shell:
     def writefile(self, line, cell):
         """`%%writefile [-a] name`: the cell's text into a file (in the cell's directory, a
         file of the cell's, listed with its output), as IPython writes it."""
-        words = line.split()
+        # Split as IPython splits a magic's arguments (shlex, quotes kept): a name in quotes may
+        # hold spaces (`%%writefile "ノート 1.txt"`), which split on whitespace was a UsageError.
+        try:
+            words = shlex.split(line, posix=False)
+        except ValueError:  # an unbalanced quote
+            words = line.split()
         append = bool(words) and words[0] in ('-a', '--append')
         if append:
             words = words[1:]
         if len(words) != 1:
             raise UsageError('%%writefile [-a] <file name>')
-        name = os.path.expanduser(words[0].strip('"\''))
+        name = words[0]
+        if len(name) >= 2 and name[0] == name[-1] and name[0] in '"\'':
+            name = name[1:-1]
+        name = os.path.expanduser(name)
         exists = os.path.exists(name)
         print(f'{"Appending to" if append else "Overwriting" if exists else "Writing"} {name}')
         with open(name, 'a' if append else 'w', encoding='utf-8') as f:

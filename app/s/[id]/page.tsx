@@ -5,6 +5,7 @@ import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { cache } from 'react';
 import { readFlag } from '../../../protocol/flag';
+import { shorten } from '../../../protocol/shorten';
 import { languages } from '../../_lib/cells';
 import { server } from '../../_lib/server';
 import { findSnippet } from '../../_lib/snippets';
@@ -33,14 +34,13 @@ function autorunParam(v: string | string[] | undefined): { autorun: boolean; not
   if (word === undefined) return { autorun: false, notices: [] };
   const flag = readFlag(word);
   if (flag !== null) return { autorun: flag, notices: [] };
-  const shown = word.length > 40 ? `${word.slice(0, 39)}…` : word;
-  return { autorun: false, notices: [`?autorun=${shown} is neither true nor false (write ?autorun=1 or ?autorun=true to run the code at once); the cell waits for Run.`] };
+  return { autorun: false, notices: [`?autorun=${shorten(word, 40)} is neither true nor false (write ?autorun=1 or ?autorun=true to run the code at once); the cell waits for Run.`] };
 }
 
 /** The first line of code worth showing in a link preview. */
 function summary(code: string): string {
   const line = code.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
-  return line.length > 120 ? `${line.slice(0, 119)}…` : line;
+  return shorten(line, 120);
 }
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
