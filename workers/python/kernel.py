@@ -707,6 +707,12 @@ IPYTHON_DISPLAY_MODULE = 'IPython.core.display_functions'
 # Jupyter's, not a terminal's: pandas is shown the kernel it looks for while its options
 # module runs, and takes the defaults it has for Jupyter (20 columns), as its own defaults.
 PANDAS_OPTIONS_MODULE = 'pandas.core.config_init'
+# tqdm's notebook bar is an ipywidgets widget, which needs Jupyter's widget front end: the page
+# has none, so a cell copied from a notebook (`from tqdm.notebook import tqdm`, Colab's habit)
+# showed no bar, and with Debian's ipywidgets 6 ended in "AttributeError: 'FloatProgress' object
+# has no attribute 'style'" after "Widget Javascript not detected". Here that module is tqdm's
+# text bar, as tqdm.auto chooses where no widgets show; importing ipywidgets (0.5 s) is saved too.
+TQDM_NOTEBOOK_MODULE = 'tqdm.notebook'
 
 
 class _ImportHooks:
@@ -761,12 +767,21 @@ def _pandas_options_hook(module, run):
         module.__dict__.pop('get_ipython', None)
 
 
+def _tqdm_notebook_hook(module, run):
+    # Not run: its code imports ipywidgets and makes widgets. Its names are the text bar's.
+    from tqdm.std import tqdm, trange
+    module.__dict__.update(tqdm=tqdm, trange=trange, tqdm_notebook=tqdm, tnrange=trange,
+                           __all__=['tqdm_notebook', 'tnrange', 'tqdm', 'trange'])
+
+
 def install_import_hooks():
-    """Has IPython's display functions be this kernel's, and pandas take its Jupyter defaults:
-    now for IPython if it is loaded already (a dialect's library may import it), else when it
-    is; pandas only when it is (one loaded already keeps the options it has)."""
+    """Has IPython's display functions be this kernel's, pandas take its Jupyter defaults and
+    tqdm.notebook be tqdm's text bar: now for IPython if it is loaded already (a dialect's
+    library may import it), else when it is; pandas and tqdm only when they are (one loaded
+    already keeps what it has)."""
     sys.meta_path.insert(0, _ImportHooks({IPYTHON_DISPLAY_MODULE: _ipython_display_hook,
-                                          PANDAS_OPTIONS_MODULE: _pandas_options_hook}))
+                                          PANDAS_OPTIONS_MODULE: _pandas_options_hook,
+                                          TQDM_NOTEBOOK_MODULE: _tqdm_notebook_hook}))
     loaded = sys.modules.get(IPYTHON_DISPLAY_MODULE)
     if loaded is not None:
         _use_kernel_display(loaded)
