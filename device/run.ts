@@ -1,7 +1,7 @@
 // Runs one cell on one fresh worker: opening messages, the code, its output under the limits
 // (wall time, output cap, interrupt), then the sandbox is killed, files collected, and the
 // closing messages written. Every path ends the cell; none leaves it `running`.
-import { closingMessages, createMessage, filesMessage, openingMessages } from '../protocol/create';
+import { closingMessages, createMessage, filesMessage, formatSize, openingMessages } from '../protocol/create';
 import { MAX_FILE_NAME_BYTES } from '../protocol/limits';
 import { CELL_ERRORS } from '../protocol/errors';
 import type { ErrorContent, FileInfo } from '../protocol/messages';
@@ -193,10 +193,22 @@ function stopError(stop: Stop, t: Translator, worker: Worker, limits: Limits, ti
       // caught it and ended, a worker closing its devices), as the brief's interrupt says.
       return t.interruption ?? stop.error;
     case 'output':
-      return { ename: CELL_ERRORS.output, evalue: `The cell wrote more than ${limits.outputBytes} bytes of output and was stopped.`, traceback: [] };
+      return { ename: CELL_ERRORS.output, evalue: `The cell wrote more than ${limits.outputBytes} bytes of output and was stopped.${overflowNote(t.overflow)}`, traceback: [] };
     case 'exit':
       return exitError(stop.exit, worker, limits);
   }
+}
+
+/**
+ * What of the output was left out, when a display passed the cap: a figure or a table too big
+ * to show, which a file can hold (up to the file limits) and the cell's files list offers.
+ */
+function overflowNote(display: Translator['overflow']): string {
+  if (!display) return '';
+  const shown = display.mimes.filter((m) => m !== 'text/plain');
+  const kinds = (shown.length ? shown : display.mimes).join(', ');
+  const what = display.type === 'execute_result' ? 'Its result' : 'A display';
+  return ` ${what} of ${formatSize(display.bytes)} (${kinds}) passed that limit and is not shown: a large figure or table can be written to a file instead, which the cell's files list offers for download.`;
 }
 
 /** A worker that ended without `done`: the cell exited on its own, hit a limit, or crashed. */

@@ -16,6 +16,12 @@ export class Translator {
   doneStatus: 'ok' | 'error' | null = null;
   overLimit = false;
   /**
+   * The display that passed the cap, when one did: its type, MIME types and size as the worker
+   * wrote it. A cell whose only big output was a figure or a table was told it "wrote more than
+   * 1048576 bytes of output", with nothing of it shown; the error names what was left out.
+   */
+  overflow: { type: string; mimes: string[]; bytes: number } | null = null;
+  /**
    * The worker's own report of the interrupt (interrupting()): its KeyboardInterrupt, named as
    * the stop's error, kept with its traceback. Held back rather than sent, to close the cell
    * after its files as every stop's error does.
@@ -118,10 +124,11 @@ export class Translator {
           return;
         }
         const transient = displayId ? { display_id: displayId } : undefined;
+        const display = { type: e.type, mimes: Object.keys(data), bytes };
         if (e.type === 'execute_result') {
-          return this.send(createMessage('execute_result', { data, metadata, execution_count: 1 }, this.parent), bytes);
+          return this.send(createMessage('execute_result', { data, metadata, execution_count: 1 }, this.parent), bytes, display);
         }
-        return this.send(createMessage(e.type, { data, metadata, ...(transient ? { transient } : {}) }, this.parent), bytes);
+        return this.send(createMessage(e.type, { data, metadata, ...(transient ? { transient } : {}) }, this.parent), bytes, display);
       }
     }
   }
@@ -157,8 +164,11 @@ export class Translator {
     this.stream('stderr', `${/^[aeiou]/.test(type) ? 'An' : 'A'} ${type} event this cell wrote was dropped: ${problem}.\n`);
   }
 
-  private send(m: UnsequencedMessage, bytes: number): void {
-    if (!this.charge(bytes + this.envelope)) return;
+  private send(m: UnsequencedMessage, bytes: number, display?: Translator['overflow']): void {
+    if (!this.charge(bytes + this.envelope)) {
+      if (display) this.overflow = display;
+      return;
+    }
     this.continues = null;
     this.emit(m);
   }

@@ -312,6 +312,21 @@ describe('stopping cells', () => {
     expect(total).toBeGreaterThan(0);
     expect(total).toBeLessThanOrEqual(1024 * 1024);
   });
+
+  it('names the display that passed the output cap, which is not shown: a figure too big said only "more than 1048576 bytes of output"', async () => {
+    const ms = await run(box.url, [
+      'import base64, os',
+      'print("before")',
+      'display({"image/png": base64.b64encode(os.urandom(1_500_000)).decode(), "text/plain": "<Figure>"}, raw=True)',
+      'print("after")',
+    ].join('\n'));
+    expect(stdout(ms)).toBe('before\n');
+    expect(ms.filter((m) => m.header.msg_type === 'display_data')).toEqual([]);
+    expect(errorOf(ms)).toMatchObject({
+      ename: 'OutputLimitExceeded',
+      evalue: 'The cell wrote more than 1048576 bytes of output and was stopped. A display of 1.9 MiB (image/png) passed that limit and is not shown: a large figure or table can be written to a file instead, which the cell\'s files list offers for download.',
+    });
+  });
 });
 
 describe('other routes', () => {
