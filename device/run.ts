@@ -207,8 +207,9 @@ function overflowNote(display: Translator['overflow']): string {
   if (!display) return '';
   const shown = display.mimes.filter((m) => m !== 'text/plain');
   const kinds = (shown.length ? shown : display.mimes).join(', ');
-  const what = display.type === 'execute_result' ? 'Its result' : 'A display';
-  return ` ${what} of ${formatSize(display.bytes)} (${kinds}) passed that limit and is not shown: a large figure or table can be written to a file instead, which the cell's files list offers for download.`;
+  const what = display.type === 'line' ? `An output of at least ${formatSize(display.bytes)}`
+    : `${display.type === 'execute_result' ? 'Its result' : 'A display'} of ${formatSize(display.bytes)} (${kinds})`;
+  return ` ${what} passed that limit and is not shown: a large figure or table can be written to a file instead, which the cell's files list offers for download.`;
 }
 
 /** A worker that ended without `done`: the cell exited on its own, hit a limit, or crashed. */

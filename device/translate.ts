@@ -16,8 +16,8 @@ export class Translator {
   doneStatus: 'ok' | 'error' | null = null;
   overLimit = false;
   /**
-   * The display that passed the cap, when one did: its type, MIME types and size as the worker
-   * wrote it. A cell whose only big output was a figure or a table was told it "wrote more than
+   * The display that passed the cap, when one did: its type (`line` for an event line too long
+   * to be read, whose type is not known), MIME types and size as the worker wrote it. A cell whose only big output was a figure or a table was told it "wrote more than
    * 1048576 bytes of output", with nothing of it shown; the error names what was left out.
    */
   overflow: { type: string; mimes: string[]; bytes: number } | null = null;
@@ -87,7 +87,9 @@ export class Translator {
   event(e: WorkerEvent | null, bytes: number): void {
     if (this.overLimit || this.doneStatus) return;
     if (e === null || e.type === 'ready') {
-      this.charge(bytes);
+      // A line bigger than the whole cap is one output too big to be read at all (worker.ts
+      // hands a line past 16 MiB over unparsed: a figure of 3000 by 3000 pixels of noise).
+      if (!this.charge(bytes) && e === null && bytes > this.maxBytes) this.overflow = { type: 'line', mimes: [], bytes };
       return;
     }
     const fields = e as unknown as Record<string, unknown>;

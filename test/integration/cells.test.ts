@@ -326,6 +326,9 @@ describe('stopping cells', () => {
       ename: 'OutputLimitExceeded',
       evalue: 'The cell wrote more than 1048576 bytes of output and was stopped. A display of 1.9 MiB (image/png) passed that limit and is not shown: a large figure or table can be written to a file instead, which the cell\'s files list offers for download.',
     });
+    // Past 16 MiB the device does not read the line as an event: what it was is not known.
+    const huge = await run(box.url, 'import base64, os\ndisplay({"image/png": base64.b64encode(os.urandom(13_000_000)).decode()}, raw=True)');
+    expect(errorOf(huge)?.evalue).toMatch(/stopped\. An output of at least 16\.\d MiB passed that limit and is not shown: a large figure/);
   });
 });
 
