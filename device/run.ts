@@ -87,6 +87,22 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
     };
     // Called after each event and each output: whoever waits for the cell looks again.
     let check = () => {};
+    // A process the kernel stopped for the memory of the cell's processes together, while the
+    // cell goes on: said as soon as it is seen to go on (a second later), not at its end. A
+    // multiprocessing pool whose worker was stopped so waits for ever: its reader saw nothing
+    // until the wall time's TimeoutError, with the reason only above it.
+    let oomSaid = false;
+    let oomSeen = false;
+    const oomWatch = setInterval(() => {
+      if (oomSaid || !worker.sawOomKill()) return;
+      if (!oomSeen) {
+        oomSeen = true;
+        return;
+      }
+      oomSaid = true;
+      guard('Output', () => translator.stream('stderr', oomNote(deps.limits)));
+      check();
+    }, 1000);
     const stop = await new Promise<Stop>((resolve) => {
       const timer = setTimeout(() => resolve({ kind: 'timeout' }), cell.timeoutMs);
       const onAbort = () => resolve({ kind: 'stopped', error: signal.reason as ErrorContent });
@@ -109,6 +125,7 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
       }, { interact: cell.interact, linked: cell.linked, outputBytes: deps.limits.outputBytes });
       worker.exited.finally(() => {
         clearTimeout(timer);
+        clearInterval(oomWatch);
         signal.removeEventListener('abort', onAbort);
       });
     });
@@ -137,11 +154,11 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
     const files = await storeFiles(cell, worker, deps);
     if (files.length) writer.push(cell.id, filesMessage(parent, files));
 
+    clearInterval(oomWatch);
     const error = stopError(stop, translator, worker, deps.limits, cell.timeoutMs);
-    if (worker.sawOomKill() && error?.ename !== CELL_ERRORS.memory) {
+    if (worker.sawOomKill() && error?.ename !== CELL_ERRORS.memory && !oomSaid) {
       // The cell went on, but the kernel stopped one of its processes: say why it vanished.
-      const text = `A process of this cell was stopped: together its processes used more than the ${deps.limits.memoryMiB} MiB memory limit.\n`;
-      writer.push(cell.id, createMessage('stream', { name: 'stderr', text }, parent));
+      writer.push(cell.id, createMessage('stream', { name: 'stderr', text: oomNote(deps.limits) }, parent));
     }
     const alreadySent = stop.kind === 'done' && error === translator.lastError;
     writer.finish(cell.id, error ? 'error' : 'ok', closingMessages(parent, error, alreadySent));
@@ -231,6 +248,11 @@ function exitError({ code, signal }: WorkerExit, worker: Worker, limits: Limits)
   }
   const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
   return { ename: CELL_ERRORS.crashed, evalue: `The cell's process ${how} before it finished.`, traceback: [] };
+}
+
+/** A process of the cell the kernel stopped, while the cell went on. */
+function oomNote(limits: Limits): string {
+  return `A process of this cell was stopped: together its processes used more than the ${limits.memoryMiB} MiB memory limit.\n`;
 }
 
 /** The kernel stopped a process of the cell: its processes together passed the memory limit. */
