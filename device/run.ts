@@ -210,7 +210,7 @@ function stopError(stop: Stop, t: Translator, worker: Worker, limits: Limits, ti
       // caught it and ended, a worker closing its devices), as the brief's interrupt says.
       return t.interruption ?? stop.error;
     case 'output':
-      return { ename: CELL_ERRORS.output, evalue: `The cell wrote more than ${limits.outputBytes} bytes of output and was stopped.${overflowNote(t.overflow)}`, traceback: [] };
+      return { ename: CELL_ERRORS.output, evalue: `The cell wrote more than ${limits.outputBytes} bytes of output and was stopped.${overflowNote(t.overflow) || envelopesNote(t.envelopes())}`, traceback: [] };
     case 'exit':
       return exitError(stop.exit, worker, limits);
   }
@@ -227,6 +227,12 @@ function overflowNote(display: Translator['overflow']): string {
   const what = display.type === 'line' ? `An output of at least ${formatSize(display.bytes)}`
     : `${display.type === 'execute_result' ? 'Its result' : 'A display'} of ${formatSize(display.bytes)} (${kinds})`;
   return ` ${what} passed that limit and is not shown: a large figure or table can be written to a file instead, which the cell's files list offers for download.`;
+}
+
+/** Where most of the output limit went to the messages themselves, and how to spend less of it. */
+function envelopesNote(spent: ReturnType<Translator['envelopes']>): string {
+  if (!spent) return '';
+  return ` Most of that was the cost of its ${spent.messages.toLocaleString('en')} messages, some ${spent.each} bytes each besides their text (${formatSize(spent.content)} in all): a new one starts at each switch between stdout and stderr and at each display, so output written to one stream, or in fewer, larger pieces, fits far more.`;
 }
 
 /** A worker that ended without `done`: the cell exited on its own, hit a limit, or crashed. */

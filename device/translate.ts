@@ -29,6 +29,8 @@ export class Translator {
   interruption: ErrorContent | null = null;
   private stopError: ErrorContent | null = null;
   private used = 0;
+  /** Messages charged so far, whose envelopes are part of `used`. */
+  private messages = 0;
   /**
    * What each message costs besides its content: its header, parent header and metadata, as
    * stored and sent (some 500 bytes). Charged so that the cap bounds what a cell stores and
@@ -75,6 +77,7 @@ export class Translator {
       return;
     }
     this.used += cost + bytes;
+    if (cost) this.messages++;
     this.continues = name;
     this.emit(createMessage('stream', { name, text }, this.parent));
   }
@@ -107,7 +110,10 @@ export class Translator {
         const checked = checkError(fields);
         if ('problem' in checked) return this.refuse(e.type, checked.problem, bytes);
         if (this.stopError && checked.ok.ename === KEYBOARD_INTERRUPT && !this.interruption) {
-          if (this.charge(bytes + this.envelope)) this.interruption = { ...this.stopError, traceback: checked.ok.traceback };
+          if (this.charge(bytes + this.envelope)) {
+            this.messages++;
+            this.interruption = { ...this.stopError, traceback: checked.ok.traceback };
+          }
           return;
         }
         const error = this.asMemoryError(checked.ok);
@@ -160,6 +166,18 @@ export class Translator {
     return { ...memory, traceback: [`${reported.ename}: ${reported.evalue}`, ...reported.traceback] };
   }
 
+  /**
+   * What the messages' envelopes took of the cap, where they took most of it: a loop that
+   * prints and logs (stdout, stderr, stdout …) makes a message of each line, some 500 bytes
+   * besides its text, and met the 1 MiB cap with 30 KiB of text, told only that it "wrote more
+   * than 1048576 bytes". Null where the content took most.
+   */
+  envelopes(): { messages: number; each: number; content: number } | null {
+    const spent = this.messages * this.envelope;
+    if (spent * 2 <= this.used) return null;
+    return { messages: this.messages, each: this.envelope, content: this.used - spent };
+  }
+
   /** Drops an event of the wrong shape; the cell's reader sees why on stderr. */
   private refuse(type: string, problem: string, bytes: number): void {
     if (!this.charge(bytes)) return;
@@ -171,6 +189,7 @@ export class Translator {
       if (display) this.overflow = display;
       return;
     }
+    this.messages++;
     this.continues = null;
     this.emit(m);
   }

@@ -313,6 +313,17 @@ describe('stopping cells', () => {
     expect(total).toBeLessThanOrEqual(1024 * 1024);
   });
 
+  it('says when the output cap went mostly to the messages themselves: a loop that prints and logs met it with 40 KiB of text', async () => {
+    const ms = await run(box.url, 'import sys\nfor i in range(5000):\n    print("out", i)\n    print("log", i, file=sys.stderr)');
+    const error = errorOf(ms)!;
+    expect(error.ename).toBe('OutputLimitExceeded');
+    expect(stdout(ms).length + stderr(ms).length).toBeLessThan(60_000);
+    expect(error.evalue).toMatch(/^The cell wrote more than 1048576 bytes of output and was stopped\. Most of that was the cost of its [\d,]+ messages, some \d{3} bytes each besides their text \(\d+\.\d KiB in all\): a new one starts at each switch between stdout and stderr and at each display, so output written to one stream, or in fewer, larger pieces, fits far more\.$/);
+    // Endless text on one stream is its own cost: no such note.
+    const one = await run(box.url, 'while True: print("x" * 1000)');
+    expect(errorOf(one)?.evalue).toBe('The cell wrote more than 1048576 bytes of output and was stopped.');
+  });
+
   it('names the display that passed the output cap, which is not shown: a figure too big said only "more than 1048576 bytes of output"', async () => {
     const ms = await run(box.url, [
       'import base64, os',
