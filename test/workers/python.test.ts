@@ -367,6 +367,25 @@ describe('python worker', () => {
     expect(streamText(r, 'stderr').split('\n').sort()).toEqual(['', '0 done', '1 done', '2 done', '3 done']);
   });
 
+  it('flushes the files the cell left open, as Python does at its exit, and leaves pipes alone', async () => {
+    // The worker ends with os._exit(), which flushes nothing: these were listed empty.
+    const r = await run([
+      'import numpy as np, os',
+      'f = open("left-open.txt", "w")',
+      'f.write("hello")',
+      'np.savetxt(open("savetxt.csv", "w"), np.arange(3), fmt="%d")',
+      'b = open("binary.dat", "wb")',
+      'b.write(bytes(100))',
+      'r, w = os.pipe()',
+      'p = os.fdopen(w, "w")',
+      'p.write("nobody reads this")',
+    ].join('\n'));
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(r.fileBytes['left-open.txt']?.toString()).toBe('hello');
+    expect(r.fileBytes['savetxt.csv']?.toString()).toBe('0\n1\n2\n');
+    expect(r.fileBytes['binary.dat']).toEqual(Buffer.alloc(100));
+  });
+
   it('loses no partial line when a forked child prints, nor when the cell fails', async () => {
     const r = await run('import os\npid = os.fork()\nif pid == 0:\n    print("child")\n    os._exit(0)\nos.waitpid(pid, 0)\nprint("parent", end="")\n1/0');
     expect(streamText(r, 'stdout')).toBe('child\nparent');

@@ -40,6 +40,8 @@ export interface WorkerRun {
   signal: NodeJS.Signals | null;
   /** What the cell's working directory holds once the worker has exited. */
   files: string[];
+  /** The bytes of each file directly in that directory, as the device would collect them. */
+  fileBytes: Record<string, Buffer>;
   /** Lines on the event pipe that were not JSON. */
   badLines: string[];
   timedOut: boolean;
@@ -79,7 +81,7 @@ export async function runWorker(language: Language, code: string, options: RunOp
   let interrupted = false;
   const run: WorkerRun = {
     events: [], timeline: [], stdout: '', stderr: '', exitCode: null, signal: null,
-    files: [], badLines: [], timedOut: false, stateAtEventsEnd: '',
+    files: [], fileBytes: {}, badLines: [], timedOut: false, stateAtEventsEnd: '',
   };
   let sentAt = 0;
   const stdin = child.stdin as Writable;
@@ -158,6 +160,9 @@ export async function runWorker(language: Language, code: string, options: RunOp
   }
   if (pending) run.badLines.push(pending);
   run.files = readdirSync(cwd);
+  for (const entry of readdirSync(cwd, { withFileTypes: true })) {
+    if (entry.isFile()) run.fileBytes[entry.name] = readFileSync(path.join(cwd, entry.name));
+  }
   rmSync(cwd, { recursive: true, force: true });
   rmSync(scratch, { recursive: true, force: true });
   return run;

@@ -1793,6 +1793,31 @@ def run_exit_handlers():
         atexit._run_exitfuncs()
 
 
+def flush_open_files():
+    """After the exit handlers: what the cell wrote to files it left open, flushed, as Python's
+    exit does (it closes them). The worker ends with os._exit(), which does not: a cell's
+    `f = open("out.csv", "w")` and writes without close(), or a file handed to np.savetxt(),
+    were listed empty, their last 8 KiB (all of a small one) still in the file object's buffer.
+    Only the cell's objects are looked at: a fork server's own are frozen out of the collector's
+    generations (forkserver.py), so this costs a cell little more than its own objects. A flush
+    that fails (the file-size limit) is as good as the file gets: it is left as it is. Files
+    only: a pipe's flush may wait for ever for a reader that is gone."""
+    import gc
+    import io
+    import stat
+    writers = (io.TextIOWrapper, io.BufferedWriter, io.BufferedRandom)
+    for generation in range(3):
+        for obj in gc.get_objects(generation):
+            if not isinstance(obj, writers):
+                continue
+            try:
+                # A TextIOWrapper's flush writes through its buffer, which is flushed too.
+                if not obj.closed and obj.writable() and stat.S_ISREG(os.fstat(obj.fileno()).st_mode):
+                    obj.flush()
+            except Exception:  # noqa: BLE001 - a broken file of the cell's is the cell's
+                pass
+
+
 def main():
     close_inherited_fds()
     prepare()
@@ -1857,6 +1882,7 @@ def serve_cell(populated=False):
         except Exception:  # noqa: BLE001 - the cell's own error is the one to report
             pass
     run_exit_handlers()
+    flush_open_files()
     flush_raw_streams()
     if status == 'ok':
         emit({'type': 'done', 'status': 'ok'})
