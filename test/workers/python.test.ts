@@ -381,9 +381,9 @@ describe('python worker', () => {
       'p.write("nobody reads this")',
     ].join('\n'));
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
-    expect(r.fileBytes['left-open.txt']?.toString()).toBe('hello');
-    expect(r.fileBytes['savetxt.csv']?.toString()).toBe('0\n1\n2\n');
-    expect(r.fileBytes['binary.dat']).toEqual(Buffer.alloc(100));
+    expect(r.fileBytesAtDone['left-open.txt']?.toString()).toBe('hello');
+    expect(r.fileBytesAtDone['savetxt.csv']?.toString()).toBe('0\n1\n2\n');
+    expect(r.fileBytesAtDone['binary.dat']).toEqual(Buffer.alloc(100));
   });
 
   it('loses no partial line when a forked child prints, nor when the cell fails', async () => {
