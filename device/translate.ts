@@ -17,8 +17,9 @@ export class Translator {
   overLimit = false;
   /**
    * The display that passed the cap, when one did: its type (`line` for an event line too long
-   * to be read, whose type is not known), MIME types and size as the worker wrote it. A cell whose only big output was a figure or a table was told it "wrote more than
-   * 1048576 bytes of output", with nothing of it shown; the error names what was left out.
+   * to be read, whose type is not known), MIME types and size as the worker wrote it. A cell
+   * whose only big output was a figure or a table was told it "wrote more than 1048576 bytes of
+   * output", with nothing of it shown; the error names what was left out.
    */
   overflow: { type: string; mimes: string[]; bytes: number } | null = null;
   /**
