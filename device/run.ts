@@ -1,7 +1,7 @@
 // Runs one cell on one fresh worker: opening messages, the code, its output under the limits
 // (wall time, output cap, interrupt), then the sandbox is killed, files collected, and the
 // closing messages written. Every path ends the cell; none leaves it `running`.
-import { closingMessages, createMessage, filesMessage, openingMessages } from '../protocol/create';
+import { closingMessages, createMessage, filesMessage, formatSize, openingMessages } from '../protocol/create';
 import { MAX_FILE_NAME_BYTES } from '../protocol/limits';
 import { CELL_ERRORS } from '../protocol/errors';
 import type { ErrorContent, FileInfo } from '../protocol/messages';
@@ -87,6 +87,22 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
     };
     // Called after each event and each output: whoever waits for the cell looks again.
     let check = () => {};
+    // A process the kernel stopped for the memory of the cell's processes together, while the
+    // cell goes on: said as soon as it is seen to go on (a second later), not at its end. A
+    // multiprocessing pool whose worker was stopped so waits for ever: its reader saw nothing
+    // until the wall time's TimeoutError, with the reason only above it.
+    let oomSaid = false;
+    let oomSeen = false;
+    const oomWatch = setInterval(() => {
+      if (oomSaid || !worker.sawOomKill()) return;
+      if (!oomSeen) {
+        oomSeen = true;
+        return;
+      }
+      oomSaid = true;
+      guard('Output', () => translator.stream('stderr', oomNote(deps.limits)));
+      check();
+    }, 1000);
     const stop = await new Promise<Stop>((resolve) => {
       const timer = setTimeout(() => resolve({ kind: 'timeout' }), cell.timeoutMs);
       const onAbort = () => resolve({ kind: 'stopped', error: signal.reason as ErrorContent });
@@ -109,6 +125,7 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
       }, { interact: cell.interact, linked: cell.linked, outputBytes: deps.limits.outputBytes });
       worker.exited.finally(() => {
         clearTimeout(timer);
+        clearInterval(oomWatch);
         signal.removeEventListener('abort', onAbort);
       });
     });
@@ -137,11 +154,11 @@ export async function runCell(cell: CellRow, deps: RunDeps, signal: AbortSignal)
     const files = await storeFiles(cell, worker, deps);
     if (files.length) writer.push(cell.id, filesMessage(parent, files));
 
+    clearInterval(oomWatch);
     const error = stopError(stop, translator, worker, deps.limits, cell.timeoutMs);
-    if (worker.sawOomKill() && error?.ename !== CELL_ERRORS.memory) {
+    if (worker.sawOomKill() && error?.ename !== CELL_ERRORS.memory && !oomSaid) {
       // The cell went on, but the kernel stopped one of its processes: say why it vanished.
-      const text = `A process of this cell was stopped: together its processes used more than the ${deps.limits.memoryMiB} MiB memory limit.\n`;
-      writer.push(cell.id, createMessage('stream', { name: 'stderr', text }, parent));
+      writer.push(cell.id, createMessage('stream', { name: 'stderr', text: oomNote(deps.limits) }, parent));
     }
     const alreadySent = stop.kind === 'done' && error === translator.lastError;
     writer.finish(cell.id, error ? 'error' : 'ok', closingMessages(parent, error, alreadySent));
@@ -193,10 +210,29 @@ function stopError(stop: Stop, t: Translator, worker: Worker, limits: Limits, ti
       // caught it and ended, a worker closing its devices), as the brief's interrupt says.
       return t.interruption ?? stop.error;
     case 'output':
-      return { ename: CELL_ERRORS.output, evalue: `The cell wrote more than ${limits.outputBytes} bytes of output and was stopped.`, traceback: [] };
+      return { ename: CELL_ERRORS.output, evalue: `The cell wrote more than ${limits.outputBytes} bytes of output and was stopped.${overflowNote(t.overflow) || envelopesNote(t.envelopes())}`, traceback: [] };
     case 'exit':
       return exitError(stop.exit, worker, limits);
   }
+}
+
+/**
+ * What of the output was left out, when a display passed the cap: a figure or a table too big
+ * to show, which a file can hold (up to the file limits) and the cell's files list offers.
+ */
+function overflowNote(display: Translator['overflow']): string {
+  if (!display) return '';
+  const shown = display.mimes.filter((m) => m !== 'text/plain');
+  const kinds = (shown.length ? shown : display.mimes).join(', ');
+  const what = display.type === 'line' ? `An output of at least ${formatSize(display.bytes)}`
+    : `${display.type === 'execute_result' ? 'Its result' : 'A display'} of ${formatSize(display.bytes)} (${kinds})`;
+  return ` ${what} passed that limit and is not shown: a large figure or table can be written to a file instead, which the cell's files list offers for download.`;
+}
+
+/** Where most of the output limit went to the messages themselves, and how to spend less of it. */
+function envelopesNote(spent: ReturnType<Translator['envelopes']>): string {
+  if (!spent) return '';
+  return ` Most of that was the cost of its ${spent.messages.toLocaleString('en')} messages, some ${spent.each} bytes each besides their text (${formatSize(spent.content)} in all): a new one starts at each switch between stdout and stderr and at each display, so output written to one stream, or in fewer, larger pieces, fits far more.`;
 }
 
 /** A worker that ended without `done`: the cell exited on its own, hit a limit, or crashed. */
@@ -218,6 +254,11 @@ function exitError({ code, signal }: WorkerExit, worker: Worker, limits: Limits)
   }
   const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
   return { ename: CELL_ERRORS.crashed, evalue: `The cell's process ${how} before it finished.`, traceback: [] };
+}
+
+/** A process of the cell the kernel stopped, while the cell went on. */
+function oomNote(limits: Limits): string {
+  return `A process of this cell was stopped: together its processes used more than the ${limits.memoryMiB} MiB memory limit.\n`;
 }
 
 /** The kernel stopped a process of the cell: its processes together passed the memory limit. */

@@ -16,6 +16,13 @@ export class Translator {
   doneStatus: 'ok' | 'error' | null = null;
   overLimit = false;
   /**
+   * The display that passed the cap, when one did: its type (`line` for an event line too long
+   * to be read, whose type is not known), MIME types and size as the worker wrote it. A cell
+   * whose only big output was a figure or a table was told it "wrote more than 1048576 bytes of
+   * output", with nothing of it shown; the error names what was left out.
+   */
+  overflow: { type: string; mimes: string[]; bytes: number } | null = null;
+  /**
    * The worker's own report of the interrupt (interrupting()): its KeyboardInterrupt, named as
    * the stop's error, kept with its traceback. Held back rather than sent, to close the cell
    * after its files as every stop's error does.
@@ -23,6 +30,8 @@ export class Translator {
   interruption: ErrorContent | null = null;
   private stopError: ErrorContent | null = null;
   private used = 0;
+  /** Messages charged so far, whose envelopes are part of `used`. */
+  private messages = 0;
   /**
    * What each message costs besides its content: its header, parent header and metadata, as
    * stored and sent (some 500 bytes). Charged so that the cap bounds what a cell stores and
@@ -69,6 +78,7 @@ export class Translator {
       return;
     }
     this.used += cost + bytes;
+    if (cost) this.messages++;
     this.continues = name;
     this.emit(createMessage('stream', { name, text }, this.parent));
   }
@@ -81,7 +91,9 @@ export class Translator {
   event(e: WorkerEvent | null, bytes: number): void {
     if (this.overLimit || this.doneStatus) return;
     if (e === null || e.type === 'ready') {
-      this.charge(bytes);
+      // A line bigger than the whole cap is one output too big to be read at all (worker.ts
+      // hands a line past 16 MiB over unparsed: a figure of 3000 by 3000 pixels of noise).
+      if (!this.charge(bytes) && e === null && bytes > this.maxBytes) this.overflow = { type: 'line', mimes: [], bytes };
       return;
     }
     const fields = e as unknown as Record<string, unknown>;
@@ -99,7 +111,10 @@ export class Translator {
         const checked = checkError(fields);
         if ('problem' in checked) return this.refuse(e.type, checked.problem, bytes);
         if (this.stopError && checked.ok.ename === KEYBOARD_INTERRUPT && !this.interruption) {
-          if (this.charge(bytes + this.envelope)) this.interruption = { ...this.stopError, traceback: checked.ok.traceback };
+          if (this.charge(bytes + this.envelope)) {
+            this.messages++;
+            this.interruption = { ...this.stopError, traceback: checked.ok.traceback };
+          }
           return;
         }
         const error = this.asMemoryError(checked.ok);
@@ -118,10 +133,11 @@ export class Translator {
           return;
         }
         const transient = displayId ? { display_id: displayId } : undefined;
+        const display = { type: e.type, mimes: Object.keys(data), bytes };
         if (e.type === 'execute_result') {
-          return this.send(createMessage('execute_result', { data, metadata, execution_count: 1 }, this.parent), bytes);
+          return this.send(createMessage('execute_result', { data, metadata, execution_count: 1 }, this.parent), bytes, display);
         }
-        return this.send(createMessage(e.type, { data, metadata, ...(transient ? { transient } : {}) }, this.parent), bytes);
+        return this.send(createMessage(e.type, { data, metadata, ...(transient ? { transient } : {}) }, this.parent), bytes, display);
       }
     }
   }
@@ -151,14 +167,30 @@ export class Translator {
     return { ...memory, traceback: [`${reported.ename}: ${reported.evalue}`, ...reported.traceback] };
   }
 
+  /**
+   * What the messages' envelopes took of the cap, where they took most of it: a loop that
+   * prints and logs (stdout, stderr, stdout …) makes a message of each line, some 500 bytes
+   * besides its text, and met the 1 MiB cap with 30 KiB of text, told only that it "wrote more
+   * than 1048576 bytes". Null where the content took most.
+   */
+  envelopes(): { messages: number; each: number; content: number } | null {
+    const spent = this.messages * this.envelope;
+    if (spent * 2 <= this.used) return null;
+    return { messages: this.messages, each: this.envelope, content: this.used - spent };
+  }
+
   /** Drops an event of the wrong shape; the cell's reader sees why on stderr. */
   private refuse(type: string, problem: string, bytes: number): void {
     if (!this.charge(bytes)) return;
     this.stream('stderr', `${/^[aeiou]/.test(type) ? 'An' : 'A'} ${type} event this cell wrote was dropped: ${problem}.\n`);
   }
 
-  private send(m: UnsequencedMessage, bytes: number): void {
-    if (!this.charge(bytes + this.envelope)) return;
+  private send(m: UnsequencedMessage, bytes: number, display?: Translator['overflow']): void {
+    if (!this.charge(bytes + this.envelope)) {
+      if (display) this.overflow = display;
+      return;
+    }
+    this.messages++;
     this.continues = null;
     this.emit(m);
   }

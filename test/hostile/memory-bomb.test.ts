@@ -38,6 +38,25 @@ describe('memory bomb', () => {
     await expectRecovered(box, ['python']);
   });
 
+  it.skipIf(!groups)('Python: a pool whose worker the kernel stopped for memory is told so while it waits, not at its wall time', async () => {
+    // multiprocessing.Pool waits for ever for a worker that died: the cell ran into its wall
+    // time, and the reason came only then, above the TimeoutError.
+    const ms = await run(box.url, [
+      'import multiprocessing as mp, time',
+      'def hold(k):',
+      '    b = bytearray(400 << 20)',
+      '    for i in range(0, len(b), 4096): b[i] = 1',
+      '    time.sleep(3)  # both hold theirs at once: 800 MiB',
+      '    return len(b)',
+      'with mp.Pool(2) as p: print(p.map(hold, range(2)))',
+    ].join('\n'), 'python', { timeout: 12 });
+    expectStopped(ms, 'TimeoutError');
+    const note = ms.filter((m) => m.header.msg_type === 'stream' && /A process of this cell was stopped: together its processes used more than the 512 MiB memory limit\.\n/.test((m.content as { text: string }).text));
+    expect(note).toHaveLength(1);
+    const end = ms.find((m) => m.header.msg_type === 'error')!;
+    expect(Date.parse(end.header.date) - Date.parse(note[0].header.date)).toBeGreaterThan(5000);
+  });
+
   it('Python: a cell has the limit for its own, whatever its zygote preloaded: 300 MiB of numpy fits, 600 MiB does not', async () => {
     // RLIMIT_AS counted the zygote's 368 MiB of mappings (numpy, matplotlib, sympy and their
     // libraries) against the cell's 512, and a 153 MiB array was a MemoryError.

@@ -322,6 +322,35 @@ describe('stopping cells', () => {
     expect(total).toBeGreaterThan(0);
     expect(total).toBeLessThanOrEqual(1024 * 1024);
   });
+
+  it('says when the output cap went mostly to the messages themselves: a loop that prints and logs met it with 40 KiB of text', async () => {
+    const ms = await run(box.url, 'import sys\nfor i in range(5000):\n    print("out", i)\n    print("log", i, file=sys.stderr)');
+    const error = errorOf(ms)!;
+    expect(error.ename).toBe('OutputLimitExceeded');
+    expect(stdout(ms).length + stderr(ms).length).toBeLessThan(60_000);
+    expect(error.evalue).toMatch(/^The cell wrote more than 1048576 bytes of output and was stopped\. Most of that was the cost of its [\d,]+ messages, some \d{3} bytes each besides their text \(\d+\.\d KiB in all\): a new one starts at each switch between stdout and stderr and at each display, so output written to one stream, or in fewer, larger pieces, fits far more\.$/);
+    // Endless text on one stream is its own cost: no such note.
+    const one = await run(box.url, 'while True: print("x" * 1000)');
+    expect(errorOf(one)?.evalue).toBe('The cell wrote more than 1048576 bytes of output and was stopped.');
+  });
+
+  it('names the display that passed the output cap, which is not shown: a figure too big said only "more than 1048576 bytes of output"', async () => {
+    const ms = await run(box.url, [
+      'import base64, os',
+      'print("before")',
+      'display({"image/png": base64.b64encode(os.urandom(1_500_000)).decode(), "text/plain": "<Figure>"}, raw=True)',
+      'print("after")',
+    ].join('\n'));
+    expect(stdout(ms)).toBe('before\n');
+    expect(ms.filter((m) => m.header.msg_type === 'display_data')).toEqual([]);
+    expect(errorOf(ms)).toMatchObject({
+      ename: 'OutputLimitExceeded',
+      evalue: 'The cell wrote more than 1048576 bytes of output and was stopped. A display of 1.9 MiB (image/png) passed that limit and is not shown: a large figure or table can be written to a file instead, which the cell\'s files list offers for download.',
+    });
+    // Past 16 MiB the device does not read the line as an event: what it was is not known.
+    const huge = await run(box.url, 'import base64, os\ndisplay({"image/png": base64.b64encode(os.urandom(13_000_000)).decode()}, raw=True)');
+    expect(errorOf(huge)?.evalue).toMatch(/stopped\. An output of at least 16\.\d MiB passed that limit and is not shown: a large figure/);
+  });
 });
 
 describe('other routes', () => {

@@ -19,6 +19,13 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(r.files).toEqual([]);
   });
 
+  it('flushes the files the cell left open before done, as Octave does at its exit', async () => {
+    // The device ends the worker at done: such a file was listed empty.
+    const r = await run('f = fopen("left-open.txt", "w");\nfprintf(f, "hello\\n");');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(r.fileBytesAtDone['left-open.txt']?.toString()).toBe('hello\n');
+  });
+
   it("reports an error with Octave's message and the cell's own line numbers", async () => {
     const code = [
       'function r = g(a)',

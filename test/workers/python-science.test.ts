@@ -210,4 +210,24 @@ describe.skipIf(!installed('/usr/lib/python3/dist-packages/tqdm'))('tqdm in the 
     expect(bar).toMatch(/^\r {2}0%\|\s+\| 0\/3 /);
     expect(bar).toMatch(/\r100%\|█{10}\| 3\/3 \[[^\]]*\]\n$/);
   });
+
+  it("draws tqdm.notebook's bar as text too: the page has no widgets to show it with", async () => {
+    // A cell copied from a notebook. Debian's ipywidgets 6 made it an AttributeError
+    // ('FloatProgress' object has no attribute 'style') after "Widget Javascript not detected".
+    const r = await run([
+      'from tqdm.notebook import tqdm, trange',
+      'for i in tqdm(range(3)):',
+      '    pass',
+      'for i in trange(2, desc="again"):',
+      '    pass',
+      'import sys',
+      'print("ipywidgets" in sys.modules)',
+    ].join('\n'));
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(eventsOf(r, 'display_data')).toEqual([]);
+    const bar = streamText(r, 'stderr');
+    expect(bar).toMatch(/\r100%\|█{10}\| 3\/3 \[[^\]]*\]\n/);
+    expect(bar).toMatch(/\ragain: 100%\|█{10}\| 2\/2 \[[^\]]*\]\n$/);
+    expect(streamText(r, 'stdout')).toBe('False\n');
+  });
 });

@@ -373,6 +373,50 @@ describe('python worker', () => {
     expect(kinds).toEqual(['stream', 'stream', 'stream', 'display_data', 'stream']);
   });
 
+  it("keeps long lines whole when processes the cell forked print at once, each one's text in order", async () => {
+    // A pipe keeps a write whole only up to 4096 bytes, and writes at once what fits in it (64
+    // KiB): the longer lines of a pool's processes were cut into each other, and the device
+    // dropped them as no events, silently.
+    const r = await run([
+      'import multiprocessing as mp, sys',
+      'def f(k):',
+      '    for i in range(10): print(f"{k}:{i:02d}:" + "é" * 20000 + "x" * 40000)',
+      '    print(f"{k} done", file=sys.stderr)',
+      'with mp.Pool(4) as p: p.map(f, range(4), chunksize=1)',
+      'print("end " + "y" * 9000)',
+    ].join('\n'), { timeoutMs: 60_000 });
+    expect(r.badLines).toEqual([]);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    const lines = streamText(r, 'stdout').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.pop()).toBe(`end ${'y'.repeat(9000)}`);
+    expect(lines).toHaveLength(40);
+    for (let k = 0; k < 4; k++) {
+      const own = lines.filter((l) => l.startsWith(`${k}:`));
+      expect(own).toEqual(Array.from({ length: 10 }, (_, i) => `${k}:${String(i).padStart(2, '0')}:${'é'.repeat(20000)}${'x'.repeat(40000)}`));
+    }
+    expect(streamText(r, 'stderr').split('\n').sort()).toEqual(['', '0 done', '1 done', '2 done', '3 done']);
+  });
+
+  it('flushes the files the cell left open, as Python does at its exit, and leaves pipes alone', async () => {
+    // The worker ends with os._exit(), which flushes nothing: these were listed empty.
+    const r = await run([
+      'import numpy as np, os',
+      'f = open("left-open.txt", "w")',
+      'f.write("hello")',
+      'np.savetxt(open("savetxt.csv", "w"), np.arange(3), fmt="%d")',
+      'b = open("binary.dat", "wb")',
+      'b.write(bytes(100))',
+      'r, w = os.pipe()',
+      'p = os.fdopen(w, "w")',
+      'p.write("nobody reads this")',
+    ].join('\n'));
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(r.fileBytesAtDone['left-open.txt']?.toString()).toBe('hello');
+    expect(r.fileBytesAtDone['savetxt.csv']?.toString()).toBe('0\n1\n2\n');
+    expect(r.fileBytesAtDone['binary.dat']).toEqual(Buffer.alloc(100));
+  });
+
   it('loses no partial line when a forked child prints, nor when the cell fails', async () => {
     const r = await run('import os\npid = os.fork()\nif pid == 0:\n    print("child")\n    os._exit(0)\nos.waitpid(pid, 0)\nprint("parent", end="")\n1/0');
     expect(streamText(r, 'stdout')).toBe('child\nparent');

@@ -41,6 +41,14 @@ describe.skipIf(!installed)('r worker', () => {
     expect(r.stdout).toBe('run_cell TRUE \nshow_plots TRUE \nclose_devices TRUE \nerror_event TRUE \n');
   });
 
+  it('flushes the files the cell left open before done, as R does at its exit', async () => {
+    // The device ends the worker at done: such a file was listed empty.
+    const r = await run('con <- file("left-open.txt", "w")\nwriteLines("hello", con)\nout <- file("p.txt", "w")\ncat("partial", file = out)');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(r.fileBytesAtDone['left-open.txt']?.toString()).toBe('hello\n');
+    expect(r.fileBytesAtDone['p.txt']?.toString()).toBe('partial');
+  });
+
   it("stops at the first error, reported as R reports it, with the cell's calls", async () => {
     const r = await run('f <- function(x) g(x)\ng <- function(x) stop("boom: ", x)\ncat("before\\n")\nf(3)\ncat("never\\n")');
     expect(r.stdout).toBe('before\n');

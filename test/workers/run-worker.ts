@@ -40,6 +40,11 @@ export interface WorkerRun {
   signal: NodeJS.Signals | null;
   /** What the cell's working directory holds once the worker has exited. */
   files: string[];
+  /**
+   * The bytes of each file directly in that directory when `done` came: the device ends the
+   * worker then, and collects what the files hold (a runtime's exit flushes nothing for it).
+   */
+  fileBytesAtDone: Record<string, Buffer>;
   /** Lines on the event pipe that were not JSON. */
   badLines: string[];
   timedOut: boolean;
@@ -79,7 +84,7 @@ export async function runWorker(language: Language, code: string, options: RunOp
   let interrupted = false;
   const run: WorkerRun = {
     events: [], timeline: [], stdout: '', stderr: '', exitCode: null, signal: null,
-    files: [], badLines: [], timedOut: false, stateAtEventsEnd: '',
+    files: [], fileBytesAtDone: {}, badLines: [], timedOut: false, stateAtEventsEnd: '',
   };
   let sentAt = 0;
   const stdin = child.stdin as Writable;
@@ -115,6 +120,11 @@ export async function runWorker(language: Language, code: string, options: RunOp
       }
       run.events.push(event);
       run.timeline.push({ at, value: event });
+      if (event.type === 'done') {
+        for (const entry of readdirSync(cwd, { withFileTypes: true })) {
+          if (entry.isFile()) run.fileBytesAtDone[entry.name] = readFileSync(path.join(cwd, entry.name));
+        }
+      }
       // The protocol: code goes in only once the worker is warm.
       if (event.type === 'ready' && run.events.length === 1) {
         sentAt = performance.now();

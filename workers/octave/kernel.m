@@ -108,6 +108,7 @@ function __cellbox_main__ (worker_file)
         catch
         end_try_catch
         __cellbox_flush__ ();
+        __cellbox_flush_files__ ();
         __cellbox_emit_last__ (last_events, __cellbox_error__ ("KeyboardInterrupt", "interrupted", {}), '{"type":"done","status":"error"}');
       endif
     end_unwind_protect
@@ -151,6 +152,7 @@ function __cellbox_main__ (worker_file)
         error_event = __cellbox_report__ (cell_error, folder, worker_files);
       endif
     endif
+    __cellbox_flush_files__ ();
     if (isempty (error_event))
       __cellbox_emit_last__ (last_events, '{"type":"done","status":"ok"}');
     else

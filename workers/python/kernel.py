@@ -108,14 +108,89 @@ def emit(event):
         _deliver_interrupt()
 
 
-def _send(event, fd=EVENT_FD):
+# Processes the cell forked (a multiprocessing pool, os.fork()) write their events on the same
+# pipe as the cell, each under a lock of its own, and a pipe keeps a write whole only up to
+# PIPE_BUF bytes (Linux's 4096): longer event lines of two processes were cut into each other,
+# and the device dropped both as lines that are no events (a pool printing 10,000-character
+# lines lost lines at random, silently). So once the cell forks, its processes take a POSIX
+# record lock around each event line: on an unnamed file of the cell's /tmp made at its first
+# fork, inherited by the processes it forks (a record lock is a process's, and dies with it:
+# a process killed while it held the lock does not stop the others). And they send stream text
+# in writes of at most PIPE_BUF bytes, each a whole event, which the device joins: a process
+# killed halfway through its text leaves no half line for the next event to be cut with.
+# Until the cell forks (nearly every cell), events go as they come.
+PIPE_BUF = 4096
+_pipe = {'cell': False, 'lock': None}  # the cell's code runs here; the lock's descriptor
+
+
+def _share_pipe():
+    """Before a fork in the cell's code: the lock, once (never in a fork server, whose forks
+    are cells of other sandboxes, which must share nothing)."""
+    if not _pipe['cell'] or _pipe['lock'] is not None:
+        return
     try:
-        line = _json_dumps(event, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode('utf-8')
+        _pipe['lock'] = os.open('/tmp', os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    except OSError:  # no /tmp to make it in: whole stream events still go in one write each
+        _pipe['lock'] = -1
+
+
+os.register_at_fork(before=_share_pipe)
+
+
+class _PipeLock:
+    """Holds the pipe's record lock, where the cell has forked, for one event's writes. Taken
+    under _emit_lock only, so by one thread at a time; counted, as a record lock is not (the
+    first unlock would release it between the pieces of one text)."""
+    depth = 0
+
+    def __enter__(self):
+        self.depth += 1
+        if self.depth == 1 and _pipe['lock'] is not None and _pipe['lock'] >= 0:
+            import fcntl
+            fcntl.lockf(_pipe['lock'], fcntl.LOCK_EX)
+
+    def __exit__(self, *exc):
+        self.depth -= 1
+        if self.depth == 0 and _pipe['lock'] is not None and _pipe['lock'] >= 0:
+            import fcntl
+            fcntl.lockf(_pipe['lock'], fcntl.LOCK_UN)
+
+
+_pipe_lock = _PipeLock()
+
+
+def _encode(event):
+    try:
+        return _json_dumps(event, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode('utf-8')
     except UnicodeEncodeError:
         # Lone surrogates (e.g. from surrogateescape) are not UTF-8: let JSON escape them.
-        line = _json_dumps(event, allow_nan=False, separators=(',', ':')).encode('ascii')
+        return _json_dumps(event, allow_nan=False, separators=(',', ':')).encode('ascii')
+
+
+def _send(event, fd=EVENT_FD):
+    line = _encode(event)
+    if _pipe['lock'] is not None and len(line) >= PIPE_BUF and event.get('type') == 'stream':
+        with _emit_lock, _pipe_lock:
+            _send_in_pieces(event['name'], event['text'], fd)
+        return
     write_line(line + b'\n', fd)
     _output['sent'] += len(line) + 1
+
+
+def _send_in_pieces(name, text, fd):
+    """Sends stream text as events whose lines, newline included, are at most PIPE_BUF bytes."""
+    start = 0
+    while start < len(text):
+        count = min(len(text) - start, PIPE_BUF)
+        while True:
+            line = _encode({'type': 'stream', 'name': name, 'text': text[start:start + count]})
+            if len(line) < PIPE_BUF or count == 1:
+                break
+            # Fewer characters, in proportion to how far over the line is (UTF-8, escapes).
+            count = max(1, min(count - 1, count * (PIPE_BUF - 64) // len(line)))
+        write_line(line + b'\n', fd)
+        _output['sent'] += len(line) + 1
+        start += count
 
 
 def output_room():
@@ -226,7 +301,7 @@ os.register_at_fork(before=_emit_lock.acquire, after_in_parent=_emit_lock.releas
 
 
 def write_line(data, fd=EVENT_FD):
-    with _emit_lock:
+    with _emit_lock, _pipe_lock:
         view = memoryview(data)
         while view:
             view = view[_os_write(fd, view):]
@@ -718,6 +793,12 @@ IPYTHON_DISPLAY_MODULE = 'IPython.core.display_functions'
 # Jupyter's, not a terminal's: pandas is shown the kernel it looks for while its options
 # module runs, and takes the defaults it has for Jupyter (20 columns), as its own defaults.
 PANDAS_OPTIONS_MODULE = 'pandas.core.config_init'
+# tqdm's notebook bar is an ipywidgets widget, which needs Jupyter's widget front end: the page
+# has none, so a cell copied from a notebook (`from tqdm.notebook import tqdm`, Colab's habit)
+# showed no bar, and with Debian's ipywidgets 6 ended in "AttributeError: 'FloatProgress' object
+# has no attribute 'style'" after "Widget Javascript not detected". Here that module is tqdm's
+# text bar, as tqdm.auto chooses where no widgets show; importing ipywidgets (0.5 s) is saved too.
+TQDM_NOTEBOOK_MODULE = 'tqdm.notebook'
 
 
 class _ImportHooks:
@@ -772,12 +853,21 @@ def _pandas_options_hook(module, run):
         module.__dict__.pop('get_ipython', None)
 
 
+def _tqdm_notebook_hook(module, run):
+    # Not run: its code imports ipywidgets and makes widgets. Its names are the text bar's.
+    from tqdm.std import tqdm, trange
+    module.__dict__.update(tqdm=tqdm, trange=trange, tqdm_notebook=tqdm, tnrange=trange,
+                           __all__=['tqdm_notebook', 'tnrange', 'tqdm', 'trange'])
+
+
 def install_import_hooks():
-    """Has IPython's display functions be this kernel's, and pandas take its Jupyter defaults:
-    now for IPython if it is loaded already (a dialect's library may import it), else when it
-    is; pandas only when it is (one loaded already keeps the options it has)."""
+    """Has IPython's display functions be this kernel's, pandas take its Jupyter defaults and
+    tqdm.notebook be tqdm's text bar: now for IPython if it is loaded already (a dialect's
+    library may import it), else when it is; pandas and tqdm only when they are (one loaded
+    already keeps what it has)."""
     sys.meta_path.insert(0, _ImportHooks({IPYTHON_DISPLAY_MODULE: _ipython_display_hook,
-                                          PANDAS_OPTIONS_MODULE: _pandas_options_hook}))
+                                          PANDAS_OPTIONS_MODULE: _pandas_options_hook,
+                                          TQDM_NOTEBOOK_MODULE: _tqdm_notebook_hook}))
     loaded = sys.modules.get(IPYTHON_DISPLAY_MODULE)
     if loaded is not None:
         _use_kernel_display(loaded)
@@ -1714,6 +1804,31 @@ def run_exit_handlers():
         atexit._run_exitfuncs()
 
 
+def flush_open_files():
+    """After the exit handlers: what the cell wrote to files it left open, flushed, as Python's
+    exit does (it closes them). The worker ends with os._exit(), which does not: a cell's
+    `f = open("out.csv", "w")` and writes without close(), or a file handed to np.savetxt(),
+    were listed empty, their last 8 KiB (all of a small one) still in the file object's buffer.
+    Only the cell's objects are looked at: a fork server's own are frozen out of the collector's
+    generations (forkserver.py), so this costs a cell little more than its own objects. A flush
+    that fails (the file-size limit) is as good as the file gets: it is left as it is. Files
+    only: a pipe's flush may wait for ever for a reader that is gone."""
+    import gc
+    import io
+    import stat
+    writers = (io.TextIOWrapper, io.BufferedWriter, io.BufferedRandom)
+    for generation in range(3):
+        for obj in gc.get_objects(generation):
+            if not isinstance(obj, writers):
+                continue
+            try:
+                # A TextIOWrapper's flush writes through its buffer, which is flushed too.
+                if not obj.closed and obj.writable() and stat.S_ISREG(os.fstat(obj.fileno()).st_mode):
+                    obj.flush()
+            except Exception:  # noqa: BLE001 - a broken file of the cell's is the cell's
+                pass
+
+
 def main():
     close_inherited_fds()
     prepare()
@@ -1737,6 +1852,7 @@ def serve_cell(populated=False):
     install_interrupt_handler()  # a fork server's is in already (warm_up())
     emit(ready_event())
     options, code = read_cell()
+    _pipe['cell'] = True
     limit = options.get('outputBytes')
     _output['limit'] = limit if isinstance(limit, int) and not isinstance(limit, bool) else None
     _output['sent'] = 0
@@ -1777,6 +1893,7 @@ def serve_cell(populated=False):
         except Exception:  # noqa: BLE001 - the cell's own error is the one to report
             pass
     run_exit_handlers()
+    flush_open_files()
     for stream in streams:
         stream.end_bytes()
     flush_raw_streams()

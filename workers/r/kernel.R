@@ -91,6 +91,20 @@ local(envir = new.env(parent = baseenv()), {
     try(flush(stderr()), silent = TRUE)
   }
 
+  # What the cell wrote to files it left open (file(..., "w") without close()) goes to them
+  # before its `done`: R's exit would flush them, but the device ends the worker at `done`, and
+  # such a file was listed empty. Plain files only: a pipe's flush may wait for a reader that
+  # is gone, and a compressed file is whole only once closed.
+  flush_files <- function() {
+    for (n in getAllConnections()) {
+      if (n <= 2) next
+      try({
+        info <- summary(getConnection(n))
+        if (identical(info$class, "file") && identical(info$opened, "opened") && identical(info[["can write"]], "yes")) flush(getConnection(n))
+      }, silent = TRUE)
+    }
+  }
+
   # ---- graphics -------------------------------------------------------------------------
 
   plot_dir <- file.path(tempdir(), "cellbox-plots")
@@ -472,6 +486,7 @@ local(envir = new.env(parent = baseenv()), {
     try({
       close_devices()
       flush_output()
+      flush_files()
       status <- suppressWarnings(as.integer(quit_status[1]))
       quit_error <- if (!identical(status, 0L)) {
         evalue <- sprintf("quit(status = %s)", status)
@@ -568,5 +583,6 @@ local(envir = new.env(parent = baseenv()), {
   # command then: postscript(file = "|cmd")) ends that, not the cell, whose result stands.
   tryCatch(close_devices(), interrupt = function(cond) NULL)
   flush_output()
+  tryCatch(flush_files(), interrupt = function(cond) NULL)
   emit_last(error, paste0("{\"type\":\"done\",\"status\":\"", if (is.null(error)) "ok" else "error", "\"}"))
 })
