@@ -1,7 +1,7 @@
 // The code editor of a cell: CodeMirror 6 with highlighting per language, line numbers,
 // bracket matching and undo; Shift+Enter and Ctrl/Cmd+Enter run; after Esc, Tab leaves.
 import { indentWithTab } from '@codemirror/commands';
-import { StreamLanguage, syntaxHighlighting, type LanguageSupport, type StreamParser } from '@codemirror/language';
+import { StreamLanguage, indentUnit, syntaxHighlighting, type LanguageSupport, type StreamParser } from '@codemirror/language';
 import { Compartment, EditorState, type Extension } from '@codemirror/state';
 import { EditorView, keymap } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
@@ -24,7 +24,8 @@ const MODES: Record<string, () => LanguageSupport | StreamLanguage<unknown>> = {
   r: () => StreamLanguage.define(r as StreamParser<unknown>),
   octave: () => StreamLanguage.define(octave as StreamParser<unknown>),
   c: () => StreamLanguage.define(c as StreamParser<unknown>),
-  fortran: () => StreamLanguage.define(fortran as StreamParser<unknown>),
+  // The legacy mode names no comment syntax, and Ctrl+/ did nothing in a Fortran cell.
+  fortran: () => StreamLanguage.define({ ...(fortran as StreamParser<unknown>), languageData: { commentTokens: { line: '!' } } }),
   gp: () => StreamLanguage.define(gp as StreamParser<unknown>),
   singular: () => StreamLanguage.define(singular as StreamParser<unknown>),
   gap: () => StreamLanguage.define(gap as StreamParser<unknown>),
@@ -32,9 +33,19 @@ const MODES: Record<string, () => LanguageSupport | StreamLanguage<unknown>> = {
   html: () => StreamLanguage.define(html as StreamParser<unknown>),
 };
 
+/**
+ * Spaces per indent (Enter after a block's opening line, Tab, Backspace in leading spaces), by
+ * mode: 4, as Jupyter and SageMathCell indent and PEP 8 asks of Python, but where a language's
+ * own style says 2. CodeMirror's default of 2 put Python's blocks 2 deep under 4-space code a
+ * reader pasted or had been given.
+ */
+const INDENT_UNITS: Record<string, number> = { javascript: 2, r: 2, html: 2 };
+const DEFAULT_INDENT_UNIT = 4;
+
 export function modeExtension(mode: string): Extension {
-  const make = MODES[mode] ?? MODES[mode.replace(/^text\/x-/, '')];
-  return make ? make() : [];
+  const name = MODES[mode] ? mode : mode.replace(/^text\/x-/, '');
+  const make = MODES[name];
+  return [make ? make() : [], indentUnit.of(' '.repeat(INDENT_UNITS[name] ?? DEFAULT_INDENT_UNIT))];
 }
 
 export interface Editor {

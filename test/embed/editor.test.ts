@@ -1,8 +1,9 @@
 // The editor's highlighting by `codemirror_mode` (embed/editor.ts), which the cell page and the
 // embed share: every language of the default registry gets a real parser that tells a comment,
 // a string and a keyword of its own syntax apart; an unknown mode gets plain text.
-import { ensureSyntaxTree } from '@codemirror/language';
-import { EditorState } from '@codemirror/state';
+import { insertNewlineAndIndent, toggleComment } from '@codemirror/commands';
+import { ensureSyntaxTree, getIndentUnit } from '@codemirror/language';
+import { EditorSelection, EditorState, type Transaction } from '@codemirror/state';
 import { classHighlighter, highlightTree } from '@lezer/highlight';
 import { describe, expect, it } from 'vitest';
 import { modeExtension } from '../../embed/editor';
@@ -53,6 +54,39 @@ describe('highlighting by codemirror_mode', () => {
 
   it('accepts a MIME-style mode and gives an unknown one plain text', () => {
     expect(tokens('text/x-fortran', '! note').map(([, c]) => c)).toEqual(['tok-comment']);
-    expect(modeExtension('brainfuck')).toEqual([]);
+    expect(ensureSyntaxTree(EditorState.create({ doc: '# note', extensions: [modeExtension('brainfuck')] }), 6, 5000)).toBeNull();
+  });
+});
+
+/** `doc` in a mode with the cursor at its end, after `command` ran on it. */
+function after(mode: string, doc: string, command: (t: { state: EditorState; dispatch: (tr: Transaction) => void }) => boolean): string {
+  let state = EditorState.create({ doc, selection: EditorSelection.cursor(doc.length), extensions: [modeExtension(mode)] });
+  command({ state, dispatch: (tr) => (state = tr.state) });
+  return state.doc.toString();
+}
+
+describe('editing by codemirror_mode', () => {
+  it('indents a Python block by 4 spaces, as PEP 8 and Jupyter do, and JavaScript and R by 2', () => {
+    // Before: 2 for every language, CodeMirror's default, under 4-space Python a reader pasted.
+    expect(after('python', 'def f():', insertNewlineAndIndent)).toBe('def f():\n    ');
+    expect(after('python', 'for i in range(3):\n    if i:', insertNewlineAndIndent)).toBe('for i in range(3):\n    if i:\n        ');
+    expect(after('javascript', 'function f() {', insertNewlineAndIndent)).toBe('function f() {\n  ');
+    const unit = (mode: string) => getIndentUnit(EditorState.create({ extensions: [modeExtension(mode)] }));
+    expect(unit('r')).toBe(2);
+    expect(unit('text/x-octave')).toBe(4);
+    expect(unit('brainfuck')).toBe(4);
+  });
+
+  it('comments a line out with each language\'s own comment (Ctrl+/)', () => {
+    const want: Record<string, string> = {
+      python: '# x', javascript: '// x', shell: '# x', r: '# x', octave: '% x', c: '// x', fortran: '! x',
+      gp: '\\\\ x', gap: '# x', singular: '// x', maxima: '/* x */', html: '<!-- x -->',
+    };
+    const modes = new Set(DEFAULTS.languages.map((l) => l.codemirror_mode));
+    for (const mode of modes) {
+      expect(want[mode], `a comment for ${mode}`).toBeDefined();
+      // Before, Fortran's legacy mode named no comment: Ctrl+/ left the line as it was.
+      expect(after(mode, 'x', toggleComment), mode).toBe(want[mode]);
+    }
   });
 });
