@@ -1,8 +1,9 @@
 // The code editor of a cell: CodeMirror 6 with highlighting per language, line numbers,
 // bracket matching and undo; Shift+Enter and Ctrl/Cmd+Enter run; after Esc, Tab leaves.
-import { indentWithTab } from '@codemirror/commands';
+import { closeCompletion, completionStatus, selectedCompletion } from '@codemirror/autocomplete';
+import { indentWithTab, insertNewlineAndIndent } from '@codemirror/commands';
 import { StreamLanguage, indentUnit, syntaxHighlighting, type LanguageSupport, type StreamParser } from '@codemirror/language';
-import { Compartment, EditorState, type Extension } from '@codemirror/state';
+import { Compartment, EditorState, Prec, type Extension } from '@codemirror/state';
 import { EditorView, keymap } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 import { classHighlighter } from '@lezer/highlight';
@@ -59,6 +60,21 @@ export interface Editor {
 /** How long after Esc a Tab leaves the editor: CodeMirror's own two seconds. */
 const TAB_LEAVES_MS = 2000;
 
+/**
+ * Enter with the completion popup offering just the word already typed (`return total`, the
+ * popup showing `total`): the line breaks, as the reader meant. The popup's own Enter took the
+ * completion, which changed nothing, and a reader had to press Enter twice at the end of almost
+ * every line that ends in a name. A completion that adds to the word is still taken.
+ */
+function enterPastTypedWord(view: EditorView): boolean {
+  const c = selectedCompletion(view.state);
+  if (completionStatus(view.state) !== 'active' || !c || (c.apply !== undefined && c.apply !== c.label)) return false;
+  const { head, empty } = view.state.selection.main;
+  if (!empty || view.state.sliceDoc(head - c.label.length, head) !== c.label) return false;
+  closeCompletion(view);
+  return insertNewlineAndIndent(view);
+}
+
 /** Numbers the editors' key hints, whose ids must be unique in a document. */
 let hints = 0;
 
@@ -88,7 +104,9 @@ export function createEditor(parent: HTMLElement, opts: { code: string; mode: st
     state: EditorState.create({
       doc: opts.code,
       extensions: [
-        // Ours first, so Shift+Enter runs rather than inserting a line.
+        // Ours first, so Shift+Enter runs rather than inserting a line; the Enter before the
+        // completion popup's own, which basicSetup puts at the highest precedence.
+        Prec.highest(keymap.of([{ key: 'Enter', run: enterPastTypedWord }])),
         keymap.of([
           { key: 'Shift-Enter', run },
           { key: 'Mod-Enter', run },
