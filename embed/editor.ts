@@ -3,7 +3,7 @@
 import { closeCompletion, completionStatus, selectedCompletion } from '@codemirror/autocomplete';
 import { indentWithTab, insertNewlineAndIndent } from '@codemirror/commands';
 import { StreamLanguage, indentUnit, syntaxHighlighting, type LanguageSupport, type StreamParser } from '@codemirror/language';
-import { Compartment, EditorState, Prec, type Extension } from '@codemirror/state';
+import { Compartment, EditorState, Prec, type Extension, type Text } from '@codemirror/state';
 import { EditorView, keymap } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 import { classHighlighter } from '@lezer/highlight';
@@ -43,10 +43,26 @@ const MODES: Record<string, () => LanguageSupport | StreamLanguage<unknown>> = {
 const INDENT_UNITS: Record<string, number> = { javascript: 2, r: 2, html: 2 };
 const DEFAULT_INDENT_UNIT = 4;
 
+/** Lines looked at for how the code indents: its first indented line decides. */
+const INDENT_SNIFF_LINES = 1000;
+
+/** Whether the code's first indented line is indented with a tab. */
+function indentsWithTabs(doc: Text): boolean {
+  let seen = 0;
+  for (const iter = doc.iterLines(); !iter.next().done && seen++ < INDENT_SNIFF_LINES;) {
+    const first = iter.value.match(/^[ \t]*(?=\S)/)?.[0][0];
+    if (first) return first === '\t';
+  }
+  return false;
+}
+
 export function modeExtension(mode: string): Extension {
   const name = MODES[mode] ? mode : mode.replace(/^text\/x-/, '');
   const make = MODES[name];
-  return [make ? make() : [], indentUnit.of(' '.repeat(INDENT_UNITS[name] ?? DEFAULT_INDENT_UNIT))];
+  const spaces = ' '.repeat(INDENT_UNITS[name] ?? DEFAULT_INDENT_UNIT);
+  // Code indented with tabs (pasted from an editor that keeps them) goes on with tabs: a new
+  // line indented with spaces under tab-indented ones was Python's TabError or IndentationError.
+  return [make ? make() : [], indentUnit.compute(['doc'], (state) => (indentsWithTabs(state.doc) ? '\t' : spaces))];
 }
 
 export interface Editor {

@@ -1,7 +1,7 @@
 // The editor's highlighting by `codemirror_mode` (embed/editor.ts), which the cell page and the
 // embed share: every language of the default registry gets a real parser that tells a comment,
 // a string and a keyword of its own syntax apart; an unknown mode gets plain text.
-import { insertNewlineAndIndent, toggleComment } from '@codemirror/commands';
+import { indentMore, insertNewlineAndIndent, toggleComment } from '@codemirror/commands';
 import { ensureSyntaxTree, getIndentUnit } from '@codemirror/language';
 import { EditorSelection, EditorState, type Transaction } from '@codemirror/state';
 import { classHighlighter, highlightTree } from '@lezer/highlight';
@@ -75,6 +75,15 @@ describe('editing by codemirror_mode', () => {
     expect(unit('r')).toBe(2);
     expect(unit('text/x-octave')).toBe(4);
     expect(unit('brainfuck')).toBe(4);
+  });
+
+  it('indents with tabs where the code does, so that Python does not meet tabs and spaces mixed', () => {
+    // Before, the new line came with spaces under the tabs: Python's TabError, or IndentationError.
+    expect(after('python', 'def g():\n\tif 1:\n\t\ty = 2', insertNewlineAndIndent)).toBe('def g():\n\tif 1:\n\t\ty = 2\n\t\t');
+    expect(after('python', 'def g():\n\treturn 1\nx = 1', indentMore)).toBe('def g():\n\treturn 1\n\tx = 1');
+    expect(after('c', 'int f(void) {\n\treturn 0;\n}\nint g(void) {', insertNewlineAndIndent)).toMatch(/\{\n\t$/);
+    // Spaces otherwise, a blank line's tab included.
+    expect(after('python', '\t\nfor i in x:\n    if i:', insertNewlineAndIndent)).toMatch(/\n {8}$/);
   });
 
   it('comments a line out with each language\'s own comment (Ctrl+/)', () => {
