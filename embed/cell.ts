@@ -3,7 +3,7 @@
 import type { CellState, LanguageInfo } from '../protocol/api';
 import { linkable, linkedProgram } from '../protocol/linked';
 import type { ErrorContent, Message } from '../protocol/messages';
-import { MAX_INTERACT_BYTES } from '../protocol/limits';
+import { MAX_CODE_BYTES, MAX_INTERACT_BYTES } from '../protocol/limits';
 import { zLinkPath } from '../protocol/zlink';
 import { CellClientError, interruptCell, listLanguages, runCell, shareSnippet } from './client';
 import { CELL_CSS } from './cell-styles';
@@ -744,6 +744,13 @@ export function mountCell(container: HTMLElement, opts: CellOptions): CellHandle
       let message = (e as Error).name === 'AbortError' ? 'Stopped' : e instanceof CellClientError ? e.message : `Error: ${(e as Error).message}`;
       // Not the code, which ran before: the controls' values (a long text pasted in a box).
       if (again && e instanceof CellClientError && e.status === 413) message = `The controls' values are too large to send (at most ${MAX_INTERACT_BYTES / 1024} KiB).`;
+      // The code's size and the limit: "too large" alone left a reader who pasted a data file
+      // in guessing how much to cut. (A linked cell's 413 may be the chain's, so said only
+      // where the cell's own code is past the limit.)
+      const codeBytes = new TextEncoder().encode(code).length;
+      if (!again && e instanceof CellClientError && e.status === 413 && codeBytes > MAX_CODE_BYTES) {
+        message = `The code is too large to run here: ${Math.ceil(codeBytes / 1024)} KiB, at most ${MAX_CODE_BYTES / 1024} KiB.`;
+      }
       const refusedForNow = again && e instanceof CellClientError && (e.status === 429 || e.status === 503) ? e : null;
       if (refusedForNow) {
         // The controls were moved too often: their latest values (moved meanwhile or not) run

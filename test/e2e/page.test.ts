@@ -276,7 +276,8 @@ describe('the cell page', () => {
   it('says plainly when the code is too large or the server cannot be reached', async () => {
     await setCode(w.page, `# ${'x'.repeat(70 * 1024)}`);
     await w.page.keyboard.press('Shift+Enter');
-    await w.page.locator('.cb-status', { hasText: 'The code is too large to run here.' }).waitFor();
+    // With its size and the limit: before, only 'The code is too large to run here.'
+    await w.page.locator('.cb-status', { hasText: 'The code is too large to run here: 71 KiB, at most 64 KiB.' }).waitFor();
     const posting = /\/api\/v1\/cells(\?|$)/; // the POST, with its `wait`
     await w.page.route(posting, (r) => r.abort('connectionrefused'));
     await setCode(w.page, 'print(1)');
