@@ -22,7 +22,9 @@ const MODES: Record<string, () => LanguageSupport | StreamLanguage<unknown>> = {
   python: () => python(),
   javascript: () => javascript(),
   shell: () => StreamLanguage.define(shell as StreamParser<unknown>),
-  r: () => StreamLanguage.define(r as StreamParser<unknown>),
+  // A closing bracket typed at a line's start goes back to its opening line's indent, as in C and
+  // JavaScript: the legacy mode does not ask for it, and a `}` stayed in under the block's body.
+  r: () => StreamLanguage.define({ ...(r as StreamParser<unknown>), languageData: { ...(r as StreamParser<unknown>).languageData, indentOnInput: /^\s*[}\])]$/ } }),
   octave: () => StreamLanguage.define(octave as StreamParser<unknown>),
   c: () => StreamLanguage.define(c as StreamParser<unknown>),
   // The legacy mode names no comment syntax, and Ctrl+/ did nothing in a Fortran cell.

@@ -2,7 +2,7 @@
 // embed share: every language of the default registry gets a real parser that tells a comment,
 // a string and a keyword of its own syntax apart; an unknown mode gets plain text.
 import { indentMore, insertNewlineAndIndent, toggleComment } from '@codemirror/commands';
-import { ensureSyntaxTree, getIndentUnit } from '@codemirror/language';
+import { ensureSyntaxTree, getIndentUnit, indentOnInput } from '@codemirror/language';
 import { EditorSelection, EditorState, type Transaction } from '@codemirror/state';
 import { classHighlighter, highlightTree } from '@lezer/highlight';
 import { describe, expect, it } from 'vitest';
@@ -84,6 +84,17 @@ describe('editing by codemirror_mode', () => {
     expect(after('c', 'int f(void) {\n\treturn 0;\n}\nint g(void) {', insertNewlineAndIndent)).toMatch(/\{\n\t$/);
     // Spaces otherwise, a blank line's tab included.
     expect(after('python', '\t\nfor i in x:\n    if i:', insertNewlineAndIndent)).toMatch(/\n {8}$/);
+  });
+
+  it('takes a closing bracket typed at a line\'s start back to its opening line\'s indent', () => {
+    // As Enter and then `}` in the editor: indentOnInput reindents after the typing.
+    for (const mode of ['r', 'javascript']) {
+      const doc = 'f <- function(x) {\n  x\n  ';
+      let state = EditorState.create({ doc, selection: EditorSelection.cursor(doc.length), extensions: [modeExtension(mode), indentOnInput()] });
+      state = state.update({ changes: { from: doc.length, insert: '}' }, selection: EditorSelection.cursor(doc.length + 1), userEvent: 'input.type' }).state;
+      // Before, R's `}` stayed 2 in, under the body.
+      expect(state.doc.toString(), mode).toBe('f <- function(x) {\n  x\n}');
+    }
   });
 
   it('comments a line out with each language\'s own comment (Ctrl+/)', () => {
