@@ -2,7 +2,7 @@
 // bracket matching and undo; Shift+Enter and Ctrl/Cmd+Enter run; after Esc, Tab leaves.
 import { closeCompletion, completionStatus, selectedCompletion } from '@codemirror/autocomplete';
 import { indentWithTab, insertNewlineAndIndent } from '@codemirror/commands';
-import { StreamLanguage, indentUnit, syntaxHighlighting, type LanguageSupport, type StreamParser } from '@codemirror/language';
+import { StreamLanguage, indentService, indentUnit, syntaxHighlighting, syntaxTree, type StreamParser } from '@codemirror/language';
 import { Compartment, EditorState, Prec, type Extension, type Text } from '@codemirror/state';
 import { EditorView, keymap } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
@@ -17,9 +17,38 @@ import { fortran } from '@codemirror/legacy-modes/mode/fortran';
 import { html } from '@codemirror/legacy-modes/mode/xml';
 import { gap, gp, maxima, singular } from './modes';
 
+const OPENING = new Set(['(', '[', '{']);
+const CLOSING = new Set([')', ']', '}']);
+
+/**
+ * Enter at the end of a Python line that ends its block (return, pass, break, continue, raise):
+ * the new line is one indent out, as SageMathCell's and Jupyter's classic editors and VS Code
+ * do. CodeMirror's Python kept it in the block, and the next line typed there was unreachable
+ * code, or an IndentationError after a dedent by hand that went one space wrong. A line still
+ * inside brackets (`return f(a,`) goes on as the brackets say.
+ */
+const pythonDedent = indentService.of((cx, pos) => {
+  if (cx.simulatedBreak !== pos) return undefined;
+  const line = cx.state.doc.lineAt(pos);
+  if (line.text.slice(pos - line.from).trim()) return undefined;
+  const before = line.text.slice(0, pos - line.from);
+  const ends = /^(\s*)(return|pass|break|continue|raise)\b/.exec(before);
+  if (!ends || before.trimEnd().endsWith('\\')) return undefined;
+  let open = 0;
+  syntaxTree(cx.state).iterate({
+    from: line.from,
+    to: pos,
+    enter: (n) => {
+      if (OPENING.has(n.name)) open++;
+      else if (CLOSING.has(n.name)) open--;
+    },
+  });
+  return open > 0 ? undefined : Math.max(0, cx.countColumn(ends[1]) - cx.unit);
+});
+
 /** Highlighting by the `codemirror_mode` a language reports; unknown modes get plain text. */
-const MODES: Record<string, () => LanguageSupport | StreamLanguage<unknown>> = {
-  python: () => python(),
+const MODES: Record<string, () => Extension> = {
+  python: () => [python(), pythonDedent],
   javascript: () => javascript(),
   shell: () => StreamLanguage.define(shell as StreamParser<unknown>),
   // A closing bracket typed at a line's start goes back to its opening line's indent, as in C and

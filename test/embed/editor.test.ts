@@ -77,6 +77,17 @@ describe('editing by codemirror_mode', () => {
     expect(unit('brainfuck')).toBe(4);
   });
 
+  it('takes the line after return, pass, break, continue or raise out of its Python block', () => {
+    // Before, the new line stayed in the block.
+    expect(after('python', 'def f():\n    return 1', insertNewlineAndIndent)).toBe('def f():\n    return 1\n');
+    expect(after('python', 'for i in x:\n    if i:\n        pass', insertNewlineAndIndent)).toBe('for i in x:\n    if i:\n        pass\n    ');
+    expect(after('python', 'while 1:\n    break  # out (', insertNewlineAndIndent)).toBe('while 1:\n    break  # out (\n');
+    expect(after('python', 'def g():\n\traise ValueError("(")', insertNewlineAndIndent)).toBe('def g():\n\traise ValueError("(")\n');
+    // Still open: the brackets decide. A name that only starts so is no return.
+    expect(after('python', 'def f():\n    return max(1,', insertNewlineAndIndent)).toBe('def f():\n    return max(1,\n               ');
+    expect(after('python', 'def f():\n    returned = 1', insertNewlineAndIndent)).toBe('def f():\n    returned = 1\n    ');
+  });
+
   it('indents with tabs where the code does, so that Python does not meet tabs and spaces mixed', () => {
     // Before, the new line came with spaces under the tabs: Python's TabError, or IndentationError.
     expect(after('python', 'def g():\n\tif 1:\n\t\ty = 2', insertNewlineAndIndent)).toBe('def g():\n\tif 1:\n\t\ty = 2\n\t\t');
