@@ -108,6 +108,26 @@ describe('editing by codemirror_mode', () => {
     }
   });
 
+  it('indents a block in Singular, PARI/GP, Maxima and GAP, and takes its closing line back out', () => {
+    // Before, these modes had no indentation: Enter only copied the line's own.
+    expect(after('singular', 'proc f(int n) {', insertNewlineAndIndent)).toBe('proc f(int n) {\n    ');
+    expect(after('singular', 'proc f(int n) {\n    if (n > 0) { return(1); }\n    // a { in a comment\n    string s = "{";', insertNewlineAndIndent)).toMatch(/";\n {4}$/);
+    expect(after('gp', 'f(n) = {\n    my(s = 0);', insertNewlineAndIndent)).toMatch(/;\n {4}$/);
+    expect(after('maxima', 'f(x) := block([s: 0],', insertNewlineAndIndent)).toMatch(/,\n {4}$/);
+    expect(after('gap', 'f := function(n)\n    if n > 0 then', insertNewlineAndIndent)).toMatch(/then\n {8}$/);
+    expect(after('gap', 'for i in [1..3] do\n    Print(i);\nod;', insertNewlineAndIndent)).toMatch(/od;\n$/);
+    const typed = (mode: string, doc: string, text: string) => {
+      let state = EditorState.create({ doc, selection: EditorSelection.cursor(doc.length), extensions: [modeExtension(mode), indentOnInput()] });
+      for (const ch of text) state = state.update({ changes: { from: state.doc.length, insert: ch }, selection: EditorSelection.cursor(state.doc.length + 1), userEvent: 'input.type' }).state;
+      return state.doc.toString();
+    };
+    expect(typed('singular', 'proc f() {\n    int x;\n    ', '}')).toBe('proc f() {\n    int x;\n}');
+    expect(typed('gap', 'if x then\n    y := 1;\n    ', 'else ')).toBe('if x then\n    y := 1;\nelse ');
+    expect(typed('gap', 'if x then\n    y := 1;\n    ', 'fi;')).toBe('if x then\n    y := 1;\nfi;');
+    // A name that starts as a closing word does not move its line.
+    expect(typed('gap', 'if x then\n    ', 'endpoint := 1;')).toBe('if x then\n    endpoint := 1;');
+  });
+
   it('comments a line out with each language\'s own comment (Ctrl+/)', () => {
     const want: Record<string, string> = {
       python: '# x', javascript: '// x', shell: '# x', r: '# x', octave: '% x', c: '// x', fortran: '! x',
