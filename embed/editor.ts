@@ -1,6 +1,6 @@
 // The code editor of a cell: CodeMirror 6 with highlighting per language, line numbers,
 // bracket matching and undo; Shift+Enter and Ctrl/Cmd+Enter run; after Esc, Tab leaves.
-import { closeCompletion, completionStatus, selectedCompletion } from '@codemirror/autocomplete';
+import { acceptCompletion, closeCompletion, completionStatus, selectedCompletion } from '@codemirror/autocomplete';
 import { indentWithTab, insertNewlineAndIndent } from '@codemirror/commands';
 import { StreamLanguage, indentService, indentUnit, syntaxHighlighting, syntaxTree, type StreamParser } from '@codemirror/language';
 import { Compartment, EditorState, Prec, type Extension, type Text } from '@codemirror/state';
@@ -157,6 +157,9 @@ export function createEditor(parent: HTMLElement, opts: { code: string; mode: st
         keymap.of([
           { key: 'Shift-Enter', run },
           { key: 'Mod-Enter', run },
+          // Tab takes the completion the popup offers, as in VS Code and Jupyter, and indents
+          // where there is none: it indented the line under the popup, the word left unfinished.
+          { key: 'Tab', run: acceptCompletion },
           indentWithTab,
         ]),
         basicSetup,

@@ -68,6 +68,19 @@ describe('the keyboard in the editor', () => {
     expect(await w.page.locator('.cm-content').innerText()).toBe('total = 0\nfor n in range(3):\n    total\n    x');
   });
 
+  it('Tab takes the completion the popup offers, as in other code editors, and does not indent the line', async () => {
+    await setCode(w.page, 'total = 0\nfor n in range(3):\n    ');
+    await w.page.keyboard.type('tot', { delay: 30 });
+    await w.page.locator('.cm-tooltip-autocomplete', { hasText: 'total' }).waitFor();
+    await w.page.waitForTimeout(200);
+    await w.page.keyboard.press('Tab');
+    // Before, the Tab indented the line under the popup: '        tot'.
+    expect(await w.page.locator('.cm-content').innerText()).toBe('total = 0\nfor n in range(3):\n    total');
+    // With no popup, Tab indents as before.
+    await w.page.keyboard.press('Tab');
+    expect(await w.page.locator('.cm-content').innerText()).toBe('total = 0\nfor n in range(3):\n        total');
+  });
+
   it('Enter still takes a completion that finishes the word', async () => {
     await setCode(w.page, 'total = 0\n');
     await w.page.keyboard.type('tot', { delay: 30 });
