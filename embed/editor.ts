@@ -46,15 +46,53 @@ const pythonDedent = indentService.of((cx, pos) => {
   return open > 0 ? undefined : Math.max(0, cx.countColumn(ends[1]) - cx.unit);
 });
 
+/**
+ * Indentation by line patterns, for the legacy modes that have none (Octave, Bash), as VS
+ * Code's indentation rules do: a line goes one unit in from the line above when that one
+ * `opens` a block, one out when it `closes` one itself. Enter only copied the line's indent,
+ * so the body of a `for` or an `if` started flush with it.
+ */
+function indentByLines(opens: RegExp, closes: RegExp): Extension {
+  return indentService.of((cx, pos) => {
+    const line = cx.state.doc.lineAt(pos);
+    const broken = cx.simulatedBreak === pos;
+    const before = broken ? line.text.slice(0, pos - line.from) : '';
+    let above = before.trim() ? before : null;
+    for (let n = line.number - 1; above === null && n >= 1; n--) {
+      const text = cx.state.doc.line(n).text;
+      if (text.trim()) above = text;
+    }
+    if (above === null) return 0;
+    const after = broken ? line.text.slice(pos - line.from) : line.text;
+    const indent = cx.countColumn(/^\s*/.exec(above)![0]);
+    return Math.max(0, indent + (opens.test(above) ? cx.unit : 0) - (closes.test(after) ? cx.unit : 0));
+  });
+}
+
+/** Octave's block words; a block closed on its own line (`if x, y = 1; end`) opens none. */
+const OCTAVE_OPENS = /^\s*(function|if|elseif|else|for|parfor|while|switch|case|otherwise|do|try|catch|unwind_protect|unwind_protect_cleanup)\b(?!.*\b(end\w*|until\b.*)\s*[;,]?\s*([%#].*)?$)/;
+const OCTAVE_CLOSES = /^\s*(end|endfunction|endif|endfor|endparfor|endwhile|endswitch|end_try_catch|end_unwind_protect|else|elseif|case|otherwise|catch|until|unwind_protect_cleanup)\b/;
+/** Bash's: a line ending in then, do, else or {, or a case's in. */
+const SHELL_OPENS = /((^|[\s;])(then|do|else)|\{|^\s*case\b.*\bin)\s*(#.*)?$/;
+const SHELL_CLOSES = /^\s*((fi|done|else|elif|esac)\b|\})/;
+
 /** Highlighting by the `codemirror_mode` a language reports; unknown modes get plain text. */
 const MODES: Record<string, () => Extension> = {
   python: () => [python(), pythonDedent],
   javascript: () => javascript(),
-  shell: () => StreamLanguage.define(shell as StreamParser<unknown>),
+  // Reindented as a closing word is typed, and again at each letter while the line is one word:
+  // `end` goes out, `ending` (a name) back in.
+  shell: () => [
+    StreamLanguage.define({ ...(shell as StreamParser<unknown>), languageData: { ...(shell as StreamParser<unknown>).languageData, indentOnInput: /^\s*(fi\w*|done\w*|el\w*|esac\w*|\})$/ } }),
+    indentByLines(SHELL_OPENS, SHELL_CLOSES),
+  ],
   // A closing bracket typed at a line's start goes back to its opening line's indent, as in C and
   // JavaScript: the legacy mode does not ask for it, and a `}` stayed in under the block's body.
   r: () => StreamLanguage.define({ ...(r as StreamParser<unknown>), languageData: { ...(r as StreamParser<unknown>).languageData, indentOnInput: /^\s*[}\])]$/ } }),
-  octave: () => StreamLanguage.define(octave as StreamParser<unknown>),
+  octave: () => [
+    StreamLanguage.define({ ...(octave as StreamParser<unknown>), languageData: { ...(octave as StreamParser<unknown>).languageData, indentOnInput: /^\s*(end\w*|el\w*|case\w*|otherwise|catch\w*|until\w*|unwind_protect_cleanup)$/ } }),
+    indentByLines(OCTAVE_OPENS, OCTAVE_CLOSES),
+  ],
   c: () => StreamLanguage.define(c as StreamParser<unknown>),
   // The legacy mode names no comment syntax, and Ctrl+/ did nothing in a Fortran cell.
   fortran: () => StreamLanguage.define({ ...(fortran as StreamParser<unknown>), languageData: { commentTokens: { line: '!' } } }),

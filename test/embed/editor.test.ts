@@ -128,6 +128,29 @@ describe('editing by codemirror_mode', () => {
     expect(typed('gap', 'if x then\n    ', 'endpoint := 1;')).toBe('if x then\n    endpoint := 1;');
   });
 
+  it('indents a block in Octave and Bash, and takes its closing line back out', () => {
+    // Before, these legacy modes had no indentation: Enter only copied the line's own.
+    expect(after('octave', 'for i = 1:3', insertNewlineAndIndent)).toBe('for i = 1:3\n    ');
+    expect(after('octave', 'function y = f(x)\n    if x > 0', insertNewlineAndIndent)).toMatch(/0\n {8}$/);
+    expect(after('octave', 'if x, y = 1; end', insertNewlineAndIndent)).toBe('if x, y = 1; end\n');
+    expect(after('octave', 'if a == x(end)', insertNewlineAndIndent)).toBe('if a == x(end)\n    ');
+    expect(after('octave', 'for i = 1:3\n    disp(i)\n', insertNewlineAndIndent)).toMatch(/\)\n\n {4}$/);
+    expect(after('shell', 'for f in *.txt; do', insertNewlineAndIndent)).toBe('for f in *.txt; do\n    ');
+    expect(after('shell', 'if true; then\n    echo yes', insertNewlineAndIndent)).toMatch(/yes\n {4}$/);
+    expect(after('shell', 'echo done', insertNewlineAndIndent)).toBe('echo done\n');
+    const typed = (mode: string, doc: string, text: string) => {
+      let state = EditorState.create({ doc, selection: EditorSelection.cursor(doc.length), extensions: [modeExtension(mode), indentOnInput()] });
+      for (const ch of text) state = state.update({ changes: { from: state.doc.length, insert: ch }, selection: EditorSelection.cursor(state.doc.length + 1), userEvent: 'input.type' }).state;
+      return state.doc.toString();
+    };
+    expect(typed('octave', 'for i = 1:3\n    disp(i)\n    ', 'end')).toBe('for i = 1:3\n    disp(i)\nend');
+    expect(typed('octave', 'if x\n    y = 1;\n    ', 'else')).toBe('if x\n    y = 1;\nelse');
+    // A name that starts as a closing word goes back in as it is typed on.
+    expect(typed('octave', 'for i = 1:3\n    ', 'ending = i;')).toBe('for i = 1:3\n    ending = i;');
+    expect(typed('shell', 'if true; then\n    echo yes\n    ', 'fi')).toBe('if true; then\n    echo yes\nfi');
+    expect(typed('shell', 'f() {\n    echo yes\n    ', '}')).toBe('f() {\n    echo yes\n}');
+  });
+
   it('comments a line out with each language\'s own comment (Ctrl+/)', () => {
     const want: Record<string, string> = {
       python: '# x', javascript: '// x', shell: '# x', r: '# x', octave: '% x', c: '// x', fortran: '! x',
