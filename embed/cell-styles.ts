@@ -84,6 +84,10 @@ export const CELL_CSS = `
 .cb-cell .cb-editor .cm-editor .cm-selectionLayer .cm-selectionBackground,
 .cb-cell .cb-editor .cm-editor.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground { background: color-mix(in srgb, var(--cb-accent) 25%, var(--cb-bg)); }
 .cb-cell .cb-editor .cm-editor .cm-panels, .cb-cell .cb-editor .cm-editor .cm-tooltip { background: var(--cb-bg); color: var(--cb-fg); border-color: var(--cb-line); }
+/* The search panel's (Ctrl+F) fields and buttons: drawn white and light grey, they took the
+   theme's text colour, and in the dark theme what a reader typed to find was near-white on white. */
+.cb-cell .cb-editor .cm-editor .cm-textfield,
+.cb-cell .cb-editor .cm-editor .cm-button, .cb-cell .cb-editor .cm-editor .cm-button:active { background: var(--cb-bg); color: var(--cb-fg); border: 1px solid var(--cb-line); }
 .cb-cell .cb-bar { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 9.6px 0; }
 .cb-cell .cb-bar button, .cb-cell .cb-bar select {
   font: inherit; font-size: 14px; padding: 6.4px 14.4px; border-radius: 8px; border: 1px solid var(--cb-line);

@@ -1,6 +1,7 @@
 // Editor modes for the languages CodeMirror's legacy modes lack (PARI/GP, GAP, Singular,
 // Maxima): small stream parsers that tell comments, strings, numbers and keywords apart, which
-// is what a reader needs of highlighting in a cell. Pure, so each is tested without a page.
+// is what a reader needs of highlighting in a cell, and indent a block's lines one unit in
+// (brackets, and GAP's keyword blocks). Pure, so each is tested without a page.
 import type { StreamParser } from '@codemirror/language';
 
 interface Syntax {
@@ -14,11 +15,24 @@ interface Syntax {
   builtins?: string[];
   /** What a name is, when more than letters, digits and `_` (Maxima's `%pi`). */
   word?: RegExp;
+  /**
+   * Keywords that open a block (GAP's `then`, `do`), close one (`fi`, `od`), close one whose
+   * next part opens after them (`elif ... then`), or sit between two parts (`else`).
+   */
+  opens?: string[];
+  closes?: string[];
+  reopens?: string[];
+  middles?: string[];
 }
 
 interface State {
   inBlock: boolean;
+  /** Blocks open at this point: brackets, and keyword blocks. */
+  depth: number;
 }
+
+const OPENING = '([{';
+const CLOSING = ')]}';
 
 function streamMode(syntax: Syntax): StreamParser<State> {
   const keywords = new Set(syntax.keywords);
@@ -57,23 +71,40 @@ function streamMode(syntax: Syntax): StreamParser<State> {
     if (stream.match(/^\d+(\.\d*)?([eE][-+]?\d+)?/)) return 'number';
     if (stream.match(syntax.word ?? /^[A-Za-z_][A-Za-z0-9_]*/)) {
       const word = stream.current();
+      if (opens.has(word)) state.depth++;
+      else if (closes.has(word) || reopens.has(word)) state.depth = Math.max(0, state.depth - 1);
       if (keywords.has(word)) return 'keyword';
       if (builtins.has(word)) return 'builtin';
       return 'variableName';
     }
-    stream.next();
+    const ch = stream.next()!;
+    if (OPENING.includes(ch)) state.depth++;
+    else if (CLOSING.includes(ch)) state.depth = Math.max(0, state.depth - 1);
     return null;
   };
+  const opens = new Set(syntax.opens ?? []);
+  const closes = new Set(syntax.closes ?? []);
+  // `elif` closes the `then` before it; the `then` after it opens the next part.
+  const reopens = new Set(syntax.reopens ?? []);
+  const outdented = [...(syntax.closes ?? []), ...(syntax.reopens ?? []), ...(syntax.middles ?? [])];
+  /** A line that starts by closing a block sits at the block's opening line's indent. */
+  const closer = new RegExp(`^\\s*([)\\]}]${outdented.length ? `|(${outdented.join('|')})\\b` : ''})`);
+  // Reindented as the closing bracket or word is typed: a word once the character after it
+  // shows it is not the start of a longer name (`fi;`, `else `; `endpoint` stays).
+  const typedCloser = new RegExp(`^\\s*([)\\]}]${outdented.length ? `|(${outdented.join('|')})[\\s;),]` : ''})$`);
   return {
     name: syntax.name,
-    startState: () => ({ inBlock: false }),
+    startState: () => ({ inBlock: false, depth: 0 }),
     copyState: (s) => ({ ...s }),
     token,
+    // A comment over lines keeps the indent its lines have; CodeMirror's fallback copies it.
+    indent: (state, textAfter, cx) => (state.inBlock ? null : Math.max(0, state.depth - (closer.test(textAfter) ? 1 : 0)) * cx.unit),
     languageData: {
       commentTokens: {
         ...(syntax.lineComment ? { line: syntax.lineComment } : {}),
         ...(syntax.blockComment ? { block: { open, close } } : {}),
       },
+      indentOnInput: typedCloser,
     },
   };
 }
@@ -87,6 +118,10 @@ export const gap = streamMode({
     'until', 'break', 'continue', 'and', 'or', 'not', 'mod', 'rec', 'atomic', 'readonly', 'readwrite', 'quit', 'QUIT',
   ],
   builtins: ['true', 'false', 'fail', 'infinity'],
+  opens: ['function', 'then', 'do', 'repeat'],
+  closes: ['end', 'fi', 'od', 'until'],
+  reopens: ['elif'],
+  middles: ['else'],
 });
 
 /** Maxima: comments between slash-star and star-slash; its control words read as keywords. */

@@ -54,6 +54,42 @@ describe('the keyboard in the editor', () => {
     expect(f.inEditor, f.what).toBe(false);
     expect(await w.page.locator('.cm-content').innerText()).toBe('if True:\n    y = 2');
   });
+
+  it('Enter after a word typed in full breaks the line, though the completion popup shows that word', async () => {
+    await setCode(w.page, 'total = 0\nfor n in range(3):\n    ');
+    // Typed as a person types: the popup comes after a pause, offering the name the code has.
+    await w.page.keyboard.type('total', { delay: 30 });
+    await w.page.locator('.cm-tooltip-autocomplete', { hasText: 'total' }).waitFor();
+    // CodeMirror ignores an Enter within 75 ms of the popup's showing, as no person presses one.
+    await w.page.waitForTimeout(200);
+    await w.page.keyboard.press('Enter');
+    await w.page.keyboard.type('x');
+    // Before, the Enter took the completion, which changed nothing: no new line, the x after the word.
+    expect(await w.page.locator('.cm-content').innerText()).toBe('total = 0\nfor n in range(3):\n    total\n    x');
+  });
+
+  it('Tab takes the completion the popup offers, as in other code editors, and does not indent the line', async () => {
+    await setCode(w.page, 'total = 0\nfor n in range(3):\n    ');
+    await w.page.keyboard.type('tot', { delay: 30 });
+    await w.page.locator('.cm-tooltip-autocomplete', { hasText: 'total' }).waitFor();
+    await w.page.waitForTimeout(200);
+    await w.page.keyboard.press('Tab');
+    // Before, the Tab indented the line under the popup: '        tot'.
+    expect(await w.page.locator('.cm-content').innerText()).toBe('total = 0\nfor n in range(3):\n    total');
+    // With no popup, Tab indents as before.
+    await w.page.keyboard.press('Tab');
+    expect(await w.page.locator('.cm-content').innerText()).toBe('total = 0\nfor n in range(3):\n        total');
+  });
+
+  it('Enter still takes a completion that finishes the word', async () => {
+    await setCode(w.page, 'total = 0\n');
+    await w.page.keyboard.type('tot', { delay: 30 });
+    await w.page.locator('.cm-tooltip-autocomplete', { hasText: 'total' }).waitFor();
+    // CodeMirror ignores an Enter within 75 ms of the popup's showing, as no person presses one.
+    await w.page.waitForTimeout(200);
+    await w.page.keyboard.press('Enter');
+    expect(await w.page.locator('.cm-content').innerText()).toBe('total = 0\ntotal');
+  });
 });
 
 describe('the focus where what had it goes away', () => {

@@ -491,6 +491,23 @@ describe('the cell page', () => {
     await s.context.close();
   });
 
+  it("keeps the search panel's fields and buttons readable in the dark theme", async () => {
+    const dark = await openPage(browser, `${box.url}/`, { colorScheme: 'dark' });
+    await setCode(dark.page, 'for i in range(3):\n    print(i)');
+    await dark.page.keyboard.press('Control+f');
+    await dark.page.keyboard.type('print');
+    const panel = dark.page.locator('.cm-search');
+    await panel.waitFor();
+    // Before, the fields were white and the buttons a light grey gradient under the dark
+    // theme's near-white text: 1.2:1, the words being searched for unreadable.
+    const fields = await lowestContrast(dark.page, '.cm-search :is(.cm-textfield, .cm-button)');
+    expect(fields.count).toBe(7);
+    expect(fields.lowest).toBeGreaterThanOrEqual(4.5);
+    const images = await panel.locator('.cm-button').evaluateAll((bs) => bs.map((b) => getComputedStyle(b).backgroundImage));
+    expect(new Set(images)).toEqual(new Set(['none']));
+    await dark.context.close();
+  });
+
   it('looks right in light, dark and at phone width', async () => {
     await runCode('print("Hello from Cellbox")\n[n * n for n in range(10)]');
     await screenshot(w.page, 'page-light');
