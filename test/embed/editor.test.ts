@@ -65,6 +65,13 @@ function after(mode: string, doc: string, command: (t: { state: EditorState; dis
   return state.doc.toString();
 }
 
+/** `doc` in a mode with the cursor at its end, after `text` was typed there a character at a time. */
+function typed(mode: string, doc: string, text: string): string {
+  let state = EditorState.create({ doc, selection: EditorSelection.cursor(doc.length), extensions: [modeExtension(mode), indentOnInput()] });
+  for (const ch of text) state = state.update({ changes: { from: state.doc.length, insert: ch }, selection: EditorSelection.cursor(state.doc.length + 1), userEvent: 'input.type' }).state;
+  return state.doc.toString();
+}
+
 describe('editing by codemirror_mode', () => {
   it('indents a Python block by 4 spaces, as PEP 8 and Jupyter do, and JavaScript and R by 2', () => {
     // Before: 2 for every language, CodeMirror's default, under 4-space Python a reader pasted.
@@ -100,11 +107,8 @@ describe('editing by codemirror_mode', () => {
   it('takes a closing bracket typed at a line\'s start back to its opening line\'s indent', () => {
     // As Enter and then `}` in the editor: indentOnInput reindents after the typing.
     for (const mode of ['r', 'javascript']) {
-      const doc = 'f <- function(x) {\n  x\n  ';
-      let state = EditorState.create({ doc, selection: EditorSelection.cursor(doc.length), extensions: [modeExtension(mode), indentOnInput()] });
-      state = state.update({ changes: { from: doc.length, insert: '}' }, selection: EditorSelection.cursor(doc.length + 1), userEvent: 'input.type' }).state;
       // Before, R's `}` stayed 2 in, under the body.
-      expect(state.doc.toString(), mode).toBe('f <- function(x) {\n  x\n}');
+      expect(typed(mode, 'f <- function(x) {\n  x\n  ', '}'), mode).toBe('f <- function(x) {\n  x\n}');
     }
   });
 
@@ -116,11 +120,6 @@ describe('editing by codemirror_mode', () => {
     expect(after('maxima', 'f(x) := block([s: 0],', insertNewlineAndIndent)).toMatch(/,\n {4}$/);
     expect(after('gap', 'f := function(n)\n    if n > 0 then', insertNewlineAndIndent)).toMatch(/then\n {8}$/);
     expect(after('gap', 'for i in [1..3] do\n    Print(i);\nod;', insertNewlineAndIndent)).toMatch(/od;\n$/);
-    const typed = (mode: string, doc: string, text: string) => {
-      let state = EditorState.create({ doc, selection: EditorSelection.cursor(doc.length), extensions: [modeExtension(mode), indentOnInput()] });
-      for (const ch of text) state = state.update({ changes: { from: state.doc.length, insert: ch }, selection: EditorSelection.cursor(state.doc.length + 1), userEvent: 'input.type' }).state;
-      return state.doc.toString();
-    };
     expect(typed('singular', 'proc f() {\n    int x;\n    ', '}')).toBe('proc f() {\n    int x;\n}');
     expect(typed('gap', 'if x then\n    y := 1;\n    ', 'else ')).toBe('if x then\n    y := 1;\nelse ');
     expect(typed('gap', 'if x then\n    y := 1;\n    ', 'fi;')).toBe('if x then\n    y := 1;\nfi;');
@@ -138,11 +137,6 @@ describe('editing by codemirror_mode', () => {
     expect(after('shell', 'for f in *.txt; do', insertNewlineAndIndent)).toBe('for f in *.txt; do\n    ');
     expect(after('shell', 'if true; then\n    echo yes', insertNewlineAndIndent)).toMatch(/yes\n {4}$/);
     expect(after('shell', 'echo done', insertNewlineAndIndent)).toBe('echo done\n');
-    const typed = (mode: string, doc: string, text: string) => {
-      let state = EditorState.create({ doc, selection: EditorSelection.cursor(doc.length), extensions: [modeExtension(mode), indentOnInput()] });
-      for (const ch of text) state = state.update({ changes: { from: state.doc.length, insert: ch }, selection: EditorSelection.cursor(state.doc.length + 1), userEvent: 'input.type' }).state;
-      return state.doc.toString();
-    };
     expect(typed('octave', 'for i = 1:3\n    disp(i)\n    ', 'end')).toBe('for i = 1:3\n    disp(i)\nend');
     expect(typed('octave', 'if x\n    y = 1;\n    ', 'else')).toBe('if x\n    y = 1;\nelse');
     // A name that starts as a closing word goes back in as it is typed on.
