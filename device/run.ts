@@ -5,6 +5,7 @@ import { closingMessages, createMessage, filesMessage, formatSize, openingMessag
 import { MAX_FILE_NAME_BYTES } from '../protocol/limits';
 import { CELL_ERRORS } from '../protocol/errors';
 import type { ErrorContent, FileInfo } from '../protocol/messages';
+import { shorten } from '../protocol/shorten';
 import type { Filestore } from '../filestore/filestore';
 import { encodeFileUrl } from '../filestore/names';
 import { contentTypeFor } from '../filestore/mime';
@@ -216,14 +217,23 @@ function stopError(stop: Stop, t: Translator, worker: Worker, limits: Limits, ti
   }
 }
 
+/** MIME types an overflow's note names at most, and the characters of each. */
+const NAMED_MIMES = 3;
+const MIME_SHOWN_AT_MOST = 60;
+
 /**
  * What of the output was left out, when a display passed the cap: a figure or a table too big
- * to show, which a file can hold (up to the file limits) and the cell's files list offers.
+ * to show, which a file can hold (up to the file limits) and the cell's files list offers. Its
+ * MIME types are the cell's own words, a few and each cut short: named whole, a display of a
+ * thousand made-up types of 10,000 characters each put 10 MB in the error, stored twice (the
+ * error and the reply) past the output cap that stopped it.
  */
 function overflowNote(display: Translator['overflow']): string {
   if (!display) return '';
   const shown = display.mimes.filter((m) => m !== 'text/plain');
-  const kinds = (shown.length ? shown : display.mimes).join(', ');
+  const all = shown.length ? shown : display.mimes;
+  const more = all.length > NAMED_MIMES ? ` and ${all.length - NAMED_MIMES} more` : '';
+  const kinds = all.slice(0, NAMED_MIMES).map((m) => shorten(m, MIME_SHOWN_AT_MOST)).join(', ') + more;
   const what = display.type === 'line' ? `An output of at least ${formatSize(display.bytes)}`
     : `${display.type === 'execute_result' ? 'Its result' : 'A display'} of ${formatSize(display.bytes)} (${kinds})`;
   return ` ${what} passed that limit and is not shown: a large figure or table can be written to a file instead, which the cell's files list offers for download.`;

@@ -69,8 +69,13 @@ function indentByLines(opens: RegExp, closes: RegExp): Extension {
   });
 }
 
-/** Octave's block words; a block closed on its own line (`if x, y = 1; end`) opens none. */
-const OCTAVE_OPENS = /^\s*(function|if|elseif|else|for|parfor|while|switch|case|otherwise|do|try|catch|unwind_protect|unwind_protect_cleanup)\b(?!.*\b(end\w*|until\b.*)\s*[;,]?\s*([%#].*)?$)/;
+/**
+ * Octave's block words; a block closed on its own line (`if x, y = 1; end`) opens none. The
+ * blanks around the closing word's `;` are one `\s*` unless the `;` is there: two side by side
+ * (`\s*[;,]?\s*`) tried every split of a run of spaces, quadratic in it, and a line of 60,000
+ * (a shared link's code) froze the page for seconds at each Enter below it.
+ */
+const OCTAVE_OPENS = /^\s*(function|if|elseif|else|for|parfor|while|switch|case|otherwise|do|try|catch|unwind_protect|unwind_protect_cleanup)\b(?!.*\b(end\w*|until\b.*)\s*(?:[;,]\s*)?([%#].*)?$)/;
 const OCTAVE_CLOSES = /^\s*(end|endfunction|endif|endfor|endparfor|endwhile|endswitch|end_try_catch|end_unwind_protect|else|elseif|case|otherwise|catch|until|unwind_protect_cleanup)\b/;
 /** Bash's: a line ending in then, do, else or {, or a case's in. */
 const SHELL_OPENS = /((^|[\s;])(then|do|else)|\{|^\s*case\b.*\bin)\s*(#.*)?$/;

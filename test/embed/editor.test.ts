@@ -145,6 +145,16 @@ describe('editing by codemirror_mode', () => {
     expect(typed('shell', 'f() {\n    echo yes\n    ', '}')).toBe('f() {\n    echo yes\n}');
   });
 
+  it('indents after an Octave line of any length at once: a shared link\'s code cannot hang the page', () => {
+    // 'if end', 60,000 spaces and a letter: the block-opening pattern tried each split of the
+    // spaces between its two \\s* around an optional ';', some 1,800 million steps (seconds of
+    // a frozen tab at each Enter below such a line, which a snippet or a ?z= link can hold).
+    const line = `if end${' '.repeat(60_000)}x`;
+    const started = Date.now();
+    expect(after('octave', line, insertNewlineAndIndent)).toBe(`${line}\n    `);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('comments a line out with each language\'s own comment (Ctrl+/)', () => {
     const want: Record<string, string> = {
       python: '# x', javascript: '// x', shell: '# x', r: '# x', octave: '% x', c: '// x', fortran: '! x',

@@ -99,13 +99,18 @@ for (let i = 0; ; i++) fs.writeSync(3, JSON.stringify({ type: 'display_data', da
   });
 
   it('is charged in UTF-8 bytes and per message: the cap bounds what a cell stores and sends', async () => {
-    const [wide, tiny] = await Promise.all([
+    const [wide, tiny, named] = await Promise.all([
       // 20,000 CJK characters are 60,000 bytes (20,000 JavaScript characters): the second such display passes the cap.
       run(box.url, "import os, json\nline = json.dumps({'type': 'display_data', 'data': {'text/plain': '\\u4e2d' * 20000}}, ensure_ascii=False) + '\\n'\nfor i in range(3):\n    os.write(3, line.encode())\nprint('still running')"),
       // 65,536 empty errors: 16 bytes each on the pipe, some 500 each as messages.
       run(box.url, "import os\nos.write(3, b'{\"type\":\"error\"}\\n' * 65536)\nprint('alive')"),
+      // A display of 1,000 made-up MIME types of 10,000 characters each (10 MB of names, no
+      // content): the error that names what passed the cap quoted every one of them, each
+      // stored twice (the error and the reply), 16 times the cap from one cell.
+      run(box.url, "import os, json\ndata = {f'a/{i}' + 'x' * 10000: '' for i in range(1000)}\nos.write(3, (json.dumps({'type': 'display_data', 'data': data}) + '\\n').encode())"),
     ]);
-    for (const ms of [wide, tiny]) {
+    expect(replyOf(named)).toMatchObject({ evalue: expect.stringMatching(/A display of [\d.]+ MiB \(a\/0x+…, a\/1x+…, a\/2x+… and 997 more\) passed that limit/) });
+    for (const ms of [wide, tiny, named]) {
       const reply = replyOf(ms) as { status: string; ename?: string };
       expect(reply.status).toBe('error');
       expect(reply.ename).toBe('OutputLimitExceeded');
