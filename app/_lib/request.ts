@@ -153,12 +153,25 @@ function repeatedKey(text: string): { key: string; within: string | null } | nul
   return null;
 }
 
+/**
+ * The characters of a text, as an editor counts them (a pair of surrogates is one), without an
+ * array of them: `[...code]` of too-large code cost the web server 20–30 ms per refusal.
+ */
+function codePoints(text: string): number {
+  let count = text.length;
+  for (let i = 1; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xdc00 && unit <= 0xdfff && (text.charCodeAt(i - 1) & 0xfc00) === 0xd800) count--;
+  }
+  return count;
+}
+
 function checkCodeSize(code: string, max: number): void {
   const bytes = Buffer.byteLength(code);
   if (bytes <= max) return;
   // Code in Japanese or Greek is well under the limit by an editor's count of characters, and
   // two or three times that in bytes: said, or the reader could not see how it was over.
-  const chars = [...code].length;
+  const chars = codePoints(code);
   const counted = chars === bytes ? '' : ` UTF-8 bytes, not characters: its ${chars} characters include some of 2 to 4 bytes (é, 日, 😀).`;
   throw new ApiError('too_large', `code is ${bytes} bytes; the limit is ${max}.${counted}`);
 }

@@ -49,6 +49,7 @@ const cases: Case[] = [
   { name: 'timeout over the limit', method: 'POST', path: '/api/v1/cells', body: '{"code": "1", "timeout": 3600}', headers: json, status: 400, code: 'invalid_field', message: /at most 30 seconds/ },
   { name: 'code over 64 KiB', method: 'POST', path: '/api/v1/cells', body: JSON.stringify({ code: 'x'.repeat(64 * 1024 + 1) }), headers: json, status: 413, code: 'too_large', message: /65537 bytes; the limit is 65536/ },
   // Japanese well under the limit by an editor's count, and over it in bytes: the message says which.
+  { name: 'code over 64 KiB in emoji, each one character of two UTF-16 units', method: 'POST', path: '/api/v1/cells', body: JSON.stringify({ code: 'a😀'.repeat(13200) }), headers: json, status: 413, code: 'too_large', message: /^code is 66000 bytes; the limit is 65536\. UTF-8 bytes, not characters: its 26400 characters include/ },
   { name: 'code over 64 KiB in Japanese', method: 'POST', path: '/api/v1/cells', body: JSON.stringify({ code: '日'.repeat(22000) }), headers: json, status: 413, code: 'too_large', message: /^code is 66000 bytes; the limit is 65536\. UTF-8 bytes, not characters: its 22000 characters include some of 2 to 4 bytes/ },
   { name: 'a 10 MiB body', method: 'POST', path: '/api/v1/cells', body: 'x'.repeat(10 * 1024 * 1024), headers: json, status: 413, code: 'too_large', message: /limit/ },
   { name: 'invalid UTF-8', method: 'POST', path: '/api/v1/cells', body: new Uint8Array([0x7b, 0x22, 0x63, 0xff, 0xfe, 0x7d]), headers: json, status: 400, code: 'invalid_utf8', message: /UTF-8/ },
