@@ -398,6 +398,27 @@ describe('python worker', () => {
     expect(streamText(r, 'stderr').split('\n').sort()).toEqual(['', '0 done', '1 done', '2 done', '3 done']);
   });
 
+  it('takes the pipe lock again after a Stop came while it waited for it', async () => {
+    // A KeyboardInterrupt raised in the wait has no __exit__ after it: the count stayed at 1,
+    // and every later event of the process went without the lock, to be cut into others'.
+    const r = await run([
+      'import fcntl, os, sys',
+      'worker = sys._getframe().f_back.f_globals  # the frame that runs the cell is the worker\'s',
+      'if os.fork() == 0: os._exit(0)  # the first fork makes the lock',
+      'os.wait()',
+      'def stopped(fd, op): raise KeyboardInterrupt',
+      'real, fcntl.lockf = fcntl.lockf, stopped',
+      'try:',
+      '    with worker["_pipe_lock"]: pass',
+      'except KeyboardInterrupt: pass',
+      'finally:',
+      '    fcntl.lockf = real',
+      'print(worker["_pipe"]["lock"] >= 0, worker["_pipe_lock"].depth)',
+    ].join('\n'));
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+    expect(streamText(r, 'stdout')).toBe('True 0\n');
+  });
+
   it('flushes the files the cell left open, as Python does at its exit, and leaves pipes alone', async () => {
     // The worker ends with os._exit(), which flushes nothing: these were listed empty.
     const r = await run([

@@ -147,7 +147,13 @@ class _PipeLock:
         self.depth += 1
         if self.depth == 1 and _pipe['lock'] is not None and _pipe['lock'] >= 0:
             import fcntl
-            fcntl.lockf(_pipe['lock'], fcntl.LOCK_EX)
+            try:
+                fcntl.lockf(_pipe['lock'], fcntl.LOCK_EX)
+            except BaseException:
+                # Stop's KeyboardInterrupt while waiting for another process to let go: no
+                # __exit__ follows, and the count left at 1 had every later write skip the lock.
+                self.depth -= 1
+                raise
 
     def __exit__(self, *exc):
         self.depth -= 1
