@@ -155,6 +155,14 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
 
+  it('starts the cell without an `ans`, as a fresh Octave does', async () => {
+    // The worker's own script starts with `1;` (a script file, not a function file), which
+    // set `ans = 1` in the base workspace, the cell's.
+    const r = await run('disp(exist("ans", "var"))\ndisp(numel(who))');
+    expect(r.stdout).toBe('0\n0\n');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   it('survives a cell that clears everything, resets the path, shadows functions the worker uses, or fails with bytes that are not UTF-8', async () => {
     const r = await run('clear all; close all;\nrestoredefaultpath;\nfunction print(varargin)\n  disp("mine")\nend\nfunction r = jsonencode(x)\n  r = "broken";\nend\nplot(1:3)\nerror(["bad " char(255) " byte"])');
     expect(r.events.slice(1).map((e) => e.type)).toEqual(['display_data', 'error', 'done']);

@@ -161,4 +161,7 @@ function __cellbox_main__ (worker_file)
   end_unwind_protect
 endfunction
 
+## `1;` above set `ans` in the base workspace, which is the cell's: a fresh cell had `ans = 1`
+## (`who` listed it, `disp(ans)` showed 1) where a fresh Octave has no `ans` at all.
+clear ans;
 __cellbox_main__ (mfilename ("fullpathext"));
