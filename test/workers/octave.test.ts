@@ -53,6 +53,15 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'error', evalue: 'bad value 3', traceback: ['error: bad value 3', 'error: called from', '    cell.m at line 1 column 1'] }]);
   });
 
+  it('keeps the blank lines of a message in paragraphs, as Octave prints it', async () => {
+    // strsplit's default joined the paragraphs of Octave's own messages ("The 'getReport'
+    // function is not yet implemented in Octave." after a blank line) and of the cell's.
+    const r = await run('x = 1;\nerror("Cellbox:test", "first paragraph\\n\\nsecond paragraph");');
+    expect(eventsOf(r, 'error')[0].traceback).toEqual(['error: first paragraph', '', 'second paragraph', 'error: called from', '    cell.m at line 2 column 1']);
+    const parse = await run('y = = 4');
+    expect(eventsOf(parse, 'error')[0].traceback.slice(0, 5)).toEqual(['parse error near line 1 of file cell.m', '', '  syntax error', '', '>>> y = = 4']);
+  });
+
   it("runs nothing when the cell does not parse, and names the cell's line", async () => {
     const r = await run('disp("ran")\ny = = 4');
     expect(r.stdout).toBe('');

@@ -78,7 +78,8 @@ function __cellbox_main__ (worker_file)
     parsed = true;
   catch err
     parsed = false;
-    lines = strsplit (__cellbox_text__ (err.message, folder), "\n");
+    ## Blank lines kept, as Octave prints the error (see __cellbox_report__.m).
+    lines = strsplit (__cellbox_text__ (err.message, folder), "\n", "CollapseDelimiters", false);
     error_event = __cellbox_error__ ("ParseError", lines{1}, lines);
   end_try_catch
   warning (state);
