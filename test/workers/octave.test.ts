@@ -124,6 +124,19 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
 
+  it('saves a figure as JPEG, TIFF and EPS with print and saveas, with or without Ghostscript and epstool', async () => {
+    // JPEG and TIFF went through Ghostscript, EPS through epstool: without them each failed.
+    const code = 'plot(1:3)\nsaveas(gcf, "a.jpg")\nprint -djpeg b\nprint("-dtiff", "c.tif")\nprint -depsc d.eps\nsaveas(gcf, "e.eps")';
+    const r = await run(code);
+    expect(eventsOf(r, 'error')).toEqual([]);
+    expect(r.files.sort()).toEqual(['a.jpg', 'b.jpg', 'c.tif', 'd.eps', 'e.eps']);
+    expect([...r.fileBytesAtDone['a.jpg'].subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    expect(r.fileBytesAtDone['b.jpg'].subarray(6, 10).toString()).toBe('JFIF');
+    expect(r.fileBytesAtDone['c.tif'].subarray(0, 2).toString()).toMatch(/^(II|MM)$/);
+    expect(r.fileBytesAtDone['d.eps'].subarray(0, 15).toString()).toBe('%!PS-Adobe-3.0 ');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   it('fails at once, saying why, where the cell would wait for a person to type or click', async () => {
     // Octave's own: input() said "reading user-input failed!", keyboard and yes_or_no asked
     // again without end (until the output limit), waitforbuttonpress waited for the time limit.
