@@ -124,6 +124,18 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
 
+  it("saves a figure at its size in pixels, the cell's first print as the next", async () => {
+    // The root's default paper position was worked out for 96 pixels an inch, a print set the
+    // figure's to this screen's 72: the first file was 418 by 314, the next 560 by 420.
+    const r = await run('plot(1:3)\nprint -dpng a.png\nsaveas(gcf, "b.png")\nfigure("position", [0 0 400 300]); plot(1:2)\nprint -dpng c.png');
+    expect(eventsOf(r, 'error')).toEqual([]);
+    const size = (name: string) => pngSize(r.fileBytesAtDone[name].toString('base64'));
+    expect(size('b.png')).toEqual(size('a.png'));
+    // 560 by 420 pixels drawn by gnuplot's cairo; through Ghostscript, at its resolution.
+    expect(size('a.png').width / size('c.png').width).toBeCloseTo(560 / 400, 2);
+    if (!isInstalled('/usr/bin/gs')) expect(size('a.png')).toEqual({ width: 560, height: 420 });
+  });
+
   it('saves a figure as JPEG, TIFF and EPS with print and saveas, with or without Ghostscript and epstool', async () => {
     // JPEG and TIFF went through Ghostscript, EPS through epstool: without them each failed.
     const code = 'plot(1:3)\nsaveas(gcf, "a.jpg")\nprint -djpeg b\nprint("-dtiff", "c.tif")\nprint -depsc d.eps\nsaveas(gcf, "e.eps")';

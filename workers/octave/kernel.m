@@ -52,6 +52,23 @@ function __cellbox_main__ (worker_file)
     toolkit = "gnuplot";
   endif
   set (0, "defaultfigurevisible", "off");
+  ## A figure's paper position (what print and saveas draw it at) is the root's default until
+  ## something sets the figure's position, and that default was worked out for a screen of 96
+  ## pixels an inch; without a display Octave's is 72, to which a print sets it back. A cell's
+  ## first `print -dpng` or `saveas` was 418 by 314 pixels and the next of the same figure 560
+  ## by 420. The default now follows this screen, as a figure's own does, centred on the paper.
+  try
+    units = get (0, "defaultfigurepaperunits");
+    set (0, "defaultfigurepaperunits", "inches");
+    paper = get (0, "defaultfigurepapersize");
+    inches = get (0, "defaultfigureposition")(3:4) / get (0, "screenpixelsperinch");
+    set (0, "defaultfigurepaperposition", [(paper - inches) / 2, inches]);
+    ## (Setting a default paper position made it a figure's own, "manual": kept "auto", so that
+    ## it follows the position the cell gives a figure.)
+    set (0, "defaultfigurepaperpositionmode", "auto");
+    set (0, "defaultfigurepaperunits", units);
+  catch
+  end_try_catch
 
   folder = tempname ();
   mkdir (folder);
