@@ -149,6 +149,18 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
 
+  it('keeps drawing with gnuplot, with a warning, when the cell asks for a toolkit that draws in a window', async () => {
+    // Lecture notes often start with graphics_toolkit("qt"): without a display Octave has no
+    // qt or fltk, and the cell failed at its first line.
+    const r = await run('graphics_toolkit("qt")\ngraphics_toolkit fltk\nt = graphics_toolkit()\nplot(1:3)');
+    expect(eventsOf(r, 'error')).toEqual([]);
+    expect(r.stdout).toBe('t = gnuplot\n');
+    expect(r.stderr).toContain("warning: graphics_toolkit: 'qt' draws in a window, which a cell does not have: its figures are drawn with gnuplot\n");
+    expect(r.stderr).toContain("'fltk' draws in a window");
+    expect(eventsOf(r, 'display_data')).toHaveLength(1);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   it('fails at once, saying why, where the cell would wait for a person to type or click', async () => {
     // Octave's own: input() said "reading user-input failed!", keyboard and yes_or_no asked
     // again without end (until the output limit), waitforbuttonpress waited for the time limit.

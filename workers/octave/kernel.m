@@ -25,6 +25,7 @@ function __cellbox_main__ (worker_file)
   setappdata (0, "__cellbox_print__", @print);
   setappdata (0, "__cellbox_gnuplot_drawnow__", @__gnuplot_drawnow__);
   setappdata (0, "__cellbox_help__", @help);
+  setappdata (0, "__cellbox_graphics_toolkit__", @graphics_toolkit);
   ## lib/ shadows some of Octave's functions on purpose (input, pause, exit, print …: a cell
   ## runs unattended and off screen), each saying why.
   warning ("off", "Octave:shadowed-function");
