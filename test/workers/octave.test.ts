@@ -163,8 +163,9 @@ describe.skipIf(!installed)('octave worker', () => {
 
   it('fails at once, saying why, where the cell would wait for a person to type or click', async () => {
     // Octave's own: input() said "reading user-input failed!", keyboard and yes_or_no asked
-    // again without end (until the output limit), waitforbuttonpress waited for the time limit.
-    for (const call of ['x = input("n? ")', 's = input("name? ", "s")', 'keyboard', 'yes_or_no("sure? ")', 'waitforbuttonpress']) {
+    // again without end (until the output limit), waitforbuttonpress waited for the time limit,
+    // edit wrote a template file and started an editor (emacs: not found, or waiting).
+    for (const call of ['x = input("n? ")', 's = input("name? ", "s")', 'keyboard', 'yes_or_no("sure? ")', 'waitforbuttonpress', 'edit myfun.m']) {
       const r = await run(`disp("before")\n${call}\ndisp("never")`, { timeoutMs: 10_000 });
       expect(r.timedOut, call).toBe(false);
       expect(r.stdout, call).toBe('before\n');
@@ -173,6 +174,7 @@ describe.skipIf(!installed)('octave worker', () => {
       // Only the cell's frames: none of the worker's files.
       expect(error.traceback.slice(1).map((l) => l.replace(/ column \d+$/, '')), call).toEqual(['error: called from', '    cell.m at line 2']);
       expect(lastEvent(r), call).toEqual({ type: 'done', status: 'error' });
+      expect(r.files, call).toEqual([]);
     }
   });
 
