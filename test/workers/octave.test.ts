@@ -53,6 +53,15 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'error', evalue: 'bad value 3', traceback: ['error: bad value 3', 'error: called from', '    cell.m at line 1 column 1'] }]);
   });
 
+  it('keeps the blank lines of a message in paragraphs, as Octave prints it', async () => {
+    // strsplit's default joined the paragraphs of Octave's own messages ("The 'getReport'
+    // function is not yet implemented in Octave." after a blank line) and of the cell's.
+    const r = await run('x = 1;\nerror("Cellbox:test", "first paragraph\\n\\nsecond paragraph");');
+    expect(eventsOf(r, 'error')[0].traceback).toEqual(['error: first paragraph', '', 'second paragraph', 'error: called from', '    cell.m at line 2 column 1']);
+    const parse = await run('y = = 4');
+    expect(eventsOf(parse, 'error')[0].traceback.slice(0, 5)).toEqual(['parse error near line 1 of file cell.m', '', '  syntax error', '', '>>> y = = 4']);
+  });
+
   it("runs nothing when the cell does not parse, and names the cell's line", async () => {
     const r = await run('disp("ran")\ny = = 4');
     expect(r.stdout).toBe('');
@@ -115,10 +124,48 @@ describe.skipIf(!installed)('octave worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
 
+  it("saves a figure at its size in pixels, the cell's first print as the next", async () => {
+    // The root's default paper position was worked out for 96 pixels an inch, a print set the
+    // figure's to this screen's 72: the first file was 418 by 314, the next 560 by 420.
+    const r = await run('plot(1:3)\nprint -dpng a.png\nsaveas(gcf, "b.png")\nfigure("position", [0 0 400 300]); plot(1:2)\nprint -dpng c.png');
+    expect(eventsOf(r, 'error')).toEqual([]);
+    const size = (name: string) => pngSize(r.fileBytesAtDone[name].toString('base64'));
+    expect(size('b.png')).toEqual(size('a.png'));
+    // 560 by 420 pixels drawn by gnuplot's cairo; through Ghostscript, at its resolution.
+    expect(size('a.png').width / size('c.png').width).toBeCloseTo(560 / 400, 2);
+    if (!isInstalled('/usr/bin/gs')) expect(size('a.png')).toEqual({ width: 560, height: 420 });
+  });
+
+  it('saves a figure as JPEG, TIFF and EPS with print and saveas, with or without Ghostscript and epstool', async () => {
+    // JPEG and TIFF went through Ghostscript, EPS through epstool: without them each failed.
+    const code = 'plot(1:3)\nsaveas(gcf, "a.jpg")\nprint -djpeg b\nprint("-dtiff", "c.tif")\nprint -depsc d.eps\nsaveas(gcf, "e.eps")';
+    const r = await run(code);
+    expect(eventsOf(r, 'error')).toEqual([]);
+    expect(r.files.sort()).toEqual(['a.jpg', 'b.jpg', 'c.tif', 'd.eps', 'e.eps']);
+    expect([...r.fileBytesAtDone['a.jpg'].subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    expect(r.fileBytesAtDone['b.jpg'].subarray(6, 10).toString()).toBe('JFIF');
+    expect(r.fileBytesAtDone['c.tif'].subarray(0, 2).toString()).toMatch(/^(II|MM)$/);
+    expect(r.fileBytesAtDone['d.eps'].subarray(0, 15).toString()).toBe('%!PS-Adobe-3.0 ');
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('keeps drawing with gnuplot, with a warning, when the cell asks for a toolkit that draws in a window', async () => {
+    // Lecture notes often start with graphics_toolkit("qt"): without a display Octave has no
+    // qt or fltk, and the cell failed at its first line.
+    const r = await run('graphics_toolkit("qt")\ngraphics_toolkit fltk\nt = graphics_toolkit()\nplot(1:3)');
+    expect(eventsOf(r, 'error')).toEqual([]);
+    expect(r.stdout).toBe('t = gnuplot\n');
+    expect(r.stderr).toContain("warning: graphics_toolkit: 'qt' draws in a window, which a cell does not have: its figures are drawn with gnuplot\n");
+    expect(r.stderr).toContain("'fltk' draws in a window");
+    expect(eventsOf(r, 'display_data')).toHaveLength(1);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
   it('fails at once, saying why, where the cell would wait for a person to type or click', async () => {
     // Octave's own: input() said "reading user-input failed!", keyboard and yes_or_no asked
-    // again without end (until the output limit), waitforbuttonpress waited for the time limit.
-    for (const call of ['x = input("n? ")', 's = input("name? ", "s")', 'keyboard', 'yes_or_no("sure? ")', 'waitforbuttonpress']) {
+    // again without end (until the output limit), waitforbuttonpress waited for the time limit,
+    // edit wrote a template file and started an editor (emacs: not found, or waiting).
+    for (const call of ['x = input("n? ")', 's = input("name? ", "s")', 'keyboard', 'yes_or_no("sure? ")', 'waitforbuttonpress', 'edit myfun.m']) {
       const r = await run(`disp("before")\n${call}\ndisp("never")`, { timeoutMs: 10_000 });
       expect(r.timedOut, call).toBe(false);
       expect(r.stdout, call).toBe('before\n');
@@ -127,6 +174,7 @@ describe.skipIf(!installed)('octave worker', () => {
       // Only the cell's frames: none of the worker's files.
       expect(error.traceback.slice(1).map((l) => l.replace(/ column \d+$/, '')), call).toEqual(['error: called from', '    cell.m at line 2']);
       expect(lastEvent(r), call).toEqual({ type: 'done', status: 'error' });
+      expect(r.files, call).toEqual([]);
     }
   });
 
@@ -152,6 +200,14 @@ describe.skipIf(!installed)('octave worker', () => {
     const r = await run('disp(exist("code"))\ndisp(exist("folder"))\nfclose("all");\nplot(1)\nw = who;\ndisp(strjoin(w\', ","))');
     expect(r.stdout).toBe('0\n0\nans\n');
     expect(eventsOf(r, 'display_data')).toHaveLength(1);
+    expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it('starts the cell without an `ans`, as a fresh Octave does', async () => {
+    // The worker's own script starts with `1;` (a script file, not a function file), which
+    // set `ans = 1` in the base workspace, the cell's.
+    const r = await run('disp(exist("ans", "var"))\ndisp(numel(who))');
+    expect(r.stdout).toBe('0\n0\n');
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
 

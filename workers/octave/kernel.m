@@ -25,6 +25,7 @@ function __cellbox_main__ (worker_file)
   setappdata (0, "__cellbox_print__", @print);
   setappdata (0, "__cellbox_gnuplot_drawnow__", @__gnuplot_drawnow__);
   setappdata (0, "__cellbox_help__", @help);
+  setappdata (0, "__cellbox_graphics_toolkit__", @graphics_toolkit);
   ## lib/ shadows some of Octave's functions on purpose (input, pause, exit, print …: a cell
   ## runs unattended and off screen), each saying why.
   warning ("off", "Octave:shadowed-function");
@@ -52,6 +53,23 @@ function __cellbox_main__ (worker_file)
     toolkit = "gnuplot";
   endif
   set (0, "defaultfigurevisible", "off");
+  ## A figure's paper position (what print and saveas draw it at) is the root's default until
+  ## something sets the figure's position, and that default was worked out for a screen of 96
+  ## pixels an inch; without a display Octave's is 72, to which a print sets it back. A cell's
+  ## first `print -dpng` or `saveas` was 418 by 314 pixels and the next of the same figure 560
+  ## by 420. The default now follows this screen, as a figure's own does, centred on the paper.
+  try
+    units = get (0, "defaultfigurepaperunits");
+    set (0, "defaultfigurepaperunits", "inches");
+    paper = get (0, "defaultfigurepapersize");
+    inches = get (0, "defaultfigureposition")(3:4) / get (0, "screenpixelsperinch");
+    set (0, "defaultfigurepaperposition", [(paper - inches) / 2, inches]);
+    ## (Setting a default paper position made it a figure's own, "manual": kept "auto", so that
+    ## it follows the position the cell gives a figure.)
+    set (0, "defaultfigurepaperpositionmode", "auto");
+    set (0, "defaultfigurepaperunits", units);
+  catch
+  end_try_catch
 
   folder = tempname ();
   mkdir (folder);
@@ -78,7 +96,8 @@ function __cellbox_main__ (worker_file)
     parsed = true;
   catch err
     parsed = false;
-    lines = strsplit (__cellbox_text__ (err.message, folder), "\n");
+    ## Blank lines kept, as Octave prints the error (see __cellbox_report__.m).
+    lines = strsplit (__cellbox_text__ (err.message, folder), "\n", "CollapseDelimiters", false);
     error_event = __cellbox_error__ ("ParseError", lines{1}, lines);
   end_try_catch
   warning (state);
@@ -161,4 +180,7 @@ function __cellbox_main__ (worker_file)
   end_unwind_protect
 endfunction
 
+## `1;` above set `ans` in the base workspace, which is the cell's: a fresh cell had `ans = 1`
+## (`who` listed it, `disp(ans)` showed 1) where a fresh Octave has no `ans` at all.
+clear ans;
 __cellbox_main__ (mfilename ("fullpathext"));

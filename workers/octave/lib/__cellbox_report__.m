@@ -3,7 +3,9 @@
 ## the worker's files, and its folders (ending in a file separator) for every file in them.
 function json = __cellbox_report__ (err, folder, worker_files)
   message = __cellbox_text__ (err.message, folder);
-  traceback = strsplit (["error: " message], "\n");
+  ## Line by line as Octave prints it, blank lines kept: strsplit's default collapsed them, and
+  ## a message in paragraphs ("The 'getReport' function is not yet implemented …") ran together.
+  traceback = strsplit (["error: " message], "\n", "CollapseDelimiters", false);
   frames = {};
   for i = 1:numel (err.stack)
     s = err.stack(i);
