@@ -320,4 +320,30 @@ describe.skipIf(!installed)('r worker, stopped', () => {
     expect(r.stdout).toBe('[1] 3\n[1] "captured"\n[1] 4\nshown\nwent on\n');
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
   });
+
+  it("names the cell's command and call in system()'s warnings, and goes on past its timeout", async () => {
+    // The worker runs the command after a trap of its own, in a withVisible(): R's warning read
+    // "Warning in withVisible(.Internal(system(paste0(\"trap '…", and "running command 'trap …".
+    // R ends a command at its timeout with SIGINT, which read as a Stop: the cell ended there.
+    const r = await run([
+      'x <- system("exit 2", intern = TRUE)',
+      'f <- function() system("sleep 5", timeout = 1)',
+      'print(f())',
+      'cat("went on\\n")',
+      'options(warn = 2)',
+      'y <- system2("false", stdout = TRUE)',
+    ].join('\n'));
+    expect(r.stderr).toBe([
+      'Warning in system("exit 2", intern = TRUE) :',
+      "  running command 'exit 2' had status 2",
+      'Warning in system("sleep 5", timeout = 1) :',
+      "  command 'sleep 5' timed out after 1s",
+      '',
+    ].join('\n'));
+    expect(r.stdout).toBe('[1] 124\nwent on\n');
+    expect(eventsOf(r, 'error')).toEqual([{
+      type: 'error', ename: 'Error', evalue: "(converted from warning) running command ''false'' had status 1",
+      traceback: ['Error in system2("false", stdout = TRUE) : (converted from warning) running command \'\'false\'\' had status 1'],
+    }]);
+  });
 });

@@ -518,12 +518,40 @@ local(envir = new.env(parent = baseenv()), {
       last <- length(code)
       # As R 4.x has them: the call that runs the command is the last; else left as they are.
       if (!identical(code[[last]], RUN_COMMAND)) next
+      # R's warnings and errors of the command ("running command 'ls x' had status 2", "timed
+      # out") name the command R ran and the call it ran in: they named the trap before the
+      # command, and a withVisible() of this worker's. They name the cell's command and its
+      # system() call again, as in the console.
       code[[last]] <- bquote({
         unlink(.(INTERRUPTED_FLAG))
-        value <- withVisible(.Internal(system(paste0(.(NOTE_INTERRUPT), command), intern, timeout)))
+        call <- sys.call()
+        as_cell <- function(cond) {
+          cond$message <- sub(.(NOTE_INTERRUPT), "", conditionMessage(cond), fixed = TRUE)
+          cond$call <- call
+          cond
+        }
+        # Signalled again from here, once the command is done, so that under warn = 2 the
+        # error's calls are the cell's system() alone, as in the console.
+        warned <- list()
+        value <- tryCatch(
+          withCallingHandlers(
+            withVisible(.Internal(system(paste0(.(NOTE_INTERRUPT), command), intern, timeout))),
+            warning = function(w) {
+              warned[[length(warned) + 1L]] <<- as_cell(w)
+              invokeRestart("muffleWarning")
+            }
+          ),
+          error = function(e) e
+        )
+        if (inherits(value, "error")) stop(as_cell(value))
+        for (w in warned) warning(w)
+        # R ends a command past its `timeout` with SIGINT too, and says 124 for it: that is
+        # not a Stop, and the cell goes on, as in the console.
+        status <- if (isTRUE(intern)) attr(value$value, "status") else value$value
+        timed_out <- timeout > 0 && identical(as.integer(status), 124L)
         if (file.exists(.(INTERRUPTED_FLAG))) {
           unlink(.(INTERRUPTED_FLAG))
-          signalCondition(.(INTERRUPT))
+          if (!timed_out) signalCondition(.(INTERRUPT))
         }
         if (value$visible) value$value else invisible(value$value)
       })
