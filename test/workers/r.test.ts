@@ -65,6 +65,15 @@ describe.skipIf(!installed)('r worker', () => {
     expect(eventsOf(classed, 'error')[0]).toMatchObject({ ename: 'myError', evalue: 'mine' });
   });
 
+  it.skipIf(!isInstalled('/usr/lib/R/site-library/rlang'))("reports an rlang error (tidyverse's) as rlang does at the console, with its bullets and without rlang's frames", async () => {
+    // R's own report read "Error in f(1) : Bad input." then the hint without its bullet, and
+    // "Calls: g -> f -> abort -> signal_abort".
+    const r = await run('f <- function(x) rlang::abort(c("Bad input.", i = "Give a number."), call = rlang::caller_env())\ng <- function() f(1)\ng()');
+    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'rlang_error', evalue: 'Bad input.\nℹ Give a number.', traceback: ['Error in `g()`:', '! Bad input.', 'ℹ Give a number.'] }]);
+    const top = await run('rlang::abort("At the top.")');
+    expect(eventsOf(top, 'error')[0].traceback).toEqual(['Error:', '! At the top.']);
+  });
+
   it("runs nothing when the cell does not parse, and names the cell's line", async () => {
     const r = await run('cat("ran\\n")\nx <- )');
     expect(r.stdout).toBe('');

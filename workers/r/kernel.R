@@ -201,6 +201,18 @@ local(envir = new.env(parent = baseenv()), {
     if (is.symbol(f)) as.character(f) else "<Anonymous>"
   }
 
+  # An error of rlang's (tidyverse packages: ggplot2, tibble, dplyr …) as rlang reports it at
+  # the console: "Error in `geom_point()`:", then its message's lines with their bullets ("!",
+  # "ℹ", "Caused by error …"), and no "Calls:", which here were rlang's and its handlers' own
+  # frames. R's report of it read "Error in geom_point() : Problem while computing
+  # aesthetics." with the cause below it unmarked. NULL for other errors, or if rlang fails.
+  rlang_report <- function(e) {
+    if (!inherits(e, "rlang_error") || !isNamespaceLoaded("rlang")) return(NULL)
+    report <- tryCatch(utf8(getExportedValue("rlang", "cnd_message")(e, prefix = TRUE)), error = function(err) NULL)
+    if (!is.character(report) || length(report) != 1L || !nzchar(report)) return(NULL)
+    strsplit(report, "\n", fixed = TRUE)[[1]]
+  }
+
   # R's own report of an uncaught error: "Error in f(x) : message" and, when the error came
   # from deeper down, "Calls: a -> b -> c".
   error_event <- function(e, calls) {
@@ -213,9 +225,12 @@ local(envir = new.env(parent = baseenv()), {
       paste0("Error in ", utf8(paste(deparse(call, nlines = 1L), collapse = "")), " : ", message)
     }
     traceback <- strsplit(head, "\n", fixed = TRUE)[[1]]
+    rlang <- rlang_report(e)
     names <- vapply(calls, call_name, "")
-    # As R does: no "Calls:" line when it would only repeat the call in the message.
-    if (length(names) > 1L || (length(names) == 1L && (is.null(call) || names != call_name(call)))) {
+    if (!is.null(rlang)) {
+      traceback <- rlang
+    } else if (length(names) > 1L || (length(names) == 1L && (is.null(call) || names != call_name(call)))) {
+      # As R does: no "Calls:" line when it would only repeat the call in the message.
       traceback <- c(traceback, paste0("Calls: ", paste(names, collapse = " -> ")))
     }
     paste0(
