@@ -125,6 +125,17 @@ describe.skipIf(!installed)('r worker', () => {
     expect(pngSize(images[0])).toEqual({ width: 672, height: 480 });
   });
 
+  it('shows no blank page: one started before an error drew on it (as ggplot2 starts its page before it builds the plot)', async () => {
+    // A 7 by 5 inch blank image stood above the error; a notebook shows no empty plot. A page
+    // of one colour the cell chose is still shown.
+    const r = await run('bar <- function(x) { plot.new(); stop("no data to draw") }\nplot.new()\nplot(1:3)\npar(bg = "black"); plot.new()\npar(bg = "white")\nbar(1)');
+    const images = pngs(r);
+    expect(images).toHaveLength(2);
+    expect(images[0].length).toBeGreaterThan(images[1].length);
+    expect(eventsOf(r, 'error')[0]).toMatchObject({ evalue: 'no data to draw' });
+    expect(r.events.map((e) => e.type)).toEqual(['ready', 'display_data', 'display_data', 'error', 'done']);
+  });
+
   it('shows the plot drawn before an error, then the error', async () => {
     const r = await run('plot(1)\nstop("after the plot")');
     expect(r.events.slice(1).map((e) => e.type)).toEqual(['display_data', 'error', 'done']);

@@ -133,6 +133,30 @@ local(envir = new.env(parent = baseenv()), {
     c(number(17L), number(21L))
   }
 
+  # Whether a page is blank: nothing drawn on the white the device starts it with. ggplot2's
+  # print() starts its page before it builds the plot, so a plot that fails to build (a
+  # misspelt column) left a blank 7 by 5 inch page above its error; a notebook (IRkernel's
+  # evaluate) shows no empty plot. Cairo writes such a page as a palette PNG whose every pixel
+  # is entry 0, white. Only a page small for its size is looked at: a blank one compresses to
+  # almost nothing.
+  blank_page <- function(bytes, size) {
+    if (length(bytes) > 1024 + prod(size) / 500 || length(bytes) < 33L || as.integer(bytes[26L]) != 3L) return(FALSE)
+    palette <- raw()
+    data <- raw()
+    at <- 9L
+    while (at + 11L <= length(bytes)) {
+      n <- sum(as.numeric(bytes[at:(at + 3L)]) * 256^(3:0))
+      if (at + 11L + n > length(bytes)) return(FALSE)
+      type <- rawToChar(bytes[(at + 4L):(at + 7L)])
+      chunk <- if (n > 0) bytes[(at + 8L):(at + 7L + n)] else raw()
+      if (type == "PLTE") palette <- chunk
+      if (type == "IDAT") data <- c(data, chunk)
+      at <- at + 12L + n
+    }
+    pixels <- tryCatch(memDecompress(data, "gzip"), error = function(e) NULL)
+    length(palette) >= 3L && all(palette[1:3] == as.raw(255L)) && length(pixels) > 0L && all(pixels == as.raw(0L))
+  }
+
   # Every complete page not yet shown, in order. The device creates a page's file empty when
   # the page starts and writes it whole when the page is done (the next page starts, or the
   # device is closed): an empty file is a page still being drawn.
@@ -147,13 +171,14 @@ local(envir = new.env(parent = baseenv()), {
       bytes <- readBin(page, "raw", file.size(page))
       unlink(page)
       size <- png_size(bytes)
+      if (blank_page(bytes, size)) next
       events <- c(events, paste0(
         "{\"type\":\"display_data\",\"data\":{\"image/png\":\"", base64(bytes),
         "\",\"text/plain\":\"<R plot>\"},\"metadata\":{\"image/png\":{\"width\":",
         format(size[1L], scientific = FALSE), ",\"height\":", format(size[2L], scientific = FALSE), "}}}"
       ))
     }
-    emit(events)
+    if (length(events)) emit(events)
   }
 
   # At the end of the cell: close every device still open (writing its last page, or the
