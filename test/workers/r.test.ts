@@ -56,6 +56,16 @@ describe.skipIf(!installed)('r worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it('gives "Calls:" as R does: none for an error without a call, and a long chain cut to its outermost and innermost', async () => {
+    // stop(call. = FALSE), as packages raise their errors, read "Error: bad" then "Calls: f -> g";
+    // a deep error listed every frame.
+    const uncalled = await run('f <- function() g()\ng <- function() stop("bad", call. = FALSE)\nf()');
+    expect(eventsOf(uncalled, 'error')[0].traceback).toEqual(['Error: bad']);
+    const chain = Array.from({ length: 12 }, (_, i) => `a${i + 1} <- function() a${i + 2}()`);
+    const deep = await run([...chain, 'a13 <- function() stop("deep")', 'a1()'].join('\n'));
+    expect(eventsOf(deep, 'error')[0].traceback).toEqual(['Error in a13() : deep', 'Calls: a1 ... a5 -> a6 -> a7 -> a8 -> a9 -> a10 -> a11 -> a12 -> a13']);
+  });
+
   it('reports an error at the top of the cell without a call, and names classed conditions', async () => {
     const top = await run('stop("bad value")');
     expect(eventsOf(top, 'error')).toEqual([{ type: 'error', ename: 'Error', evalue: 'bad value', traceback: ['Error: bad value'] }]);

@@ -226,6 +226,28 @@ local(envir = new.env(parent = baseenv()), {
     if (is.symbol(f)) as.character(f) else "<Anonymous>"
   }
 
+  # The calls as R's "Calls:" line gives them: from the innermost out, until they pass
+  # options(showNCalls) characters (50); then "..." and the outermost alone, "a1 ... a5 -> a6".
+  # A deep error (a model's formula naming a column the data lacks) had every frame listed.
+  concise_calls <- function(names) {
+    limit <- suppressWarnings(as.integer(getOption("showNCalls", 50L))[1L])
+    if (is.na(limit)) limit <- 50L
+    line <- ""
+    outermost <- NULL
+    for (name in rev(names)) {
+      if (!is.null(outermost)) {
+        outermost <- name
+      } else if (nchar(line, "bytes") > limit) {
+        line <- paste0("... ", line)
+        outermost <- name
+      } else {
+        line <- if (nzchar(line)) paste0(name, " -> ", line) else name
+      }
+    }
+    if (!is.null(outermost) && nchar(outermost, "bytes") < 50L) line <- paste0(outermost, " ", line)
+    line
+  }
+
   # An error of rlang's (tidyverse packages: ggplot2, tibble, dplyr …) as rlang reports it at
   # the console: "Error in `geom_point()`:", then its message's lines with their bullets ("!",
   # "ℹ", "Caused by error …"), and no "Calls:", which here were rlang's and its handlers' own
@@ -254,9 +276,11 @@ local(envir = new.env(parent = baseenv()), {
     names <- vapply(calls, call_name, "")
     if (!is.null(rlang)) {
       traceback <- rlang
-    } else if (length(names) > 1L || (length(names) == 1L && (is.null(call) || names != call_name(call)))) {
-      # As R does: no "Calls:" line when it would only repeat the call in the message.
-      traceback <- c(traceback, paste0("Calls: ", paste(names, collapse = " -> ")))
+    } else if (!is.null(call) && (length(names) > 1L || (length(names) == 1L && names != call_name(call)))) {
+      # As R does: no "Calls:" line for an error without a call (stop(call. = FALSE), as
+      # packages raise theirs, said "Error: x" then "Calls: f -> g"), nor when it would only
+      # repeat the call in the message.
+      traceback <- c(traceback, paste0("Calls: ", concise_calls(names)))
     }
     paste0(
       "{\"type\":\"error\",\"ename\":", json_string(error_ename(e)),
