@@ -360,6 +360,7 @@ describe.skipIf(!installed)('r worker, stopped', () => {
       'f <- function() system("sleep 5", timeout = 1)',
       'print(f())',
       'cat("went on\\n")',
+      'system("no_such_command_cellbox")',
       'options(warn = 2)',
       'y <- system2("false", stdout = TRUE)',
     ].join('\n'));
@@ -368,6 +369,9 @@ describe.skipIf(!installed)('r worker, stopped', () => {
       "  running command 'exit 2' had status 2",
       'Warning in system("sleep 5", timeout = 1) :',
       "  command 'sleep 5' timed out after 1s",
+      // The shell names the command's line: "sh: 2:" after the trap's own line.
+      'sh: 1: no_such_command_cellbox: not found',
+      'Warning in system("no_such_command_cellbox") : error in running command',
       '',
     ].join('\n'));
     expect(r.stdout).toBe('[1] 124\nwent on\n');

@@ -571,9 +571,11 @@ local(envir = new.env(parent = baseenv()), {
   # condition once it returns, where R would have at the console's Ctrl-C: the cell ends as
   # Stop ends it elsewhere, at the call's line. A command that sends SIGINT to its own shell
   # (`kill -INT $$`) reads so too.
+  # The trap goes on the command's own first line: the shell's messages name the line
+  # ("sh: 1: lss: not found"), which read "sh: 2:" after a trap of a line of its own.
   INTERRUPTED_FLAG <- file.path(tempdir(), "cellbox-interrupted")
   if (!grepl("[\"$`\\\\]", INTERRUPTED_FLAG)) {
-    NOTE_INTERRUPT <- paste0("trap 'trap - INT; : >\"", INTERRUPTED_FLAG, "\"; kill -INT $$' INT\n")
+    NOTE_INTERRUPT <- paste0("trap 'trap - INT; : >\"", INTERRUPTED_FLAG, "\"; kill -INT $$' INT; ")
     RUN_COMMAND <- quote(.Internal(system(command, intern, timeout)))
     INTERRUPT <- structure(list(), class = c("interrupt", "condition"))
     for (name in c("system", "system2")) {
