@@ -56,6 +56,11 @@ describe.skipIf(!installed)('r worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it('puts a long error message on a line of its own, indented, as R does', async () => {
+    const r = await run('f <- function(x) stop("this message is long enough that R puts it on a line of its own")\nf(1)');
+    expect(eventsOf(r, 'error')[0].traceback).toEqual(['Error in f(1) : ', '  this message is long enough that R puts it on a line of its own']);
+  });
+
   it('gives "Calls:" as R does: none for an error without a call, and a long chain cut to its outermost and innermost', async () => {
     // stop(call. = FALSE), as packages raise their errors, read "Error: bad" then "Calls: f -> g";
     // a deep error listed every frame.
@@ -193,7 +198,7 @@ describe.skipIf(!installed)('r worker', () => {
 
   const UNATTENDED = 'a cell runs unattended, with nothing to type into it; put the value in the code instead';
   /** The error event of a cell's `call` that asked for input. */
-  const unattended = (call: string) => ({ type: 'error', ename: 'Error', evalue: UNATTENDED, traceback: [`Error in ${call} : ${UNATTENDED}`] });
+  const unattended = (call: string) => ({ type: 'error', ename: 'Error', evalue: UNATTENDED, traceback: [`Error in ${call} : `, `  ${UNATTENDED}`] });
 
   it("fails readline() with the reason, after its prompt, rather than answer \"\" as if Enter were pressed", async () => {
     const r = await run('cat("start\\n")\nn <- as.integer(readline("How many? "))\ncat("never\\n")');
@@ -377,7 +382,7 @@ describe.skipIf(!installed)('r worker, stopped', () => {
     expect(r.stdout).toBe('[1] 124\nwent on\n');
     expect(eventsOf(r, 'error')).toEqual([{
       type: 'error', ename: 'Error', evalue: "(converted from warning) running command ''false'' had status 1",
-      traceback: ['Error in system2("false", stdout = TRUE) : (converted from warning) running command \'\'false\'\' had status 1'],
+      traceback: ['Error in system2("false", stdout = TRUE) : ', "  (converted from warning) running command ''false'' had status 1"],
     }]);
   });
 });

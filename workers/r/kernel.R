@@ -269,7 +269,12 @@ local(envir = new.env(parent = baseenv()), {
     head <- if (is.null(call)) {
       paste0("Error: ", message)
     } else {
-      paste0("Error in ", utf8(paste(deparse(call, nlines = 1L), collapse = "")), " : ", message)
+      # As R does: where the call and the message's first line would pass 75 columns, the
+      # message starts on a line of its own, indented ("Error in f(1) : " then "  message").
+      where <- utf8(paste(deparse(call, nlines = 1L), collapse = ""))
+      first <- strsplit(message, "\n", fixed = TRUE)[[1]][1L]
+      long <- 14L + nchar(where, "width") + (if (is.na(first)) 0L else nchar(first, "width")) > 75L
+      paste0("Error in ", where, " : ", if (long) "\n  ", message)
     }
     traceback <- strsplit(head, "\n", fixed = TRUE)[[1]]
     rlang <- rlang_report(e)
