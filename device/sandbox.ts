@@ -44,6 +44,30 @@ const SYSTEM_PATHS = [
   '/etc/R', // R's own settings (Renviron): R cells, and Sage's r(), which failed without them
 ];
 
+/**
+ * The host's time zone by name, for the cell's TZ: the device's own TZ, else the zone
+ * /etc/localtime links to, else /etc/timezone's. Inside, /etc/localtime is a bound copy of
+ * the zone's file, no longer a link that names it, and nothing else says the name: R's
+ * Sys.timezone() asked timedatectl (no systemd: two lines on stderr and a warning), then
+ * compared the copy with every file of /usr/share/zoneinfo, some 15 seconds, and warned that
+ * the system is "mis-configured". Undefined when the host does not say.
+ */
+function hostTimeZone(): string | undefined {
+  if (process.env.TZ) return process.env.TZ;
+  try {
+    const zone = /\/zoneinfo\/(.+)$/.exec(fs.readlinkSync('/etc/localtime'))?.[1];
+    if (zone) return zone;
+  } catch {
+    // not a link, or none
+  }
+  try {
+    return fs.readFileSync('/etc/timezone', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+const HOST_TIME_ZONE = hostTimeZone();
+
 /** The top-level links of a merged-/usr system (/bin → usr/bin …) or real folders. */
 const TOP_LEVEL = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
@@ -161,6 +185,7 @@ export function buildArgv(spec: SandboxSpec, infoFd: number, forkServer?: ForkSe
     '--setenv', 'HOME', CELL_DIR,
     '--setenv', 'LANG', 'C.UTF-8',
     '--setenv', 'TMPDIR', '/tmp',
+    ...(HOST_TIME_ZONE ? ['--setenv', 'TZ', HOST_TIME_ZONE] : []),
     ...Object.entries(spec.env).flatMap(([k, v]) => ['--setenv', k, v]),
     // A zygote binds every symbol of its libraries as it loads them, once: bound lazily, the
     // first call of each in every forked cell (thread start, exit, pipes) was a symbol lookup

@@ -2,7 +2,7 @@
 // its environment (a CELLBOX_ token, cloud keys, a database URL, npm's token); a cell dumps
 // its own environment, every /proc/<pid>/environ and cmdline it can read, and searches the
 // files it can see for the secret's value.
-// Must happen: the cell's environment is the minimal one (PATH, HOME, LANG, TMPDIR, what its
+// Must happen: the cell's environment is the minimal one (PATH, HOME, LANG, TMPDIR, TZ, what its
 // language needs, and what its own shell adds), no secret's name or value appears anywhere it
 // can read; a cell whose last statement reads a secret ends with that language's error; the
 // next cell runs; the server stays healthy.
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 /** The names a cell's environment may hold: the sandbox's, each language's own, and what shells add. */
 const ALLOWED = new Set([
-  'PATH', 'HOME', 'LANG', 'TMPDIR',
+  'PATH', 'HOME', 'LANG', 'TMPDIR', 'TZ',
   'MPLBACKEND', 'MPLCONFIGDIR', 'PYTHONDONTWRITEBYTECODE', 'PYTHONUNBUFFERED', 'PYTHONPATH', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'XDG_CACHE_HOME', 'TERM',
   'PWD', 'OLDPWD', 'SHLVL', '_',
 ]);

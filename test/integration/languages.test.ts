@@ -2,6 +2,7 @@
 // suite does not ask of every language. Plots and figures as PNG (R needs /etc/R inside, Octave
 // runs gnuplot inside), compiler errors with the cell's line numbers, a crash named by its
 // signal, the CPU-time limit of a compiled program, versions from the probes.
+import { readlinkSync } from 'node:fs';
 import { runnable as runnableLanguages } from '../helpers/installed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../protocol/messages';
@@ -73,6 +74,17 @@ describe.skipIf(!runnable.length)('more languages', () => {
     const ms = await run(box.url, 'cat("before\\n")\nquit(status = 2)', 'r');
     expect(stdout(ms)).toBe('before\n');
     expect(replyOf(ms)).toMatchObject({ status: 'error', ename: 'ExitStatus', evalue: 'quit(status = 2)' });
+  });
+
+  it.skipIf(!runnable.includes('r'))("R: Sys.timezone() names the host's zone at once, without a word on stderr", async () => {
+    // The sandbox's /etc/localtime is a copy of the zone's file, no longer the link that names
+    // it: R asked timedatectl (no systemd: lines on stderr and a warning), compared the copy
+    // with every zone file (some 15 s) and warned that the system was "mis-configured".
+    const host = process.env.TZ || /\/zoneinfo\/(.+)$/.exec(readlinkSync('/etc/localtime'))?.[1];
+    const ms = await run(box.url, 't <- system.time(tz <- Sys.timezone())[["elapsed"]]\ncat(tz, t < 2, "\\n")', 'r');
+    expect(errorOf(ms)).toBeUndefined();
+    expect(ms.filter((m) => m.header.msg_type === 'stream' && (m.content as { name: string }).name === 'stderr')).toEqual([]);
+    expect(stdout(ms)).toBe(`${host} TRUE \n`);
   });
 
   it.skipIf(!runnable.includes('octave'))('Octave: exit(1) is an ExitStatus error, not a crash; input() fails at once, saying why', async () => {

@@ -56,6 +56,21 @@ describe.skipIf(!installed)('r worker', () => {
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'error' });
   });
 
+  it('puts a long error message on a line of its own, indented, as R does', async () => {
+    const r = await run('f <- function(x) stop("this message is long enough that R puts it on a line of its own")\nf(1)');
+    expect(eventsOf(r, 'error')[0].traceback).toEqual(['Error in f(1) : ', '  this message is long enough that R puts it on a line of its own']);
+  });
+
+  it('gives "Calls:" as R does: none for an error without a call, and a long chain cut to its outermost and innermost', async () => {
+    // stop(call. = FALSE), as packages raise their errors, read "Error: bad" then "Calls: f -> g";
+    // a deep error listed every frame.
+    const uncalled = await run('f <- function() g()\ng <- function() stop("bad", call. = FALSE)\nf()');
+    expect(eventsOf(uncalled, 'error')[0].traceback).toEqual(['Error: bad']);
+    const chain = Array.from({ length: 12 }, (_, i) => `a${i + 1} <- function() a${i + 2}()`);
+    const deep = await run([...chain, 'a13 <- function() stop("deep")', 'a1()'].join('\n'));
+    expect(eventsOf(deep, 'error')[0].traceback).toEqual(['Error in a13() : deep', 'Calls: a1 ... a5 -> a6 -> a7 -> a8 -> a9 -> a10 -> a11 -> a12 -> a13']);
+  });
+
   it('reports an error at the top of the cell without a call, and names classed conditions', async () => {
     const top = await run('stop("bad value")');
     expect(eventsOf(top, 'error')).toEqual([{ type: 'error', ename: 'Error', evalue: 'bad value', traceback: ['Error: bad value'] }]);
@@ -63,6 +78,15 @@ describe.skipIf(!installed)('r worker', () => {
     expect(eventsOf(missing, 'error')[0]).toMatchObject({ ename: 'Error', evalue: "object 'nope' not found" });
     const classed = await run('stop(structure(class = c("myError", "error", "condition"), list(message = "mine", call = NULL)))');
     expect(eventsOf(classed, 'error')[0]).toMatchObject({ ename: 'myError', evalue: 'mine' });
+  });
+
+  it.skipIf(!isInstalled('/usr/lib/R/site-library/rlang'))("reports an rlang error (tidyverse's) as rlang does at the console, with its bullets and without rlang's frames", async () => {
+    // R's own report read "Error in f(1) : Bad input." then the hint without its bullet, and
+    // "Calls: g -> f -> abort -> signal_abort".
+    const r = await run('f <- function(x) rlang::abort(c("Bad input.", i = "Give a number."), call = rlang::caller_env())\ng <- function() f(1)\ng()');
+    expect(eventsOf(r, 'error')).toEqual([{ type: 'error', ename: 'rlang_error', evalue: 'Bad input.\nℹ Give a number.', traceback: ['Error in `g()`:', '! Bad input.', 'ℹ Give a number.'] }]);
+    const top = await run('rlang::abort("At the top.")');
+    expect(eventsOf(top, 'error')[0].traceback).toEqual(['Error:', '! At the top.']);
   });
 
   it("runs nothing when the cell does not parse, and names the cell's line", async () => {
@@ -116,6 +140,17 @@ describe.skipIf(!installed)('r worker', () => {
     expect(pngSize(images[0])).toEqual({ width: 672, height: 480 });
   });
 
+  it('shows no blank page: one started before an error drew on it (as ggplot2 starts its page before it builds the plot)', async () => {
+    // A 7 by 5 inch blank image stood above the error; a notebook shows no empty plot. A page
+    // of one colour the cell chose is still shown.
+    const r = await run('bar <- function(x) { plot.new(); stop("no data to draw") }\nplot.new()\nplot(1:3)\npar(bg = "black"); plot.new()\npar(bg = "white")\nbar(1)');
+    const images = pngs(r);
+    expect(images).toHaveLength(2);
+    expect(images[0].length).toBeGreaterThan(images[1].length);
+    expect(eventsOf(r, 'error')[0]).toMatchObject({ evalue: 'no data to draw' });
+    expect(r.events.map((e) => e.type)).toEqual(['ready', 'display_data', 'display_data', 'error', 'done']);
+  });
+
   it('shows the plot drawn before an error, then the error', async () => {
     const r = await run('plot(1)\nstop("after the plot")');
     expect(r.events.slice(1).map((e) => e.type)).toEqual(['display_data', 'error', 'done']);
@@ -163,7 +198,7 @@ describe.skipIf(!installed)('r worker', () => {
 
   const UNATTENDED = 'a cell runs unattended, with nothing to type into it; put the value in the code instead';
   /** The error event of a cell's `call` that asked for input. */
-  const unattended = (call: string) => ({ type: 'error', ename: 'Error', evalue: UNATTENDED, traceback: [`Error in ${call} : ${UNATTENDED}`] });
+  const unattended = (call: string) => ({ type: 'error', ename: 'Error', evalue: UNATTENDED, traceback: [`Error in ${call} : `, `  ${UNATTENDED}`] });
 
   it("fails readline() with the reason, after its prompt, rather than answer \"\" as if Enter were pressed", async () => {
     const r = await run('cat("start\\n")\nn <- as.integer(readline("How many? "))\ncat("never\\n")');
@@ -319,5 +354,35 @@ describe.skipIf(!installed)('r worker, stopped', () => {
     ].join('\n'));
     expect(r.stdout).toBe('[1] 3\n[1] "captured"\n[1] 4\nshown\nwent on\n');
     expect(lastEvent(r)).toEqual({ type: 'done', status: 'ok' });
+  });
+
+  it("names the cell's command and call in system()'s warnings, and goes on past its timeout", async () => {
+    // The worker runs the command after a trap of its own, in a withVisible(): R's warning read
+    // "Warning in withVisible(.Internal(system(paste0(\"trap '…", and "running command 'trap …".
+    // R ends a command at its timeout with SIGINT, which read as a Stop: the cell ended there.
+    const r = await run([
+      'x <- system("exit 2", intern = TRUE)',
+      'f <- function() system("sleep 5", timeout = 1)',
+      'print(f())',
+      'cat("went on\\n")',
+      'system("no_such_command_cellbox")',
+      'options(warn = 2)',
+      'y <- system2("false", stdout = TRUE)',
+    ].join('\n'));
+    expect(r.stderr).toBe([
+      'Warning in system("exit 2", intern = TRUE) :',
+      "  running command 'exit 2' had status 2",
+      'Warning in system("sleep 5", timeout = 1) :',
+      "  command 'sleep 5' timed out after 1s",
+      // The shell names the command's line: "sh: 2:" after the trap's own line.
+      'sh: 1: no_such_command_cellbox: not found',
+      'Warning in system("no_such_command_cellbox") : error in running command',
+      '',
+    ].join('\n'));
+    expect(r.stdout).toBe('[1] 124\nwent on\n');
+    expect(eventsOf(r, 'error')).toEqual([{
+      type: 'error', ename: 'Error', evalue: "(converted from warning) running command ''false'' had status 1",
+      traceback: ['Error in system2("false", stdout = TRUE) : ', "  (converted from warning) running command ''false'' had status 1"],
+    }]);
   });
 });

@@ -133,6 +133,30 @@ local(envir = new.env(parent = baseenv()), {
     c(number(17L), number(21L))
   }
 
+  # Whether a page is blank: nothing drawn on the white the device starts it with. ggplot2's
+  # print() starts its page before it builds the plot, so a plot that fails to build (a
+  # misspelt column) left a blank 7 by 5 inch page above its error; a notebook (IRkernel's
+  # evaluate) shows no empty plot. Cairo writes such a page as a palette PNG whose every pixel
+  # is entry 0, white. Only a page small for its size is looked at: a blank one compresses to
+  # almost nothing.
+  blank_page <- function(bytes, size) {
+    if (length(bytes) > 1024 + prod(size) / 500 || length(bytes) < 33L || as.integer(bytes[26L]) != 3L) return(FALSE)
+    palette <- raw()
+    data <- raw()
+    at <- 9L
+    while (at + 11L <= length(bytes)) {
+      n <- sum(as.numeric(bytes[at:(at + 3L)]) * 256^(3:0))
+      if (at + 11L + n > length(bytes)) return(FALSE)
+      type <- rawToChar(bytes[(at + 4L):(at + 7L)])
+      chunk <- if (n > 0) bytes[(at + 8L):(at + 7L + n)] else raw()
+      if (type == "PLTE") palette <- chunk
+      if (type == "IDAT") data <- c(data, chunk)
+      at <- at + 12L + n
+    }
+    pixels <- tryCatch(memDecompress(data, "gzip"), error = function(e) NULL)
+    length(palette) >= 3L && all(palette[1:3] == as.raw(255L)) && length(pixels) > 0L && all(pixels == as.raw(0L))
+  }
+
   # Every complete page not yet shown, in order. The device creates a page's file empty when
   # the page starts and writes it whole when the page is done (the next page starts, or the
   # device is closed): an empty file is a page still being drawn.
@@ -147,13 +171,14 @@ local(envir = new.env(parent = baseenv()), {
       bytes <- readBin(page, "raw", file.size(page))
       unlink(page)
       size <- png_size(bytes)
+      if (blank_page(bytes, size)) next
       events <- c(events, paste0(
         "{\"type\":\"display_data\",\"data\":{\"image/png\":\"", base64(bytes),
         "\",\"text/plain\":\"<R plot>\"},\"metadata\":{\"image/png\":{\"width\":",
         format(size[1L], scientific = FALSE), ",\"height\":", format(size[2L], scientific = FALSE), "}}}"
       ))
     }
-    emit(events)
+    if (length(events)) emit(events)
   }
 
   # At the end of the cell: close every device still open (writing its last page, or the
@@ -201,6 +226,40 @@ local(envir = new.env(parent = baseenv()), {
     if (is.symbol(f)) as.character(f) else "<Anonymous>"
   }
 
+  # The calls as R's "Calls:" line gives them: from the innermost out, until they pass
+  # options(showNCalls) characters (50); then "..." and the outermost alone, "a1 ... a5 -> a6".
+  # A deep error (a model's formula naming a column the data lacks) had every frame listed.
+  concise_calls <- function(names) {
+    limit <- suppressWarnings(as.integer(getOption("showNCalls", 50L))[1L])
+    if (is.na(limit)) limit <- 50L
+    line <- ""
+    outermost <- NULL
+    for (name in rev(names)) {
+      if (!is.null(outermost)) {
+        outermost <- name
+      } else if (nchar(line, "bytes") > limit) {
+        line <- paste0("... ", line)
+        outermost <- name
+      } else {
+        line <- if (nzchar(line)) paste0(name, " -> ", line) else name
+      }
+    }
+    if (!is.null(outermost) && nchar(outermost, "bytes") < 50L) line <- paste0(outermost, " ", line)
+    line
+  }
+
+  # An error of rlang's (tidyverse packages: ggplot2, tibble, dplyr …) as rlang reports it at
+  # the console: "Error in `geom_point()`:", then its message's lines with their bullets ("!",
+  # "ℹ", "Caused by error …"), and no "Calls:", which here were rlang's and its handlers' own
+  # frames. R's report of it read "Error in geom_point() : Problem while computing
+  # aesthetics." with the cause below it unmarked. NULL for other errors, or if rlang fails.
+  rlang_report <- function(e) {
+    if (!inherits(e, "rlang_error") || !isNamespaceLoaded("rlang")) return(NULL)
+    report <- tryCatch(utf8(getExportedValue("rlang", "cnd_message")(e, prefix = TRUE)), error = function(err) NULL)
+    if (!is.character(report) || length(report) != 1L || !nzchar(report)) return(NULL)
+    strsplit(report, "\n", fixed = TRUE)[[1]]
+  }
+
   # R's own report of an uncaught error: "Error in f(x) : message" and, when the error came
   # from deeper down, "Calls: a -> b -> c".
   error_event <- function(e, calls) {
@@ -210,13 +269,23 @@ local(envir = new.env(parent = baseenv()), {
     head <- if (is.null(call)) {
       paste0("Error: ", message)
     } else {
-      paste0("Error in ", utf8(paste(deparse(call, nlines = 1L), collapse = "")), " : ", message)
+      # As R does: where the call and the message's first line would pass 75 columns, the
+      # message starts on a line of its own, indented ("Error in f(1) : " then "  message").
+      where <- utf8(paste(deparse(call, nlines = 1L), collapse = ""))
+      first <- strsplit(message, "\n", fixed = TRUE)[[1]][1L]
+      long <- 14L + nchar(where, "width") + (if (is.na(first)) 0L else nchar(first, "width")) > 75L
+      paste0("Error in ", where, " : ", if (long) "\n  ", message)
     }
     traceback <- strsplit(head, "\n", fixed = TRUE)[[1]]
+    rlang <- rlang_report(e)
     names <- vapply(calls, call_name, "")
-    # As R does: no "Calls:" line when it would only repeat the call in the message.
-    if (length(names) > 1L || (length(names) == 1L && (is.null(call) || names != call_name(call)))) {
-      traceback <- c(traceback, paste0("Calls: ", paste(names, collapse = " -> ")))
+    if (!is.null(rlang)) {
+      traceback <- rlang
+    } else if (!is.null(call) && (length(names) > 1L || (length(names) == 1L && names != call_name(call)))) {
+      # As R does: no "Calls:" line for an error without a call (stop(call. = FALSE), as
+      # packages raise theirs, said "Error: x" then "Calls: f -> g"), nor when it would only
+      # repeat the call in the message.
+      traceback <- c(traceback, paste0("Calls: ", concise_calls(names)))
     }
     paste0(
       "{\"type\":\"error\",\"ename\":", json_string(error_ename(e)),
@@ -507,9 +576,11 @@ local(envir = new.env(parent = baseenv()), {
   # condition once it returns, where R would have at the console's Ctrl-C: the cell ends as
   # Stop ends it elsewhere, at the call's line. A command that sends SIGINT to its own shell
   # (`kill -INT $$`) reads so too.
+  # The trap goes on the command's own first line: the shell's messages name the line
+  # ("sh: 1: lss: not found"), which read "sh: 2:" after a trap of a line of its own.
   INTERRUPTED_FLAG <- file.path(tempdir(), "cellbox-interrupted")
   if (!grepl("[\"$`\\\\]", INTERRUPTED_FLAG)) {
-    NOTE_INTERRUPT <- paste0("trap 'trap - INT; : >\"", INTERRUPTED_FLAG, "\"; kill -INT $$' INT\n")
+    NOTE_INTERRUPT <- paste0("trap 'trap - INT; : >\"", INTERRUPTED_FLAG, "\"; kill -INT $$' INT; ")
     RUN_COMMAND <- quote(.Internal(system(command, intern, timeout)))
     INTERRUPT <- structure(list(), class = c("interrupt", "condition"))
     for (name in c("system", "system2")) {
@@ -518,12 +589,40 @@ local(envir = new.env(parent = baseenv()), {
       last <- length(code)
       # As R 4.x has them: the call that runs the command is the last; else left as they are.
       if (!identical(code[[last]], RUN_COMMAND)) next
+      # R's warnings and errors of the command ("running command 'ls x' had status 2", "timed
+      # out") name the command R ran and the call it ran in: they named the trap before the
+      # command, and a withVisible() of this worker's. They name the cell's command and its
+      # system() call again, as in the console.
       code[[last]] <- bquote({
         unlink(.(INTERRUPTED_FLAG))
-        value <- withVisible(.Internal(system(paste0(.(NOTE_INTERRUPT), command), intern, timeout)))
+        call <- sys.call()
+        as_cell <- function(cond) {
+          cond$message <- sub(.(NOTE_INTERRUPT), "", conditionMessage(cond), fixed = TRUE)
+          cond$call <- call
+          cond
+        }
+        # Signalled again from here, once the command is done, so that under warn = 2 the
+        # error's calls are the cell's system() alone, as in the console.
+        warned <- list()
+        value <- tryCatch(
+          withCallingHandlers(
+            withVisible(.Internal(system(paste0(.(NOTE_INTERRUPT), command), intern, timeout))),
+            warning = function(w) {
+              warned[[length(warned) + 1L]] <<- as_cell(w)
+              invokeRestart("muffleWarning")
+            }
+          ),
+          error = function(e) e
+        )
+        if (inherits(value, "error")) stop(as_cell(value))
+        for (w in warned) warning(w)
+        # R ends a command past its `timeout` with SIGINT too, and says 124 for it: that is
+        # not a Stop, and the cell goes on, as in the console.
+        status <- if (isTRUE(intern)) attr(value$value, "status") else value$value
+        timed_out <- timeout > 0 && identical(as.integer(status), 124L)
         if (file.exists(.(INTERRUPTED_FLAG))) {
           unlink(.(INTERRUPTED_FLAG))
-          signalCondition(.(INTERRUPT))
+          if (!timed_out) signalCondition(.(INTERRUPT))
         }
         if (value$visible) value$value else invisible(value$value)
       })
