@@ -52,7 +52,7 @@ const SYSTEM_PATHS = [
  * compared the copy with every file of /usr/share/zoneinfo, some 15 seconds, and warned that
  * the system is "mis-configured". Undefined when the host does not say.
  */
-function hostTimeZone(): string | undefined {
+export function hostTimeZone(): string | undefined {
   if (process.env.TZ) return process.env.TZ;
   try {
     const zone = /\/zoneinfo\/(.+)$/.exec(fs.readlinkSync('/etc/localtime'))?.[1];
