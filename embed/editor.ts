@@ -82,25 +82,31 @@ const SHELL_OPENS = /((^|[\s;])(then|do|else)|\{|^\s*case\b.*\bin)\s*(#.*)?$/;
 const SHELL_CLOSES = /^\s*((fi|done|else|elif|esac)\b|\})/;
 
 /** Highlighting by the `codemirror_mode` a language reports; unknown modes get plain text. */
+/** A legacy mode with more of what CodeMirror asks of a language (comments, reindenting) than it gives. */
+function withLanguageData(parser: unknown, more: Record<string, unknown>): StreamLanguage<unknown> {
+  const own = parser as StreamParser<unknown>;
+  return StreamLanguage.define({ ...own, languageData: { ...own.languageData, ...more } });
+}
+
 const MODES: Record<string, () => Extension> = {
   python: () => [python(), pythonDedent],
   javascript: () => javascript(),
   // Reindented as a closing word is typed, and again at each letter while the line is one word:
   // `end` goes out, `ending` (a name) back in.
   shell: () => [
-    StreamLanguage.define({ ...(shell as StreamParser<unknown>), languageData: { ...(shell as StreamParser<unknown>).languageData, indentOnInput: /^\s*(fi\w*|done\w*|el\w*|esac\w*|\})$/ } }),
+    withLanguageData(shell, { indentOnInput: /^\s*(fi\w*|done\w*|el\w*|esac\w*|\})$/ }),
     indentByLines(SHELL_OPENS, SHELL_CLOSES),
   ],
   // A closing bracket typed at a line's start goes back to its opening line's indent, as in C and
   // JavaScript: the legacy mode does not ask for it, and a `}` stayed in under the block's body.
-  r: () => StreamLanguage.define({ ...(r as StreamParser<unknown>), languageData: { ...(r as StreamParser<unknown>).languageData, indentOnInput: /^\s*[}\])]$/ } }),
+  r: () => withLanguageData(r, { indentOnInput: /^\s*[}\])]$/ }),
   octave: () => [
-    StreamLanguage.define({ ...(octave as StreamParser<unknown>), languageData: { ...(octave as StreamParser<unknown>).languageData, indentOnInput: /^\s*(end\w*|el\w*|case\w*|otherwise|catch\w*|until\w*|unwind_protect_cleanup)$/ } }),
+    withLanguageData(octave, { indentOnInput: /^\s*(end\w*|el\w*|case\w*|otherwise|catch\w*|until\w*|unwind_protect_cleanup)$/ }),
     indentByLines(OCTAVE_OPENS, OCTAVE_CLOSES),
   ],
   c: () => StreamLanguage.define(c as StreamParser<unknown>),
   // The legacy mode names no comment syntax, and Ctrl+/ did nothing in a Fortran cell.
-  fortran: () => StreamLanguage.define({ ...(fortran as StreamParser<unknown>), languageData: { commentTokens: { line: '!' } } }),
+  fortran: () => withLanguageData(fortran, { commentTokens: { line: '!' } }),
   gp: () => StreamLanguage.define(gp as StreamParser<unknown>),
   singular: () => StreamLanguage.define(singular as StreamParser<unknown>),
   gap: () => StreamLanguage.define(gap as StreamParser<unknown>),
