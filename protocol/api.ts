@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { codeTextProblem } from './code-text';
 import { interactProblem, type InteractValues } from './interact';
 import { linkedProblem } from './linked';
-import { shorten } from './shorten';
+import { quoted } from './shorten';
 import { MAX_SNIPPET_TITLE_CHARS } from './limits';
 import type { FileInfo, Message } from './messages';
 
@@ -156,7 +156,7 @@ export function describeIssues(error: z.ZodError): string {
       if (i.code === 'unrecognized_keys') {
         // A few, each cut short: the sentence named every one in full, so 40,000 made-up fields
         // (or one 500 KB name) came back as a 500 KB error message.
-        const named = i.keys.slice(0, MAX_NAMED_FIELDS).map((k) => JSON.stringify(shorten(k, 33)));
+        const named = i.keys.slice(0, MAX_NAMED_FIELDS).map(quoted);
         const more = i.keys.length > MAX_NAMED_FIELDS ? ` and ${i.keys.length - MAX_NAMED_FIELDS} more` : '';
         return `unknown field${i.keys.length > 1 ? 's' : ''} ${named.join(', ')}${more}`;
       }

@@ -3,7 +3,7 @@
 // display_data of INTERACT_MIME; the page posts the cell again with `interact`, whose shape is
 // checked here, in the browser and on the server alike.
 import { MAX_INTERACT_NAME_CHARS } from './limits';
-import { shorten } from './shorten';
+import { quoted } from './shorten';
 
 /** The MIME type of an interact's controls, in a display_data where the cell called `interact`. */
 export const INTERACT_MIME = 'application/vnd.cellbox.interact+json';
@@ -52,10 +52,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Short enough to quote in an error message. */
-function quoted(s: string): string {
-  return JSON.stringify(shorten(s, 33));
-}
 
 function valueProblem(v: unknown, at: string): string | null {
   if (typeof v === 'string') return LONE_SURROGATE.test(v) ? `${at} holds half of a UTF-16 surrogate pair without the other, which is not text` : null;

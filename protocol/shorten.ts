@@ -15,3 +15,8 @@ export function shorten(text: string, max: number): string {
   if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end--;
   return `${text.slice(0, end)}…`;
 }
+
+/** A value a message quotes back to its sender: as JSON, at most 32 characters and "…". */
+export function quoted(text: string): string {
+  return JSON.stringify(shorten(text, 33));
+}

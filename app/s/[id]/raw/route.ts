@@ -1,7 +1,7 @@
 // GET /s/:id/raw: the snippet's code as plain text; ?download=1 makes it a file to save.
 import { readFlag } from '../../../../protocol/flag';
 import { ApiError } from '../../../../protocol/errors';
-import { shorten } from '../../../../protocol/shorten';
+import { quoted } from '../../../../protocol/shorten';
 import { preflight, reply, route } from '../../../_lib/respond';
 import { server } from '../../../_lib/server';
 import { fileExtension, getSnippet } from '../../../_lib/snippets';
@@ -32,7 +32,7 @@ export const GET = route(async (req, { params }: { params: Promise<{ id: string 
 function download(value: string | null): boolean {
   if (value === null) return false;
   const on = readFlag(value);
-  if (on === null) throw new ApiError('invalid_field', `download must be 1, true, yes or on (or 0, false, no, off), not ${JSON.stringify(shorten(value, 33))}.`);
+  if (on === null) throw new ApiError('invalid_field', `download must be 1, true, yes or on (or 0, false, no, off), not ${quoted(value)}.`);
   return on;
 }
 
